@@ -1,0 +1,44 @@
+// tools/askfirst.cpp — the `askfirst` command: a dispatcher to its subcommands
+// (exec, classify, ca, and the consent CLI). Each subcommand parses its own
+// flags; this file only picks one by name.
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+
+#include "tools/subcommands.h"
+
+namespace askfirst::cli {
+
+// Each subcommand's entry point; defined in tools/askfirst_<name>.cpp.
+// (Add one line here and one row in kSubcommands per subcommand.)
+
+namespace {
+
+constexpr Subcommand kSubcommands[] = {
+    {"help", "show this list", nullptr},
+};
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out, "usage: askfirst SUBCOMMAND [ARGS...]\n\nsubcommands:\n");
+    for (const auto& subcommand : kSubcommands)
+        std::fprintf(out, "  %-10s %s\n", subcommand.name, subcommand.summary);
+    std::fprintf(out, "\n'askfirst SUBCOMMAND --help' describes one.\n");
+}
+
+}  // namespace
+}  // namespace askfirst::cli
+
+int main(int argc, char** argv) {
+    using namespace askfirst::cli;
+    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+        std::strcmp(argv[1], "help") == 0) {
+        print_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (const auto& subcommand : kSubcommands) {
+        if (subcommand.run != nullptr && std::strcmp(subcommand.name, argv[1]) == 0)
+            return subcommand.run(argc - 1, argv + 1);
+    }
+    std::fprintf(stderr, "askfirst: unknown subcommand '%s'; 'askfirst --help' lists them\n", argv[1]);
+    return 2;
+}

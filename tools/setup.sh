@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# tools/setup.sh — installs every Debian 12 package askfirst's build, tests and
+# benchmarks need. Idempotent: packages already present are not reinstalled,
+# and apt is not touched at all when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+  # the chosen libraries
+  libslirp-dev libglib2.0-dev liblwip-dev libmbedtls-dev libuv1-dev libcjson-dev
+  doctest-dev node-llhttp libpg-query-dev
+  # botocore's service models: tools/ generates the AWS route tables from them
+  python3-botocore
+  # real peers and clients for the integration tests
+  iproute2 nginx-light netcat-openbsd curl wget git socat openssl
+  python3 python3-pytest python3-requests
+  # the VM path and the stream-transport test
+  qemu-system-x86
+  # benchmarks
+  wrk passt hyperfine
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "setup: missing packages: ${missing[*]}" >&2
+  echo "setup: run this script as root (or: sudo apt-get install -y ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
