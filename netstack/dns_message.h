@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "netstack/ip_address.h"
+#include "netstack/ip_endpoint.h"
 
 namespace askfirst::netstack::dns {
 

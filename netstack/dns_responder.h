@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-#include "netstack/ip_address.h"
+#include "netstack/ip_endpoint.h"
 
 struct uv_loop_s;
 

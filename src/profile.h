@@ -19,11 +19,11 @@
 #include <string_view>
 #include <vector>
 
-#include "netstack/ip_address.h"
+#include "netstack/ip_endpoint.h"
 
 namespace askfirst {
 
-using netstack::Endpoint;
+using Endpoint = netstack::IpEndpoint;
 using netstack::IpAddress;
 
 // The consent modes of design.md's "Decisions" table, by their profile spelling.
