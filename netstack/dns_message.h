@@ -33,6 +33,9 @@ inline constexpr std::size_t kMaxLabelLength = 63;
 inline constexpr int kMaxCompressionHops = 127;
 // RFC 1035 2.3.4: messages over TCP carry a 2-byte length; nothing is larger.
 inline constexpr std::size_t kMaxMessageLength = 65535;
+// The UDP payload size we advertise in our OPT record and never exceed: the
+// 2020 DNS flag day value, which avoids IP fragmentation on common paths.
+inline constexpr std::uint16_t kOurEdnsUdpSize = 1232;
 
 enum class RecordType : std::uint16_t {
     a = 1, ns = 2, cname = 5, soa = 6, ptr = 12, mx = 15, txt = 16,
@@ -50,6 +53,12 @@ enum class Opcode : std::uint8_t { query = 0, inverse_query = 1, status = 2, not
 // The one question of a query, as the guest asked it.
 struct DnsQuestion {
     std::string name;        // dotted, as sent (case kept), no trailing dot; "" is the root
+    // The name as uncompressed wire labels, exactly as sent (echoed in the
+    // answer byte for byte: resolvers using 0x20 case randomisation check it).
+    std::vector<std::uint8_t> wire_name;
+    // False when a label holds a byte a host name cannot ('.', space,
+    // controls): `name` is then not a name any resolver could look up.
+    bool name_is_hostname = true;
     std::uint16_t type = 0;  // RecordType value, or any other number
     std::uint16_t klass = kClassInternet;
 };
@@ -84,13 +93,17 @@ QueryParseResult parse_query(std::span<const std::uint8_t> message);
 
 // Builds a response to `query`: the question echoed, the given addresses as
 // A/AAAA records (each must match the question type; others are skipped),
-// RA set, AA clear (we are a forwarder). If the answers would not fit in
-// `max_size`, as many as fit are kept and TC is set. `max_size` is clamped to
-// at least kMaxUdpPayloadWithoutEdns.
+// RA set, AA clear (we are a forwarder), RD and CD copied. If the query had
+// an OPT record, the response has one too (RFC 6891 7) advertising
+// kOurEdnsUdpSize. The response never exceeds what the query allows (512, or
+// its EDNS size, capped at kOurEdnsUdpSize): answers that would not fit are
+// cut and TC is set, so the guest retries over TCP.
 std::vector<std::uint8_t> build_response(const DnsQuery& query, ResponseCode code,
                                          std::span<const IpAddress> answers,
-                                         std::uint32_t ttl_seconds,
-                                         std::size_t max_size = kMaxUdpPayloadWithoutEdns);
+                                         std::uint32_t ttl_seconds);
+
+// The largest response `query` accepts over UDP.
+std::size_t response_size_limit(const DnsQuery& query);
 
 // ---- reading responses (tests, the fuzz target, and the address→name hook) ----
 struct DnsRecord {
