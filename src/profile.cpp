@@ -153,11 +153,18 @@ struct CjsonDeleter {
 std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
                                      std::string& error) {
     const std::string prefix = std::string(source_name) + ": ";
+    if (json_text.find('\0') != std::string_view::npos) {
+        error = prefix + "not valid JSON (it contains a NUL byte)";
+        return std::nullopt;
+    }
+    // cJSON's "nothing after the value" check wants to see the terminating NUL
+    // inside the length it is given, so parse a NUL-terminated copy.
+    const std::string terminated(json_text);
     const char* parse_end = nullptr;
     std::unique_ptr<cJSON, CjsonDeleter> root(
-        cJSON_ParseWithLengthOpts(json_text.data(), json_text.size(), &parse_end, true));
+        cJSON_ParseWithLengthOpts(terminated.c_str(), terminated.size() + 1, &parse_end, true));
     if (!root) {
-        const std::size_t offset = parse_end != nullptr ? static_cast<std::size_t>(parse_end - json_text.data()) : 0;
+        const std::size_t offset = parse_end != nullptr ? static_cast<std::size_t>(parse_end - terminated.c_str()) : 0;
         error = prefix + "not valid JSON (near byte " + std::to_string(offset) + ")";
         return std::nullopt;
     }
