@@ -1,11 +1,10 @@
 // netstack/dns_responder.cpp — the virtual nameserver's policy and its host
 // lookups (see dns_responder.h for what is answered how, and why).
 //
-// Ownership: DnsResponder holds a shared State. Each host lookup
-// (uv_getaddrinfo) holds the State too, so a lookup that finishes after the
-// responder is gone finds `alive == false` and only frees itself. Replies that
-// are known at once (dns.hosts, NOTIMP, NXDOMAIN for non-names) are queued
-// and sent from a zero-delay timer, never from inside handle_query.
+// Ownership: DnsResponder holds a shared State. A lookup in flight holds only
+// a weak reference, so one that finishes after the responder is gone is
+// dropped. Every reply goes through one queue that a zero-delay timer drains,
+// so no reply is ever delivered from inside handle_query.
 #include "netstack/dns_responder.h"
 
 #include <netdb.h>
@@ -14,24 +13,19 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
-#include <set>
 
 #include "netstack/dns_message.h"
 
 namespace askfirst::netstack {
 
-namespace {
-struct HostLookup;
-}
-
 struct DnsResponder::State : std::enable_shared_from_this<DnsResponder::State> {
     uv_loop_t* loop = nullptr;
     HostsTable hosts;
+    HostLookup host_lookup;
     AnswerObserver observer;
     uv_timer_t* flush_timer = nullptr;  // owned; freed in its close callback
     std::deque<std::pair<ReplyCallback, std::vector<std::uint8_t>>> ready;
-    std::set<HostLookup*> lookups;  // in flight
-    bool alive = true;
+    std::size_t lookups_in_flight = 0;
 
     void queue_reply(ReplyCallback reply, std::vector<std::uint8_t> payload);
     void notify(std::string_view name, std::span<const IpAddress> addresses) const;
@@ -39,31 +33,13 @@ struct DnsResponder::State : std::enable_shared_from_this<DnsResponder::State> {
 
 namespace {
 
-using dns::ResponseCode;
 using dns::RecordType;
-
-struct HostLookup {
-    uv_getaddrinfo_t request{};
-    std::shared_ptr<DnsResponder::State> state;
-    dns::DnsQuery query;
-    std::string name;
-    DnsResponder::ReplyCallback reply;
-};
+using dns::ResponseCode;
 
 std::string lower_case(std::string_view name) {
     std::string lower(name);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     return lower;
-}
-
-std::vector<IpAddress> collect_addresses(const addrinfo* results) {
-    std::vector<IpAddress> addresses;
-    for (const addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
-        const auto endpoint = IpEndpoint::from_sockaddr(entry->ai_addr);
-        if (endpoint && std::find(addresses.begin(), addresses.end(), endpoint->address) == addresses.end())
-            addresses.push_back(endpoint->address);
-    }
-    return addresses;
 }
 
 // How a getaddrinfo status becomes a DNS response code (dns_responder.h).
@@ -77,38 +53,60 @@ ResponseCode code_for_lookup_status(int status) {
     }
 }
 
-void on_lookup_done(uv_getaddrinfo_t* request, int status, addrinfo* results) {
-    std::unique_ptr<HostLookup> lookup(static_cast<HostLookup*>(request->data));
-    auto& state = *lookup->state;
-    std::vector<IpAddress> addresses = status == 0 ? collect_addresses(results) : std::vector<IpAddress>{};
+bool is_address_type(std::uint16_t type) {
+    return type == static_cast<std::uint16_t>(RecordType::a) || type == static_cast<std::uint16_t>(RecordType::aaaa);
+}
+
+// ---- the default host lookup: uv_getaddrinfo ----
+struct GetaddrinfoRequest {
+    uv_getaddrinfo_t request{};
+    DnsResponder::LookupDone done;
+};
+
+void on_getaddrinfo_done(uv_getaddrinfo_t* request, int status, addrinfo* results) {
+    std::unique_ptr<GetaddrinfoRequest> owned(static_cast<GetaddrinfoRequest*>(request->data));
+    std::vector<IpAddress> addresses;
+    for (const addrinfo* entry = results; entry != nullptr; entry = entry->ai_next) {
+        const auto endpoint = IpEndpoint::from_sockaddr(entry->ai_addr);
+        if (endpoint && std::find(addresses.begin(), addresses.end(), endpoint->address) == addresses.end())
+            addresses.push_back(endpoint->address);
+    }
     uv_freeaddrinfo(results);
-    state.lookups.erase(lookup.get());
-    if (!state.alive || status == UV_ECANCELED) return;
-    state.notify(lookup->name, addresses);
-    auto response = dns::build_response(lookup->query, code_for_lookup_status(status), addresses,
-                                        DnsResponder::kResolvedTtlSeconds);
-    lookup->reply(std::move(response));
+    owned->done(status, std::move(addresses));
+}
+
+DnsResponder::HostLookup getaddrinfo_lookup(uv_loop_t* loop) {
+    return [loop](const std::string& name, IpAddress::Family family, DnsResponder::LookupDone done) {
+        auto owned = std::make_unique<GetaddrinfoRequest>();
+        owned->done = std::move(done);
+        owned->request.data = owned.get();
+        addrinfo hints{};
+        hints.ai_family = family == IpAddress::Family::v4 ? AF_INET : AF_INET6;
+        hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+        const int status = uv_getaddrinfo(loop, &owned->request, on_getaddrinfo_done, name.c_str(), nullptr, &hints);
+        if (status != 0) {
+            owned->done(status, {});
+            return;
+        }
+        owned.release();  // freed in on_getaddrinfo_done
+    };
 }
 
 void on_flush_timer(uv_timer_t* timer) {
     // Keep the state alive even if a reply callback destroys the responder.
     const auto state = static_cast<DnsResponder::State*>(timer->data)->shared_from_this();
-    // Replies may queue further replies (a caller answering inside its callback): take the batch first.
     auto batch = std::move(state->ready);
     state->ready.clear();
     for (auto& [reply, payload] : batch) {
-        if (!state->alive) return;
+        if (state->flush_timer == nullptr) return;  // the responder was destroyed by a reply
         reply(std::move(payload));
     }
-}
-
-bool is_address_type(std::uint16_t type) {
-    return type == static_cast<std::uint16_t>(RecordType::a) || type == static_cast<std::uint16_t>(RecordType::aaaa);
 }
 
 }  // namespace
 
 void DnsResponder::State::queue_reply(ReplyCallback reply, std::vector<std::uint8_t> payload) {
+    if (flush_timer == nullptr) return;
     ready.emplace_back(std::move(reply), std::move(payload));
     uv_timer_start(flush_timer, on_flush_timer, 0, 0);
 }
@@ -118,26 +116,26 @@ void DnsResponder::State::notify(std::string_view name, std::span<const IpAddres
     for (const auto& address : addresses) observer(name, address);
 }
 
-DnsResponder::DnsResponder(uv_loop_s* loop, HostsTable hosts) : state_(std::make_shared<State>()) {
+DnsResponder::DnsResponder(uv_loop_s* loop, HostsTable hosts, HostLookup host_lookup)
+    : state_(std::make_shared<State>()) {
     state_->loop = loop;
     for (auto& [name, addresses] : hosts) state_->hosts[lower_case(name)] = std::move(addresses);
+    state_->host_lookup = host_lookup ? std::move(host_lookup) : getaddrinfo_lookup(loop);
     state_->flush_timer = new uv_timer_t;
     uv_timer_init(loop, state_->flush_timer);
     state_->flush_timer->data = state_.get();
 }
 
 DnsResponder::~DnsResponder() {
-    state_->alive = false;
     state_->ready.clear();
-    for (HostLookup* lookup : state_->lookups) uv_cancel(reinterpret_cast<uv_req_t*>(&lookup->request));
-    state_->lookups.clear();
     uv_close(reinterpret_cast<uv_handle_t*>(state_->flush_timer),
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_timer_t*>(handle); });
+    state_->flush_timer = nullptr;
 }
 
 void DnsResponder::set_answer_observer(AnswerObserver observer) { state_->observer = std::move(observer); }
 
-std::size_t DnsResponder::pending_lookups() const { return state_->lookups.size(); }
+std::size_t DnsResponder::pending_lookups() const { return state_->lookups_in_flight; }
 
 bool DnsResponder::handle_query(std::span<const std::uint8_t> payload, ReplyCallback reply) {
     const auto parsed = dns::parse_query(payload);
@@ -151,8 +149,8 @@ bool DnsResponder::handle_query(std::span<const std::uint8_t> payload, ReplyCall
     const std::string name = lower_case(question.name);
     if (const auto listed = state_->hosts.find(name); listed != state_->hosts.end()) {
         state_->notify(name, listed->second);
-        state_->queue_reply(std::move(reply), dns::build_response(query, ResponseCode::no_error, listed->second,
-                                                                 kHostsTtlSeconds));
+        state_->queue_reply(std::move(reply),
+                            dns::build_response(query, ResponseCode::no_error, listed->second, kHostsTtlSeconds));
         return true;
     }
     // Not a name any resolver could look up (empty, odd bytes, or an address
@@ -161,22 +159,21 @@ bool DnsResponder::handle_query(std::span<const std::uint8_t> payload, ReplyCall
         state_->queue_reply(std::move(reply), dns::build_response(query, ResponseCode::name_error, {}, 0));
         return true;
     }
-    if (state_->lookups.size() >= kMaxPendingLookups) return false;
-    auto lookup = std::make_unique<HostLookup>();
-    lookup->state = state_;
-    lookup->query = query;
-    lookup->name = name;
-    lookup->reply = std::move(reply);
-    lookup->request.data = lookup.get();
-    addrinfo hints{};
-    hints.ai_family = question.type == static_cast<std::uint16_t>(RecordType::a) ? AF_INET : AF_INET6;
-    hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
-    const int status = uv_getaddrinfo(state_->loop, &lookup->request, on_lookup_done, name.c_str(), nullptr, &hints);
-    if (status != 0) {
-        state_->queue_reply(std::move(lookup->reply), dns::build_response(query, ResponseCode::server_failure, {}, 0));
-        return true;
-    }
-    state_->lookups.insert(lookup.release());
+    if (state_->lookups_in_flight >= kMaxPendingLookups) return false;
+    ++state_->lookups_in_flight;
+    const auto family = question.type == static_cast<std::uint16_t>(RecordType::a) ? IpAddress::Family::v4
+                                                                                    : IpAddress::Family::v6;
+    std::weak_ptr<State> weak_state = state_;
+    state_->host_lookup(name, family, [weak_state, query, name, reply = std::move(reply)](
+                                          int status, std::vector<IpAddress> addresses) mutable {
+        const auto state = weak_state.lock();
+        if (!state) return;
+        --state->lookups_in_flight;
+        if (status != 0) addresses.clear();
+        state->notify(name, addresses);
+        state->queue_reply(std::move(reply), dns::build_response(query, code_for_lookup_status(status), addresses,
+                                                                 kResolvedTtlSeconds));
+    });
     return true;
 }
 

@@ -22,6 +22,7 @@
 //
 // Replies are never delivered from inside handle_query (libuv's rule: no
 // callback from inside the call that registered it); they come from the loop.
+// A host lookup that fails to start, or any internal failure, is SERVFAIL.
 #pragma once
 
 #include <cstddef>
@@ -57,8 +58,16 @@ public:
     // (glibc: 2 per lookup) and bounds the getaddrinfo threadpool backlog.
     static constexpr std::size_t kMaxPendingLookups = 128;
 
-    DnsResponder(uv_loop_s* loop, HostsTable hosts);
-    ~DnsResponder();  // outstanding lookups are cancelled; their callbacks are not called
+    // How names outside dns.hosts are looked up on the host. `done` gets a
+    // libuv status (0, UV_EAI_NONAME, UV_EAI_NODATA, UV_EAI_AGAIN, ...) and the
+    // addresses; it may be called at any time, even synchronously. The
+    // default (an empty function) is uv_getaddrinfo on `loop`; tests inject
+    // a table so they never send a query off the machine.
+    using LookupDone = std::function<void(int uv_status, std::vector<IpAddress> addresses)>;
+    using HostLookup = std::function<void(const std::string& name, IpAddress::Family family, LookupDone done)>;
+
+    DnsResponder(uv_loop_s* loop, HostsTable hosts, HostLookup host_lookup = {});
+    ~DnsResponder();  // replies to lookups still outstanding are never delivered
     DnsResponder(const DnsResponder&) = delete;
     DnsResponder& operator=(const DnsResponder&) = delete;
 
