@@ -1,0 +1,64 @@
+// src/appliance.h — one askfirstd: the frame transport, the demux, libslirp,
+// lwIP, the virtual nameserver and the flow table, wired on one libuv loop.
+// A thin shell (mitmproxy's server.py habit): it turns loop callbacks into
+// calls on the netstack pieces and sends what they produce back out.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include <uv.h>
+
+#include "netstack/demux.h"
+#include "netstack/dns_responder.h"
+#include "netstack/flow_table.h"
+#include "netstack/lwip_adapter.h"
+#include "netstack/slirp_adapter.h"
+#include "src/askfirstd_options.h"
+#include "src/operator_log.h"
+#include "src/profile.h"
+
+namespace askfirst {
+
+class Appliance {
+public:
+    // nullptr + `error` (what failed and what to do) when a piece cannot start.
+    static std::unique_ptr<Appliance> start(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile,
+                                            const OperatorLog& log, std::string& error);
+    ~Appliance();
+    Appliance(const Appliance&) = delete;
+    Appliance& operator=(const Appliance&) = delete;
+
+    // Set when the transport failed for good (TAP gone): askfirstd exits.
+    bool transport_failed() const { return transport_failed_; }
+
+private:
+    Appliance(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile, const OperatorLog& log);
+    bool start_pieces(std::string& error);
+    bool start_frontend(std::string& error);
+    void on_guest_frame(std::span<const std::uint8_t> frame);
+    void answer_dns(std::span<const std::uint8_t> frame, const netstack::ParsedFrame& parsed);
+    void send_to_guest(std::span<const std::uint8_t> frame);
+    void schedule_lwip_timers();
+    void log_udp_allowed(const netstack::ParsedFrame& parsed);
+
+    uv_loop_t* loop_;
+    AskfirstdOptions options_;
+    Profile profile_;
+    const OperatorLog& log_;
+    netstack::MacAddress guest_mac_{};
+    bool guest_mac_known_ = false;
+    bool transport_failed_ = false;
+    std::unique_ptr<netstack::FrameFrontend> frontend_;
+    std::unique_ptr<netstack::SlirpAdapter> slirp_;
+    std::unique_ptr<netstack::LwipStack> lwip_;
+    std::unique_ptr<netstack::FlowTable> flows_;
+    std::unique_ptr<netstack::DnsResponder> dns_;
+    std::unique_ptr<uv_timer_t, netstack::UvHandleCloser<uv_timer_t>> lwip_timer_;
+    std::unique_ptr<uv_check_t, netstack::UvHandleCloser<uv_check_t>> lwip_timer_check_;
+    // udp.allow destinations already logged once (bounded by the profile's list).
+    std::set<netstack::IpEndpoint> udp_allowed_logged_;
+};
+
+}  // namespace askfirst

@@ -1,0 +1,92 @@
+// src/askfirstd.cpp — askfirstd's main: parse the command line, load the
+// profile, start the appliance on one libuv loop, run until SIGINT/SIGTERM or
+// until the transport is gone. When askfirstd exits, the guest's network is
+// gone with it: nothing falls back to another path (invariant 1).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+
+#include <uv.h>
+
+#include "src/appliance.h"
+#include "src/askfirstd_options.h"
+#include "src/operator_log.h"
+#include "src/profile.h"
+
+namespace {
+
+using askfirst::AskfirstdOptions;
+
+struct SignalWatch {
+    uv_signal_t handle;
+    int number;
+};
+
+void signal_ready(const AskfirstdOptions& options) {
+    if (!options.ready_fd) return;
+    const char ready = 'R';
+    if (::write(*options.ready_fd, &ready, 1) != 1) std::perror("askfirstd: writing --ready-fd");
+    ::close(*options.ready_fd);
+}
+
+// Closes every handle left on the loop and lets their close callbacks run.
+void drain_loop(uv_loop_t* loop) {
+    uv_walk(loop, [](uv_handle_t* handle, void*) {
+        if (!uv_is_closing(handle)) uv_close(handle, nullptr);
+    }, nullptr);
+    uv_run(loop, UV_RUN_DEFAULT);
+}
+
+int run(const AskfirstdOptions& options) {
+    const askfirst::OperatorLog log(options.name);
+    askfirst::Profile profile;
+    std::string error;
+    if (options.profile_path) {
+        auto loaded = askfirst::load_profile_file(*options.profile_path, error);
+        if (!loaded) {
+            log.line("event=startup_failed reason=\"" + error + "\"");
+            return 1;
+        }
+        profile = std::move(*loaded);
+    }
+    ::signal(SIGPIPE, SIG_IGN);  // a closed upstream socket is an error return, not a signal
+    uv_loop_t* loop = uv_default_loop();
+    auto appliance = askfirst::Appliance::start(loop, options, std::move(profile), log, error);
+    if (!appliance) {
+        log.line("event=startup_failed reason=\"" + error + "\"");
+        drain_loop(loop);
+        return 1;
+    }
+    SignalWatch signals[2] = {{{}, SIGINT}, {{}, SIGTERM}};
+    for (auto& watch : signals) {
+        uv_signal_init(loop, &watch.handle);
+        watch.handle.data = &watch;
+        uv_signal_start(&watch.handle, [](uv_signal_t* handle, int) { uv_stop(handle->loop); }, watch.number);
+    }
+    signal_ready(options);
+    uv_run(loop, UV_RUN_DEFAULT);
+    const bool failed = appliance->transport_failed();
+    log.line(failed ? "event=exit reason=\"transport gone\"" : "event=exit reason=signal");
+    appliance.reset();
+    drain_loop(loop);
+    uv_loop_close(loop);
+    return failed ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string error;
+    const auto options = askfirst::parse_askfirstd_options(argc, argv, error);
+    if (!options) {
+        std::fprintf(stderr, "askfirstd: %s\n", error.c_str());
+        return 2;
+    }
+    if (options->help) {
+        std::fputs(askfirst::kAskfirstdUsage, stdout);
+        return 0;
+    }
+    return run(*options);
+}
