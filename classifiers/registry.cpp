@@ -13,6 +13,9 @@ namespace askfirst::classifiers {
 // Each provider file exports one of these (add a line, keep it sorted by area).
 // core
 extern const Provider kAwsProvider;
+// forge
+extern const Provider kGitProvider;
+extern const Provider kGitLfsProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -32,6 +35,11 @@ namespace {
 // The generic method-based fallback is not in this list (kGenericProvider).
 constexpr const Provider* kProviders[] = {
     // forges (git smart HTTP first), then data, then clouds: the other areas add their lines here.
+    // forge: git smart HTTP and git-lfs are recognised by path shape on any host
+    // (github.com, gitlab.com, dev.azure.com, …), so they precede every
+    // host-based provider, including the forges' REST/GraphQL ones.
+    &kGitProvider,
+    &kGitLfsProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
