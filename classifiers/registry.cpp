@@ -19,6 +19,7 @@ extern const Provider kGitLfsProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
+extern const Provider kDigitalOceanProvider;
 
 namespace {
 
@@ -43,6 +44,7 @@ constexpr const Provider* kProviders[] = {
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
+    &kDigitalOceanProvider,
     // core: AWS last among the SigV4 users, so more specific *.amazonaws.com hosts win.
     &kAwsProvider,
 };
