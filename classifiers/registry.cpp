@@ -16,6 +16,7 @@ extern const Provider kAwsProvider;
 // forge
 extern const Provider kGitProvider;
 extern const Provider kGitLfsProvider;
+extern const Provider kKubernetesProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -41,6 +42,9 @@ constexpr const Provider* kProviders[] = {
     // host-based provider, including the forges' REST/GraphQL ones.
     &kGitProvider,
     &kGitLfsProvider,
+    // forge: Kubernetes before AWS (EKS API servers are *.eks.amazonaws.com);
+    // elsewhere it needs a Kubernetes path plus a client fingerprint.
+    &kKubernetesProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
