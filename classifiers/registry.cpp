@@ -17,6 +17,9 @@ extern const Provider kAwsProvider;
 extern const Provider kGitProvider;
 extern const Provider kGitLfsProvider;
 extern const Provider kKubernetesProvider;
+extern const Provider kGithubGraphqlProvider;
+extern const Provider kGithubProvider;
+extern const Provider kRailwayProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -45,6 +48,11 @@ constexpr const Provider* kProviders[] = {
     // forge: Kubernetes before AWS (EKS API servers are *.eks.amazonaws.com);
     // elsewhere it needs a Kubernetes path plus a client fingerprint.
     &kKubernetesProvider,
+    // forge: GitHub GraphQL (/graphql, GHES /api/graphql) before GitHub REST on
+    // the same hosts; GHES REST is any host with the /api/v3 prefix.
+    &kGithubGraphqlProvider,
+    &kGithubProvider,
+    &kRailwayProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
