@@ -20,6 +20,7 @@ extern const Provider kKubernetesProvider;
 extern const Provider kGithubGraphqlProvider;
 extern const Provider kGithubProvider;
 extern const Provider kRailwayProvider;
+extern const Provider kOciRegistryProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -53,6 +54,8 @@ constexpr const Provider* kProviders[] = {
     &kGithubGraphqlProvider,
     &kGithubProvider,
     &kRailwayProvider,
+    // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
+    &kOciRegistryProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
