@@ -25,6 +25,14 @@ extern const Provider kOciRegistryProvider;
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
+extern const Provider kAzureProvider;
+extern const Provider kCloudflareProvider;
+extern const Provider kVercelProvider;
+extern const Provider kSupabaseProvider;
+extern const Provider kNeonProvider;
+extern const Provider kTerraformCloudProvider;
+extern const Provider kHerokuProvider;
+extern const Provider kStripeProvider;
 
 namespace {
 
@@ -56,10 +64,20 @@ constexpr const Provider* kProviders[] = {
     &kRailwayProvider,
     // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
     &kOciRegistryProvider,
-    // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`).
+    // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
+    // the other cloud APIs match their own hosts only (the data area's SQL carriers
+    // for Supabase /database/query and Cloudflare D1 must come before them).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
     &kDigitalOceanProvider,
+    &kAzureProvider,
+    &kCloudflareProvider,
+    &kVercelProvider,
+    &kSupabaseProvider,
+    &kNeonProvider,
+    &kTerraformCloudProvider,
+    &kHerokuProvider,
+    &kStripeProvider,
     // core: AWS last among the SigV4 users, so more specific *.amazonaws.com hosts win.
     &kAwsProvider,
 };
