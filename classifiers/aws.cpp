@@ -109,6 +109,8 @@ bool aws_needs_body(const HttpRequest& head) {
     const aws::RequestParameters parameters(head, aws::BodyFormat::none);
     for (const ResolvedOperation& resolved : aws::resolve_operations(head, candidates, parameters)) {
         if (resolved.operation == nullptr) continue;
+        // Query/ec2 parameters outside a form body are all in the URL: the body is never read.
+        if (resolved.protocol == aws_model::Protocol::query || resolved.protocol == aws_model::Protocol::ec2) continue;
         const std::string operation = canonical_operation(resolved, scope, head);
         if (aws::body_can_change_tier(operation, resolved.service->protocol)) return true;
     }

@@ -13,9 +13,9 @@ using aws_model::Service;
 using Candidates = std::vector<const Service*>;
 
 // Credential-scope names that sign for another model's service.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kSigningAliases = {{
+// Used only when no model is signed with that name.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kSigningAliases = {{
     {"s3-object-lambda", "s3"},  // Object Lambda access points serve the S3 API
-    {"s3-outposts", "s3"},
     {"s3express", "s3"},         // S3 Express One Zone directory buckets
 }};
 
@@ -57,10 +57,12 @@ Candidates services_for_host(std::string_view host) {
             std::string prefix;
             for (std::size_t i = first; i < first + count; ++i) {
                 if (!prefix.empty()) prefix += '.';
-                prefix += count == 1 ? normalized_s3_label(labels[i]) : labels[i];
+                prefix += labels[i];
             }
-            for (const auto index : aws_model::services_with_endpoint_prefix(prefix))
-                found.push_back(&aws_model::kModel.services[index]);
+            auto indices = aws_model::services_with_endpoint_prefix(prefix);
+            if (indices.empty() && count == 1)
+                indices = aws_model::services_with_endpoint_prefix(normalized_s3_label(labels[first]));
+            for (const auto index : indices) found.push_back(&aws_model::kModel.services[index]);
             if (!found.empty()) break;
         }
     }
@@ -71,10 +73,11 @@ Candidates services_for_host(std::string_view host) {
 
 Candidates candidate_services(const HttpRequest& request, const CredentialScope& scope) {
     std::string_view signing = scope.service;
+    auto signed_services = aws_model::services_signed_as(signing);
     for (const auto& [alias, service] : kSigningAliases)
-        if (signing == alias) signing = service;
+        if (signed_services.empty() && signing == alias) signed_services = aws_model::services_signed_as(service);
     Candidates signed_as;
-    for (const Service& service : aws_model::services_signed_as(signing)) signed_as.push_back(&service);
+    for (const Service& service : signed_services) signed_as.push_back(&service);
     if (signed_as.empty()) return services_for_host(request.host);
     Candidates narrowed;
     for (const Service* service : signed_as)

@@ -182,7 +182,7 @@ Judgement judge_operation(const ResolvedOperation& resolved, std::string_view op
 }
 
 bool body_can_change_tier(std::string_view operation, aws_model::Protocol protocol) {
-    if (protocol == aws_model::Protocol::ec2 || protocol == aws_model::Protocol::query) return true;
+    if (protocol == aws_model::Protocol::ec2) return true;  // DryRun may be anywhere in the form
     for (const ParameterRule& rule : kParameterRules)
         if (rule.effect == Effect::escalate && operation_matches(rule.operation, operation)) return true;
     return false;

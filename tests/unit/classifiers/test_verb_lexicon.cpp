@@ -37,7 +37,7 @@ TEST_CASE("split_name_words splits every naming style") {
         {"empty name has no words", "", ""},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(row.behaviour);
         CHECK(joined(row.name) == row.words);
     }
 }
@@ -72,7 +72,7 @@ TEST_CASE("tier_from_operation_name follows the policy's verb lists") {
         {"verb must be a whole word", "Deleted", V, Tier::write},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(row.behaviour);
         CHECK(tier_from_operation_name(row.name, row.order) == row.tier);
     }
 }
