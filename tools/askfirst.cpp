@@ -11,11 +11,13 @@ namespace askfirst::cli {
 
 // Each subcommand's entry point; defined in tools/askfirst_<name>.cpp.
 // (Add one line here and one row in kSubcommands per subcommand.)
+int classify_main(int argc, char** argv);
 
 namespace {
 
 constexpr Subcommand kSubcommands[] = {
     {"help", "show this list", nullptr},
+    {"classify", "classify HTTP requests offline (JSON Lines or one raw request)", classify_main},
 };
 
 void print_usage(std::FILE* out) {

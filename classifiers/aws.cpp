@@ -1,0 +1,125 @@
+// classifiers/aws.cpp — the AWS provider (../shared/classifier-rules.md §1):
+// recognises AWS API requests, resolves them to service-model operations
+// (aws_resolve.h), judges them (aws_rules.h), and writes the dialog line
+// `rds:DeleteDBInstance prod-db-1 SkipFinalSnapshot=true`.
+//
+// SigV4-signed traffic that is not an AWS API (OpenSearch/EKS data planes,
+// API Gateway apps, Lambda function URLs) is left to other providers or to
+// the generic fallback: there is no service model to look it up in.
+#include <algorithm>
+#include <array>
+
+#include "classifiers/aws_resolve.h"
+#include "classifiers/aws_rules.h"
+#include "classifiers/provider.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+using aws::ResolvedOperation;
+
+constexpr std::string_view kAwsHosts[] = {"*.amazonaws.com", "*.amazonaws.com.cn", "*.api.aws"};
+
+// Host shapes of SigV4 users that serve no AWS API model (§1 "AWS-signed but not AWS API").
+constexpr std::array<std::string_view, 3> kDataPlaneHostEndings = {".es", ".aoss", ".eks"};
+constexpr std::array<std::string_view, 2> kDataPlaneHostLabels = {".execute-api.", ".lambda-url."};
+
+bool is_aws_data_plane(std::string_view host) {
+    const std::string_view name = aws::host_without_aws_suffix(host);
+    if (name.size() != host.size()) {
+        for (const std::string_view ending : kDataPlaneHostEndings)
+            if (name.size() > ending.size() && name.substr(name.size() - ending.size()) == ending) return true;
+    }
+    const std::string dotted = "." + std::string(host) + ".";
+    for (const std::string_view label : kDataPlaneHostLabels)
+        if (dotted.find(label) != std::string::npos) return true;
+    return false;
+}
+
+bool aws_matches(const HttpRequest& request) {
+    if (is_aws_data_plane(request.host)) return false;
+    return host_matches_any(request.host, kAwsHosts) || aws::is_sigv4_signed(request);
+}
+
+// "<iam prefix>:<Operation>", or the best name known for an unknown one.
+std::string canonical_operation(const ResolvedOperation& resolved, const aws::CredentialScope& scope,
+                                const HttpRequest& request) {
+    std::string prefix = resolved.service != nullptr ? resolved.service->iam_prefix
+                         : !scope.service.empty()   ? scope.service
+                                                    : "aws";
+    if (resolved.operation != nullptr) return prefix + ":" + resolved.operation->name;
+    if (!resolved.requested_name.empty()) return prefix + ":" + resolved.requested_name;
+    return prefix + ":" + request.method + " " + request.path;
+}
+
+// The primary identifier for the dialog (§1 "Operation string for the dialog").
+std::string primary_identifier(const ResolvedOperation& resolved, const HttpRequest& request,
+                               const aws::RequestParameters& parameters) {
+    if (!resolved.s3_bucket.empty())
+        return resolved.s3_key.empty() ? resolved.s3_bucket : resolved.s3_bucket + "/" + resolved.s3_key;
+    if (!resolved.uri_identifier.empty()) return resolved.uri_identifier;
+    if (resolved.operation == nullptr) return {};
+    const std::string_view where = resolved.operation->identifier;
+    if (where.size() < 3) return {};
+    const std::string_view name = where.substr(2);
+    if (where[0] == 'h') return std::string(request.header(name));
+    return parameters.top_level(name).value_or(std::string());
+}
+
+std::string detail_line(std::string_view operation, std::string_view identifier,
+                        const std::vector<std::string>& shown_parameters) {
+    std::string line(operation);
+    if (!identifier.empty()) line.append(" ").append(identifier);
+    for (const auto& parameter : shown_parameters) line.append(" ").append(parameter);
+    return line;
+}
+
+Classification aws_classify(const HttpRequest& request) {
+    const aws::CredentialScope scope = aws::credential_scope(request);
+    const auto candidates = aws::candidate_services(request, scope);
+    const aws::RequestParameters parameters(request, aws::body_format_for(request, candidates));
+    const auto resolved_operations = aws::resolve_operations(request, candidates, parameters);
+    Classification result;
+    result.provider = "aws";
+    bool first = true;
+    for (const ResolvedOperation& resolved : resolved_operations) {
+        const std::string operation = canonical_operation(resolved, scope, request);
+        aws::Judgement judgement = aws::judge_operation(resolved, operation, request, parameters);
+        // Several Action values (query string vs body): the most severe one is shown and counts.
+        if (first || judgement.tier > result.tier) {
+            result.tier = judgement.tier;
+            result.operation = operation;
+            result.detail = detail_line(operation, primary_identifier(resolved, request, parameters),
+                                        judgement.shown_parameters);
+            first = false;
+        }
+        for (auto& flag : judgement.flags)
+            if (std::find(result.flags.begin(), result.flags.end(), flag) == result.flags.end())
+                result.flags.push_back(std::move(flag));
+    }
+    if (resolved_operations.size() > 1) result.flags.emplace_back("conflicting-actions");
+    if (parameters.json_unparsed()) result.flags.emplace_back("unparsed-body");
+    return result;
+}
+
+bool aws_needs_body(const HttpRequest& head) {
+    if (aws::has_form_body(head)) return true;  // query protocol: Action and parameters are in the body
+    const aws::CredentialScope scope = aws::credential_scope(head);
+    const auto candidates = aws::candidate_services(head, scope);
+    const aws::RequestParameters parameters(head, aws::BodyFormat::none);
+    for (const ResolvedOperation& resolved : aws::resolve_operations(head, candidates, parameters)) {
+        if (resolved.operation == nullptr) continue;
+        // Query/ec2 parameters outside a form body are all in the URL: the body is never read.
+        if (resolved.protocol == aws_model::Protocol::query || resolved.protocol == aws_model::Protocol::ec2) continue;
+        const std::string operation = canonical_operation(resolved, scope, head);
+        if (aws::body_can_change_tier(operation, resolved.service->protocol)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+extern const Provider kAwsProvider;  // declared for registry.cpp; `extern` gives it external linkage
+const Provider kAwsProvider{"aws", aws_matches, aws_classify, aws_needs_body};
+
+}  // namespace askfirst::classifiers

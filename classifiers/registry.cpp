@@ -1,0 +1,115 @@
+// classifiers/registry.cpp — picks the provider for a request and applies the
+// rules that hold for every provider (../shared/design.md invariant 6).
+//
+// classify() tries kProviders in order; the first whose matches() says yes
+// classifies. Nothing else is shared state: the table is constant.
+#include "classifiers/registry.h"
+
+#include <algorithm>
+#include <iterator>
+
+namespace askfirst::classifiers {
+
+// Each provider file exports one of these (add a line, keep it sorted by area).
+// core
+extern const Provider kAwsProvider;
+// forge
+extern const Provider kGitProvider;
+extern const Provider kGitLfsProvider;
+extern const Provider kKubernetesProvider;
+extern const Provider kGithubGraphqlProvider;
+extern const Provider kGithubProvider;
+extern const Provider kRailwayProvider;
+extern const Provider kOciRegistryProvider;
+// cloud
+extern const Provider kOpenSearchProvider;
+extern const Provider kElasticsearchProvider;
+extern const Provider kDigitalOceanProvider;
+extern const Provider kAzureProvider;
+extern const Provider kCloudflareProvider;
+extern const Provider kVercelProvider;
+extern const Provider kSupabaseProvider;
+extern const Provider kNeonProvider;
+extern const Provider kTerraformCloudProvider;
+extern const Provider kHerokuProvider;
+extern const Provider kStripeProvider;
+
+namespace {
+
+// ORDER MATTERS: a request goes to the first provider that matches.
+//  * Protocol fingerprints before host tables: git smart HTTP
+//    (/info/refs?service=, /git-receive-pack) rides on github.com, gitlab.com
+//    and any forge host, so it precedes the forges' REST/GraphQL providers.
+//  * More specific hosts before broader ones on the same suffix: SigV4-signed
+//    but not AWS APIs (OpenSearch *.es.amazonaws.com, EKS's Kubernetes API
+//    *.eks.amazonaws.com) precede `aws`, which matches *.amazonaws.com and any
+//    AWS4-HMAC-SHA256 signature (S3-compatible hosts such as R2 or MinIO).
+//  * Header/path fingerprints that could appear on any host (Kubernetes
+//    /api/v1, GraphQL /graphql) come after the host-specific providers.
+// The generic method-based fallback is not in this list (kGenericProvider).
+constexpr const Provider* kProviders[] = {
+    // forges (git smart HTTP first), then data, then clouds: the other areas add their lines here.
+    // forge: git smart HTTP and git-lfs are recognised by path shape on any host
+    // (github.com, gitlab.com, dev.azure.com, …), so they precede every
+    // host-based provider, including the forges' REST/GraphQL ones.
+    &kGitProvider,
+    &kGitLfsProvider,
+    // forge: Kubernetes before AWS (EKS API servers are *.eks.amazonaws.com);
+    // elsewhere it needs a Kubernetes path plus a client fingerprint.
+    &kKubernetesProvider,
+    // forge: GitHub GraphQL (/graphql, GHES /api/graphql) before GitHub REST on
+    // the same hosts; GHES REST is any host with the /api/v3 prefix.
+    &kGithubGraphqlProvider,
+    &kGithubProvider,
+    &kRailwayProvider,
+    // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
+    &kOciRegistryProvider,
+    // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
+    // the other cloud APIs match their own hosts only (the data area's SQL carriers
+    // for Supabase /database/query and Cloudflare D1 must come before them).
+    &kOpenSearchProvider,
+    &kElasticsearchProvider,
+    &kDigitalOceanProvider,
+    &kAzureProvider,
+    &kCloudflareProvider,
+    &kVercelProvider,
+    &kSupabaseProvider,
+    &kNeonProvider,
+    &kTerraformCloudProvider,
+    &kHerokuProvider,
+    &kStripeProvider,
+    // core: AWS last among the SigV4 users, so more specific *.amazonaws.com hosts win.
+    &kAwsProvider,
+};
+
+constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";
+
+}  // namespace
+
+std::span<const Provider* const> registered_providers() { return kProviders; }
+
+const Provider& select_provider(const HttpRequest& request) {
+    for (const Provider* provider : kProviders)
+        if (provider->matches(request)) return *provider;
+    return kGenericProvider;
+}
+
+Classification classify_with(const Provider& provider, const HttpRequest& request) {
+    Classification result = provider.classify(request);
+    if (!request.body_complete && provider.needs_body(request)) {
+        // Invariant 6: what was not seen may be the worst it could be.
+        result.tier = Tier::destructive;
+        if (std::find(result.flags.begin(), result.flags.end(), kBodyNotInspectedFlag) ==
+            result.flags.end())
+            result.flags.emplace_back(kBodyNotInspectedFlag);
+    }
+    return result;
+}
+
+Classification classify(const HttpRequest& request) {
+    return classify_with(select_provider(request), request);
+}
+
+bool needs_body(const HttpRequest& head) { return select_provider(head).needs_body(head); }
+
+}  // namespace askfirst::classifiers

@@ -1,0 +1,83 @@
+// classifiers/route_template.cpp — REST URL template matching for the cloud
+// classifiers (see route_template.h for the rules).
+#include "classifiers/route_template.h"
+
+#include "classifiers/url_query.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+bool is_parameter(std::string_view segment) {
+    return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Calls visit(segment) for each non-empty '/'-separated segment of `text`;
+// stops early when visit returns false.
+template <typename Visit>
+void for_each_segment(std::string_view text, Visit visit) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find('/', start);
+        if (end == std::string_view::npos) end = text.size();
+        if (end > start && !visit(text.substr(start, end - start))) return;
+        start = end + 1;
+    }
+}
+
+}  // namespace
+
+RequestPath split_request_path(std::string_view path) {
+    RequestPath result;
+    for_each_segment(path, [&](std::string_view segment) {
+        if (result.segments.size() == kMaxRouteSegments) {
+            result.too_long = true;
+            return false;
+        }
+        // '+' is a literal in a path; only %XX escapes are decoded.
+        result.segments.push_back(percent_decode(segment, /*plus_is_space=*/false));
+        return true;
+    });
+    return result;
+}
+
+std::optional<std::uint32_t> match_route(std::string_view route, const RequestPath& path) {
+    if (path.too_long) return std::nullopt;
+    const std::size_t count = path.segments.size();
+    std::uint32_t mask = 0;
+    std::size_t index = 0;
+    bool matched = true;
+    for_each_segment(route, [&](std::string_view segment) {
+        if (index == count) {
+            matched = false;
+            return false;
+        }
+        if (is_parameter(segment)) {
+            mask |= std::uint32_t{1} << (count - 1 - index);
+        } else if (segment != path.segments[index]) {
+            matched = false;
+            return false;
+        }
+        ++index;
+        return true;
+    });
+    if (!matched || index != count) return std::nullopt;
+    return mask;
+}
+
+std::string_view route_parameter(std::string_view route, const RequestPath& path,
+                                 std::string_view parameter) {
+    std::size_t index = 0;
+    std::string_view found;
+    for_each_segment(route, [&](std::string_view segment) {
+        if (index >= path.segments.size()) return false;
+        if (is_parameter(segment) && segment.substr(1, segment.size() - 2) == parameter) {
+            found = path.segments[index];
+            return false;
+        }
+        ++index;
+        return true;
+    });
+    return found;
+}
+
+}  // namespace askfirst::classifiers

@@ -1,0 +1,46 @@
+// classifiers/route_template.h — matching a request path against REST URL
+// templates ("/{index}/_doc/{id}", "/v2/droplets/{droplet_id}/actions"), the
+// step that names the operation for the spec-table providers
+// (Elasticsearch/OpenSearch, DigitalOcean) and the hand-written route tables
+// of the other cloud APIs.
+//
+// A template segment is a literal or a `{name}` parameter that takes exactly
+// one non-empty path segment. When several templates match, the most
+// specific wins: the one with a literal at the earliest position where they
+// differ ("_`-prefixed built-in endpoints win over `/{index}`",
+// ../shared/classifier-rules.md §9). Segments are percent-decoded before
+// they are compared, so "/%5Fbulk" is "/_bulk", as servers route it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace askfirst::classifiers {
+
+// The longest template in the generated tables has 9 segments; a 32-bit
+// specificity mask bounds what we compare. Longer paths match no template.
+inline constexpr std::size_t kMaxRouteSegments = 32;
+
+// A request path split at '/', empty segments dropped, each percent-decoded.
+struct RequestPath {
+    std::vector<std::string> segments;
+    bool too_long = false;  // more than kMaxRouteSegments segments
+};
+
+RequestPath split_request_path(std::string_view path);
+
+// Does `route` (a template) match `path`? If so, a mask with bit
+// (count-1-i) set where segment i is a parameter: between two matches of the
+// same path, the smaller mask is the more specific template.
+std::optional<std::uint32_t> match_route(std::string_view route, const RequestPath& path);
+
+// The value of the parameter segment that `route` names `parameter` (without
+// braces) in a path the route matched; empty if the route has no such name.
+std::string_view route_parameter(std::string_view route, const RequestPath& path,
+                                 std::string_view parameter);
+
+}  // namespace askfirst::classifiers

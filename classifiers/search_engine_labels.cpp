@@ -1,0 +1,184 @@
+// classifiers/search_engine_labels.cpp — Elasticsearch/OpenSearch label rules.
+//
+// Order of the rules (each one a table below):
+//  1. explicit overrides, each with its reason (reset APIs that delete
+//     results, a flush that only persists);
+//  2. GET/HEAD read, except APIs that act whatever the method (`GET _flush`,
+//     `GET _refresh`): those take the name's label;
+//  3. DELETE: destructive when the name says delete, else a write
+//     (`DELETE /_pit` and `/_search/scroll` only free a context);
+//  4. other methods: the verb lexicon on the name; a write-looking name that
+//     the specification also serves with GET is a read (its POST form only
+//     carries a body: `_field_caps`, `_rank_eval`, `_graph/explore`);
+//  5. content escalation: `_bulk` with any `delete` action, update scripts
+//     that set `ctx.op = 'delete'`.
+#include "classifiers/search_engine_labels.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "classifiers/json_body.h"
+#include "classifiers/verb_lexicon.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+// Rule 1 (../shared/corpus/README.md step 4 and classifier-rules.md §9).
+constexpr OperationOverride kSearchOverrides[] = {
+    {"transform.reset_transform", Tier::destructive, "reset deletes the transform's destination index data and checkpoints"},
+    {"ml.reset_job", Tier::destructive, "reset deletes all model state and results of the job"},
+    {"features.reset_features", Tier::destructive, "resets features by deleting their system indices"},
+    {"ml.delete_expired_data", Tier::destructive, "deletes expired results and model snapshots"},
+    {"indices.flush", Tier::write, "flush persists the translog to disk; nothing is lost"},
+    {"snapshot.repository_analyze", Tier::write, "writes and removes test blobs in the snapshot repository"},
+    {"connector.check_in", Tier::write, "'check' verb but updates the connector's last_seen"},
+};
+
+// Rule 2: APIs that run their operation even when sent as GET.
+constexpr std::string_view kActsOnGet[] = {
+    "indices.flush",
+    "indices.refresh",
+    "indices.reload_search_analyzers",
+    "notifications.send_test",  // sends a real test message to the channel
+};
+
+// First words of an action that name a write (the lexicon names only read
+// and destructive verbs): with one of these first, the name is verb-first
+// ("watcher.activate_watch", "update_by_query") and its last word is an
+// object, not the verb.
+constexpr std::string_view kSearchWriteVerbs[] = {
+    "ack",     "activate", "add",   "cancel", "clear",  "close",   "create", "deactivate",
+    "execute", "grant",    "invalidate", "migrate", "open",  "pause", "post",
+    "put",     "reload",   "reset", "restore", "resume", "send",   "set",    "start",
+    "stop",    "update",   "upgrade",
+};
+
+bool contains(std::span<const std::string_view> table, std::string_view word) {
+    return std::find(table.begin(), table.end(), word) != table.end();
+}
+
+std::string_view action_of(std::string_view api) {
+    const auto dot = api.rfind('.');
+    return dot == std::string_view::npos ? api : api.substr(dot + 1);
+}
+
+std::string_view first_word(std::string_view action) {
+    return action.substr(0, action.find('_'));
+}
+
+bool is_bulk_api(std::string_view api) { return action_of(api) == "bulk"; }
+
+bool runs_update_script(std::string_view api) {
+    const std::string_view action = action_of(api);
+    return action == "update" || action == "update_by_query";
+}
+
+// Does an update script set `ctx.op = 'delete'` (which deletes the document)?
+// A plain text scan: the script is a string inside JSON, quotes may be escaped.
+bool script_deletes(std::string_view body) {
+    constexpr std::size_t kLookahead = 24;  // `ctx.op = \"delete\"` with spacing
+    for (std::size_t at = body.find("ctx.op"); at != std::string_view::npos;
+         at = body.find("ctx.op", at + 1)) {
+        const std::string_view after = body.substr(at + 6, kLookahead);
+        const auto equals = after.find('=');
+        if (equals != std::string_view::npos && after.substr(equals).find("delete") != std::string_view::npos &&
+            after.substr(equals, 2) != "==")
+            return true;
+    }
+    return false;
+}
+
+// Rule 5 for `_bulk`: action lines alternate with source lines, except that
+// `delete` has no source line. Returns the tier; `flags` gets notes.
+Tier bulk_tier(std::string_view body, std::vector<std::string>& flags) {
+    bool expect_source = false;
+    Tier tier = Tier::write;
+    std::size_t start = 0;
+    while (start < body.size()) {
+        std::size_t end = body.find('\n', start);
+        if (end == std::string_view::npos) end = body.size();
+        std::string_view line = body.substr(start, end - start);
+        start = end + 1;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+        if (expect_source) {
+            expect_source = false;
+            if (script_deletes(line)) {
+                flags.emplace_back("update-script-deletes");
+                tier = Tier::destructive;
+            }
+            continue;
+        }
+        const JsonTree action = parse_json(line);
+        const cJSON* first = action && cJSON_IsObject(action.get()) ? action->child : nullptr;
+        if (first == nullptr || first->string == nullptr || first->next != nullptr) {
+            flags.emplace_back("bulk-unparsed-action");  // could hide a delete
+            return Tier::destructive;
+        }
+        const std::string_view kind = first->string;
+        if (kind == "delete") {
+            flags.emplace_back("bulk-delete");
+            tier = Tier::destructive;
+        } else if (kind == "index" || kind == "create" || kind == "update") {
+            expect_source = true;
+        } else {
+            flags.emplace_back("bulk-unknown-action");
+            return Tier::destructive;
+        }
+    }
+    return tier;
+}
+
+Tier content_tier(std::string_view api, Tier base, std::string_view body, bool body_complete,
+                  std::vector<std::string>& flags) {
+    if (!body_complete) return base;  // the registry judges what was not seen
+    if (is_bulk_api(api)) return max_tier(base, bulk_tier(body, flags));
+    if (runs_update_script(api) && script_deletes(body)) {
+        flags.emplace_back("update-script-deletes");
+        return Tier::destructive;
+    }
+    return base;
+}
+
+void add_risk_flags(std::string_view api, std::vector<std::string>& flags) {
+    if (api == "snapshot.restore" || api == "remote_store.restore") flags.emplace_back("overwrites-indices");
+    if (api == "indices.close") flags.emplace_back("index-unavailable");
+    if (api == "cluster.put_settings") flags.emplace_back("cluster-settings");
+}
+
+}  // namespace
+
+Tier search_api_name_tier(std::string_view api) {
+    const std::string_view action = action_of(api);
+    const std::string_view first = first_word(action);
+    if (const auto tier = verb_word_tier(first)) return *tier;
+    if (contains(kSearchWriteVerbs, first)) return Tier::write;
+    return tier_from_operation_name(action, NameOrder::noun_first);
+}
+
+bool search_api_needs_body(std::string_view api) { return is_bulk_api(api) || runs_update_script(api); }
+
+SearchLabel label_search_api(std::string_view method, std::string_view api, bool has_get_route,
+                             std::string_view body, bool body_complete) {
+    SearchLabel label;
+    add_risk_flags(api, label.flags);
+    if (const OperationOverride* row = find_override(kSearchOverrides, api)) {
+        const bool plain_read = (method == "GET" || method == "HEAD") && !contains(kActsOnGet, api);
+        label.tier = plain_read ? Tier::read : row->tier;
+        return label;
+    }
+    if ((method == "GET" || method == "HEAD") && !contains(kActsOnGet, api)) {
+        label.tier = Tier::read;
+        return label;
+    }
+    if (method == "DELETE") {
+        label.tier = api.find("delete") != std::string_view::npos ? Tier::destructive : Tier::write;
+        return label;
+    }
+    Tier tier = search_api_name_tier(api);
+    if (tier == Tier::write && has_get_route && !contains(kActsOnGet, api)) tier = Tier::read;
+    label.tier = content_tier(api, tier, body, body_complete, label.flags);
+    return label;
+}
+
+}  // namespace askfirst::classifiers

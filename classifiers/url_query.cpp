@@ -1,0 +1,70 @@
+// classifiers/url_query.cpp — see classifiers/url_query.h.
+#include "classifiers/url_query.h"
+
+namespace askfirst::classifiers {
+
+namespace {
+
+int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Calls visit(decoded_key, raw_value) for each pair until it returns true.
+template <typename Visit>
+void for_each_pair(std::string_view query, Visit visit) {
+    while (!query.empty()) {
+        std::size_t amp = query.find('&');
+        std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        std::size_t eq = pair.find('=');
+        std::string_view key = pair.substr(0, eq);
+        std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        if (visit(percent_decode(key), value)) return;
+    }
+}
+
+}  // namespace
+
+std::string percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '%' && i + 2 < text.size()) {
+            int high = hex_digit(text[i + 1]);
+            int low = hex_digit(text[i + 2]);
+            if (high >= 0 && low >= 0) {
+                out += static_cast<char>(high * 16 + low);
+                i += 2;
+                continue;
+            }
+        }
+        out += (c == '+' && plus_is_space) ? ' ' : c;
+    }
+    return out;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+    std::optional<std::string> found;
+    for_each_pair(query, [&](const std::string& key, std::string_view value) {
+        if (key != name) return false;
+        found = percent_decode(value);
+        return true;
+    });
+    return found;
+}
+
+std::vector<std::string> query_params(std::string_view query, std::string_view name) {
+    std::vector<std::string> values;
+    for_each_pair(query, [&](const std::string& key, std::string_view value) {
+        if (key == name) values.push_back(percent_decode(value));
+        return false;
+    });
+    return values;
+}
+
+}  // namespace askfirst::classifiers

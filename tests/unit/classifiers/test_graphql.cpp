@@ -1,0 +1,229 @@
+// Unit tests for classifiers/graphql: the document parser (strictness,
+// aliases, fragments, comments, strings) and the request classifier
+// (envelopes, batches, operationName, persisted queries, variables).
+#include <doctest.h>
+
+#include <string>
+
+#include "classifiers/graphql.h"
+#include "classifiers/verb_lexicon.h"
+
+using namespace askfirst::classifiers;
+using namespace askfirst::classifiers::graphql;
+
+namespace {
+
+Tier verb_first_tier(std::string_view field) { return tier_from_operation_name(field, NameOrder::verb_first); }
+
+// Test escalation: `force: true` anywhere in the arguments adds a flag;
+// `wipe: true` makes the field destructive.
+void test_escalate(const ResolvedField& field, FieldJudgement& judgement) {
+    if (const Value* input = field.argument("input")) {
+        if (const Value* force = input->member("force"); force && force->text == "true")
+            judgement.flags.push_back("force");
+        if (const Value* wipe = input->member("wipe"); wipe && wipe->text == "true")
+            judgement.tier = Tier::destructive;
+    }
+}
+
+const GraphqlPolicy kPolicy{"test-graphql", &verb_first_tier, &test_escalate};
+
+HttpRequest post_json(std::string body) {
+    HttpRequest request;
+    request.method = "POST";
+    request.host = "api.example.test";
+    request.path = "/graphql";
+    request.headers.push_back({"Content-Type", "application/json"});
+    request.body = std::move(body);
+    return request;
+}
+
+}  // namespace
+
+TEST_CASE("parse_document accepts the executable grammar and names root fields") {
+    struct Row { const char* behaviour; std::string_view document; std::string_view root_fields; };
+    const Row rows[] = {
+        {"anonymous shorthand is a query", "{ viewer { login } }", "query:viewer"},
+        {"alias is kept apart from the field name", "mutation { x: deleteRef(input: {}) { id } }", "mutation:deleteRef"},
+        {"several root fields in order", "mutation { a: addStar(input:{}) { id } deleteRef(input:{}) { id } }",
+         "mutation:addStar,deleteRef"},
+        {"root fragment spread expands", "mutation M { ...F } fragment F on Mutation { deleteIssue(input:{}) { id } }",
+         "mutation:deleteIssue"},
+        {"nested spreads expand", "mutation { ...A } fragment A on Mutation { ...B } fragment B on Mutation { wipeAll }",
+         "mutation:wipeAll"},
+        {"inline fragment at the root adds its fields", "mutation { ... on Mutation { deleteLabel(input:{}) { id } } }",
+         "mutation:deleteLabel"},
+        {"directives on operation, field and spread", "mutation M @a(x: 1) { f @skip(if: false) { g } ...F @include(if: true) } fragment F on Mutation @d { h }",
+         "mutation:f,h"},
+        {"comments hide the word mutation", "# mutation { deleteRef }\nquery { viewer { login } }", "query:viewer"},
+        {"strings hide the word mutation", "query { search(q: \"mutation { deleteRef }\") { n } }", "query:search"},
+        {"block strings hide braces", "query { a(q: \"\"\" } mutation { x } \\\"\"\" \"\"\") { n } }", "query:a"},
+        {"variables with defaults and list types", "mutation M($a: [ID!]! = [\"1\"], $b: Boolean = true @d) { f(a: $a, b: $b) }",
+         "mutation:f"},
+        {"commas and BOM are ignored", "\xEF\xBB\xBF query,{,a,b,}", "query:a,b"},
+        {"subscription", "subscription S { events { id } }", "subscription:events"},
+        {"numbers of every shape", "{ f(a: -0, b: 1.5e3, c: 2E-2, d: 10) }", "query:f"},
+        {"unicode escapes decode", "{ f(s: \"\\u00e9\\uD83D\\uDE00\") }", "query:f"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        ParseResult parsed = parse_document(row.document);
+        REQUIRE_MESSAGE(parsed.document.has_value(), parsed.error);
+        std::string got;
+        for (const auto& operation : parsed.document->operations) {
+            got += std::string(operation_type_name(operation.type)) + ":";
+            for (std::size_t i = 0; i < operation.root_fields.size(); ++i)
+                got += (i ? "," : "") + operation.root_fields[i].name;
+        }
+        CHECK(got == row.root_fields);
+    }
+}
+
+TEST_CASE("parse_document refuses what the specification does not allow") {
+    struct Row { const char* behaviour; std::string_view document; };
+    const Row rows[] = {
+        {"empty document", ""},
+        {"only a comment", "# nothing"},
+        {"unterminated selection set", "mutation { deleteRef(input: {}) { id }"},
+        {"unterminated string", "{ f(a: \"abc) }"},
+        {"line break inside a string", "{ f(a: \"a\nb\") }"},
+        {"bad escape", "{ f(a: \"\\q\") }"},
+        {"lone surrogate", "{ f(a: \"\\uDC00\") }"},
+        {"leading zero", "{ f(a: 01) }"},
+        {"number glued to a name", "{ f(a: 1x) }"},
+        {"empty selection set", "{ }"},
+        {"empty arguments", "{ f() }"},
+        {"variable in a default value", "query Q($a: Int = $b) { f }"},
+        {"type-system definition", "type Query { a: Int }"},
+        {"undefined fragment", "mutation { ...Missing }"},
+        {"fragment cycle", "mutation { ...A } fragment A on M { ...B } fragment B on M { ...A }"},
+        {"duplicate fragment", "{ ...A } fragment A on Q { a } fragment A on Q { b }"},
+        {"duplicate operation name", "query A { a } mutation A { b }"},
+        {"anonymous operation among others", "{ a } mutation M { b }"},
+        {"fragment named on", "fragment on on Q { a }"},
+        {"single dot", "{ .a }"},
+        {"control character", "{ a\x01 }"},
+        {"trailing garbage", "{ a } }"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        ParseResult parsed = parse_document(row.document);
+        CHECK_FALSE(parsed.document.has_value());
+        CHECK_FALSE(parsed.error.empty());
+    }
+}
+
+TEST_CASE("parse_document bounds nesting depth") {
+    std::string deep = "{ ";
+    for (std::size_t i = 0; i < kMaxNestingDepth + 2; ++i) deep += "a { ";
+    deep += "b";
+    for (std::size_t i = 0; i < kMaxNestingDepth + 2; ++i) deep += " }";
+    deep += " }";
+    CHECK_FALSE(parse_document(deep).document.has_value());
+    std::string deep_value = "{ f(a: ";
+    for (std::size_t i = 0; i < kMaxNestingDepth + 2; ++i) deep_value += "[";
+    for (std::size_t i = 0; i < kMaxNestingDepth + 2; ++i) deep_value += "]";
+    deep_value += ") }";
+    CHECK_FALSE(parse_document(deep_value).document.has_value());
+    CHECK(parse_document("{ a { b { c { d } } } }").document.has_value());
+}
+
+TEST_CASE("classify_graphql_request judges envelopes, batches and documents") {
+    struct Row { const char* behaviour; std::string body; Tier tier; std::string_view operation; };
+    const Row rows[] = {
+        {"plain query is read", R"({"query":"query { viewer { login } }"})", Tier::read, "query viewer"},
+        {"anonymous shorthand is read", R"({"query":"{ viewer { login } }"})", Tier::read, "query viewer"},
+        {"mutation by verb", R"({"query":"mutation { addStar(input:{}) { clientMutationId } }"})", Tier::write, "mutation addStar"},
+        {"alias hides deleteRef", R"({"query":"mutation { cleanup: deleteRef(input:{refId:\"R\"}) { clientMutationId } }"})",
+         Tier::destructive, "mutation deleteRef"},
+        {"alias named like a delete does not escalate", R"({"query":"mutation { deleteEverything: addStar(input:{}) { x } }"})",
+         Tier::write, "mutation addStar"},
+        {"operationName selects the mutation",
+         R"({"query":"query Q { viewer { login } }\nmutation M { deleteRef(input:{}) { x } }","operationName":"M"})",
+         Tier::destructive, "mutation deleteRef"},
+        {"operationName selects the query",
+         R"({"query":"query Q { viewer { login } }\nmutation M { deleteRef(input:{}) { x } }","operationName":"Q"})",
+         Tier::read, "query viewer"},
+        {"unknown operationName is a write",
+         R"({"query":"query Q { viewer { login } }","operationName":"Nope"})", Tier::write, "graphql (unknown operationName)"},
+        {"several operations without a name take the worst",
+         R"({"query":"query Q { viewer { login } }\nmutation M { deleteRef(input:{}) { x } }"})",
+         Tier::destructive, "mutation deleteRef"},
+        {"several root fields take the max",
+         R"({"query":"mutation { addStar(input:{}) { x } deleteIssue(input:{}) { x } closeIssue(input:{}) { x } }"})",
+         Tier::destructive, "mutation deleteIssue"},
+        {"fragment spread at the root is judged",
+         R"({"query":"mutation { ...F } fragment F on Mutation { deleteLabel(input:{}) { x } }"})",
+         Tier::destructive, "mutation deleteLabel"},
+        {"mutation in a comment of a query", R"({"query":"# mutation { deleteRef }\n{ viewer { login } }"})", Tier::read, "query viewer"},
+        {"mutation in a string of a query", R"({"query":"{ search(query: \"mutation { deleteRef }\") { n } }"})", Tier::read, "query search"},
+        {"__typename alone in a mutation is read", R"({"query":"mutation { __typename }"})", Tier::read, "mutation __typename"},
+        {"batched array takes the max",
+         R"([{"query":"{ viewer { login } }"},{"query":"mutation { deleteRef(input:{}) { x } }"}])", Tier::destructive, "mutation deleteRef"},
+        {"batched reads stay read", R"([{"query":"{ a }"},{"query":"{ b }"}])", Tier::read, "query a"},
+        {"empty batch is a write", "[]", Tier::write, "graphql (unreadable request)"},
+        {"persisted query without document is a write",
+         R"({"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ecf4edb46db40b5132295c0291d62fb65d6759a9eedfa4d5d612dd5ec54a6b38"}}})",
+         Tier::write, "graphql persisted query"},
+        {"persisted query with document is judged by the document",
+         R"({"query":"{ a }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}})", Tier::read, "query a"},
+        {"document that does not parse is a write", R"({"query":"mutation { deleteRef("})", Tier::write, "graphql (unparsed document)"},
+        {"body that is not JSON is a write", "mutation { deleteRef }", Tier::write, "graphql (unreadable request)"},
+        {"query that is not a string is a write", R"({"query":42})", Tier::write, "graphql (unreadable request)"},
+        {"missing query is a write", R"({"variables":{}})", Tier::write, "graphql (no query)"},
+        {"escalation sees variables", R"({"query":"mutation($i: In!) { setThing(input: $i) { x } }","variables":{"i":{"wipe":true}}})",
+         Tier::destructive, "mutation setThing"},
+        {"escalation sees inline literals", R"({"query":"mutation { setThing(input: {wipe: true}) { x } }"})",
+         Tier::destructive, "mutation setThing"},
+        {"escalation sees variable defaults", R"({"query":"mutation($w: Boolean = true) { setThing(input: {wipe: $w}) { x } }"})",
+         Tier::destructive, "mutation setThing"},
+        {"variables given as a JSON string", R"({"query":"mutation($i: In!) { setThing(input: $i) { x } }","variables":"{\"i\":{\"wipe\":true}}"})",
+         Tier::destructive, "mutation setThing"},
+        {"escalation not triggered by false", R"({"query":"mutation { setThing(input: {wipe: false}) { x } }"})",
+         Tier::write, "mutation setThing"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        Classification result = classify_graphql_request(post_json(row.body), kPolicy);
+        CHECK(result.provider == "test-graphql");
+        CHECK(result.tier == row.tier);
+        CHECK(result.operation == row.operation);
+    }
+}
+
+TEST_CASE("classify_graphql_request reads GET and application/graphql carriers") {
+    HttpRequest get;
+    get.method = "GET";
+    get.host = "api.example.test";
+    get.path = "/graphql";
+    get.query = "query=mutation%20M%20%7B%20deleteRef(input%3A%7B%7D)%20%7B%20x%20%7D%20%7D&operationName=M";
+    CHECK(classify_graphql_request(get, kPolicy).tier == Tier::destructive);
+    get.query = "query=%7B+viewer+%7B+login+%7D+%7D";
+    CHECK(classify_graphql_request(get, kPolicy).tier == Tier::read);
+    get.query = "";
+    CHECK(classify_graphql_request(get, kPolicy).tier == Tier::write);
+
+    HttpRequest raw = post_json("mutation { deleteIssue(input: {}) { x } }");
+    raw.headers = {{"Content-Type", "application/graphql; charset=utf-8"}};
+    CHECK(classify_graphql_request(raw, kPolicy).tier == Tier::destructive);
+}
+
+TEST_CASE("classify_graphql_request shows the key argument and flags") {
+    Classification result = classify_graphql_request(
+        post_json(R"({"query":"mutation { volumeDelete(volumeId: \"vol_prod_123\") }"})"), kPolicy);
+    CHECK(result.detail == "volumeDelete vol_prod_123");
+    result = classify_graphql_request(
+        post_json(R"({"query":"mutation($input: X!) { updateRef(input: $input) { x } }","variables":{"input":{"refId":"R1","force":true}}})"),
+        kPolicy);
+    CHECK(result.detail == "updateRef R1");
+    REQUIRE(result.flags.size() == 1);
+    CHECK(result.flags[0] == "force");
+}
+
+TEST_CASE("classify_graphql_request treats an uninspected body as the worst case") {
+    HttpRequest request = post_json(R"({"query":"{ a }"})");
+    request.body_complete = false;
+    Classification result = classify_graphql_request(request, kPolicy);
+    CHECK(result.tier == Tier::destructive);
+    CHECK(result.flags.size() == 1);
+}

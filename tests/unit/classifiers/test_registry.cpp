@@ -1,0 +1,142 @@
+// Unit tests for the classifier core: interface helpers (tier names, header
+// lookup, host patterns), the registry's provider order and generic
+// fallback, and the body-not-inspected rule (design.md invariant 6).
+#include <doctest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "classifiers/registry.h"
+
+using namespace askfirst::classifiers;
+
+namespace {
+
+HttpRequest request_for(std::string method, std::string host, std::string path = "/") {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.host = std::move(host);
+    request.path = std::move(path);
+    return request;
+}
+
+bool has_flag(const Classification& c, std::string_view flag) {
+    return std::find(c.flags.begin(), c.flags.end(), flag) != c.flags.end();
+}
+
+// A provider whose needs_body answer the test chooses, judging everything read.
+bool test_provider_needs_body = false;
+const Provider kBodyTestProvider{
+    "body-test", [](const HttpRequest&) { return true; },
+    [](const HttpRequest&) { return Classification{"body-test", "op", Tier::read, "op", {}}; },
+    [](const HttpRequest&) { return test_provider_needs_body; }};
+
+}  // namespace
+
+TEST_CASE("tier names round-trip and unknown names are refused") {
+    for (const Tier tier : {Tier::read, Tier::write, Tier::destructive}) CHECK(parse_tier(tier_name(tier)) == tier);
+    CHECK_FALSE(parse_tier("Read").has_value());
+    CHECK_FALSE(parse_tier("").has_value());
+    CHECK(max_tier(Tier::write, Tier::destructive) == Tier::destructive);
+    CHECK(max_tier(Tier::write, Tier::read) == Tier::write);
+}
+
+TEST_CASE("header lookup is case-insensitive and returns the first of duplicates") {
+    HttpRequest request;
+    request.headers = {{"X-Amz-Target", "A.B"}, {"x-amz-target", "C.D"}};
+    CHECK(request.header("x-AMZ-target") == "A.B");
+    CHECK(request.has_header("X-AMZ-TARGET"));
+    CHECK_FALSE(request.has_header("Authorization"));
+    CHECK(request.header("Authorization").empty());
+}
+
+TEST_CASE("host patterns: exact names and *.suffix wildcards") {
+    struct Row { const char* behaviour; std::string_view host, pattern; bool matches; };
+    const Row rows[] = {
+        {"exact name", "api.github.com", "api.github.com", true},
+        {"exact is case-insensitive", "API.GitHub.com", "api.github.com", true},
+        {"exact does not match a subdomain", "x.api.github.com", "api.github.com", false},
+        {"wildcard matches one label", "rds.amazonaws.com", "*.amazonaws.com", true},
+        {"wildcard matches several labels", "a.b.s3.amazonaws.com", "*.amazonaws.com", true},
+        {"wildcard needs at least one label", "amazonaws.com", "*.amazonaws.com", false},
+        {"wildcard is not a substring match", "evilamazonaws.com", "*.amazonaws.com", false},
+        {"suffix must end the host", "amazonaws.com.evil.test", "*.amazonaws.com", false},
+        {"trailing dot is the same host", "rds.amazonaws.com.", "*.amazonaws.com", true},
+    };
+    for (const Row& row : rows) {
+        INFO(row.behaviour);
+        CHECK(host_matches_pattern(row.host, row.pattern) == row.matches);
+    }
+    constexpr std::string_view patterns[] = {"a.test", "*.b.test"};
+    CHECK(host_matches_any("x.b.test", patterns));
+    CHECK_FALSE(host_matches_any("b.test", patterns));
+}
+
+TEST_CASE("generic fallback judges by method alone") {
+    struct Row { std::string method; Tier tier; };
+    const Row rows[] = {{"GET", Tier::read},     {"HEAD", Tier::read},  {"OPTIONS", Tier::read},
+                        {"DELETE", Tier::destructive}, {"POST", Tier::write}, {"PUT", Tier::write},
+                        {"PATCH", Tier::write},  {"PROPFIND", Tier::write}};
+    for (const Row& row : rows) {
+        CAPTURE(row.method);
+        const Classification c = classify(request_for(row.method, "unknown.example.test", "/x"));
+        CHECK(c.provider == "generic");
+        CHECK(c.tier == row.tier);
+        CHECK(c.operation == row.method + " /x");
+    }
+    CHECK_FALSE(needs_body(request_for("POST", "unknown.example.test")));
+}
+
+TEST_CASE("registry order: a provider is picked before the generic fallback") {
+    const auto providers = registered_providers();
+    REQUIRE_FALSE(providers.empty());
+    const bool has_aws = std::any_of(providers.begin(), providers.end(),
+                                     [](const Provider* p) { return p->name == "aws"; });
+    CHECK(has_aws);
+    CHECK(&select_provider(request_for("GET", "ec2.us-east-1.amazonaws.com")) != &kGenericProvider);
+    CHECK(select_provider(request_for("GET", "ec2.us-east-1.amazonaws.com")).name == "aws");
+    CHECK(&select_provider(request_for("GET", "unknown.example.test")) == &kGenericProvider);
+    // The first matching provider wins: no provider listed after AWS may claim an AWS API host.
+    for (const Provider* provider : providers) {
+        if (provider->name == "aws") break;
+        INFO(std::string(provider->name));
+        CHECK_FALSE(provider->matches(request_for("POST", "rds.us-west-2.amazonaws.com")));
+    }
+}
+
+TEST_CASE("an incomplete body that the provider needs is judged destructive") {
+    HttpRequest request = request_for("POST", "anything.test");
+    request.body = "{\"partial\":";
+    struct Row { const char* behaviour; bool needs; bool complete; Tier tier; bool flagged; };
+    const Row rows[] = {
+        {"needed and incomplete: worst case", true, false, Tier::destructive, true},
+        {"needed and complete: provider's verdict", true, true, Tier::read, false},
+        {"not needed and incomplete: provider's verdict", false, false, Tier::read, false},
+    };
+    for (const Row& row : rows) {
+        INFO(row.behaviour);
+        test_provider_needs_body = row.needs;
+        request.body_complete = row.complete;
+        const Classification c = classify_with(kBodyTestProvider, request);
+        CHECK(c.tier == row.tier);
+        CHECK(has_flag(c, "body-not-inspected") == row.flagged);
+    }
+}
+
+TEST_CASE("body-not-inspected applies through classify() for AWS body-dependent operations") {
+    HttpRequest request = request_for("POST", "dynamodb.us-east-1.amazonaws.com");
+    request.headers = {{"X-Amz-Target", "DynamoDB_20120810.BatchWriteItem"},
+                       {"Content-Type", "application/x-amz-json-1.0"}};
+    request.body = R"({"RequestItems": {"t": [{"PutRequest": {)";
+    request.body_complete = false;
+    CHECK(needs_body(request));
+    Classification c = classify(request);
+    CHECK(c.tier == Tier::destructive);
+    CHECK(has_flag(c, "body-not-inspected"));
+
+    request.headers[0].value = "DynamoDB_20120810.GetItem";  // the body cannot change a read here
+    CHECK_FALSE(needs_body(request));
+    c = classify(request);
+    CHECK(c.tier == Tier::read);
+    CHECK_FALSE(has_flag(c, "body-not-inspected"));
+}

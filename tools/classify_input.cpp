@@ -1,0 +1,217 @@
+// tools/classify_input.cpp — corpus JSON lines (cJSON) and raw HTTP/1.1
+// requests into HttpRequest values for `askfirst classify` and the benchmark.
+//
+// The raw-request reader is hand-written and lenient on purpose: it reads a
+// file a person saved, for a dry run; askfirstd itself frames requests with
+// llhttp, strictly (design.md invariant 4).
+#include "tools/classify_input.h"
+
+#include <cjson/cJSON.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <memory>
+
+namespace askfirst::cli {
+namespace {
+
+using classifiers::HttpRequest;
+
+struct JsonDeleter {
+    void operator()(cJSON* json) const { cJSON_Delete(json); }
+};
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+    return text;
+}
+
+// The corpus stores body bytes that are not UTF-8 as U+0000..U+00FF. cJSON
+// hands us UTF-8: when every code point is below U+0100 the body is those
+// bytes; otherwise it was UTF-8 text and stays as it is.
+std::string corpus_body_bytes(std::string_view utf8) {
+    std::string bytes;
+    bytes.reserve(utf8.size());
+    for (std::size_t i = 0; i < utf8.size(); ++i) {
+        const auto c = static_cast<unsigned char>(utf8[i]);
+        if (c < 0x80) {
+            bytes.push_back(static_cast<char>(c));
+        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+            bytes.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F)));
+            ++i;
+        } else {
+            return std::string(utf8);  // a code point above U+00FF: real UTF-8 text
+        }
+    }
+    return bytes;
+}
+
+std::string string_field(const cJSON* object, const char* name) {
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(object, name);
+    return cJSON_IsString(item) ? item->valuestring : "";
+}
+
+bool read_headers(const cJSON* headers, HttpRequest& request, std::string& error) {
+    if (headers == nullptr) return true;
+    if (!cJSON_IsObject(headers)) {
+        error = "\"request.headers\" must be an object of name: value";
+        return false;
+    }
+    for (const cJSON* header = headers->child; header != nullptr; header = header->next) {
+        if (cJSON_IsString(header)) {
+            request.headers.push_back({header->string, std::string(trim(header->valuestring))});
+        } else if (cJSON_IsArray(header)) {  // repeated header
+            for (const cJSON* value = header->child; value != nullptr; value = value->next)
+                if (cJSON_IsString(value)) request.headers.push_back({header->string, std::string(trim(value->valuestring))});
+        } else {
+            error = std::string("header \"") + header->string + "\" must be a string";
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string normalize_host(std::string_view host) {
+    host = trim(host);
+    if (!host.empty() && host.front() == '[') {
+        const auto close = host.find(']');
+        return lower(host.substr(0, close == std::string_view::npos ? host.size() : close + 1));
+    }
+    const auto colon = host.rfind(':');
+    if (colon != std::string_view::npos && host.find(':') == colon) host = host.substr(0, colon);
+    return lower(host);
+}
+
+std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error) {
+    std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(line.data(), line.size()));
+    if (!root || !cJSON_IsObject(root.get())) {
+        error = "bad JSON: each line must be one JSON object (the corpus format; see --help)";
+        return std::nullopt;
+    }
+    const cJSON* request = cJSON_GetObjectItemCaseSensitive(root.get(), "request");
+    if (!cJSON_IsObject(request)) {
+        error = "no \"request\" object: each line needs {\"request\":{\"method\",\"host\",\"path\",...}}";
+        return std::nullopt;
+    }
+    CorpusRecord record;
+    record.request.method = string_field(request, "method");
+    record.request.host = normalize_host(string_field(request, "host"));
+    record.request.path = string_field(request, "path");
+    record.request.query = string_field(request, "query");
+    record.request.body = corpus_body_bytes(string_field(request, "body"));
+    if (record.request.method.empty() || record.request.path.empty()) {
+        error = "\"request\" needs at least \"method\" and \"path\"";
+        return std::nullopt;
+    }
+    if (!read_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), record.request, error)) return std::nullopt;
+    if (record.request.host.empty()) record.request.host = normalize_host(record.request.header("Host"));
+    if (const auto expect = string_field(root.get(), "expect"); !expect.empty()) {
+        record.expect = classifiers::parse_tier(expect);
+        if (!record.expect) {
+            error = "\"expect\" must be read, write or destructive, not \"" + expect + "\"";
+            return std::nullopt;
+        }
+    }
+    record.operation = string_field(root.get(), "operation");
+    record.provider = string_field(root.get(), "provider");
+    return record;
+}
+
+}  // namespace askfirst::cli
+
+namespace askfirst::cli {
+namespace {
+
+// Decodes a chunked body; nullopt if the chunks are malformed.
+std::optional<std::string> dechunk(std::string_view body) {
+    std::string out;
+    while (true) {
+        const auto line_end = body.find("\r\n");
+        if (line_end == std::string_view::npos) return std::nullopt;
+        const std::string size_text(body.substr(0, body.find_first_of(";\r")));
+        char* end = nullptr;
+        const unsigned long size = std::strtoul(size_text.c_str(), &end, 16);
+        if (end == size_text.c_str()) return std::nullopt;
+        body.remove_prefix(line_end + 2);
+        if (size == 0) return out;
+        if (body.size() < size + 2) return std::nullopt;
+        out.append(body.substr(0, size));
+        body.remove_prefix(size + 2);
+    }
+}
+
+}  // namespace
+
+std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
+    // Accept bare LF line ends in a hand-written file.
+    std::string text(bytes);
+    const bool crlf = text.find("\r\n") != std::string::npos;
+    const std::string_view eol = crlf ? "\r\n" : "\n";
+    const auto head_end = text.find(std::string(eol) + std::string(eol));
+    if (head_end == std::string::npos) {
+        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
+        return std::nullopt;
+    }
+    std::string_view head(text.data(), head_end);
+    std::string_view body(text.data() + head_end + 2 * eol.size(), text.size() - head_end - 2 * eol.size());
+    const auto first_eol = head.find(eol);
+    const std::string_view request_line = head.substr(0, first_eol);
+    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
+    const auto sp1 = request_line.find(' ');
+    const auto sp2 = request_line.rfind(' ');
+    if (sp1 == std::string_view::npos || sp2 == sp1 || request_line.substr(sp2 + 1).substr(0, 5) != "HTTP/") {
+        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
+        return std::nullopt;
+    }
+    HttpRequest request;
+    request.method = std::string(request_line.substr(0, sp1));
+    std::string_view target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::string authority;
+    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {  // absolute form
+        target.remove_prefix(scheme + 3);
+        const auto slash = target.find_first_of("/?");
+        authority = std::string(target.substr(0, slash));
+        target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+    }
+    const auto question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (request.path.empty()) request.path = "/";
+    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    while (!head.empty()) {
+        const auto end = head.find(eol);
+        const std::string_view line = head.substr(0, end);
+        head = end == std::string_view::npos ? std::string_view{} : head.substr(end + eol.size());
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            error = "header line without 'Name: value': '" + std::string(line) + "'";
+            return std::nullopt;
+        }
+        request.headers.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
+    }
+    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
+    if (lower(request.header("Transfer-Encoding")).find("chunked") != std::string::npos) {
+        const auto decoded = dechunk(body);
+        if (!decoded) {
+            error = "Transfer-Encoding: chunked, but the chunks are malformed";
+            return std::nullopt;
+        }
+        request.body = *decoded;
+    } else if (const auto length = request.header("Content-Length"); !length.empty()) {
+        const unsigned long size = std::strtoul(std::string(length).c_str(), nullptr, 10);
+        request.body = std::string(body.substr(0, size));
+    } else {
+        request.body = std::string(body);
+    }
+    return request;
+}
+
+}  // namespace askfirst::cli

@@ -1,0 +1,31 @@
+// tools/classify_input.h — turns the inputs of `askfirst classify` (and of the
+// classifier benchmark) into HttpRequest values: a corpus JSON line
+// (../shared/corpus/README.md) or one raw HTTP/1.1 request.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "classifiers/classification.h"
+
+namespace askfirst::cli {
+
+struct CorpusRecord {
+    classifiers::HttpRequest request;
+    std::optional<classifiers::Tier> expect;  // absent when the record has no "expect"
+    std::string operation;                    // expected operation, "" if absent
+    std::string provider;                     // the record's provider, "" if absent
+};
+
+// One JSON line. On failure returns nullopt and says what is wrong in `error`.
+std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error);
+
+// One raw HTTP/1.1 request (request line, headers, blank line, body; a
+// Content-Length or chunked body). On failure returns nullopt and `error`.
+std::optional<classifiers::HttpRequest> parse_raw_request(std::string_view bytes, std::string& error);
+
+// "Example.COM:8443" -> "example.com"; "[::1]:443" -> "[::1]".
+std::string normalize_host(std::string_view host);
+
+}  // namespace askfirst::cli
