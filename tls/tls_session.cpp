@@ -56,7 +56,10 @@ int TlsSession::receive_from_queue(void* self, unsigned char* bytes, std::size_t
 }
 
 std::size_t TlsSession::ciphertext_in_room() const {
-    if (state_ != TlsSessionState::handshaking && state_ != TlsSessionState::established) return 0;
+    // After our close_notify the peer may still send data and its own close_notify.
+    const bool reading = state_ == TlsSessionState::handshaking || state_ == TlsSessionState::established ||
+                         state_ == TlsSessionState::closed;
+    if (!reading) return 0;
     return ciphertext_in_.size() >= kMaxBufferedCiphertextIn ? 0 : kMaxBufferedCiphertextIn - ciphertext_in_.size();
 }
 
@@ -147,9 +150,11 @@ std::size_t TlsSession::write_plaintext(std::span<const std::uint8_t> bytes) {
 }
 
 void TlsSession::close() {
-    if (state_ == TlsSessionState::established || state_ == TlsSessionState::peer_closed)
-        mbedtls_ssl_close_notify(ssl_.get());
-    if (state_ != TlsSessionState::failed) state_ = TlsSessionState::closed;
+    const bool open = state_ == TlsSessionState::established || state_ == TlsSessionState::peer_closed;
+    if (open && !sent_close_notify_) mbedtls_ssl_close_notify(ssl_.get());
+    sent_close_notify_ = true;
+    // Once the peer has closed too, peer_closed stays: both directions are done.
+    if (state_ != TlsSessionState::failed && state_ != TlsSessionState::peer_closed) state_ = TlsSessionState::closed;
 }
 
 void TlsSession::on_transport_eof() {

@@ -63,6 +63,9 @@ constexpr std::size_t kMaxBufferedCiphertextIn = 2 * (16384 + 2048);
 // accepting above this (it may exceed it by one record).
 constexpr std::size_t kMaxBufferedCiphertextOut = 2 * (16384 + 2048);
 
+// closed: we sent close_notify (the peer may still send; keep reading).
+// peer_closed: the peer sent close_notify or its transport ended; when we
+// had closed already, both directions are done.
 enum class TlsSessionState { handshaking, established, peer_closed, closed, failed };
 const char* state_name(TlsSessionState state);
 
@@ -136,6 +139,7 @@ private:
     TlsSessionState state_ = TlsSessionState::handshaking;
     TlsFailure failure_;
     bool transport_eof_ = false;
+    bool sent_close_notify_ = false;
     bool truncated_ = false;
     bool resumed_ = false;
 };
