@@ -12,12 +12,14 @@ namespace askfirst::cli {
 // Each subcommand's entry point; defined in tools/askfirst_<name>.cpp.
 // (Add one line here and one row in kSubcommands per subcommand.)
 int classify_main(int argc, char** argv);
+int run_ca(int argc, char** argv);
 
 namespace {
 
 constexpr Subcommand kSubcommands[] = {
     {"help", "show this list", nullptr},
     {"classify", "classify HTTP requests offline (JSON Lines or one raw request)", classify_main},
+    {"ca", "show, export or rotate askfirst's TLS certificate authority", run_ca},
 };
 
 void print_usage(std::FILE* out) {

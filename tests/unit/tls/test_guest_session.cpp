@@ -1,0 +1,243 @@
+// Tests for tls/guest_tls_server.h and tls/tls_session.h on the guest side:
+// a plain mbedTLS client (the guest) handshakes with our server session, all
+// in memory; the leaf it sees, resumption, ALPN, refusals, close and
+// back-pressure are each pinned here.
+#include <doctest.h>
+
+#include <mbedtls/ssl.h>
+
+#include "tests/unit/tls/client_hello_builder.h"
+#include "tests/unit/tls/tls_test_peers.h"
+#include "tls/ca_store.h"
+#include "tls/client_hello.h"
+#include "tls/guest_tls_server.h"
+#include "tls/upstream_verification.h"
+
+using namespace askfirst::tls;
+using namespace askfirst::tls::testing;
+
+namespace {
+
+struct GuestFixture {
+    TemporaryDirectory directory;
+    std::unique_ptr<CertificateAuthority> ca = CertificateAuthority::load_or_create(CaLocation::in_directory(directory.path() + "/ca")).take();
+    std::unique_ptr<GuestTlsServer> server = GuestTlsServer::create(*ca).take();
+
+    // The guest's first flight, parsed as the flow shell would, then given
+    // to a new server session; `split` re-frames the ClientHello into
+    // records of that many bytes first.
+    std::unique_ptr<TlsSession> accept(TestPeer& guest, const std::string& destination = "198.51.100.7", std::size_t split = 0) {
+        guest.advance();
+        Bytes first_flight = guest.take_ciphertext();
+        if (split > 0) first_flight = as_records(parse_client_hello(first_flight).hello.handshake_message, split);
+        const auto parse = parse_client_hello(first_flight);
+        REQUIRE(parse.status == ClientHelloStatus::complete);
+        auto session = server->start_session(parse.hello, destination);
+        REQUIRE(session.ok());
+        return session.take();
+    }
+};
+
+std::unique_ptr<TestPeer> guest_client(GuestFixture& f, const std::string& sni, std::vector<std::string> alpn = {"h2", "http/1.1"},
+                                       const mbedtls_ssl_session* resume = nullptr, bool tickets = true) {
+    TestClientOptions options;
+    options.trust = f.ca->certificate();
+    options.server_name = sni;
+    options.alpn = std::move(alpn);
+    options.resume = resume;
+    options.session_tickets = tickets;
+    return TestPeer::client(options);
+}
+
+bool leaf_has_dns_name(const mbedtls_x509_crt* leaf, const std::string& name) {
+    for (const mbedtls_x509_sequence* san = &leaf->subject_alt_names; san != nullptr; san = san->next)
+        if (san->buf.p != nullptr && std::string(reinterpret_cast<const char*>(san->buf.p), san->buf.len) == name) return true;
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a guest that trusts the askfirst CA gets a leaf for its SNI, chained to the CA, and http/1.1 over h2") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com");
+    auto session = f.accept(*guest);
+    pump(*guest, *session);
+    REQUIRE(session->state() == TlsSessionState::established);
+    REQUIRE(guest->state() == TlsSessionState::established);
+    CHECK(session->negotiated_alpn() == "http/1.1");
+    CHECK(guest->negotiated_alpn() == "http/1.1");
+    CHECK(session->ciphersuite().find("GCM") != std::string::npos);
+    const mbedtls_x509_crt* leaf = guest->peer_certificate();
+    REQUIRE(leaf != nullptr);
+    CHECK(leaf_has_dns_name(leaf, "api.example.com"));
+    CHECK(leaf->ca_istrue == 0);
+    std::uint32_t flags = 0;
+    CHECK(mbedtls_x509_crt_verify(const_cast<mbedtls_x509_crt*>(leaf), f.ca->certificate(), nullptr, "api.example.com", &flags, nullptr, nullptr) == 0);
+    CHECK(flags == 0);
+    CHECK(send_through(*guest, *session, "GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n") == "GET / HTTP/1.1\r\nHost: api.example.com\r\n\r\n");
+    CHECK(send_through(*session, *guest, "HTTP/1.1 204 No Content\r\n\r\n") == "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
+TEST_CASE("without SNI the leaf names the destination IP as an iPAddress SAN") {
+    GuestFixture f;
+    TestClientOptions options;  // no SNI, no name check: the IP SAN is checked below
+    options.trust = f.ca->certificate();
+    auto guest = TestPeer::client(options);
+    auto session = f.accept(*guest, "198.51.100.7");
+    pump(*guest, *session);
+    REQUIRE(guest->state() == TlsSessionState::established);
+    CHECK(certificate_names_ip(guest->peer_certificate(), {198, 51, 100, 7}));
+    CHECK_FALSE(certificate_names_ip(guest->peer_certificate(), {198, 51, 100, 8}));
+}
+
+TEST_CASE("a second connection to the same name reuses the cached leaf") {
+    GuestFixture f;
+    for (int connection = 0; connection < 2; ++connection) {
+        auto guest = guest_client(f, "repo.example.org");
+        auto session = f.accept(*guest);
+        pump(*guest, *session);
+        CHECK(guest->state() == TlsSessionState::established);
+    }
+    auto other = guest_client(f, "other.example.org");
+    auto other_session = f.accept(*other);
+    pump(*other, *other_session);
+    CHECK(f.server->leaves_minted() == 2);
+    CHECK(f.server->leaf_cache().hits() == 1);
+    CHECK(f.server->leaf_cache().size() == 2);
+}
+
+TEST_CASE("a returning guest resumes by session ticket, and by session id without tickets") {
+    for (const bool tickets : {true, false}) {
+        CAPTURE(tickets);
+        GuestFixture f;
+        auto first = guest_client(f, "api.example.com", {"http/1.1"}, nullptr, tickets);
+        auto first_session = f.accept(*first);
+        pump(*first, *first_session);
+        REQUIRE(first->state() == TlsSessionState::established);
+        CHECK_FALSE(first_session->resumed());
+        auto saved = first->saved_session();
+        REQUIRE(saved != nullptr);
+        auto second = guest_client(f, "api.example.com", {"http/1.1"}, saved->get(), tickets);
+        auto second_session = f.accept(*second);
+        pump(*second, *second_session);
+        REQUIRE(second_session->state() == TlsSessionState::established);
+        CHECK(second_session->resumed());
+        CHECK(second->resumed());
+        CHECK(send_through(*second, *second_session, "ping") == "ping");
+    }
+}
+
+TEST_CASE("a ClientHello split across records still completes the handshake") {
+    GuestFixture f;
+    auto guest = guest_client(f, "split.example.com");
+    auto session = f.accept(*guest, "198.51.100.7", 50);
+    pump(*guest, *session);
+    CHECK(session->state() == TlsSessionState::established);
+    CHECK(guest->state() == TlsSessionState::established);
+}
+
+TEST_CASE("a guest offering only h2 fails cleanly with no_common_alpn, without hanging") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com", {"h2"});
+    auto session = f.accept(*guest);
+    const int rounds = pump(*guest, *session);
+    CHECK(rounds < 10);
+    CHECK(session->state() == TlsSessionState::failed);
+    CHECK(session->failure().kind == TlsFailureKind::no_common_alpn);
+    CHECK(session->failure().reason.find("h2") != std::string::npos);
+    CHECK(guest->state() == TlsSessionState::failed);
+    CHECK(guest->failure().alert == MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL);
+}
+
+TEST_CASE("a guest that does not trust our CA is reported as refusing our certificate") {
+    GuestFixture f;
+    auto stranger_ca = make_test_ca("someone else");
+    struct Row { const char* name; const mbedtls_x509_crt* trust; std::string sni; int alert; };
+    const Row rows[] = {
+        {"unknown CA", stranger_ca->certificate.get(), "api.example.com", MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA},
+    };
+    for (const auto& row : rows) {
+        const std::string name = row.name;
+        CAPTURE(name);
+        TestClientOptions options;
+        options.trust = row.trust;
+        options.server_name = row.sni;
+        auto guest = TestPeer::client(options);
+        auto session = f.accept(*guest);
+        pump(*guest, *session);
+        CHECK(session->state() == TlsSessionState::failed);
+        CHECK(session->failure().kind == TlsFailureKind::guest_rejected_certificate);
+        CHECK(session->failure().alert == row.alert);
+        CHECK(session->failure().reason.find("askfirst ca export") != std::string::npos);
+    }
+}
+
+TEST_CASE("close_notify is delivered both ways; a FIN without it is a truncation") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com");
+    auto session = f.accept(*guest);
+    pump(*guest, *session);
+    std::uint8_t buffer[64];
+    guest->close();
+    pump(*guest, *session);
+    CHECK(session->read_plaintext(buffer) == 0);
+    CHECK(session->state() == TlsSessionState::peer_closed);
+    CHECK_FALSE(session->truncated());
+    session->close();
+    pump(*guest, *session);
+    CHECK(guest->read_plaintext(buffer) == 0);
+    CHECK(guest->state() == TlsSessionState::peer_closed);
+
+    auto guest2 = guest_client(f, "api.example.com");
+    auto session2 = f.accept(*guest2);
+    pump(*guest2, *session2);
+    session2->on_transport_eof();
+    CHECK(session2->read_plaintext(buffer) == 0);
+    CHECK(session2->state() == TlsSessionState::peer_closed);
+    CHECK(session2->truncated());
+}
+
+TEST_CASE("a guest that disconnects during the handshake fails as closed_during_handshake") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com");
+    auto session = f.accept(*guest);
+    session->on_transport_eof();
+    CHECK(session->state() == TlsSessionState::failed);
+    CHECK(session->failure().kind == TlsFailureKind::closed_during_handshake);
+}
+
+TEST_CASE("garbage after the handshake fails the session with a protocol error") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com");
+    auto session = f.accept(*guest);
+    pump(*guest, *session);
+    const Bytes garbage = {23, 3, 3, 0, 32, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+    CHECK(session->accept_ciphertext(garbage) == garbage.size());
+    std::uint8_t buffer[64];
+    CHECK(session->read_plaintext(buffer) == 0);
+    CHECK(session->state() == TlsSessionState::failed);
+    CHECK(session->failure().kind == TlsFailureKind::protocol_error);
+    CHECK(session->accept_ciphertext(garbage) == 0);
+}
+
+TEST_CASE("back-pressure: input stops at its bound and output stops until the shell drains it") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com");
+    auto session = f.accept(*guest);
+    pump(*guest, *session);
+    const Bytes flood(3 * kMaxBufferedCiphertextIn, 0x17);
+    CHECK(session->accept_ciphertext(flood) == kMaxBufferedCiphertextIn);
+    CHECK(session->ciphertext_in_room() == 0);
+
+    auto guest2 = guest_client(f, "api.example.com");
+    auto session2 = f.accept(*guest2);
+    pump(*guest2, *session2);
+    const Bytes body(4 * kMaxBufferedCiphertextOut, 'x');
+    const std::size_t accepted = session2->write_plaintext(body);
+    CHECK(accepted > 0);
+    CHECK(accepted < body.size());
+    CHECK(session2->pending_ciphertext().size() < kMaxBufferedCiphertextOut + 16384 + 2048);
+    CHECK(session2->write_plaintext(body) == 0);
+    session2->take_ciphertext();
+    CHECK(session2->write_plaintext(body) > 0);
+}

@@ -1,0 +1,71 @@
+// tls/guest_tls_server.h — the guest-facing TLS server of every intercepted
+// flow: one per askfirstd process, shared by all flows.
+//
+// What it holds (once per process): the CA, the one leaf key, the leaf LRU
+// (each leaf with its own small server config), the session-ticket keys and
+// a server session cache. What each flow holds: one TlsSession (its
+// mbedtls_ssl_context and two empty-when-idle queues) and a shared_ptr to
+// its leaf.
+//
+// The flow shell, once parse_client_hello() said complete and the SNI is
+// not a passthrough host:
+//     auto session = guest_tls_server.start_session(hello, destination_ip);
+//     if (!session) → close the flow, log session.error()
+//     then feed any stream bytes after hello.consumed_bytes, and drive the
+//     session as tls_session.h describes (its ServerHello is already
+//     queued in pending_ciphertext()).
+//
+// The guest gets TLS 1.2 only (mbedTLS 2.28), ECDHE over X25519 or P-256,
+// ECDSA P-256, AES-128/256-GCM or ChaCha20-Poly1305, ALPN "http/1.1" (a
+// client that offers only h2 fails cleanly with no_application_protocol),
+// and cheap resumption by session ticket or session id.
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <string_view>
+
+#include "tls/ca_store.h"
+#include "tls/client_hello.h"
+#include "tls/leaf_cache.h"
+#include "tls/mbedtls_handles.h"
+#include "tls/tls_result.h"
+#include "tls/tls_session.h"
+
+namespace askfirst::tls {
+
+// Session tickets: keys rotate every lifetime, and a ticket is accepted for
+// one lifetime after its key is retired. One day (mbedTLS's suggested value)
+// covers a working day of reconnects.
+constexpr int kTicketLifetimeSeconds = 24 * 3600;
+// Server-side session cache, for guests that do not take tickets: ~200 B
+// per entry (no client certificates), so 1000 entries are ~200 KiB at most.
+constexpr int kSessionCacheEntries = 1000;
+constexpr int kSessionCacheTimeoutSeconds = 3600;
+
+class GuestTlsServer {
+public:
+    static Result<std::unique_ptr<GuestTlsServer>> create(CertificateAuthority& ca,
+                                                          std::size_t leaf_cache_capacity = kLeafCacheCapacity);
+
+    // `destination_ip` names the leaf when the ClientHello carries no SNI.
+    Result<std::unique_ptr<TlsSession>> start_session(const ClientHello& hello, std::string_view destination_ip);
+
+    // The leaf for a name, from the cache or freshly minted (tests, `askfirst ca` diagnostics).
+    Result<std::shared_ptr<LeafCertificate>> leaf_for(std::string_view name);
+    const LeafCertificateCache& leaf_cache() const { return leaf_cache_; }
+    std::uint64_t leaves_minted() const { return leaves_minted_; }
+
+private:
+    explicit GuestTlsServer(CertificateAuthority& ca, std::size_t leaf_cache_capacity);
+    Status configure_for_leaf(LeafCertificate& leaf);
+
+    CertificateAuthority& ca_;
+    std::unique_ptr<PrivateKey> leaf_key_;
+    LeafCertificateCache leaf_cache_;
+    TicketKeys ticket_keys_;
+    ServerSessionCache session_cache_;
+    std::uint64_t leaves_minted_ = 0;
+};
+
+}  // namespace askfirst::tls

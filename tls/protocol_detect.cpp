@@ -1,0 +1,114 @@
+// tls/protocol_detect.cpp — the recognisers behind detect_protocol(). Each
+// recogniser answers match / no / need_more for the bytes so far; the flow's
+// verdict is the first match, or opaque when all say no.
+#include "tls/protocol_detect.h"
+
+#include <string_view>
+
+namespace askfirst::tls {
+namespace {
+
+enum class Fit { match, no, need_more };
+
+// RFC 8446 §5.1: handshake(22), legacy_record_version 0x03 0x0X, and
+// HandshakeType client_hello(1) as the first byte of the fragment.
+// A record length of 0 is forbidden for handshake records.
+Fit fits_tls_client_hello(std::span<const std::uint8_t> bytes) {
+    constexpr std::uint8_t kHandshakeRecord = 22, kClientHello = 1, kMajor = 3, kMaxMinor = 4;
+    if (bytes.size() >= 1 && bytes[0] != kHandshakeRecord) return Fit::no;
+    if (bytes.size() >= 2 && bytes[1] != kMajor) return Fit::no;
+    if (bytes.size() >= 3 && bytes[2] > kMaxMinor) return Fit::no;
+    if (bytes.size() >= 5 && bytes[3] == 0 && bytes[4] == 0) return Fit::no;
+    if (bytes.size() >= 6) return bytes[5] == kClientHello ? Fit::match : Fit::no;
+    return Fit::need_more;
+}
+
+// RFC 9113 §3.4: the client connection preface.
+Fit fits_http2_preface(std::span<const std::uint8_t> bytes) {
+    constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    const std::size_t n = bytes.size() < kPreface.size() ? bytes.size() : kPreface.size();
+    for (std::size_t i = 0; i < n; ++i)
+        if (bytes[i] != static_cast<std::uint8_t>(kPreface[i])) return Fit::no;
+    return n == kPreface.size() ? Fit::match : Fit::need_more;
+}
+
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(std::uint8_t c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_target_char(std::uint8_t c) { return c > 0x20 && c < 0x7f; }
+
+// RFC 9112 §3: request-line = method SP request-target SP HTTP-version CRLF,
+// HTTP-version "HTTP/1.0" or "HTTP/1.1" here (HTTP/2 uses the preface).
+Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
+    enum class Part { method, target, version, lf } part = Part::method;
+    constexpr std::string_view kVersion = "HTTP/1.";
+    std::size_t part_length = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i >= kMaxRequestLineBytes) return Fit::no;
+        const std::uint8_t c = bytes[i];
+        switch (part) {
+        case Part::method:
+            if (c == ' ' && part_length > 0) { part = Part::target; part_length = 0; continue; }
+            if (!is_tchar(c)) return Fit::no;
+            break;
+        case Part::target:
+            if (c == ' ' && part_length > 0) { part = Part::version; part_length = 0; continue; }
+            if (!is_target_char(c)) return Fit::no;
+            break;
+        case Part::version:
+            if (part_length < kVersion.size()) {
+                if (c != static_cast<std::uint8_t>(kVersion[part_length])) return Fit::no;
+            } else if (part_length == kVersion.size()) {
+                if (c != '0' && c != '1') return Fit::no;
+            } else if (c != '\r') {
+                return Fit::no;
+            } else {
+                part = Part::lf;
+            }
+            break;
+        case Part::lf:
+            return c == '\n' ? Fit::match : Fit::no;
+        }
+        ++part_length;
+    }
+    return Fit::need_more;
+}
+
+}  // namespace
+
+const char* protocol_name(DetectedProtocol protocol) {
+    switch (protocol) {
+    case DetectedProtocol::need_more: return "need_more";
+    case DetectedProtocol::tls_client_hello: return "tls_client_hello";
+    case DetectedProtocol::http1: return "http1";
+    case DetectedProtocol::http2_prior_knowledge: return "http2_prior_knowledge";
+    case DetectedProtocol::opaque: return "opaque";
+    }
+    return "unknown";
+}
+
+DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes) {
+    struct Recogniser {
+        Fit (*fits)(std::span<const std::uint8_t>);
+        DetectedProtocol verdict;
+    };
+    // The preface is tried before the request line: its first line also
+    // starts like one ("PRI * HTTP/2.0" differs only at the version).
+    constexpr Recogniser kRecognisers[] = {
+        {fits_tls_client_hello, DetectedProtocol::tls_client_hello},
+        {fits_http2_preface, DetectedProtocol::http2_prior_knowledge},
+        {fits_http1_request_line, DetectedProtocol::http1},
+    };
+    bool any_need_more = false;
+    for (const auto& recogniser : kRecognisers) {
+        const Fit fit = recogniser.fits(first_bytes);
+        if (fit == Fit::match) return recogniser.verdict;
+        if (fit == Fit::need_more) any_need_more = true;
+    }
+    return any_need_more ? DetectedProtocol::need_more : DetectedProtocol::opaque;
+}
+
+}  // namespace askfirst::tls

@@ -1,0 +1,136 @@
+// tls/upstream_tls_client.cpp — the shared upstream client config (trust
+// store, suites, ALPN) and the upstream session with its verify callback.
+#include "tls/upstream_tls_client.h"
+
+#include <mbedtls/ssl_ciphersuites.h>
+
+#include <optional>
+
+#include "tls/certificate_builder.h"
+#include "tls/random_source.h"
+#include "tls/upstream_verification.h"
+
+namespace askfirst::tls {
+namespace {
+
+// Forward-secret AEAD suites for both key types real servers use.
+const int kUpstreamCiphersuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    0,
+};
+const mbedtls_ecp_group_id kUpstreamCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
+                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+const char* kUpstreamAlpn[] = {"http/1.1", nullptr};
+
+class UpstreamSession final : public TlsSession {
+public:
+    UpstreamSession(std::string expected_name, std::optional<std::vector<std::uint8_t>> expected_ip)
+        : TlsSession(Role::upstream_client), expected_name_(std::move(expected_name)), expected_ip_(std::move(expected_ip)) {}
+
+    bool start(const mbedtls_ssl_config* config) {
+        if (!setup(config)) return false;
+        // With an IP the name check is ours (verify callback); with a name
+        // mbedTLS sends it as SNI and checks the certificate against it.
+        if (!expected_ip_ && mbedtls_ssl_set_hostname(ssl(), expected_name_.c_str()) != 0) return false;
+        mbedtls_ssl_set_verify(ssl(), &UpstreamSession::verify_one, this);
+        return true;
+    }
+
+private:
+    // Called for each certificate of the chain, root first, leaf (depth 0) last.
+    static int verify_one(void* self, mbedtls_x509_crt* certificate, int depth, std::uint32_t* flags) {
+        auto* session = static_cast<UpstreamSession*>(self);
+        if (depth == 0 && session->expected_ip_ && !certificate_names_ip(certificate, *session->expected_ip_))
+            *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+        session->chain_.push_back(note_certificate(certificate, depth, *flags));
+        return 0;
+    }
+
+    void record_handshake_failure(int code, int alert) override {
+        const std::uint32_t flags = mbedtls_ssl_get_verify_result(ssl());
+        if (code == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED || (flags != 0 && flags != static_cast<std::uint32_t>(-1))) {
+            fail(TlsFailureKind::upstream_certificate_invalid, explain_verification_failure(expected_name_, flags, chain_));
+        } else if (alert >= 0) {
+            fail(TlsFailureKind::peer_alert,
+                 "the upstream server " + expected_name_ + " ended the TLS handshake with alert " + std::to_string(alert) +
+                     " (it may require TLS 1.3, which askfirst's mbedTLS 2.28 cannot speak)",
+                 alert);
+        } else {
+            fail(TlsFailureKind::protocol_error,
+                 "TLS handshake with the upstream server " + expected_name_ + " failed: " + mbedtls_error_text(code));
+        }
+        chain_.clear();
+    }
+
+    void on_established() override { std::vector<ChainCertificateNote>().swap(chain_); }
+
+    std::string expected_name_;
+    std::optional<std::vector<std::uint8_t>> expected_ip_;
+    std::vector<ChainCertificateNote> chain_;  // during the handshake only
+};
+
+}  // namespace
+
+Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const UpstreamTrust& trust) {
+    using R = Result<std::unique_ptr<UpstreamTlsClient>>;
+    std::unique_ptr<UpstreamTlsClient> client(new UpstreamTlsClient());
+    if (!trust.system_bundle.empty()) {
+        // A positive result counts certificates mbedTLS skipped (unsupported
+        // algorithms in the system bundle); only a total failure is an error.
+        const int rc = mbedtls_x509_crt_parse_file(client->trust_anchors_.get(), trust.system_bundle.c_str());
+        if (rc < 0)
+            return R::failure("cannot read the system trust store " + trust.system_bundle + ": " + mbedtls_error_text(rc) +
+                              "; install the ca-certificates package");
+    }
+    for (const auto& file : trust.extra_ca_files) {
+        const int rc = mbedtls_x509_crt_parse_file(client->trust_anchors_.get(), file.c_str());
+        if (rc != 0)
+            return R::failure("tls.extra_ca: cannot use " + file + " (" +
+                              (rc < 0 ? mbedtls_error_text(rc) : std::to_string(rc) + " certificates did not parse") +
+                              "); give a PEM file of CA certificates");
+    }
+    if (client->trusted_certificate_count() == 0)
+        return R::failure("no trusted CA certificates: neither the system store nor tls.extra_ca gave any");
+
+    mbedtls_ssl_config* config = client->config_.get();
+    int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc == 0) rc = mbedtls_ssl_conf_alpn_protocols(config, kUpstreamAlpn);
+    if (rc != 0) return R::failure("cannot configure the upstream TLS client: " + mbedtls_error_text(rc));
+    mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
+    mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(config, client->trust_anchors_.get(), nullptr);
+    mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(config, kUpstreamCiphersuites);
+    mbedtls_ssl_conf_curves(config, kUpstreamCurves);
+    mbedtls_ssl_conf_renegotiation(config, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    // No upstream resumption yet: a ticket would only cost memory per flow.
+    mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+    return R::success(std::move(client));
+}
+
+std::size_t UpstreamTlsClient::trusted_certificate_count() const {
+    std::size_t count = 0;
+    for (const mbedtls_x509_crt* c = trust_anchors_.get(); c != nullptr && c->raw.p != nullptr; c = c->next) ++count;
+    return count;
+}
+
+Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string_view server_name, std::string_view destination_ip) {
+    using R = Result<std::unique_ptr<TlsSession>>;
+    // No SNI: the certificate must name the address the guest dialed. An IP
+    // literal as SNI (RFC 6066 forbids it; old clients send it) is the same case.
+    const std::string_view expected = server_name.empty() ? destination_ip : server_name;
+    auto parsed = LeafName::parse(expected);
+    if (!parsed) return R::failure("upstream TLS needs a server name or destination IP: " + parsed.error());
+    std::optional<std::vector<std::uint8_t>> expected_ip = parsed.value().ip;
+    std::string expected_name(expected);
+    auto session = std::make_unique<UpstreamSession>(expected_name, std::move(expected_ip));
+    if (!session->start(config_.get())) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
+    return R::success(std::move(session));
+}
+
+}  // namespace askfirst::tls
