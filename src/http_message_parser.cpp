@@ -154,6 +154,9 @@ bool MessageParser::has_body_framing() const {
 }
 
 ParseStep MessageParser::parse(std::string_view input) {
+    // llhttp returns a sticky error without looking at the new input, and its
+    // error position then points into an old buffer: answer from our state.
+    if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_execute(&parser_, input.data(), input.size());
     if (err == HPE_OK) return {input.size(), Boundary::need_more};
@@ -163,15 +166,19 @@ ParseStep MessageParser::parse(std::string_view input) {
             llhttp_resume(&parser_);
             return {consumed, pending_boundary_};
         case HPE_PAUSED_UPGRADE:
+            stuck_at_ = Boundary::upgrade;
             return {consumed, Boundary::upgrade};
         case HPE_PAUSED_H2_UPGRADE:
+            stuck_at_ = Boundary::h2_preface;
             return {consumed, Boundary::h2_preface};
         default:
+            stuck_at_ = Boundary::error;
             return {consumed, Boundary::error};
     }
 }
 
 ParseStep MessageParser::finish() {
+    if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_finish(&parser_);
     if (err == HPE_OK) return {0, Boundary::need_more};
@@ -179,10 +186,15 @@ ParseStep MessageParser::finish() {
         llhttp_resume(&parser_);
         return {0, pending_boundary_};
     }
+    stuck_at_ = Boundary::error;
     return {0, Boundary::error};
 }
 
-void MessageParser::resume_after_upgrade() { llhttp_resume_after_upgrade(&parser_); }
+void MessageParser::resume_after_upgrade() {
+    if (stuck_at_ != Boundary::upgrade) return;
+    stuck_at_ = Boundary::need_more;
+    llhttp_resume_after_upgrade(&parser_);
+}
 
 std::string MessageParser::error_reason() const {
     const char* reason = llhttp_get_error_reason(&parser_);

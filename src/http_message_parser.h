@@ -91,6 +91,7 @@ private:
     bool in_head_ = true;          // header callbacks belong to the head, not trailers
     bool response_to_head_ = false;
     Boundary pending_boundary_ = Boundary::need_more;
+    Boundary stuck_at_ = Boundary::need_more;  // upgrade, h2_preface or error: llhttp stays there
     std::string method_;
     std::string target_;
     std::string field_;

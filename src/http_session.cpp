@@ -44,7 +44,10 @@ bool HttpSession::guest_parsing_halted() const {
 }
 
 void HttpSession::parse_guest() {
-    while (!guest_parsing_halted() && guest_unparsed_offset_ < guest_unparsed_.size()) {
+    // After a boundary llhttp may reach the next one without more input (the
+    // end of a bodiless request right after its head), so parse once more.
+    bool at_boundary = false;
+    while (!guest_parsing_halted() && (at_boundary || guest_unparsed_offset_ < guest_unparsed_.size())) {
         std::string_view input(guest_unparsed_);
         input.remove_prefix(guest_unparsed_offset_);
         if (current_.phase == RequestPhase::idle || current_.phase == RequestPhase::head) {
@@ -57,9 +60,8 @@ void HttpSession::parse_guest() {
             break;
         }
         route_guest_bytes(input.substr(0, step.consumed));
-        if (step.boundary != Boundary::need_more && !guest_parsing_halted()) {
-            on_request_boundary(step.boundary);
-        }
+        at_boundary = step.boundary != Boundary::need_more;
+        if (at_boundary && !guest_parsing_halted()) on_request_boundary(step.boundary);
     }
     if (guest_unparsed_offset_ == guest_unparsed_.size()) {
         guest_unparsed_.clear();
@@ -141,6 +143,12 @@ void HttpSession::on_request_head_complete() {
     RequestHeadResult built = build_request_head(request_parser_, config_.sni);
     if (built.refusal) {
         refuse_framing(built.refusal->status, built.refusal->reason);
+        return;
+    }
+    if (request_parser_.has_transfer_encoding() && !request_parser_.is_chunked()) {
+        // llhttp refuses this too, but only after on_headers_complete: refuse
+        // it before the request is judged (RFC 9112 §6.3 item 4).
+        refuse_framing(400, "Transfer-Encoding whose final coding is not chunked: length unknown");
         return;
     }
     current_.id = next_id_++;

@@ -16,8 +16,10 @@ void HttpSession::on_upstream_bytes(std::string_view bytes) {
 }
 
 void HttpSession::parse_upstream(std::string_view input) {
-    while (!input.empty() && !closed_ && !opaque_) {
+    bool at_boundary = false;  // as in parse_guest: a boundary may need no more input
+    while ((at_boundary || !input.empty()) && !closed_ && !opaque_) {
         if (exchanges_.empty() || exchanges_.front().from != ResponseFrom::upstream) {
+            if (input.empty()) return;
             close_flow("upstream sent bytes that no passed request asked for");
             return;
         }
@@ -30,6 +32,7 @@ void HttpSession::parse_upstream(std::string_view input) {
             upstream_protocol_error("upstream response framing: " + response_parser_.error_reason());
             return;
         }
+        at_boundary = step.boundary != Boundary::need_more;
         if (!route_upstream_segment(segment, step.boundary)) return;
         if (step.boundary == Boundary::message_complete) on_response_complete();
     }
