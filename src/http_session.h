@@ -1,0 +1,236 @@
+// src/http_session.h — the sans-io HTTP/1.1 session of one flow, both ways:
+// guest→upstream requests and upstream→guest responses. It owns framing
+// (invariant 4), the Host/SNI rule (invariant 5), holding a request until it
+// is decided, and returning responses in request order. It never touches a
+// socket, a clock, a classifier verdict or a mode: bytes and answers come
+// in, bytes and events go out.
+//
+// ## Wiring it into a flow (for the shell in src/)
+//
+// One HttpSession per flow, created once the first guest bytes look like
+// HTTP/1.x (or once TLS is open: then `sni` is the ClientHello's name). On
+// each loop event the shell calls one method, then drains take_outputs():
+//
+//   guest bytes (plaintext)     -> on_guest_bytes(bytes)
+//   guest EOF                   -> on_guest_eof()
+//   upstream bytes (plaintext)  -> on_upstream_bytes(bytes)
+//   upstream EOF                -> on_upstream_eof()
+//   upstream connect/TLS failed -> on_upstream_failed(reason)   (502 to the guest)
+//   a decision is ready         -> pass(id) | refuse(id, LocalResponse)
+//
+// What the shell does with each output, in the order they come:
+//
+//   SendToUpstream   write the bytes upstream. The upstream connection is
+//                    opened lazily on the first one (to the address the guest
+//                    dialed), so a flow whose requests are all refused never
+//                    reaches the upstream.
+//   SendToGuest      write the bytes to the guest.
+//   DecideRequest    classify the request, apply the profile's mode, maybe
+//                    ask a person (src/request_decision.h). Append the audit
+//                    line (consent/audit_log.h) BEFORE calling pass(id): that
+//                    is invariant 8. The answer may come much later (consent);
+//                    the request waits with its bytes intact. Never call
+//                    pass/refuse from inside take_outputs' caller loop for a
+//                    request that is not the one announced — ids are checked
+//                    and stale ids are ignored.
+//   CancelDecision   the guest went away while a request was being decided:
+//                    withdraw the question (a consent prompt), log nothing.
+//   ProtocolRefusal  askfirstd refused a request before judging it (400,
+//                    421, 502). Already answered to the guest; log one
+//                    key=value line on stderr for the operator.
+//   BecameOpaque     a 101 switched protocols: from now on the session
+//                    relays bytes both ways unchanged (the shell may bypass
+//                    it and splice the two connections).
+//   HalfCloseUpstream / HalfCloseGuest   shutdown(SHUT_WR) that side after
+//                    the bytes already written (opaque relays only).
+//   CloseFlow        after writing the bytes already given, close both sides.
+//                    The session accepts nothing after it.
+//
+// Back-pressure: while wants_guest_bytes() is false (a held request is
+// waiting for its decision and the guest keeps sending), stop reading from
+// the guest and ask again after each pass/refuse/on_upstream_* call.
+// Guest-ward back-pressure is the shell's: the session keeps no upstream bytes.
+//
+// ## What the session guarantees
+//
+// - One request is decided at a time, in order: request N+1 is not parsed
+//   before N is decided. DecideRequest carries the classifier's HttpRequest;
+//   when classifiers::needs_body(head) is true the body is first buffered, up
+//   to max_inspect_bytes (then body_complete=false: judge the worst).
+// - A passed request goes upstream byte-for-byte as the guest sent it (head
+//   and body, chunk framing included). A refused one never does; its body is
+//   read and dropped, so the next request on the connection still works.
+// - Responses reach the guest in request order: a 403 for request 2 waits
+//   until the upstream's response to request 1 is complete (the session
+//   parses responses for that: HEAD, 1xx, 204/304, close-delimited bodies).
+// - Framing it cannot trust (llhttp errors, bare LF, obsolete folding, bounds
+//   of src/http_head_lines.h, h2c, HTTP/2 preface, CONNECT) gets a 400 with a
+//   JSON body and the flow closes; Host ≠ SNI gets 421 and the flow closes.
+// - Expect: 100-continue: the session answers "100 Continue" itself as soon
+//   as the head is accepted, reads the body, has it decided, and only then
+//   sends the request (Expect header included, unchanged) upstream with its
+//   body. The upstream's own "100 Continue" for that request is dropped: the
+//   guest already had one, and the final response follows.
+// - Upgrades: the upgrade request is judged like any request; after the
+//   upstream's 101 the flow is an opaque relay (BecameOpaque). Any other
+//   answer to it and the connection goes on as HTTP.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "classifiers/classification.h"
+#include "src/http_head_lines.h"
+#include "src/http_message_parser.h"
+#include "src/http_responses.h"
+
+namespace askfirst::http {
+
+using RequestId = std::uint64_t;
+
+// Profile http.max_inspect_bytes default (../shared/design.md, profile).
+inline constexpr std::size_t kDefaultMaxInspectBytes = 1024 * 1024;
+// How many guest bytes a held request may keep in memory before the shell is
+// told to stop reading (about 16 lwIP windows; the guest's TCP then waits).
+inline constexpr std::size_t kMaxHeldGuestBytes = 1024 * 1024;
+// Raw bytes read while inspecting a body before it is judged anyway: chunk
+// framing (tiny chunks, long extensions) can make the raw size far exceed the
+// body; past 4x the inspection limit the body counts as too large to inspect.
+inline constexpr std::size_t kInspectRawFactor = 4;
+// A response head from the upstream is kept until it is complete (to drop
+// our own 100's duplicate); big Set-Cookie sets fit easily in 256 KiB.
+inline constexpr std::size_t kMaxResponseHeadBytes = 256 * 1024;
+
+struct SessionConfig {
+    std::string sni;  // the TLS server name; empty for plain HTTP
+    std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
+};
+
+struct SendToUpstream { std::string bytes; };
+struct SendToGuest { std::string bytes; };
+struct DecideRequest { RequestId id; classifiers::HttpRequest request; };
+struct CancelDecision { RequestId id; };
+struct ProtocolRefusal { int status; std::string reason; };
+struct BecameOpaque {};
+struct HalfCloseUpstream {};
+struct HalfCloseGuest {};
+struct CloseFlow { std::string reason; };
+
+using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, CancelDecision,
+                                   ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
+                                   HalfCloseGuest, CloseFlow>;
+
+// A refusal the shell renders (src/http_responses.h: denial_json()); the
+// session adds the status line, Content-Length and, when it must close the
+// connection after it, Connection: close.
+struct LocalResponse {
+    int status = 403;
+    std::string json_body;
+};
+
+class HttpSession {
+public:
+    explicit HttpSession(SessionConfig config);
+
+    void on_guest_bytes(std::string_view bytes);
+    void on_guest_eof();
+    void on_upstream_bytes(std::string_view bytes);
+    void on_upstream_eof();
+    void on_upstream_failed(std::string_view reason);
+    void pass(RequestId id);
+    void refuse(RequestId id, const LocalResponse& response);
+
+    std::vector<SessionOutput> take_outputs();
+    bool wants_guest_bytes() const;
+    bool closed() const { return closed_; }
+    bool opaque() const { return opaque_; }
+
+private:
+    // Where the guest-side parser is in the current request.
+    enum class RequestPhase { idle, head, body, trailers, complete, awaiting_upgrade, stopped };
+    enum class Verdict { pending, pass, refuse };
+    enum class ResponseFrom { undecided, upstream, local };
+
+    // One request and its response slot, in guest order.
+    struct Exchange {
+        RequestId id = 0;             // 0: a refusal of a request that was never judged
+        ResponseFrom from = ResponseFrom::undecided;
+        std::string host;             // for a 502's body
+        std::string interim;          // our own 100 Continue, sent when at the head
+        std::string local_response;   // when from == local
+        bool close_after = false;     // close the flow once this response is sent
+        bool head_method = false;
+        bool upgrade_request = false;
+        bool own_continue_sent = false;
+        bool response_started = false;  // upstream bytes of it already went to the guest
+    };
+
+    // The request the guest-side parser is reading now.
+    struct CurrentRequest {
+        RequestId id = 0;
+        RequestPhase phase = RequestPhase::idle;
+        Verdict verdict = Verdict::pending;
+        bool decide_emitted = false;
+        bool inspecting = false;
+        bool keep_alive = true;
+        bool wants_upgrade = false;
+        RequestHeadBounds head_bounds;
+        std::string raw_head;    // until headers_complete
+        std::string held;        // raw bytes kept until the verdict
+        std::string trailers;    // the trailer section, checked before it is routed
+        classifiers::HttpRequest request;
+    };
+
+    // http_session.cpp: guest side
+    void parse_guest();
+    bool guest_parsing_halted() const;
+    void route_guest_bytes(std::string_view bytes);
+    void route_request_bytes(std::string_view bytes);
+    void on_request_boundary(Boundary boundary);
+    void on_request_head_complete();
+    void on_request_complete();
+    void maybe_emit_decide(bool body_complete);
+    void finish_request();
+    void refuse_framing(int status, const std::string& reason);
+    void start_opaque();
+    // http_session_upstream.cpp: upstream side and ordering
+    void parse_upstream(std::string_view bytes);
+    bool route_upstream_segment(std::string_view bytes, Boundary boundary);
+    void on_response_complete();
+    void upstream_protocol_error(const std::string& reason);
+    void flush_guestward();
+    void answer_first_unanswered(int status, const std::string& json_body);
+    // http_session_output.cpp
+    void emit_to_guest(std::string_view bytes);
+    void emit_to_upstream(std::string_view bytes);
+    void emit(SessionOutput output);
+    void close_flow(const std::string& reason);
+    void maybe_close_when_drained();
+    Exchange* find_exchange(RequestId id);
+
+    SessionConfig config_;
+    MessageParser request_parser_{MessageKind::request};
+    MessageParser response_parser_{MessageKind::response};
+    std::string guest_unparsed_;
+    std::size_t guest_unparsed_offset_ = 0;
+    CurrentRequest current_;
+    std::deque<Exchange> exchanges_;
+    std::string response_head_;      // bytes of the current response head
+    bool response_in_head_ = true;
+    bool response_swallowed_ = false;  // the upstream's 100 after our own
+    bool upgrade_response_pending_ = false;  // a passed upgrade awaits its 101 (or not)
+    std::string upstream_failure_;   // set by on_upstream_failed: later passes get a 502
+    RequestId next_id_ = 1;
+    bool guest_eof_ = false;
+    bool upstream_eof_ = false;
+    bool opaque_ = false;
+    bool closed_ = false;
+    std::vector<SessionOutput> outputs_;
+};
+
+}  // namespace askfirst::http

@@ -1,0 +1,76 @@
+// tests/unit/src/classifier_test_double.cpp — A TEST DOUBLE of the classifier
+// interface (classifiers/classification.h), linked into the src/ unit tests
+// only. The real classifiers are built on another branch; the HTTP session
+// and the decision glue must be tested without them. Never link this into
+// askfirstd or the CLI.
+//
+// What it does, so tests can steer it through the request alone:
+//   needs_body: true for paths that start with "/inspect".
+//   classify:   provider "testprov"; the tier comes from the first path
+//               segment: /read..., /write..., /destroy...; otherwise GET and
+//               HEAD are reads, DELETE is destructive, the rest writes.
+//               A body that was not complete makes it destructive (the worst).
+#include <algorithm>
+#include <cctype>
+
+#include "classifiers/classification.h"
+
+namespace askfirst::classifiers {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+std::string_view tier_name(Tier tier) {
+    switch (tier) {
+        case Tier::read: return "read";
+        case Tier::write: return "write";
+        case Tier::destructive: return "destructive";
+    }
+    return "destructive";
+}
+
+std::optional<Tier> parse_tier(std::string_view name) {
+    for (Tier tier : {Tier::read, Tier::write, Tier::destructive}) {
+        if (tier_name(tier) == name) return tier;
+    }
+    return std::nullopt;
+}
+
+std::string_view HttpRequest::header(std::string_view name) const {
+    for (const Header& h : headers) {
+        if (iequals(h.name, name)) return h.value;
+    }
+    return {};
+}
+
+bool HttpRequest::has_header(std::string_view name) const {
+    return std::any_of(headers.begin(), headers.end(), [&](const Header& h) { return iequals(h.name, name); });
+}
+
+bool needs_body(const HttpRequest& head) { return starts_with(head.path, "/inspect"); }
+
+Classification classify(const HttpRequest& request) {
+    Classification out;
+    out.provider = "testprov";
+    out.operation = request.method + " " + request.path;
+    if (starts_with(request.path, "/read")) out.tier = Tier::read;
+    else if (starts_with(request.path, "/write")) out.tier = Tier::write;
+    else if (starts_with(request.path, "/destroy")) out.tier = Tier::destructive;
+    else if (request.method == "GET" || request.method == "HEAD") out.tier = Tier::read;
+    else if (request.method == "DELETE") out.tier = Tier::destructive;
+    else out.tier = Tier::write;
+    if (needs_body(request) && !request.body_complete) out.tier = Tier::destructive;
+    out.detail = out.operation;
+    return out;
+}
+
+}  // namespace askfirst::classifiers
