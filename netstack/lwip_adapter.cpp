@@ -1,0 +1,366 @@
+// netstack/lwip_adapter.cpp — the only file that touches lwIP internals (see
+// the theory of operation in netstack/lwip_adapter.h). Everything here runs
+// on askfirstd's one loop thread; lwIP's core-lock check is inert because
+// tcpip_init() never ran.
+#include "netstack/lwip_adapter.h"
+
+#include <algorithm>
+#include <cstring>
+
+extern "C" {
+#include <lwip/init.h>
+#include <lwip/ip.h>
+#include <lwip/ip6_zone.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/tcp.h>
+#include <lwip/timeouts.h>
+}
+
+// The `ip_data` + `tcp_input()` entry and the listener behaviour were measured
+// on Debian 12's liblwip-dev 2.1.3; another version must be re-checked.
+#if LWIP_VERSION != ((2u << 24) | (1u << 16) | (3u << 8) | LWIP_RC_RELEASE)
+#error "netstack/lwip_adapter.cpp was written against lwIP 2.1.3 (Debian 12): re-check ip_data/tcp_input use"
+#endif
+#if !LWIP_IPV4 || !LWIP_IPV6 || !LWIP_TCP || !LWIP_WND_SCALE
+#error "lwIP must be built with IPv4, IPv6, TCP and window scaling (Debian's lwipopts.h)"
+#endif
+
+namespace askfirst::netstack {
+namespace {
+
+// RFC 7600's IPv4 dummy address: lwIP's default route needs a non-zero netif
+// address; no guest ever uses this one, and segments from it are dropped so
+// lwIP never loops a reply back into itself.
+constexpr std::uint8_t kNetifAddressV4[4] = {192, 0, 0, 8};
+constexpr std::uint16_t kMaxLwipLength = 0xFFFF;  // tcp_write/tcp_recved take u16_t
+constexpr std::uint8_t kTcpFlagSyn = 0x02;
+constexpr std::uint8_t kTcpFlagAck = 0x10;
+
+bool g_stack_alive = false;
+
+ip_addr_t to_lwip(const IpAddress& address, netif* interface) {
+    ip_addr_t out;
+    std::memset(&out, 0, sizeof out);
+    if (address.is_v4()) {
+        IP_SET_TYPE_VAL(out, IPADDR_TYPE_V4);
+        std::memcpy(&ip_2_ip4(&out)->addr, address.bytes.data(), 4);
+    } else {
+        IP_SET_TYPE_VAL(out, IPADDR_TYPE_V6);
+        std::memcpy(ip_2_ip6(&out)->addr, address.bytes.data(), 16);
+        ip6_addr_assign_zone(ip_2_ip6(&out), IP6_UNKNOWN, interface);
+    }
+    return out;
+}
+
+IpAddress from_lwip(const ip_addr_t& address) {
+    if (IP_IS_V4_VAL(address))
+        return IpAddress::from_v4_bytes(reinterpret_cast<const std::uint8_t*>(&ip_2_ip4(&address)->addr));
+    return IpAddress::from_v6_bytes(reinterpret_cast<const std::uint8_t*>(ip_2_ip6(&address)->addr));
+}
+
+void clear_ip_data() {
+    ip_data.current_netif = nullptr;
+    ip_data.current_input_netif = nullptr;
+    ip_data.current_ip4_header = nullptr;
+    ip_data.current_ip6_header = nullptr;
+    ip_data.current_ip_header_tot_len = 0;
+    ip_addr_set_zero(&ip_data.current_iphdr_src);
+    ip_addr_set_zero(&ip_data.current_iphdr_dest);
+}
+
+}  // namespace
+
+struct LwipStack::NetifState {
+    netif interface{};
+};
+
+// ---- LwipTcpConnection ---------------------------------------------------
+
+LwipTcpConnection::LwipTcpConnection(tcp_pcb* pcb, IpEndpoint guest, IpEndpoint original_destination)
+    : pcb_(pcb), guest_(guest), original_destination_(original_destination) {
+    tcp_arg(pcb_, this);
+    tcp_recv(pcb_, reinterpret_cast<tcp_recv_fn>(&LwipTcpConnection::on_recv));
+    tcp_sent(pcb_, reinterpret_cast<tcp_sent_fn>(&LwipTcpConnection::on_sent));
+    tcp_err(pcb_, reinterpret_cast<tcp_err_fn>(&LwipTcpConnection::on_error));
+    tcp_nagle_disable(pcb_);  // a relay forwards what it has; the sender chose the sizes
+}
+
+LwipTcpConnection::~LwipTcpConnection() { abort(); }
+
+void LwipTcpConnection::detach() {
+    if (pcb_ == nullptr) return;
+    tcp_arg(pcb_, nullptr);
+    tcp_recv(pcb_, nullptr);
+    tcp_sent(pcb_, nullptr);
+    tcp_err(pcb_, nullptr);
+    pcb_ = nullptr;
+}
+
+std::size_t LwipTcpConnection::send_space() const {
+    if (pcb_ == nullptr || we_finished_) return 0;
+    if (tcp_sndqueuelen(pcb_) >= TCP_SND_QUEUELEN) return 0;
+    return tcp_sndbuf(pcb_);
+}
+
+std::size_t LwipTcpConnection::send(std::span<const std::uint8_t> bytes) {
+    std::size_t taken = 0;
+    while (taken < bytes.size()) {
+        const std::size_t space = send_space();
+        if (space == 0) break;
+        const std::size_t piece = std::min({space, bytes.size() - taken, std::size_t{kMaxLwipLength}});
+        const bool more = taken + piece < bytes.size();
+        const err_t err = tcp_write(pcb_, bytes.data() + taken, static_cast<u16_t>(piece),
+                                    TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
+        if (err != ERR_OK) break;  // ERR_MEM: queue full; the sent callback will call back
+        taken += piece;
+    }
+    if (taken > 0) tcp_output(pcb_);
+    return taken;
+}
+
+void LwipTcpConnection::consumed(std::size_t bytes) {
+    bytes = std::min(bytes, unconsumed_);
+    unconsumed_ -= bytes;
+    while (pcb_ != nullptr && bytes > 0) {
+        const std::size_t piece = std::min(bytes, std::size_t{kMaxLwipLength});
+        tcp_recved(pcb_, static_cast<u16_t>(piece));
+        bytes -= piece;
+    }
+}
+
+void LwipTcpConnection::finish() {
+    if (pcb_ == nullptr || we_finished_) return;
+    we_finished_ = true;
+    if (guest_finished_) {
+        close_if_done();
+        return;
+    }
+    if (tcp_shutdown(pcb_, 0, 1) != ERR_OK) abort();
+}
+
+// Both sides sent FIN: hand the pcb to lwIP to finish (LAST_ACK/TIME_WAIT).
+// Reopening the window first keeps tcp_close from answering with RST.
+void LwipTcpConnection::close_if_done() {
+    if (pcb_ == nullptr || !guest_finished_ || !we_finished_) return;
+    consumed(unconsumed_);
+    tcp_pcb* pcb = pcb_;
+    detach();
+    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+}
+
+void LwipTcpConnection::abort() {
+    if (pcb_ == nullptr) return;
+    tcp_pcb* pcb = pcb_;
+    detach();
+    tcp_abort(pcb);  // sends RST and frees the pcb
+    if (callback_depth_ > 0) aborted_in_callback_ = true;
+}
+
+err_t LwipTcpConnection::on_recv(void* arg, tcp_pcb* pcb, pbuf* p, err_t) {
+    auto* self = static_cast<LwipTcpConnection*>(arg);
+    if (self == nullptr) {  // not ours any more: drain as lwIP's default would
+        if (p != nullptr) {
+            tcp_recved(pcb, p->tot_len);
+            pbuf_free(p);
+        }
+        return ERR_OK;
+    }
+    ++self->callback_depth_;
+    if (p == nullptr) {
+        self->guest_finished_ = true;
+        if (self->events_ != nullptr) self->events_->on_guest_finished();
+    } else {
+        self->unconsumed_ += p->tot_len;
+        for (pbuf* piece = p; piece != nullptr && self->pcb_ != nullptr; piece = piece->next) {
+            if (self->events_ != nullptr)
+                self->events_->on_guest_bytes({static_cast<const std::uint8_t*>(piece->payload), piece->len});
+        }
+        pbuf_free(p);
+    }
+    --self->callback_depth_;
+    if (self->aborted_in_callback_) {
+        self->aborted_in_callback_ = false;
+        return ERR_ABRT;
+    }
+    self->close_if_done();
+    return ERR_OK;
+}
+
+err_t LwipTcpConnection::on_sent(void* arg, tcp_pcb*, u16_t len) {
+    auto* self = static_cast<LwipTcpConnection*>(arg);
+    if (self == nullptr) return ERR_OK;
+    ++self->callback_depth_;
+    if (self->events_ != nullptr) self->events_->on_guest_acked(len);
+    --self->callback_depth_;
+    if (self->aborted_in_callback_) {
+        self->aborted_in_callback_ = false;
+        return ERR_ABRT;
+    }
+    return ERR_OK;
+}
+
+// lwIP already freed the pcb (RST from the guest, retransmission timeout, or
+// the final close of a half-closed pcb).
+void LwipTcpConnection::on_error(void* arg, err_t err) {
+    auto* self = static_cast<LwipTcpConnection*>(arg);
+    if (self == nullptr) return;
+    self->pcb_ = nullptr;
+    if (self->events_ != nullptr) self->events_->on_guest_gone(err == ERR_RST || err == ERR_ABRT);
+}
+
+// ---- LwipStack -------------------------------------------------------------
+
+std::unique_ptr<LwipStack> LwipStack::create(FrameSink send_frame, AcceptHandler on_accept, std::string& error) {
+    if (g_stack_alive) {
+        error = "lwIP is a process-wide singleton and one LwipStack is already running";
+        return nullptr;
+    }
+    static bool lwip_initialized = false;
+    if (!lwip_initialized) {
+        lwip_init();
+        lwip_initialized = true;
+    }
+    std::unique_ptr<LwipStack> stack(new LwipStack(std::move(send_frame), std::move(on_accept)));
+    ip4_addr_t address;
+    ip4_addr_t netmask;
+    ip4_addr_t gateway;
+    IP4_ADDR(&address, kNetifAddressV4[0], kNetifAddressV4[1], kNetifAddressV4[2], kNetifAddressV4[3]);
+    IP4_ADDR(&netmask, 255, 255, 255, 255);
+    ip4_addr_set_zero(&gateway);
+    netif* interface = &stack->netif_->interface;
+    if (netif_add(interface, &address, &netmask, &gateway, stack.get(),
+                  reinterpret_cast<netif_init_fn>(&LwipStack::netif_init), netif_input) == nullptr) {
+        error = "lwIP refused to add its network interface (netif_add failed)";
+        return nullptr;
+    }
+    netif_set_default(interface);
+    netif_set_up(interface);
+    netif_set_link_up(interface);
+    g_stack_alive = true;
+    return stack;
+}
+
+LwipStack::LwipStack(FrameSink send_frame, AcceptHandler on_accept)
+    : send_frame_(std::move(send_frame)), accept_(std::move(on_accept)), netif_(std::make_unique<NetifState>()) {}
+
+LwipStack::~LwipStack() {
+    for (auto& [port, listener] : listeners_) tcp_close(listener);
+    listeners_.clear();
+    if (g_stack_alive) {
+        netif_remove(&netif_->interface);
+        g_stack_alive = false;
+    }
+}
+
+err_t LwipStack::netif_init(netif* interface) {
+    interface->name[0] = 'a';
+    interface->name[1] = 'f';
+    interface->mtu = static_cast<u16_t>(kIpMtu);
+#if LWIP_ND6_ALLOW_RA_UPDATES
+    interface->mtu6 = static_cast<u16_t>(kIpMtu);
+#endif
+    interface->hwaddr_len = 6;
+    std::memcpy(interface->hwaddr, kGatewayMac.data(), 6);
+    interface->output = reinterpret_cast<netif_output_fn>(&LwipStack::output_v4);
+    interface->output_ip6 = reinterpret_cast<netif_output_ip6_fn>(&LwipStack::output_v6);
+    return ERR_OK;
+}
+
+err_t LwipStack::output_v4(netif* interface, pbuf* packet, const ip4_addr*) {
+    static_cast<LwipStack*>(interface->state)->send_ip_packet(packet, kEtherTypeIpv4);
+    return ERR_OK;
+}
+
+err_t LwipStack::output_v6(netif* interface, pbuf* packet, const ip6_addr*) {
+    static_cast<LwipStack*>(interface->state)->send_ip_packet(packet, kEtherTypeIpv6);
+    return ERR_OK;
+}
+
+// Wraps one IP packet from lwIP in an Ethernet header for the guest. Only TCP
+// leaves: lwIP's own IGMP/MLD/ND chatter has no business on the guest's wire.
+void LwipStack::send_ip_packet(pbuf* packet, std::uint16_t ether_type) {
+    std::uint8_t frame[kMaxFrameBytes];
+    const std::size_t ip_bytes = packet->tot_len;
+    if (ip_bytes + kEthernetHeaderBytes > sizeof frame || ip_bytes < 40) return;
+    pbuf_copy_partial(packet, frame + kEthernetHeaderBytes, static_cast<u16_t>(ip_bytes), 0);
+    const std::uint8_t protocol = ether_type == kEtherTypeIpv4 ? frame[kEthernetHeaderBytes + 9]
+                                                               : frame[kEthernetHeaderBytes + 6];
+    if (protocol != kIpProtoTcp) return;
+    std::memcpy(frame, guest_mac_.data(), 6);
+    std::memcpy(frame + 6, kGatewayMac.data(), 6);
+    write_be16(frame + 12, ether_type);
+    send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
+}
+
+bool LwipStack::ensure_listener(std::uint16_t port) {
+    if (listeners_.count(port) != 0) return true;
+    tcp_pcb* pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
+    if (pcb == nullptr) return false;
+    ip_set_option(pcb, SOF_REUSEADDR);
+    if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
+        tcp_abort(pcb);
+        return false;
+    }
+    err_t err = ERR_OK;
+    tcp_pcb* listener = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &err);
+    if (listener == nullptr) {
+        tcp_abort(pcb);
+        return false;
+    }
+    tcp_arg(listener, this);
+    tcp_accept(listener, reinterpret_cast<tcp_accept_fn>(&LwipStack::on_accept));
+    listeners_.emplace(port, listener);
+    return true;
+}
+
+err_t LwipStack::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
+    auto* self = static_cast<LwipStack*>(arg);
+    if (err != ERR_OK || pcb == nullptr || self == nullptr) return ERR_VAL;
+    const IpEndpoint guest{from_lwip(pcb->remote_ip), pcb->remote_port};
+    const IpEndpoint destination{from_lwip(pcb->local_ip), pcb->local_port};
+    auto connection = std::make_unique<LwipTcpConnection>(pcb, guest, destination);
+    self->accept_(connection);
+    if (connection == nullptr) return ERR_OK;  // kept by the handler
+    connection.reset();  // refused: the destructor sent RST
+    return ERR_ABRT;
+}
+
+void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const ParsedFrame& parsed) {
+    const IpAddress netif_address = IpAddress::from_v4_bytes(kNetifAddressV4);
+    // A source lwIP could route back into itself (loopback, its own address)
+    // would make it queue a loopback packet for a tcpip thread that never runs.
+    if (parsed.source.address.is_host_local_or_special() || parsed.source.address == netif_address) return;
+    if (parsed.destination.address.is_host_local_or_special()) return;
+    const bool is_syn = (parsed.tcp_flags & kTcpFlagSyn) != 0 && (parsed.tcp_flags & kTcpFlagAck) == 0;
+    if (is_syn && !ensure_listener(parsed.destination.port)) return;
+    const auto packet = frame.subspan(parsed.ip_offset, parsed.ip_packet_bytes);
+    pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(packet.size()), PBUF_RAM);
+    if (p == nullptr) return;
+    pbuf_take(p, packet.data(), static_cast<u16_t>(packet.size()));
+    netif* interface = &netif_->interface;
+    ip_data.current_netif = interface;
+    ip_data.current_input_netif = interface;
+    if (parsed.ether_type == kEtherTypeIpv4) {
+        ip_data.current_ip4_header = static_cast<const ip_hdr*>(p->payload);
+        ip_data.current_ip6_header = nullptr;
+    } else {
+        ip_data.current_ip4_header = nullptr;
+        ip_data.current_ip6_header = static_cast<ip6_hdr*>(p->payload);
+    }
+    const std::size_t header_bytes = parsed.l4_offset - parsed.ip_offset;
+    ip_data.current_ip_header_tot_len = static_cast<u16_t>(header_bytes);
+    ip_data.current_iphdr_src = to_lwip(parsed.source.address, interface);
+    ip_data.current_iphdr_dest = to_lwip(parsed.destination.address, interface);
+    pbuf_remove_header(p, header_bytes);
+    tcp_input(p, interface);
+    clear_ip_data();
+}
+
+std::uint32_t LwipStack::run_timers() {
+    sys_check_timeouts();
+    return sys_timeouts_sleeptime();
+}
+
+}  // namespace askfirst::netstack

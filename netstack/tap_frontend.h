@@ -1,0 +1,33 @@
+// netstack/tap_frontend.h — the TAP transport: `askfirst exec` opens a TAP in a
+// fresh network namespace and passes its fd (`askfirstd --tap-fd N`). One
+// read() is one frame and one write() is one frame; the fd is nonblocking
+// and watched with uv_poll on askfirstd's loop.
+#pragma once
+
+#include <memory>
+
+#include "netstack/frame_frontend.h"
+
+namespace askfirst::netstack {
+
+class TapFrontend final : public FrameFrontend {
+public:
+    // Takes ownership of `fd`. nullptr + `error` if it is not usable.
+    static std::unique_ptr<TapFrontend> open(uv_loop_t* loop, int fd, FrameHandler on_frame, FatalHandler on_fatal,
+                                             std::string& error);
+    ~TapFrontend() override;
+    void send_frame(std::span<const std::uint8_t> frame) override;
+    std::uint64_t oversized_frames() const { return oversized_frames_; }
+
+private:
+    TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal);
+    void on_readable();
+
+    int fd_;
+    FrameHandler on_frame_;
+    FatalHandler on_fatal_;
+    std::unique_ptr<uv_poll_t, UvHandleCloser<uv_poll_t>> poll_;
+    std::uint64_t oversized_frames_ = 0;
+};
+
+}  // namespace askfirst::netstack

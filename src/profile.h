@@ -1,0 +1,92 @@
+// src/profile.h — the profile: the one place a user configures askfirst.
+//
+// A profile is a JSON file (../shared/design.md, "The user's surface"). It is
+// validated strictly when askfirstd starts: an unknown key, a value of the
+// wrong type or a bad address stops startup with the key's path in the
+// message, e.g.
+//   profile.json: upstream.map."198.51.100.7:443": not an ip:port
+// so nothing ever runs half-configured. The parser is a table of keys
+// (src/profile.cpp): adding a key is one row there and one field here.
+//
+// Keys that later issues act on (modes, tls, http, consent, credentials) are
+// already parsed and type-checked, so a profile written for them loads now.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netstack/ip_endpoint.h"
+
+namespace askfirst {
+
+using Endpoint = netstack::IpEndpoint;
+using netstack::IpAddress;
+
+// The consent modes of design.md's "Decisions" table, by their profile spelling.
+inline constexpr std::string_view kConsentModeNames[] = {
+    "off", "block-destructive", "prompt-destructive", "prompt-writes", "block-writes"};
+
+struct CredentialSource {
+    std::optional<std::string> command;  // run on the host; stdout is the secret
+    std::optional<std::string> env;      // name of a host environment variable
+    std::optional<std::string> file;     // path of a host file
+};
+
+struct CredentialSpec {
+    std::string name;                 // e.g. "aws"
+    std::string kind;                 // e.g. "aws-sigv4", "bearer"
+    std::vector<std::string> hosts;   // host patterns, "*.amazonaws.com"
+    std::string stub;                 // the placeholder the guest holds
+    CredentialSource source;
+};
+
+struct Profile {
+    std::string name = "default";
+
+    // dns.hosts: lower-cased name (no trailing dot) → its addresses, in the
+    // order listed. A name here is answered from this table only (A from the
+    // v4 entries, AAAA from the v6 ones), never from the host resolver.
+    std::map<std::string, std::vector<IpAddress>> dns_hosts;
+    // upstream.map: the destination the guest dialed → where the relay connects.
+    std::map<Endpoint, Endpoint> upstream_map;
+    // host_services: guest-visible gateway ip:port → host loopback ip:port.
+    // The gateway reaches the host only through these (invariant 3).
+    std::map<Endpoint, Endpoint> host_services;
+    // udp.allow: UDP destinations that may leave through slirp's NAT (invariant 2).
+    std::vector<Endpoint> udp_allow;
+
+    // ---- parsed and validated now, acted on by later issues ----
+    std::string default_mode = "prompt-writes";           // modes.default
+    std::map<std::string, std::string> provider_modes;    // modes.<provider>
+    std::vector<std::string> tls_extra_ca;                // tls.extra_ca (PEM paths)
+    std::vector<std::string> tls_passthrough;             // tls.passthrough (host patterns)
+    // http.max_inspect_bytes: default 1 MiB, design.md's example.
+    std::uint64_t http_max_inspect_bytes = 1048576;
+    // consent.timeout_s: an unanswered question is denied after this; design.md's example.
+    std::uint32_t consent_timeout_s = 120;
+    std::string consent_no_ui = "deny";                   // consent.no_ui: "deny" | "allow"
+    std::vector<CredentialSpec> credentials;
+
+    // ---- lookups the data path uses ----
+    // Addresses for a DNS name (case-insensitive, trailing dot ignored); null if not listed.
+    const std::vector<IpAddress>* dns_addresses(std::string_view name) const;
+    // Where to connect for a guest flow to `destination` (upstream.map applied, else itself).
+    Endpoint upstream_for(const Endpoint& destination) const;
+    // The host endpoint a gateway destination maps to, if host_services lists it.
+    std::optional<Endpoint> host_service_for(const Endpoint& gateway_destination) const;
+    bool udp_allowed(const Endpoint& destination) const;
+};
+
+// Parses and validates profile JSON. `source_name` prefixes every error
+// ("profile.json: ..."). On failure returns nullopt and sets `error`.
+std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
+                                     std::string& error);
+
+// Reads and parses a profile file; the error names the file and what to fix.
+std::optional<Profile> load_profile_file(const std::string& path, std::string& error);
+
+}  // namespace askfirst

@@ -1,0 +1,188 @@
+// tests/unit/netstack/lwip_adapter_test.cpp — the lwIP adapter with crafted
+// guest frames and no sockets: the frames lwIP sends are captured. Pins that
+// lwIP answers for ANY destination as that destination (v4 and v6), delivers
+// bytes, keeps the window closed until they are consumed, and handles FIN,
+// refusal and 16-bit-safe sends.
+#include <doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "netstack/lwip_adapter.h"
+#include "tests/unit/netstack/test_frames.h"
+
+namespace askfirst::netstack::test {
+namespace {
+
+struct RecordingEvents : LwipConnectionEvents {
+    std::string received;
+    int finished = 0;
+    std::size_t acked = 0;
+    int gone = 0;
+    void on_guest_bytes(std::span<const std::uint8_t> bytes) override { received.append(bytes.begin(), bytes.end()); }
+    void on_guest_finished() override { ++finished; }
+    void on_guest_acked(std::size_t bytes) override { acked += bytes; }
+    void on_guest_gone(bool) override { ++gone; }
+};
+
+// One stack, the frames it sent, and the connections it accepted.
+struct StackHarness {
+    std::vector<std::vector<std::uint8_t>> sent;
+    std::vector<std::unique_ptr<LwipTcpConnection>> accepted;
+    bool refuse = false;
+    std::unique_ptr<LwipStack> stack;
+
+    StackHarness() {
+        std::string error;
+        stack = LwipStack::create([this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
+                                  [this](std::unique_ptr<LwipTcpConnection>& connection) {
+                                      if (!refuse) accepted.push_back(std::move(connection));
+                                  },
+                                  error);
+        REQUIRE_MESSAGE(stack != nullptr, error);
+        stack->set_guest_mac(kGuestMac);
+    }
+    ~StackHarness() {
+        accepted.clear();
+        stack.reset();
+    }
+    void feed(const TcpSegmentSpec& spec) {
+        const auto frame = tcp_frame(spec);
+        const auto parsed = parse_ethernet_frame(frame);
+        REQUIRE(parsed.has_value());
+        stack->input_tcp_segment(frame, *parsed);
+    }
+    SeenSegment last() {
+        REQUIRE(!sent.empty());
+        const auto seen = read_tcp_frame(sent.back());
+        REQUIRE(seen.has_value());
+        return *seen;
+    }
+    // SYN, SYN-ACK, ACK; returns the server's next sequence number.
+    std::uint32_t handshake(const IpEndpoint& guest, const IpEndpoint& destination, std::uint32_t guest_seq) {
+        feed({guest, destination, guest_seq, 0, kSyn});
+        const auto syn_ack = last();
+        feed({guest, destination, guest_seq + 1, syn_ack.seq + 1, kAck});
+        return syn_ack.seq + 1;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a SYN to any IPv4 address gets a SYN-ACK from that address and port") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40001");
+    const auto destination = endpoint("203.0.113.9:4242");
+    harness.feed({guest, destination, 1000, 0, kSyn});
+    const auto reply = harness.last();
+    CHECK(reply.flags == (kSyn | kAck));
+    CHECK(reply.source == destination);
+    CHECK(reply.destination == guest);
+    CHECK(reply.ack == 1001);
+    CHECK(reply.checksum_ok);
+    CHECK(reply.source_mac == kGatewayMac);
+    CHECK(reply.destination_mac == kGuestMac);
+}
+
+TEST_CASE("a SYN to any IPv6 address gets a SYN-ACK from that address and port") {
+    StackHarness harness;
+    const auto guest = endpoint("[fec0::5054:ff:fe12:3456]:40002");
+    const auto destination = endpoint("[2001:db8::9]:4242");
+    harness.feed({guest, destination, 7000, 0, kSyn});
+    const auto reply = harness.last();
+    CHECK(reply.flags == (kSyn | kAck));
+    CHECK(reply.source == destination);
+    CHECK(reply.destination == guest);
+    CHECK(reply.ack == 7001);
+    CHECK(reply.checksum_ok);
+}
+
+TEST_CASE("the accepted connection carries the original destination and delivers the guest's bytes") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40003");
+    const auto destination = endpoint("198.51.100.7:5432");
+    const auto server_seq = harness.handshake(guest, destination, 5000);
+    REQUIRE(harness.accepted.size() == 1);
+    auto& connection = *harness.accepted.front();
+    CHECK(connection.original_destination() == destination);
+    CHECK(connection.guest() == guest);
+    RecordingEvents events;
+    connection.set_events(&events);
+    harness.feed({guest, destination, 5001, server_seq, kAck | kPsh, 0xffff, {'h', 'e', 'l', 'l', 'o'}});
+    CHECK(events.received == "hello");
+}
+
+TEST_CASE("bytes the owner has not consumed keep lwIP's receive window closed") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40004");
+    const auto destination = endpoint("198.51.100.7:80");
+    const auto server_seq = harness.handshake(guest, destination, 100);
+    auto& connection = *harness.accepted.front();
+    RecordingEvents events;
+    connection.set_events(&events);
+    std::vector<std::uint8_t> chunk(1000, 'x');
+    std::uint32_t seq = 101;
+    // Fill far past TCP_WND (64 KiB) without consuming: lwIP must stop taking bytes.
+    for (int i = 0; i < 100; ++i, seq += 1000) harness.feed({guest, destination, seq, server_seq, kAck, 0xffff, chunk});
+    CHECK(events.received.size() < 70000);
+    CHECK(events.received.size() > 60000);
+    const std::size_t before = events.received.size();
+    connection.consumed(before);
+    // After the window reopened, a retransmission of the next bytes is taken.
+    harness.feed({guest, destination, static_cast<std::uint32_t>(101 + before), server_seq, kAck, 0xffff, chunk});
+    CHECK(events.received.size() == before + 1000);
+}
+
+TEST_CASE("a FIN from the guest is reported and finish() answers with a FIN") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40005");
+    const auto destination = endpoint("198.51.100.7:22");
+    const auto server_seq = harness.handshake(guest, destination, 300);
+    auto& connection = *harness.accepted.front();
+    RecordingEvents events;
+    connection.set_events(&events);
+    harness.feed({guest, destination, 301, server_seq, kAck | kFin});
+    CHECK(events.finished == 1);
+    // Half-close: the server side may still send after the guest's FIN.
+    const std::string reply = "still here";
+    CHECK(connection.send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}) == reply.size());
+    const auto data_segment = harness.last();
+    CHECK(std::string(data_segment.payload.begin(), data_segment.payload.end()) == reply);
+    connection.finish();
+    CHECK((harness.last().flags & kFin) != 0);
+    CHECK_FALSE(connection.attached());
+}
+
+TEST_CASE("a refused connection is reset") {
+    StackHarness harness;
+    harness.refuse = true;
+    const auto guest = endpoint("10.0.2.15:40006");
+    const auto destination = endpoint("198.51.100.7:443");
+    harness.handshake(guest, destination, 900);
+    CHECK(harness.accepted.empty());
+    CHECK((harness.last().flags & kRst) != 0);
+}
+
+TEST_CASE("send() takes at most the send buffer and never more than lwIP's 16-bit lengths") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40007");
+    const auto destination = endpoint("198.51.100.7:9200");
+    harness.handshake(guest, destination, 1);
+    auto& connection = *harness.accepted.front();
+    const std::vector<std::uint8_t> big(200000, 'b');
+    const std::size_t space = connection.send_space();
+    CHECK(space > 0);
+    const std::size_t taken = connection.send(big);
+    CHECK(taken <= space);
+    CHECK(taken > 0);
+    CHECK(connection.send(big) == 0);  // full until the guest acknowledges
+}
+
+TEST_CASE("a segment from a loopback source is ignored") {
+    StackHarness harness;
+    harness.feed({endpoint("127.0.0.1:40008"), endpoint("203.0.113.9:80"), 1, 0, kSyn});
+    CHECK(harness.sent.empty());
+}
+
+}  // namespace askfirst::netstack::test

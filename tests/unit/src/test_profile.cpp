@@ -1,0 +1,180 @@
+// Unit tests for src/profile.h: the strict profile loader. Each rejection row
+// pins the exact key path the error must name; acceptance rows pin what the
+// data path reads back (lookups), including keys later issues act on.
+#include <doctest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
+#include <string>
+
+#include "src/profile.h"
+
+using askfirst::Endpoint;
+using askfirst::IpAddress;
+using askfirst::parse_profile;
+
+namespace {
+
+// design.md's example profile, verbatim in shape.
+constexpr const char* kDesignExample = R"({
+  "name": "pocketos",
+  "modes": { "default": "prompt-writes", "aws": "block-destructive", "github": "prompt-destructive" },
+  "dns": { "hosts": { "api.example.test": "198.51.100.7" } },
+  "upstream": { "map": { "198.51.100.7:443": "127.0.0.1:8443" } },
+  "host_services": { "10.0.2.2:8080": "127.0.0.1:8080" },
+  "tls": { "extra_ca": ["/path/test-ca.pem"], "passthrough": ["*.pinned.example"] },
+  "http": { "max_inspect_bytes": 1048576 },
+  "consent": { "timeout_s": 120, "no_ui": "deny" },
+  "credentials": [ { "name": "aws", "kind": "aws-sigv4", "hosts": ["*.amazonaws.com"], "stub": "AKIASTUB",
+                     "source": { "command": "aws configure export-credentials" } } ],
+  "udp": { "allow": ["127.0.0.1:5353", "[::1]:5353"] }
+})";
+
+Endpoint endpoint(const char* text) { return *Endpoint::parse(text); }
+
+std::string error_of(const std::string& json) {
+    std::string error;
+    const auto profile = parse_profile(json, "profile.json", error);
+    CHECK_MESSAGE(!profile, "expected a rejection of: " << json);
+    return error;
+}
+
+}  // namespace
+
+TEST_CASE("the design.md example profile loads with every key read") {
+    std::string error;
+    const auto profile = parse_profile(kDesignExample, "profile.json", error);
+    REQUIRE_MESSAGE(profile, error);
+    CHECK(profile->name == "pocketos");
+    CHECK(profile->default_mode == "prompt-writes");
+    CHECK(profile->provider_modes.at("aws") == "block-destructive");
+    CHECK(profile->upstream_for(endpoint("198.51.100.7:443")) == endpoint("127.0.0.1:8443"));
+    CHECK(profile->host_service_for(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
+    CHECK(profile->tls_extra_ca.at(0) == "/path/test-ca.pem");
+    CHECK(profile->tls_passthrough.at(0) == "*.pinned.example");
+    CHECK(profile->http_max_inspect_bytes == 1048576);
+    CHECK(profile->consent_timeout_s == 120);
+    CHECK(profile->credentials.at(0).source.command == "aws configure export-credentials");
+    CHECK(profile->udp_allowed(endpoint("[::1]:5353")));
+}
+
+TEST_CASE("an empty profile is valid and maps nothing") {
+    std::string error;
+    const auto profile = parse_profile("{}", "p.json", error);
+    REQUIRE(profile);
+    CHECK(profile->upstream_for(endpoint("203.0.113.9:80")) == endpoint("203.0.113.9:80"));
+    CHECK_FALSE(profile->host_service_for(endpoint("10.0.2.2:8080")));
+    CHECK_FALSE(profile->udp_allowed(endpoint("127.0.0.1:443")));
+    CHECK(profile->dns_addresses("anything.test") == nullptr);
+}
+
+TEST_CASE("dns.hosts: one address or a list, names case-insensitive, trailing dot ignored") {
+    std::string error;
+    const auto profile = parse_profile(
+        R"({"dns":{"hosts":{"Web.Test":"127.0.0.1","dual.test":["192.0.2.1","2001:db8::1"]}}})", "p", error);
+    REQUIRE_MESSAGE(profile, error);
+    const auto* web = profile->dns_addresses("web.test.");
+    REQUIRE(web != nullptr);
+    CHECK(web->at(0) == *IpAddress::parse("127.0.0.1"));
+    const auto* dual = profile->dns_addresses("DUAL.test");
+    REQUIRE(dual != nullptr);
+    REQUIRE(dual->size() == 2);
+    CHECK_FALSE(dual->at(1).is_v4());
+}
+
+TEST_CASE("upstream.map takes IPv6 endpoints in brackets") {
+    std::string error;
+    const auto profile = parse_profile(R"({"upstream":{"map":{"[2001:db8::7]:443":"[::1]:8443"}}})", "p", error);
+    REQUIRE_MESSAGE(profile, error);
+    CHECK(profile->upstream_for(endpoint("[2001:db8::7]:443")) == endpoint("[::1]:8443"));
+}
+
+struct Rejection {
+    const char* name;
+    const char* json;
+    const char* message;  // the whole error text after "profile.json: "
+};
+
+// Each row pins the path and the complaint of one kind of bad profile.
+constexpr Rejection kRejections[] = {
+    {"not JSON", "{", "not valid JSON (near byte 1)"},
+    {"text after the JSON value", "{} {}", "not valid JSON (near byte 3)"},
+    {"top level not an object", "[]", "(top level): must be an object"},
+    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, credentials)"},
+    {"unknown key in a section", R"({"dns":{"host":{}}})", "dns.host: unknown key (known: dns.hosts)"},
+    {"section of the wrong type", R"({"dns":[]})", "dns: must be an object"},
+    {"duplicate key", R"({"name":"a","name":"b"})", "name: duplicate key"},
+    {"name with a slash", R"({"name":"a/b"})", "name: \"a/b\" must be 1 to 64 letters, digits, '_' or '-'"},
+    {"name not a string", R"({"name":7})", "name: must be a string (the profile's name)"},
+    {"upstream.map key not an endpoint", R"({"upstream":{"map":{"198.51.100.7":"127.0.0.1:1"}}})",
+     "upstream.map.\"198.51.100.7\": the key \"198.51.100.7\" is not an ip:port (\"1.2.3.4:443\" or \"[::1]:443\")"},
+    {"upstream.map value not an endpoint", R"({"upstream":{"map":{"198.51.100.7:443":"localhost:8443"}}})",
+     "upstream.map.\"198.51.100.7:443\": \"localhost:8443\" is not an ip:port (\"1.2.3.4:443\" or \"[::1]:443\")"},
+    {"upstream.map value of the wrong type", R"({"upstream":{"map":{"198.51.100.7:443":8443}}})",
+     "upstream.map.\"198.51.100.7:443\": must be a string (an ip:port)"},
+    {"IPv6 endpoint without brackets", R"({"upstream":{"map":{"::1:443":"127.0.0.1:1"}}})",
+     "upstream.map.\"::1:443\": the key \"::1:443\" is not an ip:port (\"1.2.3.4:443\" or \"[::1]:443\")"},
+    {"port zero", R"({"udp":{"allow":["127.0.0.1:0"]}})",
+     "udp.allow[0]: \"127.0.0.1:0\" is not an ip:port (\"1.2.3.4:443\" or \"[::1]:443\")"},
+    {"port above 65535", R"({"udp":{"allow":["127.0.0.1:1","127.0.0.1:65536"]}})",
+     "udp.allow[1]: \"127.0.0.1:65536\" is not an ip:port (\"1.2.3.4:443\" or \"[::1]:443\")"},
+    {"udp.allow not a list", R"({"udp":{"allow":"127.0.0.1:53"}})", "udp.allow: must be a list (of \"ip:port\")"},
+    {"dns.hosts bad address", R"({"dns":{"hosts":{"a.test":"300.1.1.1"}}})",
+     "dns.hosts.\"a.test\": \"300.1.1.1\" is not an IPv4 or IPv6 address (e.g. \"198.51.100.7\" or \"2001:db8::7\")"},
+    {"dns.hosts bad address in a list", R"({"dns":{"hosts":{"a.test":["192.0.2.1",5]}}})",
+     "dns.hosts.\"a.test\"[1]: must be a string (an IPv4 or IPv6 address)"},
+    {"dns.hosts empty list", R"({"dns":{"hosts":{"a.test":[]}}})", "dns.hosts.\"a.test\": the list of addresses is empty"},
+    {"dns.hosts bad name", R"({"dns":{"hosts":{"a..test":"192.0.2.1"}}})",
+     "dns.hosts.\"a..test\": not a valid host name (letters, digits, '-', '_'; labels of 1-63)"},
+    {"dns.hosts same name twice by case", R"({"dns":{"hosts":{"a.test":"192.0.2.1","A.TEST":"192.0.2.2"}}})",
+     "dns.hosts.\"A.TEST\": listed twice (names are compared case-insensitively)"},
+    {"host_services key not the gateway", R"({"host_services":{"10.0.2.3:80":"127.0.0.1:80"}})",
+     "host_services.\"10.0.2.3:80\": the key \"10.0.2.3:80\" must be the gateway address 10.0.2.2 or [fec0::2] with a port"},
+    {"host_services value not loopback", R"({"host_services":{"10.0.2.2:80":"192.0.2.1:80"}})",
+     "host_services.\"10.0.2.2:80\": \"192.0.2.1:80\" must be on the host's loopback (127.0.0.0/8 or [::1]); to reach another address use upstream.map"},
+    {"unknown mode", R"({"modes":{"aws":"ask"}})",
+     "modes.aws: must be one of \"off\", \"block-destructive\", \"prompt-destructive\", \"prompt-writes\", \"block-writes\""},
+    {"max_inspect_bytes fractional", R"({"http":{"max_inspect_bytes":1.5}})",
+     "http.max_inspect_bytes: must be a whole number in 0..268435456"},
+    {"timeout_s zero", R"({"consent":{"timeout_s":0}})", "consent.timeout_s: must be a whole number in 1..86400"},
+    {"timeout_s as a string", R"({"consent":{"timeout_s":"120"}})", "consent.timeout_s: must be a whole number in 1..86400"},
+    {"no_ui unknown", R"({"consent":{"no_ui":"ask"}})", "consent.no_ui: must be one of \"deny\", \"allow\""},
+    {"passthrough not a pattern", R"({"tls":{"passthrough":["*"]}})",
+     "tls.passthrough[0]: \"*\" is not a host pattern (\"host.example\" or \"*.example\")"},
+    {"extra_ca empty path", R"({"tls":{"extra_ca":[""]}})", "tls.extra_ca[0]: \"\" is not a file path"},
+    {"credential missing source", R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"]}]})",
+     "credentials[0]: missing \"source\""},
+    {"credential unknown key", R"({"credentials":[{"name":"a","secret":"x"}]})",
+     "credentials[0].secret: unknown key (known: name, kind, hosts, stub, source)"},
+    {"credential source with two kinds",
+     R"({"credentials":[{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"A","file":"/f"}}]})",
+     "credentials[0].source: must hold exactly one of \"command\", \"env\" or \"file\""},
+    {"credential names repeated",
+     R"({"credentials":[{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"A"}},{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"B"}}]})",
+     "credentials[1].name: \"a\" is used twice"},
+};
+
+TEST_CASE("profile rejections name the key path and what is wrong") {
+    for (const auto& row : kRejections) {
+        const std::string name = row.name;
+        CAPTURE(name);
+        CHECK(error_of(row.json) == std::string("profile.json: ") + row.message);
+    }
+}
+
+TEST_CASE("load_profile_file names the file when it cannot be read, and loads one that exists") {
+    std::string error;
+    CHECK_FALSE(askfirst::load_profile_file("/nonexistent/askfirst-profile.json", error));
+    CHECK(error == "/nonexistent/askfirst-profile.json: cannot read the profile (check the path and its permissions)");
+
+    char path[] = "/tmp/askfirst-profile-test-XXXXXX";
+    const int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << R"({"name":"from-file","udp":{"allow":["127.0.0.1:9"]}})";
+    const auto profile = askfirst::load_profile_file(path, error);
+    std::remove(path);
+    REQUIRE_MESSAGE(profile, error);
+    CHECK(profile->name == "from-file");
+}
