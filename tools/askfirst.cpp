@@ -13,6 +13,12 @@ namespace askfirst::cli {
 // (Add one line here and one row in kSubcommands per subcommand.)
 int classify_main(int argc, char** argv);
 int run_ca(int argc, char** argv);
+int run_consent_status(int argc, char** argv);
+int run_consent_prompts(int argc, char** argv);
+int run_consent_answer(int argc, char** argv);
+int run_consent_grants(int argc, char** argv);
+int run_consent_mode(int argc, char** argv);
+int run_consent_log(int argc, char** argv);
 
 namespace {
 
@@ -20,6 +26,12 @@ constexpr Subcommand kSubcommands[] = {
     {"help", "show this list", nullptr},
     {"classify", "classify HTTP requests offline (JSON Lines or one raw request)", classify_main},
     {"ca", "show, export or rotate askfirst's TLS certificate authority", run_ca},
+    {"status", "what an askfirstd is doing: modes, pending questions, grants", run_consent_status},
+    {"prompts", "answer questions in this terminal (--json: list them)", run_consent_prompts},
+    {"answer", "answer one question: ID once|15m|session|deny", run_consent_answer},
+    {"grants", "list grants, or --revoke ID", run_consent_grants},
+    {"mode", "set a provider's mode: PROVIDER MODE", run_consent_mode},
+    {"log", "show the audit log (-f to follow)", run_consent_log},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,0 +1,84 @@
+// src/consent_service.h — the consent broker on askfirstd's loop.
+//
+// The flow pipeline calls ask() for a request whose mode says "ask"; the
+// verdict comes back through the callback, always later from the loop (never
+// inside ask()), whether it was decided at once (a grant, a remembered
+// denial) or by a person over the control socket. This file is the shell
+// around consent/consent_broker (sans-io): it runs the broker's clock with a
+// uv timer, turns its resolutions into callbacks, and answers the control
+// commands that concern questions and grants. Status, modes and the audit
+// tail belong to the daemon and are asked of a DaemonControlView.
+#pragma once
+
+#include <uv.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "consent/consent_broker.h"
+#include "src/control_server.h"
+
+namespace askfirst {
+
+// What the control commands need from the rest of the daemon.
+class DaemonControlView {
+public:
+    virtual ~DaemonControlView() = default;
+    // Members merged into the status reply: name, profile, modes, flows.
+    virtual std::string status_json() = 0;
+    // Sets a mode; returns "" or an error message naming the bad value.
+    virtual std::string set_mode(const std::string& provider, const std::string& mode) = 0;
+    // The modes object after a change, e.g. {"default":"prompt-writes","aws":"block-writes"}.
+    virtual std::string modes_json() = 0;
+    // The last `lines` audit records, as a JSON array text.
+    virtual std::string audit_tail_json(std::size_t lines) = 0;
+};
+
+class ConsentService : public ControlCommandHandler {
+public:
+    using VerdictCallback = std::function<void(consent::Verdict verdict)>;
+    using Ticket = consent::TicketId;
+
+    ConsentService(uv_loop_t* loop, consent::BrokerSettings settings, DaemonControlView& daemon,
+                   std::string profile_name, std::string vm_name);
+    ~ConsentService() override;
+    ConsentService(const ConsentService&) = delete;
+    ConsentService& operator=(const ConsentService&) = delete;
+
+    // Starts the control socket; false with `error` set when it cannot.
+    bool start_control_socket(std::string& error);
+
+    // Asks; `on_verdict` runs later from the loop. The returned ticket can
+    // cancel() the question when the held request goes away (0: decided at once).
+    Ticket ask(const consent::Question& question, VerdictCallback on_verdict);
+    void cancel(Ticket ticket);
+
+    std::size_t pending_count() const { return broker_.pending().size(); }
+    std::size_t grant_count() const;
+
+    std::string handle_control_command(const consent::ControlCommand& command, bool& subscribe) override;
+
+private:
+    void deliver(const consent::Resolution& resolution);
+    void deliver_later(VerdictCallback callback, consent::Verdict verdict);
+    void run_due(uv_timer_t* timer);
+    void rearm_timer();
+    std::string question_json(const consent::PendingQuestion& pending) const;
+    std::string reply_for(const consent::ControlCommand& command, bool& subscribe);
+
+    uv_loop_t* loop_;
+    consent::ConsentBroker broker_;
+    consent::BrokerSettings settings_;
+    DaemonControlView& daemon_;
+    std::string profile_name_;
+    std::string vm_name_;
+    std::unique_ptr<ControlServer> control_;
+    uv_timer_t* deadline_timer_ = nullptr;
+    uv_idle_t* deferred_runner_ = nullptr;
+    std::unordered_map<Ticket, VerdictCallback> waiting_;
+    std::vector<std::pair<VerdictCallback, consent::Verdict>> deferred_;
+};
+
+}  // namespace askfirst

@@ -1,0 +1,225 @@
+// src/control_server.cpp — the control socket shell (see the header).
+#include "src/control_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "netstack/frame_frontend.h"  // close_and_delete: the one place uv handles are freed
+
+namespace askfirst {
+
+struct ControlServer::Client {
+    ControlServer* server = nullptr;
+    uv_pipe_t* pipe = nullptr;
+    consent::ControlLineReader reader;
+    bool subscribed = false;
+    // Shared with in-flight writes, which may complete after the client is gone.
+    std::shared_ptr<std::size_t> queued_bytes = std::make_shared<std::size_t>(0);
+};
+
+namespace {
+
+struct PendingWrite {
+    uv_write_t request{};
+    std::string bytes;
+    std::shared_ptr<std::size_t> queued_bytes;
+};
+
+bool make_private_dir(const std::string& dir, std::string& error) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + dir + ": " + std::strerror(errno);
+        return false;
+    }
+    struct stat info {};
+    if (lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+        error = dir + " is not a directory: remove it, or set XDG_RUNTIME_DIR elsewhere";
+        return false;
+    }
+    if (info.st_uid != getuid()) {
+        error = dir + " belongs to another user: set XDG_RUNTIME_DIR to a directory of yours";
+        return false;
+    }
+    if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0) {
+        error = "cannot make " + dir + " private (0700): " + std::strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+// Is something answering on this unix socket path?
+bool socket_is_live(const std::string& path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    const bool live = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    close(fd);
+    return live;
+}
+
+}  // namespace
+
+std::string control_socket_dir() {
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    if (runtime != nullptr && runtime[0] == '/') return std::string(runtime) + "/askfirst";
+    return "/tmp/askfirst-runtime-" + std::to_string(getuid());
+}
+
+ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler)
+    : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler) {}
+
+std::unique_ptr<ControlServer> ControlServer::start(uv_loop_t* loop, const std::string& name,
+                                                    ControlCommandHandler& handler, std::string& error) {
+    const std::string dir = control_socket_dir();
+    if (!make_private_dir(dir, error)) return nullptr;
+    const std::string path = dir + "/" + name + ".sock";
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+        error = "control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR";
+        return nullptr;
+    }
+    if (socket_is_live(path)) {
+        error = "another askfirstd named '" + name + "' is running (" + path + "): pick another --name";
+        return nullptr;
+    }
+    unlink(path.c_str());  // a stale socket from a process that died
+
+    std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler));
+    server->listener_ = new uv_pipe_t{};
+    uv_pipe_init(loop, server->listener_, 0);
+    server->listener_->data = server.get();
+    const mode_t previous_mask = umask(0177);  // the socket is born 0600: no window where others may connect
+    int result = uv_pipe_bind(server->listener_, path.c_str());
+    umask(previous_mask);
+    if (result == 0) result = uv_listen(reinterpret_cast<uv_stream_t*>(server->listener_), 16, on_connection);
+    if (result != 0) {
+        error = "cannot listen on " + path + ": " + uv_strerror(result);
+        return nullptr;
+    }
+    chmod(path.c_str(), 0600);
+    return server;
+}
+
+ControlServer::~ControlServer() {
+    for (auto& client : clients_) netstack::close_and_delete(client->pipe);
+    clients_.clear();
+    netstack::close_and_delete(listener_);
+    if (listener_ != nullptr) unlink(socket_path_.c_str());
+}
+
+void ControlServer::on_connection(uv_stream_t* listener, int status) {
+    if (status == 0) static_cast<ControlServer*>(listener->data)->accept_client();
+}
+
+void ControlServer::accept_client() {
+    auto* pipe = new uv_pipe_t{};
+    uv_pipe_init(loop_, pipe, 0);
+    if (uv_accept(reinterpret_cast<uv_stream_t*>(listener_), reinterpret_cast<uv_stream_t*>(pipe)) != 0) {
+        netstack::close_and_delete(pipe);
+        return;
+    }
+    uv_os_fd_t fd = -1;
+    ucred peer{};
+    socklen_t length = sizeof(peer);
+    const bool known = uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd) == 0 &&
+                       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0;
+    if (!known || peer.uid != getuid()) {
+        std::fprintf(stderr, "control=refused reason=%s peer_uid=%d peer_pid=%d\n",
+                     known ? "other-uid" : "no-credentials", known ? static_cast<int>(peer.uid) : -1,
+                     known ? static_cast<int>(peer.pid) : -1);
+        netstack::close_and_delete(pipe);
+        return;
+    }
+    if (clients_.size() >= kMaxControlClients) {
+        std::fprintf(stderr, "control=refused reason=too-many-clients limit=%zu\n", kMaxControlClients);
+        netstack::close_and_delete(pipe);
+        return;
+    }
+    auto client = std::make_unique<Client>();
+    client->server = this;
+    client->pipe = pipe;
+    pipe->data = client.get();
+    clients_.push_back(std::move(client));
+    uv_read_start(
+        reinterpret_cast<uv_stream_t*>(pipe),
+        [](uv_handle_t*, std::size_t, uv_buf_t* buffer) {
+            static char read_buffer[64 * 1024];  // one loop thread: one buffer serves every client
+            *buffer = uv_buf_init(read_buffer, sizeof(read_buffer));
+        },
+        [](uv_stream_t* stream, ssize_t count, const uv_buf_t* buffer) {
+            auto* owner = static_cast<Client*>(stream->data);
+            if (owner == nullptr) return;
+            if (count < 0) {
+                owner->server->drop_client(owner);
+                return;
+            }
+            owner->server->handle_bytes(*owner, std::string_view(buffer->base, static_cast<std::size_t>(count)));
+        });
+}
+
+void ControlServer::handle_bytes(Client& client, std::string_view bytes) {
+    for (auto& parsed : client.reader.feed(bytes)) {
+        if (auto* failure = std::get_if<consent::ControlError>(&parsed)) {
+            if (!send(client, consent::encode_error_reply(*failure))) return;
+            continue;
+        }
+        bool subscribe = false;
+        std::string reply = handler_.handle_control_command(std::get<consent::ControlCommand>(parsed), subscribe);
+        if (subscribe) client.subscribed = true;
+        if (!send(client, std::move(reply))) return;  // the client was dropped: stop here
+    }
+}
+
+bool ControlServer::send(Client& client, std::string line) {
+    if (*client.queued_bytes + line.size() > kMaxQueuedControlOutputBytes) {
+        std::fprintf(stderr, "control=dropped reason=client-not-reading queued=%zu\n", *client.queued_bytes);
+        drop_client(&client);
+        return false;
+    }
+    auto* write = new PendingWrite{};
+    write->bytes = std::move(line);
+    write->queued_bytes = client.queued_bytes;
+    *client.queued_bytes += write->bytes.size();
+    uv_buf_t buffer = uv_buf_init(write->bytes.data(), static_cast<unsigned>(write->bytes.size()));
+    const int result = uv_write(&write->request, reinterpret_cast<uv_stream_t*>(client.pipe), &buffer, 1,
+                                [](uv_write_t* request, int) {
+                                    auto* done = reinterpret_cast<PendingWrite*>(request);
+                                    *done->queued_bytes -= done->bytes.size();
+                                    delete done;
+                                });
+    if (result != 0) {
+        *client.queued_bytes -= write->bytes.size();
+        delete write;
+        drop_client(&client);
+        return false;
+    }
+    return true;
+}
+
+void ControlServer::drop_client(Client* client) {
+    for (auto it = clients_.begin(); it != clients_.end(); ++it) {
+        if (it->get() != client) continue;
+        client->pipe->data = nullptr;
+        netstack::close_and_delete(client->pipe);
+        clients_.erase(it);
+        return;
+    }
+}
+
+void ControlServer::broadcast_event(std::string_view line) {
+    // Copy the list: send() may drop a stuck client while we iterate.
+    std::vector<Client*> subscribers;
+    for (auto& client : clients_)
+        if (client->subscribed) subscribers.push_back(client.get());
+    for (Client* client : subscribers) send(*client, std::string(line));
+}
+
+}  // namespace askfirst
