@@ -13,8 +13,6 @@ upstream.map sends them to the stand-in) and trusts it through tls.extra_ca.
 """
 from __future__ import annotations
 
-import gzip
-import io
 import json
 import os
 import shutil
@@ -24,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import control
+from . import control, guest_boot
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent
 RAILWAY_HOST = "backboard.railway.com"
@@ -52,32 +50,6 @@ step rds-delete https://{RDS_HOST}/ -H 'Content-Type: application/x-www-form-url
   --data 'Action=DeleteDBInstance&Version=2014-10-31&DBInstanceIdentifier=prod-db-1&SkipFinalSnapshot=true'
 echo "ASKFIRST-DEMO end"
 """
-
-
-def newc_cpio(files: dict[str, tuple[bytes, int]]) -> bytes:
-    """A gzip'd cpio (newc) archive of {path: (content, mode)}; the kernel
-    unpacks it on top of the demo initramfs. Written here because it is a
-    few lines and avoids shelling out for two small files."""
-    out = io.BytesIO()
-
-    def entry(name: str, content: bytes, mode: int, inode: int) -> None:
-        encoded = name.encode() + b"\0"
-        header = "070701" + "".join(f"{value:08x}" for value in (
-            inode, mode, 0, 0, 1, 0, len(content), 0, 0, 0, 0, len(encoded), 0))
-        out.write(header.encode() + encoded)
-        out.write(b"\0" * (-(110 + len(encoded)) % 4))
-        out.write(content)
-        out.write(b"\0" * (-len(content) % 4))
-
-    inode = 1
-    for directory in sorted({str(Path(path).parent) for path in files} - {"."}):
-        entry(directory, b"", 0o040755, inode)
-        inode += 1
-    for path, (content, mode) in files.items():
-        entry(path, content, mode, inode)
-        inode += 1
-    entry("TRAILER!!!", b"", 0, 0)
-    return gzip.compress(out.getvalue())
 
 
 def make_nocloud_seed(temp_dir: Path, ca_pem: str, hostname: str) -> Path:
@@ -154,16 +126,7 @@ class DemoStory:
         return path
 
     def boot_arguments(self, askfirst_ca_pem: str) -> list[str]:
-        builder = TOOLS_DIR / "guest" / "build-demo-guest.sh"
-        guest_dir = Path(subprocess.run([str(builder)], check=True, capture_output=True, text=True).stdout.strip()
-                         .splitlines()[-1])
-        initrd = self.temp_dir / "initrd.gz"
-        with open(initrd, "wb") as out:
-            out.write((guest_dir / "initrd.cpio.gz").read_bytes())
-            out.write(newc_cpio({"askfirst/ca.pem": (askfirst_ca_pem.encode(), 0o100644),
-                                 "askfirst/run": (GUEST_SCRIPT.encode(), 0o100755)}))
-        return ["-kernel", str(guest_dir / "vmlinuz"), "-initrd", str(initrd),
-                "-append", "console=ttyS0 quiet panic=-1", "-no-reboot"]
+        return guest_boot.demo_guest_boot(self.temp_dir, askfirst_ca_pem, GUEST_SCRIPT.encode())
 
     # ---- while it runs ----
 

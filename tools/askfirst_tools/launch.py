@@ -8,7 +8,6 @@ another way out (it has no other network card).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import demo_story
+from . import demo_story, guest_boot
 
 ASKFIRSTD_READY_SECONDS = 10.0   # askfirstd creates its socket in milliseconds; 10 s is generous under load
 POLL_SECONDS = 0.1
@@ -115,15 +114,18 @@ class VmSession:
 
     def image_boot(self) -> list[str]:
         """A user's disk image: a qcow2 overlay in the temp dir, and a NoCloud seed carrying the CA."""
-        image = Path(self.args.image).resolve()
-        image_format = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(image)],
-                                                 check=True, capture_output=True, text=True).stdout)["format"]
-        overlay = self.temp_dir / "overlay.qcow2"
-        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F", image_format, str(overlay)],
-                       check=True)
+        overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.image))
         seed = demo_story.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name)
         return ["-drive", f"file={overlay},if=virtio,format=qcow2",
                 "-drive", f"file={seed},if=virtio,format=raw,readonly=on"]
+
+    def demo_guest_boot(self) -> list[str]:
+        script = Path(self.args.run).read_bytes() if self.args.run else None
+        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), script)
+        if self.args.disk:
+            overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.disk))
+            boot += ["-drive", f"file={overlay},if=virtio,format=qcow2"]
+        return boot
 
     def ca_pem(self) -> str:
         cli = find_askfirst_cli(self.askfirstd)
@@ -143,6 +145,8 @@ class VmSession:
         if self.story:
             boot = self.story.boot_arguments(self.ca_pem())
             self.story.start_host_side(find_askfirst_cli(self.askfirstd))
+        elif self.args.demo_guest:
+            boot = self.demo_guest_boot()
         else:
             boot = self.image_boot()
         self.qemu_process = subprocess.Popen(self.qemu_command(boot),

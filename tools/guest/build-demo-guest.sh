@@ -65,7 +65,7 @@ add_module() {  # $1: path relative to the modules dir
   [[ " ${module_list[*]} " == *" $module "* ]] || module_list+=("$module")
 }
 for wanted in kernel/drivers/virtio/virtio_pci.ko kernel/drivers/net/virtio_net.ko \
-              kernel/drivers/char/hw_random/virtio-rng.ko; do
+              kernel/drivers/char/hw_random/virtio-rng.ko kernel/drivers/block/virtio_blk.ko; do
   add_module "$wanted"
 done
 : > "$root/lib/modules/load-order"
