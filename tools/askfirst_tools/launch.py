@@ -1,0 +1,182 @@
+"""Starting askfirstd and QEMU for askfirst-vm, and stopping them together.
+
+Order matters (invariant 1, fail closed): askfirstd must be listening on its
+stream socket before QEMU starts, because QEMU 7.2's `-netdev stream` does not
+reconnect; and when askfirstd exits, the VM is stopped, never left to find
+another way out (it has no other network card).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import demo_story, guest_boot
+
+ASKFIRSTD_READY_SECONDS = 10.0   # askfirstd creates its socket in milliseconds; 10 s is generous under load
+POLL_SECONDS = 0.1
+STOP_GRACE_SECONDS = 5.0
+
+
+class LaunchError(RuntimeError):
+    pass
+
+
+def find_askfirstd(explicit: str | None) -> Path:
+    """--askfirstd, $ASKFIRSTD, a build dir beside the tools, then PATH."""
+    here = Path(__file__).resolve().parent.parent  # tools/
+    candidates = [explicit, os.environ.get("ASKFIRSTD")]
+    candidates += [str(here.parent / build / "src" / "askfirstd") for build in ("build", "_build")]
+    candidates += [str(here / "askfirstd"), shutil.which("askfirstd")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return Path(candidate)
+    raise LaunchError("askfirstd not found: build it (meson setup build && ninja -C build), "
+                      "or name it with --askfirstd PATH or $ASKFIRSTD")
+
+
+def find_askfirst_cli(askfirstd: Path) -> Path:
+    """The `askfirst` CLI built beside askfirstd (build/askfirst), or on PATH."""
+    for candidate in (askfirstd.parent.parent / "askfirst", askfirstd.parent / "askfirst"):
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("askfirst")
+    if found:
+        return Path(found)
+    raise LaunchError("the askfirst CLI was not found beside askfirstd or on PATH")
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class VmSession:
+    """One VM: its askfirstd, its QEMU, its temp files, and (for --demo) its story."""
+
+    def __init__(self, name: str, temp_dir: Path, askfirstd: Path, accel: str, args: argparse.Namespace):
+        self.name = name
+        self.temp_dir = temp_dir
+        self.askfirstd = askfirstd
+        self.accel = accel
+        self.args = args
+        self.socket_path = temp_dir / "net.sock"
+        self.askfirstd_process: subprocess.Popen | None = None
+        self.qemu_process: subprocess.Popen | None = None
+        self.story: demo_story.DemoStory | None = None
+
+    # ---- askfirstd ----
+
+    def start_askfirstd(self, profile: Path | None) -> None:
+        command = [str(self.askfirstd), "--socket", str(self.socket_path), "--name", self.name]
+        if profile:
+            command += ["--profile", str(profile)]
+        log = open(self.temp_dir / "askfirstd.log", "wb")
+        self.askfirstd_process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        deadline = time.monotonic() + ASKFIRSTD_READY_SECONDS
+        while not self.socket_path.exists():
+            if self.askfirstd_process.poll() is not None:
+                raise LaunchError("askfirstd exited before it was ready:\n" + self.askfirstd_log())
+            if time.monotonic() > deadline:
+                raise LaunchError(f"askfirstd did not create {self.socket_path} within {ASKFIRSTD_READY_SECONDS:.0f} s")
+            time.sleep(POLL_SECONDS / 10)
+
+    def askfirstd_log(self) -> str:
+        try:
+            return (self.temp_dir / "askfirstd.log").read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    # ---- QEMU ----
+
+    def qemu_command(self, boot: list[str]) -> list[str]:
+        command = ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
+                   "-machine", "q35", "-accel", self.accel, "-m", self.args.memory,
+                   "-smp", str(self.args.cpus),
+                   "-netdev", f"stream,id=net0,server=off,addr.type=unix,addr.path={self.socket_path}",
+                   "-device", "virtio-net-pci,netdev=net0",
+                   "-device", "virtio-rng-pci"]
+        console = self.args.console_log or (str(self.temp_dir / "console.log") if self.args.demo else None)
+        command += ["-serial", f"file:{console}" if console else "mon:stdio"]
+        if self.args.share:
+            command += ["-virtfs", f"local,path={self.args.share},mount_tag=askfirst-share,security_model=none,id=share"]
+        return command + boot + self.args.qemu_extra
+
+    def image_boot(self) -> list[str]:
+        """A user's disk image: a qcow2 overlay in the temp dir, and a NoCloud seed carrying the CA."""
+        overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.image))
+        seed = demo_story.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name)
+        return ["-drive", f"file={overlay},if=virtio,format=qcow2",
+                "-drive", f"file={seed},if=virtio,format=raw,readonly=on"]
+
+    def demo_guest_boot(self) -> list[str]:
+        script = Path(self.args.run).read_bytes() if self.args.run else None
+        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), script)
+        if self.args.disk:
+            overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.disk))
+            boot += ["-drive", f"file={overlay},if=virtio,format=qcow2"]
+        return boot
+
+    def ca_pem(self) -> str:
+        cli = find_askfirst_cli(self.askfirstd)
+        result = subprocess.run([str(cli), "ca", "export", "--pem"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise LaunchError("could not read the askfirst CA (askfirst ca export --pem): " + result.stderr.strip())
+        return result.stdout
+
+    # ---- the whole run ----
+
+    def run(self) -> int:
+        profile = Path(self.args.profile) if self.args.profile else None
+        if self.args.demo:
+            self.story = demo_story.DemoStory(self.temp_dir, self.name, self.args.auto_answer)
+            profile = self.story.prepare(profile)
+        self.start_askfirstd(profile)
+        if self.story:
+            boot = self.story.boot_arguments(self.ca_pem())
+            self.story.start_host_side(find_askfirst_cli(self.askfirstd))
+        elif self.args.demo_guest:
+            boot = self.demo_guest_boot()
+        else:
+            boot = self.image_boot()
+        self.qemu_process = subprocess.Popen(self.qemu_command(boot),
+                                             stdin=None if not self.args.demo else subprocess.DEVNULL)
+        status = self.wait()
+        if self.story:
+            return self.story.finish(self.temp_dir / "console.log", vm_status=status)
+        return status
+
+    def wait(self) -> int:
+        started = time.monotonic()
+        while True:
+            qemu_status = self.qemu_process.poll()
+            if qemu_status is not None:
+                return qemu_status
+            if self.askfirstd_process.poll() is not None:
+                print(f"askfirst-vm: askfirstd exited (status {self.askfirstd_process.returncode}): "
+                      "the VM has no network any more; stopping it.\n" + self.askfirstd_log(), file=sys.stderr)
+                stop_process(self.qemu_process)
+                return 1
+            if self.args.timeout and time.monotonic() - started > self.args.timeout:
+                print(f"askfirst-vm: --timeout {self.args.timeout:.0f} s reached; stopping the VM", file=sys.stderr)
+                stop_process(self.qemu_process)
+                return 124
+            if self.story:
+                self.story.poll()
+            time.sleep(POLL_SECONDS)
+
+    def stop_everything(self) -> None:
+        stop_process(self.qemu_process)
+        if self.story:
+            self.story.stop()
+        stop_process(self.askfirstd_process)
