@@ -1,0 +1,219 @@
+// consent/audit_log.cpp — writing and reading the audit log; see audit_log.h
+// for what a line holds and why it survives kill -9.
+#include "consent/audit_log.h"
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "consent/json_text.h"
+#include "consent/query_redaction.h"
+
+namespace askfirst::consent {
+
+namespace {
+
+constexpr std::size_t kMaxVmNameBytes = 64;  // fits a file name and a log column
+
+std::string errno_text(int error_number) { return std::strerror(error_number); }
+
+// Creates `dir` with mode 0700 if it is missing; tightens it to 0700 if it is
+// ours and open to others (the audit trail is private to its owner).
+bool ensure_private_directory(const std::filesystem::path& dir, bool tighten, std::string& error) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        error = "cannot create " + dir.string() + ": " + errno_text(errno) + "; check its parent's permissions";
+        return false;
+    }
+    struct stat info {};
+    if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+        error = dir.string() + " is not a directory; move it away";
+        return false;
+    }
+    if (tighten && info.st_uid == ::geteuid() && (info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
+        error = "cannot make " + dir.string() + " private (chmod 700): " + errno_text(errno);
+        return false;
+    }
+    return true;
+}
+
+// A file whose last byte is not '\n' ends in a torn line: end it, so our
+// first record starts on a fresh line.
+bool seal_torn_tail(int fd, std::string& error) {
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) {
+        error = "cannot stat the audit log: " + errno_text(errno);
+        return false;
+    }
+    if (info.st_size == 0) return true;
+    char last = '\n';
+    if (::pread(fd, &last, 1, info.st_size - 1) != 1) {
+        error = "cannot read the audit log's last byte: " + errno_text(errno);
+        return false;
+    }
+    if (last == '\n') return true;
+    if (::write(fd, "\n", 1) != 1) {
+        error = "cannot end a torn line in the audit log: " + errno_text(errno);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm parts {};
+    ::gmtime_r(&seconds, &parts);
+    char buffer[96];  // the largest int fields print in 78
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
+                  parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                  static_cast<int>(millis % 1000));
+    return buffer;
+}
+
+std::string audit_line(const AuditRecord& r) {
+    return JsonObjectText()
+               .add("time", rfc3339_utc(r.time))
+               .add("vm", r.vm)
+               .add("guest", r.guest_address)
+               .add("dest", r.dest_address)
+               .add("sni", r.sni)
+               .add("host", r.host)
+               .add("method", r.method)
+               .add("path", redacted_target(r.path, r.query))
+               .add("provider", r.provider)
+               .add("operation", r.operation)
+               .add("tier", r.tier)
+               .add("mode", r.mode)
+               .add("decision", r.decision)
+               .add("decided_by", r.decided_by)
+               .add("wait_ms", r.wait_ms)
+               .finish() +
+           "\n";
+}
+
+std::filesystem::path audit_directory(const char* xdg_state_home, const char* home) {
+    if (xdg_state_home != nullptr && xdg_state_home[0] == '/') {
+        return std::filesystem::path(xdg_state_home) / "askfirst" / "audit";
+    }
+    if (home != nullptr && home[0] == '/') return std::filesystem::path(home) / ".local/state/askfirst/audit";
+    return {};
+}
+
+bool is_valid_vm_name(std::string_view name) {
+    if (name.empty() || name.size() > kMaxVmNameBytes || name.front() == '.') return false;
+    for (char c : name) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::optional<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::string_view vm_name,
+                                       std::string& error) {
+    if (!is_valid_vm_name(vm_name)) {
+        error = "VM name '" + std::string(vm_name) + "' cannot name an audit log: use 1-64 of A-Z a-z 0-9 . _ -";
+        return std::nullopt;
+    }
+    if (directory.empty() || !directory.is_absolute()) {
+        error = "no absolute audit directory: set XDG_STATE_HOME or HOME";
+        return std::nullopt;
+    }
+    // Create the missing ancestors (0700), then askfirst/ and audit/ themselves.
+    std::filesystem::path walked;
+    std::filesystem::path askfirst_dir = directory.parent_path();
+    for (const auto& part : directory) {
+        walked /= part;
+        if (walked == walked.root_path()) continue;
+        bool ours = walked == askfirst_dir || walked == directory;
+        if (!ensure_private_directory(walked, ours, error)) return std::nullopt;
+    }
+    std::filesystem::path file = directory / (std::string(vm_name) + ".jsonl");
+    // O_RDWR, not O_WRONLY: seal_torn_tail() reads the last byte.
+    int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        error = "cannot open the audit log " + file.string() + ": " + errno_text(errno);
+        return std::nullopt;
+    }
+    AuditLog log(fd, file);
+    if (::fchmod(fd, 0600) != 0) {
+        error = "cannot make " + file.string() + " private (chmod 600): " + errno_text(errno);
+        return std::nullopt;
+    }
+    if (!seal_torn_tail(fd, error)) return std::nullopt;
+    return log;
+}
+
+AuditLog::AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+
+AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        path_ = std::move(other.path_);
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+AuditLog::~AuditLog() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool AuditLog::append(const AuditRecord& record, std::string& error) {
+    std::string line = audit_line(record);
+    std::string_view rest(line);
+    while (!rest.empty()) {
+        ssize_t written = ::write(fd_, rest.data(), rest.size());  // one call per line unless interrupted
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) {
+            error = "cannot append to the audit log " + path_.string() + ": " + errno_text(errno) +
+                    "; the request is refused until the log can be written";
+            return false;
+        }
+        rest.remove_prefix(static_cast<std::size_t>(written));
+    }
+    return true;
+}
+
+AuditLines read_audit_lines(std::string_view contents) {
+    AuditLines out;
+    while (!contents.empty()) {
+        std::size_t newline = contents.find('\n');
+        if (newline == std::string_view::npos) {
+            ++out.torn;  // the last line has no '\n': a write that was cut off
+            break;
+        }
+        std::string line(contents.substr(0, newline));
+        contents.remove_prefix(newline + 1);
+        if (line.empty()) continue;
+        cJSON* json = cJSON_ParseWithLength(line.data(), line.size());
+        bool record = json != nullptr && cJSON_IsObject(json);
+        cJSON_Delete(json);
+        if (record) out.records.push_back(std::move(line));
+        else ++out.torn;  // a fragment sealed by a later writer
+    }
+    return out;
+}
+
+std::optional<AuditLines> read_audit_file(const std::filesystem::path& path, std::string& error) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = "cannot read " + path.string() + ": " + errno_text(errno);
+        return std::nullopt;
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    return read_audit_lines(contents.str());
+}
+
+}  // namespace askfirst::consent

@@ -1,0 +1,55 @@
+// src/request_decision.h — the decision point for one request, as pure
+// functions the shell calls on a DecideRequest (src/http_session.h):
+//
+//   classify (classifiers/) -> policy (consent/policy.h) -> pass | block | ask
+//
+// "ask" is resolved by consent.no_ui until the consent broker exists; then
+// the shell hands an "ask" to the broker instead and builds the decision
+// from its answer (decided_by "user", "grant" or "timeout").
+//
+// The shell, for each DecideRequest:
+//   1. RequestDecision d = decide_request(event.request, modes, no_ui);
+//   2. audit_log.append(audit_record(d, event.request, flow, now, wait), err)
+//      — if that fails, refuse (fail closed) with the 403 below;
+//   3. d.pass ? session.pass(id) : session.refuse(id, denial_response(d)).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "classifiers/classification.h"
+#include "consent/audit_log.h"
+#include "consent/policy.h"
+#include "src/http_session.h"
+
+namespace askfirst::http {
+
+struct RequestDecision {
+    classifiers::Classification classification;
+    consent::Mode mode = consent::kDefaultMode;
+    consent::PolicyAction policy_action = consent::PolicyAction::block;  // before no_ui
+    bool pass = false;                  // the outcome
+    std::string decided_by = "policy";  // policy | grant | user | timeout
+    std::string reason;                 // one sentence for the 403 body and the log
+};
+
+RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
+                               consent::NoUiAnswer no_ui);
+
+// The 403 the guest gets for a refused decision.
+LocalResponse denial_response(const RequestDecision& decision);
+
+// What the flow knows that the request does not.
+struct FlowFacts {
+    std::string vm;
+    std::string guest_address;
+    std::string dest_address;
+    std::string sni;
+};
+
+consent::AuditRecord audit_record(const RequestDecision& decision, const classifiers::HttpRequest& request,
+                                  const FlowFacts& flow, std::chrono::system_clock::time_point decided_at,
+                                  std::chrono::milliseconds waited);
+
+}  // namespace askfirst::http

@@ -1,0 +1,175 @@
+// tests/unit/consent/audit_log_test.cpp — the audit log: where it lives, its
+// permissions, one JSON line per decision in order, secrets redacted, and a
+// torn last line never taken for a record.
+#include <doctest.h>
+
+#include <cjson/cJSON.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "consent/audit_log.h"
+
+using namespace askfirst::consent;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under /tmp, removed with everything in it at the end.
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        char pattern[] = "/tmp/askfirst-audit-test-XXXXXX";
+        path = ::mkdtemp(pattern);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+AuditRecord sample(std::string operation, std::string query = "") {
+    AuditRecord r;
+    r.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795687834123));
+    r.vm = "pocketos";
+    r.guest_address = "10.0.2.15:40112";
+    r.dest_address = "198.51.100.7:443";
+    r.sni = "rds.us-east-1.amazonaws.com";
+    r.host = "rds.us-east-1.amazonaws.com";
+    r.method = "POST";
+    r.path = "/";
+    r.query = std::move(query);
+    r.provider = "aws";
+    r.operation = std::move(operation);
+    r.tier = "destructive";
+    r.mode = "block-destructive";
+    r.decision = "block";
+    r.decided_by = "policy";
+    r.wait_ms = 7;
+    return r;
+}
+
+std::string field(const std::string& line, const char* name) {
+    cJSON* json = cJSON_Parse(line.c_str());
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(json, name);
+    std::string out = cJSON_IsString(item) ? item->valuestring : cJSON_IsNumber(item) ? std::to_string(item->valueint) : "";
+    cJSON_Delete(json);
+    return out;
+}
+
+mode_t mode_of(const fs::path& path) {
+    struct stat info {};
+    ::stat(path.c_str(), &info);
+    return info.st_mode & 0777;
+}
+
+}  // namespace
+
+TEST_CASE("the audit directory follows XDG_STATE_HOME, then HOME") {
+    CHECK(audit_directory("/x/state", "/home/u") == fs::path("/x/state/askfirst/audit"));
+    CHECK(audit_directory(nullptr, "/home/u") == fs::path("/home/u/.local/state/askfirst/audit"));
+    CHECK(audit_directory("relative/state", "/home/u") == fs::path("/home/u/.local/state/askfirst/audit"));
+    CHECK(audit_directory(nullptr, nullptr).empty());
+}
+
+TEST_CASE("an audit line has every field of the decision and the query redacted") {
+    std::string line = audit_line(sample("rds:DeleteDBInstance", "Action=DeleteDBInstance&X-Amz-Signature=abcdef123"));
+    REQUIRE(line.back() == '\n');
+    CHECK(line.find('\n') == line.size() - 1);
+    CHECK(field(line, "time") == "2026-11-26T10:10:34.123Z");
+    CHECK(field(line, "vm") == "pocketos");
+    CHECK(field(line, "guest") == "10.0.2.15:40112");
+    CHECK(field(line, "dest") == "198.51.100.7:443");
+    CHECK(field(line, "sni") == "rds.us-east-1.amazonaws.com");
+    CHECK(field(line, "host") == "rds.us-east-1.amazonaws.com");
+    CHECK(field(line, "method") == "POST");
+    CHECK(field(line, "path") == "/?Action=DeleteDBInstance&X-Amz-Signature=REDACTED");
+    CHECK(field(line, "provider") == "aws");
+    CHECK(field(line, "operation") == "rds:DeleteDBInstance");
+    CHECK(field(line, "tier") == "destructive");
+    CHECK(field(line, "mode") == "block-destructive");
+    CHECK(field(line, "decision") == "block");
+    CHECK(field(line, "decided_by") == "policy");
+    CHECK(field(line, "wait_ms") == "7");
+    CHECK(line.find("abcdef123") == std::string::npos);
+}
+
+TEST_CASE("the log is created private (dirs 0700, file 0600) and holds lines in order") {
+    TempDir tmp;
+    fs::path dir = audit_directory((tmp.path / "state").c_str(), nullptr);
+    std::string error;
+    auto log = AuditLog::open(dir, "pocketos", error);
+    REQUIRE_MESSAGE(log, error);
+    CHECK(log->path() == dir / "pocketos.jsonl");
+    CHECK(mode_of(dir) == 0700);
+    CHECK(mode_of(dir.parent_path()) == 0700);
+    CHECK(mode_of(log->path()) == 0600);
+    for (int i = 0; i < 3; ++i) REQUIRE(log->append(sample("op" + std::to_string(i)), error));
+    auto lines = read_audit_file(log->path(), error);
+    REQUIRE(lines);
+    REQUIRE(lines->records.size() == 3);
+    CHECK(lines->torn == 0);
+    for (int i = 0; i < 3; ++i) CHECK(field(lines->records[static_cast<std::size_t>(i)], "operation") == "op" + std::to_string(i));
+}
+
+TEST_CASE("a file left open to others is made 0600 again on open") {
+    TempDir tmp;
+    fs::path dir = tmp.path / "askfirst" / "audit";
+    fs::create_directories(dir);
+    std::ofstream(dir / "vm.jsonl") << "";
+    ::chmod((dir / "vm.jsonl").c_str(), 0644);
+    ::chmod(dir.c_str(), 0755);
+    std::string error;
+    auto log = AuditLog::open(dir, "vm", error);
+    REQUIRE_MESSAGE(log, error);
+    CHECK(mode_of(log->path()) == 0600);
+    CHECK(mode_of(dir) == 0700);
+}
+
+TEST_CASE("a torn last line (no newline) is skipped by the reader and sealed by the next writer") {
+    TempDir tmp;
+    fs::path dir = tmp.path / "audit";
+    std::string error;
+    {
+        auto log = AuditLog::open(dir, "vm", error);
+        REQUIRE(log);
+        REQUIRE(log->append(sample("first"), error));
+    }
+    std::string torn = audit_line(sample("torn"));
+    {  // what kill -9 in the middle of a write() would leave
+        std::ofstream out(dir / "vm.jsonl", std::ios::app | std::ios::binary);
+        out << torn.substr(0, torn.size() / 2);
+    }
+    auto before = read_audit_file(dir / "vm.jsonl", error);
+    REQUIRE(before);
+    CHECK(before->records.size() == 1);
+    CHECK(before->torn == 1);
+    {
+        auto log = AuditLog::open(dir, "vm", error);
+        REQUIRE(log);
+        REQUIRE(log->append(sample("after restart"), error));
+    }
+    auto after = read_audit_file(dir / "vm.jsonl", error);
+    REQUIRE(after);
+    REQUIRE(after->records.size() == 2);
+    CHECK(field(after->records[0], "operation") == "first");
+    CHECK(field(after->records[1], "operation") == "after restart");
+    CHECK(after->torn == 1);
+}
+
+TEST_CASE("the reader skips a last line without newline even if it happens to be valid JSON") {
+    AuditLines lines = read_audit_lines("{\"a\":1}\n{\"b\":2}");
+    CHECK(lines.records.size() == 1);
+    CHECK(lines.torn == 1);
+}
+
+TEST_CASE("VM names that could escape the audit directory are refused") {
+    TempDir tmp;
+    std::string error;
+    for (const char* bad : {"", "../x", "a/b", ".hidden", "sp ace"}) {
+        CAPTURE(std::string(bad));
+        CHECK_FALSE(AuditLog::open(tmp.path, bad, error));
+        CHECK_FALSE(error.empty());
+    }
+    CHECK(is_valid_vm_name("pocket-os_1.2"));
+}

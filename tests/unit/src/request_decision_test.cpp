@@ -1,0 +1,186 @@
+// tests/unit/src/request_decision_test.cpp — the decision point end to end,
+// without sockets: session -> classify (test double) -> policy -> audit ->
+// pass/403. Pins the 403's body, "off" passing destructive but logging it,
+// the audit line being on disk before the request's bytes go upstream, and
+// that no credential the guest sends ever reaches a log line or a refusal.
+#include <doctest.h>
+
+#include <cjson/cJSON.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "src/request_decision.h"
+#include "tests/unit/src/session_playbook.h"
+
+using namespace askfirst;
+using namespace askfirst::http;
+
+namespace {
+
+classifiers::HttpRequest request(std::string method, std::string path) {
+    classifiers::HttpRequest r;
+    r.method = std::move(method);
+    r.host = "api.test";
+    r.path = std::move(path);
+    return r;
+}
+
+consent::ModeTable modes(consent::Mode mode) { return consent::ModeTable(mode); }
+
+std::string json_field(const std::string& json_text, const char* name) {
+    cJSON* json = cJSON_Parse(json_text.c_str());
+    const cJSON* item = cJSON_GetObjectItemCaseSensitive(json, name);
+    std::string out = cJSON_IsString(item) ? item->valuestring : "<missing>";
+    cJSON_Delete(json);
+    return out;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+// A minimal shell around one session, doing what http_session.h asks of the
+// real one: decide, append the audit line, then pass or refuse.
+struct Shell {
+    Shell(consent::ModeTable table, consent::AuditLog& audit) : mode_table(table), log(audit) {}
+    HttpSession session{SessionConfig{}};
+    consent::ModeTable mode_table;
+    consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
+    consent::AuditLog& log;
+    std::string upstream, guest, refusal_reasons;
+    std::size_t passed = 0;
+
+    void run() {
+        for (;;) {
+            auto outputs = session.take_outputs();
+            if (outputs.empty()) return;
+            for (auto& output : outputs) handle(output);
+        }
+    }
+    void handle(SessionOutput& output) {
+        if (auto* up = std::get_if<SendToUpstream>(&output)) {
+            // Invariant 8: each passed request's line is on disk before its bytes leave.
+            std::string error;
+            CHECK(consent::read_audit_file(log.path(), error)->records.size() >= passed);
+            upstream += up->bytes;
+        } else if (auto* down = std::get_if<SendToGuest>(&output)) {
+            guest += down->bytes;
+        } else if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
+            refusal_reasons += refusal->reason + "\n";
+        } else if (auto* decide = std::get_if<DecideRequest>(&output)) {
+            RequestDecision d = decide_request(decide->request, mode_table, no_ui);
+            FlowFacts flow{"testvm", "10.0.2.15:40000", "192.0.2.1:443", ""};
+            std::string error;
+            bool logged = log.append(audit_record(d, decide->request, flow, std::chrono::system_clock::now(),
+                                                  std::chrono::milliseconds(0)), error);
+            REQUIRE_MESSAGE(logged, error);
+            if (d.pass) {
+                ++passed;
+                session.pass(decide->id);
+            } else {
+                session.refuse(decide->id, denial_response(d));
+            }
+        }
+    }
+};
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char pattern[] = "/tmp/askfirst-decision-test-XXXXXX";
+        path = ::mkdtemp(pattern);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("decisions follow the mode: pass, block, ask resolved by consent.no_ui") {
+    struct Case { const char* name; consent::Mode mode; consent::NoUiAnswer no_ui; const char* method; const char* path; bool pass; };
+    using consent::Mode;
+    using consent::NoUiAnswer;
+    const Case cases[] = {
+        {"read passes under prompt-writes", Mode::prompt_writes, NoUiAnswer::deny, "GET", "/x", true},
+        {"write asks under prompt-writes; no UI denies", Mode::prompt_writes, NoUiAnswer::deny, "POST", "/x", false},
+        {"write asks under prompt-writes; no_ui allow passes", Mode::prompt_writes, NoUiAnswer::allow, "POST", "/x", true},
+        {"destructive blocked under block-destructive even with no_ui allow", Mode::block_destructive, NoUiAnswer::allow, "DELETE", "/x", false},
+        {"write passes under block-destructive", Mode::block_destructive, NoUiAnswer::deny, "PUT", "/x", true},
+        {"destructive passes under off", Mode::off, NoUiAnswer::deny, "DELETE", "/x", true},
+        {"write blocked under block-writes", Mode::block_writes, NoUiAnswer::allow, "POST", "/x", false},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.name));
+        RequestDecision d = decide_request(request(c.method, c.path), modes(c.mode), c.no_ui);
+        CHECK(d.pass == c.pass);
+        CHECK(d.decided_by == "policy");
+        CHECK(d.mode == c.mode);
+    }
+    RequestDecision off = decide_request(request("DELETE", "/x"), modes(Mode::off), NoUiAnswer::deny);
+    CHECK(off.reason.find("logged") != std::string::npos);
+}
+
+TEST_CASE("the 403 body names provider, operation, tier, mode and reason") {
+    RequestDecision d = decide_request(request("DELETE", "/db/1"), modes(consent::Mode::block_destructive),
+                                       consent::NoUiAnswer::deny);
+    LocalResponse response = denial_response(d);
+    CHECK(response.status == 403);
+    CHECK(json_field(response.json_body, "error") == "askfirst_denied");
+    CHECK(json_field(response.json_body, "provider") == "testprov");
+    CHECK(json_field(response.json_body, "operation") == "DELETE /db/1");
+    CHECK(json_field(response.json_body, "tier") == "destructive");
+    CHECK(json_field(response.json_body, "mode") == "block-destructive");
+    CHECK(json_field(response.json_body, "reason").find("refuses destructive") != std::string::npos);
+}
+
+TEST_CASE("end to end: one audit line per decision, in order, none with a credential in it") {
+    TempDir tmp;
+    std::string error;
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
+    REQUIRE_MESSAGE(log, error);
+    Shell shell(modes(consent::Mode::block_destructive), *log);
+    std::string requests =
+        "GET /read/items?access_token=SECRET-QUERY-1&page=2 HTTP/1.1\r\nHost: api.test\r\n"
+        "Authorization: Bearer SECRET-BEARER\r\nCookie: session=SECRET-COOKIE\r\n\r\n"
+        "POST /inspect/login?X-Amz-Signature=SECRET-SIG&password=SECRET-PASS HTTP/1.1\r\nHost: api.test\r\n"
+        "Content-Length: 26\r\nX-Api-Key: SECRET-HEADER\r\n\r\npassword=SECRET-BODY-12345"
+        "DELETE /destroy/db?key=SECRET-KEY HTTP/1.1\r\nHost: api.test\r\nProxy-Authorization: Basic SECRET-PROXY\r\n\r\n"
+        "GET /read/after HTTP/1.1\r\nHost: api.test\r\n\r\n";
+    shell.session.on_guest_bytes(requests);
+    shell.run();
+    shell.session.on_upstream_bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    shell.run();
+    shell.session.on_upstream_bytes("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    shell.run();
+
+    std::string file = read_file(log->path());
+    auto lines = consent::read_audit_lines(file);
+    REQUIRE(lines.records.size() == 4);
+    CHECK(json_field(lines.records[0], "path") == "/read/items?access_token=REDACTED&page=2");
+    CHECK(json_field(lines.records[1], "path") == "/inspect/login?X-Amz-Signature=REDACTED&password=REDACTED");
+    CHECK(json_field(lines.records[2], "decision") == "block");
+    CHECK(json_field(lines.records[2], "tier") == "destructive");
+    CHECK(json_field(lines.records[3], "path") == "/read/after");
+    CHECK(file.find("SECRET") == std::string::npos);
+    CHECK(shell.guest.find("SECRET") == std::string::npos);  // the 403 repeats none of it
+    CHECK(testing::status_of_response(shell.guest, 2) == 403);
+    CHECK(shell.passed == 3);
+    CHECK(shell.upstream.find("DELETE") == std::string::npos);
+}
+
+TEST_CASE("framing refusals never quote the guest's headers") {
+    HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
+    session.on_guest_bytes("GET / HTTP/1.1\r\nHost: api.test\r\nAuthorization: Bearer SECRET-BEARER\r\n"
+                           "Cookie: a=SECRET-COOKIE\r\n folded-SECRET\r\n\r\n");
+    std::string everything;
+    for (auto& output : session.take_outputs()) {
+        if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) everything += refusal->reason;
+        if (auto* down = std::get_if<SendToGuest>(&output)) everything += down->bytes;
+    }
+    CHECK(everything.find("folding") != std::string::npos);
+    CHECK(everything.find("SECRET") == std::string::npos);
+}
