@@ -60,6 +60,7 @@ public:
     void set_default(Mode mode) { default_mode_ = mode; }
     Mode mode_for(std::string_view provider) const;
     Mode default_mode() const { return default_mode_; }
+    const std::map<std::string, Mode, std::less<>>& per_provider() const { return per_provider_; }
 
 private:
     Mode default_mode_ = kDefaultMode;

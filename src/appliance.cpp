@@ -51,6 +51,7 @@ Appliance::Appliance(uv_loop_t* loop, const AskfirstdOptions& options, Profile p
 Appliance::~Appliance() {
     dns_.reset();
     flows_.reset();  // RST to every open guest flow, upstream sockets closed
+    interception_.reset();
     lwip_.reset();
     slirp_.reset();
     frontend_.reset();
@@ -61,10 +62,13 @@ bool Appliance::start_pieces(std::string& error) {
     slirp_ = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger,
                                   error);
     if (!slirp_) return false;
+    interception_ = Interception::start(loop_, profile_, options_.name, error);
+    if (!interception_) return false;
     const FlowLimits limits = flow_limits_for_fd_budget();
     flows_ = std::make_unique<FlowTable>(
         loop_, UpstreamTables{profile_.upstream_map, profile_.host_services}, limits,
-        [](const FlowInfo&) { return std::make_unique<RelayPipeline>(); }, logger, options_.verbose);
+        [this](const FlowInfo& info) { return interception_->make_pipeline(info); }, logger, options_.verbose);
+    interception_->set_flow_counter([this] { return flows_->live_flows(); });
     lwip_ = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
                               [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); },
                               error);

@@ -16,6 +16,7 @@
 #include "netstack/lwip_adapter.h"
 #include "netstack/slirp_adapter.h"
 #include "src/askfirstd_options.h"
+#include "src/interception.h"
 #include "src/operator_log.h"
 #include "src/profile.h"
 
@@ -53,6 +54,8 @@ private:
     std::unique_ptr<netstack::FrameFrontend> frontend_;
     std::unique_ptr<netstack::SlirpAdapter> slirp_;
     std::unique_ptr<netstack::LwipStack> lwip_;
+    // Above TCP: declared before flows_ so that it outlives every pipeline.
+    std::unique_ptr<Interception> interception_;
     std::unique_ptr<netstack::FlowTable> flows_;
     std::unique_ptr<netstack::DnsResponder> dns_;
     std::unique_ptr<uv_timer_t, netstack::UvHandleCloser<uv_timer_t>> lwip_timer_;

@@ -39,19 +39,15 @@ long seconds_between(Clock::time_point from, Clock::time_point to) {
 ConsentService::ConsentService(uv_loop_t* loop, consent::BrokerSettings settings, DaemonControlView& daemon,
                                std::string profile_name, std::string vm_name)
     : loop_(loop), broker_(settings), settings_(settings), daemon_(daemon),
-      profile_name_(std::move(profile_name)), vm_name_(std::move(vm_name)) {
+      profile_name_(std::move(profile_name)), vm_name_(std::move(vm_name)), deferred_(loop) {
     deadline_timer_ = new uv_timer_t{};
     uv_timer_init(loop_, deadline_timer_);
     deadline_timer_->data = this;
-    deferred_runner_ = new uv_idle_t{};
-    uv_idle_init(loop_, deferred_runner_);
-    deferred_runner_->data = this;
 }
 
 ConsentService::~ConsentService() {
     control_.reset();
     netstack::close_and_delete(deadline_timer_);
-    netstack::close_and_delete(deferred_runner_);
 }
 
 bool ConsentService::start_control_socket(std::string& error) {
@@ -61,24 +57,12 @@ bool ConsentService::start_control_socket(std::string& error) {
 
 std::size_t ConsentService::grant_count() const { return broker_.grants(Clock::now()).size(); }
 
-// Verdicts never reach the pipeline inside the call that asked (the libuv
-// rule): they queue here and run from an idle callback on the next turn.
-void ConsentService::deliver_later(VerdictCallback callback, consent::Verdict verdict) {
-    deferred_.emplace_back(std::move(callback), verdict);
-    uv_idle_start(deferred_runner_, [](uv_idle_t* idle) {
-        auto* self = static_cast<ConsentService*>(idle->data);
-        auto ready = std::move(self->deferred_);
-        self->deferred_.clear();
-        uv_idle_stop(idle);
-        for (auto& [callback, verdict] : ready) callback(verdict);
-    });
-}
-
 ConsentService::Ticket ConsentService::ask(const consent::Question& question, VerdictCallback on_verdict) {
     const auto now = Clock::now();
     auto asked = broker_.ask(question, now);
     if (asked.verdict) {
-        deliver_later(std::move(on_verdict), *asked.verdict);
+        // Never inside the call that asked (the libuv rule): on the next turn.
+        deferred_.post([callback = std::move(on_verdict), verdict = *asked.verdict] { callback(verdict); });
         return 0;
     }
     waiting_[asked.ticket] = std::move(on_verdict);
@@ -104,7 +88,7 @@ void ConsentService::deliver(const consent::Resolution& resolution) {
     if (it == waiting_.end()) return;
     auto callback = std::move(it->second);
     waiting_.erase(it);
-    deliver_later(std::move(callback), resolution.verdict);
+    deferred_.post([callback = std::move(callback), verdict = resolution.verdict] { callback(verdict); });
 }
 
 void ConsentService::rearm_timer() {

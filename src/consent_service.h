@@ -19,6 +19,7 @@
 
 #include "consent/consent_broker.h"
 #include "src/control_server.h"
+#include "src/deferred_calls.h"
 
 namespace askfirst {
 
@@ -56,13 +57,15 @@ public:
     void cancel(Ticket ticket);
 
     std::size_t pending_count() const { return broker_.pending().size(); }
+    // Is anyone (tray, `askfirst prompts`, a script) subscribed to questions?
+    bool has_listeners() const { return control_ && control_->subscriber_count() > 0; }
+    const std::string& control_socket_path() const { return control_->socket_path(); }
     std::size_t grant_count() const;
 
     std::string handle_control_command(const consent::ControlCommand& command, bool& subscribe) override;
 
 private:
     void deliver(const consent::Resolution& resolution);
-    void deliver_later(VerdictCallback callback, consent::Verdict verdict);
     void run_due(uv_timer_t* timer);
     void rearm_timer();
     std::string question_json(const consent::PendingQuestion& pending) const;
@@ -76,9 +79,8 @@ private:
     std::string vm_name_;
     std::unique_ptr<ControlServer> control_;
     uv_timer_t* deadline_timer_ = nullptr;
-    uv_idle_t* deferred_runner_ = nullptr;
     std::unordered_map<Ticket, VerdictCallback> waiting_;
-    std::vector<std::pair<VerdictCallback, consent::Verdict>> deferred_;
+    DeferredCalls deferred_;
 };
 
 }  // namespace askfirst

@@ -214,6 +214,12 @@ void ControlServer::drop_client(Client* client) {
     }
 }
 
+std::size_t ControlServer::subscriber_count() const {
+    std::size_t count = 0;
+    for (const auto& client : clients_) count += client->subscribed ? 1 : 0;
+    return count;
+}
+
 void ControlServer::broadcast_event(std::string_view line) {
     // Copy the list: send() may drop a stuck client while we iterate.
     std::vector<Client*> subscribers;

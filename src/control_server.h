@@ -56,6 +56,7 @@ public:
     void broadcast_event(std::string_view line);
     const std::string& socket_path() const { return socket_path_; }
     std::size_t client_count() const { return clients_.size(); }
+    std::size_t subscriber_count() const;
 
     struct Client;  // one accepted connection (control_server.cpp)
 

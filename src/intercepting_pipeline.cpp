@@ -1,0 +1,448 @@
+// src/intercepting_pipeline.cpp — detection, the TLS pair, the HTTP session
+// and opaque flows for one guest TCP flow (see the header for the picture).
+#include "src/intercepting_pipeline.h"
+
+#include <cstdio>
+#include <variant>
+
+#include "netstack/frame_frontend.h"  // close_and_delete
+#include "tls/client_hello.h"
+#include "tls/protocol_detect.h"
+
+namespace askfirst {
+
+namespace {
+
+// Plaintext moved per step between a TLS session and the HTTP session: one
+// TLS record's worth, so a step never holds more than that on the stack.
+constexpr std::size_t kPlaintextChunk = 16 * 1024;
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+bool room_for_upstream(const netstack::FlowIo& io, const std::string& waiting) {
+    return waiting.size() < kMaxUpstreamQueuedBytes && io.upstream_queued() < kMaxUpstreamQueuedBytes;
+}
+
+}  // namespace
+
+InterceptingPipeline::InterceptingPipeline(InterceptionServices& services) : services_(services) {}
+
+InterceptingPipeline::~InterceptingPipeline() {
+    *alive_ = false;
+    if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+    netstack::close_and_delete(detect_timer_);
+}
+
+// ---- detection ----
+
+void InterceptingPipeline::on_start(netstack::FlowIo& io) {
+    io_ = &io;
+    detect_timer_ = new uv_timer_t{};
+    uv_timer_init(services_.loop, detect_timer_);
+    detect_timer_->data = this;
+    uv_timer_start(detect_timer_, [](uv_timer_t* timer) {
+        static_cast<InterceptingPipeline*>(timer->data)->on_detect_timeout();
+    }, static_cast<std::uint64_t>(tls::kServerSpeaksFirstTimeout.count()), 0);
+}
+
+void InterceptingPipeline::on_detect_timeout() {
+    if (stage_ == Stage::detecting) start_opaque(guest_in_.empty() ? "the guest sent nothing (server speaks first)"
+                                                                   : "the first bytes never became a known protocol");
+}
+
+void InterceptingPipeline::detect() {
+    switch (tls::detect_protocol(guest_in_)) {
+    case tls::DetectedProtocol::need_more:
+        if (guest_in_.size() > tls::kMaxClientHelloBytes + 5) start_opaque("first bytes too long to recognise");
+        return;
+    case tls::DetectedProtocol::tls_client_hello: {
+        const auto parsed = tls::parse_client_hello(guest_in_);
+        if (parsed.status == tls::ClientHelloStatus::incomplete) return;
+        if (parsed.status == tls::ClientHelloStatus::invalid) {
+            io_->reset("malformed TLS ClientHello: " + parsed.error);  // never relayed blind
+            stage_ = Stage::done;
+            return;
+        }
+        start_tls(parsed.hello);
+        return;
+    }
+    case tls::DetectedProtocol::http1:
+    case tls::DetectedProtocol::http2_prior_knowledge:  // the HTTP session refuses it with a 400
+        start_http();
+        return;
+    case tls::DetectedProtocol::opaque:
+        start_opaque("not HTTP or TLS");
+        return;
+    }
+}
+
+void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
+    sni_ = hello.server_name;
+    const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
+    if (services_.guest_tls == nullptr || services_.passthrough->matches(host)) {
+        start_opaque("TLS passthrough for " + host);
+        return;
+    }
+    auto session = services_.guest_tls->start_session(hello, io_->info().original_destination.address.to_string());
+    if (!session) {
+        io_->reset("cannot open TLS for " + host + ": " + session.error());
+        stage_ = Stage::done;
+        return;
+    }
+    guest_tls_ = session.take();
+    start_http();
+}
+
+void InterceptingPipeline::start_http() {
+    uv_timer_stop(detect_timer_);
+    http::SessionConfig config;
+    config.sni = sni_;
+    config.max_inspect_bytes = services_.max_inspect_bytes;
+    http_ = std::make_unique<http::HttpSession>(std::move(config));
+    stage_ = Stage::http;
+}
+
+std::string InterceptingPipeline::destination_host_port() const {
+    const auto& info = io_->info();
+    std::string host = !sni_.empty() ? sni_ : !info.dns_name.empty() ? info.dns_name
+                                                                     : info.original_destination.address.to_string();
+    return host + ":" + std::to_string(info.original_destination.port);
+}
+
+http::FlowFacts InterceptingPipeline::flow_facts() const {
+    return {services_.vm_name, io_->info().guest.to_string(), io_->info().original_destination.to_string(), sni_};
+}
+
+void InterceptingPipeline::start_opaque(const std::string& why) {
+    uv_timer_stop(detect_timer_);
+    stage_ = Stage::opaque_waiting;
+    auto alive = alive_;
+    (void)why;
+    decision_ticket_ = services_.decider->decide_opaque(flow_facts(), destination_host_port(), [this, alive](bool pass) {
+        if (!*alive) return;
+        decision_ticket_ = 0;
+        if (!pass) {
+            stage_ = Stage::done;
+            io_->reset("refused: " + destination_host_port() + " is an opaque flow and the tcp mode does not pass it");
+            return;
+        }
+        stage_ = Stage::opaque_relay;
+        relay_ = std::make_unique<netstack::RelayPipeline>();
+        relay_->on_start(*io_);
+        std::vector<std::uint8_t> first_bytes = std::move(guest_in_);
+        guest_in_.clear();
+        if (!first_bytes.empty()) relay_->on_guest_bytes(first_bytes);
+        if (guest_eof_) relay_->on_guest_finished();
+    });
+}
+
+// ---- events from the flow ----
+
+void InterceptingPipeline::on_guest_bytes(std::span<const std::uint8_t> bytes) {
+    if (stage_ == Stage::opaque_relay) return relay_->on_guest_bytes(bytes);
+    guest_in_.insert(guest_in_.end(), bytes.begin(), bytes.end());
+    pump();
+}
+
+void InterceptingPipeline::on_guest_finished() {
+    if (stage_ == Stage::opaque_relay) return relay_->on_guest_finished();
+    guest_eof_ = true;
+    if (guest_tls_) guest_tls_->on_transport_eof();
+    if (stage_ == Stage::detecting && guest_in_.empty()) start_opaque("the guest closed before sending");
+    pump();
+}
+
+void InterceptingPipeline::on_guest_send_space() {
+    if (stage_ == Stage::opaque_relay) return relay_->on_guest_send_space();
+    pump();
+}
+
+void InterceptingPipeline::on_upstream_connected() {
+    if (stage_ == Stage::opaque_relay) return relay_->on_upstream_connected();
+    upstream_connected_ = true;
+    if (guest_tls_) {
+        const auto& info = io_->info();
+        auto session = services_.upstream_tls->start_session(sni_, info.original_destination.address.to_string());
+        if (!session) {
+            upstream_dead_ = true;
+            http_->on_upstream_failed("cannot start TLS to the upstream: " + session.error());
+        } else {
+            upstream_tls_ = session.take();
+            upstream_tls_->advance();  // the ClientHello
+        }
+    }
+    pump();
+}
+
+void InterceptingPipeline::on_upstream_failed(std::string_view reason) {
+    if (stage_ == Stage::opaque_relay) return relay_->on_upstream_failed(reason);
+    if (!http_) return io_->reset(reason);
+    upstream_dead_ = true;
+    http_->on_upstream_failed(reason);
+    pump();
+}
+
+void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
+    if (stage_ == Stage::opaque_relay) return relay_->on_upstream_bytes(bytes);
+    if (!http_) return;
+    if (upstream_tls_) {
+        upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
+    } else {
+        http_->on_upstream_bytes(as_text(bytes));
+    }
+    pump();
+}
+
+void InterceptingPipeline::on_upstream_finished() {
+    if (stage_ == Stage::opaque_relay) return relay_->on_upstream_finished();
+    upstream_eof_ = true;
+    if (upstream_tls_) upstream_tls_->on_transport_eof();
+    pump();
+}
+
+void InterceptingPipeline::on_upstream_sent(std::size_t bytes) {
+    if (stage_ == Stage::opaque_relay) return relay_->on_upstream_sent(bytes);
+    pump();
+}
+
+// ---- the pump ----
+
+// Re-entrant calls (a verdict delivered while pumping) only ask for another
+// round, so the state is never changed under a running step.
+void InterceptingPipeline::pump() {
+    if (pumping_) {
+        pump_again_ = true;
+        return;
+    }
+    pumping_ = true;
+    do {
+        pump_again_ = false;
+        pump_once();
+    } while (pump_again_ && stage_ != Stage::done);
+    pumping_ = false;
+}
+
+void InterceptingPipeline::pump_once() {
+    if (stage_ == Stage::detecting) detect();
+    if (stage_ != Stage::http) return;
+    feed_guest_side();
+    feed_upstream_side();
+    check_tls_failures();
+    if (stage_ != Stage::http) return;
+    drain_session_outputs();
+    flush_to_upstream();
+    flush_to_guest();
+    apply_back_pressure();
+    finish_when_drained();
+}
+
+void InterceptingPipeline::feed_guest_side() {
+    if (!guest_tls_) {
+        if (!guest_in_.empty() && http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+            const std::size_t given = guest_in_.size();
+            http_->on_guest_bytes(as_text(guest_in_));
+            guest_in_.clear();
+            io_->guest_consumed(given);
+        }
+        if (guest_eof_ && guest_in_.empty() && !http_->closed()) http_->on_guest_eof();
+        return;
+    }
+    if (!guest_in_.empty()) {
+        const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
+        guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(taken));
+        if (taken > 0) io_->guest_consumed(taken);
+    }
+    guest_tls_->advance();
+    std::uint8_t chunk[kPlaintextChunk];
+    while (http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+        const std::size_t got = guest_tls_->read_plaintext(chunk);
+        if (got == 0) break;
+        http_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        if (!guest_in_.empty()) {  // reading freed room in the TLS session
+            const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
+            guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(taken));
+            if (taken > 0) io_->guest_consumed(taken);
+        }
+    }
+    const bool guest_done = guest_tls_->state() == tls::TlsSessionState::peer_closed ||
+                            (guest_eof_ && guest_in_.empty() && guest_tls_->state() != tls::TlsSessionState::established);
+    if (guest_done && !http_->closed()) http_->on_guest_eof();
+}
+
+void InterceptingPipeline::feed_upstream_side() {
+    if (!upstream_tls_) {
+        if (upstream_eof_ && !http_->closed()) http_->on_upstream_eof();
+        return;
+    }
+    if (!upstream_in_.empty()) {
+        const std::size_t taken = upstream_tls_->accept_ciphertext(upstream_in_);
+        upstream_in_.erase(upstream_in_.begin(), upstream_in_.begin() + static_cast<std::ptrdiff_t>(taken));
+    }
+    upstream_tls_->advance();
+    std::uint8_t chunk[kPlaintextChunk];
+    while (to_guest_.size() < kMaxUpstreamQueuedBytes) {
+        const std::size_t got = upstream_tls_->read_plaintext(chunk);
+        if (got == 0) break;
+        http_->on_upstream_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        if (!upstream_in_.empty()) {
+            const std::size_t taken = upstream_tls_->accept_ciphertext(upstream_in_);
+            upstream_in_.erase(upstream_in_.begin(), upstream_in_.begin() + static_cast<std::ptrdiff_t>(taken));
+        }
+    }
+    if (upstream_tls_->state() == tls::TlsSessionState::peer_closed && !http_->closed()) http_->on_upstream_eof();
+}
+
+void InterceptingPipeline::check_tls_failures() {
+    if (guest_tls_ && guest_tls_->state() == tls::TlsSessionState::failed) {
+        const auto& failure = guest_tls_->failure();
+        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) {
+            const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
+            services_.passthrough->add_exact_host(host);
+            std::fprintf(stderr, "askfirstd name=%s event=tls_refused_by_guest host=%s action=passthrough_next_time "
+                         "advice=\"install the askfirst CA in the guest (askfirst ca export)\"\n",
+                         services_.vm_name.c_str(), host.c_str());
+        }
+        flush_to_guest();  // a fatal alert may be queued
+        stage_ = Stage::done;
+        io_->reset("guest TLS failed: " + failure.reason);
+        return;
+    }
+    if (upstream_tls_ && !upstream_dead_ && upstream_tls_->state() == tls::TlsSessionState::failed) {
+        upstream_dead_ = true;
+        upstream_plain_out_.clear();
+        std::fprintf(stderr, "askfirstd name=%s event=upstream_tls_failed host=%s reason=\"%s\"\n",
+                     services_.vm_name.c_str(), destination_host_port().c_str(),
+                     upstream_tls_->failure().reason.c_str());
+        http_->on_upstream_failed(upstream_tls_->failure().reason);
+    }
+}
+
+void InterceptingPipeline::drain_session_outputs() {
+    for (auto& output : http_->take_outputs()) {
+        if (auto* up = std::get_if<http::SendToUpstream>(&output)) {
+            if (upstream_dead_) continue;
+            if (!upstream_requested_) {
+                upstream_requested_ = true;
+                io_->upstream_connect();
+            }
+            upstream_plain_out_ += up->bytes;
+        } else if (auto* down = std::get_if<http::SendToGuest>(&output)) {
+            send_plaintext_to_guest(down->bytes);
+        } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
+            decide(decide_event->id, decide_event->request);
+        } else if (std::holds_alternative<http::CancelDecision>(output)) {
+            if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+            decision_ticket_ = 0;
+        } else if (auto* refusal = std::get_if<http::ProtocolRefusal>(&output)) {
+            std::fprintf(stderr, "askfirstd name=%s event=http_refused status=%d dst=%s reason=\"%s\"\n",
+                         services_.vm_name.c_str(), refusal->status, destination_host_port().c_str(),
+                         refusal->reason.c_str());
+        } else if (std::holds_alternative<http::HalfCloseUpstream>(output)) {
+            half_close_upstream_ = true;
+        } else if (std::holds_alternative<http::HalfCloseGuest>(output)) {
+            half_close_guest_ = true;
+        } else if (std::holds_alternative<http::CloseFlow>(output)) {
+            close_flow_ = true;
+        }
+    }
+}
+
+void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpRequest& request) {
+    auto alive = alive_;
+    decision_ticket_ = services_.decider->decide_request(
+        flow_facts(), request, [this, alive, id](bool pass, const http::LocalResponse& refusal) {
+            if (!*alive) return;
+            decision_ticket_ = 0;
+            if (pass) http_->pass(id);
+            else http_->refuse(id, refusal);
+            pump();
+        });
+}
+
+void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {
+    if (!guest_tls_) {
+        to_guest_.append(bytes);
+        return;
+    }
+    guest_plain_out_.append(bytes);
+}
+
+void InterceptingPipeline::flush_to_upstream() {
+    if (!upstream_connected_ || upstream_dead_) return;
+    if (upstream_tls_) {
+        while (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
+            const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
+            if (taken == 0) break;
+            upstream_plain_out_.erase(0, taken);
+        }
+        if (half_close_upstream_ && upstream_plain_out_.empty()) upstream_tls_->close();
+        while (upstream_tls_->wants_to_write() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
+            const auto pending = upstream_tls_->pending_ciphertext();
+            io_->upstream_send(pending);  // the flow queues what the socket does not take now
+            upstream_tls_->consume_ciphertext(pending.size());
+        }
+    } else if (!upstream_plain_out_.empty() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
+        io_->upstream_send(as_bytes(upstream_plain_out_));
+        upstream_plain_out_.clear();
+    }
+    if (half_close_upstream_ && upstream_plain_out_.empty() && !upstream_finished_sent_ &&
+        (!upstream_tls_ || !upstream_tls_->wants_to_write())) {
+        upstream_finished_sent_ = true;
+        io_->upstream_finish();
+    }
+}
+
+void InterceptingPipeline::flush_to_guest() {
+    if (guest_tls_) {
+        while (!guest_plain_out_.empty() && guest_tls_->is_established()) {
+            const std::size_t taken = guest_tls_->write_plaintext(as_bytes(guest_plain_out_));
+            if (taken == 0) break;
+            guest_plain_out_.erase(0, taken);
+        }
+        if ((close_flow_ || half_close_guest_) && guest_plain_out_.empty() && guest_tls_->is_established())
+            guest_tls_->close();
+        while (guest_tls_->wants_to_write()) {
+            const auto pending = guest_tls_->pending_ciphertext();
+            to_guest_.append(reinterpret_cast<const char*>(pending.data()), pending.size());
+            guest_tls_->consume_ciphertext(pending.size());
+        }
+    }
+    if (!to_guest_.empty()) {
+        const std::size_t taken = io_->guest_send(as_bytes(to_guest_));
+        to_guest_.erase(0, taken);
+        if (to_guest_.empty()) to_guest_.shrink_to_fit();  // an idle flow keeps no buffer
+    }
+}
+
+// Upstream reading stops while the guest cannot take what we already have.
+void InterceptingPipeline::apply_back_pressure() {
+    const bool guest_backlog = !to_guest_.empty() || guest_plain_out_.size() > kPlaintextChunk ||
+                               upstream_in_.size() > tls::kMaxBufferedCiphertextIn;
+    if (guest_backlog && !upstream_paused_) {
+        upstream_paused_ = true;
+        io_->upstream_pause_reading();
+    } else if (!guest_backlog && upstream_paused_) {
+        upstream_paused_ = false;
+        io_->upstream_resume_reading();
+    }
+}
+
+void InterceptingPipeline::finish_when_drained() {
+    const bool guest_drained = to_guest_.empty() && guest_plain_out_.empty();
+    if ((close_flow_ || half_close_guest_) && guest_drained && !guest_finished_sent_) {
+        guest_finished_sent_ = true;
+        io_->guest_finish();
+    }
+    if (close_flow_ && !upstream_finished_sent_) {
+        upstream_finished_sent_ = true;
+        if (upstream_requested_) io_->upstream_finish();
+    }
+}
+
+}  // namespace askfirst

@@ -1,0 +1,166 @@
+// src/interception.cpp — startup of the shared services above TCP, and the
+// daemon's side of the control socket (see the header).
+#include "src/interception.h"
+
+#include <cjson/cJSON.h>
+
+#include <cstdlib>
+
+namespace askfirst {
+
+namespace {
+
+struct JsonDeleter {
+    void operator()(cJSON* json) const { cJSON_Delete(json); }
+};
+using Json = std::unique_ptr<cJSON, JsonDeleter>;
+
+std::string print(const cJSON* json) {
+    std::unique_ptr<char, decltype(&cJSON_free)> text(cJSON_PrintUnformatted(json), cJSON_free);
+    return text ? std::string(text.get()) : std::string("null");
+}
+
+}  // namespace
+
+std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile& profile,
+                                                  const std::string& vm_name, std::string& error) {
+    std::unique_ptr<Interception> interception(new Interception());
+    interception->profile_name_ = profile.name;
+    interception->vm_name_ = vm_name;
+    if (!interception->start_tls(profile, error)) return nullptr;
+    if (!interception->start_decisions(loop, profile, vm_name, error)) return nullptr;
+    auto& services = interception->services_;
+    services.loop = loop;
+    services.guest_tls = interception->guest_tls_.get();
+    services.upstream_tls = interception->upstream_tls_.get();
+    services.passthrough = &*interception->passthrough_;
+    services.decider = interception->decider_.get();
+    services.vm_name = vm_name;
+    services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
+    return interception;
+}
+
+Interception::~Interception() = default;
+
+bool Interception::start_tls(const Profile& profile, std::string& error) {
+    auto location = tls::CaLocation::from_environment();
+    if (!location) {
+        error = location.error();
+        return false;
+    }
+    auto ca = tls::CertificateAuthority::load_or_create(location.value());
+    if (!ca) {
+        error = "the askfirst CA: " + ca.error();
+        return false;
+    }
+    ca_ = ca.take();
+    auto guest = tls::GuestTlsServer::create(*ca_);
+    if (!guest) {
+        error = "TLS server setup: " + guest.error();
+        return false;
+    }
+    guest_tls_ = guest.take();
+    tls::UpstreamTrust trust;
+    trust.extra_ca_files = profile.tls_extra_ca;
+    auto upstream = tls::UpstreamTlsClient::create(trust);
+    if (!upstream) {
+        error = "upstream TLS trust (tls.extra_ca): " + upstream.error();
+        return false;
+    }
+    upstream_tls_ = upstream.take();
+    auto passthrough = tls::PassthroughHosts::from_patterns(profile.tls_passthrough);
+    if (!passthrough) {
+        error = "tls.passthrough: " + passthrough.error();
+        return false;
+    }
+    passthrough_ = passthrough.take();
+    return true;
+}
+
+bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, const std::string& vm_name,
+                                   std::string& error) {
+    std::vector<std::pair<std::string, std::string>> entries{{"default", profile.default_mode}};
+    for (const auto& [provider, mode] : profile.provider_modes) entries.emplace_back(provider, mode);
+    auto modes = consent::parse_mode_table(entries);
+    if (!modes.value) {
+        error = modes.error;
+        return false;
+    }
+    modes_ = std::move(*modes.value);
+    auto no_ui = consent::parse_no_ui(profile.consent_no_ui);
+    if (!no_ui.value) {
+        error = "consent.no_ui: " + no_ui.error;
+        return false;
+    }
+    audit_ = consent::AuditLog::open(consent::audit_directory(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")),
+                                     vm_name, error);
+    if (!audit_) {
+        error = "the audit log: " + error;
+        return false;
+    }
+    audit_path_ = audit_->path().string();
+
+    consent::BrokerSettings settings;
+    settings.question_timeout = std::chrono::seconds(profile.consent_timeout_s);
+    consent_ = std::make_unique<ConsentService>(loop, settings, *this, profile.name, vm_name);
+    if (!consent_->start_control_socket(error)) {
+        error = "the control socket: " + error;
+        return false;
+    }
+    decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
+                                                DecisionSettings{vm_name, profile.name, *no_ui.value});
+    return true;
+}
+
+std::unique_ptr<netstack::FlowPipeline> Interception::make_pipeline(const netstack::FlowInfo&) {
+    return std::make_unique<InterceptingPipeline>(services_);
+}
+
+const std::string& Interception::control_socket_path() const { return consent_->control_socket_path(); }
+const std::string& Interception::audit_log_path() const { return audit_path_; }
+
+// ---- the control socket's view of the daemon ----
+
+std::string Interception::modes_json() {
+    Json modes(cJSON_CreateObject());
+    cJSON_AddStringToObject(modes.get(), "default", std::string(consent::mode_name(modes_.default_mode())).c_str());
+    for (const auto& [provider, mode] : modes_.per_provider())
+        cJSON_AddStringToObject(modes.get(), provider.c_str(), std::string(consent::mode_name(mode)).c_str());
+    return print(modes.get());
+}
+
+std::string Interception::status_json() {
+    Json status(cJSON_CreateObject());
+    cJSON_AddStringToObject(status.get(), "name", vm_name_.c_str());
+    cJSON_AddStringToObject(status.get(), "profile", profile_name_.c_str());
+    cJSON_AddItemToObject(status.get(), "modes", cJSON_Parse(modes_json().c_str()));
+    cJSON_AddNumberToObject(status.get(), "flows", static_cast<double>(count_flows_ ? count_flows_() : 0));
+    cJSON_AddStringToObject(status.get(), "ca_fingerprint", ca_->sha256_fingerprint().c_str());
+    cJSON_AddStringToObject(status.get(), "audit_log", audit_path_.c_str());
+    return print(status.get());
+}
+
+std::string Interception::set_mode(const std::string& provider, const std::string& mode) {
+    auto parsed = consent::parse_mode(mode);
+    if (!parsed.value) return parsed.error;
+    if (provider.empty()) return "an empty provider name";
+    if (provider == "default") modes_.set_default(*parsed.value);
+    else modes_.set(provider, *parsed.value);
+    std::fprintf(stderr, "askfirstd name=%s event=mode_set provider=%s mode=%s by=control\n", vm_name_.c_str(),
+                 provider.c_str(), mode.c_str());
+    return "";
+}
+
+std::string Interception::audit_tail_json(std::size_t lines) {
+    std::string error;
+    auto read = consent::read_audit_file(audit_->path(), error);
+    std::string list = "[";
+    if (read) {
+        const auto& records = read->records;
+        const std::size_t first = records.size() > lines ? records.size() - lines : 0;
+        for (std::size_t i = first; i < records.size(); ++i) list += (list.size() > 1 ? "," : "") + records[i];
+    }
+    return list + "]";
+}
+
+}  // namespace askfirst

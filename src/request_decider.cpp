@@ -1,0 +1,167 @@
+// src/request_decider.cpp — classify → mode → (ask) → audit → verdict (see the header).
+#include "src/request_decider.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace askfirst {
+
+struct RequestDecider::Pending {
+    http::FlowFacts flow;
+    classifiers::HttpRequest request;  // what the audit line describes (empty method for opaque flows)
+    http::RequestDecision decision;     // classification and mode; outcome filled when settled
+    RequestVerdict request_done;
+    OpaqueVerdict opaque_done;
+    std::chrono::steady_clock::time_point asked_at = std::chrono::steady_clock::now();
+    ConsentService::Ticket consent_ticket = 0;
+};
+
+namespace {
+
+std::string decided_by_for(consent::DecidedBy decided_by) {
+    switch (decided_by) {
+    case consent::DecidedBy::grant: return "grant";
+    case consent::DecidedBy::timeout: return "timeout";
+    case consent::DecidedBy::user:
+    case consent::DecidedBy::deny_memory:  // the person's answer of a minute ago
+    case consent::DecidedBy::withdrawn: return "user";
+    }
+    return "user";
+}
+
+std::string reason_for(const consent::Verdict& verdict, const std::string& operation) {
+    switch (verdict.decided_by) {
+    case consent::DecidedBy::grant: return "allowed by an earlier grant for this provider";
+    case consent::DecidedBy::timeout: return "no one answered in time, so " + operation + " was refused";
+    case consent::DecidedBy::deny_memory:
+        return "a person refused " + operation + " less than a minute ago; wait before asking again";
+    case consent::DecidedBy::user:
+    case consent::DecidedBy::withdrawn:
+        return verdict.allowed ? "a person allowed " + operation : "a person refused " + operation;
+    }
+    return "refused";
+}
+
+consent::Question question_for(const http::RequestDecision& decision, const std::string& profile) {
+    consent::Question question;
+    question.profile = profile;
+    question.provider = decision.classification.provider;
+    question.tier = decision.classification.tier;
+    question.operation = decision.classification.operation;
+    question.detail = decision.classification.detail.empty() ? decision.classification.operation
+                                                              : decision.classification.detail;
+    question.flags = decision.classification.flags;
+    return question;
+}
+
+}  // namespace
+
+RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
+                               ConsentService& consent, DecisionSettings settings)
+    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)) {}
+
+RequestDecider::~RequestDecider() {
+    *alive_ = false;
+    for (auto& [ticket, pending] : pending_) consent_.cancel(pending->consent_ticket);
+}
+
+RequestDecider::Ticket RequestDecider::decide_request(const http::FlowFacts& flow,
+                                                      const classifiers::HttpRequest& request, RequestVerdict done) {
+    auto pending = std::make_unique<Pending>();
+    pending->flow = flow;
+    pending->request = request;
+    pending->decision = http::decide_request(request, modes_, settings_.no_ui);
+    pending->request_done = std::move(done);
+    return start(std::move(pending));
+}
+
+RequestDecider::Ticket RequestDecider::decide_opaque(const http::FlowFacts& flow, const std::string& host_port,
+                                                     OpaqueVerdict done) {
+    auto pending = std::make_unique<Pending>();
+    pending->flow = flow;
+    auto& decision = pending->decision;
+    decision.classification.provider = "tcp";
+    decision.classification.operation = "tcp " + host_port;
+    decision.classification.tier = classifiers::Tier::write;
+    decision.classification.detail = "a connection askfirst cannot read (not HTTP, or TLS it may not open) to " +
+                                     host_port;
+    const auto policy = consent::decide_by_policy(modes_, "tcp", classifiers::Tier::write);
+    decision.mode = policy.mode;
+    decision.policy_action = policy.action;
+    decision.pass = consent::resolve_without_ui(policy.action, settings_.no_ui) == consent::PolicyAction::pass;
+    decision.decided_by = "policy";
+    decision.reason = decision.pass ? "the mode for tcp passes writes"
+                                    : "the mode for tcp (" + std::string(consent::mode_name(policy.mode)) +
+                                          ") does not pass connections askfirst cannot read";
+    pending->request.host = host_port;
+    pending->opaque_done = std::move(done);
+    return start(std::move(pending));
+}
+
+RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
+    const Ticket ticket = next_ticket_++;
+    Pending& held = *pending;
+    pending_[ticket] = std::move(pending);
+    const bool ask = held.decision.policy_action == consent::PolicyAction::ask && consent_.has_listeners();
+    if (!ask) {
+        // Decided by the mode (or by consent.no_ui when nobody listens): deliver on the next turn.
+        auto alive = alive_;
+        deferred_.post([this, alive, ticket] {
+            if (!*alive) return;
+            auto it = pending_.find(ticket);
+            if (it != pending_.end()) settle(ticket, it->second->decision);
+        });
+        return ticket;
+    }
+    auto alive = alive_;
+    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name),
+                                       [this, alive, ticket](consent::Verdict verdict) {
+        if (!*alive) return;
+        auto it = pending_.find(ticket);
+        if (it == pending_.end()) return;
+        http::RequestDecision decision = it->second->decision;
+        decision.pass = verdict.allowed;
+        decision.decided_by = decided_by_for(verdict.decided_by);
+        decision.reason = reason_for(verdict, decision.classification.operation);
+        settle(ticket, decision);
+    });
+    return ticket;
+}
+
+void RequestDecider::settle(Ticket ticket, http::RequestDecision decision) {
+    auto it = pending_.find(ticket);
+    if (it == pending_.end()) return;
+    std::unique_ptr<Pending> pending = std::move(it->second);
+    pending_.erase(it);
+    deliver(*pending, decision);
+}
+
+// Audit first, then the verdict: a request never goes upstream unrecorded.
+void RequestDecider::deliver(Pending& pending, const http::RequestDecision& decision) {
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - pending.asked_at);
+    http::RequestDecision recorded = decision;
+    std::string error;
+    if (!audit_.append(http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(),
+                                          waited),
+                       error)) {
+        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=refused\n",
+                     settings_.vm_name.c_str(), error.c_str());
+        recorded.pass = false;
+        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
+    }
+    if (pending.opaque_done) {
+        pending.opaque_done(recorded.pass);
+        return;
+    }
+    pending.request_done(recorded.pass, recorded.pass ? http::LocalResponse{} : http::denial_response(recorded));
+}
+
+void RequestDecider::cancel(Ticket ticket) {
+    auto it = pending_.find(ticket);
+    if (it == pending_.end()) return;
+    consent_.cancel(it->second->consent_ticket);
+    pending_.erase(it);
+}
+
+}  // namespace askfirst

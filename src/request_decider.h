@@ -1,0 +1,78 @@
+// src/request_decider.h — the one decision point of askfirstd, on the loop.
+//
+// For each request an HTTP session announces (DecideRequest), and for each
+// opaque flow at connect, it runs: classify (classifiers/) → the profile's
+// mode (consent/policy) → pass | block | ask. "ask" goes to the consent
+// broker (src/consent_service) when someone is listening on the control
+// socket (the tray, `askfirst prompts`, a script); when no one is, it is
+// answered at once by the profile's consent.no_ui (default deny), so an
+// agent is never left hanging on a question nobody can see. Every outcome is
+// appended to the audit log BEFORE the verdict is delivered (invariant 8),
+// and a failed audit write refuses the request (fail closed).
+//
+// Verdicts are always delivered later from the loop, never inside decide_*
+// (the libuv rule), and never after cancel() of their ticket.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "classifiers/classification.h"
+#include "consent/audit_log.h"
+#include "consent/policy.h"
+#include "src/consent_service.h"
+#include "src/deferred_calls.h"
+#include "src/http_session.h"
+#include "src/request_decision.h"
+
+namespace askfirst {
+
+struct DecisionSettings {
+    std::string vm_name;
+    std::string profile_name;
+    consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
+};
+
+class RequestDecider {
+public:
+    using Ticket = std::uint64_t;
+    // pass, or the complete refusal to send (a 403 with the JSON body).
+    using RequestVerdict = std::function<void(bool pass, const http::LocalResponse& refusal)>;
+    using OpaqueVerdict = std::function<void(bool pass)>;
+
+    RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
+                   ConsentService& consent, DecisionSettings settings);
+    ~RequestDecider();
+    RequestDecider(const RequestDecider&) = delete;
+    RequestDecider& operator=(const RequestDecider&) = delete;
+
+    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request, RequestVerdict done);
+    // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
+    // write on provider "tcp", operation "tcp HOST:PORT".
+    Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
+    // The flow went away: its verdict will not be delivered; an open question
+    // it alone was waiting on is withdrawn.
+    void cancel(Ticket ticket);
+
+private:
+    struct Pending;
+    void settle(Ticket ticket, http::RequestDecision decision);
+    void deliver(Pending& pending, const http::RequestDecision& decision);
+    Ticket start(std::unique_ptr<Pending> pending);
+
+    uv_loop_t* loop_;
+    consent::ModeTable& modes_;
+    consent::AuditLog& audit_;
+    ConsentService& consent_;
+    DeferredCalls deferred_;
+    DecisionSettings settings_;
+    Ticket next_ticket_ = 1;
+    std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
+    // Keeps deferred deliveries from touching a destroyed decider.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace askfirst
