@@ -11,11 +11,13 @@ namespace askfirst::cli {
 
 // Each subcommand's entry point; defined in tools/askfirst_<name>.cpp.
 // (Add one line here and one row in kSubcommands per subcommand.)
+int run_exec(int argc, char** argv);
 
 namespace {
 
 constexpr Subcommand kSubcommands[] = {
     {"help", "show this list", nullptr},
+    {"exec", "run a command in a network namespace behind its own askfirstd", run_exec},
 };
 
 void print_usage(std::FILE* out) {
