@@ -26,6 +26,7 @@
 #include <utility>
 #include <cstring>
 #include <fstream>
+#include <string>
 
 namespace askfirst::exec_sandbox {
 namespace {
@@ -128,6 +129,9 @@ std::string configure_ipv6(int interface_index) {
 
 std::string create_tap(int& tap_fd) {
     Fd tap(open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (tap.get() < 0 && errno == EACCES)
+        return failed("opening /dev/net/tun as uid " + std::to_string(getuid()) +
+                      " (this host restricts it; Debian ships it with mode 0666: as root, `chmod 0666 /dev/net/tun`, or run as root)");
     if (tap.get() < 0) return failed("opening /dev/net/tun (is the tun module loaded and /dev/net/tun present?)");
     ifreq request = interface_request(kTapName);
     request.ifr_flags = IFF_TAP | IFF_NO_PI;
