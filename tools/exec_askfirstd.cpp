@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,6 +75,13 @@ struct DaemonStart {
 
 [[noreturn]] void exec_daemon(const DaemonStart& start, pid_t exec_pid) {
     setpgid(0, 0);  // its own process group: the terminal's Ctrl-C is for CMD, not for askfirstd
+    // Every guest flow holds one upstream socket: let askfirstd use the hard
+    // limit, not the usual soft 1024, so thousands of flows fit.
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
     if (!procs::die_with_parent(SIGTERM, exec_pid)) _exit(procs::kExecFailed);
     const int tap = fcntl(start.tap_fd, F_DUPFD, 10);
     const int ready = start.ready_write_fd >= 0 ? fcntl(start.ready_write_fd, F_DUPFD, 10) : -1;
