@@ -67,3 +67,37 @@ def test_sigterm_is_forwarded_and_everything_is_cleaned_up(rig, tmp_path):
     mine = [pid for pid in leftovers if os.path.exists(f"/proc/{pid}")
             and os.readlink(f"/proc/{pid}/ns/net") != os.readlink("/proc/self/ns/net")]
     assert mine == []
+
+
+def test_ctrl_c_on_a_terminal_reaches_the_command_once_and_cleans_up(exec_works, tmp_path):
+    """Pins: Ctrl-C typed on exec's terminal interrupts CMD (once: the terminal already sends it
+    to CMD, exec must not forward a second), askfirstd survives it to shut down cleanly, and
+    exec returns CMD's status."""
+    import pty
+    marker = tmp_path / "ready"
+    script = (f"count=0; trap 'count=$((count+1))' INT; touch {marker}; "
+              f"while [ $count -eq 0 ]; do sleep 0.1; done; sleep 1; echo interrupts=$count; exit 5")
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.execv(ASKFIRST, [ASKFIRST, "exec", "--", "sh", "-c", script])
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    daemon = askfirstd_pid_of(pid)
+    os.write(terminal, b"\x03")
+    output = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    text = output.decode(errors="replace")
+    assert "interrupts=1" in text, text
+    assert os.WEXITSTATUS(status) == 5, text
+    assert "askfirstd exited" not in text  # it was stopped by exec after CMD, not killed by the Ctrl-C
+    time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{daemon}")
