@@ -4,6 +4,8 @@
 // tcpip_init() never ran.
 #include "netstack/lwip_adapter.h"
 
+#include "netstack/udp_frame.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -35,6 +37,20 @@ namespace {
 // lwIP never loops a reply back into itself.
 constexpr std::uint8_t kNetifAddressV4[4] = {192, 0, 0, 8};
 constexpr std::uint16_t kMaxLwipLength = 0xFFFF;  // tcp_write/tcp_recved take u16_t
+// Bytes in flight to the guest per flow. Debian's compiled TCP_SND_BUF (64 KiB)
+// serializes a bulk download into 64 KiB bursts, one loop round trip each
+// (~120 MB/s measured); lwIP keeps snd_buf and cwnd in 32-bit fields under
+// LWIP_WND_SCALE, so the accepted pcb gets a larger budget. Its compiled
+// TCP_SND_QUEUELEN (180 segments x 1460 B = ~256 KiB) caps it anyway.
+constexpr tcpwnd_size_t kGuestSendBufferBytes = 256 * 1024;
+// Segment sizes. Debian's lwIP clamps the MSS to its compiled TCP_MSS (1460)
+// on both sides; a guest on a large-MTU TAP may take far bigger segments, so
+// the adapter sets the accepted pcb's mss from the guest's own SYN option and
+// rewrites the MSS option of lwIP's SYN-ACK to what our MTU allows. The cap
+// keeps every segment pbuf (u16 lengths) under 64 KiB with its headers.
+constexpr std::size_t kMaxSegmentBytes = kIpMtu - 60;  // IPv6 (40) + TCP (20) headers
+constexpr std::uint16_t kDefaultGuestMss = 536;        // RFC 9293: no MSS option
+constexpr std::uint8_t kTcpOptionEnd = 0, kTcpOptionNop = 1, kTcpOptionMss = 2;
 constexpr std::uint8_t kTcpFlagSyn = 0x02;
 constexpr std::uint8_t kTcpFlagAck = 0x10;
 
@@ -58,6 +74,40 @@ IpAddress from_lwip(const ip_addr_t& address) {
     if (IP_IS_V4_VAL(address))
         return IpAddress::from_v4_bytes(reinterpret_cast<const std::uint8_t*>(&ip_2_ip4(&address)->addr));
     return IpAddress::from_v6_bytes(reinterpret_cast<const std::uint8_t*>(ip_2_ip6(&address)->addr));
+}
+
+// The 2-byte value of the MSS option in a TCP header, or nullptr.
+std::uint8_t* find_mss_option(std::uint8_t* tcp, std::size_t available) {
+    if (available < 20) return nullptr;
+    const std::size_t header_bytes = std::min<std::size_t>(static_cast<std::size_t>(tcp[12] >> 4) * 4, available);
+    for (std::size_t at = 20; at < header_bytes;) {
+        const std::uint8_t kind = tcp[at];
+        if (kind == kTcpOptionEnd) break;
+        if (kind == kTcpOptionNop) {
+            ++at;
+            continue;
+        }
+        if (at + 1 >= header_bytes || tcp[at + 1] < 2 || at + tcp[at + 1] > header_bytes) break;
+        if (kind == kTcpOptionMss && tcp[at + 1] == 4) return tcp + at + 2;
+        at += tcp[at + 1];
+    }
+    return nullptr;
+}
+
+// Sets the SYN-ACK's MSS option to what our MTU allows and re-checksums it.
+void advertise_large_mss(std::uint8_t* ip, std::size_t ip_bytes, bool v4) {
+    const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
+    if (ip_bytes < ip_header + 20) return;
+    std::uint8_t* tcp = ip + ip_header;
+    std::uint8_t* mss = find_mss_option(tcp, ip_bytes - ip_header);
+    if (mss == nullptr) return;
+    write_be16(mss, static_cast<std::uint16_t>(kIpMtu - ip_header - 20));
+    const IpAddress source = v4 ? IpAddress::from_v4_bytes(ip + 12) : IpAddress::from_v6_bytes(ip + 8);
+    const IpAddress destination = v4 ? IpAddress::from_v4_bytes(ip + 16) : IpAddress::from_v6_bytes(ip + 24);
+    const std::size_t tcp_bytes = ip_bytes - ip_header;
+    write_be16(tcp + 16, 0);
+    const auto sum = pseudo_header_sum(source, destination, kIpProtoTcp, tcp_bytes);
+    write_be16(tcp + 16, checksum_fold(checksum_add(sum, {tcp, tcp_bytes})));
 }
 
 void clear_ip_data() {
@@ -85,6 +135,8 @@ LwipTcpConnection::LwipTcpConnection(tcp_pcb* pcb, IpEndpoint guest, IpEndpoint 
     tcp_sent(pcb_, reinterpret_cast<tcp_sent_fn>(&LwipTcpConnection::on_sent));
     tcp_err(pcb_, reinterpret_cast<tcp_err_fn>(&LwipTcpConnection::on_error));
     tcp_nagle_disable(pcb_);  // a relay forwards what it has; the sender chose the sizes
+    pcb_->snd_buf = kGuestSendBufferBytes;
+    pcb_->ssthresh = kGuestSendBufferBytes;  // slow start up to the whole buffer
 }
 
 LwipTcpConnection::~LwipTcpConnection() { abort(); }
@@ -281,17 +333,35 @@ err_t LwipStack::output_v6(netif* interface, pbuf* packet, const ip6_addr*) {
 // Wraps one IP packet from lwIP in an Ethernet header for the guest. Only TCP
 // leaves: lwIP's own IGMP/MLD/ND chatter has no business on the guest's wire.
 void LwipStack::send_ip_packet(pbuf* packet, std::uint16_t ether_type) {
-    std::uint8_t frame[kMaxFrameBytes];
+    static std::uint8_t frame[kMaxFrameBytes];
     const std::size_t ip_bytes = packet->tot_len;
     if (ip_bytes + kEthernetHeaderBytes > sizeof frame || ip_bytes < 40) return;
-    pbuf_copy_partial(packet, frame + kEthernetHeaderBytes, static_cast<u16_t>(ip_bytes), 0);
-    const std::uint8_t protocol = ether_type == kEtherTypeIpv4 ? frame[kEthernetHeaderBytes + 9]
-                                                               : frame[kEthernetHeaderBytes + 6];
-    if (protocol != kIpProtoTcp) return;
+    std::uint8_t* ip = frame + kEthernetHeaderBytes;
+    pbuf_copy_partial(packet, ip, static_cast<u16_t>(ip_bytes), 0);
+    const bool v4 = ether_type == kEtherTypeIpv4;
+    if ((v4 ? ip[9] : ip[6]) != kIpProtoTcp) return;
+    const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
+    if ((ip[ip_header + 13] & kTcpFlagSyn) != 0) advertise_large_mss(ip, ip_bytes, v4);
     std::memcpy(frame, guest_mac_.data(), 6);
     std::memcpy(frame + 6, kGatewayMac.data(), 6);
     write_be16(frame + 12, ether_type);
     send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
+}
+
+// After lwIP answered a SYN: give the new pcb the guest's own MSS (lwIP
+// clamped it to its compiled 1460).
+void LwipStack::apply_guest_mss(const ParsedFrame& parsed, std::uint16_t guest_mss) {
+    netif* interface = &netif_->interface;
+    const ip_addr_t guest = to_lwip(parsed.source.address, interface);
+    const ip_addr_t destination = to_lwip(parsed.destination.address, interface);
+    for (tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next) {
+        if (pcb->state != SYN_RCVD || pcb->remote_port != parsed.source.port ||
+            pcb->local_port != parsed.destination.port || !ip_addr_cmp(&pcb->remote_ip, &guest) ||
+            !ip_addr_cmp(&pcb->local_ip, &destination))
+            continue;
+        pcb->mss = static_cast<u16_t>(std::min<std::size_t>(guest_mss, kMaxSegmentBytes));
+        return;
+    }
 }
 
 bool LwipStack::ensure_listener(std::uint16_t port) {
@@ -354,8 +424,15 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
     ip_data.current_iphdr_src = to_lwip(parsed.source.address, interface);
     ip_data.current_iphdr_dest = to_lwip(parsed.destination.address, interface);
     pbuf_remove_header(p, header_bytes);
+    std::uint16_t guest_mss = kDefaultGuestMss;
+    if (is_syn) {
+        auto* tcp = const_cast<std::uint8_t*>(frame.data() + parsed.l4_offset);
+        if (const std::uint8_t* mss = find_mss_option(tcp, parsed.ip_offset + parsed.ip_packet_bytes - parsed.l4_offset))
+            guest_mss = read_be16(mss);
+    }
     tcp_input(p, interface);
     clear_ip_data();
+    if (is_syn && guest_mss > TCP_MSS) apply_guest_mss(parsed, guest_mss);
 }
 
 std::uint32_t LwipStack::run_timers() {

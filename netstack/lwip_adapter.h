@@ -120,6 +120,7 @@ private:
     struct NetifState;
     bool ensure_listener(std::uint16_t port);
     void send_ip_packet(pbuf* packet, std::uint16_t ether_type);
+    void apply_guest_mss(const ParsedFrame& parsed, std::uint16_t guest_mss);
     static std::int8_t on_accept(void* arg, tcp_pcb* pcb, std::int8_t err);
     static std::int8_t netif_init(netif* interface);
     static std::int8_t output_v4(netif* interface, pbuf* packet, const ip4_addr* destination);

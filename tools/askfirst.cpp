@@ -19,6 +19,7 @@ int run_consent_answer(int argc, char** argv);
 int run_consent_grants(int argc, char** argv);
 int run_consent_mode(int argc, char** argv);
 int run_consent_log(int argc, char** argv);
+int run_exec(int argc, char** argv);
 
 namespace {
 
@@ -32,6 +33,7 @@ constexpr Subcommand kSubcommands[] = {
     {"grants", "list grants, or --revoke ID", run_consent_grants},
     {"mode", "set a provider's mode: PROVIDER MODE", run_consent_mode},
     {"log", "show the audit log (-f to follow)", run_consent_log},
+    {"exec", "run a command in a network namespace behind its own askfirstd", run_exec},
 };
 
 void print_usage(std::FILE* out) {

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# tests/bench/datapath_bench.sh — the data path's figures in one run, against
+# one nginx on loopback: direct (no middlebox), pasta (Debian's passt), and
+# `askfirst exec` (askfirstd on a TAP). Prints bulk MB/s guest-ward
+# ("down") and upstream-ward ("up"), new flows/s (wrk, one connection per
+# request) and RSS per idle relayed flow at 1000 flows, each as a ratio to
+# direct (RSS: absolute; direct has no middlebox). The client is pinned to
+# CPU 0, nginx and the middlebox to CPU 1 (taskset): on 2-core machines that
+# halves the run-to-run spread. Never fails because something is slow.
+#
+# Usage: tests/bench/datapath_bench.sh [BUILD_DIR]   (default: build)
+# Environment: BENCH_DOWN_MIB (1024), BENCH_UP_MIB (256), BENCH_FLOW_SECONDS (5), BENCH_IDLE_FLOWS (1000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
+exec /usr/bin/python3 - <<'PY'
+import json, os, re, shutil, signal, subprocess, sys, tempfile, time
+sys.path.insert(0, "tests/integration")
+import servers
+
+BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
+ASKFIRST = os.path.join(BUILD, "askfirst")
+DOWN_MIB = int(os.environ.get("BENCH_DOWN_MIB", "1024"))
+UP_MIB = int(os.environ.get("BENCH_UP_MIB", "256"))
+FLOW_SECONDS = int(os.environ.get("BENCH_FLOW_SECONDS", "5"))
+IDLE_FLOWS = int(os.environ.get("BENCH_IDLE_FLOWS", "1000"))
+CLIENT_CPU, SERVER_CPU = "0", "1"
+MAPPED = "198.51.100.7"
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+def write_random(path, mib):
+    with open(path, "wb") as out:
+        for _ in range(mib):
+            out.write(os.urandom(1 << 20))
+
+work = tempfile.mkdtemp(prefix="askfirst-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+root = os.path.join(work, "root"); os.makedirs(root)
+with open(os.path.join(root, "small.txt"), "w") as out:
+    out.write("ok\n")
+log(f"bench: generating {DOWN_MIB} MiB + {UP_MIB} MiB of test data in {work}")
+write_random(os.path.join(root, "down.bin"), DOWN_MIB)
+upload = os.path.join(work, "up.bin"); write_random(upload, UP_MIB)
+
+nginx_dir = os.path.join(work, "nginx"); os.makedirs(nginx_dir)
+# nginx on the server core: start it under taskset so its worker inherits the pinning.
+real_popen = subprocess.Popen
+def pinned_popen(args, **kwargs):
+    if args and args[0] == "nginx":
+        args = ["taskset", "-c", SERVER_CPU] + list(args)
+    return real_popen(args, **kwargs)
+subprocess.Popen = pinned_popen
+nginx = servers.Nginx(nginx_dir, root)
+subprocess.Popen = real_popen
+port = nginx.port
+
+def default_gateway():
+    route = subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True, text=True).stdout.split()
+    return route[2] if len(route) > 2 and route[0] == "default" else None
+
+profile = os.path.join(work, "profile.json")
+with open(profile, "w") as out:
+    json.dump({"name": "bench", "upstream": {"map": {f"{MAPPED}:80": f"127.0.0.1:{port}"}}}, out)
+
+modes = {"direct": ([], f"127.0.0.1:{port}")}
+gateway = default_gateway()
+if shutil.which("pasta") and gateway:
+    pasta = ["pasta", "--config-net", "--quiet"] + (["--runas", "0"] if os.geteuid() == 0 else [])
+    modes["pasta"] = (["taskset", "-c", SERVER_CPU] + pasta + ["--"], f"{gateway}:{port}")
+else:
+    log("bench: pasta skipped (not installed, or no IPv4 default route for its gateway mapping)")
+modes["askfirst"] = (["taskset", "-c", SERVER_CPU, ASKFIRST, "exec", "--profile", profile, "--"], f"{MAPPED}:80")
+
+def run_in(mode, command, timeout=600):
+    prefix, _ = modes[mode]
+    result = subprocess.run(prefix + ["taskset", "-c", CLIENT_CPU] + command, capture_output=True, text=True, timeout=timeout)
+    return result.stdout
+
+def bulk_down(mode):
+    out = run_in(mode, ["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}", f"http://{modes[mode][1]}/down.bin"])
+    return float(out or 0) / 1e6
+
+def bulk_up(mode):
+    out = run_in(mode, ["curl", "-s", "-o", "/dev/null", "-w", "%{speed_upload}", "-T", upload,
+                        f"http://{modes[mode][1]}/upload/up.bin"])
+    return float(out or 0) / 1e6
+
+def new_flows(mode):
+    out = run_in(mode, ["wrk", "-t1", "-c16", f"-d{FLOW_SECONDS}s", "-H", "Connection: close",
+                        f"http://{modes[mode][1]}/small.txt"])
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+HOLDER = r'''
+import resource, socket, sys, time, os
+n, host, port, ready, stop = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 100)), hard))
+open(ready + ".0", "w").close(); time.sleep(1.0)
+held = [socket.create_connection((host, port), timeout=30) for _ in range(n)]
+open(ready, "w").close()
+while not os.path.exists(stop): time.sleep(0.1)
+'''
+
+def middlebox_pid(top):
+    """The pasta or askfirstd process serving the sandbox started as `top`."""
+    for _ in range(100):
+        table = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True).stdout.split("\n")
+        rows = [line.split() for line in table if len(line.split()) == 3]
+        family = {top}
+        for _ in range(3):
+            family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
+        for pid, ppid, comm in rows:
+            if int(pid) in family and (comm == "askfirstd" or comm.startswith("pasta")):
+                return int(pid)
+        time.sleep(0.05)
+    return None
+
+def idle_flow_kib(mode):
+    if mode == "direct":
+        return None
+    holder = os.path.join(work, "holder.py")
+    with open(holder, "w") as out:
+        out.write(HOLDER)
+    ready, stop = os.path.join(work, f"ready-{mode}"), os.path.join(work, f"stop-{mode}")
+    host, port_text = modes[mode][1].rsplit(":", 1)
+    prefix, _ = modes[mode]
+    process = subprocess.Popen(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, ready, stop],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        pid = middlebox_pid(process.pid)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(ready + ".0") and time.monotonic() < deadline: time.sleep(0.05)
+        time.sleep(0.5)
+        before = servers_rss(pid)
+        while not os.path.exists(ready) and time.monotonic() < deadline: time.sleep(0.05)
+        time.sleep(1.0)
+        after = servers_rss(pid)
+    finally:
+        open(stop, "w").close()
+        process.wait(30)
+    if pid is None or before is None or after is None or not os.path.exists(ready):
+        return float("nan")
+    return (after - before) / IDLE_FLOWS
+
+def servers_rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, TypeError):
+        return None
+
+rows = {"bulk down (MB/s)": bulk_down, "bulk up (MB/s)": bulk_up, "new flows/s": new_flows,
+        f"RSS per idle flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
+results = {}
+for metric, measure in rows.items():
+    for mode in modes:
+        log(f"bench: {metric} via {mode}")
+        try:
+            results[(metric, mode)] = measure(mode)
+        except Exception as error:  # a benchmark prints what it could measure
+            log(f"bench: {metric} via {mode} failed: {error}")
+            results[(metric, mode)] = float("nan")
+
+nginx.stop()
+shutil.rmtree(work, ignore_errors=True)
+
+names = list(modes)
+header = f"{'metric':<34}" + "".join(f"{name:>12}" for name in names) + "".join(f"{name + '/direct':>17}" for name in names[1:])
+print(header)
+print("-" * len(header))
+for metric in rows:
+    line = f"{metric:<34}"
+    for name in names:
+        value = results[(metric, name)]
+        line += f"{'—':>12}" if value is None else f"{value:>12.1f}"
+    direct = results[(metric, "direct")]
+    for name in names[1:]:
+        value = results[(metric, name)]
+        ratio = "—" if not direct or value is None or direct != direct else f"{value / direct:.2f}"
+        line += f"{ratio:>17}"
+    print(line)
+print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; down {DOWN_MIB} MiB, up {UP_MIB} MiB, "
+      f"flows: wrk -c16 {FLOW_SECONDS}s with Connection: close)")
+PY
