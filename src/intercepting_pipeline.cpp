@@ -2,6 +2,7 @@
 // and opaque flows for one guest TCP flow (see the header for the picture).
 #include "src/intercepting_pipeline.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <variant>
 
@@ -96,6 +97,10 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
         return;
     }
     guest_tls_ = session.take();
+    // The session was given the ClientHello (reassembled as one record): those bytes are done.
+    const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
+    guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
+    io_->guest_consumed(hello_bytes);
     start_http();
 }
 
