@@ -380,21 +380,31 @@ void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {
 
 void InterceptingPipeline::flush_to_upstream() {
     if (!upstream_connected_ || upstream_dead_) return;
-    if (upstream_tls_) {
-        while (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
-            const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
-            if (taken == 0) break;
-            upstream_plain_out_.erase(0, taken);
+    if (!upstream_tls_) {
+        if (!upstream_plain_out_.empty() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
+            io_->upstream_send(as_bytes(upstream_plain_out_));
+            upstream_plain_out_.clear();
         }
-        if (half_close_upstream_ && upstream_plain_out_.empty()) upstream_tls_->close();
-        while (upstream_tls_->wants_to_write() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
-            const auto pending = upstream_tls_->pending_ciphertext();
-            io_->upstream_send(pending);  // the flow queues what the socket does not take now
-            upstream_tls_->consume_ciphertext(pending.size());
+    } else {
+        // Alternate encrypting and sending until neither moves: the socket may
+        // take everything at once, and then no write callback will come back
+        // to ask for the rest.
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            if (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
+                const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
+                upstream_plain_out_.erase(0, taken);
+                moved = taken > 0;
+            }
+            if (half_close_upstream_ && upstream_plain_out_.empty()) upstream_tls_->close();
+            while (upstream_tls_->wants_to_write() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
+                const auto pending = upstream_tls_->pending_ciphertext();
+                io_->upstream_send(pending);  // the flow queues what the socket does not take now
+                upstream_tls_->consume_ciphertext(pending.size());
+                moved = true;
+            }
         }
-    } else if (!upstream_plain_out_.empty() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
-        io_->upstream_send(as_bytes(upstream_plain_out_));
-        upstream_plain_out_.clear();
     }
     if (half_close_upstream_ && upstream_plain_out_.empty() && !upstream_finished_sent_ &&
         (!upstream_tls_ || !upstream_tls_->wants_to_write())) {
@@ -404,24 +414,29 @@ void InterceptingPipeline::flush_to_upstream() {
 }
 
 void InterceptingPipeline::flush_to_guest() {
-    if (guest_tls_) {
-        while (!guest_plain_out_.empty() && guest_tls_->is_established()) {
-            const std::size_t taken = guest_tls_->write_plaintext(as_bytes(guest_plain_out_));
-            if (taken == 0) break;
-            guest_plain_out_.erase(0, taken);
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        if (guest_tls_) {
+            if (!guest_plain_out_.empty() && guest_tls_->is_established()) {
+                const std::size_t taken = guest_tls_->write_plaintext(as_bytes(guest_plain_out_));
+                guest_plain_out_.erase(0, taken);
+                moved = taken > 0;
+            }
+            if ((close_flow_ || half_close_guest_) && guest_plain_out_.empty() && guest_tls_->is_established())
+                guest_tls_->close();
+            while (guest_tls_->wants_to_write()) {
+                const auto pending = guest_tls_->pending_ciphertext();
+                to_guest_.append(reinterpret_cast<const char*>(pending.data()), pending.size());
+                guest_tls_->consume_ciphertext(pending.size());
+            }
         }
-        if ((close_flow_ || half_close_guest_) && guest_plain_out_.empty() && guest_tls_->is_established())
-            guest_tls_->close();
-        while (guest_tls_->wants_to_write()) {
-            const auto pending = guest_tls_->pending_ciphertext();
-            to_guest_.append(reinterpret_cast<const char*>(pending.data()), pending.size());
-            guest_tls_->consume_ciphertext(pending.size());
+        if (!to_guest_.empty()) {
+            const std::size_t taken = io_->guest_send(as_bytes(to_guest_));
+            to_guest_.erase(0, taken);
+            if (to_guest_.empty()) to_guest_.shrink_to_fit();  // an idle flow keeps no buffer
+            else moved = false;  // lwIP is full: wait for on_guest_send_space
         }
-    }
-    if (!to_guest_.empty()) {
-        const std::size_t taken = io_->guest_send(as_bytes(to_guest_));
-        to_guest_.erase(0, taken);
-        if (to_guest_.empty()) to_guest_.shrink_to_fit();  // an idle flow keeps no buffer
     }
 }
 

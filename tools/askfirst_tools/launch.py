@@ -81,7 +81,10 @@ class VmSession:
         command = [str(self.askfirstd), "--socket", str(self.socket_path), "--name", self.name]
         if profile:
             command += ["--profile", str(profile)]
-        log = open(self.temp_dir / "askfirstd.log", "wb")
+        if self.args.askfirstd_log:
+            command += ["-v"]
+        self.log_path = Path(self.args.askfirstd_log) if self.args.askfirstd_log else self.temp_dir / "askfirstd.log"
+        log = open(self.log_path, "wb")
         self.askfirstd_process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + ASKFIRSTD_READY_SECONDS
         while not self.socket_path.exists():
@@ -93,7 +96,7 @@ class VmSession:
 
     def askfirstd_log(self) -> str:
         try:
-            return (self.temp_dir / "askfirstd.log").read_text(errors="replace")[-4000:]
+            return self.log_path.read_text(errors="replace")[-4000:]
         except OSError:
             return ""
 
