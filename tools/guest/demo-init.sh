@@ -37,6 +37,16 @@ if ! udhcpc -i eth0 -s /tmp/udhcpc.script -q -n -t 5 -T 1 >/dev/null 2>&1; then
   echo "askfirst-guest: no DHCP answer on eth0: the network is gone (askfirstd not running?)"
 fi
 
+# IPv6 comes from askfirstd's router advertisements (SLAAC): wait, at most
+# 5 s, until an address beyond link-local has passed duplicate detection.
+tries=0
+while [ $tries -lt 50 ]; do
+  addresses=$(ip -6 addr show dev eth0 2>/dev/null | grep inet6 | grep -v "fe80::")
+  if [ -n "$addresses" ] && ! echo "$addresses" | grep -q tentative; then break; fi
+  sleep 0.1
+  tries=$((tries + 1))
+done
+
 if [ -s /askfirst/ca.pem ]; then
   cat /askfirst/ca.pem >> /etc/ssl/certs/ca-certificates.crt
 fi
@@ -44,7 +54,7 @@ export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 export CURL_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 export GIT_SSL_CAINFO=/etc/ssl/certs/ca-certificates.crt
 export HOME=/root
-echo "askfirst-guest: up, $(ip -4 -o addr show dev eth0 | awk '{print $4}')"
+echo "askfirst-guest: up, $(ip -4 -o addr show dev eth0 | awk '{print $4}') $(ip -6 -o addr show dev eth0 | grep -v fe80 | awk '{print $4}')"
 
 if [ -x /askfirst/run ]; then
   /askfirst/run
