@@ -21,6 +21,8 @@ extern const Provider kGithubGraphqlProvider;
 extern const Provider kGithubProvider;
 extern const Provider kRailwayProvider;
 extern const Provider kOciRegistryProvider;
+// data
+extern const Provider kSqlProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -64,6 +66,10 @@ constexpr const Provider* kProviders[] = {
     &kRailwayProvider,
     // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
     &kOciRegistryProvider,
+    // data: SQL-over-HTTP carriers. Before the clouds: it claims only the SQL
+    // endpoints of api.cloudflare.com (D1 query|raw) and api.supabase.com
+    // (database/query), whose other paths belong to those providers.
+    &kSqlProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
