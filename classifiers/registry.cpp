@@ -21,6 +21,11 @@ extern const Provider kGithubGraphqlProvider;
 extern const Provider kGithubProvider;
 extern const Provider kRailwayProvider;
 extern const Provider kOciRegistryProvider;
+extern const Provider kGitlabProvider;
+extern const Provider kGitlabGraphqlProvider;
+extern const Provider kBitbucketProvider;
+extern const Provider kGiteaProvider;
+extern const Provider kFlyProvider;
 // data
 extern const Provider kSqlProvider;
 // cloud
@@ -66,6 +71,14 @@ constexpr const Provider* kProviders[] = {
     &kRailwayProvider,
     // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
     &kOciRegistryProvider,
+    // forge: GitLab REST (/api/v4 on any host); GitLab GraphQL takes every
+    // /api/graphql that github-graphql (above) did not claim.
+    &kGitlabProvider,
+    &kGitlabGraphqlProvider,
+    &kBitbucketProvider,
+    // forge: Gitea/Forgejo /api/v1 after Kubernetes, which shares the prefix.
+    &kGiteaProvider,
+    &kFlyProvider,
     // data: SQL-over-HTTP carriers. Before the clouds: it claims only the SQL
     // endpoints of api.cloudflare.com (D1 query|raw) and api.supabase.com
     // (database/query), whose other paths belong to those providers.
