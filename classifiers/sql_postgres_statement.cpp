@@ -182,7 +182,8 @@ StatementVerdict classify_do_node(const cJSON* body, int depth) {
     if (language == "plpgsql") {
         if (auto verdict = classify_plpgsql_body(code, depth + 1)) return *verdict;
     }
-    return classify_procedural_body(code, SqlDialect::postgres, depth + 1);
+    const BodyLanguage kind = language == "plpgsql" || language == "sql" ? BodyLanguage::sql_like : BodyLanguage::foreign;
+    return classify_procedural_body(code, SqlDialect::postgres, depth + 1, kind);
 }
 
 std::string upper(std::string text) {

@@ -44,33 +44,46 @@ bool has_dynamic_execute(std::span<const Token> segment) {
 
 }  // namespace
 
-StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dialect, int depth) {
+StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDialect dialect, int depth) {
     StatementVerdict verdict;
     verdict.tier = Tier::write;
     verdict.operation = "DO block executes arbitrary code";
     if (depth > kMaxSqlNesting) return verdict;
-    const SqlDialect body_dialect = dialect == SqlDialect::mysql ? dialect : SqlDialect::postgres;
-    const LexResult lexed = lex_sql(body, lex_options_for(body_dialect));
-    if (!lexed.complete) verdict.flags.push_back("unparsed-body");
     SessionState body_session;
-    for (std::span<const Token> segment : body_segments(lexed.tokens)) {
+    for (std::span<const Token> segment : body_segments(tokens)) {
         if (has_dynamic_execute(segment)) verdict.flags.push_back("dynamic-sql");
         std::vector<Token> statement(segment.begin(), segment.end());
         if (is_word(statement[0], "PERFORM")) statement[0].text = "SELECT";  // PERFORM f() evaluates like SELECT
-        const StatementVerdict inner = classify_statement_tokens(statement, body_dialect, body_session, depth + 1);
+        const StatementVerdict inner = classify_statement_tokens(statement, dialect, body_session, depth + 1);
         if (inner.tier == Tier::destructive && verdict.tier != Tier::destructive) {
             verdict.tier = Tier::destructive;
             verdict.operation = "DO block runs " + inner.operation;
         }
     }
-    for (const Token& token : lexed.tokens) {
+    for (const Token& token : tokens) {
         if (token.kind != TokenKind::string || verdict.tier == Tier::destructive) continue;
-        const StatementVerdict inner = fold_batch(classify_text_tokens(token.text, body_dialect, body_session, depth + 1));
+        const StatementVerdict inner = fold_batch(classify_text_tokens(token.text, dialect, body_session, depth + 1));
         if (inner.tier == Tier::destructive) {
             verdict.tier = Tier::destructive;
             verdict.operation = "DO block runs dynamic " + inner.operation;
         }
     }
+    return verdict;
+}
+
+StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dialect, int depth, BodyLanguage language) {
+    const SqlDialect body_dialect = dialect == SqlDialect::mysql ? dialect : SqlDialect::postgres;
+    LexOptions options = lex_options_for(body_dialect);
+    if (language == BodyLanguage::foreign) {
+        // plpython, plperl, plv8, ...: their string literals use "..." and
+        // backslashes too, and any of them may hold SQL for the server.
+        options.double_quote_strings = true;
+        options.backslash_escapes = true;
+        options.dollar_quotes = false;
+    }
+    const LexResult lexed = lex_sql(body, options);
+    StatementVerdict verdict = classify_procedural_tokens(lexed.tokens, body_dialect, depth);
+    if (!lexed.complete) verdict.flags.push_back("unparsed-body");
     return verdict;
 }
 

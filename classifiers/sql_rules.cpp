@@ -17,8 +17,8 @@ namespace askfirst::classifiers::sql {
 namespace {
 
 // Statements that change nothing persistent (§17 "Read").
-constexpr std::array<std::string_view, 27> kReadStatements = {
-    "SHOW", "BEGIN", "START", "END", "ABORT", "SAVEPOINT", "RELEASE", "DISCARD", "USE",
+constexpr std::array<std::string_view, 26> kReadStatements = {
+    "SHOW", "START", "END", "ABORT", "SAVEPOINT", "RELEASE", "DISCARD", "USE",
     "DEALLOCATE", "LOCK", "UNLOCK", "FETCH", "MOVE", "CLOSE", "LISTEN", "UNLISTEN", "HELP",
     "EXISTS", "CHECK", "CHECKSUM", "HANDLER", "LIST", "LS", "GET", "WATCH", "VALUES"};
 
@@ -219,6 +219,7 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
         return classify_explain(s, dialect, session, depth);
     if (first == "COPY") return classify_copy(s, dialect, session, depth);
     if (first == "DO") return classify_do(s, dialect, depth);
+    if (first == "BEGIN") return classify_begin(s, dialect, depth);
     if (first == "PREPARE") return classify_prepare(s, dialect, session, depth);
     if (first == "EXECUTE" || first == "EXEC") return classify_execute(s, dialect, session, depth);
     if (first == "DECLARE") return classify_declare(s, dialect, session, depth);

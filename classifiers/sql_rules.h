@@ -63,7 +63,12 @@ std::string alter_drop_operation(std::span<const Token> statement);
 
 // DO body / procedural text: destructive when any statement or string
 // literal in it is destructive, otherwise write (it runs arbitrary code).
-StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dialect, int depth);
+// `foreign`: a body in another language (plpython, plperl, ...).
+enum class BodyLanguage { sql_like, foreign };
+StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dialect, int depth,
+                                          BodyLanguage language = BodyLanguage::sql_like);
+// The same over tokens already lexed (BEGIN ... END blocks sent as SQL).
+StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDialect dialect, int depth);
 
 // Folds a batch into one statement verdict: most severe first wins.
 StatementVerdict fold_batch(const std::vector<StatementVerdict>& verdicts);

@@ -187,9 +187,27 @@ StatementVerdict classify_copy(std::span<const Token> s, SqlDialect, SessionStat
 }
 
 StatementVerdict classify_do(std::span<const Token> s, SqlDialect dialect, int depth) {
+    BodyLanguage language = BodyLanguage::sql_like;
+    const std::size_t named = find_top_level_word(s, "LANGUAGE");
+    if (named != kNotFound && named + 1 < s.size() && !is_word(s[named + 1], "PLPGSQL") &&
+        !is_word(s[named + 1], "SQL"))
+        language = BodyLanguage::foreign;
     for (const Token& token : s)
-        if (token.kind == TokenKind::string) return classify_procedural_body(token.text, dialect, depth + 1);
+        if (token.kind == TokenKind::string) return classify_procedural_body(token.text, dialect, depth + 1, language);
     return make(Tier::write, "DO");  // MySQL DO expr: evaluates expressions
+}
+
+// BEGIN starts a transaction when nothing or a transaction word follows;
+// otherwise it opens a procedural block (Snowflake Scripting, MariaDB
+// BEGIN NOT ATOMIC, a PL/SQL-style anonymous block) whose statements run.
+StatementVerdict classify_begin(std::span<const Token> s, SqlDialect dialect, int depth) {
+    static constexpr std::array<std::string_view, 10> kTransactionWords = {
+        "TRANSACTION", "WORK", "TRAN", "ISOLATION", "READ", "DEFERRABLE", "DEFERRED", "IMMEDIATE", "EXCLUSIVE",
+        "CONCURRENT"};
+    if (s.size() < 2 || word_in(s[1], kTransactionWords) || (is_word(s[1], "NOT") && s.size() > 2 &&
+                                                              is_word(s[2], "DEFERRABLE")))
+        return make(Tier::read, "BEGIN");
+    return classify_procedural_tokens(s.subspan(1), dialect, depth + 1);
 }
 
 StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {

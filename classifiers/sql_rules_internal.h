@@ -34,6 +34,7 @@ StatementVerdict classify_alter(std::span<const Token> s);
 StatementVerdict classify_create(std::span<const Token> s);
 StatementVerdict classify_explain(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
 StatementVerdict classify_copy(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
+StatementVerdict classify_begin(std::span<const Token> s, SqlDialect dialect, int depth);
 StatementVerdict classify_do(std::span<const Token> s, SqlDialect dialect, int depth);
 StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
 StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
