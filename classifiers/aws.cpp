@@ -30,9 +30,11 @@ bool is_aws_data_plane(std::string_view host) {
         for (const std::string_view ending : kDataPlaneHostEndings)
             if (name.size() > ending.size() && name.substr(name.size() - ending.size()) == ending) return true;
     }
-    const std::string dotted = "." + std::string(host) + ".";
-    for (const std::string_view label : kDataPlaneHostLabels)
-        if (dotted.find(label) != std::string::npos) return true;
+    for (const std::string_view label : kDataPlaneHostLabels) {
+        // The labels as whole labels: ".execute-api." inside, or "execute-api." at the start.
+        if (host.find(label) != std::string_view::npos) return true;
+        if (host.substr(0, label.size() - 1) == label.substr(1)) return true;
+    }
     return false;
 }
 

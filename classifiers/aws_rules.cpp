@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "classifiers/sql.h"
+
 namespace askfirst::classifiers::aws {
 namespace {
 
@@ -83,6 +85,27 @@ constexpr ParameterRule kParameterRules[] = {
     {"s3:PutBucketPolicy", "Principal", "*", Effect::flag, "public-principal"},
 };
 
+// SQL carriers (classifier-rules.md §1, SQL-carrying APIs): the statement
+// text is judged by the SQL rules (§17); it can only raise the tier.
+struct SqlCarrier {
+    std::string_view operation;
+    std::string_view parameter;  // searched at any depth; arrays of strings count per element
+    SqlDialect dialect;
+};
+
+constexpr SqlCarrier kSqlCarriers[] = {
+    {"rds-data:ExecuteStatement", "sql", SqlDialect::generic},  // Aurora MySQL or PostgreSQL: unknown here
+    {"rds-data:BatchExecuteStatement", "sql", SqlDialect::generic},
+    {"rds-data:ExecuteSql", "sqlStatements", SqlDialect::generic},
+    {"redshift-data:ExecuteStatement", "Sql", SqlDialect::postgres},
+    {"redshift-data:BatchExecuteStatement", "Sqls", SqlDialect::postgres},
+    {"athena:StartQueryExecution", "QueryString", SqlDialect::generic},
+    {"timestream:Query", "QueryString", SqlDialect::generic},
+    {"dynamodb:ExecuteStatement", "Statement", SqlDialect::generic},  // PartiQL
+    {"dynamodb:BatchExecuteStatement", "Statement", SqlDialect::generic},
+    {"dynamodb:ExecuteTransaction", "Statement", SqlDialect::generic},
+};
+
 bool operation_matches(std::string_view pattern, std::string_view operation) {
     if (!pattern.empty() && pattern.back() == '*')
         return operation.substr(0, pattern.size() - 1) == pattern.substr(0, pattern.size() - 1);
@@ -147,6 +170,18 @@ void apply_parameter_rules(std::string_view operation, const RequestParameters& 
     }
 }
 
+void apply_sql_carriers(std::string_view operation, const RequestParameters& parameters, Judgement& judgement) {
+    for (const SqlCarrier& carrier : kSqlCarriers) {
+        if (carrier.operation != operation) continue;
+        const auto texts = parameters.values_anywhere(carrier.parameter);
+        if (texts.empty()) continue;
+        const SqlVerdict verdict = classify_sql_batch(texts, carrier.dialect);
+        judgement.tier = max_tier(judgement.tier, verdict.tier);
+        for (const auto& flag : verdict.flags) add_unique(judgement.flags, flag);
+        if (!verdict.operation.empty()) add_unique(judgement.shown_parameters, verdict.operation);
+    }
+}
+
 // EC2 DryRun=true only checks permissions (policy: dry runs are reads).
 // Every DryRun value must say true: a conflicting false wins.
 void apply_dry_run(const ResolvedOperation& resolved, const RequestParameters& parameters, Judgement& judgement) {
@@ -174,8 +209,7 @@ Judgement judge_operation(const ResolvedOperation& resolved, std::string_view op
     Judgement judgement;
     judgement.tier = base_tier(resolved, operation, request, judgement);
     apply_parameter_rules(operation, parameters, judgement);
-    // UNFINISHED: SQL carriers (rds-data sql, redshift-data Sql, athena QueryString,
-    // DynamoDB PartiQL Statement) wait for classify_sql() from classifiers/sql.h.
+    apply_sql_carriers(operation, parameters, judgement);
     apply_dry_run(resolved, parameters, judgement);
     apply_name_flags(operation, judgement.tier, judgement);
     return judgement;
@@ -185,6 +219,8 @@ bool body_can_change_tier(std::string_view operation, aws_model::Protocol protoc
     if (protocol == aws_model::Protocol::ec2) return true;  // DryRun may be anywhere in the form
     for (const ParameterRule& rule : kParameterRules)
         if (rule.effect == Effect::escalate && operation_matches(rule.operation, operation)) return true;
+    for (const SqlCarrier& carrier : kSqlCarriers)
+        if (carrier.operation == operation) return true;
     return false;
 }
 

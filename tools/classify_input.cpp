@@ -33,21 +33,53 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+// cJSON strings end at their first NUL, but pkt-line bodies carry NUL bytes
+// ("\u0000" in the corpus). Before parsing, each "\u0000" escape becomes
+// U+F8FF (a private-use code point no corpus text uses), turned back into a
+// NUL byte by corpus_body_bytes().
+constexpr std::string_view kNulStandIn = "\\uf8ff";
+constexpr std::string_view kNulStandInUtf8 = "\xef\xa3\xbf";
+
+std::string with_nul_stand_ins(std::string_view line) {
+    std::string out;
+    out.reserve(line.size());
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] != '\\' || i + 1 >= line.size()) {
+            out.push_back(line[i]);
+        } else if (line.compare(i, 6, "\\u0000") == 0) {
+            out.append(kNulStandIn);
+            i += 5;
+        } else {
+            out.append(line.substr(i, 2));  // keep any other escape pair whole ("\\\\" too)
+            ++i;
+        }
+    }
+    return out;
+}
+
 // The corpus stores body bytes that are not UTF-8 as U+0000..U+00FF. cJSON
 // hands us UTF-8: when every code point is below U+0100 the body is those
-// bytes; otherwise it was UTF-8 text and stays as it is.
+// bytes; otherwise it was UTF-8 text and stays as it is (NULs restored).
 std::string corpus_body_bytes(std::string_view utf8) {
     std::string bytes;
     bytes.reserve(utf8.size());
+    bool latin1 = true;
     for (std::size_t i = 0; i < utf8.size(); ++i) {
         const auto c = static_cast<unsigned char>(utf8[i]);
-        if (c < 0x80) {
+        if (utf8.compare(i, kNulStandInUtf8.size(), kNulStandInUtf8) == 0) {
+            bytes.push_back('\0');
+            i += kNulStandInUtf8.size() - 1;
+        } else if (c < 0x80) {
             bytes.push_back(static_cast<char>(c));
-        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size() && latin1) {
             bytes.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F)));
             ++i;
+        } else if (latin1) {
+            latin1 = false;  // a code point above U+00FF: real UTF-8 text; start again, keeping bytes
+            bytes.clear();
+            i = static_cast<std::size_t>(-1);
         } else {
-            return std::string(utf8);  // a code point above U+00FF: real UTF-8 text
+            bytes.push_back(static_cast<char>(c));
         }
     }
     return bytes;
@@ -92,7 +124,8 @@ std::string normalize_host(std::string_view host) {
 }
 
 std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error) {
-    std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(line.data(), line.size()));
+    const std::string prepared = with_nul_stand_ins(line);
+    std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(prepared.data(), prepared.size()));
     if (!root || !cJSON_IsObject(root.get())) {
         error = "bad JSON: each line must be one JSON object (the corpus format; see --help)";
         return std::nullopt;

@@ -280,3 +280,30 @@ TEST_CASE("needs_body: only when the body can change the tier") {
         CHECK(needs_body(request) == row.needs);
     }
 }
+
+TEST_CASE("SQL carriers: the statement text can raise the tier, never lower it") {
+    const std::string ddb = "dynamodb.us-east-1.amazonaws.com";
+    check_cases({
+        {"PartiQL DELETE through ExecuteStatement", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.ExecuteStatement"),
+         R"({"Statement":"DELETE FROM \"Orders\" WHERE pk = 'a'"})", "dynamodb:ExecuteStatement", Tier::destructive},
+        {"PartiQL batch with one DELETE among inserts", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.BatchExecuteStatement"),
+         R"({"Statements":[{"Statement":"INSERT INTO \"T\" VALUE {'pk':'1'}"},{"Statement":"DELETE FROM \"T\" WHERE pk='2'"}]})",
+         "dynamodb:BatchExecuteStatement", Tier::destructive},
+        {"PartiQL SELECT stays at the verb's write", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.ExecuteStatement"), R"({"Statement":"SELECT * FROM \"T\""})",
+         "dynamodb:ExecuteStatement", Tier::write},
+        {"rds-data DROP TABLE", "POST", "rds-data.us-east-1.amazonaws.com", "/Execute", "",
+         {{"Authorization", authorization("rds-data")}, {"Content-Type", "application/json"}},
+         R"({"resourceArn":"arn:a","secretArn":"arn:s","sql":"DROP TABLE users"})", "rds-data:ExecuteStatement",
+         Tier::destructive},
+        {"redshift-data batch with TRUNCATE", "POST", "redshift-data.us-east-1.amazonaws.com", "/", "",
+         json_headers("redshift-data", "RedshiftData.BatchExecuteStatement"),
+         R"j({"ClusterIdentifier":"c","Sqls":["INSERT INTO t VALUES (1)","TRUNCATE t"]})j",
+         "redshift-data:BatchExecuteStatement", Tier::destructive},
+        {"Athena query that drops a table", "POST", "athena.us-east-1.amazonaws.com", "/", "",
+         json_headers("athena", "AmazonAthena.StartQueryExecution"), R"({"QueryString":"DROP TABLE logs"})",
+         "athena:StartQueryExecution", Tier::destructive},
+    });
+}
