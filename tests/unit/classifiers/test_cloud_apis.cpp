@@ -38,7 +38,7 @@ struct Row {
 
 void check_rows(std::span<const Row> rows) {
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify(make_request(row.method, row.host, row.target, row.body));
         CHECK(result.provider == row.provider);
         CHECK(result.tier == row.tier);

@@ -50,7 +50,7 @@ TEST_CASE("digitalocean: operationIds and tiers by method and path") {
         {"unknown DELETE may delete", "DELETE", "/v2/not-an-endpoint/x", "unknown DELETE /v2/not-an-endpoint/x", D},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify_do(row.method, row.target);
         CHECK(result.provider == "digitalocean");
         CHECK(result.operation == row.operation);
@@ -70,7 +70,7 @@ TEST_CASE("digitalocean: droplet actions take their label from the body type") {
         {"no readable type stays a write", "/v2/droplets/1/actions", "not json", "dropletActions_post", W, "action-type-unreadable"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify_do("POST", row.target, row.body);
         CHECK(result.operation == row.operation);
         CHECK(result.tier == row.tier);

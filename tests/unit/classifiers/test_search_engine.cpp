@@ -40,7 +40,7 @@ TEST_CASE("route templates: the most specific match wins and segments are decode
         {"different literal does not match", "/_cat/shards", "/_cat/nodes", false},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         CHECK(match_route(row.route, split_request_path(row.path)).has_value() == row.matches);
     }
     const RequestPath path = split_request_path("/_nodes/stats/_all");
@@ -86,7 +86,7 @@ TEST_CASE("search engines: API names and tiers by method and path") {
         {"known path with an unlisted method is not read", "PATCH", kLocal, "/_cat/shards", "unknown PATCH /_cat/shards", W},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify(make_request(row.method, row.host, row.target, "{}"));
         CHECK(result.operation == row.operation);
         CHECK(result.tier == row.tier);
@@ -109,7 +109,7 @@ TEST_CASE("search engines: Elasticsearch or OpenSearch") {
         {"a client meta header on any host", "search.internal", "/_cat/shards", {"X-Elastic-Client-Meta", "es=8.15.1"}, "elasticsearch"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result =
             classify(make_request("GET", row.host, row.target, "", {row.header}));
         CHECK(result.provider == row.provider);
@@ -136,7 +136,7 @@ TEST_CASE("search engines: _bulk is destructive when any action deletes") {
         {"an update script that sets ctx.op delete deletes", "{\"update\":{\"_id\":\"1\"}}\n{\"script\":{\"source\":\"ctx.op = 'delete'\"}}\n", D, "update-script-deletes"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify(make_request(
             "POST", kLocal, "/logs/_bulk", row.body, {{"Content-Type", "application/x-ndjson"}}));
         CHECK(result.operation == "bulk");
@@ -171,7 +171,7 @@ TEST_CASE("search engines: API-name lexicon order") {
         {"cluster.allocation_explain", R}, {"delete_by_query", D},  {"profiling.stacktraces", W},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.name);
+        INFO(std::string(row.name));
         CHECK(search_api_name_tier(row.name) == row.tier);
     }
 }
