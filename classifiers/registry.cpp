@@ -32,6 +32,7 @@ extern const Provider kSqlProvider;
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
+extern const Provider kGcpProvider;
 extern const Provider kAzureProvider;
 extern const Provider kCloudflareProvider;
 extern const Provider kVercelProvider;
@@ -89,6 +90,7 @@ constexpr const Provider* kProviders[] = {
     &kOpenSearchProvider,
     &kElasticsearchProvider,
     &kDigitalOceanProvider,
+    &kGcpProvider,
     &kAzureProvider,
     &kCloudflareProvider,
     &kVercelProvider,
