@@ -68,11 +68,26 @@ std::string primary_identifier(const ResolvedOperation& resolved, const HttpRequ
     return parameters.top_level(name).value_or(std::string());
 }
 
+// One line for a person: control characters become spaces, and an
+// identifier longer than kMaxIdentifierChars (an ARN is at most 2048) is cut.
+constexpr std::size_t kMaxIdentifierChars = 256;
+
+void append_printable(std::string& line, std::string_view text) {
+    for (const char c : text) line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+}
+
 std::string detail_line(std::string_view operation, std::string_view identifier,
                         const std::vector<std::string>& shown_parameters) {
     std::string line(operation);
-    if (!identifier.empty()) line.append(" ").append(identifier);
-    for (const auto& parameter : shown_parameters) line.append(" ").append(parameter);
+    if (!identifier.empty()) {
+        line.push_back(' ');
+        append_printable(line, identifier.substr(0, kMaxIdentifierChars));
+        if (identifier.size() > kMaxIdentifierChars) line.append("...");
+    }
+    for (const auto& parameter : shown_parameters) {
+        line.push_back(' ');
+        append_printable(line, parameter);
+    }
     return line;
 }
 

@@ -29,6 +29,9 @@ constexpr OperationOverride kAwsOverrides[] = {
     {"sns:VerifySMSSandboxPhoneNumber", Tier::write, "'Verify' verb but it changes the sandbox list"},
     {"states:GetActivityTask", Tier::write, "'Get' verb but it dequeues a task"},
     {"redshift:GetClusterCredentials", Tier::write, "'Get' verb but mints DB credentials and can auto-create the DB user"},
+    {"apigateway:FlushStageCache", Tier::write, "flushes a cache, no data (classifier-rules.md §0 flush exception)"},
+    {"apigateway:FlushStageAuthorizersCache", Tier::write, "flushes a cache, no data"},
+    {"appsync:FlushApiCache", Tier::write, "flushes a cache, no data"},
     {"logs:StartQuery", Tier::read, "starts a read-only Logs Insights query"},
     {"logs:StopQuery", Tier::read, "stops a read-only Logs Insights query"},
     {"logs:StartLiveTail", Tier::read, "streams log events; changes nothing"},
@@ -81,6 +84,7 @@ constexpr ParameterRule kParameterRules[] = {
     {"logs:PutRetentionPolicy", "retentionInDays", "", Effect::flag, "retention-change"},
     {"backup:UpdateBackupPlan", "DeleteAfterDays", "", Effect::flag, "retention-change"},
     {"dynamodb:UpdateTimeToLive", "Enabled", "true", Effect::flag, "items-expire"},
+    {"dynamodb:UpdateTable", "DeletionProtectionEnabled", "false", Effect::flag, "deletion-protection-off"},
     {"s3:PutBucketVersioning", "Status", "Suspended", Effect::flag, "versioning-suspended"},
     {"s3:PutBucketPolicy", "Principal", "*", Effect::flag, "public-principal"},
 };
@@ -130,6 +134,13 @@ void add_unique(std::vector<std::string>& list, std::string_view item) {
 
 bool is_read_method(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
+bool name_says_delete(std::string_view name) {
+    constexpr std::string_view kDelete = "delete";
+    for (std::size_t i = 0; i + kDelete.size() <= name.size(); ++i)
+        if (equals_ignoring_case(name.substr(i, kDelete.size()), kDelete)) return true;
+    return false;
+}
+
 }  // namespace
 
 std::span<const OperationOverride> aws_overrides() { return kAwsOverrides; }
@@ -147,6 +158,8 @@ Tier base_tier(const ResolvedOperation& resolved, std::string_view operation, co
         const bool rest = resolved.protocol == aws_model::Protocol::rest_json ||
                           resolved.protocol == aws_model::Protocol::rest_xml;
         if (rest && is_read_method(request.method)) return Tier::read;
+        // Policy step 2: a DELETE is destructive when its name says delete, else a write.
+        if (rest && request.method == "DELETE") return name_says_delete(name) ? Tier::destructive : Tier::write;
         return tier_from_operation_name(name, NameOrder::verb_first);
     }
     add_unique(judgement.flags, "unknown-operation");

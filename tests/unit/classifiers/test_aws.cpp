@@ -218,10 +218,30 @@ TEST_CASE("REST: route templates, S3 addressing styles and sub-resources") {
         {"REST POST with a write name", "POST", "backup.us-east-1.amazonaws.com",
          "/backup-vaults/v/recovery-points/arn%3Aaws%3Abackup%3Ax/disassociate", "", {{"Authorization", authorization("backup")}},
          "", "backup:DisassociateRecoveryPoint", Tier::destructive},
+        {"REST DELETE whose name does not say delete is a write (policy step 2)", "DELETE",
+         "connect.us-east-1.amazonaws.com", "/phone-number/p-1", "", {{"Authorization", authorization("connect")}}, "",
+         "connect:ReleasePhoneNumber", Tier::write},
+        {"cache flush override: a write", "DELETE", "apigateway.us-east-1.amazonaws.com",
+         "/restapis/r1/stages/prod/cache/data", "", {{"Authorization", authorization("apigateway")}}, "",
+         "apigateway:FlushStageCache", Tier::write},
+        {"REST GET is a read whatever the verb", "GET", "lambda.us-east-1.amazonaws.com",
+         "/2015-03-31/functions/orders/policy", "", {{"Authorization", authorization("lambda")}}, "",
+         "lambda:GetPolicy", Tier::read},
         {"REST path that no route knows is at least a write", "GET", "lambda.us-east-1.amazonaws.com", "/nowhere/x/y/z",
          "", {{"Authorization", authorization("lambda")}}, "", "lambda:GET /nowhere/x/y/z", Tier::write,
          "unknown-operation"},
     });
+}
+
+TEST_CASE("the detail line stays one line") {
+    HttpRequest request;
+    request.method = "POST";
+    request.host = "dynamodb.us-east-1.amazonaws.com";
+    request.path = "/";
+    request.headers = json_headers("dynamodb", "DynamoDB_20120810.DeleteTable");
+    request.body = R"({"TableName":"a\nb"})";
+    const Classification c = classify(request);
+    CHECK(c.detail == "dynamodb:DeleteTable a b");
 }
 
 TEST_CASE("presigned URLs carry the signature in the query string") {
