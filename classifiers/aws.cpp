@@ -123,6 +123,7 @@ bool aws_needs_body(const HttpRequest& head) {
     if (aws::has_form_body(head)) return true;  // query protocol: Action and parameters are in the body
     const aws::CredentialScope scope = aws::credential_scope(head);
     const auto candidates = aws::candidate_services(head, scope);
+    if (aws::body_format_for(head, candidates) == aws::BodyFormat::form) return true;  // a form without its Content-Type
     const aws::RequestParameters parameters(head, aws::BodyFormat::none);
     for (const ResolvedOperation& resolved : aws::resolve_operations(head, candidates, parameters)) {
         if (resolved.operation == nullptr) continue;

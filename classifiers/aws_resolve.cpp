@@ -89,6 +89,8 @@ BodyFormat body_format_for(const HttpRequest& request, const Candidates& candida
     if (request.has_header("X-Amz-Target")) return BodyFormat::json;
     if (has_form_body(request)) return BodyFormat::form;
     for (const Service* service : candidates) {
+        // A query-protocol body is a form even when the Content-Type says otherwise.
+        if (is_query(service->protocol) && request.method == "POST") return BodyFormat::form;
         if (service->protocol == Protocol::rest_xml) return BodyFormat::xml;
         if (service->protocol == Protocol::rest_json || service->protocol == Protocol::json)
             return BodyFormat::json;

@@ -241,6 +241,7 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
     } else if (const auto length = request.header("Content-Length"); !length.empty()) {
         const unsigned long size = std::strtoul(std::string(length).c_str(), nullptr, 10);
         request.body = std::string(body.substr(0, size));
+        request.body_complete = body.size() >= size;  // a cut-off file: judge the worst case
     } else {
         request.body = std::string(body);
     }

@@ -101,6 +101,9 @@ TEST_CASE("query protocol: Action in the body or the URL, decoding and case vari
         {"override: TestFailover is a write", "POST", "elasticache.eu-west-1.amazonaws.com", "/", "",
          form_headers("elasticache"), "Action=TestFailover&ReplicationGroupId=r", "elasticache:TestFailover",
          Tier::write},
+        {"a form body without its Content-Type is still read as a form", "POST", rds, "/", "",
+         {{"Authorization", authorization("rds")}}, "Action=DeleteDBCluster&DBClusterIdentifier=c",
+         "rds:DeleteDBCluster", Tier::destructive},
         {"unsigned request recognised by host", "POST", "sts.amazonaws.com", "/", "", {{"Content-Type", std::string(kForm)}},
          "Action=AssumeRoleWithWebIdentity&RoleArn=a", "sts:AssumeRoleWithWebIdentity", Tier::write, "privilege-pivot"},
     });
@@ -278,6 +281,8 @@ TEST_CASE("needs_body: only when the body can change the tier") {
     const std::vector<Header> s3 = {{"Authorization", authorization("s3")}};
     const Row rows[] = {
         {"query protocol form body holds the Action", "POST", "rds.us-east-1.amazonaws.com", "/", "", form_headers("rds"), true},
+        {"query protocol POST without a form Content-Type", "POST", "rds.us-east-1.amazonaws.com", "/", "",
+         {{"Authorization", authorization("rds")}}, true},
         {"query protocol GET has everything in the URL", "GET", "rds.us-east-1.amazonaws.com", "/",
          "Action=DeleteDBInstance", {}, false},
         {"S3 PutObject body is data, never a parameter", "PUT", "b.s3.amazonaws.com", "/k", "", s3, false},
