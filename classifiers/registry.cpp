@@ -28,6 +28,7 @@ extern const Provider kGiteaProvider;
 extern const Provider kFlyProvider;
 // data
 extern const Provider kSqlProvider;
+extern const Provider kRedisProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -84,6 +85,7 @@ constexpr const Provider* kProviders[] = {
     // endpoints of api.cloudflare.com (D1 query|raw) and api.supabase.com
     // (database/query), whose other paths belong to those providers.
     &kSqlProvider,
+    &kRedisProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
