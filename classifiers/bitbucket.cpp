@@ -98,7 +98,8 @@ Classification classify_branch_delete(const HttpRequest& request, Classification
     }
     result.operation = "delete branch";
     result.detail = "delete branch " + name + " in " + request.path + " on " + request.host;
-    if (json_is_true(body.get(), "dryRun")) {
+    // Only when every copy of a repeated "dryRun" key says true.
+    if (json_every_member(body.get(), "dryRun", [](const cJSON* member) { return cJSON_IsTrue(member); })) {
         result.tier = Tier::read;
         result.operation += " (dry-run)";
     }

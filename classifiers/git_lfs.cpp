@@ -40,7 +40,14 @@ std::string_view lfs_endpoint(const HttpRequest& request, std::string& repositor
 Classification classify_batch(const HttpRequest& request, const std::string& repository) {
     Classification result{"git-lfs", "lfs batch", Tier::write, "", {}};
     JsonTree body = parse_json(request.body);
+    // A repeated "operation" key is a download only when every copy says so.
     std::string operation = json_string(body.get(), "operation").value_or("");
+    if (json_members(body.get(), "operation").size() > 1) {
+        bool all_download = json_every_member(body.get(), "operation", [](const cJSON* member) {
+            return cJSON_IsString(member) && std::string_view(member->valuestring) == "download";
+        });
+        operation = all_download ? "download" : "upload";
+    }
     const cJSON* objects = json_member(body.get(), "objects");
     int count = cJSON_IsArray(objects) ? cJSON_GetArraySize(objects) : 0;
     std::string what = std::to_string(count) + " object" + (count == 1 ? "" : "s");

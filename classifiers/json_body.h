@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace askfirst::classifiers {
 
@@ -38,6 +39,27 @@ inline std::optional<std::string> json_string(const cJSON* object, const char* n
 
 inline bool json_is_true(const cJSON* object, const char* name) {
     return cJSON_IsTrue(json_member(object, name));
+}
+
+// Every member named `name`, in order. JSON allows duplicate keys and servers
+// disagree on which one wins (the first, the last, or an error), so a key that
+// changes the label must be judged over all of its occurrences.
+inline std::vector<const cJSON*> json_members(const cJSON* object, const char* name) {
+    std::vector<const cJSON*> members;
+    if (object == nullptr || !cJSON_IsObject(object)) return members;
+    for (const cJSON* child = object->child; child != nullptr; child = child->next)
+        if (child->string != nullptr && std::string_view(child->string) == name) members.push_back(child);
+    return members;
+}
+
+// True when `name` occurs at least once and every occurrence satisfies `test`.
+template <typename Test>
+bool json_every_member(const cJSON* object, const char* name, Test test) {
+    std::vector<const cJSON*> members = json_members(object, name);
+    if (members.empty()) return false;
+    for (const cJSON* member : members)
+        if (!test(member)) return false;
+    return true;
 }
 
 }  // namespace askfirst::classifiers

@@ -130,6 +130,9 @@ TEST_CASE("bitbucket Cloud and Data Center") {
         {"DC branch delete dry run is a read",
          make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches", "", R"({"name":"refs/heads/x","dryRun":true})"),
          Tier::read},
+        {"DC branch delete with a duplicated dryRun stays destructive",
+         make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches", "", R"({"name":"refs/heads/x","dryRun":true,"dryRun":false})"),
+         Tier::destructive},
         {"DC branch delete without a body stays destructive",
          make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches"), Tier::destructive},
     };

@@ -199,6 +199,8 @@ TEST_CASE("git-lfs batch, locks and legacy objects") {
         {"batch upload", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "",
                                      R"({"operation":"upload","objects":[{"oid":"x","size":1}]})"), Tier::write, "lfs upload"},
         {"batch without operation", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "{}"), Tier::write, "lfs batch"},
+        {"duplicated operation key is not a download", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "",
+                                       R"({"operation":"download","operation":"upload","objects":[]})"), Tier::write, "lfs upload"},
         {"batch with unreadable body", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "{"), Tier::write, "lfs batch"},
         {"create a lock", git_request("POST", "/acme/web.git/info/lfs/locks", "", R"({"path":"a.psd"})"), Tier::write, "lfs lock"},
         {"list locks", git_request("GET", "/acme/web.git/info/lfs/locks", "path=a.psd", ""), Tier::read, "lfs list locks"},

@@ -3,6 +3,7 @@
 // (envelopes, batches, operationName, persisted queries, variables).
 #include <doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "classifiers/graphql.h"
@@ -226,4 +227,28 @@ TEST_CASE("classify_graphql_request treats an uninspected body as the worst case
     Classification result = classify_graphql_request(request, kPolicy);
     CHECK(result.tier == Tier::destructive);
     CHECK(result.flags.size() == 1);
+}
+
+TEST_CASE("classify_graphql_request judges every reading of duplicated keys") {
+    struct Row { const char* behaviour; std::string body; std::string query; Tier tier; };
+    const Row rows[] = {
+        {"second query key hides a delete", R"({"query":"{ viewer { login } }","query":"mutation { deleteRef(input:{}) { x } }"})", "",
+         Tier::destructive},
+        {"first query key hides a delete", R"({"query":"mutation { deleteRef(input:{}) { x } }","query":"{ a }"})", "", Tier::destructive},
+        {"duplicated operationName picks the mutation in one reading",
+         R"({"query":"query Q { a } mutation M { deleteIssue(input:{}) { x } }","operationName":"Q","operationName":"M"})", "",
+         Tier::destructive},
+        {"duplicated harmless keys are still at least a write", R"({"query":"{ a }","query":"{ b }"})", "", Tier::write},
+        {"too many copies is the worst case", R"({"query":"{ a }","query":"{ b }","query":"{ c }"})", "", Tier::destructive},
+        {"repeated URL parameter", "", "query=%7B+a+%7D&query=mutation+%7B+deleteRef%28input%3A%7B%7D%29+%7B+x+%7D+%7D", Tier::destructive},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        HttpRequest request = post_json(row.body);
+        if (row.body.empty()) request.method = "GET";
+        request.query = row.query;
+        Classification result = classify_graphql_request(request, kPolicy);
+        CHECK(result.tier == row.tier);
+        CHECK(std::find(result.flags.begin(), result.flags.end(), "duplicate-json-keys") != result.flags.end());
+    }
 }
