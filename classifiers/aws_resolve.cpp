@@ -39,6 +39,7 @@ bool host_names_prefix(std::string_view host, std::string_view prefix) {
 // "s3-object-lambda") name the S3 service; "s3-control" is S3 Control.
 std::string_view normalized_s3_label(std::string_view label) {
     if (label.size() > 3 && label.substr(0, 3) == "s3-" && label != "s3-control") return "s3";
+    if (label.substr(0, 10) == "s3express-") return "s3";
     return label;
 }
 

@@ -182,33 +182,14 @@ std::optional<std::string> dechunk(std::string_view body) {
     }
 }
 
-}  // namespace
-
-std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
-    // Accept bare LF line ends in a hand-written file.
-    std::string text(bytes);
-    const bool crlf = text.find("\r\n") != std::string::npos;
-    const std::string_view eol = crlf ? "\r\n" : "\n";
-    const auto head_end = text.find(std::string(eol) + std::string(eol));
-    if (head_end == std::string::npos) {
-        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
-        return std::nullopt;
-    }
-    std::string_view head(text.data(), head_end);
-    std::string_view body(text.data() + head_end + 2 * eol.size(), text.size() - head_end - 2 * eol.size());
-    const auto first_eol = head.find(eol);
-    const std::string_view request_line = head.substr(0, first_eol);
-    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
-    const auto sp1 = request_line.find(' ');
-    const auto sp2 = request_line.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 == sp1 || request_line.substr(sp2 + 1).substr(0, 5) != "HTTP/") {
-        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
-        return std::nullopt;
-    }
-    HttpRequest request;
-    request.method = std::string(request_line.substr(0, sp1));
-    std::string_view target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string authority;
+// "METHOD TARGET HTTP/1.1" into method, path, query (and the authority of an
+// absolute-form target); false if the line has another shape.
+bool read_request_line(std::string_view line, HttpRequest& request, std::string& authority) {
+    const auto sp1 = line.find(' ');
+    const auto sp2 = line.rfind(' ');
+    if (sp1 == std::string_view::npos || sp2 == sp1 || line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
+    request.method = std::string(line.substr(0, sp1));
+    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {  // absolute form
         target.remove_prefix(scheme + 3);
         const auto slash = target.find_first_of("/?");
@@ -219,6 +200,10 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
     request.path = std::string(target.substr(0, question));
     if (request.path.empty()) request.path = "/";
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    return true;
+}
+
+bool read_header_lines(std::string_view head, std::string_view eol, HttpRequest& request, std::string& error) {
     while (!head.empty()) {
         const auto end = head.find(eol);
         const std::string_view line = head.substr(0, end);
@@ -226,16 +211,19 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
             error = "header line without 'Name: value': '" + std::string(line) + "'";
-            return std::nullopt;
+            return false;
         }
         request.headers.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
     }
-    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
+    return true;
+}
+
+bool read_body(std::string_view body, HttpRequest& request, std::string& error) {
     if (lower(request.header("Transfer-Encoding")).find("chunked") != std::string::npos) {
         const auto decoded = dechunk(body);
         if (!decoded) {
             error = "Transfer-Encoding: chunked, but the chunks are malformed";
-            return std::nullopt;
+            return false;
         }
         request.body = *decoded;
     } else if (const auto length = request.header("Content-Length"); !length.empty()) {
@@ -245,6 +233,33 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
     } else {
         request.body = std::string(body);
     }
+    return true;
+}
+
+}  // namespace
+
+std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
+    // Accept bare LF line ends in a hand-written file.
+    const std::string_view eol = bytes.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
+    const auto head_end = bytes.find(std::string(eol) + std::string(eol));
+    if (head_end == std::string_view::npos) {
+        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
+        return std::nullopt;
+    }
+    std::string_view head = bytes.substr(0, head_end);
+    const std::string_view body = bytes.substr(head_end + 2 * eol.size());
+    const auto first_eol = head.find(eol);
+    const std::string_view request_line = head.substr(0, first_eol);
+    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
+    HttpRequest request;
+    std::string authority;
+    if (!read_request_line(request_line, request, authority)) {
+        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
+        return std::nullopt;
+    }
+    if (!read_header_lines(head, eol, request, error)) return std::nullopt;
+    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
+    if (!read_body(body, request, error)) return std::nullopt;
     return request;
 }
 
