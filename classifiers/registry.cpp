@@ -29,6 +29,7 @@ extern const Provider kFlyProvider;
 // data
 extern const Provider kSqlProvider;
 extern const Provider kRedisProvider;
+extern const Provider kMongodbProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
@@ -86,6 +87,7 @@ constexpr const Provider* kProviders[] = {
     // (database/query), whose other paths belong to those providers.
     &kSqlProvider,
     &kRedisProvider,
+    &kMongodbProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
