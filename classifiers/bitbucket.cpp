@@ -14,6 +14,7 @@
 #include "classifiers/forge_rest.h"
 #include "classifiers/json_body.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 
@@ -119,6 +120,10 @@ bool bitbucket_needs_body(const HttpRequest& request) { return is_branch_utils_d
 
 }  // namespace
 
-extern const Provider kBitbucketProvider{"bitbucket", bitbucket_matches, bitbucket_classify, bitbucket_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kBitbucketProvider{
+    "bitbucket", [](const HttpRequest& r) { return on_normalized_path(r, bitbucket_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, bitbucket_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, bitbucket_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -70,6 +70,10 @@ bool fly_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kFlyProvider{"fly", fly_matches, fly_classify, fly_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kFlyProvider{
+    "fly", [](const HttpRequest& r) { return on_normalized_path(r, fly_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, fly_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, fly_needs_body); }};
 
 }  // namespace askfirst::classifiers

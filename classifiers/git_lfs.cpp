@@ -11,6 +11,7 @@
 
 #include "classifiers/json_body.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 
@@ -105,6 +106,10 @@ bool lfs_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kGitLfsProvider{"git-lfs", lfs_matches, lfs_classify, lfs_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGitLfsProvider{
+    "git-lfs", [](const HttpRequest& r) { return on_normalized_path(r, lfs_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, lfs_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, lfs_needs_body); }};
 
 }  // namespace askfirst::classifiers

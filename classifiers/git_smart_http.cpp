@@ -158,6 +158,10 @@ bool git_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kGitProvider{"git", git_matches, git_classify, git_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGitProvider{
+    "git", [](const HttpRequest& r) { return on_normalized_path(r, git_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, git_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, git_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -16,6 +16,7 @@
 
 #include "classifiers/forge_rest.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 
@@ -79,6 +80,10 @@ bool gitea_needs_body(const HttpRequest&) { return false; }
 
 }  // namespace
 
-extern const Provider kGiteaProvider{"gitea", gitea_matches, gitea_classify, gitea_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGiteaProvider{
+    "gitea", [](const HttpRequest& r) { return on_normalized_path(r, gitea_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitea_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitea_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -91,8 +91,14 @@ bool gitlab_graphql_needs_body(const HttpRequest& request) { return request.meth
 
 }  // namespace
 
-extern const Provider kGitlabProvider{"gitlab", gitlab_matches, gitlab_classify, gitlab_needs_body};
-extern const Provider kGitlabGraphqlProvider{"gitlab-graphql", gitlab_graphql_matches, gitlab_graphql_classify,
-                                             gitlab_graphql_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGitlabProvider{
+    "gitlab", [](const HttpRequest& r) { return on_normalized_path(r, gitlab_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitlab_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitlab_needs_body); }};
+extern const Provider kGitlabGraphqlProvider{
+    "gitlab-graphql", [](const HttpRequest& r) { return on_normalized_path(r, gitlab_graphql_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitlab_graphql_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, gitlab_graphql_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -289,6 +289,10 @@ bool kubernetes_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kKubernetesProvider{"kubernetes", kubernetes_matches, kubernetes_classify, kubernetes_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kKubernetesProvider{
+    "kubernetes", [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_needs_body); }};
 
 }  // namespace askfirst::classifiers

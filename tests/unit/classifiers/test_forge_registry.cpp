@@ -7,6 +7,7 @@
 #include <string>
 
 #include "classifiers/registry.h"
+#include "classifiers/url_query.h"
 
 using namespace askfirst::classifiers;
 
@@ -63,4 +64,25 @@ TEST_CASE("registry escalates an uninspected push whose command list was cut") {
     push.body = "00b56dcb09b5b57875f334f61aebed695e2e41";  // cut inside the first command
     push.body_complete = false;
     CHECK(classify(push).tier == Tier::destructive);
+}
+
+TEST_CASE("forge providers route by the path the server routes by (unreserved escapes decoded)") {
+    struct Row { const char* behaviour; HttpRequest request; std::string_view provider; Tier tier; };
+    const Row rows[] = {
+        {"GitHub repository delete spelled with %6F", make("DELETE", "api.github.com", "/rep%6Fs/acme/web"), "github", Tier::destructive},
+        {"registry tag delete spelled with %61", make("DELETE", "ghcr.io", "/v2/acme/web/m%61nifests/v1"), "oci-registry",
+         Tier::destructive},
+        {"git push path spelled with %2D", make("POST", "github.com", "/acme/web.git/git%2Dreceive-pack"), "git", Tier::write},
+        {"GitLab project delete spelled with %70", make("DELETE", "gitlab.com", "/api/v4/%70rojects/1"), "gitlab", Tier::destructive},
+        {"an encoded slash stays inside its segment", make("DELETE", "api.github.com", "/repos/acme/web/git/refs/heads%2Fmain"),
+         "github", Tier::destructive},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        const Provider& provider = select_provider(row.request);
+        CHECK(provider.name == row.provider);
+        CHECK(classify(row.request).tier == row.tier);
+    }
+    CHECK(decode_unreserved("/a%2Fb%7e%41%zz%4") == "/a%2Fb~A%zz%4");
+    CHECK_FALSE(has_encoded_unreserved("/a%2Fb%20c"));
 }
