@@ -40,6 +40,11 @@ std::string_view lfs_endpoint(const HttpRequest& request, std::string& repositor
 
 Classification classify_batch(const HttpRequest& request, const std::string& repository) {
     Classification result{"git-lfs", "lfs batch", Tier::write, "", {}};
+    if (body_is_encoded(request)) {
+        result.detail = "git-lfs batch request with an encoded body on " + repository;
+        result.flags.push_back("body-encoded");
+        return result;  // at worst an upload: a write
+    }
     JsonTree body = parse_json(request.body);
     // A repeated "operation" key is a download only when every copy says so.
     std::string operation = json_string(body.get(), "operation").value_or("");

@@ -85,6 +85,14 @@ Classification classify_push(const HttpRequest& request) {
         result.detail = "unexpected " + request.method + " to " + repository;
         return result;
     }
+    if (body_is_encoded(request)) {  // git does not gzip pushes; something else did
+        result.tier = Tier::destructive;
+        result.operation = "git push (encoded body)";
+        result.detail = "git push to " + repository + " with Content-Encoding " +
+                        std::string(request.header("Content-Encoding")) + ": commands not inspected";
+        result.flags.push_back("body-encoded");
+        return result;
+    }
     pktline::ReceivePackParse parsed = pktline::parse_receive_pack_request(request.body);
     if (!parsed.request) {
         result.operation = "git push (unparsed)";

@@ -368,6 +368,14 @@ Classification classify_graphql_request(const HttpRequest& request, const Graphq
         result.flags.push_back("body-truncated");
         return result;
     }
+    if (request.method != "GET" && body_is_encoded(request)) {
+        result.tier = Tier::destructive;
+        result.operation = "graphql (encoded body)";
+        result.detail = "GraphQL request body with Content-Encoding " + std::string(request.header("Content-Encoding")) +
+                        ": not inspected";
+        result.flags.push_back("body-encoded");
+        return result;
+    }
     std::vector<Envelope> envelopes = envelopes_of(request);
     Judged worst;
     bool first = true;

@@ -64,6 +64,19 @@ std::string decode_unreserved(std::string_view path) {
     return out;
 }
 
+bool body_is_encoded(const HttpRequest& request) {
+    for (const Header& header : request.headers) {
+        if (header.name.size() != 16) continue;
+        std::string name;
+        for (char c : header.name) name += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (name != "content-encoding") continue;
+        std::string value;
+        for (char c : header.value) value += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (!value.empty() && value != "identity") return true;
+    }
+    return false;
+}
+
 std::string percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;
     out.reserve(text.size());

@@ -31,6 +31,11 @@ std::vector<std::string> query_params(std::string_view query, std::string_view n
 bool has_encoded_unreserved(std::string_view path);
 std::string decode_unreserved(std::string_view path);
 
+// True when the body carries a Content-Encoding other than identity (gzip,
+// deflate, br, ...): the classifier cannot read it, so a provider that needs
+// the body judges it as the worst it could be (design.md invariant 6).
+bool body_is_encoded(const HttpRequest& request);
+
 // Calls `classify_fn` on the request with its path's unreserved escapes
 // decoded (a copy only when there are any), so that route tables and path
 // rules see the path the server routes by.

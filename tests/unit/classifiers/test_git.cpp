@@ -223,3 +223,14 @@ TEST_CASE("git-lfs batch, locks and legacy objects") {
     REQUIRE(unlock.flags.size() == 1);
     CHECK(unlock.flags[0] == "force-unlock");
 }
+
+TEST_CASE("git push and lfs batch with an encoded body are not read as plain bytes") {
+    HttpRequest gzipped = push("\x1f\x8b\x08\x00");
+    gzipped.headers.push_back({"Content-Encoding", "gzip"});
+    CHECK(kGitProvider.classify(gzipped).tier == Tier::destructive);
+    HttpRequest batch = git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "\x1f\x8b");
+    batch.headers.push_back({"Content-Encoding", "gzip"});
+    Classification result = kGitLfsProvider.classify(batch);
+    CHECK(result.tier == Tier::write);
+    CHECK(result.flags.size() == 1);
+}

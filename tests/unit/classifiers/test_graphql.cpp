@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "classifiers/graphql.h"
 #include "classifiers/verb_lexicon.h"
@@ -251,4 +252,15 @@ TEST_CASE("classify_graphql_request judges every reading of duplicated keys") {
         CHECK(result.tier == row.tier);
         CHECK(std::find(result.flags.begin(), result.flags.end(), "duplicate-json-keys") != result.flags.end());
     }
+}
+
+TEST_CASE("classify_graphql_request treats an encoded body as the worst case") {
+    HttpRequest request = post_json("\x1f\x8b\x08\x00");
+    request.headers.push_back({"Content-Encoding", "gzip"});
+    Classification result = classify_graphql_request(request, kPolicy);
+    CHECK(result.tier == Tier::destructive);
+    CHECK(result.flags == std::vector<std::string>{"body-encoded"});
+    request = post_json(R"({"query":"{ a }"})");
+    request.headers.push_back({"content-encoding", "identity"});
+    CHECK(classify_graphql_request(request, kPolicy).tier == Tier::read);
 }
