@@ -51,6 +51,11 @@ StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
         flipped.backslash_escapes = !base.backslash_escapes;
         readings.push_back(flipped);
     }
+    if (first.reading_depends_on_dollar) {
+        sql::LexOptions flipped = base;
+        flipped.dollar_quotes = true;
+        readings.push_back(flipped);
+    }
     if (first.reading_depends_on_nesting) {
         sql::LexOptions flipped = base;
         flipped.nested_block_comments = !base.nested_block_comments;

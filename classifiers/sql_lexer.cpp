@@ -7,6 +7,7 @@
 //   ClickHouse: https://clickhouse.com/docs/sql-reference/syntax
 #include "classifiers/sql_lexer.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace askfirst::classifiers::sql {
@@ -71,10 +72,14 @@ private:
 
     // MySQL reads `--` as a comment only when a space or control character
     // (or the end) follows; `1--1` is arithmetic there.
+    // At a statement's start `--x` is no valid statement either way: the
+    // server rejects it (and stops the batch), so reading it as a comment
+    // hides nothing that would run.
     bool dash_comment_starts() const {
         if (!options_.mysql_dash_comment) return true;
         const std::size_t next = pos_ + 2;
-        return next >= text_.size() || static_cast<unsigned char>(text_[next]) <= ' ';
+        if (next >= text_.size() || static_cast<unsigned char>(text_[next]) <= ' ') return true;
+        return result_.tokens.empty() || is_punct(result_.tokens.back(), ';');
     }
 
     void skip_line() {
@@ -158,6 +163,8 @@ private:
         }
         end = pos_ + 1;
         while (is_ident_char(static_cast<unsigned char>(at(end))) && at(end) != '$') ++end;
+        if (!options_.dollar_quotes && at(end) == '$' && !std::isdigit(static_cast<unsigned char>(at(pos_ + 1))))
+            result_.reading_depends_on_dollar = true;
         if (end == pos_ + 1) {
             ++pos_;
             push(TokenKind::op, "$", start);
@@ -271,14 +278,19 @@ std::vector<std::span<const Token>> split_statements(std::span<const Token> toke
     std::vector<std::span<const Token>> statements;
     std::size_t start = 0;
     int block_depth = 0;
+    int paren_depth = 0;
     for (std::size_t i = 0; i < tokens.size(); ++i) {
         const bool in_create = is_word(tokens[start], "CREATE");
-        if (in_create) block_depth += block_depth_change(tokens, i);
-        if (block_depth < 0) block_depth = 0;
-        if (!is_punct(tokens[i], ';') || block_depth > 0) continue;
+        if (in_create) {
+            block_depth = std::max(0, block_depth + block_depth_change(tokens, i));
+            if (is_punct(tokens[i], '(')) ++paren_depth;
+            if (is_punct(tokens[i], ')')) paren_depth = std::max(0, paren_depth - 1);
+        }
+        if (!is_punct(tokens[i], ';') || block_depth > 0 || paren_depth > 0) continue;
         if (i > start) statements.push_back(tokens.subspan(start, i - start));
         start = i + 1;
         block_depth = 0;
+        paren_depth = 0;
     }
     if (start < tokens.size()) statements.push_back(tokens.subspan(start));
     return statements;

@@ -36,6 +36,7 @@ struct Token {
 struct LexOptions {
     bool hash_comments = false;          // MySQL `# ...`
     bool mysql_dash_comment = false;     // MySQL: `--` is a comment only before whitespace or the end
+                                         // (or at a statement's start, where `--x` cannot run)
     bool nested_block_comments = false;  // PostgreSQL nests `/* /* */ */`
     bool executable_comments = false;    // MySQL/MariaDB `/*! ... */`, `/*!50700 ... */`, `/*M! ... */` are code
     bool backslash_escapes = false;      // `'it\'s'` (MySQL, ClickHouse, Snowflake, Databricks)
@@ -49,13 +50,15 @@ struct LexResult {
     std::string error;         // what was unterminated, for the detail line
     bool reading_depends_on_backslash = false;  // a string holds a backslash
     bool reading_depends_on_nesting = false;    // a block comment holds "/*"
+    bool reading_depends_on_dollar = false;     // `$$` / `$tag$` where they are not quotes
 };
 
 LexOptions lex_options_for(SqlDialect dialect);
 LexResult lex_sql(std::string_view text, const LexOptions& options);
 
-// Statements separated by top-level `;`. A CREATE whose body is a
-// BEGIN ... END block (SQLite and MySQL triggers and routines) stays whole.
+// Statements separated by `;`. A CREATE whose body is a BEGIN ... END block
+// (SQLite and MySQL triggers and routines) or a parenthesized list (a
+// PostgreSQL rule's actions) stays whole.
 std::vector<std::span<const Token>> split_statements(std::span<const Token> tokens);
 
 // Convenience for rule code.

@@ -180,7 +180,8 @@ StatementVerdict classify_copy(std::span<const Token> s, SqlDialect, SessionStat
     const std::size_t unload = find_top_level_word(s, "TO", from);
     if (load != kNotFound && (unload == kNotFound || load < unload)) return make(Tier::write, "COPY FROM");
     if (unload == kNotFound || unload + 1 >= s.size()) return make(Tier::write, "COPY");
-    if (is_word(s[unload + 1], "STDOUT")) return make(Tier::read, "COPY TO STDOUT");
+    // PostgreSQL reads COPY ... TO STDIN as its client stream too.
+    if (is_word(s[unload + 1], "STDOUT") || is_word(s[unload + 1], "STDIN")) return make(Tier::read, "COPY TO STDOUT");
     StatementVerdict verdict = make(Tier::write, "COPY TO file/program");
     if (is_word(s[unload + 1], "PROGRAM")) verdict.flags.push_back("copy-program-runs-shell");
     return verdict;
