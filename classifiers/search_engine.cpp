@@ -18,6 +18,7 @@
 //  4. otherwise Elasticsearch.
 // The Basic user is decoded by a few lines of base64 here: the classifier
 // library links no crypto library that would offer it.
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <string>
@@ -25,6 +26,7 @@
 #include "classifiers/provider.h"
 #include "classifiers/search_engine_labels.h"
 #include "classifiers/search_engine_routes.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 namespace {
@@ -41,6 +43,15 @@ constexpr std::string_view kOpenSearchHosts[] = {
 };
 // Elasticsearch's and OpenSearch's default HTTP port.
 constexpr std::string_view kSearchPortSuffix = ":9200";
+
+// APIs whose `dry_run` query parameter makes them report what they would do
+// and change nothing (the `dry_run` query parameter in the specifications).
+constexpr std::string_view kDryRunApis[] = {
+    "cluster.reroute",          "indices.rollover",
+    "inference.delete",         "transform.upgrade_transforms",
+    "ilm.migrate_to_data_tiers", "indices.put_data_stream_settings",
+    "indices.put_data_stream_mappings", "_internal.update_desired_nodes",
+};
 
 enum class Certainty { none, weak, route, strong };
 struct FlavourGuess {
@@ -170,6 +181,13 @@ Classification unknown_route(const HttpRequest& request, const ResolvedRequest& 
     return result;
 }
 
+// `?dry_run` or `?dry_run=true` on an API that supports it: nothing changes.
+bool is_dry_run(std::string_view api, std::string_view query) {
+    if (std::find(std::begin(kDryRunApis), std::end(kDryRunApis), api) == std::end(kDryRunApis)) return false;
+    const std::optional<std::string> value = query_param(query, "dry_run");
+    return value && (value->empty() || *value == "true");
+}
+
 Classification classify_search(const HttpRequest& request) {
     const ResolvedRequest resolved = resolve(request);
     if (resolved.route == nullptr) return unknown_route(request, resolved);
@@ -180,6 +198,10 @@ Classification classify_search(const HttpRequest& request) {
     if (search_api_needs_body(api) && !encoding.empty() && encoding != "identity") {
         label.tier = Tier::destructive;  // a compressed body was not inspected
         label.flags.emplace_back("body-encoded-not-inspected");
+    }
+    if (is_dry_run(api, request.query)) {
+        label.tier = Tier::read;
+        label.flags.emplace_back("dry-run");
     }
     Classification result;
     result.provider = std::string(provider_name(resolved.flavour));

@@ -83,6 +83,10 @@ TEST_CASE("search engines: API names and tiers by method and path") {
         {"OpenSearch plugin search reads", "POST", kAws, "/_plugins/_ml/tasks/_search", "ml.search_tasks", R},
         {"unknown endpoint is at least a write", "POST", kLocal, "/_no_such_api/x/y/z", "unknown POST /_no_such_api/x/y/z", W},
         {"unknown DELETE may delete", "DELETE", kLocal, "/_no_such_api/x/y/z", "unknown DELETE /_no_such_api/x/y/z", D},
+        {"rollover dry run changes nothing", "POST", kLocal, "/logs/_rollover?dry_run=true", "indices.rollover", R},
+        {"rollover without dry run writes", "POST", kLocal, "/logs/_rollover?dry_run=false", "indices.rollover", W},
+        {"inference delete dry run only lists references", "DELETE", kLocal, "/_inference/my-elser?dry_run", "inference.delete", R},
+        {"dry_run on an API without one is ignored", "POST", kLocal, "/logs/_delete_by_query?dry_run=true", "delete_by_query", D},
         {"known path with an unlisted method is not read", "PATCH", kLocal, "/_cat/shards", "unknown PATCH /_cat/shards", W},
     };
     for (const Row& row : rows) {
