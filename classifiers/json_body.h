@@ -20,10 +20,19 @@ struct CjsonDeleter {
 };
 using JsonTree = std::unique_ptr<cJSON, CjsonDeleter>;
 
-// nullptr when the text is not one JSON value.
+// nullptr when the text is not exactly one JSON value (surrounding
+// whitespace allowed). Trailing bytes are refused: servers differ on whether
+// they read or reject a second value, so the proxy must not guess.
 inline JsonTree parse_json(std::string_view text) {
     if (text.empty()) return JsonTree{};
-    return JsonTree(cJSON_ParseWithLength(text.data(), text.size()));
+    const char* end = nullptr;
+    JsonTree tree(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false));
+    if (!tree || end == nullptr) return JsonTree{};
+    for (std::size_t rest = static_cast<std::size_t>(end - text.data()); rest < text.size(); ++rest) {
+        char c = text[rest];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return JsonTree{};
+    }
+    return tree;
 }
 
 inline const cJSON* json_member(const cJSON* object, const char* name) {
