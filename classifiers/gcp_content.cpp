@@ -12,6 +12,7 @@
 #include "classifiers/gcp_content.h"
 
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
 #include "classifiers/sql.h"
@@ -21,6 +22,19 @@ namespace askfirst::classifiers {
 namespace {
 
 constexpr std::string_view kTruncate = "WRITE_TRUNCATE";
+
+// A dry run only when every `dryRun` member says so (duplicate keys).
+bool is_dry_run(const cJSON* object) {
+    return json_is_true(object, "dryRun") &&
+           !any_member_named(object, "dryRun", [](const cJSON* member) { return !cJSON_IsTrue(member); });
+}
+
+// Repeated keys that decide the label make the body ambiguous.
+bool has_repeated(const cJSON* object, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (count_members_named(object, name) > 1) return true;
+    return false;
+}
 
 bool segment_is(const RequestPath& path, std::size_t index, std::string_view word) {
     return path.segments.size() > index && path.segments[index] == word;
@@ -44,7 +58,12 @@ void judge_disposition(const cJSON* section, GcpContentVerdict& verdict) {
 GcpContentVerdict judge_job(const cJSON* body) {
     GcpContentVerdict verdict;
     const cJSON* configuration = json_member(body, "configuration");
-    if (json_is_true(configuration, "dryRun")) {
+    if (has_repeated(body, {"configuration"}) || has_repeated(configuration, {"query", "load", "copy"})) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-ambiguous");
+        return verdict;
+    }
+    if (is_dry_run(configuration)) {
         verdict.tier = Tier::read;
         verdict.operation = "bigquery dry run";
         return verdict;
@@ -82,7 +101,12 @@ GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& 
         return verdict;
     }
     if (segment_is(path, 4, "jobs")) return judge_job(body.get());
-    if (json_is_true(body.get(), "dryRun")) {
+    if (has_repeated(body.get(), {"query"})) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-ambiguous");
+        return verdict;
+    }
+    if (is_dry_run(body.get())) {
         verdict.tier = Tier::read;
         verdict.operation = "bigquery dry run";
     } else if (const std::optional<std::string> sql = json_string(body.get(), "query")) {
@@ -104,14 +128,16 @@ GcpContentVerdict judge_document_commit(const HttpRequest& request) {
         verdict.flags.emplace_back("body-unreadable");
         return verdict;
     }
+    const auto deletes = [](const cJSON* items) {
+        for (const cJSON* item = cJSON_IsArray(items) ? items->child : nullptr; item; item = item->next)
+            if (json_member(item, "delete") != nullptr) return true;
+        return false;
+    };
     for (const char* list : {"writes", "mutations"}) {  // Firestore, Datastore
-        const cJSON* items = json_member(body.get(), list);
-        for (const cJSON* item = cJSON_IsArray(items) ? items->child : nullptr; item; item = item->next) {
-            if (json_member(item, "delete") != nullptr) {
-                verdict.tier = Tier::destructive;
-                verdict.flags.emplace_back("commit-deletes-documents");
-                return verdict;
-            }
+        if (any_member_named(body.get(), list, deletes)) {
+            verdict.tier = Tier::destructive;
+            verdict.flags.emplace_back("commit-deletes-documents");
+            return verdict;
         }
     }
     return verdict;

@@ -162,6 +162,9 @@ TEST_CASE("search engines: bodies the label depends on") {
     const auto script = make_request("POST", kLocal, "/logs/_update_by_query",
                                      R"({"script":{"source":"if (ctx._source.old) { ctx.op = \"delete\" }"}})");
     CHECK(classify(script).tier == D);
+    const auto reindex = make_request("POST", kLocal, "/_reindex",
+                                      R"({"source":{"index":"a"},"dest":{"index":"b"},"script":{"source":"ctx.op = 'delete'"}})");
+    CHECK(classify(reindex).tier == D);
     const auto compare = make_request("POST", kLocal, "/logs/_update_by_query",
                                       R"({"script":{"source":"if (ctx.op == 'delete') {}"}})");
     CHECK(classify(compare).tier == W);
