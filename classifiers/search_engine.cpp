@@ -41,6 +41,11 @@ constexpr std::string_view kOpenSearchHosts[] = {
     "*.es.amazonaws.com",    // Amazon OpenSearch Service domain: <domain>.<region>.es.amazonaws.com
     "*.aoss.amazonaws.com",  // OpenSearch Serverless collection: <id>.<region>.aoss.amazonaws.com
 };
+// Other Elastic Cloud services on the same domains (Kibana, APM, Fleet,
+// Enterprise Search, the deployment-management API): not Elasticsearch's
+// REST API, so they fall to the method-based generic classifier.
+constexpr std::string_view kElasticOtherServiceLabels[] = {".kb.", ".apm.", ".fleet.", ".ent.", ".profiling."};
+constexpr std::string_view kElasticManagementHost = "api.elastic-cloud.com";
 // Elasticsearch's and OpenSearch's default HTTP port.
 constexpr std::string_view kSearchPortSuffix = ":9200";
 
@@ -111,10 +116,17 @@ std::string_view bare_host(const HttpRequest& request) {
 
 bool is_aws_host(std::string_view host) { return host_matches_pattern(host, "*.amazonaws.com"); }
 
+bool is_elastic_cloud_host(std::string_view host) {
+    if (!host_matches_any(host, kElasticHosts) || host_matches_pattern(host, kElasticManagementHost)) return false;
+    for (const std::string_view label : kElasticOtherServiceLabels)
+        if (host.find(label) != std::string_view::npos) return false;
+    return true;
+}
+
 FlavourGuess strong_flavour(const HttpRequest& request) {
     const std::string_view host = bare_host(request);
     if (host_matches_any(host, kOpenSearchHosts)) return {kOpenSearch, Certainty::strong};
-    if (host_matches_any(host, kElasticHosts)) return {kElastic, Certainty::strong};
+    if (is_elastic_cloud_host(host)) return {kElastic, Certainty::strong};
     const std::string_view service = sigv4_service(request.header("Authorization"));
     if (service == "es" || service == "aoss") return {kOpenSearch, Certainty::strong};
     if (request.header("User-Agent").find("opensearch") != std::string_view::npos)
@@ -134,7 +146,7 @@ FlavourGuess weak_flavour(const HttpRequest& request) {
 // Is this request for a search engine at all?
 bool is_search_request(const HttpRequest& request) {
     const std::string_view host = bare_host(request);
-    if (host_matches_any(host, kOpenSearchHosts) || host_matches_any(host, kElasticHosts)) return true;
+    if (host_matches_any(host, kOpenSearchHosts) || is_elastic_cloud_host(host)) return true;
     if (on_search_port(request) || request.has_header("X-Elastic-Client-Meta")) return true;
     const std::string_view agent = request.header("User-Agent");
     if (starts_with(agent, "elasticsearch-") || starts_with(agent, "opensearch-")) return true;

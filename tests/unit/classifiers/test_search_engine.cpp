@@ -120,6 +120,14 @@ TEST_CASE("search engines: Elasticsearch or OpenSearch") {
     }
 }
 
+TEST_CASE("search engines: other Elastic Cloud services are not Elasticsearch") {
+    for (const char* host : {"prod-logs.kb.us-central1.gcp.cloud.es.io", "api.elastic-cloud.com"}) {
+        INFO(std::string(host));
+        const Classification result = classify(make_request("GET", host, "/api/status"));
+        CHECK(result.provider != "elasticsearch");
+    }
+}
+
 TEST_CASE("search engines: the control plane of Amazon OpenSearch is not the data plane") {
     const Classification result = classify(make_request(
         "DELETE", "es.us-east-1.amazonaws.com", "/2021-01-01/opensearch/domain/logs", "",
