@@ -43,6 +43,7 @@ extern const Provider kNeonProvider;
 extern const Provider kTerraformCloudProvider;
 extern const Provider kHerokuProvider;
 extern const Provider kStripeProvider;
+extern const Provider kSearchEnginePathProvider;
 
 namespace {
 
@@ -105,6 +106,9 @@ constexpr const Provider* kProviders[] = {
     &kStripeProvider,
     // core: AWS last among the SigV4 users, so more specific *.amazonaws.com hosts win.
     &kAwsProvider,
+    // cloud (path fingerprint): Elasticsearch/OpenSearch by their `_` built-in
+    // paths on hosts that no provider above claimed; last, before generic.
+    &kSearchEnginePathProvider,
 };
 
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";

@@ -7,6 +7,9 @@
 // Name: method + path against the generated route table
 // (search_engine_routes.h). Label: search_engine_labels.h.
 //
+// A third Provider, listed after every other one, recognises the API by its
+// path shape alone on any host (see path_fingerprint_matches).
+//
 // The two products share most of their REST API, so one classifier serves
 // both and only the provider name differs. Which one a request is for:
 //  1. strong signs: the host (Elastic Cloud vs Amazon OpenSearch Service),
@@ -236,10 +239,27 @@ bool matches_flavour(const HttpRequest& request, std::uint8_t flavour) {
 bool elasticsearch_matches(const HttpRequest& request) { return matches_flavour(request, kElastic); }
 bool opensearch_matches(const HttpRequest& request) { return matches_flavour(request, kOpenSearch); }
 
+// For requests no other provider claimed (the registry lists this last): a
+// self-hosted cluster behind an ordinary name and port, reached with curl.
+// A path that matches a route with a built-in `_` segment (`/_bulk`,
+// `/{index}/_delete_by_query`, `/{index}/_doc/{id}`) is this API's shape;
+// without it the generic method rule would call `_delete_by_query` a write.
+bool path_fingerprint_matches(const HttpRequest& request) {
+    if (request.path.find("/_") == std::string::npos) return false;
+    const RequestPath path = split_request_path(request.path);
+    constexpr std::uint8_t kEither = kElastic | kOpenSearch;
+    const SearchRoute* route = find_search_route(request.method, path, kEither);
+    if (route == nullptr && request.method == "HEAD") route = find_search_route("GET", path, kEither);
+    return route != nullptr && route->route.find("/_") != std::string_view::npos;
+}
+
 }  // namespace
 
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
+extern const Provider kSearchEnginePathProvider;
+const Provider kSearchEnginePathProvider{"search-engine-path", path_fingerprint_matches, classify_search,
+                                         search_needs_body};
 const Provider kOpenSearchProvider{"opensearch", opensearch_matches, classify_search, search_needs_body};
 const Provider kElasticsearchProvider{"elasticsearch", elasticsearch_matches, classify_search,
                                       search_needs_body};

@@ -120,6 +120,24 @@ TEST_CASE("search engines: Elasticsearch or OpenSearch") {
     }
 }
 
+TEST_CASE("search engines: recognised by path shape on hosts no provider claims") {
+    struct Row { const char* behaviour; const char* method; const char* host; const char* target; const char* provider; Tier tier; };
+    const Row rows[] = {
+        {"delete_by_query on a self-hosted name", "POST", "search.example.com", "/logs/_delete_by_query", "elasticsearch", D},
+        {"bulk on a self-hosted name", "POST", "search.example.com", "/_bulk", "elasticsearch", W},
+        {"OpenSearch plugin path", "DELETE", "search.example.com", "/_plugins/_ism/policies/p1", "opensearch", D},
+        {"a path without a built-in segment stays generic", "POST", "app.example.com", "/logs/items", "generic", W},
+        {"an S3 key that looks like _doc is S3's", "PUT", "bucket.s3.amazonaws.com", "/_doc/1", "aws", W},
+    };
+    for (const Row& row : rows) {
+        INFO(std::string(row.behaviour));
+        const Classification result =
+            classify(make_request(row.method, row.host, row.target, "{\"index\":{}}\n{}\n", {{"User-Agent", "curl/8.5.0"}}));
+        CHECK(result.provider == row.provider);
+        CHECK(result.tier == row.tier);
+    }
+}
+
 TEST_CASE("search engines: other Elastic Cloud services are not Elasticsearch") {
     for (const char* host : {"prod-logs.kb.us-central1.gcp.cloud.es.io", "api.elastic-cloud.com"}) {
         INFO(std::string(host));
