@@ -66,6 +66,7 @@ TEST_CASE("parse_document accepts the executable grammar and names root fields")
         {"subscription", "subscription S { events { id } }", "subscription:events"},
         {"numbers of every shape", "{ f(a: -0, b: 1.5e3, c: 2E-2, d: 10) }", "query:f"},
         {"unicode escapes decode", "{ f(s: \"\\u00e9\\uD83D\\uDE00\") }", "query:f"},
+        {"braced unicode escapes decode", "{ f(s: \"\\u{1F600}\\u{41}\") }", "query:f"},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);
@@ -91,6 +92,9 @@ TEST_CASE("parse_document refuses what the specification does not allow") {
         {"line break inside a string", "{ f(a: \"a\nb\") }"},
         {"bad escape", "{ f(a: \"\\q\") }"},
         {"lone surrogate", "{ f(a: \"\\uDC00\") }"},
+        {"braced escape beyond Unicode", "{ f(a: \"\\u{110000}\") }"},
+        {"empty braced escape", "{ f(a: \"\\u{}\") }"},
+        {"unterminated braced escape", "{ f(a: \"\\u{41\") }"},
         {"leading zero", "{ f(a: 01) }"},
         {"number glued to a name", "{ f(a: 1x) }"},
         {"empty selection set", "{ }"},
