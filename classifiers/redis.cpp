@@ -11,6 +11,7 @@
 // Redis Cloud's management API (api.redislabs.com/v1) is judged by method:
 // its DELETEs remove subscriptions, databases and users.
 #include <cctype>
+#include <cstdio>
 
 #include "classifiers/json_body.h"
 #include "classifiers/provider.h"
@@ -39,13 +40,24 @@ std::vector<std::string> path_arguments(std::string_view path) {
     return args;
 }
 
+// A JSON number as Redis would receive it from the client: 0 -> "0".
+std::string number_argument(double value) {
+    constexpr double kExactIntegerLimit = 9007199254740992.0;  // 2^53: doubles hold integers exactly below
+    const bool in_range = value < kExactIntegerLimit && value > -kExactIntegerLimit;  // false for NaN too
+    if (in_range && value == static_cast<double>(static_cast<long long>(value)))
+        return std::to_string(static_cast<long long>(value));
+    char text[32];
+    std::snprintf(text, sizeof text, "%.17g", value);
+    return text;
+}
+
 // A JSON array of strings and numbers as command arguments.
 std::optional<std::vector<std::string>> json_command(const cJSON* array) {
     if (!cJSON_IsArray(array)) return std::nullopt;
     std::vector<std::string> args;
     for (const cJSON* item = array->child; item != nullptr; item = item->next) {
         if (cJSON_IsString(item)) args.emplace_back(item->valuestring);
-        else if (cJSON_IsNumber(item)) args.push_back(std::to_string(item->valuedouble));
+        else if (cJSON_IsNumber(item)) args.push_back(number_argument(item->valuedouble));
         else if (cJSON_IsBool(item)) args.emplace_back(cJSON_IsTrue(item) ? "true" : "false");
         else return std::nullopt;
     }
