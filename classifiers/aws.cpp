@@ -30,9 +30,11 @@ bool is_aws_data_plane(std::string_view host) {
         for (const std::string_view ending : kDataPlaneHostEndings)
             if (name.size() > ending.size() && name.substr(name.size() - ending.size()) == ending) return true;
     }
-    const std::string dotted = "." + std::string(host) + ".";
-    for (const std::string_view label : kDataPlaneHostLabels)
-        if (dotted.find(label) != std::string::npos) return true;
+    for (const std::string_view label : kDataPlaneHostLabels) {
+        // The labels as whole labels: ".execute-api." inside, or "execute-api." at the start.
+        if (host.find(label) != std::string_view::npos) return true;
+        if (host.substr(0, label.size() - 1) == label.substr(1)) return true;
+    }
     return false;
 }
 
@@ -66,11 +68,26 @@ std::string primary_identifier(const ResolvedOperation& resolved, const HttpRequ
     return parameters.top_level(name).value_or(std::string());
 }
 
+// One line for a person: control characters become spaces, and an
+// identifier longer than kMaxIdentifierChars (an ARN is at most 2048) is cut.
+constexpr std::size_t kMaxIdentifierChars = 256;
+
+void append_printable(std::string& line, std::string_view text) {
+    for (const char c : text) line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+}
+
 std::string detail_line(std::string_view operation, std::string_view identifier,
                         const std::vector<std::string>& shown_parameters) {
     std::string line(operation);
-    if (!identifier.empty()) line.append(" ").append(identifier);
-    for (const auto& parameter : shown_parameters) line.append(" ").append(parameter);
+    if (!identifier.empty()) {
+        line.push_back(' ');
+        append_printable(line, identifier.substr(0, kMaxIdentifierChars));
+        if (identifier.size() > kMaxIdentifierChars) line.append("...");
+    }
+    for (const auto& parameter : shown_parameters) {
+        line.push_back(' ');
+        append_printable(line, parameter);
+    }
     return line;
 }
 
@@ -106,6 +123,7 @@ bool aws_needs_body(const HttpRequest& head) {
     if (aws::has_form_body(head)) return true;  // query protocol: Action and parameters are in the body
     const aws::CredentialScope scope = aws::credential_scope(head);
     const auto candidates = aws::candidate_services(head, scope);
+    if (aws::body_format_for(head, candidates) == aws::BodyFormat::form) return true;  // a form without its Content-Type
     const aws::RequestParameters parameters(head, aws::BodyFormat::none);
     for (const ResolvedOperation& resolved : aws::resolve_operations(head, candidates, parameters)) {
         if (resolved.operation == nullptr) continue;

@@ -4,7 +4,7 @@
 #include "classifiers/aws_model.h"
 
 #include <algorithm>
-#include <cctype>
+#include "classifiers/classification.h"
 #include <cstring>
 
 namespace askfirst::classifiers::aws_model {
@@ -13,8 +13,8 @@ namespace {
 int compare_ignoring_case(std::string_view a, std::string_view b) {
     const std::size_t n = std::min(a.size(), b.size());
     for (std::size_t i = 0; i < n; ++i) {
-        const int ca = std::tolower(static_cast<unsigned char>(a[i]));
-        const int cb = std::tolower(static_cast<unsigned char>(b[i]));
+        const char ca = ascii_lower(a[i]);
+        const char cb = ascii_lower(b[i]);
         if (ca != cb) return ca < cb ? -1 : 1;
     }
     if (a.size() == b.size()) return 0;

@@ -7,7 +7,6 @@
 #include "classifiers/aws_request.h"
 
 #include <array>
-#include <cctype>
 
 namespace askfirst::classifiers::aws {
 namespace {
@@ -56,13 +55,7 @@ std::string_view credential_in_authorization(std::string_view authorization) {
 
 }  // namespace
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
+bool equals_ignoring_case(std::string_view a, std::string_view b) { return equals_ignoring_ascii_case(a, b); }
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;

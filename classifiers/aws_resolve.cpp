@@ -39,6 +39,7 @@ bool host_names_prefix(std::string_view host, std::string_view prefix) {
 // "s3-object-lambda") name the S3 service; "s3-control" is S3 Control.
 std::string_view normalized_s3_label(std::string_view label) {
     if (label.size() > 3 && label.substr(0, 3) == "s3-" && label != "s3-control") return "s3";
+    if (label.substr(0, 10) == "s3express-") return "s3";
     return label;
 }
 
@@ -89,6 +90,8 @@ BodyFormat body_format_for(const HttpRequest& request, const Candidates& candida
     if (request.has_header("X-Amz-Target")) return BodyFormat::json;
     if (has_form_body(request)) return BodyFormat::form;
     for (const Service* service : candidates) {
+        // A query-protocol body is a form even when the Content-Type says otherwise.
+        if (is_query(service->protocol) && request.method == "POST") return BodyFormat::form;
         if (service->protocol == Protocol::rest_xml) return BodyFormat::xml;
         if (service->protocol == Protocol::rest_json || service->protocol == Protocol::json)
             return BodyFormat::json;

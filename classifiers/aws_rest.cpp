@@ -119,14 +119,15 @@ bool headers_satisfied(std::string_view required, const HttpRequest& request) {
 }
 
 // S3 virtual-hosted style: the labels before the S3 label of an AWS host
-// ("my.bucket.s3.eu-west-1.amazonaws.com", "ap-123.s3-accesspoint...").
+// ("my.bucket.s3.eu-west-1.amazonaws.com", "ap-123.s3-accesspoint...",
+// "b--usw2-az1--x-s3.s3express-usw2-az1.us-west-2...").
 std::string_view s3_bucket_in_host(std::string_view host) {
     if (!is_aws_domain(host)) return {};
     const std::string_view name = host_without_aws_suffix(host);
     for (std::size_t start = 0; start < name.size();) {
         const auto dot = name.find('.', start);
         const std::string_view label = name.substr(start, dot == std::string_view::npos ? dot : dot - start);
-        if (label == "s3" || (label.size() > 3 && label.substr(0, 3) == "s3-"))
+        if (label == "s3" || (label.size() > 3 && label.substr(0, 3) == "s3-") || label.substr(0, 10) == "s3express-")
             return start == 0 ? std::string_view{} : name.substr(0, start - 1);
         if (dot == std::string_view::npos) break;
         start = dot + 1;

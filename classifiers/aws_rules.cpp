@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "classifiers/sql.h"
+
 namespace askfirst::classifiers::aws {
 namespace {
 
@@ -27,6 +29,9 @@ constexpr OperationOverride kAwsOverrides[] = {
     {"sns:VerifySMSSandboxPhoneNumber", Tier::write, "'Verify' verb but it changes the sandbox list"},
     {"states:GetActivityTask", Tier::write, "'Get' verb but it dequeues a task"},
     {"redshift:GetClusterCredentials", Tier::write, "'Get' verb but mints DB credentials and can auto-create the DB user"},
+    {"apigateway:FlushStageCache", Tier::write, "flushes a cache, no data (classifier-rules.md §0 flush exception)"},
+    {"apigateway:FlushStageAuthorizersCache", Tier::write, "flushes a cache, no data"},
+    {"appsync:FlushApiCache", Tier::write, "flushes a cache, no data"},
     {"logs:StartQuery", Tier::read, "starts a read-only Logs Insights query"},
     {"logs:StopQuery", Tier::read, "stops a read-only Logs Insights query"},
     {"logs:StartLiveTail", Tier::read, "streams log events; changes nothing"},
@@ -79,8 +84,30 @@ constexpr ParameterRule kParameterRules[] = {
     {"logs:PutRetentionPolicy", "retentionInDays", "", Effect::flag, "retention-change"},
     {"backup:UpdateBackupPlan", "DeleteAfterDays", "", Effect::flag, "retention-change"},
     {"dynamodb:UpdateTimeToLive", "Enabled", "true", Effect::flag, "items-expire"},
+    {"dynamodb:UpdateTable", "DeletionProtectionEnabled", "false", Effect::flag, "deletion-protection-off"},
     {"s3:PutBucketVersioning", "Status", "Suspended", Effect::flag, "versioning-suspended"},
     {"s3:PutBucketPolicy", "Principal", "*", Effect::flag, "public-principal"},
+};
+
+// SQL carriers (classifier-rules.md §1, SQL-carrying APIs): the statement
+// text is judged by the SQL rules (§17); it can only raise the tier.
+struct SqlCarrier {
+    std::string_view operation;
+    std::string_view parameter;  // searched at any depth; arrays of strings count per element
+    SqlDialect dialect;
+};
+
+constexpr SqlCarrier kSqlCarriers[] = {
+    {"rds-data:ExecuteStatement", "sql", SqlDialect::generic},  // Aurora MySQL or PostgreSQL: unknown here
+    {"rds-data:BatchExecuteStatement", "sql", SqlDialect::generic},
+    {"rds-data:ExecuteSql", "sqlStatements", SqlDialect::generic},
+    {"redshift-data:ExecuteStatement", "Sql", SqlDialect::postgres},
+    {"redshift-data:BatchExecuteStatement", "Sqls", SqlDialect::postgres},
+    {"athena:StartQueryExecution", "QueryString", SqlDialect::generic},
+    {"timestream:Query", "QueryString", SqlDialect::generic},
+    {"dynamodb:ExecuteStatement", "Statement", SqlDialect::generic},  // PartiQL
+    {"dynamodb:BatchExecuteStatement", "Statement", SqlDialect::generic},
+    {"dynamodb:ExecuteTransaction", "Statement", SqlDialect::generic},
 };
 
 bool operation_matches(std::string_view pattern, std::string_view operation) {
@@ -107,6 +134,13 @@ void add_unique(std::vector<std::string>& list, std::string_view item) {
 
 bool is_read_method(std::string_view method) { return method == "GET" || method == "HEAD"; }
 
+bool name_says_delete(std::string_view name) {
+    constexpr std::string_view kDelete = "delete";
+    for (std::size_t i = 0; i + kDelete.size() <= name.size(); ++i)
+        if (equals_ignoring_case(name.substr(i, kDelete.size()), kDelete)) return true;
+    return false;
+}
+
 }  // namespace
 
 std::span<const OperationOverride> aws_overrides() { return kAwsOverrides; }
@@ -124,6 +158,8 @@ Tier base_tier(const ResolvedOperation& resolved, std::string_view operation, co
         const bool rest = resolved.protocol == aws_model::Protocol::rest_json ||
                           resolved.protocol == aws_model::Protocol::rest_xml;
         if (rest && is_read_method(request.method)) return Tier::read;
+        // Policy step 2: a DELETE is destructive when its name says delete, else a write.
+        if (rest && request.method == "DELETE") return name_says_delete(name) ? Tier::destructive : Tier::write;
         return tier_from_operation_name(name, NameOrder::verb_first);
     }
     add_unique(judgement.flags, "unknown-operation");
@@ -144,6 +180,18 @@ void apply_parameter_rules(std::string_view operation, const RequestParameters& 
             add_unique(judgement.shown_parameters, shown);
             break;
         }
+    }
+}
+
+void apply_sql_carriers(std::string_view operation, const RequestParameters& parameters, Judgement& judgement) {
+    for (const SqlCarrier& carrier : kSqlCarriers) {
+        if (carrier.operation != operation) continue;
+        const auto texts = parameters.values_anywhere(carrier.parameter);
+        if (texts.empty()) continue;
+        const SqlVerdict verdict = classify_sql_batch(texts, carrier.dialect);
+        judgement.tier = max_tier(judgement.tier, verdict.tier);
+        for (const auto& flag : verdict.flags) add_unique(judgement.flags, flag);
+        if (!verdict.operation.empty()) add_unique(judgement.shown_parameters, verdict.operation);
     }
 }
 
@@ -174,8 +222,7 @@ Judgement judge_operation(const ResolvedOperation& resolved, std::string_view op
     Judgement judgement;
     judgement.tier = base_tier(resolved, operation, request, judgement);
     apply_parameter_rules(operation, parameters, judgement);
-    // UNFINISHED: SQL carriers (rds-data sql, redshift-data Sql, athena QueryString,
-    // DynamoDB PartiQL Statement) wait for classify_sql() from classifiers/sql.h.
+    apply_sql_carriers(operation, parameters, judgement);
     apply_dry_run(resolved, parameters, judgement);
     apply_name_flags(operation, judgement.tier, judgement);
     return judgement;
@@ -185,6 +232,8 @@ bool body_can_change_tier(std::string_view operation, aws_model::Protocol protoc
     if (protocol == aws_model::Protocol::ec2) return true;  // DryRun may be anywhere in the form
     for (const ParameterRule& rule : kParameterRules)
         if (rule.effect == Effect::escalate && operation_matches(rule.operation, operation)) return true;
+    for (const SqlCarrier& carrier : kSqlCarriers)
+        if (carrier.operation == operation) return true;
     return false;
 }
 

@@ -21,6 +21,7 @@
 #include <iterator>
 
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
 #include "classifiers/verb_lexicon.h"
@@ -86,7 +87,7 @@ Tier arm_request_tier(std::string_view method, const RequestPath& path, std::str
 Tier arm_batch_tier(const HttpRequest& request, std::vector<std::string>& flags) {
     const JsonTree body = parse_json(request.body);
     const cJSON* requests = json_member(body.get(), "requests");
-    if (!cJSON_IsArray(requests)) {
+    if (!cJSON_IsArray(requests) || count_members_named(body.get(), "requests") > 1) {
         flags.emplace_back("batch-body-unreadable");
         return Tier::destructive;
     }

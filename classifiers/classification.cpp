@@ -2,22 +2,7 @@
 // interface (classifiers/classification.h): tier names and header lookup.
 #include "classifiers/classification.h"
 
-#include <cctype>
-
 namespace askfirst::classifiers {
-namespace {
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 std::string_view tier_name(Tier tier) {
     switch (tier) {
@@ -37,13 +22,13 @@ std::optional<Tier> parse_tier(std::string_view name) {
 
 std::string_view HttpRequest::header(std::string_view name) const {
     for (const Header& h : headers)
-        if (equals_ignoring_case(h.name, name)) return h.value;
+        if (equals_ignoring_ascii_case(h.name, name)) return h.value;
     return {};
 }
 
 bool HttpRequest::has_header(std::string_view name) const {
     for (const Header& h : headers)
-        if (equals_ignoring_case(h.name, name)) return true;
+        if (equals_ignoring_ascii_case(h.name, name)) return true;
     return false;
 }
 

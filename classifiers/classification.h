@@ -17,6 +17,16 @@ namespace askfirst::classifiers {
 // Ordered: a batch or a multi-operation request takes the maximum.
 enum class Tier : std::uint8_t { read = 0, write = 1, destructive = 2 };
 
+// ASCII case folding for protocol tokens (header names, hosts, verbs):
+// locale-free and inline, because it runs for every header of every request.
+inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
+}
+
 std::string_view tier_name(Tier tier);                      // "read" | "write" | "destructive"
 std::optional<Tier> parse_tier(std::string_view name);
 inline Tier max_tier(Tier a, Tier b) { return a < b ? b : a; }

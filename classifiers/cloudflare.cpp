@@ -19,6 +19,7 @@
 
 #include "classifiers/graphql.h"
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
 #include "classifiers/verb_lexicon.h"
@@ -54,11 +55,13 @@ bool is_delete_action(const HttpRequest& request, const RequestPath& path) {
 void judge_dns_batch(const HttpRequest& request, Classification& result) {
     if (!request.body_complete) return;  // the registry judges what was not seen
     const JsonTree body = parse_json(request.body);
-    const cJSON* deletes = json_member(body.get(), "deletes");
+    const bool deletes = any_member_named(body.get(), "deletes", [](const cJSON* member) {
+        return !cJSON_IsArray(member) || cJSON_GetArraySize(member) > 0;
+    });
     if (body == nullptr) {
         result.tier = Tier::destructive;
         add_flag(result, "batch-body-unreadable");
-    } else if (cJSON_IsArray(deletes) && cJSON_GetArraySize(deletes) > 0) {
+    } else if (deletes) {
         result.tier = Tier::destructive;
         add_flag(result, "batch-deletes-records");
     }

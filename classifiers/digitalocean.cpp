@@ -22,6 +22,7 @@
 #include <string>
 
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/route_template.h"
 #include "classifiers/verb_lexicon.h"
@@ -100,17 +101,19 @@ Tier operation_tier(std::string_view method, std::string_view operation_id) {
 void apply_droplet_action(const HttpRequest& request, Classification& result) {
     if (!request.body_complete) return;  // the registry judges what was not seen
     const JsonTree body = parse_json(request.body);
-    const std::optional<std::string> type = json_string(body.get(), "type");
-    if (!type) {
-        result.flags.emplace_back("action-type-unreadable");
-        return;  // DigitalOcean rejects an action without a type; stays a write
-    }
-    result.operation += " type=" + *type;
-    for (const DropletActionRule& rule : kDropletActionRules) {
-        if (rule.type != *type) continue;
-        result.tier = max_tier(result.tier, rule.tier);
-        if (!rule.flag.empty()) result.flags.emplace_back(rule.flag);
-    }
+    int types = 0;
+    // Every `type` member counts: the API server keeps the last of duplicates.
+    for_each_member_named(body.get(), "type", [&](const cJSON* member) {
+        if (!cJSON_IsString(member)) return;
+        const std::string_view type = member->valuestring;
+        result.operation += (types++ == 0 ? " type=" : ",") + std::string(type);
+        for (const DropletActionRule& rule : kDropletActionRules) {
+            if (rule.type != type) continue;
+            result.tier = max_tier(result.tier, rule.tier);
+            if (!rule.flag.empty()) result.flags.emplace_back(rule.flag);
+        }
+    });
+    if (types == 0) result.flags.emplace_back("action-type-unreadable");  // rejected by the API; stays a write
 }
 
 Classification digitalocean_classify(const HttpRequest& request) {

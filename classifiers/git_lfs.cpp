@@ -11,6 +11,7 @@
 
 #include "classifiers/json_body.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 
@@ -39,8 +40,20 @@ std::string_view lfs_endpoint(const HttpRequest& request, std::string& repositor
 
 Classification classify_batch(const HttpRequest& request, const std::string& repository) {
     Classification result{"git-lfs", "lfs batch", Tier::write, "", {}};
+    if (body_is_encoded(request)) {
+        result.detail = "git-lfs batch request with an encoded body on " + repository;
+        result.flags.push_back("body-encoded");
+        return result;  // at worst an upload: a write
+    }
     JsonTree body = parse_json(request.body);
+    // A repeated "operation" key is a download only when every copy says so.
     std::string operation = json_string(body.get(), "operation").value_or("");
+    if (json_members(body.get(), "operation").size() > 1) {
+        bool all_download = json_every_member(body.get(), "operation", [](const cJSON* member) {
+            return cJSON_IsString(member) && std::string_view(member->valuestring) == "download";
+        });
+        operation = all_download ? "download" : "upload";
+    }
     const cJSON* objects = json_member(body.get(), "objects");
     int count = cJSON_IsArray(objects) ? cJSON_GetArraySize(objects) : 0;
     std::string what = std::to_string(count) + " object" + (count == 1 ? "" : "s");
@@ -98,6 +111,10 @@ bool lfs_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kGitLfsProvider{"git-lfs", lfs_matches, lfs_classify, lfs_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGitLfsProvider{
+    "git-lfs", [](const HttpRequest& r) { return on_normalized_path(r, lfs_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, lfs_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, lfs_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -69,8 +69,43 @@ std::string_view verb_of(pktline::RefUpdateKind kind) {
     return "update";
 }
 
+std::string_view short_ref(std::string_view refname) {
+    return refname.starts_with("refs/heads/") ? refname.substr(11) : refname;
+}
+
+bool has_capability(const pktline::ReceivePackRequest& push, std::string_view wanted) {
+    for (const auto& capability : push.capabilities)
+        if (capability == wanted) return true;
+    return false;
+}
+
+// Several refs: "git push (create 2 branches)" when they agree, else
+// "git push --atomic (update main, delete old-1, old-2)".
+std::string multi_ref_operation(const pktline::ReceivePackRequest& push) {
+    bool same_kind = true;
+    bool all_branches = true;
+    for (const auto& update : push.updates) {
+        same_kind = same_kind && update.kind == push.updates.front().kind;
+        all_branches = all_branches && update.refname.starts_with("refs/heads/");
+    }
+    std::string count = std::to_string(push.updates.size());
+    if (same_kind)
+        return "git push (" + std::string(verb_of(push.updates.front().kind)) + " " + count + (all_branches ? " branches)" : " refs)");
+    std::string text = has_capability(push, "atomic") ? "git push --atomic (" : "git push (";
+    std::size_t listed = 0;
+    for (std::size_t i = 0; i < push.updates.size() && listed < kMaxCommandsInDetail; ++i, ++listed) {
+        const auto& update = push.updates[i];
+        bool same_as_before = i > 0 && push.updates[i - 1].kind == update.kind;
+        text += i == 0 ? "" : ", ";
+        if (!same_as_before) text += std::string(verb_of(update.kind)) + " ";
+        text += short_ref(update.refname);
+    }
+    if (push.updates.size() > listed) text += ", +" + std::to_string(push.updates.size() - listed) + " more";
+    return text + ")";
+}
+
 std::string push_operation(const pktline::ReceivePackRequest& push) {
-    if (push.updates.size() != 1) return "git push (" + std::to_string(push.updates.size()) + " refs)";
+    if (push.updates.size() != 1) return multi_ref_operation(push);
     const pktline::RefUpdate& update = push.updates.front();
     if (update.kind == pktline::RefUpdateKind::del) return "git push --delete " + update.refname;
     if (update.refname.starts_with("refs/for/")) return "git push (" + update.refname + ")";  // Gerrit-style review ref
@@ -83,6 +118,14 @@ Classification classify_push(const HttpRequest& request) {
     if (request.method != "POST") {
         result.operation = "git-receive-pack " + request.method;
         result.detail = "unexpected " + request.method + " to " + repository;
+        return result;
+    }
+    if (body_is_encoded(request)) {  // git does not gzip pushes; something else did
+        result.tier = Tier::destructive;
+        result.operation = "git push (encoded body)";
+        result.detail = "git push to " + repository + " with Content-Encoding " +
+                        std::string(request.header("Content-Encoding")) + ": commands not inspected";
+        result.flags.push_back("body-encoded");
         return result;
     }
     pktline::ReceivePackParse parsed = pktline::parse_receive_pack_request(request.body);
@@ -158,6 +201,10 @@ bool git_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kGitProvider{"git", git_matches, git_classify, git_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGitProvider{
+    "git", [](const HttpRequest& r) { return on_normalized_path(r, git_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, git_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, git_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -17,6 +17,7 @@
 #include "classifiers/github_routes.h"
 #include "classifiers/json_body.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 #include "classifiers/verb_lexicon.h"
 
 namespace askfirst::classifiers {
@@ -115,6 +116,10 @@ Tier github_rest_tier(std::string_view method, std::string_view operation_id) {
     return tier_from_operation_name(name, NameOrder::verb_first);
 }
 
-extern const Provider kGithubProvider{"github", github_matches, github_classify, github_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGithubProvider{
+    "github", [](const HttpRequest& r) { return on_normalized_path(r, github_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, github_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, github_needs_body); }};
 
 }  // namespace askfirst::classifiers

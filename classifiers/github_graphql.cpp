@@ -13,6 +13,7 @@
 #include "classifiers/graphql.h"
 #include "classifiers/pktline.h"
 #include "classifiers/provider.h"
+#include "classifiers/url_query.h"
 #include "classifiers/verb_lexicon.h"
 
 namespace askfirst::classifiers {
@@ -97,7 +98,10 @@ bool github_graphql_needs_body(const HttpRequest& request) { return request.meth
 
 }  // namespace
 
-extern const Provider kGithubGraphqlProvider{"github-graphql", github_graphql_matches, github_graphql_classify,
-                                             github_graphql_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kGithubGraphqlProvider{
+    "github-graphql", [](const HttpRequest& r) { return on_normalized_path(r, github_graphql_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, github_graphql_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, github_graphql_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -176,6 +176,21 @@ bool Lexer::lex_escape(std::string& out) {
         return true;
     };
     std::uint32_t code_point = 0;
+    if (pos_ < text_.size() && text_[pos_] == '{') {  // \u{1F600} (spec October 2021, EscapedUnicode)
+        ++pos_;
+        std::size_t digits = 0;
+        while (pos_ < text_.size() && text_[pos_] != '}') {
+            int digit = hex_value(text_[pos_++]);
+            if (digit < 0 || ++digits > 6) return false;
+            code_point = code_point * 16 + static_cast<std::uint32_t>(digit);
+        }
+        if (pos_ >= text_.size() || digits == 0 || code_point > 0x10FFFF ||
+            (code_point >= 0xD800 && code_point <= 0xDFFF))
+            return false;
+        ++pos_;  // '}'
+        append_utf8(out, code_point);
+        return true;
+    }
     if (!read_hex4(code_point)) return false;
     if (code_point >= 0xD800 && code_point <= 0xDBFF) {  // a surrogate pair
         std::uint32_t low = 0;

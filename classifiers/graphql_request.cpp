@@ -6,6 +6,7 @@
 // batched JSON array of those (max over elements), POST
 // `application/graphql` (the body is the document), and GET/POST with
 // `?query=&operationName=&variables=` in the URL.
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -31,6 +32,8 @@ struct Envelope {
     Value variables;                           // object, or null
     std::optional<std::string> persisted_hash;
     std::string error;                         // the envelope itself was malformed
+    bool worst_case = false;                   // malformed in a way meant to confuse: destructive
+    bool duplicated_keys = false;              // one of several readings of duplicated keys
 };
 
 struct Judged {
@@ -79,39 +82,91 @@ std::optional<std::string> persisted_hash_of(const cJSON* extensions) {
     return std::string("(no hash)");
 }
 
-Envelope envelope_from_json(const cJSON* object) {
+// How many copies of one envelope key are judged (every combination of
+// them, so at most 2^4 readings); more is treated as an attempt to confuse
+// the proxy (worst case). Real clients send each key once.
+constexpr std::size_t kMaxDuplicateKeys = 2;
+
+Envelope envelope_from_members(const cJSON* query, const cJSON* name, const cJSON* variables, const cJSON* extensions) {
     Envelope envelope;
-    if (!cJSON_IsObject(object)) {
-        envelope.error = "a GraphQL request element is not a JSON object";
-        return envelope;
-    }
-    const cJSON* query = json_member(object, "query");
     if (query != nullptr && cJSON_IsString(query)) envelope.query = query->valuestring;
     else if (query != nullptr && !cJSON_IsNull(query)) envelope.error = "\"query\" is not a string";
-    const cJSON* name = json_member(object, "operationName");
     if (name != nullptr && cJSON_IsString(name)) envelope.operation_name = name->valuestring;
-    const cJSON* variables = json_member(object, "variables");
     JsonTree variables_text = reparse_if_string(variables);
     envelope.variables = json_to_value(variables_text ? variables_text.get() : variables, 0);
-    const cJSON* extensions = json_member(object, "extensions");
     JsonTree extensions_text = reparse_if_string(extensions);
     envelope.persisted_hash = persisted_hash_of(extensions_text ? extensions_text.get() : extensions);
     return envelope;
 }
 
-Envelope envelope_from_url(std::string_view query_string) {
-    Envelope envelope;
-    envelope.query = query_param(query_string, "query");
-    envelope.operation_name = query_param(query_string, "operationName");
-    if (auto variables = query_param(query_string, "variables")) {
-        JsonTree tree = parse_json(*variables);
-        envelope.variables = json_to_value(tree.get(), 0);
+// One envelope per combination of duplicated keys ({"query":A,"query":B}
+// runs A on some servers and B on others: both are judged).
+void envelopes_from_json(const cJSON* object, std::vector<Envelope>& out) {
+    if (!cJSON_IsObject(object)) {
+        Envelope envelope;
+        envelope.error = "a GraphQL request element is not a JSON object";
+        out.push_back(std::move(envelope));
+        return;
     }
-    if (auto extensions = query_param(query_string, "extensions")) {
-        JsonTree tree = parse_json(*extensions);
-        envelope.persisted_hash = persisted_hash_of(tree.get());
-    }
-    return envelope;
+    auto candidates = [&](const char* key) {
+        std::vector<const cJSON*> members = json_members(object, key);
+        if (members.empty()) members.push_back(nullptr);
+        return members;
+    };
+    auto queries = candidates("query"), names = candidates("operationName");
+    auto variables = candidates("variables"), extensions = candidates("extensions");
+    for (const auto* list : {&queries, &names, &variables, &extensions})
+        if (list->size() > kMaxDuplicateKeys) {
+            Envelope envelope;
+            envelope.error = "a GraphQL request repeats one key too often";
+            envelope.worst_case = true;
+            envelope.duplicated_keys = true;
+            out.push_back(std::move(envelope));
+            return;
+        }
+    bool duplicated = queries.size() > 1 || names.size() > 1 || variables.size() > 1 || extensions.size() > 1;
+    for (const cJSON* query : queries)
+        for (const cJSON* name : names)
+            for (const cJSON* variable : variables)
+                for (const cJSON* extension : extensions) {
+                    out.push_back(envelope_from_members(query, name, variable, extension));
+                    out.back().duplicated_keys = duplicated;
+                }
+}
+
+// The URL form: ?query=&operationName=&variables=&extensions=. A repeated
+// parameter is judged in every reading, as duplicated JSON keys are.
+void envelopes_from_url(std::string_view query_string, std::vector<Envelope>& out) {
+    auto candidates = [&](std::string_view key) {
+        std::vector<std::optional<std::string>> values;
+        for (auto& value : query_params(query_string, key)) values.emplace_back(std::move(value));
+        if (values.empty()) values.emplace_back(std::nullopt);
+        return values;
+    };
+    auto queries = candidates("query"), names = candidates("operationName");
+    auto variables = candidates("variables"), extensions = candidates("extensions");
+    for (const auto* list : {&queries, &names, &variables, &extensions})
+        if (list->size() > kMaxDuplicateKeys) {
+            Envelope envelope;
+            envelope.error = "a GraphQL URL repeats one parameter too often";
+            envelope.worst_case = true;
+            envelope.duplicated_keys = true;
+            out.push_back(std::move(envelope));
+            return;
+        }
+    bool duplicated = queries.size() > 1 || names.size() > 1 || variables.size() > 1 || extensions.size() > 1;
+    for (const auto& query : queries)
+        for (const auto& name : names)
+            for (const auto& variable : variables)
+                for (const auto& extension : extensions) {
+                    Envelope envelope;
+                    envelope.query = query;
+                    envelope.operation_name = name;
+                    if (variable) envelope.variables = json_to_value(parse_json(*variable).get(), 0);
+                    if (extension) envelope.persisted_hash = persisted_hash_of(parse_json(*extension).get());
+                    envelope.duplicated_keys = duplicated;
+                    out.push_back(std::move(envelope));
+                }
 }
 
 bool content_type_is(const HttpRequest& request, std::string_view wanted) {
@@ -128,13 +183,13 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
     std::vector<Envelope> envelopes;
     bool body_empty = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
     if (request.method == "GET" || request.method == "HEAD" || body_empty) {
-        envelopes.push_back(envelope_from_url(request.query));
+        envelopes_from_url(request.query, envelopes);
         return envelopes;
     }
     if (content_type_is(request, "application/graphql")) {
-        Envelope envelope = envelope_from_url(request.query);
-        envelope.query = request.body;
-        envelopes.push_back(std::move(envelope));
+        envelopes_from_url(request.query, envelopes);
+        for (auto& envelope : envelopes)
+            if (envelope.error.empty()) envelope.query = request.body;
         return envelopes;
     }
     JsonTree tree = parse_json(request.body);
@@ -144,14 +199,14 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
         envelopes.push_back(std::move(envelope));
     } else if (cJSON_IsArray(tree.get())) {
         for (const cJSON* element = tree->child; element != nullptr; element = element->next)
-            envelopes.push_back(envelope_from_json(element));
+            envelopes_from_json(element, envelopes);
         if (envelopes.empty()) {
             Envelope envelope;
             envelope.error = "an empty batch";
             envelopes.push_back(std::move(envelope));
         }
     } else {
-        envelopes.push_back(envelope_from_json(tree.get()));
+        envelopes_from_json(tree.get(), envelopes);
     }
     return envelopes;
 }
@@ -179,10 +234,22 @@ bool is_key_name(std::string_view name) {
 
 Judged judge_operation(const Operation& operation, const Envelope& envelope, const GraphqlPolicy& policy);
 
+Judged judge_document(const Envelope& envelope, const GraphqlPolicy& policy);
+
 Judged judge_envelope(const Envelope& envelope, const GraphqlPolicy& policy) {
+    Judged judged = judge_document(envelope, policy);
+    if (envelope.duplicated_keys) {
+        judged.tier = max_tier(judged.tier, Tier::write);
+        judged.flags.push_back("duplicate-json-keys");
+    }
+    return judged;
+}
+
+Judged judge_document(const Envelope& envelope, const GraphqlPolicy& policy) {
     Judged judged;
     judged.tier = Tier::write;
     if (!envelope.error.empty()) {
+        if (envelope.worst_case) judged.tier = Tier::destructive;
         judged.operation = "graphql (unreadable request)";
         judged.detail = envelope.error;
         judged.flags.push_back("unparsed-graphql");
@@ -301,20 +368,30 @@ Classification classify_graphql_request(const HttpRequest& request, const Graphq
         result.flags.push_back("body-truncated");
         return result;
     }
+    if (request.method != "GET" && body_is_encoded(request)) {
+        result.tier = Tier::destructive;
+        result.operation = "graphql (encoded body)";
+        result.detail = "GraphQL request body with Content-Encoding " + std::string(request.header("Content-Encoding")) +
+                        ": not inspected";
+        result.flags.push_back("body-encoded");
+        return result;
+    }
     std::vector<Envelope> envelopes = envelopes_of(request);
     Judged worst;
     bool first = true;
     for (const auto& envelope : envelopes) {
         Judged one = judge_envelope(envelope, policy);
-        for (const auto& flag : one.flags) result.flags.push_back(flag);
+        for (const auto& flag : one.flags)
+            if (std::find(result.flags.begin(), result.flags.end(), flag) == result.flags.end()) result.flags.push_back(flag);
         if (first || one.tier > worst.tier) worst = std::move(one);
         first = false;
     }
     result.tier = worst.tier;
     result.operation = worst.operation;
     result.detail = worst.detail;
-    if (envelopes.size() > 1)
-        result.detail = "batch of " + std::to_string(envelopes.size()) + ": " + result.detail;
+    std::size_t body_start = request.body.find_first_not_of(" \t\r\n");
+    if (body_start != std::string::npos && request.body[body_start] == '[')
+        result.detail = "batch: " + result.detail;
     return result;
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace askfirst::classifiers {
 
@@ -19,10 +20,19 @@ struct CjsonDeleter {
 };
 using JsonTree = std::unique_ptr<cJSON, CjsonDeleter>;
 
-// nullptr when the text is not one JSON value.
+// nullptr when the text is not exactly one JSON value (surrounding
+// whitespace allowed). Trailing bytes are refused: servers differ on whether
+// they read or reject a second value, so the proxy must not guess.
 inline JsonTree parse_json(std::string_view text) {
     if (text.empty()) return JsonTree{};
-    return JsonTree(cJSON_ParseWithLength(text.data(), text.size()));
+    const char* end = nullptr;
+    JsonTree tree(cJSON_ParseWithLengthOpts(text.data(), text.size(), &end, false));
+    if (!tree || end == nullptr) return JsonTree{};
+    for (std::size_t rest = static_cast<std::size_t>(end - text.data()); rest < text.size(); ++rest) {
+        char c = text[rest];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return JsonTree{};
+    }
+    return tree;
 }
 
 inline const cJSON* json_member(const cJSON* object, const char* name) {
@@ -38,6 +48,27 @@ inline std::optional<std::string> json_string(const cJSON* object, const char* n
 
 inline bool json_is_true(const cJSON* object, const char* name) {
     return cJSON_IsTrue(json_member(object, name));
+}
+
+// Every member named `name`, in order. JSON allows duplicate keys and servers
+// disagree on which one wins (the first, the last, or an error), so a key that
+// changes the label must be judged over all of its occurrences.
+inline std::vector<const cJSON*> json_members(const cJSON* object, const char* name) {
+    std::vector<const cJSON*> members;
+    if (object == nullptr || !cJSON_IsObject(object)) return members;
+    for (const cJSON* child = object->child; child != nullptr; child = child->next)
+        if (child->string != nullptr && std::string_view(child->string) == name) members.push_back(child);
+    return members;
+}
+
+// True when `name` occurs at least once and every occurrence satisfies `test`.
+template <typename Test>
+bool json_every_member(const cJSON* object, const char* name, Test test) {
+    std::vector<const cJSON*> members = json_members(object, name);
+    if (members.empty()) return false;
+    for (const cJSON* member : members)
+        if (!test(member)) return false;
+    return true;
 }
 
 }  // namespace askfirst::classifiers

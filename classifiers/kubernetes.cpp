@@ -17,6 +17,7 @@
 // *Review objects are reads; dryRun=All (query or DeleteOptions body) is a
 // read. The operation is RBAC-style (`delete deployments.apps`); the detail
 // names the object (`DELETE pods/web-0 in namespace prod`).
+#include <algorithm>
 #include <cctype>
 #include <span>
 #include <string>
@@ -176,17 +177,24 @@ std::string rbac_resource(const RequestInfo& info) {
 }
 
 // dryRun=All in the query, or in a DeleteOptions body (an Eviction carries
-// it under deleteOptions).
-bool is_dry_run(const HttpRequest& request, const cJSON* body) {
-    for (const auto& value : query_params(request.query, "dryRun"))
-        if (value == "All") return true;
-    for (const cJSON* options : {body, json_member(body, "deleteOptions")}) {
-        const cJSON* dry_run = json_member(options, "dryRun");
-        const cJSON* item = nullptr;
-        cJSON_ArrayForEach(item, dry_run)
-            if (cJSON_IsString(item) && std::string_view(item->valuestring) == "All") return true;
-    }
+// it under deleteOptions). A key repeated in the query or the body counts
+// only when every copy says All: servers differ on which copy wins.
+bool is_dry_run_list(const cJSON* list) {
+    const cJSON* item = nullptr;
+    cJSON_ArrayForEach(item, list)
+        if (cJSON_IsString(item) && std::string_view(item->valuestring) == "All") return true;
     return false;
+}
+
+bool is_dry_run(const HttpRequest& request, const cJSON* body) {
+    std::vector<std::string> values = query_params(request.query, "dryRun");
+    if (!values.empty() && std::all_of(values.begin(), values.end(), [](const std::string& v) { return v == "All"; }))
+        return true;
+    if (json_every_member(body, "dryRun", is_dry_run_list)) return true;
+    std::vector<const cJSON*> options = json_members(body, "deleteOptions");
+    return !options.empty() && std::all_of(options.begin(), options.end(), [](const cJSON* o) {
+        return json_every_member(o, "dryRun", is_dry_run_list);
+    });
 }
 
 Tier proxy_tier(const HttpRequest& request, const RequestInfo& info) {
@@ -281,6 +289,10 @@ bool kubernetes_needs_body(const HttpRequest& request) {
 
 }  // namespace
 
-extern const Provider kKubernetesProvider{"kubernetes", kubernetes_matches, kubernetes_classify, kubernetes_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kKubernetesProvider{
+    "kubernetes", [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, kubernetes_needs_body); }};
 
 }  // namespace askfirst::classifiers

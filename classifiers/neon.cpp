@@ -13,6 +13,7 @@
 #include <iterator>
 
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
 
@@ -33,7 +34,11 @@ void judge_branch_restore(const HttpRequest& request, Classification& result) {
     if (!request.body_complete) return;  // the registry judges what was not seen
     const JsonTree body = parse_json(request.body);
     const std::optional<std::string> preserved = json_string(body.get(), "preserve_under_name");
-    if (preserved && !preserved->empty()) {
+    const bool every_copy_preserves =
+        !any_member_named(body.get(), "preserve_under_name", [](const cJSON* member) {
+            return !cJSON_IsString(member) || member->valuestring[0] == '\0';
+        });
+    if (preserved && !preserved->empty() && every_copy_preserves) {
         result.tier = Tier::write;
         add_flag(result, "restore-keeps-old-state-as:" + *preserved);
     } else {

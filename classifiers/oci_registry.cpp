@@ -181,6 +181,10 @@ bool oci_needs_body(const HttpRequest&) { return false; }  // the endpoint alone
 
 }  // namespace
 
-extern const Provider kOciRegistryProvider{"oci-registry", oci_matches, oci_classify, oci_needs_body};
+// Every entry point sees the path with unreserved escapes decoded (url_query.h).
+extern const Provider kOciRegistryProvider{
+    "oci-registry", [](const HttpRequest& r) { return on_normalized_path(r, oci_matches); },
+    [](const HttpRequest& r) { return on_normalized_path(r, oci_classify); },
+    [](const HttpRequest& r) { return on_normalized_path(r, oci_needs_body); }};
 
 }  // namespace askfirst::classifiers

@@ -2,22 +2,7 @@
 // tables (classifiers/provider.h): exact names and "*.suffix" wildcards.
 #include "classifiers/provider.h"
 
-#include <cctype>
-
 namespace askfirst::classifiers {
-namespace {
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    }
-    return true;
-}
-
-}  // namespace
 
 bool host_matches_pattern(std::string_view host, std::string_view pattern) {
     // A trailing dot (absolute name) names the same host.
@@ -26,9 +11,9 @@ bool host_matches_pattern(std::string_view host, std::string_view pattern) {
         const std::string_view suffix = pattern.substr(1);  // ".amazonaws.com"
         // The wildcard stands for at least one character: "amazonaws.com" itself does not match.
         return host.size() > suffix.size() &&
-               equals_ignoring_case(host.substr(host.size() - suffix.size()), suffix);
+               equals_ignoring_ascii_case(host.substr(host.size() - suffix.size()), suffix);
     }
-    return equals_ignoring_case(host, pattern);
+    return equals_ignoring_ascii_case(host, pattern);
 }
 
 bool host_matches_any(std::string_view host, std::span<const std::string_view> patterns) {

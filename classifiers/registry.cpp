@@ -21,10 +21,20 @@ extern const Provider kGithubGraphqlProvider;
 extern const Provider kGithubProvider;
 extern const Provider kRailwayProvider;
 extern const Provider kOciRegistryProvider;
+extern const Provider kGitlabProvider;
+extern const Provider kGitlabGraphqlProvider;
+extern const Provider kBitbucketProvider;
+extern const Provider kGiteaProvider;
+extern const Provider kFlyProvider;
+// data
+extern const Provider kSqlProvider;
+extern const Provider kRedisProvider;
+extern const Provider kMongodbProvider;
 // cloud
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
+extern const Provider kGcpProvider;
 extern const Provider kAzureProvider;
 extern const Provider kCloudflareProvider;
 extern const Provider kVercelProvider;
@@ -33,6 +43,7 @@ extern const Provider kNeonProvider;
 extern const Provider kTerraformCloudProvider;
 extern const Provider kHerokuProvider;
 extern const Provider kStripeProvider;
+extern const Provider kSearchEnginePathProvider;
 
 namespace {
 
@@ -64,12 +75,27 @@ constexpr const Provider* kProviders[] = {
     &kRailwayProvider,
     // forge: container registries (/v2/) before AWS: ECR is <acct>.dkr.ecr.<region>.amazonaws.com.
     &kOciRegistryProvider,
+    // forge: GitLab REST (/api/v4 on any host); GitLab GraphQL takes every
+    // /api/graphql that github-graphql (above) did not claim.
+    &kGitlabProvider,
+    &kGitlabGraphqlProvider,
+    &kBitbucketProvider,
+    // forge: Gitea/Forgejo /api/v1 after Kubernetes, which shares the prefix.
+    &kGiteaProvider,
+    &kFlyProvider,
+    // data: SQL-over-HTTP carriers. Before the clouds: it claims only the SQL
+    // endpoints of api.cloudflare.com (D1 query|raw) and api.supabase.com
+    // (database/query), whose other paths belong to those providers.
+    &kSqlProvider,
+    &kRedisProvider,
+    &kMongodbProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
     &kOpenSearchProvider,
     &kElasticsearchProvider,
     &kDigitalOceanProvider,
+    &kGcpProvider,
     &kAzureProvider,
     &kCloudflareProvider,
     &kVercelProvider,
@@ -80,6 +106,9 @@ constexpr const Provider* kProviders[] = {
     &kStripeProvider,
     // core: AWS last among the SigV4 users, so more specific *.amazonaws.com hosts win.
     &kAwsProvider,
+    // cloud (path fingerprint): Elasticsearch/OpenSearch by their `_` built-in
+    // paths on hosts that no provider above claimed; last, before generic.
+    &kSearchEnginePathProvider,
 };
 
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";

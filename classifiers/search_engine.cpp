@@ -7,6 +7,9 @@
 // Name: method + path against the generated route table
 // (search_engine_routes.h). Label: search_engine_labels.h.
 //
+// A third Provider, listed after every other one, recognises the API by its
+// path shape alone on any host (see path_fingerprint_matches).
+//
 // The two products share most of their REST API, so one classifier serves
 // both and only the provider name differs. Which one a request is for:
 //  1. strong signs: the host (Elastic Cloud vs Amazon OpenSearch Service),
@@ -18,6 +21,7 @@
 //  4. otherwise Elasticsearch.
 // The Basic user is decoded by a few lines of base64 here: the classifier
 // library links no crypto library that would offer it.
+#include <algorithm>
 #include <array>
 #include <iterator>
 #include <string>
@@ -25,6 +29,7 @@
 #include "classifiers/provider.h"
 #include "classifiers/search_engine_labels.h"
 #include "classifiers/search_engine_routes.h"
+#include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
 namespace {
@@ -39,8 +44,22 @@ constexpr std::string_view kOpenSearchHosts[] = {
     "*.es.amazonaws.com",    // Amazon OpenSearch Service domain: <domain>.<region>.es.amazonaws.com
     "*.aoss.amazonaws.com",  // OpenSearch Serverless collection: <id>.<region>.aoss.amazonaws.com
 };
+// Other Elastic Cloud services on the same domains (Kibana, APM, Fleet,
+// Enterprise Search, the deployment-management API): not Elasticsearch's
+// REST API, so they fall to the method-based generic classifier.
+constexpr std::string_view kElasticOtherServiceLabels[] = {".kb.", ".apm.", ".fleet.", ".ent.", ".profiling."};
+constexpr std::string_view kElasticManagementHost = "api.elastic-cloud.com";
 // Elasticsearch's and OpenSearch's default HTTP port.
 constexpr std::string_view kSearchPortSuffix = ":9200";
+
+// APIs whose `dry_run` query parameter makes them report what they would do
+// and change nothing (the `dry_run` query parameter in the specifications).
+constexpr std::string_view kDryRunApis[] = {
+    "cluster.reroute",          "indices.rollover",
+    "inference.delete",         "transform.upgrade_transforms",
+    "ilm.migrate_to_data_tiers", "indices.put_data_stream_settings",
+    "indices.put_data_stream_mappings", "_internal.update_desired_nodes",
+};
 
 enum class Certainty { none, weak, route, strong };
 struct FlavourGuess {
@@ -100,10 +119,17 @@ std::string_view bare_host(const HttpRequest& request) {
 
 bool is_aws_host(std::string_view host) { return host_matches_pattern(host, "*.amazonaws.com"); }
 
+bool is_elastic_cloud_host(std::string_view host) {
+    if (!host_matches_any(host, kElasticHosts) || host_matches_pattern(host, kElasticManagementHost)) return false;
+    for (const std::string_view label : kElasticOtherServiceLabels)
+        if (host.find(label) != std::string_view::npos) return false;
+    return true;
+}
+
 FlavourGuess strong_flavour(const HttpRequest& request) {
     const std::string_view host = bare_host(request);
     if (host_matches_any(host, kOpenSearchHosts)) return {kOpenSearch, Certainty::strong};
-    if (host_matches_any(host, kElasticHosts)) return {kElastic, Certainty::strong};
+    if (is_elastic_cloud_host(host)) return {kElastic, Certainty::strong};
     const std::string_view service = sigv4_service(request.header("Authorization"));
     if (service == "es" || service == "aoss") return {kOpenSearch, Certainty::strong};
     if (request.header("User-Agent").find("opensearch") != std::string_view::npos)
@@ -123,7 +149,7 @@ FlavourGuess weak_flavour(const HttpRequest& request) {
 // Is this request for a search engine at all?
 bool is_search_request(const HttpRequest& request) {
     const std::string_view host = bare_host(request);
-    if (host_matches_any(host, kOpenSearchHosts) || host_matches_any(host, kElasticHosts)) return true;
+    if (host_matches_any(host, kOpenSearchHosts) || is_elastic_cloud_host(host)) return true;
     if (on_search_port(request) || request.has_header("X-Elastic-Client-Meta")) return true;
     const std::string_view agent = request.header("User-Agent");
     if (starts_with(agent, "elasticsearch-") || starts_with(agent, "opensearch-")) return true;
@@ -170,6 +196,13 @@ Classification unknown_route(const HttpRequest& request, const ResolvedRequest& 
     return result;
 }
 
+// `?dry_run` or `?dry_run=true` on an API that supports it: nothing changes.
+bool is_dry_run(std::string_view api, std::string_view query) {
+    if (std::find(std::begin(kDryRunApis), std::end(kDryRunApis), api) == std::end(kDryRunApis)) return false;
+    const std::optional<std::string> value = query_param(query, "dry_run");
+    return value && (value->empty() || *value == "true");
+}
+
 Classification classify_search(const HttpRequest& request) {
     const ResolvedRequest resolved = resolve(request);
     if (resolved.route == nullptr) return unknown_route(request, resolved);
@@ -180,6 +213,10 @@ Classification classify_search(const HttpRequest& request) {
     if (search_api_needs_body(api) && !encoding.empty() && encoding != "identity") {
         label.tier = Tier::destructive;  // a compressed body was not inspected
         label.flags.emplace_back("body-encoded-not-inspected");
+    }
+    if (is_dry_run(api, request.query)) {
+        label.tier = Tier::read;
+        label.flags.emplace_back("dry-run");
     }
     Classification result;
     result.provider = std::string(provider_name(resolved.flavour));
@@ -202,10 +239,27 @@ bool matches_flavour(const HttpRequest& request, std::uint8_t flavour) {
 bool elasticsearch_matches(const HttpRequest& request) { return matches_flavour(request, kElastic); }
 bool opensearch_matches(const HttpRequest& request) { return matches_flavour(request, kOpenSearch); }
 
+// For requests no other provider claimed (the registry lists this last): a
+// self-hosted cluster behind an ordinary name and port, reached with curl.
+// A path that matches a route with a built-in `_` segment (`/_bulk`,
+// `/{index}/_delete_by_query`, `/{index}/_doc/{id}`) is this API's shape;
+// without it the generic method rule would call `_delete_by_query` a write.
+bool path_fingerprint_matches(const HttpRequest& request) {
+    if (request.path.find("/_") == std::string::npos) return false;
+    const RequestPath path = split_request_path(request.path);
+    constexpr std::uint8_t kEither = kElastic | kOpenSearch;
+    const SearchRoute* route = find_search_route(request.method, path, kEither);
+    if (route == nullptr && request.method == "HEAD") route = find_search_route("GET", path, kEither);
+    return route != nullptr && route->route.find("/_") != std::string_view::npos;
+}
+
 }  // namespace
 
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
+extern const Provider kSearchEnginePathProvider;
+const Provider kSearchEnginePathProvider{"search-engine-path", path_fingerprint_matches, classify_search,
+                                         search_needs_body};
 const Provider kOpenSearchProvider{"opensearch", opensearch_matches, classify_search, search_needs_body};
 const Provider kElasticsearchProvider{"elasticsearch", elasticsearch_matches, classify_search,
                                       search_needs_body};

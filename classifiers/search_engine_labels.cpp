@@ -70,7 +70,8 @@ bool is_bulk_api(std::string_view api) { return action_of(api) == "bulk"; }
 
 bool runs_update_script(std::string_view api) {
     const std::string_view action = action_of(api);
-    return action == "update" || action == "update_by_query";
+    // reindex scripts may set ctx.op = 'delete' too (deletes from the destination)
+    return action == "update" || action == "update_by_query" || action == "reindex";
 }
 
 // Does an update script set `ctx.op = 'delete'` (which deletes the document)?

@@ -19,6 +19,7 @@
 #include <iterator>
 
 #include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
 
@@ -45,13 +46,19 @@ void judge_run_create(const HttpRequest& request, Classification& result) {
     result.operation = "create run";
     if (!request.body_complete) return;  // the registry judges what was not seen
     const JsonTree body = parse_json(request.body);
-    const cJSON* attributes = json_member(json_member(body.get(), "data"), "attributes");
+    const cJSON* data = json_member(body.get(), "data");
+    const cJSON* attributes = json_member(data, "attributes");
+    if (count_members_named(body.get(), "data") > 1 || count_members_named(data, "attributes") > 1) {
+        add_flag(result, "run-body-ambiguous");  // repeated keys: could be a destroy run
+        result.tier = Tier::destructive;
+        return;
+    }
     if (body == nullptr) {
         add_flag(result, "run-body-unreadable");  // could be a destroy run
         result.tier = Tier::destructive;
         return;
     }
-    if (json_is_true(attributes, "is-destroy")) {
+    if (any_member_named(attributes, "is-destroy", [](const cJSON* m) { return !cJSON_IsFalse(m); })) {
         result.operation = "create destroy run";
         result.tier = Tier::destructive;
         add_flag(result, "destroys-all-managed-resources");

@@ -27,7 +27,55 @@ void for_each_pair(std::string_view query, Visit visit) {
     }
 }
 
+bool is_unreserved(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+// The unreserved character that text[i..i+2] ("%XX") encodes, or 0.
+char encoded_unreserved_at(std::string_view text, std::size_t i) {
+    if (text[i] != '%' || i + 2 >= text.size()) return 0;
+    int high = hex_digit(text[i + 1]);
+    int low = hex_digit(text[i + 2]);
+    if (high < 0 || low < 0) return 0;
+    char decoded = static_cast<char>(high * 16 + low);
+    return is_unreserved(decoded) ? decoded : 0;
+}
+
 }  // namespace
+
+bool has_encoded_unreserved(std::string_view path) {
+    for (std::size_t i = path.find('%'); i != std::string_view::npos; i = path.find('%', i + 1))
+        if (encoded_unreserved_at(path, i) != 0) return true;
+    return false;
+}
+
+std::string decode_unreserved(std::string_view path) {
+    std::string out;
+    out.reserve(path.size());
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (char decoded = encoded_unreserved_at(path, i); decoded != 0) {
+            out += decoded;
+            i += 2;
+        } else {
+            out += path[i];
+        }
+    }
+    return out;
+}
+
+bool body_is_encoded(const HttpRequest& request) {
+    for (const Header& header : request.headers) {
+        if (header.name.size() != 16) continue;
+        std::string name;
+        for (char c : header.name) name += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (name != "content-encoding") continue;
+        std::string value;
+        for (char c : header.value) value += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        if (!value.empty() && value != "identity") return true;
+    }
+    return false;
+}
 
 std::string percent_decode(std::string_view text, bool plus_is_space) {
     std::string out;

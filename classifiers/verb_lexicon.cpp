@@ -7,7 +7,6 @@
 #include "classifiers/verb_lexicon.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace askfirst::classifiers {
 namespace {
@@ -61,7 +60,7 @@ bool starts_word(std::string_view name, std::size_t i) {
 std::string_view lower_into(std::string_view word, std::array<char, kMaxVerbLength>& buffer) {
     if (word.size() > buffer.size()) return {};
     for (std::size_t i = 0; i < word.size(); ++i)
-        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+        buffer[i] = ascii_lower(word[i]);
     return {buffer.data(), word.size()};
 }
 
@@ -83,7 +82,7 @@ std::string_view joined_tail(std::string_view name, std::array<char, kMaxVerbLen
     for (const char c : tail) {
         if (is_separator(c)) continue;
         if (length == buffer.size()) return {};
-        buffer[length++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        buffer[length++] = ascii_lower(c);
     }
     return {buffer.data(), length};
 }

@@ -33,21 +33,53 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+// cJSON strings end at their first NUL, but pkt-line bodies carry NUL bytes
+// ("\u0000" in the corpus). Before parsing, each "\u0000" escape becomes
+// U+F8FF (a private-use code point no corpus text uses), turned back into a
+// NUL byte by corpus_body_bytes().
+constexpr std::string_view kNulStandIn = "\\uf8ff";
+constexpr std::string_view kNulStandInUtf8 = "\xef\xa3\xbf";
+
+std::string with_nul_stand_ins(std::string_view line) {
+    std::string out;
+    out.reserve(line.size());
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] != '\\' || i + 1 >= line.size()) {
+            out.push_back(line[i]);
+        } else if (line.compare(i, 6, "\\u0000") == 0) {
+            out.append(kNulStandIn);
+            i += 5;
+        } else {
+            out.append(line.substr(i, 2));  // keep any other escape pair whole ("\\\\" too)
+            ++i;
+        }
+    }
+    return out;
+}
+
 // The corpus stores body bytes that are not UTF-8 as U+0000..U+00FF. cJSON
 // hands us UTF-8: when every code point is below U+0100 the body is those
-// bytes; otherwise it was UTF-8 text and stays as it is.
+// bytes; otherwise it was UTF-8 text and stays as it is (NULs restored).
 std::string corpus_body_bytes(std::string_view utf8) {
     std::string bytes;
     bytes.reserve(utf8.size());
+    bool latin1 = true;
     for (std::size_t i = 0; i < utf8.size(); ++i) {
         const auto c = static_cast<unsigned char>(utf8[i]);
-        if (c < 0x80) {
+        if (utf8.compare(i, kNulStandInUtf8.size(), kNulStandInUtf8) == 0) {
+            bytes.push_back('\0');
+            i += kNulStandInUtf8.size() - 1;
+        } else if (c < 0x80) {
             bytes.push_back(static_cast<char>(c));
-        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+        } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size() && latin1) {
             bytes.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F)));
             ++i;
+        } else if (latin1) {
+            latin1 = false;  // a code point above U+00FF: real UTF-8 text; start again, keeping bytes
+            bytes.clear();
+            i = static_cast<std::size_t>(-1);
         } else {
-            return std::string(utf8);  // a code point above U+00FF: real UTF-8 text
+            bytes.push_back(static_cast<char>(c));
         }
     }
     return bytes;
@@ -92,7 +124,8 @@ std::string normalize_host(std::string_view host) {
 }
 
 std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error) {
-    std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(line.data(), line.size()));
+    const std::string prepared = with_nul_stand_ins(line);
+    std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(prepared.data(), prepared.size()));
     if (!root || !cJSON_IsObject(root.get())) {
         error = "bad JSON: each line must be one JSON object (the corpus format; see --help)";
         return std::nullopt;
@@ -149,33 +182,14 @@ std::optional<std::string> dechunk(std::string_view body) {
     }
 }
 
-}  // namespace
-
-std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
-    // Accept bare LF line ends in a hand-written file.
-    std::string text(bytes);
-    const bool crlf = text.find("\r\n") != std::string::npos;
-    const std::string_view eol = crlf ? "\r\n" : "\n";
-    const auto head_end = text.find(std::string(eol) + std::string(eol));
-    if (head_end == std::string::npos) {
-        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
-        return std::nullopt;
-    }
-    std::string_view head(text.data(), head_end);
-    std::string_view body(text.data() + head_end + 2 * eol.size(), text.size() - head_end - 2 * eol.size());
-    const auto first_eol = head.find(eol);
-    const std::string_view request_line = head.substr(0, first_eol);
-    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
-    const auto sp1 = request_line.find(' ');
-    const auto sp2 = request_line.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 == sp1 || request_line.substr(sp2 + 1).substr(0, 5) != "HTTP/") {
-        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
-        return std::nullopt;
-    }
-    HttpRequest request;
-    request.method = std::string(request_line.substr(0, sp1));
-    std::string_view target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string authority;
+// "METHOD TARGET HTTP/1.1" into method, path, query (and the authority of an
+// absolute-form target); false if the line has another shape.
+bool read_request_line(std::string_view line, HttpRequest& request, std::string& authority) {
+    const auto sp1 = line.find(' ');
+    const auto sp2 = line.rfind(' ');
+    if (sp1 == std::string_view::npos || sp2 == sp1 || line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
+    request.method = std::string(line.substr(0, sp1));
+    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {  // absolute form
         target.remove_prefix(scheme + 3);
         const auto slash = target.find_first_of("/?");
@@ -186,6 +200,10 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
     request.path = std::string(target.substr(0, question));
     if (request.path.empty()) request.path = "/";
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
+    return true;
+}
+
+bool read_header_lines(std::string_view head, std::string_view eol, HttpRequest& request, std::string& error) {
     while (!head.empty()) {
         const auto end = head.find(eol);
         const std::string_view line = head.substr(0, end);
@@ -193,24 +211,55 @@ std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string
         const auto colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) {
             error = "header line without 'Name: value': '" + std::string(line) + "'";
-            return std::nullopt;
+            return false;
         }
         request.headers.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
     }
-    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
+    return true;
+}
+
+bool read_body(std::string_view body, HttpRequest& request, std::string& error) {
     if (lower(request.header("Transfer-Encoding")).find("chunked") != std::string::npos) {
         const auto decoded = dechunk(body);
         if (!decoded) {
             error = "Transfer-Encoding: chunked, but the chunks are malformed";
-            return std::nullopt;
+            return false;
         }
         request.body = *decoded;
     } else if (const auto length = request.header("Content-Length"); !length.empty()) {
         const unsigned long size = std::strtoul(std::string(length).c_str(), nullptr, 10);
         request.body = std::string(body.substr(0, size));
+        request.body_complete = body.size() >= size;  // a cut-off file: judge the worst case
     } else {
         request.body = std::string(body);
     }
+    return true;
+}
+
+}  // namespace
+
+std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
+    // Accept bare LF line ends in a hand-written file.
+    const std::string_view eol = bytes.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
+    const auto head_end = bytes.find(std::string(eol) + std::string(eol));
+    if (head_end == std::string_view::npos) {
+        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
+        return std::nullopt;
+    }
+    std::string_view head = bytes.substr(0, head_end);
+    const std::string_view body = bytes.substr(head_end + 2 * eol.size());
+    const auto first_eol = head.find(eol);
+    const std::string_view request_line = head.substr(0, first_eol);
+    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
+    HttpRequest request;
+    std::string authority;
+    if (!read_request_line(request_line, request, authority)) {
+        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
+        return std::nullopt;
+    }
+    if (!read_header_lines(head, eol, request, error)) return std::nullopt;
+    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
+    if (!read_body(body, request, error)) return std::nullopt;
     return request;
 }
 

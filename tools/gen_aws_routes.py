@@ -126,9 +126,12 @@ def load_services(data_dir):
             operations.append((name, primary_identifier(model, operation, protocol)))
             if protocol in ("rest-json", "rest-xml"):
                 route_path, query_keys, headers = route_constraints(model, operation)
-                routes.append((route_specificity(route_path, query_keys, headers),
-                               operation["http"]["method"], route_path, "&".join(query_keys),
-                               ",".join(headers), name))
+                # Identical routes (S3's deprecated GetBucketNotification and its
+                # successor): the current, non-deprecated operation sorts first.
+                specificity = route_specificity(route_path, query_keys, headers) + \
+                    (0 if operation.get("deprecated") else 1,)
+                routes.append((specificity, operation["http"]["method"], route_path,
+                               "&".join(query_keys), ",".join(headers), name))
         operations.sort(key=lambda item: (item[0].lower(), item[0]))
         routes.sort(key=lambda r: (r[0], r[5]), reverse=True)
         services.append({

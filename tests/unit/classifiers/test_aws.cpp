@@ -101,6 +101,9 @@ TEST_CASE("query protocol: Action in the body or the URL, decoding and case vari
         {"override: TestFailover is a write", "POST", "elasticache.eu-west-1.amazonaws.com", "/", "",
          form_headers("elasticache"), "Action=TestFailover&ReplicationGroupId=r", "elasticache:TestFailover",
          Tier::write},
+        {"a form body without its Content-Type is still read as a form", "POST", rds, "/", "",
+         {{"Authorization", authorization("rds")}}, "Action=DeleteDBCluster&DBClusterIdentifier=c",
+         "rds:DeleteDBCluster", Tier::destructive},
         {"unsigned request recognised by host", "POST", "sts.amazonaws.com", "/", "", {{"Content-Type", std::string(kForm)}},
          "Action=AssumeRoleWithWebIdentity&RoleArn=a", "sts:AssumeRoleWithWebIdentity", Tier::write, "privilege-pivot"},
     });
@@ -177,6 +180,10 @@ TEST_CASE("REST: route templates, S3 addressing styles and sub-resources") {
          "s3:DeleteObject", Tier::destructive, "", "s3:DeleteObject my-bucket/a/b.csv"},
         {"bucket with dots, virtual-hosted DeleteBucket", "DELETE", "my.dotted.bucket.s3.amazonaws.com", "/", "", s3, "",
          "s3:DeleteBucket", Tier::destructive, "", "s3:DeleteBucket my.dotted.bucket"},
+        {"S3 Express directory bucket, virtual-hosted", "DELETE",
+         "logs--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com", "/k", "",
+         {{"Authorization", authorization("s3express", "us-west-2")}}, "", "s3:DeleteObject", Tier::destructive, "",
+         "s3:DeleteObject logs--usw2-az1--x-s3/k"},
         {"POST ?delete is DeleteObjects", "POST", "my-bucket.s3.amazonaws.com", "/", "delete", s3,
          "<Delete><Object><Key>a</Key></Object></Delete>", "s3:DeleteObjects", Tier::destructive},
         {"path-style POST ?delete", "POST", "s3.amazonaws.com", "/my-bucket", "delete", s3, "", "s3:DeleteObjects",
@@ -218,10 +225,30 @@ TEST_CASE("REST: route templates, S3 addressing styles and sub-resources") {
         {"REST POST with a write name", "POST", "backup.us-east-1.amazonaws.com",
          "/backup-vaults/v/recovery-points/arn%3Aaws%3Abackup%3Ax/disassociate", "", {{"Authorization", authorization("backup")}},
          "", "backup:DisassociateRecoveryPoint", Tier::destructive},
+        {"REST DELETE whose name does not say delete is a write (policy step 2)", "DELETE",
+         "connect.us-east-1.amazonaws.com", "/phone-number/p-1", "", {{"Authorization", authorization("connect")}}, "",
+         "connect:ReleasePhoneNumber", Tier::write},
+        {"cache flush override: a write", "DELETE", "apigateway.us-east-1.amazonaws.com",
+         "/restapis/r1/stages/prod/cache/data", "", {{"Authorization", authorization("apigateway")}}, "",
+         "apigateway:FlushStageCache", Tier::write},
+        {"REST GET is a read whatever the verb", "GET", "lambda.us-east-1.amazonaws.com",
+         "/2015-03-31/functions/orders/policy", "", {{"Authorization", authorization("lambda")}}, "",
+         "lambda:GetPolicy", Tier::read},
         {"REST path that no route knows is at least a write", "GET", "lambda.us-east-1.amazonaws.com", "/nowhere/x/y/z",
          "", {{"Authorization", authorization("lambda")}}, "", "lambda:GET /nowhere/x/y/z", Tier::write,
          "unknown-operation"},
     });
+}
+
+TEST_CASE("the detail line stays one line") {
+    HttpRequest request;
+    request.method = "POST";
+    request.host = "dynamodb.us-east-1.amazonaws.com";
+    request.path = "/";
+    request.headers = json_headers("dynamodb", "DynamoDB_20120810.DeleteTable");
+    request.body = R"({"TableName":"a\nb"})";
+    const Classification c = classify(request);
+    CHECK(c.detail == "dynamodb:DeleteTable a b");
 }
 
 TEST_CASE("presigned URLs carry the signature in the query string") {
@@ -258,6 +285,8 @@ TEST_CASE("needs_body: only when the body can change the tier") {
     const std::vector<Header> s3 = {{"Authorization", authorization("s3")}};
     const Row rows[] = {
         {"query protocol form body holds the Action", "POST", "rds.us-east-1.amazonaws.com", "/", "", form_headers("rds"), true},
+        {"query protocol POST without a form Content-Type", "POST", "rds.us-east-1.amazonaws.com", "/", "",
+         {{"Authorization", authorization("rds")}}, true},
         {"query protocol GET has everything in the URL", "GET", "rds.us-east-1.amazonaws.com", "/",
          "Action=DeleteDBInstance", {}, false},
         {"S3 PutObject body is data, never a parameter", "PUT", "b.s3.amazonaws.com", "/k", "", s3, false},
@@ -279,4 +308,31 @@ TEST_CASE("needs_body: only when the body can change the tier") {
         request.headers = row.headers;
         CHECK(needs_body(request) == row.needs);
     }
+}
+
+TEST_CASE("SQL carriers: the statement text can raise the tier, never lower it") {
+    const std::string ddb = "dynamodb.us-east-1.amazonaws.com";
+    check_cases({
+        {"PartiQL DELETE through ExecuteStatement", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.ExecuteStatement"),
+         R"({"Statement":"DELETE FROM \"Orders\" WHERE pk = 'a'"})", "dynamodb:ExecuteStatement", Tier::destructive},
+        {"PartiQL batch with one DELETE among inserts", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.BatchExecuteStatement"),
+         R"({"Statements":[{"Statement":"INSERT INTO \"T\" VALUE {'pk':'1'}"},{"Statement":"DELETE FROM \"T\" WHERE pk='2'"}]})",
+         "dynamodb:BatchExecuteStatement", Tier::destructive},
+        {"PartiQL SELECT stays at the verb's write", "POST", ddb, "/", "",
+         json_headers("dynamodb", "DynamoDB_20120810.ExecuteStatement"), R"({"Statement":"SELECT * FROM \"T\""})",
+         "dynamodb:ExecuteStatement", Tier::write},
+        {"rds-data DROP TABLE", "POST", "rds-data.us-east-1.amazonaws.com", "/Execute", "",
+         {{"Authorization", authorization("rds-data")}, {"Content-Type", "application/json"}},
+         R"({"resourceArn":"arn:a","secretArn":"arn:s","sql":"DROP TABLE users"})", "rds-data:ExecuteStatement",
+         Tier::destructive},
+        {"redshift-data batch with TRUNCATE", "POST", "redshift-data.us-east-1.amazonaws.com", "/", "",
+         json_headers("redshift-data", "RedshiftData.BatchExecuteStatement"),
+         R"j({"ClusterIdentifier":"c","Sqls":["INSERT INTO t VALUES (1)","TRUNCATE t"]})j",
+         "redshift-data:BatchExecuteStatement", Tier::destructive},
+        {"Athena query that drops a table", "POST", "athena.us-east-1.amazonaws.com", "/", "",
+         json_headers("athena", "AmazonAthena.StartQueryExecution"), R"({"QueryString":"DROP TABLE logs"})",
+         "athena:StartQueryExecution", Tier::destructive},
+    });
 }

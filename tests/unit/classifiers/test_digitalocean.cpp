@@ -50,7 +50,7 @@ TEST_CASE("digitalocean: operationIds and tiers by method and path") {
         {"unknown DELETE may delete", "DELETE", "/v2/not-an-endpoint/x", "unknown DELETE /v2/not-an-endpoint/x", D},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify_do(row.method, row.target);
         CHECK(result.provider == "digitalocean");
         CHECK(result.operation == row.operation);
@@ -67,10 +67,11 @@ TEST_CASE("digitalocean: droplet actions take their label from the body type") {
         {"power_off is a write", "/v2/droplets/1/actions", R"({"type": "power_off"})", "dropletActions_post type=power_off", W, ""},
         {"disable_backups is a flagged write", "/v2/droplets/1/actions", R"({"type": "disable_backups"})", "dropletActions_post type=disable_backups", W, "disables-backups"},
         {"by tag too", "/v2/droplets/actions?tag_name=web", R"({"type": "rebuild"})", "dropletActions_post_byTag type=rebuild", D, ""},
+        {"a repeated type counts every copy (the server keeps the last)", "/v2/droplets/1/actions", R"({"type": "power_on", "type": "rebuild"})", "dropletActions_post type=power_on,rebuild", D, "reinstalls-disk-from-image"},
         {"no readable type stays a write", "/v2/droplets/1/actions", "not json", "dropletActions_post", W, "action-type-unreadable"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify_do("POST", row.target, row.body);
         CHECK(result.operation == row.operation);
         CHECK(result.tier == row.tier);

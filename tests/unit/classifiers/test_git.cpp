@@ -95,7 +95,9 @@ TEST_CASE("git push command lists are judged per command, max over commands") {
          Tier::write, "git push (update refs/heads/main)"},
         {"one delete among updates makes the push destructive",
          command(kOidA, kOidB, "refs/heads/main", true) + command(kOidB, kZero, "refs/heads/old", false) + "0000" + pack,
-         Tier::destructive, "git push (2 refs)"},
+         Tier::destructive, "git push --atomic (update main, delete old)"},
+        {"several creates", command(kZero, kOidA, "refs/heads/a", true) + command(kZero, kOidB, "refs/heads/b", false) + "0000" + pack,
+         Tier::write, "git push (create 2 branches)"},
         {"gerrit review ref", command(kOidA, kOidB, "refs/for/main", true) + "0000" + pack, Tier::write, "git push (refs/for/main)"},
         {"shallow lines before the commands", pkt("shallow " + kOidA + "\n") + command(kOidA, kOidB, "refs/heads/x", true) + "0000",
          Tier::write, "git push (update refs/heads/x)"},
@@ -199,6 +201,8 @@ TEST_CASE("git-lfs batch, locks and legacy objects") {
         {"batch upload", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "",
                                      R"({"operation":"upload","objects":[{"oid":"x","size":1}]})"), Tier::write, "lfs upload"},
         {"batch without operation", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "{}"), Tier::write, "lfs batch"},
+        {"duplicated operation key is not a download", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "",
+                                       R"({"operation":"download","operation":"upload","objects":[]})"), Tier::write, "lfs upload"},
         {"batch with unreadable body", git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "{"), Tier::write, "lfs batch"},
         {"create a lock", git_request("POST", "/acme/web.git/info/lfs/locks", "", R"({"path":"a.psd"})"), Tier::write, "lfs lock"},
         {"list locks", git_request("GET", "/acme/web.git/info/lfs/locks", "path=a.psd", ""), Tier::read, "lfs list locks"},
@@ -220,4 +224,15 @@ TEST_CASE("git-lfs batch, locks and legacy objects") {
         git_request("POST", "/acme/web.git/info/lfs/locks/12/unlock", "", R"({"force":true})"));
     REQUIRE(unlock.flags.size() == 1);
     CHECK(unlock.flags[0] == "force-unlock");
+}
+
+TEST_CASE("git push and lfs batch with an encoded body are not read as plain bytes") {
+    HttpRequest gzipped = push("\x1f\x8b\x08\x00");
+    gzipped.headers.push_back({"Content-Encoding", "gzip"});
+    CHECK(kGitProvider.classify(gzipped).tier == Tier::destructive);
+    HttpRequest batch = git_request("POST", "/acme/web.git/info/lfs/objects/batch", "", "\x1f\x8b");
+    batch.headers.push_back({"Content-Encoding", "gzip"});
+    Classification result = kGitLfsProvider.classify(batch);
+    CHECK(result.tier == Tier::write);
+    CHECK(result.flags.size() == 1);
 }

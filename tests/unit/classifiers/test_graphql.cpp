@@ -3,7 +3,9 @@
 // (envelopes, batches, operationName, persisted queries, variables).
 #include <doctest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "classifiers/graphql.h"
 #include "classifiers/verb_lexicon.h"
@@ -64,6 +66,7 @@ TEST_CASE("parse_document accepts the executable grammar and names root fields")
         {"subscription", "subscription S { events { id } }", "subscription:events"},
         {"numbers of every shape", "{ f(a: -0, b: 1.5e3, c: 2E-2, d: 10) }", "query:f"},
         {"unicode escapes decode", "{ f(s: \"\\u00e9\\uD83D\\uDE00\") }", "query:f"},
+        {"braced unicode escapes decode", "{ f(s: \"\\u{1F600}\\u{41}\") }", "query:f"},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);
@@ -89,6 +92,9 @@ TEST_CASE("parse_document refuses what the specification does not allow") {
         {"line break inside a string", "{ f(a: \"a\nb\") }"},
         {"bad escape", "{ f(a: \"\\q\") }"},
         {"lone surrogate", "{ f(a: \"\\uDC00\") }"},
+        {"braced escape beyond Unicode", "{ f(a: \"\\u{110000}\") }"},
+        {"empty braced escape", "{ f(a: \"\\u{}\") }"},
+        {"unterminated braced escape", "{ f(a: \"\\u{41\") }"},
         {"leading zero", "{ f(a: 01) }"},
         {"number glued to a name", "{ f(a: 1x) }"},
         {"empty selection set", "{ }"},
@@ -171,6 +177,9 @@ TEST_CASE("classify_graphql_request judges envelopes, batches and documents") {
         {"body that is not JSON is a write", "mutation { deleteRef }", Tier::write, "graphql (unreadable request)"},
         {"query that is not a string is a write", R"({"query":42})", Tier::write, "graphql (unreadable request)"},
         {"missing query is a write", R"({"variables":{}})", Tier::write, "graphql (no query)"},
+        {"a second JSON value after the first is refused", R"({"query":"{ a }"} {"query":"mutation { deleteRef }"})", Tier::write,
+         "graphql (unreadable request)"},
+        {"trailing whitespace is fine", "{\"query\":\"{ a }\"}\r\n", Tier::read, "query a"},
         {"escalation sees variables", R"({"query":"mutation($i: In!) { setThing(input: $i) { x } }","variables":{"i":{"wipe":true}}})",
          Tier::destructive, "mutation setThing"},
         {"escalation sees inline literals", R"({"query":"mutation { setThing(input: {wipe: true}) { x } }"})",
@@ -226,4 +235,39 @@ TEST_CASE("classify_graphql_request treats an uninspected body as the worst case
     Classification result = classify_graphql_request(request, kPolicy);
     CHECK(result.tier == Tier::destructive);
     CHECK(result.flags.size() == 1);
+}
+
+TEST_CASE("classify_graphql_request judges every reading of duplicated keys") {
+    struct Row { const char* behaviour; std::string body; std::string query; Tier tier; };
+    const Row rows[] = {
+        {"second query key hides a delete", R"({"query":"{ viewer { login } }","query":"mutation { deleteRef(input:{}) { x } }"})", "",
+         Tier::destructive},
+        {"first query key hides a delete", R"({"query":"mutation { deleteRef(input:{}) { x } }","query":"{ a }"})", "", Tier::destructive},
+        {"duplicated operationName picks the mutation in one reading",
+         R"({"query":"query Q { a } mutation M { deleteIssue(input:{}) { x } }","operationName":"Q","operationName":"M"})", "",
+         Tier::destructive},
+        {"duplicated harmless keys are still at least a write", R"({"query":"{ a }","query":"{ b }"})", "", Tier::write},
+        {"too many copies is the worst case", R"({"query":"{ a }","query":"{ b }","query":"{ c }"})", "", Tier::destructive},
+        {"repeated URL parameter", "", "query=%7B+a+%7D&query=mutation+%7B+deleteRef%28input%3A%7B%7D%29+%7B+x+%7D+%7D", Tier::destructive},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        HttpRequest request = post_json(row.body);
+        if (row.body.empty()) request.method = "GET";
+        request.query = row.query;
+        Classification result = classify_graphql_request(request, kPolicy);
+        CHECK(result.tier == row.tier);
+        CHECK(std::find(result.flags.begin(), result.flags.end(), "duplicate-json-keys") != result.flags.end());
+    }
+}
+
+TEST_CASE("classify_graphql_request treats an encoded body as the worst case") {
+    HttpRequest request = post_json("\x1f\x8b\x08\x00");
+    request.headers.push_back({"Content-Encoding", "gzip"});
+    Classification result = classify_graphql_request(request, kPolicy);
+    CHECK(result.tier == Tier::destructive);
+    CHECK(result.flags == std::vector<std::string>{"body-encoded"});
+    request = post_json(R"({"query":"{ a }"})");
+    request.headers.push_back({"content-encoding", "identity"});
+    CHECK(classify_graphql_request(request, kPolicy).tier == Tier::read);
 }

@@ -113,6 +113,11 @@ TEST_CASE("kubernetes dryRun=All in the query or the DeleteOptions body is a rea
         {"other dryRun values do not count", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "dryRun=None"), Tier::destructive},
         {"body dryRun other than All", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "", R"({"dryRun":["Nope"]})"),
          Tier::destructive},
+        {"duplicated body dryRun must all say All", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "", R"({"dryRun":["All"],"dryRun":[]})"),
+         Tier::destructive},
+        {"duplicated query dryRun must all say All", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "dryRun=All&dryRun=None"),
+         Tier::destructive},
+        {"duplicated dryRun that agree", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "dryRun=All&dryRun=All"), Tier::read},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);

@@ -40,7 +40,7 @@ TEST_CASE("route templates: the most specific match wins and segments are decode
         {"different literal does not match", "/_cat/shards", "/_cat/nodes", false},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         CHECK(match_route(row.route, split_request_path(row.path)).has_value() == row.matches);
     }
     const RequestPath path = split_request_path("/_nodes/stats/_all");
@@ -83,10 +83,14 @@ TEST_CASE("search engines: API names and tiers by method and path") {
         {"OpenSearch plugin search reads", "POST", kAws, "/_plugins/_ml/tasks/_search", "ml.search_tasks", R},
         {"unknown endpoint is at least a write", "POST", kLocal, "/_no_such_api/x/y/z", "unknown POST /_no_such_api/x/y/z", W},
         {"unknown DELETE may delete", "DELETE", kLocal, "/_no_such_api/x/y/z", "unknown DELETE /_no_such_api/x/y/z", D},
+        {"rollover dry run changes nothing", "POST", kLocal, "/logs/_rollover?dry_run=true", "indices.rollover", R},
+        {"rollover without dry run writes", "POST", kLocal, "/logs/_rollover?dry_run=false", "indices.rollover", W},
+        {"inference delete dry run only lists references", "DELETE", kLocal, "/_inference/my-elser?dry_run", "inference.delete", R},
+        {"dry_run on an API without one is ignored", "POST", kLocal, "/logs/_delete_by_query?dry_run=true", "delete_by_query", D},
         {"known path with an unlisted method is not read", "PATCH", kLocal, "/_cat/shards", "unknown PATCH /_cat/shards", W},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify(make_request(row.method, row.host, row.target, "{}"));
         CHECK(result.operation == row.operation);
         CHECK(result.tier == row.tier);
@@ -109,10 +113,36 @@ TEST_CASE("search engines: Elasticsearch or OpenSearch") {
         {"a client meta header on any host", "search.internal", "/_cat/shards", {"X-Elastic-Client-Meta", "es=8.15.1"}, "elasticsearch"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result =
             classify(make_request("GET", row.host, row.target, "", {row.header}));
         CHECK(result.provider == row.provider);
+    }
+}
+
+TEST_CASE("search engines: recognised by path shape on hosts no provider claims") {
+    struct Row { const char* behaviour; const char* method; const char* host; const char* target; const char* provider; Tier tier; };
+    const Row rows[] = {
+        {"delete_by_query on a self-hosted name", "POST", "search.example.com", "/logs/_delete_by_query", "elasticsearch", D},
+        {"bulk on a self-hosted name", "POST", "search.example.com", "/_bulk", "elasticsearch", W},
+        {"OpenSearch plugin path", "DELETE", "search.example.com", "/_plugins/_ism/policies/p1", "opensearch", D},
+        {"a path without a built-in segment stays generic", "POST", "app.example.com", "/logs/items", "generic", W},
+        {"an S3 key that looks like _doc is S3's", "PUT", "bucket.s3.amazonaws.com", "/_doc/1", "aws", W},
+    };
+    for (const Row& row : rows) {
+        INFO(std::string(row.behaviour));
+        const Classification result =
+            classify(make_request(row.method, row.host, row.target, "{\"index\":{}}\n{}\n", {{"User-Agent", "curl/8.5.0"}}));
+        CHECK(result.provider == row.provider);
+        CHECK(result.tier == row.tier);
+    }
+}
+
+TEST_CASE("search engines: other Elastic Cloud services are not Elasticsearch") {
+    for (const char* host : {"prod-logs.kb.us-central1.gcp.cloud.es.io", "api.elastic-cloud.com"}) {
+        INFO(std::string(host));
+        const Classification result = classify(make_request("GET", host, "/api/status"));
+        CHECK(result.provider != "elasticsearch");
     }
 }
 
@@ -136,7 +166,7 @@ TEST_CASE("search engines: _bulk is destructive when any action deletes") {
         {"an update script that sets ctx.op delete deletes", "{\"update\":{\"_id\":\"1\"}}\n{\"script\":{\"source\":\"ctx.op = 'delete'\"}}\n", D, "update-script-deletes"},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.behaviour);
+        INFO(std::string(row.behaviour));
         const Classification result = classify(make_request(
             "POST", kLocal, "/logs/_bulk", row.body, {{"Content-Type", "application/x-ndjson"}}));
         CHECK(result.operation == "bulk");
@@ -158,6 +188,9 @@ TEST_CASE("search engines: bodies the label depends on") {
     const auto script = make_request("POST", kLocal, "/logs/_update_by_query",
                                      R"({"script":{"source":"if (ctx._source.old) { ctx.op = \"delete\" }"}})");
     CHECK(classify(script).tier == D);
+    const auto reindex = make_request("POST", kLocal, "/_reindex",
+                                      R"({"source":{"index":"a"},"dest":{"index":"b"},"script":{"source":"ctx.op = 'delete'"}})");
+    CHECK(classify(reindex).tier == D);
     const auto compare = make_request("POST", kLocal, "/logs/_update_by_query",
                                       R"({"script":{"source":"if (ctx.op == 'delete') {}"}})");
     CHECK(classify(compare).tier == W);
@@ -171,7 +204,7 @@ TEST_CASE("search engines: API-name lexicon order") {
         {"cluster.allocation_explain", R}, {"delete_by_query", D},  {"profiling.stacktraces", W},
     };
     for (const Row& row : rows) {
-        CAPTURE(row.name);
+        INFO(std::string(row.name));
         CHECK(search_api_name_tier(row.name) == row.tier);
     }
 }

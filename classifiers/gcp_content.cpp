@@ -1,0 +1,171 @@
+// classifiers/gcp_content.cpp — Google Cloud requests whose content decides
+// (see gcp_content.h; ../shared/classifier-rules.md §13 "Content escalation").
+//
+//  * BigQuery: the SQL of `queries` (`query`) and query jobs
+//    (`configuration.query.query`) goes through classify_sql; a
+//    `writeDisposition` of WRITE_TRUNCATE replaces a table's contents
+//    (destructive); `dryRun: true` runs nothing (read).
+//  * Firestore `documents:commit` / `:batchWrite` and Datastore `:commit`:
+//    any write that is a `delete` makes the request destructive.
+//  * Cloud Storage XML API: the S3 rules (DELETE destructive, except an
+//    upload abort `?uploadId=`, a write; `POST ?delete` destructive).
+#include "classifiers/gcp_content.h"
+
+#include "classifiers/json_body.h"
+#include "classifiers/json_members.h"
+#include "classifiers/provider.h"
+#include "classifiers/rest_resource.h"
+#include "classifiers/sql.h"
+#include "classifiers/url_query.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+constexpr std::string_view kTruncate = "WRITE_TRUNCATE";
+
+// A dry run only when every `dryRun` member says so (duplicate keys).
+bool is_dry_run(const cJSON* object) {
+    return json_is_true(object, "dryRun") &&
+           !any_member_named(object, "dryRun", [](const cJSON* member) { return !cJSON_IsTrue(member); });
+}
+
+// Repeated keys that decide the label make the body ambiguous.
+bool has_repeated(const cJSON* object, std::initializer_list<const char*> names) {
+    for (const char* name : names)
+        if (count_members_named(object, name) > 1) return true;
+    return false;
+}
+
+bool segment_is(const RequestPath& path, std::size_t index, std::string_view word) {
+    return path.segments.size() > index && path.segments[index] == word;
+}
+
+void judge_sql(std::string_view sql, GcpContentVerdict& verdict) {
+    const SqlVerdict sql_verdict = classify_sql(sql, SqlDialect::generic);
+    verdict.tier = sql_verdict.tier;  // the statement decides; dispositions may raise it after
+    verdict.operation = "bigquery " + sql_verdict.operation;
+    verdict.flags.insert(verdict.flags.end(), sql_verdict.flags.begin(), sql_verdict.flags.end());
+}
+
+void judge_disposition(const cJSON* section, GcpContentVerdict& verdict) {
+    const std::optional<std::string> disposition = json_string(section, "writeDisposition");
+    if (disposition && *disposition == kTruncate) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("write-truncate-replaces-table");
+    }
+}
+
+GcpContentVerdict judge_job(const cJSON* body) {
+    GcpContentVerdict verdict;
+    const cJSON* configuration = json_member(body, "configuration");
+    if (has_repeated(body, {"configuration"}) || has_repeated(configuration, {"query", "load", "copy"})) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-ambiguous");
+        return verdict;
+    }
+    if (is_dry_run(configuration)) {
+        verdict.tier = Tier::read;
+        verdict.operation = "bigquery dry run";
+        return verdict;
+    }
+    const cJSON* query = json_member(configuration, "query");
+    if (const std::optional<std::string> sql = json_string(query, "query")) judge_sql(*sql, verdict);
+    for (const char* section : {"query", "load", "copy"}) judge_disposition(json_member(configuration, section), verdict);
+    return verdict;
+}
+
+}  // namespace
+
+bool is_bigquery_query_or_job(std::string_view method, const RequestPath& path) {
+    // [/upload]/bigquery/v2/projects/{p}/(queries|jobs)
+    const std::size_t base = segment_is(path, 0, "upload") ? 1 : 0;
+    return method == "POST" && path.segments.size() == base + 5 && segment_is(path, base, "bigquery") &&
+           segment_is(path, base + 2, "projects") &&
+           (segment_is(path, base + 4, "queries") || segment_is(path, base + 4, "jobs"));
+}
+
+GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& path) {
+    GcpContentVerdict verdict;
+    if (!request.body_complete) return verdict;  // the registry judges what was not seen
+    if (segment_is(path, 0, "upload")) {  // multipart/related: JSON metadata, then the data
+        if (request.body.find(kTruncate) != std::string::npos) {
+            verdict.tier = Tier::destructive;
+            verdict.flags.emplace_back("write-truncate-replaces-table");
+        }
+        return verdict;
+    }
+    const JsonTree body = parse_json(request.body);
+    if (body == nullptr) {
+        verdict.tier = Tier::destructive;  // the SQL could not be read
+        verdict.flags.emplace_back("body-unreadable");
+        return verdict;
+    }
+    if (segment_is(path, 4, "jobs")) return judge_job(body.get());
+    if (has_repeated(body.get(), {"query"})) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-ambiguous");
+        return verdict;
+    }
+    if (is_dry_run(body.get())) {
+        verdict.tier = Tier::read;
+        verdict.operation = "bigquery dry run";
+    } else if (const std::optional<std::string> sql = json_string(body.get(), "query")) {
+        judge_sql(*sql, verdict);
+    }
+    return verdict;
+}
+
+bool is_document_commit(std::string_view method, std::string_view custom_verb) {
+    return method == "POST" && (custom_verb == "commit" || custom_verb == "batchWrite");
+}
+
+GcpContentVerdict judge_document_commit(const HttpRequest& request) {
+    GcpContentVerdict verdict;
+    if (!request.body_complete) return verdict;
+    const JsonTree body = parse_json(request.body);
+    if (body == nullptr) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-unreadable");
+        return verdict;
+    }
+    const auto deletes = [](const cJSON* items) {
+        for (const cJSON* item = cJSON_IsArray(items) ? items->child : nullptr; item; item = item->next)
+            if (json_member(item, "delete") != nullptr) return true;
+        return false;
+    };
+    for (const char* list : {"writes", "mutations"}) {  // Firestore, Datastore
+        if (any_member_named(body.get(), list, deletes)) {
+            verdict.tier = Tier::destructive;
+            verdict.flags.emplace_back("commit-deletes-documents");
+            return verdict;
+        }
+    }
+    return verdict;
+}
+
+bool is_gcs_xml(const HttpRequest& request, const RequestPath& path) {
+    if (host_matches_pattern(request.host, "*.storage.googleapis.com")) return true;  // virtual-hosted bucket
+    if (!host_matches_pattern(request.host, "storage.googleapis.com")) return false;
+    const bool json_api = segment_is(path, 0, "storage") || segment_is(path, 1, "storage") || segment_is(path, 0, "batch");
+    return !json_api;
+}
+
+Classification classify_gcs_xml(const HttpRequest& request, const RequestPath& path) {
+    Tier tier = tier_for_rest_method(request.method);
+    std::string operation = "gcs-xml " + request.method + " " + path_shape(path);
+    if (request.method == "DELETE" && query_param(request.query, "uploadId")) {
+        tier = Tier::write;  // aborts a multipart upload; nothing stored is lost
+        operation = "gcs-xml AbortMultipartUpload";
+    }
+    if (request.method == "POST" && query_param(request.query, "delete")) {
+        tier = Tier::destructive;
+        operation = "gcs-xml DeleteObjects";
+    }
+    return make_classification("gcp", std::move(operation), tier, request);
+}
+
+bool is_batch(std::string_view method, const RequestPath& path) {
+    return method == "POST" && segment_is(path, 0, "batch");
+}
+
+}  // namespace askfirst::classifiers

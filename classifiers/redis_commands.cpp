@@ -1,0 +1,242 @@
+// classifiers/redis_commands.cpp — the Redis labeling policy (§19) over the
+// generated COMMAND metadata table.
+//
+// Order of the rules: the destructive list; scripts (EVAL scans its Lua);
+// the `write` flag; the `readonly` flag; the read list (introspection and
+// connection commands that Redis does not flag readonly); `admin` and
+// everything else without `readonly` is a write (fail-closed).
+#include "classifiers/redis_commands.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <span>
+
+namespace askfirst::classifiers::redis {
+namespace {
+
+constexpr RedisCommandInfo kRedisCommands[] = {
+#include "classifiers/redis_commands.inc"
+};
+
+struct Reasoned {
+    std::string_view name;
+    std::string_view reason;
+};
+
+// §19 destructive list, and the commands of the same kind it implies.
+constexpr std::array<Reasoned, 35> kDestructive = {{
+    {"flushall", "deletes every key in every database"},
+    {"flushdb", "deletes every key in the database"},
+    {"del", "deletes keys"},
+    {"unlink", "deletes keys (asynchronously)"},
+    {"getdel", "deletes the key after reading it"},
+    {"hgetdel", "deletes hash fields after reading them"},
+    {"hdel", "deletes hash fields"},
+    {"srem", "removes set members"},
+    {"zrem", "removes sorted-set members"},
+    {"lrem", "removes list elements"},
+    {"zremrangebyrank", "removes a range of sorted-set members"},
+    {"zremrangebyscore", "removes a range of sorted-set members"},
+    {"zremrangebylex", "removes a range of sorted-set members"},
+    {"xdel", "deletes stream entries"},
+    {"delex", "deletes the key when its value matches"},
+    {"ardel", "deletes array elements"},
+    {"ardelrange", "deletes a range of array elements"},
+    {"vrem", "removes a vector-set element"},
+    {"trimslots", "deletes the keys of the given hash slots"},
+    {"xdelex", "deletes stream entries"},
+    {"xackdel", "acknowledges and deletes stream entries"},
+    {"xtrim", "discards old stream entries"},
+    {"ltrim", "discards list elements outside the range"},
+    {"script|flush", "deletes every cached Lua script"},
+    {"function|flush", "deletes every function library"},
+    {"function|delete", "deletes a function library"},
+    {"acl|deluser", "deletes ACL users"},
+    {"xgroup|destroy", "deletes a consumer group and its pending list"},
+    {"xgroup|delconsumer", "deletes a consumer and its pending messages"},
+    {"replicaof", "turns the node into a replica: its dataset is discarded"},
+    {"slaveof", "turns the node into a replica: its dataset is discarded"},
+    {"cluster|reset", "a replica reset becomes an empty master: its dataset is flushed"},
+    {"json.del", "deletes a JSON value (RedisJSON)"},
+    {"json.forget", "deletes a JSON value (RedisJSON)"},
+    {"ft.dropindex", "drops a search index (RediSearch; DD also deletes the documents)"},
+}};
+
+// No `readonly` flag, but they only return information or set state of the
+// caller's own connection.
+constexpr std::array<std::string_view, 84> kRead = {
+    "asking", "auth", "discard", "echo", "exec", "hello", "info", "lastsave", "multi", "ping", "quit",
+    "readonly", "readwrite", "reset", "role", "select", "time", "unwatch", "watch", "wait", "waitaof",
+    "monitor", "psync", "sync", "pfselftest", "subscribe", "psubscribe", "ssubscribe", "unsubscribe",
+    "punsubscribe", "sunsubscribe",
+    "acl|cat", "acl|whoami", "acl|genpass", "acl|help", "acl|getuser", "acl|list", "acl|users", "acl|log",
+    "acl|dryrun",
+    "client|caching", "client|getname", "client|getredir", "client|help", "client|id", "client|info",
+    "client|list", "client|no-evict", "client|no-touch", "client|reply", "client|setinfo", "client|setname",
+    "client|tracking", "client|trackinginfo",
+    "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help", "cluster|info", "cluster|keyslot",
+    "cluster|links", "cluster|myid", "cluster|myshardid", "cluster|nodes", "cluster|shards",
+    "cluster|slot-stats", "cluster|slots", "cluster|count-failure-reports", "cluster|replicas",
+    "cluster|slaves",
+    "config|get", "config|help", "latency|doctor", "latency|graph", "latency|help", "latency|histogram",
+    "latency|history", "latency|latest", "module|list", "script|exists", "function|dump", "function|list",
+    "function|stats", "bless|get", "bless|scan",
+};
+// Whole families that only inspect.
+constexpr std::array<std::string_view, 8> kReadFamilies = {"command", "memory", "object", "pubsub", "xinfo",
+                                                           "slowlog", "hotkeys", "backup"};
+// Members of those families that do change something.
+constexpr std::array<std::string_view, 8> kFamilyWrites = {
+    "slowlog|reset", "hotkeys|reset", "hotkeys|start", "hotkeys|stop",
+    "backup|abort", "backup|cleanup", "backup|seal", "backup|start"};
+
+// Module commands Redis's COMMAND table does not list (RedisJSON, RediSearch,
+// RedisTimeSeries docs): the ones that only read.
+constexpr std::array<std::string_view, 14> kModuleReads = {
+    "json.get", "json.mget", "json.type", "json.strlen", "json.arrlen", "json.objkeys", "json.objlen",
+    "json.resp", "ft.search", "ft.aggregate", "ft.info", "ft._list", "ts.get", "ts.range"};
+
+template <std::size_t N>
+bool in(const std::array<std::string_view, N>& table, std::string_view name) {
+    return std::find(table.begin(), table.end(), name) != table.end();
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string upper(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+RedisVerdict verdict(Tier tier, std::string operation) {
+    RedisVerdict out;
+    out.tier = tier;
+    out.operation = std::move(operation);
+    return out;
+}
+
+bool has_word(const std::vector<std::string>& args, std::size_t from, std::string_view upper_word) {
+    for (std::size_t i = from; i < args.size(); ++i)
+        if (upper(args[i]) == upper_word) return true;
+    return false;
+}
+
+// Content rules on top of the name: REPLICAOF NO ONE keeps the data,
+// FUNCTION RESTORE ... FLUSH deletes, EXPIRE/RENAME are flagged writes.
+void apply_argument_rules(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out) {
+    if ((key == "replicaof" || key == "slaveof") && args.size() >= 3 && upper(args[1]) == "NO" &&
+        upper(args[2]) == "ONE") {
+        out.tier = Tier::write;
+        out.flags.push_back("promotes-replica-to-master");
+    }
+    // EXPIRE key 0 (or a negative TTL) deletes the key at once.
+    if ((key == "expire" || key == "pexpire") && args.size() >= 3 && !args[2].empty() &&
+        (args[2] == "0" || (args[2][0] == '-' && args[2].size() > 1 && std::isdigit(static_cast<unsigned char>(args[2][1]))))) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("non-positive-ttl-deletes-now");
+    }
+    if (key == "function|restore" && has_word(args, 3, "FLUSH")) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("flush-policy-deletes-libraries");
+    }
+    if (key == "acl|log" && has_word(args, 2, "RESET")) out.tier = Tier::write;
+    if (key.find("expire") != std::string::npos && out.tier == Tier::write) out.flags.push_back("expire-schedules-deletion");
+    if (key == "rename") out.flags.push_back("rename-overwrites-destination");
+    if ((key == "restore" || key == "copy" || key == "migrate") && has_word(args, 1, "REPLACE"))
+        out.flags.push_back("replaces-existing-key");
+    if (key == "shutdown" && has_word(args, 1, "NOSAVE")) out.flags.push_back("nosave-loses-writes");
+    if (key == "flushall" || key == "flushdb") out.flags.push_back("deletes-all-keys");
+}
+
+// The table key for a command: "acl|users" for container commands.
+std::string command_key(const std::vector<std::string>& args, std::string& operation) {
+    std::string key = lower(args[0]);
+    operation = upper(args[0]);
+    const RedisCommandInfo* info = find_redis_command(key);
+    if (info != nullptr && (info->flags & kRedisContainer) && args.size() > 1) {
+        key += "|" + lower(args[1]);
+        operation += " " + upper(args[1]);
+    }
+    return key;
+}
+
+RedisVerdict classify_by_metadata(const std::string& key, std::string operation) {
+    const RedisCommandInfo* info = find_redis_command(key);
+    if (info == nullptr) {
+        if (in(kModuleReads, key)) return verdict(Tier::read, std::move(operation));
+        RedisVerdict unknown = verdict(Tier::write, std::move(operation));
+        unknown.flags.push_back("unknown-command");
+        return unknown;
+    }
+    const std::string family = key.substr(0, key.find('|'));
+    if (info->flags & kRedisWrite) return verdict(Tier::write, std::move(operation));
+    if (info->flags & kRedisReadonly) return verdict(Tier::read, std::move(operation));
+    const bool help = key.ends_with("|help");  // every container's HELP lists its subcommands
+    if (help || in(kRead, key) || (in(kReadFamilies, family) && !in(kFamilyWrites, key)))
+        return verdict(Tier::read, std::move(operation));
+    RedisVerdict other = verdict(Tier::write, std::move(operation));
+    if (info->flags & kRedisAdmin) other.flags.push_back("admin-command");
+    else if (info->flags & kRedisPubsub) other.flags.push_back("sends-a-message");
+    else other.flags.push_back("no-readonly-flag");
+    return other;
+}
+
+}  // namespace
+
+const RedisCommandInfo* find_redis_command(std::string_view lower_name) {
+    const auto* end = std::end(kRedisCommands);
+    const auto* found = std::lower_bound(std::begin(kRedisCommands), end, lower_name,
+                                         [](const RedisCommandInfo& row, std::string_view name) { return row.name < name; });
+    return found != end && found->name == lower_name ? found : nullptr;
+}
+
+RedisVerdict classify_script_command(const std::string& key, const std::vector<std::string>& args,
+                                     std::string operation);
+
+RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
+    if (args.empty()) {
+        RedisVerdict empty = verdict(Tier::write, "empty command");
+        empty.flags.push_back("unknown-command");
+        return empty;
+    }
+    std::string operation;
+    const std::string key = command_key(args, operation);
+    RedisVerdict out;
+    const auto destructive = std::find_if(kDestructive.begin(), kDestructive.end(),
+                                          [&](const Reasoned& entry) { return entry.name == key; });
+    if (destructive != kDestructive.end()) {
+        out = verdict(Tier::destructive, operation);
+        out.flags.push_back(std::string(destructive->reason));
+    } else if (key == "eval" || key == "evalsha" || key == "fcall") {
+        out = classify_script_command(key, args, operation);
+    } else {
+        out = classify_by_metadata(key, operation);
+    }
+    apply_argument_rules(key, args, out);
+    return out;
+}
+
+RedisVerdict classify_redis_commands(const std::vector<std::vector<std::string>>& commands) {
+    if (commands.empty()) return verdict(Tier::read, "empty pipeline");
+    RedisVerdict worst;
+    bool first = true;
+    std::vector<std::string> flags;
+    for (const auto& command : commands) {
+        RedisVerdict one = classify_redis_command(command);
+        flags.insert(flags.end(), one.flags.begin(), one.flags.end());
+        if (first || one.tier > worst.tier) worst = std::move(one);
+        first = false;
+    }
+    std::sort(flags.begin(), flags.end());
+    flags.erase(std::unique(flags.begin(), flags.end()), flags.end());
+    worst.flags = std::move(flags);
+    return worst;
+}
+
+}  // namespace askfirst::classifiers::redis

@@ -1,0 +1,126 @@
+// classifiers/sql.cpp — classify_sql(): picks the path for the dialect and
+// folds a batch into one verdict (§17: "a batch gets its most severe label").
+//
+// PostgreSQL text goes to libpg_query first; any other dialect, and
+// PostgreSQL text it rejects, to the token path. Where a dialect's servers
+// read the same bytes two ways (backslash escapes on or off, nested comments
+// or not), every reading is classified and the most severe wins, so a
+// statement cannot hide inside a literal that one server closes earlier.
+#include "classifiers/sql.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "classifiers/sql_postgres.h"
+#include "classifiers/sql_rules.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+using sql::StatementVerdict;
+
+// Detail lines stay one line in the consent dialog.
+constexpr std::size_t kDetailChars = 160;
+
+std::string one_line(std::string_view text) {
+    std::string out;
+    bool space = false;
+    for (char c : text) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        if (out.size() >= kDetailChars) {
+            out += "...";
+            break;
+        }
+        out += std::isprint(static_cast<unsigned char>(c)) ? c : '?';
+    }
+    return out;
+}
+
+// Token path, every reading the dialect allows.
+StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
+    const sql::LexOptions base = sql::lex_options_for(dialect);
+    std::vector<sql::LexOptions> readings = {base};
+    const sql::LexResult first = sql::lex_sql(text, base);
+    if (first.reading_depends_on_backslash) {
+        sql::LexOptions flipped = base;
+        flipped.backslash_escapes = !base.backslash_escapes;
+        readings.push_back(flipped);
+    }
+    if (first.reading_depends_on_dollar) {
+        sql::LexOptions flipped = base;
+        flipped.dollar_quotes = true;
+        readings.push_back(flipped);
+    }
+    if (first.reading_depends_on_nesting) {
+        sql::LexOptions flipped = base;
+        flipped.nested_block_comments = !base.nested_block_comments;
+        readings.push_back(flipped);
+    }
+    sql::SessionState session;
+    StatementVerdict worst = sql::fold_batch(sql::classify_lexed(first, dialect, session, 0));
+    for (std::size_t i = 1; i < readings.size(); ++i) {
+        sql::SessionState reading_session;
+        const sql::LexResult lexed = sql::lex_sql(text, readings[i]);
+        StatementVerdict verdict = sql::fold_batch(sql::classify_lexed(lexed, dialect, reading_session, 0));
+        if (verdict.tier > worst.tier) {
+            verdict.flags.push_back("ambiguous-literal-reading");
+            worst = std::move(verdict);
+        }
+    }
+    return worst;
+}
+
+SqlVerdict finish(StatementVerdict verdict, std::string_view text) {
+    SqlVerdict out;
+    out.tier = verdict.tier;
+    if (!verdict.understood) {
+        out.tier = max_tier(out.tier, Tier::write);  // unreadable SQL is a write at least
+        verdict.flags.push_back("unparsed-sql");
+    }
+    out.operation = "SQL " + verdict.operation;
+    out.detail = one_line(text);
+    std::sort(verdict.flags.begin(), verdict.flags.end());
+    verdict.flags.erase(std::unique(verdict.flags.begin(), verdict.flags.end()), verdict.flags.end());
+    out.flags = std::move(verdict.flags);
+    return out;
+}
+
+StatementVerdict classify_one(std::string_view text, SqlDialect dialect) {
+    if (dialect == SqlDialect::postgres && text.find('\0') == std::string_view::npos) {
+        sql::SessionState session;
+        if (auto verdicts = sql::classify_postgres_tree(text, session, 0)) return sql::fold_batch(*verdicts);
+    }
+    return classify_by_tokens(text, dialect);
+}
+
+}  // namespace
+
+SqlVerdict classify_sql(std::string_view text, SqlDialect dialect) {
+    return finish(classify_one(text, dialect), text);
+}
+
+SqlVerdict classify_sql_batch(const std::vector<std::string>& texts, SqlDialect dialect) {
+    if (texts.size() == 1) return classify_sql(texts.front(), dialect);
+    std::vector<StatementVerdict> verdicts;
+    std::string joined;
+    for (const std::string& text : texts) {
+        verdicts.push_back(classify_one(text, dialect));
+        if (!joined.empty()) joined += "; ";
+        joined += text;
+    }
+    if (verdicts.empty()) {
+        SqlVerdict none;
+        none.tier = Tier::write;
+        none.operation = "SQL batch without statements";
+        none.flags.push_back("unparsed-sql");
+        return none;
+    }
+    return finish(sql::fold_batch(verdicts), joined);
+}
+
+}  // namespace askfirst::classifiers

@@ -1,0 +1,252 @@
+// classifiers/sql_postgres_statement.cpp — statement kinds of PostgreSQL's
+// raw parse tree (node names as in src/include/nodes/parsenodes.h) mapped to
+// tiers by §17.
+#include <array>
+#include <cctype>
+
+#include "classifiers/sql_postgres.h"
+#include "classifiers/sql_postgres_internal.h"
+#include "classifiers/sql_rules_internal.h"
+
+namespace askfirst::classifiers::sql {
+namespace {
+
+constexpr std::array<std::string_view, 11> kReadKinds = {
+    "VariableSetStmt", "VariableShowStmt", "DiscardStmt", "LockStmt", "ListenStmt", "UnlistenStmt",
+    "FetchStmt", "ClosePortalStmt", "DeallocateStmt", "ConstraintsSetStmt", "SelectStmt"};
+
+template <std::size_t N>
+bool in(const std::array<std::string_view, N>& table, std::string_view value) {
+    for (std::string_view entry : table)
+        if (entry == value) return true;
+    return false;
+}
+
+std::string_view node_kind(const cJSON* node) {
+    return node != nullptr && node->child != nullptr && node->child->string != nullptr ? node->child->string : "";
+}
+
+StatementVerdict make(Tier tier, std::string operation) {
+    StatementVerdict verdict;
+    verdict.tier = tier;
+    verdict.operation = std::move(operation);
+    return verdict;
+}
+
+bool merge_deletes(const cJSON* merge) {
+    const cJSON* clauses = field(merge, "mergeWhenClauses");
+    for (const cJSON* clause = clauses ? clauses->child : nullptr; clause != nullptr; clause = clause->next)
+        if (string_of(field(field(clause, "MergeWhenClause"), "commandType")) == "CMD_DELETE") return true;
+    return false;
+}
+
+// What a subtree does when it runs: nested INSERT/UPDATE/DELETE/MERGE and
+// calls of side-effecting functions.
+struct Effects {
+    Tier tier = Tier::read;
+    std::string operation;
+    void raise(Tier to, std::string why) {
+        if (to <= tier) return;
+        tier = to;
+        operation = std::move(why);
+    }
+};
+
+void walk_effects(const cJSON* json, Effects& effects, int depth) {
+    if (json == nullptr) return;
+    if (depth > kMaxJsonWalk) return effects.raise(Tier::write, "nested too deeply to read");
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        const std::string_view key = child->string != nullptr ? child->string : "";
+        if (key == "DeleteStmt") effects.raise(Tier::destructive, "DELETE");
+        if (key == "InsertStmt" || key == "UpdateStmt") effects.raise(Tier::write, key == "InsertStmt" ? "INSERT" : "UPDATE");
+        if (key == "MergeStmt")
+            effects.raise(merge_deletes(child) ? Tier::destructive : Tier::write,
+                          merge_deletes(child) ? "MERGE ... THEN DELETE" : "MERGE");
+        if (key == "FuncCall") {
+            const cJSON* names = field(child, "funcname");
+            const cJSON* last = names != nullptr ? cJSON_GetArrayItem(names, cJSON_GetArraySize(names) - 1) : nullptr;
+            std::string name = string_of(field(field(last, "String"), "sval"));
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            if (const auto tier = side_effect_function_tier(name))
+                effects.raise(*tier, "calls side-effecting function (" + name + ")");
+        }
+        walk_effects(child, effects, depth + 1);
+    }
+}
+
+void apply(StatementVerdict& verdict, const Effects& effects, std::string_view lead) {
+    if (effects.tier <= verdict.tier) return;
+    verdict.tier = effects.tier;
+    const bool function = effects.operation.starts_with("calls");
+    verdict.operation = function ? effects.operation : std::string(lead) + " containing " + effects.operation;
+}
+
+// Statements that run a query now: base tier, then what the query does.
+StatementVerdict classify_dml(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
+    const std::string lead = leading_operation(tokens);
+    StatementVerdict verdict = make(Tier::read, lead);
+    if (kind == "SelectStmt" && field(body, "intoClause") != nullptr) verdict = make(Tier::write, "SELECT INTO creates a table");
+    if (kind == "InsertStmt") verdict = make(Tier::write, lead);
+    if (kind == "UpdateStmt") {
+        verdict = make(Tier::write, "UPDATE");
+        if (field(body, "whereClause") == nullptr) verdict.flags.push_back("update-without-where");
+    }
+    if (kind == "DeleteStmt") {
+        verdict = make(Tier::destructive, "DELETE");
+        if (field(body, "whereClause") == nullptr) verdict.flags.push_back("delete-without-where");
+    }
+    if (kind == "MergeStmt") {
+        const bool deletes = merge_deletes(body);
+        verdict = make(deletes ? Tier::destructive : Tier::write, deletes ? "MERGE ... THEN DELETE" : "MERGE");
+    }
+    Effects cte;
+    walk_effects(field(body, "withClause"), cte, 0);
+    Effects all;
+    walk_effects(body, all, 0);
+    apply(verdict, all, lead);
+    if (field(body, "withClause") != nullptr) {
+        if (verdict.tier == Tier::destructive) verdict.operation = "WITH containing DELETE";
+        else if (cte.tier == Tier::write) verdict.operation = "WITH containing DML";
+        else if (verdict.tier == Tier::read) verdict.operation = "WITH ... SELECT";
+    }
+    return verdict;
+}
+
+bool alter_table_drops(const cJSON* body) {
+    const cJSON* commands = field(body, "cmds");
+    for (const cJSON* command = commands ? commands->child : nullptr; command != nullptr; command = command->next) {
+        const std::string subtype = string_of(field(field(command, "AlterTableCmd"), "subtype"));
+        if (subtype == "AT_DropColumn" || subtype == "AT_DropConstraint") return true;
+    }
+    return false;
+}
+
+StatementVerdict classify_alter_node(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
+    const bool drops = (kind == "AlterTableStmt" && alter_table_drops(body)) ||
+                       (kind == "AlterDomainStmt" && string_of(field(body, "subtype")) == "X");
+    if (!drops) return make(Tier::write, leading_operation(tokens));
+    std::string operation = alter_drop_operation(tokens);
+    return make(Tier::destructive, operation.empty() ? "ALTER ... DROP" : operation);
+}
+
+bool explain_analyzes(const cJSON* body) {
+    const cJSON* options = field(body, "options");
+    bool analyze = false;
+    for (const cJSON* option = options ? options->child : nullptr; option != nullptr; option = option->next) {
+        const cJSON* element = field(option, "DefElem");
+        if (string_of(field(element, "defname")) != "analyze") continue;
+        const cJSON* arg = field(element, "arg");
+        std::string value = string_of(field(field(arg, "String"), "sval"));
+        for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        const cJSON* integer = field(field(arg, "Integer"), "ival");
+        const bool zero = field(arg, "Integer") != nullptr && (integer == nullptr || integer->valuedouble == 0);
+        analyze = !(value == "false" || value == "off" || value == "0" || zero);
+    }
+    return analyze;
+}
+
+StatementVerdict classify_explain_node(const cJSON* body, std::span<const Token> tokens, SessionState& session,
+                                       int depth) {
+    bool token_analyze = false;
+    const std::span<const Token> inner_tokens = explained_statement(tokens, token_analyze);
+    if (!explain_analyzes(body)) return make(Tier::read, "EXPLAIN without ANALYZE");
+    StatementVerdict inner = classify_pg_statement(field(body, "query"), inner_tokens, session, depth + 1);
+    inner.operation = "EXPLAIN ANALYZE executes: " + inner.operation;
+    return inner;
+}
+
+StatementVerdict classify_copy_node(const cJSON* body) {
+    StatementVerdict verdict = make(Tier::read, "COPY TO STDOUT");
+    if (cJSON_IsTrue(field(body, "is_from"))) {
+        verdict = make(Tier::write, "COPY FROM");
+    } else if (field(body, "filename") != nullptr || cJSON_IsTrue(field(body, "is_program"))) {
+        verdict = make(Tier::write, "COPY TO file/program");
+    }
+    if (cJSON_IsTrue(field(body, "is_program"))) verdict.flags.push_back("copy-program-runs-shell");
+    Effects effects;
+    walk_effects(field(body, "query"), effects, 0);
+    apply(verdict, effects, "COPY");
+    return verdict;
+}
+
+StatementVerdict classify_do_node(const cJSON* body, int depth) {
+    std::string code;
+    std::string language = "plpgsql";
+    const cJSON* args = field(body, "args");
+    for (const cJSON* arg = args ? args->child : nullptr; arg != nullptr; arg = arg->next) {
+        const cJSON* element = field(arg, "DefElem");
+        const std::string value = string_of(field(field(field(element, "arg"), "String"), "sval"));
+        if (string_of(field(element, "defname")) == "as") code = value;
+        if (string_of(field(element, "defname")) == "language") language = value;
+    }
+    if (language == "plpgsql") {
+        if (auto verdict = classify_plpgsql_body(code, depth + 1)) return *verdict;
+    }
+    const BodyLanguage kind = language == "plpgsql" || language == "sql" ? BodyLanguage::sql_like : BodyLanguage::foreign;
+    return classify_procedural_body(code, SqlDialect::postgres, depth + 1, kind);
+}
+
+std::string upper(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+}
+
+StatementVerdict classify_prepared_node(std::string_view kind, const cJSON* body, std::span<const Token> tokens,
+                                        SessionState& session, int depth) {
+    const std::string name = upper(string_of(field(body, "name")));
+    if (kind == "ExecuteStmt") {
+        const auto known = session.prepared.find(name);
+        if (known == session.prepared.end()) return make(Tier::write, "EXECUTE");
+        StatementVerdict verdict = known->second;
+        verdict.operation = "EXECUTE (prepared " + verdict.operation + ")";
+        return verdict;
+    }
+    const std::size_t as = find_top_level_word(tokens, "AS");
+    const std::span<const Token> inner_tokens = as == kNotFound ? tokens : tokens.subspan(as + 1);
+    session.prepared[name] = classify_pg_statement(field(body, "query"), inner_tokens, session, depth + 1);
+    return make(Tier::read, "PREPARE");
+}
+
+StatementVerdict classify_transaction_node(const cJSON* body, std::span<const Token> tokens) {
+    const std::string kind = string_of(field(body, "kind"));
+    if (kind == "TRANS_STMT_PREPARE" || kind == "TRANS_STMT_COMMIT_PREPARED" || kind == "TRANS_STMT_ROLLBACK_PREPARED")
+        return make(Tier::write, "two-phase commit");
+    return make(Tier::read, leading_operation(tokens));
+}
+
+StatementVerdict classify_executing_utility(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
+    StatementVerdict verdict = make(kind == "DeclareCursorStmt" ? Tier::read : Tier::write, leading_operation(tokens));
+    Effects effects;
+    walk_effects(body, effects, 0);
+    apply(verdict, effects, verdict.operation);
+    return verdict;
+}
+
+}  // namespace
+
+StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token> tokens, SessionState& session,
+                                       int depth) {
+    const std::string_view kind = node_kind(node);
+    const cJSON* body = node != nullptr ? node->child : nullptr;
+    if (depth > kMaxSqlNesting || body == nullptr) {
+        StatementVerdict unknown = make(Tier::write, "unreadable statement");
+        unknown.understood = false;
+        return unknown;
+    }
+    if (kind == "SelectStmt" || kind == "InsertStmt" || kind == "UpdateStmt" || kind == "DeleteStmt" ||
+        kind == "MergeStmt")
+        return classify_dml(kind, body, tokens);
+    if (kind == "TruncateStmt" || kind.starts_with("Drop")) return make(Tier::destructive, leading_operation(tokens));
+    if (kind == "AlterTableStmt" || kind == "AlterDomainStmt") return classify_alter_node(kind, body, tokens);
+    if (kind == "ExplainStmt") return classify_explain_node(body, tokens, session, depth);
+    if (kind == "CopyStmt") return classify_copy_node(body);
+    if (kind == "DoStmt") return classify_do_node(body, depth);
+    if (kind == "PrepareStmt" || kind == "ExecuteStmt") return classify_prepared_node(kind, body, tokens, session, depth);
+    if (kind == "TransactionStmt") return classify_transaction_node(body, tokens);
+    if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")
+        return classify_executing_utility(kind, body, tokens);
+    if (in(kReadKinds, kind)) return make(Tier::read, leading_operation(tokens));
+    return make(Tier::write, leading_operation(tokens));
+}
+
+}  // namespace askfirst::classifiers::sql

@@ -1,0 +1,90 @@
+// classifiers/sql_procedural.cpp — DO blocks and other procedural bodies on
+// the token path (§17: "DO (unless its body drops/deletes/truncates,
+// including dynamic EXECUTE 'DROP …')").
+//
+// A body runs arbitrary code, so it is a write at least. It is destructive
+// when any statement in it, or any string literal in it read as SQL (the
+// text of a dynamic EXECUTE or format()), is destructive. Dynamic SQL built
+// from pieces ('DR' || 'OP ...') cannot be read this way: it stays a write,
+// flagged "dynamic-sql".
+#include <array>
+
+#include "classifiers/sql_rules_internal.h"
+
+namespace askfirst::classifiers::sql {
+namespace {
+
+// PL/pgSQL (and Snowflake Scripting, MySQL routine) words after which a new
+// statement begins even without a `;`.
+bool ends_segment(const Token& token) {
+    static constexpr std::array<std::string_view, 6> kBoundaries = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE",
+                                                                    "EXCEPTION"};
+    if (is_punct(token, ';')) return true;
+    if (token.kind != TokenKind::word) return false;
+    for (std::string_view word : kBoundaries)
+        if (token.text == word) return true;
+    return false;
+}
+
+std::vector<std::span<const Token>> body_segments(std::span<const Token> tokens) {
+    std::vector<std::span<const Token>> segments;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= tokens.size(); ++i) {
+        if (i < tokens.size() && !ends_segment(tokens[i])) continue;
+        if (i > start) segments.push_back(tokens.subspan(start, i - start));
+        start = i + 1;
+    }
+    return segments;
+}
+
+bool has_dynamic_execute(std::span<const Token> segment) {
+    if (segment.empty() || !is_word(segment[0], "EXECUTE")) return false;
+    return segment.size() < 2 || segment[1].kind != TokenKind::string || segment.size() > 2;
+}
+
+}  // namespace
+
+StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDialect dialect, int depth) {
+    StatementVerdict verdict;
+    verdict.tier = Tier::write;
+    verdict.operation = "DO block executes arbitrary code";
+    if (depth > kMaxSqlNesting) return verdict;
+    SessionState body_session;
+    for (std::span<const Token> segment : body_segments(tokens)) {
+        if (has_dynamic_execute(segment)) verdict.flags.push_back("dynamic-sql");
+        std::vector<Token> statement(segment.begin(), segment.end());
+        if (is_word(statement[0], "PERFORM")) statement[0].text = "SELECT";  // PERFORM f() evaluates like SELECT
+        const StatementVerdict inner = classify_statement_tokens(statement, dialect, body_session, depth + 1);
+        if (inner.tier == Tier::destructive && verdict.tier != Tier::destructive) {
+            verdict.tier = Tier::destructive;
+            verdict.operation = "DO block runs " + inner.operation;
+        }
+    }
+    for (const Token& token : tokens) {
+        if (token.kind != TokenKind::string || verdict.tier == Tier::destructive) continue;
+        const StatementVerdict inner = fold_batch(classify_text_tokens(token.text, dialect, body_session, depth + 1));
+        if (inner.tier == Tier::destructive) {
+            verdict.tier = Tier::destructive;
+            verdict.operation = "DO block runs dynamic " + inner.operation;
+        }
+    }
+    return verdict;
+}
+
+StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dialect, int depth, BodyLanguage language) {
+    const SqlDialect body_dialect = dialect == SqlDialect::mysql ? dialect : SqlDialect::postgres;
+    LexOptions options = lex_options_for(body_dialect);
+    if (language == BodyLanguage::foreign) {
+        // plpython, plperl, plv8, ...: their string literals use "..." and
+        // backslashes too, and any of them may hold SQL for the server.
+        options.double_quote_strings = true;
+        options.backslash_escapes = true;
+        options.dollar_quotes = false;
+    }
+    const LexResult lexed = lex_sql(body, options);
+    StatementVerdict verdict = classify_procedural_tokens(lexed.tokens, body_dialect, depth);
+    if (!lexed.complete) verdict.flags.push_back("unparsed-body");
+    return verdict;
+}
+
+}  // namespace askfirst::classifiers::sql

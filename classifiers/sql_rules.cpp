@@ -1,0 +1,326 @@
+// classifiers/sql_rules.cpp — statement kinds on the token path (§17).
+//
+// One function per statement family; the dispatcher below maps the leading
+// word to it. What executes now is inspected (CTE bodies, EXPLAIN ANALYZE's
+// statement, COPY's query, DO bodies, EXECUTE IMMEDIATE strings); what is
+// only stored (CREATE FUNCTION/TRIGGER/RULE bodies, PREPARE) is not.
+// The ALTER, CREATE, EXPLAIN, COPY and DO rules live in sql_rules_ddl.cpp.
+#include "classifiers/sql_rules.h"
+
+#include <array>
+#include <cctype>
+#include <utility>
+
+#include "classifiers/sql_rules_internal.h"
+
+namespace askfirst::classifiers::sql {
+namespace {
+
+// Statements that change nothing persistent (§17 "Read").
+constexpr std::array<std::string_view, 26> kReadStatements = {
+    "SHOW", "START", "END", "ABORT", "SAVEPOINT", "RELEASE", "DISCARD", "USE",
+    "DEALLOCATE", "LOCK", "UNLOCK", "FETCH", "MOVE", "CLOSE", "LISTEN", "UNLISTEN", "HELP",
+    "EXISTS", "CHECK", "CHECKSUM", "HANDLER", "LIST", "LS", "GET", "WATCH", "VALUES"};
+
+// Statements that change state without deleting (§17 "Write").
+constexpr std::array<std::string_view, 38> kWriteStatements = {
+    "CALL", "GRANT", "REVOKE", "COMMENT", "SECURITY", "REFRESH", "VACUUM", "ANALYZE",
+    "ANALYSE", "CLUSTER", "REINDEX", "CHECKPOINT", "NOTIFY", "LOAD", "REASSIGN", "IMPORT",
+    "RENAME", "KILL", "SYSTEM", "DETACH", "ATTACH", "UNDROP", "EXCHANGE", "OPTIMIZE", "FLUSH",
+    "INSTALL", "UNINSTALL", "SHUTDOWN", "RESTART", "CLONE", "PUT", "RESTORE", "MSCK", "CACHE",
+    "UNCACHE", "REPAIR", "XA", "BACKUP"};
+
+// Statements that delete by their first word.
+constexpr std::array<std::string_view, 6> kDestructiveStatements = {
+    "DROP", "TRUNCATE", "DELETE", "DROP_REPLICATION_SLOT", "REMOVE", "RM"};
+
+// (§17) side-effecting functions. Sources: PostgreSQL "System Administration
+// Functions", "Sequence Manipulation Functions", "Large Objects" (server-side
+// functions), dblink and adminpack docs.
+struct FunctionTier {
+    std::string_view name;
+    Tier tier;
+};
+constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
+    {"lo_unlink", Tier::destructive},
+    {"lo_truncate", Tier::destructive},
+    {"lo_truncate64", Tier::destructive},
+    {"pg_drop_replication_slot", Tier::destructive},
+    {"pg_replication_origin_drop", Tier::destructive},
+    {"pg_file_unlink", Tier::destructive},
+    {"nextval", Tier::write},
+    {"setval", Tier::write},
+    {"pg_terminate_backend", Tier::write},
+    {"pg_cancel_backend", Tier::write},
+    {"pg_reload_conf", Tier::write},
+    {"pg_rotate_logfile", Tier::write},
+    {"pg_switch_wal", Tier::write},
+    {"pg_promote", Tier::write},
+    {"pg_create_restore_point", Tier::write},
+    {"pg_create_physical_replication_slot", Tier::write},
+    {"pg_create_logical_replication_slot", Tier::write},
+    {"pg_logical_slot_get_changes", Tier::write},
+    {"pg_logical_slot_get_binary_changes", Tier::write},
+    {"pg_replication_slot_advance", Tier::write},
+    {"pg_file_write", Tier::write},
+    {"pg_file_rename", Tier::write},
+    {"lo_import", Tier::write},
+    {"lo_export", Tier::write},
+    {"lo_create", Tier::write},
+    {"lo_creat", Tier::write},
+    {"lo_from_bytea", Tier::write},
+    {"lo_put", Tier::write},
+    {"dblink_exec", Tier::write},
+    {"lowrite", Tier::write},
+}};
+
+template <std::size_t N>
+bool in(const std::array<std::string_view, N>& table, std::string_view word) {
+    for (std::string_view entry : table)
+        if (entry == word) return true;
+    return false;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+StatementVerdict make(Tier tier, std::string operation) {
+    StatementVerdict verdict;
+    verdict.tier = tier;
+    verdict.operation = std::move(operation);
+    return verdict;
+}
+
+// SELECT ... INTO: a new table (PostgreSQL, SQL Server), a file (MySQL
+// OUTFILE/DUMPFILE) or variables (MySQL @v, embedded :v) which change nothing.
+StatementVerdict classify_select(std::span<const Token> s) {
+    const std::size_t into = find_top_level_word(s, "INTO");
+    if (into == kNotFound) return make(Tier::read, s[0].text);
+    if (into + 1 < s.size() && s[into + 1].kind == TokenKind::parameter) return make(Tier::read, s[0].text);
+    StatementVerdict verdict = make(Tier::write, "SELECT INTO creates a table");
+    if (into + 1 < s.size() && (is_word(s[into + 1], "OUTFILE") || is_word(s[into + 1], "DUMPFILE"))) {
+        verdict.operation = "SELECT INTO OUTFILE";
+        verdict.flags.push_back("writes-server-file");
+    }
+    return verdict;
+}
+
+StatementVerdict classify_insert(std::span<const Token> s) {
+    if (s.size() > 1 && is_word(s[1], "OVERWRITE")) return make(Tier::destructive, "INSERT OVERWRITE");
+    if (is_word(s[0], "REPLACE") && s.size() > 1 && is_word(s[1], "TABLE"))
+        return make(Tier::destructive, "REPLACE TABLE");
+    const std::size_t replace = find_top_level_word(s, "REPLACE", 1);
+    if (replace != kNotFound && replace + 1 < s.size() && is_word(s[replace + 1], "WHERE"))
+        return make(Tier::destructive, "INSERT REPLACE WHERE");
+    return make(Tier::write, s[0].text);
+}
+
+StatementVerdict classify_update(std::span<const Token> s) {
+    StatementVerdict verdict = make(Tier::write, "UPDATE");
+    if (find_top_level_word(s, "WHERE") == kNotFound) verdict.flags.push_back("update-without-where");
+    return verdict;
+}
+
+StatementVerdict classify_delete(std::span<const Token> s) {
+    StatementVerdict verdict = make(Tier::destructive, "DELETE");
+    if (find_top_level_word(s, "WHERE") == kNotFound) verdict.flags.push_back("delete-without-where");
+    return verdict;
+}
+
+StatementVerdict classify_merge(std::span<const Token> s) {
+    for (std::size_t i = 0; i + 1 < s.size(); ++i)
+        if (is_word(s[i], "THEN") && is_word(s[i + 1], "DELETE"))
+            return make(Tier::destructive, "MERGE ... THEN DELETE");
+    return make(Tier::write, "MERGE");
+}
+
+// WITH: every parenthesized statement runs (CTE bodies); the main statement
+// is the first top-level DML or query word after them.
+StatementVerdict classify_with(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    Tier cte_tier = Tier::read;
+    for (std::span<const Token> group : statement_groups(s))
+        cte_tier = max_tier(cte_tier, classify_statement_tokens(group, dialect, session, depth + 1).tier);
+    static constexpr std::array<std::string_view, 9> kMain = {
+        "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE", "REPLACE", "UPSERT"};
+    std::size_t main = kNotFound;
+    int paren_depth = 0;
+    for (std::size_t i = 1; i < s.size() && main == kNotFound; ++i) {
+        if (is_punct(s[i], '(')) ++paren_depth;
+        if (is_punct(s[i], ')') && paren_depth > 0) --paren_depth;
+        if (paren_depth == 0 && s[i].kind == TokenKind::word && in(kMain, s[i].text)) main = i;
+    }
+    if (main == kNotFound) return make(Tier::write, "WITH without a statement");
+    StatementVerdict verdict = classify_statement_tokens(s.subspan(main), dialect, session, depth + 1);
+    const Tier tier = max_tier(verdict.tier, cte_tier);
+    if (tier == Tier::destructive) verdict.operation = "WITH containing DELETE";
+    else if (tier == Tier::write && cte_tier == Tier::write) verdict.operation = "WITH containing DML";
+    else if (tier == Tier::read) verdict.operation = "WITH ... SELECT";
+    verdict.tier = tier;
+    return verdict;
+}
+
+// MySQL SET GLOBAL/PERSIST and SET PASSWORD outlive the session; the rest of
+// SET (and PostgreSQL RESET) is session state.
+StatementVerdict classify_set_or_reset(std::span<const Token> s) {
+    static constexpr std::array<std::string_view, 5> kPersistent = {"GLOBAL", "PERSIST", "PERSIST_ONLY",
+                                                                    "PASSWORD", "DEFAULT"};
+    if (s.size() > 1 && s[1].kind == TokenKind::word && in(kPersistent, s[1].text))
+        return make(Tier::write, s[0].text + " " + s[1].text);
+    if (s.size() > 1 && s[1].kind == TokenKind::parameter && lower(s[1].text).starts_with("@@global"))
+        return make(Tier::write, s[0].text + " GLOBAL");
+    if (is_word(s[0], "RESET") && s.size() > 1) {
+        // MySQL RESET MASTER / RESET BINARY LOGS deletes every binary log (the
+        // point-in-time recovery history); REPLICA/SLAVE/QUERY CACHE are writes.
+        if (is_word(s[1], "MASTER") || is_word(s[1], "BINARY")) return make(Tier::destructive, "RESET " + s[1].text);
+        for (std::string_view w : {"REPLICA", "SLAVE", "PERSIST", "QUERY"})
+            if (is_word(s[1], w)) return make(Tier::write, "RESET " + s[1].text);
+    }
+    return make(Tier::read, s[0].text);
+}
+
+StatementVerdict classify_transaction_end(std::span<const Token> s) {
+    if (s.size() > 1 && is_word(s[1], "PREPARED")) return make(Tier::write, "two-phase commit");
+    return make(Tier::read, s[0].text);
+}
+
+// SQLite PRAGMA: `PRAGMA name` and the documented query pragmas read;
+// `PRAGMA name = value` (and unknown `name(arg)`) set something.
+StatementVerdict classify_pragma(std::span<const Token> s) {
+    for (const Token& token : s)
+        if (token.kind == TokenKind::op && token.text == "=") return make(Tier::write, "PRAGMA");
+    const std::size_t open = find_top_level_punct(s, '(');
+    if (open == kNotFound) return make(Tier::read, "PRAGMA");
+    static constexpr std::array<std::string_view, 11> kQueryPragmas = {
+        "TABLE_INFO", "TABLE_XINFO", "TABLE_LIST", "INDEX_LIST", "INDEX_INFO", "INDEX_XINFO",
+        "FOREIGN_KEY_LIST", "FOREIGN_KEY_CHECK", "INTEGRITY_CHECK", "QUICK_CHECK", "FUNCTION_LIST"};
+    const Token& name = s[open - 1];
+    return make(name.kind == TokenKind::word && in(kQueryPragmas, name.text) ? Tier::read : Tier::write, "PRAGMA");
+}
+
+StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect dialect, SessionState& session,
+                                          int depth) {
+    const std::string& first = s[0].text;
+    if (first == "SELECT") return classify_select(s);
+    if (first == "TABLE") return make(Tier::read, "TABLE");
+    if (first == "WITH") return classify_with(s, dialect, session, depth);
+    if (first == "INSERT" || first == "UPSERT" || first == "REPLACE") return classify_insert(s);
+    if (first == "UPDATE") return classify_update(s);
+    if (first == "DELETE") return classify_delete(s);
+    if (first == "MERGE") return classify_merge(s);
+    if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
+    if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
+    if (first == "PRAGMA") return classify_pragma(s);
+    if (first == "ALTER") return classify_alter(s);
+    if (first == "CREATE") return classify_create(s);
+    if (first == "EXPLAIN" || first == "DESCRIBE" || first == "DESC")
+        return classify_explain(s, dialect, session, depth);
+    if (first == "COPY") return classify_copy(s, dialect, session, depth);
+    if (first == "DO") return classify_do(s, dialect, depth);
+    if (first == "BEGIN") return classify_begin(s, dialect, depth);
+    if (first == "PREPARE") return classify_prepare(s, dialect, session, depth);
+    if (first == "EXECUTE" || first == "EXEC") return classify_execute(s, dialect, session, depth);
+    if (first == "DECLARE") return classify_declare(s, dialect, session, depth);
+    if (in(kDestructiveStatements, first)) return make(Tier::destructive, first);
+    if (in(kReadStatements, first)) return make(Tier::read, first);
+    if (in(kWriteStatements, first)) return make(Tier::write, first);
+    StatementVerdict unknown = make(Tier::write, first);
+    unknown.understood = false;
+    unknown.flags.push_back("unknown-statement");
+    return unknown;
+}
+
+// Statements that run expressions now: their function calls and nested
+// data-modifying statements count.
+bool executes_expressions(std::string_view first) {
+    static constexpr std::array<std::string_view, 13> kExecuting = {
+        "SELECT", "VALUES", "TABLE", "WITH", "INSERT", "UPSERT", "REPLACE", "UPDATE",
+        "DELETE", "MERGE", "CALL", "SET", "COPY"};
+    return in(kExecuting, first);
+}
+
+void escalate_for_functions_and_nested(std::span<const Token> s, SqlDialect dialect, SessionState& session,
+                                       int depth, StatementVerdict& verdict) {
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        if (s[i].kind != TokenKind::word || !is_punct(s[i + 1], '(')) continue;
+        const std::optional<Tier> tier = side_effect_function_tier(lower(s[i].text));
+        if (tier && *tier > verdict.tier) {
+            verdict.tier = *tier;
+            verdict.operation = "calls side-effecting function (" + lower(s[i].text) + ")";
+        }
+    }
+    if (is_word(s[0], "WITH")) return;  // classify_with already looked inside
+    for (std::span<const Token> group : statement_groups(s)) {
+        if (!is_data_modifying(group)) continue;
+        const StatementVerdict inner = classify_statement_tokens(group, dialect, session, depth + 1);
+        if (inner.tier > verdict.tier) {
+            verdict.tier = inner.tier;
+            verdict.operation = s[0].text + " containing " + inner.operation;
+        }
+    }
+}
+
+}  // namespace
+
+std::optional<Tier> side_effect_function_tier(std::string_view name) {
+    for (const FunctionTier& entry : kSideEffectFunctions)
+        if (entry.name == name) return entry.tier;
+    return std::nullopt;
+}
+
+StatementVerdict classify_statement_tokens(std::span<const Token> statement, SqlDialect dialect,
+                                           SessionState& session, int depth) {
+    std::span<const Token> s = strip_leading_parens(statement);
+    if (depth > kMaxSqlNesting) {
+        StatementVerdict deep = make(Tier::write, "nested too deeply to read");
+        deep.understood = false;
+        return deep;
+    }
+    if (s.empty()) return make(Tier::read, "empty statement");
+    if (s[0].kind != TokenKind::word) {
+        StatementVerdict odd = make(Tier::write, "unreadable statement");
+        odd.understood = false;
+        return odd;
+    }
+    StatementVerdict verdict = classify_by_leading_word(s, dialect, session, depth);
+    if (executes_expressions(s[0].text)) escalate_for_functions_and_nested(s, dialect, session, depth, verdict);
+    return verdict;
+}
+
+std::vector<StatementVerdict> classify_text_tokens(std::string_view text, SqlDialect dialect,
+                                                   SessionState& session, int depth) {
+    return classify_lexed(lex_sql(text, lex_options_for(dialect)), dialect, session, depth);
+}
+
+std::vector<StatementVerdict> classify_lexed(const LexResult& lexed, SqlDialect dialect, SessionState& session,
+                                             int depth) {
+    std::vector<StatementVerdict> verdicts;
+    for (std::span<const Token> statement : split_statements(lexed.tokens))
+        verdicts.push_back(classify_statement_tokens(statement, dialect, session, depth));
+    if (!lexed.complete) {
+        StatementVerdict broken = make(Tier::write, "unreadable SQL (" + lexed.error + ")");
+        broken.understood = false;
+        broken.flags.push_back("unparsed-sql");
+        verdicts.push_back(std::move(broken));
+    }
+    return verdicts;
+}
+
+StatementVerdict fold_batch(const std::vector<StatementVerdict>& verdicts) {
+    if (verdicts.empty()) return make(Tier::read, "empty statement");
+    const StatementVerdict* worst = &verdicts.front();
+    std::vector<std::string> flags;
+    for (const StatementVerdict& verdict : verdicts) {
+        if (verdict.tier > worst->tier) worst = &verdict;
+        for (const std::string& flag : verdict.flags) flags.push_back(flag);
+    }
+    StatementVerdict folded = *worst;
+    folded.flags = std::move(flags);
+    for (const StatementVerdict& verdict : verdicts) folded.understood = folded.understood && verdict.understood;
+    if (verdicts.size() > 1) folded.operation = "batch: " + worst->operation;
+    return folded;
+}
+
+}  // namespace askfirst::classifiers::sql

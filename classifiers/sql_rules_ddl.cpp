@@ -1,0 +1,258 @@
+// classifiers/sql_rules_ddl.cpp — the token-path rules for statements whose
+// tier depends on a clause rather than their first word (§17): ALTER ... DROP,
+// CREATE OR REPLACE TABLE, EXPLAIN [ANALYZE], COPY directions, DO bodies,
+// PREPARE/EXECUTE and cursors.
+#include <array>
+#include <utility>
+
+#include "classifiers/sql_rules_internal.h"
+
+namespace askfirst::classifiers::sql {
+namespace {
+
+StatementVerdict make(Tier tier, std::string operation) {
+    StatementVerdict verdict;
+    verdict.tier = tier;
+    verdict.operation = std::move(operation);
+    return verdict;
+}
+
+template <std::size_t N>
+bool word_in(const Token& token, const std::array<std::string_view, N>& table) {
+    if (token.kind != TokenKind::word) return false;
+    for (std::string_view entry : table)
+        if (token.text == entry) return true;
+    return false;
+}
+
+std::string upper_text(const Token& token) {
+    std::string out = token.text;
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// ALTER kinds whose DROP removes a member from a set, and both survive
+// (§17: ALTER PUBLICATION/SUBSCRIPTION/EXTENSION/OPERATOR FAMILY ... DROP).
+constexpr std::array<std::string_view, 4> kMembershipAlters = {"PUBLICATION", "SUBSCRIPTION", "EXTENSION",
+                                                               "OPERATOR"};
+// ALTER kinds whose DROP removes a mapping, option or group member.
+constexpr std::array<std::string_view, 6> kNonDataAlters = {"TEXT", "DEFAULT", "GROUP", "SERVER", "USER", "ROLE"};
+
+// `ALTER ... DROP x` that keeps the data: DROP DEFAULT|NOT NULL|IDENTITY|
+// EXPRESSION (§17) and Snowflake's policy/clustering/search clauses.
+constexpr std::array<std::string_view, 8> kDropKeepsData = {"DEFAULT", "NOT", "IDENTITY", "EXPRESSION",
+                                                            "CLUSTERING", "SEARCH", "ROW", "AGGREGATION"};
+
+bool drop_removes_data(std::span<const Token> s, std::size_t drop) {
+    if (drop + 1 >= s.size()) return true;  // a bare trailing DROP: fail towards destructive
+    if (word_in(s[drop + 1], kDropKeepsData)) return false;
+    for (std::size_t i = drop + 1; i < s.size() && i <= drop + 3; ++i)
+        if (is_word(s[i], "POLICY")) return false;  // DROP MASKING/PROJECTION POLICY: an association
+    return true;
+}
+
+// Clauses of one ALTER that delete: the first one names the operation.
+std::string destructive_alter_clause(std::span<const Token> s) {
+    int depth = 0;
+    for (std::size_t i = 1; i < s.size(); ++i) {
+        if (is_punct(s[i], '(')) ++depth;
+        if (is_punct(s[i], ')') && depth > 0) --depth;
+        if (depth != 0 || s[i].kind != TokenKind::word) continue;
+        const bool has_next = i + 1 < s.size();
+        if (s[i].text == "DROP" && drop_removes_data(s, i))
+            return has_next ? "ALTER ... DROP " + upper_text(s[i + 1]) : "ALTER ... DROP";
+        if (s[i].text == "DELETE" && !is_word(s[i - 1], "ON")) return "ALTER ... DELETE";  // ClickHouse mutation
+        if (s[i].text == "TRUNCATE") return "ALTER ... TRUNCATE PARTITION";               // MySQL
+        if (s[i].text == "DISCARD" && has_next && is_word(s[i + 1], "TABLESPACE"))
+            return "ALTER ... DISCARD TABLESPACE";                                          // MySQL
+        if (s[i].text == "CLEAR" && has_next && is_word(s[i + 1], "COLUMN"))
+            return "ALTER ... CLEAR COLUMN";                                                // ClickHouse
+    }
+    return {};
+}
+
+bool starts_explained_statement(const Token& token) {
+    static constexpr std::array<std::string_view, 13> kStarts = {
+        "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE",
+        "CREATE", "REPLACE", "EXECUTE", "DECLARE", "UPSERT"};
+    return word_in(token, kStarts) || is_punct(token, '(');
+}
+
+// EXPLAIN (ANALYZE [bool], ...): is ANALYZE on?
+bool option_list_analyzes(std::span<const Token> options) {
+    bool analyze = false;
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        if (!is_word(options[i], "ANALYZE") && !is_word(options[i], "ANALYSE")) continue;
+        analyze = true;
+        if (i + 1 < options.size()) {
+            const Token& value = options[i + 1];
+            if (is_word(value, "FALSE") || is_word(value, "OFF") || (value.kind == TokenKind::number && value.text == "0"))
+                analyze = false;
+        }
+    }
+    return analyze;
+}
+
+}  // namespace
+
+std::string leading_operation(std::span<const Token> statement) {
+    const std::span<const Token> s = strip_leading_parens(statement);
+    if (s.empty() || s[0].kind != TokenKind::word) return "unreadable statement";
+    if (s[0].text == "ALTER" && s.size() > 1 && word_in(s[1], kMembershipAlters)) {
+        std::string kind = s[1].text;
+        if (kind == "OPERATOR" && s.size() > 2 && s[2].kind == TokenKind::word) kind += " " + s[2].text;
+        return "ALTER " + kind + " (membership change; members survive)";
+    }
+    return s[0].text;
+}
+
+std::string alter_drop_operation(std::span<const Token> statement) {
+    const StatementVerdict verdict = classify_alter(strip_leading_parens(statement));
+    return verdict.tier == Tier::destructive ? verdict.operation : std::string();
+}
+
+StatementVerdict classify_alter(std::span<const Token> s) {
+    if (s.size() > 1 && (word_in(s[1], kMembershipAlters) || word_in(s[1], kNonDataAlters)))
+        return make(Tier::write, leading_operation(s));
+    std::string clause = destructive_alter_clause(s);
+    if (!clause.empty()) return make(Tier::destructive, std::move(clause));
+    StatementVerdict verdict = make(Tier::write, "ALTER");
+    if (find_top_level_word(s, "TTL") != kNotFound) verdict.flags.push_back("ttl-schedules-deletion");
+    return verdict;
+}
+
+// CREATE OR REPLACE TABLE (Snowflake, BigQuery, Databricks, ClickHouse) is
+// DROP + CREATE; Snowflake's OR REPLACE DATABASE/SCHEMA/STAGE drop too.
+StatementVerdict classify_create(std::span<const Token> s) {
+    static constexpr std::array<std::string_view, 13> kModifiers = {
+        "TEMPORARY", "TEMP", "TRANSIENT", "VOLATILE", "LOCAL", "GLOBAL", "HYBRID",
+        "DYNAMIC", "ICEBERG", "EXTERNAL", "UNLOGGED", "STREAMING", "EVENT"};
+    static constexpr std::array<std::string_view, 4> kDataHolders = {"TABLE", "DATABASE", "SCHEMA", "STAGE"};
+    if (s.size() > 3 && is_word(s[1], "OR") && is_word(s[2], "REPLACE")) {
+        std::size_t i = 3;
+        while (i < s.size() && word_in(s[i], kModifiers)) ++i;
+        if (i < s.size() && word_in(s[i], kDataHolders))
+            return make(Tier::destructive, "CREATE OR REPLACE " + s[i].text);
+    }
+    return make(Tier::write, "CREATE");
+}
+
+std::span<const Token> explained_statement(std::span<const Token> s, bool& analyze) {
+    analyze = false;
+    std::size_t i = 1;
+    if (i < s.size() && is_punct(s[i], '(')) {
+        const std::size_t close = matching_paren(s, i);
+        if (close == kNotFound) return {};
+        analyze = option_list_analyzes(s.subspan(i + 1, close - i - 1));
+        i = close + 1;
+    } else {
+        for (; i < s.size() && !starts_explained_statement(s[i]); ++i)
+            if (is_word(s[i], "ANALYZE") || is_word(s[i], "ANALYSE")) analyze = true;
+    }
+    return i < s.size() ? s.subspan(i) : std::span<const Token>();
+}
+
+StatementVerdict classify_explain(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    bool analyze = false;
+    const std::span<const Token> explained = explained_statement(s, analyze);
+    if (explained.empty()) {
+        // DESCRIBE table / EXPLAIN table read; unbalanced options are not understood.
+        const bool unbalanced = s.size() > 1 && is_punct(s[1], '(');
+        return make(unbalanced ? Tier::write : Tier::read, s[0].text);
+    }
+    if (!analyze) return make(Tier::read, "EXPLAIN without ANALYZE");
+    StatementVerdict inner = classify_statement_tokens(explained, dialect, session, depth + 1);
+    inner.operation = "EXPLAIN ANALYZE executes: " + inner.operation;
+    return inner;
+}
+
+// COPY ... FROM loads rows; COPY ... TO STDOUT reads; TO a file or PROGRAM
+// writes on the server. The query of COPY (query) TO is looked at by the
+// caller (it executes). Snowflake/Databricks COPY INTO loads or unloads.
+StatementVerdict classify_copy(std::span<const Token> s, SqlDialect, SessionState&, int) {
+    if (s.size() > 1 && is_word(s[1], "INTO")) return make(Tier::write, "COPY INTO");
+    std::size_t from = 1;
+    if (from < s.size() && is_punct(s[from], '(')) {
+        const std::size_t close = matching_paren(s, from);
+        from = close == kNotFound ? s.size() : close + 1;
+    }
+    const std::size_t load = find_top_level_word(s, "FROM", from);
+    const std::size_t unload = find_top_level_word(s, "TO", from);
+    if (load != kNotFound && (unload == kNotFound || load < unload)) return make(Tier::write, "COPY FROM");
+    if (unload == kNotFound || unload + 1 >= s.size()) return make(Tier::write, "COPY");
+    // PostgreSQL reads COPY ... TO STDIN as its client stream too.
+    if (is_word(s[unload + 1], "STDOUT") || is_word(s[unload + 1], "STDIN")) return make(Tier::read, "COPY TO STDOUT");
+    StatementVerdict verdict = make(Tier::write, "COPY TO file/program");
+    if (is_word(s[unload + 1], "PROGRAM")) verdict.flags.push_back("copy-program-runs-shell");
+    return verdict;
+}
+
+StatementVerdict classify_do(std::span<const Token> s, SqlDialect dialect, int depth) {
+    BodyLanguage language = BodyLanguage::sql_like;
+    const std::size_t named = find_top_level_word(s, "LANGUAGE");
+    if (named != kNotFound && named + 1 < s.size() && !is_word(s[named + 1], "PLPGSQL") &&
+        !is_word(s[named + 1], "SQL"))
+        language = BodyLanguage::foreign;
+    for (const Token& token : s)
+        if (token.kind == TokenKind::string) return classify_procedural_body(token.text, dialect, depth + 1, language);
+    return make(Tier::write, "DO");  // MySQL DO expr: evaluates expressions
+}
+
+// BEGIN starts a transaction when nothing or a transaction word follows;
+// otherwise it opens a procedural block (Snowflake Scripting, MariaDB
+// BEGIN NOT ATOMIC, a PL/SQL-style anonymous block) whose statements run.
+StatementVerdict classify_begin(std::span<const Token> s, SqlDialect dialect, int depth) {
+    static constexpr std::array<std::string_view, 10> kTransactionWords = {
+        "TRANSACTION", "WORK", "TRAN", "ISOLATION", "READ", "DEFERRABLE", "DEFERRED", "IMMEDIATE", "EXCLUSIVE",
+        "CONCURRENT"};
+    if (s.size() < 2 || word_in(s[1], kTransactionWords) || (is_word(s[1], "NOT") && s.size() > 2 &&
+                                                              is_word(s[2], "DEFERRABLE")))
+        return make(Tier::read, "BEGIN");
+    return classify_procedural_tokens(s.subspan(1), dialect, depth + 1);
+}
+
+StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    if (s.size() > 1 && is_word(s[1], "TRANSACTION")) return make(Tier::write, "two-phase commit");
+    if (s.size() < 2) return make(Tier::write, "PREPARE");
+    const std::string name = s[1].text;
+    StatementVerdict prepared = make(Tier::write, "unknown prepared statement");
+    const std::size_t as = find_top_level_word(s, "AS", 2);
+    const std::size_t from = find_top_level_word(s, "FROM", 2);
+    if (as != kNotFound && as + 1 < s.size()) {
+        prepared = classify_statement_tokens(s.subspan(as + 1), dialect, session, depth + 1);
+    } else if (from != kNotFound && from + 1 < s.size() && s[from + 1].kind == TokenKind::string) {
+        prepared = fold_batch(classify_text_tokens(s[from + 1].text, dialect, session, depth + 1));
+    }
+    session.prepared[name] = prepared;
+    return make(Tier::read, "PREPARE");
+}
+
+StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    if (s.size() > 2 && is_word(s[1], "IMMEDIATE")) {
+        if (s[2].kind != TokenKind::string) return make(Tier::write, "EXECUTE IMMEDIATE");
+        StatementVerdict inner = fold_batch(classify_text_tokens(s[2].text, dialect, session, depth + 1));
+        inner.operation = "EXECUTE IMMEDIATE: " + inner.operation;
+        return inner;
+    }
+    if (s.size() > 1) {
+        const auto known = session.prepared.find(s[1].text);
+        if (known != session.prepared.end()) {
+            StatementVerdict verdict = known->second;
+            verdict.operation = "EXECUTE (prepared " + verdict.operation + ")";
+            return verdict;
+        }
+    }
+    return make(Tier::write, "EXECUTE");
+}
+
+StatementVerdict classify_declare(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    const std::size_t cursor = find_top_level_word(s, "CURSOR");
+    const std::size_t query = cursor == kNotFound ? kNotFound : find_top_level_word(s, "FOR", cursor);
+    if (query == kNotFound || query + 1 >= s.size()) return make(Tier::read, "DECLARE");
+    StatementVerdict inner = classify_statement_tokens(s.subspan(query + 1), dialect, session, depth + 1);
+    if (inner.tier == Tier::read) return make(Tier::read, "DECLARE");
+    inner.operation = "DECLARE cursor over " + inner.operation;
+    return inner;
+}
+
+}  // namespace askfirst::classifiers::sql

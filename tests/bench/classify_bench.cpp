@@ -1,0 +1,129 @@
+// tests/bench/classify_bench.cpp — how long does classify() take per request?
+//
+// Loads corpus JSON Lines (../shared/corpus/*.jsonl), classifies every record
+// many times through the registry, and prints classifications per second and
+// the median time per request, overall and per corpus provider, next to a
+// baseline measured in the same run: the generic method-only classifier on
+// the same requests. The target is a median under 5 µs per request.
+// Built by meson, run by hand: build/tests/bench/classify_bench FILE...
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "classifiers/registry.h"
+#include "tools/classify_input.h"
+
+namespace {
+
+using askfirst::classifiers::Classification;
+using askfirst::classifiers::HttpRequest;
+using Clock = std::chrono::steady_clock;
+
+// Rounds over the whole corpus: enough samples for a stable median
+// (~1,700 records x 200 = 340,000 calls) in a few seconds.
+constexpr int kDefaultRounds = 200;
+constexpr int kWarmUpRounds = 3;
+
+struct Sample {
+    std::string provider;
+    HttpRequest request;
+};
+
+bool load(const char* path, std::vector<Sample>& samples) {
+    std::ifstream in(path);
+    if (!in) {
+        std::fprintf(stderr, "classify_bench: cannot read '%s'\n", path);
+        return false;
+    }
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        if (line.empty()) continue;
+        std::string error;
+        auto record = askfirst::cli::parse_corpus_record(line, error);
+        if (!record) {
+            std::fprintf(stderr, "classify_bench: %s:%d: %s\n", path, number, error.c_str());
+            return false;
+        }
+        samples.push_back({record->provider, std::move(record->request)});
+    }
+    return true;
+}
+
+double median_us(std::vector<double>& nanoseconds) {
+    if (nanoseconds.empty()) return 0;
+    auto middle = nanoseconds.begin() + static_cast<long>(nanoseconds.size() / 2);
+    std::nth_element(nanoseconds.begin(), middle, nanoseconds.end());
+    return *middle / 1000.0;
+}
+
+struct Measurement {
+    double per_second = 0;
+    double median_us = 0;
+    std::map<std::string, std::vector<double>> by_provider;
+};
+
+// Times each call on its own (for the median) and the whole run (for the rate).
+template <typename Classify>
+Measurement measure(const std::vector<Sample>& samples, int rounds, Classify classify) {
+    std::size_t sink = 0;
+    for (int round = 0; round < kWarmUpRounds; ++round)
+        for (const auto& sample : samples) sink += classify(sample.request).operation.size();
+    Measurement result;
+    std::vector<double> all;
+    all.reserve(samples.size() * static_cast<std::size_t>(rounds));
+    const auto start = Clock::now();
+    for (int round = 0; round < rounds; ++round) {
+        for (const auto& sample : samples) {
+            const auto t0 = Clock::now();
+            const Classification c = classify(sample.request);
+            const auto t1 = Clock::now();
+            sink += c.operation.size();
+            const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
+            all.push_back(ns);
+            result.by_provider[sample.provider].push_back(ns);
+        }
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    result.per_second = static_cast<double>(all.size()) / seconds;
+    result.median_us = median_us(all);
+    if (sink == 0) std::printf("(no operations named)\n");  // keeps the calls observable
+    return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int rounds = kDefaultRounds;
+    std::vector<Sample> samples;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--rounds" && i + 1 < argc) {
+            rounds = std::max(1, std::atoi(argv[++i]));
+        } else if (!load(argv[i], samples)) {
+            return 2;
+        }
+    }
+    if (samples.empty()) {
+        std::fprintf(stderr, "usage: classify_bench [--rounds N] CORPUS.jsonl...\n"
+                             "  e.g. classify_bench ../shared/corpus/*.jsonl\n");
+        return 2;
+    }
+    Measurement full = measure(samples, rounds, [](const HttpRequest& r) { return askfirst::classifiers::classify(r); });
+    Measurement baseline = measure(samples, rounds, [](const HttpRequest& r) {
+        return askfirst::classifiers::kGenericProvider.classify(r);
+    });
+    std::printf("%zu requests x %d rounds\n", samples.size(), rounds);
+    std::printf("%-22s %14s %12s\n", "classifier", "classify/s", "median µs");
+    std::printf("%-22s %14.0f %12.3f\n", "registry (all)", full.per_second, full.median_us);
+    std::printf("%-22s %14.0f %12.3f\n", "baseline: generic", baseline.per_second, baseline.median_us);
+    std::printf("ratio registry/generic: %.1fx slower per call (median)\n",
+                baseline.median_us > 0 ? full.median_us / baseline.median_us : 0.0);
+    std::printf("\nmedian per corpus provider (registry):\n");
+    for (auto& [provider, times] : full.by_provider)
+        std::printf("  %-20s %8.3f µs\n", provider.c_str(), median_us(times));
+    return 0;
+}

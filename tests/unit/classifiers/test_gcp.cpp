@@ -1,0 +1,106 @@
+// Unit tests for the Google Cloud provider (classifiers/gcp*.cpp): AIP
+// methods, custom verbs, older path verbs, BigQuery SQL and dispositions,
+// Firestore commits, the Cloud Storage JSON and XML APIs, and batches.
+#include <doctest.h>
+
+#include <algorithm>
+
+#include "classifiers/classification.h"
+#include "cloud_request.h"
+
+using namespace askfirst::classifiers;
+using cloud_test::make_request;
+
+namespace {
+
+constexpr auto R = Tier::read;
+constexpr auto W = Tier::write;
+constexpr auto D = Tier::destructive;
+
+bool has_flag(const Classification& result, std::string_view flag) {
+    return std::find(result.flags.begin(), result.flags.end(), flag) != result.flags.end();
+}
+
+}  // namespace
+
+TEST_CASE("gcp: methods, custom verbs and path verbs") {
+    struct Row { const char* behaviour; const char* method; const char* host; const char* target; Tier tier; const char* operation; };
+    const Row rows[] = {
+        {"GET instance reads", "GET", "compute.googleapis.com", "/compute/v1/projects/p/zones/us-central1-a/instances/vm-1", R, "compute GET projects/{}/zones/{}/instances/{}"},
+        {"DELETE instance destroys", "DELETE", "compute.googleapis.com", "/compute/v1/projects/p/zones/us-central1-a/instances/vm-1", D, "compute DELETE projects/{}/zones/{}/instances/{}"},
+        {"POST to a collection creates", "POST", "compute.googleapis.com", "/compute/v1/projects/p/zones/us-central1-a/instances", W, "compute POST projects/{}/zones/{}/instances"},
+        {"Compute stop is a write", "POST", "compute.googleapis.com", "/compute/v1/projects/p/zones/z/instances/vm-1/stop", W, "compute POST projects/{}/zones/{}/instances/{}/stop"},
+        {"Compute deleteAccessConfig deletes", "POST", "compute.googleapis.com", "/compute/v1/projects/p/zones/z/instances/vm-1/deleteAccessConfig?accessConfig=x&networkInterface=nic0", D, "compute POST projects/{}/zones/{}/instances/{}/deleteAccessConfig"},
+        {"Compute testIamPermissions reads", "POST", "compute.googleapis.com", "/compute/v1/projects/p/zones/z/instances/vm-1/testIamPermissions", R, "compute POST projects/{}/zones/{}/instances/{}/testIamPermissions"},
+        {":getIamPolicy is a POST that reads", "POST", "cloudresourcemanager.googleapis.com", "/v3/projects/my-proj:getIamPolicy", R, "cloudresourcemanager POST projects/{}:getIamPolicy"},
+        {":testIamPermissions reads", "POST", "cloudresourcemanager.googleapis.com", "/v3/projects/my-proj:testIamPermissions", R, "cloudresourcemanager POST projects/{}:testIamPermissions"},
+        {":setIamPolicy writes", "POST", "cloudresourcemanager.googleapis.com", "/v3/projects/my-proj:setIamPolicy", W, "cloudresourcemanager POST projects/{}:setIamPolicy"},
+        {":undelete writes", "POST", "cloudresourcemanager.googleapis.com", "/v3/projects/my-proj:undelete", W, "cloudresourcemanager POST projects/{}:undelete"},
+        {":purge destroys", "POST", "pubsub.googleapis.com", "/v1/projects/p/subscriptions/s:purge", D, "pubsub POST projects/{}/subscriptions/{}:purge"},
+        {":batchDelete destroys", "POST", "firestore.googleapis.com", "/v1/projects/p/databases/(default)/documents:batchDelete", D, "firestore POST projects/{}/databases/{}/documents:batchDelete"},
+        {":batchGet reads", "POST", "firestore.googleapis.com", "/v1/projects/p/databases/(default)/documents:batchGet", R, "firestore POST projects/{}/databases/{}/documents:batchGet"},
+        {":runQuery reads (override)", "POST", "firestore.googleapis.com", "/v1/projects/p/databases/(default)/documents:runQuery", R, "firestore POST projects/{}/databases/{}/documents:runQuery"},
+        {"regional endpoint names its service", "DELETE", "us-central1-aiplatform.googleapis.com", "/v1/projects/p/locations/us-central1/endpoints/123", D, "aiplatform DELETE projects/{}/locations/{}/endpoints/{}"},
+        {"GCS JSON object delete", "DELETE", "storage.googleapis.com", "/storage/v1/b/backups/o/db%2Fdump.sql", D, "storage DELETE b/{}/o/{}"},
+        {"GCS JSON object read", "GET", "storage.googleapis.com", "/storage/v1/b/backups/o/db%2Fdump.sql?alt=media", R, "storage GET b/{}/o/{}"},
+        {"GCS XML object delete", "DELETE", "storage.googleapis.com", "/backups/db/dump.sql", D, "gcs-xml DELETE /backups/db/dump.sql"},
+        {"GCS XML upload abort is a write", "DELETE", "backups.storage.googleapis.com", "/dump.sql?uploadId=ABC", W, "gcs-xml AbortMultipartUpload"},
+        {"GCS XML multi-object delete", "POST", "storage.googleapis.com", "/backups?delete", D, "gcs-xml DeleteObjects"},
+        {"Cloud SQL restoreBackup is a flagged write", "POST", "sqladmin.googleapis.com", "/v1/projects/p/instances/db-1/restoreBackup", W, "sqladmin POST projects/{}/instances/{}/restoreBackup"},
+    };
+    for (const Row& row : rows) {
+        INFO(std::string(row.behaviour));
+        const Classification result = classify(make_request(row.method, row.host, row.target, "{}"));
+        CHECK(result.provider == "gcp");
+        CHECK(result.tier == row.tier);
+        CHECK(result.operation == row.operation);
+    }
+    CHECK(has_flag(classify(make_request("POST", "sqladmin.googleapis.com", "/v1/projects/p/instances/db-1/restoreBackup", "{}")),
+                   "overwrites-instance-from-backup"));
+}
+
+TEST_CASE("gcp: BigQuery SQL, dispositions and dry runs") {
+    constexpr const char* kBq = "bigquery.googleapis.com";
+    struct Row { const char* behaviour; const char* target; const char* body; Tier tier; };
+    const Row rows[] = {
+        {"SELECT reads", "/bigquery/v2/projects/p/queries", R"({"query":"SELECT * FROM ds.t LIMIT 10"})", R},
+        {"DROP TABLE destroys", "/bigquery/v2/projects/p/queries", R"({"query":"DROP TABLE ds.t"})", D},
+        {"dry run reads whatever the SQL", "/bigquery/v2/projects/p/queries", R"({"query":"DROP TABLE ds.t","dryRun":true})", R},
+        {"job query with DELETE destroys", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"query":{"query":"DELETE FROM ds.t WHERE true"}}})", D},
+        {"job query INSERT writes", "/bigquery/v2/projects/p/jobs", R"j({"configuration":{"query":{"query":"INSERT INTO ds.t VALUES (1)"}}})j", W},
+        {"WRITE_TRUNCATE replaces the table", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"query":{"query":"SELECT 1","writeDisposition":"WRITE_TRUNCATE"}}})", D},
+        {"load job truncating destroys", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"load":{"writeDisposition":"WRITE_TRUNCATE"}}})", D},
+        {"job dry run reads", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"dryRun":true,"query":{"query":"DROP TABLE ds.t"}}})", R},
+        {"a dry run needs every dryRun copy true", "/bigquery/v2/projects/p/queries", R"({"query":"DROP TABLE ds.t","dryRun":true,"dryRun":false})", D},
+        {"a repeated query key is ambiguous", "/bigquery/v2/projects/p/queries", R"({"query":"SELECT 1","query":"DROP TABLE ds.t"})", D},
+        {"unreadable query body is the worst", "/bigquery/v2/projects/p/queries", "{", D},
+    };
+    for (const Row& row : rows) {
+        INFO(std::string(row.behaviour));
+        CHECK(classify(make_request("POST", kBq, row.target, row.body)).tier == row.tier);
+    }
+    HttpRequest truncated = make_request("POST", kBq, "/bigquery/v2/projects/p/queries", R"({"query":"SEL)");
+    truncated.body_complete = false;
+    CHECK(needs_body(truncated));
+    CHECK(classify(truncated).tier == D);
+}
+
+TEST_CASE("gcp: Firestore commits and batch envelopes") {
+    const auto commit = [](const char* body) {
+        return classify(make_request("POST", "firestore.googleapis.com",
+                                     "/v1/projects/p/databases/(default)/documents:commit", body));
+    };
+    CHECK(commit(R"({"writes":[{"update":{"name":"x"}}]})").tier == W);
+    const Classification deleting = commit(R"({"writes":[{"update":{"name":"x"}},{"delete":"projects/p/databases/(default)/documents/c/d"}]})");
+    CHECK(deleting.tier == D);
+    CHECK(has_flag(deleting, "commit-deletes-documents"));
+
+    const char* batch_body =
+        "--batch_x\r\nContent-Type: application/http\r\n\r\nGET /storage/v1/b/bk/o/a HTTP/1.1\r\n\r\n"
+        "--batch_x\r\nContent-Type: application/http\r\n\r\nDELETE /storage/v1/b/bk/o/b HTTP/1.1\r\n\r\n--batch_x--\r\n";
+    CHECK(classify(make_request("POST", "storage.googleapis.com", "/batch/storage/v1", batch_body)).tier == D);
+    const char* reads_only =
+        "--b\r\nContent-Type: application/http\r\n\r\nGET /storage/v1/b/bk/o/a HTTP/1.1\r\n\r\n--b--\r\n";
+    CHECK(classify(make_request("POST", "storage.googleapis.com", "/batch/storage/v1", reads_only)).tier == R);
+    CHECK(classify(make_request("POST", "www.googleapis.com", "/batch/drive/v3", "garbage")).tier == W);
+}

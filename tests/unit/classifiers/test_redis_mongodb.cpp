@@ -1,0 +1,177 @@
+// Unit tests for the `redis` provider (classifiers/redis*.cpp: Upstash REST
+// shapes, the §19 policy over COMMAND metadata, EVAL scans) and the
+// `mongodb` provider (classifiers/mongodb.cpp: Data API actions, $out and
+// $merge, Admin API methods, restore onto the source cluster).
+#include <doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "classifiers/redis_commands.h"
+#include "classifiers/registry.h"
+
+using namespace askfirst::classifiers;
+
+namespace {
+
+struct HttpCase {
+    const char* behaviour;
+    std::string provider, method, host, path;
+    std::string body;
+    Tier tier;
+    std::string operation;  // exact ("" = not checked)
+    std::string flag = {};
+};
+
+void check_cases(const std::vector<HttpCase>& cases) {
+    for (const HttpCase& c : cases) {
+        INFO(std::string(c.behaviour));
+        HttpRequest request;
+        request.method = c.method;
+        request.host = c.host;
+        request.path = c.path;
+        request.body = c.body;
+        const Classification got = classify(request);
+        CHECK(got.provider == c.provider);
+        CHECK(tier_name(got.tier) == tier_name(c.tier));
+        if (!c.operation.empty()) CHECK(got.operation == c.operation);
+        if (!c.flag.empty()) CHECK(std::count(got.flags.begin(), got.flags.end(), c.flag) == 1);
+    }
+}
+
+const std::string kUpstash = "us1-merry-cat-32748.upstash.io";
+
+struct CommandCase {
+    const char* behaviour;
+    std::vector<std::string> args;
+    Tier tier;
+    std::string operation;
+    std::string flag = {};
+};
+
+}  // namespace
+
+TEST_CASE("redis: §19 policy over the COMMAND metadata") {
+    const std::vector<CommandCase> cases = {
+        {"readonly flag reads", {"GET", "k"}, Tier::read, "GET"},
+        {"write flag writes", {"set", "k", "v"}, Tier::write, "SET"},
+        {"FLUSHALL is destructive", {"FLUSHALL", "ASYNC"}, Tier::destructive, "FLUSHALL", "deletes-all-keys"},
+        {"DEL is destructive", {"DEL", "a", "b"}, Tier::destructive, "DEL"},
+        {"*REM* removes members", {"ZREMRANGEBYSCORE", "z", "0", "1"}, Tier::destructive, "ZREMRANGEBYSCORE"},
+        {"XACKDEL deletes like XDEL", {"XACKDEL", "s", "g", "IDS", "1", "0-1"}, Tier::destructive, "XACKDEL"},
+        {"SCRIPT FLUSH (container subcommand)", {"SCRIPT", "FLUSH"}, Tier::destructive, "SCRIPT FLUSH"},
+        {"FUNCTION DELETE", {"FUNCTION", "DELETE", "lib"}, Tier::destructive, "FUNCTION DELETE"},
+        {"ACL DELUSER", {"ACL", "DELUSER", "bob"}, Tier::destructive, "ACL DELUSER"},
+        {"XGROUP DESTROY", {"XGROUP", "DESTROY", "s", "g"}, Tier::destructive, "XGROUP DESTROY"},
+        {"REPLICAOF host port discards the dataset", {"REPLICAOF", "10.0.0.1", "6379"}, Tier::destructive, "REPLICAOF"},
+        {"REPLICAOF NO ONE keeps the data", {"REPLICAOF", "NO", "ONE"}, Tier::write, "REPLICAOF",
+         "promotes-replica-to-master"},
+        {"JSON.DEL (module) is destructive", {"JSON.DEL", "doc", "$.a"}, Tier::destructive, "JSON.DEL"},
+        {"EXPIRE is a flagged write", {"EXPIRE", "k", "60"}, Tier::write, "EXPIRE", "expire-schedules-deletion"},
+        {"EXPIRE 0 deletes now", {"EXPIRE", "k", "0"}, Tier::destructive, "EXPIRE", "non-positive-ttl-deletes-now"},
+        {"RENAME is a flagged write", {"RENAME", "a", "b"}, Tier::write, "RENAME", "rename-overwrites-destination"},
+        {"admin commands write", {"CONFIG", "SET", "maxmemory", "1"}, Tier::write, "CONFIG SET", "admin-command"},
+        {"introspection admin commands read", {"ACL", "USERS"}, Tier::read, "ACL USERS"},
+        {"CONFIG GET reads", {"CONFIG", "GET", "*"}, Tier::read, "CONFIG GET"},
+        {"connection commands read", {"PING"}, Tier::read, "PING"},
+        {"MULTI reads (its commands are judged)", {"MULTI"}, Tier::read, "MULTI"},
+        {"PUBLISH sends a message", {"PUBLISH", "c", "m"}, Tier::write, "PUBLISH", "sends-a-message"},
+        {"SUBSCRIBE reads", {"SUBSCRIBE", "c"}, Tier::read, "SUBSCRIBE"},
+        {"any container's HELP reads", {"MODULE", "HELP"}, Tier::read, "MODULE HELP"},
+        {"no readonly flag writes", {"HIMPORT", "DISCARDALL"}, Tier::write, "HIMPORT DISCARDALL", "no-readonly-flag"},
+        {"SHUTDOWN NOSAVE is a flagged write", {"SHUTDOWN", "NOSAVE"}, Tier::write, "SHUTDOWN", "nosave-loses-writes"},
+        {"an unknown command writes", {"FOO.BAR"}, Tier::write, "FOO.BAR", "unknown-command"},
+        {"EVAL calling FLUSHALL is destructive", {"EVAL", "return redis.call('FLUSHALL')", "0"}, Tier::destructive,
+         "EVAL", "script-calls:FLUSHALL"},
+        {"EVAL with a command in a variable", {"EVAL", "local c = \"DEL\" return redis.call(c, KEYS[1])", "1", "k"},
+         Tier::destructive, "EVAL"},
+        {"EVAL calling SCRIPT FLUSH", {"EVAL", "redis.call('SCRIPT', 'FLUSH')", "0"}, Tier::destructive, "EVAL"},
+        {"EVAL without destructive calls writes", {"EVAL", "return redis.call('GET', KEYS[1])", "1", "k"},
+         Tier::write, "EVAL"},
+        {"EVAL_RO reads", {"EVAL_RO", "return redis.call('GET', KEYS[1])", "1", "k"}, Tier::read, "EVAL_RO"},
+        {"EVALSHA's script is not visible", {"EVALSHA", "abc", "0"}, Tier::write, "EVALSHA", "script-body-not-visible"},
+    };
+    for (const CommandCase& c : cases) {
+        INFO(std::string(c.behaviour));
+        const redis::RedisVerdict got = redis::classify_redis_command(c.args);
+        CHECK(tier_name(got.tier) == tier_name(c.tier));
+        CHECK(got.operation == c.operation);
+        if (!c.flag.empty()) CHECK(std::count(got.flags.begin(), got.flags.end(), c.flag) == 1);
+    }
+}
+
+TEST_CASE("redis: the generated command table is sorted and complete") {
+    REQUIRE(redis::find_redis_command("get") != nullptr);
+    CHECK((redis::find_redis_command("get")->flags & redis::kRedisReadonly) != 0);
+    CHECK((redis::find_redis_command("acl")->flags & redis::kRedisContainer) != 0);
+    CHECK(redis::find_redis_command("acl|users") != nullptr);
+    CHECK(redis::find_redis_command("zunionstore") != nullptr);
+    CHECK(redis::find_redis_command("no-such-command") == nullptr);
+}
+
+TEST_CASE("redis: Upstash REST shapes") {
+    check_cases({
+        {"JSON array body", "redis", "POST", kUpstash, "/", R"(["DEL","session:42"])", Tier::destructive, "DEL"},
+        {"command in the path, GET runs it", "redis", "GET", kUpstash, "/del/session%3A42", "", Tier::destructive,
+         "DEL"},
+        {"path read", "redis", "GET", kUpstash, "/get/k", "", Tier::read, "GET"},
+        {"path container subcommand", "redis", "GET", kUpstash, "/acl/users", "", Tier::read, "ACL USERS"},
+        {"POST path command with the value in the body", "redis", "POST", kUpstash, "/set/k", "value", Tier::write,
+         "SET"},
+        {"pipeline takes the most severe", "redis", "POST", kUpstash, "/pipeline", R"([["GET","a"],["UNLINK","b"]])",
+         Tier::destructive, "UNLINK"},
+        {"transaction takes the most severe", "redis", "POST", kUpstash, "/multi-exec",
+         R"([["INCR","counter"],["FLUSHDB"]])", Tier::destructive, "FLUSHDB"},
+        {"an unreadable pipeline writes", "redis", "POST", kUpstash, "/pipeline", R"([["GET","a"],{"x":1}])",
+         Tier::write, "Redis (unreadable request)"},
+        {"numbers are arguments too", "redis", "POST", kUpstash, "/", R"(["EXPIRE","k",0])", Tier::destructive,
+         "EXPIRE"},
+        {"Redis Cloud API DELETE", "redis", "DELETE", "api.redislabs.com", "/v1/subscriptions/1/databases/2", "",
+         Tier::destructive, ""},
+    });
+    HttpRequest value_upload;
+    value_upload.method = "POST";
+    value_upload.host = kUpstash;
+    value_upload.path = "/set/k";
+    CHECK_FALSE(needs_body(value_upload));  // a large value must not make the SET look destructive
+    value_upload.path = "/pipeline";
+    CHECK(needs_body(value_upload));
+}
+
+TEST_CASE("mongodb: Atlas Data API and Administration API") {
+    const std::string data = "data.mongodb-api.com";
+    const std::string action = "/app/data-abcde/endpoint/data/v1/action/";
+    check_cases({
+        {"find reads", "mongodb", "POST", data, action + "find", R"({"collection":"c","filter":{}})", Tier::read,
+         "data:find"},
+        {"deleteMany with an empty filter", "mongodb", "POST", data, action + "deleteMany",
+         R"({"collection":"c","filter":{}})", Tier::destructive, "data:deleteMany", "filter-matches-every-document"},
+        {"updateOne writes", "mongodb", "POST", data, action + "updateOne", R"({"filter":{"a":1}})", Tier::write,
+         "data:updateOne"},
+        {"aggregate reads", "mongodb", "POST", data, action + "aggregate", R"({"pipeline":[{"$match":{}}]})",
+         Tier::read, "data:aggregate"},
+        {"aggregate with $out replaces a collection", "mongodb", "POST", data, action + "aggregate",
+         R"({"pipeline":[{"$match":{}},{"$out":"target"}]})", Tier::destructive, "data:aggregate",
+         "$out-replaces-collection"},
+        {"aggregate with $merge writes", "mongodb", "POST", data, action + "aggregate",
+         R"({"pipeline":[{"$merge":{"into":"t"}}]})", Tier::write, "data:aggregate"},
+        {"an unknown action writes", "mongodb", "POST", data, action + "dropDatabase", "{}", Tier::write,
+         "data:dropDatabase", "unknown-action"},
+        {"Admin API GET reads", "mongodb", "GET", "cloud.mongodb.com",
+         "/api/atlas/v2/groups/5f1e2d3c4b5a69788796a5b4/clusters", "", Tier::read,
+         "GET /api/atlas/v2/groups/{id}/clusters"},
+        {"Admin API cluster DELETE", "mongodb", "DELETE", "cloud.mongodb.com",
+         "/api/atlas/v2/groups/5f1e2d3c4b5a69788796a5b4/clusters/prod", "", Tier::destructive, ""},
+        {"termination protection off is flagged", "mongodb", "PATCH", "cloud.mongodb.com",
+         "/api/atlas/v2/groups/5f1e2d3c4b5a69788796a5b4/clusters/prod", R"({"terminationProtectionEnabled":false})",
+         Tier::write, "", "termination-protection-off"},
+        {"restore onto the source cluster overwrites it", "mongodb", "POST", "cloud.mongodb.com",
+         "/api/atlas/v2/groups/5f1e2d3c4b5a69788796a5b4/clusters/prod/backup/restoreJobs",
+         R"({"deliveryType":"automated","targetClusterName":"prod"})", Tier::destructive, ""},
+        {"restore onto another cluster writes", "mongodb", "POST", "cloud.mongodb.com",
+         "/api/atlas/v2/groups/5f1e2d3c4b5a69788796a5b4/clusters/prod/backup/restoreJobs",
+         R"({"deliveryType":"automated","targetClusterName":"staging"})", Tier::write, "",
+         "restore-overwrites-target-cluster"},
+    });
+}

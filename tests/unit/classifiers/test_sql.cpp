@@ -1,0 +1,270 @@
+// Unit tests for classify_sql() (classifiers/sql*.cpp): every §17 rule on
+// both paths (libpg_query for PostgreSQL, the tokenizer for the other
+// dialects), comment and literal traps, batches, DO bodies, EXPLAIN
+// ANALYZE, readings that depend on backslash escapes, and the tokenizer.
+#include <doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "classifiers/sql.h"
+#include "classifiers/sql_lexer.h"
+
+using namespace askfirst::classifiers;
+
+namespace {
+
+struct SqlCase {
+    const char* behaviour;
+    SqlDialect dialect;
+    std::string text;
+    Tier tier;
+    std::string operation;  // exact, without the "SQL " prefix ("" = not checked)
+    std::string flag = {};  // a flag that must be present
+};
+
+constexpr SqlDialect pg = SqlDialect::postgres;
+constexpr SqlDialect my = SqlDialect::mysql;
+constexpr SqlDialect ch = SqlDialect::clickhouse;
+constexpr SqlDialect lite = SqlDialect::sqlite;
+constexpr SqlDialect gen = SqlDialect::generic;
+
+void check_cases(const std::vector<SqlCase>& cases) {
+    for (const SqlCase& c : cases) {
+        INFO(c.behaviour << " | " << c.text);
+        const SqlVerdict got = classify_sql(c.text, c.dialect);
+        CHECK(tier_name(got.tier) == tier_name(c.tier));
+        if (!c.operation.empty()) CHECK(got.operation == "SQL " + c.operation);
+        if (!c.flag.empty()) CHECK(std::count(got.flags.begin(), got.flags.end(), c.flag) == 1);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sql: read statements (§17 Read)") {
+    check_cases({
+        {"plain SELECT reads", pg, "SELECT * FROM t", Tier::read, "SELECT"},
+        {"VALUES reads", pg, "VALUES (1), (2)", Tier::read, "VALUES"},
+        {"TABLE reads", pg, "TABLE t", Tier::read, "TABLE"},
+        {"SHOW reads", pg, "SHOW search_path", Tier::read, "SHOW"},
+        {"WITH ... SELECT without DML reads", pg, "WITH x AS (SELECT 1) SELECT * FROM x", Tier::read, "WITH ... SELECT"},
+        {"FOR UPDATE is a lock, not a write", pg, "SELECT * FROM t FOR UPDATE", Tier::read, "SELECT"},
+        {"cursor commands read", pg, "FETCH 10 FROM c", Tier::read, "FETCH"},
+        {"LISTEN reads", pg, "LISTEN chan", Tier::read, "LISTEN"},
+        {"transaction control reads", pg, "BEGIN", Tier::read, "BEGIN"},
+        {"SAVEPOINT reads", pg, "SAVEPOINT a", Tier::read, "SAVEPOINT"},
+        {"SET is session state", pg, "SET search_path TO x", Tier::read, "SET"},
+        {"DISCARD is session state", pg, "DISCARD ALL", Tier::read, "DISCARD"},
+        {"PREPARE does not execute", pg, "PREPARE p AS DELETE FROM t", Tier::read, "PREPARE"},
+        {"LOCK reads", pg, "LOCK TABLE t IN ACCESS SHARE MODE", Tier::read, "LOCK"},
+        {"COPY TO STDOUT reads", pg, "COPY t TO STDOUT", Tier::read, "COPY TO STDOUT"},
+        {"DECLARE cursor over a query reads", pg, "DECLARE c CURSOR FOR SELECT 1", Tier::read, "DECLARE"},
+        {"a comment alone reads", pg, "-- nothing here", Tier::read, "empty statement"},
+        {"MySQL SHOW reads", my, "SHOW TABLES", Tier::read, "SHOW"},
+        {"MySQL DESCRIBE table reads", my, "DESCRIBE t", Tier::read, "DESCRIBE"},
+        {"MySQL SELECT INTO @variable reads", my, "SELECT a INTO @v FROM t", Tier::read, "SELECT"},
+        {"SQLite query PRAGMA reads", lite, "PRAGMA table_info(t)", Tier::read, "PRAGMA"},
+        {"ClickHouse WITH alias reads", ch, "WITH 1 AS x SELECT x", Tier::read, "WITH ... SELECT"},
+        {"ClickHouse SELECT ... FORMAT reads", ch, "SELECT 1 FORMAT JSON", Tier::read, "SELECT"},
+    });
+}
+
+TEST_CASE("sql: writes (§17 Write)") {
+    check_cases({
+        {"INSERT writes", pg, "INSERT INTO t VALUES (1)", Tier::write, "INSERT"},
+        {"ON CONFLICT DO UPDATE stays an INSERT", pg, "INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = 2",
+         Tier::write, "INSERT"},
+        {"UPDATE without WHERE is flagged", pg, "UPDATE t SET a = 1", Tier::write, "UPDATE", "update-without-where"},
+        {"MERGE without DELETE writes", pg, "MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN UPDATE SET b = 1",
+         Tier::write, "MERGE"},
+        {"CREATE writes", pg, "CREATE TABLE t (a int REFERENCES u ON DELETE CASCADE)", Tier::write, "CREATE"},
+        {"CREATE OR REPLACE VIEW writes", pg, "CREATE OR REPLACE VIEW v AS SELECT 1", Tier::write, "CREATE"},
+        {"a rule's DELETE action is stored, not run", pg, "CREATE RULE r AS ON DELETE TO t DO INSTEAD DELETE FROM u",
+         Tier::write, "CREATE"},
+        {"ALTER ... DROP DEFAULT keeps data", pg, "ALTER TABLE t ALTER COLUMN c DROP DEFAULT", Tier::write, "ALTER"},
+        {"ALTER ... DROP NOT NULL keeps data", pg, "ALTER TABLE t ALTER COLUMN c DROP NOT NULL", Tier::write, "ALTER"},
+        {"ALTER PUBLICATION ... DROP changes membership", pg, "ALTER PUBLICATION p DROP TABLE t", Tier::write,
+         "ALTER PUBLICATION (membership change; members survive)"},
+        {"OPTIONS (DROP x) keeps data", pg, "ALTER SERVER s OPTIONS (DROP host)", Tier::write, "ALTER"},
+        {"GRANT writes", pg, "GRANT SELECT ON t TO bob", Tier::write, "GRANT"},
+        {"REVOKE DELETE is not a DELETE", pg, "REVOKE DELETE ON t FROM bob", Tier::write, "REVOKE"},
+        {"VACUUM writes", pg, "VACUUM t", Tier::write, "VACUUM"},
+        {"NOTIFY writes", pg, "NOTIFY chan", Tier::write, "NOTIFY"},
+        {"CALL writes", pg, "CALL p(1)", Tier::write, "CALL"},
+        {"an unknown EXECUTE writes", pg, "EXECUTE p(1)", Tier::write, "EXECUTE"},
+        {"SELECT INTO creates a table", pg, "SELECT * INTO n FROM t", Tier::write, "SELECT INTO creates a table"},
+        {"COPY FROM loads rows", pg, "COPY t FROM STDIN", Tier::write, "COPY FROM"},
+        {"COPY TO PROGRAM runs a shell", pg, "COPY t TO PROGRAM 'gzip > /tmp/x'", Tier::write, "COPY TO file/program",
+         "copy-program-runs-shell"},
+        {"nextval writes", pg, "SELECT nextval('s')", Tier::write, "calls side-effecting function (nextval)"},
+        {"pg_terminate_backend writes", pg, "SELECT pg_terminate_backend(42)", Tier::write,
+         "calls side-effecting function (pg_terminate_backend)"},
+        {"two-phase PREPARE TRANSACTION writes", pg, "PREPARE TRANSACTION 'x'", Tier::write, "two-phase commit"},
+        {"DO without a destructive body writes", pg, "DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Tier::write,
+         "DO block executes arbitrary code"},
+        {"WITH containing UPDATE writes", pg, "WITH u AS (UPDATE t SET a = 1 RETURNING *) SELECT * FROM u", Tier::write,
+         "WITH containing DML"},
+        {"EXPLAIN ANALYZE UPDATE executes a write", pg, "EXPLAIN ANALYZE UPDATE t SET a = 1", Tier::write,
+         "EXPLAIN ANALYZE executes: UPDATE"},
+        {"MySQL REPLACE INTO writes", my, "REPLACE INTO t VALUES (1)", Tier::write, "REPLACE"},
+        {"MySQL SET GLOBAL outlives the session", my, "SET GLOBAL read_only = 0", Tier::write, "SET GLOBAL"},
+        {"MySQL INTO OUTFILE writes a file", my, "SELECT * FROM t INTO OUTFILE '/tmp/x'", Tier::write,
+         "SELECT INTO OUTFILE", "writes-server-file"},
+        {"a trigger body's DELETE is stored, not run", my,
+         "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN DELETE FROM u; END", Tier::write, "CREATE"},
+        {"ClickHouse DETACH writes", ch, "ALTER TABLE t DETACH PARTITION '2024'", Tier::write, "ALTER"},
+        {"ClickHouse DETACH TABLE writes", ch, "DETACH TABLE t", Tier::write, "DETACH"},
+        {"ClickHouse mutation UPDATE writes", ch, "ALTER TABLE t UPDATE a = 1 WHERE b", Tier::write, "ALTER"},
+        {"ClickHouse SYSTEM DROP ... CACHE is a cache", ch, "SYSTEM DROP DNS CACHE", Tier::write, "SYSTEM"},
+        {"Snowflake UNDROP writes", gen, "UNDROP TABLE t", Tier::write, "UNDROP"},
+        {"SQLite setting PRAGMA writes", lite, "PRAGMA foreign_keys = OFF", Tier::write, "PRAGMA"},
+        {"SQLite INSERT OR REPLACE writes", lite, "INSERT OR REPLACE INTO t VALUES (1)", Tier::write, "INSERT"},
+    });
+}
+
+TEST_CASE("sql: destructive statements (§17 Destructive)") {
+    check_cases({
+        {"DROP TABLE", pg, "DROP TABLE IF EXISTS t", Tier::destructive, "DROP"},
+        {"DROP DATABASE", pg, "DROP DATABASE prod", Tier::destructive, "DROP"},
+        {"DROP OWNED", pg, "DROP OWNED BY bob", Tier::destructive, "DROP"},
+        {"TRUNCATE", pg, "TRUNCATE t", Tier::destructive, "TRUNCATE"},
+        {"DELETE with WHERE", pg, "DELETE FROM t WHERE id = 1", Tier::destructive, "DELETE"},
+        {"DELETE without WHERE is flagged", pg, "DELETE FROM t", Tier::destructive, "DELETE", "delete-without-where"},
+        {"ALTER ... DROP COLUMN", pg, "ALTER TABLE t DROP COLUMN c", Tier::destructive, "ALTER ... DROP COLUMN"},
+        {"ALTER ... DROP <column> without COLUMN", pg, "alter table t drop c", Tier::destructive, "ALTER ... DROP C"},
+        {"ALTER ... DROP CONSTRAINT", pg, "ALTER TABLE t DROP CONSTRAINT k", Tier::destructive,
+         "ALTER ... DROP CONSTRAINT"},
+        {"ALTER TYPE ... DROP ATTRIBUTE", pg, "ALTER TYPE ty DROP ATTRIBUTE a", Tier::destructive,
+         "ALTER ... DROP ATTRIBUTE"},
+        {"MERGE ... THEN DELETE", pg, "MERGE INTO t USING s ON t.a = s.a WHEN MATCHED THEN DELETE", Tier::destructive,
+         "MERGE ... THEN DELETE"},
+        {"data-modifying CTE with DELETE", pg, "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+         Tier::destructive, "WITH containing DELETE"},
+        {"EXPLAIN ANALYZE DELETE executes the DELETE", pg, "EXPLAIN ANALYZE DELETE FROM t", Tier::destructive,
+         "EXPLAIN ANALYZE executes: DELETE"},
+        {"EXPLAIN (ANALYZE) option list", pg, "EXPLAIN (ANALYZE, BUFFERS) DELETE FROM t", Tier::destructive,
+         "EXPLAIN ANALYZE executes: DELETE"},
+        {"lo_unlink deletes a large object", pg, "SELECT lo_unlink(42)", Tier::destructive,
+         "calls side-effecting function (lo_unlink)"},
+        {"pg_drop_replication_slot", pg, "SELECT pg_drop_replication_slot('s')", Tier::destructive,
+         "calls side-effecting function (pg_drop_replication_slot)"},
+        {"COPY (DELETE ... RETURNING) runs the DELETE", pg, "COPY (DELETE FROM t RETURNING *) TO STDOUT",
+         Tier::destructive, "COPY containing DELETE"},
+        {"DO with a DELETE statement", pg, "DO $$ BEGIN DELETE FROM t; END $$", Tier::destructive,
+         "DO block runs DELETE"},
+        {"DO with dynamic EXECUTE 'DROP ...'", pg, "DO $$ BEGIN EXECUTE 'DROP TABLE ' || quote_ident('t'); END $$",
+         Tier::destructive, "DO block runs dynamic DROP", "dynamic-sql"},
+        {"DO with format('DROP ...')", pg, "DO $$ BEGIN EXECUTE format('DROP TABLE %I', 't'); END $$",
+         Tier::destructive, "DO block runs dynamic DROP"},
+        {"DO PERFORM lo_unlink", pg, "DO $$ BEGIN PERFORM lo_unlink(5); END $$", Tier::destructive, ""},
+        {"DO in another language reads its strings as SQL", pg,
+         "DO LANGUAGE plpython3u $$ plpy.execute(\"DROP TABLE t\") $$", Tier::destructive, ""},
+        {"PREPARE then EXECUTE takes the prepared label", pg, "PREPARE p AS DELETE FROM t; EXECUTE p",
+         Tier::destructive, "batch: EXECUTE (prepared DELETE)"},
+        {"BEGIN ... ROLLBACK still executes", pg, "BEGIN; DELETE FROM t; ROLLBACK", Tier::destructive,
+         "batch: DELETE"},
+        {"MySQL TRUNCATE PARTITION", my, "ALTER TABLE t TRUNCATE PARTITION p0", Tier::destructive,
+         "ALTER ... TRUNCATE PARTITION"},
+        {"MySQL DISCARD TABLESPACE", my, "ALTER TABLE t DISCARD TABLESPACE", Tier::destructive,
+         "ALTER ... DISCARD TABLESPACE"},
+        {"MySQL RESET MASTER deletes binary logs", my, "RESET MASTER", Tier::destructive, "RESET MASTER"},
+        {"MySQL PREPARE FROM a string, then EXECUTE", my, "PREPARE s FROM 'DELETE FROM t'; EXECUTE s",
+         Tier::destructive, "batch: EXECUTE (prepared DELETE)"},
+        {"ClickHouse ALTER ... DELETE mutation", ch, "ALTER TABLE t DELETE WHERE a = 1", Tier::destructive,
+         "ALTER ... DELETE"},
+        {"ClickHouse DROP PARTITION", ch, "ALTER TABLE t DROP PARTITION '2024'", Tier::destructive,
+         "ALTER ... DROP PARTITION"},
+        {"ClickHouse DROP DETACHED PARTITION", ch, "ALTER TABLE t DROP DETACHED PARTITION '2024'", Tier::destructive,
+         "ALTER ... DROP DETACHED"},
+        {"ClickHouse CREATE OR REPLACE TABLE", ch, "CREATE OR REPLACE TABLE t (a Int8) ENGINE = Memory",
+         Tier::destructive, "CREATE OR REPLACE TABLE"},
+        {"Snowflake CREATE OR REPLACE TRANSIENT TABLE", gen, "CREATE OR REPLACE TRANSIENT TABLE t (a int)",
+         Tier::destructive, "CREATE OR REPLACE TABLE"},
+        {"INSERT OVERWRITE", gen, "INSERT OVERWRITE TABLE t SELECT * FROM s", Tier::destructive, "INSERT OVERWRITE"},
+        {"Databricks MERGE ... NOT MATCHED BY SOURCE THEN DELETE", gen,
+         "MERGE INTO t USING s ON t.a = s.a WHEN NOT MATCHED BY SOURCE THEN DELETE", Tier::destructive,
+         "MERGE ... THEN DELETE"},
+        {"Snowflake EXECUTE IMMEDIATE of a DROP", gen, "EXECUTE IMMEDIATE 'DROP TABLE t'", Tier::destructive,
+         "EXECUTE IMMEDIATE: DROP"},
+        {"Snowflake Scripting block with DELETE", gen, "EXECUTE IMMEDIATE $$ BEGIN DELETE FROM t; END $$",
+         Tier::destructive, ""},
+        {"SQLite DELETE", lite, "DELETE FROM t", Tier::destructive, "DELETE"},
+        {"a SQLite trigger body does not hide the next statement", lite,
+         "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END; DROP TABLE u", Tier::destructive, "batch: DROP"},
+    });
+}
+
+TEST_CASE("sql: comment and literal traps") {
+    check_cases({
+        {"DROP inside a string is data", pg, "SELECT 'DROP TABLE x'", Tier::read, "SELECT"},
+        {"DROP after -- is a comment", pg, "SELECT 1 -- ; DROP TABLE x", Tier::read, "SELECT"},
+        {"PostgreSQL block comments nest", pg, "/* a /* DROP TABLE x; */ still comment */ SELECT 1", Tier::read,
+         "SELECT"},
+        {"a doubled quote does not end the string", pg, "SELECT 'it''s'; DROP TABLE t", Tier::destructive,
+         "batch: DROP"},
+        {"E'' strings escape with backslashes", pg, "SELECT E'\\\\'; DROP TABLE t; --'", Tier::destructive,
+         "batch: DROP"},
+        {"a dollar-quoted body is one literal", pg, "SELECT $x$ ; DROP TABLE t; $x$", Tier::read, "SELECT"},
+        {"MySQL /*! */ is code", my, "SELECT 1 /*! ; DROP TABLE t */", Tier::destructive, "batch: DROP"},
+        {"MySQL versioned /*!50700 */ is code", my, "SELECT 1 /*!50700 ; DROP TABLE t */", Tier::destructive,
+         "batch: DROP"},
+        {"MySQL # is a comment", my, "SELECT 1 # ; DROP TABLE x", Tier::read, "SELECT"},
+        {"MySQL --1 is arithmetic, not a comment", my, "SELECT 1--1; DROP TABLE x", Tier::destructive, "batch: DROP"},
+        {"MySQL backslash-escaped quote: both readings are judged", my, "SELECT 'a\\'; DROP TABLE x; -- '",
+         Tier::destructive, "batch: DROP", "ambiguous-literal-reading"},
+        {"a MySQL double-quoted string is data", my, "SELECT \"DROP TABLE x\"", Tier::read, "SELECT"},
+        {"generic dialect judges both backslash readings", gen, "SELECT 'a\\'; DROP TABLE x; --'", Tier::destructive,
+         "batch: DROP"},
+        {"an unterminated literal is a write at least", gen, "SELECT 'oops", Tier::write, "", "unparsed-sql"},
+        {"text that is not SQL is a write at least", pg, "SELEC garbage", Tier::write, "SELEC", "unparsed-sql"},
+        {"ON DELETE in a foreign key is not a DELETE", my,
+         "ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES u (id) ON DELETE CASCADE", Tier::write, "ALTER"},
+        {"EXPLAIN without ANALYZE is a dry run", pg, "EXPLAIN DELETE FROM t", Tier::read, "EXPLAIN without ANALYZE"},
+        {"EXPLAIN (ANALYZE off) is a dry run", pg, "EXPLAIN (ANALYZE off) DELETE FROM t", Tier::read,
+         "EXPLAIN without ANALYZE"},
+        {"EXPLAIN on the token path is a dry run", my, "EXPLAIN FORMAT=TREE DELETE FROM t", Tier::read,
+         "EXPLAIN without ANALYZE"},
+        {"a column list named delete is not a DELETE", pg, "INSERT INTO t (\"delete\") VALUES (1)", Tier::write,
+         "INSERT"},
+    });
+}
+
+TEST_CASE("sql: batches take the most severe statement") {
+    const SqlVerdict two = classify_sql_batch({"SELECT 1", "DROP TABLE t"}, SqlDialect::sqlite);
+    CHECK(two.tier == Tier::destructive);
+    CHECK(two.operation == "SQL batch: DROP");
+    const SqlVerdict reads = classify_sql_batch({"SELECT 1", "SELECT 2"}, SqlDialect::postgres);
+    CHECK(reads.tier == Tier::read);
+    CHECK(reads.operation == "SQL batch: SELECT");
+    const SqlVerdict one = classify_sql_batch({"UPDATE t SET a = 1 WHERE b = 2"}, SqlDialect::mysql);
+    CHECK(one.operation == "SQL UPDATE");
+}
+
+TEST_CASE("sql: libpg_query is safe to call repeatedly and on hostile input") {
+    // Deep nesting exceeds libpg_query's stack check or cJSON's depth limit:
+    // the token path answers, and never with read for a DELETE.
+    std::string deep = "SELECT ";
+    for (int i = 0; i < 3000; ++i) deep += "(";
+    deep += "1";
+    for (int i = 0; i < 3000; ++i) deep += ")";
+    for (int round = 0; round < 50; ++round) CHECK(classify_sql("SELECT 1", SqlDialect::postgres).tier == Tier::read);
+    CHECK(classify_sql(deep + "; DELETE FROM t", SqlDialect::postgres).tier == Tier::destructive);
+    const std::string with_nul("SELECT 1\0; DROP TABLE t", 23);
+    CHECK(classify_sql(with_nul, SqlDialect::postgres).tier == Tier::destructive);
+}
+
+TEST_CASE("sql lexer: tokens, offsets and strictness") {
+    using namespace askfirst::classifiers::sql;
+    const LexResult lexed = lex_sql("select `a` , $1 FROM \"T\" -- c\n;", lex_options_for(SqlDialect::postgres));
+    REQUIRE(lexed.complete);
+    REQUIRE(lexed.tokens.size() == 7);
+    CHECK(lexed.tokens[0].text == "SELECT");
+    CHECK(lexed.tokens[1].kind == TokenKind::quoted_identifier);
+    CHECK(lexed.tokens[3].kind == TokenKind::parameter);
+    CHECK(lexed.tokens[5].text == "T");
+    CHECK(lexed.tokens[6].offset == 30);
+    CHECK_FALSE(lex_sql("SELECT /* open", lex_options_for(SqlDialect::postgres)).complete);
+    CHECK_FALSE(lex_sql("SELECT $$ open", lex_options_for(SqlDialect::postgres)).complete);
+    CHECK(split_statements(lex_sql("a; b;; c", {}).tokens).size() == 3);
+}
