@@ -2,6 +2,7 @@
 // store, suites, ALPN) and the upstream session with its verify callback.
 #include "tls/upstream_tls_client.h"
 
+#include <mbedtls/platform.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <optional>
@@ -67,7 +68,19 @@ private:
         chain_.clear();
     }
 
-    void on_established() override { std::vector<ChainCertificateNote>().swap(chain_); }
+    // After verification nothing needs the upstream chain again (no
+    // renegotiation, no client-side session saving), but mbedTLS 2.28 is
+    // built with KEEP_PEER_CERTIFICATE and would hold the parsed chain,
+    // 3–8 KiB for a typical RSA chain, for the life of the flow.
+    void on_established() override {
+        std::vector<ChainCertificateNote>().swap(chain_);
+        mbedtls_ssl_session* session = ssl()->session;
+        if (session != nullptr && session->peer_cert != nullptr) {
+            mbedtls_x509_crt_free(session->peer_cert);
+            mbedtls_free(session->peer_cert);
+            session->peer_cert = nullptr;
+        }
+    }
 
     std::string expected_name_;
     std::optional<std::vector<std::uint8_t>> expected_ip_;
