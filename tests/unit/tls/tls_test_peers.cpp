@@ -80,13 +80,19 @@ std::unique_ptr<TestPeer> TestPeer::client(const TestClientOptions& options) {
     return peer;
 }
 
-std::unique_ptr<TestPeer> TestPeer::server(TestCertificate& leaf, std::vector<std::string> alpn) {
+std::unique_ptr<TestPeer> TestPeer::server(TestCertificate& leaf, std::vector<std::string> alpn, TicketKeys* tickets) {
     std::unique_ptr<TestPeer> peer(new TestPeer(Role::guest_server));
     mbedtls_ssl_config* config = peer->config_.get();
     mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
     mbedtls_ssl_conf_curves(config, kTestCurves);
     mbedtls_ssl_conf_own_cert(config, leaf.certificate.get(), leaf.key->get());
+    if (tickets != nullptr) {
+        if (tickets->get()->f_rng == nullptr)
+            mbedtls_ssl_ticket_setup(tickets->get(), RandomSource::generate, RandomSource::process().context(),
+                                     MBEDTLS_CIPHER_AES_256_GCM, 3600);
+        mbedtls_ssl_conf_session_tickets_cb(config, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, tickets->get());
+    }
     peer->alpn_storage_ = std::move(alpn);
     for (const auto& protocol : peer->alpn_storage_) peer->alpn_list_.push_back(protocol.c_str());
     peer->alpn_list_.push_back(nullptr);

@@ -56,7 +56,9 @@ struct TestClientOptions {
 class TestPeer final : public TlsSession {
 public:
     static std::unique_ptr<TestPeer> client(const TestClientOptions& options);
-    static std::unique_ptr<TestPeer> server(TestCertificate& leaf, std::vector<std::string> alpn = {"http/1.1"});
+    // `tickets` (optional) lets the server issue and accept session tickets.
+    static std::unique_ptr<TestPeer> server(TestCertificate& leaf, std::vector<std::string> alpn = {"http/1.1"},
+                                            TicketKeys* tickets = nullptr);
 
     // The session after a handshake, for resumption (client side).
     std::unique_ptr<SslSession> saved_session();
