@@ -73,6 +73,10 @@ std::unique_ptr<TestPeer> TestPeer::client(const TestClientOptions& options) {
     for (const auto& protocol : peer->alpn_storage_) peer->alpn_list_.push_back(protocol.c_str());
     peer->alpn_list_.push_back(nullptr);
     if (!options.alpn.empty()) mbedtls_ssl_conf_alpn_protocols(config, peer->alpn_list_.data());
+    if (options.only_ciphersuite != 0) {
+        peer->suites_[0] = options.only_ciphersuite;
+        mbedtls_ssl_conf_ciphersuites(config, peer->suites_);
+    }
     if (!options.session_tickets) mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     if (!peer->setup(config)) return nullptr;
     if (!options.server_name.empty()) mbedtls_ssl_set_hostname(peer->ssl(), options.server_name.c_str());

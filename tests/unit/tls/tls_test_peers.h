@@ -50,6 +50,7 @@ struct TestClientOptions {
     std::vector<std::string> alpn;            // offered protocols, in order
     const mbedtls_ssl_session* resume = nullptr;
     bool session_tickets = true;
+    int only_ciphersuite = 0;  // offer just this suite (0: mbedTLS's defaults)
 };
 
 // A plain mbedTLS endpoint driven through the same memory-buffer shell.
@@ -70,6 +71,7 @@ private:
     void record_handshake_failure(int code, int alert) override;
 
     SslConfig config_;
+    int suites_[2] = {0, 0};
     std::vector<std::string> alpn_storage_;
     std::vector<const char*> alpn_list_;
 };
