@@ -73,6 +73,10 @@ std::unique_ptr<TestPeer> TestPeer::client(const TestClientOptions& options) {
     for (const auto& protocol : peer->alpn_storage_) peer->alpn_list_.push_back(protocol.c_str());
     peer->alpn_list_.push_back(nullptr);
     if (!options.alpn.empty()) mbedtls_ssl_conf_alpn_protocols(config, peer->alpn_list_.data());
+    if (options.only_curve != MBEDTLS_ECP_DP_NONE) {
+        peer->curves_[0] = options.only_curve;
+        mbedtls_ssl_conf_curves(config, peer->curves_);
+    }
     if (options.only_ciphersuite != 0) {
         peer->suites_[0] = options.only_ciphersuite;
         mbedtls_ssl_conf_ciphersuites(config, peer->suites_);

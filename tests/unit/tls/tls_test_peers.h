@@ -51,6 +51,7 @@ struct TestClientOptions {
     const mbedtls_ssl_session* resume = nullptr;
     bool session_tickets = true;
     int only_ciphersuite = 0;  // offer just this suite (0: mbedTLS's defaults)
+    mbedtls_ecp_group_id only_curve = MBEDTLS_ECP_DP_NONE;  // offer just this ECDHE group
 };
 
 // A plain mbedTLS endpoint driven through the same memory-buffer shell.
@@ -72,6 +73,7 @@ private:
 
     SslConfig config_;
     int suites_[2] = {0, 0};
+    mbedtls_ecp_group_id curves_[2] = {MBEDTLS_ECP_DP_NONE, MBEDTLS_ECP_DP_NONE};
     std::vector<std::string> alpn_storage_;
     std::vector<const char*> alpn_list_;
 };
