@@ -217,21 +217,29 @@ int main(int argc, char** argv) {
     const double mitm_down = bulk(*back.server, {{back.upstream_session.get(), back.guest_session.get()}}, *back.guest, bulk_bytes);
     std::printf("%-58s %10.0f MB/s %10.2f\n", "bulk: server -> our two sessions -> guest", mitm_down, mitm_down / plain_bulk);
 
-    // Heap per idle flow: (guest + our two sessions + server) minus (client + server).
+    // Heap per idle flow: what freeing our two sessions of established,
+    // drained flows gives back (the peers stay alive, so only ours is counted).
     std::vector<std::pair<std::unique_ptr<TestPeer>, std::unique_ptr<TestPeer>>> plain_pairs;
-    std::size_t before = heap_in_use();
     for (int i = 0; i < kMemoryFlows; ++i) {
         plain_pairs.emplace_back(world.plain_client(), TestPeer::server(*world.upstream_leaf));
         pump(*plain_pairs.back().first, *plain_pairs.back().second);
     }
-    const double plain_pair_bytes = static_cast<double>(heap_in_use() - before) / kMemoryFlows;
+    std::size_t before = heap_in_use();
+    for (auto& pair : plain_pairs) pair.second.reset();
+    const double plain_server_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
     plain_pairs.clear();
     std::vector<MitmFlow> flows;
-    before = heap_in_use();
     for (int i = 0; i < kMemoryFlows; ++i) flows.push_back(open_mitm_flow(world));
-    const double mitm_flow_bytes = static_cast<double>(heap_in_use() - before) / kMemoryFlows;
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: plain client + server, idle (reference)", plain_pair_bytes / 1024, "");
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: our two sessions per idle intercepted flow", (mitm_flow_bytes - plain_pair_bytes) / 1024, "");
+    before = heap_in_use();
+    for (auto& flow : flows) flow.guest_session.reset();
+    const double guest_side_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
+    before = heap_in_use();
+    for (auto& flow : flows) flow.upstream_session.reset();
+    const double upstream_side_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
+    std::printf("%-58s %9.1f KiB %10s\n", "heap: plain mbedTLS server session, idle (reference)", plain_server_bytes / 1024, "");
+    std::printf("%-58s %9.1f KiB %10s\n", "heap: our guest-side session, idle", guest_side_bytes / 1024, "");
+    std::printf("%-58s %9.1f KiB %10s\n", "heap: our upstream-side session, idle", upstream_side_bytes / 1024, "");
+    std::printf("%-58s %9.1f KiB %10s\n", "heap: both sessions of one idle intercepted flow", (guest_side_bytes + upstream_side_bytes) / 1024, "");
     flows.clear();
 
     auto fresh_server = GuestTlsServer::create(*world.ca).take();  // an empty cache: no evictions below
