@@ -4,6 +4,8 @@
 
 #include <mbedtls/ssl_ciphersuites.h>
 
+#include <algorithm>
+
 #include "tls/random_source.h"
 
 namespace askfirst::tls {
@@ -22,6 +24,8 @@ const int kGuestCiphersuites[] = {
 const mbedtls_ecp_group_id kGuestCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 // Only HTTP/1.1 is parsed by the HTTP session behind this server.
 const char* kGuestAlpn[] = {"http/1.1", nullptr};
+
+constexpr std::uint16_t kTls12 = 0x0303;
 
 bool is_certificate_refusal(int alert) {
     return alert == MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA || alert == MBEDTLS_SSL_ALERT_MSG_BAD_CERT ||
@@ -43,7 +47,10 @@ class GuestSession final : public TlsSession {
 public:
     GuestSession(std::shared_ptr<LeafCertificate> leaf, const ClientHello& hello)
         : TlsSession(Role::guest_server), leaf_(std::move(leaf)),
-          alpn_without_http1_(!hello.alpn_protocols.empty() && !hello.offers_alpn("http/1.1")) {
+          alpn_without_http1_(!hello.alpn_protocols.empty() && !hello.offers_alpn("http/1.1")),
+          tls13_only_(!hello.supported_versions.empty() &&
+                      std::find(hello.supported_versions.begin(), hello.supported_versions.end(), kTls12) ==
+                          hello.supported_versions.end()) {
         for (const auto& protocol : hello.alpn_protocols) offered_alpn_ += (offered_alpn_.empty() ? "" : ",") + protocol;
     }
     bool start() { return setup(leaf_->server_config->get()); }
@@ -56,6 +63,11 @@ private:
                  "the guest refused askfirst's certificate for " + name + " (alert " + alert_name(alert) +
                      "): install the askfirst CA in the guest (`askfirst ca export`), or list " + name +
                      " in the profile's tls.passthrough if the client pins its certificates",
+                 alert);
+        } else if (tls13_only_) {
+            fail(TlsFailureKind::protocol_error,
+                 "the guest offered only TLS 1.3 for " + name +
+                     "; askfirst (mbedTLS 2.28) speaks TLS 1.2 to the guest: allow TLS 1.2 in the client",
                  alert);
         } else if (alpn_without_http1_) {
             fail(TlsFailureKind::no_common_alpn,
@@ -76,6 +88,7 @@ private:
 
     std::shared_ptr<LeafCertificate> leaf_;  // keeps the certificate and config alive
     bool alpn_without_http1_;
+    bool tls13_only_;
     std::string offered_alpn_;
 };
 

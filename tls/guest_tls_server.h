@@ -15,6 +15,9 @@
 //     session as tls_session.h describes (its ServerHello is already
 //     queued in pending_ciphertext()).
 //
+// Lifetime: the GuestTlsServer must outlive every session it made (their
+// configs use its ticket keys and session cache).
+//
 // The guest gets TLS 1.2 only (mbedTLS 2.28), ECDHE over X25519 or P-256,
 // ECDSA P-256, AES-128/256-GCM or ChaCha20-Poly1305, ALPN "http/1.1" (a
 // client that offers only h2 fails cleanly with no_application_protocol),

@@ -17,6 +17,8 @@
 //     auto session = upstream_tls_client.start_session(hello.server_name, destination_ip);
 //     session.value()->advance();   // queues our ClientHello; flush it
 //     then drive it as tls_session.h describes.
+// Lifetime: the UpstreamTlsClient must outlive every session it made (they
+// use its config, trust store and resumption cache).
 #pragma once
 
 #include <ctime>

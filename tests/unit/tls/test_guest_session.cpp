@@ -275,3 +275,19 @@ TEST_CASE("the guest side speaks each offered AEAD suite, and refuses CBC and cu
         else CHECK(session->state() == TlsSessionState::failed);
     }
 }
+
+TEST_CASE("a guest that offers only TLS 1.3 is told that askfirst speaks TLS 1.2") {
+    GuestFixture f;
+    HelloSpec spec;
+    spec.server_name = "api.example.com";
+    spec.versions = {0x0304};
+    const auto parse = parse_client_hello(client_hello_records(spec));
+    REQUIRE(parse.status == ClientHelloStatus::complete);
+    auto session = f.server->start_session(parse.hello, "198.51.100.7").take();
+    // The guest answers our TLS 1.2 ServerHello with protocol_version (70).
+    const Bytes alert = {21, 3, 3, 0, 2, 2, 70};
+    session->accept_ciphertext(alert);
+    session->advance();
+    CHECK(session->state() == TlsSessionState::failed);
+    CHECK(session->failure().reason.find("only TLS 1.3") != std::string::npos);
+}
