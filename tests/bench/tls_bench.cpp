@@ -153,72 +153,70 @@ double bulk(TlsSession& source, std::vector<std::pair<TlsSession*, TlsSession*>>
 
 std::size_t heap_in_use() { return mallinfo2().uordblks; }
 
-}  // namespace
+void print_rate(const std::string& what, double value, const char* unit, double baseline) {
+    if (baseline > 0) std::printf("%-62s %9.0f %-4s %8.2f\n", what.c_str(), value, unit, value / baseline);
+    else std::printf("%-62s %9.0f %-4s %8s\n", what.c_str(), value, unit, "");
+}
 
-int main(int argc, char** argv) {
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
-    World world;
+void handshake_rows(World& world, double seconds) {
     long count = 0;
-    std::printf("tls_bench: in memory, one thread, rates per CPU-second (%.1f s per row); ECDSA P-256 leaves, TLS 1.2\n\n", seconds);
-    std::printf("%-58s %14s %10s\n", "measure", "value", "vs plain");
-
-    const double plain_hs = rate(seconds, [&] {
+    const double plain = rate(seconds, [&] {
         auto client = world.plain_client();
         auto server = TestPeer::server(*world.upstream_leaf);
         pump(*client, *server);
     }, count);
-    std::printf("%-58s %11.0f /s %10s\n", "handshakes: plain mbedTLS client <-> server", plain_hs, "1.00");
-    const double guest_hs = rate(seconds, [&] {
+    print_rate("handshakes: plain mbedTLS client <-> server", plain, "/s", plain);
+    print_rate("handshakes: guest client <-> our server session (leaf cached)", rate(seconds, [&] {
         auto client = world.guest();
         auto session = world.accept(*client);
         pump(*client, *session);
-    }, count);
-    std::printf("%-58s %11.0f /s %10.2f\n", "handshakes: guest client <-> our server session (leaf cached)", guest_hs, guest_hs / plain_hs);
+    }, count), "/s", plain);
     auto first = world.guest();
     auto first_session = world.accept(*first);
     pump(*first, *first_session);
     auto ticket = first->saved_session();
-    const double resumed_hs = rate(seconds, [&] {
+    print_rate("handshakes: same, resumed by session ticket", rate(seconds, [&] {
         auto client = world.guest(ticket->get());
         auto session = world.accept(*client);
         pump(*client, *session);
-    }, count);
-    std::printf("%-58s %11.0f /s %10.2f\n", "handshakes: same, resumed by session ticket", resumed_hs, resumed_hs / plain_hs);
-    const double mitm_hs = rate(seconds, [&] { open_mitm_flow(world); }, count);
-    std::printf("%-58s %11.0f /s %10.2f\n", "handshakes: whole MITM flow, new sessions on both sides", mitm_hs, mitm_hs / plain_hs);
+    }, count), "/s", plain);
+    print_rate("handshakes: whole MITM flow, new sessions on both sides", rate(seconds, [&] { open_mitm_flow(world); }, count), "/s", plain);
     open_mitm_flow(world, ticket->get());  // leaves a resumable upstream session
-    const double mitm_resumed = rate(seconds, [&] {
+    print_rate("handshakes: whole MITM flow, both sides resumed", rate(seconds, [&] {
         MitmFlow flow = open_mitm_flow(world, ticket->get());
         if (!flow.guest_session->resumed() || !flow.upstream_session->resumed()) std::fprintf(stderr, "tls_bench: not resumed\n"), std::exit(1);
-    }, count);
-    std::printf("%-58s %11.0f /s %10.2f\n", "handshakes: whole MITM flow, both sides resumed", mitm_resumed, mitm_resumed / plain_hs);
+    }, count), "/s", plain);
     int minted = 0;
-    const double mint_rate = rate(seconds, [&] { world.guest_server->leaf_for("host" + std::to_string(++minted) + ".bench"); }, count);
-    std::printf("%-58s %11.0f /s %10s\n", "leaf certificates minted (ECDSA sign, cache miss)", mint_rate, "");
+    print_rate("leaf certificates minted (ECDSA sign, cache miss)",
+               rate(seconds, [&] { world.guest_server->leaf_for("host" + std::to_string(++minted) + ".bench"); }, count), "/s", 0);
+}
 
-    const std::size_t bulk_bytes = 256u << 20;
+void bulk_rows(World& world, std::size_t bulk_bytes) {
     auto plain_client = world.plain_client();
     auto plain_server = TestPeer::server(*world.upstream_leaf);
     pump(*plain_client, *plain_server);
-    const double plain_bulk = bulk(*plain_client, {}, *plain_server, bulk_bytes);
-    std::printf("%-58s %10.0f MB/s %10s\n", ("bulk: plain client -> server, " + plain_client->ciphersuite()).c_str(), plain_bulk, "1.00");
+    const double plain = bulk(*plain_client, {}, *plain_server, bulk_bytes);
+    print_rate("bulk: plain client -> server, " + plain_client->ciphersuite(), plain, "MB/s", plain);
     for (const int suite : {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
                             MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256}) {
-        auto suite_client = world.plain_client(suite);
-        auto suite_server = TestPeer::server(*world.upstream_leaf);
-        pump(*suite_client, *suite_server);
-        const double suite_bulk = bulk(*suite_client, {}, *suite_server, bulk_bytes / 4);
-        std::printf("%-58s %10.0f MB/s %10.2f\n", ("  same, " + suite_client->ciphersuite()).c_str(), suite_bulk, suite_bulk / plain_bulk);
+        auto client = world.plain_client(suite);
+        auto server = TestPeer::server(*world.upstream_leaf);
+        pump(*client, *server);
+        print_rate("  same, " + client->ciphersuite(), bulk(*client, {}, *server, bulk_bytes / 4), "MB/s", plain);
     }
-    MitmFlow flow = open_mitm_flow(world);
-    const double mitm_bulk = bulk(*flow.guest, {{flow.guest_session.get(), flow.upstream_session.get()}}, *flow.server, bulk_bytes);
-    std::printf("%-58s %10.0f MB/s %10.2f\n", "bulk: guest -> our two sessions -> server", mitm_bulk, mitm_bulk / plain_bulk);
-    MitmFlow back = open_mitm_flow(world);
-    const double mitm_down = bulk(*back.server, {{back.upstream_session.get(), back.guest_session.get()}}, *back.guest, bulk_bytes);
-    std::printf("%-58s %10.0f MB/s %10.2f\n", "bulk: server -> our two sessions -> guest", mitm_down, mitm_down / plain_bulk);
+    MitmFlow up = open_mitm_flow(world);
+    print_rate("bulk: guest -> our two sessions -> server",
+               bulk(*up.guest, {{up.guest_session.get(), up.upstream_session.get()}}, *up.server, bulk_bytes), "MB/s", plain);
+    MitmFlow down = open_mitm_flow(world);
+    print_rate("bulk: server -> our two sessions -> guest",
+               bulk(*down.server, {{down.upstream_session.get(), down.guest_session.get()}}, *down.guest, bulk_bytes), "MB/s", plain);
+}
 
-    // Heap per idle flow: what freeing our two sessions of established,
-    // drained flows gives back (the peers stay alive, so only ours is counted).
+void print_size(const std::string& what, double bytes) { std::printf("%-62s %9.1f KiB\n", what.c_str(), bytes / 1024); }
+
+// Heap per idle flow: what freeing our sessions of established, drained
+// flows gives back (the test peers stay alive, so only ours is counted).
+void memory_rows(World& world) {
     std::vector<std::pair<std::unique_ptr<TestPeer>, std::unique_ptr<TestPeer>>> plain_pairs;
     for (int i = 0; i < kMemoryFlows; ++i) {
         plain_pairs.emplace_back(world.plain_client(), TestPeer::server(*world.upstream_leaf));
@@ -226,28 +224,36 @@ int main(int argc, char** argv) {
     }
     std::size_t before = heap_in_use();
     for (auto& pair : plain_pairs) pair.second.reset();
-    const double plain_server_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
+    print_size("heap: plain mbedTLS server session, idle (reference)", static_cast<double>(before - heap_in_use()) / kMemoryFlows);
     plain_pairs.clear();
     std::vector<MitmFlow> flows;
     for (int i = 0; i < kMemoryFlows; ++i) flows.push_back(open_mitm_flow(world));
     before = heap_in_use();
     for (auto& flow : flows) flow.guest_session.reset();
-    const double guest_side_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
+    const double guest_side = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
     before = heap_in_use();
     for (auto& flow : flows) flow.upstream_session.reset();
-    const double upstream_side_bytes = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: plain mbedTLS server session, idle (reference)", plain_server_bytes / 1024, "");
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: our guest-side session, idle", guest_side_bytes / 1024, "");
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: our upstream-side session, idle", upstream_side_bytes / 1024, "");
-    std::printf("%-58s %9.1f KiB %10s\n", "heap: both sessions of one idle intercepted flow", (guest_side_bytes + upstream_side_bytes) / 1024, "");
+    const double upstream_side = static_cast<double>(before - heap_in_use()) / kMemoryFlows;
+    print_size("heap: our guest-side session, idle", guest_side);
+    print_size("heap: our upstream-side session, idle", upstream_side);
+    print_size("heap: both sessions of one idle intercepted flow", guest_side + upstream_side);
     flows.clear();
-
     auto fresh_server = GuestTlsServer::create(*world.ca).take();  // an empty cache: no evictions below
-    GuestTlsServer& server = *fresh_server;
     before = heap_in_use();
-    const int leaves = 500;
-    for (int i = 0; i < leaves; ++i) server.leaf_for("memory" + std::to_string(i) + ".bench");
-    std::printf("%-58s %9.2f KiB %10s\n", "heap: per cached leaf (certificate + server config)",
-                static_cast<double>(heap_in_use() - before) / leaves / 1024, "");
+    constexpr int kLeaves = 500;
+    for (int i = 0; i < kLeaves; ++i) fresh_server->leaf_for("memory" + std::to_string(i) + ".bench");
+    print_size("heap: per cached leaf (certificate + server config)", static_cast<double>(heap_in_use() - before) / kLeaves);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
+    World world;
+    std::printf("tls_bench: in memory, one thread, rates per CPU-second (%.1f s per row); ECDSA P-256 leaves, TLS 1.2\n\n", seconds);
+    std::printf("%-62s %14s %8s\n", "measure", "value", "vs plain");
+    handshake_rows(world, seconds);
+    bulk_rows(world, 256u << 20);
+    memory_rows(world);
     return 0;
 }
