@@ -13,7 +13,12 @@
 //     if (!session) → close the flow, log session.error()
 //     then feed any stream bytes after hello.consumed_bytes, and drive the
 //     session as tls_session.h describes (its ServerHello is already
-//     queued in pending_ciphertext()).
+//     queued in pending_ciphertext()). The ClientHello alone can fail the
+//     session (no common suite, only h2, only TLS 1.3): then state() is
+//     already failed; flush the queued alert, close, log failure().reason.
+//
+// Lifetime: the GuestTlsServer must outlive every session it made (their
+// configs use its ticket keys and session cache).
 //
 // The guest gets TLS 1.2 only (mbedTLS 2.28), ECDHE over X25519 or P-256,
 // ECDSA P-256, AES-128/256-GCM or ChaCha20-Poly1305, ALPN "http/1.1" (a

@@ -167,6 +167,9 @@ std::string TlsSession::negotiated_alpn() const {
     return protocol != nullptr ? protocol : "";
 }
 
-std::string TlsSession::ciphersuite() const { return mbedtls_ssl_get_ciphersuite(ssl_.get()); }
+std::string TlsSession::ciphersuite() const {
+    const char* name = mbedtls_ssl_get_ciphersuite(ssl_.get());  // null before the handshake chose one
+    return name != nullptr ? name : "";
+}
 
 }  // namespace askfirst::tls

@@ -2,6 +2,7 @@
 // store, suites, ALPN) and the upstream session with its verify callback.
 #include "tls/upstream_tls_client.h"
 
+#include <mbedtls/platform.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
 #include <optional>
@@ -13,14 +14,16 @@
 namespace askfirst::tls {
 namespace {
 
-// Forward-secret AEAD suites for both key types real servers use.
+// Forward-secret AEAD suites for both key types real servers use; ChaCha20
+// first for the same reason as on the guest side (servers that honour the
+// client's order, nginx's default, then pick it).
 const int kUpstreamCiphersuites[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     0,
 };
 const mbedtls_ecp_group_id kUpstreamCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
@@ -29,11 +32,15 @@ const char* kUpstreamAlpn[] = {"http/1.1", nullptr};
 
 class UpstreamSession final : public TlsSession {
 public:
-    UpstreamSession(std::string expected_name, std::optional<std::vector<std::uint8_t>> expected_ip)
-        : TlsSession(Role::upstream_client), expected_name_(std::move(expected_name)), expected_ip_(std::move(expected_ip)) {}
+    UpstreamSession(std::string expected_name, std::optional<std::vector<std::uint8_t>> expected_ip,
+                    UpstreamSessionCache& cache, std::string cache_key)
+        : TlsSession(Role::upstream_client), expected_name_(std::move(expected_name)), expected_ip_(std::move(expected_ip)),
+          cache_(cache), cache_key_(std::move(cache_key)) {}
 
     bool start(const mbedtls_ssl_config* config) {
         if (!setup(config)) return false;
+        if (const mbedtls_ssl_session* saved = cache_.find(cache_key_, std::time(nullptr)))
+            mbedtls_ssl_set_session(ssl(), saved);
         // With an IP the name check is ours (verify callback); with a name
         // mbedTLS sends it as SNI and checks the certificate against it.
         if (!expected_ip_ && mbedtls_ssl_set_hostname(ssl(), expected_name_.c_str()) != 0) return false;
@@ -67,14 +74,52 @@ private:
         chain_.clear();
     }
 
-    void on_established() override { std::vector<ChainCertificateNote>().swap(chain_); }
+    // After verification nothing needs the upstream chain again (no
+    // renegotiation, no client-side session saving), but mbedTLS 2.28 is
+    // built with KEEP_PEER_CERTIFICATE and would hold the parsed chain,
+    // 3–8 KiB for a typical RSA chain, for the life of the flow.
+    void on_established() override {
+        std::vector<ChainCertificateNote>().swap(chain_);
+        mbedtls_ssl_session* session = ssl()->session;
+        if (session != nullptr && session->peer_cert != nullptr) {
+            mbedtls_x509_crt_free(session->peer_cert);
+            mbedtls_free(session->peer_cert);
+            session->peer_cert = nullptr;
+        }
+        cache_.store(cache_key_, ssl(), std::time(nullptr));
+    }
 
     std::string expected_name_;
     std::optional<std::vector<std::uint8_t>> expected_ip_;
     std::vector<ChainCertificateNote> chain_;  // during the handshake only
+    UpstreamSessionCache& cache_;  // owned by UpstreamTlsClient, which outlives its sessions
+    std::string cache_key_;
 };
 
 }  // namespace
+
+const mbedtls_ssl_session* UpstreamSessionCache::find(const std::string& key, std::time_t now) {
+    for (auto entry = entries_.begin(); entry != entries_.end(); ++entry) {
+        if (entry->key != key) continue;
+        if (now - entry->stored <= kUpstreamSessionMaxAgeSeconds) return entry->session->get();
+        entries_.erase(entry);
+        return nullptr;
+    }
+    return nullptr;
+}
+
+void UpstreamSessionCache::store(const std::string& key, const mbedtls_ssl_context* ssl, std::time_t now) {
+    auto session = std::make_unique<SslSession>();
+    if (mbedtls_ssl_get_session(ssl, session->get()) != 0) return;
+    for (auto entry = entries_.begin(); entry != entries_.end(); ++entry) {
+        if (entry->key == key) {
+            entries_.erase(entry);
+            break;
+        }
+    }
+    if (entries_.size() >= kUpstreamSessionCacheEntries) entries_.erase(entries_.begin());
+    entries_.push_back(Entry{key, now, std::move(session)});
+}
 
 Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const UpstreamTrust& trust) {
     using R = Result<std::unique_ptr<UpstreamTlsClient>>;
@@ -108,8 +153,6 @@ Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const Upstr
     mbedtls_ssl_conf_ciphersuites(config, kUpstreamCiphersuites);
     mbedtls_ssl_conf_curves(config, kUpstreamCurves);
     mbedtls_ssl_conf_renegotiation(config, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
-    // No upstream resumption yet: a ticket would only cost memory per flow.
-    mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     return R::success(std::move(client));
 }
 
@@ -128,7 +171,9 @@ Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string
     if (!parsed) return R::failure("upstream TLS needs a server name or destination IP: " + parsed.error());
     std::optional<std::vector<std::uint8_t>> expected_ip = parsed.value().ip;
     std::string expected_name(expected);
-    auto session = std::make_unique<UpstreamSession>(expected_name, std::move(expected_ip));
+    // A session is resumed only for the same checked name at the same address.
+    std::string cache_key = expected_name + "@" + std::string(destination_ip);
+    auto session = std::make_unique<UpstreamSession>(expected_name, std::move(expected_ip), sessions_, std::move(cache_key));
     if (!session->start(config_.get())) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
     return R::success(std::move(session));
 }

@@ -17,8 +17,11 @@
 //     auto session = upstream_tls_client.start_session(hello.server_name, destination_ip);
 //     session.value()->advance();   // queues our ClientHello; flush it
 //     then drive it as tls_session.h describes.
+// Lifetime: the UpstreamTlsClient must outlive every session it made (they
+// use its config, trust store and resumption cache).
 #pragma once
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +34,32 @@
 namespace askfirst::tls {
 
 constexpr const char* kSystemTrustBundle = "/etc/ssl/certs/ca-certificates.crt";
+
+// Upstream sessions kept for resumption, per (name checked, address dialed):
+// a resumed handshake skips ECDHE and the chain verification, the two
+// costly steps of a new upstream flow. ~0.5 KiB each (session + ticket).
+constexpr std::size_t kUpstreamSessionCacheEntries = 256;
+// A session older than this is not offered again: one hour keeps the
+// certificate check recent (a ticket skips it) while covering bursts of
+// connections an agent makes.
+constexpr std::time_t kUpstreamSessionMaxAgeSeconds = 3600;
+
+// The resumable upstream sessions, least recently stored dropped first.
+class UpstreamSessionCache {
+public:
+    // A session verified for `key` when it was made, or null.
+    const mbedtls_ssl_session* find(const std::string& key, std::time_t now);
+    void store(const std::string& key, const mbedtls_ssl_context* ssl, std::time_t now);
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    struct Entry {
+        std::string key;
+        std::time_t stored = 0;
+        std::unique_ptr<SslSession> session;
+    };
+    std::vector<Entry> entries_;  // oldest first; small, so a vector is plenty
+};
 
 struct UpstreamTrust {
     std::string system_bundle = kSystemTrustBundle;  // "" for none (tests)
@@ -46,11 +75,13 @@ public:
     Result<std::unique_ptr<TlsSession>> start_session(std::string_view server_name, std::string_view destination_ip);
 
     std::size_t trusted_certificate_count() const;
+    std::size_t resumable_sessions() const { return sessions_.size(); }
 
 private:
     UpstreamTlsClient() = default;
     X509Certificate trust_anchors_;
     SslConfig config_;
+    UpstreamSessionCache sessions_;
 };
 
 }  // namespace askfirst::tls

@@ -39,6 +39,11 @@ check "the leaf's SAN is the SNI" sh -c "openssl x509 -in '$work/leaf.pem' -noou
 check "the leaf verifies strictly against the CA for TLS servers" \
     sh -c "openssl verify -x509_strict -purpose sslserver -CAfile '$ca' '$work/leaf.pem' | grep -q ': OK'"
 
+check "ECDHE uses X25519 when the client offers it first" grep -q "Server Temp Key: X25519" "$work/s_client.txt"
+timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$host" -CAfile "$ca" -curves P-256 \
+    </dev/null >"$work/p256.txt" 2>&1
+check "ECDHE uses P-256 when the client offers only P-256" grep -q "Server Temp Key: ECDH, prime256v1" "$work/p256.txt"
+
 timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername "$host" -CAfile "$ca" -sess_in "$work/session" \
     </dev/null >"$work/resumed.txt" 2>&1
 check "a second connection resumes the session" grep -q "^Reused" "$work/resumed.txt"

@@ -3,6 +3,7 @@
 #include <doctest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "tests/unit/tls/client_hello_builder.h"
 #include "tls/client_hello.h"
@@ -166,4 +167,42 @@ TEST_CASE("every single-byte corruption of a ClientHello is answered without a c
         }
     }
     CHECK(invalid > good.size() / 4);
+}
+
+namespace {
+
+Bytes corpus_file(const std::string& name) {
+    const std::string path = std::string(ASKFIRST_CLIENT_HELLO_CORPUS) + "/" + name;
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    REQUIRE_MESSAGE(file != nullptr, path);
+    Bytes bytes;
+    std::uint8_t chunk[4096];
+    for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, file)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+    std::fclose(file);
+    return bytes;
+}
+
+}  // namespace
+
+TEST_CASE("ClientHellos captured from real clients (openssl, curl, python) parse with their SNI and ALPN") {
+    struct Row { const char* file; const char* sni; bool offers_h2; };
+    const Row rows[] = {
+        {"openssl_sni_alpn_h2_http11", "api.example.com", true},
+        {"openssl_no_sni", "", false},
+        {"curl_sni", "curl.example.com", true},
+        {"python_sni", "py.example.org", false},
+        {"split_records_of_64", "api.example.com", true},
+    };
+    for (const auto& row : rows) {
+        const std::string file = row.file;
+        CAPTURE(file);
+        const auto parse = parse_client_hello(corpus_file(row.file));
+        REQUIRE(parse.status == ClientHelloStatus::complete);
+        CHECK(parse.hello.server_name == row.sni);
+        CHECK(parse.hello.offers_alpn("h2") == row.offers_h2);
+        // All of them offer TLS 1.3 next to 1.2; askfirst answers with 1.2.
+        CHECK(std::find(parse.hello.supported_versions.begin(), parse.hello.supported_versions.end(), 0x0304) !=
+              parse.hello.supported_versions.end());
+    }
+    CHECK(parse_client_hello(corpus_file("truncated_hello")).status == ClientHelloStatus::incomplete);
 }

@@ -5,6 +5,7 @@
 #include <doctest.h>
 
 #include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
 
 #include "tests/unit/tls/client_hello_builder.h"
 #include "tests/unit/tls/tls_test_peers.h"
@@ -66,7 +67,7 @@ TEST_CASE("a guest that trusts the askfirst CA gets a leaf for its SNI, chained 
     REQUIRE(guest->state() == TlsSessionState::established);
     CHECK(session->negotiated_alpn() == "http/1.1");
     CHECK(guest->negotiated_alpn() == "http/1.1");
-    CHECK(session->ciphersuite().find("GCM") != std::string::npos);
+    CHECK(session->ciphersuite() == "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256");
     const mbedtls_x509_crt* leaf = guest->peer_certificate();
     REQUIRE(leaf != nullptr);
     CHECK(leaf_has_dns_name(leaf, "api.example.com"));
@@ -240,4 +241,53 @@ TEST_CASE("back-pressure: input stops at its bound and output stops until the sh
     CHECK(session2->write_plaintext(body) == 0);
     session2->take_ciphertext();
     CHECK(session2->write_plaintext(body) > 0);
+}
+
+TEST_CASE("the guest side speaks each offered AEAD suite, and refuses CBC and curves it cannot sign for") {
+    GuestFixture f;
+    // curve NONE: the guest offers X25519 and P-256 (what real clients do).
+    // In TLS 1.2 the client's group list also bounds the certificate's curve
+    // (RFC 4492 §5.1), so a client without P-256 cannot take our leaves.
+    struct Row { int suite; mbedtls_ecp_group_id curve; bool works; };
+    const Row rows[] = {
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_ECP_DP_NONE, true},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_ECP_DP_SECP256R1, true},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, MBEDTLS_ECP_DP_SECP256R1, true},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, MBEDTLS_ECP_DP_NONE, true},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, MBEDTLS_ECP_DP_NONE, false},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_ECP_DP_SECP384R1, false},
+        {MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_ECP_DP_CURVE25519, false},
+    };
+    for (const auto& row : rows) {
+        const std::string suite = mbedtls_ssl_get_ciphersuite_name(row.suite);
+        CAPTURE(suite);
+        CAPTURE(static_cast<int>(row.curve));
+        TestClientOptions options;
+        options.trust = f.ca->certificate();
+        options.server_name = "api.example.com";
+        options.only_ciphersuite = row.suite;
+        options.only_curve = row.curve;
+        auto guest = TestPeer::client(options);
+        auto session = f.accept(*guest);
+        pump(*guest, *session);
+        CHECK(session->is_established() == row.works);
+        if (row.works) CHECK(session->ciphersuite() == suite);
+        else CHECK(session->state() == TlsSessionState::failed);
+    }
+}
+
+TEST_CASE("a guest that offers only TLS 1.3 is told that askfirst speaks TLS 1.2") {
+    GuestFixture f;
+    HelloSpec spec;
+    spec.server_name = "api.example.com";
+    spec.versions = {0x0304};
+    const auto parse = parse_client_hello(client_hello_records(spec));
+    REQUIRE(parse.status == ClientHelloStatus::complete);
+    auto session = f.server->start_session(parse.hello, "198.51.100.7").take();
+    // The guest answers our TLS 1.2 ServerHello with protocol_version (70).
+    const Bytes alert = {21, 3, 3, 0, 2, 2, 70};
+    session->accept_ciphertext(alert);
+    session->advance();
+    CHECK(session->state() == TlsSessionState::failed);
+    CHECK(session->failure().reason.find("only TLS 1.3") != std::string::npos);
 }

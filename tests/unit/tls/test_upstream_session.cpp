@@ -121,3 +121,23 @@ TEST_CASE("an upstream that ends the handshake with an alert is a peer_alert, no
     CHECK(session->failure().kind == TlsFailureKind::peer_alert);
     CHECK(session->failure().alert == MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL);
 }
+
+TEST_CASE("a second upstream flow to the same name and address resumes; another address does not") {
+    UpstreamFixture f;
+    auto leaf = make_test_leaf(f.ca.get(), "upstream.example");
+    TicketKeys server_tickets;
+    auto connect = [&](const std::string& ip, TicketKeys* tickets) {
+        auto session = f.client->start_session("upstream.example", ip).take();
+        auto server = TestPeer::server(*leaf, {"http/1.1"}, tickets);
+        pump(*session, *server);
+        REQUIRE(session->is_established());
+        return session->resumed();
+    };
+    CHECK_FALSE(connect("127.0.0.1", &server_tickets));
+    CHECK(f.client->resumable_sessions() == 1);
+    CHECK(connect("127.0.0.1", &server_tickets));
+    CHECK_FALSE(connect("127.0.0.2", &server_tickets));
+    // A server that no longer knows the ticket gets a full, verified handshake.
+    TicketKeys other_tickets;
+    CHECK_FALSE(connect("127.0.0.1", &other_tickets));
+}

@@ -73,6 +73,14 @@ std::unique_ptr<TestPeer> TestPeer::client(const TestClientOptions& options) {
     for (const auto& protocol : peer->alpn_storage_) peer->alpn_list_.push_back(protocol.c_str());
     peer->alpn_list_.push_back(nullptr);
     if (!options.alpn.empty()) mbedtls_ssl_conf_alpn_protocols(config, peer->alpn_list_.data());
+    if (options.only_curve != MBEDTLS_ECP_DP_NONE) {
+        peer->curves_[0] = options.only_curve;
+        mbedtls_ssl_conf_curves(config, peer->curves_);
+    }
+    if (options.only_ciphersuite != 0) {
+        peer->suites_[0] = options.only_ciphersuite;
+        mbedtls_ssl_conf_ciphersuites(config, peer->suites_);
+    }
     if (!options.session_tickets) mbedtls_ssl_conf_session_tickets(config, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
     if (!peer->setup(config)) return nullptr;
     if (!options.server_name.empty()) mbedtls_ssl_set_hostname(peer->ssl(), options.server_name.c_str());
@@ -80,13 +88,19 @@ std::unique_ptr<TestPeer> TestPeer::client(const TestClientOptions& options) {
     return peer;
 }
 
-std::unique_ptr<TestPeer> TestPeer::server(TestCertificate& leaf, std::vector<std::string> alpn) {
+std::unique_ptr<TestPeer> TestPeer::server(TestCertificate& leaf, std::vector<std::string> alpn, TicketKeys* tickets) {
     std::unique_ptr<TestPeer> peer(new TestPeer(Role::guest_server));
     mbedtls_ssl_config* config = peer->config_.get();
     mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
     mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
     mbedtls_ssl_conf_curves(config, kTestCurves);
     mbedtls_ssl_conf_own_cert(config, leaf.certificate.get(), leaf.key->get());
+    if (tickets != nullptr) {
+        if (tickets->get()->f_rng == nullptr)
+            mbedtls_ssl_ticket_setup(tickets->get(), RandomSource::generate, RandomSource::process().context(),
+                                     MBEDTLS_CIPHER_AES_256_GCM, 3600);
+        mbedtls_ssl_conf_session_tickets_cb(config, mbedtls_ssl_ticket_write, mbedtls_ssl_ticket_parse, tickets->get());
+    }
     peer->alpn_storage_ = std::move(alpn);
     for (const auto& protocol : peer->alpn_storage_) peer->alpn_list_.push_back(protocol.c_str());
     peer->alpn_list_.push_back(nullptr);

@@ -50,13 +50,17 @@ struct TestClientOptions {
     std::vector<std::string> alpn;            // offered protocols, in order
     const mbedtls_ssl_session* resume = nullptr;
     bool session_tickets = true;
+    int only_ciphersuite = 0;  // offer just this suite (0: mbedTLS's defaults)
+    mbedtls_ecp_group_id only_curve = MBEDTLS_ECP_DP_NONE;  // offer just this ECDHE group
 };
 
 // A plain mbedTLS endpoint driven through the same memory-buffer shell.
 class TestPeer final : public TlsSession {
 public:
     static std::unique_ptr<TestPeer> client(const TestClientOptions& options);
-    static std::unique_ptr<TestPeer> server(TestCertificate& leaf, std::vector<std::string> alpn = {"http/1.1"});
+    // `tickets` (optional) lets the server issue and accept session tickets.
+    static std::unique_ptr<TestPeer> server(TestCertificate& leaf, std::vector<std::string> alpn = {"http/1.1"},
+                                            TicketKeys* tickets = nullptr);
 
     // The session after a handshake, for resumption (client side).
     std::unique_ptr<SslSession> saved_session();
@@ -68,6 +72,8 @@ private:
     void record_handshake_failure(int code, int alert) override;
 
     SslConfig config_;
+    int suites_[2] = {0, 0};
+    mbedtls_ecp_group_id curves_[2] = {MBEDTLS_ECP_DP_NONE, MBEDTLS_ECP_DP_NONE};
     std::vector<std::string> alpn_storage_;
     std::vector<const char*> alpn_list_;
 };
