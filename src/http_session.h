@@ -56,7 +56,9 @@
 // - One request is decided at a time, in order: request N+1 is not parsed
 //   before N is decided. DecideRequest carries the classifier's HttpRequest;
 //   when classifiers::needs_body(head) is true the body is first buffered, up
-//   to max_inspect_bytes (then body_complete=false: judge the worst).
+//   to max_inspect_bytes (then body_complete=false: judge the worst). When
+//   needs_body is false the request is decided on its head alone: `body` is
+//   empty and body_complete is false if the request has a body at all.
 // - A passed request goes upstream byte-for-byte as the guest sent it (head
 //   and body, chunk framing included). A refused one never does; its body is
 //   read and dropped, so the next request on the connection still works.
