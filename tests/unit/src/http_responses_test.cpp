@@ -59,7 +59,9 @@ TEST_CASE("the 403 body has exactly the fields the agent is promised") {
     REQUIRE(json != nullptr);
     const char* expected[][2] = {{"error", "askfirst_denied"}, {"provider", "github"}, {"operation", "repos:delete"},
                                  {"tier", "destructive"}, {"mode", "prompt-destructive"}, {"reason", "no one could be asked"}};
-    for (const auto& [key, value] : expected) {
+    for (const auto& pair : expected) {
+        const char* key = pair[0];
+        const char* value = pair[1];
         CAPTURE(std::string(key));
         const cJSON* item = cJSON_GetObjectItemCaseSensitive(json, key);
         REQUIRE(cJSON_IsString(item));

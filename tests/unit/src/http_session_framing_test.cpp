@@ -138,7 +138,8 @@ TEST_CASE("the same requests, well framed, are passed unchanged") {
         {"obs-text in a header value", "GET / HTTP/1.1\r\nHost: a.test\r\nX-Name: caf\xc3\xa9\r\n\r\n"},
     };
     for (const auto& [name, raw] : good) {
-        CAPTURE(name);
+        std::string case_name = name;  // clang 14 cannot capture a structured binding
+        CAPTURE(case_name);
         Playbook book({.sni = "a.test"});
         book.guest(raw);
         CHECK(book.to_upstream() == raw);
