@@ -43,13 +43,21 @@ void append_escaped_ascii(std::string& out, char c) {
     out += c;
 }
 
+bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7f; }
+
 }  // namespace
 
 std::string json_string(std::string_view text) {
     std::string out;
     out.reserve(text.size() + 2);
     out += '"';
-    for (std::size_t i = 0; i < text.size();) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::size_t run = i;  // copy plain ASCII in one append (the common case)
+        while (run < text.size() && !needs_escape(static_cast<unsigned char>(text[run]))) ++run;
+        out.append(text.substr(i, run - i));
+        i = run;
+        if (i >= text.size()) break;
         if (static_cast<unsigned char>(text[i]) < 0x80) {
             append_escaped_ascii(out, text[i]);
             ++i;

@@ -2,6 +2,8 @@
 // See http_head_lines.h for why this exists next to llhttp.
 #include "src/http_head_lines.h"
 
+#include <cctype>
+
 namespace askfirst::http {
 
 std::optional<std::string> RequestHeadBounds::append(std::string_view bytes) {
@@ -60,14 +62,56 @@ std::optional<std::string> check_crlf_lines(std::string_view text, std::size_t m
 
 std::optional<std::string> check_request_head_lines(std::string_view head) {
     // Request line + kMaxHeaderCount headers.
-    return check_crlf_lines(head, kMaxHeaderCount + 1, "request head");
+    if (auto refused = check_crlf_lines(head, kMaxHeaderCount + 1, "request head")) return refused;
+    // RFC 9112 §3: method SP request-target SP HTTP-version, one SP each.
+    // llhttp 8.1 accepts runs of spaces; servers that split differently
+    // would see another target than the one judged.
+    while (head.substr(0, 2) == "\r\n") head.remove_prefix(2);
+    std::string_view request_line = head.substr(0, head.find("\r\n"));
+    std::size_t spaces = 0;
+    for (char c : request_line) {
+        if (c == ' ') ++spaces;
+        if (c == '\t') return std::string("request line contains a tab");
+    }
+    if (spaces != 2) return std::string("request line is not 'METHOD SP target SP version' with single spaces");
+    return std::nullopt;
 }
 
 std::optional<std::string> check_trailer_lines(std::string_view trailers) {
     if (trailers.size() > kMaxTrailerBytes) {
         return "trailer section longer than " + std::to_string(kMaxTrailerBytes) + " bytes";
     }
-    return check_crlf_lines(trailers, kMaxHeaderCount, "trailer section");
+    if (auto refused = check_crlf_lines(trailers, kMaxHeaderCount, "trailer section")) return refused;
+    // RFC 9110 §6.5.1: framing and routing fields are not allowed as
+    // trailers, and an upstream that merges trailers into the head would
+    // act on them after we judged the request without them.
+    while (!trailers.empty()) {
+        std::size_t end = trailers.find("\r\n");
+        std::string_view line = trailers.substr(0, end);
+        std::string_view name = line.substr(0, line.find(':'));
+        if (name.empty() && !line.empty()) return std::string("trailer line without a field name");
+        if (is_framing_or_routing_field(name)) {
+            return "trailer section carries '" + std::string(name) + "', a field only a head may carry";
+        }
+        if (end == std::string_view::npos) break;
+        trailers.remove_prefix(end + 2);
+    }
+    return std::nullopt;
+}
+
+bool is_framing_or_routing_field(std::string_view name) {
+    static constexpr std::string_view kFields[] = {"content-length", "transfer-encoding", "host"};
+    for (std::string_view field : kFields) {
+        if (name.size() != field.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < name.size() && same; ++i) {
+            char c = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+            if (c == '_') c = '-';  // CGI-style servers read '_' as '-'
+            same = c == field[i];
+        }
+        if (same) return true;
+    }
+    return false;
 }
 
 }  // namespace askfirst::http

@@ -48,7 +48,12 @@ private:
 std::optional<std::string> check_request_head_lines(std::string_view head);
 
 // The trailer section of a chunked request (what follows the last-chunk
-// line, through the final CRLF): the same line discipline as a head.
+// line, through the final CRLF): the same line discipline as a head, and no
+// Content-Length, Transfer-Encoding or Host among its fields.
 std::optional<std::string> check_trailer_lines(std::string_view trailers);
+
+// Content-Length, Transfer-Encoding or Host, case-insensitively, also when
+// spelled with '_' for '-' (which CGI-style upstreams read as the same name).
+bool is_framing_or_routing_field(std::string_view name);
 
 }  // namespace askfirst::http

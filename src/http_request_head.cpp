@@ -1,6 +1,7 @@
 // src/http_request_head.cpp — Host, target and protocol checks of a request
 // head; see http_request_head.h.
 #include "src/http_request_head.h"
+#include "src/http_head_lines.h"
 
 #include <algorithm>
 #include <cctype>
@@ -104,6 +105,13 @@ std::optional<HeadRefusal> check_protocol(const MessageParser& parser) {
     if (any_value_has_token(parser.headers(), "Upgrade", "h2c")) {
         return bad_request("Upgrade: h2c is refused: askfirst judges HTTP/1.1 requests only; "
                            "use HTTP/1.1 (curl --http1.1)");
+    }
+    for (const auto& header : parser.headers()) {
+        if (header.name.empty()) return bad_request("a header line without a field name");
+        if (header.name.find('_') != std::string::npos && is_framing_or_routing_field(header.name)) {
+            return bad_request("header '" + header.name + "' looks like a framing or routing header; "
+                               "some servers read it as one");
+        }
     }
     bool http10 = parser.http_major() == 1 && parser.http_minor() == 0;
     if (http10 && parser.has_transfer_encoding()) {

@@ -29,10 +29,11 @@
 //                    ask a person (src/request_decision.h). Append the audit
 //                    line (consent/audit_log.h) BEFORE calling pass(id): that
 //                    is invariant 8. The answer may come much later (consent);
-//                    the request waits with its bytes intact. Never call
-//                    pass/refuse from inside take_outputs' caller loop for a
-//                    request that is not the one announced — ids are checked
-//                    and stale ids are ignored.
+//                    the request waits with its bytes intact. pass/refuse
+//                    may be called at any time, also while handling this
+//                    batch of outputs (then drain take_outputs() again); an
+//                    id that is not the request being decided (answered,
+//                    cancelled) is ignored.
 //   CancelDecision   the guest went away while a request was being decided:
 //                    withdraw the question (a consent prompt), log nothing.
 //   ProtocolRefusal  askfirstd refused a request before judging it (400,
@@ -56,7 +57,9 @@
 // - One request is decided at a time, in order: request N+1 is not parsed
 //   before N is decided. DecideRequest carries the classifier's HttpRequest;
 //   when classifiers::needs_body(head) is true the body is first buffered, up
-//   to max_inspect_bytes (then body_complete=false: judge the worst).
+//   to max_inspect_bytes (then body_complete=false: judge the worst). When
+//   needs_body is false the request is decided on its head alone: `body` is
+//   empty and body_complete is false if the request has a body at all.
 // - A passed request goes upstream byte-for-byte as the guest sent it (head
 //   and body, chunk framing included). A refused one never does; its body is
 //   read and dropped, so the next request on the connection still works.
@@ -74,6 +77,18 @@
 // - Upgrades: the upgrade request is judged like any request; after the
 //   upstream's 101 the flow is an opaque relay (BecameOpaque). Any other
 //   answer to it and the connection goes on as HTTP.
+// - The upstream: its EOF ends a close-delimited response; an answer it owed
+//   and had not begun becomes a 502; then the flow ends (the session never
+//   asks for a second upstream connection). After on_upstream_failed the
+//   answer owed, and any request passed later, is a 502 with the reason.
+//   Bytes it sends that no passed request asked for end the flow.
+//
+// ## Limits (named constants below and in src/http_head_lines.h)
+//
+// Request head 64 KiB, request line 8 KiB, 100 header lines, trailers 16 KiB;
+// inspected body max_inspect_bytes (1 MiB default), raw bytes read while
+// inspecting 4x that; held bytes before back-pressure 1 MiB; upstream
+// response head 256 KiB.
 #pragma once
 
 #include <cstddef>

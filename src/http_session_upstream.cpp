@@ -55,6 +55,10 @@ bool HttpSession::route_upstream_segment(std::string_view bytes, Boundary bounda
     }
     if (boundary != Boundary::headers_complete) return true;
     response_in_head_ = false;
+    if (response_parser_.status_code() == 101 && !exchange.upgrade_request) {
+        upstream_protocol_error("upstream switched protocols for a request that asked for no upgrade");
+        return false;
+    }
     response_swallowed_ = response_parser_.status_code() == 100 && exchange.own_continue_sent;
     if (!response_swallowed_) {
         emit_to_guest(response_head_);
@@ -71,11 +75,7 @@ void HttpSession::on_response_complete() {
     if (status / 100 == 1 && status != 101) return;  // interim: the final response follows
     Exchange exchange = std::move(exchanges_.front());
     exchanges_.pop_front();
-    if (status == 101) {
-        if (!exchange.upgrade_request) {
-            upstream_protocol_error("upstream switched protocols for a request that asked for no upgrade");
-            return;
-        }
+    if (status == 101) {  // only reached for an upgrade request (route_upstream_segment)
         start_opaque();
         return;
     }

@@ -40,6 +40,21 @@ RequestDecision decide_request(const classifiers::HttpRequest& request, const co
     return d;
 }
 
+RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, const consent::ModeTable& modes,
+                                   consent::NoUiAnswer no_ui) {
+    RequestDecision d;
+    d.classification.provider = "tcp";
+    d.classification.operation = "tcp " + std::string(host) + ":" + std::to_string(port);
+    d.classification.tier = classifiers::Tier::write;
+    d.classification.detail = d.classification.operation;
+    consent::PolicyDecision policy = consent::decide_by_policy(modes, "tcp", classifiers::Tier::write);
+    d.mode = policy.mode;
+    d.policy_action = policy.action;
+    d.pass = consent::resolve_without_ui(policy.action, no_ui) == consent::PolicyAction::pass;
+    d.reason = reason_for(d, no_ui);
+    return d;
+}
+
 LocalResponse denial_response(const RequestDecision& d) {
     DenialDetails denial{d.classification.provider, d.classification.operation,
                          std::string(classifiers::tier_name(d.classification.tier)),

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "classifiers/classification.h"
 #include "consent/audit_log.h"
@@ -36,6 +37,13 @@ struct RequestDecision {
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui);
+
+// An opaque flow (not HTTP, TLS we cannot open, a passthrough host) is
+// judged once, at connect, as a write on provider "tcp" with operation
+// "tcp HOST:PORT" (HOST from the SNI or the DNS answer when known, else the
+// address). No classifier is involved.
+RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, const consent::ModeTable& modes,
+                                   consent::NoUiAnswer no_ui);
 
 // The 403 the guest gets for a refused decision.
 LocalResponse denial_response(const RequestDecision& decision);

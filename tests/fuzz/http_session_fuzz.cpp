@@ -9,13 +9,16 @@
 // Besides ASan/UBSan findings, it checks the session's promises:
 //   - nothing is emitted after CloseFlow;
 //   - no byte goes upstream before a request was passed (or the flow turned opaque);
-//   - every DecideRequest has a fresh, increasing id.
+//   - every DecideRequest has a fresh, increasing id;
+//   - while nothing was refused, what went upstream is exactly a prefix of
+//     what the guest sent (byte-for-byte forwarding, nothing injected).
 // The classifier is tests/unit/src/classifier_test_double.cpp (needs_body for
 // paths under /inspect), so both the inspecting and the streaming paths run.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "src/http_session.h"
@@ -29,11 +32,18 @@ struct Checker {
     bool any_passed = false;
     RequestId last_id = 0;
     std::optional<RequestId> pending;
+    bool any_refused = false;
+    std::string guest_sent;
+    std::string upstream_got;
 
     void take(HttpSession& session) {
         for (SessionOutput& output : session.take_outputs()) {
             if (closed) std::abort();  // output after CloseFlow
-            if (std::holds_alternative<SendToUpstream>(output) && !any_passed && !session.opaque()) std::abort();
+            if (auto* up = std::get_if<SendToUpstream>(&output)) {
+                if (!any_passed && !session.opaque()) std::abort();
+                upstream_got += up->bytes;
+                if (!any_refused && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0) std::abort();
+            }
             if (auto* decide = std::get_if<DecideRequest>(&output)) {
                 if (decide->id <= last_id) std::abort();
                 last_id = decide->id;
@@ -65,7 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::string_view bytes(reinterpret_cast<const char*>(data + at), length);
         at += length;
         switch (op) {
-            case 0: case 1: case 2: session.on_guest_bytes(bytes); break;
+            case 0: case 1: case 2:
+                if (!checker.closed) checker.guest_sent.append(bytes);
+                session.on_guest_bytes(bytes);
+                break;
             case 3: session.on_upstream_bytes(bytes); break;
             case 4:
                 if (checker.pending) {
@@ -76,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             case 5:
                 if (checker.pending) {
+                    checker.any_refused = true;
                     session.refuse(*checker.pending, LocalResponse{403, "{}"});
                     checker.pending.reset();
                 }

@@ -293,3 +293,49 @@ TEST_CASE("bytes from the upstream that no request asked for end the flow") {
     CHECK(book.to_guest().empty());
     CHECK(book.closed());
 }
+
+TEST_CASE("an upstream response with Connection: close ends the flow after it") {
+    Playbook book;
+    book.guest(kGetRead + kGetRead2);
+    book.upstream("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    CHECK(book.to_guest() == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    CHECK(book.closed());
+}
+
+TEST_CASE("a 101 to a request that asked for no upgrade is refused with a 502") {
+    Playbook book;
+    book.guest(kGetRead);
+    book.upstream("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    CHECK_FALSE(book.session.opaque());
+    CHECK(status_of_response(book.to_guest()) == 502);
+    CHECK(book.closed());
+}
+
+TEST_CASE("HTTP/1.0 without keep-alive: one request, then the flow ends") {
+    Playbook book;
+    book.guest("GET /read HTTP/1.0\r\nHost: a.test\r\n\r\n" + kGetRead2);
+    CHECK(book.decisions.size() == 1);
+    book.upstream("HTTP/1.0 200 OK\r\n\r\nbody until close");
+    book.upstream_eof();
+    CHECK(book.to_guest() == "HTTP/1.0 200 OK\r\n\r\nbody until close");
+    CHECK(book.closed());
+}
+
+TEST_CASE("a passed request's body streams upstream as it arrives") {
+    Playbook book;
+    book.guest("POST /write HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\nabc");
+    CHECK(book.to_upstream().size() == std::string("POST /write HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\nabc").size());
+    book.guest("def" + kGetRead2);
+    CHECK(book.to_upstream().find("abcdef" + kGetRead2) != std::string::npos);
+}
+
+TEST_CASE("a refusal after upstream certificate failure: later passes get a 502 too") {
+    Playbook book({.sni = "a.test", .max_inspect_bytes = kDefaultMaxInspectBytes}, AutoAnswer::none);
+    book.upstream_failed("upstream certificate is not valid for a.test");
+    book.guest(kGetRead);
+    REQUIRE(book.unanswered.size() == 1);
+    book.pass(book.unanswered[0]);
+    CHECK(book.to_upstream().empty());
+    CHECK(status_of_response(book.to_guest()) == 502);
+    CHECK(book.closed());
+}

@@ -87,6 +87,23 @@ const std::vector<FramingCase>& framing_cases() {
         {"invalid HTTP version", "GET / HTTP/1.7\r\nHost: a.test\r\n\r\n", 400},
         {"space in the target", "GET /a b HTTP/1.1\r\nHost: a.test\r\n\r\n", 400},
         {"control byte in a header value", std::string("GET / HTTP/1.1\r\nHost: a.test\r\nX-A: a\x01b\r\n\r\n"), 400},
+        {"Content-Length in a trailer",
+         "POST /inspect HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nContent-Length: 40\r\n\r\n", 400},
+        {"Transfer-Encoding in a trailer",
+         "POST /inspect HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\ntransfer-encoding: chunked\r\n\r\n", 400},
+        {"Host in a trailer",
+         "POST /inspect HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nHost: b.test\r\n\r\n", 400},
+        {"Content_Length look-alike", "POST /inspect HTTP/1.1\r\nHost: a.test\r\nContent_Length: 3\r\n\r\nabc", 400},
+        {"Transfer_Encoding look-alike", "POST /inspect HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\nTransfer_Encoding: chunked\r\n\r\nabc", 400},
+        {"first header line starts with whitespace", "GET / HTTP/1.1\r\n Host: a.test\r\n\r\n", 400},
+        {"two spaces in the request line", "GET  / HTTP/1.1\r\nHost: a.test\r\n\r\n", 400},
+        {"space after the version", "GET / HTTP/1.1 \r\nHost: a.test\r\n\r\n", 400},
+        {"lower-case method", "get / HTTP/1.1\r\nHost: a.test\r\n\r\n", 400},
+        {"empty field name in a trailer",
+         "POST /inspect HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n: v\r\n\r\n", 400},
+        {"tab in the request line", "GET\t/ HTTP/1.1\r\nHost: a.test\r\n\r\n", 400},
+        {"empty header name", "GET / HTTP/1.1\r\nHost: a.test\r\n: v\r\n\r\n", 400},
+        {"NUL in the target", std::string("GET /a\0b HTTP/1.1\r\nHost: a.test\r\n\r\n", 34), 400},
         {"Host is not the SNI", "GET / HTTP/1.1\r\nHost: b.test\r\n\r\n", 421},
         {"Host is an address, SNI a name", "GET / HTTP/1.1\r\nHost: 10.0.0.1\r\n\r\n", 421},
     };
@@ -138,7 +155,8 @@ TEST_CASE("the same requests, well framed, are passed unchanged") {
         {"obs-text in a header value", "GET / HTTP/1.1\r\nHost: a.test\r\nX-Name: caf\xc3\xa9\r\n\r\n"},
     };
     for (const auto& [name, raw] : good) {
-        CAPTURE(name);
+        std::string case_name = name;  // clang 14 cannot capture a structured binding
+        CAPTURE(case_name);
         Playbook book({.sni = "a.test"});
         book.guest(raw);
         CHECK(book.to_upstream() == raw);

@@ -184,3 +184,16 @@ TEST_CASE("framing refusals never quote the guest's headers") {
     CHECK(everything.find("folding") != std::string::npos);
     CHECK(everything.find("SECRET") == std::string::npos);
 }
+
+TEST_CASE("an opaque flow is judged as a write on provider tcp") {
+    consent::ModeTable table(consent::Mode::prompt_destructive);
+    table.set("tcp", consent::Mode::block_writes);
+    RequestDecision blocked = decide_opaque_flow("github.com", 22, table, consent::NoUiAnswer::allow);
+    CHECK(blocked.classification.provider == "tcp");
+    CHECK(blocked.classification.operation == "tcp github.com:22");
+    CHECK(blocked.classification.tier == classifiers::Tier::write);
+    CHECK_FALSE(blocked.pass);
+    RequestDecision passed = decide_opaque_flow("db.internal", 5432, consent::ModeTable(consent::Mode::block_destructive),
+                                                consent::NoUiAnswer::deny);
+    CHECK(passed.pass);
+}
