@@ -57,6 +57,8 @@ struct Profile {
     // The gateway reaches the host only through these (invariant 3).
     std::map<Endpoint, Endpoint> host_services;
     // udp.allow: UDP destinations that may leave through slirp's NAT (invariant 2).
+    // "ip:port" only, not "name:port": the demux decides per datagram by its
+    // destination address, and a name's addresses can change under it.
     std::vector<Endpoint> udp_allow;
 
     // ---- parsed and validated now, acted on by later issues ----

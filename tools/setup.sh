@@ -13,7 +13,7 @@ packages=(
   # botocore's service models: tools/ generates the AWS route tables from them
   python3-botocore
   # real peers and clients for the integration tests
-  iproute2 nginx-light netcat-openbsd curl wget git socat openssl
+  iproute2 nginx-light netcat-openbsd curl wget git socat openssl procps
   python3 python3-pytest python3-requests
   # the VM path and the stream-transport test
   qemu-system-x86

@@ -239,3 +239,75 @@ class GitDaemon:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+NAMESPACED_UDP_ECHO = r'''
+import socket, sys, time
+address, ports, log = sys.argv[1], [int(p) for p in sys.argv[2].split(",")], sys.argv[3]
+sockets = []
+deadline = time.monotonic() + 10
+for port in ports:
+    while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind((address, port))
+            break
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    sockets.append(s)
+open(log, "a").write("ready\n")
+import selectors
+selector = selectors.DefaultSelector()
+for s in sockets:
+    selector.register(s, selectors.EVENT_READ)
+while True:
+    for key, _ in selector.select():
+        data, peer = key.fileobj.recvfrom(65535)
+        with open(log, "a") as out:
+            out.write(f"got {key.fileobj.getsockname()[1]}\n")
+        key.fileobj.sendto(data, peer)
+'''
+
+
+class NamespacedUdpEcho:
+    """A UDP echo in a network namespace this test creates, reached from the
+    host over a veth pair (198.18.0.0/15, RFC 2544's benchmarking range, so
+    it clashes with no real network). slirp's NAT in askfirstd (host netns)
+    can send to it without any packet leaving the machine. Needs root."""
+
+    def __init__(self, ports, workdir):
+        import random
+        subnet = random.randrange(1, 255)
+        self.host_address = f"198.18.{subnet}.1"
+        self.address = f"198.18.{subnet}.2"
+        self.log = os.path.join(workdir, f"udp-echo-{subnet}.log")
+        self.process = subprocess.Popen(["unshare", "--net", "python3", "-c", NAMESPACED_UDP_ECHO, self.address,
+                                         ",".join(str(p) for p in ports), self.log])
+        self.link = f"afu{self.process.pid % 100000}"
+        pid = str(self.process.pid)
+        for command in (["ip", "link", "add", self.link, "type", "veth", "peer", "name", "eth0", "netns", pid],
+                        ["ip", "addr", "add", f"{self.host_address}/30", "dev", self.link],
+                        ["ip", "link", "set", self.link, "up"],
+                        ["nsenter", "-t", pid, "-n", "ip", "addr", "add", f"{self.address}/30", "dev", "eth0"],
+                        ["nsenter", "-t", pid, "-n", "ip", "link", "set", "eth0", "up"]):
+            subprocess.run(command, check=True, capture_output=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "ready" not in self._lines():
+            time.sleep(0.05)
+
+    def _lines(self):
+        try:
+            with open(self.log) as log:
+                return log.read().split("\n")
+        except FileNotFoundError:
+            return []
+
+    def received(self, port):
+        return self._lines().count(f"got {port}")
+
+    def stop(self):
+        self.process.kill()  # its namespace, and the veth pair with it, go away
+        self.process.wait(10)
