@@ -15,8 +15,11 @@ packages=(
   # real peers and clients for the integration tests
   iproute2 nginx-light netcat-openbsd curl wget git socat openssl procps
   python3 python3-pytest python3-requests
-  # the VM path and the stream-transport test
-  qemu-system-x86
+  # the VM path and the stream-transport test; the demo guest is built from
+  # Debian's cloud kernel (apt-get download) and these host packages
+  qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
+  # the tray helper and its test under Xvfb
+  python3-gi gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 xvfb xdotool imagemagick
   # benchmarks
   wrk passt hyperfine
 )

@@ -5,7 +5,7 @@ and appends one JSON line per request to a log (method, path, body length
 and sha256, arrival time), so a test can check what did and did not arrive
 upstream, not only what the guest saw. Listens on 127.0.0.1 or ::1 only.
 
-usage: origin.py --cert PEM --key PEM --port-file F --log F [--ipv6]
+usage: origin.py (--cert PEM --key PEM | --plain) --port-file F --log F [--ipv6]
 """
 from __future__ import annotations
 
@@ -48,8 +48,9 @@ class Ipv6Server(ThreadingHTTPServer):
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cert", required=True)
-    parser.add_argument("--key", required=True)
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--plain", action="store_true", help="plain HTTP instead of HTTPS")
     parser.add_argument("--port-file", required=True)
     parser.add_argument("--log", required=True)
     parser.add_argument("--ipv6", action="store_true")
@@ -58,9 +59,10 @@ def main() -> None:
               else ThreadingHTTPServer(("127.0.0.1", 0), OriginHandler))
     server.request_log = args.log
     Path(args.log).touch()
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    if not args.plain:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     Path(args.port_file).write_text(str(server.server_address[1]))
     server.serve_forever()
 

@@ -1,0 +1,233 @@
+"""Consent through the namespace rig: a real curl inside `askfirst exec`, a
+real askfirstd holding its request, and the real `askfirst` CLI (or a raw
+control-socket client) answering on the host. Each test checks what the
+loopback origin received, not only what curl saw.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ASKFIRST
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tools"))
+from askfirst_tools import control  # noqa: E402
+
+HOST, ADDRESS = "api.consent.test", "198.51.100.9"
+CURL = "curl -s -o /dev/null -w '%{http_code}\\n' --max-time 90"
+
+
+@pytest.fixture(scope="module")
+def consent_home(tmp_path_factory):
+    """Private XDG dirs: the CA, the audit log and the control sockets of these tests."""
+    home = tmp_path_factory.mktemp("consent-home")
+    saved = {}
+    for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (home / folder).mkdir(mode=0o700)
+        saved[variable] = os.environ.get(variable)
+        os.environ[variable] = str(home / folder)
+    yield home
+    for variable, value in saved.items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+
+
+class PlainOrigin:
+    def __init__(self, folder: Path):
+        self.log = folder / "requests.jsonl"
+        port_file = folder / "port"
+        self.process = subprocess.Popen([sys.executable, str(REPO / "tests" / "e2e" / "origin.py"), "--plain",
+                                         "--port-file", str(port_file), "--log", str(self.log)])
+        deadline = time.monotonic() + 10
+        while not (port_file.exists() and port_file.read_text()):
+            assert time.monotonic() < deadline, "origin did not start"
+            time.sleep(0.05)
+        self.port = int(port_file.read_text())
+
+    def requests(self):
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def plain_origin(tmp_path_factory):
+    origin = PlainOrigin(tmp_path_factory.mktemp("plain-origin"))
+    yield origin
+    origin.process.terminate()
+
+
+class Session:
+    """One `askfirst exec` running a script, with a named askfirstd."""
+
+    counter = 0
+
+    def __init__(self, tmp_path: Path, origin: PlainOrigin, script: str, mode: str = "prompt-writes"):
+        Session.counter += 1
+        self.name = f"consent-{os.getpid()}-{Session.counter}"
+        profile = {"name": self.name, "modes": {"default": mode},
+                   "dns": {"hosts": {HOST: ADDRESS}},
+                   "upstream": {"map": {f"{ADDRESS}:80": f"127.0.0.1:{origin.port}"}},
+                   "consent": {"timeout_s": 120}}
+        path = tmp_path / f"{self.name}.json"
+        path.write_text(json.dumps(profile))
+        self.process = subprocess.Popen([ASKFIRST, "exec", "--profile", str(path), "--name", self.name, "--",
+                                         "sh", "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+
+    def control(self) -> control.ControlClient:
+        return control.ControlClient.for_name(self.name, wait_seconds=20)
+
+    def finish(self, timeout=120):
+        out, err = self.process.communicate(timeout=timeout)
+        return out, err
+
+
+def answer_with_cli(name: str, question_id: int, answer: str) -> str:
+    done = subprocess.run([ASKFIRST, "answer", "--name", name, str(question_id), answer],
+                          capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def next_question(client: control.ControlClient, timeout: float = 60) -> dict:
+    for event in client.events(timeout=timeout):
+        if event.get("event") == "question":
+            return event["question"]
+    raise AssertionError("no question was asked")
+
+
+@pytest.mark.parametrize("answer, second_asks, second_status", [
+    ("once", True, "200"),       # once stores nothing: the next one asks again
+    ("15m", False, "200"),       # a grant: the next one passes without a question
+    ("session", False, "200"),
+])
+def test_an_answer_releases_the_held_request_and_decides_the_next(exec_works, consent_home, plain_origin,
+                                                                    tmp_path, answer, second_asks, second_status):
+    before = len(plain_origin.requests())
+    script = f"sleep 1; {CURL} -X DELETE http://{HOST}/items/1; {CURL} -X DELETE http://{HOST}/items/2"
+    session = Session(tmp_path, plain_origin, script)
+    with session.control() as client:
+        client.subscribe()
+        first = next_question(client)
+        assert first["tier"] == "destructive" and first["provider"] == "generic"
+        assert "DELETE" in first["detail"]
+        assert "1 request" in answer_with_cli(session.name, first["id"], answer)
+        if second_asks:
+            second = next_question(client)
+            answer_with_cli(session.name, second["id"], "once")
+        out, err = session.finish()
+    assert out.split() == ["200", second_status], err
+    paths = [r["path"] for r in plain_origin.requests()[before:]]
+    assert paths == ["/items/1", "/items/2"]
+
+
+def test_deny_refuses_now_and_for_a_minute_without_a_new_question(exec_works, consent_home, plain_origin, tmp_path):
+    before = len(plain_origin.requests())
+    script = f"sleep 1; curl -s --max-time 90 -X DELETE http://{HOST}/items/9; echo; {CURL} -X DELETE http://{HOST}/items/9"
+    session = Session(tmp_path, plain_origin, script)
+    with session.control() as client:
+        client.subscribe()
+        question = next_question(client)
+        answer_with_cli(session.name, question["id"], "deny")
+        asked_again = [e for e in client.events(timeout=5) if e.get("event") == "question"]
+        out, err = session.finish()
+    lines = out.strip().splitlines()
+    denial = json.loads(lines[0])
+    assert denial["error"] == "askfirst_denied" and "refused" in denial["reason"]
+    assert lines[1] == "403"
+    assert asked_again == []
+    assert plain_origin.requests()[before:] == []
+
+
+def test_a_held_body_arrives_intact_after_a_long_wait(exec_works, consent_home, plain_origin, tmp_path):
+    payload = tmp_path / "payload.bin"
+    payload.write_bytes(os.urandom(3 * 1024 * 1024))
+    import hashlib
+    digest = hashlib.sha256(payload.read_bytes()).hexdigest()
+    before = len(plain_origin.requests())
+    script = f"sleep 1; {CURL} -X PUT --data-binary @{payload} http://{HOST}/upload"
+    session = Session(tmp_path, plain_origin, script)
+    with session.control() as client:
+        client.subscribe()
+        question = next_question(client)
+        time.sleep(8)  # the guest keeps sending while the person thinks
+        answer_with_cli(session.name, question["id"], "once")
+        out, err = session.finish()
+    assert out.split() == ["200"], err
+    arrived = plain_origin.requests()[before:]
+    assert [(r["method"], r["length"], r["sha256"]) for r in arrived] == [("PUT", payload.stat().st_size, digest)]
+
+
+def test_prompts_json_lists_pending_questions_with_their_waiting_time(exec_works, consent_home, plain_origin, tmp_path):
+    session = Session(tmp_path, plain_origin, f"sleep 1; {CURL} -X POST -d x=1 http://{HOST}/jobs")
+    with session.control() as client:
+        client.subscribe()
+        question = next_question(client)
+        time.sleep(1.2)
+        listed = subprocess.run([ASKFIRST, "prompts", "--json", "--name", session.name],
+                                capture_output=True, text=True, timeout=20)
+        rows = [json.loads(line) for line in listed.stdout.splitlines()]
+        answer_with_cli(session.name, question["id"], "deny")
+        session.finish()
+    assert [row["id"] for row in rows] == [question["id"]]
+    assert rows[0]["tier"] == "write" and rows[0]["waiting_s"] >= 1
+    assert {"provider", "operation", "detail", "flags"} <= set(rows[0])
+
+
+def test_malformed_control_input_gets_errors_and_the_daemon_goes_on(exec_works, consent_home, plain_origin, tmp_path):
+    session = Session(tmp_path, plain_origin, "sleep 6")
+    path = Path(os.environ["XDG_RUNTIME_DIR"]) / "askfirst" / f"{session.name}.sock"
+    deadline = time.monotonic() + 20
+    while not path.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    raw.connect(str(path))
+    raw.settimeout(10)
+    raw.sendall(b"{not json\n" + b'{"cmd":"reboot"}\n' + b"x" * 70000 + b"\n" + b'{"id":3,"cmd":"status"}\n')
+    replies = b""
+    while replies.count(b"\n") < 4:
+        chunk = raw.recv(65536)
+        assert chunk, "the daemon closed the connection"
+        replies += chunk
+    raw.close()
+    lines = [json.loads(line) for line in replies.splitlines()]
+    assert [line["ok"] for line in lines] == [False, False, False, True]
+    assert "not JSON" in lines[0]["error"] and "unknown command 'reboot'" in lines[1]["error"]
+    assert "longer than" in lines[2]["error"] and lines[3]["re"] == 3
+    status = subprocess.run([ASKFIRST, "status", "--name", session.name], capture_output=True, text=True, timeout=20)
+    assert status.returncode == 0 and session.name in status.stdout
+    session.finish()
+
+
+def test_another_uid_is_refused_on_the_control_socket(exec_works, consent_home, plain_origin, tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("needs root to run a client under another uid")
+    session = Session(tmp_path, plain_origin, "sleep 6")
+    path = Path(os.environ["XDG_RUNTIME_DIR"]) / "askfirst" / f"{session.name}.sock"
+    deadline = time.monotonic() + 20
+    while not path.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (path.stat().st_mode & 0o777) == 0o600 and (path.parent.stat().st_mode & 0o777) == 0o700
+    # A client as nobody (uid 65534): let it past the file modes, so SO_PEERCRED is what refuses it.
+    os.chmod(path.parent, 0o711)
+    os.chmod(path, 0o666)
+    probe = ("import socket,sys\ns=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);s.settimeout(5)\n"
+             "s.sendall(b'{\"cmd\":\"status\"}\\n')\ndata=s.recv(100)\nprint('reply' if data else 'closed')\n")
+    other = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=20,
+                           user=65534, group=65534)
+    os.chmod(path.parent, 0o700)
+    os.chmod(path, 0o600)
+    out, err = session.finish()
+    assert other.stdout.strip() == "closed", other.stderr
+    assert "control=refused reason=other-uid peer_uid=65534" in err
