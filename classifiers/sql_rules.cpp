@@ -156,7 +156,8 @@ StatementVerdict classify_with(std::span<const Token> s, SqlDialect dialect, Ses
     StatementVerdict verdict = classify_statement_tokens(s.subspan(main), dialect, session, depth + 1);
     const Tier tier = max_tier(verdict.tier, cte_tier);
     if (tier == Tier::destructive) verdict.operation = "WITH containing DELETE";
-    else if (tier == Tier::write && cte_tier == Tier::write) verdict.operation = "WITH containing DML";
+    else if (tier == Tier::write && (cte_tier == Tier::write || s[main].text != "SELECT"))
+        verdict.operation = "WITH containing DML";
     else if (tier == Tier::read) verdict.operation = "WITH ... SELECT";
     verdict.tier = tier;
     return verdict;
