@@ -157,10 +157,13 @@ Classification sql_classify(const HttpRequest& request) {
 
 bool sql_matches(const HttpRequest& request) { return find_carrier(request) != nullptr; }
 
-// The SQL is in the body except for ClickHouse GET (URL parameter) and
-// status polls.
+// The SQL is in the body except for ClickHouse GET (URL parameter), a
+// ClickHouse INSERT ... FORMAT in the URL (the body is rows), and status polls.
 bool sql_needs_body(const HttpRequest& head) {
-    return head.method != "GET" && head.method != "HEAD" && find_carrier(head) != nullptr;
+    const Carrier* carrier = find_carrier(head);
+    if (carrier == nullptr || head.method == "GET" || head.method == "HEAD") return false;
+    if (carrier->name == "ClickHouse" && sql_carrier::clickhouse_body_is_data(head)) return false;
+    return true;
 }
 
 }  // namespace
