@@ -99,9 +99,10 @@ std::string leading_operation(std::span<const Token> statement) {
     const std::span<const Token> s = strip_leading_parens(statement);
     if (s.empty() || s[0].kind != TokenKind::word) return "unreadable statement";
     if (s[0].text == "ALTER" && s.size() > 1 && word_in(s[1], kMembershipAlters)) {
-        std::string kind = s[1].text;
-        if (kind == "OPERATOR" && s.size() > 2 && s[2].kind == TokenKind::word) kind += " " + s[2].text;
-        return "ALTER " + kind + " (membership change; members survive)";
+        // Of the OPERATOR kinds only OPERATOR FAMILY has members.
+        const bool family = s.size() > 2 && is_word(s[2], "FAMILY");
+        if (s[1].text != "OPERATOR") return "ALTER " + s[1].text + " (membership change; members survive)";
+        if (family) return "ALTER OPERATOR FAMILY (membership change; members survive)";
     }
     return s[0].text;
 }
