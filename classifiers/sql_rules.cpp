@@ -41,7 +41,7 @@ struct FunctionTier {
     std::string_view name;
     Tier tier;
 };
-constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
+constexpr std::array<FunctionTier, 31> kSideEffectFunctions = {{
     {"lo_unlink", Tier::destructive},
     {"lo_truncate", Tier::destructive},
     {"lo_truncate64", Tier::destructive},
@@ -49,6 +49,7 @@ constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
     {"pg_replication_origin_drop", Tier::destructive},
     {"pg_file_unlink", Tier::destructive},
     {"nextval", Tier::write},
+    {"pg_notify", Tier::write},  // the function form of NOTIFY
     {"setval", Tier::write},
     {"pg_terminate_backend", Tier::write},
     {"pg_cancel_backend", Tier::write},
