@@ -115,7 +115,6 @@ SqlPayload hasura_payload(const HttpRequest& request, SqlDialect& dialect) {
         payload.problem = request.body_complete ? "body is not JSON" : "body not fully inspected";
         return payload;
     }
-    dialect = SqlDialect::postgres;
     take_hasura(tree.get(), dialect, payload, 0);
     return payload;
 }
