@@ -32,7 +32,7 @@ constexpr SqlDialect gen = SqlDialect::generic;
 
 void check_cases(const std::vector<SqlCase>& cases) {
     for (const SqlCase& c : cases) {
-        INFO(c.behaviour << " | " << c.text);
+        INFO(std::string(c.behaviour) << " | " << c.text);
         const SqlVerdict got = classify_sql(c.text, c.dialect);
         CHECK(tier_name(got.tier) == tier_name(c.tier));
         if (!c.operation.empty()) CHECK(got.operation == "SQL " + c.operation);
@@ -212,10 +212,14 @@ TEST_CASE("sql: comment and literal traps") {
         {"MySQL # is a comment", my, "SELECT 1 # ; DROP TABLE x", Tier::read, "SELECT"},
         {"MySQL --1 is arithmetic, not a comment", my, "SELECT 1--1; DROP TABLE x", Tier::destructive, "batch: DROP"},
         {"MySQL backslash-escaped quote: both readings are judged", my, "SELECT 'a\\'; DROP TABLE x; -- '",
-         Tier::destructive, "batch: DROP", "ambiguous-literal-reading"},
+         Tier::destructive, "DROP", "ambiguous-literal-reading"},
+        {"PostgreSQL with standard_conforming_strings off is judged too", pg, "SELECT 'a\\''; DROP TABLE t; --'",
+         Tier::destructive, "DROP", "ambiguous-literal-reading"},
+        {"a reading that leaves a literal open runs nothing", pg, "SELECT websearch_to_tsquery('\\')", Tier::read,
+         "SELECT"},
         {"a MySQL double-quoted string is data", my, "SELECT \"DROP TABLE x\"", Tier::read, "SELECT"},
         {"generic dialect judges both backslash readings", gen, "SELECT 'a\\'; DROP TABLE x; --'", Tier::destructive,
-         "batch: DROP"},
+         "DROP"},
         {"an unterminated literal is a write at least", gen, "SELECT 'oops", Tier::write, "", "unparsed-sql"},
         {"text that is not SQL is a write at least", pg, "SELEC garbage", Tier::write, "SELEC", "unparsed-sql"},
         {"ON DELETE in a foreign key is not a DELETE", my,
