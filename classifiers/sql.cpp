@@ -42,8 +42,14 @@ std::string one_line(std::string_view text) {
 }
 
 // The other readings a dialect's servers may apply to these bytes.
-std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, const sql::LexOptions& base) {
+std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, const sql::LexOptions& base,
+                                                 SqlDialect dialect) {
     std::vector<sql::LexOptions> readings;
+    if (first.reading_depends_on_dash && dialect == SqlDialect::generic) {
+        sql::LexOptions mysql_dashes = base;  // an unknown engine may be MySQL, where `1--1` is arithmetic
+        mysql_dashes.mysql_dash_comment = true;
+        readings.push_back(mysql_dashes);
+    }
     if (first.reading_depends_on_backslash) {
         sql::LexOptions flipped = base;
         flipped.backslash_escapes = !base.backslash_escapes;
@@ -82,7 +88,7 @@ StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
     const sql::LexResult first = sql::lex_sql(text, base);
     sql::SessionState session;
     StatementVerdict worst = sql::fold_batch(sql::classify_lexed(first, dialect, session, 0));
-    for (const sql::LexOptions& reading : alternative_readings(first, base))
+    for (const sql::LexOptions& reading : alternative_readings(first, base, dialect))
         escalate_by_reading(text, dialect, reading, worst);
     return worst;
 }
