@@ -215,6 +215,13 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
     if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
     if (first == "PRAGMA") return classify_pragma(s);
+    if (first == "LOAD") {
+        // MySQL LOAD DATA LOCAL INFILE: the server asks the client for a
+        // file of its choosing (§18), data leaving in the other direction.
+        StatementVerdict load = make(Tier::write, "LOAD");
+        if (find_top_level_word(s, "LOCAL") != kNotFound) load.flags.push_back("load-data-local-infile");
+        return load;
+    }
     if (first == "ALTER") return classify_alter(s);
     if (first == "CREATE") return classify_create(s);
     if (first == "EXPLAIN" || first == "DESCRIBE" || first == "DESC")

@@ -179,7 +179,11 @@ StatementVerdict classify_copy(std::span<const Token> s, SqlDialect, SessionStat
     }
     const std::size_t load = find_top_level_word(s, "FROM", from);
     const std::size_t unload = find_top_level_word(s, "TO", from);
-    if (load != kNotFound && (unload == kNotFound || load < unload)) return make(Tier::write, "COPY FROM");
+    if (load != kNotFound && (unload == kNotFound || load < unload)) {
+        StatementVerdict verdict = make(Tier::write, "COPY FROM");
+        if (load + 1 < s.size() && is_word(s[load + 1], "PROGRAM")) verdict.flags.push_back("copy-program-runs-shell");
+        return verdict;
+    }
     if (unload == kNotFound || unload + 1 >= s.size()) return make(Tier::write, "COPY");
     // PostgreSQL reads COPY ... TO STDIN as its client stream too.
     if (is_word(s[unload + 1], "STDOUT") || is_word(s[unload + 1], "STDIN")) return make(Tier::read, "COPY TO STDOUT");
