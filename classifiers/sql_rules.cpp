@@ -215,6 +215,8 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
     if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
     if (first == "PRAGMA") return classify_pragma(s);
+    if (first == "SYSTEM" && s.size() > 1 && is_word(s[1], "UNFREEZE"))
+        return make(Tier::destructive, "SYSTEM UNFREEZE");  // ClickHouse: deletes frozen backups
     if (first == "LOAD") {
         // MySQL LOAD DATA LOCAL INFILE: the server asks the client for a
         // file of its choosing (§18), data leaving in the other direction.

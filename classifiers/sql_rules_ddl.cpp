@@ -67,6 +67,9 @@ std::string destructive_alter_clause(std::span<const Token> s) {
             return "ALTER ... DISCARD TABLESPACE";                                          // MySQL
         if (s[i].text == "CLEAR" && has_next && is_word(s[i + 1], "COLUMN"))
             return "ALTER ... CLEAR COLUMN";                                                // ClickHouse
+        if (s[i].text == "REPLACE" && has_next && is_word(s[i + 1], "PARTITION"))
+            return "ALTER ... REPLACE PARTITION";  // ClickHouse: the partition's old rows are discarded
+        if (s[i].text == "UNFREEZE") return "ALTER ... UNFREEZE";  // ClickHouse: deletes frozen backups
     }
     return {};
 }
