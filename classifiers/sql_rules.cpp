@@ -41,7 +41,7 @@ struct FunctionTier {
     std::string_view name;
     Tier tier;
 };
-constexpr std::array<FunctionTier, 31> kSideEffectFunctions = {{
+constexpr std::array<FunctionTier, 36> kSideEffectFunctions = {{
     {"lo_unlink", Tier::destructive},
     {"lo_truncate", Tier::destructive},
     {"lo_truncate64", Tier::destructive},
@@ -72,6 +72,11 @@ constexpr std::array<FunctionTier, 31> kSideEffectFunctions = {{
     {"lo_from_bytea", Tier::write},
     {"lo_put", Tier::write},
     {"dblink_exec", Tier::write},
+    {"dblink", Tier::write},                    // runs its SQL text on another server
+    {"dblink_send_query", Tier::write},
+    {"query_to_xml", Tier::write},              // run their SQL text through SPI
+    {"query_to_xmlschema", Tier::write},
+    {"query_to_xml_and_xmlschema", Tier::write},
     {"lowrite", Tier::write},
 }};
 

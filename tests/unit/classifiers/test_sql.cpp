@@ -100,6 +100,8 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"nextval writes", pg, "SELECT nextval('s')", Tier::write, "calls side-effecting function (nextval)"},
         {"pg_terminate_backend writes", pg, "SELECT pg_terminate_backend(42)", Tier::write,
          "calls side-effecting function (pg_terminate_backend)"},
+        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'DELETE FROM t RETURNING 1') AS r(x int)",
+         Tier::write, "calls side-effecting function (dblink)"},
         {"two-phase PREPARE TRANSACTION writes", pg, "PREPARE TRANSACTION 'x'", Tier::write, "two-phase commit"},
         {"DO without a destructive body writes", pg, "DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Tier::write,
          "DO block executes arbitrary code"},
