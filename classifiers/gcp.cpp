@@ -140,8 +140,9 @@ Classification gcp_classify(const HttpRequest& request) {
 // Each inner request is classified from its request line; an inner request
 // whose label would need its body counts as the worst it could be.
 Classification classify_batch(const HttpRequest& request) {
-    Classification result = make_classification("gcp", "batch", Tier::read, request);
+    Classification result = make_classification("gcp", "batch", Tier::write, request);
     if (!request.body_complete) return result;  // the registry judges what was not seen
+    result.tier = Tier::read;  // raised by each part below
     const int parts = for_each_batch_part(request.body, [&](std::string_view method, std::string_view target) {
         HttpRequest inner;
         inner.method = std::string(method);

@@ -53,11 +53,22 @@ inline bool json_is_true(const cJSON* object, const char* name) {
 // Every member named `name`, in order. JSON allows duplicate keys and servers
 // disagree on which one wins (the first, the last, or an error), so a key that
 // changes the label must be judged over all of its occurrences.
+// Keys are compared ignoring ASCII case, because some decoders do (Go's
+// encoding/json matches "QUERY" to a field named Query).
 inline std::vector<const cJSON*> json_members(const cJSON* object, const char* name) {
+    auto same = [](std::string_view a, std::string_view b) {
+        if (a.size() != b.size()) return false;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
+            char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
+            if (x != y) return false;
+        }
+        return true;
+    };
     std::vector<const cJSON*> members;
     if (object == nullptr || !cJSON_IsObject(object)) return members;
     for (const cJSON* child = object->child; child != nullptr; child = child->next)
-        if (child->string != nullptr && std::string_view(child->string) == name) members.push_back(child);
+        if (child->string != nullptr && same(child->string, name)) members.push_back(child);
     return members;
 }
 

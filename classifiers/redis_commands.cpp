@@ -65,15 +65,15 @@ constexpr std::array<Reasoned, 35> kDestructive = {{
 
 // No `readonly` flag, but they only return information or set state of the
 // caller's own connection.
-constexpr std::array<std::string_view, 84> kRead = {
+constexpr std::array<std::string_view, 81> kRead = {
     "asking", "auth", "discard", "echo", "exec", "hello", "info", "lastsave", "multi", "ping", "quit",
     "readonly", "readwrite", "reset", "role", "select", "time", "unwatch", "watch", "wait", "waitaof",
-    "monitor", "psync", "sync", "pfselftest", "subscribe", "psubscribe", "ssubscribe", "unsubscribe",
+    "monitor", "pfselftest", "subscribe", "psubscribe", "ssubscribe", "unsubscribe",
     "punsubscribe", "sunsubscribe",
     "acl|cat", "acl|whoami", "acl|genpass", "acl|help", "acl|getuser", "acl|list", "acl|users", "acl|log",
     "acl|dryrun",
     "client|caching", "client|getname", "client|getredir", "client|help", "client|id", "client|info",
-    "client|list", "client|no-evict", "client|no-touch", "client|reply", "client|setinfo", "client|setname",
+    "client|list", "client|no-touch", "client|reply", "client|setinfo", "client|setname",
     "client|tracking", "client|trackinginfo",
     "cluster|countkeysinslot", "cluster|getkeysinslot", "cluster|help", "cluster|info", "cluster|keyslot",
     "cluster|links", "cluster|myid", "cluster|myshardid", "cluster|nodes", "cluster|shards",

@@ -26,6 +26,7 @@ extern const Provider kGitlabGraphqlProvider;
 extern const Provider kBitbucketProvider;
 extern const Provider kGiteaProvider;
 extern const Provider kFlyProvider;
+extern const Provider kGraphqlGenericProvider;
 // data
 extern const Provider kSqlProvider;
 extern const Provider kRedisProvider;
@@ -109,6 +110,10 @@ constexpr const Provider* kProviders[] = {
     // cloud (path fingerprint): Elasticsearch/OpenSearch by their `_` built-in
     // paths on hosts that no provider above claimed; last, before generic.
     &kSearchEnginePathProvider,
+    // forge (path fingerprint): any other GraphQL endpoint (…/graphql with a
+    // JSON, application/graphql or ?query= carrier); last, so every provider
+    // with its own GraphQL rules (GitHub, GitLab, Railway, Fly, Cloudflare) wins.
+    &kGraphqlGenericProvider,
 };
 
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";

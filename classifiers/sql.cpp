@@ -41,11 +41,15 @@ std::string one_line(std::string_view text) {
     return out;
 }
 
-// Token path, every reading the dialect allows.
-StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
-    const sql::LexOptions base = sql::lex_options_for(dialect);
-    std::vector<sql::LexOptions> readings = {base};
-    const sql::LexResult first = sql::lex_sql(text, base);
+// The other readings a dialect's servers may apply to these bytes.
+std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, const sql::LexOptions& base,
+                                                 SqlDialect dialect) {
+    std::vector<sql::LexOptions> readings;
+    if (first.reading_depends_on_dash && dialect == SqlDialect::generic) {
+        sql::LexOptions mysql_dashes = base;  // an unknown engine may be MySQL, where `1--1` is arithmetic
+        mysql_dashes.mysql_dash_comment = true;
+        readings.push_back(mysql_dashes);
+    }
     if (first.reading_depends_on_backslash) {
         sql::LexOptions flipped = base;
         flipped.backslash_escapes = !base.backslash_escapes;
@@ -61,17 +65,45 @@ StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
         flipped.nested_block_comments = !base.nested_block_comments;
         readings.push_back(flipped);
     }
+    return readings;
+}
+
+// Raises `worst` to what an alternative reading runs. Only statements that
+// reading understands count: a literal that one reading leaves unterminated
+// is garbage to a server reading it that way, which then runs nothing.
+void escalate_by_reading(std::string_view text, SqlDialect dialect, const sql::LexOptions& reading,
+                         StatementVerdict& worst) {
+    sql::SessionState session;
+    const sql::LexResult lexed = sql::lex_sql(text, reading);
+    for (StatementVerdict& verdict : sql::classify_lexed(lexed, dialect, session, 0)) {
+        if (verdict.operation.starts_with("unreadable") || verdict.tier <= worst.tier) continue;
+        verdict.flags.push_back("ambiguous-literal-reading");
+        worst = std::move(verdict);
+    }
+}
+
+// Token path, every reading the dialect allows.
+StatementVerdict classify_by_tokens(std::string_view text, SqlDialect dialect) {
+    const sql::LexOptions base = sql::lex_options_for(dialect);
+    const sql::LexResult first = sql::lex_sql(text, base);
     sql::SessionState session;
     StatementVerdict worst = sql::fold_batch(sql::classify_lexed(first, dialect, session, 0));
-    for (std::size_t i = 1; i < readings.size(); ++i) {
-        sql::SessionState reading_session;
-        const sql::LexResult lexed = sql::lex_sql(text, readings[i]);
-        StatementVerdict verdict = sql::fold_batch(sql::classify_lexed(lexed, dialect, reading_session, 0));
-        if (verdict.tier > worst.tier) {
-            verdict.flags.push_back("ambiguous-literal-reading");
-            worst = std::move(verdict);
-        }
-    }
+    for (const sql::LexOptions& reading : alternative_readings(first, base, dialect))
+        escalate_by_reading(text, dialect, reading, worst);
+    return worst;
+}
+
+// libpg_query reads with standard_conforming_strings on (PostgreSQL's
+// default since 9.1). A session with it off reads backslashes in '...' as
+// escapes, so that reading is judged too.
+StatementVerdict classify_by_tree(std::string_view text, std::vector<StatementVerdict> verdicts) {
+    StatementVerdict worst = sql::fold_batch(verdicts);
+    const sql::LexOptions base = sql::lex_options_for(SqlDialect::postgres);
+    const sql::LexResult first = sql::lex_sql(text, base);
+    if (!first.reading_depends_on_backslash) return worst;
+    sql::LexOptions escapes = base;
+    escapes.backslash_escapes = true;
+    escalate_by_reading(text, SqlDialect::postgres, escapes, worst);
     return worst;
 }
 
@@ -93,7 +125,8 @@ SqlVerdict finish(StatementVerdict verdict, std::string_view text) {
 StatementVerdict classify_one(std::string_view text, SqlDialect dialect) {
     if (dialect == SqlDialect::postgres && text.find('\0') == std::string_view::npos) {
         sql::SessionState session;
-        if (auto verdicts = sql::classify_postgres_tree(text, session, 0)) return sql::fold_batch(*verdicts);
+        if (auto verdicts = sql::classify_postgres_tree(text, session, 0))
+            return classify_by_tree(text, std::move(*verdicts));
     }
     return classify_by_tokens(text, dialect);
 }

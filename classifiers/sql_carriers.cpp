@@ -137,6 +137,7 @@ SqlPayload d1_payload(const HttpRequest& request) {
 }
 
 SqlPayload hrana_payload(const HttpRequest& request) {
+    if (request.method == "GET" || request.method == "HEAD") return fixed(Tier::read, "libSQL status");  // /health, /version
     JsonTree tree;
     SqlPayload payload = parse_or_explain(request, tree);
     if (!payload.readable) return payload;

@@ -39,5 +39,8 @@ SqlPayload hasura_payload(const HttpRequest& request, SqlDialect& dialect);  // 
 // ClickHouse HTTP: the `query` parameter followed by the body, cut before
 // INSERT ... FORMAT data (classifier-rules.md §10).
 SqlPayload clickhouse_payload(const HttpRequest& request);
+// True when the URL's `query` is a whole `INSERT ... FORMAT <name>`: the body
+// is then rows only, and need not be inspected.
+bool clickhouse_body_is_data(const HttpRequest& request);
 
 }  // namespace askfirst::classifiers::sql_carrier

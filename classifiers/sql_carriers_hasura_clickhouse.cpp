@@ -81,18 +81,23 @@ void take_hasura(const cJSON* query, SqlDialect& dialect, SqlPayload& payload, i
     payload.problem = "unknown Hasura query type \"" + type + "\"";
 }
 
-// Cut an INSERT's text before its FORMAT data: the rows are not SQL, and a
-// CSV row that reads "DROP TABLE x" must not count.
-std::string without_insert_data(const std::string& text) {
+// Where an INSERT's FORMAT data starts (just after the format name), or
+// npos. The rows are not SQL: a CSV row reading "DROP TABLE x" must not count.
+std::size_t insert_data_start(const std::string& text) {
     const sql::LexResult lexed = sql::lex_sql(text, sql::lex_options_for(SqlDialect::clickhouse));
     const std::vector<sql::Token>& tokens = lexed.tokens;
-    if (tokens.empty() || !sql::is_word(tokens[0], "INSERT")) return text;
+    if (tokens.empty() || !sql::is_word(tokens[0], "INSERT")) return std::string::npos;
     for (std::size_t i = 1; i + 1 < tokens.size(); ++i) {
-        if (sql::is_punct(tokens[i], ';')) return text;
+        if (sql::is_punct(tokens[i], ';')) return std::string::npos;
         if (sql::is_word(tokens[i], "FORMAT") && tokens[i + 1].kind == sql::TokenKind::word)
-            return text.substr(0, tokens[i + 1].offset + tokens[i + 1].text.size());
+            return tokens[i + 1].offset + tokens[i + 1].text.size();
     }
-    return text;
+    return std::string::npos;
+}
+
+std::string without_insert_data(const std::string& text) {
+    const std::size_t data = insert_data_start(text);
+    return data == std::string::npos ? text : text.substr(0, data);
 }
 
 }  // namespace
@@ -110,9 +115,17 @@ SqlPayload hasura_payload(const HttpRequest& request, SqlDialect& dialect) {
         payload.problem = request.body_complete ? "body is not JSON" : "body not fully inspected";
         return payload;
     }
-    dialect = SqlDialect::postgres;
     take_hasura(tree.get(), dialect, payload, 0);
     return payload;
+}
+
+bool clickhouse_body_is_data(const HttpRequest& request) {
+    const std::optional<std::string> query = query_param(request.query, "query");
+    if (!query) return false;
+    const std::size_t data = insert_data_start(*query);
+    if (data == std::string::npos) return false;
+    // Only blanks may follow the format name in the URL part.
+    return query->find_first_not_of(" \t\r\n", data) == std::string::npos;
 }
 
 SqlPayload clickhouse_payload(const HttpRequest& request) {
@@ -127,11 +140,12 @@ SqlPayload clickhouse_payload(const HttpRequest& request) {
         }
     }
     std::string text = query_param(request.query, "query").value_or("");
-    if (request.method == "POST" && !request.body.empty()) {
+    const bool body_is_data = clickhouse_body_is_data(request);
+    if (request.method == "POST" && !request.body.empty() && !body_is_data) {
         if (!text.empty()) text += '\n';
         text += request.body;
     }
-    if (!request.body_complete) payload.flags.push_back("body-not-inspected");
+    if (!request.body_complete && !body_is_data) payload.flags.push_back("body-not-inspected");
     payload.texts.push_back(without_insert_data(text));
     const std::optional<std::string> readonly = query_param(request.query, "readonly");
     if (readonly == "1" || readonly == "2") payload.flags.push_back("server-readonly-setting");

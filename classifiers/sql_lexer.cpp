@@ -75,11 +75,15 @@ private:
     // At a statement's start `--x` is no valid statement either way: the
     // server rejects it (and stops the batch), so reading it as a comment
     // hides nothing that would run.
-    bool dash_comment_starts() const {
-        if (!options_.mysql_dash_comment) return true;
+    bool dash_comment_starts() {
         const std::size_t next = pos_ + 2;
-        if (next >= text_.size() || static_cast<unsigned char>(text_[next]) <= ' ') return true;
-        return result_.tokens.empty() || is_punct(result_.tokens.back(), ';');
+        const bool spaced = next >= text_.size() || static_cast<unsigned char>(text_[next]) <= ' ';
+        const bool statement_start = result_.tokens.empty() || is_punct(result_.tokens.back(), ';');
+        if (!options_.mysql_dash_comment) {
+            if (!spaced && !statement_start) result_.reading_depends_on_dash = true;
+            return true;
+        }
+        return spaced || statement_start;
     }
 
     void skip_line() {

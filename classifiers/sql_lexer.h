@@ -51,6 +51,7 @@ struct LexResult {
     bool reading_depends_on_backslash = false;  // a string holds a backslash
     bool reading_depends_on_nesting = false;    // a block comment holds "/*"
     bool reading_depends_on_dollar = false;     // `$$` / `$tag$` where they are not quotes
+    bool reading_depends_on_dash = false;       // `--x`: a comment, except to MySQL mid-statement
 };
 
 LexOptions lex_options_for(SqlDialect dialect);

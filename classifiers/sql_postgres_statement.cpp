@@ -106,7 +106,8 @@ StatementVerdict classify_dml(std::string_view kind, const cJSON* body, std::spa
     apply(verdict, all, lead);
     if (field(body, "withClause") != nullptr) {
         if (verdict.tier == Tier::destructive) verdict.operation = "WITH containing DELETE";
-        else if (cte.tier == Tier::write) verdict.operation = "WITH containing DML";
+        else if (cte.tier == Tier::write || (verdict.tier == Tier::write && kind != "SelectStmt"))
+            verdict.operation = "WITH containing DML";
         else if (verdict.tier == Tier::read) verdict.operation = "WITH ... SELECT";
     }
     return verdict;

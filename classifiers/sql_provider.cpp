@@ -21,8 +21,8 @@ struct Carrier {
     std::string_view name;
     std::span<const std::string_view> hosts;
     bool (*carries_sql)(const HttpRequest& request);  // path (and header) shape on those hosts
-    SqlDialect dialect;
-    SqlPayload (*payload)(const HttpRequest& request);
+    SqlDialect dialect;                                      // the engine's usual dialect
+    SqlPayload (*payload)(const HttpRequest& request, SqlDialect& dialect);  // may refine the dialect
 };
 
 // Host tables, one per carrier.
@@ -68,21 +68,25 @@ bool snowflake_sql(const HttpRequest& r) {
 bool databricks_sql(const HttpRequest& r) { return r.path.starts_with("/api/2.0/sql/statements"); }
 bool hasura_sql(const HttpRequest& r) { return r.path == "/v2/query" || r.path == "/v1/query"; }
 
-SqlPayload hasura_postgres(const HttpRequest& r) {
-    SqlDialect ignored = SqlDialect::postgres;
-    return sql_carrier::hasura_payload(r, ignored);
+// Adapts a carrier whose dialect never changes per request.
+template <SqlPayload (*read)(const HttpRequest&)>
+SqlPayload fixed_dialect(const HttpRequest& request, SqlDialect&) {
+    return read(request);
 }
 
 constexpr Carrier kCarriers[] = {
-    {"Neon serverless", kNeonHosts, neon_sql, SqlDialect::postgres, sql_carrier::neon_payload},
-    {"Supabase database/query", kSupabaseHosts, supabase_sql, SqlDialect::postgres, sql_carrier::supabase_payload},
-    {"Cloudflare D1", kCloudflareHosts, d1_sql, SqlDialect::sqlite, sql_carrier::d1_payload},
-    {"Turso/libSQL", kTursoHosts, any_path, SqlDialect::sqlite, sql_carrier::hrana_payload},
-    {"PlanetScale", kPlanetScaleHosts, any_path, SqlDialect::mysql, sql_carrier::planetscale_payload},
-    {"Snowflake", kSnowflakeHosts, snowflake_sql, SqlDialect::generic, sql_carrier::snowflake_payload},
-    {"Databricks SQL", kDatabricksHosts, databricks_sql, SqlDialect::generic, sql_carrier::databricks_payload},
-    {"Hasura", kHasuraHosts, hasura_sql, SqlDialect::postgres, hasura_postgres},
-    {"ClickHouse", kClickHouseHosts, any_path, SqlDialect::clickhouse, sql_carrier::clickhouse_payload},
+    {"Neon serverless", kNeonHosts, neon_sql, SqlDialect::postgres, fixed_dialect<sql_carrier::neon_payload>},
+    {"Supabase database/query", kSupabaseHosts, supabase_sql, SqlDialect::postgres,
+     fixed_dialect<sql_carrier::supabase_payload>},
+    {"Cloudflare D1", kCloudflareHosts, d1_sql, SqlDialect::sqlite, fixed_dialect<sql_carrier::d1_payload>},
+    {"Turso/libSQL", kTursoHosts, any_path, SqlDialect::sqlite, fixed_dialect<sql_carrier::hrana_payload>},
+    {"PlanetScale", kPlanetScaleHosts, any_path, SqlDialect::mysql, fixed_dialect<sql_carrier::planetscale_payload>},
+    {"Snowflake", kSnowflakeHosts, snowflake_sql, SqlDialect::generic, fixed_dialect<sql_carrier::snowflake_payload>},
+    {"Databricks SQL", kDatabricksHosts, databricks_sql, SqlDialect::generic,
+     fixed_dialect<sql_carrier::databricks_payload>},
+    // Hasura's run_sql type names the backend (run_sql, mssql_run_sql, ...).
+    {"Hasura", kHasuraHosts, hasura_sql, SqlDialect::postgres, sql_carrier::hasura_payload},
+    {"ClickHouse", kClickHouseHosts, any_path, SqlDialect::clickhouse, fixed_dialect<sql_carrier::clickhouse_payload>},
 };
 
 // Fingerprints for self-hosted instances on any host.
@@ -115,8 +119,7 @@ Classification judge(const Carrier& carrier, const HttpRequest& request) {
     Classification result;
     result.provider = "sql";
     SqlDialect dialect = carrier.dialect;
-    SqlPayload payload = carrier.name == "Hasura" ? sql_carrier::hasura_payload(request, dialect)
-                                                  : carrier.payload(request);
+    SqlPayload payload = carrier.payload(request, dialect);
     result.flags = payload.flags;
     if (payload.fixed_tier && payload.texts.empty() && payload.readable) {
         result.tier = *payload.fixed_tier;
@@ -157,10 +160,13 @@ Classification sql_classify(const HttpRequest& request) {
 
 bool sql_matches(const HttpRequest& request) { return find_carrier(request) != nullptr; }
 
-// The SQL is in the body except for ClickHouse GET (URL parameter) and
-// status polls.
+// The SQL is in the body except for ClickHouse GET (URL parameter), a
+// ClickHouse INSERT ... FORMAT in the URL (the body is rows), and status polls.
 bool sql_needs_body(const HttpRequest& head) {
-    return head.method != "GET" && head.method != "HEAD" && find_carrier(head) != nullptr;
+    const Carrier* carrier = find_carrier(head);
+    if (carrier == nullptr || head.method == "GET" || head.method == "HEAD") return false;
+    if (carrier->name == "ClickHouse" && sql_carrier::clickhouse_body_is_data(head)) return false;
+    return true;
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ struct FunctionTier {
     std::string_view name;
     Tier tier;
 };
-constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
+constexpr std::array<FunctionTier, 36> kSideEffectFunctions = {{
     {"lo_unlink", Tier::destructive},
     {"lo_truncate", Tier::destructive},
     {"lo_truncate64", Tier::destructive},
@@ -49,6 +49,7 @@ constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
     {"pg_replication_origin_drop", Tier::destructive},
     {"pg_file_unlink", Tier::destructive},
     {"nextval", Tier::write},
+    {"pg_notify", Tier::write},  // the function form of NOTIFY
     {"setval", Tier::write},
     {"pg_terminate_backend", Tier::write},
     {"pg_cancel_backend", Tier::write},
@@ -71,6 +72,11 @@ constexpr std::array<FunctionTier, 30> kSideEffectFunctions = {{
     {"lo_from_bytea", Tier::write},
     {"lo_put", Tier::write},
     {"dblink_exec", Tier::write},
+    {"dblink", Tier::write},                    // runs its SQL text on another server
+    {"dblink_send_query", Tier::write},
+    {"query_to_xml", Tier::write},              // run their SQL text through SPI
+    {"query_to_xmlschema", Tier::write},
+    {"query_to_xml_and_xmlschema", Tier::write},
     {"lowrite", Tier::write},
 }};
 
@@ -156,7 +162,8 @@ StatementVerdict classify_with(std::span<const Token> s, SqlDialect dialect, Ses
     StatementVerdict verdict = classify_statement_tokens(s.subspan(main), dialect, session, depth + 1);
     const Tier tier = max_tier(verdict.tier, cte_tier);
     if (tier == Tier::destructive) verdict.operation = "WITH containing DELETE";
-    else if (tier == Tier::write && cte_tier == Tier::write) verdict.operation = "WITH containing DML";
+    else if (tier == Tier::write && (cte_tier == Tier::write || s[main].text != "SELECT"))
+        verdict.operation = "WITH containing DML";
     else if (tier == Tier::read) verdict.operation = "WITH ... SELECT";
     verdict.tier = tier;
     return verdict;
@@ -213,6 +220,15 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
     if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
     if (first == "PRAGMA") return classify_pragma(s);
+    if (first == "SYSTEM" && s.size() > 1 && is_word(s[1], "UNFREEZE"))
+        return make(Tier::destructive, "SYSTEM UNFREEZE");  // ClickHouse: deletes frozen backups
+    if (first == "LOAD") {
+        // MySQL LOAD DATA LOCAL INFILE: the server asks the client for a
+        // file of its choosing (§18), data leaving in the other direction.
+        StatementVerdict load = make(Tier::write, "LOAD");
+        if (find_top_level_word(s, "LOCAL") != kNotFound) load.flags.push_back("load-data-local-infile");
+        return load;
+    }
     if (first == "ALTER") return classify_alter(s);
     if (first == "CREATE") return classify_create(s);
     if (first == "EXPLAIN" || first == "DESCRIBE" || first == "DESC")

@@ -67,6 +67,9 @@ std::string destructive_alter_clause(std::span<const Token> s) {
             return "ALTER ... DISCARD TABLESPACE";                                          // MySQL
         if (s[i].text == "CLEAR" && has_next && is_word(s[i + 1], "COLUMN"))
             return "ALTER ... CLEAR COLUMN";                                                // ClickHouse
+        if (s[i].text == "REPLACE" && has_next && is_word(s[i + 1], "PARTITION"))
+            return "ALTER ... REPLACE PARTITION";  // ClickHouse: the partition's old rows are discarded
+        if (s[i].text == "UNFREEZE") return "ALTER ... UNFREEZE";  // ClickHouse: deletes frozen backups
     }
     return {};
 }
@@ -99,9 +102,10 @@ std::string leading_operation(std::span<const Token> statement) {
     const std::span<const Token> s = strip_leading_parens(statement);
     if (s.empty() || s[0].kind != TokenKind::word) return "unreadable statement";
     if (s[0].text == "ALTER" && s.size() > 1 && word_in(s[1], kMembershipAlters)) {
-        std::string kind = s[1].text;
-        if (kind == "OPERATOR" && s.size() > 2 && s[2].kind == TokenKind::word) kind += " " + s[2].text;
-        return "ALTER " + kind + " (membership change; members survive)";
+        // Of the OPERATOR kinds only OPERATOR FAMILY has members.
+        const bool family = s.size() > 2 && is_word(s[2], "FAMILY");
+        if (s[1].text != "OPERATOR") return "ALTER " + s[1].text + " (membership change; members survive)";
+        if (family) return "ALTER OPERATOR FAMILY (membership change; members survive)";
     }
     return s[0].text;
 }
@@ -178,7 +182,11 @@ StatementVerdict classify_copy(std::span<const Token> s, SqlDialect, SessionStat
     }
     const std::size_t load = find_top_level_word(s, "FROM", from);
     const std::size_t unload = find_top_level_word(s, "TO", from);
-    if (load != kNotFound && (unload == kNotFound || load < unload)) return make(Tier::write, "COPY FROM");
+    if (load != kNotFound && (unload == kNotFound || load < unload)) {
+        StatementVerdict verdict = make(Tier::write, "COPY FROM");
+        if (load + 1 < s.size() && is_word(s[load + 1], "PROGRAM")) verdict.flags.push_back("copy-program-runs-shell");
+        return verdict;
+    }
     if (unload == kNotFound || unload + 1 >= s.size()) return make(Tier::write, "COPY");
     // PostgreSQL reads COPY ... TO STDIN as its client stream too.
     if (is_word(s[unload + 1], "STDOUT") || is_word(s[unload + 1], "STDIN")) return make(Tier::read, "COPY TO STDOUT");

@@ -87,24 +87,27 @@ std::string_view joined_tail(std::string_view name, std::array<char, kMaxVerbLen
     return {buffer.data(), length};
 }
 
-// The word that names the verb, by the policy's order; empty if none is known.
-std::string_view find_verb_word(std::string_view name, NameOrder order) {
+// The word that names the verb, by the policy's order, and its tier; an
+// empty word and no tier when no known verb is found (a write).
+struct VerbChoice {
+    std::string_view word;
+    std::optional<Tier> tier;
+};
+
+VerbChoice choose_verb(std::string_view name, NameOrder order) {
     const NameWords split = split_name_words(name);
     std::size_t first = 0;
     while (first < split.count && is_skipped_leading_word(split.words[first])) ++first;
     if (first == split.count) return {};
-    if (order == NameOrder::verb_first) return split.words[first];
-    if (verb_word_tier(split.back())) return split.back();
+    const std::string_view first_word = split.words[first];
+    if (order == NameOrder::verb_first) return {first_word, verb_word_tier(first_word)};
+    if (const auto tier = verb_word_tier(split.back())) return {split.back(), tier};
     std::array<char, kMaxVerbLength> buffer{};
-    const std::string_view tail = joined_tail(name, buffer);
-    if (!tail.empty() && verb_word_tier(tail)) {
-        // Point into `name` is impossible for a joined word; return the tail's
-        // first word, which starts the joined verb ("who" of "who_am_i").
+    if (const auto tier = verb_word_tier(joined_tail(name, buffer))) {
         const auto dot = name.rfind('.');
-        const std::string_view segment = dot == std::string_view::npos ? name : name.substr(dot + 1);
-        return segment;
+        return {dot == std::string_view::npos ? name : name.substr(dot + 1), tier};  // "who_am_i"
     }
-    if (verb_word_tier(split.words[first])) return split.words[first];
+    if (const auto tier = verb_word_tier(first_word)) return {first_word, tier};
     return {};
 }
 
@@ -145,21 +148,12 @@ std::optional<Tier> verb_word_tier(std::string_view word) {
 }
 
 std::string_view deciding_verb(std::string_view name, NameOrder order) {
-    const std::string_view word = find_verb_word(name, order);
-    if (word.empty()) return {};
-    if (verb_word_tier(word)) return word;
-    // A joined noun-first tail ("who_am_i") decided.
-    std::array<char, kMaxVerbLength> buffer{};
-    return verb_word_tier(joined_tail(word, buffer)) ? word : std::string_view{};
+    const VerbChoice choice = choose_verb(name, order);
+    return choice.tier ? choice.word : std::string_view{};
 }
 
 Tier tier_from_operation_name(std::string_view name, NameOrder order) {
-    const std::string_view word = find_verb_word(name, order);
-    if (word.empty()) return Tier::write;
-    if (const auto tier = verb_word_tier(word)) return *tier;
-    std::array<char, kMaxVerbLength> buffer{};
-    if (const auto tier = verb_word_tier(joined_tail(word, buffer))) return *tier;
-    return Tier::write;
+    return choose_verb(name, order).tier.value_or(Tier::write);
 }
 
 const OperationOverride* find_override(std::span<const OperationOverride> table,

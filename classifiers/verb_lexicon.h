@@ -37,7 +37,14 @@ struct NameWords {
     std::array<std::string_view, kMaxNameWords> words{};
     std::size_t count = 0;
 
-    std::span<const std::string_view> view() const { return {words.data(), count}; }
+    std::span<const std::string_view> view() const& { return {words.data(), count}; }
+    // On a temporary, view() returns the words themselves, so that
+    // `for (auto w : split_name_words(n).view())` iterates a value whose
+    // lifetime the loop extends instead of a span into a dead temporary.
+    NameWords view() && { return *this; }
+    const std::string_view* begin() const { return words.data(); }
+    const std::string_view* end() const { return words.data() + count; }
+    std::size_t size() const { return count; }
     bool empty() const { return count == 0; }
     std::string_view front() const { return words[0]; }
     std::string_view back() const { return words[count - 1]; }

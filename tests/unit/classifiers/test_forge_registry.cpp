@@ -86,3 +86,31 @@ TEST_CASE("forge providers route by the path the server routes by (unreserved es
     CHECK(decode_unreserved("/a%2Fb%7e%41%zz%4") == "/a%2Fb~A%zz%4");
     CHECK_FALSE(has_encoded_unreserved("/a%2Fb%20c"));
 }
+
+TEST_CASE("any other GraphQL endpoint is judged as GraphQL, in both naming orders") {
+    auto post = [](std::string host, std::string path, std::string body) {
+        HttpRequest request = make("POST", std::move(host), std::move(path));
+        request.headers = {{"Content-Type", "application/json"}};
+        request.body = std::move(body);
+        return request;
+    };
+    struct Row { const char* behaviour; HttpRequest request; std::string_view provider; Tier tier; };
+    const Row rows[] = {
+        {"query on a shop is a read", post("shop.example.com", "/admin/api/2024-07/graphql.json", R"({"query":"{ shop { name } }"})"),
+         "graphql", Tier::read},
+        {"verb-first delete", post("api.linear.example", "/graphql", R"({"query":"mutation { deleteProject(id: \"p\") { success } }"})"),
+         "graphql", Tier::destructive},
+        {"noun-first delete", post("api.example.com", "/v1/graphql", R"({"query":"mutation { projectDelete(id: \"p\") { ok } }"})"),
+         "graphql", Tier::destructive},
+        {"a read-looking last word does not make a write read",
+         post("api.example.com", "/graphql", R"({"query":"mutation { sendTest(id: \"p\") { ok } }"})"), "graphql", Tier::write},
+        {"GET with ?query=", make("GET", "api.example.com", "/graphql", "query=%7B+a+%7D"), "graphql", Tier::read},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        CHECK(select_provider(row.request).name == row.provider);
+        CHECK(classify(row.request).tier == row.tier);
+    }
+    CHECK(select_provider(make("GET", "api.example.com", "/graphql")).name != "graphql");  // no carrier
+    CHECK(select_provider(make("POST", "api.example.com", "/graphql-docs")).name != "graphql");
+}

@@ -247,6 +247,8 @@ TEST_CASE("classify_graphql_request judges every reading of duplicated keys") {
          R"({"query":"query Q { a } mutation M { deleteIssue(input:{}) { x } }","operationName":"Q","operationName":"M"})", "",
          Tier::destructive},
         {"duplicated harmless keys are still at least a write", R"({"query":"{ a }","query":"{ b }"})", "", Tier::write},
+        {"a key in another case is another reading", R"({"query":"{ a }","QUERY":"mutation { deleteRef(input:{}) { x } }"})", "",
+         Tier::destructive},
         {"too many copies is the worst case", R"({"query":"{ a }","query":"{ b }","query":"{ c }"})", "", Tier::destructive},
         {"repeated URL parameter", "", "query=%7B+a+%7D&query=mutation+%7B+deleteRef%28input%3A%7B%7D%29+%7B+x+%7D+%7D", Tier::destructive},
     };

@@ -32,7 +32,7 @@ constexpr SqlDialect gen = SqlDialect::generic;
 
 void check_cases(const std::vector<SqlCase>& cases) {
     for (const SqlCase& c : cases) {
-        INFO(c.behaviour << " | " << c.text);
+        INFO(std::string(c.behaviour) << " | " << c.text);
         const SqlVerdict got = classify_sql(c.text, c.dialect);
         CHECK(tier_name(got.tier) == tier_name(c.tier));
         if (!c.operation.empty()) CHECK(got.operation == "SQL " + c.operation);
@@ -100,6 +100,8 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"nextval writes", pg, "SELECT nextval('s')", Tier::write, "calls side-effecting function (nextval)"},
         {"pg_terminate_backend writes", pg, "SELECT pg_terminate_backend(42)", Tier::write,
          "calls side-effecting function (pg_terminate_backend)"},
+        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'DELETE FROM t RETURNING 1') AS r(x int)",
+         Tier::write, "calls side-effecting function (dblink)"},
         {"two-phase PREPARE TRANSACTION writes", pg, "PREPARE TRANSACTION 'x'", Tier::write, "two-phase commit"},
         {"DO without a destructive body writes", pg, "DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Tier::write,
          "DO block executes arbitrary code"},
@@ -108,6 +110,10 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"EXPLAIN ANALYZE UPDATE executes a write", pg, "EXPLAIN ANALYZE UPDATE t SET a = 1", Tier::write,
          "EXPLAIN ANALYZE executes: UPDATE"},
         {"MySQL REPLACE INTO writes", my, "REPLACE INTO t VALUES (1)", Tier::write, "REPLACE"},
+        {"MySQL LOAD DATA LOCAL is flagged", my, "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t", Tier::write,
+         "LOAD", "load-data-local-infile"},
+        {"COPY FROM PROGRAM runs a shell", gen, "COPY t FROM PROGRAM 'curl x'", Tier::write, "COPY FROM",
+         "copy-program-runs-shell"},
         {"MySQL SET GLOBAL outlives the session", my, "SET GLOBAL read_only = 0", Tier::write, "SET GLOBAL"},
         {"MySQL INTO OUTFILE writes a file", my, "SELECT * FROM t INTO OUTFILE '/tmp/x'", Tier::write,
          "SELECT INTO OUTFILE", "writes-server-file"},
@@ -177,6 +183,12 @@ TEST_CASE("sql: destructive statements (§17 Destructive)") {
          "ALTER ... DROP PARTITION"},
         {"ClickHouse DROP DETACHED PARTITION", ch, "ALTER TABLE t DROP DETACHED PARTITION '2024'", Tier::destructive,
          "ALTER ... DROP DETACHED"},
+        {"ClickHouse REPLACE PARTITION discards the old rows", ch, "ALTER TABLE t REPLACE PARTITION 1 FROM t2",
+         Tier::destructive, "ALTER ... REPLACE PARTITION"},
+        {"ClickHouse UNFREEZE deletes frozen backups", ch, "ALTER TABLE t UNFREEZE WITH NAME 'b'", Tier::destructive,
+         "ALTER ... UNFREEZE"},
+        {"ClickHouse SYSTEM UNFREEZE deletes frozen backups", ch, "SYSTEM UNFREEZE WITH NAME 'b'", Tier::destructive,
+         "SYSTEM UNFREEZE"},
         {"ClickHouse CREATE OR REPLACE TABLE", ch, "CREATE OR REPLACE TABLE t (a Int8) ENGINE = Memory",
          Tier::destructive, "CREATE OR REPLACE TABLE"},
         {"Snowflake CREATE OR REPLACE TRANSIENT TABLE", gen, "CREATE OR REPLACE TRANSIENT TABLE t (a int)",
@@ -211,11 +223,18 @@ TEST_CASE("sql: comment and literal traps") {
          "batch: DROP"},
         {"MySQL # is a comment", my, "SELECT 1 # ; DROP TABLE x", Tier::read, "SELECT"},
         {"MySQL --1 is arithmetic, not a comment", my, "SELECT 1--1; DROP TABLE x", Tier::destructive, "batch: DROP"},
+        {"an unknown engine may be MySQL: --1 is judged both ways", gen, "SELECT 1--1; DROP TABLE x",
+         Tier::destructive, "DROP", "ambiguous-literal-reading"},
+        {"PostgreSQL --1 is a comment", pg, "SELECT 1--1; DROP TABLE x", Tier::read, "SELECT"},
         {"MySQL backslash-escaped quote: both readings are judged", my, "SELECT 'a\\'; DROP TABLE x; -- '",
-         Tier::destructive, "batch: DROP", "ambiguous-literal-reading"},
+         Tier::destructive, "DROP", "ambiguous-literal-reading"},
+        {"PostgreSQL with standard_conforming_strings off is judged too", pg, "SELECT 'a\\''; DROP TABLE t; --'",
+         Tier::destructive, "DROP", "ambiguous-literal-reading"},
+        {"a reading that leaves a literal open runs nothing", pg, "SELECT websearch_to_tsquery('\\')", Tier::read,
+         "SELECT"},
         {"a MySQL double-quoted string is data", my, "SELECT \"DROP TABLE x\"", Tier::read, "SELECT"},
         {"generic dialect judges both backslash readings", gen, "SELECT 'a\\'; DROP TABLE x; --'", Tier::destructive,
-         "batch: DROP"},
+         "DROP"},
         {"an unterminated literal is a write at least", gen, "SELECT 'oops", Tier::write, "", "unparsed-sql"},
         {"text that is not SQL is a write at least", pg, "SELEC garbage", Tier::write, "SELEC", "unparsed-sql"},
         {"ON DELETE in a foreign key is not a DELETE", my,

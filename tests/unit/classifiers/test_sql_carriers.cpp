@@ -156,6 +156,17 @@ TEST_CASE("sql carriers: only SQL endpoints are claimed, and the body is asked f
     clickhouse_get.path = "/";
     clickhouse_get.query = "query=SELECT+1";
     CHECK_FALSE(needs_body(clickhouse_get));
+    HttpRequest bulk_insert;
+    bulk_insert.method = "POST";
+    bulk_insert.host = "abc.clickhouse.cloud";
+    bulk_insert.path = "/";
+    bulk_insert.query = "query=INSERT+INTO+t+FORMAT+CSV";
+    CHECK_FALSE(needs_body(bulk_insert));  // rows only: a large upload is not a reason to escalate
+    bulk_insert.body = "1,2\n3,";
+    bulk_insert.body_complete = false;
+    CHECK(classify(bulk_insert).tier == Tier::write);
+    bulk_insert.query = "query=INSERT+INTO+t";
+    CHECK(needs_body(bulk_insert));  // the SQL goes on in the body
     HttpRequest truncated = neon_head;
     truncated.body = R"({"query":"SELECT 1)";
     truncated.body_complete = false;

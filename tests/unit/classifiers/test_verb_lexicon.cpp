@@ -13,7 +13,8 @@ namespace {
 
 std::string joined(std::string_view name) {
     std::string out;
-    for (const auto word : split_name_words(name).view()) {
+    const NameWords split = split_name_words(name);
+    for (const auto word : split.view()) {
         if (!out.empty()) out += '|';
         out += word;
     }
@@ -97,4 +98,16 @@ TEST_CASE("override tables win over the lexicon") {
     CHECK(find_override(kTable, "kms:schedulekeydeletion") == nullptr);  // exact match only
     REQUIRE(find_override(kTable, "elasticache:TestFailover") != nullptr);
     CHECK_FALSE(find_override(kTable, "elasticache:TestFailover")->reason.empty());
+}
+
+TEST_CASE("iterating the words of a temporary split is safe") {
+    // view() on a temporary returns the words by value; the loop keeps them alive (ASan checks
+    // this). The words are views into the name, which must outlive them.
+    const std::string name = "DeleteDBInstance";
+    std::string seen;
+    for (const auto word : split_name_words(name).view()) seen += word;
+    CHECK(seen == "DeleteDBInstance");
+    const NameWords kept = split_name_words("listAPIKeys");
+    CHECK(kept.view().size() == 3);
+    CHECK(kept.size() == 3);
 }
