@@ -5,7 +5,7 @@
 //   first bytes ── TLS ClientHello ──► guest TLS (our leaf) ─┐
 //               ── HTTP/1.x request ─────────────────────────┼─► HTTP session ─► decisions
 //               ── anything else, a passthrough host, or     │    (src/request_decider)
-//                  nothing within 1 s (server speaks first) ─┴─► opaque: judged once as
+//                  nothing within 3 s (server speaks first) ─┴─► opaque: judged once as
 //                                                                "tcp HOST:PORT", then relayed
 //
 // The upstream is dialed only when something may go there: for HTTP, when
