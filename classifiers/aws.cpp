@@ -115,7 +115,12 @@ Classification aws_classify(const HttpRequest& request) {
                 result.flags.push_back(std::move(flag));
     }
     if (resolved_operations.size() > 1) result.flags.emplace_back("conflicting-actions");
-    if (parameters.json_unparsed()) result.flags.emplace_back("unparsed-body");
+    // A body that is not JSON matters only where the body could change the tier
+    // (a Lambda payload or an API definition blob is opaque by design).
+    const auto& chosen = resolved_operations.front();
+    if (parameters.json_unparsed() && chosen.service != nullptr &&
+        aws::body_can_change_tier(result.operation, chosen.service->protocol))
+        result.flags.emplace_back("unparsed-body");
     return result;
 }
 
