@@ -51,6 +51,12 @@ constexpr tcpwnd_size_t kGuestSendBufferBytes = 256 * 1024;
 constexpr std::size_t kMaxSegmentBytes = kIpMtu - 60;  // IPv6 (40) + TCP (20) headers
 constexpr std::uint16_t kDefaultGuestMss = 536;        // RFC 9293: no MSS option
 constexpr std::uint8_t kTcpOptionEnd = 0, kTcpOptionNop = 1, kTcpOptionMss = 2;
+// Connections lwIP keeps in TIME_WAIT (it closed first, e.g. after an HTTP
+// server's Connection: close). lwIP holds each for 2 x TCP_MSL (2 min) and,
+// with malloc'd pcbs, without limit: 1000 short flows/s would keep 120k pcbs
+// (~25 MiB). A virtual wire neither reorders nor duplicates segments, so
+// TIME_WAIT protects little here; the oldest beyond this bound are freed.
+constexpr std::size_t kMaxTimeWaitPcbs = 4096;
 constexpr std::uint8_t kTcpFlagSyn = 0x02;
 constexpr std::uint8_t kTcpFlagAck = 0x10;
 
@@ -437,7 +443,30 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
 
 std::uint32_t LwipStack::run_timers() {
     sys_check_timeouts();
+    trim_time_wait();
     return sys_timeouts_sleeptime();
+}
+
+std::size_t LwipStack::time_wait_count() const {
+    std::size_t count = 0;
+    for (const tcp_pcb* pcb = tcp_tw_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
+    return count;
+}
+
+// New TIME_WAIT pcbs go to the front of lwIP's list, so the tail is the
+// oldest. tcp_abort() on a TIME_WAIT pcb frees it without sending anything.
+void LwipStack::trim_time_wait() {
+    std::size_t kept = 0;
+    tcp_pcb* pcb = tcp_tw_pcbs;
+    while (pcb != nullptr && kept < kMaxTimeWaitPcbs) {
+        pcb = pcb->next;
+        ++kept;
+    }
+    while (pcb != nullptr) {
+        tcp_pcb* next = pcb->next;
+        tcp_abort(pcb);
+        pcb = next;
+    }
 }
 
 }  // namespace askfirst::netstack

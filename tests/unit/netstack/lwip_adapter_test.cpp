@@ -186,3 +186,22 @@ TEST_CASE("a segment from a loopback source is ignored") {
 }
 
 }  // namespace askfirst::netstack::test
+
+namespace askfirst::netstack::test {
+
+TEST_CASE("connections lwIP closed first leave a bounded number of TIME_WAIT pcbs") {
+    StackHarness harness;
+    const auto destination = endpoint("198.51.100.7:8081");
+    for (std::uint16_t i = 0; i < 4200; ++i) {
+        const auto guest = endpoint("10.0.2.15:" + std::to_string(20000 + i));
+        const auto server_seq = harness.handshake(guest, destination, 1000);
+        harness.accepted.back()->finish();  // our FIN first: lwIP ends in TIME_WAIT
+        harness.feed({guest, destination, 1001, server_seq + 1, kAck | kFin});
+    }
+    CHECK(harness.stack->time_wait_count() >= 4096);
+    harness.stack->run_timers();
+    CHECK(harness.stack->time_wait_count() == 4096);
+    harness.accepted.clear();
+}
+
+}  // namespace askfirst::netstack::test
