@@ -258,6 +258,12 @@ void Flow::reset(std::string_view reason) {
     retire();
 }
 
+void Flow::abort_both_sides() {
+    guest_->abort();
+    close_upstream(true);
+    retired_ = true;
+}
+
 // Done when the guest side is closed (both FINs, or gone) and upstream has
 // nothing left to write: any later upstream bytes would have no reader.
 void Flow::end_if_done() {

@@ -397,10 +397,20 @@ err_t LwipStack::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     const IpEndpoint guest{from_lwip(pcb->remote_ip), pcb->remote_port};
     const IpEndpoint destination{from_lwip(pcb->local_ip), pcb->local_port};
     auto connection = std::make_unique<LwipTcpConnection>(pcb, guest, destination);
+    LwipTcpConnection* accepted = connection.get();
+    ++accepted->callback_depth_;  // an abort() from inside the handler must return ERR_ABRT
     self->accept_(connection);
-    if (connection == nullptr) return ERR_OK;  // kept by the handler
-    connection.reset();  // refused: the destructor sent RST
-    return ERR_ABRT;
+    if (connection != nullptr) {
+        connection.reset();  // refused: the destructor sent RST
+        return ERR_ABRT;
+    }
+    // Kept by the handler, which never deletes it synchronously (flows are reaped later).
+    --accepted->callback_depth_;
+    if (accepted->aborted_in_callback_) {
+        accepted->aborted_in_callback_ = false;
+        return ERR_ABRT;
+    }
+    return ERR_OK;
 }
 
 void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const ParsedFrame& parsed) {

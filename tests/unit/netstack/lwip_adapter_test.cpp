@@ -205,3 +205,28 @@ TEST_CASE("connections lwIP closed first leave a bounded number of TIME_WAIT pcb
 }
 
 }  // namespace askfirst::netstack::test
+
+namespace askfirst::netstack::test {
+
+TEST_CASE("a connection reset from inside the accept handler is answered with RST, not used after free") {
+    StackHarness harness;
+    std::string error;
+    harness.stack.reset();
+    std::vector<std::unique_ptr<LwipTcpConnection>> kept;
+    harness.stack = LwipStack::create(
+        [&](std::span<const std::uint8_t> frame) { harness.sent.emplace_back(frame.begin(), frame.end()); },
+        [&](std::unique_ptr<LwipTcpConnection>& connection) {
+            connection->abort();  // a pipeline that refuses in on_start
+            kept.push_back(std::move(connection));
+        },
+        error);
+    REQUIRE(harness.stack != nullptr);
+    harness.stack->set_guest_mac(kGuestMac);
+    harness.handshake(endpoint("10.0.2.15:40009"), endpoint("198.51.100.7:8443"), 77);
+    CHECK((harness.last().flags & kRst) != 0);
+    REQUIRE(kept.size() == 1);
+    CHECK_FALSE(kept.front()->attached());
+    kept.clear();
+}
+
+}  // namespace askfirst::netstack::test
