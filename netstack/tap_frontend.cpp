@@ -72,7 +72,8 @@ void TapFrontend::on_readable() {
         }
         if (static_cast<std::size_t>(n) > kMaxFrameBytes) {
             // Logged at the 1st, 2nd, 4th, 8th... so a misconfigured TAP is seen, not flooded.
-            if ((++oversized_frames_ & (oversized_frames_ - 1)) == 0)
+            ++oversized_frames_;
+            if ((oversized_frames_ & (oversized_frames_ - 1)) == 0)
                 log_("event=frame_dropped reason=\"TAP frame of " + std::to_string(n) + " bytes over the maximum " +
                      std::to_string(kMaxFrameBytes) + "; set the TAP's MTU to " + std::to_string(kIpMtu) +
                      " or less\" count=" + std::to_string(oversized_frames_));
