@@ -103,6 +103,13 @@ open(ready, "w").close()
 while not os.path.exists(stop): time.sleep(0.1)
 '''
 
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as source:
+            return source.read()
+    except OSError:
+        return b""
+
 def middlebox_pid(top):
     """The pasta or askfirstd process serving the sandbox started as `top`."""
     for _ in range(100):
@@ -112,8 +119,10 @@ def middlebox_pid(top):
         for _ in range(3):
             family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
         for pid, ppid, comm in rows:
-            if int(pid) in family and (comm == "askfirstd" or comm.startswith("pasta")):
-                return int(pid)
+            if int(pid) not in family:
+                continue
+            if comm.startswith("pasta") or (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)):
+                return int(pid)  # (not exec's short `askfirstd --help` probe)
         time.sleep(0.05)
     return None
 
