@@ -114,7 +114,7 @@ public:
     // Runs due lwIP timers; returns ms until the next one (or UINT32_MAX).
     std::uint32_t run_timers();
     std::size_t listener_count() const { return listeners_.size(); }
-    std::size_t time_wait_count() const;  // pcbs lwIP keeps in TIME_WAIT (bounded)
+    std::size_t time_wait_count() const;  // pcbs lwIP keeps in TIME_WAIT (none after run_timers)
 
 private:
     LwipStack(FrameSink send_frame, AcceptHandler on_accept);
@@ -123,6 +123,7 @@ private:
     void send_ip_packet(pbuf* packet, std::uint16_t ether_type);
     void apply_guest_mss(const ParsedFrame& parsed, std::uint16_t guest_mss);
     void trim_time_wait();
+    void drop_time_wait(const ParsedFrame& parsed);
     static std::int8_t on_accept(void* arg, tcp_pcb* pcb, std::int8_t err);
     static std::int8_t netif_init(netif* interface);
     static std::int8_t output_v4(netif* interface, pbuf* packet, const ip4_addr* destination);
