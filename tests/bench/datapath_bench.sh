@@ -118,10 +118,11 @@ def middlebox_pid(top):
         family = {top}
         for _ in range(3):
             family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
-        for pid, ppid, comm in rows:
+        # pasta runs as its own binary name "passt[.avx2]"; its main process is the one we started.
+        for pid, ppid, comm in sorted(rows, key=lambda row: int(row[0]) != top):
             if int(pid) not in family:
                 continue
-            if comm.startswith("pasta") or (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)):
+            if comm.startswith(("pasta", "passt")) or (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)):
                 return int(pid)  # (not exec's short `askfirstd --help` probe)
         time.sleep(0.05)
     return None
