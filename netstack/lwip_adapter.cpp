@@ -59,6 +59,12 @@ constexpr std::uint8_t kTcpOptionEnd = 0, kTcpOptionNop = 1, kTcpOptionMss = 2;
 // virtual wire neither reorders nor duplicates segments, so TIME_WAIT
 // protects nothing here: none are kept, and a SYN frees a matching one first.
 constexpr std::size_t kMaxTimeWaitPcbs = 0;
+// Handshakes lwIP has answered but the guest has not completed (SYN_RCVD).
+// lwIP allocates a pcb per SYN without limit and keeps it through ~1 min of
+// SYN-ACK retransmissions; a guest flooding SYNs would grow askfirstd's
+// memory. Beyond this many, new SYNs are dropped (the guest retries).
+// 4096 pcbs of ~250 B is 1 MiB.
+constexpr std::size_t kMaxHalfOpenConnections = 4096;
 constexpr std::uint8_t kTcpFlagSyn = 0x02;
 constexpr std::uint8_t kTcpFlagAck = 0x10;
 
@@ -423,8 +429,13 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
     if (parsed.destination.address.is_host_local_or_special()) return;
     const bool is_syn = (parsed.tcp_flags & kTcpFlagSyn) != 0 && (parsed.tcp_flags & kTcpFlagAck) == 0;
     if (is_syn) {
+        if (half_open_ >= kMaxHalfOpenConnections) {
+            count_half_open();  // some may have completed since the last count
+            if (half_open_ >= kMaxHalfOpenConnections) return;
+        }
         if (!ensure_listener(parsed.destination.port)) return;
         drop_time_wait(parsed);
+        ++half_open_;  // an estimate until the next count
     }
     const auto packet = frame.subspan(parsed.ip_offset, parsed.ip_packet_bytes);
     pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(packet.size()), PBUF_RAM);
@@ -459,7 +470,15 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
 std::uint32_t LwipStack::run_timers() {
     sys_check_timeouts();
     trim_time_wait();
+    if (half_open_ > 0) count_half_open();
     return sys_timeouts_sleeptime();
+}
+
+void LwipStack::count_half_open() {
+    std::size_t count = 0;
+    for (const tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next)
+        if (pcb->state == SYN_RCVD) ++count;
+    half_open_ = count;
 }
 
 std::size_t LwipStack::time_wait_count() const {
