@@ -470,7 +470,12 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
 std::uint32_t LwipStack::run_timers() {
     sys_check_timeouts();
     trim_time_wait();
-    if (half_open_ > 0) count_half_open();
+    // Recount at most every 250 ms (lwIP's TCP timer period): the walk is O(flows).
+    const u32_t now = sys_now();
+    if (half_open_ > 0 && now - half_open_counted_ms_ >= 250) {
+        count_half_open();
+        half_open_counted_ms_ = now;
+    }
     return sys_timeouts_sleeptime();
 }
 

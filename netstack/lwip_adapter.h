@@ -140,6 +140,7 @@ private:
     // Bounded by the port space: at most 65535 small listen pcbs.
     std::unordered_map<std::uint16_t, tcp_pcb*> listeners_;
     std::size_t half_open_ = 0;  // SYN_RCVD pcbs, recounted by run_timers()
+    std::uint32_t half_open_counted_ms_ = 0;
 };
 
 }  // namespace askfirst::netstack

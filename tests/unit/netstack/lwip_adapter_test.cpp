@@ -262,7 +262,6 @@ TEST_CASE("a SYN flood stops being answered at the half-open bound") {
     // lwIP's pcbs are process-wide: earlier cases may have left a few half-open ones.
     CHECK(syn_acks <= 4096);
     CHECK(syn_acks > 4000);
-    harness.stack->run_timers();
     CHECK(harness.stack->half_open_count() < 4200);
 }
 
