@@ -137,6 +137,7 @@ void Flow::on_connected(int status) {
         upstream_queued_bytes_ -= pending.size();
         queue_write(pending);
     }
+    if (retired_) return;  // writing what was queued failed
     if (shutdown_wanted_) request_shutdown();
     if (!reading_paused_) start_reading();
     pipeline_->on_upstream_connected();
@@ -258,6 +259,13 @@ void Flow::reset(std::string_view reason) {
     retire();
 }
 
+void Flow::abort_both_sides() {
+    guest_->abort();
+    close_upstream(true);
+    retired_ = true;
+    pipeline_.reset();  // now, while what the pipeline uses (TLS, consent) still exists
+}
+
 // Done when the guest side is closed (both FINs, or gone) and upstream has
 // nothing left to write: any later upstream bytes would have no reader.
 void Flow::end_if_done() {
@@ -289,7 +297,11 @@ void Flow::close_upstream(bool with_reset) {
     uv_close(handle, &Flow::on_upstream_closed);
 }
 
+// Called by the reaper, never from inside a pipeline call: the pipeline goes
+// now (a held request's question is cancelled at once); the flow itself
+// once its socket has closed.
 void Flow::close_and_delete() {
+    pipeline_.reset();
     if (!upstream_initialized_ || upstream_closed_) {
         delete this;
         return;

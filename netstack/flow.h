@@ -34,6 +34,8 @@ public:
     Flow& operator=(const Flow&) = delete;
 
     void start();
+    // askfirstd is exiting: RST both sides now, quietly (no log line per flow).
+    void abort_both_sides();
     // Deletes the flow once its upstream handle has closed (called by the table's reaper).
     void close_and_delete();
     bool retired() const { return retired_; }

@@ -16,7 +16,10 @@ FlowTable::FlowTable(uv_loop_t* loop, UpstreamTables tables, FlowLimits limits, 
 }
 
 FlowTable::~FlowTable() {
-    for (auto& [raw, flow] : flows_) retired_.push_back(std::move(flow));
+    for (auto& [raw, flow] : flows_) {
+        flow->abort_both_sides();  // while lwIP and the transport still exist
+        retired_.push_back(std::move(flow));
+    }
     flows_.clear();
     reap();
 }

@@ -51,6 +51,20 @@ constexpr tcpwnd_size_t kGuestSendBufferBytes = 256 * 1024;
 constexpr std::size_t kMaxSegmentBytes = kIpMtu - 60;  // IPv6 (40) + TCP (20) headers
 constexpr std::uint16_t kDefaultGuestMss = 536;        // RFC 9293: no MSS option
 constexpr std::uint8_t kTcpOptionEnd = 0, kTcpOptionNop = 1, kTcpOptionMss = 2;
+// Connections lwIP would keep in TIME_WAIT (it closed first, e.g. after an
+// HTTP server's Connection: close). lwIP answers a new SYN on a TIME_WAIT
+// 4-tuple with RST or a bare ACK instead of accepting it as Linux does
+// (RFC 6191), and a guest reuses its ports at once: measured, a Connection:
+// close load fell from ~650 to ~20 flows/s as TIME_WAIT pcbs piled up. A
+// virtual wire neither reorders nor duplicates segments, so TIME_WAIT
+// protects nothing here: none are kept, and a SYN frees a matching one first.
+constexpr std::size_t kMaxTimeWaitPcbs = 0;
+// Handshakes lwIP has answered but the guest has not completed (SYN_RCVD).
+// lwIP allocates a pcb per SYN without limit and keeps it through ~1 min of
+// SYN-ACK retransmissions; a guest flooding SYNs would grow askfirstd's
+// memory. Beyond this many, new SYNs are dropped (the guest retries).
+// 4096 pcbs of ~250 B is 1 MiB.
+constexpr std::size_t kMaxHalfOpenConnections = 4096;
 constexpr std::uint8_t kTcpFlagSyn = 0x02;
 constexpr std::uint8_t kTcpFlagAck = 0x10;
 
@@ -391,10 +405,20 @@ err_t LwipStack::on_accept(void* arg, tcp_pcb* pcb, err_t err) {
     const IpEndpoint guest{from_lwip(pcb->remote_ip), pcb->remote_port};
     const IpEndpoint destination{from_lwip(pcb->local_ip), pcb->local_port};
     auto connection = std::make_unique<LwipTcpConnection>(pcb, guest, destination);
+    LwipTcpConnection* accepted = connection.get();
+    ++accepted->callback_depth_;  // an abort() from inside the handler must return ERR_ABRT
     self->accept_(connection);
-    if (connection == nullptr) return ERR_OK;  // kept by the handler
-    connection.reset();  // refused: the destructor sent RST
-    return ERR_ABRT;
+    if (connection != nullptr) {
+        connection.reset();  // refused: the destructor sent RST
+        return ERR_ABRT;
+    }
+    // Kept by the handler, which never deletes it synchronously (flows are reaped later).
+    --accepted->callback_depth_;
+    if (accepted->aborted_in_callback_) {
+        accepted->aborted_in_callback_ = false;
+        return ERR_ABRT;
+    }
+    return ERR_OK;
 }
 
 void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const ParsedFrame& parsed) {
@@ -404,7 +428,15 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
     if (parsed.source.address.is_host_local_or_special() || parsed.source.address == netif_address) return;
     if (parsed.destination.address.is_host_local_or_special()) return;
     const bool is_syn = (parsed.tcp_flags & kTcpFlagSyn) != 0 && (parsed.tcp_flags & kTcpFlagAck) == 0;
-    if (is_syn && !ensure_listener(parsed.destination.port)) return;
+    if (is_syn) {
+        if (half_open_ >= kMaxHalfOpenConnections) {
+            count_half_open();  // some may have completed since the last count
+            if (half_open_ >= kMaxHalfOpenConnections) return;
+        }
+        if (!ensure_listener(parsed.destination.port)) return;
+        drop_time_wait(parsed);
+        ++half_open_;  // an estimate until the next count
+    }
     const auto packet = frame.subspan(parsed.ip_offset, parsed.ip_packet_bytes);
     pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(packet.size()), PBUF_RAM);
     if (p == nullptr) return;
@@ -437,7 +469,57 @@ void LwipStack::input_tcp_segment(std::span<const std::uint8_t> frame, const Par
 
 std::uint32_t LwipStack::run_timers() {
     sys_check_timeouts();
+    trim_time_wait();
+    // Recount at most every 250 ms (lwIP's TCP timer period): the walk is O(flows).
+    const u32_t now = sys_now();
+    if (half_open_ > 0 && now - half_open_counted_ms_ >= 250) {
+        count_half_open();
+        half_open_counted_ms_ = now;
+    }
     return sys_timeouts_sleeptime();
+}
+
+void LwipStack::count_half_open() {
+    std::size_t count = 0;
+    for (const tcp_pcb* pcb = tcp_active_pcbs; pcb != nullptr; pcb = pcb->next)
+        if (pcb->state == SYN_RCVD) ++count;
+    half_open_ = count;
+}
+
+std::size_t LwipStack::time_wait_count() const {
+    std::size_t count = 0;
+    for (const tcp_pcb* pcb = tcp_tw_pcbs; pcb != nullptr; pcb = pcb->next) ++count;
+    return count;
+}
+
+// A SYN reusing the 4-tuple of a TIME_WAIT pcb: free that pcb so lwIP accepts the SYN.
+void LwipStack::drop_time_wait(const ParsedFrame& parsed) {
+    netif* interface = &netif_->interface;
+    const ip_addr_t guest = to_lwip(parsed.source.address, interface);
+    const ip_addr_t destination = to_lwip(parsed.destination.address, interface);
+    for (tcp_pcb* pcb = tcp_tw_pcbs; pcb != nullptr; pcb = pcb->next) {
+        if (pcb->remote_port == parsed.source.port && pcb->local_port == parsed.destination.port &&
+            ip_addr_cmp(&pcb->remote_ip, &guest) && ip_addr_cmp(&pcb->local_ip, &destination)) {
+            tcp_abort(pcb);
+            return;
+        }
+    }
+}
+
+// New TIME_WAIT pcbs go to the front of lwIP's list, so the tail is the
+// oldest. tcp_abort() on a TIME_WAIT pcb frees it without sending anything.
+void LwipStack::trim_time_wait() {
+    std::size_t kept = 0;
+    tcp_pcb* pcb = tcp_tw_pcbs;
+    while (pcb != nullptr && kept < kMaxTimeWaitPcbs) {
+        pcb = pcb->next;
+        ++kept;
+    }
+    while (pcb != nullptr) {
+        tcp_pcb* next = pcb->next;
+        tcp_abort(pcb);
+        pcb = next;
+    }
 }
 
 }  // namespace askfirst::netstack

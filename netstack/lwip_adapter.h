@@ -114,6 +114,8 @@ public:
     // Runs due lwIP timers; returns ms until the next one (or UINT32_MAX).
     std::uint32_t run_timers();
     std::size_t listener_count() const { return listeners_.size(); }
+    std::size_t half_open_count() const { return half_open_; }
+    std::size_t time_wait_count() const;  // pcbs lwIP keeps in TIME_WAIT (none after run_timers)
 
 private:
     LwipStack(FrameSink send_frame, AcceptHandler on_accept);
@@ -121,6 +123,9 @@ private:
     bool ensure_listener(std::uint16_t port);
     void send_ip_packet(pbuf* packet, std::uint16_t ether_type);
     void apply_guest_mss(const ParsedFrame& parsed, std::uint16_t guest_mss);
+    void trim_time_wait();
+    void drop_time_wait(const ParsedFrame& parsed);
+    void count_half_open();
     static std::int8_t on_accept(void* arg, tcp_pcb* pcb, std::int8_t err);
     static std::int8_t netif_init(netif* interface);
     static std::int8_t output_v4(netif* interface, pbuf* packet, const ip4_addr* destination);
@@ -134,6 +139,8 @@ private:
     // stack's lifetime (re-binding a port with live flows on it would fail).
     // Bounded by the port space: at most 65535 small listen pcbs.
     std::unordered_map<std::uint16_t, tcp_pcb*> listeners_;
+    std::size_t half_open_ = 0;  // SYN_RCVD pcbs, recounted by run_timers()
+    std::uint32_t half_open_counted_ms_ = 0;
 };
 
 }  // namespace askfirst::netstack

@@ -24,14 +24,14 @@ constexpr std::size_t kTapReadBufferBytes = 65536 + kEthernetHeaderBytes;
 }  // namespace
 
 std::unique_ptr<TapFrontend> TapFrontend::open(uv_loop_t* loop, int fd, FrameHandler on_frame,
-                                               FatalHandler on_fatal, std::string& error) {
+                                               FatalHandler on_fatal, LogHandler log, std::string& error) {
     const int flags = fcntl(fd, F_GETFL);
     if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
         error = "--tap-fd " + std::to_string(fd) + " is not an open file descriptor (" + std::strerror(errno) +
                 "); pass the fd of a TAP device opened by the caller";
         return nullptr;
     }
-    std::unique_ptr<TapFrontend> tap(new TapFrontend(fd, std::move(on_frame), std::move(on_fatal)));
+    std::unique_ptr<TapFrontend> tap(new TapFrontend(fd, std::move(on_frame), std::move(on_fatal), std::move(log)));
     tap->poll_.reset(new uv_poll_t);
     if (const int rc = uv_poll_init(loop, tap->poll_.get(), fd); rc != 0) {
         delete tap->poll_.release();  // never initialized: nothing to uv_close
@@ -50,8 +50,8 @@ std::unique_ptr<TapFrontend> TapFrontend::open(uv_loop_t* loop, int fd, FrameHan
     return tap;
 }
 
-TapFrontend::TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal)
-    : fd_(fd), on_frame_(std::move(on_frame)), on_fatal_(std::move(on_fatal)) {}
+TapFrontend::TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal, LogHandler log)
+    : fd_(fd), on_frame_(std::move(on_frame)), on_fatal_(std::move(on_fatal)), log_(std::move(log)) {}
 
 TapFrontend::~TapFrontend() {
     if (poll_) uv_poll_stop(poll_.get());
@@ -71,7 +71,12 @@ void TapFrontend::on_readable() {
             return;
         }
         if (static_cast<std::size_t>(n) > kMaxFrameBytes) {
-            ++oversized_frames_;  // the TAP's MTU is larger than ours; set it to 1500
+            // Logged at the 1st, 2nd, 4th, 8th... so a misconfigured TAP is seen, not flooded.
+            ++oversized_frames_;
+            if ((oversized_frames_ & (oversized_frames_ - 1)) == 0)
+                log_("event=frame_dropped reason=\"TAP frame of " + std::to_string(n) + " bytes over the maximum " +
+                     std::to_string(kMaxFrameBytes) + "; set the TAP's MTU to " + std::to_string(kIpMtu) +
+                     " or less\" count=" + std::to_string(oversized_frames_));
             continue;
         }
         on_frame_({buffer, static_cast<std::size_t>(n)});

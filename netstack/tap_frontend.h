@@ -13,19 +13,21 @@ namespace askfirst::netstack {
 class TapFrontend final : public FrameFrontend {
 public:
     // Takes ownership of `fd`. nullptr + `error` if it is not usable.
+    using LogHandler = std::function<void(const std::string& line)>;
     static std::unique_ptr<TapFrontend> open(uv_loop_t* loop, int fd, FrameHandler on_frame, FatalHandler on_fatal,
-                                             std::string& error);
+                                             LogHandler log, std::string& error);
     ~TapFrontend() override;
     void send_frame(std::span<const std::uint8_t> frame) override;
     std::uint64_t oversized_frames() const { return oversized_frames_; }
 
 private:
-    TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal);
+    TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal, LogHandler log);
     void on_readable();
 
     int fd_;
     FrameHandler on_frame_;
     FatalHandler on_fatal_;
+    LogHandler log_;
     std::unique_ptr<uv_poll_t, UvHandleCloser<uv_poll_t>> poll_;
     std::uint64_t oversized_frames_ = 0;
 };

@@ -77,7 +77,7 @@ std::vector<std::uint8_t> build_udp_frame(const MacAddress& guest_mac, const IpE
     write_be16(udp, source.port);
     write_be16(udp + 2, destination.port);
     write_be16(udp + 4, static_cast<std::uint16_t>(udp_bytes));
-    std::memcpy(udp + kUdpHeaderBytes, payload.data(), payload.size());
+    if (!payload.empty()) std::memcpy(udp + kUdpHeaderBytes, payload.data(), payload.size());
     std::uint32_t sum = pseudo_header_sum(source.address, destination.address, kIpProtoUdp, udp_bytes);
     std::uint16_t checksum = checksum_fold(checksum_add(sum, {udp, udp_bytes}));
     if (checksum == 0) checksum = 0xffff;  // RFC 768: 0 means "no checksum"

@@ -99,7 +99,7 @@ bool Appliance::start_frontend(std::string& error) {
                                           transport_failed_ = true;
                                           uv_stop(loop_);
                                       },
-                                      error);
+                                      [this](const std::string& line) { log_.line(line); }, error);
     } else {
         frontend_ = StreamFrontend::listen(loop_, *options_.socket_path, on_frame,
                                            [this](const std::string& line) { log_.line(line); }, error);

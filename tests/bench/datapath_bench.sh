@@ -103,6 +103,13 @@ open(ready, "w").close()
 while not os.path.exists(stop): time.sleep(0.1)
 '''
 
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as source:
+            return source.read()
+    except OSError:
+        return b""
+
 def middlebox_pid(top):
     """The pasta or askfirstd process serving the sandbox started as `top`."""
     for _ in range(100):
@@ -111,9 +118,12 @@ def middlebox_pid(top):
         family = {top}
         for _ in range(3):
             family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
-        for pid, ppid, comm in rows:
-            if int(pid) in family and (comm == "askfirstd" or comm.startswith("pasta")):
-                return int(pid)
+        # pasta runs as its own binary name "passt[.avx2]"; its main process is the one we started.
+        for pid, ppid, comm in sorted(rows, key=lambda row: int(row[0]) != top):
+            if int(pid) not in family:
+                continue
+            if comm.startswith(("pasta", "passt")) or (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)):
+                return int(pid)  # (not exec's short `askfirstd --help` probe)
         time.sleep(0.05)
     return None
 

@@ -90,10 +90,18 @@ def askfirstd_pid_of(exec_pid, timeout=5.0):
                                   capture_output=True, text=True).stdout.split("\n")
         for line in children:
             fields = line.split()
-            if len(fields) == 2 and fields[1] == "askfirstd":
-                return int(fields[0])
+            if len(fields) == 2 and fields[1] == "askfirstd" and "--tap-fd" in cmdline_of(fields[0]):
+                return int(fields[0])  # the daemon, not exec's short `askfirstd --help` probe
         time.sleep(0.05)
     raise RuntimeError(f"no askfirstd child of askfirst exec pid {exec_pid}")
+
+
+def cmdline_of(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def rss_kib(pid):

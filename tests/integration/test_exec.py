@@ -101,3 +101,17 @@ def test_ctrl_c_on_a_terminal_reaches_the_command_once_and_cleans_up(exec_works,
     assert "askfirstd exited" not in text  # it was stopped by exec after CMD, not killed by the Ctrl-C
     time.sleep(0.2)
     assert not os.path.exists(f"/proc/{daemon}")
+
+
+def test_askfirstd_failing_at_start_stops_exec_before_the_command(exec_works, tmp_path):
+    """Pins: if askfirstd exits before it reports ready, exec says so, returns 125 and never
+    runs CMD (nothing runs without its appliance)."""
+    daemon = tmp_path / "failing-askfirstd"
+    daemon.write_text('#!/bin/sh\ncase "$*" in *--help*) echo "--ready-fd N";; *) echo "boom" >&2; exit 3;; esac\n')
+    daemon.chmod(0o755)
+    marker = tmp_path / "ran"
+    result = subprocess.run([ASKFIRST, "exec", "--askfirstd", str(daemon), "--", "touch", str(marker)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 125
+    assert "askfirstd exited (status 3) before it was ready" in result.stderr
+    assert not marker.exists()

@@ -64,7 +64,7 @@ std::vector<std::uint8_t> tcp_frame(const TcpSegmentSpec& spec) {
     tcp[12] = 5 << 4;
     tcp[13] = spec.flags;
     write_be16(tcp + 14, spec.window);
-    std::memcpy(tcp + 20, spec.payload.data(), spec.payload.size());
+    if (!spec.payload.empty()) std::memcpy(tcp + 20, spec.payload.data(), spec.payload.size());
     const auto sum = pseudo_header_sum(spec.source.address, spec.destination.address, kIpProtoTcp, tcp_bytes);
     write_be16(tcp + 16, checksum_fold(checksum_add(sum, {tcp, tcp_bytes})));
     return frame;
