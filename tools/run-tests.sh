@@ -58,7 +58,7 @@ unit_tests() {
 # pytest over the given directories; counts test cases from its JUnit XML.
 pytest_suite() {
   local dir=$1; shift
-  local xml=$LOGS/pytest-$(basename "$dir").xml
+  local xml=$LOGS/pytest-$(basename "$dir")-$(echo "$*" | tr -c 'a-z0-9' '_').xml
   note "integration/e2e tests ($dir): $*"
   ASKFIRST_BUILD_DIR=$ROOT/$dir $PYTHON -m pytest -p no:cacheprovider -rs -q --junitxml="$xml" ${PYTEST_ARGS:-} "$@"
   if [[ ! -f $xml ]]; then count_fail 1 "pytest ($dir) did not run"; return; fi
@@ -116,7 +116,8 @@ main() {
   if check "build (gcc)" build build; then
     unit_tests build
     mapfile -t dirs < <(integration_dirs)
-    pytest_suite build "${dirs[@]}"
+    # One pytest run per folder: each has its own conftest module.
+    for dir in "${dirs[@]}"; do pytest_suite build "$dir"; done
   fi
 
   if check "build (asan+ubsan)" build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then

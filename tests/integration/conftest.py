@@ -71,7 +71,10 @@ class Rig:
         return path
 
     def command(self, profile, script):
-        return [ASKFIRST, "exec", "--profile", self.write_profile(profile), "--", "sh", "-c", script]
+        # A name of its own: askfirstd refuses to start beside a live one of the same name.
+        path = self.write_profile(profile)
+        name = f"itest-{os.getpid()}-{self.count}-{os.path.basename(self.workdir)[:24]}"
+        return [ASKFIRST, "exec", "--profile", path, "--name", name, "--", "sh", "-c", script]
 
     def run(self, profile, script, timeout=120):
         """Runs `script` in the sandbox; returns the CompletedProcess (text)."""
@@ -110,6 +113,17 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_askfirst_dirs(tmp_path_factory):
+    """askfirstd keeps its CA, audit log and control socket under the XDG dirs:
+    give this test session its own, so it neither reads nor disturbs the user's."""
+    home = tmp_path_factory.mktemp("xdg")
+    for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
+        (home / folder).mkdir(mode=0o700)
+        os.environ[variable] = str(home / folder)
+    return home
 
 
 @pytest.fixture(scope="session")
