@@ -67,7 +67,9 @@ def start_mitmproxy():
     confdir = folder("mitmproxy")
     process = real_popen(["taskset", "-c", SERVER_CPU, "mitmdump", "-q", "--mode", f"reverse:https://127.0.0.1:{port}",
                           "--listen-host", "127.0.0.1", "--listen-port", str(listen), "--set", f"confdir={confdir}",
-                          "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy"],
+                          "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy",
+                          # without it mitmproxy holds a whole body before relaying it (256 MiB: nothing in 60 s)
+                          "--set", "stream_large_bodies=1m"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     daemons.append(process)
     servers.wait_for_tcp("127.0.0.1", listen, timeout=60)
@@ -132,8 +134,12 @@ def bulk(mode):
                         "-w", "%{speed_download}", f"{modes[mode][1]}/down.bin"])
     return float(out or 0) / 1e6
 
+wrk_problems = []
 def wrk(mode, *options):
-    return run_in(mode, ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, f"{modes[mode][1]}/small.txt"])
+    out = run_in(mode, ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, f"{modes[mode][1]}/small.txt"])
+    for problem in re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", out):
+        wrk_problems.append(f"{mode} {' '.join(options) or 'keep-alive'}: {problem}")  # printed under the table
+    return out
 
 def milliseconds(text):
     match = re.match(r"([\d.]+)(us|ms|s|m|h)$", text)
@@ -264,6 +270,8 @@ for metric in rows:
         ratio = "—" if not direct or value is None or direct != direct else f"{value / direct:.2f}"
         line += f"{ratio:>17}"
     print(line)
+for problem in wrk_problems:
+    print(f"wrk saw: {problem}")
 print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; bulk {BULK_MIB} MiB; "
       f"wrk -t1 -c16 {SECONDS}s; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows)")
 PY
