@@ -22,6 +22,8 @@ packages=(
   python3-gi gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 xvfb xdotool imagemagick
   # benchmarks
   wrk passt hyperfine
+  # tests/bench/tls_compare.sh: the TLS middleboxes askfirst is compared with
+  mitmproxy squid-openssl
 )
 
 missing=()

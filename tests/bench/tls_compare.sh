@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# tests/bench/tls_compare.sh — TLS interception side by side, in one run,
+# against one nginx (TLS, a test CA's certificate) on loopback: direct,
+# mitmproxy (mitmdump --mode reverse:https://…), squid (squid-openssl:
+# https_port accel + a TLS cache_peer) and `askfirst exec` (mode off, the
+# test CA given as tls.extra_ca). Prints bulk MB/s (download), keep-alive
+# requests/s with p50/p99 latency (wrk, 16 connections), new TLS
+# handshakes/s (wrk with Connection: close) and RSS per idle TLS flow at
+# 1000 flows, each as a ratio to direct. The client is pinned to CPU 0,
+# nginx and the middlebox to CPU 1 (taskset). A middlebox that is not
+# installed is skipped; nothing here fails because something is slow.
+#
+# Usage: tests/bench/tls_compare.sh [BUILD_DIR]   (default: build)
+# Environment: BENCH_BULK_MIB (256), BENCH_SECONDS (5), BENCH_IDLE_FLOWS (1000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
+exec /usr/bin/python3 - <<'PY'
+import json, os, re, shutil, subprocess, sys, tempfile, time
+sys.path.insert(0, "tests/integration")
+import servers
+import tls_rig
+
+BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
+ASKFIRST = os.path.join(BUILD, "askfirst")
+BULK_MIB = int(os.environ.get("BENCH_BULK_MIB", "256"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+IDLE_FLOWS = int(os.environ.get("BENCH_IDLE_FLOWS", "1000"))
+BULK_MAX_SECONDS = 60  # mitmproxy moves well under 1 MB/s on a loaded 2-core machine
+CLIENT_CPU, SERVER_CPU = "0", "1"
+HOST, MAPPED, _ = tls_rig.GOOD
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+work = tempfile.mkdtemp(prefix="askfirst-tls-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+root = os.path.join(work, "root"); os.makedirs(root)
+with open(os.path.join(root, "small.txt"), "w") as out:
+    out.write("ok\n")
+with open(os.path.join(root, "down.bin"), "wb") as out:
+    for _ in range(BULK_MIB):
+        out.write(os.urandom(1 << 20))
+def folder(name):
+    path = os.path.join(work, name)
+    os.makedirs(path)
+    return path
+
+ca = tls_rig.make_test_ca(folder("ca"))
+
+real_popen = subprocess.Popen
+def pinned_popen(args, **kwargs):  # nginx's worker inherits the pinning
+    if args and args[0] == "nginx":
+        args = ["taskset", "-c", SERVER_CPU] + list(args)
+    return real_popen(args, **kwargs)
+subprocess.Popen = pinned_popen
+nginx = tls_rig.TlsNginx(folder("nginx"), root, ca, stems=("good",))
+subprocess.Popen = real_popen
+# The access log would cost nginx time in every mode alike; keep it anyway (a fair, fixed cost).
+port = nginx.ports["good"]
+
+# mode -> (command prefix, base URL, pid of the middlebox or a callable finding it)
+modes = {"direct": ([], f"https://127.0.0.1:{port}", None)}
+daemons = []
+
+def start_mitmproxy():
+    listen = servers.free_port()
+    confdir = folder("mitmproxy")
+    process = real_popen(["taskset", "-c", SERVER_CPU, "mitmdump", "-q", "--mode", f"reverse:https://127.0.0.1:{port}",
+                          "--listen-host", "127.0.0.1", "--listen-port", str(listen), "--set", f"confdir={confdir}",
+                          "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy",
+                          # without it mitmproxy holds a whole body before relaying it (256 MiB: nothing in 60 s)
+                          "--set", "stream_large_bodies=1m"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemons.append(process)
+    servers.wait_for_tcp("127.0.0.1", listen, timeout=60)
+    return ([], f"https://127.0.0.1:{listen}", process.pid)
+
+SQUID_CONF = """
+https_port 127.0.0.1:{listen} accel defaultsite={host} tls-cert={ca}/good.pem tls-key={ca}/good.key
+cache_peer 127.0.0.1 parent {port} 0 no-query originserver name=nginx tls tls-cafile={ca}/ca.pem tls-domain={host}
+cache_peer_access nginx allow all
+http_access allow all
+cache deny all
+cache_dir null /tmp
+cache_mem 8 MB
+access_log none
+cache_log {dir}/cache.log
+pid_filename {dir}/squid.pid
+coredump_dir {dir}
+max_filedescriptors 8192
+workers 1
+shutdown_lifetime 1 seconds
+"""
+
+def start_squid():
+    listen = servers.free_port()
+    squid_dir = folder("squid")
+    conf = os.path.join(squid_dir, "squid.conf")
+    with open(conf, "w") as out:
+        out.write(SQUID_CONF.format(listen=listen, host=HOST, ca=ca, port=port, dir=squid_dir))
+    process = real_popen(["taskset", "-c", SERVER_CPU, "squid", "-N", "-f", conf],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    daemons.append(process)
+    servers.wait_for_tcp("127.0.0.1", listen, timeout=60)
+    return ([], f"https://127.0.0.1:{listen}", process.pid)
+
+for name, command, start in (("mitmproxy", "mitmdump", start_mitmproxy), ("squid", "squid", start_squid)):
+    if shutil.which(command) is None:
+        log(f"bench: {name} skipped ({command} is not installed; tools/setup.sh installs it)")
+        continue
+    try:
+        modes[name] = start()
+    except Exception as error:
+        log(f"bench: {name} skipped: it did not start ({error})")
+
+home = tls_rig.XdgHome(os.path.join(work, "home"))
+profile = os.path.join(work, "profile.json")
+with open(profile, "w") as out:
+    json.dump({"name": "tls-bench", "modes": {"default": "off"}, "dns": {"hosts": {HOST: MAPPED}},
+               "upstream": {"map": {f"{MAPPED}:443": f"127.0.0.1:{port}"}},
+               "tls": {"extra_ca": [f"{ca}/ca.pem"]}}, out)
+modes["askfirst"] = (["taskset", "-c", SERVER_CPU, ASKFIRST, "exec", "--profile", profile, "--"], f"https://{HOST}",
+                     "askfirstd")
+
+def run_in(mode, command, timeout=600):
+    prefix = modes[mode][0]
+    done = subprocess.run(prefix + ["taskset", "-c", CLIENT_CPU] + command, capture_output=True, text=True,
+                          timeout=timeout, env=home.env)
+    return done.stdout
+
+def bulk(mode):
+    # Bounded: a slow middlebox is measured over what it moved in BULK_MAX_SECONDS.
+    out = run_in(mode, ["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), "-o", "/dev/null",
+                        "-w", "%{speed_download}", f"{modes[mode][1]}/down.bin"])
+    return float(out or 0) / 1e6
+
+wrk_problems = []
+def wrk(mode, *options):
+    out = run_in(mode, ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, f"{modes[mode][1]}/small.txt"])
+    for problem in re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", out):
+        wrk_problems.append(f"{mode} {' '.join(options) or 'keep-alive'}: {problem}")  # printed under the table
+    return out
+
+def milliseconds(text):
+    match = re.match(r"([\d.]+)(us|ms|s|m|h)$", text)
+    if not match:
+        return float("nan")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}[unit]
+
+keepalive_cache = {}
+def keepalive(mode):
+    out = wrk(mode)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50, p99 = re.search(r"50%\s+(\S+)", out), re.search(r"99%\s+(\S+)", out)
+    keepalive_cache[mode] = (milliseconds(p50.group(1)) if p50 else float("nan"),
+                             milliseconds(p99.group(1)) if p99 else float("nan"))
+    return float(rate.group(1)) if rate else float("nan")
+
+def p50(mode):
+    return keepalive_cache.get(mode, (float("nan"),) * 2)[0]
+
+def p99(mode):
+    return keepalive_cache.get(mode, (float("nan"),) * 2)[1]
+
+def handshakes(mode):
+    out = wrk(mode, "-H", "Connection: close")
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(rate.group(1)) if rate else float("nan")
+
+HOLDER = r'''
+import resource, socket, ssl, sys, time, os
+n, host, port, name, ready, stop = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, n + 100)), hard))
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT); context.check_hostname = False; context.verify_mode = ssl.CERT_NONE
+open(ready + ".0", "w").close(); time.sleep(1.0)
+held = []
+for _ in range(n):
+    tls = context.wrap_socket(socket.create_connection((host, port), timeout=30), server_hostname=name)
+    tls.sendall(b"GET /small.txt HTTP/1.1\r\nHost: " + name.encode() + b"\r\n\r\n"); tls.recv(4096)
+    held.append(tls)  # a kept-alive TLS flow with one exchange done, now idle
+open(ready, "w").close()
+while not os.path.exists(stop): time.sleep(0.1)
+'''
+
+def askfirstd_of(top):
+    for _ in range(100):
+        rows = [line.split() for line in subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True,
+                                                         text=True).stdout.split("\n") if len(line.split()) == 3]
+        family = {top}
+        for _ in range(3):
+            family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
+        for pid, ppid, comm in rows:
+            if int(pid) in family and comm == "askfirstd":
+                return int(pid)
+        time.sleep(0.05)
+    return None
+
+def rss(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    except (OSError, StopIteration, TypeError):
+        return None
+
+def idle_flow_kib(mode):
+    prefix, url, pid = modes[mode]
+    if pid is None:
+        return None
+    holder = os.path.join(work, "holder.py")
+    with open(holder, "w") as out:
+        out.write(HOLDER)
+    ready, stop = os.path.join(work, f"ready-{mode}"), os.path.join(work, f"stop-{mode}")
+    host_port = url.split("//")[1]
+    host, port_text = (host_port.rsplit(":", 1) if ":" in host_port else (host_port, "443"))
+    process = real_popen(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, HOST, ready, stop],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=home.env)
+    try:
+        if pid == "askfirstd":
+            pid = askfirstd_of(process.pid)
+        deadline = time.monotonic() + 300
+        while not os.path.exists(ready + ".0") and time.monotonic() < deadline: time.sleep(0.05)
+        time.sleep(0.5)
+        before = rss(pid)
+        while not os.path.exists(ready) and time.monotonic() < deadline and process.poll() is None: time.sleep(0.05)
+        time.sleep(1.0)
+        after = rss(pid)
+    finally:
+        open(stop, "w").close()
+        process.wait(60)
+    if before is None or after is None or not os.path.exists(ready):
+        return float("nan")
+    return (after - before) / IDLE_FLOWS
+
+rows = {"bulk download (MB/s)": bulk, "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
+        "keep-alive p99 (ms)": p99, "new handshakes/s": handshakes,
+        f"RSS per idle TLS flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
+results = {}
+for metric, measure in rows.items():
+    for mode in modes:
+        log(f"bench: {metric} via {mode}")
+        try:
+            results[(metric, mode)] = measure(mode)
+        except Exception as error:  # a benchmark prints what it could measure
+            log(f"bench: {metric} via {mode} failed: {error}")
+            results[(metric, mode)] = float("nan")
+
+for process in daemons:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+nginx.stop()
+shutil.rmtree(work, ignore_errors=True)
+
+names = list(modes)
+header = f"{'metric':<36}" + "".join(f"{name:>11}" for name in names) + "".join(f"{name + '/direct':>17}" for name in names[1:])
+print(header)
+print("-" * len(header))
+for metric in rows:
+    line = f"{metric:<36}"
+    for name in names:
+        value = results[(metric, name)]
+        line += f"{'—':>11}" if value is None else f"{value:>11.2f}"
+    direct = results[(metric, "direct")]
+    for name in names[1:]:
+        value = results[(metric, name)]
+        ratio = "—" if not direct or value is None or direct != direct else f"{value / direct:.2f}"
+        line += f"{ratio:>17}"
+    print(line)
+for problem in wrk_problems:
+    print(f"wrk saw: {problem}")
+print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; bulk {BULK_MIB} MiB; "
+      f"wrk -t1 -c16 {SECONDS}s; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows)")
+PY
