@@ -90,15 +90,16 @@ print(good)
     assert max(entry["count"] for entry in arrived) == KEEPALIVE_REQUESTS
 
 
-@pytest.mark.xfail(strict=True, reason="bug found here: a ClientHello later than tls::kServerSpeaksFirstTimeout (1 s) "
-                   "after the TCP handshake makes the flow opaque (spliced, no MITM); 500 handshakes started at once "
-                   "from one python process hit it")
+@pytest.mark.xfail(strict=True, reason="known gap: a ClientHello later than tls::kServerSpeaksFirstTimeout (3 s, "
+                   "raised from 1 s after this test and a TCG guest hit it) after the TCP handshake makes the flow "
+                   "opaque (judged as tcp HOST:PORT, then spliced, no MITM); the fix is to dial upstream at the "
+                   "timeout and commit only when one side speaks")
 def test_a_clienthello_sent_late_is_still_intercepted(tls_exec, profile, tls_home, tmp_path):
     program = guest_file(tmp_path, "late.py", f"""
 import socket, ssl, time
 context = ssl.create_default_context(cafile="{tls_home.askfirst_ca}")
 raw = socket.create_connection(("{HOST}", 443), timeout=30)
-time.sleep(2)  # a busy guest: the TCP handshake done, the ClientHello not built yet
+time.sleep(4)  # a busy guest: the TCP handshake done, the ClientHello not built yet
 try:
     with context.wrap_socket(raw, server_hostname="{HOST}") as tls:
         print("intercepted", tls.version())
