@@ -89,7 +89,10 @@ class OriginHandler(BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             body = b""
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self.rfile.readline()
+                if not line.endswith(b"\n"):  # cut off: not a complete request, nothing recorded
+                    raise ConnectionError("chunked body cut off")
+                size = int(line.split(b";")[0].strip(), 16)
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
@@ -99,7 +102,10 @@ class OriginHandler(BaseHTTPRequestHandler):
                 if len(body) > MAX_BODY:
                     raise ValueError("body over MAX_BODY")
         length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(min(length, MAX_BODY)) if length else b""
+        body = self.rfile.read(min(length, MAX_BODY)) if length else b""
+        if len(body) < min(length, MAX_BODY):
+            raise ConnectionError("body cut off")  # not a complete request: nothing recorded
+        return body
 
     def handle_any(self) -> None:
         body = self.read_body()
