@@ -1,6 +1,6 @@
 """A raw HTTP-over-TLS client run *inside* an `askfirst exec` sandbox by
 test_http_smuggling.py: for each case of a JSON file it opens one TLS
-connection (trusting askfirst's CA), sends the case's bytes exactly as
+connection to HOST (or the case's "host") trusting askfirst's CA, sends the case's bytes exactly as
 given, in one write or in the given pieces, reads until the peer closes or
 goes quiet, and prints one JSON line: the status codes seen, the bytes
 received (latin-1) and whether the connection was closed by the peer.
@@ -54,7 +54,7 @@ def main() -> None:
         context = ssl.create_default_context(cafile=ca_path)
         pieces = [piece.encode("latin-1") for piece in case["pieces"]]
         try:
-            result = exchange(host, context, pieces, case.get("alpn"))
+            result = exchange(case.get("host", host), context, pieces, case.get("alpn"))
         except OSError as error:
             result = {"statuses": [], "closed": True, "received": "", "error": str(error)}
         result["name"] = case["name"]

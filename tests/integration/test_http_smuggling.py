@@ -76,12 +76,21 @@ KEPT_OPEN = {
 }
 
 
+# Kubernetes exec over a WebSocket upgrade: judged as its request (a write), then relayed
+WEBSOCKET_EXEC = (f"GET /api/v1/namespaces/default/pods/x/exec?command=sh&stdin=true HTTP/1.1\r\n"
+                  f"Host: {K8S_HOST}\r\nUser-Agent: kubectl/v1.32.4 (linux/amd64) kubernetes/0000000\r\n"
+                  "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Protocol: v4.channel.k8s.io\r\n\r\n")
+
+
 @pytest.fixture(scope="module")
 def smuggling_run(exec_works, http_home, origin, test_ca, askfirst_ca, tmp_path_factory):
     folder = tmp_path_factory.mktemp("smuggling")
     cases = [{"name": name, "pieces": pieces} for name, pieces in REFUSED.items()]
     cases += [{"name": name, "pieces": pieces} for name, (pieces, _, _) in KEPT_OPEN.items()]
     cases.append({"name": "host-not-sni", "pieces": [get("/s/misdirected", host=K8S_HOST)]})
+    cases.append({"name": "k8s-exec-websocket", "host": K8S_HOST, "pieces": [WEBSOCKET_EXEC]})
     (folder / "cases.json").write_text(json.dumps(cases))
     sandbox = HttpSandbox(folder, origin, test_ca, askfirst_ca)
     run = sandbox.run("block-destructive",
@@ -146,3 +155,13 @@ def test_every_decision_of_the_run_is_logged_once_in_order(smuggling_run):
     passed = [r["path"] for r in run.audit if r["decision"] == "pass"]
     assert [r["path"] for r in run.received] == [p for p in passed if p in {r["path"] for r in run.received}]
     assert set(r["path"] for r in run.received) <= set(passed)
+
+
+def test_a_websocket_upgrade_is_judged_as_its_request(smuggling_run):
+    """kubectl exec's upgrade is a write on kubernetes: it passes block-destructive and reaches the origin."""
+    run, results = smuggling_run
+    [record] = [r for r in run.audit if "/exec" in r["path"]]
+    assert (record["provider"], record["tier"], record["decision"]) == ("kubernetes", "write", "pass"), record
+    assert [r["path"].split("?")[0] for r in run.received if "/exec" in r["path"]] == [
+        "/api/v1/namespaces/default/pods/x/exec"]
+    assert results["k8s-exec-websocket"]["statuses"], results["k8s-exec-websocket"]
