@@ -107,8 +107,8 @@ def test_kubectl_get_passes_and_delete_is_refused(sandbox, tmp_path):
     methods = [(r["method"], r["path"].split("?")[0]) for r in run.received]
     assert ("GET", "/api/v1/namespaces/default/pods") in methods
     assert all(method != "DELETE" for method, _ in methods), methods
-    # kubectl's User-Agent is recognised (its /version probe is left out: today it is judged
-    # generic, a read either way; reported to the classifier work)
+    # kubectl's User-Agent is recognised (a /version probe is left out: the Google Cloud SDK's
+    # "kubectl-dispatcher" build asks it with a plain Go User-Agent, judged generic, a read either way)
     assert {r["provider"] for r in run.audit if not r["path"].startswith("/version")} == {"kubernetes"}, run.audit
     deletes = [r for r in run.audit if r["method"] == "DELETE"]
     assert deletes and all(r["decision"] == "block" and r["tier"] == "destructive" for r in deletes), run.audit
