@@ -24,9 +24,12 @@ def exchange(host: str, context: ssl.SSLContext, pieces: list[bytes], alpn: list
     if alpn:
         context.set_alpn_protocols(alpn)
     conn = context.wrap_socket(raw, server_hostname=host)
-    for piece in pieces:
-        conn.sendall(piece)
-        time.sleep(0.05)
+    try:
+        for piece in pieces:
+            conn.sendall(piece)
+            time.sleep(0.05)
+    except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+        pass  # refused before we finished writing: what it answered is still readable
     conn.settimeout(QUIET_SECONDS)
     received, closed = b"", False
     while True:
