@@ -19,8 +19,11 @@ std::string reason_for(const RequestDecision& d, consent::NoUiAnswer no_ui) {
         case consent::PolicyAction::block:
             return "mode " + mode + " refuses " + tier + on;
         case consent::PolicyAction::ask:
+            // Reached only when no one listens on the control socket (request_decider.h).
             return "mode " + mode + " asks a person before " + tier + on +
-                   ", and no one can be asked yet (consent.no_ui = " + std::string(consent::no_ui_name(no_ui)) + ")";
+                   ", but no one is listening for questions, so consent.no_ui = " +
+                   std::string(consent::no_ui_name(no_ui)) +
+                   " decided; to be asked, run askfirst-tray or `askfirst prompts` while the agent runs";
     }
     return "refused";
 }

@@ -304,12 +304,12 @@ std::string audit_log_path(const std::string& name) {
 }
 
 void print_audit_line(const std::string& line, bool json) {
+    Json record(cJSON_Parse(line.c_str()));
+    if (!record) return;  // a torn line (askfirstd killed mid-write, see consent/audit_log.h): not a record
     if (json) {
         std::printf("%s\n", line.c_str());
         return;
     }
-    Json record(cJSON_Parse(line.c_str()));
-    if (!record) return;  // a torn last line: not a record
     std::printf("%s  %-8s %-10s %-13s %s\n", string_member(record.get(), "time").c_str(),
                 string_member(record.get(), "decision").c_str(), string_member(record.get(), "decided_by").c_str(),
                 string_member(record.get(), "provider").c_str(), string_member(record.get(), "operation").c_str());

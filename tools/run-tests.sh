@@ -2,7 +2,9 @@
 # tools/run-tests.sh — the one command that sets up, builds and runs askfirst's
 # whole test suite (what .ci/run calls):
 #   1. tools/setup.sh (Debian packages)
-#   2. build/ (GCC): meson setup + ninja; unit tests; integration and e2e tests (pytest)
+#   2. build/ (GCC): meson setup + ninja; unit tests; the classifier corpus check
+#      (tests/classifiers_check.sh: askfirst classify --check ../shared/corpus/*.jsonl,
+#      counted as one check); integration and e2e tests (pytest)
 #   3. build-asan/ (GCC, -Db_sanitize=address,undefined): unit + integration tests
 #   4. build-fuzz/ (clang): every libFuzzer target in tests/fuzz/, FUZZ_SECONDS each (default 60)
 # It ends with one line "N passed, N failed, N skipped" and exits non-zero if
@@ -115,6 +117,7 @@ main() {
 
   if check "build (gcc)" build build; then
     unit_tests build
+    check "classifier corpus (askfirst classify --check)" tests/classifiers_check.sh build || true
     mapfile -t dirs < <(integration_dirs)
     # One pytest run per folder: each has its own conftest module.
     for dir in "${dirs[@]}"; do pytest_suite build "$dir"; done

@@ -15,6 +15,8 @@ packages=(
   # real peers and clients for the integration tests
   iproute2 nginx-light netcat-openbsd curl wget git socat openssl procps
   python3 python3-pytest python3-requests
+  # real clients of the HTTP decision-point tests (tests/integration/test_http_clients.py)
+  awscli
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
@@ -25,6 +27,10 @@ packages=(
   # tests/bench/tls_compare.sh: the TLS middleboxes askfirst is compared with
   mitmproxy squid-openssl
 )
+
+# kubectl for the same tests: Debian's kubernetes-client, unless a kubectl is
+# already installed (another package's /usr/bin/kubectl would conflict with it)
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 
 missing=()
 for package in "${packages[@]}"; do

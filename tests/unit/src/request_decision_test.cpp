@@ -137,6 +137,17 @@ TEST_CASE("the 403 body names provider, operation, tier, mode and reason") {
     CHECK(json_field(response.json_body, "reason").find("refuses destructive") != std::string::npos);
 }
 
+TEST_CASE("an ask with no one listening says so and names the ways to be asked") {
+    RequestDecision d = decide_request(request("POST", "/x"), modes(consent::Mode::prompt_writes),
+                                       consent::NoUiAnswer::deny);
+    CHECK_FALSE(d.pass);
+    CHECK(d.reason.find("no one is listening for questions") != std::string::npos);
+    CHECK(d.reason.find("consent.no_ui = deny") != std::string::npos);
+    CHECK(d.reason.find("askfirst-tray") != std::string::npos);
+    CHECK(d.reason.find("askfirst prompts") != std::string::npos);
+    CHECK(d.reason.find("yet") == std::string::npos);
+}
+
 TEST_CASE("end to end: one audit line per decision, in order, none with a credential in it") {
     TempDir tmp;
     std::string error;
