@@ -117,6 +117,7 @@ constexpr const Provider* kProviders[] = {
 };
 
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";
+constexpr std::string_view kOpensUpgradedChannelFlag = "opens-upgraded-channel";
 
 }  // namespace
 
@@ -130,6 +131,13 @@ const Provider& select_provider(const HttpRequest& request) {
 
 Classification classify_with(const Provider& provider, const HttpRequest& request) {
     Classification result = provider.classify(request);
+    if (request.has_header("Upgrade") && result.tier == Tier::read) {
+        // After a 101 the connection is an opaque channel that nothing judges
+        // (a WebSocket can carry any command): opening one is at least a write,
+        // like any flow askfirst cannot read.
+        result.tier = Tier::write;
+        result.flags.emplace_back(kOpensUpgradedChannelFlag);
+    }
     if (!request.body_complete && provider.needs_body(request)) {
         // Invariant 6: what was not seen may be the worst it could be.
         result.tier = Tier::destructive;

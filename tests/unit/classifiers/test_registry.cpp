@@ -140,3 +140,30 @@ TEST_CASE("body-not-inspected applies through classify() for AWS body-dependent 
     CHECK(c.tier == Tier::read);
     CHECK_FALSE(has_flag(c, "body-not-inspected"));
 }
+
+TEST_CASE("an upgrade to an opaque channel is never a read, whatever the provider says") {
+    struct Row {
+        const char* name;
+        const char* method;
+        const char* host;
+        const char* path;
+        bool upgrade;
+        Tier tier;
+        bool flagged;
+    };
+    const Row rows[] = {
+        {"a plain GET stays read", "GET", "chat.example.test", "/socket", false, Tier::read, false},
+        {"a WebSocket GET on an unknown host is a write", "GET", "chat.example.test", "/socket", true, Tier::write, true},
+        {"a WebSocket GET to a read-looking GitHub path is a write", "GET", "api.github.com", "/user", true, Tier::write, true},
+        {"a write stays a write", "POST", "chat.example.test", "/socket", true, Tier::write, false},
+        {"destructive stays destructive", "DELETE", "chat.example.test", "/socket", true, Tier::destructive, false},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        HttpRequest request = request_for(row.method, row.host, row.path);
+        if (row.upgrade) request.headers = {{"Connection", "Upgrade"}, {"Upgrade", "websocket"}};
+        const Classification c = classify(request);
+        CHECK(c.tier == row.tier);
+        CHECK(has_flag(c, "opens-upgraded-channel") == row.flagged);
+    }
+}
