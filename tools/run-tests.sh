@@ -84,7 +84,8 @@ PY
 }
 
 run_fuzzer() {  # run_fuzzer NAME BINARY CORPUS_DIR: one libFuzzer run, log in build-logs/
-  "$2" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$LOGS/fuzz-$1-" "$3" \
+  # libpg_query keeps one allocation from its error path for the process's life (tests/fuzz/sql_lsan.supp).
+  LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/fuzz/sql_lsan.supp} "$2" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -artifact_prefix="$LOGS/fuzz-$1-" "$3" \
     >"$LOGS/fuzz-$1.log" 2>&1
 }
 
@@ -98,6 +99,7 @@ for t in json.load(sys.stdin):
   if [[ -z $targets ]]; then count_fail 1 "no fuzz targets found in $dir"; return; fi
   while read -r target path; do
     corpus=$ROOT/tests/fuzz/corpus/$target
+    [[ -d $corpus ]] || corpus=$ROOT/tests/fuzz/corpus/${target#fuzz_}
     work=$(mktemp -d)
     [[ -d $corpus ]] && cp -r "$corpus"/. "$work"/
     check "fuzz $target (${FUZZ_SECONDS}s)" run_fuzzer "$target" "$path" "$work" || tail -30 "$LOGS/fuzz-$target.log"
