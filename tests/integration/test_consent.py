@@ -26,20 +26,10 @@ CURL = "curl -s -o /dev/null -w '%{http_code}\\n' --max-time 90"
 
 
 @pytest.fixture(scope="module")
-def consent_home(tmp_path_factory):
-    """Private XDG dirs: the CA, the audit log and the control sockets of these tests."""
-    home = tmp_path_factory.mktemp("consent-home")
-    saved = {}
-    for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
-        (home / folder).mkdir(mode=0o700)
-        saved[variable] = os.environ.get(variable)
-        os.environ[variable] = str(home / folder)
-    yield home
-    for variable, value in saved.items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
+def consent_home(private_askfirst_dirs):
+    """The CA, audit log and control sockets of these tests: the session's
+    private XDG dirs (conftest.private_askfirst_dirs)."""
+    return private_askfirst_dirs
 
 
 class PlainOrigin:
