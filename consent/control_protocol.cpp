@@ -3,6 +3,8 @@
 // the shape of each command strictly and says what is wrong in the error.
 #include "consent/control_protocol.h"
 
+#include "consent/cjson_handle.h"
+
 #include <cjson/cJSON.h>
 
 #include <array>
@@ -32,15 +34,6 @@ constexpr std::string_view kKnownCommands =
     "hello, status, subscribe, answer, grants, revoke, set-mode, audit-tail";
 // audit-tail never sends more than this many lines in one reply.
 constexpr std::size_t kMaxAuditTailLines = 1000;
-
-struct JsonDeleter {
-    void operator()(cJSON* json) const { cJSON_Delete(json); }
-};
-using JsonPtr = std::unique_ptr<cJSON, JsonDeleter>;
-
-struct CharDeleter {
-    void operator()(char* text) const { cJSON_free(text); }
-};
 
 std::optional<std::int64_t> whole_number(const cJSON* item) {
     if (!cJSON_IsNumber(item)) return std::nullopt;
@@ -172,8 +165,7 @@ std::string encode_error_reply(const ControlError& failure) {
     if (failure.request_id) cJSON_AddNumberToObject(reply.get(), "re", static_cast<double>(*failure.request_id));
     cJSON_AddFalseToObject(reply.get(), "ok");
     cJSON_AddStringToObject(reply.get(), "error", failure.message.c_str());
-    std::unique_ptr<char, CharDeleter> text(cJSON_PrintUnformatted(reply.get()));
-    return std::string(text.get()) + "\n";
+    return print_json(reply.get()) + "\n";
 }
 
 std::string encode_ok_reply(std::optional<std::int64_t> request_id, std::string_view body_json) {
@@ -186,8 +178,7 @@ std::string encode_ok_reply(std::optional<std::int64_t> request_id, std::string_
         JsonPtr body(cJSON_ParseWithLength(body_json.data(), body_json.size()));
         if (!body || !cJSON_IsObject(body.get()))
             return encode_error_reply({request_id, "internal error: reply body was not a JSON object"});
-        std::unique_ptr<char, CharDeleter> text(cJSON_PrintUnformatted(body.get()));
-        const std::string_view members(text.get());
+        const std::string members = print_json(body.get());
         if (members.size() > 2) line.append(",").append(members.substr(1, members.size() - 2));
     }
     return line + "}\n";

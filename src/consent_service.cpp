@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "consent/cjson_handle.h"
 #include "netstack/frame_frontend.h"  // close_and_delete
 
 namespace askfirst {
@@ -14,15 +15,8 @@ namespace {
 
 using consent::Clock;
 
-struct JsonDeleter {
-    void operator()(cJSON* json) const { cJSON_Delete(json); }
-};
-using Json = std::unique_ptr<cJSON, JsonDeleter>;
-
-std::string print(const cJSON* json) {
-    std::unique_ptr<char, decltype(&cJSON_free)> text(cJSON_PrintUnformatted(json), cJSON_free);
-    return text ? std::string(text.get()) : std::string("{}");
-}
+using Json = consent::JsonPtr;
+using consent::print_json;
 
 // Adds a member parsed from JSON text (an object or array the daemon built).
 void add_parsed(cJSON* object, const char* key, const std::string& json_text) {
@@ -128,7 +122,7 @@ std::string ConsentService::question_json(const consent::PendingQuestion& pendin
     cJSON_AddNumberToObject(object.get(), "waiting_s", static_cast<double>(seconds_between(pending.asked_at, Clock::now())));
     cJSON_AddNumberToObject(object.get(), "waiting_requests", static_cast<double>(pending.waiting_requests));
     cJSON_AddNumberToObject(object.get(), "timeout_s", static_cast<double>(settings_.question_timeout.count()));
-    return print(object.get());
+    return print_json(object.get());
 }
 
 std::string ConsentService::handle_control_command(const consent::ControlCommand& command, bool& subscribe) {
@@ -217,7 +211,7 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
         add_parsed(body.get(), "lines", daemon_.audit_tail_json(command.lines));
         break;
     }
-    return consent::encode_ok_reply(id, print(body.get()));
+    return consent::encode_ok_reply(id, print_json(body.get()));
 }
 
 }  // namespace askfirst

@@ -4,23 +4,14 @@
 
 #include <cjson/cJSON.h>
 
+#include "consent/cjson_handle.h"
+
 #include <cstdlib>
 
 namespace askfirst {
 
-namespace {
-
-struct JsonDeleter {
-    void operator()(cJSON* json) const { cJSON_Delete(json); }
-};
-using Json = std::unique_ptr<cJSON, JsonDeleter>;
-
-std::string print(const cJSON* json) {
-    std::unique_ptr<char, decltype(&cJSON_free)> text(cJSON_PrintUnformatted(json), cJSON_free);
-    return text ? std::string(text.get()) : std::string("null");
-}
-
-}  // namespace
+using Json = consent::JsonPtr;
+using consent::print_json;
 
 std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile& profile,
                                                   const std::string& vm_name, std::string& error) {
@@ -126,7 +117,7 @@ std::string Interception::modes_json() {
     cJSON_AddStringToObject(modes.get(), "default", std::string(consent::mode_name(modes_.default_mode())).c_str());
     for (const auto& [provider, mode] : modes_.per_provider())
         cJSON_AddStringToObject(modes.get(), provider.c_str(), std::string(consent::mode_name(mode)).c_str());
-    return print(modes.get());
+    return print_json(modes.get());
 }
 
 std::string Interception::status_json() {
@@ -137,7 +128,7 @@ std::string Interception::status_json() {
     cJSON_AddNumberToObject(status.get(), "flows", static_cast<double>(count_flows_ ? count_flows_() : 0));
     cJSON_AddStringToObject(status.get(), "ca_fingerprint", ca_->sha256_fingerprint().c_str());
     cJSON_AddStringToObject(status.get(), "audit_log", audit_path_.c_str());
-    return print(status.get());
+    return print_json(status.get());
 }
 
 std::string Interception::set_mode(const std::string& provider, const std::string& mode) {

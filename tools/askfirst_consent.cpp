@@ -53,11 +53,6 @@ double number_member(const cJSON* object, const char* key) {
     return cJSON_IsNumber(item) ? item->valuedouble : 0;
 }
 
-std::string printed(const cJSON* json) {
-    std::unique_ptr<char, decltype(&cJSON_free)> text(cJSON_PrintUnformatted(json), cJSON_free);
-    return text ? text.get() : "null";
-}
-
 // Common flags: --name NAME. Returns the remaining positional arguments.
 struct CommonOptions {
     std::string name;
@@ -117,7 +112,7 @@ int run_status(int argc, char** argv) {
     Json reply = request_or_explain(*connection, "status", "status", nullptr);
     if (!reply) return 1;
     if (options.json) {
-        std::printf("%s\n", printed(reply.get()).c_str());
+        std::printf("%s\n", consent::print_json(reply.get()).c_str());
         return 0;
     }
     std::printf("name:     %s\nprofile:  %s\npending:  %.0f question(s)\ngrants:   %.0f\nflows:    %.0f\nmodes:\n",
@@ -186,7 +181,7 @@ int run_grants(int argc, char** argv) {
     const cJSON* grant = nullptr;
     cJSON_ArrayForEach(grant, cJSON_GetObjectItemCaseSensitive(reply.get(), "grants")) {
         if (options.json) {
-            std::printf("%s\n", printed(grant).c_str());
+            std::printf("%s\n", consent::print_json(grant).c_str());
             continue;
         }
         const cJSON* expires = cJSON_GetObjectItemCaseSensitive(grant, "expires_in_s");
@@ -256,7 +251,7 @@ bool ask_in_terminal(ControlConnection& connection, const cJSON* question) {
 int print_pending_json(ControlConnection& connection, const cJSON* pending) {
     (void)connection;
     const cJSON* question = nullptr;
-    cJSON_ArrayForEach(question, pending) std::printf("%s\n", printed(question).c_str());
+    cJSON_ArrayForEach(question, pending) std::printf("%s\n", consent::print_json(question).c_str());
     return 0;
 }
 

@@ -108,8 +108,7 @@ Json ControlConnection::request(const std::string& cmd, cJSON* arguments, std::s
     const long id = next_request_id_++;
     cJSON_AddNumberToObject(message.get(), "id", static_cast<double>(id));
     cJSON_AddStringToObject(message.get(), "cmd", cmd.c_str());
-    std::unique_ptr<char, decltype(&cJSON_free)> text(cJSON_PrintUnformatted(message.get()), cJSON_free);
-    std::string line = std::string(text.get()) + "\n";
+    std::string line = consent::print_json(message.get()) + "\n";
     for (std::size_t sent = 0; sent < line.size();) {
         const ssize_t wrote = write(fd_, line.data() + sent, line.size() - sent);
         if (wrote < 0 && errno == EINTR) continue;

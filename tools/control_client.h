@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "consent/cjson_handle.h"
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,10 +14,7 @@
 
 namespace askfirst::cli {
 
-struct JsonDeleter {
-    void operator()(cJSON* json) const { cJSON_Delete(json); }
-};
-using Json = std::unique_ptr<cJSON, JsonDeleter>;
+using Json = consent::JsonPtr;
 
 // $XDG_RUNTIME_DIR/askfirst, or /tmp/askfirst-runtime-UID when unset (askfirstd uses the same).
 std::string control_runtime_dir();
