@@ -145,7 +145,9 @@ void HttpSession::on_upstream_eof() {
             on_response_complete();
             return;
         }
-        answer_first_unanswered(502, upstream_failed_json(config_.sni, "upstream closed the connection before it answered"));
+        std::string reason = "upstream closed the connection before it answered";
+        emit(ProtocolRefusal{502, reason});
+        answer_first_unanswered(502, upstream_failed_json(config_.sni, reason));
         return;
     }
     // Nothing is owed by the upstream. A request still being decided would

@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -172,4 +174,44 @@ TEST_CASE("VM names that could escape the audit directory are refused") {
         CHECK_FALSE(error.empty());
     }
     CHECK(is_valid_vm_name("pocket-os_1.2"));
+}
+
+TEST_CASE("kill -9 of a writer in full flow leaves only whole records, and the next writer carries on") {
+    TempDir tmp;
+    fs::path dir = tmp.path / "audit";
+    std::string error;
+    REQUIRE(AuditLog::open(dir, "vm", error));
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        std::string child_error;
+        auto log = AuditLog::open(dir, "vm", child_error);
+        if (!log) ::_exit(1);
+        AuditRecord record = sample("op");
+        record.path = "/" + std::string(6000, 'p');  // lines longer than a page: more room to tear
+        for (int i = 0;; ++i) {
+            record.operation = "op" + std::to_string(i);
+            if (!log->append(record, child_error)) ::_exit(1);
+        }
+    }
+    // Wait until the child has written a good number of lines, then kill it.
+    for (int tries = 0; tries < 2000 && fs::file_size(dir / "vm.jsonl") < 512 * 1024; ++tries) ::usleep(1000);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    auto lines = read_audit_file(dir / "vm.jsonl", error);
+    REQUIRE(lines);
+    CHECK(lines->records.size() > 10);
+    CHECK(lines->torn <= 1);
+    for (std::size_t i = 0; i < lines->records.size(); ++i) {
+        REQUIRE(field(lines->records[i], "operation") == "op" + std::to_string(i));  // in order, none lost
+    }
+    auto log = AuditLog::open(dir, "vm", error);
+    REQUIRE(log);
+    REQUIRE(log->append(sample("after kill"), error));
+    auto after = read_audit_file(dir / "vm.jsonl", error);
+    REQUIRE(after);
+    CHECK(field(after->records.back(), "operation") == "after kill");
+    CHECK(after->records.size() == lines->records.size() + 1);
 }

@@ -339,3 +339,50 @@ TEST_CASE("a refusal after upstream certificate failure: later passes get a 502 
     CHECK(status_of_response(book.to_guest()) == 502);
     CHECK(book.closed());
 }
+
+TEST_CASE("fed in random-sized pieces, both ways, the session forwards and answers exactly as in one piece") {
+    std::string guest;
+    std::string upstream;
+    const std::string bodies[] = {"", "x", "0123456789", std::string(3000, 'b')};
+    for (int i = 0; i < 40; ++i) {
+        const std::string& body = bodies[i % 4];
+        switch (i % 5) {
+            case 0: guest += "GET /read/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\n\r\n"; break;
+            case 1: guest += "POST /inspect/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body; break;
+            case 2: guest += "DELETE /deny/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body; continue;  // refused: no upstream answer
+            case 3: guest += "PUT /write/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                             (body.empty() ? "" : "a;n=v\r\n" + std::string(10, 'c') + "\r\n") + "0\r\nX-T: 1\r\n\r\n"; break;
+            case 4: guest += "HEAD /read/" + std::to_string(i) + " HTTP/1.1\r\nHost: a.test\r\n\r\n"; break;
+        }
+        if (i % 5 == 4) upstream += "HTTP/1.1 200 OK\r\nContent-Length: 77\r\n\r\n";
+        else if (i % 3 == 0) upstream += "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        else upstream += "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    Playbook whole;
+    whole.guest(guest);
+    whole.upstream(upstream);
+    CHECK(whole.decisions.size() == 40);
+    CHECK_FALSE(whole.closed());
+
+    unsigned seed = 12345;
+    auto next_size = [&seed] {
+        seed = seed * 1103515245u + 12345u;
+        return 1 + (seed >> 16) % 700;
+    };
+    Playbook pieces;
+    for (std::size_t at = 0; at < guest.size();) {
+        std::size_t n = std::min<std::size_t>(next_size(), guest.size() - at);
+        pieces.guest(std::string_view(guest).substr(at, n));
+        at += n;
+    }
+    for (std::size_t at = 0; at < upstream.size();) {
+        std::size_t n = std::min<std::size_t>(next_size(), upstream.size() - at);
+        pieces.upstream(std::string_view(upstream).substr(at, n));
+        at += n;
+    }
+    CHECK(pieces.to_upstream() == whole.to_upstream());
+    CHECK(pieces.to_guest() == whole.to_guest());
+    CHECK(pieces.decisions.size() == whole.decisions.size());
+}
