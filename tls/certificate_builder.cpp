@@ -49,7 +49,7 @@ Result<std::vector<std::uint8_t>> subject_alt_name_der(const LeafName& name) {
 
 Status add_extensions(mbedtls_x509write_cert* writer, const CertificateRequest& request) {
     auto fail = [](int rc) { return Status::failure("cannot write certificate extensions: " + mbedtls_error_text(rc)); };
-    int rc = mbedtls_x509write_crt_set_basic_constraints(writer, request.is_ca ? 1 : 0, request.is_ca ? 0 : -1);
+    int rc = mbedtls_x509write_crt_set_basic_constraints(writer, request.is_ca ? 1 : 0, request.is_ca ? request.max_path_length : -1);
     if (rc == 0) rc = mbedtls_x509write_crt_set_subject_key_identifier(writer);
     if (rc == 0) rc = mbedtls_x509write_crt_set_authority_key_identifier(writer);
     if (rc == 0) {
