@@ -49,7 +49,7 @@ Result<std::vector<std::uint8_t>> subject_alt_name_der(const LeafName& name) {
 
 Status add_extensions(mbedtls_x509write_cert* writer, const CertificateRequest& request) {
     auto fail = [](int rc) { return Status::failure("cannot write certificate extensions: " + mbedtls_error_text(rc)); };
-    int rc = mbedtls_x509write_crt_set_basic_constraints(writer, request.is_ca ? 1 : 0, request.is_ca ? 0 : -1);
+    int rc = mbedtls_x509write_crt_set_basic_constraints(writer, request.is_ca ? 1 : 0, request.is_ca ? request.max_path_length : -1);
     if (rc == 0) rc = mbedtls_x509write_crt_set_subject_key_identifier(writer);
     if (rc == 0) rc = mbedtls_x509write_crt_set_authority_key_identifier(writer);
     if (rc == 0) {
@@ -93,10 +93,13 @@ Result<LeafName> LeafName::parse(std::string_view host) {
     LeafName name;
     name.text.assign(host);
     std::array<unsigned char, 16> address{};
+    char canonical[INET6_ADDRSTRLEN];
     if (inet_pton(AF_INET, name.text.c_str(), address.data()) == 1) {
         name.ip.emplace(address.begin(), address.begin() + 4);
     } else if (inet_pton(AF_INET6, name.text.c_str(), address.data()) == 1) {
         name.ip.emplace(address.begin(), address.end());
+        // One spelling per address ("2001:DB8:0::1" → "2001:db8::1"): it is the cache key.
+        if (inet_ntop(AF_INET6, address.data(), canonical, sizeof canonical) != nullptr) name.text = canonical;
     } else {
         for (char& c : name.text) {
             if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

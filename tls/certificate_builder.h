@@ -38,6 +38,9 @@ struct CertificateRequest {
     std::time_t not_after = 0;
     bool is_ca = false;
     std::optional<LeafName> alt_name;  // leaves only
+    // CAs only: how many intermediates may follow. askfirst's CA signs
+    // leaves directly, hence 0; tests build deeper chains.
+    int max_path_length = 0;
 };
 
 // Signs `request` for `subject_key` with `issuer_key`; `issuer_subject` is

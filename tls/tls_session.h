@@ -23,7 +23,9 @@
 //       flush.
 //   flush (after every call above, and when the transport drains):
 //       if session.wants_to_write(): send pending_ciphertext() then
-//           consume_ciphertext(sent), or move take_ciphertext() into a uv_write.
+//           consume_ciphertext(sent) (the span is valid until the next call
+//           on the session: copy it, e.g. tcp_write with TCP_WRITE_FLAG_COPY),
+//           or move take_ciphertext() into a uv_write that owns the bytes.
 //   transport EOF (peer's FIN): session.on_transport_eof(); read_plaintext()
 //       until 0; state() is then peer_closed (truncated() says whether the
 //       peer skipped close_notify).

@@ -71,7 +71,9 @@ public:
     static Result<std::unique_ptr<UpstreamTlsClient>> create(const UpstreamTrust& trust);
 
     // `server_name` is the guest's SNI ("" when it sent none); then the
-    // certificate must name `destination_ip`.
+    // certificate must name `destination_ip`, the address the guest dialed
+    // (before any upstream.map rewrite: the name checked is the guest's).
+    // The TCP connection itself is the shell's, to wherever the map says.
     Result<std::unique_ptr<TlsSession>> start_session(std::string_view server_name, std::string_view destination_ip);
 
     std::size_t trusted_certificate_count() const;

@@ -156,6 +156,8 @@ TEST_CASE("a guest that does not trust our CA is reported as refusing our certif
     struct Row { const char* name; const mbedtls_x509_crt* trust; std::string sni; int alert; };
     const Row rows[] = {
         {"unknown CA", stranger_ca->certificate.get(), "api.example.com", MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA},
+        // The guest trusts us but checks another name than it sent as SNI.
+        {"name mismatch", f.ca->certificate(), "api.example.com", MBEDTLS_SSL_ALERT_MSG_BAD_CERT},
     };
     for (const auto& row : rows) {
         const std::string name = row.name;
@@ -164,7 +166,11 @@ TEST_CASE("a guest that does not trust our CA is reported as refusing our certif
         options.trust = row.trust;
         options.server_name = row.sni;
         auto guest = TestPeer::client(options);
-        auto session = f.accept(*guest);
+        guest->advance();
+        auto flight = guest->take_ciphertext();
+        auto hello = parse_client_hello(flight).hello;
+        if (name == "name mismatch") hello.server_name = "other.example.com";  // we mint for another name
+        auto session = f.server->start_session(hello, "198.51.100.7").take();
         pump(*guest, *session);
         CHECK(session->state() == TlsSessionState::failed);
         CHECK(session->failure().kind == TlsFailureKind::guest_rejected_certificate);

@@ -85,6 +85,8 @@ TEST_CASE("LeafName refuses text that is neither a host name nor an IP") {
         CHECK_FALSE(LeafName::parse(bad).ok());
     }
     CHECK(LeafName::parse("Mixed.Example.COM").value().text == "mixed.example.com");
+    CHECK(LeafName::parse("2001:DB8:0:0::1").value().text == "2001:db8::1");
+    CHECK(LeafName::parse("192.0.2.1").value().ip->size() == 4);
 }
 
 TEST_CASE("the leaf cache is an LRU bounded by its capacity") {

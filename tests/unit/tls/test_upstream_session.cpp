@@ -141,3 +141,37 @@ TEST_CASE("a second upstream flow to the same name and address resumes; another 
     TicketKeys other_tickets;
     CHECK_FALSE(connect("127.0.0.1", &other_tickets));
 }
+
+TEST_CASE("upstream chains through an intermediate: verified when sent, and a missing or expired one is named") {
+    TemporaryDirectory directory;
+    auto root = make_test_ca("chain root", 1);
+    auto intermediate = make_test_intermediate(*root, "chain intermediate");
+    auto old_intermediate = make_test_intermediate(*root, "expired intermediate", -400 * kDay, -kDay);
+    const std::string root_file = write_text_file(directory.path() + "/root.pem", certificate_pem(root->der) + "\n");
+    auto client = UpstreamTlsClient::create({"", {root_file}}).take();
+    struct Row {
+        const char* name;
+        TestCertificate* issuer;
+        bool send_intermediate;
+        bool works;
+        std::vector<std::string> reason_words;
+    };
+    Row rows[] = {
+        {"intermediate sent", intermediate.get(), true, true, {}},
+        {"intermediate missing", intermediate.get(), false, false, {"unknown issuer", "chain intermediate"}},
+        {"intermediate expired", old_intermediate.get(), true, false, {"expired on", "expired intermediate"}},
+    };
+    for (auto& row : rows) {
+        const std::string name = row.name;
+        CAPTURE(name);
+        auto leaf = make_test_leaf(row.issuer, "chain.example");
+        if (row.send_intermediate) append_to_chain(*leaf, *row.issuer);
+        auto session = client->start_session("chain.example", "127.0.0.1").take();
+        auto server = TestPeer::server(*leaf);
+        pump(*session, *server);
+        CHECK(session->is_established() == row.works);
+        const std::string reason = session->failure().reason;
+        CAPTURE(reason);
+        for (const auto& word : row.reason_words) CHECK(reason.find(word) != std::string::npos);
+    }
+}

@@ -34,14 +34,29 @@ std::string write_text_file(const std::string& path, const std::string& text) {
     return path;
 }
 
-std::unique_ptr<TestCertificate> make_test_ca(const std::string& common_name) {
+std::unique_ptr<TestCertificate> make_test_ca(const std::string& common_name, int intermediates) {
     auto ca = std::make_unique<TestCertificate>();
     ca->key = generate_p256_key().take();
     ca->subject = "CN=" + common_name + ",O=askfirst tests";
     const std::time_t now = std::time(nullptr);
-    CertificateRequest request{ca->subject, now - kDay, now + 365 * kDay, true, std::nullopt};
+    CertificateRequest request{ca->subject, now - kDay, now + 365 * kDay, true, std::nullopt, intermediates};
     ca->der = write_certificate(request, *ca->key, *ca->key, ca->subject).take();
     return parsed(std::move(ca));
+}
+
+std::unique_ptr<TestCertificate> make_test_intermediate(TestCertificate& issuer, const std::string& common_name,
+                                                        std::time_t from_offset, std::time_t to_offset) {
+    auto ca = std::make_unique<TestCertificate>();
+    ca->key = generate_p256_key().take();
+    ca->subject = "CN=" + common_name + ",O=askfirst tests";
+    const std::time_t now = std::time(nullptr);
+    CertificateRequest request{ca->subject, now + from_offset, now + to_offset, true, std::nullopt, 0};
+    ca->der = write_certificate(request, *ca->key, *issuer.key, issuer.subject).take();
+    return parsed(std::move(ca));
+}
+
+void append_to_chain(TestCertificate& leaf, const TestCertificate& next) {
+    mbedtls_x509_crt_parse_der(leaf.certificate.get(), next.der.data(), next.der.size());
 }
 
 std::unique_ptr<TestCertificate> make_test_leaf(TestCertificate* issuer, const std::string& host, std::time_t from_offset,

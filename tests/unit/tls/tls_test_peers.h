@@ -25,7 +25,13 @@ struct TestCertificate {
 
 constexpr std::time_t kDay = 24 * 3600;
 
-std::unique_ptr<TestCertificate> make_test_ca(const std::string& common_name);
+// A root that may have `intermediates` below it.
+std::unique_ptr<TestCertificate> make_test_ca(const std::string& common_name, int intermediates = 0);
+// An intermediate CA signed by `issuer`, valid from now + from_offset to now + to_offset.
+std::unique_ptr<TestCertificate> make_test_intermediate(TestCertificate& issuer, const std::string& common_name,
+                                                        std::time_t from_offset = -kDay, std::time_t to_offset = 365 * kDay);
+// Appends `next` to `leaf`'s chain, so a TestPeer server sends both.
+void append_to_chain(TestCertificate& leaf, const TestCertificate& next);
 // A leaf for `host` (DNS name or IP literal) signed by `issuer`, valid from
 // now + from_offset to now + to_offset; issuer null makes it self-signed.
 std::unique_ptr<TestCertificate> make_test_leaf(TestCertificate* issuer, const std::string& host,
