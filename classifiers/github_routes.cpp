@@ -1,9 +1,17 @@
 // classifiers/github_routes.cpp — the generated GitHub route table and its
-// matcher; see classifiers/github_routes.h.
+// matcher; see classifiers/github_routes.h. The table is indexed once as a
+// segment trie (route_trie.h), so a lookup walks the path's segments rather
+// than every row.
 #include "classifiers/github_routes.h"
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <span>
+#include <vector>
+
+#include "classifiers/route_trie.h"
 
 namespace askfirst::classifiers {
 
@@ -15,10 +23,6 @@ constexpr GithubRoute kGithubRoutes[] = {
 
 // GitHub paths are short; a request with more segments matches no template.
 constexpr std::size_t kMaxPathSegments = 64;
-// Matching steps allowed for one request when parameters may span segments:
-// backtracking over long paths must not become a cost the agent can choose.
-// Real paths need a few thousand steps over the whole table.
-constexpr std::size_t kMaxSpanningSteps = 200000;
 
 struct Segments {
     std::array<std::string_view, kMaxPathSegments> items{};
@@ -43,42 +47,57 @@ Segments split_segments(std::string_view path) {
     }
 }
 
-// Does template[t..] match path[p..]? A `{}` takes one non-empty segment, or
-// (when `spanning`) one or more. Returns the literal-segment count or -1.
-int match_from(const Segments& pattern, std::size_t t, const Segments& path, std::size_t p, bool spanning,
-               std::size_t& steps) {
-    if (++steps > kMaxSpanningSteps) return -1;
-    if (t == pattern.count) return p == path.count ? 0 : -1;
-    if (p == path.count) return -1;
-    if (pattern.items[t] != "{}") {
-        if (pattern.items[t] != path.items[p]) return -1;
-        int rest = match_from(pattern, t + 1, path, p + 1, spanning, steps);
-        return rest < 0 ? -1 : rest + 1;
-    }
-    if (path.items[p].empty()) return -1;
-    std::size_t longest = spanning ? path.count - p : 1;
-    for (std::size_t taken = 1; taken <= longest; ++taken) {
-        int rest = match_from(pattern, t + 1, path, p + taken, spanning, steps);
-        if (rest >= 0) return rest;
-    }
-    return -1;
-}
+// Steps allowed for one request's walk of the trie when parameters may span
+// segments: backtracking over long paths must not become a cost the agent
+// can choose. The bound is the one the former linear scan had over the whole
+// table; a walk of the trie needs far fewer steps for the same path.
+constexpr std::size_t kMaxWalkSteps = 200000;
 
-const GithubRoute* best_match(std::string_view method, const Segments& path, bool spanning) {
-    const GithubRoute* best = nullptr;
-    int best_literals = -1;
-    std::size_t steps = 0;
-    for (const GithubRoute& route : kGithubRoutes) {
-        if (route.method != method) continue;
-        Segments pattern = split_segments(route.path_template);
-        if (!spanning && pattern.count != path.count) continue;
-        int literals = match_from(pattern, 0, path, 0, spanning, steps);
-        if (literals > best_literals) {
-            best = &route;
-            best_literals = literals;
+// The table as a segment trie (classifiers/route_trie.h) plus, per row, its
+// count of literal segments (the rank among matches), built once.
+struct GithubRouteIndex {
+    RouteTrie trie;
+    std::vector<int> literal_counts;
+
+    GithubRouteIndex() {
+        literal_counts.reserve(std::size(kGithubRoutes));
+        std::vector<RouteSegment> segments;
+        for (std::uint32_t row = 0; row < std::size(kGithubRoutes); ++row) {
+            const Segments pattern = split_segments(kGithubRoutes[row].path_template);
+            segments.clear();
+            int literals = 0;
+            for (std::size_t i = 0; i < pattern.count; ++i) {
+                const bool parameter = pattern.items[i] == "{}";  // "{}...{}" is a literal, as before
+                segments.push_back({pattern.items[i], parameter});
+                literals += parameter ? 0 : 1;
+            }
+            trie.add(segments, row);
+            literal_counts.push_back(literals);
         }
     }
-    return steps > kMaxSpanningSteps ? nullptr : best;  // out of budget: no trustworthy match
+};
+
+const GithubRouteIndex& route_index() {
+    static const GithubRouteIndex index;
+    return index;
+}
+
+// Among the routes of `method` that match, the one with the most literal
+// segments; the first in table order on a tie. A `{}` takes one non-empty
+// segment, or (when `spanning`) one or more.
+const GithubRoute* best_match(std::string_view method, const Segments& path, bool spanning) {
+    const GithubRouteIndex& index = route_index();
+    std::uint32_t best = UINT32_MAX;
+    const auto found = [&](std::uint32_t row) {
+        if (kGithubRoutes[row].method != method) return;
+        if (best == UINT32_MAX || index.literal_counts[row] > index.literal_counts[best] ||
+            (index.literal_counts[row] == index.literal_counts[best] && row < best))
+            best = row;
+    };
+    const std::span<const std::string_view> segments(path.items.data(), path.count);
+    const auto width = spanning ? ParameterWidth::one_or_more_segments : ParameterWidth::one_segment;
+    if (!index.trie.match(segments, width, kMaxWalkSteps, found)) return nullptr;  // no trustworthy match
+    return best == UINT32_MAX ? nullptr : &kGithubRoutes[best];
 }
 
 }  // namespace
