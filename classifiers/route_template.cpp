@@ -80,4 +80,23 @@ std::string_view route_parameter(std::string_view route, const RequestPath& path
     return found;
 }
 
+void RouteTemplateIndex::add(std::string_view route, std::uint32_t row) {
+    std::vector<RouteSegment> segments;
+    for_each_segment(route, [&](std::string_view segment) {
+        segments.push_back({segment, is_parameter(segment)});
+        return true;
+    });
+    std::uint32_t mask = 0;
+    // A template longer than kMaxRouteSegments matches no request path (too_long), so
+    // it is left out rather than given a mask that cannot hold its parameters.
+    if (segments.size() > kMaxRouteSegments) {
+        masks_.push_back(0);
+        return;
+    }
+    for (std::size_t i = 0; i < segments.size(); ++i)
+        if (segments[i].parameter) mask |= std::uint32_t{1} << (segments.size() - 1 - i);
+    masks_.push_back(mask);
+    trie_.add(segments, row);
+}
+
 }  // namespace askfirst::classifiers

@@ -12,12 +12,16 @@
 // they are compared, so "/%5Fbulk" is "/_bulk", as servers route it.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "classifiers/route_trie.h"
 
 namespace askfirst::classifiers {
 
@@ -42,5 +46,36 @@ std::optional<std::uint32_t> match_route(std::string_view route, const RequestPa
 // braces) in a path the route matched; empty if the route has no such name.
 std::string_view route_parameter(std::string_view route, const RequestPath& path,
                                  std::string_view parameter);
+
+// A constant table of rows with a `route` template, indexed once as a segment
+// trie (route_trie.h): for_each_match() finds the same rows, with the same
+// masks, as calling match_route() on every row, without visiting the others.
+class RouteTemplateIndex {
+public:
+    template <typename Row>
+    explicit RouteTemplateIndex(std::span<const Row> rows) {
+        masks_.reserve(rows.size());
+        for (std::size_t row = 0; row < rows.size(); ++row) add(rows[row].route, static_cast<std::uint32_t>(row));
+    }
+
+    // Calls found(row, mask) for each row whose template matches `path`, in
+    // no particular order; `mask` is what match_route() returns for it.
+    template <typename Found>
+    void for_each_match(const RequestPath& path, Found&& found) const {
+        if (path.too_long) return;
+        std::array<std::string_view, kMaxRouteSegments> segments{};
+        for (std::size_t i = 0; i < path.segments.size(); ++i) segments[i] = path.segments[i];
+        // One segment per parameter: each trie node is visited at most once,
+        // so the walk is bounded by the table's size, not by a step budget.
+        trie_.match(std::span<const std::string_view>(segments.data(), path.segments.size()),
+                    ParameterWidth::one_segment, SIZE_MAX, [&](std::uint32_t row) { found(row, masks_[row]); });
+    }
+
+private:
+    void add(std::string_view route, std::uint32_t row);
+
+    RouteTrie trie_;
+    std::vector<std::uint32_t> masks_;  // by row: match_route()'s mask for a path of the template's length
+};
 
 }  // namespace askfirst::classifiers
