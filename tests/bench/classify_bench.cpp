@@ -29,6 +29,8 @@ using Clock = std::chrono::steady_clock;
 // (~1,700 records x 200 = 340,000 calls) in a few seconds.
 constexpr int kDefaultRounds = 200;
 constexpr int kWarmUpRounds = 3;
+// Records listed by their own median time, slowest first (--slowest N).
+constexpr std::size_t kDefaultSlowest = 5;
 
 struct Sample {
     std::string provider;
@@ -71,6 +73,7 @@ struct Measurement {
     double median_us = 0;
     double p99_us = 0;
     std::map<std::string, std::vector<double>> by_provider;
+    std::vector<std::vector<double>> by_record;  // per sample, one time per round
 };
 
 // Times each call on its own (for the median) and the whole run (for the rate).
@@ -82,9 +85,11 @@ Measurement measure(const std::vector<Sample>& samples, int rounds, Classify cla
     Measurement result;
     std::vector<double> all;
     all.reserve(samples.size() * static_cast<std::size_t>(rounds));
+    result.by_record.resize(samples.size());
     const auto start = Clock::now();
     for (int round = 0; round < rounds; ++round) {
-        for (const auto& sample : samples) {
+        for (std::size_t index = 0; index < samples.size(); ++index) {
+            const Sample& sample = samples[index];
             const auto t0 = Clock::now();
             const Classification c = classify(sample.request);
             const auto t1 = Clock::now();
@@ -92,6 +97,7 @@ Measurement measure(const std::vector<Sample>& samples, int rounds, Classify cla
             const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
             all.push_back(ns);
             result.by_provider[sample.provider].push_back(ns);
+            result.by_record[index].push_back(ns);
         }
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -102,20 +108,40 @@ Measurement measure(const std::vector<Sample>& samples, int rounds, Classify cla
     return result;
 }
 
+// The records whose own median time is the highest: where a p99 comes from.
+void print_slowest(const std::vector<Sample>& samples, Measurement& measurement, std::size_t count) {
+    std::vector<std::pair<double, std::size_t>> ranked;
+    for (std::size_t index = 0; index < samples.size(); ++index)
+        ranked.emplace_back(median_us(measurement.by_record[index]), index);
+    count = std::min(count, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<long>(count), ranked.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (count > 0) std::printf("\nslowest records (median µs):\n");
+    for (std::size_t i = 0; i < count; ++i) {
+        const Sample& sample = samples[ranked[i].second];
+        std::printf("  %8.3f  %-14s %s %s%s (body %zu bytes)\n", ranked[i].first, sample.provider.c_str(),
+                    sample.request.method.c_str(), sample.request.host.c_str(),
+                    sample.request.path.substr(0, 60).c_str(), sample.request.body.size());
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int rounds = kDefaultRounds;
+    std::size_t slowest = kDefaultSlowest;
     std::vector<Sample> samples;
     for (int i = 1; i < argc; ++i) {
         if (std::string(argv[i]) == "--rounds" && i + 1 < argc) {
             rounds = std::max(1, std::atoi(argv[++i]));
+        } else if (std::string(argv[i]) == "--slowest" && i + 1 < argc) {
+            slowest = static_cast<std::size_t>(std::max(0, std::atoi(argv[++i])));
         } else if (!load(argv[i], samples)) {
             return 2;
         }
     }
     if (samples.empty()) {
-        std::fprintf(stderr, "usage: classify_bench [--rounds N] CORPUS.jsonl...\n"
+        std::fprintf(stderr, "usage: classify_bench [--rounds N] [--slowest N] CORPUS.jsonl...\n"
                              "  e.g. classify_bench ../shared/corpus/*.jsonl\n");
         return 2;
     }
@@ -134,5 +160,6 @@ int main(int argc, char** argv) {
     for (auto& [provider, times] : full.by_provider)
         std::printf("  %-20s %8zu %12.3f %9.3f\n", provider.c_str(), times.size() / static_cast<std::size_t>(rounds),
                     median_us(times), percentile_us(times, 0.99));
+    print_slowest(samples, full, slowest);
     return 0;
 }
