@@ -18,6 +18,7 @@
 // read. The operation is RBAC-style (`delete deployments.apps`); the detail
 // names the object (`DELETE pods/web-0 in namespace prod`).
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <span>
 #include <string>
@@ -94,8 +95,18 @@ bool has_kubernetes_path(std::string_view path) {
     if (path == "/api" || path == "/api/" || path == "/apis" || path == "/apis/") return true;
     if (path.starts_with("/api/v1") && (path.size() == 7 || path[7] == '/')) return true;
     if (path.starts_with("/apis/")) {
-        std::vector<std::string> parts = split_path(path);
-        return parts.size() == 2 || (parts.size() >= 3 && is_api_version(parts[2]));
+        // /apis/<group> or /apis/<group>/<version>/…: the first three non-empty
+        // segments, looked at in place (this runs for every request the
+        // registry offers to Kubernetes; split_path() allocated each time).
+        std::array<std::string_view, 3> parts{};
+        std::size_t count = 0;
+        for (std::string_view rest = path; !rest.empty() && count < parts.size();) {
+            const std::size_t slash = rest.find('/');
+            if (slash != 0) parts[count++] = rest.substr(0, slash);
+            if (slash == std::string_view::npos) break;
+            rest.remove_prefix(slash + 1);
+        }
+        return count == 2 || (count == 3 && is_api_version(percent_decode(parts[2], false)));
     }
     for (auto known : kNonResourcePaths)
         if (path == known || (path.starts_with(known) && path[known.size()] == '/')) return true;

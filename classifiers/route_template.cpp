@@ -2,6 +2,8 @@
 // classifiers (see route_template.h for the rules).
 #include "classifiers/route_template.h"
 
+#include <algorithm>
+
 #include "classifiers/url_query.h"
 
 namespace askfirst::classifiers {
@@ -28,6 +30,10 @@ void for_each_segment(std::string_view text, Visit visit) {
 
 RequestPath split_request_path(std::string_view path) {
     RequestPath result;
+    // One allocation for the list instead of one per growth step.
+    std::size_t count = 0;
+    for_each_segment(path, [&](std::string_view) { return ++count <= kMaxRouteSegments; });
+    result.segments.reserve(std::min(count, kMaxRouteSegments));
     for_each_segment(path, [&](std::string_view segment) {
         if (result.segments.size() == kMaxRouteSegments) {
             result.too_long = true;

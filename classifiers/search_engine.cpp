@@ -233,7 +233,11 @@ bool search_needs_body(const HttpRequest& head) {
 }
 
 bool matches_flavour(const HttpRequest& request, std::uint8_t flavour) {
-    return is_search_request(request) && resolve(request).flavour == flavour;
+    if (!is_search_request(request)) return false;
+    // A strong guess is final (see resolve()): no need to split and look up the path.
+    const FlavourGuess guess = strong_flavour(request);
+    if (guess.certainty == Certainty::strong) return guess.flavour == flavour;
+    return resolve(request).flavour == flavour;
 }
 
 bool elasticsearch_matches(const HttpRequest& request) { return matches_flavour(request, kElastic); }

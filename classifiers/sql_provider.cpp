@@ -90,12 +90,14 @@ constexpr Carrier kCarriers[] = {
 };
 
 // Fingerprints for self-hosted instances on any host.
+// (Compared in place: every request that reaches this provider's matches()
+// passes here, and a lower-cased copy of each long header name allocated.)
 bool has_clickhouse_header(const HttpRequest& r) {
-    for (const Header& header : r.headers) {
-        std::string name = header.name;
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (name.starts_with("x-clickhouse-")) return true;
-    }
+    constexpr std::string_view kPrefix = "x-clickhouse-";
+    for (const Header& header : r.headers)
+        if (header.name.size() >= kPrefix.size() &&
+            equals_ignoring_ascii_case(std::string_view(header.name).substr(0, kPrefix.size()), kPrefix))
+            return true;
     return false;
 }
 
