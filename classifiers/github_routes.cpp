@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <iterator>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "classifiers/route_trie.h"
@@ -53,10 +54,11 @@ Segments split_segments(std::string_view path) {
 // table; a walk of the trie needs far fewer steps for the same path.
 constexpr std::size_t kMaxWalkSteps = 200000;
 
-// The table as a segment trie (classifiers/route_trie.h) plus, per row, its
-// count of literal segments (the rank among matches), built once.
+// The table as one segment trie per method (classifiers/route_trie.h), so a
+// walk only meets that method's templates, plus, per row, its count of
+// literal segments (the rank among matches); built once.
 struct GithubRouteIndex {
-    RouteTrie trie;
+    std::vector<std::pair<std::string_view, RouteTrie>> tries;  // by method, in first-seen order
     std::vector<int> literal_counts;
 
     GithubRouteIndex() {
@@ -71,9 +73,21 @@ struct GithubRouteIndex {
                 segments.push_back({pattern.items[i], parameter});
                 literals += parameter ? 0 : 1;
             }
-            trie.add(segments, row);
+            trie_for(kGithubRoutes[row].method).add(segments, row);
             literal_counts.push_back(literals);
         }
+    }
+
+    RouteTrie& trie_for(std::string_view method) {
+        for (auto& [name, trie] : tries)
+            if (name == method) return trie;
+        return tries.emplace_back(method, RouteTrie{}).second;
+    }
+
+    const RouteTrie* find_trie(std::string_view method) const {
+        for (const auto& [name, trie] : tries)
+            if (name == method) return &trie;
+        return nullptr;
     }
 };
 
@@ -87,16 +101,17 @@ const GithubRouteIndex& route_index() {
 // segment, or (when `spanning`) one or more.
 const GithubRoute* best_match(std::string_view method, const Segments& path, bool spanning) {
     const GithubRouteIndex& index = route_index();
+    const RouteTrie* trie = index.find_trie(method);
+    if (trie == nullptr) return nullptr;  // a method no route has
     std::uint32_t best = UINT32_MAX;
     const auto found = [&](std::uint32_t row) {
-        if (kGithubRoutes[row].method != method) return;
         if (best == UINT32_MAX || index.literal_counts[row] > index.literal_counts[best] ||
             (index.literal_counts[row] == index.literal_counts[best] && row < best))
             best = row;
     };
     const std::span<const std::string_view> segments(path.items.data(), path.count);
     const auto width = spanning ? ParameterWidth::one_or_more_segments : ParameterWidth::one_segment;
-    if (!index.trie.match(segments, width, kMaxWalkSteps, found)) return nullptr;  // no trustworthy match
+    if (!trie->match(segments, width, kMaxWalkSteps, found)) return nullptr;  // no trustworthy match
     return best == UINT32_MAX ? nullptr : &kGithubRoutes[best];
 }
 

@@ -40,14 +40,22 @@ public:
     // Adds template row `row`. All rows are added before the first match().
     void add(std::span<const RouteSegment> segments, std::uint32_t row);
 
-    // Calls found(row) for every template row that matches `path` (a row may
-    // be reported more than once when spanning parameters split the path in
-    // several ways). Returns false when more than `max_steps` trie steps were
-    // needed: the walk stopped early and the matches reported are incomplete.
+    // Calls found(row) for every template row that matches `path`, once per
+    // row. Returns false when more than `max_steps` trie steps were needed:
+    // the walk stopped early and the matches reported are incomplete.
+    //
+    // With one segment per parameter, the position in the path is the depth
+    // in the trie, so each node is visited at most once. With spanning
+    // parameters the same (node, position) can be reached by many splits of
+    // the path (C(n, k) for k parameters in a row); the walk remembers the
+    // pairs it has seen (one bit each, allocated only for such walks), which
+    // bounds it by nodes x positions.
     template <typename Found>
     bool match(std::span<const std::string_view> path, ParameterWidth width, std::size_t max_steps,
                Found&& found) const {
-        Walk<Found> walk{*this, path, width, max_steps, 0, found};
+        std::vector<bool> seen;
+        if (width == ParameterWidth::one_or_more_segments) seen.resize(nodes_.size() * (path.size() + 1));
+        Walk<Found> walk{*this, path, width, max_steps, 0, found, seen};
         walk.visit(0, 0);
         return walk.steps <= max_steps;
     }
@@ -77,8 +85,14 @@ private:
         std::size_t max_steps;
         std::size_t steps;
         Found& found;
+        std::vector<bool>& seen;  // by node * (path.size() + 1) + position; empty: not needed
 
         void visit(std::uint32_t node, std::size_t position) {
+            if (!seen.empty()) {
+                const std::size_t at = node * (path.size() + 1) + position;
+                if (seen[at]) return;  // this (node, position) already reported its rows
+                seen[at] = true;
+            }
             if (++steps > max_steps) return;
             const Node& here = trie.nodes_[node];
             if (position == path.size()) {
