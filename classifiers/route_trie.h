@@ -38,7 +38,27 @@ public:
     RouteTrie() : nodes_(1) {}
 
     // Adds template row `row`. All rows are added before the first match().
-    void add(std::span<const RouteSegment> segments, std::uint32_t row);
+    // (Inline, like the walk: the fuzz targets list the .cpp files they build.)
+    void add(std::span<const RouteSegment> segments, std::uint32_t row) {
+        std::uint32_t node = 0;
+        for (const RouteSegment& segment : segments) {
+            std::uint32_t next = segment.parameter ? nodes_[node].parameter_child : literal_child(node, segment.text);
+            if (next == kNoNode) {
+                next = static_cast<std::uint32_t>(nodes_.size());
+                nodes_.emplace_back();  // may move nodes_: index the parent again below
+                Node& parent = nodes_[node];
+                if (segment.parameter) {
+                    parent.parameter_child = next;
+                } else {
+                    auto& children = parent.literal_children;
+                    children.insert(std::lower_bound(children.begin(), children.end(), segment.text, text_before),
+                                    {segment.text, next});
+                }
+            }
+            node = next;
+        }
+        nodes_[node].rows.push_back(row);
+    }
 
     // Calls found(row) for every template row that matches `path`, once per
     // row. Returns false when more than `max_steps` trie steps were needed:
@@ -69,10 +89,13 @@ private:
         std::vector<std::uint32_t> rows;  // templates that end here
     };
 
+    static bool text_before(const std::pair<std::string_view, std::uint32_t>& child, std::string_view wanted) {
+        return child.first < wanted;
+    }
+
     std::uint32_t literal_child(std::uint32_t node, std::string_view text) const {
         const auto& children = nodes_[node].literal_children;
-        auto it = std::lower_bound(children.begin(), children.end(), text,
-                                   [](const auto& child, std::string_view wanted) { return child.first < wanted; });
+        auto it = std::lower_bound(children.begin(), children.end(), text, text_before);
         return it != children.end() && it->first == text ? it->second : kNoNode;
     }
 
