@@ -37,12 +37,26 @@ constexpr std::string_view kDatabricksHosts[] = {"*.cloud.databricks.com", "*.az
 constexpr std::string_view kHasuraHosts[] = {"*.hasura.app"};
 constexpr std::string_view kClickHouseHosts[] = {"*.clickhouse.cloud"};
 
-std::vector<std::string_view> path_segments(std::string_view path) {
-    std::vector<std::string_view> segments;
+// The first non-empty segments of a path, looked at in place (matches() runs
+// for every request on these hosts), and how many non-empty segments there
+// are in all. Eight: the longest carrier path (Cloudflare D1) has eight.
+struct PathSegments {
+    static constexpr std::size_t kKept = 8;
+    std::array<std::string_view, kKept> first{};
+    std::size_t count = 0;
+    std::size_t size() const { return count; }
+    std::string_view operator[](std::size_t i) const { return i < kKept ? first[i] : std::string_view(); }
+};
+
+PathSegments path_segments(std::string_view path) {
+    PathSegments segments;
     while (!path.empty()) {
         const std::size_t slash = path.find('/');
         const std::string_view segment = path.substr(0, slash);
-        if (!segment.empty()) segments.push_back(segment);
+        if (!segment.empty()) {
+            if (segments.count < PathSegments::kKept) segments.first[segments.count] = segment;
+            ++segments.count;
+        }
         if (slash == std::string_view::npos) break;
         path.remove_prefix(slash + 1);
     }
