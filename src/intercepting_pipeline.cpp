@@ -447,7 +447,7 @@ void InterceptingPipeline::drain_session_outputs() {
         } else if (auto* down = std::get_if<http::SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
-            decide(decide_event->id, decide_event->request);
+            decide(decide_event->id, std::move(decide_event->request));
         } else if (std::holds_alternative<http::CancelDecision>(output)) {
             if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
             decision_ticket_ = 0;
@@ -465,10 +465,11 @@ void InterceptingPipeline::drain_session_outputs() {
     }
 }
 
-void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpRequest& request) {
+void InterceptingPipeline::decide(http::RequestId id, classifiers::HttpRequest request) {
     auto alive = alive_;
-    // A copy only while the upstream is not up: a pass may yet become a 502 (record_upstream_refusals).
-    auto kept = upstream_up_ ? nullptr : std::make_shared<classifiers::HttpRequest>(request);
+    // Kept only while the upstream is not up: a pass may yet become a 502
+    // (record_upstream_refusals). The session's own copy is gone by then.
+    auto kept = upstream_up_ ? nullptr : std::make_shared<classifiers::HttpRequest>();
     decision_ticket_ = services_.decider->decide_request(
         flow_facts(), request, [this, alive, id, kept](bool pass, const http::LocalResponse& refusal) {
             if (!*alive) return;
@@ -482,6 +483,7 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
             else http_->refuse(id, refusal);
             pump();
         });
+    if (kept) *kept = std::move(request);  // the verdict comes later, from the loop (request_decider.h)
 }
 
 void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {

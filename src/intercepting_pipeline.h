@@ -132,7 +132,7 @@ private:
     void note_upstream_state();
     void record_upstream_refusals(const std::string& reason);
 
-    void decide(http::RequestId id, const classifiers::HttpRequest& request);
+    void decide(http::RequestId id, classifiers::HttpRequest request);
     void send_plaintext_to_guest(std::string_view bytes);
 
     InterceptionServices& services_;
