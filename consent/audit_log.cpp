@@ -95,6 +95,7 @@ std::string audit_line(const AuditRecord& r) {
                .add("mode", r.mode)
                .add("decision", r.decision)
                .add("decided_by", r.decided_by)
+               .add("reason", r.reason)
                .add("wait_ms", r.wait_ms)
                .finish() +
            "\n";

@@ -4,10 +4,10 @@
 //
 // What a line holds: time, VM name, the flow's addresses, SNI, Host, method,
 // the target with secret query values redacted (consent/query_redaction.h),
-// provider, operation, tier, mode, decision, decided_by and the wait. What it
-// never holds: any header (Authorization, Cookie, ...) or body byte, so no
-// token, signature or password can reach it except through the query, which
-// is redacted.
+// provider, operation, tier, mode, decision, decided_by, its reason and the
+// wait. What it never holds: any header (Authorization, Cookie, ...) or body
+// byte, so no token, signature or password can reach it except through the
+// query, which is redacted.
 //
 // Durability: each line is one write() on an O_APPEND descriptor. Once
 // write() returns, the line is in the kernel's page cache, which belongs to
@@ -45,8 +45,11 @@ struct AuditRecord {
     std::string operation;
     std::string tier;           // "read" | "write" | "destructive"
     std::string mode;           // "prompt-writes", ...
-    std::string decision;       // "pass" | "block"
-    std::string decided_by;     // "policy" | "grant" | "user" | "timeout"
+    // "pass" | "block" | "refused": a request passed, then answered 502 by
+    // askfirst because the upstream failed (a second line after its "pass")
+    std::string decision;
+    std::string decided_by;     // "policy" | "grant" | "user" | "timeout" | "upstream" (with "refused")
+    std::string reason;         // one sentence: why (the mode's rule, the person, the upstream's failure)
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
 };
 

@@ -47,24 +47,66 @@ void InterceptingPipeline::on_start(netstack::FlowIo& io) {
     detect_timer_ = new uv_timer_t{};
     uv_timer_init(services_.loop, detect_timer_);
     detect_timer_->data = this;
-    uv_timer_start(detect_timer_, [](uv_timer_t* timer) {
-        static_cast<InterceptingPipeline*>(timer->data)->on_detect_timeout();
-    }, static_cast<std::uint64_t>(tls::kServerSpeaksFirstTimeout.count()), 0);
+    arm_detect_timer(tls::kServerSpeaksFirstTimeout);
 }
 
+void InterceptingPipeline::arm_detect_timer(std::chrono::milliseconds delay) {
+    uv_timer_start(detect_timer_, [](uv_timer_t* timer) {
+        static_cast<InterceptingPipeline*>(timer->data)->on_detect_timeout();
+    }, static_cast<std::uint64_t>(delay.count()), 0);
+}
+
+// The first expiry starts the probe (see the header): nothing is judged
+// yet. The second, kSilentFlowLimit after the flow began, judges a flow on
+// which neither side said anything (or the guest's bytes never became a
+// known protocol) as opaque, as idle flows always were.
 void InterceptingPipeline::on_detect_timeout() {
-    if (stage_ == Stage::detecting) start_opaque(guest_in_.empty() ? "the guest sent nothing (server speaks first)"
-                                                                   : "the first bytes never became a known protocol");
+    if (stage_ != Stage::detecting) return;
+    if (!probe_started_) return probe_upstream();
+    start_opaque(guest_in_.empty() ? "neither side spoke within " + std::to_string(kSilentFlowLimit.count()) + " ms"
+                                   : "the first bytes never became a known protocol");
+}
+
+void InterceptingPipeline::probe_upstream() {
+    probe_started_ = true;
+    upstream_requested_ = true;
+    io_->upstream_connect();
+    arm_detect_timer(kSilentFlowLimit - tls::kServerSpeaksFirstTimeout);
+}
+
+// The probe could not connect: the destination is dead or refused, and no
+// verdict could let anything cross. The guest sees a reset, as from a dead
+// server; nothing was judged, since nothing could have passed.
+void InterceptingPipeline::on_probe_failed(std::string_view reason) {
+    stage_ = Stage::done;
+    if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+    decision_ticket_ = 0;
+    io_->reset("the guest sent nothing within " + std::to_string(tls::kServerSpeaksFirstTimeout.count()) +
+               " ms and dialing " + io_->info().upstream.to_string() + " to see whether it speaks first failed: " +
+               std::string(reason));
+}
+
+// Upstream bytes before any verdict lets the upstream speak to the guest:
+// kept for after it, with reading paused so at most one read waits here.
+void InterceptingPipeline::hold_upstream_bytes(std::span<const std::uint8_t> bytes) {
+    upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
+    if (upstream_paused_) return;
+    upstream_paused_ = true;
+    io_->upstream_pause_reading();
 }
 
 void InterceptingPipeline::detect() {
     switch (tls::detect_protocol(guest_in_)) {
     case tls::DetectedProtocol::need_more:
         if (guest_in_.size() > tls::kMaxClientHelloBytes + 5) start_opaque("first bytes too long to recognise");
+        else if (guest_eof_) start_opaque("the guest closed before its first message was whole");
         return;
     case tls::DetectedProtocol::tls_client_hello: {
         const auto parsed = tls::parse_client_hello(guest_in_);
-        if (parsed.status == tls::ClientHelloStatus::incomplete) return;
+        if (parsed.status == tls::ClientHelloStatus::incomplete) {
+            if (guest_eof_) start_opaque("the guest closed before its ClientHello was whole");
+            return;
+        }
         if (parsed.status == tls::ClientHelloStatus::invalid) {
             io_->reset("malformed TLS ClientHello: " + parsed.error);  // never relayed blind
             stage_ = Stage::done;
@@ -137,14 +179,30 @@ void InterceptingPipeline::start_opaque(const std::string& why) {
             io_->reset("refused: " + destination_host_port() + " is an opaque flow and the tcp mode does not pass it");
             return;
         }
-        stage_ = Stage::opaque_relay;
-        relay_ = std::make_unique<netstack::RelayPipeline>();
-        relay_->on_start(*io_);
-        std::vector<std::uint8_t> first_bytes = std::move(guest_in_);
-        guest_in_.clear();
-        if (!first_bytes.empty()) relay_->on_guest_bytes(first_bytes);
-        if (guest_eof_) relay_->on_guest_finished();
+        relay_opaque_flow();
     });
+}
+
+// After the verdict: the relay takes the flow, with what each side sent
+// while it was judged. A probed upstream is already dialed (DialedFlowIo).
+void InterceptingPipeline::relay_opaque_flow() {
+    stage_ = Stage::opaque_relay;
+    netstack::FlowIo* relay_io = io_;
+    if (upstream_requested_) {
+        dialed_io_ = std::make_unique<DialedFlowIo>(*io_);
+        relay_io = dialed_io_.get();
+    }
+    relay_ = std::make_unique<netstack::RelayPipeline>();
+    relay_->on_start(*relay_io);
+    std::vector<std::uint8_t> first_bytes = std::move(guest_in_);
+    guest_in_.clear();
+    if (!first_bytes.empty()) relay_->on_guest_bytes(first_bytes);
+    if (guest_eof_) relay_->on_guest_finished();
+    std::vector<std::uint8_t> held = std::move(upstream_in_);
+    upstream_in_.clear();
+    if (!held.empty()) relay_->on_upstream_bytes(held);
+    if (upstream_eof_) relay_->on_upstream_finished();
+    else if (upstream_paused_ && relay_->held_for_guest() == 0) io_->upstream_resume_reading();
 }
 
 // ---- events from the flow ----
@@ -171,42 +229,41 @@ void InterceptingPipeline::on_guest_send_space() {
 void InterceptingPipeline::on_upstream_connected() {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_connected();
     upstream_connected_ = true;
-    if (guest_tls_) {
-        const auto& info = io_->info();
-        auto session = services_.upstream_tls->start_session(sni_, info.original_destination.address.to_string());
-        if (!session) {
-            upstream_dead_ = true;
-            http_->on_upstream_failed("cannot start TLS to the upstream: " + session.error());
-        } else {
-            upstream_tls_ = session.take();
-            upstream_tls_->advance();  // the ClientHello
-        }
-    }
+    if (upstream_wanted_) start_upstream_tls();  // a probed connection waits for a passed request
     pump();
 }
 
 void InterceptingPipeline::on_upstream_failed(std::string_view reason) {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_failed(reason);
-    if (!http_) return io_->reset(reason);
+    if (stage_ == Stage::done) return;
+    if (!http_) return on_probe_failed(reason);  // only the probe dials before detection ends
     upstream_dead_ = true;
+    record_upstream_refusals(std::string(reason));
     http_->on_upstream_failed(reason);
     pump();
 }
 
 void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_bytes(bytes);
-    if (!http_) return;
+    if (stage_ == Stage::done) return;
+    if (!upstream_wanted_) {
+        hold_upstream_bytes(bytes);
+        if (stage_ == Stage::detecting && guest_in_.empty()) start_opaque("the upstream spoke first");
+        pump();
+        return;
+    }
     if (upstream_tls_) {
         upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
-    } else {
+    } else if (!guest_tls_) {
         http_->on_upstream_bytes(as_text(bytes));
-    }
+    }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
 }
 
 void InterceptingPipeline::on_upstream_finished() {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_finished();
     upstream_eof_ = true;
+    if (stage_ == Stage::detecting && guest_in_.empty()) return start_opaque("the upstream closed before anyone spoke");
     if (upstream_tls_) upstream_tls_->on_transport_eof();
     pump();
 }
@@ -240,6 +297,7 @@ void InterceptingPipeline::pump_once() {
     feed_upstream_side();
     check_tls_failures();
     if (stage_ != Stage::http) return;
+    note_upstream_state();
     drain_session_outputs();
     flush_to_upstream();
     flush_to_guest();
@@ -282,6 +340,10 @@ void InterceptingPipeline::feed_guest_side() {
 
 void InterceptingPipeline::feed_upstream_side() {
     if (!upstream_tls_) {
+        if (upstream_wanted_ && !guest_tls_ && !upstream_in_.empty()) {  // held while the request was judged
+            http_->on_upstream_bytes(as_text(upstream_in_));
+            upstream_in_.clear();
+        }
         if (upstream_eof_ && !http_->closed()) http_->on_upstream_eof();
         return;
     }
@@ -324,23 +386,68 @@ void InterceptingPipeline::check_tls_failures() {
         std::fprintf(stderr, "askfirstd name=%s event=upstream_tls_failed host=%s reason=\"%s\"\n",
                      services_.vm_name.c_str(), destination_host_port().c_str(),
                      upstream_tls_->failure().reason.c_str());
+        record_upstream_refusals(upstream_tls_->failure().reason);
         http_->on_upstream_failed(upstream_tls_->failure().reason);
     }
+}
+
+// ---- the upstream of an HTTP flow ----
+
+// The first request that passes opens the way to the upstream: dial it, or
+// use the connection the probe already opened.
+void InterceptingPipeline::want_upstream() {
+    upstream_wanted_ = true;
+    if (!upstream_requested_) {
+        upstream_requested_ = true;
+        io_->upstream_connect();
+        return;
+    }
+    if (upstream_connected_) start_upstream_tls();
+}
+
+void InterceptingPipeline::start_upstream_tls() {
+    if (!guest_tls_ || upstream_tls_ || upstream_dead_) return;
+    auto session = services_.upstream_tls->start_session(sni_, io_->info().original_destination.address.to_string());
+    if (!session) {
+        upstream_dead_ = true;
+        const std::string reason = "cannot start TLS to the upstream: " + session.error();
+        record_upstream_refusals(reason);
+        http_->on_upstream_failed(reason);
+        return;
+    }
+    upstream_tls_ = session.take();
+    upstream_tls_->advance();  // the ClientHello
+}
+
+// Once the upstream is up, a request it was passed can no longer turn into
+// askfirst's own 502 before reaching it: stop keeping copies.
+void InterceptingPipeline::note_upstream_state() {
+    if (upstream_up_ || !upstream_connected_ || upstream_dead_) return;
+    if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
+    upstream_up_ = true;
+    passed_before_upstream_up_.clear();
+}
+
+// Each request passed but answered 502 because the upstream failed gets a
+// second audit line that says so (invariant 8: the log tells what happened).
+void InterceptingPipeline::record_upstream_refusals(const std::string& reason) {
+    upstream_failure_ = reason;
+    for (const auto& request : passed_before_upstream_up_)
+        services_.decider->record_upstream_refusal(flow_facts(), request, reason);
+    passed_before_upstream_up_.clear();
 }
 
 void InterceptingPipeline::drain_session_outputs() {
     for (auto& output : http_->take_outputs()) {
         if (auto* up = std::get_if<http::SendToUpstream>(&output)) {
             if (upstream_dead_) continue;
-            if (!upstream_requested_) {
-                upstream_requested_ = true;
-                io_->upstream_connect();
-            }
+            if (!upstream_wanted_) want_upstream();
+            if (upstream_dead_) continue;
             upstream_plain_out_ += up->bytes;
         } else if (auto* down = std::get_if<http::SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
-            decide(decide_event->id, decide_event->request);
+            decide(decide_event->id, std::move(decide_event->request));
         } else if (std::holds_alternative<http::CancelDecision>(output)) {
             if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
             decision_ticket_ = 0;
@@ -358,16 +465,25 @@ void InterceptingPipeline::drain_session_outputs() {
     }
 }
 
-void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpRequest& request) {
+void InterceptingPipeline::decide(http::RequestId id, classifiers::HttpRequest request) {
     auto alive = alive_;
+    // Kept only while the upstream is not up: a pass may yet become a 502
+    // (record_upstream_refusals). The session's own copy is gone by then.
+    auto kept = upstream_up_ ? nullptr : std::make_shared<classifiers::HttpRequest>();
     decision_ticket_ = services_.decider->decide_request(
-        flow_facts(), request, [this, alive, id](bool pass, const http::LocalResponse& refusal) {
+        flow_facts(), request, [this, alive, id, kept](bool pass, const http::LocalResponse& refusal) {
             if (!*alive) return;
             decision_ticket_ = 0;
+            if (pass && kept && upstream_dead_) {  // the session answers it 502 at once
+                services_.decider->record_upstream_refusal(flow_facts(), *kept, upstream_failure_);
+            } else if (pass && kept && !upstream_up_) {
+                passed_before_upstream_up_.push_back(std::move(*kept));
+            }
             if (pass) http_->pass(id);
             else http_->refuse(id, refusal);
             pump();
         });
+    if (kept) *kept = std::move(request);  // the verdict comes later, from the loop (request_decider.h)
 }
 
 void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {
@@ -443,7 +559,8 @@ void InterceptingPipeline::flush_to_guest() {
 // Upstream reading stops while the guest cannot take what we already have.
 void InterceptingPipeline::apply_back_pressure() {
     const bool guest_backlog = !to_guest_.empty() || guest_plain_out_.size() > kPlaintextChunk ||
-                               upstream_in_.size() > tls::kMaxBufferedCiphertextIn;
+                               upstream_in_.size() > tls::kMaxBufferedCiphertextIn ||
+                               (!upstream_wanted_ && !upstream_in_.empty());  // held until a request passes
     if (guest_backlog && !upstream_paused_) {
         upstream_paused_ = true;
         io_->upstream_pause_reading();

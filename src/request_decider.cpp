@@ -157,6 +157,21 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     pending.request_done(recorded.pass, recorded.pass ? http::LocalResponse{} : http::denial_response(recorded));
 }
 
+void RequestDecider::record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                                             const std::string& reason) {
+    http::RequestDecision decision = http::decide_request(request, modes_, settings_.no_ui);  // pure: same naming
+    decision.pass = false;
+    decision.decided_by = "upstream";
+    decision.reason = "passed, but the upstream failed, so askfirst answered 502: " + reason;
+    consent::AuditRecord record = http::audit_record(decision, request, flow, std::chrono::system_clock::now(),
+                                                     std::chrono::milliseconds{0});
+    record.decision = "refused";
+    std::string error;
+    if (!audit_.append(record, error))
+        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=upstream_refusal\n",
+                     settings_.vm_name.c_str(), error.c_str());
+}
+
 void RequestDecider::cancel(Ticket ticket) {
     auto it = pending_.find(ticket);
     if (it == pending_.end()) return;

@@ -53,6 +53,12 @@ public:
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
     // write on provider "tcp", operation "tcp HOST:PORT".
     Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
+    // A request this decider passed was answered 502 by askfirst because the
+    // upstream failed (connect, or its certificate) before it could take it:
+    // appends a second audit line, decision "refused", decided_by "upstream",
+    // with the reason, so the log says what the guest got.
+    void record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                                 const std::string& reason);
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket);

@@ -84,6 +84,7 @@ consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::H
     r.mode = std::string(consent::mode_name(d.mode));
     r.decision = d.pass ? "pass" : "block";
     r.decided_by = d.decided_by;
+    r.reason = d.reason;
     r.wait_ms = waited.count();
     return r;
 }

@@ -6,8 +6,10 @@
 //                    need_more → keep buffering (do not connect upstream yet)
 //                    tls_client_hello → parse_client_hello() (tls/client_hello.h)
 //                    http1 → plain HTTP session; http2_prior_knowledge, opaque → opaque flow
-//   on timer:        no byte at all after kServerSpeaksFirstTimeout → opaque
-//                    (SMTP, MySQL, FTP wait for the server's banner).
+//   on timer:        no byte at all after kServerSpeaksFirstTimeout → dial the
+//                    upstream and let the first side to speak decide: the
+//                    server's banner (SMTP, MySQL, FTP, SSH) → opaque; the
+//                    guest's bytes → detection as above (src/intercepting_pipeline.h).
 //
 // A verdict never changes once given for a prefix: more bytes only turn
 // need_more into one of the others. Detection is strict (a whole HTTP/1
@@ -32,13 +34,15 @@ enum class DetectedProtocol {
 
 const char* protocol_name(DetectedProtocol protocol);
 
-// How long a flow may stay silent before it is treated as server-speaks-first
-// (opaque). Client-first protocols send within milliseconds of the TCP
-// handshake on real hardware, but a TCG-emulated guest on a loaded host was
-// measured here taking over a second between connect and ClientHello (curl
-// loading its CA bundle): a TLS flow misjudged as opaque is asked about as a
-// raw connection. Three seconds covers that, at the price of delaying the
-// banner of a server-first protocol (SSH, SMTP, MySQL) once per connection.
+// How long a flow may stay silent before the upstream is dialed to see
+// whether the server speaks first. Client-first protocols send within
+// milliseconds of the TCP handshake on real hardware, but a TCG-emulated
+// guest on a loaded host was measured here taking over a second between
+// connect and ClientHello (curl loading its CA bundle). Three seconds keeps
+// the early dial off nearly every client-first flow, at the price of
+// delaying the banner of a server-first protocol (SSH, SMTP, MySQL) once per
+// connection. A guest later than this is still detected: the dial commits
+// to nothing until one side speaks.
 constexpr std::chrono::milliseconds kServerSpeaksFirstTimeout{3000};
 
 // Bytes after which an unfinished HTTP/1 request line is no longer waited

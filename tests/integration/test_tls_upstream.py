@@ -7,6 +7,7 @@ client that refused askfirst's certificate) reach nginx with nginx's own
 certificate and are judged as opaque writes.
 """
 import json
+import os
 import time
 
 import pytest
@@ -15,6 +16,14 @@ import tls_rig
 from tls_fixtures import guest_file, profile, test_ca, tls_exec, tls_home, tls_nginx, tls_web_root  # noqa: F401
 
 CURL = "curl -sS --max-time 60"
+
+
+def audit_of_last_run(tls_home):
+    """Audit records of the last TlsExec run (its name is tls-PID-COUNTER)."""
+    name = f"tls-{os.getpid()}-{tls_rig.TlsExec.counter}"
+    path = os.path.join(tls_home.env["XDG_STATE_HOME"], "askfirst", "audit", f"{name}.jsonl")
+    with open(path) as log:
+        return [json.loads(line) for line in log if line.endswith("\n")]
 
 
 @pytest.mark.parametrize("case, reason_words", [
@@ -36,6 +45,11 @@ def test_an_untrusted_upstream_certificate_gives_502_with_the_reason_and_relays_
     assert answer["error"] == "askfirst_upstream_failed" and answer["host"] == host
     assert any(word in answer["reason"].lower() for word in reason_words), answer["reason"]
     assert tls_nginx.requests(stem)[before:] == []
+    # The audit log says what the guest got: the decision's "pass", then "refused" by the upstream, with why.
+    records = [r for r in audit_of_last_run(tls_home) if r["path"] == "/upload/x"]
+    assert [(r["decision"], r["decided_by"]) for r in records] == [("pass", "policy"), ("refused", "upstream")], records
+    assert any(word in records[-1]["reason"].lower() for word in reason_words), records[-1]
+    assert "upstream certificate" in records[-1]["reason"], records[-1]
 
 
 def test_a_client_offering_only_h2_gets_http11_or_a_clean_failure_in_bounded_time(tls_exec, profile, tls_home,

@@ -90,10 +90,10 @@ print(good)
     assert max(entry["count"] for entry in arrived) == KEEPALIVE_REQUESTS
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a ClientHello later than tls::kServerSpeaksFirstTimeout (3 s, "
-                   "raised from 1 s after this test and a TCG guest hit it) after the TCP handshake makes the flow "
-                   "opaque (judged as tcp HOST:PORT, then spliced, no MITM); the fix is to dial upstream at the "
-                   "timeout and commit only when one side speaks")
+# A ClientHello later than tls::kServerSpeaksFirstTimeout (3 s) after the TCP
+# handshake: askfirstd has dialed the upstream by then to see whether the
+# server speaks first, and must still intercept the guest's TLS when the
+# guest turns out to speak first (src/intercepting_pipeline.h).
 def test_a_clienthello_sent_late_is_still_intercepted(tls_exec, profile, tls_home, tmp_path):
     program = guest_file(tmp_path, "late.py", f"""
 import socket, ssl, time

@@ -47,6 +47,7 @@ AuditRecord sample(std::string operation, std::string query = "") {
     r.mode = "block-destructive";
     r.decision = "block";
     r.decided_by = "policy";
+    r.reason = "mode block-destructive refuses destructive operations on aws";
     r.wait_ms = 7;
     return r;
 }
@@ -92,6 +93,7 @@ TEST_CASE("an audit line has every field of the decision and the query redacted"
     CHECK(field(line, "mode") == "block-destructive");
     CHECK(field(line, "decision") == "block");
     CHECK(field(line, "decided_by") == "policy");
+    CHECK(field(line, "reason") == "mode block-destructive refuses destructive operations on aws");
     CHECK(field(line, "wait_ms") == "7");
     CHECK(line.find("abcdef123") == std::string::npos);
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "netstack/relay_pipeline.h"
+#include "src/dialed_flow_io.h"  // header-only: how src/intercepting_pipeline hands a probed flow to the relay
 
 namespace askfirst::netstack::test {
 namespace {
@@ -56,6 +57,22 @@ TEST_CASE("the relay connects upstream as soon as the flow starts") {
     RelayPipeline relay;
     relay.on_start(io);
     CHECK(io.calls == std::vector<std::string>{"upstream_connect"});
+}
+
+TEST_CASE("a relay handed an already dialed flow does not dial again and delivers the held banner") {
+    FakeFlowIo io;
+    io.guest_room = 10;
+    DialedFlowIo dialed(io);
+    RelayPipeline relay;
+    relay.on_start(dialed);
+    relay.on_upstream_bytes(bytes_of("SSH-2.0-x\r\n"));  // held by the pipeline while the flow was judged
+    CHECK(io.to_guest == "SSH-2.0-x\r");
+    relay.on_guest_bytes(bytes_of("SSH-2.0-guest\r\n"));
+    CHECK(io.to_upstream == "SSH-2.0-guest\r\n");
+    io.guest_room = 10;
+    relay.on_guest_send_space();
+    CHECK(io.to_guest == "SSH-2.0-x\r\n");
+    CHECK(io.calls == std::vector<std::string>{"pause", "resume"});  // no upstream_connect
 }
 
 TEST_CASE("guest bytes reopen the guest window only once upstream has taken them") {

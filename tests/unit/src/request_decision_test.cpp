@@ -175,6 +175,7 @@ TEST_CASE("end to end: one audit line per decision, in order, none with a creden
     CHECK(json_field(lines.records[1], "path") == "/inspect/login?X-Amz-Signature=REDACTED&password=REDACTED");
     CHECK(json_field(lines.records[2], "decision") == "block");
     CHECK(json_field(lines.records[2], "tier") == "destructive");
+    CHECK(json_field(lines.records[2], "reason").find("mode block-destructive refuses destructive") == 0);
     CHECK(json_field(lines.records[3], "path") == "/read/after");
     CHECK(file.find("SECRET") == std::string::npos);
     CHECK(shell.guest.find("SECRET") == std::string::npos);  // the 403 repeats none of it
