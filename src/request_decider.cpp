@@ -149,12 +149,14 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
                      settings_.vm_name.c_str(), error.c_str());
         recorded.pass = false;
         recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
+        recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
     }
     if (pending.opaque_done) {
         pending.opaque_done(recorded.pass);
         return;
     }
-    pending.request_done(recorded.pass, recorded.pass ? http::LocalResponse{} : http::denial_response(recorded));
+    pending.request_done(recorded.pass,
+                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request));
 }
 
 void RequestDecider::cancel(Ticket ticket) {
