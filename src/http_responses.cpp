@@ -210,13 +210,14 @@ std::string response_bytes(const LocalResponse& response, AfterResponse after) {
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " +
                       std::string(reason_phrase(response.status)) + "\r\n";
     out += "Content-Type: " + response.content_type + "\r\n";
-    out += "Content-Length: " + std::to_string(response.body.size() + 1) + "\r\n";  // +1: final newline
+    const std::size_t length = response.body.size() + (response.final_newline ? 1 : 0);
+    out += "Content-Length: " + std::to_string(length) + "\r\n";
     out += "Cache-Control: no-store\r\n";
     out += response.extra_headers;
     if (after == AfterResponse::close) out += "Connection: close\r\n";
     out += "\r\n";
     out += response.body;
-    out += '\n';
+    if (response.final_newline) out += '\n';
     return out;
 }
 

@@ -29,6 +29,7 @@ struct LocalResponse {
     std::string body;
     std::string content_type = "application/json";
     std::string extra_headers;  // complete "Name: value\r\n" lines, our own values only
+    bool final_newline = true;  // a '\n' after the body, for terminals; not for a binary protocol
 
     LocalResponse() = default;
     LocalResponse(int status_code, std::string json_body) : status(status_code), body(std::move(json_body)) {}

@@ -2,6 +2,7 @@
 // the 403 and the audit record that follow from it.
 #include "src/request_decision.h"
 
+#include "src/git_push_refusal.h"
 #include "src/http_responses.h"
 
 namespace askfirst::http {
@@ -111,7 +112,11 @@ LocalResponse denial_response(const RequestDecision& d, const classifiers::HttpR
     DenialDetails denial{d.classification.provider, d.classification.operation,
                          std::string(classifiers::tier_name(d.classification.tier)),
                          std::string(consent::mode_name(d.mode)), d.reason, how_to_allow(d)};
-    return shaped_denial(denial, refusal_shape_for(d.classification, request));
+    const RefusalShape shape = refusal_shape_for(d.classification, request);
+    // git prints no body of a 403 to a push: answer in its protocol when the command list is readable.
+    if (shape == RefusalShape::git_text && request.path.ends_with("/git-receive-pack"))
+        if (auto push = read_push_commands(request.body)) return git_push_rejection(*push, denial_message(denial));
+    return shaped_denial(denial, shape);
 }
 
 consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::HttpRequest& request,

@@ -47,12 +47,17 @@ def test_aws_rds_describe_passes(sandbox):
     ("block-destructive", "refuses destructive"),
     ("prompt-writes", "no one is listening for questions"),  # no_ui = deny decides the question
 ])
-def test_aws_rds_delete_is_refused_and_never_reaches_the_server(sandbox, mode, reason):
+def test_aws_rds_delete_is_refused_with_an_access_denied_awscli_prints_and_does_not_retry(sandbox, mode, reason):
     need(AWS_CLI)
-    run = sandbox.run(mode, DELETE_DB + " --debug")  # --debug: botocore logs the 403's body
+    # The rig's AWS_MAX_ATTEMPTS=1 would hide retries: allow botocore its usual attempts here.
+    run = sandbox.run(mode, f"AWS_MAX_ATTEMPTS=5 {DELETE_DB}")
     assert run.returncode != 0, run.stdout
-    assert "askfirst_denied" in run.stderr and reason in run.stderr, run.stderr[-3000:]
+    # awscli parsed the query protocol's ErrorResponse: code and askfirst's sentence, no parse error
+    printed = "An error occurred (AccessDenied) when calling the DeleteDBInstance operation: askfirst refused"
+    assert printed in run.stderr and reason in run.stderr, run.stderr[-3000:]
+    assert "To allow it:" in run.stderr, run.stderr[-3000:]
     assert run.received == [], "the delete reached the server"
+    # one decision: botocore did not retry the AccessDenied
     assert [(r["provider"], r["tier"], r["mode"], r["decision"]) for r in run.audit] == [
         ("aws", "destructive", mode, "block")], run.audit
     assert "DeleteDBInstance" in run.audit[0]["operation"]
@@ -103,7 +108,8 @@ def test_kubectl_get_passes_and_delete_is_refused(sandbox, tmp_path):
     assert "x " in run.stdout or "\nx" in run.stdout  # the pod's name in the listing
     assert "delete=0" not in run.stdout
     assert "delete=" in run.stdout
-    assert "askfirst_denied" in run.stderr or "Forbidden" in run.stderr or "403" in run.stderr, run.stderr
+    # kubectl parsed the Status object: its reason and askfirst's sentence
+    assert "Error from server (Forbidden): askfirst refused" in run.stderr, run.stderr
     methods = [(r["method"], r["path"].split("?")[0]) for r in run.received]
     assert ("GET", "/api/v1/namespaces/default/pods") in methods
     assert all(method != "DELETE" for method, _ in methods), methods
@@ -161,6 +167,11 @@ def test_git_push_is_refused_under_block_writes(sandbox, origin, tmp_path, mode,
         assert "push=0" not in run.stdout, run.stderr
         assert head_of(repo) == before, "the push changed the repository"
         assert receive_packs == [], "git-receive-pack reached the server"
+        # git prints no body of a 403 to its POST: askfirst answers in receive-pack's own report
+        # (src/git_push_refusal.h), which git shows as a remote message and a rejected ref
+        assert "remote: askfirst refused git" in run.stderr, run.stderr
+        assert "! [remote rejected] main -> main (askfirst refused" in run.stderr, run.stderr
+        assert "RPC failed" not in run.stderr, run.stderr
         refused = [r for r in run.audit if r["decision"] == "block"]
         assert refused and all(r["tier"] in ("write", "destructive") for r in refused), run.audit
     assert run.torn == []

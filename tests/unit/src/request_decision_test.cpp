@@ -277,3 +277,22 @@ TEST_CASE("the refusal says how to get the operation allowed, by what refused it
     CHECK(json_field(response.body, "how_to_allow") == how_to_allow(blocked));
     CHECK(json_field(response.body, "message").find("askfirst refused DELETE /x") == 0);
 }
+
+TEST_CASE("a refused push is answered in receive-pack's report when its commands are readable, else a text 403") {
+    RequestDecision d = decide_request(request("POST", "/acme/web.git/git-receive-pack"),
+                                       modes(consent::Mode::block_writes), consent::NoUiAnswer::deny);
+    d.classification.provider = "git";
+    classifiers::HttpRequest push = request("POST", "/acme/web.git/git-receive-pack");
+    const std::string command = std::string(40, 'a') + " " + std::string(40, 'b') + " refs/heads/main";
+    char length[5];
+    std::snprintf(length, sizeof length, "%04zx", command.size() + 4);
+    push.body = std::string(length) + command + "0000";
+    LocalResponse answered = denial_response(d, push);
+    CHECK(answered.status == 200);
+    CHECK(answered.body.find("ng refs/heads/main askfirst refused") != std::string::npos);
+    push.body = "garbage";
+    LocalResponse plain = denial_response(d, push);
+    CHECK(plain.status == 403);
+    CHECK(plain.content_type.starts_with("text/plain"));
+    CHECK(plain.body.starts_with("askfirst refused"));
+}
