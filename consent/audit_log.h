@@ -4,7 +4,9 @@
 //
 // What a line holds: time, VM name, the flow's addresses, SNI, Host, method,
 // the target with secret query values redacted (consent/query_redaction.h),
-// provider, operation, tier, mode, decision, decided_by and the wait. What it
+// provider, operation, tier, mode, decision, decided_by and the wait; for a
+// request refused before it was judged (framing, Host/SNI: decision
+// "refused"), the reason. What it
 // never holds: any header (Authorization, Cookie, ...) or body byte, so no
 // token, signature or password can reach it except through the query, which
 // is redacted.
@@ -45,9 +47,10 @@ struct AuditRecord {
     std::string operation;
     std::string tier;           // "read" | "write" | "destructive"
     std::string mode;           // "prompt-writes", ...
-    std::string decision;       // "pass" | "block"
-    std::string decided_by;     // "policy" | "grant" | "user" | "timeout"
+    std::string decision;       // "pass" | "block" | "refused" (askfirstd refused it before judging)
+    std::string decided_by;     // "policy" | "grant" | "user" | "timeout" | "askfirstd"
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
+    std::string reason;         // why a "refused" request was refused; written only when set
 };
 
 // The line as written: one JSON object and '\n'.

@@ -159,6 +159,13 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
                          recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request));
 }
 
+void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
+    std::string error;
+    if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
+        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=none (already refused)\n",
+                     settings_.vm_name.c_str(), error.c_str());
+}
+
 void RequestDecider::cancel(Ticket ticket) {
     auto it = pending_.find(ticket);
     if (it == pending_.end()) return;

@@ -53,6 +53,11 @@ public:
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
     // write on provider "tcp", operation "tcp HOST:PORT".
     Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
+    // A request the HTTP session refused before it was judged (its
+    // ProtocolRefusal output): one audit record, decision "refused", with the
+    // reason (http::protocol_refusal_record). The guest already has its answer;
+    // a failed write is reported on stderr.
+    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket);

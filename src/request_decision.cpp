@@ -142,4 +142,21 @@ consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::H
     return r;
 }
 
+consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
+                                             std::chrono::system_clock::time_point refused_at) {
+    consent::AuditRecord r;
+    r.time = refused_at;
+    r.vm = flow.vm;
+    r.guest_address = flow.guest_address;
+    r.dest_address = flow.dest_address;
+    r.sni = flow.sni;
+    r.host = flow.sni;  // the request's own Host is not trusted (or not read) when its framing is refused
+    r.provider = "http";
+    r.operation = "refused with HTTP " + std::to_string(status);
+    r.decision = "refused";
+    r.decided_by = "askfirstd";
+    r.reason = std::string(reason);
+    return r;
+}
+
 }  // namespace askfirst::http

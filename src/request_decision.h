@@ -70,4 +70,11 @@ consent::AuditRecord audit_record(const RequestDecision& decision, const classif
                                   const FlowFacts& flow, std::chrono::system_clock::time_point decided_at,
                                   std::chrono::milliseconds waited);
 
+// The audit record of a request askfirstd refused before judging it
+// (HttpSession's ProtocolRefusal: framing 400, Host ≠ SNI 421, h2c/CONNECT
+// 400, an upstream that failed 502): provider "http", operation "refused
+// with HTTP <status>", decision "refused", decided_by "askfirstd", the reason.
+consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
+                                             std::chrono::system_clock::time_point refused_at);
+
 }  // namespace askfirst::http

@@ -296,3 +296,39 @@ TEST_CASE("a refused push is answered in receive-pack's report when its commands
     CHECK(plain.content_type.starts_with("text/plain"));
     CHECK(plain.body.starts_with("askfirst refused"));
 }
+
+TEST_CASE("a request refused before judging is one audit line: refused, by askfirstd, with the reason") {
+    TempDir tmp;
+    std::string error;
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
+    REQUIRE_MESSAGE(log, error);
+    HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
+    session.on_guest_bytes("POST /x?token=SECRET HTTP/1.1\r\nHost: api.test\r\nContent-Length: 3\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    const FlowFacts flow{"testvm", "10.0.2.15:40000", "192.0.2.1:443", "api.test"};
+    int refusals = 0;
+    for (auto& output : session.take_outputs()) {
+        if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
+            ++refusals;
+            REQUIRE(log->append(protocol_refusal_record(flow, refusal->status, refusal->reason,
+                                                        std::chrono::system_clock::now()), error));
+        }
+    }
+    REQUIRE(refusals == 1);
+    std::string file = read_file(log->path());
+    auto lines = consent::read_audit_lines(file);
+    REQUIRE(lines.records.size() == 1);
+    CHECK(json_field(lines.records[0], "decision") == "refused");
+    CHECK(json_field(lines.records[0], "decided_by") == "askfirstd");
+    CHECK(json_field(lines.records[0], "operation") == "refused with HTTP 400");
+    CHECK(json_field(lines.records[0], "host") == "api.test");
+    CHECK(json_field(lines.records[0], "reason").find("Transfer-Encoding") != std::string::npos);
+    CHECK(file.find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("a judged request's audit line has no reason member") {
+    RequestDecision d = decide_request(request("GET", "/x"), modes(consent::Mode::off), consent::NoUiAnswer::deny);
+    const std::string line = consent::audit_line(audit_record(d, request("GET", "/x"), FlowFacts{}, {}, {}));
+    CHECK(json_field(line, "reason") == "<missing>");
+    CHECK(json_field(line, "decision") == "pass");
+}
