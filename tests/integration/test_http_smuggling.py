@@ -85,7 +85,7 @@ WEBSOCKET_EXEC = (f"GET /api/v1/namespaces/default/pods/x/exec?command=sh&stdin=
 
 
 @pytest.fixture(scope="module")
-def smuggling_run(exec_works, http_home, origin, test_ca, askfirst_ca, tmp_path_factory):
+def smuggling_run(exec_works, origin, test_ca, askfirst_ca, tmp_path_factory):
     folder = tmp_path_factory.mktemp("smuggling")
     cases = [{"name": name, "pieces": pieces} for name, pieces in REFUSED.items()]
     cases += [{"name": name, "pieces": pieces} for name, (pieces, _, _) in KEPT_OPEN.items()]
