@@ -63,6 +63,32 @@ def test_aws_rds_delete_is_refused_with_an_access_denied_awscli_prints_and_does_
     assert "DeleteDBInstance" in run.audit[0]["operation"]
 
 
+# One refused call per AWS wire protocol (botocore's metadata.protocol), each sent to the
+# rig's AWS name: the classifier knows the service by its SigV4 scope, and the 403 must
+# be in the shape that protocol's parser reads, or awscli prints a parse error instead.
+AWS_PROTOCOL_CALLS = {
+    "query": ("rds delete-db-instance --db-instance-identifier prod-db-1 --skip-final-snapshot",
+              "AccessDenied", "DeleteDBInstance"),
+    "ec2": ("ec2 terminate-instances --instance-ids i-0123456789abcdef0", "AccessDenied", "TerminateInstances"),
+    "json": ("dynamodb delete-table --table-name orders", "AccessDeniedException", "DeleteTable"),
+    "rest-json": ("lambda delete-function --function-name billing", "AccessDeniedException", "DeleteFunction"),
+    "rest-xml (S3)": ("s3api delete-bucket --bucket backups", "AccessDenied", "DeleteBucket"),
+    "rest-xml": ("route53 delete-hosted-zone --id Z0123456789", "AccessDenied", "DeleteHostedZone"),
+}
+
+
+@pytest.mark.parametrize("protocol", list(AWS_PROTOCOL_CALLS))
+def test_each_aws_protocol_gets_a_refusal_its_parser_reads(sandbox, protocol):
+    need(AWS_CLI)
+    command, code, operation = AWS_PROTOCOL_CALLS[protocol]
+    run = sandbox.run("block-writes", f"AWS_MAX_ATTEMPTS=5 {AWS} {command}")
+    assert run.returncode != 0, run.stdout
+    printed = f"An error occurred ({code}) when calling the {operation} operation: askfirst refused"
+    assert printed in run.stderr, run.stderr[-3000:]
+    assert run.received == [], "the call reached the server"
+    assert [(r["provider"], r["decision"]) for r in run.audit] == [("aws", "block")], run.audit  # no retry
+
+
 def test_aws_signature_and_keys_never_reach_the_audit_log(sandbox):
     need(AWS_CLI)
     run = sandbox.run("off", f"{AWS} rds describe-db-instances; {DELETE_DB}")
