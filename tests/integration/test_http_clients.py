@@ -8,13 +8,14 @@ line, not only what the client printed.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from http_origin import GIT_HOST, K8S_HOST, RDS_HOST
+from http_origin import API_HOST, GIT_HOST, K8S_HOST, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 
 # Debian's awscli (tools/setup.sh), not whatever `aws` comes first on PATH
@@ -201,3 +202,21 @@ def test_git_push_is_refused_under_block_writes(sandbox, origin, tmp_path, mode,
         refused = [r for r in run.audit if r["decision"] == "block"]
         assert refused and all(r["tier"] in ("write", "destructive") for r in refused), run.audit
     assert run.torn == []
+
+
+# --- GraphQL ----------------------------------------------------------------
+
+def test_a_refused_graphql_mutation_answers_with_graphql_errors(sandbox):
+    """A GraphQL client reads "errors"; gh-style clients read "message" of a non-2xx answer: the
+    403 carries both, each with askfirst's sentence (src/http_responses.h, graphql_errors)."""
+    need("curl")
+    query = '{"query":"mutation { deleteProject(id: 7) { id } }"}'
+    run = sandbox.run("block-writes", f"curl -s -w '\\nstatus=%{{http_code}}\\n' -H 'Content-Type: application/json' "
+                                      f"--data '{query}' https://{API_HOST}/graphql")
+    body, status = run.stdout.rsplit("\nstatus=", 1)
+    assert status.strip() == "403", run.stdout + run.stderr
+    answer = json.loads(body)
+    assert answer["errors"][0]["message"].startswith("askfirst refused"), answer
+    assert answer["message"] == answer["errors"][0]["message"]
+    assert run.received == []
+    assert [(r["path"], r["decision"]) for r in run.audit] == [("/graphql", "block")], run.audit
