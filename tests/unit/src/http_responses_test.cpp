@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "src/git_push_refusal.h"
 #include "src/http_message_parser.h"
 #include "src/http_responses.h"
 
@@ -75,6 +76,10 @@ TEST_CASE("every response askfirstd writes parses to its exact end") {
          "application/x-amz-json-1.1"},
         {"403 git", response_bytes(shaped_denial(denial, RefusalShape::git_text), AfterResponse::keep_alive), 403, false,
          "text/plain; charset=utf-8"},
+        {"200 git push rejection, no final newline",
+         response_bytes(git_push_rejection(PushCommands{{"refs/heads/main"}, {"side-band-64k"}}, denial_message(denial)),
+                        AfterResponse::keep_alive),
+         200, false, "application/x-git-receive-pack-result"},
         {"400", json_response(400, bad_request_json("obsolete line folding"), AfterResponse::close), 400, true,
          "application/json"},
         {"421", json_response(421, misdirected_json("Host 'b' does not match"), AfterResponse::close), 421, true,
