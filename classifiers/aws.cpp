@@ -91,6 +91,19 @@ std::string detail_line(std::string_view operation, std::string_view identifier,
     return line;
 }
 
+// botocore's metadata.protocol spelling; "" when no service or operation was identified.
+std::string_view wire_protocol_name(const ResolvedOperation& resolved) {
+    if (resolved.service == nullptr && resolved.requested_name.empty() && resolved.s3_bucket.empty()) return {};
+    switch (resolved.protocol) {
+        case aws_model::Protocol::query: return "query";
+        case aws_model::Protocol::ec2: return "ec2";
+        case aws_model::Protocol::json: return "json";
+        case aws_model::Protocol::rest_json: return "rest-json";
+        case aws_model::Protocol::rest_xml: return "rest-xml";
+    }
+    return {};
+}
+
 Classification aws_classify(const HttpRequest& request) {
     const aws::CredentialScope scope = aws::credential_scope(request);
     const auto candidates = aws::candidate_services(request, scope);
@@ -144,5 +157,19 @@ bool aws_needs_body(const HttpRequest& head) {
 
 extern const Provider kAwsProvider;  // declared for registry.cpp; `extern` gives it external linkage
 const Provider kAwsProvider{"aws", aws_matches, aws_classify, aws_needs_body};
+
+}  // namespace askfirst::classifiers
+
+namespace askfirst::classifiers {
+
+// Resolved as aws_classify() does; the first operation named decides (several
+// only when a query request repeats Action, all of one service).
+std::string_view wire_protocol(const HttpRequest& request) {
+    if (!aws_matches(request)) return {};
+    const aws::CredentialScope scope = aws::credential_scope(request);
+    const auto candidates = aws::candidate_services(request, scope);
+    const aws::RequestParameters parameters(request, aws::body_format_for(request, candidates));
+    return wire_protocol_name(aws::resolve_operations(request, candidates, parameters).front());
+}
 
 }  // namespace askfirst::classifiers

@@ -65,6 +65,13 @@ struct Classification {
 // request a known provider's classifier could not understand.
 Classification classify(const HttpRequest& request);
 
+// The wire protocol the request speaks, for providers that have several:
+// AWS (botocore's metadata.protocol: "query", "ec2", "json", "rest-json",
+// "rest-xml"). Empty when the request is not AWS or its service is unknown.
+// src/ calls it for refused AWS requests only, to shape the 403 body so the
+// agent's client can parse it (src/http_responses.h, RefusalShape).
+std::string_view wire_protocol(const HttpRequest& request);
+
 // Given only the head of a request (method, host, path, query, headers; body
 // empty), does the classifier need to see the body to judge it? The HTTP layer
 // buffers the body (up to http.max_inspect_bytes) only when this is true.

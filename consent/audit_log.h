@@ -5,7 +5,9 @@
 // What a line holds: time, VM name, the flow's addresses, SNI, Host, method,
 // the target with secret query values redacted (consent/query_redaction.h),
 // provider, operation, tier, mode, decision, decided_by, its reason and the
-// wait. What it never holds: any header (Authorization, Cookie, ...) or body
+// wait; a request refused before it was judged (framing, Host/SNI) or
+// answered 502 after it passed (the upstream failed) has decision "refused".
+// What it never holds: any header (Authorization, Cookie, ...) or body
 // byte, so no token, signature or password can reach it except through the
 // query, which is redacted.
 //
@@ -45,10 +47,12 @@ struct AuditRecord {
     std::string operation;
     std::string tier;           // "read" | "write" | "destructive"
     std::string mode;           // "prompt-writes", ...
-    // "pass" | "block" | "refused": a request passed, then answered 502 by
-    // askfirst because the upstream failed (a second line after its "pass")
+    // "pass" | "block" | "refused": refused before it was judged (framing,
+    // Host/SNI), or passed and then answered 502 by askfirst because the
+    // upstream failed (a second line after its "pass")
     std::string decision;
-    std::string decided_by;     // "policy" | "grant" | "user" | "timeout" | "upstream" (with "refused")
+    // "policy" | "grant" | "user" | "timeout" | "upstream" | "askfirstd" (the last two with "refused")
+    std::string decided_by;
     std::string reason;         // one sentence: why (the mode's rule, the person, the upstream's failure)
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
 };

@@ -234,8 +234,7 @@ void HttpSession::refuse(RequestId id, const LocalResponse& response) {
         bool close = !current_.keep_alive || response.status >= 500;
         exchange->from = ResponseFrom::local;
         exchange->close_after = close;
-        exchange->local_response = json_response(response.status, response.json_body,
-                                                  close ? AfterResponse::close : AfterResponse::keep_alive);
+        exchange->local_response = response_bytes(response, close ? AfterResponse::close : AfterResponse::keep_alive);
     }
     if (current_.phase == RequestPhase::complete) finish_request();
     flush_guestward();

@@ -140,13 +140,8 @@ using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, C
                                    ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
                                    HalfCloseGuest, CloseFlow>;
 
-// A refusal the shell renders (src/http_responses.h: denial_json()); the
-// session adds the status line, Content-Length and, when it must close the
-// connection after it, Connection: close.
-struct LocalResponse {
-    int status = 403;
-    std::string json_body;
-};
+// refuse() takes a LocalResponse (src/http_responses.h: the shell renders its
+// body, e.g. shaped_denial()); the session writes it with response_bytes().
 
 class HttpSession {
 public:

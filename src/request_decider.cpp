@@ -149,12 +149,21 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
                      settings_.vm_name.c_str(), error.c_str());
         recorded.pass = false;
         recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
+        recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
     }
     if (pending.opaque_done) {
         pending.opaque_done(recorded.pass);
         return;
     }
-    pending.request_done(recorded.pass, recorded.pass ? http::LocalResponse{} : http::denial_response(recorded));
+    pending.request_done(recorded.pass,
+                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request));
+}
+
+void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
+    std::string error;
+    if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
+        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=none (already refused)\n",
+                     settings_.vm_name.c_str(), error.c_str());
 }
 
 void RequestDecider::record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,

@@ -59,6 +59,11 @@ public:
     // with the reason, so the log says what the guest got.
     void record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
                                  const std::string& reason);
+    // A request the HTTP session refused before it was judged (its
+    // ProtocolRefusal output): one audit record, decision "refused", with the
+    // reason (http::protocol_refusal_record). The guest already has its answer;
+    // a failed write is reported on stderr.
+    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket);

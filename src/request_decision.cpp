@@ -2,6 +2,7 @@
 // the 403 and the audit record that follow from it.
 #include "src/request_decision.h"
 
+#include "src/git_push_refusal.h"
 #include "src/http_responses.h"
 
 namespace askfirst::http {
@@ -26,6 +27,33 @@ std::string reason_for(const RequestDecision& d, consent::NoUiAnswer no_ui) {
                    " decided; to be asked, run askfirst-tray or `askfirst prompts` while the agent runs";
     }
     return "refused";
+}
+
+// Forges whose REST clients (gh, glab, tea) print the "message" member of an error.
+constexpr std::string_view kForgesWithMessageErrors[] = {"github", "gitlab", "gitea"};
+
+// A GraphQL endpoint: the path the forges and the generic GraphQL provider
+// recognise (…/graphql, GitLab and GHES /api/graphql).
+bool is_graphql_endpoint(const classifiers::HttpRequest& request) {
+    return request.path.ends_with("/graphql") || request.path.ends_with("/graphql/");
+}
+
+// AWS by the classifier's wire protocol; when it identified no service, by
+// the request's shape: X-Amz-Target is the json protocol, a form body the
+// query protocol, anything else a REST call.
+RefusalShape aws_refusal_shape(const classifiers::Classification& c, const classifiers::HttpRequest& request) {
+    const bool s3 = c.operation.starts_with("s3:");
+    const std::string_view protocol = classifiers::wire_protocol(request);
+    if (protocol == "query") return RefusalShape::aws_query_xml;
+    if (protocol == "ec2") return RefusalShape::aws_ec2_xml;
+    if (protocol == "json") return RefusalShape::aws_json;
+    if (protocol == "rest-json") return RefusalShape::aws_rest_json;
+    if (protocol == "rest-xml") return s3 ? RefusalShape::aws_s3_xml : RefusalShape::aws_query_xml;
+    if (request.has_header("x-amz-target")) return RefusalShape::aws_json;
+    if (classifiers::equals_ignoring_ascii_case(request.header("content-type").substr(0, 33),
+                                                "application/x-www-form-urlencoded"))
+        return RefusalShape::aws_query_xml;
+    return s3 ? RefusalShape::aws_s3_xml : RefusalShape::aws_rest_json;
 }
 
 }  // namespace
@@ -58,11 +86,37 @@ RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, co
     return d;
 }
 
-LocalResponse denial_response(const RequestDecision& d) {
+RefusalShape refusal_shape_for(const classifiers::Classification& c, const classifiers::HttpRequest& request) {
+    if (c.provider == "aws") return aws_refusal_shape(c, request);
+    if (c.provider == "kubernetes") return RefusalShape::kubernetes_status;
+    if (c.provider == "git") return RefusalShape::git_text;
+    if (is_graphql_endpoint(request)) return RefusalShape::graphql_errors;
+    for (std::string_view forge : kForgesWithMessageErrors)
+        if (c.provider == forge) return RefusalShape::forge_rest_json;
+    return RefusalShape::askfirst_json;
+}
+
+std::string how_to_allow(const RequestDecision& d) {
+    if (!d.how_to_allow.empty()) return d.how_to_allow;
+    const std::string& provider = d.classification.provider;
+    if (d.decided_by == "policy" && d.policy_action == consent::PolicyAction::block)
+        return "a person on the host can change the mode for " + provider + " (`askfirst mode " + provider +
+               " prompt-writes`, or modes." + provider + " in the profile)";
+    if (d.decided_by == "policy")  // ask, answered by consent.no_ui
+        return "a person on the host runs askfirst-tray or `askfirst prompts`, then the agent retries and "
+               "the person allows it";
+    return "retry later and ask the person on the host (askfirst-tray or `askfirst prompts`) to allow it";
+}
+
+LocalResponse denial_response(const RequestDecision& d, const classifiers::HttpRequest& request) {
     DenialDetails denial{d.classification.provider, d.classification.operation,
                          std::string(classifiers::tier_name(d.classification.tier)),
-                         std::string(consent::mode_name(d.mode)), d.reason};
-    return LocalResponse{403, denial_json(denial)};
+                         std::string(consent::mode_name(d.mode)), d.reason, how_to_allow(d)};
+    const RefusalShape shape = refusal_shape_for(d.classification, request);
+    // git prints no body of a 403 to a push: answer in its protocol when the command list is readable.
+    if (shape == RefusalShape::git_text && request.path.ends_with("/git-receive-pack"))
+        if (auto push = read_push_commands(request.body)) return git_push_rejection(*push, denial_message(denial));
+    return shaped_denial(denial, shape);
 }
 
 consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::HttpRequest& request,
@@ -86,6 +140,23 @@ consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::H
     r.decided_by = d.decided_by;
     r.reason = d.reason;
     r.wait_ms = waited.count();
+    return r;
+}
+
+consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
+                                             std::chrono::system_clock::time_point refused_at) {
+    consent::AuditRecord r;
+    r.time = refused_at;
+    r.vm = flow.vm;
+    r.guest_address = flow.guest_address;
+    r.dest_address = flow.dest_address;
+    r.sni = flow.sni;
+    r.host = flow.sni;  // the request's own Host is not trusted (or not read) when its framing is refused
+    r.provider = "http";
+    r.operation = "refused with HTTP " + std::to_string(status);
+    r.decision = "refused";
+    r.decided_by = "askfirstd";
+    r.reason = std::string(reason);
     return r;
 }
 

@@ -11,7 +11,7 @@
 //   1. RequestDecision d = decide_request(event.request, modes, no_ui);
 //   2. audit_log.append(audit_record(d, event.request, flow, now, wait), err)
 //      — if that fails, refuse (fail closed) with the 403 below;
-//   3. d.pass ? session.pass(id) : session.refuse(id, denial_response(d)).
+//   3. d.pass ? session.pass(id) : session.refuse(id, denial_response(d, event.request)).
 #pragma once
 
 #include <chrono>
@@ -33,6 +33,7 @@ struct RequestDecision {
     bool pass = false;                  // the outcome
     std::string decided_by = "policy";  // policy | grant | user | timeout
     std::string reason;                 // one sentence for the 403 body and the log
+    std::string how_to_allow;           // for a refusal; empty: derived from mode and decided_by
 };
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
@@ -45,8 +46,17 @@ RequestDecision decide_request(const classifiers::HttpRequest& request, const co
 RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, const consent::ModeTable& modes,
                                    consent::NoUiAnswer no_ui);
 
-// The 403 the guest gets for a refused decision.
-LocalResponse denial_response(const RequestDecision& decision);
+// The shape of the 403 body the provider's clients parse: by the
+// classification's provider and wire protocol, and the request's own shape
+// (a GraphQL endpoint, X-Amz-Target) where the provider does not settle it.
+RefusalShape refusal_shape_for(const classifiers::Classification& classification,
+                               const classifiers::HttpRequest& request);
+
+// Who can allow a refused request, and how (one sentence for the 403).
+std::string how_to_allow(const RequestDecision& decision);
+
+// The 403 the guest gets for a refused decision, shaped for its client.
+LocalResponse denial_response(const RequestDecision& decision, const classifiers::HttpRequest& request);
 
 // What the flow knows that the request does not.
 struct FlowFacts {
@@ -59,5 +69,12 @@ struct FlowFacts {
 consent::AuditRecord audit_record(const RequestDecision& decision, const classifiers::HttpRequest& request,
                                   const FlowFacts& flow, std::chrono::system_clock::time_point decided_at,
                                   std::chrono::milliseconds waited);
+
+// The audit record of a request askfirstd refused before judging it
+// (HttpSession's ProtocolRefusal: framing 400, Host ≠ SNI 421, h2c/CONNECT
+// 400, an upstream that failed 502): provider "http", operation "refused
+// with HTTP <status>", decision "refused", decided_by "askfirstd", the reason.
+consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
+                                             std::chrono::system_clock::time_point refused_at);
 
 }  // namespace askfirst::http

@@ -1,11 +1,12 @@
 """The rig of the HTTP decision-point tests (tests/integration/test_http_*.py):
-private XDG dirs (askfirstd's CA, audit log and control socket live there),
 the loopback HTTPS origin of http_origin.py with its openssl-made test CA
 (given to askfirstd as tls.extra_ca), askfirst's own CA exported for the
 clients in the sandbox, and `HttpSandbox.run(mode, script)`: one
 `askfirst exec --name UNIQUE` whose profile maps every test name to the
 origin, returning what the client printed, the audit records of that run
-and the requests that reached the origin during it.
+and the requests that reached the origin during it. askfirstd's CA, audit
+logs and control sockets live in the session's private XDG dirs
+(conftest.private_askfirst_dirs, autouse).
 
 Test modules import the fixtures: `from http_rig import *  # noqa`.
 """
@@ -22,25 +23,8 @@ import pytest
 from conftest import ASKFIRST
 from http_origin import ALL_HOSTS, GUEST_ADDRESS, HttpsOrigin, make_test_ca
 
-__all__ = ["http_home", "test_ca", "origin", "askfirst_ca", "sandbox", "HttpSandbox", "SandboxRun",
+__all__ = ["test_ca", "origin", "askfirst_ca", "sandbox", "HttpSandbox", "SandboxRun",
            "read_audit", "audit_path"]
-
-
-@pytest.fixture(scope="module")
-def http_home(tmp_path_factory):
-    """Private XDG data/state/runtime dirs for this module's askfirstd runs; restored afterwards."""
-    home = tmp_path_factory.mktemp("http-home")
-    saved = {}
-    for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_STATE_HOME", "state"), ("XDG_RUNTIME_DIR", "run")):
-        (home / folder).mkdir(mode=0o700)
-        saved[variable] = os.environ.get(variable)
-        os.environ[variable] = str(home / folder)
-    yield home
-    for variable, value in saved.items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +41,12 @@ def origin(test_ca, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def askfirst_ca(http_home) -> Path:
-    """askfirst's CA certificate (PEM), what a client in the sandbox must trust."""
+def askfirst_ca(private_askfirst_dirs, tmp_path_factory) -> Path:
+    """askfirst's CA certificate (PEM), what a client in the sandbox must trust; the CA itself
+    is in the session's private XDG_DATA_HOME (conftest.private_askfirst_dirs)."""
     done = subprocess.run([ASKFIRST, "ca", "export", "--pem"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    path = http_home / "askfirst-ca.pem"
+    path = tmp_path_factory.mktemp("askfirst-ca") / "askfirst-ca.pem"
     path.write_text(done.stdout)
     return path
 
@@ -151,5 +136,5 @@ class HttpSandbox:
 
 
 @pytest.fixture
-def sandbox(exec_works, http_home, origin, test_ca, askfirst_ca, tmp_path):
+def sandbox(exec_works, origin, test_ca, askfirst_ca, tmp_path):
     return HttpSandbox(tmp_path, origin, test_ca, askfirst_ca)

@@ -8,13 +8,14 @@ line, not only what the client printed.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from http_origin import GIT_HOST, K8S_HOST, RDS_HOST
+from http_origin import API_HOST, GIT_HOST, K8S_HOST, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 
 # Debian's awscli (tools/setup.sh), not whatever `aws` comes first on PATH
@@ -47,15 +48,46 @@ def test_aws_rds_describe_passes(sandbox):
     ("block-destructive", "refuses destructive"),
     ("prompt-writes", "no one is listening for questions"),  # no_ui = deny decides the question
 ])
-def test_aws_rds_delete_is_refused_and_never_reaches_the_server(sandbox, mode, reason):
+def test_aws_rds_delete_is_refused_with_an_access_denied_awscli_prints_and_does_not_retry(sandbox, mode, reason):
     need(AWS_CLI)
-    run = sandbox.run(mode, DELETE_DB + " --debug")  # --debug: botocore logs the 403's body
+    # The rig's AWS_MAX_ATTEMPTS=1 would hide retries: allow botocore its usual attempts here.
+    run = sandbox.run(mode, f"AWS_MAX_ATTEMPTS=5 {DELETE_DB}")
     assert run.returncode != 0, run.stdout
-    assert "askfirst_denied" in run.stderr and reason in run.stderr, run.stderr[-3000:]
+    # awscli parsed the query protocol's ErrorResponse: code and askfirst's sentence, no parse error
+    printed = "An error occurred (AccessDenied) when calling the DeleteDBInstance operation: askfirst refused"
+    assert printed in run.stderr and reason in run.stderr, run.stderr[-3000:]
+    assert "To allow it:" in run.stderr, run.stderr[-3000:]
     assert run.received == [], "the delete reached the server"
+    # one decision: botocore did not retry the AccessDenied
     assert [(r["provider"], r["tier"], r["mode"], r["decision"]) for r in run.audit] == [
         ("aws", "destructive", mode, "block")], run.audit
     assert "DeleteDBInstance" in run.audit[0]["operation"]
+
+
+# One refused call per AWS wire protocol (botocore's metadata.protocol), each sent to the
+# rig's AWS name: the classifier knows the service by its SigV4 scope, and the 403 must
+# be in the shape that protocol's parser reads, or awscli prints a parse error instead.
+AWS_PROTOCOL_CALLS = {
+    "query": ("rds delete-db-instance --db-instance-identifier prod-db-1 --skip-final-snapshot",
+              "AccessDenied", "DeleteDBInstance"),
+    "ec2": ("ec2 terminate-instances --instance-ids i-0123456789abcdef0", "AccessDenied", "TerminateInstances"),
+    "json": ("dynamodb delete-table --table-name orders", "AccessDeniedException", "DeleteTable"),
+    "rest-json": ("lambda delete-function --function-name billing", "AccessDeniedException", "DeleteFunction"),
+    "rest-xml (S3)": ("s3api delete-bucket --bucket backups", "AccessDenied", "DeleteBucket"),
+    "rest-xml": ("route53 delete-hosted-zone --id Z0123456789", "AccessDenied", "DeleteHostedZone"),
+}
+
+
+@pytest.mark.parametrize("protocol", list(AWS_PROTOCOL_CALLS))
+def test_each_aws_protocol_gets_a_refusal_its_parser_reads(sandbox, protocol):
+    need(AWS_CLI)
+    command, code, operation = AWS_PROTOCOL_CALLS[protocol]
+    run = sandbox.run("block-writes", f"AWS_MAX_ATTEMPTS=5 {AWS} {command}")
+    assert run.returncode != 0, run.stdout
+    printed = f"An error occurred ({code}) when calling the {operation} operation: askfirst refused"
+    assert printed in run.stderr, run.stderr[-3000:]
+    assert run.received == [], "the call reached the server"
+    assert [(r["provider"], r["decision"]) for r in run.audit] == [("aws", "block")], run.audit  # no retry
 
 
 def test_aws_signature_and_keys_never_reach_the_audit_log(sandbox):
@@ -103,7 +135,8 @@ def test_kubectl_get_passes_and_delete_is_refused(sandbox, tmp_path):
     assert "x " in run.stdout or "\nx" in run.stdout  # the pod's name in the listing
     assert "delete=0" not in run.stdout
     assert "delete=" in run.stdout
-    assert "askfirst_denied" in run.stderr or "Forbidden" in run.stderr or "403" in run.stderr, run.stderr
+    # kubectl parsed the Status object: its reason and askfirst's sentence
+    assert "Error from server (Forbidden): askfirst refused" in run.stderr, run.stderr
     methods = [(r["method"], r["path"].split("?")[0]) for r in run.received]
     assert ("GET", "/api/v1/namespaces/default/pods") in methods
     assert all(method != "DELETE" for method, _ in methods), methods
@@ -161,6 +194,29 @@ def test_git_push_is_refused_under_block_writes(sandbox, origin, tmp_path, mode,
         assert "push=0" not in run.stdout, run.stderr
         assert head_of(repo) == before, "the push changed the repository"
         assert receive_packs == [], "git-receive-pack reached the server"
+        # git prints no body of a 403 to its POST: askfirst answers in receive-pack's own report
+        # (src/git_push_refusal.h), which git shows as a remote message and a rejected ref
+        assert "remote: askfirst refused git" in run.stderr, run.stderr
+        assert "! [remote rejected] main -> main (askfirst refused" in run.stderr, run.stderr
+        assert "RPC failed" not in run.stderr, run.stderr
         refused = [r for r in run.audit if r["decision"] == "block"]
         assert refused and all(r["tier"] in ("write", "destructive") for r in refused), run.audit
     assert run.torn == []
+
+
+# --- GraphQL ----------------------------------------------------------------
+
+def test_a_refused_graphql_mutation_answers_with_graphql_errors(sandbox):
+    """A GraphQL client reads "errors"; gh-style clients read "message" of a non-2xx answer: the
+    403 carries both, each with askfirst's sentence (src/http_responses.h, graphql_errors)."""
+    need("curl")
+    query = '{"query":"mutation { deleteProject(id: 7) { id } }"}'
+    run = sandbox.run("block-writes", f"curl -s -w '\\nstatus=%{{http_code}}\\n' -H 'Content-Type: application/json' "
+                                      f"--data '{query}' https://{API_HOST}/graphql")
+    body, status = run.stdout.rsplit("\nstatus=", 1)
+    assert status.strip() == "403", run.stdout + run.stderr
+    answer = json.loads(body)
+    assert answer["errors"][0]["message"].startswith("askfirst refused"), answer
+    assert answer["message"] == answer["errors"][0]["message"]
+    assert run.received == []
+    assert [(r["path"], r["decision"]) for r in run.audit] == [("/graphql", "block")], run.audit

@@ -85,7 +85,7 @@ WEBSOCKET_EXEC = (f"GET /api/v1/namespaces/default/pods/x/exec?command=sh&stdin=
 
 
 @pytest.fixture(scope="module")
-def smuggling_run(exec_works, http_home, origin, test_ca, askfirst_ca, tmp_path_factory):
+def smuggling_run(exec_works, origin, test_ca, askfirst_ca, tmp_path_factory):
     folder = tmp_path_factory.mktemp("smuggling")
     cases = [{"name": name, "pieces": pieces} for name, pieces in REFUSED.items()]
     cases += [{"name": name, "pieces": pieces} for name, (pieces, _, _) in KEPT_OPEN.items()]
@@ -165,3 +165,38 @@ def test_a_websocket_upgrade_is_judged_as_its_request(smuggling_run):
     assert [r["path"].split("?")[0] for r in run.received if "/exec" in r["path"]] == [
         "/api/v1/namespaces/default/pods/x/exec"]
     assert results["k8s-exec-websocket"]["statuses"], results["k8s-exec-websocket"]
+
+
+# what each refusal's audit line says (the cases run one after another, so their lines are in this order)
+REFUSAL_REASONS = {
+    "cl-te": "Content-Length can't be present with Transfer-Encoding",
+    "te-cl": "Content-Length can't be present with Transfer-Encoding",
+    "two-content-lengths": "Duplicate Content-Length",
+    "te-not-final-chunked": "Transfer-Encoding",
+    "te-gzip-only": "final coding is not chunked",
+    "te-obfuscated": "header field char",
+    "bad-chunk-size": "chunk size",
+    "chunk-size-overflow": "chunk size overflow",
+    "obs-fold": "obsolete line folding",
+    "bare-lf": "header value char",
+    "bare-cr": "LF",
+    "h2c-upgrade": "h2c is refused",
+    "http2-preface": "HTTP/2 with prior knowledge is refused",
+    "request-line-too-long": "request line longer than",
+    "too-many-headers": "header lines",
+    "pipelined-then-cl-te": "Content-Length can't be present with Transfer-Encoding",
+    "host-not-sni": "does not match the TLS server name",
+}
+
+
+def test_every_framing_refusal_is_in_the_audit_log_with_its_reason(smuggling_run):
+    """A request refused before it was judged (400 framing, h2c, the HTTP/2 preface, 421 Host ≠ SNI)
+    has one audit line: decision "refused", decided_by askfirstd, the status and the reason."""
+    run, _ = smuggling_run
+    refused = [r for r in run.audit if r["decision"] == "refused"]
+    assert all(r["decided_by"] == "askfirstd" and r["provider"] == "http" and r["sni"] == API_HOST
+               for r in refused), refused
+    expected = [(f"refused with HTTP {421 if name == 'host-not-sni' else 400}", name) for name in REFUSAL_REASONS]
+    assert [r["operation"] for r in refused] == [operation for operation, _ in expected], refused
+    for record, (_, name) in zip(refused, expected):
+        assert REFUSAL_REASONS[name].lower() in record["reason"].lower(), (name, record)

@@ -10,6 +10,7 @@
 //               segment: /read..., /write..., /destroy...; otherwise GET and
 //               HEAD are reads, DELETE is destructive, the rest writes.
 //               A body that was not complete makes it destructive (the worst).
+//   wire_protocol: the X-Test-Wire-Protocol header.
 #include <algorithm>
 #include <cctype>
 
@@ -57,6 +58,9 @@ bool HttpRequest::has_header(std::string_view name) const {
 }
 
 bool needs_body(const HttpRequest& head) { return starts_with(head.path, "/inspect"); }
+
+// The protocol a test names in the X-Test-Wire-Protocol header (refusal shapes).
+std::string_view wire_protocol(const HttpRequest& request) { return request.header("x-test-wire-protocol"); }
 
 Classification classify(const HttpRequest& request) {
     Classification out;

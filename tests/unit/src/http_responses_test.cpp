@@ -1,10 +1,14 @@
 // tests/unit/src/http_responses_test.cpp — askfirstd's own responses are
 // complete HTTP/1.1 messages a client parses to their exact end (invariant 8),
-// with a JSON body, and say Connection: close only when they mean it.
+// say Connection: close only when they mean it, and a refusal's body has the
+// shape the provider's clients parse (botocore's parsers, kubectl's Status,
+// gh's {"message"}, GraphQL's "errors", git's text/plain) with askfirst's
+// sentence in the place those clients print.
 #include <doctest.h>
 
 #include <cjson/cJSON.h>
 
+#include "src/git_push_refusal.h"
 #include "src/http_message_parser.h"
 #include "src/http_responses.h"
 
@@ -26,17 +30,62 @@ std::pair<std::size_t, int> parse_one_response(std::string_view bytes) {
     return {0, 0};
 }
 
+DenialDetails rds_denial() {
+    return DenialDetails{"aws", "rds:DeleteDBInstance", "destructive", "block-destructive",
+                         "mode block-destructive refuses destructive operations on aws",
+                         "a person on the host can change the mode for aws"};
+}
+
+// The value at a path of object keys ("errors" arrays take their first element).
+std::string json_at(const std::string& text, std::initializer_list<const char*> path) {
+    cJSON* root = cJSON_Parse(text.c_str());
+    const cJSON* item = root;
+    for (const char* key : path) {
+        if (cJSON_IsArray(item)) item = cJSON_GetArrayItem(item, 0);
+        item = cJSON_GetObjectItemCaseSensitive(item, key);
+    }
+    std::string out = cJSON_IsString(item)   ? item->valuestring
+                      : cJSON_IsNumber(item) ? std::to_string(item->valueint)
+                      : item != nullptr      ? "<not a string>"
+                                             : "<missing>";
+    cJSON_Delete(root);
+    return out;
+}
+
+// The text between <tag> and </tag>, after `after` (the parent element).
+std::string xml_element(const std::string& xml, const std::string& after, const std::string& tag) {
+    const std::size_t parent = xml.find("<" + after + ">");
+    if (parent == std::string::npos) return "<no " + after + ">";
+    const std::size_t open = xml.find("<" + tag + ">", parent);
+    const std::size_t close = xml.find("</" + tag + ">", open);
+    if (open == std::string::npos || close == std::string::npos) return "<no " + tag + ">";
+    return xml.substr(open + tag.size() + 2, close - open - tag.size() - 2);
+}
+
 }  // namespace
 
-TEST_CASE("every response askfirstd writes parses to its exact end with a JSON body") {
-    DenialDetails denial{"aws", "rds:DeleteDBInstance", "destructive", "block-destructive", "mode block-destructive refuses destructive operations on aws"};
-    struct Case { const char* name; std::string bytes; int status; bool closes; };
+TEST_CASE("every response askfirstd writes parses to its exact end") {
+    const DenialDetails denial = rds_denial();
+    struct Case { const char* name; std::string bytes; int status; bool closes; const char* type; };
     const Case cases[] = {
-        {"403 keep-alive", forbidden_response(denial, AfterResponse::keep_alive), 403, false},
-        {"403 close", forbidden_response(denial, AfterResponse::close), 403, true},
-        {"400", json_response(400, bad_request_json("obsolete line folding"), AfterResponse::close), 400, true},
-        {"421", json_response(421, misdirected_json("Host 'b' does not match"), AfterResponse::close), 421, true},
-        {"502", json_response(502, upstream_failed_json("a.test", "certificate expired"), AfterResponse::close), 502, true},
+        {"403 keep-alive", forbidden_response(denial, AfterResponse::keep_alive), 403, false, "application/json"},
+        {"403 close", forbidden_response(denial, AfterResponse::close), 403, true, "application/json"},
+        {"403 aws query", response_bytes(shaped_denial(denial, RefusalShape::aws_query_xml), AfterResponse::keep_alive),
+         403, false, "text/xml"},
+        {"403 aws json", response_bytes(shaped_denial(denial, RefusalShape::aws_json), AfterResponse::close), 403, true,
+         "application/x-amz-json-1.1"},
+        {"403 git", response_bytes(shaped_denial(denial, RefusalShape::git_text), AfterResponse::keep_alive), 403, false,
+         "text/plain; charset=utf-8"},
+        {"200 git push rejection, no final newline",
+         response_bytes(git_push_rejection(PushCommands{{"refs/heads/main"}, {"side-band-64k"}}, denial_message(denial)),
+                        AfterResponse::keep_alive),
+         200, false, "application/x-git-receive-pack-result"},
+        {"400", json_response(400, bad_request_json("obsolete line folding"), AfterResponse::close), 400, true,
+         "application/json"},
+        {"421", json_response(421, misdirected_json("Host 'b' does not match"), AfterResponse::close), 421, true,
+         "application/json"},
+        {"502", json_response(502, upstream_failed_json("a.test", "certificate expired"), AfterResponse::close), 502,
+         true, "application/json"},
     };
     for (const Case& c : cases) {
         CAPTURE(std::string(c.name));
@@ -45,28 +94,110 @@ TEST_CASE("every response askfirstd writes parses to its exact end with a JSON b
         CHECK(used == c.bytes.size());
         CHECK(status == c.status);
         CHECK((c.bytes.find("Connection: close\r\n") != std::string::npos) == c.closes);
-        CHECK(c.bytes.find("Content-Type: application/json\r\n") != std::string::npos);
-        cJSON* json = cJSON_Parse(c.bytes.c_str() + c.bytes.find("\r\n\r\n") + 4);
-        REQUIRE(json != nullptr);
-        CHECK(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(json, "error")));
-        cJSON_Delete(json);
+        CHECK(c.bytes.find("Content-Type: " + std::string(c.type) + "\r\n") != std::string::npos);
     }
 }
 
-TEST_CASE("the 403 body has exactly the fields the agent is promised") {
-    DenialDetails denial{"github", "repos:delete", "destructive", "prompt-destructive", "no one could be asked"};
-    cJSON* json = cJSON_Parse(denial_json(denial).c_str());
-    REQUIRE(json != nullptr);
+TEST_CASE("askfirst's own 403 body has exactly the fields the agent is promised") {
+    DenialDetails denial{"github", "repos:delete", "destructive", "prompt-destructive", "no one could be asked",
+                         "run askfirst-tray"};
+    const std::string body = denial_json(denial);
     const char* expected[][2] = {{"error", "askfirst_denied"}, {"provider", "github"}, {"operation", "repos:delete"},
-                                 {"tier", "destructive"}, {"mode", "prompt-destructive"}, {"reason", "no one could be asked"}};
+                                 {"tier", "destructive"}, {"mode", "prompt-destructive"},
+                                 {"reason", "no one could be asked"}, {"how_to_allow", "run askfirst-tray"}};
     for (const auto& pair : expected) {
-        const char* key = pair[0];
-        const char* value = pair[1];
-        CAPTURE(std::string(key));
-        const cJSON* item = cJSON_GetObjectItemCaseSensitive(json, key);
-        REQUIRE(cJSON_IsString(item));
-        CHECK(std::string(item->valuestring) == value);
+        CAPTURE(std::string(pair[0]));
+        CHECK(json_at(body, {pair[0]}) == pair[1]);
     }
-    CHECK(cJSON_GetArraySize(json) == 6);
+    CHECK(json_at(body, {"message"}) == denial_message(denial));
+    cJSON* json = cJSON_Parse(body.c_str());
+    CHECK(cJSON_GetArraySize(json) == 8);
     cJSON_Delete(json);
+}
+
+TEST_CASE("the one sentence names who refused, the operation, tier, mode, reason and how to allow it") {
+    const std::string message = denial_message(rds_denial());
+    CHECK(message ==
+          "askfirst refused rds:DeleteDBInstance (destructive, provider aws, mode block-destructive): mode "
+          "block-destructive refuses destructive operations on aws. To allow it: a person on the host can change "
+          "the mode for aws.");
+}
+
+TEST_CASE("each refusal shape puts askfirst's sentence where that provider's clients read it") {
+    const DenialDetails denial = rds_denial();
+    const std::string message = denial_message(denial);
+    SUBCASE("AWS query (RDS, IAM): ErrorResponse/Error with Type Sender, Code AccessDenied, RequestId") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::aws_query_xml);
+        CHECK(r.body.find("<ErrorResponse>") != std::string::npos);
+        CHECK(xml_element(r.body, "Error", "Type") == "Sender");
+        CHECK(xml_element(r.body, "Error", "Code") == "AccessDenied");
+        CHECK(xml_element(r.body, "Error", "Message") == message);
+        CHECK(xml_element(r.body, "ErrorResponse", "RequestId") == "askfirst-refusal");
+        CHECK(r.content_type == "text/xml");
+    }
+    SUBCASE("AWS ec2: Response/Errors/Error and RequestID") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::aws_ec2_xml);
+        CHECK(xml_element(r.body, "Errors", "Code") == "AccessDenied");
+        CHECK(xml_element(r.body, "Errors", "Message") == message);
+        CHECK(xml_element(r.body, "Response", "RequestID") == "askfirst-refusal");
+    }
+    SUBCASE("S3: a bare Error root") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::aws_s3_xml);
+        CHECK(r.body.find("<ErrorResponse>") == std::string::npos);
+        CHECK(xml_element(r.body, "Error", "Code") == "AccessDenied");
+        CHECK(xml_element(r.body, "Error", "Message") == message);
+        CHECK(r.extra_headers.find("x-amz-request-id: askfirst-refusal\r\n") != std::string::npos);
+    }
+    SUBCASE("AWS json and rest-json: x-amzn-ErrorType and {__type, message}") {
+        for (RefusalShape shape : {RefusalShape::aws_json, RefusalShape::aws_rest_json}) {
+            CAPTURE(std::string(refusal_shape_name(shape)));
+            LocalResponse r = shaped_denial(denial, shape);
+            CHECK(r.extra_headers.find("x-amzn-ErrorType: AccessDeniedException\r\n") != std::string::npos);
+            CHECK(json_at(r.body, {"__type"}) == "AccessDeniedException");
+            CHECK(json_at(r.body, {"message"}) == message);
+        }
+        CHECK(shaped_denial(denial, RefusalShape::aws_json).content_type == "application/x-amz-json-1.1");
+        CHECK(shaped_denial(denial, RefusalShape::aws_rest_json).content_type == "application/json");
+    }
+    SUBCASE("Kubernetes: a v1 Status, Failure, Forbidden, 403") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::kubernetes_status);
+        CHECK(json_at(r.body, {"kind"}) == "Status");
+        CHECK(json_at(r.body, {"apiVersion"}) == "v1");
+        CHECK(json_at(r.body, {"status"}) == "Failure");
+        CHECK(json_at(r.body, {"reason"}) == "Forbidden");
+        CHECK(json_at(r.body, {"code"}) == "403");
+        CHECK(json_at(r.body, {"message"}) == message);
+    }
+    SUBCASE("GitHub/GitLab REST: message") {
+        CHECK(json_at(shaped_denial(denial, RefusalShape::forge_rest_json).body, {"message"}) == message);
+    }
+    SUBCASE("GraphQL: errors[0].message, and message for REST-style readers") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::graphql_errors);
+        CHECK(json_at(r.body, {"errors", "message"}) == message);
+        CHECK(json_at(r.body, {"errors", "extensions", "code"}) == "FORBIDDEN");
+        CHECK(json_at(r.body, {"message"}) == message);
+        CHECK(r.status == 403);
+    }
+    SUBCASE("git: the sentence as one text/plain line") {
+        LocalResponse r = shaped_denial(denial, RefusalShape::git_text);
+        CHECK(r.body == message);
+        CHECK(r.content_type == "text/plain; charset=utf-8");
+    }
+    SUBCASE("askfirst's own JSON for everything else") {
+        CHECK(json_at(shaped_denial(denial, RefusalShape::askfirst_json).body, {"error"}) == "askfirst_denied");
+    }
+}
+
+TEST_CASE("text from the guest cannot break a shaped body") {
+    DenialDetails denial = rds_denial();
+    denial.operation = "s3:DeleteObject b/</Message><Code>x</Code>&\x01\xff\xc3\xa9\r\n";
+    const std::string xml = shaped_denial(denial, RefusalShape::aws_s3_xml).body;
+    const std::string message = xml_element(xml, "Error", "Message");
+    CHECK(message.find('<') == std::string::npos);
+    CHECK(message.find("&lt;/Message&gt;&lt;Code&gt;x&lt;/Code&gt;&amp;??\xc3\xa9\r\n") != std::string::npos);
+    CHECK(xml_element(xml, "Error", "Code") == "AccessDenied");
+    const std::string git = shaped_denial(denial, RefusalShape::git_text).body;
+    CHECK(git.find_first_of("\r\n\x01") == std::string::npos);  // one line, no control characters
+    const std::string json = shaped_denial(denial, RefusalShape::kubernetes_status).body;
+    CHECK(json_at(json, {"message"}).find("s3:DeleteObject b/</Message>") != std::string::npos);
 }

@@ -83,7 +83,7 @@ struct Shell {
                 ++passed;
                 session.pass(decide->id);
             } else {
-                session.refuse(decide->id, denial_response(d));
+                session.refuse(decide->id, denial_response(d, decide->request));
             }
         }
     }
@@ -127,14 +127,14 @@ TEST_CASE("decisions follow the mode: pass, block, ask resolved by consent.no_ui
 TEST_CASE("the 403 body names provider, operation, tier, mode and reason") {
     RequestDecision d = decide_request(request("DELETE", "/db/1"), modes(consent::Mode::block_destructive),
                                        consent::NoUiAnswer::deny);
-    LocalResponse response = denial_response(d);
+    LocalResponse response = denial_response(d, request("DELETE", "/db/1"));
     CHECK(response.status == 403);
-    CHECK(json_field(response.json_body, "error") == "askfirst_denied");
-    CHECK(json_field(response.json_body, "provider") == "testprov");
-    CHECK(json_field(response.json_body, "operation") == "DELETE /db/1");
-    CHECK(json_field(response.json_body, "tier") == "destructive");
-    CHECK(json_field(response.json_body, "mode") == "block-destructive");
-    CHECK(json_field(response.json_body, "reason").find("refuses destructive") != std::string::npos);
+    CHECK(json_field(response.body, "error") == "askfirst_denied");
+    CHECK(json_field(response.body, "provider") == "testprov");
+    CHECK(json_field(response.body, "operation") == "DELETE /db/1");
+    CHECK(json_field(response.body, "tier") == "destructive");
+    CHECK(json_field(response.body, "mode") == "block-destructive");
+    CHECK(json_field(response.body, "reason").find("refuses destructive") != std::string::npos);
 }
 
 TEST_CASE("an ask with no one listening says so and names the ways to be asked") {
@@ -208,4 +208,128 @@ TEST_CASE("an opaque flow is judged as a write on provider tcp") {
     RequestDecision passed = decide_opaque_flow("db.internal", 5432, consent::ModeTable(consent::Mode::block_destructive),
                                                 consent::NoUiAnswer::deny);
     CHECK(passed.pass);
+}
+
+TEST_CASE("a refusal takes the shape of the provider's clients") {
+    struct Case {
+        const char* name;
+        const char* provider;
+        const char* operation;
+        const char* path;
+        std::vector<classifiers::Header> headers;
+        RefusalShape shape;
+    };
+    const Case cases[] = {
+        {"AWS query protocol (rds)", "aws", "rds:DeleteDBInstance", "/", {{"X-Test-Wire-Protocol", "query"}},
+         RefusalShape::aws_query_xml},
+        {"AWS ec2 protocol", "aws", "ec2:TerminateInstances", "/", {{"X-Test-Wire-Protocol", "ec2"}},
+         RefusalShape::aws_ec2_xml},
+        {"AWS json protocol (dynamodb)", "aws", "dynamodb:DeleteTable", "/", {{"X-Test-Wire-Protocol", "json"}},
+         RefusalShape::aws_json},
+        {"AWS rest-json (lambda)", "aws", "lambda:DeleteFunction", "/2015-03-31/functions/f",
+         {{"X-Test-Wire-Protocol", "rest-json"}}, RefusalShape::aws_rest_json},
+        {"AWS rest-xml S3", "aws", "s3:DeleteBucket", "/b", {{"X-Test-Wire-Protocol", "rest-xml"}},
+         RefusalShape::aws_s3_xml},
+        {"AWS rest-xml not S3 (route53)", "aws", "route53:DeleteHostedZone", "/2013-04-01/hostedzone/Z",
+         {{"X-Test-Wire-Protocol", "rest-xml"}}, RefusalShape::aws_query_xml},
+        {"AWS unknown service, X-Amz-Target", "aws", "x:Y", "/", {{"X-Amz-Target", "Svc.Op"}},
+         RefusalShape::aws_json},
+        {"AWS unknown service, form body", "aws", "x:Y", "/",
+         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}}, RefusalShape::aws_query_xml},
+        {"AWS unknown S3-like REST", "aws", "s3:DELETE /b/k", "/b/k", {}, RefusalShape::aws_s3_xml},
+        {"AWS unknown REST", "aws", "x:DELETE /v1/y", "/v1/y", {}, RefusalShape::aws_rest_json},
+        {"kubernetes", "kubernetes", "delete pods", "/api/v1/namespaces/default/pods/x", {},
+         RefusalShape::kubernetes_status},
+        {"git smart HTTP", "git", "git push", "/acme/web.git/git-receive-pack", {}, RefusalShape::git_text},
+        {"GitHub REST", "github", "repos:delete", "/repos/acme/web", {}, RefusalShape::forge_rest_json},
+        {"GitLab REST", "gitlab", "DELETE /projects/1", "/api/v4/projects/1", {}, RefusalShape::forge_rest_json},
+        {"GitHub GraphQL", "github", "mutation deleteRepository", "/graphql", {}, RefusalShape::graphql_errors},
+        {"GitLab GraphQL", "gitlab", "mutation destroyProject", "/api/graphql", {}, RefusalShape::graphql_errors},
+        {"any GraphQL endpoint", "graphql", "mutation drop", "/v1/graphql", {}, RefusalShape::graphql_errors},
+        {"another provider keeps askfirst's JSON", "stripe", "DELETE /v1/customers/c", "/v1/customers/c", {},
+         RefusalShape::askfirst_json},
+        {"generic keeps askfirst's JSON", "generic", "DELETE /x", "/x", {}, RefusalShape::askfirst_json},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(std::string(c.name));
+        classifiers::Classification classification;
+        classification.provider = c.provider;
+        classification.operation = c.operation;
+        classifiers::HttpRequest r = request("POST", c.path);
+        r.headers = c.headers;
+        CHECK(refusal_shape_name(refusal_shape_for(classification, r)) == refusal_shape_name(c.shape));
+    }
+}
+
+TEST_CASE("the refusal says how to get the operation allowed, by what refused it") {
+    RequestDecision blocked = decide_request(request("DELETE", "/x"), modes(consent::Mode::block_destructive),
+                                             consent::NoUiAnswer::deny);
+    CHECK(how_to_allow(blocked).find("askfirst mode testprov prompt-writes") != std::string::npos);
+    RequestDecision unasked = decide_request(request("POST", "/x"), modes(consent::Mode::prompt_writes),
+                                             consent::NoUiAnswer::deny);
+    CHECK(how_to_allow(unasked).find("askfirst-tray") != std::string::npos);
+    RequestDecision by_user = unasked;
+    by_user.decided_by = "user";
+    CHECK(how_to_allow(by_user).find("retry later") != std::string::npos);
+    RequestDecision audit_failed = blocked;
+    audit_failed.how_to_allow = "fix the audit log";
+    CHECK(how_to_allow(audit_failed) == "fix the audit log");
+    LocalResponse response = denial_response(blocked, request("DELETE", "/x"));
+    CHECK(json_field(response.body, "how_to_allow") == how_to_allow(blocked));
+    CHECK(json_field(response.body, "message").find("askfirst refused DELETE /x") == 0);
+}
+
+TEST_CASE("a refused push is answered in receive-pack's report when its commands are readable, else a text 403") {
+    RequestDecision d = decide_request(request("POST", "/acme/web.git/git-receive-pack"),
+                                       modes(consent::Mode::block_writes), consent::NoUiAnswer::deny);
+    d.classification.provider = "git";
+    classifiers::HttpRequest push = request("POST", "/acme/web.git/git-receive-pack");
+    const std::string command = std::string(40, 'a') + " " + std::string(40, 'b') + " refs/heads/main";
+    char length[5];
+    std::snprintf(length, sizeof length, "%04zx", command.size() + 4);
+    push.body = std::string(length) + command + "0000";
+    LocalResponse answered = denial_response(d, push);
+    CHECK(answered.status == 200);
+    CHECK(answered.body.find("ng refs/heads/main askfirst refused") != std::string::npos);
+    push.body = "garbage";
+    LocalResponse plain = denial_response(d, push);
+    CHECK(plain.status == 403);
+    CHECK(plain.content_type.starts_with("text/plain"));
+    CHECK(plain.body.starts_with("askfirst refused"));
+}
+
+TEST_CASE("a request refused before judging is one audit line: refused, by askfirstd, with the reason") {
+    TempDir tmp;
+    std::string error;
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
+    REQUIRE_MESSAGE(log, error);
+    HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
+    session.on_guest_bytes("POST /x?token=SECRET HTTP/1.1\r\nHost: api.test\r\nContent-Length: 3\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    const FlowFacts flow{"testvm", "10.0.2.15:40000", "192.0.2.1:443", "api.test"};
+    int refusals = 0;
+    for (auto& output : session.take_outputs()) {
+        if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
+            ++refusals;
+            REQUIRE(log->append(protocol_refusal_record(flow, refusal->status, refusal->reason,
+                                                        std::chrono::system_clock::now()), error));
+        }
+    }
+    REQUIRE(refusals == 1);
+    std::string file = read_file(log->path());
+    auto lines = consent::read_audit_lines(file);
+    REQUIRE(lines.records.size() == 1);
+    CHECK(json_field(lines.records[0], "decision") == "refused");
+    CHECK(json_field(lines.records[0], "decided_by") == "askfirstd");
+    CHECK(json_field(lines.records[0], "operation") == "refused with HTTP 400");
+    CHECK(json_field(lines.records[0], "host") == "api.test");
+    CHECK(json_field(lines.records[0], "reason").find("Transfer-Encoding") != std::string::npos);
+    CHECK(file.find("SECRET") == std::string::npos);
+}
+
+TEST_CASE("a judged request's audit line has no reason member") {
+    RequestDecision d = decide_request(request("GET", "/x"), modes(consent::Mode::off), consent::NoUiAnswer::deny);
+    const std::string line = consent::audit_line(audit_record(d, request("GET", "/x"), FlowFacts{}, {}, {}));
+    CHECK(json_field(line, "reason") == "<missing>");
+    CHECK(json_field(line, "decision") == "pass");
 }
