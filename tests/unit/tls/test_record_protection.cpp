@@ -89,6 +89,28 @@ TEST_CASE("each AEAD suite's records go to libcrypto after the handshake and car
     }
 }
 
+TEST_CASE("a guest that resumes its session by ticket gets libcrypto records too, with the sequence numbers continued") {
+    InterceptedWorld world;
+    REQUIRE(send_through(*world.guest, *world.ours.guest, "first") == "first");
+    auto ticket = world.guest->saved_session();
+    REQUIRE(ticket);
+    TestClientOptions options;
+    options.trust = world.tls->ca().certificate();
+    options.server_name = "api.example.com";
+    options.resume = ticket->get();
+    auto guest = TestPeer::client(options);
+    guest->advance();
+    const auto flight = guest->take_ciphertext();
+    auto ours = world.tls->open_flow(parse_client_hello(flight).hello, "203.0.113.9").take();
+    pump(*guest, *ours.guest);
+    REQUIRE(ours.guest->is_established());
+    CHECK(ours.guest->resumed());
+    CHECK(ours.guest->records_offloaded());
+    const std::string bulk = patterned_bytes(40000);
+    CHECK(send_through(*guest, *ours.guest, bulk) == bulk);
+    CHECK(send_through(*ours.guest, *guest, bulk) == bulk);
+}
+
 TEST_CASE("a read smaller than a record gets the rest of that record on the next reads") {
     InterceptedWorld world;
     const std::string message = patterned_bytes(10000);
