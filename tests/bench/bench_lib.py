@@ -105,8 +105,9 @@ def idle_growth_kib(command, flows, ready, stop, middlebox, env=None, timeout=30
     flows, `ready` once they are open, and exits when `stop` exists; returns
     the middlebox's RSS growth per flow in KiB (NaN if anything failed).
     `middlebox` is a pid, or a callable taking the holder's pid and finding it."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    before = after = None
+    errors = open(stop + ".stderr", "w+")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+    before = after = pid = None
     try:
         pid = middlebox(process.pid) if callable(middlebox) else middlebox
         deadline = time.monotonic() + timeout
@@ -122,6 +123,9 @@ def idle_growth_kib(command, flows, ready, stop, middlebox, env=None, timeout=30
         open(stop, "w").close()
         process.wait(60)
     if before is None or after is None or not os.path.exists(ready):
+        errors.seek(0)
+        log(f"bench: no idle-flow figure (middlebox pid {pid}, RSS before {before}, after {after}, "
+            f"all flows open: {os.path.exists(ready)}); the holder said: {errors.read()[-600:].strip() or 'nothing'}")
         return float("nan")
     return (after - before) / flows
 
