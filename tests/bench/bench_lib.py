@@ -100,6 +100,43 @@ def rss_kib(pid):
         return None
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, TypeError):
+        return None
+
+
+def run_watching_cpu(command, middlebox, env=None, timeout=600):
+    """Runs `command` and returns (its stdout, the CPU seconds `middlebox` used
+    meanwhile, or None): a figure the machine's load does not change much.
+    `middlebox` is a pid, a callable finding it from the command's pid, or None.
+    A middlebox that lives only as long as the command (askfirst exec) is
+    read every 20 ms, so its last tick may be missed."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    pid = (middlebox(process.pid) if callable(middlebox) else middlebox) if middlebox is not None else None
+    first = last = cpu_seconds(pid) if pid is not None else None
+    deadline = time.monotonic() + timeout
+    while process.poll() is None and time.monotonic() < deadline:
+        now = cpu_seconds(pid) if pid is not None else None
+        last = now if now is not None else last
+        time.sleep(0.02)
+    if process.poll() is None:
+        process.kill()
+    out = process.communicate()[0]
+    now = cpu_seconds(pid) if pid is not None else None  # a daemon that outlives the command
+    last = now if now is not None else last
+    return out, (last - first) if first is not None and last is not None else None
+
+
+def median(values):
+    values = sorted(value for value in values if value is not None)
+    return values[len(values) // 2] if values else None
+
+
 def idle_growth_kib(command, flows, ready, stop, middlebox, env=None, timeout=300):
     """Runs a holder `command` that touches `ready`.0 before opening `flows`
     flows, `ready` once they are open, and exits when `stop` exists; returns

@@ -6,7 +6,9 @@
 # test CA given as tls.extra_ca). Prints bulk MB/s (download), keep-alive
 # requests/s with p50/p99 latency (wrk, 16 connections), new TLS
 # handshakes/s (wrk with Connection: close) and RSS per idle TLS flow at
-# 1000 flows, each as a ratio to direct. The client is pinned to CPU 0,
+# 1000 flows, each as a ratio to direct; and the CPU seconds the middlebox
+# spent per GB of bulk download, which the machine's load changes less than
+# the MB/s. The client is pinned to CPU 0,
 # nginx and the middlebox to CPU 1 (taskset). A middlebox that is not
 # installed is skipped; nothing here fails because something is slow.
 #
@@ -23,7 +25,7 @@ sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
 import tls_rig
 from bench_lib import (CLIENT_CPU, SERVER_CPU, PinnedNginx, askfirstd_in, idle_growth_kib, load_average, log,
-                       measure_all, pin, print_ratio_table, work_folder, write_random)
+                       measure_all, median, pin, print_ratio_table, run_watching_cpu, work_folder, write_random)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -124,14 +126,26 @@ def run_in(mode, command, timeout=600):
                           timeout=timeout, env=home.env)
     return done.stdout
 
+bulk_cpu = {}
 def bulk(mode):
     # Bounded: a slow middlebox is measured over what it moved in BULK_MAX_SECONDS.
-    rates = sorted(float(run_in(mode, ["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), "-o", "/dev/null",
-                                       "-w", "%{speed_download}", f"{modes[mode][1]}/down.bin"]) or 0) / 1e6
-                   for _ in range(BULK_RUNS))
+    prefix, url, middlebox = modes[mode]
+    rates, cpu_per_gb = [], []
+    for _ in range(BULK_RUNS):
+        out, cpu = run_watching_cpu(prefix + pin(["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), "-o", "/dev/null",
+                                                  "-w", "%{speed_download} %{size_download}", f"{url}/down.bin"],
+                                                 CLIENT_CPU), middlebox, env=home.env)
+        rate, size = (out.split() + ["0", "0"])[:2]
+        rates.append(float(rate) / 1e6)
+        if cpu is not None and float(size) > 0:
+            cpu_per_gb.append(cpu / (float(size) / 1e9))
     if BULK_RUNS > 1:
-        log(f"bench: bulk via {mode}: " + " ".join(f"{rate:.0f}" for rate in rates) + " MB/s")
-    return rates[len(rates) // 2]
+        log(f"bench: bulk via {mode}: " + " ".join(f"{rate:.0f}" for rate in sorted(rates)) + " MB/s")
+    bulk_cpu[mode] = median(cpu_per_gb)
+    return median(rates)
+
+def bulk_cpu_seconds_per_gb(mode):
+    return bulk_cpu.get(mode)
 
 wrk_problems = []
 def wrk(mode, *options):
@@ -196,7 +210,7 @@ def idle_flow_kib(mode):
     return idle_growth_kib(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, HOST, ready, stop],
                            IDLE_FLOWS, ready, stop, middlebox, env=home.env)
 
-rows = {"bulk download (MB/s)": bulk, "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
+rows = {"bulk download (MB/s)": bulk, "bulk: middlebox CPU s per GB": bulk_cpu_seconds_per_gb, "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
         "keep-alive p99 (ms)": p99, "new handshakes/s": handshakes,
         f"RSS per idle TLS flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
 results = measure_all(rows, modes)
