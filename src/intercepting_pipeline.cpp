@@ -253,7 +253,9 @@ void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes
         return;
     }
     if (upstream_tls_) {
-        upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
+        // Straight into the TLS session when nothing waits before these bytes: no staging copy.
+        const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
+        upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
     } else if (!guest_tls_) {
         http_->on_upstream_bytes(as_text(bytes));
     }  // else TLS to the upstream could not start: nothing it sends is readable
@@ -353,7 +355,7 @@ void InterceptingPipeline::feed_upstream_side() {
     }
     upstream_tls_->advance();
     std::uint8_t chunk[kPlaintextChunk];
-    while (to_guest_.size() < kMaxUpstreamQueuedBytes) {
+    while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
         const std::size_t got = upstream_tls_->read_plaintext(chunk);
         if (got == 0) break;
         http_->on_upstream_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
@@ -491,7 +493,16 @@ void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {
         to_guest_.append(bytes);
         return;
     }
+    // Encrypted at once when nothing waits before it (saves a copy); the rest waits its turn.
+    if (guest_plain_out_.empty() && guest_tls_->is_established())
+        bytes.remove_prefix(guest_tls_->write_plaintext(as_bytes(bytes)));
     guest_plain_out_.append(bytes);
+}
+
+// What the guest has not been sent yet: wire bytes, and plaintext and ciphertext of the guest TLS session.
+std::size_t InterceptingPipeline::guest_backlog_bytes() const {
+    const std::size_t ciphertext = guest_tls_ && guest_tls_->wants_to_write() ? guest_tls_->pending_ciphertext().size() : 0;
+    return to_guest_.size() + guest_plain_out_.size() + ciphertext;
 }
 
 void InterceptingPipeline::flush_to_upstream() {
@@ -541,10 +552,12 @@ void InterceptingPipeline::flush_to_guest() {
             }
             if ((close_flow_ || half_close_guest_) && guest_plain_out_.empty() && guest_tls_->is_established())
                 guest_tls_->close();
-            while (guest_tls_->wants_to_write()) {
+            // From the session's queue straight to lwIP (which copies it): no staging copy.
+            while (to_guest_.empty() && guest_tls_->wants_to_write()) {
                 const auto pending = guest_tls_->pending_ciphertext();
-                to_guest_.append(reinterpret_cast<const char*>(pending.data()), pending.size());
-                guest_tls_->consume_ciphertext(pending.size());
+                const std::size_t taken = io_->guest_send(pending);
+                guest_tls_->consume_ciphertext(taken);
+                if (taken < pending.size()) return;  // lwIP is full: wait for on_guest_send_space
             }
         }
         if (!to_guest_.empty()) {
@@ -558,7 +571,8 @@ void InterceptingPipeline::flush_to_guest() {
 
 // Upstream reading stops while the guest cannot take what we already have.
 void InterceptingPipeline::apply_back_pressure() {
-    const bool guest_backlog = !to_guest_.empty() || guest_plain_out_.size() > kPlaintextChunk ||
+    const bool guest_ciphertext_waits = guest_tls_ && guest_tls_->wants_to_write();
+    const bool guest_backlog = !to_guest_.empty() || guest_ciphertext_waits || guest_plain_out_.size() > kPlaintextChunk ||
                                upstream_in_.size() > tls::kMaxBufferedCiphertextIn ||
                                (!upstream_wanted_ && !upstream_in_.empty());  // held until a request passes
     if (guest_backlog && !upstream_paused_) {
@@ -571,7 +585,7 @@ void InterceptingPipeline::apply_back_pressure() {
 }
 
 void InterceptingPipeline::finish_when_drained() {
-    const bool guest_drained = to_guest_.empty() && guest_plain_out_.empty();
+    const bool guest_drained = guest_backlog_bytes() == 0;
     if ((close_flow_ || half_close_guest_) && guest_drained && !guest_finished_sent_) {
         guest_finished_sent_ = true;
         io_->guest_finish();

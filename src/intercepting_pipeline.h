@@ -134,6 +134,7 @@ private:
 
     void decide(http::RequestId id, classifiers::HttpRequest request);
     void send_plaintext_to_guest(std::string_view bytes);
+    std::size_t guest_backlog_bytes() const;
 
     InterceptionServices& services_;
     netstack::FlowIo* io_ = nullptr;

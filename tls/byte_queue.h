@@ -22,6 +22,19 @@ public:
         if (head_ > 0 && head_ >= bytes_.size() / 2) compact();
         bytes_.insert(bytes_.end(), more.begin(), more.end());
     }
+    // Grows the back by n bytes and returns them for the caller to fill
+    // (a sealed record is written in place, not copied in).
+    std::span<std::uint8_t> append_space(std::size_t n) {
+        if (head_ > 0 && head_ >= bytes_.size() / 2) compact();
+        const std::size_t at = bytes_.size();
+        bytes_.resize(at + n);
+        return std::span<std::uint8_t>(bytes_).subspan(at, n);
+    }
+    // Gives back the last n bytes of append_space that were not filled.
+    void drop_back(std::size_t n) {
+        bytes_.resize(bytes_.size() - (n < size() ? n : size()));
+        if (head_ == bytes_.size()) release();
+    }
     // Moves up to out.size() bytes from the front into `out`.
     std::size_t pop_into(std::span<std::uint8_t> out) {
         const std::size_t n = out.size() < size() ? out.size() : size();

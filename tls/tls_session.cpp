@@ -1,13 +1,38 @@
 // tls/tls_session.cpp — the mbedTLS state machine behind TlsSession: BIO
 // callbacks over the two ByteQueues, handshake stepping, record reading and
-// writing, and the mapping of mbedTLS results to session states.
+// writing, and the mapping of mbedTLS results to session states. The
+// records after the handshake, when libcrypto takes them over, are in
+// tls/tls_session_records.cpp.
 #include "tls/tls_session.h"
 
+#include <mbedtls/platform_util.h>
 #include <mbedtls/ssl_internal.h>
 
 #include "tls/random_source.h"
 
 namespace askfirst::tls {
+
+namespace {
+// The session whose handshake is being stepped: mbedTLS's key export hook
+// names no context, and one loop thread steps one handshake at a time.
+thread_local TlsSession* session_in_handshake = nullptr;
+}  // namespace
+
+void offload_records_after_handshake(mbedtls_ssl_config* config) {
+    mbedtls_ssl_conf_export_keys_ext_cb(config, &TlsSession::capture_key_block, nullptr);
+}
+
+// Keeps the key block of an AEAD suite (no MAC keys) for take_over_records().
+int TlsSession::capture_key_block(void*, const unsigned char*, const unsigned char* key_block, std::size_t mac_bytes,
+                                  std::size_t key_bytes, std::size_t iv_bytes, const unsigned char*,
+                                  const unsigned char*, mbedtls_tls_prf_types) {
+    TlsSession* session = session_in_handshake;
+    if (session == nullptr || mac_bytes != 0) return 0;
+    session->key_block_.assign(key_block, key_block + 2 * key_bytes + 2 * iv_bytes);
+    session->key_bytes_ = key_bytes;
+    session->iv_bytes_ = iv_bytes;
+    return 0;
+}
 
 const char* state_name(TlsSessionState state) {
     switch (state) {
@@ -81,9 +106,12 @@ TlsSessionState TlsSession::advance() {
         if (ssl_.get()->state == MBEDTLS_SSL_HANDSHAKE_OVER) {
             state_ = TlsSessionState::established;
             on_established();
+            take_over_records();
             break;
         }
+        session_in_handshake = this;
         const int rc = mbedtls_ssl_handshake_step(ssl_.get());
+        session_in_handshake = nullptr;
         if (ssl_.get()->handshake != nullptr) resumed_ = ssl_.get()->handshake->resume != 0;
         if (rc == MBEDTLS_ERR_SSL_WANT_READ) {
             if (transport_eof_ && ciphertext_in_.empty())
@@ -114,6 +142,7 @@ std::size_t TlsSession::read_plaintext(std::span<std::uint8_t> out) {
     if (state_ == TlsSessionState::handshaking) advance();
     // A half-closed session (we sent close_notify) still reads what the peer sends.
     if ((state_ != TlsSessionState::established && state_ != TlsSessionState::closed) || out.empty()) return 0;
+    if (records_) return read_own_records(out);
     for (;;) {
         const std::size_t queued_before = ciphertext_in_.size();
         const int rc = mbedtls_ssl_read(ssl_.get(), out.data(), out.size());
@@ -137,6 +166,7 @@ std::size_t TlsSession::read_plaintext(std::span<std::uint8_t> out) {
 std::size_t TlsSession::write_plaintext(std::span<const std::uint8_t> bytes) {
     if (state_ == TlsSessionState::handshaking) advance();
     if (state_ != TlsSessionState::established && state_ != TlsSessionState::peer_closed) return 0;
+    if (records_) return write_own_records(bytes);
     std::size_t accepted = 0;
     while (accepted < bytes.size() && ciphertext_out_.size() < kMaxBufferedCiphertextOut) {
         const int rc = mbedtls_ssl_write(ssl_.get(), bytes.data() + accepted, bytes.size() - accepted);
@@ -151,7 +181,11 @@ std::size_t TlsSession::write_plaintext(std::span<const std::uint8_t> bytes) {
 
 void TlsSession::close() {
     const bool open = state_ == TlsSessionState::established || state_ == TlsSessionState::peer_closed;
-    if (open && !sent_close_notify_) mbedtls_ssl_close_notify(ssl_.get());
+    if (open && !sent_close_notify_) {
+        const std::uint8_t close_notify[2] = {MBEDTLS_SSL_ALERT_LEVEL_WARNING, MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY};
+        if (records_) seal_record(MBEDTLS_SSL_MSG_ALERT, close_notify);
+        else mbedtls_ssl_close_notify(ssl_.get());
+    }
     sent_close_notify_ = true;
     // Once the peer has closed too, peer_closed stays: both directions are done.
     if (state_ != TlsSessionState::failed && state_ != TlsSessionState::peer_closed) state_ = TlsSessionState::closed;
@@ -163,11 +197,13 @@ void TlsSession::on_transport_eof() {
 }
 
 std::string TlsSession::negotiated_alpn() const {
+    if (records_) return alpn_;
     const char* protocol = mbedtls_ssl_get_alpn_protocol(ssl_.get());
     return protocol != nullptr ? protocol : "";
 }
 
 std::string TlsSession::ciphersuite() const {
+    if (records_) return suite_name_;
     const char* name = mbedtls_ssl_get_ciphersuite(ssl_.get());  // null before the handshake chose one
     return name != nullptr ? name : "";
 }

@@ -36,9 +36,16 @@
 //       shell does next (a guest that refused our certificate → passthrough
 //       list; an upstream certificate failure → 502 to each request).
 //
-// Memory per session: mbedTLS's own record buffers (~33 KiB in Debian's
-// build, allocated by mbedtls_ssl_setup) plus the two ByteQueues, which are
-// empty (no allocation) whenever the flow is idle.
+// Records after the handshake: mbedTLS does the handshake; once it is over
+// the session seals and opens application records itself with libcrypto
+// (tls/record_protection.h: several times faster per byte) and frees the
+// mbedTLS context. A suite we do not handle, or a handshake that ends with
+// bytes still inside mbedTLS, stays with mbedTLS for the whole flow.
+//
+// Memory per session: during the handshake, mbedTLS's own record buffers
+// (~33 KiB in Debian's build, allocated by mbedtls_ssl_setup); once the
+// records are ours, two libcrypto cipher contexts (~1 KiB); plus the
+// ByteQueues, which are empty (no allocation) whenever the flow is idle.
 //
 // This is the narrow interface a TLS 1.3 library (mbedTLS 3.x) would
 // replace: nothing of mbedTLS appears in it.
@@ -54,6 +61,7 @@
 
 #include "tls/byte_queue.h"
 #include "tls/mbedtls_handles.h"
+#include "tls/record_protection.h"
 
 namespace askfirst::tls {
 
@@ -88,6 +96,10 @@ struct TlsFailure {
     std::string reason;   // for a person: what failed and what to do
 };
 
+// Makes the sessions of `config` hand their keys to TlsSession, so that it
+// can take the records over once the handshake is done (the factories call it).
+void offload_records_after_handshake(mbedtls_ssl_config* config);
+
 class TlsSession {
 public:
     enum class Role { guest_server, upstream_client };
@@ -117,6 +129,8 @@ public:
     std::string negotiated_alpn() const;  // "" when none
     std::string ciphersuite() const;
     Role role() const { return role_; }
+    // Whether the records are sealed by libcrypto now (see above), for tests and logs.
+    bool records_offloaded() const { return records_ != nullptr; }
 
 protected:
     explicit TlsSession(Role role);
@@ -130,6 +144,16 @@ protected:
     virtual void on_established() {}
 
 private:
+    friend void offload_records_after_handshake(mbedtls_ssl_config* config);
+    static int capture_key_block(void* unused, const unsigned char* master, const unsigned char* key_block,
+                                 std::size_t mac_bytes, std::size_t key_bytes, std::size_t iv_bytes,
+                                 const unsigned char client_random[32], const unsigned char server_random[32],
+                                 mbedtls_tls_prf_types prf);
+    void take_over_records();
+    std::size_t read_own_records(std::span<std::uint8_t> out);
+    std::size_t write_own_records(std::span<const std::uint8_t> bytes);
+    bool seal_record(std::uint8_t type, std::span<const std::uint8_t> plaintext);
+    void on_own_alert(std::span<const std::uint8_t> alert);
     static int send_to_queue(void* self, const unsigned char* bytes, std::size_t length);
     static int receive_from_queue(void* self, unsigned char* bytes, std::size_t length);
     void on_read_error(int code);
@@ -144,6 +168,15 @@ private:
     bool sent_close_notify_ = false;
     bool truncated_ = false;
     bool resumed_ = false;
+    // Between the key export and the end of the handshake: client key, server
+    // key, client IV, server IV (RFC 5246 §6.3), then wiped.
+    std::vector<std::uint8_t> key_block_;
+    std::size_t key_bytes_ = 0;
+    std::size_t iv_bytes_ = 0;
+    std::unique_ptr<RecordProtection> records_;
+    ByteQueue plaintext_in_;  // the rest of an opened record that did not fit the reader's buffer
+    std::string alpn_;        // kept when the mbedTLS context is freed
+    std::string suite_name_;
 };
 
 }  // namespace askfirst::tls

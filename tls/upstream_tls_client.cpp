@@ -14,10 +14,19 @@
 namespace askfirst::tls {
 namespace {
 
-// Forward-secret AEAD suites for both key types real servers use; ChaCha20
-// first for the same reason as on the guest side (servers that honour the
-// client's order, nginx's default, then pick it).
-const int kUpstreamCiphersuites[] = {
+// Forward-secret AEAD suites for both key types real servers use, in the
+// guest side's order for the same reason (servers that honour the client's
+// order, nginx's default, then pick the first).
+const int kUpstreamCiphersuitesAesFirst[] = {
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    0,
+};
+const int kUpstreamCiphersuitesChachaFirst[] = {
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -150,9 +159,11 @@ Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const Upstr
     mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(config, client->trust_anchors_.get(), nullptr);
     mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_ciphersuites(config, kUpstreamCiphersuites);
+    mbedtls_ssl_conf_ciphersuites(config, cpu_has_fast_aes_gcm() ? kUpstreamCiphersuitesAesFirst
+                                                                  : kUpstreamCiphersuitesChachaFirst);
     mbedtls_ssl_conf_curves(config, kUpstreamCurves);
     mbedtls_ssl_conf_renegotiation(config, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    offload_records_after_handshake(config);
     return R::success(std::move(client));
 }
 

@@ -10,6 +10,8 @@ packages=(
   # the chosen libraries
   libslirp-dev libglib2.0-dev liblwip-dev libmbedtls-dev libuv1-dev libcjson-dev
   doctest-dev node-llhttp libpg-query-dev
+  # libcrypto: the TLS records after mbedTLS's handshake (tls/record_protection.h)
+  libssl-dev
   # botocore's service models: tools/ generates the AWS route tables from them
   python3-botocore
   # real peers and clients for the integration tests

@@ -14,9 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
 exec /usr/bin/python3 - <<'PY'
-import json, os, re, shutil, signal, subprocess, sys, tempfile, time
-sys.path.insert(0, "tests/integration")
+import json, os, re, shutil, subprocess, sys, time
+sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
+from bench_lib import (CLIENT_CPU, SERVER_CPU, PinnedNginx, cmdline, find_in_tree, idle_growth_kib, load_average,
+                       log, measure_all, pin, print_ratio_table, work_folder, write_random)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -24,18 +26,9 @@ DOWN_MIB = int(os.environ.get("BENCH_DOWN_MIB", "1024"))
 UP_MIB = int(os.environ.get("BENCH_UP_MIB", "256"))
 FLOW_SECONDS = int(os.environ.get("BENCH_FLOW_SECONDS", "5"))
 IDLE_FLOWS = int(os.environ.get("BENCH_IDLE_FLOWS", "1000"))
-CLIENT_CPU, SERVER_CPU = "0", "1"
 MAPPED = "198.51.100.7"
 
-def log(text):
-    print(text, file=sys.stderr, flush=True)
-
-def write_random(path, mib):
-    with open(path, "wb") as out:
-        for _ in range(mib):
-            out.write(os.urandom(1 << 20))
-
-work = tempfile.mkdtemp(prefix="askfirst-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+work = work_folder("askfirst-bench-")
 root = os.path.join(work, "root"); os.makedirs(root)
 with open(os.path.join(root, "small.txt"), "w") as out:
     out.write("ok\n")
@@ -44,15 +37,8 @@ write_random(os.path.join(root, "down.bin"), DOWN_MIB)
 upload = os.path.join(work, "up.bin"); write_random(upload, UP_MIB)
 
 nginx_dir = os.path.join(work, "nginx"); os.makedirs(nginx_dir)
-# nginx on the server core: start it under taskset so its worker inherits the pinning.
-real_popen = subprocess.Popen
-def pinned_popen(args, **kwargs):
-    if args and args[0] == "nginx":
-        args = ["taskset", "-c", SERVER_CPU] + list(args)
-    return real_popen(args, **kwargs)
-subprocess.Popen = pinned_popen
-nginx = servers.Nginx(nginx_dir, root)
-subprocess.Popen = real_popen
+with PinnedNginx():
+    nginx = servers.Nginx(nginx_dir, root)
 port = nginx.port
 
 def default_gateway():
@@ -67,14 +53,14 @@ modes = {"direct": ([], f"127.0.0.1:{port}")}
 gateway = default_gateway()
 if shutil.which("pasta") and gateway:
     pasta = ["pasta", "--config-net", "--quiet"] + (["--runas", "0"] if os.geteuid() == 0 else [])
-    modes["pasta"] = (["taskset", "-c", SERVER_CPU] + pasta + ["--"], f"{gateway}:{port}")
+    modes["pasta"] = (pin(pasta + ["--"], SERVER_CPU), f"{gateway}:{port}")
 else:
     log("bench: pasta skipped (not installed, or no IPv4 default route for its gateway mapping)")
-modes["askfirst"] = (["taskset", "-c", SERVER_CPU, ASKFIRST, "exec", "--profile", profile, "--"], f"{MAPPED}:80")
+modes["askfirst"] = (pin([ASKFIRST, "exec", "--profile", profile, "--"], SERVER_CPU), f"{MAPPED}:80")
 
 def run_in(mode, command, timeout=600):
     prefix, _ = modes[mode]
-    result = subprocess.run(prefix + ["taskset", "-c", CLIENT_CPU] + command, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(prefix + pin(command, CLIENT_CPU), capture_output=True, text=True, timeout=timeout)
     return result.stdout
 
 def bulk_down(mode):
@@ -103,29 +89,11 @@ open(ready, "w").close()
 while not os.path.exists(stop): time.sleep(0.1)
 '''
 
-def cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as source:
-            return source.read()
-    except OSError:
-        return b""
-
 def middlebox_pid(top):
     """The pasta or askfirstd process serving the sandbox started as `top`."""
-    for _ in range(100):
-        table = subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True).stdout.split("\n")
-        rows = [line.split() for line in table if len(line.split()) == 3]
-        family = {top}
-        for _ in range(3):
-            family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
-        # pasta runs as its own binary name "passt[.avx2]"; its main process is the one we started.
-        for pid, ppid, comm in sorted(rows, key=lambda row: int(row[0]) != top):
-            if int(pid) not in family:
-                continue
-            if comm.startswith(("pasta", "passt")) or (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)):
-                return int(pid)  # (not exec's short `askfirstd --help` probe)
-        time.sleep(0.05)
-    return None
+    # pasta runs as its own binary name "passt[.avx2]"; its main process is the one we started.
+    return find_in_tree(top, lambda pid, comm: comm.startswith(("pasta", "passt")) or
+                        (comm == "askfirstd" and b"--tap-fd" in cmdline(pid)))  # (not exec's `askfirstd --help` probe)
 
 def idle_flow_kib(mode):
     if mode == "direct":
@@ -136,61 +104,17 @@ def idle_flow_kib(mode):
     ready, stop = os.path.join(work, f"ready-{mode}"), os.path.join(work, f"stop-{mode}")
     host, port_text = modes[mode][1].rsplit(":", 1)
     prefix, _ = modes[mode]
-    process = subprocess.Popen(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, ready, stop],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        pid = middlebox_pid(process.pid)
-        deadline = time.monotonic() + 60
-        while not os.path.exists(ready + ".0") and time.monotonic() < deadline: time.sleep(0.05)
-        time.sleep(0.5)
-        before = servers_rss(pid)
-        while not os.path.exists(ready) and time.monotonic() < deadline: time.sleep(0.05)
-        time.sleep(1.0)
-        after = servers_rss(pid)
-    finally:
-        open(stop, "w").close()
-        process.wait(30)
-    if pid is None or before is None or after is None or not os.path.exists(ready):
-        return float("nan")
-    return (after - before) / IDLE_FLOWS
-
-def servers_rss(pid):
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    except (OSError, StopIteration, TypeError):
-        return None
+    return idle_growth_kib(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, ready, stop],
+                           IDLE_FLOWS, ready, stop, middlebox_pid, timeout=60)
 
 rows = {"bulk down (MB/s)": bulk_down, "bulk up (MB/s)": bulk_up, "new flows/s": new_flows,
         f"RSS per idle flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
-results = {}
-for metric, measure in rows.items():
-    for mode in modes:
-        log(f"bench: {metric} via {mode}")
-        try:
-            results[(metric, mode)] = measure(mode)
-        except Exception as error:  # a benchmark prints what it could measure
-            log(f"bench: {metric} via {mode} failed: {error}")
-            results[(metric, mode)] = float("nan")
+results = measure_all(rows, modes)
 
 nginx.stop()
 shutil.rmtree(work, ignore_errors=True)
 
-names = list(modes)
-header = f"{'metric':<34}" + "".join(f"{name:>12}" for name in names) + "".join(f"{name + '/direct':>17}" for name in names[1:])
-print(header)
-print("-" * len(header))
-for metric in rows:
-    line = f"{metric:<34}"
-    for name in names:
-        value = results[(metric, name)]
-        line += f"{'—':>12}" if value is None else f"{value:>12.1f}"
-    direct = results[(metric, "direct")]
-    for name in names[1:]:
-        value = results[(metric, name)]
-        ratio = "—" if not direct or value is None or direct != direct else f"{value / direct:.2f}"
-        line += f"{ratio:>17}"
-    print(line)
+print_ratio_table(rows, list(modes), results, label_width=34, value_width=12, digits=1)
 print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; down {DOWN_MIB} MiB, up {UP_MIB} MiB, "
-      f"flows: wrk -c16 {FLOW_SECONDS}s with Connection: close)")
+      f"flows: wrk -c16 {FLOW_SECONDS}s with Connection: close; {load_average()})")
 PY

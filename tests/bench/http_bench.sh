@@ -20,21 +20,18 @@ for tool in wrk nginx openssl taskset; do
 done
 exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile, time
-sys.path.insert(0, "tests/integration")
+sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
+from bench_lib import CLIENT_CPU, SERVER_CPU, load_average, log, pin
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-CLIENT_CPU, SERVER_CPU = "0", "1"
 HOST, MAPPED = "bench.http.test", "198.51.100.40"  # RFC 5737: never dialed, upstream.map sends it to nginx
 # the issue's targets, printed next to the figures (never enforced here)
 TARGET_RATIO, TARGET_ADDED_P50_MS = 0.20, 0.5
-
-def log(text):
-    print(text, file=sys.stderr, flush=True)
 
 def run(*command):
     subprocess.run(command, check=True, capture_output=True)
@@ -77,7 +74,7 @@ http {{
     }}
 }}
 """)
-nginx = subprocess.Popen(["taskset", "-c", SERVER_CPU, "nginx", "-c", f"{work}/nginx.conf", "-p", work],
+nginx = subprocess.Popen(pin(["nginx", "-c", f"{work}/nginx.conf", "-p", work], SERVER_CPU),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 servers.wait_for_tcp("127.0.0.1", port)
 
@@ -90,8 +87,7 @@ with open(profile, "w") as out:
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 def wrk(prefix, url):
-    command = prefix + ["taskset", "-c", CLIENT_CPU, "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s",
-                        "--latency", url]
+    command = prefix + pin(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url], CLIENT_CPU)
     out = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 120).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     latency = {p: float(v) * UNITS[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
@@ -117,8 +113,8 @@ try:
         log(f"http_bench: round {index + 1}/{ROUNDS}: direct, wrk -c{CONNECTIONS} {SECONDS}s keep-alive GET over TLS")
         rounds["direct"].append(wrk([], f"https://127.0.0.1:{port}/small.txt"))
         log(f"http_bench: round {index + 1}/{ROUNDS}: through askfirst exec (TLS MITM + parse + classify + audit)")
-        rounds["askfirst"].append(wrk(["taskset", "-c", SERVER_CPU, ASKFIRST, "exec", "--profile", profile,
-                                       "--name", name, "--"], f"https://{HOST}/small.txt"))
+        rounds["askfirst"].append(wrk(pin([ASKFIRST, "exec", "--profile", profile, "--name", name, "--"], SERVER_CPU),
+                                      f"https://{HOST}/small.txt"))
     audit = f"{work}/state/askfirst/audit/{name}.jsonl"
     audit_lines = sum(1 for _ in open(audit)) if os.path.exists(audit) else 0
 finally:
@@ -144,5 +140,5 @@ print(f"askfirst/direct req/s: {ratio:.2f} (target >= {TARGET_RATIO:.2f})")
 print(f"added latency: p50 {fmt(added50, '.3f')} ms (target < {TARGET_ADDED_P50_MS} ms), p99 {fmt(added99, '.3f')} ms")
 print(f"audit lines written by askfirstd: {audit_lines} (one per request, {ROUNDS} rounds)")
 print(f"(medians of {ROUNDS} alternating rounds; wrk -t1 -c{CONNECTIONS} -d{SECONDS}s on CPU {CLIENT_CPU}; nginx and askfirstd on CPU {SERVER_CPU}; "
-      f"load average {os.getloadavg()[0]:.1f})")
+      f"{load_average()})")
 PY

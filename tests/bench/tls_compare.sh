@@ -6,40 +6,42 @@
 # test CA given as tls.extra_ca). Prints bulk MB/s (download), keep-alive
 # requests/s with p50/p99 latency (wrk, 16 connections), new TLS
 # handshakes/s (wrk with Connection: close) and RSS per idle TLS flow at
-# 1000 flows, each as a ratio to direct. The client is pinned to CPU 0,
+# 1000 flows, each as a ratio to direct; and the CPU seconds the middlebox
+# spent per GB of bulk download, which the machine's load changes less than
+# the MB/s. The client is pinned to CPU 0,
 # nginx and the middlebox to CPU 1 (taskset). A middlebox that is not
 # installed is skipped; nothing here fails because something is slow.
 #
 # Usage: tests/bench/tls_compare.sh [BUILD_DIR]   (default: build)
-# Environment: BENCH_BULK_MIB (256), BENCH_SECONDS (5), BENCH_IDLE_FLOWS (1000).
+# Environment: BENCH_BULK_MIB (256), BENCH_BULK_RUNS (1: the median of that
+# many downloads), BENCH_SECONDS (5), BENCH_IDLE_FLOWS (1000), BENCH_MODES
+# (mitmproxy,squid,askfirst: the middleboxes to measure; direct always runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
 exec /usr/bin/python3 - <<'PY'
-import json, os, re, shutil, subprocess, sys, tempfile, time
-sys.path.insert(0, "tests/integration")
+import json, os, re, shutil, subprocess, sys, time
+sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
 import tls_rig
+from bench_lib import (CLIENT_CPU, SERVER_CPU, PinnedNginx, askfirstd_in, idle_growth_kib, load_average, log,
+                       measure_all, median, pin, print_ratio_table, run_watching_cpu, work_folder, write_random)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
 BULK_MIB = int(os.environ.get("BENCH_BULK_MIB", "256"))
+BULK_RUNS = int(os.environ.get("BENCH_BULK_RUNS", "1"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+WANTED = set(os.environ.get("BENCH_MODES", "mitmproxy,squid,askfirst").split(","))
 IDLE_FLOWS = int(os.environ.get("BENCH_IDLE_FLOWS", "1000"))
 BULK_MAX_SECONDS = 60  # mitmproxy moves well under 1 MB/s on a loaded 2-core machine
-CLIENT_CPU, SERVER_CPU = "0", "1"
 HOST, MAPPED, _ = tls_rig.GOOD
 
-def log(text):
-    print(text, file=sys.stderr, flush=True)
-
-work = tempfile.mkdtemp(prefix="askfirst-tls-bench-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+work = work_folder("askfirst-tls-bench-")
 root = os.path.join(work, "root"); os.makedirs(root)
 with open(os.path.join(root, "small.txt"), "w") as out:
     out.write("ok\n")
-with open(os.path.join(root, "down.bin"), "wb") as out:
-    for _ in range(BULK_MIB):
-        out.write(os.urandom(1 << 20))
+write_random(os.path.join(root, "down.bin"), BULK_MIB)
 def folder(name):
     path = os.path.join(work, name)
     os.makedirs(path)
@@ -47,14 +49,8 @@ def folder(name):
 
 ca = tls_rig.make_test_ca(folder("ca"))
 
-real_popen = subprocess.Popen
-def pinned_popen(args, **kwargs):  # nginx's worker inherits the pinning
-    if args and args[0] == "nginx":
-        args = ["taskset", "-c", SERVER_CPU] + list(args)
-    return real_popen(args, **kwargs)
-subprocess.Popen = pinned_popen
-nginx = tls_rig.TlsNginx(folder("nginx"), root, ca, stems=("good",))
-subprocess.Popen = real_popen
+with PinnedNginx():
+    nginx = tls_rig.TlsNginx(folder("nginx"), root, ca, stems=("good",))
 # The access log would cost nginx time in every mode alike; keep it anyway (a fair, fixed cost).
 port = nginx.ports["good"]
 
@@ -65,12 +61,12 @@ daemons = []
 def start_mitmproxy():
     listen = servers.free_port()
     confdir = folder("mitmproxy")
-    process = real_popen(["taskset", "-c", SERVER_CPU, "mitmdump", "-q", "--mode", f"reverse:https://127.0.0.1:{port}",
-                          "--listen-host", "127.0.0.1", "--listen-port", str(listen), "--set", f"confdir={confdir}",
-                          "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy",
-                          # without it mitmproxy holds a whole body before relaying it (256 MiB: nothing in 60 s)
-                          "--set", "stream_large_bodies=1m"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = ["mitmdump", "-q", "--mode", f"reverse:https://127.0.0.1:{port}",
+               "--listen-host", "127.0.0.1", "--listen-port", str(listen), "--set", f"confdir={confdir}",
+               "--set", "ssl_insecure=true", "--set", "connection_strategy=lazy",
+               # without it mitmproxy holds a whole body before relaying it (256 MiB: nothing in 60 s)
+               "--set", "stream_large_bodies=1m"]
+    process = subprocess.Popen(pin(command, SERVER_CPU), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     daemons.append(process)
     servers.wait_for_tcp("127.0.0.1", listen, timeout=60)
     return ([], f"https://127.0.0.1:{listen}", process.pid)
@@ -98,13 +94,15 @@ def start_squid():
     conf = os.path.join(squid_dir, "squid.conf")
     with open(conf, "w") as out:
         out.write(SQUID_CONF.format(listen=listen, host=HOST, ca=ca, port=port, dir=squid_dir))
-    process = real_popen(["taskset", "-c", SERVER_CPU, "squid", "-N", "-f", conf],
+    process = subprocess.Popen(pin(["squid", "-N", "-f", conf], SERVER_CPU),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     daemons.append(process)
     servers.wait_for_tcp("127.0.0.1", listen, timeout=60)
     return ([], f"https://127.0.0.1:{listen}", process.pid)
 
 for name, command, start in (("mitmproxy", "mitmdump", start_mitmproxy), ("squid", "squid", start_squid)):
+    if name not in WANTED:
+        continue
     if shutil.which(command) is None:
         log(f"bench: {name} skipped ({command} is not installed; tools/setup.sh installs it)")
         continue
@@ -119,20 +117,35 @@ with open(profile, "w") as out:
     json.dump({"name": "tls-bench", "modes": {"default": "off"}, "dns": {"hosts": {HOST: MAPPED}},
                "upstream": {"map": {f"{MAPPED}:443": f"127.0.0.1:{port}"}},
                "tls": {"extra_ca": [f"{ca}/ca.pem"]}}, out)
-modes["askfirst"] = (["taskset", "-c", SERVER_CPU, ASKFIRST, "exec", "--profile", profile, "--"], f"https://{HOST}",
-                     "askfirstd")
+if "askfirst" in WANTED:
+    modes["askfirst"] = (pin([ASKFIRST, "exec", "--profile", profile, "--"], SERVER_CPU), f"https://{HOST}", askfirstd_in)
 
 def run_in(mode, command, timeout=600):
     prefix = modes[mode][0]
-    done = subprocess.run(prefix + ["taskset", "-c", CLIENT_CPU] + command, capture_output=True, text=True,
+    done = subprocess.run(prefix + pin(command, CLIENT_CPU), capture_output=True, text=True,
                           timeout=timeout, env=home.env)
     return done.stdout
 
+bulk_cpu = {}
 def bulk(mode):
     # Bounded: a slow middlebox is measured over what it moved in BULK_MAX_SECONDS.
-    out = run_in(mode, ["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), "-o", "/dev/null",
-                        "-w", "%{speed_download}", f"{modes[mode][1]}/down.bin"])
-    return float(out or 0) / 1e6
+    prefix, url, middlebox = modes[mode]
+    rates, cpu_per_gb = [], []
+    for _ in range(BULK_RUNS):
+        out, cpu = run_watching_cpu(prefix + pin(["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), "-o", "/dev/null",
+                                                  "-w", "%{speed_download} %{size_download}", f"{url}/down.bin"],
+                                                 CLIENT_CPU), middlebox, env=home.env)
+        rate, size = (out.split() + ["0", "0"])[:2]
+        rates.append(float(rate) / 1e6)
+        if cpu is not None and float(size) > 0:
+            cpu_per_gb.append(cpu / (float(size) / 1e9))
+    if BULK_RUNS > 1:
+        log(f"bench: bulk via {mode}: " + " ".join(f"{rate:.0f}" for rate in sorted(rates)) + " MB/s")
+    bulk_cpu[mode] = median(cpu_per_gb)
+    return median(rates)
+
+def bulk_cpu_seconds_per_gb(mode):
+    return bulk_cpu.get(mode)
 
 wrk_problems = []
 def wrk(mode, *options):
@@ -184,29 +197,9 @@ open(ready, "w").close()
 while not os.path.exists(stop): time.sleep(0.1)
 '''
 
-def askfirstd_of(top):
-    for _ in range(100):
-        rows = [line.split() for line in subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True,
-                                                         text=True).stdout.split("\n") if len(line.split()) == 3]
-        family = {top}
-        for _ in range(3):
-            family |= {int(pid) for pid, ppid, comm in rows if int(ppid) in family}
-        for pid, ppid, comm in rows:
-            if int(pid) in family and comm == "askfirstd":
-                return int(pid)
-        time.sleep(0.05)
-    return None
-
-def rss(pid):
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-    except (OSError, StopIteration, TypeError):
-        return None
-
 def idle_flow_kib(mode):
-    prefix, url, pid = modes[mode]
-    if pid is None:
+    prefix, url, middlebox = modes[mode]
+    if middlebox is None:
         return None
     holder = os.path.join(work, "holder.py")
     with open(holder, "w") as out:
@@ -214,37 +207,13 @@ def idle_flow_kib(mode):
     ready, stop = os.path.join(work, f"ready-{mode}"), os.path.join(work, f"stop-{mode}")
     host_port = url.split("//")[1]
     host, port_text = (host_port.rsplit(":", 1) if ":" in host_port else (host_port, "443"))
-    process = real_popen(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, HOST, ready, stop],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=home.env)
-    try:
-        if pid == "askfirstd":
-            pid = askfirstd_of(process.pid)
-        deadline = time.monotonic() + 300
-        while not os.path.exists(ready + ".0") and time.monotonic() < deadline: time.sleep(0.05)
-        time.sleep(0.5)
-        before = rss(pid)
-        while not os.path.exists(ready) and time.monotonic() < deadline and process.poll() is None: time.sleep(0.05)
-        time.sleep(1.0)
-        after = rss(pid)
-    finally:
-        open(stop, "w").close()
-        process.wait(60)
-    if before is None or after is None or not os.path.exists(ready):
-        return float("nan")
-    return (after - before) / IDLE_FLOWS
+    return idle_growth_kib(prefix + ["python3", holder, str(IDLE_FLOWS), host, port_text, HOST, ready, stop],
+                           IDLE_FLOWS, ready, stop, middlebox, env=home.env)
 
-rows = {"bulk download (MB/s)": bulk, "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
+rows = {"bulk download (MB/s)": bulk, "bulk: middlebox CPU s per GB": bulk_cpu_seconds_per_gb, "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
         "keep-alive p99 (ms)": p99, "new handshakes/s": handshakes,
         f"RSS per idle TLS flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
-results = {}
-for metric, measure in rows.items():
-    for mode in modes:
-        log(f"bench: {metric} via {mode}")
-        try:
-            results[(metric, mode)] = measure(mode)
-        except Exception as error:  # a benchmark prints what it could measure
-            log(f"bench: {metric} via {mode} failed: {error}")
-            results[(metric, mode)] = float("nan")
+results = measure_all(rows, modes)
 
 for process in daemons:
     process.terminate()
@@ -255,23 +224,10 @@ for process in daemons:
 nginx.stop()
 shutil.rmtree(work, ignore_errors=True)
 
-names = list(modes)
-header = f"{'metric':<36}" + "".join(f"{name:>11}" for name in names) + "".join(f"{name + '/direct':>17}" for name in names[1:])
-print(header)
-print("-" * len(header))
-for metric in rows:
-    line = f"{metric:<36}"
-    for name in names:
-        value = results[(metric, name)]
-        line += f"{'—':>11}" if value is None else f"{value:>11.2f}"
-    direct = results[(metric, "direct")]
-    for name in names[1:]:
-        value = results[(metric, name)]
-        ratio = "—" if not direct or value is None or direct != direct else f"{value / direct:.2f}"
-        line += f"{ratio:>17}"
-    print(line)
+print_ratio_table(rows, list(modes), results)
 for problem in wrk_problems:
     print(f"wrk saw: {problem}")
-print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; bulk {BULK_MIB} MiB; "
-      f"wrk -t1 -c16 {SECONDS}s; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows)")
+print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; bulk {BULK_MIB} MiB, median of {BULK_RUNS}; "
+      f"wrk -t1 -c16 {SECONDS}s; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows; "
+      f"{load_average()})")
 PY
