@@ -47,7 +47,7 @@ echo "RESULT destructive $({CURL} -X DELETE https://{API_HOST}/v1/items/7)"
 echo "RESULT share_fs $(findmnt -n -o FSTYPE /mnt/share)"
 echo "RESULT share_read $(cat /mnt/share/from-host.txt)"
 echo "RESULT share_write $(echo written-by-agent > /mnt/share/from-guest.txt && echo ok)"
-echo "RESULT local_cas $(ls /usr/local/share/ca-certificates | tr '\\n' ' ')"
+echo "RESULT trusted $(ls /etc/ssl/certs | grep -E 'askfirst|cloud-init' | tr '\\n' ' ')"
 """
 
 
@@ -150,7 +150,7 @@ def test_the_guest_script_runs_as_agent_with_passwordless_sudo(debian_run):
 def test_curl_trusts_the_askfirst_ca_from_fw_cfg_through_the_system_store(debian_run):
     results = debian_run.results()
     assert results.get("read") == "200", debian_run.console + debian_run.stderr
-    assert "askfirst-vm.crt" in results.get("local_cas", ""), debian_run.console
+    assert "askfirst-vm.pem" in results.get("trusted", ""), debian_run.console
     assert ("GET", "/v1/items") in [(r["method"], r["path"]) for r in debian_run.arrived]
 
 
@@ -173,9 +173,9 @@ def test_the_share_is_mounted_at_mnt_share_and_writable(debian_run, share):
 
 def test_through_image_the_nocloud_seed_alone_makes_the_ca_trusted(image_run):
     results = image_run.results()
-    cas = results.get("local_cas", "")
-    assert "askfirst-vm.crt" not in cas, image_run.console          # the fw_cfg unit did not do it
-    assert "cloud-init" in cas, image_run.console + image_run.stderr  # cloud-init's ca_certs did
+    trusted = results.get("trusted", "")
+    assert "askfirst-vm" not in trusted, image_run.console               # the fw_cfg unit did not do it
+    assert "cloud-init" in trusted, image_run.console + image_run.stderr  # cloud-init's ca_certs did
     assert results.get("read") == "200", image_run.console + image_run.stderr
     assert results.get("git_clone", "").startswith("0 cloned-through-askfirst"), image_run.console
     assert results.get("destructive") == "403", image_run.console

@@ -4,7 +4,8 @@
 # only, for `askfirst-vm --guest debian` (and, with its kernel given by hand,
 # as a stand-in "user's cloud image" for `askfirst-vm --image`).
 #
-# What is in it: the Debian cloud kernel, systemd (networkd + resolved, DHCP
+# What is in it: Debian's generic kernel (not the cloud flavour: that one is
+# built without 9p, and askfirst-vm --share is virtio 9p), systemd (networkd + resolved, DHCP
 # and router advertisements on the virtio NIC), cloud-init (NoCloud only),
 # git, curl, python3, openssh-client, jq, less, procps, iproute2, sudo; a user
 # `agent` with passwordless sudo, auto-logged-in on the serial console ttyS0;
@@ -84,7 +85,7 @@ if [[ ${#sources[@]} -eq 0 ]]; then
 fi
 
 packages=(
-  linux-image-cloud-amd64 initramfs-tools systemd systemd-sysv systemd-resolved udev dbus kmod
+  linux-image-amd64 initramfs-tools systemd systemd-sysv systemd-resolved udev dbus kmod
   cloud-init ca-certificates git curl python3 openssh-client jq less procps iproute2 sudo
   iputils-ping netcat-openbsd
 )
@@ -98,7 +99,9 @@ echo "build-debian-guest: building Debian 12 with mmdebstrap from: ${sources[*]}
 
 # The last customize hook makes the ext4 image from the finished tree (inside
 # mmdebstrap's namespace, where the tree's owners are the guest's own) and
-# copies the kernel and initramfs out. --format=null: no tarball besides.
+# copies the kernel and initramfs out. The tree is read through a plain
+# (non-recursive) bind mount, which leaves out the /proc, /sys and /dev that
+# mmdebstrap has mounted in it. --format=null: no tarball besides.
 mmdebstrap --variant=apt --format=null --mode=auto \
   --include="$(IFS=,; echo "${packages[*]}")" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -106,14 +109,17 @@ mmdebstrap --variant=apt --format=null --mode=auto \
   --customize-hook="'$customize' \"\$1\"" \
   --customize-hook='
     set -e
-    cp -L "$1"/boot/vmlinuz-*-cloud-amd64 "'"$work"'/vmlinuz"
-    cp -L "$1"/boot/initrd.img-*-cloud-amd64 "'"$work"'/initrd.img"
-    used_mib=$(du -sm "$1" | cut -f1)
-    mkfs.ext4 -q -F -L askfirst-root -E root_owner=0:0 -d "$1" "'"$work"'/disk.raw" \
-      "$((used_mib + used_mib / 5 + '"$free_space_mib"'))M"' \
+    cp -L "$1"/boot/vmlinuz-*-amd64 "'"$work"'/vmlinuz"
+    cp -L "$1"/boot/initrd.img-*-amd64 "'"$work"'/initrd.img"
+    tree=$(mktemp -d)
+    mount --bind "$1" "$tree"
+    used_mib=$(du -sm "$tree" | cut -f1)
+    mkfs.ext4 -q -F -L askfirst-root -E root_owner=0:0 -d "$tree" "'"$work"'/disk.raw" \
+      "$((used_mib + used_mib / 5 + '"$free_space_mib"'))M"
+    umount "$tree" && rmdir "$tree"' \
   bookworm /dev/null "${sources[@]}" >&2
 
-qemu-img convert -O qcow2 "$work/disk.raw" "$work/disk.qcow2"
+qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2"   # compressed: ~half the cache
 rm -f "$work/disk.raw"
 rm -rf "$out"
 mkdir -p "$out"

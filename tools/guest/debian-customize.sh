@@ -6,8 +6,8 @@
 #     virtio NIC, systemd-resolved for DNS (askfirstd answers both);
 #   - askfirst-ca.service: the askfirst CA that askfirst-vm hands over with
 #     `-fw_cfg name=opt/askfirst/ca.pem,file=...` is read from
-#     /sys/firmware/qemu_fw_cfg and added to the system store
-#     (update-ca-certificates); off with `askfirst.ca=off` on the kernel
+#     /sys/firmware/qemu_fw_cfg and added to the system store (as
+#     update-ca-certificates would add it); off with `askfirst.ca=off` on the kernel
 #     command line, so a test can prove the NoCloud path alone;
 #   - askfirst-share.service: mounts the 9p share (tag askfirst-share) at
 #     /mnt/share when askfirst-vm was given --share;
@@ -59,10 +59,16 @@ if [ ! -r "$blob" ]; then
   exit 0
 fi
 mkdir -p /usr/local/share/ca-certificates
-cat "$blob" > /usr/local/share/ca-certificates/askfirst-vm.crt
-grep -q "BEGIN CERTIFICATE" /usr/local/share/ca-certificates/askfirst-vm.crt || {
+local_copy=/usr/local/share/ca-certificates/askfirst-vm.crt
+cat "$blob" > "$local_copy"
+hash=$(openssl x509 -noout -hash -in "$local_copy") || {
   echo "askfirst-ca: fw_cfg opt/askfirst/ca.pem holds no PEM certificate" >&2; exit 1; }
-update-ca-certificates >/dev/null
+# What update-ca-certificates would do for this one added certificate, done
+# directly: its full run rehashes every CA and takes over a minute under TCG.
+# The copy in /usr/local/share/ca-certificates keeps it across later runs.
+ln -sf "$local_copy" /etc/ssl/certs/askfirst-vm.pem
+ln -sf askfirst-vm.pem "/etc/ssl/certs/$hash.0"
+cat "$local_copy" >> /etc/ssl/certs/ca-certificates.crt
 echo "askfirst-ca: the askfirst CA is trusted by the system store"
 SCRIPT
 write 0644 /etc/systemd/system/askfirst-ca.service <<'UNIT'
@@ -124,24 +130,29 @@ write 0755 /usr/local/sbin/askfirst-run <<'SCRIPT'
 modprobe qemu_fw_cfg 2>/dev/null || true
 blob=/sys/firmware/qemu_fw_cfg/by_name/opt/askfirst/run/raw
 [ -r "$blob" ] || exit 0
-cat "$blob" > /run/askfirst-run-script
-chmod 0755 /run/askfirst-run-script
+mkdir -p /var/lib/askfirst
+cat "$blob" > /var/lib/askfirst/run-script
+chmod 0755 /var/lib/askfirst/run-script
 echo "askfirst-guest: up, $(ip -4 -o addr show scope global | awk '{print $4}' | tr '\n' ' ')"
-runuser -l agent -c /run/askfirst-run-script
+runuser -l agent -c /var/lib/askfirst/run-script
 echo "askfirst-guest: exit status $?"
 systemctl poweroff --no-block
 SCRIPT
 write 0644 /etc/systemd/system/askfirst-run.service <<'UNIT'
+# Before the console's getty: a --run script's output owns the console,
+# unprefixed, and no login prompt is mixed into it.
 [Unit]
 Description=Run askfirst-vm's --run script as agent, then power off
 Wants=network-online.target
 After=network-online.target askfirst-ca.service askfirst-share.service systemd-user-sessions.service
+Before=serial-getty@ttyS0.service getty.target
 
 [Service]
 Type=oneshot
 ExecStart=/usr/local/sbin/askfirst-run
-StandardOutput=journal+console
-StandardError=journal+console
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/console
 
 [Install]
 WantedBy=multi-user.target
