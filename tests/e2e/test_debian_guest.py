@@ -64,9 +64,9 @@ def debian_image() -> Path:
     except subprocess.TimeoutExpired:
         pytest.fail(f"building the Debian guest took over {BUILD_SECONDS} s")
     if built.returncode != 0:
-        if any(sign in built.stderr for sign in UNREACHABLE_MIRROR):
-            pytest.skip("the Debian guest cannot be built here: no Debian mirror reachable: "
-                        + built.stderr.strip().splitlines()[-1])
+        unreachable = [line for line in built.stderr.splitlines() if any(sign in line for sign in UNREACHABLE_MIRROR)]
+        if unreachable:
+            pytest.skip("the Debian guest cannot be built here: no Debian mirror reachable: " + unreachable[0].strip())
         pytest.fail("building the Debian guest failed:\n" + built.stderr[-4000:])
     print(f"debian guest ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return Path(built.stdout.strip().splitlines()[-1])
