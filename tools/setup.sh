@@ -22,6 +22,9 @@ packages=(
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
+  # the real Debian guest (tools/guest/build-debian-guest.sh): mmdebstrap
+  # builds it, mkfs.ext4 -d makes its disk without root or a loop device
+  mmdebstrap e2fsprogs
   # the tray helper and its test under Xvfb
   python3-gi gir1.2-gtk-3.0 gir1.2-ayatanaappindicator3-0.1 xvfb xdotool imagemagick
   # benchmarks

@@ -66,12 +66,12 @@ def test_ca(tmp_path_factory):
 
 
 class Origin:
-    def __init__(self, folder: Path, test_ca: Path, ipv6: bool):
+    def __init__(self, folder: Path, test_ca: Path, ipv6: bool, extra: list[str] | None = None):
         self.log = folder / "requests.jsonl"
         port_file = folder / "port"
         command = [sys.executable, str(Path(__file__).parent / "origin.py"), "--cert", str(test_ca / "origin.pem"),
                    "--key", str(test_ca / "origin.key"), "--port-file", str(port_file), "--log", str(self.log)]
-        self.process = subprocess.Popen(command + (["--ipv6"] if ipv6 else []))
+        self.process = subprocess.Popen(command + (["--ipv6"] if ipv6 else []) + (extra or []))
         deadline = time.monotonic() + 10
         while not (port_file.exists() and port_file.read_text()):
             assert time.monotonic() < deadline and self.process.poll() is None, "origin server did not start"

@@ -52,23 +52,6 @@ echo "ASKFIRST-DEMO end"
 """
 
 
-def make_nocloud_seed(temp_dir: Path, ca_pem: str, hostname: str) -> Path:
-    """A cloud-init NoCloud seed (cidata ISO) that installs the askfirst CA."""
-    seed_dir = temp_dir / "seed"
-    seed_dir.mkdir()
-    (seed_dir / "meta-data").write_text(f"instance-id: {hostname}\nlocal-hostname: {hostname}\n")
-    indented = "\n".join("      " + line for line in ca_pem.strip().splitlines())
-    (seed_dir / "user-data").write_text(
-        "#cloud-config\nca_certs:\n  trusted:\n    - |\n" + indented + "\n")
-    seed = temp_dir / "seed.iso"
-    tool = shutil.which("genisoimage") or shutil.which("mkisofs")
-    if tool is None:
-        raise RuntimeError("genisoimage is missing: run tools/setup.sh")
-    subprocess.run([tool, "-quiet", "-output", str(seed), "-volid", "cidata", "-joliet", "-rock",
-                    str(seed_dir / "user-data"), str(seed_dir / "meta-data")], check=True)
-    return seed
-
-
 def make_demo_ca(temp_dir: Path) -> tuple[Path, Path, Path]:
     """A throwaway CA and a server certificate for the stand-in's two names."""
     ca_key, ca_pem = temp_dir / "demo-ca.key", temp_dir / "demo-ca.pem"

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import demo_story, guest_boot
+from . import cloud_seed, debian_guest, demo_story, guest_boot
 
 ASKFIRSTD_READY_SECONDS = 10.0   # askfirstd creates its socket in milliseconds; 10 s is generous under load
 POLL_SECONDS = 0.1
@@ -103,8 +103,9 @@ class VmSession:
     # ---- QEMU ----
 
     def qemu_command(self, boot: list[str]) -> list[str]:
+        memory = self.args.memory or ("1G" if self.args.guest else "512M")
         command = ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
-                   "-machine", "q35", "-accel", self.accel, "-m", self.args.memory,
+                   "-machine", "q35", "-accel", self.accel, "-m", memory,
                    "-smp", str(self.args.cpus),
                    "-netdev", f"stream,id=net0,server=off,addr.type=unix,addr.path={self.socket_path}",
                    "-device", "virtio-net-pci,netdev=net0",
@@ -115,16 +116,19 @@ class VmSession:
             command += ["-virtfs", f"local,path={self.args.share},mount_tag=askfirst-share,security_model=none,id=share"]
         return command + boot + self.args.qemu_extra
 
+    def run_script(self) -> bytes | None:
+        return Path(self.args.run).read_bytes() if self.args.run else None
+
     def image_boot(self) -> list[str]:
-        """A user's disk image: a qcow2 overlay in the temp dir, and a NoCloud seed carrying the CA."""
+        """A user's disk image: a qcow2 overlay in the temp dir, and a NoCloud seed
+        carrying the CA (and the --run script)."""
         overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.image))
-        seed = demo_story.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name)
+        seed = cloud_seed.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name, self.run_script())
         return ["-drive", f"file={overlay},if=virtio,format=qcow2",
                 "-drive", f"file={seed},if=virtio,format=raw,readonly=on"]
 
     def demo_guest_boot(self) -> list[str]:
-        script = Path(self.args.run).read_bytes() if self.args.run else None
-        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), script)
+        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), self.run_script())
         if self.args.disk:
             overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.disk))
             boot += ["-drive", f"file={overlay},if=virtio,format=qcow2"]
@@ -150,6 +154,11 @@ class VmSession:
             self.story.start_host_side(find_askfirst_cli(self.askfirstd))
         elif self.args.demo_guest:
             boot = self.demo_guest_boot()
+        elif self.args.guest == "debian":
+            try:
+                boot = debian_guest.debian_guest_boot(self.temp_dir, self.ca_pem(), self.run_script())
+            except RuntimeError as failure:
+                raise LaunchError(str(failure)) from None
         else:
             boot = self.image_boot()
         self.qemu_process = subprocess.Popen(self.qemu_command(boot),
