@@ -1,7 +1,7 @@
 // classifiers/search_engine_routes.cpp — lookup in the generated
 // Elasticsearch/OpenSearch route table (see search_engine_routes.h).
 //
-// The 1,318 rows are indexed once as a segment trie (route_template.h's
+// The 1,292 rows are indexed once as a segment trie (route_template.h's
 // RouteTemplateIndex): a linear scan of them cost 25-35 µs per request and
 // ran up to three times per request (two providers' matches(), classify()).
 #include "classifiers/search_engine_routes.h"
