@@ -327,9 +327,9 @@ TEST_CASE("a request refused before judging is one audit line: refused, by askfi
     CHECK(file.find("SECRET") == std::string::npos);
 }
 
-TEST_CASE("a judged request's audit line has no reason member") {
+TEST_CASE("a judged request's audit line gives the mode's rule as its reason") {
     RequestDecision d = decide_request(request("GET", "/x"), modes(consent::Mode::off), consent::NoUiAnswer::deny);
     const std::string line = consent::audit_line(audit_record(d, request("GET", "/x"), FlowFacts{}, {}, {}));
-    CHECK(json_field(line, "reason") == "<missing>");
+    CHECK(json_field(line, "reason") == "mode off passes every operation; it is logged");
     CHECK(json_field(line, "decision") == "pass");
 }
