@@ -457,6 +457,11 @@ void InterceptingPipeline::drain_session_outputs() {
             std::fprintf(stderr, "askfirstd name=%s event=http_refused status=%d dst=%s reason=\"%s\"\n",
                          services_.vm_name.c_str(), refusal->status, destination_host_port().c_str(),
                          refusal->reason.c_str());
+            // A 502 for a failed upstream already has its line per passed request
+            // (record_upstream_refusals); every other refusal gets one here.
+            const bool upstream_failure = refusal->status == 502 && refusal->reason == upstream_failure_;
+            if (!upstream_failure)
+                services_.decider->record_protocol_refusal(flow_facts(), refusal->status, refusal->reason);
         } else if (std::holds_alternative<http::HalfCloseUpstream>(output)) {
             half_close_upstream_ = true;
         } else if (std::holds_alternative<http::HalfCloseGuest>(output)) {
