@@ -17,11 +17,17 @@ struct CipherContextFree {
 };
 using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree>;
 
+// Fetched once per process: OpenSSL 3 would look a legacy EVP_aes_*()
+// cipher up in its provider store again on every context's init, four
+// times per intercepted flow. Kept until exit (reachable, not a leak).
 const EVP_CIPHER* evp_cipher(RecordAead aead) {
+    static EVP_CIPHER* const aes_128_gcm = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+    static EVP_CIPHER* const aes_256_gcm = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    static EVP_CIPHER* const chacha20_poly1305 = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
     switch (aead) {
-    case RecordAead::aes_128_gcm: return EVP_aes_128_gcm();
-    case RecordAead::aes_256_gcm: return EVP_aes_256_gcm();
-    case RecordAead::chacha20_poly1305: return EVP_chacha20_poly1305();
+    case RecordAead::aes_128_gcm: return aes_128_gcm;
+    case RecordAead::aes_256_gcm: return aes_256_gcm;
+    case RecordAead::chacha20_poly1305: return chacha20_poly1305;
     }
     return nullptr;
 }

@@ -47,7 +47,8 @@ def default_gateway():
 
 profile = os.path.join(work, "profile.json")
 with open(profile, "w") as out:
-    json.dump({"name": "bench", "upstream": {"map": {f"{MAPPED}:80": f"127.0.0.1:{port}"}}}, out)
+    # mode off: the data path is measured, not the consent (prompt-writes would hold the upload's PUT)
+    json.dump({"name": "bench", "modes": {"default": "off"}, "upstream": {"map": {f"{MAPPED}:80": f"127.0.0.1:{port}"}}}, out)
 
 modes = {"direct": ([], f"127.0.0.1:{port}")}
 gateway = default_gateway()
