@@ -113,10 +113,11 @@ mmdebstrap --variant=apt --format=null --mode=auto \
     cp -L "$1"/boot/initrd.img-*-amd64 "'"$work"'/initrd.img"
     tree=$(mktemp -d)
     mount --bind "$1" "$tree"
+    trap "umount \"$tree\" 2>/dev/null; rmdir \"$tree\"" EXIT
     used_mib=$(du -sm "$tree" | cut -f1)
     mkfs.ext4 -q -F -L askfirst-root -E root_owner=0:0 -d "$tree" "'"$work"'/disk.raw" \
       "$((used_mib + used_mib / 5 + '"$free_space_mib"'))M"
-    umount "$tree" && rmdir "$tree"' \
+    ' \
   bookworm /dev/null "${sources[@]}" >&2
 
 qemu-img convert -c -O qcow2 "$work/disk.raw" "$work/disk.qcow2"   # compressed: ~half the cache

@@ -175,6 +175,9 @@ write 0644 /etc/cloud/cloud.cfg.d/90-askfirst.cfg <<'CFG'
 # never wait for a cloud's metadata service, and leave the NIC to networkd.
 datasource_list: [ NoCloud ]
 network: {config: disabled}
+# The root file system is the whole (unpartitioned) disk, already sized.
+growpart: {mode: "off"}
+resize_rootfs: false
 CFG
 
 chroot "$root" systemctl enable --quiet systemd-networkd systemd-resolved \
