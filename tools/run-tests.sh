@@ -7,9 +7,12 @@
 #      counted as one check); integration and e2e tests (pytest)
 #   3. build-asan/ (GCC, -Db_sanitize=address,undefined): unit + integration tests
 #   4. build-fuzz/ (clang): every libFuzzer target in tests/fuzz/, FUZZ_SECONDS each (default 60)
+#   5. the real Debian guest (tests/e2e/test_debian_guest.py), if the run has used at most
+#      SLOW_GUEST_BUDGET_MIN minutes (default 60) and ASKFIRST_SKIP_SLOW_GUEST is not 1
 # It ends with one line "N passed, N failed, N skipped" and exits non-zero if
 # anything failed. Steps keep going after a failure so one run shows everything.
-# Environment: FUZZ_SECONDS, JOBS (ninja -j, default 2), PYTEST_ARGS (extra args).
+# Environment: FUZZ_SECONDS, JOBS (ninja -j, default 2), PYTEST_ARGS (extra args),
+# SLOW_GUEST_BUDGET_MIN, ASKFIRST_SKIP_SLOW_GUEST.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,6 +21,8 @@ readonly FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 readonly JOBS=${JOBS:-2}
 readonly PYTHON=/usr/bin/python3   # Debian's python3 with python3-pytest
 readonly LOGS=$ROOT/build-logs
+readonly SLOW_GUEST_TESTS=tests/e2e/test_debian_guest.py
+readonly SLOW_GUEST_BUDGET_MIN=${SLOW_GUEST_BUDGET_MIN:-60}
 mkdir -p "$LOGS"
 
 passed=0 failed=0 skipped=0
@@ -42,12 +47,13 @@ build() {  # build DIR [meson options...]: configure once, then ninja
   ninja -C "$dir" -j "$JOBS"
 }
 
-# meson test --suite unit; counts each test executable's outcome.
+# meson test [--suite S]: the doctest executables, and in the GCC build also the
+# loopback TLS checks (tests/tls_loopback); counts each test's outcome.
 unit_tests() {
-  local dir=$1 log
-  note "unit tests ($dir)"
+  local dir=$1 log; shift
+  note "meson tests ($dir) $*"
   log=$LOGS/$(basename "$dir")-unit.log
-  meson test -C "$dir" --suite unit --num-processes "$JOBS" --print-errorlogs 2>&1 | tee "$log"
+  meson test -C "$dir" "$@" --num-processes "$JOBS" --print-errorlogs 2>&1 | tee "$log"
   local ok fail skip
   ok=$(awk '/^Ok:/{print $2}' "$log"); fail=$(awk '/^Fail:/{print $2}' "$log")
   skip=$(awk '/^Skipped:/{print $2}' "$log"); local timeout; timeout=$(awk '/^Timeout:/{print $2}' "$log")
@@ -122,14 +128,15 @@ main() {
     check "classifier corpus (askfirst classify --check)" tests/classifiers_check.sh build || true
     mapfile -t dirs < <(integration_dirs)
     # One pytest run per folder: each has its own conftest module.
-    for dir in "${dirs[@]}"; do pytest_suite build "$dir"; done
+    # The real Debian guest (minutes to build and boot) runs last, within the time budget.
+    for dir in "${dirs[@]}"; do pytest_suite build "$dir" --ignore="$SLOW_GUEST_TESTS"; done
   fi
 
   if check "build (asan+ubsan)" build build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
     # A small quarantine: ASan keeps freed memory otherwise, and the stalled-reader tests measure RSS.
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:quarantine_size_mb=8}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-    unit_tests build-asan
+    unit_tests build-asan --suite unit
     pytest_suite build-asan tests/integration
   fi
 
@@ -137,10 +144,31 @@ main() {
     fuzz_targets build-fuzz
   fi
 
+  slow_guest_stage "$started"
+
   note "finished in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s; logs in $LOGS"
   if ((${#failures[@]})); then printf 'failed: %s\n' "${failures[@]}"; fi
   if ((skipped)); then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
   ((failed == 0))
+}
+
+# The real Debian 12 guest: built with mmdebstrap on first use (~8-12 min under TCG, then
+# cached) and booted twice (~2-5 min each). CI has 90 minutes: start it only while the run
+# has used at most SLOW_GUEST_BUDGET_MIN, else say plainly that it was skipped and why.
+slow_guest_stage() {
+  local started=$1 used_min=$(( (SECONDS - $1) / 60 ))
+  if [[ ${ASKFIRST_SKIP_SLOW_GUEST:-0} == 1 ]]; then
+    note "real Debian guest ($SLOW_GUEST_TESTS): SKIPPED, ASKFIRST_SKIP_SLOW_GUEST=1"
+    skipped=$((skipped + 1)); return
+  fi
+  if ((used_min > SLOW_GUEST_BUDGET_MIN)); then
+    note "real Debian guest ($SLOW_GUEST_TESTS): SKIPPED, this run has used $used_min min (over the" \
+         "$SLOW_GUEST_BUDGET_MIN min budget that leaves room for its ~15 min inside CI's 90); run it alone:" \
+         "ASKFIRST_BUILD_DIR=\$PWD/build $PYTHON -m pytest $SLOW_GUEST_TESTS"
+    skipped=$((skipped + 1)); return
+  fi
+  [[ -f build/askfirst ]] || { note "real Debian guest: not run, the GCC build failed"; return; }
+  pytest_suite build "$SLOW_GUEST_TESTS"
 }
 
 build_fuzz() {  # only the fuzz targets: the rest of the tree is built twice already
