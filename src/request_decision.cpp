@@ -119,15 +119,23 @@ LocalResponse denial_response(const RequestDecision& d, const classifiers::HttpR
     return shaped_denial(denial, shape);
 }
 
-consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::HttpRequest& request,
-                                  const FlowFacts& flow, std::chrono::system_clock::time_point decided_at,
-                                  std::chrono::milliseconds waited) {
+namespace {
+// What every audit line says of the flow: when, which VM, who dialed what.
+consent::AuditRecord flow_record(const FlowFacts& flow, std::chrono::system_clock::time_point at) {
     consent::AuditRecord r;
-    r.time = decided_at;
+    r.time = at;
     r.vm = flow.vm;
     r.guest_address = flow.guest_address;
     r.dest_address = flow.dest_address;
     r.sni = flow.sni;
+    return r;
+}
+}  // namespace
+
+consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::HttpRequest& request,
+                                  const FlowFacts& flow, std::chrono::system_clock::time_point decided_at,
+                                  std::chrono::milliseconds waited) {
+    consent::AuditRecord r = flow_record(flow, decided_at);
     r.host = request.host;
     r.method = request.method;
     r.path = request.path;
@@ -145,12 +153,7 @@ consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::H
 
 consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
                                              std::chrono::system_clock::time_point refused_at) {
-    consent::AuditRecord r;
-    r.time = refused_at;
-    r.vm = flow.vm;
-    r.guest_address = flow.guest_address;
-    r.dest_address = flow.dest_address;
-    r.sni = flow.sni;
+    consent::AuditRecord r = flow_record(flow, refused_at);
     r.host = flow.sni;  // the request's own Host is not trusted (or not read) when its framing is refused
     r.provider = "http";
     r.operation = "refused with HTTP " + std::to_string(status);
