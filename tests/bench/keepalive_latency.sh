@@ -31,7 +31,7 @@ exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
-from bench_lib import CLIENT_CPU, SERVER_CPU, load_average, log, pin
+from bench_lib import CLIENT_CPU, SERVER_CPU, after_wrk_warmup, load_average, log, pin
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -94,9 +94,7 @@ with open(profile, "w") as out:
 
 def wrk(prefix, url, connections):
     measured = pin(["wrk", "-t1", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-s", script, url], CLIENT_CPU)
-    if WARMUP:  # a first wrk run in the same guest (askfirstd's caches warm), its output dropped
-        measured = ["sh", "-c", f"wrk -t1 -c{connections} -d{WARMUP}s {url} >/dev/null; exec \"$@\"", "sh"] + measured
-    command = prefix + measured
+    command = prefix + after_wrk_warmup(measured, url, connections, WARMUP)  # WARMUP 0: as measured
     out = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 120).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     row = {p: float(v) / 1e3 for p, v in re.findall(r"^percentile (\S+) ([\d.]+)$", out, re.M)}
