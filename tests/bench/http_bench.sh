@@ -140,7 +140,7 @@ added50 = proxied["p50"] - direct["p50"] if proxied["p50"] is not None and direc
 added99 = proxied["p99"] - direct["p99"] if proxied["p99"] is not None and direct["p99"] is not None else None
 print(f"askfirst/direct req/s: {ratio:.2f} (target >= {TARGET_RATIO:.2f})")
 print(f"added latency: p50 {fmt(added50, '.3f')} ms (target < {TARGET_ADDED_P50_MS} ms), p99 {fmt(added99, '.3f')} ms")
-print(f"audit lines written by askfirstd: {audit_lines} (one per request, {ROUNDS} rounds{" and their warm-ups" if WARMUP_SECONDS > 0 else ""})")
+print(f"audit lines written by askfirstd: {audit_lines} (one per request, {ROUNDS} rounds{' and their warm-ups' if WARMUP_SECONDS > 0 else ''})")
 print(f"(medians of {ROUNDS} alternating rounds; wrk -t1 -c{CONNECTIONS} -d{SECONDS}s after a {WARMUP_SECONDS}s warm-up; "
       f"wrk on CPU {CLIENT_CPU}; nginx and askfirstd on CPU {SERVER_CPU}; "
       f"{load_average()})")
