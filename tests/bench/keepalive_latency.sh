@@ -20,7 +20,15 @@
 # Environment: BENCH_SECONDS (5): each wrk run; BENCH_CONNECTIONS ("1 16");
 # BENCH_SCHEMES ("http https"); BENCH_WARMUP (0): seconds of an unmeasured wrk run in
 # the same guest first, so that the first handshakes and cache fills are left out;
-# BENCH_BURST (16): connections opened at once for the first-request table.
+# BENCH_BURST (16): connections opened at once for the first-request table;
+# BENCH_SPLIT_POSTS (200): keep-alive POSTs for the split-write table.
+#
+# The split-write table: one connection, each POST written as two send()s
+# (headers, then a 200-byte body) with Nagle on, as clients without
+# TCP_NODELAY do. The body waits for the ACK of the headers; the server needs
+# the body before it answers, so that ACK is a delayed one: Linux's 40 ms
+# direct; through askfirst lwIP's 250 ms tick (the guest's 200 ms RTO fired
+# first: ~206 ms per request) until netstack sent them within kGuestAckDelayMs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -73,7 +81,11 @@ http {{
     client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fcgi;
     uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
     types {{ text/plain txt; }}
-    server {{ listen 127.0.0.1:{plain_port}; root {work}/root; }}
+    server {{
+        listen 127.0.0.1:{plain_port}; root {work}/root;
+        # reads the whole POST body first (request buffering), then answers with small.txt
+        location /post {{ proxy_pass http://127.0.0.1:{plain_port}/small.txt; proxy_method GET; }}
+    }}
     server {{
         listen 127.0.0.1:{tls_port} ssl;
         ssl_certificate {work}/origin.pem; ssl_certificate_key {work}/origin.key;
@@ -87,7 +99,7 @@ servers.wait_for_tcp("127.0.0.1", plain_port)
 servers.wait_for_tcp("127.0.0.1", tls_port)
 profile = f"{work}/profile.json"
 with open(profile, "w") as out:
-    json.dump({"name": "latency-bench", "dns": {"hosts": {HOST: MAPPED}},
+    json.dump({"name": "latency-bench", "modes": {"default": "off"}, "dns": {"hosts": {HOST: MAPPED}},
                "upstream": {"map": {f"{MAPPED}:80": f"127.0.0.1:{plain_port}",
                                     f"{MAPPED}:443": f"127.0.0.1:{tls_port}"}},
                "tls": {"extra_ca": [f"{work}/ca.pem"]}}, out)
@@ -117,6 +129,37 @@ with open(script, "w") as out:
   io.write(string.format("requests %d\\n", summary.requests))
 end
 """)
+SPLIT_POSTS = int(os.environ.get("BENCH_SPLIT_POSTS", "200"))
+SPLIT_CLIENT = r'''
+import socket, sys, time
+host, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+body = b"x" * 200
+head = b"POST /post HTTP/1.1\r\nHost: " + host.encode() + b"\r\nContent-Length: 200\r\n\r\n"
+connection = socket.create_connection((host, port))  # Nagle stays on
+for _ in range(count):
+    started = time.perf_counter()
+    connection.sendall(head)
+    connection.sendall(body)
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += connection.recv(65536)
+    header, rest = answer.split(b"\r\n\r\n", 1)
+    length = int(next(line.split(b":")[1] for line in header.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(rest) < length:
+        rest += connection.recv(65536)
+    if not header.startswith(b"HTTP/1.1 200"):
+        sys.exit("split-write POST answered " + header.split(b"\r\n")[0].decode())
+    print(f"{(time.perf_counter() - started) * 1e3:.3f}")
+'''
+
+def split_posts(prefix, host, port):
+    """Latencies (ms, sorted) of SPLIT_POSTS keep-alive POSTs written as headers then body."""
+    done = subprocess.run(prefix + ["python3", "-c", SPLIT_CLIENT, host, str(port), str(SPLIT_POSTS)],
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        log(f"keepalive_latency: split-write POSTs failed: {done.stderr.strip()[-300:]}")
+    return sorted(float(line) for line in done.stdout.split())
+
 def burst(prefix, url):
     """BURST curls at once, each two GETs on one connection: the request times
     (start of transfer minus end of connect/handshake) of first and second GETs."""
@@ -133,6 +176,7 @@ def burst(prefix, url):
 
 rows = []
 bursts = []
+splits = []
 try:
     for scheme in SCHEMES:
         port = plain_port if scheme == "http" else tls_port
@@ -144,6 +188,10 @@ try:
         exec_prefix = pin([ASKFIRST, "exec", "--profile", profile, "--name", f"latency-{os.getpid()}", "--"], SERVER_CPU)
         bursts.append((f"{scheme} direct", burst(pin([], CLIENT_CPU), f"{scheme}://127.0.0.1:{port}/small.txt")))
         bursts.append((f"{scheme} askfirst", burst(exec_prefix + pin([], CLIENT_CPU), f"{scheme}://{HOST}/small.txt")))
+    if SPLIT_POSTS > 0:
+        splits.append(("direct", split_posts(pin([], CLIENT_CPU), "127.0.0.1", plain_port)))
+        splits.append(("askfirst", split_posts(pin([ASKFIRST, "exec", "--profile", profile, "--name", f"latency-{os.getpid()}",
+                                                    "--"], SERVER_CPU) + pin([], CLIENT_CPU), HOST, 80)))
 finally:
     nginx.terminate()
     nginx.wait(10)
@@ -162,4 +210,10 @@ for label, (first, second) in bursts:
     middle = lambda values: fmt(values[len(values) // 2] if values else None)
     print(f"{label:<38}{middle(first):>11}{fmt(first[-1] if first else None):>9}"
           f"{middle(second):>11}{fmt(second[-1] if second else None):>9}  ({len(first)}+{len(second)} measured)")
+if splits:
+    print()
+    print(f"{'keep-alive POST, headers then body':<38}{'p50':>9}{'p90':>9}{'p99':>9}{'max':>9}  (ms, Nagle on)")
+    for label, values in splits:
+        at = lambda share: fmt(values[min(len(values) - 1, int(len(values) * share))] if values else None)
+        print(f"{label:<38}{at(0.5):>9}{at(0.9):>9}{at(0.99):>9}{fmt(values[-1] if values else None):>9}  ({len(values)} measured)")
 PY
