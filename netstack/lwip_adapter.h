@@ -13,7 +13,10 @@
 //  - lwIP's output goes to one netif that wraps each IP packet in an Ethernet
 //    header (source 52:55:0a:00:02:02, destination the learned guest MAC);
 //  - `tcpip_init()` is never called: lwIP runs on askfirstd's single libuv
-//    loop and its timers are driven by `run_timers()`.
+//    loop and its timers are driven by `run_timers()`, which also sends the
+//    ACKs lwIP delays for guest data within kGuestAckDelayMs instead of at
+//    lwIP's next 250 ms tick (a guest that waits for that ACK, Nagle, would
+//    stall ~200 ms per request).
 // Limits: lwIP is a process-wide singleton, so one LwipStack per process; its
 // compiled TCP_WND and TCP_SND_BUF (64 KiB each) bound the bytes buffered per
 // flow in each direction; tcp_write/tcp_recved take 16-bit lengths, which
@@ -126,6 +129,8 @@ private:
     void trim_time_wait();
     void drop_time_wait(const ParsedFrame& parsed);
     void count_half_open();
+    void arm_ack_flush();
+    std::uint32_t flush_delayed_acks_if_due();
     static std::int8_t on_accept(void* arg, tcp_pcb* pcb, std::int8_t err);
     static std::int8_t netif_init(netif* interface);
     static std::int8_t output_v4(netif* interface, pbuf* packet, const ip4_addr* destination);
@@ -141,6 +146,10 @@ private:
     std::unordered_map<std::uint16_t, tcp_pcb*> listeners_;
     std::size_t half_open_ = 0;  // SYN_RCVD pcbs, recounted by run_timers()
     std::uint32_t half_open_counted_ms_ = 0;
+    // Guest data lwIP has not ACKed yet (its delayed ACK waits for the next
+    // 250 ms tick): when run_timers() sends those ACKs (see kGuestAckDelayMs).
+    bool ack_flush_armed_ = false;
+    std::uint32_t ack_flush_due_ms_ = 0;
 };
 
 }  // namespace askfirst::netstack

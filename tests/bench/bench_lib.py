@@ -26,6 +26,31 @@ def pin(command, cpu):
     return ["taskset", "-c", cpu] + list(command)
 
 
+# Seconds of unmeasured keep-alive wrk before a measured one, in the same
+# sandbox (BENCH_WARMUP overrides). wrk corrects its latencies for coordinated
+# omission (stats_correct in wrk 4): each request slower than the mean
+# interval per connection adds synthetic samples down to that interval. The
+# first request of each of the 16 connections waits for the TLS handshakes of
+# all of them at the middlebox (askfirstd: ~5 ms of mbedTLS P-256 work per
+# guest handshake and ~6.5 ms per upstream one, on one loop thread, measured
+# 2026-11-26), so 16 first requests of ~150-300 ms became 1-2 % of the samples
+# and set "keep-alive p99" to 45-300 ms in 5-10 s runs. After a warm-up the
+# measured wrk opens its flows while the middlebox's caches (leaf certificate,
+# upstream session) are filled; the new-flow cost is measured on its own
+# (handshakes/s, keepalive_latency.sh's first-request table).
+WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP", "1"))
+
+
+def after_wrk_warmup(command, url, connections=16, seconds=None):
+    """`command` (a measured wrk) preceded by an unmeasured keep-alive wrk
+    against `url` in the same shell, so in the same sandbox; its output dropped."""
+    seconds = WARMUP_SECONDS if seconds is None else seconds
+    if seconds <= 0:
+        return list(command)
+    warmup = f"wrk -t1 -c{connections} -d{seconds}s {url} >/dev/null 2>&1; exec \"$@\""
+    return ["sh", "-c", warmup, "sh"] + list(command)
+
+
 def write_random(path, mib):
     with open(path, "wb") as out:
         for _ in range(mib):

@@ -11,7 +11,8 @@
 #
 # Usage: tests/bench/http_bench.sh [BUILD_DIR]   (default: $ASKFIRST_BUILD_DIR or build)
 # Environment: BENCH_SECONDS (10): each wrk run's duration; BENCH_CONNECTIONS (16);
-# BENCH_ROUNDS (3): alternating direct/askfirst rounds, medians printed.
+# BENCH_ROUNDS (3): alternating direct/askfirst rounds, medians printed; BENCH_WARMUP (1):
+# seconds of unmeasured wrk before each measured one in the same sandbox (why: bench_lib.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -22,7 +23,7 @@ exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile, time
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
-from bench_lib import CLIENT_CPU, SERVER_CPU, load_average, log, pin
+from bench_lib import CLIENT_CPU, SERVER_CPU, WARMUP_SECONDS, after_wrk_warmup, load_average, log, pin
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -87,7 +88,8 @@ with open(profile, "w") as out:
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 def wrk(prefix, url):
-    command = prefix + pin(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url], CLIENT_CPU)
+    measured = pin(["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url], CLIENT_CPU)
+    command = prefix + after_wrk_warmup(measured, url, CONNECTIONS)  # see bench_lib.WARMUP_SECONDS
     out = subprocess.run(command, capture_output=True, text=True, timeout=SECONDS + 120).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     latency = {p: float(v) * UNITS[u] for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
@@ -138,7 +140,8 @@ added50 = proxied["p50"] - direct["p50"] if proxied["p50"] is not None and direc
 added99 = proxied["p99"] - direct["p99"] if proxied["p99"] is not None and direct["p99"] is not None else None
 print(f"askfirst/direct req/s: {ratio:.2f} (target >= {TARGET_RATIO:.2f})")
 print(f"added latency: p50 {fmt(added50, '.3f')} ms (target < {TARGET_ADDED_P50_MS} ms), p99 {fmt(added99, '.3f')} ms")
-print(f"audit lines written by askfirstd: {audit_lines} (one per request, {ROUNDS} rounds)")
-print(f"(medians of {ROUNDS} alternating rounds; wrk -t1 -c{CONNECTIONS} -d{SECONDS}s on CPU {CLIENT_CPU}; nginx and askfirstd on CPU {SERVER_CPU}; "
+print(f"audit lines written by askfirstd: {audit_lines} (one per request, {ROUNDS} rounds{' and their warm-ups' if WARMUP_SECONDS > 0 else ''})")
+print(f"(medians of {ROUNDS} alternating rounds; wrk -t1 -c{CONNECTIONS} -d{SECONDS}s after a {WARMUP_SECONDS}s warm-up; "
+      f"wrk on CPU {CLIENT_CPU}; nginx and askfirstd on CPU {SERVER_CPU}; "
       f"{load_average()})")
 PY

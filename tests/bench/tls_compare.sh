@@ -15,7 +15,8 @@
 # Usage: tests/bench/tls_compare.sh [BUILD_DIR]   (default: build)
 # Environment: BENCH_BULK_MIB (256), BENCH_BULK_RUNS (1: the median of that
 # many downloads), BENCH_SECONDS (5), BENCH_IDLE_FLOWS (1000), BENCH_MODES
-# (mitmproxy,squid,askfirst: the middleboxes to measure; direct always runs).
+# (mitmproxy,squid,askfirst: the middleboxes to measure; direct always runs);
+# BENCH_WARMUP (1): seconds of unmeasured wrk before the keep-alive one (why: bench_lib.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -24,7 +25,8 @@ import json, os, re, shutil, subprocess, sys, time
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
 import tls_rig
-from bench_lib import (CLIENT_CPU, SERVER_CPU, PinnedNginx, askfirstd_in, idle_growth_kib, load_average, log,
+from bench_lib import (CLIENT_CPU, SERVER_CPU, WARMUP_SECONDS, PinnedNginx, after_wrk_warmup, askfirstd_in,
+                       idle_growth_kib, load_average, log,
                        measure_all, median, pin, print_ratio_table, run_watching_cpu, work_folder, write_random)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
@@ -148,8 +150,10 @@ def bulk_cpu_seconds_per_gb(mode):
     return bulk_cpu.get(mode)
 
 wrk_problems = []
-def wrk(mode, *options):
-    out = run_in(mode, ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, f"{modes[mode][1]}/small.txt"])
+def wrk(mode, *options, warmup=0):
+    url = f"{modes[mode][1]}/small.txt"
+    measured = ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, url]
+    out = run_in(mode, after_wrk_warmup(measured, url, 16, warmup))
     for problem in re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", out):
         wrk_problems.append(f"{mode} {' '.join(options) or 'keep-alive'}: {problem}")  # printed under the table
     return out
@@ -163,7 +167,7 @@ def milliseconds(text):
 
 keepalive_cache = {}
 def keepalive(mode):
-    out = wrk(mode)
+    out = wrk(mode, warmup=WARMUP_SECONDS)  # p99 of keep-alive requests, not of the first handshakes (bench_lib.py)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p50, p99 = re.search(r"50%\s+(\S+)", out), re.search(r"99%\s+(\S+)", out)
     keepalive_cache[mode] = (milliseconds(p50.group(1)) if p50 else float("nan"),
@@ -228,6 +232,6 @@ print_ratio_table(rows, list(modes), results)
 for problem in wrk_problems:
     print(f"wrk saw: {problem}")
 print(f"(client on CPU {CLIENT_CPU}; nginx and the middlebox on CPU {SERVER_CPU}; bulk {BULK_MIB} MiB, median of {BULK_RUNS}; "
-      f"wrk -t1 -c16 {SECONDS}s; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows; "
+      f"wrk -t1 -c16 {SECONDS}s, keep-alive after a {WARMUP_SECONDS}s warm-up; handshakes: wrk with Connection: close; RSS: the middlebox's growth / flows; "
       f"{load_average()})")
 PY

@@ -2,11 +2,15 @@
 // guest frames and no sockets: the frames lwIP sends are captured. Pins that
 // lwIP answers for ANY destination as that destination (v4 and v6), delivers
 // bytes, keeps the window closed until they are consumed, and handles FIN,
-// refusal and 16-bit-safe sends.
+// refusal and 16-bit-safe sends, and that guest data is ACKed within
+// ~10 ms (not at lwIP's 250 ms tick) unless a reply carried the ACK.
 #include <doctest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "netstack/lwip_adapter.h"
@@ -111,6 +115,65 @@ TEST_CASE("the accepted connection carries the original destination and delivers
     connection.set_events(&events);
     harness.feed({guest, destination, 5001, server_seq, kAck | kPsh, 0xffff, {'h', 'e', 'l', 'l', 'o'}});
     CHECK(events.received == "hello");
+}
+
+// Run the timers the way the appliance does: after the returned delay.
+void run_timers_until_quiet(StackHarness& harness, int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+        const std::uint32_t next_ms = harness.stack->run_timers();
+        CHECK(next_ms <= 250);  // a pending ACK flush must wake the loop no later than lwIP's tick
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::uint32_t>(next_ms, 20) + 1));
+    }
+}
+
+TEST_CASE("guest data no reply answers is ACKed within the short delay, not at lwIP's 250 ms tick") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40010");
+    const auto destination = endpoint("198.51.100.7:80");
+    const auto server_seq = harness.handshake(guest, destination, 700);
+    auto& connection = *harness.accepted.front();
+    RecordingEvents events;
+    connection.set_events(&events);
+    const auto started = std::chrono::steady_clock::now();
+    harness.feed({guest, destination, 701, server_seq, kAck | kPsh, 0xffff, {'P', 'O', 'S', 'T'}});
+    REQUIRE(events.received == "POST");
+    connection.consumed(4);
+    const std::size_t frames_before = harness.sent.size();
+    const std::uint32_t first_wait = harness.stack->run_timers();
+    // The loop is told to come back for the ACK (unless this thread stalled past the delay and it went out already).
+    CHECK((first_wait <= 10 || harness.sent.size() > frames_before));
+    while (harness.sent.size() == frames_before &&
+           std::chrono::steady_clock::now() - started < std::chrono::milliseconds(200)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        harness.stack->run_timers();
+    }
+    const auto waited = std::chrono::steady_clock::now() - started;
+    REQUIRE(harness.sent.size() > frames_before);
+    const auto ack = harness.last();
+    CHECK(ack.flags == kAck);
+    CHECK(ack.ack == 705);
+    CHECK(ack.payload.empty());
+    CHECK(waited < std::chrono::milliseconds(200));  // lwIP alone would wait for its next 250 ms tick
+}
+
+TEST_CASE("a reply sent before the delay carries the ACK and no bare ACK follows") {
+    StackHarness harness;
+    const auto guest = endpoint("10.0.2.15:40011");
+    const auto destination = endpoint("198.51.100.7:80");
+    const auto server_seq = harness.handshake(guest, destination, 900);
+    auto& connection = *harness.accepted.front();
+    RecordingEvents events;
+    connection.set_events(&events);
+    harness.feed({guest, destination, 901, server_seq, kAck | kPsh, 0xffff, {'G', 'E', 'T'}});
+    connection.consumed(3);
+    const std::vector<std::uint8_t> reply{'2', '0', '0'};
+    REQUIRE(connection.send(reply) == reply.size());
+    const auto answer = harness.last();
+    CHECK(answer.payload == reply);
+    CHECK(answer.ack == 904);
+    const std::size_t frames_after_reply = harness.sent.size();
+    run_timers_until_quiet(harness, 3);  // past the ACK delay
+    CHECK(harness.sent.size() == frames_after_reply);
 }
 
 TEST_CASE("bytes the owner has not consumed keep lwIP's receive window closed") {
