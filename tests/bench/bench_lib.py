@@ -63,6 +63,29 @@ def work_folder(prefix):
     return tempfile.mkdtemp(prefix=prefix, dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
 
 
+def private_askfirst_home(work, extra_folders=()):
+    """askfirstd keeps its CA, audit log and control socket under the XDG dirs:
+    point them into `work` so a benchmark never touches the user's."""
+    for folder in ("data", "state", "run", *extra_folders):
+        os.makedirs(os.path.join(work, folder), mode=0o700)
+    os.environ.update(XDG_DATA_HOME=f"{work}/data", XDG_STATE_HOME=f"{work}/state", XDG_RUNTIME_DIR=f"{work}/run")
+
+
+def mint_origin_certificate(work, host, ca_name):
+    """A throwaway P-256 CA (work/ca.pem, given to askfirstd as tls.extra_ca) and a
+    certificate for `host` signed by it (work/origin.pem + origin.key), for a loopback origin."""
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    new_key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes")
+    openssl("req", "-x509", *new_key, "-keyout", f"{work}/ca.key", "-out", f"{work}/ca.pem", "-days", "1",
+            "-subj", f"/CN={ca_name}")
+    openssl("req", *new_key, "-keyout", f"{work}/origin.key", "-out", f"{work}/origin.csr", "-subj", f"/CN={host}")
+    with open(f"{work}/ext", "w") as out:
+        out.write(f"subjectAltName=DNS:{host}\n")
+    openssl("x509", "-req", "-in", f"{work}/origin.csr", "-CA", f"{work}/ca.pem", "-CAkey", f"{work}/ca.key",
+            "-CAcreateserial", "-out", f"{work}/origin.pem", "-days", "1", "-extfile", f"{work}/ext")
+
+
 class PinnedNginx:
     """Within `with`, an nginx started through subprocess.Popen runs on the
     server CPU (its worker inherits the pinning); servers.Nginx and

@@ -23,7 +23,8 @@ exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile, time
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
-from bench_lib import CLIENT_CPU, SERVER_CPU, WARMUP_SECONDS, after_wrk_warmup, load_average, log, pin
+from bench_lib import (CLIENT_CPU, SERVER_CPU, WARMUP_SECONDS, after_wrk_warmup, load_average, log,
+                       mint_origin_certificate, pin, private_askfirst_home)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -34,26 +35,12 @@ HOST, MAPPED = "bench.http.test", "198.51.100.40"  # RFC 5737: never dialed, ups
 # the issue's targets, printed next to the figures (never enforced here)
 TARGET_RATIO, TARGET_ADDED_P50_MS = 0.20, 0.5
 
-def run(*command):
-    subprocess.run(command, check=True, capture_output=True)
-
 if not os.access(ASKFIRST, os.X_OK):
     sys.exit(f"http_bench: no askfirst at {ASKFIRST}; build first (ninja -C {BUILD})")
 
 work = tempfile.mkdtemp(prefix="askfirst-http-bench-")
-for folder in ("data", "state", "run"):
-    os.makedirs(os.path.join(work, folder), mode=0o700)
-os.environ.update(XDG_DATA_HOME=f"{work}/data", XDG_STATE_HOME=f"{work}/state", XDG_RUNTIME_DIR=f"{work}/run")
-
-# the origin's certificate, from a throwaway CA that askfirstd trusts (tls.extra_ca)
-run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-    f"{work}/ca.key", "-out", f"{work}/ca.pem", "-days", "1", "-subj", "/CN=askfirst bench CA")
-run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-    f"{work}/origin.key", "-out", f"{work}/origin.csr", "-subj", f"/CN={HOST}")
-with open(f"{work}/ext", "w") as out:
-    out.write(f"subjectAltName=DNS:{HOST}\n")
-run("openssl", "x509", "-req", "-in", f"{work}/origin.csr", "-CA", f"{work}/ca.pem", "-CAkey", f"{work}/ca.key",
-    "-CAcreateserial", "-out", f"{work}/origin.pem", "-days", "1", "-extfile", f"{work}/ext")
+private_askfirst_home(work)
+mint_origin_certificate(work, HOST, "askfirst bench CA")
 
 port = servers.free_port()
 os.makedirs(f"{work}/root")

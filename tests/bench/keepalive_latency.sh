@@ -39,7 +39,8 @@ exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
-from bench_lib import CLIENT_CPU, SERVER_CPU, after_wrk_warmup, load_average, log, pin
+from bench_lib import (CLIENT_CPU, SERVER_CPU, after_wrk_warmup, load_average, log, mint_origin_certificate, pin,
+                       private_askfirst_home)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -52,23 +53,11 @@ PERCENTILES = ("50", "90", "99", "99.9", "99.99")
 WARMUP = int(os.environ.get("BENCH_WARMUP", "0"))
 BURST = int(os.environ.get("BENCH_BURST", "16"))
 
-def run(*command):
-    subprocess.run(command, check=True, capture_output=True)
-
 if not os.access(ASKFIRST, os.X_OK):
     sys.exit(f"keepalive_latency: no askfirst at {ASKFIRST}; build first (ninja -C {BUILD})")
 work = tempfile.mkdtemp(prefix="askfirst-latency-bench-")
-for folder in ("data", "state", "run", "root"):
-    os.makedirs(os.path.join(work, folder), mode=0o700)
-os.environ.update(XDG_DATA_HOME=f"{work}/data", XDG_STATE_HOME=f"{work}/state", XDG_RUNTIME_DIR=f"{work}/run")
-run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-    f"{work}/ca.key", "-out", f"{work}/ca.pem", "-days", "1", "-subj", "/CN=askfirst latency bench CA")
-run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
-    f"{work}/origin.key", "-out", f"{work}/origin.csr", "-subj", f"/CN={HOST}")
-with open(f"{work}/ext", "w") as out:
-    out.write(f"subjectAltName=DNS:{HOST}\n")
-run("openssl", "x509", "-req", "-in", f"{work}/origin.csr", "-CA", f"{work}/ca.pem", "-CAkey", f"{work}/ca.key",
-    "-CAcreateserial", "-out", f"{work}/origin.pem", "-days", "1", "-extfile", f"{work}/ext")
+private_askfirst_home(work, ("root",))
+mint_origin_certificate(work, HOST, "askfirst latency bench CA")
 with open(f"{work}/root/small.txt", "w") as out:
     out.write("ok\n")
 plain_port, tls_port = servers.free_port(), servers.free_port()
