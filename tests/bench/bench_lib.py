@@ -86,6 +86,23 @@ def mint_origin_certificate(work, host, ca_name):
             "-CAcreateserial", "-out", f"{work}/origin.pem", "-days", "1", "-extfile", f"{work}/ext")
 
 
+def write_nginx_config(work, server_blocks):
+    """work/nginx.conf for a benchmark origin: one worker in the foreground, keep-alive
+    without limits, no access log, temp paths inside work; server_blocks go in http {}."""
+    with open(f"{work}/nginx.conf", "w") as out:
+        out.write(f"""daemon off; master_process off; worker_processes 1; pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
+    client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fcgi;
+    uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
+    types {{ text/plain txt; }}
+{server_blocks}
+}}
+""")
+
+
 class PinnedNginx:
     """Within `with`, an nginx started through subprocess.Popen runs on the
     server CPU (its worker inherits the pinning); servers.Nginx and

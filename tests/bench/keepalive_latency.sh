@@ -40,7 +40,7 @@ import json, os, re, shutil, subprocess, sys, tempfile
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
 from bench_lib import (CLIENT_CPU, SERVER_CPU, after_wrk_warmup, load_average, log, mint_origin_certificate, pin,
-                       private_askfirst_home)
+                       private_askfirst_home, write_nginx_config)
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
@@ -61,16 +61,7 @@ mint_origin_certificate(work, HOST, "askfirst latency bench CA")
 with open(f"{work}/root/small.txt", "w") as out:
     out.write("ok\n")
 plain_port, tls_port = servers.free_port(), servers.free_port()
-with open(f"{work}/nginx.conf", "w") as out:
-    out.write(f"""daemon off; master_process off; worker_processes 1; pid {work}/nginx.pid;
-error_log {work}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
-    client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; fastcgi_temp_path {work}/fcgi;
-    uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;
-    types {{ text/plain txt; }}
-    server {{
+write_nginx_config(work, f"""    server {{
         listen 127.0.0.1:{plain_port}; root {work}/root;
         # reads the whole POST body first (request buffering), then answers with small.txt
         location /post {{ proxy_pass http://127.0.0.1:{plain_port}/small.txt; proxy_method GET; }}
@@ -79,9 +70,7 @@ http {{
         listen 127.0.0.1:{tls_port} ssl;
         ssl_certificate {work}/origin.pem; ssl_certificate_key {work}/origin.key;
         root {work}/root;
-    }}
-}}
-""")
+    }}""")
 nginx = subprocess.Popen(pin(["nginx", "-c", f"{work}/nginx.conf", "-p", work], SERVER_CPU),
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 servers.wait_for_tcp("127.0.0.1", plain_port)
