@@ -288,6 +288,7 @@ class NamespacedUdpEcho:
                                          ",".join(str(p) for p in ports), self.log])
         self.link = f"afu{self.process.pid % 100000}"
         pid = str(self.process.pid)
+        self._wait_for_own_netns(pid)
         for command in (["ip", "link", "add", self.link, "type", "veth", "peer", "name", "eth0", "netns", pid],
                         ["ip", "addr", "add", f"{self.host_address}/30", "dev", self.link],
                         ["ip", "link", "set", self.link, "up"],
@@ -297,6 +298,21 @@ class NamespacedUdpEcho:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and "ready" not in self._lines():
             time.sleep(0.05)
+
+    def _wait_for_own_netns(self, pid):
+        """`unshare --net` takes a moment before it is in its new namespace: a veth peer
+        sent to the pid before that lands in the host's namespace (seen as a rare fixture
+        error under load). Wait until the process's namespace differs from ours."""
+        ours = os.readlink("/proc/self/ns/net")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if os.readlink(f"/proc/{pid}/ns/net") != ours:
+                    return
+            except FileNotFoundError:
+                break
+            time.sleep(0.01)
+        raise RuntimeError(f"the UDP echo (pid {pid}) never entered its own network namespace")
 
     def _lines(self):
         try:
