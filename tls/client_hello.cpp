@@ -2,6 +2,7 @@
 // (RFC 8446 §4.1.2 and §4.2, RFC 6066 §3 SNI, RFC 7301 ALPN). Every length
 // is checked against what encloses it; anything left over is an error.
 #include "tls/client_hello.h"
+#include "tls/record_format.h"
 
 #include <algorithm>
 #include <string_view>
@@ -9,10 +10,7 @@
 namespace askfirst::tls {
 namespace {
 
-constexpr std::size_t kRecordHeaderBytes = 5;
 constexpr std::size_t kHandshakeHeaderBytes = 4;
-constexpr std::size_t kMaxRecordPayload = 16384;  // RFC 8446 §5.1: 2^14
-constexpr std::uint8_t kHandshakeRecord = 22;
 constexpr std::uint8_t kClientHelloType = 1;
 constexpr std::uint16_t kExtServerName = 0, kExtAlpn = 16, kExtSupportedVersions = 43;
 constexpr std::size_t kMaxHostNameBytes = 253;  // RFC 1035 §2.3.4, without the trailing dot
@@ -169,7 +167,7 @@ bool ClientHello::offers_alpn(std::string_view protocol) const {
 std::vector<std::uint8_t> ClientHello::as_single_record() const {
     std::vector<std::uint8_t> record;
     record.reserve(kRecordHeaderBytes + handshake_message.size());
-    record.push_back(kHandshakeRecord);
+    record.push_back(kHandshakeRecordType);
     record.push_back(static_cast<std::uint8_t>(record_version >> 8));
     record.push_back(static_cast<std::uint8_t>(record_version));
     record.push_back(static_cast<std::uint8_t>(handshake_message.size() >> 8));
@@ -189,9 +187,9 @@ ClientHelloParse parse_client_hello(std::span<const std::uint8_t> stream) {
         const auto header = stream.subspan(position, kRecordHeaderBytes);
         const std::uint16_t version = static_cast<std::uint16_t>(header[1] << 8 | header[2]);
         const std::size_t length = static_cast<std::size_t>(header[3] << 8 | header[4]);
-        if (header[0] != kHandshakeRecord) return invalid("record type " + std::to_string(header[0]) + " before the ClientHello ended");
+        if (header[0] != kHandshakeRecordType) return invalid("record type " + std::to_string(header[0]) + " before the ClientHello ended");
         if (header[1] != 3 || header[2] > 4) return invalid("record version is not 3.x");
-        if (length == 0 || length > kMaxRecordPayload) return invalid("record length " + std::to_string(length));
+        if (length == 0 || length > kMaxRecordPlaintext) return invalid("record length " + std::to_string(length));
         if (hello.record_count == 0) hello.record_version = version;
         if (stream.size() - position - kRecordHeaderBytes < length) return parse;  // incomplete
         const auto fragment = stream.subspan(position + kRecordHeaderBytes, length);

@@ -24,14 +24,9 @@
 #include <span>
 #include <vector>
 
-namespace askfirst::tls {
+#include "tls/record_format.h"
 
-// RFC 5246 §6.2: a record header is type(1) version(2) length(2).
-constexpr std::size_t kRecordHeaderBytes = 5;
-// RFC 5246 §6.2.1: at most 2^14 bytes of plaintext per record.
-constexpr std::size_t kMaxRecordPlaintext = 16384;
-// RFC 5246 §6.2.3: a protected fragment is at most 2^14 + 2048 bytes.
-constexpr std::size_t kMaxRecordBody = 16384 + 2048;
+namespace askfirst::tls {
 
 enum class RecordAead { aes_128_gcm, aes_256_gcm, chacha20_poly1305 };
 // The AEAD of an mbedTLS ciphersuite id, or nullopt for a suite we leave to mbedTLS.

@@ -61,6 +61,7 @@
 
 #include "tls/byte_queue.h"
 #include "tls/mbedtls_handles.h"
+#include "tls/record_format.h"
 #include "tls/record_protection.h"
 
 namespace askfirst::tls {
@@ -68,10 +69,10 @@ namespace askfirst::tls {
 // Ciphertext a session buffers from its peer beyond what mbedTLS holds
 // itself: two maximal TLS records (2 × (2^14 + 2048 expansion), RFC 5246
 // §6.2.3), so one record can be read while the next arrives.
-constexpr std::size_t kMaxBufferedCiphertextIn = 2 * (16384 + 2048);
+constexpr std::size_t kMaxBufferedCiphertextIn = 2 * kMaxRecordBody;
 // Ciphertext produced and not yet taken by the shell; write_plaintext stops
 // accepting above this (it may exceed it by one record).
-constexpr std::size_t kMaxBufferedCiphertextOut = 2 * (16384 + 2048);
+constexpr std::size_t kMaxBufferedCiphertextOut = 2 * kMaxRecordBody;
 
 // closed: we sent close_notify (the peer may still send; keep reading).
 // peer_closed: the peer sent close_notify or its transport ended; when we
