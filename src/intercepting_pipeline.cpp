@@ -434,8 +434,8 @@ void InterceptingPipeline::note_upstream_state() {
 // second audit line that says so (invariant 8: the log tells what happened).
 void InterceptingPipeline::record_upstream_refusals(const std::string& reason) {
     upstream_failure_ = reason;
-    for (const auto& request : passed_before_upstream_up_)
-        services_.decider->record_upstream_refusal(flow_facts(), request, reason);
+    for (const auto& passed_line : passed_before_upstream_up_)
+        services_.decider->record_upstream_refusal(passed_line, reason);
     passed_before_upstream_up_.clear();
 }
 
@@ -449,7 +449,7 @@ void InterceptingPipeline::drain_session_outputs() {
         } else if (auto* down = std::get_if<http::SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
-            decide(decide_event->id, std::move(decide_event->request));
+            decide(decide_event->id, decide_event->request);
         } else if (std::holds_alternative<http::CancelDecision>(output)) {
             if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
             decision_ticket_ = 0;
@@ -472,25 +472,26 @@ void InterceptingPipeline::drain_session_outputs() {
     }
 }
 
-void InterceptingPipeline::decide(http::RequestId id, classifiers::HttpRequest request) {
+void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpRequest& request) {
     auto alive = alive_;
-    // Kept only while the upstream is not up: a pass may yet become a 502
-    // (record_upstream_refusals). The session's own copy is gone by then.
-    auto kept = upstream_up_ ? nullptr : std::make_shared<classifiers::HttpRequest>();
+    // While the upstream is not up, a pass may yet become a 502: the pass's
+    // audit line is kept for record_upstream_refusals.
+    const bool upstream_was_up = upstream_up_;
     decision_ticket_ = services_.decider->decide_request(
-        flow_facts(), request, [this, alive, id, kept](bool pass, const http::LocalResponse& refusal) {
+        flow_facts(), request,
+        [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
+                                           const consent::AuditRecord& line) {
             if (!*alive) return;
             decision_ticket_ = 0;
-            if (pass && kept && upstream_dead_) {  // the session answers it 502 at once
-                services_.decider->record_upstream_refusal(flow_facts(), *kept, upstream_failure_);
-            } else if (pass && kept && !upstream_up_) {
-                passed_before_upstream_up_.push_back(std::move(*kept));
+            if (pass && !upstream_was_up && upstream_dead_) {  // the session answers it 502 at once
+                services_.decider->record_upstream_refusal(line, upstream_failure_);
+            } else if (pass && !upstream_was_up && !upstream_up_) {
+                passed_before_upstream_up_.push_back(line);
             }
             if (pass) http_->pass(id);
             else http_->refuse(id, refusal);
             pump();
         });
-    if (kept) *kept = std::move(request);  // the verdict comes later, from the loop (request_decider.h)
 }
 
 void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {

@@ -132,7 +132,7 @@ private:
     void note_upstream_state();
     void record_upstream_refusals(const std::string& reason);
 
-    void decide(http::RequestId id, classifiers::HttpRequest request);
+    void decide(http::RequestId id, const classifiers::HttpRequest& request);
     void send_plaintext_to_guest(std::string_view bytes);
     std::size_t guest_backlog_bytes() const;
 
@@ -158,7 +158,7 @@ private:
     // Requests passed while the upstream was not up yet (connecting, or its
     // TLS handshake running): if it fails, each was answered 502, and the
     // audit log must say so. Emptied once the upstream is up.
-    std::vector<classifiers::HttpRequest> passed_before_upstream_up_;
+    std::vector<consent::AuditRecord> passed_before_upstream_up_;  // their "pass" lines
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
 
     RequestDecider::Ticket decision_ticket_ = 0;

@@ -141,10 +141,10 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - pending.asked_at);
     http::RequestDecision recorded = decision;
+    const consent::AuditRecord line =
+        http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
     std::string error;
-    if (!audit_.append(http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(),
-                                          waited),
-                       error)) {
+    if (!audit_.append(line, error)) {
         std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=refused\n",
                      settings_.vm_name.c_str(), error.c_str());
         recorded.pass = false;
@@ -156,7 +156,7 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
         return;
     }
     pending.request_done(recorded.pass,
-                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request));
+                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request), line);
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
@@ -166,15 +166,13 @@ void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int st
                      settings_.vm_name.c_str(), error.c_str());
 }
 
-void RequestDecider::record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
-                                             const std::string& reason) {
-    http::RequestDecision decision = http::decide_request(request, modes_, settings_.no_ui);  // pure: same naming
-    decision.pass = false;
-    decision.decided_by = "upstream";
-    decision.reason = "passed, but the upstream failed, so askfirst answered 502: " + reason;
-    consent::AuditRecord record = http::audit_record(decision, request, flow, std::chrono::system_clock::now(),
-                                                     std::chrono::milliseconds{0});
+void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) {
+    consent::AuditRecord record = passed;
+    record.time = std::chrono::system_clock::now();
     record.decision = "refused";
+    record.decided_by = "upstream";
+    record.reason = "passed, but the upstream failed, so askfirst answered 502: " + reason;
+    record.wait_ms = 0;
     std::string error;
     if (!audit_.append(record, error))
         std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=upstream_refusal\n",

@@ -39,8 +39,11 @@ struct DecisionSettings {
 class RequestDecider {
 public:
     using Ticket = std::uint64_t;
-    // pass, or the complete refusal to send (a 403 with the JSON body).
-    using RequestVerdict = std::function<void(bool pass, const http::LocalResponse& refusal)>;
+    // pass, or the complete refusal to send (a 403 with the JSON body); and the
+    // audit line written for it (kept by a flow whose upstream is not up yet:
+    // record_upstream_refusal).
+    using RequestVerdict =
+        std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
 
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
@@ -53,12 +56,12 @@ public:
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
     // write on provider "tcp", operation "tcp HOST:PORT".
     Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
-    // A request this decider passed was answered 502 by askfirst because the
-    // upstream failed (connect, or its certificate) before it could take it:
-    // appends a second audit line, decision "refused", decided_by "upstream",
-    // with the reason, so the log says what the guest got.
-    void record_upstream_refusal(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
-                                 const std::string& reason);
+    // A request this decider passed (its audit line: `passed`) was answered
+    // 502 by askfirst because the upstream failed (connect, or its
+    // certificate) before it could take it: appends a second audit line, the
+    // same request, decision "refused", decided_by "upstream", with the
+    // reason, so the log says what the guest got.
+    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason);
     // A request the HTTP session refused before it was judged (its
     // ProtocolRefusal output): one audit record, decision "refused", with the
     // reason (http::protocol_refusal_record). The guest already has its answer;
