@@ -216,9 +216,18 @@ void Flow::start_reading() {
         reinterpret_cast<uv_stream_t*>(&upstream_),
         [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
             auto* self = static_cast<Flow*>(handle->data);
-            *buf = uv_buf_init(self->table_.upstream_read_buffer(), FlowTable::kUpstreamReadBytes);
+            *buf = uv_buf_init(self->table_.upstream_read_buffer(), static_cast<unsigned>(self->upstream_read_bytes()));
         },
         [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) { static_cast<Flow*>(stream->data)->on_read(nread, buf); });
+}
+
+// Reads sized to whole guest segments, so a busy download leaves in full
+// segments (see LwipTcpConnection::send) instead of one runt per read.
+std::size_t Flow::upstream_read_bytes() const {
+    std::size_t bytes = FlowTable::kUpstreamReadBytes;
+    const std::size_t segment = guest_ ? guest_->segment_bytes() : 0;
+    if (segment > 0 && bytes >= segment) bytes -= bytes % segment;
+    return bytes;
 }
 
 void Flow::upstream_pause_reading() {

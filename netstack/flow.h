@@ -68,6 +68,7 @@ private:
     void on_write_done(std::size_t bytes, int status);
     void queue_write(std::span<const std::uint8_t> bytes);
     void start_reading();
+    std::size_t upstream_read_bytes() const;
     void request_shutdown();
     void fail_upstream_later(std::string reason);
     void end_if_done();

@@ -4,12 +4,15 @@
 // tcpip_init() never ran.
 #include "netstack/lwip_adapter.h"
 
-#include "netstack/udp_frame.h"
+#include "netstack/internet_checksum.h"
+
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstring>
 
 extern "C" {
+#include <lwip/inet_chksum.h>
 #include <lwip/init.h>
 #include <lwip/ip.h>
 #include <lwip/ip6_zone.h>
@@ -28,6 +31,30 @@ extern "C" {
 #if !LWIP_IPV4 || !LWIP_IPV6 || !LWIP_TCP || !LWIP_WND_SCALE
 #error "lwIP must be built with IPv4, IPv6, TCP and window scaling (Debian's lwipopts.h)"
 #endif
+
+// lwIP's checksum, replaced. Debian's liblwip sums 16 bits per step in
+// portable C (LWIP_CHKSUM_ALGORITHM 2), and every TCP payload byte passes
+// through it (lwip_chksum_copy in tcp_write; the check of each guest segment
+// on input): 37 % of askfirstd's CPU on a bulk download. liblwip calls
+// it through its PLT, so this definition in our executable takes its place
+// for every caller (ELF symbol interposition: the executable comes first in
+// the lookup scope). Same contract: the folded one's-complement sum of the
+// bytes as host-order 16-bit words, never inverted; an odd start address
+// changes nothing (lwIP swaps its result back for those). The unit tests
+// compare it with liblwip's own on every length and alignment and check that
+// the override is in effect (lwip_checksum_is_ours).
+extern "C" __attribute__((visibility("default"))) u16_t lwip_standard_chksum(const void* dataptr, int len) {
+    if (len <= 0) return 0;
+    return askfirst::netstack::ones_complement_sum_host_order(
+        {static_cast<const std::uint8_t*>(dataptr), static_cast<std::size_t>(len)});
+}
+
+// tcp_write's copy of each payload into its segment (LWIP_CHECKSUM_ON_COPY:
+// lwIP's own is memcpy, then the sum above over the copy): one pass instead.
+extern "C" __attribute__((visibility("default"))) u16_t lwip_chksum_copy(void* dst, const void* src, u16_t len) {
+    return askfirst::netstack::copy_and_sum_host_order(static_cast<std::uint8_t*>(dst),
+                                                       {static_cast<const std::uint8_t*>(src), len});
+}
 
 namespace askfirst::netstack {
 namespace {
@@ -146,6 +173,11 @@ void clear_ip_data() {
 
 }  // namespace
 
+bool lwip_checksum_is_ours() {
+    return dlsym(RTLD_DEFAULT, "lwip_standard_chksum") == reinterpret_cast<void*>(&lwip_standard_chksum) &&
+           dlsym(RTLD_DEFAULT, "lwip_chksum_copy") == reinterpret_cast<void*>(&lwip_chksum_copy);
+}
+
 struct LwipStack::NetifState {
     netif interface{};
 };
@@ -180,12 +212,26 @@ std::size_t LwipTcpConnection::send_space() const {
     return tcp_sndbuf(pcb_);
 }
 
+std::size_t LwipTcpConnection::segment_bytes() const { return pcb_ == nullptr ? 0 : tcp_mss(pcb_); }
+
+// Pieces are cut at whole segments while more than one segment is left: a
+// piece ending mid-segment becomes a runt segment on the guest's wire (a
+// 65535-byte piece with a 65460-byte MSS sent 65460 + 75 bytes, a second
+// frame, syscall and guest ACK for 75 bytes). Only the end of what the caller
+// has may be shorter; while send space is short of a segment, the rest waits
+// for the guest's ACKs (which free the whole buffer, far above one segment).
 std::size_t LwipTcpConnection::send(std::span<const std::uint8_t> bytes) {
     std::size_t taken = 0;
+    const std::size_t segment = segment_bytes();
     while (taken < bytes.size()) {
         const std::size_t space = send_space();
         if (space == 0) break;
-        const std::size_t piece = std::min({space, bytes.size() - taken, std::size_t{kMaxLwipLength}});
+        const std::size_t left = bytes.size() - taken;
+        std::size_t piece = std::min({space, left, std::size_t{kMaxLwipLength}});
+        if (segment > 0 && piece < left) {
+            piece -= piece % segment;
+            if (piece == 0) break;
+        }
         const bool more = taken + piece < bytes.size();
         const err_t err = tcp_write(pcb_, bytes.data() + taken, static_cast<u16_t>(piece),
                                     TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
@@ -356,20 +402,42 @@ err_t LwipStack::output_v6(netif* interface, pbuf* packet, const ip6_addr*) {
 
 // Wraps one IP packet from lwIP in an Ethernet header for the guest. Only TCP
 // leaves: lwIP's own IGMP/MLD/ND chatter has no business on the guest's wire.
+// A segment lwIP built in one pbuf (the usual case: LWIP_NETIF_TX_SINGLE_PBUF)
+// has room for a link header in front of its IP header (PBUF_LINK_HLEN): the
+// Ethernet header is written there and the frame leaves from lwIP's own
+// buffer, saving a copy of every byte sent. Others, and SYN-ACKs (their MSS
+// option is rewritten, which lwIP's kept copy must not see), are copied.
 void LwipStack::send_ip_packet(pbuf* packet, std::uint16_t ether_type) {
-    static std::uint8_t frame[kMaxFrameBytes];
     const std::size_t ip_bytes = packet->tot_len;
-    if (ip_bytes + kEthernetHeaderBytes > sizeof frame || ip_bytes < 40) return;
+    if (ip_bytes + kEthernetHeaderBytes > kMaxFrameBytes || ip_bytes < 40) return;
+    const bool v4 = ether_type == kEtherTypeIpv4;
+    if (packet->next == nullptr && packet->len == packet->tot_len) {
+        const auto* ip = static_cast<const std::uint8_t*>(packet->payload);
+        if ((v4 ? ip[9] : ip[6]) != kIpProtoTcp) return;
+        const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
+        const bool syn = ip_bytes > ip_header + 13 && (ip[ip_header + 13] & kTcpFlagSyn) != 0;
+        if (!syn && pbuf_add_header(packet, kEthernetHeaderBytes) == 0) {
+            auto* frame = static_cast<std::uint8_t*>(packet->payload);
+            write_ethernet_header(frame, ether_type);
+            send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
+            pbuf_remove_header(packet, kEthernetHeaderBytes);
+            return;
+        }
+    }
+    static std::uint8_t frame[kMaxFrameBytes];
     std::uint8_t* ip = frame + kEthernetHeaderBytes;
     pbuf_copy_partial(packet, ip, static_cast<u16_t>(ip_bytes), 0);
-    const bool v4 = ether_type == kEtherTypeIpv4;
     if ((v4 ? ip[9] : ip[6]) != kIpProtoTcp) return;
     const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
     if ((ip[ip_header + 13] & kTcpFlagSyn) != 0) advertise_large_mss(ip, ip_bytes, v4);
+    write_ethernet_header(frame, ether_type);
+    send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
+}
+
+void LwipStack::write_ethernet_header(std::uint8_t* frame, std::uint16_t ether_type) const {
     std::memcpy(frame, guest_mac_.data(), 6);
     std::memcpy(frame + 6, kGatewayMac.data(), 6);
     write_be16(frame + 12, ether_type);
-    send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
 }
 
 // After lwIP answered a SYN: give the new pcb the guest's own MSS (lwIP

@@ -70,6 +70,7 @@ public:
     bool attached() const { return pcb_ != nullptr; }
 
     std::size_t send_space() const;  // bytes send() would take now
+    std::size_t segment_bytes() const;  // the MSS lwIP sends to this guest with (0 once detached)
     // Copies as much of `bytes` as lwIP's send buffer takes (in 16-bit
     // pieces), pushes it out, and returns how much it took.
     std::size_t send(std::span<const std::uint8_t> bytes);
@@ -95,6 +96,11 @@ private:
     std::size_t unconsumed_ = 0;  // received from the guest, window not yet reopened
     int callback_depth_ = 0;
 };
+
+// True when liblwip's checksum calls reach netstack's fast sum (the override
+// in the .cpp). False would mean a liblwip bound to its own definition
+// (linked -Bsymbolic): still correct, but the data path is slower.
+bool lwip_checksum_is_ours();
 
 class LwipStack {
 public:
@@ -125,6 +131,7 @@ private:
     struct NetifState;
     bool ensure_listener(std::uint16_t port);
     void send_ip_packet(pbuf* packet, std::uint16_t ether_type);
+    void write_ethernet_header(std::uint8_t* frame, std::uint16_t ether_type) const;
     void apply_guest_mss(const ParsedFrame& parsed, std::uint16_t guest_mss);
     void trim_time_wait();
     void drop_time_wait(const ParsedFrame& parsed);

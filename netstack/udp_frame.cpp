@@ -1,4 +1,4 @@
-// netstack/udp_frame.cpp — the frame builder and checksums of netstack/udp_frame.h.
+// netstack/udp_frame.cpp — the frame builder of netstack/udp_frame.h.
 #include "netstack/udp_frame.h"
 
 #include <cstring>
@@ -34,29 +34,6 @@ void write_ipv6_header(std::uint8_t* ip, const IpEndpoint& source, const IpEndpo
 }
 
 }  // namespace
-
-std::uint32_t checksum_add(std::uint32_t partial, std::span<const std::uint8_t> bytes) {
-    std::size_t i = 0;
-    for (; i + 1 < bytes.size(); i += 2) partial += static_cast<std::uint32_t>((bytes[i] << 8) | bytes[i + 1]);
-    if (i < bytes.size()) partial += static_cast<std::uint32_t>(bytes[i] << 8);
-    return partial;
-}
-
-std::uint16_t checksum_fold(std::uint32_t partial) {
-    while ((partial >> 16) != 0) partial = (partial & 0xffff) + (partial >> 16);
-    return static_cast<std::uint16_t>(~partial);
-}
-
-std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination, std::uint8_t protocol,
-                                std::size_t upper_layer_bytes) {
-    const std::size_t address_bytes = source.is_v4() ? 4 : 16;
-    std::uint32_t sum = checksum_add(0, {source.bytes.data(), address_bytes});
-    sum = checksum_add(sum, {destination.bytes.data(), address_bytes});
-    sum += protocol;
-    sum += static_cast<std::uint32_t>(upper_layer_bytes & 0xffff);
-    sum += static_cast<std::uint32_t>(upper_layer_bytes >> 16);
-    return sum;
-}
 
 std::vector<std::uint8_t> build_udp_frame(const MacAddress& guest_mac, const IpEndpoint& source,
                                           const IpEndpoint& destination, std::span<const std::uint8_t> payload) {

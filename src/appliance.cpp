@@ -73,6 +73,9 @@ bool Appliance::start_pieces(std::string& error) {
                               [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); },
                               error);
     if (!lwip_) return false;
+    if (!lwip_checksum_is_ours())
+        log_.line("event=slow_checksum reason=\"liblwip does not use askfirstd's checksum (its own is several times "
+                  "slower); bulk transfers will be slower\"");
     dns_ = std::make_unique<DnsResponder>(loop_, profile_.dns_hosts);
     dns_->set_answer_observer(
         [this](std::string_view name, const IpAddress& address) { flows_->dns_names().remember(name, address); });

@@ -150,6 +150,13 @@ public:
     void on_guest_bytes(std::string_view bytes);
     void on_guest_eof();
     void on_upstream_bytes(std::string_view bytes);
+    // on_upstream_bytes without the copy, for the common case of a long
+    // response body: when every byte is body of the response being relayed
+    // (or of an opaque flow) and no output is waiting before it, returns
+    // bytes.size() and emits nothing: the shell sends them to the guest
+    // itself, ahead of anything take_outputs() returns later. Otherwise
+    // returns 0, having done exactly what on_upstream_bytes does.
+    std::size_t on_upstream_bytes_relayed_by_caller(std::string_view bytes);
     void on_upstream_eof();
     void on_upstream_failed(std::string_view reason);
     void pass(RequestId id);
@@ -209,7 +216,9 @@ private:
     void refuse_framing(int status, const std::string& reason);
     void start_opaque();
     // http_session_upstream.cpp: upstream side and ordering
-    void parse_upstream(std::string_view bytes);
+    // `first_step`: the parser already took the first step over `bytes`.
+    void parse_upstream(std::string_view bytes, const ParseStep* first_step = nullptr);
+    bool relaying_response_body() const;
     bool route_upstream_segment(std::string_view bytes, Boundary boundary);
     void on_response_complete();
     void upstream_protocol_error(const std::string& reason);

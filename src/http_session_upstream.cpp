@@ -15,7 +15,27 @@ void HttpSession::on_upstream_bytes(std::string_view bytes) {
     parse_upstream(bytes);
 }
 
-void HttpSession::parse_upstream(std::string_view input) {
+std::size_t HttpSession::on_upstream_bytes_relayed_by_caller(std::string_view bytes) {
+    if (closed_ || bytes.empty()) return 0;
+    if (!outputs_.empty() || !(opaque_ || relaying_response_body())) {
+        on_upstream_bytes(bytes);
+        return 0;
+    }
+    if (opaque_) return bytes.size();
+    const ParseStep step = response_parser_.parse(bytes);
+    if (step.boundary == Boundary::need_more && step.consumed == bytes.size()) return bytes.size();
+    parse_upstream(bytes, &step);  // the body ends (or breaks) within these bytes: the usual way
+    return 0;
+}
+
+// Bytes that route_upstream_segment would pass to the guest unchanged: the
+// body of a response from the upstream whose head already went out.
+bool HttpSession::relaying_response_body() const {
+    return !response_in_head_ && !response_swallowed_ && !exchanges_.empty() &&
+           exchanges_.front().from == ResponseFrom::upstream && exchanges_.front().response_started;
+}
+
+void HttpSession::parse_upstream(std::string_view input, const ParseStep* first_step) {
     bool at_boundary = false;  // as in parse_guest: a boundary may need no more input
     while ((at_boundary || !input.empty()) && !closed_ && !opaque_) {
         if (exchanges_.empty() || exchanges_.front().from != ResponseFrom::upstream) {
@@ -23,8 +43,14 @@ void HttpSession::parse_upstream(std::string_view input) {
             close_flow("upstream sent bytes that no passed request asked for");
             return;
         }
-        response_parser_.set_response_to_head(exchanges_.front().head_method);
-        ParseStep step = response_parser_.parse(input);
+        ParseStep step;
+        if (first_step != nullptr) {
+            step = *first_step;
+            first_step = nullptr;
+        } else {
+            response_parser_.set_response_to_head(exchanges_.front().head_method);
+            step = response_parser_.parse(input);
+        }
         std::string_view segment = input.substr(0, step.consumed);
         input.remove_prefix(step.consumed);
         if (step.boundary == Boundary::error || step.boundary == Boundary::upgrade ||

@@ -257,7 +257,7 @@ void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
         upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
     } else if (!guest_tls_) {
-        http_->on_upstream_bytes(as_text(bytes));
+        give_upstream_plaintext(as_text(bytes));
     }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
 }
@@ -358,7 +358,7 @@ void InterceptingPipeline::feed_upstream_side() {
     while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
         const std::size_t got = upstream_tls_->read_plaintext(chunk);
         if (got == 0) break;
-        http_->on_upstream_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        give_upstream_plaintext(std::string_view(reinterpret_cast<const char*>(chunk), got));
         if (!upstream_in_.empty()) {
             const std::size_t taken = upstream_tls_->accept_ciphertext(upstream_in_);
             upstream_in_.erase(upstream_in_.begin(), upstream_in_.begin() + static_cast<std::ptrdiff_t>(taken));
@@ -494,12 +494,22 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
         });
 }
 
+// Upstream plaintext into the HTTP session. A response body it relays as is
+// comes back to be sent from where it lies: no copy through its outputs (a
+// bulk download's every byte otherwise took two).
+void InterceptingPipeline::give_upstream_plaintext(std::string_view text) {
+    const std::size_t relayed = http_->on_upstream_bytes_relayed_by_caller(text);
+    if (relayed > 0) send_plaintext_to_guest(text.substr(0, relayed));
+}
+
+// Into lwIP (plain) or the guest TLS session at once when nothing waits
+// before it; what does not fit waits its turn in to_guest_/guest_plain_out_.
 void InterceptingPipeline::send_plaintext_to_guest(std::string_view bytes) {
     if (!guest_tls_) {
+        if (to_guest_.empty()) bytes.remove_prefix(io_->guest_send(as_bytes(bytes)));
         to_guest_.append(bytes);
         return;
     }
-    // Encrypted at once when nothing waits before it (saves a copy); the rest waits its turn.
     if (guest_plain_out_.empty() && guest_tls_->is_established())
         bytes.remove_prefix(guest_tls_->write_plaintext(as_bytes(bytes)));
     guest_plain_out_.append(bytes);

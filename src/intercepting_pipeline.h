@@ -133,6 +133,7 @@ private:
     void record_upstream_refusals(const std::string& reason);
 
     void decide(http::RequestId id, const classifiers::HttpRequest& request);
+    void give_upstream_plaintext(std::string_view text);
     void send_plaintext_to_guest(std::string_view bytes);
     std::size_t guest_backlog_bytes() const;
 

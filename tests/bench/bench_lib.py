@@ -234,16 +234,33 @@ def idle_growth_kib(command, flows, ready, stop, middlebox, env=None, timeout=30
 
 def measure_all(rows, modes):
     """{(metric, mode): value} for every metric function in `rows` × mode; a
-    failure is logged and measured as NaN (a benchmark prints what it could)."""
+    failure is logged and measured as NaN (a benchmark prints what it could).
+    BENCH_ROUNDS=N (default 1) measures every metric N times, the modes
+    interleaved within each round so a machine's drifting load meets all of
+    them alike, and keeps the median; BENCH_ONLY="text" measures only the
+    metrics whose label contains that text (the others print as NaN)."""
+    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
+    only = os.environ.get("BENCH_ONLY", "")
     results = {}
     for metric, measure in rows.items():
-        for mode in modes:
-            log(f"bench: {metric} via {mode}")
-            try:
-                results[(metric, mode)] = measure(mode)
-            except Exception as error:
-                log(f"bench: {metric} via {mode} failed: {error}")
+        if only and only not in metric:
+            for mode in modes:
                 results[(metric, mode)] = float("nan")
+            continue
+        samples = {mode: [] for mode in modes}
+        for round_number in range(rounds):
+            for mode in modes:
+                log(f"bench: {metric} via {mode}" + (f" (round {round_number + 1} of {rounds})" if rounds > 1 else ""))
+                try:
+                    samples[mode].append(measure(mode))
+                except Exception as error:
+                    log(f"bench: {metric} via {mode} failed: {error}")
+                    samples[mode].append(float("nan"))
+        for mode in modes:
+            values = [value for value in samples[mode] if value is not None]
+            results[(metric, mode)] = median(values) if len(values) == len(samples[mode]) else None
+            if rounds > 1 and values:
+                log(f"bench: {metric} via {mode}: " + " ".join(f"{value:.1f}" for value in values))
     return results
 
 
