@@ -242,6 +242,37 @@ TEST_CASE("send() takes at most the send buffer and never more than lwIP's 16-bi
     CHECK(connection.send(big) == 0);  // full until the guest acknowledges
 }
 
+TEST_CASE("send() cuts what it takes at whole segments while more is offered: no runt segment on the wire") {
+    StackHarness harness;
+    harness.handshake(endpoint("10.0.2.15:40012"), endpoint("198.51.100.7:80"), 1);
+    auto& connection = *harness.accepted.front();
+    const std::size_t segment = connection.segment_bytes();
+    REQUIRE(segment == 536);  // the crafted SYN has no MSS option: RFC 9293's default
+    harness.sent.clear();
+    const std::vector<std::uint8_t> offered(300000, 's');  // more than the send buffer takes
+    const std::size_t taken = connection.send(offered);
+    CHECK(taken > 0);
+    CHECK(taken % segment == 0);
+    std::size_t frames_with_data = 0;
+    for (const auto& frame : harness.sent) {
+        const auto seen = read_tcp_frame(frame);
+        REQUIRE(seen.has_value());
+        if (seen->payload.empty()) continue;
+        ++frames_with_data;
+        CHECK(seen->payload.size() == segment);
+        CHECK(seen->checksum_ok);
+    }
+    CHECK(frames_with_data > 1);
+}
+
+TEST_CASE("send() takes a short end of what it is offered and sends it as it is") {
+    StackHarness harness;
+    harness.handshake(endpoint("10.0.2.15:40013"), endpoint("198.51.100.7:80"), 1);
+    harness.sent.clear();
+    CHECK(harness.accepted.front()->send(std::vector<std::uint8_t>(100, 't')) == 100);
+    CHECK(harness.last().payload.size() == 100);
+}
+
 TEST_CASE("a segment from a loopback source is ignored") {
     StackHarness harness;
     harness.feed({endpoint("127.0.0.1:40008"), endpoint("203.0.113.9:80"), 1, 0, kSyn});

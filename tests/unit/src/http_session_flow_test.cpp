@@ -1,7 +1,8 @@
 // tests/unit/src/http_session_flow_test.cpp — the HTTP session's behaviour on
 // well-formed traffic: holding until decided, byte-for-byte forwarding,
 // pipelining with answers in order, 100-continue, chunked bodies, the
-// inspection limit, upgrades, and what upstream responses end where.
+// inspection limit, upgrades, what upstream responses end where, and the
+// caller-relayed response body (no copy through the outputs).
 #include <doctest.h>
 
 #include "tests/unit/src/session_playbook.h"
@@ -385,4 +386,46 @@ TEST_CASE("fed in random-sized pieces, both ways, the session forwards and answe
     CHECK(pieces.to_upstream() == whole.to_upstream());
     CHECK(pieces.to_guest() == whole.to_guest());
     CHECK(pieces.decisions.size() == whole.decisions.size());
+}
+
+TEST_CASE("a response body left to the caller is the same guest byte stream, and only whole-body pieces skip the outputs") {
+    const std::string body(200000, 'z');
+    const std::string guest = kGetRead + kGetRead2;
+    const std::string upstream = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body +
+                                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    Playbook whole;
+    whole.guest(guest);
+    whole.upstream(upstream);
+    REQUIRE(whole.to_guest() == upstream);
+
+    struct Cut { const char* name; std::size_t piece; };
+    for (const Cut cut : {Cut{"64 KiB reads", 65536}, Cut{"odd reads", 4999}, Cut{"one read", upstream.size()}}) {
+        CAPTURE(cut.name);
+        Playbook relaying;
+        relaying.guest(guest);
+        for (std::size_t at = 0; at < upstream.size(); at += cut.piece)
+            relaying.upstream_relaying(std::string_view(upstream).substr(at, cut.piece));
+        CHECK(relaying.to_guest() == whole.to_guest());
+        CHECK(relaying.trace() == whole.trace());
+        if (cut.piece == upstream.size()) {
+            CHECK(relaying.relayed_by_caller == 0);  // the head was in it: the usual way
+        } else {
+            CHECK(relaying.relayed_by_caller > 0);
+            CHECK(relaying.relayed_by_caller < body.size());  // the piece with the body's end took the usual way
+        }
+    }
+}
+
+TEST_CASE("nothing is left to the caller while an output waits or before the response head is out") {
+    Playbook book;
+    book.guest(kGetRead);
+    // The head itself is never relayed by the caller.
+    CHECK(book.session.on_upstream_bytes_relayed_by_caller("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n") == 0);
+    // Its SendToGuest output is still waiting (not taken): the body must queue behind it.
+    CHECK(book.session.on_upstream_bytes_relayed_by_caller("01234") == 0);
+    const auto waiting = book.session.take_outputs();
+    REQUIRE(waiting.size() == 1);
+    CHECK(std::get<SendToGuest>(waiting[0]).bytes == "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234");
+    CHECK(book.session.on_upstream_bytes_relayed_by_caller("567") == 3);  // body, nothing waiting
+    CHECK(book.session.take_outputs().empty());
 }

@@ -32,6 +32,15 @@ struct Playbook {
         for (char c : bytes) guest(std::string_view(&c, 1));
     }
     void upstream(std::string_view bytes) { session.on_upstream_bytes(bytes); collect(); }
+    // As src/intercepting_pipeline feeds the upstream: bytes the session
+    // leaves to its caller are "sent to the guest" here, in their place.
+    std::size_t relayed_by_caller = 0;
+    void upstream_relaying(std::string_view bytes) {
+        const std::size_t relayed = session.on_upstream_bytes_relayed_by_caller(bytes);
+        if (relayed > 0) outputs.push_back(SendToGuest{std::string(bytes.substr(0, relayed))});
+        relayed_by_caller += relayed;
+        collect();
+    }
     void upstream_bytewise(std::string_view bytes) {
         for (char c : bytes) upstream(std::string_view(&c, 1));
     }
