@@ -1,15 +1,21 @@
 // netstack/tap_frontend.cpp — reads frames from the TAP fd when it is readable
 // (a bounded batch per wakeup, so one busy guest cannot starve the upstream
-// sockets on the same loop) and writes frames straight to it.
+// sockets on the same loop) and writes frames straight to it; on a TAP with
+// IFF_VNET_HDR, each behind its virtio-net header (netstack/virtio_net_header).
 #include "netstack/tap_frontend.h"
 
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 #include "netstack/ethernet_frame.h"
+#include "netstack/virtio_net_header.h"
 
 namespace askfirst::netstack {
 namespace {
@@ -18,8 +24,22 @@ namespace {
 // 64 frames of 1.5 KB is ~96 KB, about one lwIP receive window.
 constexpr int kMaxFramesPerWakeup = 64;
 // Read buffer: a TAP whose MTU is larger than ours still hands over whole
-// frames (then dropped as oversized) instead of truncated ones.
-constexpr std::size_t kTapReadBufferBytes = 65536 + kEthernetHeaderBytes;
+// frames (then dropped as oversized) instead of truncated ones; room for a
+// virtio-net header before them (the kernel's bound on its size).
+constexpr std::size_t kMaxVirtioHeaderBytes = 64;
+constexpr std::size_t kTapReadBufferBytes = kMaxVirtioHeaderBytes + 65536 + kEthernetHeaderBytes;
+
+// The size of the virtio-net header the TAP puts before each frame: 0 for a
+// TAP without IFF_VNET_HDR or an fd that is no TAP; nullopt if unusable.
+std::optional<std::size_t> virtio_header_bytes(int fd) {
+    ifreq request{};
+    if (ioctl(fd, TUNGETIFF, &request) != 0 || (request.ifr_flags & IFF_VNET_HDR) == 0) return 0;
+    int size = 0;
+    if (ioctl(fd, TUNGETVNETHDRSZ, &size) != 0 || size < static_cast<int>(kVirtioNetHeaderBytes) ||
+        size > static_cast<int>(kMaxVirtioHeaderBytes))
+        return std::nullopt;
+    return static_cast<std::size_t>(size);
+}
 
 }  // namespace
 
@@ -31,7 +51,14 @@ std::unique_ptr<TapFrontend> TapFrontend::open(uv_loop_t* loop, int fd, FrameHan
                 "); pass the fd of a TAP device opened by the caller";
         return nullptr;
     }
+    const auto header_bytes = virtio_header_bytes(fd);
+    if (!header_bytes) {
+        error = "--tap-fd " + std::to_string(fd) + " has a virtio-net header of a size askfirstd cannot use; open the "
+                "TAP without IFF_VNET_HDR or leave its header size at the default";
+        return nullptr;
+    }
     std::unique_ptr<TapFrontend> tap(new TapFrontend(fd, std::move(on_frame), std::move(on_fatal), std::move(log)));
+    tap->virtio_header_bytes_ = *header_bytes;
     tap->poll_.reset(new uv_poll_t);
     if (const int rc = uv_poll_init(loop, tap->poll_.get(), fd); rc != 0) {
         delete tap->poll_.release();  // never initialized: nothing to uv_close
@@ -70,7 +97,8 @@ void TapFrontend::on_readable() {
                              : std::string("reading the TAP device failed: ") + std::strerror(errno));
             return;
         }
-        if (static_cast<std::size_t>(n) > kMaxFrameBytes) {
+        if (static_cast<std::size_t>(n) < virtio_header_bytes_) continue;  // not even its header: nothing to hand on
+        if (static_cast<std::size_t>(n) - virtio_header_bytes_ > kMaxFrameBytes) {
             // Logged at the 1st, 2nd, 4th, 8th... so a misconfigured TAP is seen, not flooded.
             ++oversized_frames_;
             if ((oversized_frames_ & (oversized_frames_ - 1)) == 0)
@@ -79,13 +107,41 @@ void TapFrontend::on_readable() {
                      " or less\" count=" + std::to_string(oversized_frames_));
             continue;
         }
-        on_frame_({buffer, static_cast<std::size_t>(n)});
+        std::span<std::uint8_t> frame(buffer + virtio_header_bytes_, static_cast<std::size_t>(n) - virtio_header_bytes_);
+        if (virtio_header_bytes_ > 0 && !complete_partial_checksum(read_virtio_net_header(buffer), frame)) {
+            ++unusable_frames_;
+            if ((unusable_frames_ & (unusable_frames_ - 1)) == 0)
+                log_("event=frame_dropped reason=\"TAP frame with a virtio-net header askfirstd cannot honour (GSO or a "
+                     "checksum outside the frame); offloads must stay off on this TAP\" count=" +
+                     std::to_string(unusable_frames_));
+            continue;
+        }
+        on_frame_(frame);
     }
 }
 
 void TapFrontend::send_frame(std::span<const std::uint8_t> frame) {
-    const ssize_t n = ::write(fd_, frame.data(), frame.size());
-    if (n != static_cast<ssize_t>(frame.size())) ++dropped_frames_;
+    if (virtio_header_bytes_ == 0) {
+        const ssize_t n = ::write(fd_, frame.data(), frame.size());
+        if (n != static_cast<ssize_t>(frame.size())) ++dropped_frames_;
+        return;
+    }
+    // The header, then the frame: a TCP segment with its checksum field swapped
+    // for the pseudo-header sum (partial), without copying the frame.
+    std::uint8_t header[kMaxVirtioHeaderBytes] = {};
+    auto* bytes = const_cast<std::uint8_t*>(frame.data());
+    iovec parts[4] = {{header, virtio_header_bytes_}, {bytes, frame.size()}, {}, {}};
+    int count = 2;
+    const auto partial = partial_checksum_for(frame);
+    if (partial) {
+        write_virtio_net_header(partial->header, header);
+        parts[1].iov_len = partial->field_offset;
+        parts[2] = {const_cast<std::uint8_t*>(partial->field), sizeof partial->field};
+        parts[3] = {bytes + partial->field_offset + 2, frame.size() - partial->field_offset - 2};
+        count = 4;
+    }
+    const ssize_t n = ::writev(fd_, parts, count);
+    if (n != static_cast<ssize_t>(virtio_header_bytes_ + frame.size())) ++dropped_frames_;
 }
 
 }  // namespace askfirst::netstack

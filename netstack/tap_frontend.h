@@ -1,7 +1,9 @@
 // netstack/tap_frontend.h — the TAP transport: `askfirst exec` opens a TAP in a
 // fresh network namespace and passes its fd (`askfirstd --tap-fd N`). One
 // read() is one frame and one write() is one frame; the fd is nonblocking
-// and watched with uv_poll on askfirstd's loop.
+// and watched with uv_poll on askfirstd's loop. A TAP opened with
+// IFF_VNET_HDR (as `askfirst exec` opens it) is detected and spoken to with
+// its header (netstack/virtio_net_header.h); any other TAP with bare frames.
 #pragma once
 
 #include <memory>
@@ -30,6 +32,8 @@ private:
     LogHandler log_;
     std::unique_ptr<uv_poll_t, UvHandleCloser<uv_poll_t>> poll_;
     std::uint64_t oversized_frames_ = 0;
+    std::uint64_t unusable_frames_ = 0;     // a virtio-net header asking for offloads we never enabled
+    std::size_t virtio_header_bytes_ = 0;   // 0: bare frames
 };
 
 }  // namespace askfirst::netstack

@@ -134,7 +134,9 @@ std::string create_tap(int& tap_fd) {
                       " (this host restricts it; Debian ships it with mode 0666: as root, `chmod 0666 /dev/net/tun`, or run as root)");
     if (tap.get() < 0) return failed("opening /dev/net/tun (is the tun module loaded and /dev/net/tun present?)");
     ifreq request = interface_request(kTapName);
-    request.ifr_flags = IFF_TAP | IFF_NO_PI;
+    // IFF_VNET_HDR: askfirstd marks the TCP checksums it sends as partial, so
+    // the namespace's stack does not sum every segment again (netstack/virtio_net_header.h).
+    request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     if (ioctl(tap.get(), TUNSETIFF, &request) < 0) return failed("creating the TAP device tap0");
     tap_fd = tap.release();
     return "";
