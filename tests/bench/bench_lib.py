@@ -198,7 +198,8 @@ def run_watching_cpu(command, middlebox, env=None, timeout=600):
 
 
 def median(values):
-    values = sorted(value for value in values if value is not None)
+    """The median of the values that are numbers (None and NaN, failed runs, left out)."""
+    values = sorted(value for value in values if value is not None and value == value)
     return values[len(values) // 2] if values else None
 
 
@@ -207,6 +208,9 @@ def idle_growth_kib(command, flows, ready, stop, middlebox, env=None, timeout=30
     flows, `ready` once they are open, and exits when `stop` exists; returns
     the middlebox's RSS growth per flow in KiB (NaN if anything failed).
     `middlebox` is a pid, or a callable taking the holder's pid and finding it."""
+    for stale in (ready, ready + ".0", stop):  # a previous round's files would end this one at once
+        if os.path.exists(stale):
+            os.remove(stale)
     errors = open(stop + ".stderr", "w+")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
     before = after = pid = None
@@ -257,10 +261,14 @@ def measure_all(rows, modes):
                     log(f"bench: {metric} via {mode} failed: {error}")
                     samples[mode].append(float("nan"))
         for mode in modes:
-            values = [value for value in samples[mode] if value is not None]
-            results[(metric, mode)] = median(values) if len(values) == len(samples[mode]) else None
-            if rounds > 1 and values:
-                log(f"bench: {metric} via {mode}: " + " ".join(f"{value:.1f}" for value in values))
+            values = samples[mode]
+            if all(value is None for value in values):  # nothing to measure there (direct's RSS)
+                results[(metric, mode)] = None
+                continue
+            middle = median(values)
+            results[(metric, mode)] = float("nan") if middle is None else middle
+            if rounds > 1:
+                log(f"bench: {metric} via {mode}: " + " ".join(f"{value:.1f}" for value in values if value is not None))
     return results
 
 
