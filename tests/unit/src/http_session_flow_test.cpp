@@ -429,3 +429,19 @@ TEST_CASE("nothing is left to the caller while an output waits or before the res
     CHECK(book.session.on_upstream_bytes_relayed_by_caller("567") == 3);  // body, nothing waiting
     CHECK(book.session.take_outputs().empty());
 }
+
+TEST_CASE("after an interim 1xx, the final response head is still collected and checked, also when the caller relays") {
+    // A head longer than kMaxResponseHeadBytes is refused; left to the caller, it would reach the guest.
+    const std::string upstream = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nX-Big: " +
+                                 std::string(kMaxResponseHeadBytes + 1024, 'a') + "\r\nContent-Length: 2\r\n\r\nok";
+    Playbook whole;
+    whole.guest(kGetRead);
+    whole.upstream(upstream);
+    REQUIRE(whole.closed());
+    Playbook relaying;
+    relaying.guest(kGetRead);
+    for (std::size_t at = 0; at < upstream.size(); at += 65536)
+        relaying.upstream_relaying(std::string_view(upstream).substr(at, 65536));
+    CHECK(relaying.trace() == whole.trace());
+    CHECK(relaying.relayed_by_caller == 0);
+}
