@@ -34,8 +34,10 @@ std::uint16_t fold_to_16(std::uint64_t sum) {
 
 #if defined(__x86_64__)
 // 128 bytes per step in AVX2, where the CPU has it (checked once at run time;
-// the build targets baseline x86-64): the same lane arithmetic as the SSE2
-// loop below, on 32-byte registers.
+// the build targets baseline x86-64): the 32-bit lanes of each 32-byte load
+// are zero-extended into 64-bit lanes and added, the halves argument above.
+// Returns the bytes it covered (a multiple of 128); the 8-byte loop takes the
+// rest, and everything on CPUs without AVX2.
 template <bool kCopy>
 __attribute__((target("avx2"))) std::size_t sum_blocks_avx2(std::uint8_t* destination, const std::uint8_t* source,
                                                              std::size_t length, std::uint64_t& sum) {
@@ -62,30 +64,6 @@ const bool kCpuHasAvx2 = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") != 0;
 }();
-
-// 64 bytes per step in SSE2 (every x86-64 has it): the 32-bit lanes of each
-// 16-byte load are zero-extended into two 64-bit lanes and added, the same
-// halves argument as above. Returns the bytes it covered (a multiple of 64).
-template <bool kCopy>
-std::size_t sum_blocks_sse2(std::uint8_t* destination, const std::uint8_t* source, std::size_t length,
-                            std::uint64_t& sum) {
-    const __m128i zero = _mm_setzero_si128();
-    __m128i low = zero, high = zero;
-    std::size_t done = 0;
-    for (; length - done >= 64; done += 64) {
-        for (std::size_t part = 0; part < 64; part += 16) {
-            const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(source + done + part));
-            if constexpr (kCopy) _mm_storeu_si128(reinterpret_cast<__m128i*>(destination + done + part), block);
-            low = _mm_add_epi64(low, _mm_unpacklo_epi32(block, zero));
-            high = _mm_add_epi64(high, _mm_unpackhi_epi32(block, zero));
-        }
-    }
-    std::uint64_t lanes[4];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), low);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 2), high);
-    for (const std::uint64_t lane : lanes) sum += halves(lane);
-    return done;
-}
 #endif
 
 // The sum of `length` bytes from `source`, copied to `destination` on the way
@@ -96,7 +74,6 @@ std::uint16_t sum_host_order(std::uint8_t* destination, const std::uint8_t* sour
     std::size_t done = 0;
 #if defined(__x86_64__)
     if (kCpuHasAvx2) done = sum_blocks_avx2<kCopy>(destination, source, length, sum);
-    done += sum_blocks_sse2<kCopy>(destination + (kCopy ? done : 0), source + done, length - done, sum);
 #endif
     for (; length - done >= 8; done += 8) {
         const std::uint64_t word = load_u64(source + done);
@@ -131,10 +108,7 @@ std::uint32_t checksum_add(std::uint32_t partial, std::span<const std::uint8_t> 
     return partial + sum;
 }
 
-std::uint16_t checksum_fold(std::uint32_t partial) {
-    while ((partial >> 16) != 0) partial = (partial & 0xffff) + (partial >> 16);
-    return static_cast<std::uint16_t>(~partial);
-}
+std::uint16_t checksum_fold(std::uint32_t partial) { return static_cast<std::uint16_t>(~fold_to_16(partial)); }
 
 std::uint32_t pseudo_header_sum(const IpAddress& source, const IpAddress& destination, std::uint8_t protocol,
                                 std::size_t upper_layer_bytes) {

@@ -65,9 +65,8 @@ std::optional<PartialChecksum> partial_checksum_for(std::span<const std::uint8_t
     partial.header.checksum_offset = kTcpChecksumOffset;
     partial.field_offset = kEthernetHeaderBytes + ip_header + kTcpChecksumOffset;
     // The pseudo-header sum, folded but not inverted: what the completer adds the segment to.
-    std::uint32_t sum = pseudo_header_sum(source, destination, kIpProtoTcp, ip_bytes - ip_header);
-    while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-    write_be16(partial.field, static_cast<std::uint16_t>(sum));
+    const std::uint32_t sum = pseudo_header_sum(source, destination, kIpProtoTcp, ip_bytes - ip_header);
+    write_be16(partial.field, static_cast<std::uint16_t>(~checksum_fold(sum)));
     return partial;
 }
 
