@@ -408,28 +408,25 @@ err_t LwipStack::output_v6(netif* interface, pbuf* packet, const ip6_addr*) {
 // buffer, saving a copy of every byte sent. Others, and SYN-ACKs (their MSS
 // option is rewritten, which lwIP's kept copy must not see), are copied.
 void LwipStack::send_ip_packet(pbuf* packet, std::uint16_t ether_type) {
+    static std::uint8_t frame[kMaxFrameBytes];
     const std::size_t ip_bytes = packet->tot_len;
     if (ip_bytes + kEthernetHeaderBytes > kMaxFrameBytes || ip_bytes < 40) return;
+    const bool contiguous = packet->next == nullptr && packet->len == packet->tot_len;
+    if (!contiguous) pbuf_copy_partial(packet, frame + kEthernetHeaderBytes, static_cast<u16_t>(ip_bytes), 0);
+    const auto* ip = contiguous ? static_cast<const std::uint8_t*>(packet->payload) : frame + kEthernetHeaderBytes;
     const bool v4 = ether_type == kEtherTypeIpv4;
-    if (packet->next == nullptr && packet->len == packet->tot_len) {
-        const auto* ip = static_cast<const std::uint8_t*>(packet->payload);
-        if ((v4 ? ip[9] : ip[6]) != kIpProtoTcp) return;
-        const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
-        const bool syn = ip_bytes > ip_header + 13 && (ip[ip_header + 13] & kTcpFlagSyn) != 0;
-        if (!syn && pbuf_add_header(packet, kEthernetHeaderBytes) == 0) {
-            auto* frame = static_cast<std::uint8_t*>(packet->payload);
-            write_ethernet_header(frame, ether_type);
-            send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
-            pbuf_remove_header(packet, kEthernetHeaderBytes);
-            return;
-        }
-    }
-    static std::uint8_t frame[kMaxFrameBytes];
-    std::uint8_t* ip = frame + kEthernetHeaderBytes;
-    pbuf_copy_partial(packet, ip, static_cast<u16_t>(ip_bytes), 0);
     if ((v4 ? ip[9] : ip[6]) != kIpProtoTcp) return;
     const std::size_t ip_header = v4 ? static_cast<std::size_t>(ip[0] & 0x0f) * 4 : 40;
-    if ((ip[ip_header + 13] & kTcpFlagSyn) != 0) advertise_large_mss(ip, ip_bytes, v4);
+    const bool syn = ip_bytes > ip_header + 13 && (ip[ip_header + 13] & kTcpFlagSyn) != 0;
+    if (contiguous && !syn && pbuf_add_header(packet, kEthernetHeaderBytes) == 0) {
+        auto* in_place = static_cast<std::uint8_t*>(packet->payload);
+        write_ethernet_header(in_place, ether_type);
+        send_frame_({in_place, ip_bytes + kEthernetHeaderBytes});
+        pbuf_remove_header(packet, kEthernetHeaderBytes);
+        return;
+    }
+    if (contiguous) std::memcpy(frame + kEthernetHeaderBytes, ip, ip_bytes);
+    if (syn) advertise_large_mss(frame + kEthernetHeaderBytes, ip_bytes, v4);
     write_ethernet_header(frame, ether_type);
     send_frame_({frame, ip_bytes + kEthernetHeaderBytes});
 }
