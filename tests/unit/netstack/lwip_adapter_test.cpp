@@ -30,8 +30,10 @@ struct RecordingEvents : LwipConnectionEvents {
     void on_guest_gone(bool) override { ++gone; }
 };
 
-// One stack, the frames it sent, and the connections it accepted.
+// One stack, the frames it sent, and the connections it accepted (each
+// reporting to `events`).
 struct StackHarness {
+    RecordingEvents events;  // first: outlives the connections that report to it
     std::vector<std::vector<std::uint8_t>> sent;
     std::vector<std::unique_ptr<LwipTcpConnection>> accepted;
     bool refuse = false;
@@ -41,7 +43,9 @@ struct StackHarness {
         std::string error;
         stack = LwipStack::create([this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
                                   [this](std::unique_ptr<LwipTcpConnection>& connection) {
-                                      if (!refuse) accepted.push_back(std::move(connection));
+                                      if (refuse) return;
+                                      connection->set_events(&events);
+                                      accepted.push_back(std::move(connection));
                                   },
                                   error);
         REQUIRE_MESSAGE(stack != nullptr, error);
@@ -111,10 +115,8 @@ TEST_CASE("the accepted connection carries the original destination and delivers
     auto& connection = *harness.accepted.front();
     CHECK(connection.original_destination() == destination);
     CHECK(connection.guest() == guest);
-    RecordingEvents events;
-    connection.set_events(&events);
     harness.feed({guest, destination, 5001, server_seq, kAck | kPsh, 0xffff, {'h', 'e', 'l', 'l', 'o'}});
-    CHECK(events.received == "hello");
+    CHECK(harness.events.received == "hello");
 }
 
 // Run the timers the way the appliance does: after the returned delay.
@@ -132,11 +134,9 @@ TEST_CASE("guest data no reply answers is ACKed within the short delay, not at l
     const auto destination = endpoint("198.51.100.7:80");
     const auto server_seq = harness.handshake(guest, destination, 700);
     auto& connection = *harness.accepted.front();
-    RecordingEvents events;
-    connection.set_events(&events);
     const auto started = std::chrono::steady_clock::now();
     harness.feed({guest, destination, 701, server_seq, kAck | kPsh, 0xffff, {'P', 'O', 'S', 'T'}});
-    REQUIRE(events.received == "POST");
+    REQUIRE(harness.events.received == "POST");
     connection.consumed(4);
     const std::size_t frames_before = harness.sent.size();
     const std::uint32_t first_wait = harness.stack->run_timers();
@@ -162,8 +162,6 @@ TEST_CASE("a reply sent before the delay carries the ACK and no bare ACK follows
     const auto destination = endpoint("198.51.100.7:80");
     const auto server_seq = harness.handshake(guest, destination, 900);
     auto& connection = *harness.accepted.front();
-    RecordingEvents events;
-    connection.set_events(&events);
     harness.feed({guest, destination, 901, server_seq, kAck | kPsh, 0xffff, {'G', 'E', 'T'}});
     connection.consumed(3);
     const std::vector<std::uint8_t> reply{'2', '0', '0'};
@@ -182,19 +180,17 @@ TEST_CASE("bytes the owner has not consumed keep lwIP's receive window closed") 
     const auto destination = endpoint("198.51.100.7:80");
     const auto server_seq = harness.handshake(guest, destination, 100);
     auto& connection = *harness.accepted.front();
-    RecordingEvents events;
-    connection.set_events(&events);
     std::vector<std::uint8_t> chunk(1000, 'x');
     std::uint32_t seq = 101;
     // Fill far past TCP_WND (64 KiB) without consuming: lwIP must stop taking bytes.
     for (int i = 0; i < 100; ++i, seq += 1000) harness.feed({guest, destination, seq, server_seq, kAck, 0xffff, chunk});
-    CHECK(events.received.size() < 70000);
-    CHECK(events.received.size() > 60000);
-    const std::size_t before = events.received.size();
+    CHECK(harness.events.received.size() < 70000);
+    CHECK(harness.events.received.size() > 60000);
+    const std::size_t before = harness.events.received.size();
     connection.consumed(before);
     // After the window reopened, a retransmission of the next bytes is taken.
     harness.feed({guest, destination, static_cast<std::uint32_t>(101 + before), server_seq, kAck, 0xffff, chunk});
-    CHECK(events.received.size() == before + 1000);
+    CHECK(harness.events.received.size() == before + 1000);
 }
 
 TEST_CASE("a FIN from the guest is reported and finish() answers with a FIN") {
@@ -203,10 +199,8 @@ TEST_CASE("a FIN from the guest is reported and finish() answers with a FIN") {
     const auto destination = endpoint("198.51.100.7:22");
     const auto server_seq = harness.handshake(guest, destination, 300);
     auto& connection = *harness.accepted.front();
-    RecordingEvents events;
-    connection.set_events(&events);
     harness.feed({guest, destination, 301, server_seq, kAck | kFin});
-    CHECK(events.finished == 1);
+    CHECK(harness.events.finished == 1);
     // Half-close: the server side may still send after the guest's FIN.
     const std::string reply = "still here";
     CHECK(connection.send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}) == reply.size());
