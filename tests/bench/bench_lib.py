@@ -8,6 +8,7 @@
 # this module (sys.path gets tests/bench) so the code lives in one place:
 # datapath_bench.sh, tls_compare.sh and http_bench.sh.
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,6 +20,15 @@ CLIENT_CPU, SERVER_CPU = "0", "1"
 
 def log(text):
     print(text, file=sys.stderr, flush=True)
+
+
+def require_tools(script, tools):
+    """Exits 2 naming the first of `tools` that is not installed (the benchmarks measure with
+    what a user has; tools/setup.sh installs them all)."""
+    for tool in tools:
+        if shutil.which(tool) is None:
+            sys.stderr.write(f"{script}: {tool} is missing: run tools/setup.sh\n")
+            sys.exit(2)
 
 
 def pin(command, cpu):

@@ -16,15 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
-for tool in wrk nginx openssl taskset; do
-  command -v "$tool" >/dev/null || { echo "http_bench: $tool is missing: run tools/setup.sh" >&2; exit 2; }
-done
 exec /usr/bin/python3 - <<'PY'
 import json, os, re, shutil, subprocess, sys, tempfile, time
 sys.path[:0] = ["tests/integration", "tests/bench"]
 import servers
 from bench_lib import (CLIENT_CPU, SERVER_CPU, WARMUP_SECONDS, after_wrk_warmup, load_average, log,
-                       mint_origin_certificate, pin, private_askfirst_home, write_nginx_config)
+                       mint_origin_certificate, pin, private_askfirst_home, require_tools, write_nginx_config)
+
+require_tools("http_bench", ["wrk", "nginx", "openssl", "taskset"])
 
 BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
