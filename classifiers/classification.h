@@ -69,7 +69,7 @@ Classification classify(const HttpRequest& request);
 // AWS (botocore's metadata.protocol: "query", "ec2", "json", "rest-json",
 // "rest-xml"). Empty when the request is not AWS or its service is unknown.
 // src/ calls it for refused AWS requests only, to shape the 403 body so the
-// agent's client can parse it (src/http_responses.h, RefusalShape).
+// agent's client can parse it (src/http/http_responses.h, RefusalShape).
 std::string_view wire_protocol(const HttpRequest& request);
 
 // Given only the head of a request (method, host, path, query, headers; body

@@ -50,7 +50,7 @@
 #include "netstack/flow_pipeline.h"
 #include "netstack/relay_pipeline.h"
 #include "src/dialed_flow_io.h"
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 #include "src/request_decider.h"
 #include "tls/guest_tls_server.h"
 #include "tls/passthrough_hosts.h"

@@ -25,7 +25,7 @@
 #include "consent/policy.h"
 #include "src/consent_service.h"
 #include "src/deferred_calls.h"
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 #include "src/request_decision.h"
 
 namespace askfirst {

@@ -2,8 +2,8 @@
 // the 403 and the audit record that follow from it.
 #include "src/request_decision.h"
 
-#include "src/git_push_refusal.h"
-#include "src/http_responses.h"
+#include "src/http/git_push_refusal.h"
+#include "src/http/http_responses.h"
 
 namespace askfirst::http {
 

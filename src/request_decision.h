@@ -1,5 +1,5 @@
 // src/request_decision.h — the decision point for one request, as pure
-// functions the shell calls on a DecideRequest (src/http_session.h):
+// functions the shell calls on a DecideRequest (src/http/http_session.h):
 //
 //   classify (classifiers/) -> policy (consent/policy.h) -> pass | block | ask
 //
@@ -22,7 +22,7 @@
 #include "classifiers/classification.h"
 #include "consent/audit_log.h"
 #include "consent/policy.h"
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 namespace askfirst::http {
 

@@ -1,5 +1,5 @@
 // tests/fuzz/http_session_fuzz.cpp — libFuzzer target for the sans-io HTTP
-// session (src/http_session.h), fed arbitrary bytes in both directions.
+// session (src/http/http_session.h), fed arbitrary bytes in both directions.
 //
 // The input is a script. Byte 0 picks the configuration (SNI or not, a tiny
 // or the default inspection limit). Then, repeatedly: one op byte, one
@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 using namespace askfirst::http;
 

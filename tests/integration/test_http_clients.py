@@ -195,7 +195,7 @@ def test_git_push_is_refused_under_block_writes(sandbox, origin, tmp_path, mode,
         assert head_of(repo) == before, "the push changed the repository"
         assert receive_packs == [], "git-receive-pack reached the server"
         # git prints no body of a 403 to its POST: askfirst answers in receive-pack's own report
-        # (src/git_push_refusal.h), which git shows as a remote message and a rejected ref
+        # (src/http/git_push_refusal.h), which git shows as a remote message and a rejected ref
         assert "remote: askfirst refused git" in run.stderr, run.stderr
         assert "! [remote rejected] main -> main (askfirst refused" in run.stderr, run.stderr
         assert "RPC failed" not in run.stderr, run.stderr
@@ -208,7 +208,7 @@ def test_git_push_is_refused_under_block_writes(sandbox, origin, tmp_path, mode,
 
 def test_a_refused_graphql_mutation_answers_with_graphql_errors(sandbox):
     """A GraphQL client reads "errors"; gh-style clients read "message" of a non-2xx answer: the
-    403 carries both, each with askfirst's sentence (src/http_responses.h, graphql_errors)."""
+    403 carries both, each with askfirst's sentence (src/http/http_responses.h, graphql_errors)."""
     need("curl")
     query = '{"query":"mutation { deleteProject(id: 7) { id } }"}'
     run = sandbox.run("block-writes", f"curl -s -w '\\nstatus=%{{http_code}}\\n' -H 'Content-Type: application/json' "

@@ -1,12 +1,12 @@
 // tests/unit/src/git_push_refusal_test.cpp — a refused push is answered as a
-// receive-pack report that rejects every ref (src/git_push_refusal.h): the
+// receive-pack report that rejects every ref (src/http/git_push_refusal.h): the
 // command list is read from the pkt-lines git sends, and the answer decodes,
 // pkt-line by pkt-line and band by band, to what git prints.
 #include <doctest.h>
 
 #include <cstdio>
 
-#include "src/git_push_refusal.h"
+#include "src/http/git_push_refusal.h"
 
 using namespace askfirst::http;
 using namespace std::string_literals;  // "...\0..."s keeps the NUL before the capabilities

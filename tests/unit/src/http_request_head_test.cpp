@@ -1,8 +1,8 @@
-// tests/unit/src/http_request_head_test.cpp — the name that is judged
+// tests/unit/src/http/http_request_head_test.cpp — the name that is judged
 // (invariant 5): Host normalisation, table-driven.
 #include <doctest.h>
 
-#include "src/http_request_head.h"
+#include "src/http/http_request_head.h"
 
 using askfirst::http::normalize_host;
 

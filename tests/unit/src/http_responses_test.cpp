@@ -1,4 +1,4 @@
-// tests/unit/src/http_responses_test.cpp — askfirstd's own responses are
+// tests/unit/src/http/http_responses_test.cpp — askfirstd's own responses are
 // complete HTTP/1.1 messages a client parses to their exact end (invariant 8),
 // say Connection: close only when they mean it, and a refusal's body has the
 // shape the provider's clients parse (botocore's parsers, kubectl's Status,
@@ -8,9 +8,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "src/git_push_refusal.h"
-#include "src/http_message_parser.h"
-#include "src/http_responses.h"
+#include "src/http/git_push_refusal.h"
+#include "src/http/http_message_parser.h"
+#include "src/http/http_responses.h"
 
 using namespace askfirst::http;
 

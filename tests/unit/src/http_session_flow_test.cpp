@@ -1,4 +1,4 @@
-// tests/unit/src/http_session_flow_test.cpp — the HTTP session's behaviour on
+// tests/unit/src/http/http_session_flow_test.cpp — the HTTP session's behaviour on
 // well-formed traffic: holding until decided, byte-for-byte forwarding,
 // pipelining with answers in order, 100-continue, chunked bodies, the
 // inspection limit, upgrades, what upstream responses end where, and the

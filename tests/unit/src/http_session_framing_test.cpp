@@ -1,4 +1,4 @@
-// tests/unit/src/http_session_framing_test.cpp — invariant 4 and 5: every
+// tests/unit/src/http/http_session_framing_test.cpp — invariant 4 and 5: every
 // request whose framing is ambiguous, or whose Host is not the SNI, is
 // answered by askfirstd itself (400 / 421, JSON body, connection closed) and
 // not one byte of it reaches the upstream, however the bytes are split.

@@ -2,7 +2,7 @@
 // request exactly as askfirstd would: same refusals, same inspected body.
 #include <doctest.h>
 
-#include "src/raw_request.h"
+#include "src/http/raw_request.h"
 
 using namespace askfirst::http;
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 namespace askfirst::http::testing {
 

@@ -1,7 +1,7 @@
-// src/http_session_output.cpp — how the HTTP session hands its results to the
+// src/http/http_session_output.cpp — how the HTTP session hands its results to the
 // shell: an ordered list of outputs, adjacent byte writes to the same side
 // merged, and the one place that ends a flow.
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 #include <utility>
 

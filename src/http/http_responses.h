@@ -1,4 +1,4 @@
-// src/http_responses.h — the complete HTTP/1.1 responses askfirstd itself
+// src/http/http_responses.h — the complete HTTP/1.1 responses askfirstd itself
 // sends to the guest: 400 (framing refused), 421 (Host is not the SNI),
 // 403 (the decision refused the request), 502 (the upstream failed, e.g. its
 // certificate), and the interim 100 Continue. Each carries Content-Length so

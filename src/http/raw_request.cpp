@@ -1,6 +1,6 @@
-// src/raw_request.cpp — a raw request through an HttpSession, stopping at its
+// src/http/raw_request.cpp — a raw request through an HttpSession, stopping at its
 // DecideRequest (or at the refusal that replaces it).
-#include "src/raw_request.h"
+#include "src/http/raw_request.h"
 
 namespace askfirst::http {
 

@@ -1,4 +1,4 @@
-// src/http_session.h — the sans-io HTTP/1.1 session of one flow, both ways:
+// src/http/http_session.h — the sans-io HTTP/1.1 session of one flow, both ways:
 // guest→upstream requests and upstream→guest responses. It owns framing
 // (invariant 4), the Host/SNI rule (invariant 5), holding a request until it
 // is decided, and returning responses in request order. It never touches a
@@ -67,7 +67,7 @@
 //   until the upstream's response to request 1 is complete (the session
 //   parses responses for that: HEAD, 1xx, 204/304, close-delimited bodies).
 // - Framing it cannot trust (llhttp errors, bare LF, obsolete folding, bounds
-//   of src/http_head_lines.h, h2c, HTTP/2 preface, CONNECT) gets a 400 with a
+//   of src/http/http_head_lines.h, h2c, HTTP/2 preface, CONNECT) gets a 400 with a
 //   JSON body and the flow closes; Host ≠ SNI gets 421 and the flow closes.
 // - Expect: 100-continue: the session answers "100 Continue" itself as soon
 //   as the head is accepted, reads the body, has it decided, and only then
@@ -83,7 +83,7 @@
 //   answer owed, and any request passed later, is a 502 with the reason.
 //   Bytes it sends that no passed request asked for end the flow.
 //
-// ## Limits (named constants below and in src/http_head_lines.h)
+// ## Limits (named constants below and in src/http/http_head_lines.h)
 //
 // Request head 64 KiB, request line 8 KiB, 100 header lines, trailers 16 KiB;
 // inspected body max_inspect_bytes (1 MiB default), raw bytes read while
@@ -100,9 +100,9 @@
 #include <vector>
 
 #include "classifiers/classification.h"
-#include "src/http_head_lines.h"
-#include "src/http_message_parser.h"
-#include "src/http_responses.h"
+#include "src/http/http_head_lines.h"
+#include "src/http/http_message_parser.h"
+#include "src/http/http_responses.h"
 
 namespace askfirst::http {
 
@@ -140,7 +140,7 @@ using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, C
                                    ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
                                    HalfCloseGuest, CloseFlow>;
 
-// refuse() takes a LocalResponse (src/http_responses.h: the shell renders its
+// refuse() takes a LocalResponse (src/http/http_responses.h: the shell renders its
 // body, e.g. shaped_denial()); the session writes it with response_bytes().
 
 class HttpSession {

@@ -1,7 +1,7 @@
-// src/http_message_parser.h — one HTTP/1.x message stream (requests from the
+// src/http/http_message_parser.h — one HTTP/1.x message stream (requests from the
 // guest, or responses from the upstream) cut at its boundaries by llhttp.
 //
-// The HTTP session (src/http_session.h) must forward the exact bytes it was
+// The HTTP session (src/http/http_session.h) must forward the exact bytes it was
 // given, so it never re-serialises what llhttp parsed. Instead this wrapper
 // pauses llhttp at every boundary that matters (end of head, start of the
 // trailer section, end of message) and reports how many input bytes were
@@ -9,7 +9,7 @@
 // part of one message. The parser is llhttp 8.1 from Debian's node-llhttp,
 // built without any lenient flag (src/meson.build); the few things it still
 // accepts that we refuse (obsolete folding, bare LF) are checked on the raw
-// head by src/http_head_lines.h.
+// head by src/http/http_head_lines.h.
 #pragma once
 
 #include <llhttp.h>

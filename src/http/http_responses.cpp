@@ -1,10 +1,10 @@
-// src/http_responses.cpp — rendering askfirstd's own responses, and the
+// src/http/http_responses.cpp — rendering askfirstd's own responses, and the
 // provider-shaped bodies of a refusal (see the header). The shapes follow
 // what the clients' parsers read: botocore's parsers.py (QueryParser,
 // EC2QueryParser, RestXMLParser, BaseJSONParser/RestJSONParser), the
 // Kubernetes meta/v1 Status type, GitHub's REST error object and the
 // GraphQL-over-HTTP "errors" member.
-#include "src/http_responses.h"
+#include "src/http/http_responses.h"
 
 #include "consent/json_text.h"
 

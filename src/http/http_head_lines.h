@@ -1,7 +1,7 @@
-// src/http_head_lines.h — the line discipline of a request head, checked on
+// src/http/http_head_lines.h — the line discipline of a request head, checked on
 // the raw bytes the guest sent, before anything is classified or forwarded.
 //
-// llhttp (src/http_message_parser.h) decides framing, but llhttp 8.1 still
+// llhttp (src/http/http_message_parser.h) decides framing, but llhttp 8.1 still
 // accepts two things that a stricter upstream may read differently: obsolete
 // line folding (a header line that starts with SP/HT continues the previous
 // value) and a bare LF ending the request line or the head. Both are classic

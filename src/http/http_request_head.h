@@ -1,4 +1,4 @@
-// src/http_request_head.h — from a parsed request head to the request the
+// src/http/http_request_head.h — from a parsed request head to the request the
 // classifier judges, or to the reason it is refused before it is judged.
 //
 // This is where invariant 5 lives (../shared/design.md): the name that is
@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "classifiers/classification.h"
-#include "src/http_message_parser.h"
+#include "src/http/http_message_parser.h"
 
 namespace askfirst::http {
 

@@ -1,8 +1,8 @@
-// src/http_message_parser.cpp — llhttp driven one boundary at a time.
+// src/http/http_message_parser.cpp — llhttp driven one boundary at a time.
 // See http_message_parser.h. Callbacks never throw: every append goes through
 // append_bounded(), which catches allocation failure and turns it into a
 // parse error (conventions: no exceptions across C callbacks).
-#include "src/http_message_parser.h"
+#include "src/http/http_message_parser.h"
 
 #include <cstring>
 #include <new>

@@ -1,6 +1,6 @@
-// src/http_head_lines.cpp — CRLF discipline and bounds of request heads.
+// src/http/http_head_lines.cpp — CRLF discipline and bounds of request heads.
 // See http_head_lines.h for why this exists next to llhttp.
-#include "src/http_head_lines.h"
+#include "src/http/http_head_lines.h"
 
 #include <cctype>
 

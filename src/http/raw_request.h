@@ -1,4 +1,4 @@
-// src/raw_request.h — one raw HTTP/1.1 request (bytes, as a client would send
+// src/http/raw_request.h — one raw HTTP/1.1 request (bytes, as a client would send
 // them) to the classifier's HttpRequest, through the very HttpSession that
 // askfirstd runs: same strict framing, same Host rules, same body inspection
 // (needs_body, max_inspect_bytes). For `askfirst classify --raw FILE`, so
@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "classifiers/classification.h"
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 namespace askfirst::http {
 

@@ -1,7 +1,7 @@
-// src/http_request_head.cpp — Host, target and protocol checks of a request
+// src/http/http_request_head.cpp — Host, target and protocol checks of a request
 // head; see http_request_head.h.
-#include "src/http_request_head.h"
-#include "src/http_head_lines.h"
+#include "src/http/http_request_head.h"
+#include "src/http/http_head_lines.h"
 
 #include <algorithm>
 #include <cctype>

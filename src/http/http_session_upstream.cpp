@@ -1,8 +1,8 @@
-// src/http_session_upstream.cpp — the upstream side of the HTTP session:
+// src/http/http_session_upstream.cpp — the upstream side of the HTTP session:
 // responses parsed only to find where each ends (bytes relayed unchanged),
 // and the guest-ward queue that keeps answers in request order whether they
 // come from the upstream or from askfirstd (403, 400, 421, 502).
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 namespace askfirst::http {
 

@@ -1,8 +1,8 @@
-// src/git_push_refusal.cpp — reading a push's command list and writing the
+// src/http/git_push_refusal.cpp — reading a push's command list and writing the
 // receive-pack result that rejects it (see the header; the formats are git's
 // Documentation/gitprotocol-pack.txt, "Reference Update Request" and
 // "Report Status", and gitprotocol-common.txt for pkt-lines).
-#include "src/git_push_refusal.h"
+#include "src/http/git_push_refusal.h"
 
 #include <algorithm>
 #include <cstdio>

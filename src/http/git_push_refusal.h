@@ -1,4 +1,4 @@
-// src/git_push_refusal.h — a refused `git push` answered in git's own
+// src/http/git_push_refusal.h — a refused `git push` answered in git's own
 // protocol, because git never shows the body of a 403 to its
 // git-receive-pack POST (it prints only "RPC failed; HTTP 403"; measured
 // with git 2.39 through the rig). The answer is what a server that rejects
@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "src/http_responses.h"
+#include "src/http/http_responses.h"
 
 namespace askfirst::http {
 

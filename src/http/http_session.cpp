@@ -1,12 +1,12 @@
-// src/http_session.cpp — the guest side of the HTTP session: requests parsed
+// src/http/http_session.cpp — the guest side of the HTTP session: requests parsed
 // one at a time, held until decided, then forwarded unchanged or dropped.
 // The upstream side (responses, ordering) is in http_session_upstream.cpp,
 // output plumbing in http_session_output.cpp. Interface: http_session.h.
-#include "src/http_session.h"
+#include "src/http/http_session.h"
 
 #include <utility>
 
-#include "src/http_request_head.h"
+#include "src/http/http_request_head.h"
 
 namespace askfirst::http {
 
