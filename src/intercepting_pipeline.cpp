@@ -129,7 +129,7 @@ void InterceptingPipeline::detect() {
 void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     sni_ = hello.server_name;
     const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
-    if (services_.tls->plan_for(host) == tls::TlsPlan::passthrough) {
+    if (services_.tls->plan_for(sni_, io_->info().dns_name) == tls::TlsPlan::passthrough) {
         // Unread TLS to a provider's host may carry its worst operation (issue 11).
         start_opaque("TLS to " + host + " is passed through unread (tls.passthrough, or a learned refusal)",
                      provider_claiming_destination());
