@@ -29,6 +29,7 @@
 #include "src/profile.h"
 #include "tools/exec_askfirstd.h"
 #include "tools/exec_ca_trust.h"
+#include "tools/exec_consent_notice.h"
 #include "tools/exec_processes.h"
 #include "tools/exec_sandbox.h"
 
@@ -49,6 +50,7 @@ struct ExecOptions {
     std::string askfirstd_path;
     bool verbose = false;
     bool ca_env = true;     // --no-ca-env clears it
+    unsigned listener_grace_s = 10;  // the profile's consent.listener_grace_s, for the start line
     std::string ca_bundle;  // the host bundle + askfirst's CA (tools/exec_ca_trust.h)
     std::vector<char*> command;
 };
@@ -209,6 +211,7 @@ int run_exec(int argc, char** argv) {
             return 2;
         }
         if (options.name.empty()) options.name = profile->name;
+        options.listener_grace_s = profile->consent_listener_grace_s;
     }
     if (options.name.empty()) options.name = "exec-" + std::to_string(getpid());
     const std::string askfirstd = exec_askfirstd::locate(options.askfirstd_path, error);
@@ -230,6 +233,10 @@ int run_exec(int argc, char** argv) {
     const int status = exec_askfirstd::supervise(options.profile_path, options.name, options.verbose, askfirstd,
                                                  [&](int channel, pid_t exec_pid) {
                                                      run_keeper(options, channel, exec_pid, resolv_conf);
+                                                 },
+                                                 [&] {
+                                                     std::fprintf(stderr, "%s\n",
+                                                                  cli::consent_listener_notice(options.name, options.listener_grace_s).c_str());
                                                  });
     unlink(resolv_conf.c_str());
     unlink(options.ca_bundle.c_str());
