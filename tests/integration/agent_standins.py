@@ -1,0 +1,173 @@
+"""Scripted stand-ins for the agent tests (test_agent_claude_code.py): one
+loopback HTTPS server that plays Anthropic's Messages API (api.anthropic.com,
+streaming SSE) and AWS RDS (rds.amazonaws.com, rds.us-east-1.amazonaws.com), told apart by the
+Host header; askfirstd's dns.hosts + upstream.map send both names here, and
+its tls.extra_ca trusts the openssl-made test CA that signed this server's
+certificate.
+
+The model is a script, not a model: the first turn that offers the Bash tool
+answers with one Bash tool call (`command`); a turn whose last user message
+carries a tool result answers with text that quotes that result, so the
+agent's final message shows what the tool saw. Any other call (titles,
+quota probes, settings and telemetry GETs/POSTs) gets a short valid answer.
+The event sequence and field names follow Anthropic's published streaming
+reference (https://docs.anthropic.com/en/api/messages-streaming): message_start,
+content_block_start/delta/stop, message_delta, message_stop; tool input
+arrives as input_json_delta. Every request is recorded; listens on
+127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ANTHROPIC_HOST = "api.anthropic.com"
+# botocore sends RDS calls for us-east-1 to the legacy global name; the regional one too
+RDS_HOSTS = ("rds.amazonaws.com", "rds.us-east-1.amazonaws.com")
+STANDIN_HOSTS = (ANTHROPIC_HOST, *RDS_HOSTS)
+MODEL = "claude-sonnet-4-5"
+
+RDS_DESCRIBE = """<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
+<DescribeDBInstancesResult><DBInstances><DBInstance><DBInstanceIdentifier>prod-db-1</DBInstanceIdentifier>
+<DBInstanceStatus>available</DBInstanceStatus></DBInstance></DBInstances></DescribeDBInstancesResult>
+<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></DescribeDBInstancesResponse>"""
+RDS_DELETED = """<DeleteDBInstanceResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
+<DeleteDBInstanceResult><DBInstance><DBInstanceIdentifier>prod-db-1</DBInstanceIdentifier>
+<DBInstanceStatus>deleting</DBInstanceStatus></DBInstance></DeleteDBInstanceResult>
+<ResponseMetadata><RequestId>req-2</RequestId></ResponseMetadata></DeleteDBInstanceResponse>"""
+
+
+def make_ca_and_certificate(folder: Path, hosts: tuple[str, ...]) -> Path:
+    """An openssl-made CA (ca.pem) and a server certificate for `hosts` (server.pem/.key)."""
+    def run(*command):
+        subprocess.run([str(part) for part in command], check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2", "-subj", "/CN=askfirst agent test CA")
+    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", folder / "server.key", "-out", folder / "server.csr", "-subj", f"/CN={hosts[0]}")
+    (folder / "ext").write_text("subjectAltName=" + ",".join(f"DNS:{h}" for h in hosts) + "\n")
+    run("openssl", "x509", "-req", "-in", folder / "server.csr", "-CA", folder / "ca.pem", "-CAkey", folder / "ca.key",
+        "-CAcreateserial", "-out", folder / "server.pem", "-days", "2", "-extfile", folder / "ext")
+    return folder
+
+
+def tool_result_text(messages: list) -> str | None:
+    """The text of a tool_result in the last user message, if it carries one."""
+    if not messages or messages[-1].get("role") != "user" or not isinstance(messages[-1].get("content"), list):
+        return None
+    for block in messages[-1]["content"]:
+        if block.get("type") != "tool_result":
+            continue
+        content = block.get("content")
+        if isinstance(content, list):
+            return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+        return str(content or "")
+    return None
+
+
+def sse(events: list[tuple[str, dict]]) -> bytes:
+    return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
+
+
+def message_events(block: dict, stop_reason: str) -> list[tuple[str, dict]]:
+    """One message with one content block, as the streaming reference orders its events."""
+    started = dict(block, input={}) if block["type"] == "tool_use" else dict(block, text="")
+    if block["type"] == "tool_use":
+        delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+    else:
+        delta = {"type": "text_delta", "text": block["text"]}
+    return [
+        ("message_start", {"type": "message_start", "message": {
+            "id": "msg_standin", "type": "message", "role": "assistant", "model": MODEL, "content": [],
+            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 1}}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": started}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                           "usage": {"output_tokens": 20}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+
+
+class StandinHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *_args) -> None:
+        pass
+
+    def handle_any(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        host = self.headers.get("Host", "").split(":")[0]
+        self.server.standin.record({"host": host, "method": self.command, "path": self.path,
+                                    "body": body[:65536].decode("utf-8", "replace")})
+        if host in RDS_HOSTS:
+            self.reply(200, "text/xml", (RDS_DELETED if b"DeleteDBInstance" in body else RDS_DESCRIBE).encode())
+        elif self.command == "POST" and self.path.split("?")[0] == "/v1/messages":
+            self.messages(json.loads(body or b"{}"))
+        else:  # settings, policy limits, bootstrap, telemetry: an empty success
+            self.reply(200, "application/json", b"{}")
+
+    def messages(self, request: dict) -> None:
+        result = tool_result_text(request.get("messages", []))
+        offers_bash = any(tool.get("name") == "Bash" for tool in request.get("tools") or [])
+        if result is not None:
+            block, stop = {"type": "text", "text": "The command returned: " + result}, "end_turn"
+        elif offers_bash:
+            block = {"type": "tool_use", "id": "toolu_standin_1", "name": "Bash",
+                     "input": {"command": self.server.standin.command, "description": "Run the requested command"}}
+            stop = "tool_use"
+            self.server.standin.tool_calls += 1
+        else:
+            block, stop = {"type": "text", "text": "ok"}, "end_turn"
+        if request.get("stream"):
+            self.reply(200, "text/event-stream", sse(message_events(block, stop)))
+        else:
+            message = {"id": "msg_standin", "type": "message", "role": "assistant", "model": MODEL, "content": [block],
+                       "stop_reason": stop, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 20}}
+            self.reply(200, "application/json", json.dumps(message).encode())
+
+    def reply(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
+
+
+class AgentStandins:
+    """The stand-in server in a thread; `requests()` is what reached it, in order."""
+
+    def __init__(self, ca_folder: Path, command: str):
+        self.command = command
+        self.tool_calls = 0
+        self._lock = threading.Lock()
+        self._requests: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), StandinHandler)
+        self.server.daemon_threads = True
+        self.server.standin = self
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(ca_folder / "server.pem", ca_folder / "server.key")
+        context.set_alpn_protocols(["http/1.1"])
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def record(self, request: dict) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    def requests(self) -> list[dict]:
+        with self._lock:
+            return list(self._requests)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
