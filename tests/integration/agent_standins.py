@@ -26,9 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ANTHROPIC_HOST = "api.anthropic.com"
+OPENAI_HOST = "api.openai.com"
 # botocore sends RDS calls for us-east-1 to the legacy global name; the regional one too
 RDS_HOSTS = ("rds.amazonaws.com", "rds.us-east-1.amazonaws.com")
-STANDIN_HOSTS = (ANTHROPIC_HOST, *RDS_HOSTS)
+STANDIN_HOSTS = (ANTHROPIC_HOST, OPENAI_HOST, *RDS_HOSTS)
 MODEL = "claude-sonnet-4-5"
 
 RDS_DESCRIBE = """<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
@@ -93,6 +94,43 @@ def message_events(block: dict, stop_reason: str) -> list[tuple[str, dict]]:
     ]
 
 
+def offered_tools(request: dict) -> dict:
+    """name -> tool, from `tools` and from the `additional_tools` input items (their namespaces),
+    where Codex 0.171 declares its tools."""
+    tools = [tool for tool in request.get("tools") or [] if isinstance(tool, dict)]
+    for item in request.get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "additional_tools":
+            for tool in item.get("tools") or []:
+                tools += tool.get("tools", []) if tool.get("type") == "namespace" else [tool]
+    return {tool.get("name"): tool for tool in tools if tool.get("name")}
+
+
+def shell_call(tools: dict, command: str) -> dict | None:
+    """A call of whichever shell tool the client offers, in that tool's own shape: Codex's freeform
+    `exec` (JavaScript that calls the nested exec_command tool it declares), or a function whose
+    JSON schema takes an argv array or a command string."""
+    exec_tool = tools.get("exec")
+    if exec_tool is not None and exec_tool.get("type") == "custom" and "exec_command" in exec_tool.get("description", ""):
+        script = (f"const result = await tools.exec_command({{cmd: {json.dumps(command)}, yield_time_ms: 30000}});\n"
+                  "text(result.output);\n")
+        return {"type": "custom_tool_call", "id": "ctc_standin_1", "name": "exec", "input": script}
+    for name in ("shell", "shell_command", "exec_command", "local_shell"):
+        tool = tools.get(name)
+        if tool is None:
+            continue
+        properties = (tool.get("parameters") or {}).get("properties") or {}
+        if "command" in properties and properties["command"].get("type") == "array":
+            arguments = {"command": ["bash", "-lc", command]}
+        elif "command" in properties:
+            arguments = {"command": command}
+        elif "cmd" in properties:
+            arguments = {"cmd": command}
+        else:
+            continue
+        return {"type": "function_call", "id": "fc_standin_1", "name": name, "arguments": json.dumps(arguments)}
+    return None
+
+
 class StandinHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -104,11 +142,16 @@ class StandinHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host", "").split(":")[0]
         self.server.standin.record({"host": host, "method": self.command, "path": self.path,
-                                    "body": body[:65536].decode("utf-8", "replace")})
+                                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                                    "body": body.decode("utf-8", "replace")})
         if host in RDS_HOSTS:
             self.reply(200, "text/xml", (RDS_DELETED if b"DeleteDBInstance" in body else RDS_DESCRIBE).encode())
         elif self.command == "POST" and self.path.split("?")[0] == "/v1/messages":
             self.messages(json.loads(body or b"{}"))
+        elif host == OPENAI_HOST and self.command == "POST" and self.path.split("?")[0] == "/v1/responses":
+            self.responses_api(json.loads(body or b"{}"))
+        elif host == OPENAI_HOST:  # Codex's WebSocket attempt and model listing: it falls back / goes on
+            self.reply(404, "application/json", b'{"error":{"type":"not_found","message":"not in the stand-in"}}')
         else:  # settings, policy limits, bootstrap, telemetry: an empty success
             self.reply(200, "application/json", b"{}")
 
@@ -131,6 +174,34 @@ class StandinHandler(BaseHTTPRequestHandler):
                        "stop_reason": stop, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 20}}
             self.reply(200, "application/json", json.dumps(message).encode())
 
+    def responses_api(self, request: dict) -> None:
+        """OpenAI's Responses API, streamed (https://platform.openai.com/docs/api-reference/responses-streaming):
+        a function call of the shell tool Codex offers, then a message quoting its output."""
+        items = request.get("input") or []
+        outputs = [item for item in items if isinstance(item, dict)
+                   and item.get("type") in ("function_call_output", "custom_tool_call_output")]
+        tools = offered_tools(request)
+        self.server.standin.offered_tools.append(sorted(name for name in tools if name))
+        if outputs:
+            output = outputs[-1].get("output")
+            text = output if isinstance(output, str) else json.dumps(output)
+            item = {"type": "message", "role": "assistant", "id": "msg_standin",
+                    "content": [{"type": "output_text", "text": "The command returned: " + text}]}
+        elif (call := shell_call(tools, self.server.standin.command)) is not None:
+            item = dict(call, call_id="call_standin_1")
+            self.server.standin.tool_calls += 1
+        else:
+            item = {"type": "message", "role": "assistant", "id": "msg_standin",
+                    "content": [{"type": "output_text", "text": "ok"}]}
+        events = [
+            ("response.created", {"type": "response.created", "response": {"id": "resp_standin"}}),
+            ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}),
+            ("response.completed", {"type": "response.completed", "response": {
+                "id": "resp_standin", "usage": {"input_tokens": 1, "input_tokens_details": None, "output_tokens": 1,
+                                                "output_tokens_details": None, "total_tokens": 2}}}),
+        ]
+        self.reply(200, "text/event-stream", sse(events))
+
     def reply(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -148,6 +219,7 @@ class AgentStandins:
     def __init__(self, ca_folder: Path, command: str):
         self.command = command
         self.tool_calls = 0
+        self.offered_tools: list[list[str]] = []  # the tool names of each Responses API request
         self._lock = threading.Lock()
         self._requests: list[dict] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), StandinHandler)
