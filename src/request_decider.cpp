@@ -45,13 +45,19 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
 }
 
 // Grants for unknown hosts (generic) and unread connections (tcp) are per
-// destination: allowing one host must not allow every other (issue 14).
-std::string grant_scope_for(const std::string& provider, const std::string& host) {
-    return provider == "generic" || provider == "tcp" ? host : std::string();
+// destination: allowing one host must not allow every other (issue 14). The
+// host name alone names the destination only when TLS verified it (the SNI
+// equals Host and the upstream certificate is valid for it); a plain-HTTP
+// Host header, or an unread flow's name, is the guest's word, and the
+// connection goes where the guest dialed: then the scope is name and address.
+std::string grant_scope_for(const std::string& provider, const std::string& host, const http::FlowFacts& flow) {
+    if (provider == "generic") return flow.sni.empty() ? host + " at " + flow.dest_address : host;
+    if (provider == "tcp") return host + " at " + flow.dest_address;
+    return "";
 }
 
 consent::Question question_for(const http::RequestDecision& decision, const std::string& profile,
-                               const std::string& host) {
+                               const std::string& host, const http::FlowFacts& flow) {
     consent::Question question;
     question.profile = profile;
     question.provider = decision.classification.provider;
@@ -60,7 +66,7 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
     question.detail = decision.classification.detail.empty() ? decision.classification.operation
                                                               : decision.classification.detail;
     question.flags = decision.classification.flags;
-    question.scope = grant_scope_for(question.provider, host);
+    question.scope = grant_scope_for(question.provider, host, flow);
     return question;
 }
 
@@ -111,7 +117,7 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
         return ticket;
     }
     auto alive = alive_;
-    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name, held.request.host),
+    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name, held.request.host, held.flow),
                                        [this, alive, ticket](consent::Verdict verdict) {
         if (!*alive) return;
         auto it = pending_.find(ticket);

@@ -23,6 +23,7 @@ from askfirst_tools import control  # noqa: E402
 
 HOST, ADDRESS = "api.consent.test", "198.51.100.9"
 OTHER_HOST = "other.consent.test"  # a second unknown host on the same origin
+OTHER_ADDRESS = "198.51.100.10"    # a second address of the same origin
 CURL = "curl -s -o /dev/null -w '%{http_code}\\n' --max-time 90"
 
 
@@ -67,7 +68,8 @@ class Session:
         self.name = f"consent-{os.getpid()}-{Session.counter}"
         profile = {"name": self.name, "modes": {"default": mode},
                    "dns": {"hosts": {HOST: ADDRESS, OTHER_HOST: ADDRESS}},
-                   "upstream": {"map": {f"{ADDRESS}:80": f"127.0.0.1:{origin.port}"}},
+                   "upstream": {"map": {f"{ADDRESS}:80": f"127.0.0.1:{origin.port}",
+                                        f"{OTHER_ADDRESS}:80": f"127.0.0.1:{origin.port}"}},
                    "consent": {"timeout_s": 120, **(consent or {})}}
         path = tmp_path / f"{self.name}.json"
         path.write_text(json.dumps(profile))
@@ -284,9 +286,12 @@ def test_with_no_listener_within_the_grace_no_ui_answers(exec_works, consent_hom
 
 
 def test_a_session_grant_for_an_unknown_host_covers_that_host_only(exec_works, consent_home, plain_origin, tmp_path):
+    """Over plain HTTP the Host header is the guest's word and the connection goes where it dialed:
+    the grant is for that name at that address, so the same Host sent to another address asks again."""
     before = len(plain_origin.requests())
     script = (f"sleep 1; {CURL} -X POST -d a=1 http://{HOST}/one; {CURL} -X POST -d a=2 http://{HOST}/two; "
-              f"{CURL} -X POST -d a=3 http://{OTHER_HOST}/three")
+              f"{CURL} -X POST -d a=3 http://{OTHER_HOST}/three; "
+              f"{CURL} --resolve {HOST}:80:{OTHER_ADDRESS} -X POST -d a=4 http://{HOST}/four")
     session = Session(tmp_path, plain_origin, script)
     with session.control() as client:
         client.subscribe()
@@ -298,7 +303,10 @@ def test_a_session_grant_for_an_unknown_host_covers_that_host_only(exec_works, c
         assert other["detail"] == f"POST {OTHER_HOST}/three", other
         grants = client.request("grants")["grants"]
         answer_with_cli(session.name, other["id"], "deny")
+        elsewhere = next_question(client)
+        assert elsewhere["detail"] == f"POST {HOST}/four", elsewhere
+        answer_with_cli(session.name, elsewhere["id"], "deny")
         out, err = session.finish()
-    assert out.split() == ["200", "200", "403"], err
-    assert [(g["provider"], g.get("scope")) for g in grants] == [("generic", HOST)]
+    assert out.split() == ["200", "200", "403", "403"], err
+    assert [(g["provider"], g.get("scope")) for g in grants] == [("generic", f"{HOST} at {ADDRESS}:80")]
     assert [r["path"] for r in plain_origin.requests()[before:]] == ["/one", "/two"]
