@@ -1,6 +1,7 @@
 // src/request_decider.cpp — classify → mode → (ask) → audit → verdict (see the header).
 #include "src/request_decider.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -50,7 +51,13 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
 // equals Host and the upstream certificate is valid for it); a plain-HTTP
 // Host header, or an unread flow's name, is the guest's word, and the
 // connection goes where the guest dialed: then the scope is name and address.
-std::string grant_scope_for(const std::string& provider, const std::string& host, const http::FlowFacts& flow) {
+std::string grant_scope_for(const http::RequestDecision& decision, const std::string& host,
+                            const http::FlowFacts& flow) {
+    const std::string& provider = decision.classification.provider;
+    const auto& flags = decision.classification.flags;
+    // An unread TLS flow to a provider's host: a grant given for it covers that flow's destination,
+    // never the provider's readable operations.
+    if (std::find(flags.begin(), flags.end(), "unread-tls") != flags.end()) return "unread " + host + " at " + flow.dest_address;
     if (provider == "generic") return flow.sni.empty() ? host + " at " + flow.dest_address : host;
     if (provider == "tcp") return host + " at " + flow.dest_address;
     return "";
@@ -66,7 +73,7 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
     question.detail = decision.classification.detail.empty() ? decision.classification.operation
                                                               : decision.classification.detail;
     question.flags = decision.classification.flags;
-    question.scope = grant_scope_for(question.provider, host, flow);
+    question.scope = grant_scope_for(decision, host, flow);
     return question;
 }
 

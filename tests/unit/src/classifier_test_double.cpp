@@ -12,7 +12,8 @@
 //               A body that was not complete makes it destructive (the worst).
 //               detail: the operation and " target", except for paths that
 //               start with "/untargeted" (the head names no target): the body's
-//               first line when it has one, else only the operation.
+//               first line when it has one, else only the operation; a body
+//               "lower-me" judges it read (a classifier whose body lowers the tier).
 //   wire_protocol: the X-Test-Wire-Protocol header.
 #include <algorithm>
 #include <cctype>
@@ -77,6 +78,7 @@ Classification classify(const HttpRequest& request) {
     else out.tier = Tier::write;
     if (needs_body(request) && !request.body_complete) out.tier = Tier::destructive;
     out.detail = out.operation + " target";
+    if (starts_with(request.path, "/untargeted") && request.body == "lower-me") out.tier = Tier::read;
     if (starts_with(request.path, "/untargeted"))
         out.detail = request.body.empty() ? out.operation : out.operation + " " + request.body.substr(0, request.body.find('\n'));
     return out;
