@@ -43,6 +43,7 @@ struct Value {
     bool is_string() const { return kind == Kind::string; }
 };
 
+// Keep `subscription` last: kOperationTypeNames (graphql.cpp) asserts its size by it.
 enum class OperationType { query, mutation, subscription };
 std::string_view operation_type_name(OperationType type);
 
