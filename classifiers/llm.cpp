@@ -40,13 +40,7 @@
 namespace askfirst::classifiers {
 namespace {
 
-struct LlmRoute {
-    std::string_view method;     // exact
-    std::string_view route;      // template (route_template.h) below the vendor's base path
-    std::string_view operation;  // without the vendor prefix
-    Tier tier;
-    std::string_view flag;       // "" or a flag for the dialog/audit
-};
+using LlmRoute = MethodRoute;  // route_template.h
 
 constexpr std::string_view kTelemetry = "vendor-telemetry";
 constexpr std::string_view kMembership = "removes-membership";
@@ -223,16 +217,7 @@ struct Match {
 
 // The most specific row of `routes` that matches; nullopt when none does.
 std::optional<Match> match_routes(std::span<const LlmRoute> routes, std::string_view method, const RequestPath& path) {
-    const LlmRoute* best = nullptr;
-    std::uint32_t best_mask = 0;
-    for (const LlmRoute& row : routes) {
-        if (row.method != method) continue;
-        const auto mask = match_route(row.route, path);
-        if (mask && (best == nullptr || *mask < best_mask)) {
-            best = &row;
-            best_mask = *mask;
-        }
-    }
+    const LlmRoute* best = best_method_route(routes, method, path);
     if (best == nullptr) return std::nullopt;
     Match match{std::string(best->operation), best->tier, best->flag, {}};
     match.target = std::string(route_parameter(best->route, path, "modelId"));

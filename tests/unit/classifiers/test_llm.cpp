@@ -1,16 +1,13 @@
-// Unit tests for the `llm` provider (classifiers/llm.cpp): the labeled
-// requests in tests/classifiers/llm.jsonl (each cites the API reference it
-// was derived from) judged record by record, the registry's routing around
-// it (Vertex AI's non-inference calls stay `gcp`, Bedrock's control plane
+// Unit tests for the `llm` provider (classifiers/llm.cpp) beside its labeled
+// requests (tests/classifiers/llm.jsonl, test_labeled_requests.cpp): the
+// registry's routing around it (Vertex AI's non-inference calls stay `gcp`, Bedrock's control plane
 // stays `aws`), and invariant 6 on the model hosts.
 #include <doctest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <string>
 
 #include "classifiers/registry.h"
-#include "tools/classify_input.h"
 
 using namespace askfirst::classifiers;
 
@@ -30,27 +27,6 @@ bool has_flag(const Classification& result, std::string_view flag) {
 }
 
 }  // namespace
-
-TEST_CASE("llm: every labeled request of tests/classifiers/llm.jsonl") {
-    std::ifstream file("tests/classifiers/llm.jsonl");  // meson runs the tests from the source root
-    REQUIRE(file.good());
-    std::string line;
-    int records = 0;
-    while (std::getline(file, line)) {
-        if (line.empty()) continue;
-        std::string error;
-        const auto record = askfirst::cli::parse_corpus_record(line, error);
-        REQUIRE_MESSAGE(record.has_value(), error);
-        INFO(line.substr(0, 200));
-        const Classification got = classify(record->request);
-        CHECK(got.provider == "llm");
-        REQUIRE(record->expect.has_value());
-        CHECK(tier_name(got.tier) == tier_name(*record->expect));
-        CHECK(got.operation == record->operation);
-        ++records;
-    }
-    CHECK(records >= 80);
-}
 
 TEST_CASE("llm: the registry routes model traffic to llm and leaves the control planes alone") {
     struct Row { const char* behaviour; HttpRequest request; std::string_view provider; Tier tier; };
