@@ -32,6 +32,8 @@ extern const Provider kSqlProvider;
 extern const Provider kRedisProvider;
 extern const Provider kMongodbProvider;
 // cloud
+extern const Provider kLlmProvider;
+extern const Provider kPackagesProvider;
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
@@ -90,6 +92,12 @@ constexpr const Provider* kProviders[] = {
     &kSqlProvider,
     &kRedisProvider,
     &kMongodbProvider,
+    // cloud: model APIs (classifiers/llm.cpp) before GCP (Gemini and Vertex AI
+    // are *.googleapis.com) and AWS (Bedrock runtime is *.amazonaws.com); it
+    // claims Vertex AI only for its inference calls, Bedrock only bedrock-runtime.
+    &kLlmProvider,
+    // cloud: package registries and vulnerability databases (classifiers/packages.cpp), by host only.
+    &kPackagesProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
