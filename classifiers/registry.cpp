@@ -132,12 +132,14 @@ constexpr std::string_view kOpensUpgradedChannelFlag = "opens-upgraded-channel";
 // any flow askfirst cannot read. To a provider's API it may carry that
 // provider's worst operation (a graphql-ws connection to Railway runs
 // mutations such as volumeDelete), so it is destructive there, as unread TLS
-// to the provider's host is (src/request_decision.h). Kubernetes keeps its
-// own rules: exec/attach/portforward name what their channel does
-// (classifier-rules.md: write, arbitrary command execution).
+// to the provider's host is (src/request_decision.h). Two providers name
+// what their channels carry and keep the write floor: Kubernetes
+// (exec/attach/portforward: classifier-rules.md, write, arbitrary command
+// execution) and the model APIs (llm: a realtime or Responses WebSocket
+// carries inference, as Codex CLI's does).
 Tier upgraded_channel_floor(const Provider& provider) {
     if (&provider == &kGenericProvider) return Tier::write;
-    if (provider.name == "kubernetes") return Tier::write;
+    if (provider.name == "kubernetes" || provider.name == "llm") return Tier::write;
     return Tier::destructive;
 }
 
