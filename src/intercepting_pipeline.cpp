@@ -59,13 +59,23 @@ void InterceptingPipeline::arm_detect_timer(std::chrono::milliseconds delay) {
 
 // The first expiry starts the probe (see the header): nothing is judged
 // yet. The second, kSilentFlowLimit after the flow began, judges a flow on
-// which neither side said anything (or the guest's bytes never became a
-// known protocol) as opaque, as idle flows always were.
+// which neither side said anything as opaque, as idle flows always were.
+// Bytes that are still the beginning of a known first message (a request
+// line cut short, half a ClientHello) are refused instead: relayed as an
+// opaque flow, the rest of that request would reach the server unread, so a
+// guest that sends "DELE", waits a minute and sends the rest would pass a
+// DELETE as a "tcp" write.
 void InterceptingPipeline::on_detect_timeout() {
     if (stage_ != Stage::detecting) return;
     if (!probe_started_) return probe_upstream();
-    start_opaque(guest_in_.empty() ? "neither side spoke within " + std::to_string(kSilentFlowLimit.count()) + " ms"
-                                   : "the first bytes never became a known protocol");
+    if (guest_in_.empty()) {
+        start_opaque("neither side spoke within " + std::to_string(kSilentFlowLimit.count()) + " ms");
+        return;
+    }
+    stage_ = Stage::done;
+    io_->reset("the guest's first " + std::to_string(guest_in_.size()) + " bytes were still the beginning of a " +
+               "known protocol's first message after " + std::to_string(kSilentFlowLimit.count()) +
+               " ms: refused rather than relayed unread");
 }
 
 void InterceptingPipeline::probe_upstream() {
@@ -129,7 +139,7 @@ void InterceptingPipeline::detect() {
 void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     sni_ = hello.server_name;
     const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
-    if (services_.tls->plan_for(host) == tls::TlsPlan::passthrough) {
+    if (services_.tls->plan_for(sni_, io_->info().dns_name) == tls::TlsPlan::passthrough) {
         // Unread TLS to a provider's host may carry its worst operation (issue 11).
         start_opaque("TLS to " + host + " is passed through unread (tls.passthrough, or a learned refusal)",
                      provider_claiming_destination());
