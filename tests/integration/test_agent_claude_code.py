@@ -12,12 +12,8 @@ other question is asked (the model calls flow), and the agent's final
 message quotes askfirst's refusal. No CA flag, no CA or proxy variable, no
 per-client configuration: exec trusts askfirst's CA by itself.
 
-Until the `llm` provider (engineer A, classifiers/) is in the build, the
-model calls are provider `generic` (unknown host) and the agent profile
-would ask about each one; the test then adds `"generic": "off"` over the
-agent profile, and says so in its output (LLM_PROVIDER_MISSING). Once
-`askfirst classify` names POST api.anthropic.com/v1/messages provider `llm`,
-the agent profile is used as it is.
+The profile is the built-in agent profile plus the stand-ins' names: the
+model calls are provider `llm` (classifiers/llm.cpp) and pass by its modes.
 """
 from __future__ import annotations
 
@@ -72,15 +68,6 @@ def standins(tmp_path_factory):
     server.stop()
 
 
-def llm_provider_in_build() -> bool:
-    record = {"request": {"method": "POST", "host": ANTHROPIC_HOST, "path": "/v1/messages", "query": "beta=true",
-                          "headers": {"content-type": "application/json", "anthropic-version": "2023-06-01"},
-                          "body": json.dumps({"model": "claude-sonnet-4-5", "max_tokens": 16, "messages": []})}}
-    done = subprocess.run([ASKFIRST, "classify"], input=json.dumps(record) + "\n", capture_output=True, text=True,
-                          timeout=30)
-    return done.returncode == 0 and json.loads(done.stdout.splitlines()[0]).get("provider") == "llm"
-
-
 def agent_profile(tmp_path: Path, standins: AgentStandins, name: str) -> Path:
     profile = {
         "extends": "agent",
@@ -89,10 +76,6 @@ def agent_profile(tmp_path: Path, standins: AgentStandins, name: str) -> Path:
         "upstream": {"map": {f"{STANDIN_ADDRESS}:443": f"127.0.0.1:{standins.port}"}},
         "tls": {"extra_ca": [str(standins.ca_file)]},  # askfirstd trusts the stand-in's test CA, as it would a real one
     }
-    if not llm_provider_in_build():
-        print("LLM_PROVIDER_MISSING: the model calls are provider generic here; "
-              "the test passes them with generic=off over the agent profile")
-        profile["modes"] = {"generic": "off"}
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(profile))
     return path
