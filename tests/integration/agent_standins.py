@@ -18,8 +18,14 @@ arrives as input_json_delta. Every request is recorded; listens on
 """
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import io
 import json
 import ssl
+import tarfile
+import zipfile
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +35,8 @@ ANTHROPIC_HOST = "api.anthropic.com"
 OPENAI_HOST = "api.openai.com"
 # botocore sends RDS calls for us-east-1 to the legacy global name; the regional one too
 RDS_HOSTS = ("rds.amazonaws.com", "rds.us-east-1.amazonaws.com")
-STANDIN_HOSTS = (ANTHROPIC_HOST, OPENAI_HOST, *RDS_HOSTS)
+NPM_HOST, PYPI_HOST, PYPI_FILES_HOST = "registry.npmjs.org", "pypi.org", "files.pythonhosted.org"
+STANDIN_HOSTS = (ANTHROPIC_HOST, OPENAI_HOST, *RDS_HOSTS, NPM_HOST, PYPI_HOST, PYPI_FILES_HOST)
 MODEL = "claude-sonnet-4-5"
 
 RDS_DESCRIBE = """<DescribeDBInstancesResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
@@ -131,6 +138,44 @@ def shell_call(tools: dict, command: str) -> dict | None:
     return None
 
 
+NPM_PACKAGE = "askfirst-tiny"
+PYPI_PACKAGE = "askfirst_tiny"
+
+
+@functools.lru_cache(maxsize=None)  # built once: gzip stamps the time, and the digests must not change
+def npm_tarball() -> bytes:
+    """An npm package tarball: package/package.json and package/index.js (fixed mtimes: stable digests)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.USTAR_FORMAT) as archive:
+        for name, text in (("package/package.json", json.dumps({"name": NPM_PACKAGE, "version": "1.0.0",
+                                                                 "main": "index.js"})),
+                           ("package/index.js", "module.exports = 'tiny';\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), 0, 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=None)
+def python_wheel() -> bytes:
+    """A pure-Python wheel (PEP 427): the module, METADATA, WHEEL and RECORD."""
+    files = {f"{PYPI_PACKAGE}.py": "VALUE = 'tiny'\n",
+             f"{PYPI_PACKAGE}-1.0.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {PYPI_PACKAGE}\nVersion: 1.0.0\n",
+             f"{PYPI_PACKAGE}-1.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: askfirst-test\n"
+                                                    "Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = ""
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record += f"{name},sha256={digest},{len(text.encode())}\n"
+    files[f"{PYPI_PACKAGE}-1.0.0.dist-info/RECORD"] = record + f"{PYPI_PACKAGE}-1.0.0.dist-info/RECORD,,\n"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), text)
+    return out.getvalue()
+
+
 class StandinHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -146,6 +191,10 @@ class StandinHandler(BaseHTTPRequestHandler):
                                     "body": body.decode("utf-8", "replace")})
         if host in RDS_HOSTS:
             self.reply(200, "text/xml", (RDS_DELETED if b"DeleteDBInstance" in body else RDS_DESCRIBE).encode())
+        elif host == NPM_HOST:
+            self.npm_registry(self.path.split("?")[0])
+        elif host in (PYPI_HOST, PYPI_FILES_HOST):
+            self.pypi(self.path.split("?")[0])
         elif self.command == "POST" and self.path.split("?")[0] == "/v1/messages":
             self.messages(json.loads(body or b"{}"))
         elif host == OPENAI_HOST and self.command == "POST" and self.path.split("?")[0] == "/v1/responses":
@@ -201,6 +250,37 @@ class StandinHandler(BaseHTTPRequestHandler):
                                                 "output_tokens_details": None, "total_tokens": 2}}}),
         ]
         self.reply(200, "text/event-stream", sse(events))
+
+    def npm_registry(self, path: str) -> None:
+        """One package, as the npm registry serves it (packument, tarball), and the audit endpoint
+        every `npm install` posts to (https://github.com/npm/registry/blob/main/docs/REGISTRY-API.md)."""
+        if path == f"/{NPM_PACKAGE}":
+            tarball = npm_tarball()
+            packument = {"name": NPM_PACKAGE, "dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {
+                "name": NPM_PACKAGE, "version": "1.0.0",
+                "dist": {"tarball": f"https://{NPM_HOST}/{NPM_PACKAGE}/-/{NPM_PACKAGE}-1.0.0.tgz",
+                         "shasum": hashlib.sha1(tarball).hexdigest(),
+                         "integrity": "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()}}}}
+            self.reply(200, "application/json", json.dumps(packument).encode())
+        elif path == f"/{NPM_PACKAGE}/-/{NPM_PACKAGE}-1.0.0.tgz":
+            self.reply(200, "application/octet-stream", npm_tarball())
+        elif path.startswith("/-/npm/v1/security/"):
+            self.reply(200, "application/json", b"{}")
+        else:
+            self.reply(404, "application/json", b'{"error":"Not found"}')
+
+    def pypi(self, path: str) -> None:
+        """One wheel, as PyPI's simple index (PEP 503) and its file host serve it."""
+        wheel_name = f"{PYPI_PACKAGE}-1.0.0-py3-none-any.whl"
+        if path.rstrip("/") == "/simple/" + PYPI_PACKAGE.replace("_", "-"):  # PEP 503's normalized name
+            digest = hashlib.sha256(python_wheel()).hexdigest()
+            page = (f'<!DOCTYPE html><html><body><a href="https://{PYPI_FILES_HOST}/packages/{wheel_name}'
+                    f'#sha256={digest}">{wheel_name}</a></body></html>')
+            self.reply(200, "text/html", page.encode())
+        elif path == f"/packages/{wheel_name}":
+            self.reply(200, "application/octet-stream", python_wheel())
+        else:
+            self.reply(404, "text/html", b"not found")
 
     def reply(self, status: int, content_type: str, body: bytes) -> None:
         self.send_response(status)
