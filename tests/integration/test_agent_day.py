@@ -53,7 +53,8 @@ def day_script(tmp_path: Path, repo: str) -> str:
         *model_calls, *vendor,
         f"mkdir -p {work}/npm && cd {work}/npm && npm init -y >/dev/null && "
         f"npm install --no-fund --cache {work}/npm-cache askfirst-tiny && echo NPM_OK",
-        f"python3 -m pip install --no-cache-dir --disable-pip-version-check --target {work}/py askfirst_tiny "
+        # --target: nothing is installed system-wide (so Debian's PEP 668 guard may be waived)
+        f"PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --disable-pip-version-check --target {work}/py askfirst_tiny "
         f"&& echo PIP_OK",
         f"GIT_TERMINAL_PROMPT=0 git clone -q https://{GIT_HOST}/{repo} {work}/clone && echo CLONE_OK",
         f"cd {work}/clone && echo change > file && git add file && "
