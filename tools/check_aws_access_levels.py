@@ -82,7 +82,7 @@ def main():
         prefixes = [signing, metadata["endpointPrefix"], aliases.get(signing, ""), service]
         for name, operation in model["operations"].items():
             total += 1
-            canonical = f"{signing}:{name}"
+            canonical = f"{service if signing == 'execute-api' else signing}:{name}"  # gen_aws_routes.iam_prefix
             method = operation.get("http", {}).get("method", "POST")
             words = split_words(name)
             while words and words[0].lower() in ("batch", "admin"):
