@@ -327,11 +327,8 @@ Classification llm_classify(const HttpRequest& request) {
     const RequestPath path = split_request_path(request.path);
     const std::optional<Match> match = match_vendor(*vendor, request.method, path);
     if (!match) {
-        // The usual REST rules; never read unless the method reads (invariant 6).
-        Classification result = make_classification("llm", std::string(vendor_name) + ":" + unmatched_operation(*vendor, request.method, path),
-                                                     tier_for_rest_method(request.method), request);
-        if (!is_read_method(request.method)) add_flag(result, "unknown-endpoint");
-        return result;
+        return classify_unnamed_endpoint("llm", std::string(vendor_name) + ":" + unmatched_operation(*vendor, request.method, path),
+                                         request);
     }
     Classification result = make_classification("llm", std::string(vendor_name) + ":" + match->operation, match->tier, request);
     result.detail = result.operation + " on " + request.host;
