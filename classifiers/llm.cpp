@@ -202,6 +202,8 @@ constexpr Vendor kVendors[] = {
     {"*.cognitiveservices.azure.com", "azure-openai", ApiShape::openai, kAzureOpenAiBases},
     {"generativelanguage.googleapis.com", "gemini", ApiShape::gemini, {}},
 };
+// Matched by is_vertex_host() and is_bedrock_runtime_host() below (their
+// hosts have a region in the middle), not as host patterns.
 constexpr Vendor kVertex{"aiplatform.googleapis.com", "vertex", ApiShape::vertex, {}};
 constexpr Vendor kBedrockRuntime{"bedrock-runtime.*.amazonaws.com", "bedrock", ApiShape::own_table, {}, kBedrockRuntimeRoutes};
 
