@@ -15,7 +15,8 @@
 // REST, judged by method, and have no read verb on a POST.
 //
 // Rows are "<classifier prefix>:<Operation>" as aws.cpp names them (the
-// signing name: IoT is "execute-api", Pinpoint "mobiletargeting").
+// signing name, e.g. Pinpoint is "mobiletargeting"; IoT, which signs as
+// execute-api, is "iot": tools/gen_aws_routes.py).
 // Deliberate reads (IAM Write, but no persisted state changes and the
 // labeled corpus calls them read: ../shared/corpus/README.md gray zones)
 // are rows too, so the table accounts for every disagreement.
@@ -46,7 +47,7 @@ constexpr OperationOverride kAccessLevelOverrides[] = {
     {"elastictranscoder:TestRole", Tier::write, "IAM Write: publishes test notifications"},
     {"evidently:BatchEvaluateFeature", Tier::write, "IAM Write: records evaluation events"},
     {"evidently:EvaluateFeature", Tier::write, "IAM Write: records an evaluation event"},
-    {"execute-api:ConfirmTopicRuleDestination", Tier::write, "IAM Write (iot): confirms a destination, on a GET"},
+    {"iot:ConfirmTopicRuleDestination", Tier::write, "IAM Write: confirms a destination, on a GET"},
     {"geo:BatchEvaluateGeofences", Tier::write, "IAM Write: emits geofence events"},
     {"iotwireless:TestWirelessDevice", Tier::write, "IAM Write: sends an uplink to the device"},
     {"license-manager:CheckInLicense", Tier::write, "IAM Write: 'Check' verb but it checks a license in"},

@@ -4,6 +4,7 @@
 // Recognise (by host; Vertex AI by its inference paths only, so that the rest
 // of aiplatform stays `gcp`):
 //   Anthropic          api.anthropic.com            /v1/messages, /v1/models, …, /api/claude_code/…
+//   ChatGPT (Codex)    chatgpt.com                  /backend-api/codex/responses
 //   OpenAI             api.openai.com               /v1/…
 //   Mistral            api.mistral.ai, codestral.mistral.ai   /v1/… (OpenAI-shaped)
 //   OpenRouter         openrouter.ai                /api/v1/… (OpenAI-shaped)
@@ -73,6 +74,13 @@ constexpr LlmRoute kAnthropicRoutes[] = {
     {"GET", "/api/claude_cli/bootstrap", "claude_cli.bootstrap", Tier::read, ""},
     {"POST", "/api/eval/{client_key}", "eval.feature_flags", Tier::read, kTelemetry},
     {"POST", "/api/event_logging/v2/batch", "event_logging.batch", Tier::read, kTelemetry},
+};
+
+// Codex CLI signed in with a ChatGPT account sends the Responses API to
+// ChatGPT's backend instead of api.openai.com (openai/codex, codex-rs: the
+// ChatGPT auth mode's base URL https://chatgpt.com/backend-api/codex).
+constexpr LlmRoute kChatgptCodexRoutes[] = {
+    {"POST", "/backend-api/codex/responses", "codex.responses.create", Tier::read, ""},
 };
 
 // OpenAI-shaped APIs, below each vendor's base path. OpenAI:
@@ -164,13 +172,17 @@ constexpr LlmRoute kBedrockRuntimeRoutes[] = {
     {"POST", "/async-invoke", "StartAsyncInvoke", Tier::write, ""},
 };
 
-enum class ApiShape { anthropic, openai, gemini, vertex, bedrock };
+// How a vendor's paths are matched: its own route table (Anthropic, ChatGPT's
+// Codex backend, Bedrock runtime), the OpenAI-shaped table below a base
+// path, or Google's model paths with a custom verb.
+enum class ApiShape { own_table, openai, gemini, vertex };
 
 struct Vendor {
     std::string_view host;  // host pattern (provider.h)
     std::string_view name;
     ApiShape shape;
     std::span<const std::string_view> bases;  // OpenAI-shaped: the base paths (templates), most specific first
+    std::span<const LlmRoute> routes = {};     // own_table: the vendor's routes
 };
 
 constexpr std::string_view kOpenAiBase[] = {"/v1"};
@@ -179,7 +191,8 @@ constexpr std::string_view kGroqBase[] = {"/openai/v1"};
 constexpr std::string_view kAzureOpenAiBases[] = {"/openai/deployments/{deployment}", "/openai/v1", "/openai"};
 
 constexpr Vendor kVendors[] = {
-    {"api.anthropic.com", "anthropic", ApiShape::anthropic, {}},
+    {"api.anthropic.com", "anthropic", ApiShape::own_table, {}, kAnthropicRoutes},
+    {"chatgpt.com", "chatgpt", ApiShape::own_table, {}, kChatgptCodexRoutes},
     {"api.openai.com", "openai", ApiShape::openai, kOpenAiBase},
     {"api.mistral.ai", "mistral", ApiShape::openai, kOpenAiBase},
     {"codestral.mistral.ai", "mistral", ApiShape::openai, kOpenAiBase},
@@ -189,8 +202,10 @@ constexpr Vendor kVendors[] = {
     {"*.cognitiveservices.azure.com", "azure-openai", ApiShape::openai, kAzureOpenAiBases},
     {"generativelanguage.googleapis.com", "gemini", ApiShape::gemini, {}},
 };
+// Matched by is_vertex_host() and is_bedrock_runtime_host() below (their
+// hosts have a region in the middle), not as host patterns.
 constexpr Vendor kVertex{"aiplatform.googleapis.com", "vertex", ApiShape::vertex, {}};
-constexpr Vendor kBedrockRuntime{"bedrock-runtime.*.amazonaws.com", "bedrock", ApiShape::bedrock, {}};
+constexpr Vendor kBedrockRuntime{"bedrock-runtime.*.amazonaws.com", "bedrock", ApiShape::own_table, {}, kBedrockRuntimeRoutes};
 
 // aiplatform.googleapis.com and {region}-aiplatform.googleapis.com.
 bool is_vertex_host(std::string_view host) {
@@ -277,10 +292,9 @@ std::optional<Match> match_google(std::span<const std::string_view> routes, std:
 
 std::optional<Match> match_vendor(const Vendor& vendor, std::string_view method, const RequestPath& path) {
     switch (vendor.shape) {
-        case ApiShape::anthropic: return match_routes(kAnthropicRoutes, method, path);
+        case ApiShape::own_table: return match_routes(vendor.routes, method, path);
         case ApiShape::openai: return match_openai_shaped(vendor, method, path);
         case ApiShape::gemini: return match_google(kGeminiModelRoutes, method, path);
-        case ApiShape::bedrock: return match_routes(kBedrockRuntimeRoutes, method, path);
         case ApiShape::vertex:
             if (method == "POST" && match_route(kVertexChatRoute, path)) return Match{"chat.completions.create", Tier::read, {}, {}};
             return match_google(kVertexModelRoutes, method, path);
@@ -327,11 +341,8 @@ Classification llm_classify(const HttpRequest& request) {
     const RequestPath path = split_request_path(request.path);
     const std::optional<Match> match = match_vendor(*vendor, request.method, path);
     if (!match) {
-        // The usual REST rules; never read unless the method reads (invariant 6).
-        Classification result = make_classification("llm", std::string(vendor_name) + ":" + unmatched_operation(*vendor, request.method, path),
-                                                     tier_for_rest_method(request.method), request);
-        if (!is_read_method(request.method)) add_flag(result, "unknown-endpoint");
-        return result;
+        return classify_unnamed_endpoint("llm", std::string(vendor_name) + ":" + unmatched_operation(*vendor, request.method, path),
+                                         request);
     }
     Classification result = make_classification("llm", std::string(vendor_name) + ":" + match->operation, match->tier, request);
     result.detail = result.operation + " on " + request.host;

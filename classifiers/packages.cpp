@@ -95,12 +95,8 @@ Classification packages_classify(const HttpRequest& request) {
     const std::string_view name = registry != nullptr ? registry->name : "unknown";
     const RequestPath path = split_request_path(request.path);
     const MethodRoute* row = registry != nullptr ? best_method_route(registry->routes, request.method, path) : nullptr;
-    if (row == nullptr) {
-        Classification result = make_classification("packages", std::string(name) + ":" + method_and_shape(request.method, path),
-                                                     tier_for_rest_method(request.method), request);
-        if (!is_read_method(request.method)) add_flag(result, "unknown-endpoint");
-        return result;
-    }
+    if (row == nullptr)
+        return classify_unnamed_endpoint("packages", std::string(name) + ":" + method_and_shape(request.method, path), request);
     Classification result = make_classification("packages", std::string(name) + ":" + std::string(row->operation), row->tier, request);
     if (!row->flag.empty()) add_flag(result, row->flag);
     return result;

@@ -69,6 +69,12 @@ Classification make_classification(std::string_view provider, std::string operat
     return result;
 }
 
+Classification classify_unnamed_endpoint(std::string_view provider, std::string operation, const HttpRequest& request) {
+    Classification result = make_classification(provider, std::move(operation), tier_for_rest_method(request.method), request);
+    if (!is_read_method(request.method)) add_flag(result, "unknown-endpoint");
+    return result;
+}
+
 void add_flag(Classification& result, std::string_view flag) {
     if (std::find(result.flags.begin(), result.flags.end(), flag) == result.flags.end())
         result.flags.emplace_back(flag);

