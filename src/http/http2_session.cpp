@@ -42,7 +42,9 @@ bool has_header(const Http2Session::HeaderList& headers, std::string_view name) 
 
 }  // namespace
 
-Http2Session::Http2Session(Http2Config config) : config_(std::move(config)) {
+Http2Session::Http2Session(Http2Config config)
+    : config_(std::move(config)), upstream_protocol_(config_.upstream) {
+    h1_response_.read_response_headers();
     Nghttp2Callbacks callbacks = new_guest_callbacks();
     Nghttp2Option option = new_nghttp2_option();
     if (!callbacks || !option) {
@@ -267,16 +269,14 @@ int Http2Session::guest_data_chunk(std::int32_t stream_id, std::string_view data
         nghttp2_session_consume(guest_.get(), stream_id, taken);
         if (taken < data.size()) emit_decide(*stream, false);  // too large to inspect: judged as the worst
     }
-    if (stream->verdict == Stream::Verdict::pass && upstream_ && stream->upstream_id > 0)
-        nghttp2_session_resume_data(upstream_.get(), stream->upstream_id);
+    upstream_body_available(*stream);
     return 0;
 }
 
 void Http2Session::on_guest_body_end(Stream& stream) {
     stream.guest_ended = true;
     if (stream.inspecting) emit_decide(stream, true);
-    if (stream.verdict == Stream::Verdict::pass && upstream_ && stream.upstream_id > 0)
-        nghttp2_session_resume_data(upstream_.get(), stream.upstream_id);
+    upstream_body_available(stream);
 }
 
 std::size_t Http2Session::inspected_bytes_total() const {
@@ -295,7 +295,10 @@ int Http2Session::guest_stream_close(std::int32_t stream_id) {
             nghttp2_submit_rst_stream(upstream_.get(), NGHTTP2_FLAG_NONE, stream->upstream_id, NGHTTP2_CANCEL);
         guest_id_by_upstream_.erase(stream->upstream_id);
     }
+    const bool h1_upload_cut = stream_id == h1_current_ && !h1_request_done_;
     streams_.erase(stream_id);
+    // An HTTP/1.1 request cannot be withdrawn half sent: that connection is done.
+    if (h1_upload_cut) fail_upstream_streams("the guest reset a stream in the middle of its upload to an HTTP/1.1 upstream");
     return 0;
 }
 

@@ -50,13 +50,16 @@
 // defaults for SETTINGS entries (32), queued ACKs (1000), CONTINUATION
 // frames (8) and the rapid-reset limit (1000 burst, 33/s).
 //
-// Not done: an HTTP/1.1 upstream behind an HTTP/2 guest (the upstream must
-// speak h2); response header blocks are relayed without askfirst's checks
+// An upstream that speaks only HTTP/1.1 (TLS, ALPN not h2) gets the passed
+// streams in turn over its one connection (no pipelining): a long response
+// delays the streams passed after it. Not done: more upstream connections
+// for them. Response header blocks are relayed without askfirst's checks
 // (nghttp2's client-side ones apply); PUSH_PROMISE is disabled.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -80,9 +83,15 @@ inline constexpr std::int32_t kH2ConnectionWindow = 16 * 1024 * 1024;
 // Inspection across all streams of a connection, in multiples of max_inspect_bytes.
 inline constexpr std::size_t kH2InspectBudgetFactor = 4;
 
+// What the upstream connection speaks. Plain TCP: HTTP/2 with prior
+// knowledge (the guest chose it, so the server must speak it). TLS: unknown
+// until the upstream's handshake says (ALPN), see on_upstream_protocol().
+enum class UpstreamProtocol : std::uint8_t { unknown, http2, http1 };
+
 struct Http2Config {
     std::string sni;  // the TLS server name; empty for plain HTTP/2
     std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
+    UpstreamProtocol upstream = UpstreamProtocol::http2;
 };
 
 class Http2Session {
@@ -99,6 +108,10 @@ public:
     void on_upstream_failed(std::string_view reason);
     void pass(RequestId id);
     void refuse(RequestId id, const LocalResponse& response);
+    // TLS upstreams: once their handshake is done, what ALPN chose ("h2":
+    // http2, anything else: http1). Until then passed streams wait, and the
+    // session asks for the connection with one empty SendToUpstream.
+    void on_upstream_protocol(UpstreamProtocol protocol);
 
     std::vector<SessionOutput> take_outputs();
     bool wants_guest_bytes() const;
@@ -137,6 +150,15 @@ private:
     void answer_locally(Stream& stream, int status, const std::string& reason);
     void submit_local_response(Stream& stream, const LocalResponse& response);
     void submit_upstream_request(Stream& stream);
+    void submit_h2_request(Stream& stream);
+    void upstream_body_available(Stream& stream);
+    std::string take_body_out(Stream& stream, std::size_t at_most);
+    // http2_session_http1_upstream.cpp: streams in turn over one HTTP/1.1 connection
+    void h1_send_next();
+    void h1_send_body(Stream& stream);
+    void h1_parse(std::string_view bytes, bool at_eof);
+    void h1_response_head(Stream* stream);
+    bool h1_response_step(ParseStep step);
     bool start_upstream_session();
     void fail_upstream_streams(const std::string& reason);
     void connection_error(const std::string& reason);
@@ -152,6 +174,16 @@ private:
     std::map<std::int32_t, std::unique_ptr<Stream>> streams_;  // by guest stream id
     std::map<std::int32_t, std::int32_t> guest_id_by_upstream_;
     std::string upstream_failure_;
+    UpstreamProtocol upstream_protocol_ = UpstreamProtocol::http2;
+    bool upstream_requested_ = false;
+    std::vector<std::int32_t> awaiting_upstream_;  // passed while the upstream protocol is unknown
+    // The HTTP/1.1 upstream: passed streams in turn, one request at a time.
+    std::deque<std::int32_t> h1_queue_;
+    std::int32_t h1_current_ = 0;      // the stream whose request/response is on the wire
+    bool h1_request_done_ = false;
+    bool h1_chunked_ = false;
+    bool h1_interim_ = false;          // a 1xx response is being skipped
+    MessageParser h1_response_{MessageKind::response};
     std::string last_connection_error_;
     bool goaway_reported_ = false;
     bool guest_eof_ = false;

@@ -6,6 +6,7 @@
 // Interface and limits: http2_session.h.
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "src/http/http2_session.h"
 #include "src/http/http2_stream.h"
@@ -76,9 +77,59 @@ bool Http2Session::start_upstream_session() {
     return true;
 }
 
-// A passed stream goes upstream: its header fields as the guest sent them
-// (nghttp2 checked them), and its body as it comes.
+// A passed stream goes upstream, in the protocol the upstream speaks.
 void Http2Session::submit_upstream_request(Stream& stream) {
+    switch (upstream_protocol_) {
+        case UpstreamProtocol::unknown:
+            if (!upstream_requested_) outputs_.push_back(SendToUpstream{});  // asks the shell for the connection
+            upstream_requested_ = true;
+            awaiting_upstream_.push_back(stream.id);
+            return;
+        case UpstreamProtocol::http2:
+            submit_h2_request(stream);
+            return;
+        case UpstreamProtocol::http1:
+            h1_queue_.push_back(stream.id);
+            h1_send_next();
+            return;
+    }
+}
+
+void Http2Session::on_upstream_protocol(UpstreamProtocol protocol) {
+    if (closed_ || upstream_protocol_ != UpstreamProtocol::unknown || protocol == UpstreamProtocol::unknown) return;
+    upstream_protocol_ = protocol;
+    for (std::int32_t id : std::exchange(awaiting_upstream_, {})) {
+        Stream* stream = find_stream(id);
+        if (stream != nullptr && stream->verdict == Stream::Verdict::pass && upstream_failure_.empty())
+            submit_upstream_request(*stream);
+    }
+    flush();
+}
+
+// More of a passed stream's body (or its end) is here.
+void Http2Session::upstream_body_available(Stream& stream) {
+    if (stream.verdict != Stream::Verdict::pass) return;
+    if (upstream_protocol_ == UpstreamProtocol::http2 && upstream_ && stream.upstream_id > 0)
+        nghttp2_session_resume_data(upstream_.get(), stream.upstream_id);
+    else if (upstream_protocol_ == UpstreamProtocol::http1 && stream.id == h1_current_)
+        h1_send_body(stream);
+}
+
+// Up to `at_most` body bytes leave for the upstream: the guest's window
+// reopens by what was not already consumed while inspecting.
+std::string Http2Session::take_body_out(Stream& stream, std::size_t at_most) {
+    const std::size_t n = std::min(at_most, stream.body_out.size());
+    std::string taken = stream.body_out.substr(0, n);
+    stream.body_out.erase(0, n);
+    const std::size_t already = std::min(n, stream.body_out_consumed);
+    stream.body_out_consumed -= already;
+    if (n > already) nghttp2_session_consume(guest_.get(), stream.id, n - already);
+    return taken;
+}
+
+// HTTP/2 upstream: the header fields as the guest sent them (nghttp2
+// checked them), the body as it comes.
+void Http2Session::submit_h2_request(Stream& stream) {
     if (!upstream_ && !start_upstream_session()) {
         answer_locally(stream, 502, "cannot start the HTTP/2 session to the upstream");
         return;
@@ -102,12 +153,9 @@ ssize_t Http2Session::upstream_read_request(std::int32_t upstream_id, std::uint8
                                             std::uint32_t* flags) {
     Stream* stream = find_by_upstream(upstream_id);
     if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-    const std::size_t n = std::min(length, stream->body_out.size());
-    std::memcpy(buffer, stream->body_out.data(), n);
-    stream->body_out.erase(0, n);
-    const std::size_t already = std::min(n, stream->body_out_consumed);
-    stream->body_out_consumed -= already;
-    if (n > already) nghttp2_session_consume(guest_.get(), stream->id, n - already);
+    const std::string taken = take_body_out(*stream, length);
+    const std::size_t n = taken.size();
+    std::memcpy(buffer, taken.data(), n);
     if (stream->body_out.empty() && stream->guest_ended) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (!stream->request_trailers.empty()) {
@@ -220,7 +268,13 @@ ssize_t Http2Session::guest_read_response(std::int32_t stream_id, std::uint8_t* 
 // ---- the upstream connection ----
 
 void Http2Session::on_upstream_bytes(std::string_view bytes) {
-    if (closed_ || !upstream_ || bytes.empty()) return;
+    if (closed_ || bytes.empty()) return;
+    if (upstream_protocol_ == UpstreamProtocol::http1) {
+        h1_parse(bytes, false);
+        flush();
+        return;
+    }
+    if (!upstream_) return;
     const ssize_t rv = nghttp2_session_mem_recv(upstream_.get(), reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                                 bytes.size());
     if (rv < 0) {
@@ -234,6 +288,7 @@ void Http2Session::on_upstream_bytes(std::string_view bytes) {
 void Http2Session::on_upstream_eof() {
     if (closed_ || upstream_eof_) return;
     upstream_eof_ = true;
+    if (upstream_protocol_ == UpstreamProtocol::http1) h1_parse({}, true);  // ends a close-delimited response
     fail_upstream_streams("the upstream closed the connection");
     flush();
 }
@@ -249,6 +304,8 @@ void Http2Session::on_upstream_failed(std::string_view reason) {
 void Http2Session::fail_upstream_streams(const std::string& reason) {
     if (!upstream_failure_.empty()) return;
     upstream_failure_ = reason;
+    h1_queue_.clear();
+    h1_current_ = 0;
     for (auto& [id, stream] : streams_) {
         if (stream->verdict != Stream::Verdict::pass || stream->response_ended) continue;
         if (stream->upstream_id > 0) guest_id_by_upstream_.erase(stream->upstream_id);

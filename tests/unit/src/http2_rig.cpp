@@ -140,7 +140,9 @@ void H2Rig::collect(std::string* raw_out) {
             else guest.feed(to_guest->bytes);
         } else if (auto* to_upstream = std::get_if<SendToUpstream>(&output)) {
             bytes_to_upstream += to_upstream->bytes.size();
-            upstream.feed(to_upstream->bytes);
+            ++upstream_writes;
+            if (raw_upstream) upstream_wire += to_upstream->bytes;
+            else upstream.feed(to_upstream->bytes);
         } else if (auto* decide = std::get_if<DecideRequest>(&output)) {
             decisions.push_back(std::move(*decide));
         } else if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
@@ -160,7 +162,7 @@ void H2Rig::pump() {
         if (!from_guest.empty()) session.on_guest_bytes(from_guest);
         collect();
         // The upstream connection exists once the session first wrote to it.
-        std::string from_upstream = bytes_to_upstream > 0 ? upstream.take_output() : std::string();
+        std::string from_upstream = bytes_to_upstream > 0 && !raw_upstream ? upstream.take_output() : std::string();
         if (!from_upstream.empty()) session.on_upstream_bytes(from_upstream);
         collect();
         if (from_guest.empty() && from_upstream.empty()) return;

@@ -72,6 +72,11 @@ struct H2Rig {
     std::string close_reason;
     bool closed = false;
     std::size_t bytes_to_upstream = 0;
+    std::size_t upstream_writes = 0;   // SendToUpstream outputs, empty ones included
+    // When true, upstream bytes are kept in `upstream_wire` (an HTTP/1.1 upstream) instead of the H2Peer.
+    bool raw_upstream = false;
+    std::string upstream_wire;
+    void upstream_raw(std::string_view bytes) { session.on_upstream_bytes(bytes); pump(); }
 
     // Moves bytes both ways until nothing moves.
     void pump();

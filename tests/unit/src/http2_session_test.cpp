@@ -287,3 +287,68 @@ TEST_CASE("h2: a bad preface ends the connection and is reported") {
 }
 
 }  // namespace askfirst::http::testing
+
+namespace askfirst::http::testing {
+
+TEST_CASE("h2 over TLS: passed streams wait for the upstream's ALPN, asking for the connection once") {
+    Http2Config config = tls_config();
+    config.upstream = UpstreamProtocol::unknown;
+    H2Rig rig(config);
+    const auto id = rig.guest.request(request_fields("GET", "/a"));
+    rig.pump();
+    rig.pass(rig.decisions.at(0).id);
+    CHECK(rig.upstream_writes == 1);
+    CHECK(rig.bytes_to_upstream == 0);
+    rig.session.on_upstream_protocol(UpstreamProtocol::http2);
+    rig.pump();
+    REQUIRE(rig.upstream.requests_in_order.size() == 1);
+    rig.upstream.respond(rig.upstream.requests_in_order[0], {{":status", "200"}}, "ok");
+    rig.pump();
+    CHECK(rig.guest.seen[id].body == "ok");
+}
+
+TEST_CASE("h2 guest, HTTP/1.1 upstream: streams in turn, bodies framed, responses relayed") {
+    Http2Config config = tls_config();
+    config.upstream = UpstreamProtocol::unknown;
+    H2Rig rig(config);
+    rig.raw_upstream = true;
+    const auto first = rig.guest.request(request_fields("POST", "/v1/items"), "hello");
+    const auto second = rig.guest.request(request_fields("GET", "/v1/items"));
+    rig.pump();
+    REQUIRE(rig.decisions.size() == 2);
+    rig.pass(static_cast<RequestId>(first));
+    rig.pass(static_cast<RequestId>(second));
+    rig.session.on_upstream_protocol(UpstreamProtocol::http1);
+    rig.pump();
+    // Only the first request is on the wire until its response is complete.
+    CHECK(rig.upstream_wire == "POST /v1/items HTTP/1.1\r\nHost: api.example.test\r\nContent-Length: 5\r\n\r\nhello");
+    rig.upstream_wire.clear();
+    rig.upstream_raw("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                     "Connection: keep-alive\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    CHECK(field(rig.guest.seen[first].headers, ":status") == "201");
+    CHECK(field(rig.guest.seen[first].headers, "content-type") == "text/plain");
+    CHECK(field(rig.guest.seen[first].headers, "transfer-encoding").empty());
+    CHECK(field(rig.guest.seen[first].headers, "connection").empty());
+    CHECK(rig.guest.seen[first].body == "abc");
+    CHECK(rig.guest.seen[first].ended);
+    CHECK(rig.upstream_wire == "GET /v1/items HTTP/1.1\r\nHost: api.example.test\r\n\r\n");
+    rig.upstream_raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]");
+    CHECK(rig.guest.seen[second].body == "[]");
+    CHECK(rig.guest.seen[second].ended);
+}
+
+TEST_CASE("h2 guest, HTTP/1.1 upstream: a body still coming is sent chunked") {
+    Http2Config config = tls_config();
+    config.upstream = UpstreamProtocol::http1;
+    H2Rig rig(config);
+    rig.raw_upstream = true;
+    const auto id = rig.guest.request(request_fields("PUT", "/v1/blob"), "part1", false);
+    rig.pump();
+    rig.pass(static_cast<RequestId>(id));
+    rig.guest.send_more(id, "part2", true);
+    rig.pump();
+    CHECK(rig.upstream_wire == "PUT /v1/blob HTTP/1.1\r\nHost: api.example.test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "5\r\npart1\r\n5\r\npart2\r\n0\r\n\r\n");
+}
+
+}  // namespace askfirst::http::testing
