@@ -38,6 +38,7 @@ InterceptingPipeline::InterceptingPipeline(InterceptionServices& services) : ser
 InterceptingPipeline::~InterceptingPipeline() {
     *alive_ = false;
     if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+    for (const auto& [id, ticket] : request_tickets_) services_.decider->cancel(ticket);
     netstack::close_and_delete(detect_timer_);
 }
 
@@ -117,8 +118,10 @@ void InterceptingPipeline::detect() {
         return;
     }
     case tls::DetectedProtocol::http1:
-    case tls::DetectedProtocol::http2_prior_knowledge:  // the HTTP session refuses it with a 400
-        start_http();
+        start_http(HttpVersion::http1);
+        return;
+    case tls::DetectedProtocol::http2_prior_knowledge:  // "PRI * HTTP/2.0", on any port
+        start_http(HttpVersion::http2);
         return;
     case tls::DetectedProtocol::opaque:
         start_opaque("not HTTP or TLS");
@@ -146,16 +149,52 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
     guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
     io_->guest_consumed(hello_bytes);
-    start_http();
+    // Which HTTP session reads it depends on the ALPN the handshake settles
+    // (h2 or http/1.1): it starts in start_http_after_handshake().
+    uv_timer_stop(detect_timer_);
+    stage_ = Stage::http;
 }
 
-void InterceptingPipeline::start_http() {
+void InterceptingPipeline::start_http(HttpVersion version) {
     uv_timer_stop(detect_timer_);
-    http::SessionConfig config;
-    config.sni = sni_;
-    config.max_inspect_bytes = services_.max_inspect_bytes;
-    http_ = std::make_unique<http::HttpSession>(std::move(config));
+    if (version == HttpVersion::http2) {
+        http::Http2Config config;
+        config.sni = sni_;
+        config.max_inspect_bytes = services_.max_inspect_bytes;
+        // Plain TCP: prior knowledge both ways. TLS: the upstream's ALPN decides (note_upstream_state).
+        config.upstream = guest_tls_ ? http::UpstreamProtocol::unknown : http::UpstreamProtocol::http2;
+        http_ = http::make_http2_flow_session(std::move(config));
+    } else {
+        http::SessionConfig config;
+        config.sni = sni_;
+        config.max_inspect_bytes = services_.max_inspect_bytes;
+        http_ = http::make_http1_flow_session(std::move(config));
+    }
     stage_ = Stage::http;
+    if (upstream_dead_) http_->on_upstream_failed(upstream_failure_);  // the probe failed during the handshake
+}
+
+// TLS to the guest before its HTTP session exists: the handshake runs until
+// ALPN is settled, then the session starts. False while it is not there yet.
+bool InterceptingPipeline::start_http_after_handshake() {
+    if (!guest_in_.empty()) {
+        const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
+        guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(taken));
+        if (taken > 0) io_->guest_consumed(taken);
+    }
+    guest_tls_->advance();
+    check_tls_failures();
+    if (stage_ != Stage::http) return false;
+    flush_to_guest();
+    if (!guest_tls_->is_established()) {
+        if (guest_eof_ && guest_in_.empty()) {
+            stage_ = Stage::done;
+            io_->reset("the guest closed before its TLS handshake was done");
+        }
+        return false;
+    }
+    start_http(guest_tls_->negotiated_alpn() == "h2" ? HttpVersion::http2 : HttpVersion::http1);
+    return true;
 }
 
 std::string InterceptingPipeline::destination_host() const {
@@ -252,10 +291,10 @@ void InterceptingPipeline::on_upstream_connected() {
 void InterceptingPipeline::on_upstream_failed(std::string_view reason) {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_failed(reason);
     if (stage_ == Stage::done) return;
-    if (!http_) return on_probe_failed(reason);  // only the probe dials before detection ends
+    if (stage_ == Stage::detecting) return on_probe_failed(reason);  // only the probe dials before detection ends
     upstream_dead_ = true;
     record_upstream_refusals(std::string(reason));
-    http_->on_upstream_failed(reason);
+    if (http_) http_->on_upstream_failed(reason);  // else: given to the session when it starts
     pump();
 }
 
@@ -311,6 +350,7 @@ void InterceptingPipeline::pump() {
 void InterceptingPipeline::pump_once() {
     if (stage_ == Stage::detecting) detect();
     if (stage_ != Stage::http) return;
+    if (!http_ && !start_http_after_handshake()) return;
     feed_guest_side();
     feed_upstream_side();
     check_tls_failures();
@@ -325,7 +365,8 @@ void InterceptingPipeline::pump_once() {
 
 void InterceptingPipeline::feed_guest_side() {
     if (!guest_tls_) {
-        if (!guest_in_.empty() && http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+        if (!guest_in_.empty() && http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_) &&
+            room_for_guest_answers()) {
             const std::size_t given = guest_in_.size();
             http_->on_guest_bytes(as_text(guest_in_));
             guest_in_.clear();
@@ -341,7 +382,7 @@ void InterceptingPipeline::feed_guest_side() {
     }
     guest_tls_->advance();
     std::uint8_t chunk[kPlaintextChunk];
-    while (http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+    while (http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_) && room_for_guest_answers()) {
         const std::size_t got = guest_tls_->read_plaintext(chunk);
         if (got == 0) break;
         http_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
@@ -436,7 +477,8 @@ void InterceptingPipeline::want_upstream() {
 
 void InterceptingPipeline::start_upstream_tls() {
     if (!guest_tls_ || upstream_tls_ || upstream_dead_) return;
-    auto session = services_.tls->start_upstream_session(sni_, io_->info().original_destination.address.to_string());
+    auto session = services_.tls->start_upstream_session(sni_, io_->info().original_destination.address.to_string(),
+                                                         http_->offers_h2_upstream());
     if (!session) {
         upstream_dead_ = true;
         const std::string reason = "cannot start TLS to the upstream: " + session.error();
@@ -454,6 +496,7 @@ void InterceptingPipeline::note_upstream_state() {
     if (upstream_up_ || !upstream_connected_ || upstream_dead_) return;
     if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
     upstream_up_ = true;
+    if (upstream_tls_) http_->on_upstream_alpn(upstream_tls_->negotiated_alpn());
     passed_before_upstream_up_.clear();
 }
 
@@ -477,9 +520,12 @@ void InterceptingPipeline::drain_session_outputs() {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
             decide(decide_event->id, decide_event->request);
-        } else if (std::holds_alternative<http::CancelDecision>(output)) {
-            if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
-            decision_ticket_ = 0;
+        } else if (auto* cancel = std::get_if<http::CancelDecision>(&output)) {
+            const auto ticket = request_tickets_.find(cancel->id);
+            if (ticket != request_tickets_.end()) {
+                services_.decider->cancel(ticket->second);
+                request_tickets_.erase(ticket);
+            }
         } else if (auto* refusal = std::get_if<http::ProtocolRefusal>(&output)) {
             std::fprintf(stderr, "askfirstd name=%s event=http_refused status=%d dst=%s reason=\"%s\"\n",
                          services_.vm_name.c_str(), refusal->status, destination_host_port().c_str(),
@@ -504,12 +550,14 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
     // While the upstream is not up, a pass may yet become a 502: the pass's
     // audit line is kept for record_upstream_refusals.
     const bool upstream_was_up = upstream_up_;
-    decision_ticket_ = services_.decider->decide_request(
-        flow_facts(), request,
+    http::FlowFacts facts = flow_facts();
+    if (http_->multiplexed()) facts.http2_stream = static_cast<std::uint32_t>(id);  // HTTP/2: the id is the stream
+    const RequestDecider::Ticket ticket = services_.decider->decide_request(
+        facts, request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
                                            const consent::AuditRecord& line) {
             if (!*alive) return;
-            decision_ticket_ = 0;
+            request_tickets_.erase(id);
             if (pass && !upstream_was_up && upstream_dead_) {  // the session answers it 502 at once
                 services_.decider->record_upstream_refusal(line, upstream_failure_);
             } else if (pass && !upstream_was_up && !upstream_up_) {
@@ -519,6 +567,14 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
             else http_->refuse(id, refusal);
             pump();
         });
+    request_tickets_[id] = ticket;
+}
+
+// An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,
+// WINDOW_UPDATEs, refusals): while the guest does not read them, stop
+// reading what it sends, so they cannot pile up here.
+bool InterceptingPipeline::room_for_guest_answers() const {
+    return !http_->multiplexed() || guest_backlog_bytes() < kMaxUpstreamQueuedBytes;
 }
 
 // Upstream plaintext into the HTTP session. A response body it relays as is

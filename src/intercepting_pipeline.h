@@ -41,6 +41,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,7 +51,7 @@
 #include "netstack/flow_pipeline.h"
 #include "netstack/relay_pipeline.h"
 #include "src/dialed_flow_io.h"
-#include "src/http/http_session.h"
+#include "src/http/flow_http_session.h"
 #include "src/request_decider.h"
 #include "src/tls_refusals.h"
 #include "tls/tls_interceptor.h"
@@ -107,7 +108,10 @@ private:
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     void start_tls(const tls::ClientHello& hello);
-    void start_http();
+    enum class HttpVersion { http1, http2 };
+    void start_http(HttpVersion version);
+    bool start_http_after_handshake();
+    bool room_for_guest_answers() const;
     // `claimed_by`: the provider that claims the host of TLS askfirst does not open.
     void start_opaque(const std::string& why, const std::string& claimed_by = {});
     std::string provider_claiming_destination() const;
@@ -154,7 +158,7 @@ private:
     std::string sni_;
     std::unique_ptr<tls::TlsSession> guest_tls_;
     std::unique_ptr<tls::TlsSession> upstream_tls_;
-    std::unique_ptr<http::HttpSession> http_;
+    std::unique_ptr<http::FlowHttpSession> http_;  // HTTP/1.1 or HTTP/2; null during the guest's TLS handshake
     std::unique_ptr<DialedFlowIo> dialed_io_;  // the relay's view of a flow the probe dialed
     std::unique_ptr<netstack::RelayPipeline> relay_;
 
@@ -164,7 +168,8 @@ private:
     std::vector<consent::AuditRecord> passed_before_upstream_up_;  // their "pass" lines
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
 
-    RequestDecider::Ticket decision_ticket_ = 0;
+    RequestDecider::Ticket decision_ticket_ = 0;  // the opaque flow's decision
+    std::map<http::RequestId, RequestDecider::Ticket> request_tickets_;  // requests awaiting theirs (HTTP/2: several)
     bool probe_started_ = false;      // dialed at the detection timeout to see who speaks first
     bool upstream_requested_ = false; // upstream_connect() called (by the probe or for a passed request)
     bool upstream_wanted_ = false;    // a passed request goes there: its bytes may reach the guest

@@ -139,6 +139,7 @@ consent::AuditRecord flow_record(const FlowFacts& flow, std::chrono::system_cloc
     r.guest_address = flow.guest_address;
     r.dest_address = flow.dest_address;
     r.sni = flow.sni;
+    r.stream = flow.http2_stream;
     return r;
 }
 }  // namespace
