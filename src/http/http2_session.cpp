@@ -28,6 +28,15 @@ constexpr std::uint64_t kStreamResetRate = 33;     // per second
 // Guest bytes given to nghttp2 per call (one TLS record's worth).
 constexpr std::size_t kGuestSliceBytes = 16 * 1024;
 
+std::string_view verdict_name(Http2Session::Stream::Verdict verdict) {
+    switch (verdict) {
+        case Http2Session::Stream::Verdict::pending: return "not yet decided";
+        case Http2Session::Stream::Verdict::pass: return "passed";
+        case Http2Session::Stream::Verdict::refuse: return "refused";
+    }
+    return "";
+}
+
 std::string stream_label(std::int32_t id) { return "HTTP/2 stream " + std::to_string(id); }
 
 std::string_view find_header(const Http2Session::HeaderList& headers, std::string_view name) {
@@ -171,13 +180,24 @@ int Http2Session::guest_invalid_frame(const nghttp2_frame& frame, int lib_error)
 int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
     // nghttp2 resets some malformed streams without an invalid-frame callback
     // (content-length disagreeing with DATA): report those here.
+    Stream* sent_on = find_stream(frame.hd.stream_id);
+    // Our complete answer to a request still sending its body: RST_STREAM
+    // NO_ERROR tells the guest to stop (RFC 9113 §8.1); curl otherwise ends
+    // the body short, which nghttp2 would call malformed.
+    if ((frame.hd.type == NGHTTP2_HEADERS || frame.hd.type == NGHTTP2_DATA) &&
+        (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 && sent_on != nullptr &&
+        sent_on->verdict == Stream::Verdict::refuse && !sent_on->guest_ended) {
+        nghttp2_submit_rst_stream(guest_.get(), NGHTTP2_FLAG_NONE, sent_on->id, NGHTTP2_NO_ERROR);
+    }
     if (frame.hd.type == NGHTTP2_RST_STREAM && frame.rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR) {
-        Stream* stream = find_stream(frame.hd.stream_id);
-        if (stream != nullptr && !stream->header_refused) {
+        Stream* stream = sent_on;
+        // A stream already answered by askfirst (refused, or a 502) needs no second word.
+        if (stream != nullptr && !stream->header_refused && !(stream->verdict == Stream::Verdict::refuse && stream->answered)) {
             stream->header_refused = true;
             withdraw_decision(*stream);
-            outputs_.push_back(ProtocolRefusal{400, stream_label(stream->id) +
-                                                        " refused with PROTOCOL_ERROR: malformed message "
+            outputs_.push_back(ProtocolRefusal{400, stream_label(stream->id) + " (" + stream->request.method + " " +
+                                                        stream->request.path + ", " + std::string(verdict_name(stream->verdict)) +
+                                                        ") refused with PROTOCOL_ERROR: malformed message "
                                                         "(RFC 9113 §8.1.1, e.g. content-length disagreeing with DATA)"});
         }
     }

@@ -352,3 +352,41 @@ TEST_CASE("h2 guest, HTTP/1.1 upstream: a body still coming is sent chunked") {
 }
 
 }  // namespace askfirst::http::testing
+
+namespace askfirst::http::testing {
+
+TEST_CASE("h2: a stream refused before its body arrived still drains the body, and is not reset") {
+    H2Rig rig(tls_config());
+    Fields fields = request_fields("DELETE", "/v1/x");
+    fields.emplace_back("content-length", "5");
+    const auto id = rig.guest.request(fields, "", false);
+    rig.pump();
+    REQUIRE(rig.decisions.size() == 1);
+    rig.refuse(rig.decisions[0].id, LocalResponse{403, R"({"error":"askfirst_denied"})"});
+    rig.guest.send_more(id, "hello", true);
+    rig.pump();
+    CHECK(field(rig.guest.seen[id].headers, ":status") == "403");
+    CHECK(rig.guest.seen[id].ended);
+    CHECK(rig.guest.seen[id].reset != NGHTTP2_PROTOCOL_ERROR + 1);
+    CHECK(rig.refusals.empty());
+}
+
+}  // namespace askfirst::http::testing
+
+namespace askfirst::http::testing {
+
+TEST_CASE("h2: a stream refused after its whole body arrived is answered, not reset") {
+    H2Rig rig(tls_config());
+    Fields fields = request_fields("DELETE", "/v1/x");
+    fields.emplace_back("content-length", "14");
+    const auto id = rig.guest.request(fields, "payload-DELETE", true);
+    rig.pump();
+    REQUIRE(rig.decisions.size() == 1);
+    rig.refuse(rig.decisions[0].id, LocalResponse{403, R"({"error":"askfirst_denied"})"});
+    CHECK(field(rig.guest.seen[id].headers, ":status") == "403");
+    CHECK(rig.guest.seen[id].ended);
+    CHECK(rig.guest.seen[id].reset == 0);
+    CHECK(rig.refusals.empty());
+}
+
+}  // namespace askfirst::http::testing
