@@ -244,6 +244,15 @@ void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     request.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
     for (const auto& [name, value] : stream.request_headers)
         if (!name.starts_with(':')) request.headers.push_back({name, value});
+    // Expect: 100-continue is answered here at once, as the HTTP/1.1 session
+    // does: the body is needed to judge or to hold it. The upstream's own 100
+    // is not relayed (interim responses never are).
+    if (!end_stream && classifiers::equals_ignoring_ascii_case(request.header("expect"), "100-continue")) {
+        const nghttp2_nv interim{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(":status")),
+                                 const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>("100")), 7, 3,
+                                 NGHTTP2_NV_FLAG_NONE};
+        nghttp2_submit_headers(guest_.get(), NGHTTP2_FLAG_NONE, stream.id, nullptr, &interim, 1, nullptr);
+    }
     if (!end_stream && classifiers::needs_body(request)) {
         stream.inspecting = true;
         return;
