@@ -411,6 +411,10 @@ void InterceptingPipeline::feed_upstream_side() {
         upstream_in_.erase(upstream_in_.begin(), upstream_in_.begin() + static_cast<std::ptrdiff_t>(taken));
     }
     upstream_tls_->advance();
+    if (!upstream_alpn_told_ && upstream_tls_->is_established()) {  // before its first plaintext
+        upstream_alpn_told_ = true;
+        http_->on_upstream_alpn(upstream_tls_->negotiated_alpn());
+    }
     std::uint8_t chunk[kPlaintextChunk];
     while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
         const std::size_t got = upstream_tls_->read_plaintext(chunk);
@@ -496,7 +500,6 @@ void InterceptingPipeline::note_upstream_state() {
     if (upstream_up_ || !upstream_connected_ || upstream_dead_) return;
     if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
     upstream_up_ = true;
-    if (upstream_tls_) http_->on_upstream_alpn(upstream_tls_->negotiated_alpn());
     passed_before_upstream_up_.clear();
 }
 

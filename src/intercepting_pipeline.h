@@ -173,7 +173,8 @@ private:
     bool probe_started_ = false;      // dialed at the detection timeout to see who speaks first
     bool upstream_requested_ = false; // upstream_connect() called (by the probe or for a passed request)
     bool upstream_wanted_ = false;    // a passed request goes there: its bytes may reach the guest
-    bool upstream_up_ = false;        // connected, and its TLS established when there is one
+    bool upstream_up_ = false;
+    bool upstream_alpn_told_ = false;   // the HTTP session knows what the upstream TLS negotiated        // connected, and its TLS established when there is one
     bool upstream_connected_ = false;
     bool upstream_dead_ = false;      // connect or TLS failed: the session answers 502s
     bool upstream_paused_ = false;

@@ -176,6 +176,7 @@ private:
     std::string upstream_failure_;
     UpstreamProtocol upstream_protocol_ = UpstreamProtocol::http2;
     bool upstream_requested_ = false;
+    std::string early_upstream_bytes_;  // arrived before on_upstream_protocol
     std::vector<std::int32_t> awaiting_upstream_;  // passed while the upstream protocol is unknown
     // The HTTP/1.1 upstream: passed streams in turn, one request at a time.
     std::deque<std::int32_t> h1_queue_;

@@ -103,6 +103,7 @@ void Http2Session::on_upstream_protocol(UpstreamProtocol protocol) {
         if (stream != nullptr && stream->verdict == Stream::Verdict::pass && upstream_failure_.empty())
             submit_upstream_request(*stream);
     }
+    if (!early_upstream_bytes_.empty()) on_upstream_bytes(std::exchange(early_upstream_bytes_, {}));
     flush();
 }
 
@@ -269,6 +270,10 @@ ssize_t Http2Session::guest_read_response(std::int32_t stream_id, std::uint8_t* 
 
 void Http2Session::on_upstream_bytes(std::string_view bytes) {
     if (closed_ || bytes.empty()) return;
+    if (upstream_protocol_ == UpstreamProtocol::unknown) {  // the shell told the ALPN late: keep them
+        early_upstream_bytes_.append(bytes);
+        return;
+    }
     if (upstream_protocol_ == UpstreamProtocol::http1) {
         h1_parse(bytes, false);
         flush();
