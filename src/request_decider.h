@@ -25,6 +25,7 @@
 #include "consent/policy.h"
 #include "src/consent_service.h"
 #include "src/deferred_calls.h"
+#include "src/operator_log.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
 #include "src/tls_refusals.h"
@@ -37,7 +38,9 @@ struct DecisionSettings {
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
 };
 
-class RequestDecider {
+// What a flow pipeline asks of the decision point. RequestDecider is the one
+// askfirstd runs; the pipeline's playbook test answers by hand.
+class FlowDecisions {
 public:
     using Ticket = std::uint64_t;
     // pass, or the complete refusal to send (a 403 with the JSON body); and the
@@ -47,33 +50,48 @@ public:
         std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
 
+    virtual ~FlowDecisions() = default;
+    virtual Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                                  RequestVerdict done) = 0;
+    virtual Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) = 0;
+    virtual void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) = 0;
+    virtual void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) = 0;
+    virtual void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence) = 0;
+    virtual void cancel(Ticket ticket) = 0;
+};
+
+class RequestDecider final : public FlowDecisions {
+public:
+
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                    ConsentService& consent, DecisionSettings settings);
     ~RequestDecider();
     RequestDecider(const RequestDecider&) = delete;
     RequestDecider& operator=(const RequestDecider&) = delete;
 
-    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request, RequestVerdict done);
+    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                          RequestVerdict done) override;
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host),
     // judged by http::decide_opaque_flow (src/request_decision.h).
-    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done);
+    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) override;
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the
     // same request, decision "refused", decided_by "upstream", with the
     // reason, so the log says what the guest got.
-    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason);
+    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) override;
     // A request the HTTP session refused before it was judged (its
     // ProtocolRefusal output): one audit record, decision "refused", with the
     // reason (http::protocol_refusal_record). The guest already has its answer;
     // a failed write is reported on stderr.
-    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
+    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) override;
     // The guest refused askfirst's certificate: one audit record
     // (http::tls_refusal_record), so the tray's recent decisions show it.
-    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence);
+    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
+                            const std::string& sentence) override;
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
-    void cancel(Ticket ticket);
+    void cancel(Ticket ticket) override;
 
 private:
     struct Pending;
@@ -87,6 +105,7 @@ private:
     ConsentService& consent_;
     DeferredCalls deferred_;
     DecisionSettings settings_;
+    OperatorLog log_;
     Ticket next_ticket_ = 1;
     std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
     // Keeps deferred deliveries from touching a destroyed decider.

@@ -34,8 +34,10 @@ Result<std::unique_ptr<TlsInterceptor>> TlsInterceptor::create(const TlsSettings
     return R::success(std::move(interceptor));
 }
 
-TlsPlan TlsInterceptor::plan_for(std::string_view host) const {
-    return !host.empty() && passthrough_.matches(host) ? TlsPlan::passthrough : TlsPlan::intercept;
+TlsPlan TlsInterceptor::plan_for(std::string_view sni, std::string_view resolved_name) const {
+    const bool listed = !sni.empty() && !resolved_name.empty() && passthrough_.matches(sni) &&
+                        passthrough_.matches(resolved_name);
+    return listed ? TlsPlan::passthrough : TlsPlan::intercept;
 }
 
 Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_guest_session(const ClientHello& hello,

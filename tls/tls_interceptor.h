@@ -11,7 +11,7 @@
 // Per flow, on guest bytes (see protocol_detect.h, client_hello.h):
 //     detect_protocol() == tls_client_hello → parse_client_hello() until complete
 //     invalid → close the flow, log the error
-//     tls.plan_for(sni or address) == passthrough → splice TCP as an opaque
+//     tls.plan_for(sni, resolved name) == passthrough → splice TCP as an opaque
 //           flow (src/ judges it: as the claiming provider's worst tier when a
 //           provider claims the host, see src/request_decision.h)
 //     else: start_guest_session(hello, ip) at once (its ServerHello is
@@ -42,7 +42,7 @@
 #include "tls/client_hello.h"
 #include "tls/guest_tls_server.h"
 #include "tls/passthrough_hosts.h"
-#include "tls/tls_result.h"
+#include "base/result.h"
 #include "tls/tls_session.h"
 #include "tls/upstream_tls_client.h"
 
@@ -74,8 +74,13 @@ class TlsInterceptor {
 public:
     static Result<std::unique_ptr<TlsInterceptor>> create(const TlsSettings& settings);
 
-    // `host`: the SNI, or the destination address when the guest sent none.
-    TlsPlan plan_for(std::string_view host) const;
+    // Passthrough only when both the SNI and the name the guest resolved
+    // through askfirst's DNS to the address it dialed (`resolved_name`, empty
+    // when it resolved none) are listed. The guest chooses its SNI freely: a
+    // listed SNI sent to an address it did not look up for that name (say a
+    // cloud API's address, hard-coded) would splice a request for that API
+    // unread; such a flow is intercepted instead (the pinned client fails).
+    TlsPlan plan_for(std::string_view sni, std::string_view resolved_name) const;
     Result<std::unique_ptr<TlsSession>> start_guest_session(const ClientHello& hello, std::string_view destination_ip);
     Result<std::unique_ptr<TlsSession>> start_upstream_session(std::string_view sni, std::string_view destination_ip,
                                                                bool offer_h2 = false);

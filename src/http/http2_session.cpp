@@ -172,7 +172,7 @@ int Http2Session::guest_invalid_frame(const nghttp2_frame& frame, int lib_error)
         stream->header_refused = true;
         withdraw_decision(*stream);
     }
-    outputs_.push_back(ProtocolRefusal{400, stream_label(frame.hd.stream_id) + " refused with PROTOCOL_ERROR: " +
+    emit(ProtocolRefusal{400, stream_label(frame.hd.stream_id) + " refused with PROTOCOL_ERROR: " +
                                                 nghttp2_strerror(lib_error)});
     return 0;
 }
@@ -192,7 +192,7 @@ int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
         if (stream != nullptr && !stream->header_refused && !(stream->verdict == Stream::Verdict::refuse && stream->answered)) {
             stream->header_refused = true;
             withdraw_decision(*stream);
-            outputs_.push_back(ProtocolRefusal{400, stream_label(stream->id) + " (" + stream->request.method + " " +
+            emit(ProtocolRefusal{400, stream_label(stream->id) + " (" + stream->request.method + " " +
                                                         stream->request.path + ", " + std::string(verdict_name(stream->verdict)) +
                                                         ") refused with PROTOCOL_ERROR: malformed message "
                                                         "(RFC 9113 §8.1.1, e.g. content-length disagreeing with DATA)"});
@@ -200,7 +200,7 @@ int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
     }
     if (frame.hd.type == NGHTTP2_GOAWAY && frame.goaway.error_code != NGHTTP2_NO_ERROR && !goaway_reported_) {
         goaway_reported_ = true;
-        outputs_.push_back(ProtocolRefusal{
+        emit(ProtocolRefusal{
             400, "HTTP/2 connection ended with GOAWAY " +
                      std::string(nghttp2_http2_strerror(frame.goaway.error_code)) +
                      (last_connection_error_.empty() ? "" : ": " + last_connection_error_)});
@@ -265,7 +265,7 @@ void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
 void Http2Session::withdraw_decision(Stream& stream) {
     if (!stream.decide_emitted || stream.verdict != Stream::Verdict::pending) return;
     stream.verdict = Stream::Verdict::refuse;
-    outputs_.push_back(CancelDecision{static_cast<RequestId>(stream.id)});
+    emit(CancelDecision{static_cast<RequestId>(stream.id)});
 }
 
 void Http2Session::emit_decide(Stream& stream, bool body_complete) {
@@ -274,7 +274,7 @@ void Http2Session::emit_decide(Stream& stream, bool body_complete) {
     classifiers::HttpRequest request = stream.request;
     if (stream.inspecting) request.body = stream.body_out.substr(0, stream.inspected);
     request.body_complete = body_complete;
-    outputs_.push_back(DecideRequest{static_cast<RequestId>(stream.id), std::move(request)});
+    emit(DecideRequest{static_cast<RequestId>(stream.id), std::move(request)});
 }
 
 int Http2Session::guest_data_chunk(std::int32_t stream_id, std::string_view data) {
@@ -342,6 +342,11 @@ void Http2Session::pass(RequestId id) {
     flush();
 }
 
+void Http2Session::on_verdict(RequestId id, const askfirst::Verdict& verdict) {
+    if (verdict.pass) pass(id);
+    else refuse(id, verdict.http_refusal);
+}
+
 void Http2Session::refuse(RequestId id, const LocalResponse& response) {
     Stream* stream = find_stream(static_cast<std::int32_t>(id));
     if (closed_ || stream == nullptr || !stream->decide_emitted || stream->verdict != Stream::Verdict::pending) return;
@@ -353,7 +358,7 @@ void Http2Session::refuse(RequestId id, const LocalResponse& response) {
 // Refused before it was judged (or instead of reaching a failed upstream):
 // answered on its stream, reported for the audit, the connection goes on.
 void Http2Session::answer_locally(Stream& stream, int status, const std::string& reason) {
-    outputs_.push_back(ProtocolRefusal{status, status == 502 ? reason : stream_label(stream.id) + ": " + reason});
+    emit(ProtocolRefusal{status, status == 502 ? reason : stream_label(stream.id) + ": " + reason});
     withdraw_decision(stream);
     stream.verdict = Stream::Verdict::refuse;
     std::string body = status == 421   ? misdirected_json(reason)
@@ -367,7 +372,7 @@ void Http2Session::refuse_stream_protocol(Stream& stream, const std::string& rea
     stream.header_refused = true;
     withdraw_decision(stream);
     nghttp2_submit_rst_stream(guest_.get(), NGHTTP2_FLAG_NONE, stream.id, NGHTTP2_PROTOCOL_ERROR);
-    outputs_.push_back(ProtocolRefusal{400, stream_label(stream.id) + " refused with PROTOCOL_ERROR: " + reason});
+    emit(ProtocolRefusal{400, stream_label(stream.id) + " refused with PROTOCOL_ERROR: " + reason});
 }
 
 void Http2Session::submit_local_response(Stream& stream, const LocalResponse& response) {
@@ -389,6 +394,8 @@ void Http2Session::submit_local_response(Stream& stream, const LocalResponse& re
 
 // ---- output ----
 
+void Http2Session::emit(SessionOutput output) { outputs_.push_back(std::move(output)); }
+
 std::vector<SessionOutput> Http2Session::take_outputs() {
     std::vector<SessionOutput> taken;
     taken.swap(outputs_);
@@ -401,7 +408,7 @@ void Http2Session::connection_error(const std::string& reason) {
     nghttp2_session_terminate_session(guest_.get(), NGHTTP2_PROTOCOL_ERROR);
     if (!goaway_reported_) {
         goaway_reported_ = true;
-        outputs_.push_back(ProtocolRefusal{400, reason});
+        emit(ProtocolRefusal{400, reason});
     }
     flush_guest();
     close_flow(reason);
@@ -411,9 +418,9 @@ void Http2Session::close_flow(const std::string& reason) {
     if (closed_) return;
     for (const auto& [id, stream] : streams_)
         if (stream->decide_emitted && stream->verdict == Stream::Verdict::pending)
-            outputs_.push_back(CancelDecision{static_cast<RequestId>(id)});
+            emit(CancelDecision{static_cast<RequestId>(id)});
     closed_ = true;
-    outputs_.push_back(CloseFlow{reason});
+    emit(CloseFlow{reason});
 }
 
 bool Http2Session::flush_guest() {
@@ -426,7 +433,7 @@ bool Http2Session::flush_guest() {
         out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
     }
     if (out.empty()) return false;
-    outputs_.push_back(SendToGuest{std::move(out)});
+    emit(SendToGuest{std::move(out)});
     return true;
 }
 
@@ -440,7 +447,7 @@ bool Http2Session::flush_upstream() {
         out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
     }
     if (out.empty()) return false;
-    outputs_.push_back(SendToUpstream{std::move(out)});
+    emit(SendToUpstream{std::move(out)});
     return true;
 }
 

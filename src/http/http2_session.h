@@ -94,28 +94,35 @@ struct Http2Config {
     UpstreamProtocol upstream = UpstreamProtocol::http2;
 };
 
-class Http2Session {
+class Http2Session final : public FlowSession {
 public:
     explicit Http2Session(Http2Config config);
     ~Http2Session();
     Http2Session(const Http2Session&) = delete;
     Http2Session& operator=(const Http2Session&) = delete;
 
-    void on_guest_bytes(std::string_view bytes);
-    void on_guest_eof();
-    void on_upstream_bytes(std::string_view bytes);
-    void on_upstream_eof();
-    void on_upstream_failed(std::string_view reason);
+    void on_guest_bytes(std::string_view bytes) override;
+    void on_guest_eof() override;
+    void on_upstream_bytes(std::string_view bytes) override;
+    void on_upstream_eof() override;
+    void on_upstream_failed(std::string_view reason) override;
     void pass(RequestId id);
     void refuse(RequestId id, const LocalResponse& response);
+    // FlowSession's verdict: pass(id), or refuse(id, verdict.http_refusal).
+    void on_verdict(RequestId id, const askfirst::Verdict& verdict) override;
+    bool multiplexed() const override { return true; }
+    bool offers_h2_upstream() const override { return true; }
+    void on_upstream_alpn(std::string_view protocol) override {
+        on_upstream_protocol(protocol == "h2" ? UpstreamProtocol::http2 : UpstreamProtocol::http1);
+    }
     // TLS upstreams: once their handshake is done, what ALPN chose ("h2":
     // http2, anything else: http1). Until then passed streams wait, and the
     // session asks for the connection with one empty SendToUpstream.
     void on_upstream_protocol(UpstreamProtocol protocol);
 
-    std::vector<SessionOutput> take_outputs();
-    bool wants_guest_bytes() const;
-    bool closed() const { return closed_; }
+    std::vector<SessionOutput> take_outputs() override;
+    bool wants_guest_bytes() const override;
+    bool closed() const override { return closed_; }
 
     // Callbacks of the two nghttp2 sessions (public for the C trampolines only).
     struct Stream;
@@ -162,6 +169,9 @@ private:
     bool start_upstream_session();
     void fail_upstream_streams(const std::string& reason);
     void connection_error(const std::string& reason);
+    // Out of line: GCC 12 warns (maybe-uninitialized, a false positive)
+    // when a temporary variant is pushed inline.
+    [[gnu::noinline]] void emit(SessionOutput output);
     void flush();
     bool flush_guest();
     bool flush_upstream();

@@ -65,7 +65,7 @@ void Http2Session::h1_send_next() {
             }
         }
         head += "\r\n";
-        outputs_.push_back(SendToUpstream{std::move(head)});
+        emit(SendToUpstream{std::move(head)});
         h1_response_.set_response_to_head(method == "HEAD");
         h1_send_body(*stream);
     }
@@ -84,7 +84,7 @@ void Http2Session::h1_send_body(Stream& stream) {
             out += "\r\n";
         }
     }
-    if (!out.empty()) outputs_.push_back(SendToUpstream{std::move(out)});
+    if (!out.empty()) emit(SendToUpstream{std::move(out)});
 }
 
 void Http2Session::h1_parse(std::string_view bytes, bool at_eof) {

@@ -81,7 +81,7 @@ bool Http2Session::start_upstream_session() {
 void Http2Session::submit_upstream_request(Stream& stream) {
     switch (upstream_protocol_) {
         case UpstreamProtocol::unknown:
-            if (!upstream_requested_) outputs_.push_back(SendToUpstream{});  // asks the shell for the connection
+            if (!upstream_requested_) emit(SendToUpstream{});  // asks the shell for the connection
             upstream_requested_ = true;
             awaiting_upstream_.push_back(stream.id);
             return;

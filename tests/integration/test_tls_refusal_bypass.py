@@ -91,3 +91,20 @@ def test_passthrough_to_a_host_no_provider_claims_still_passes_under_block_destr
     assert [r["method"] for r in run.received] == ["DELETE"]
     [record] = [r for r in run.audit if r["provider"] == "tcp"]
     assert record["decision"] == "pass", record
+
+
+def test_a_listed_sni_sent_to_an_address_not_resolved_for_it_is_not_passed_through(sandbox, test_ca):
+    """The guest chooses its SNI. With api.http.test listed for passthrough, a client that
+    dials an address without looking the listed name up through askfirst (curl --resolve: the
+    address could be a cloud API's, typed in) and speaks to it with `Host: rds...` must not be
+    spliced unread: the flow is intercepted, the client (trusting only the real CA) refuses it,
+    and the DeleteDBInstance never reaches the origin."""
+    address = sandbox.profile("x", "off")["dns"]["hosts"]["api.http.test"]
+    script = (f"curl -sS --max-time 20 --cacert {test_ca}/ca.pem --resolve api.http.test:443:{address} "
+              f"-o /dev/null -w '%{{http_code}}' -H 'Host: {RDS_HOST}' "
+              f"-H 'Content-Type: application/x-www-form-urlencoded' --data '{DELETE_DB}' "
+              f"https://api.http.test/ ; echo \" smuggled=$?\"")
+    run = sandbox.run("block-destructive", script,
+                      extra={"tls": {"extra_ca": [str(test_ca / "ca.pem")], "passthrough": ["api.http.test"]}})
+    assert run.received == [], run.received
+    assert "smuggled=60" in run.stdout, run.stdout + run.stderr

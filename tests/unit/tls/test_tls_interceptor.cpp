@@ -31,9 +31,24 @@ TEST_CASE("listed hosts are passed through; others intercepted") {
     settings.ca_directory = directory.path() + "/ca";
     settings.passthrough_patterns = {"*.pinned.example"};
     auto tls = TlsInterceptor::create(settings).take();
-    CHECK(tls->plan_for("app.pinned.example") == TlsPlan::passthrough);
-    CHECK(tls->plan_for("api.example.com") == TlsPlan::intercept);
-    CHECK(tls->plan_for("") == TlsPlan::intercept);
+    CHECK(tls->plan_for("app.pinned.example", "app.pinned.example") == TlsPlan::passthrough);
+    CHECK(tls->plan_for("app.pinned.example", "other.pinned.example") == TlsPlan::passthrough);
+    CHECK(tls->plan_for("api.example.com", "api.example.com") == TlsPlan::intercept);
+    CHECK(tls->plan_for("", "") == TlsPlan::intercept);
+}
+
+// A listed SNI is the guest's word only: sent to an address it did not
+// resolve through askfirst for a listed name (a provider's address typed in
+// by hand), it must not splice that flow unread.
+TEST_CASE("a listed SNI is passed through only to an address the guest resolved for a listed name") {
+    TemporaryDirectory directory;
+    TlsSettings settings;
+    settings.ca_directory = directory.path() + "/ca";
+    settings.passthrough_patterns = {"*.pinned.example"};
+    auto tls = TlsInterceptor::create(settings).take();
+    CHECK(tls->plan_for("app.pinned.example", "") == TlsPlan::intercept);
+    CHECK(tls->plan_for("app.pinned.example", "rds.us-east-1.amazonaws.com") == TlsPlan::intercept);
+    CHECK(tls->plan_for("rds.us-east-1.amazonaws.com", "app.pinned.example") == TlsPlan::intercept);
 }
 
 // Issue 11: a refusal of our certificate once turned every later flow to the
@@ -63,8 +78,8 @@ TEST_CASE("a refused certificate turns interception off only with learn_passthro
         auto tls = TlsInterceptor::create(settings).take();
         for (int attempt = 0; attempt < 3; ++attempt)
             CHECK(tls->on_certificate_refused("api.example.com", c.claimed_by_provider) == c.learning);
-        CHECK(tls->plan_for("api.example.com") == c.next_flow);
-        CHECK(tls->plan_for("other.example.com") == TlsPlan::intercept);
+        CHECK(tls->plan_for("api.example.com", "api.example.com") == c.next_flow);
+        CHECK(tls->plan_for("other.example.com", "other.example.com") == TlsPlan::intercept);
     }
 }
 
