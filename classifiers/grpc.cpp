@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "classifiers/provider.h"
+#include "classifiers/registry.h"
 #include "classifiers/sql.h"
 #include "classifiers/verb_lexicon.h"
 
@@ -108,7 +109,10 @@ std::optional<std::string_view> method_path(const HttpRequest& request) {
     return path;
 }
 
+// gRPC calls are POSTs (gRPC over HTTP/2, PROTOCOL-HTTP2.md); any other
+// method is judged by the host's own provider.
 bool grpc_matches(const HttpRequest& request) {
+    if (request.method != "POST") return false;
     const std::string_view type = request.header("content-type");
     const bool grpc_type = type == "application/grpc" || starts_with(type, "application/grpc+") ||
                            starts_with(type, "application/grpc;");
@@ -191,6 +195,26 @@ std::string printable(std::string_view text, std::size_t limit = 160) {
     return out;
 }
 
+// A guest chooses its content-type: "application/grpc" on a REST call to a
+// provider's host (POST api.github.com/markdown/GetRaw) must not lower that
+// provider's verdict, since the server routes REST by its path whatever the
+// type says. So when another provider claims the request, the tier is the
+// higher of the two. Google's APIs (*.googleapis.com) are the exception:
+// their front end routes application/grpc as gRPC, and the tables above are
+// the rules for them.
+void never_below_the_hosts_provider(const HttpRequest& request, const ServiceFamily* family, Classification& result) {
+    if (family != nullptr && family->provider == "gcp" && host_matches_pattern(request.host, "*.googleapis.com")) return;
+    for (const Provider* provider : registered_providers()) {
+        if (provider->name == "grpc" || !provider->matches(request)) continue;
+        const Classification other = provider->classify(request);
+        if (other.tier > result.tier) {
+            result.tier = other.tier;
+            result.flags.push_back("judged-as-" + std::string(provider->name) + "-too");
+        }
+        return;
+    }
+}
+
 Classification grpc_classify(const HttpRequest& request) {
     const std::string_view path = *method_path(request);
     const std::size_t slash = path.find('/');
@@ -205,6 +229,7 @@ Classification grpc_classify(const HttpRequest& request) {
     std::string shown_service = family != nullptr ? std::string(family->short_name) : std::string(service);
     result.detail = "gRPC " + shown_service + " " + std::string(method);
 
+    never_below_the_hosts_provider(request, family, result);
     if (const BodyRule* rule = body_rule(path)) {
         const auto message = first_message(request.body);
         if (rule->sql) {

@@ -133,3 +133,16 @@ TEST_CASE("grpc: streaming methods never wait for their body") {
     CHECK_FALSE(needs_body(grpc_request("pubsub.googleapis.com", "/google.pubsub.v1.Subscriber/StreamingPull")));
     CHECK_FALSE(needs_body(grpc_request("etcd.internal", "/etcdserverpb.KV/DeleteRange")));
 }
+
+TEST_CASE("grpc: a gRPC content-type never lowers the verdict of the host's own provider") {
+    // GitHub routes REST by path: this is a write there, not the read "GetRaw" would say.
+    const Classification github = classify(grpc_request("api.github.com", "/markdown/GetRaw"));
+    CHECK(github.tier >= Tier::write);
+    // Not a POST: not gRPC at all, the host's provider judges it.
+    HttpRequest del = grpc_request("api.github.com", "/gists/GetAll");
+    del.method = "DELETE";
+    CHECK(classify(del).provider == "github");
+    CHECK(classify(del).tier == Tier::destructive);
+    // Google's front end routes application/grpc as gRPC: the gRPC tables decide there.
+    CHECK(classify(grpc_request("spanner.googleapis.com", "/google.spanner.v1.Spanner/GetSession")).tier == Tier::read);
+}
