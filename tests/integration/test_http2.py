@@ -14,8 +14,11 @@ the sandbox against a grpcio server on loopback. What each test pins:
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
+import time
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -33,6 +36,7 @@ TLS_HOST, TLS_ADDRESS = "api.http.test", "198.51.100.40"
 GITHUB_HOST, GITHUB_ADDRESS = "api.github.com", "198.51.100.41"
 PLAIN_HOST, PLAIN_ADDRESS = "plain.h2.test", "198.51.100.42"
 ETCD_HOST, ETCD_ADDRESS = "etcd.h2.test", "198.51.100.43"
+BIG_SIZE = 24 << 20  # streamed on one stream while another is held
 
 NGINX_CONF = """
 daemon off;
@@ -42,7 +46,7 @@ pid {dir}/nginx.pid;
 error_log {dir}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    log_format h2 '$server_port $connection $server_protocol $request_method $uri $status';
+    log_format h2 '$server_port $connection $server_protocol $request_method $uri $status $body_bytes_sent';
     access_log {dir}/access.log h2;
     client_body_temp_path {dir}/body;
     proxy_temp_path {dir}/proxy;
@@ -53,6 +57,7 @@ http {{
         listen 127.0.0.1:{tls_port} ssl http2;
         ssl_certificate {ca}/origin.pem;
         ssl_certificate_key {ca}/origin.key;
+        location = /big.bin {{ root {root}; }}
         location / {{ return 200 "$request_method $uri over $server_protocol\\n"; }}
     }}
     server {{
@@ -67,8 +72,12 @@ class H2Nginx:
     def __init__(self, workdir: Path, ca: Path):
         self.dir = workdir
         self.tls_port, self.plain_port = servers.free_port(), servers.free_port()
+        root = workdir / "root"
+        root.mkdir()
+        (root / "big.bin").write_bytes(os.urandom(BIG_SIZE))
         conf = workdir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(dir=workdir, ca=ca, tls_port=self.tls_port, plain_port=self.plain_port))
+        conf.write_text(NGINX_CONF.format(dir=workdir, ca=ca, tls_port=self.tls_port, plain_port=self.plain_port,
+                                          root=root))
         self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for port in (self.tls_port, self.plain_port):
@@ -132,7 +141,7 @@ class H2Sandbox:
         self.tmp_path, self.nginx, self.grpc_server, self.ca, self.askfirst_ca = (
             tmp_path, nginx, grpc_server, ca, askfirst_ca_pem)
 
-    def run(self, script: str, modes: dict, timeout: float = 120):
+    def command(self, script: str, modes: dict):
         H2Sandbox.counter += 1
         name = f"h2-{os.getpid()}-{H2Sandbox.counter}"
         profile = {
@@ -147,11 +156,14 @@ class H2Sandbox:
             "consent": {"timeout_s": 30, "no_ui": "deny"},
         }
         path = self.tmp_path / f"{name}.json"
-        path.write_text(__import__("json").dumps(profile))
+        path.write_text(json.dumps(profile))
         env = dict(os.environ, CURL_CA_BUNDLE=str(self.askfirst_ca), SSL_CERT_FILE=str(self.askfirst_ca),
                    GRPC_DNS_RESOLVER="native", HOME=str(self.tmp_path))
-        done = subprocess.run([ASKFIRST, "exec", "--profile", str(path), "--name", name, "--", "sh", "-c", script],
-                              capture_output=True, text=True, timeout=timeout, env=env)
+        return name, [ASKFIRST, "exec", "--profile", str(path), "--name", name, "--", "sh", "-c", script], env
+
+    def run(self, script: str, modes: dict, timeout: float = 120):
+        name, command, env = self.command(script, modes)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
         done.audit, _ = read_audit(name)
         return done
 
@@ -162,6 +174,7 @@ def h2(exec_works, tmp_path, h2_nginx, grpc_server, h2_ca, askfirst_ca):  # noqa
 
 
 CURL = "curl -sS --max-time 30"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_curl_http2_over_tls_get_passes_as_h2_both_ways(h2):
@@ -171,7 +184,7 @@ def test_curl_http2_over_tls_get_passes_as_h2_both_ways(h2):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /hello over HTTP/2.0", "2 200"], done.stdout + done.stderr
     reached = h2.nginx.requests()[before:]
-    assert [r[2:] for r in reached] == [["HTTP/2.0", "GET", "/hello", "200"]], reached
+    assert [r[2:6] for r in reached] == [["HTTP/2.0", "GET", "/hello", "200"]], reached
     assert [(r["method"], r["decision"], r.get("stream")) for r in done.audit] == [("GET", "pass", 1)], done.audit
 
 
@@ -181,7 +194,7 @@ def test_curl_http2_prior_knowledge_on_plain_tcp_passes(h2):
                   {"default": "block-destructive"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /plain over HTTP/2.0", "2 200"], done.stdout + done.stderr
-    assert [r[2:] for r in h2.nginx.requests()[before:]] == [["HTTP/2.0", "GET", "/plain", "200"]]
+    assert [r[2:6] for r in h2.nginx.requests()[before:]] == [["HTTP/2.0", "GET", "/plain", "200"]]
 
 
 def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connection_completes(h2):
@@ -232,3 +245,46 @@ def test_grpc_get_passes_streaming_passes_delete_is_permission_denied_with_the_s
     decided = [(r["provider"], r["operation"], r["decision"]) for r in done.audit]
     assert decided == [("etcd", "grpc:etcdserverpb.KV/Range", "pass"), ("etcd", "grpc:etcdserverpb.Watch/Watch", "pass"),
                        ("etcd", "grpc:etcdserverpb.KV/DeleteRange", "block")], done.audit
+
+
+def test_a_held_stream_waits_for_askfirst_answer_while_another_stream_streams_a_large_body(h2):
+    """prompt-destructive with a consent client subscribed: the DELETE is held
+    (asked), and on the same connection a 24 MiB GET streams to its end while
+    the question is still open; `askfirst answer ... once` then releases it."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from askfirst_tools import control  # noqa: E402
+
+    before = len(h2.nginx.requests())
+    script = (f"sleep 1; {CURL} --max-time 120 --http2 --parallel -o /dev/null "
+              f"-w 'DELETE %{{http_version}} %{{http_code}}\\n' -X DELETE https://{TLS_HOST}/held "
+              f"--next -sS --max-time 120 --http2 -o /dev/null "
+              f"-w 'GET %{{http_version}} %{{http_code}} %{{size_download}}\\n' https://{TLS_HOST}/big.bin")
+    name, command, env = h2.command(script, {"default": "prompt-destructive"})
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        with control.ControlClient.for_name(name, wait_seconds=20) as client:
+            client.subscribe()
+            question = None
+            for event in client.events(timeout=60):
+                if event.get("event") == "question":
+                    question = event["question"]
+                    break
+            assert question is not None and question["tier"] == "destructive", question
+            # the other stream completes while the DELETE is held
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                done_get = [r for r in h2.nginx.requests()[before:] if r[3:5] == ["GET", "/big.bin"]]
+                if done_get:
+                    break
+                time.sleep(0.2)
+            assert done_get and done_get[0][5:] == ["200", str(BIG_SIZE)], h2.nginx.requests()[before:]
+            assert not [r for r in h2.nginx.requests()[before:] if r[3] == "DELETE"]  # still held
+            answered = subprocess.run([ASKFIRST, "answer", "--name", name, str(question["id"]), "once"],
+                                      capture_output=True, text=True, timeout=20)
+            assert answered.returncode == 0, answered.stderr
+        out, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert sorted(out.splitlines()) == ["DELETE 2 200", f"GET 2 200 {BIG_SIZE}"], out + err
+    assert [r[3:6] for r in h2.nginx.requests()[before:] if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]

@@ -214,6 +214,12 @@ TEST_CASE("h2 strictness: malformed requests are refused with PROTOCOL_ERROR on 
         {"Host disagreeing with :authority", with({{"host", "evil.example.test"}}), ""},
         {"content-length disagreeing with DATA", with({{"content-length", "10"}}), "abc"},
         {"value with a newline", with({{"x-note", "a\nb"}}), ""},
+        {":path with a space (an HTTP/1.1 upstream would read a second version)",
+         Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"}, {":path", "/a HTTP/1.1"}}, ""},
+        {":path with a tab", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                    {":path", "/a\tb"}}, ""},
+        {":authority with a path", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test/x"},
+                                          {":path", "/"}}, ""},
     };
     for (const auto& row : rows) {
         CAPTURE(row.name);
