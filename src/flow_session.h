@@ -109,8 +109,8 @@ struct Verdict {
 struct SessionContext {
     std::string sni;  // the guest's TLS server name; empty for a plaintext flow
     std::size_t max_inspect_bytes = 0;
-    // The guest's ClientHello offered h2: our TLS server prefers it, so the
-    // handshake settles on h2 and the session inside is HTTP/2 (issue 16).
+    // The guest's TLS handshake settles on ALPN h2 (tls::negotiates_h2):
+    // the session inside is HTTP/2 (issue 16).
     bool guest_offers_h2 = false;
 };
 

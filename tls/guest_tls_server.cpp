@@ -56,6 +56,12 @@ bool is_certificate_refusal(int alert) {
 
 }  // namespace
 
+bool negotiates_h2(const ClientHello& hello) {
+    for (const char* const* ours = kGuestAlpn; *ours != nullptr; ++ours)
+        if (hello.offers_alpn(*ours)) return std::string_view(*ours) == "h2";
+    return false;
+}
+
 std::string_view tls_alert_name(int alert) {
     switch (alert) {
     case MBEDTLS_SSL_ALERT_MSG_BAD_CERT: return "bad_certificate";

@@ -308,3 +308,22 @@ TEST_CASE("a guest that offers only TLS 1.3 is told that askfirst speaks TLS 1.2
     CHECK(session->state() == TlsSessionState::failed);
     CHECK(session->failure().reason.find("only TLS 1.3") != std::string::npos);
 }
+
+TEST_CASE("ALPN: our preference decides (h2 first), so negotiates_h2 is known from the ClientHello alone") {
+    struct Row { const char* name; std::vector<std::string> offered; const char* chosen; };
+    for (const Row& row : {Row{"h2 then http/1.1", {"h2", "http/1.1"}, "h2"},
+                           Row{"http/1.1 then h2: still h2", {"http/1.1", "h2"}, "h2"},
+                           Row{"http/1.1 only", {"http/1.1"}, "http/1.1"}}) {
+        CAPTURE(row.name);
+        GuestFixture f;
+        auto guest = guest_client(f, "api.example.com", row.offered);
+        auto session = f.accept(*guest);
+        pump(*guest, *session);
+        REQUIRE(session->state() == TlsSessionState::established);
+        CHECK(session->negotiated_alpn() == row.chosen);
+        ClientHello hello;
+        hello.alpn_protocols = row.offered;
+        CHECK(negotiates_h2(hello) == (std::string(row.chosen) == "h2"));
+    }
+    CHECK_FALSE(negotiates_h2(ClientHello{}));
+}
