@@ -36,6 +36,9 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"tls", tls::fits_tls_client_hello, nullptr},
     {"http2_prior_knowledge", tls::fits_http2_preface, make_http2_prior_knowledge_session},
     {"http1", tls::fits_http1_request_line, make_http1_session},
+    // Last: a registered method and a blank that the strict row refused
+    // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
+    {"http1_lenient", tls::fits_lenient_http1_start, make_http1_session},
 };
 
 }  // namespace

@@ -81,7 +81,8 @@ bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, cons
         return false;
     }
     decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
-                                                DecisionSettings{vm_name, profile.name, *no_ui.value});
+                                                DecisionSettings{vm_name, profile.name, *no_ui.value,
+                                                                 std::chrono::seconds(profile.consent_listener_grace_s)});
     return true;
 }
 

@@ -23,6 +23,9 @@ packages=(
   awscli
   # HTTP/2 and gRPC clients and servers (tests/integration/test_http2.py)
   nghttp2-client python3-grpcio
+  # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
+  # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
+  nodejs npm python3-pip
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
