@@ -80,25 +80,25 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
 }
 
 std::string audit_line(const AuditRecord& r) {
-    return JsonObjectText()
-               .add("time", rfc3339_utc(r.time))
-               .add("vm", r.vm)
-               .add("guest", r.guest_address)
-               .add("dest", r.dest_address)
-               .add("sni", r.sni)
-               .add("host", r.host)
-               .add("method", r.method)
-               .add("path", redacted_target(r.path, r.query))
-               .add("provider", r.provider)
-               .add("operation", r.operation)
-               .add("tier", r.tier)
-               .add("mode", r.mode)
-               .add("decision", r.decision)
-               .add("decided_by", r.decided_by)
-               .add("reason", r.reason)
-               .add("wait_ms", r.wait_ms)
-               .finish() +
-           "\n";
+    JsonObjectText line;
+    line.add("time", rfc3339_utc(r.time))
+        .add("vm", r.vm)
+        .add("guest", r.guest_address)
+        .add("dest", r.dest_address)
+        .add("sni", r.sni)
+        .add("host", r.host)
+        .add("method", r.method)
+        .add("path", redacted_target(r.path, r.query))
+        .add("provider", r.provider)
+        .add("operation", r.operation)
+        .add("tier", r.tier)
+        .add("mode", r.mode)
+        .add("decision", r.decision)
+        .add("decided_by", r.decided_by)
+        .add("reason", r.reason)
+        .add("wait_ms", r.wait_ms);
+    if (r.stream != 0) line.add("stream", static_cast<std::int64_t>(r.stream));  // HTTP/2 only
+    return line.finish() + "\n";
 }
 
 std::filesystem::path audit_directory(const char* xdg_state_home, const char* home) {

@@ -57,6 +57,7 @@ struct AuditRecord {
     std::string decided_by;
     std::string reason;         // one sentence: why (the mode's rule, the person, the upstream's failure)
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
+    std::uint32_t stream = 0;   // the HTTP/2 stream id; 0 (not written) for HTTP/1.x and opaque flows
 };
 
 // The line as written: one JSON object and '\n'.

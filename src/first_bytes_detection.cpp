@@ -1,6 +1,7 @@
 // src/first_bytes_detection.cpp — the detector table (see the header).
 #include "src/first_bytes_detection.h"
 
+#include "src/http/http2_session.h"
 #include "src/http/http_session.h"
 
 namespace askfirst {
@@ -14,12 +15,26 @@ std::unique_ptr<FlowSession> make_http1_session(const SessionContext& context) {
     return std::make_unique<http::HttpSession>(std::move(config));
 }
 
-// The HTTP/2 preface goes to the HTTP/1.1 session, which refuses it with a
-// 400 (h2 is not inspected yet); it is tried before the request line, whose
-// first line it resembles ("PRI * HTTP/2.0" differs only at the version).
+// HTTP/2 with prior knowledge (plain TCP, any port): the upstream is
+// spoken to the same way. Inside TLS the upstream's ALPN decides.
+std::unique_ptr<FlowSession> make_http2_session(const SessionContext& context, http::UpstreamProtocol upstream) {
+    http::Http2Config config;
+    config.sni = context.sni;
+    config.max_inspect_bytes = context.max_inspect_bytes;
+    config.upstream = upstream;
+    return std::make_unique<http::Http2Session>(std::move(config));
+}
+
+std::unique_ptr<FlowSession> make_http2_prior_knowledge_session(const SessionContext& context) {
+    return make_http2_session(context, http::UpstreamProtocol::http2);
+}
+
+// The HTTP/2 preface ("PRI * HTTP/2.0", prior knowledge) starts an HTTP/2
+// session (issue 16); it is tried before the request line, whose first line
+// it resembles (it differs only at the version).
 constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"tls", tls::fits_tls_client_hello, nullptr},
-    {"http2_prior_knowledge", tls::fits_http2_preface, make_http1_session},
+    {"http2_prior_knowledge", tls::fits_http2_preface, make_http2_prior_knowledge_session},
     {"http1", tls::fits_http1_request_line, make_http1_session},
     // Last: a registered method and a blank that the strict row refused
     // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
@@ -42,6 +57,7 @@ Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
 }
 
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context) {
+    if (context.guest_offers_h2) return make_http2_session(context, http::UpstreamProtocol::unknown);
     return make_http1_session(context);
 }
 

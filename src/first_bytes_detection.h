@@ -47,8 +47,9 @@ struct Detection {
 Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
                              std::span<const FirstBytesDetector> detectors = first_bytes_detectors());
 
-// The session for the plaintext of a TLS flow we opened: HTTP/1.1 today
-// (an h2 session would be chosen here from the ALPN the guest offered).
+// The session for the plaintext of a TLS flow we opened: HTTP/2 when the
+// guest offered h2 (our server prefers it, so the handshake settles on it),
+// else HTTP/1.1.
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context);
 
 }  // namespace askfirst

@@ -115,6 +115,9 @@ struct Verdict {
 struct SessionContext {
     std::string sni;  // the guest's TLS server name; empty for a plaintext flow
     std::size_t max_inspect_bytes = 0;
+    // The guest's TLS handshake settles on ALPN h2 (tls::negotiates_h2):
+    // the session inside is HTTP/2 (issue 16).
+    bool guest_offers_h2 = false;
 };
 
 class FlowSession {
@@ -141,6 +144,15 @@ public:
     virtual std::vector<SessionOutput> take_outputs() = 0;
     virtual bool wants_guest_bytes() const = 0;
     virtual bool closed() const = 0;
+
+    // HTTP/2 (src/http/http2_session.h) needs three more things of the stack:
+    // several requests may await their verdict at once, and each RequestId is
+    // the request's stream id (written in its audit line); the upstream TLS
+    // session offers h2 in ALPN; and what that handshake negotiated is told
+    // before the upstream's first plaintext.
+    virtual bool multiplexed() const { return false; }
+    virtual bool offers_h2_upstream() const { return false; }
+    virtual void on_upstream_alpn(std::string_view protocol) { (void)protocol; }
 };
 
 }  // namespace askfirst

@@ -60,7 +60,7 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
     guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
     io_->guest_consumed(hello_bytes);
-    SessionContext context{sni_, services_.max_inspect_bytes};
+    SessionContext context{sni_, services_.max_inspect_bytes, tls::negotiates_h2(hello)};
     start_session(context, session_inside_tls(context), session.take());
 }
 

@@ -107,6 +107,8 @@ RequestDecision decide_opaque_flow(const OpaqueFlow& flow, const consent::ModeTa
 }
 
 RefusalShape refusal_shape_for(const classifiers::Classification& c, const classifiers::HttpRequest& request) {
+    // A gRPC client reads only grpc-status and grpc-message, whatever the provider.
+    if (request.header("content-type").starts_with("application/grpc")) return RefusalShape::grpc_status;
     if (c.provider == "aws") return aws_refusal_shape(c, request);
     if (c.provider == "kubernetes") return RefusalShape::kubernetes_status;
     if (c.provider == "git") return RefusalShape::git_text;
@@ -148,6 +150,7 @@ consent::AuditRecord flow_record(const FlowFacts& flow, std::chrono::system_cloc
     r.guest_address = flow.guest_address;
     r.dest_address = flow.dest_address;
     r.sni = flow.sni;
+    r.stream = flow.http2_stream;
     return r;
 }
 }  // namespace

@@ -77,6 +77,7 @@ struct FlowFacts {
     std::string guest_address;
     std::string dest_address;
     std::string sni;
+    std::uint32_t http2_stream = 0;  // the request's HTTP/2 stream (audit "stream"); 0 otherwise
 };
 
 consent::AuditRecord audit_record(const RequestDecision& decision, const classifiers::HttpRequest& request,

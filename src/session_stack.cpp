@@ -50,7 +50,7 @@ SessionStack::SessionStack(InterceptionServices& services, netstack::FlowIo& io,
 
 SessionStack::~SessionStack() {
     *alive_ = false;
-    if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+    for (const auto& [id, ticket] : decision_tickets_) services_.decider->cancel(ticket);
 }
 
 // ---- events from the flow ----
@@ -144,7 +144,8 @@ void SessionStack::give_guest_ciphertext() {
 void SessionStack::feed_guest_side() {
     if (guest_tls_state_ == GuestTls::awaiting_client_hello && !open_guest_tls_mid_stream()) return;
     if (!guest_tls_) {
-        if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+        if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) &&
+            room_for_guest_answers()) {
             const std::size_t given = guest_in_.size();
             session_->on_guest_bytes(as_text(guest_in_));
             guest_in_.clear();
@@ -156,7 +157,7 @@ void SessionStack::feed_guest_side() {
     give_guest_ciphertext();
     guest_tls_->advance();
     std::uint8_t chunk[kPlaintextChunk];
-    while (session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+    while (session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) && room_for_guest_answers()) {
         const std::size_t got = guest_tls_->read_plaintext(chunk);
         if (got == 0) break;
         session_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
@@ -178,6 +179,10 @@ void SessionStack::feed_upstream_side() {
     }
     if (!upstream_in_.empty()) erase_front(upstream_in_, upstream_tls_->accept_ciphertext(upstream_in_));
     upstream_tls_->advance();
+    if (!upstream_alpn_told_ && upstream_tls_->is_established()) {  // before its first plaintext
+        upstream_alpn_told_ = true;
+        session_->on_upstream_alpn(upstream_tls_->negotiated_alpn());
+    }
     std::uint8_t chunk[kPlaintextChunk];
     while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
         const std::size_t got = upstream_tls_->read_plaintext(chunk);
@@ -254,7 +259,8 @@ void SessionStack::want_upstream() {
 
 void SessionStack::start_upstream_tls() {
     if (!upstream_encrypted_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
-    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string());
+    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string(),
+                                                         session_->offers_h2_upstream());
     if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
     upstream_tls_ = session.take();
     upstream_tls_->advance();  // the ClientHello
@@ -293,9 +299,12 @@ void SessionStack::drain_session_outputs() {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<DecideRequest>(&output)) {
             decide(decide_event->id, decide_event->request);
-        } else if (std::holds_alternative<CancelDecision>(output)) {
-            if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
-            decision_ticket_ = 0;
+        } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
+            const auto ticket = decision_tickets_.find(cancel->id);
+            if (ticket != decision_tickets_.end()) {
+                services_.decider->cancel(ticket->second);
+                decision_tickets_.erase(ticket);
+            }
         } else if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
             log_protocol_refusal(*refusal);
         } else if (std::holds_alternative<HalfCloseUpstream>(output)) {
@@ -377,12 +386,14 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
     // While the upstream is not up, a pass may yet become a 502: the pass's
     // audit line is kept for fail_upstream.
     const bool upstream_was_up = upstream_ == UpstreamState::up;
-    decision_ticket_ = services_.decider->decide_request(
-        flow_facts(services_.vm_name, io_.info(), sni_), request,
+    http::FlowFacts facts = flow_facts(services_.vm_name, io_.info(), sni_);
+    if (session_->multiplexed()) facts.http2_stream = static_cast<std::uint32_t>(id);  // the id is the stream
+    const FlowDecisions::Ticket ticket = services_.decider->decide_request(
+        facts, request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
                                            const consent::AuditRecord& line) {
             if (!*alive) return;
-            decision_ticket_ = 0;
+            decision_tickets_.erase(id);
             if (pass && !upstream_was_up && upstream_ == UpstreamState::failed) {  // answered 502 at once
                 services_.decider->record_upstream_refusal(line, upstream_failure_);
             } else if (pass && !upstream_was_up && upstream_ != UpstreamState::up) {
@@ -391,6 +402,14 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
             session_->on_verdict(id, Verdict{pass, line.reason, refusal});
             pump();
         });
+    decision_tickets_[id] = ticket;  // delivered later, never inside decide_request
+}
+
+// An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,
+// WINDOW_UPDATEs, refusals): while the guest does not read them, stop
+// reading what it sends, so they cannot pile up here.
+bool SessionStack::room_for_guest_answers() const {
+    return !session_->multiplexed() || guest_backlog_bytes() < kMaxUpstreamQueuedBytes;
 }
 
 // Upstream plaintext into the session. Bytes it relays as they are (a

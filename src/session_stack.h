@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -122,6 +123,7 @@ private:
     bool upstream_may_speak() const;
 
     void decide(RequestId id, const classifiers::HttpRequest& request);
+    bool room_for_guest_answers() const;
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void give_upstream_plaintext(std::string_view text);
@@ -147,7 +149,8 @@ private:
     // audit log must say so. Emptied once the upstream is up.
     std::vector<consent::AuditRecord> passed_before_upstream_up_;  // their "pass" lines
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
-    FlowDecisions::Ticket decision_ticket_ = 0;
+    // Requests awaiting their verdict (HTTP/2: several at once, by stream).
+    std::map<RequestId, FlowDecisions::Ticket> decision_tickets_;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
     GuestTls guest_tls_state_ = GuestTls::none;
@@ -159,6 +162,7 @@ private:
     bool guest_eof_ = false;
     bool upstream_eof_ = false;
     bool upstream_paused_ = false;  // mirrors upstream_pause_reading/resume_reading
+    bool upstream_alpn_told_ = false;  // the session knows what the upstream TLS negotiated
     Pumping pumping_ = Pumping::idle;
 };
 
