@@ -158,7 +158,7 @@ private:
     SideEnd guest_end_ = SideEnd::open;
     SideEnd upstream_end_ = SideEnd::open;
     bool close_flow_ = false;     // the session's CloseFlow: both sides end
-    bool flow_reset_ = false;     // guest TLS failed: the flow was reset, nothing more happens
+    bool flow_reset_ = false;     // the stack reset the flow (guest TLS failed, a bad mid-stream ClientHello): nothing more happens
     bool guest_eof_ = false;
     bool upstream_eof_ = false;
     bool upstream_paused_ = false;  // mirrors upstream_pause_reading/resume_reading
