@@ -80,7 +80,8 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
 }
 
 std::string audit_line(const AuditRecord& r) {
-    return JsonObjectText()
+    JsonObjectText line;
+    line
                .add("time", rfc3339_utc(r.time))
                .add("vm", r.vm)
                .add("guest", r.guest_address)
@@ -96,9 +97,9 @@ std::string audit_line(const AuditRecord& r) {
                .add("decision", r.decision)
                .add("decided_by", r.decided_by)
                .add("reason", r.reason)
-               .add("wait_ms", r.wait_ms)
-               .finish() +
-           "\n";
+               .add("wait_ms", r.wait_ms);
+    if (!r.statement.empty()) line.add("statement", r.statement);
+    return line.finish() + "\n";
 }
 
 std::filesystem::path audit_directory(const char* xdg_state_home, const char* home) {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "netstack/frame_frontend.h"  // close_and_delete
+#include "src/database/postgres_wire.h"
 #include "tls/client_hello.h"
 #include "tls/protocol_detect.h"
 
@@ -96,7 +97,14 @@ void InterceptingPipeline::hold_upstream_bytes(std::span<const std::uint8_t> byt
 }
 
 void InterceptingPipeline::detect() {
-    switch (tls::detect_protocol(guest_in_)) {
+    const auto postgres = database::pg::detect_startup_packet(as_text(guest_in_));
+    if (postgres == database::pg::StartupDetection::postgres) return start_postgres();
+    const auto detected = tls::detect_protocol(guest_in_);
+    if (postgres == database::pg::StartupDetection::need_more && detected == tls::DetectedProtocol::opaque) {
+        if (guest_eof_) start_opaque("the guest closed before its first message was whole");
+        return;  // a PostgreSQL startup packet needs eight bytes to be told apart
+    }
+    switch (detected) {
     case tls::DetectedProtocol::need_more:
         if (guest_in_.size() > tls::kMaxClientHelloBytes + 5) start_opaque("first bytes too long to recognise");
         else if (guest_eof_) start_opaque("the guest closed before its first message was whole");
@@ -154,6 +162,29 @@ void InterceptingPipeline::start_http() {
     http_ = std::make_unique<http::HttpSession>(std::move(config));
     stage_ = Stage::http;
 }
+
+// ---- the session of an intercepted flow ----
+
+bool InterceptingPipeline::session_wants_guest_bytes() const {
+    return postgres_ ? postgres_->wants_guest_bytes() : http_->wants_guest_bytes();
+}
+
+void InterceptingPipeline::session_guest_bytes(std::string_view bytes) {
+    if (postgres_) postgres_->on_guest_bytes(bytes);
+    else http_->on_guest_bytes(bytes);
+}
+
+void InterceptingPipeline::session_guest_eof() {
+    if (postgres_) postgres_->on_guest_eof();
+    else http_->on_guest_eof();
+}
+
+void InterceptingPipeline::session_upstream_eof() {
+    if (postgres_) postgres_->on_upstream_eof();
+    else http_->on_upstream_eof();
+}
+
+bool InterceptingPipeline::session_closed() const { return postgres_ ? postgres_->closed() : http_->closed(); }
 
 std::string InterceptingPipeline::destination_host_port() const {
     const auto& info = io_->info();
@@ -236,10 +267,10 @@ void InterceptingPipeline::on_upstream_connected() {
 void InterceptingPipeline::on_upstream_failed(std::string_view reason) {
     if (stage_ == Stage::opaque_relay) return relay_->on_upstream_failed(reason);
     if (stage_ == Stage::done) return;
-    if (!http_) return on_probe_failed(reason);  // only the probe dials before detection ends
+    if (!http_ && !postgres_) return on_probe_failed(reason);  // only the probe dials before detection ends
     upstream_dead_ = true;
     record_upstream_refusals(std::string(reason));
-    http_->on_upstream_failed(reason);
+    session_upstream_failed(reason);
     pump();
 }
 
@@ -256,8 +287,8 @@ void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes
         // Straight into the TLS session when nothing waits before these bytes: no staging copy.
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
         upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
-    } else if (!guest_tls_) {
-        give_upstream_plaintext(as_text(bytes));
+    } else if (!guest_tls_ || (postgres_ && !postgres_upstream_tls_)) {
+        give_upstream_plaintext(as_text(bytes));  // (PostgreSQL: the answer to SSLRequest comes in plaintext)
     }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
 }
@@ -294,13 +325,14 @@ void InterceptingPipeline::pump() {
 
 void InterceptingPipeline::pump_once() {
     if (stage_ == Stage::detecting) detect();
-    if (stage_ != Stage::http) return;
+    if (!intercepting()) return;
     feed_guest_side();
     feed_upstream_side();
     check_tls_failures();
-    if (stage_ != Stage::http) return;
+    if (!intercepting()) return;
     note_upstream_state();
-    drain_session_outputs();
+    if (postgres_) drain_postgres_outputs();
+    else drain_session_outputs();
     flush_to_upstream();
     flush_to_guest();
     apply_back_pressure();
@@ -308,14 +340,15 @@ void InterceptingPipeline::pump_once() {
 }
 
 void InterceptingPipeline::feed_guest_side() {
+    if (postgres_guest_tls_pending()) return;
     if (!guest_tls_) {
-        if (!guest_in_.empty() && http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+        if (!guest_in_.empty() && session_wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
             const std::size_t given = guest_in_.size();
-            http_->on_guest_bytes(as_text(guest_in_));
+            session_guest_bytes(as_text(guest_in_));
             guest_in_.clear();
             io_->guest_consumed(given);
         }
-        if (guest_eof_ && guest_in_.empty() && !http_->closed()) http_->on_guest_eof();
+        if (guest_eof_ && guest_in_.empty() && !session_closed()) session_guest_eof();
         return;
     }
     if (!guest_in_.empty()) {
@@ -325,10 +358,10 @@ void InterceptingPipeline::feed_guest_side() {
     }
     guest_tls_->advance();
     std::uint8_t chunk[kPlaintextChunk];
-    while (http_->wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
+    while (session_wants_guest_bytes() && room_for_upstream(*io_, upstream_plain_out_)) {
         const std::size_t got = guest_tls_->read_plaintext(chunk);
         if (got == 0) break;
-        http_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        session_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
         if (!guest_in_.empty()) {  // reading freed room in the TLS session
             const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
             guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(taken));
@@ -337,16 +370,17 @@ void InterceptingPipeline::feed_guest_side() {
     }
     const bool guest_done = guest_tls_->state() == tls::TlsSessionState::peer_closed ||
                             (guest_eof_ && guest_in_.empty() && guest_tls_->state() != tls::TlsSessionState::established);
-    if (guest_done && !http_->closed()) http_->on_guest_eof();
+    if (guest_done && !session_closed()) session_guest_eof();
 }
 
 void InterceptingPipeline::feed_upstream_side() {
     if (!upstream_tls_) {
-        if (upstream_wanted_ && !guest_tls_ && !upstream_in_.empty()) {  // held while the request was judged
-            http_->on_upstream_bytes(as_text(upstream_in_));
+        if (upstream_wanted_ && (!guest_tls_ || postgres_) && !upstream_in_.empty()) {  // held while judged
+            if (postgres_) postgres_->on_upstream_bytes(as_text(upstream_in_));
+            else http_->on_upstream_bytes(as_text(upstream_in_));
             upstream_in_.clear();
         }
-        if (upstream_eof_ && !http_->closed()) http_->on_upstream_eof();
+        if (upstream_eof_ && !session_closed()) session_upstream_eof();
         return;
     }
     if (!upstream_in_.empty()) {
@@ -364,7 +398,7 @@ void InterceptingPipeline::feed_upstream_side() {
             upstream_in_.erase(upstream_in_.begin(), upstream_in_.begin() + static_cast<std::ptrdiff_t>(taken));
         }
     }
-    if (upstream_tls_->state() == tls::TlsSessionState::peer_closed && !http_->closed()) http_->on_upstream_eof();
+    if (upstream_tls_->state() == tls::TlsSessionState::peer_closed && !session_closed()) session_upstream_eof();
 }
 
 void InterceptingPipeline::check_tls_failures() {
@@ -389,7 +423,7 @@ void InterceptingPipeline::check_tls_failures() {
                      services_.vm_name.c_str(), destination_host_port().c_str(),
                      upstream_tls_->failure().reason.c_str());
         record_upstream_refusals(upstream_tls_->failure().reason);
-        http_->on_upstream_failed(upstream_tls_->failure().reason);
+        session_upstream_failed(upstream_tls_->failure().reason);
     }
 }
 
@@ -409,12 +443,13 @@ void InterceptingPipeline::want_upstream() {
 
 void InterceptingPipeline::start_upstream_tls() {
     if (!guest_tls_ || upstream_tls_ || upstream_dead_) return;
+    if (postgres_ && !postgres_upstream_tls_) return;  // TLS starts after the server's 'S'
     auto session = services_.upstream_tls->start_session(sni_, io_->info().original_destination.address.to_string());
     if (!session) {
         upstream_dead_ = true;
         const std::string reason = "cannot start TLS to the upstream: " + session.error();
         record_upstream_refusals(reason);
-        http_->on_upstream_failed(reason);
+        session_upstream_failed(reason);
         return;
     }
     upstream_tls_ = session.take();
@@ -498,6 +533,7 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
 // comes back to be sent from where it lies: no copy through its outputs (a
 // bulk download's every byte otherwise took two).
 void InterceptingPipeline::give_upstream_plaintext(std::string_view text) {
+    if (postgres_) return postgres_->on_upstream_bytes(text);
     const std::size_t relayed = http_->on_upstream_bytes_relayed_by_caller(text);
     if (relayed > 0) send_plaintext_to_guest(text.substr(0, relayed));
 }

@@ -49,6 +49,7 @@
 
 #include "netstack/flow_pipeline.h"
 #include "netstack/relay_pipeline.h"
+#include "src/database/postgres_session.h"
 #include "src/dialed_flow_io.h"
 #include "src/http/http_session.h"
 #include "src/request_decider.h"
@@ -99,7 +100,7 @@ public:
     void on_upstream_sent(std::size_t bytes) override;
 
 private:
-    enum class Stage { detecting, http, opaque_waiting, opaque_relay, done };
+    enum class Stage { detecting, http, postgres, opaque_waiting, opaque_relay, done };
 
     // detection
     void detect();
@@ -110,6 +111,22 @@ private:
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     void start_tls(const tls::ClientHello& hello);
     void start_http();
+    bool intercepting() const { return stage_ == Stage::http || stage_ == Stage::postgres; }
+
+    // The session of an intercepted flow, HTTP or PostgreSQL, as the pump sees it.
+    bool session_wants_guest_bytes() const;
+    void session_guest_bytes(std::string_view bytes);
+    void session_guest_eof();
+    void session_upstream_eof();
+    bool session_closed() const;
+    void session_upstream_failed(std::string_view reason);
+
+    // PostgreSQL (src/intercepting_pipeline_postgres.cpp)
+    void start_postgres();
+    bool postgres_guest_tls_pending();
+    void drain_postgres_outputs();
+    void decide_statement(const database::pg_output::DecideStatement& decide);
+    std::string database_host() const;
     void start_opaque(const std::string& why);
     void relay_opaque_flow();
     std::string destination_host_port() const;
@@ -153,6 +170,9 @@ private:
     std::unique_ptr<tls::TlsSession> guest_tls_;
     std::unique_ptr<tls::TlsSession> upstream_tls_;
     std::unique_ptr<http::HttpSession> http_;
+    std::unique_ptr<database::PostgresSession> postgres_;
+    bool postgres_awaiting_client_hello_ = false;  // answered 'S' to SSLRequest: a ClientHello comes next
+    bool postgres_upstream_tls_ = false;           // the server accepted TLS: the upstream session may start
     std::unique_ptr<DialedFlowIo> dialed_io_;  // the relay's view of a flow the probe dialed
     std::unique_ptr<netstack::RelayPipeline> relay_;
 

@@ -27,6 +27,7 @@
 #include "src/deferred_calls.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
+#include "src/statement_decision.h"
 
 namespace askfirst {
 
@@ -45,6 +46,9 @@ public:
     using RequestVerdict =
         std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
+    // pass, or the sentence and hint of the protocol's own refusal (a
+    // PostgreSQL ErrorResponse's message and hint).
+    using StatementVerdict = std::function<void(bool pass, const std::string& message, const std::string& hint)>;
 
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                    ConsentService& consent, DecisionSettings settings);
@@ -56,6 +60,9 @@ public:
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
     // write on provider "tcp", operation "tcp HOST:PORT".
     Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
+    // A database statement (src/database/): classified as SQL, provider
+    // statement.provider; the audit line names it with its literals redacted.
+    Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement, StatementVerdict done);
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the

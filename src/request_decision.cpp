@@ -60,8 +60,13 @@ RefusalShape aws_refusal_shape(const classifiers::Classification& c, const class
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui) {
+    return decide_classified(classifiers::classify(request), modes, no_ui);
+}
+
+RequestDecision decide_classified(classifiers::Classification classification, const consent::ModeTable& modes,
+                                  consent::NoUiAnswer no_ui) {
     RequestDecision d;
-    d.classification = classifiers::classify(request);
+    d.classification = std::move(classification);
     consent::PolicyDecision policy = consent::decide_by_policy(modes, d.classification.provider, d.classification.tier);
     d.mode = policy.mode;
     d.policy_action = policy.action;

@@ -39,6 +39,11 @@ struct RequestDecision {
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui);
 
+// The same for an operation classified elsewhere (a database statement:
+// src/statement_decision.h).
+RequestDecision decide_classified(classifiers::Classification classification, const consent::ModeTable& modes,
+                                  consent::NoUiAnswer no_ui);
+
 // An opaque flow (not HTTP, TLS we cannot open, a passthrough host) is
 // judged once, at connect, as a write on provider "tcp" with operation
 // "tcp HOST:PORT" (HOST from the SNI or the DNS answer when known, else the
