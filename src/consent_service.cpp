@@ -7,7 +7,7 @@
 #include <set>
 
 #include "consent/cjson_handle.h"
-#include "netstack/frame_frontend.h"  // close_and_delete
+#include "netstack/uv_handles.h"
 
 namespace askfirst {
 

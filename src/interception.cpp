@@ -26,6 +26,8 @@ std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile
     services.upstream_tls = interception->upstream_tls_.get();
     services.passthrough = &*interception->passthrough_;
     services.decider = interception->decider_.get();
+    services.make_timer = [loop] { return std::make_unique<UvFlowTimer>(loop); };
+    services.log = OperatorLog(vm_name);
     services.vm_name = vm_name;
     services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
     return interception;

@@ -37,7 +37,9 @@ struct DecisionSettings {
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
 };
 
-class RequestDecider {
+// What a flow pipeline asks of the decision point. RequestDecider is the one
+// askfirstd runs; the pipeline's playbook test answers by hand.
+class FlowDecisions {
 public:
     using Ticket = std::uint64_t;
     // pass, or the complete refusal to send (a 403 with the JSON body); and the
@@ -50,33 +52,49 @@ public:
     // PostgreSQL ErrorResponse's message and hint).
     using StatementVerdict = std::function<void(bool pass, const std::string& message, const std::string& hint)>;
 
+    virtual ~FlowDecisions() = default;
+    virtual Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                                  RequestVerdict done) = 0;
+    virtual Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done) = 0;
+    // A database statement (src/database/): classified as SQL, provider
+    // statement.provider; the audit line names it with its literals redacted.
+    virtual Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
+                                    StatementVerdict done) = 0;
+    virtual void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) = 0;
+    virtual void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) = 0;
+    virtual void cancel(Ticket ticket) = 0;
+};
+
+class RequestDecider final : public FlowDecisions {
+public:
+
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                    ConsentService& consent, DecisionSettings settings);
     ~RequestDecider();
     RequestDecider(const RequestDecider&) = delete;
     RequestDecider& operator=(const RequestDecider&) = delete;
 
-    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request, RequestVerdict done);
+    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                          RequestVerdict done) override;
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
     // write on provider "tcp", operation "tcp HOST:PORT".
-    Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
-    // A database statement (src/database/): classified as SQL, provider
-    // statement.provider; the audit line names it with its literals redacted.
-    Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement, StatementVerdict done);
+    Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done) override;
+    Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
+                            StatementVerdict done) override;
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the
     // same request, decision "refused", decided_by "upstream", with the
     // reason, so the log says what the guest got.
-    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason);
+    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) override;
     // A request the HTTP session refused before it was judged (its
     // ProtocolRefusal output): one audit record, decision "refused", with the
     // reason (http::protocol_refusal_record). The guest already has its answer;
     // a failed write is reported on stderr.
-    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
+    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) override;
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
-    void cancel(Ticket ticket);
+    void cancel(Ticket ticket) override;
 
 private:
     struct Pending;

@@ -8,7 +8,15 @@
 namespace askfirst::tls {
 namespace {
 
-enum class Fit { match, no, need_more };
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(std::uint8_t c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_target_char(std::uint8_t c) { return c > 0x20 && c < 0x7f; }
+
+}  // namespace
 
 // RFC 8446 §5.1: handshake(22), legacy_record_version 0x03 0x0X, and
 // HandshakeType client_hello(1) as the first byte of the fragment.
@@ -31,14 +39,6 @@ Fit fits_http2_preface(std::span<const std::uint8_t> bytes) {
         if (bytes[i] != static_cast<std::uint8_t>(kPreface[i])) return Fit::no;
     return n == kPreface.size() ? Fit::match : Fit::need_more;
 }
-
-// RFC 9110 §5.6.2 tchar.
-bool is_tchar(std::uint8_t c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool is_target_char(std::uint8_t c) { return c > 0x20 && c < 0x7f; }
 
 // RFC 9112 §3: request-line = method SP request-target SP HTTP-version CRLF,
 // HTTP-version "HTTP/1.0" or "HTTP/1.1" here (HTTP/2 uses the preface).
@@ -76,8 +76,6 @@ Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
     }
     return Fit::need_more;
 }
-
-}  // namespace
 
 const char* protocol_name(DetectedProtocol protocol) {
     switch (protocol) {

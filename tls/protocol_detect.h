@@ -51,4 +51,13 @@ constexpr std::size_t kMaxRequestLineBytes = 8192;
 
 DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes);
 
+// The recognisers behind detect_protocol(), one per protocol, for the flow
+// pipeline's detector table (src/first_bytes_detection.h). Each answers for
+// the bytes so far; an answer other than need_more never changes for a
+// longer prefix.
+enum class Fit { match, no, need_more };
+Fit fits_tls_client_hello(std::span<const std::uint8_t> bytes);
+Fit fits_http2_preface(std::span<const std::uint8_t> bytes);
+Fit fits_http1_request_line(std::span<const std::uint8_t> bytes);
+
 }  // namespace askfirst::tls

@@ -41,8 +41,8 @@ constexpr std::size_t kMaxReadyForQueryBody = 1;
 
 PostgresSession::PostgresSession(PostgresSessionConfig config) : config_(config) {}
 
-std::vector<PostgresOutput> PostgresSession::take_outputs() {
-    std::vector<PostgresOutput> taken = std::move(outputs_);
+std::vector<SessionOutput> PostgresSession::take_outputs() {
+    std::vector<SessionOutput> taken = std::move(outputs_);
     outputs_.clear();
     return taken;
 }
@@ -66,9 +66,9 @@ void PostgresSession::on_guest_eof() {
     guest_eof_ = true;
     if (holding_) {
         holding_ = false;
-        emit(pg_output::CancelDecision{held_.id});
+        emit(CancelDecision{held_.id});
     }
-    emit(pg_output::CloseFlow{"the guest closed its connection"});
+    emit(CloseFlow{"the guest closed its connection"});
     closed_ = true;
 }
 
@@ -119,7 +119,7 @@ bool PostgresSession::parse_startup_packet() {
         }
         guest_asked_tls_ = true;
         emit_to_guest("S");
-        emit(pg_output::StartGuestTls{});
+        emit(StartGuestTls{});
         return true;
     }
     if (code == pg::kGssEncRequestCode) {
@@ -191,7 +191,10 @@ bool PostgresSession::parse_typed_message() {
 void PostgresSession::on_typed_message(char type, std::string_view message, std::size_t remaining) {
     const std::string_view body = message.substr(pg::kTypedHeaderBytes);
     const bool complete = remaining == 0;
-    pg_output::DecideStatement decide;
+    DatabaseStatement decide;
+    decide.provider = "postgres";
+    decide.database = database_;
+    decide.user = user_;
     switch (type) {
     case 'Q': {
         const std::string_view sql = body.substr(0, body.find('\0'));
@@ -240,11 +243,10 @@ void PostgresSession::relay_guest_message(char type, std::string_view message, s
 }
 
 void PostgresSession::hold_for_decision(char type, std::string_view message, std::size_t remaining,
-                                        pg_output::DecideStatement decide) {
+                                        DatabaseStatement statement) {
     holding_ = true;
     held_ = HeldStatement{next_id_++, std::string(message), remaining, type};
-    decide.id = held_.id;
-    emit(std::move(decide));
+    emit(DecideStatement{held_.id, std::move(statement)});
 }
 
 // The texts a SQL string is judged by: itself, and when it runs EXECUTE,
@@ -317,6 +319,11 @@ void PostgresSession::on_close(std::string_view body) {
     if (body[0] == 'P') portals_.erase(std::string(*name));
 }
 
+void PostgresSession::on_verdict(RequestId id, const Verdict& verdict) {
+    if (verdict.pass) pass(id);
+    else refuse(id, verdict.reason, verdict.how_to_allow);
+}
+
 void PostgresSession::pass(StatementId id) {
     if (!holding_ || held_.id != id || closed_) return;
     holding_ = false;
@@ -350,7 +357,7 @@ void PostgresSession::refuse(StatementId id, std::string_view message, std::stri
 void PostgresSession::start_upstream() {
     if (guest_asked_tls_) {
         upstream_phase_ = UpstreamPhase::awaiting_ssl_answer;
-        emit(pg_output::SendToUpstream{ssl_request()});
+        emit(SendToUpstream{ssl_request()});
         return;
     }
     upstream_phase_ = UpstreamPhase::typed;
@@ -365,10 +372,15 @@ void PostgresSession::on_upstream_bytes(std::string_view bytes) {
 
 void PostgresSession::on_upstream_eof() {
     if (closed_) return;
-    if (holding_) emit(pg_output::CancelDecision{held_.id});
+    if (holding_) emit(CancelDecision{held_.id});
     holding_ = false;
-    emit(pg_output::CloseFlow{"the server closed its connection"});
+    emit(CloseFlow{"the server closed its connection"});
     closed_ = true;
+}
+
+void PostgresSession::on_upstream_failed(std::string_view reason) {
+    if (closed_) return;
+    close_flow("08006", "askfirst could not reach the PostgreSQL server: " + std::string(reason));
 }
 
 void PostgresSession::parse_upstream() {
@@ -388,8 +400,8 @@ void PostgresSession::parse_upstream() {
             }
             offset += 1;
             upstream_phase_ = UpstreamPhase::typed;
-            emit(pg_output::StartUpstreamTls{});
-            emit(pg_output::SendToUpstream{startup_packet_ + upstream_waiting_});
+            emit(StartUpstreamTls{});
+            emit(SendToUpstream{startup_packet_ + upstream_waiting_});
             upstream_waiting_.clear();
             continue;
         }
@@ -441,11 +453,11 @@ void PostgresSession::parse_upstream() {
 void PostgresSession::emit_to_guest(std::string_view bytes) {
     if (bytes.empty()) return;
     if (!outputs_.empty())
-        if (auto* last = std::get_if<pg_output::SendToGuest>(&outputs_.back())) {
+        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
             last->bytes.append(bytes);
             return;
         }
-    outputs_.push_back(pg_output::SendToGuest{std::string(bytes)});
+    outputs_.push_back(SendToGuest{std::string(bytes)});
 }
 
 // Guest bytes for the server wait while the server is being asked for TLS:
@@ -457,20 +469,20 @@ void PostgresSession::emit_to_upstream(std::string_view bytes) {
         return;
     }
     if (!outputs_.empty())
-        if (auto* last = std::get_if<pg_output::SendToUpstream>(&outputs_.back())) {
+        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
             last->bytes.append(bytes);
             return;
         }
-    outputs_.push_back(pg_output::SendToUpstream{std::string(bytes)});
+    outputs_.push_back(SendToUpstream{std::string(bytes)});
 }
 
-void PostgresSession::emit(PostgresOutput output) { outputs_.push_back(std::move(output)); }
+void PostgresSession::emit(SessionOutput output) { outputs_.push_back(std::move(output)); }
 
 void PostgresSession::close_flow(std::string_view sqlstate, const std::string& reason) {
     emit_to_guest(pg::fatal_response(sqlstate, reason));
-    if (holding_) emit(pg_output::CancelDecision{held_.id});
+    if (holding_) emit(CancelDecision{held_.id});
     holding_ = false;
-    emit(pg_output::CloseFlow{reason});
+    emit(CloseFlow{reason});
     closed_ = true;
 }
 

@@ -8,15 +8,16 @@
 //
 // ## Wiring it into a flow (for the shell in src/)
 //
-// One PostgresSession per flow whose first bytes are a PostgreSQL startup
-// packet (pg::detect_startup_packet). The shell calls one method per event
-// and then drains take_outputs():
+// A FlowSession (src/flow_session.h) made by the "postgres" row of the
+// first-bytes detector table (pg::detect_startup_packet). The pipeline calls
+// one method per event and then drains take_outputs():
 //
 //   guest bytes (plaintext)      -> on_guest_bytes(bytes)
 //   guest EOF                    -> on_guest_eof()
 //   upstream bytes (plaintext)   -> on_upstream_bytes(bytes)
 //   upstream EOF                 -> on_upstream_eof()
-//   a decision is ready          -> pass(id) | refuse(id, message, hint)
+//   upstream connect/TLS failed  -> on_upstream_failed(reason)  (a FATAL to the guest)
+//   a decision is ready          -> on_verdict(id, verdict): pass(id) | refuse(id, message, hint)
 //
 // Outputs, in order:
 //
@@ -82,12 +83,13 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "src/flow_session.h"
 
 namespace askfirst::database {
 
-using StatementId = std::uint64_t;
+using StatementId = RequestId;
 
 // Profile http.max_inspect_bytes' default: statements are inspected as bodies are.
 inline constexpr std::size_t kDefaultMaxInspectBytes = 1024 * 1024;
@@ -99,41 +101,24 @@ struct PostgresSessionConfig {
     std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
 };
 
-namespace pg_output {
-struct SendToUpstream { std::string bytes; };
-struct SendToGuest { std::string bytes; };
-struct StartGuestTls {};
-struct StartUpstreamTls {};
-struct DecideStatement {
-    StatementId id = 0;
-    std::string message;              // "Query", "Execute", "FunctionCall"
-    std::vector<std::string> texts;   // SQL, judged as the worst of them
-    bool complete = true;             // false: judge the worst it could be
-    std::string why_incomplete;       // for the detail line when !complete
-};
-struct CancelDecision { StatementId id = 0; };
-struct CloseFlow { std::string reason; };
-}  // namespace pg_output
-
-using PostgresOutput = std::variant<pg_output::SendToUpstream, pg_output::SendToGuest, pg_output::StartGuestTls,
-                                    pg_output::StartUpstreamTls, pg_output::DecideStatement,
-                                    pg_output::CancelDecision, pg_output::CloseFlow>;
-
-class PostgresSession {
+class PostgresSession final : public FlowSession {
 public:
     explicit PostgresSession(PostgresSessionConfig config = {});
 
-    void on_guest_bytes(std::string_view bytes);
-    void on_guest_eof();
-    void on_upstream_bytes(std::string_view bytes);
-    void on_upstream_eof();
+    void on_guest_bytes(std::string_view bytes) override;
+    void on_guest_eof() override;
+    void on_upstream_bytes(std::string_view bytes) override;
+    void on_upstream_eof() override;
+    void on_upstream_failed(std::string_view reason) override;
+    // pass, or refuse with the verdict's reason as the message and how_to_allow as the hint.
+    void on_verdict(RequestId id, const Verdict& verdict) override;
     void pass(StatementId id);
     // `message` is what psql prints after "ERROR:  "; `hint` after "HINT:  ".
     void refuse(StatementId id, std::string_view message, std::string_view hint);
 
-    std::vector<PostgresOutput> take_outputs();
-    bool wants_guest_bytes() const;
-    bool closed() const { return closed_; }
+    std::vector<SessionOutput> take_outputs() override;
+    bool wants_guest_bytes() const override;
+    bool closed() const override { return closed_; }
     // From the StartupMessage, for the question and the audit line.
     const std::string& database() const { return database_; }
     const std::string& user() const { return user_; }
@@ -168,7 +153,7 @@ private:
     bool parse_typed_message();
     void on_typed_message(char type, std::string_view head, std::size_t remaining);
     void relay_guest_message(char type, std::string_view head, std::size_t remaining);
-    void hold_for_decision(char type, std::string_view head, std::size_t remaining, pg_output::DecideStatement decide);
+    void hold_for_decision(char type, std::string_view head, std::size_t remaining, DatabaseStatement statement);
     void on_parse(std::string_view body, bool complete);
     void on_bind(std::string_view body, bool complete);
     void on_close(std::string_view body);
@@ -180,7 +165,7 @@ private:
     // both
     void emit_to_guest(std::string_view bytes);
     void emit_to_upstream(std::string_view bytes);
-    void emit(PostgresOutput output);
+    void emit(SessionOutput output);
     void close_flow(std::string_view sqlstate, const std::string& reason);
 
     PostgresSessionConfig config_;
@@ -219,7 +204,7 @@ private:
     StatementId next_id_ = 1;
     bool guest_eof_ = false;
     bool closed_ = false;
-    std::vector<PostgresOutput> outputs_;
+    std::vector<SessionOutput> outputs_;
 };
 
 }  // namespace askfirst::database

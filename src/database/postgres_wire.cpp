@@ -15,6 +15,9 @@ void append_uint32(std::string& out, std::uint32_t value) {
 }
 
 StartupDetection detect_startup_packet(std::string_view first_bytes) {
+    // The length is at most kMaxStartupPacketBytes (10000 = 0x2710): its first byte is 0, its second at most 0x27.
+    if (!first_bytes.empty() && first_bytes[0] != '\0') return StartupDetection::not_postgres;
+    if (first_bytes.size() >= 2 && static_cast<std::uint8_t>(first_bytes[1]) > 0x27) return StartupDetection::not_postgres;
     if (first_bytes.size() < 8) return StartupDetection::need_more;
     const std::uint32_t length = read_uint32(first_bytes);
     const std::uint32_t code = read_uint32(first_bytes.substr(4));

@@ -244,6 +244,11 @@ void HttpSession::refuse(RequestId id, const LocalResponse& response) {
 // A request we will not relay because its framing or protocol cannot be
 // trusted (400) or it names another host than the TLS session (421). The
 // connection cannot be trusted after it either: answer in order, then close.
+void HttpSession::on_verdict(RequestId id, const askfirst::Verdict& verdict) {
+    if (verdict.pass) pass(id);
+    else refuse(id, verdict.http_refusal);
+}
+
 void HttpSession::refuse_framing(int status, const std::string& reason) {
     if (closed_) return;
     emit(ProtocolRefusal{status, reason});

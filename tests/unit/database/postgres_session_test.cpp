@@ -64,21 +64,22 @@ struct Book {
     PostgresSession session;
     std::string upstream_bytes;
     std::string guest_bytes;
-    std::vector<pg_output::DecideStatement> decisions;
+    std::vector<askfirst::DecideStatement> decisions;
     std::vector<std::string> events;  // everything but the bytes, in order
 
     void collect() {
         for (auto& output : session.take_outputs()) {
-            if (auto* up = std::get_if<pg_output::SendToUpstream>(&output)) upstream_bytes += up->bytes;
-            else if (auto* down = std::get_if<pg_output::SendToGuest>(&output)) guest_bytes += down->bytes;
-            else if (auto* decide = std::get_if<pg_output::DecideStatement>(&output)) {
+            if (auto* up = std::get_if<askfirst::SendToUpstream>(&output)) upstream_bytes += up->bytes;
+            else if (auto* down = std::get_if<askfirst::SendToGuest>(&output)) guest_bytes += down->bytes;
+            else if (auto* decide = std::get_if<askfirst::DecideStatement>(&output)) {
                 decisions.push_back(*decide);
-                events.push_back("decide " + decide->message);
-            } else if (std::holds_alternative<pg_output::StartGuestTls>(output)) events.push_back("guest-tls");
-            else if (std::holds_alternative<pg_output::StartUpstreamTls>(output)) events.push_back("upstream-tls");
-            else if (auto* cancel = std::get_if<pg_output::CancelDecision>(&output))
+                events.push_back("decide " + decide->statement.message);
+            } else if (std::holds_alternative<askfirst::StartGuestTls>(output)) events.push_back("guest-tls");
+            else if (std::holds_alternative<askfirst::StartUpstreamTls>(output)) events.push_back("upstream-tls");
+            else if (auto* cancel = std::get_if<askfirst::CancelDecision>(&output))
                 events.push_back("cancel " + std::to_string(cancel->id));
-            else if (std::holds_alternative<pg_output::CloseFlow>(output)) events.push_back("close");
+            else if (std::holds_alternative<askfirst::CloseFlow>(output)) events.push_back("close");
+            else events.push_back("other");
         }
     }
     void guest(std::string_view bytes) { session.on_guest_bytes(bytes); collect(); }
@@ -112,6 +113,7 @@ TEST_CASE("detection: startup packets by their first eight bytes, anything else 
         {"SSLRequest", request_packet(pg::kSslRequestCode), pg::StartupDetection::postgres},
         {"GSSENCRequest", request_packet(pg::kGssEncRequestCode), pg::StartupDetection::postgres},
         {"seven bytes", startup("u", "d").substr(0, 7), pg::StartupDetection::need_more},
+        {"one byte that no length starts with", "G", pg::StartupDetection::not_postgres},
         {"HTTP", "GET / HTTP/1.1\r\n", pg::StartupDetection::not_postgres},
         {"RESP array", "*1\r\n$4\r\nPING\r\n", pg::StartupDetection::not_postgres},
         {"protocol 2", [] { std::string p; pg::append_uint32(p, 16); pg::append_uint32(p, 0x20000); return p + std::string(8, 'x'); }(),
@@ -143,9 +145,9 @@ TEST_CASE("a Query is held until passed, then sent unchanged; byte by byte gives
         const std::string sql = query("select * from orders");
         bytewise ? book.guest_bytewise(sql) : book.guest(sql);
         REQUIRE(book.decisions.size() == 1);
-        CHECK(book.decisions[0].message == "Query");
-        CHECK(book.decisions[0].texts == std::vector<std::string>{"select * from orders"});
-        CHECK(book.decisions[0].complete);
+        CHECK(book.decisions[0].statement.message == "Query");
+        CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"select * from orders"});
+        CHECK(book.decisions[0].statement.complete);
         CHECK(book.upstream_bytes.empty());
         book.pass_last();
         CHECK(book.take_upstream() == sql);
@@ -205,8 +207,8 @@ TEST_CASE("extended protocol: Parse and Bind are relayed, Execute is decided wit
     book.connect();
     book.guest(parse("s1", "delete from orders where id = $1") + bind("", "s1") + describe_portal("") + execute("") + sync());
     REQUIRE(book.decisions.size() == 1);
-    CHECK(book.decisions[0].message == "Execute");
-    CHECK(book.decisions[0].texts == std::vector<std::string>{"delete from orders where id = $1"});
+    CHECK(book.decisions[0].statement.message == "Execute");
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"delete from orders where id = $1"});
     CHECK(book.take_upstream() == parse("s1", "delete from orders where id = $1") + bind("", "s1") + describe_portal(""));
     book.pass_last();
     CHECK(book.take_upstream() == execute("") + sync());
@@ -234,36 +236,36 @@ TEST_CASE("extended protocol: statements are judged by name, closed names forgot
     Book book;
     book.connect();
     book.guest(parse("reader", "select 1") + parse("writer", "update t set a = 1") + bind("p1", "reader") + execute("p1"));
-    CHECK(book.decisions.back().texts == std::vector<std::string>{"select 1"});
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"select 1"});
     book.pass_last();
     book.guest(bind("p2", "writer") + execute("p2"));
-    CHECK(book.decisions.back().texts == std::vector<std::string>{"update t set a = 1"});
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"update t set a = 1"});
     book.pass_last();
     book.guest(close_statement("writer") + bind("p3", "writer") + execute("p3"));
-    CHECK_FALSE(book.decisions.back().complete);  // a statement it did not see Parsed
+    CHECK_FALSE(book.decisions.back().statement.complete);  // a statement it did not see Parsed
     book.pass_last();
     book.guest(execute("never-bound"));
-    CHECK_FALSE(book.decisions.back().complete);
+    CHECK_FALSE(book.decisions.back().statement.complete);
 }
 
 TEST_CASE("a name Parsed twice is judged by both texts (the server kept the first and refused the second)") {
     Book book;
     book.connect();
     book.guest(parse("s", "drop table orders") + parse("s", "select 1") + bind("", "s") + execute(""));
-    CHECK(book.decisions.back().texts == std::vector<std::string>{"drop table orders", "select 1"});
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders", "select 1"});
 }
 
 TEST_CASE("SQL EXECUTE is judged with the protocol's named statements; after SQL PREPARE the worst") {
     Book book;
     book.connect();
     book.guest(parse("wipe", "truncate orders") + query("execute wipe"));
-    CHECK(book.decisions.back().texts == std::vector<std::string>{"execute wipe", "truncate orders"});
-    CHECK(book.decisions.back().complete);
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"execute wipe", "truncate orders"});
+    CHECK(book.decisions.back().statement.complete);
     book.pass_last();
     book.guest(query("prepare x as select 1"));
     book.pass_last();
     book.guest(query("execute x"));
-    CHECK_FALSE(book.decisions.back().complete);
+    CHECK_FALSE(book.decisions.back().statement.complete);
 }
 
 TEST_CASE("COPY FROM STDIN: the Query is decided, its CopyData flows without decisions") {
@@ -284,7 +286,7 @@ TEST_CASE("a FunctionCall is judged the worst it could be") {
     pg::append_uint32(body, 1234);
     book.guest(pg::typed_message('F', body + std::string(6, '\0')));
     REQUIRE(book.decisions.size() == 1);
-    CHECK_FALSE(book.decisions[0].complete);
+    CHECK_FALSE(book.decisions[0].statement.complete);
     book.refuse_last();
     CHECK(book.take_upstream() == kFailingQuery);
 }
@@ -295,8 +297,8 @@ TEST_CASE("a Query over the inspection limit is judged the worst, held whole, an
     const std::string sql = query("select '" + std::string(100, 'x') + "'");
     book.guest(sql);
     REQUIRE(book.decisions.size() == 1);
-    CHECK_FALSE(book.decisions[0].complete);
-    CHECK(book.decisions[0].texts[0].size() == 16);
+    CHECK_FALSE(book.decisions[0].statement.complete);
+    CHECK(book.decisions[0].statement.texts[0].size() == 16);
     CHECK(book.upstream_bytes.empty());
     book.pass_last();
     CHECK(book.take_upstream() == sql);
