@@ -3,6 +3,7 @@
 
 #include "src/database/postgres_session.h"
 #include "src/database/postgres_wire.h"
+#include "src/database/redis_session.h"
 #include "src/http/http_session.h"
 
 namespace askfirst {
@@ -31,6 +32,20 @@ tls::Fit fits_postgres_startup(std::span<const std::uint8_t> bytes) {
     return tls::Fit::no;
 }
 
+std::unique_ptr<FlowSession> make_redis_session(const SessionContext& context) {
+    return std::make_unique<database::RedisSession>(database::RedisSessionConfig{context.max_inspect_bytes});
+}
+
+// A RESP command array ("*<n>\r\n$"): what every Redis client sends first.
+tls::Fit fits_redis_command(std::span<const std::uint8_t> bytes) {
+    switch (database::resp::detect_command_array({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::resp::Detection::need_more: return tls::Fit::need_more;
+    case database::resp::Detection::redis: return tls::Fit::match;
+    case database::resp::Detection::not_redis: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
 // The HTTP/2 preface goes to the HTTP/1.1 session, which refuses it with a
 // 400 (h2 is not inspected yet); it is tried before the request line, whose
 // first line it resembles ("PRI * HTTP/2.0" differs only at the version).
@@ -39,6 +54,7 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"http2_prior_knowledge", tls::fits_http2_preface, make_http1_session},
     {"http1", tls::fits_http1_request_line, make_http1_session},
     {"postgres", fits_postgres_startup, make_postgres_session},
+    {"redis", fits_redis_command, make_redis_session},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <pg_query.h>
 
+#include "classifiers/redis_commands.h"
 #include "classifiers/sql.h"
 
 namespace askfirst {
@@ -69,13 +70,37 @@ std::string operation_label(std::string operation, std::string_view text) {
     return operation;
 }
 
+bool is_redis(const StatementFacts& statement) { return statement.provider == "redis"; }
+
+// A Redis command as a person reads it: its arguments separated by spaces.
+std::string command_line(const std::vector<std::string>& arguments) {
+    std::string out;
+    for (const auto& argument : arguments) {
+        if (!out.empty()) out += ' ';
+        out += argument;
+    }
+    return out;
+}
+
+std::string statement_text(const StatementFacts& statement) {
+    return is_redis(statement) ? command_line(statement.texts) : joined(statement.texts);
+}
+
 }  // namespace
 
 classifiers::Classification classify_statement(const StatementFacts& statement) {
     classifiers::Classification c;
     c.provider = statement.provider;
-    const std::string where = " (database " + statement.database + " on " + statement.host + " as " + statement.user + ")";
-    if (!statement.texts.empty()) {
+    const std::string where = is_redis(statement)
+                                  ? " (redis on " + statement.host + ")"
+                                  : " (database " + statement.database + " on " + statement.host + " as " +
+                                        statement.user + ")";
+    if (is_redis(statement) && !statement.texts.empty()) {
+        const auto verdict = classifiers::redis::classify_redis_command(statement.texts);
+        c.tier = verdict.tier;
+        c.operation = verdict.operation;
+        c.flags = verdict.flags;
+    } else if (!statement.texts.empty()) {
         const auto verdict = classifiers::classify_sql_batch(statement.texts, classifiers::SqlDialect::postgres);
         c.tier = verdict.tier;
         c.operation = verdict.operation;
@@ -88,7 +113,7 @@ classifiers::Classification classify_statement(const StatementFacts& statement) 
         c.tier = classifiers::Tier::destructive;
         c.flags.push_back("not-inspected");
     }
-    std::string text = cut(one_line(joined(statement.texts)), kMaxQuestionStatementBytes);
+    std::string text = cut(one_line(statement_text(statement)), kMaxQuestionStatementBytes);
     if (!statement.complete) text += (text.empty() ? "" : " — ") + statement.why_incomplete + ", judged the worst it could be";
     c.detail = text + where;
     return c;
@@ -100,13 +125,18 @@ http::RequestDecision decide_statement(const StatementFacts& statement, const co
 }
 
 std::string statement_refusal_message(const http::RequestDecision& decision, const StatementFacts& statement) {
-    std::string text = cut(one_line(joined(statement.texts)), 200);
+    std::string text = cut(one_line(statement_text(statement)), 200);
     const std::string operation = operation_label(decision.classification.operation, text);
     if (text.empty()) text = statement.why_incomplete;
     return "askfirst refused " + operation + " (" + text + "): " + decision.reason;
 }
 
 std::string redacted_statement(const StatementFacts& statement) {
+    if (is_redis(statement)) {  // the command's name; its keys and values are the user's data
+        if (statement.texts.empty()) return statement.why_incomplete;
+        return one_line(statement.texts[0]) + " [" + std::to_string(statement.texts.size() - 1) + " arguments]" +
+               (statement.complete ? "" : " — " + statement.why_incomplete);
+    }
     std::vector<std::string> redacted;
     for (const auto& text : statement.texts) {
         auto normal = normalized(text);
