@@ -161,3 +161,53 @@ def psql(sql: str, sslmode: str = "disable", extra: str = "") -> str:
 @pytest.fixture
 def db_sandbox(exec_works, postgres, db_ca, tmp_path):
     return DatabaseSandbox(tmp_path, postgres, db_ca)
+
+
+CACHE_HOST, CACHE_ADDRESS = "cache.test", "198.51.100.21"
+
+
+class Redis:
+    """One redis-server on 127.0.0.1, no persistence, in the foreground (stopped by the fixture)."""
+
+    def __init__(self):
+        if shutil.which("redis-server") is None:
+            pytest.skip("redis-server is not installed (tools/setup.sh installs redis-server)")
+        self.dir = Path(tempfile.mkdtemp(prefix="askfirst-redis-"))
+        self.port = free_port()
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_tcp("127.0.0.1", self.port)
+
+    def cli(self, *args: str) -> str:
+        """redis-cli directly (not through askfirst)."""
+        done = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *args],
+                              capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    server = Redis()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_sandbox(exec_works, redis_server, tmp_path):
+    """The sandbox of the Redis tests: cache.test:6379 mapped to the loopback redis-server."""
+    class RedisSandbox(DatabaseSandbox):
+        def profile(self, name, mode, extra=None):
+            profile = {"name": name, "modes": {"default": "off", "redis": mode},
+                       "dns": {"hosts": {CACHE_HOST: CACHE_ADDRESS}},
+                       "upstream": {"map": {f"{CACHE_ADDRESS}:6379": f"127.0.0.1:{redis_server.port}"}},
+                       "consent": {"timeout_s": 60, "no_ui": "deny"}}
+            profile.update(extra or {})
+            return profile
+    return RedisSandbox(tmp_path, None, None)
