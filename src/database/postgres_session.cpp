@@ -150,6 +150,8 @@ void PostgresSession::remember_startup(std::string_view packet) {
         if (!value) break;
         if (*name == "user") user_ = std::string(*value);
         if (*name == "database") database_ = std::string(*value);
+        if (*name == "replication" && *value != "false" && *value != "off" && *value != "no" && *value != "0")
+            replication_ = true;
     }
     if (database_.empty()) database_ = user_;
 }
@@ -191,7 +193,7 @@ bool PostgresSession::parse_typed_message() {
 void PostgresSession::on_typed_message(char type, std::string_view message, std::size_t remaining) {
     const std::string_view body = message.substr(pg::kTypedHeaderBytes);
     const bool complete = remaining == 0;
-    DatabaseStatement decide;
+    DatabaseStatement decide = replication_ ? replication_statement() : DatabaseStatement{};
     decide.provider = "postgres";
     decide.database = database_;
     decide.user = user_;
@@ -201,8 +203,8 @@ void PostgresSession::on_typed_message(char type, std::string_view message, std:
         PreparedTexts texts = texts_for_sql(sql, complete);
         decide.message = "Query";
         decide.texts = std::move(texts.texts);
-        decide.complete = texts.complete;
-        decide.why_incomplete = std::move(texts.why_incomplete);
+        decide.complete = texts.complete && !replication_;
+        if (decide.why_incomplete.empty()) decide.why_incomplete = std::move(texts.why_incomplete);
         return hold_for_decision(type, message, remaining, std::move(decide));
     }
     case 'E': {
@@ -215,7 +217,7 @@ void PostgresSession::on_typed_message(char type, std::string_view message, std:
             decide.why_incomplete = "an Execute of a portal askfirst did not see bound";
         } else {
             decide.texts = found->second.texts;
-            decide.complete = found->second.complete;
+            decide.complete = found->second.complete && !replication_;
             decide.why_incomplete = found->second.why_incomplete;
         }
         return hold_for_decision(type, message, remaining, std::move(decide));
@@ -233,6 +235,15 @@ void PostgresSession::on_typed_message(char type, std::string_view message, std:
     default: break;
     }
     relay_guest_message(type, message, remaining);
+}
+
+// A replication connection's Query runs replication commands (DROP_REPLICATION_SLOT,
+// BASE_BACKUP, ...) that no SQL classifier reads: each is judged the worst it could be.
+DatabaseStatement PostgresSession::replication_statement() {
+    DatabaseStatement statement;
+    statement.complete = false;
+    statement.why_incomplete = "a replication connection, whose commands askfirst does not read";
+    return statement;
 }
 
 void PostgresSession::relay_guest_message(char type, std::string_view message, std::size_t remaining) {

@@ -51,6 +51,8 @@
 //   see Parsed (SQL PREPARE) is judged the worst it could be, and a SQL text
 //   that runs EXECUTE is judged with every named statement the session knows.
 // - FunctionCall ('F') calls a function by OID: judged the worst it could be.
+// - A replication connection (startup parameter "replication") speaks
+//   replication commands, not SQL: every one is judged the worst it could be.
 // - COPY ... FROM STDIN is decided as its Query; its CopyData then flows.
 // - A refused statement is never sent. In its place the server gets a text
 //   that fails to parse (pg::kFailingStatement) — a Query for a Query or a
@@ -159,6 +161,7 @@ private:
     void on_close(std::string_view body);
     PreparedTexts texts_for_sql(std::string_view sql, bool complete);
     void remember_startup(std::string_view packet);
+    static DatabaseStatement replication_statement();
     // upstream side
     void parse_upstream();
     void start_upstream();
@@ -188,6 +191,7 @@ private:
     std::string upstream_waiting_;    // guest bytes while the server is asked for TLS
     std::string database_;
     std::string user_;
+    bool replication_ = false;        // startup "replication": its commands are not SQL
 
     bool holding_ = false;
     HeldStatement held_;

@@ -79,6 +79,8 @@ void RespCommandReader::keep(std::string_view bytes) {
 
 void RespCommandReader::split_inline() {
     if (!line_.empty() && line_.back() == '\r') line_.pop_back();
+    // The server splits the line as a C string (sdssplitargs): it ends at the first NUL.
+    line_.resize(std::min(line_.size(), line_.find('\0')));
     inline_quoted_ = line_.find_first_of("\"'") != std::string::npos;
     std::size_t at = 0;
     while (at < line_.size()) {

@@ -383,3 +383,36 @@ TEST_CASE("framing the session cannot trust ends the flow with a FATAL") {
     CHECK(book.events.back() == "close");
     CHECK(book.guest_bytes.find("FATAL") != std::string::npos);
 }
+
+TEST_CASE("a replication connection's commands are judged the worst they could be") {
+    std::string body;
+    pg::append_uint32(body, pg::kProtocolVersion3);
+    body += std::string("user\0agent\0replication\0database\0\0", 33);
+    std::string packet;
+    pg::append_uint32(packet, static_cast<std::uint32_t>(body.size() + 4));
+    Book book;
+    book.guest(packet + body);
+    book.server(auth_ok() + ready('I'));
+    book.guest(query("DROP_REPLICATION_SLOT s"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK_FALSE(book.decisions[0].statement.complete);
+}
+
+TEST_CASE("an unreachable server: the guest gets a FATAL that says why, and the flow ends") {
+    Book book;
+    book.guest(startup("agent", "shop"));
+    book.session.on_upstream_failed("connection refused");
+    book.collect();
+    CHECK(book.guest_bytes.find("askfirst could not reach the PostgreSQL server: connection refused") != std::string::npos);
+    CHECK(book.events.back() == "close");
+}
+
+TEST_CASE("on_verdict: a refusal's reason and how_to_allow become the ErrorResponse's message and hint") {
+    Book book;
+    book.connect();
+    book.guest(query("drop table t"));
+    book.session.on_verdict(book.decisions.back().id, askfirst::Verdict{false, "askfirst refused DROP TABLE", {}, "ask the person"});
+    book.collect();
+    book.server(server_error("42601", "syntax error") + ready('I'));
+    CHECK(book.take_guest() == kRefusal + ready('I'));
+}

@@ -77,6 +77,8 @@ TEST_CASE("command reader: arrays, inline lines, byte by byte, and what the serv
          {"SET", "k", std::string("a\r\nb\0c", 6)}},
         {"inline", "FLUSHALL  now\r\n", resp::RespCommandReader::Step::command_end, {"FLUSHALL", "now"}},
         {"empty array", "*0\r\n", resp::RespCommandReader::Step::command_end, {}},
+        {"inline ends at NUL as the server reads it", std::string("FLUSHALL\0 x\r\n", 13),
+         resp::RespCommandReader::Step::command_end, {"FLUSHALL"}},
         {"missing $", "*1\r\n:4\r\nPING\r\n", resp::RespCommandReader::Step::invalid, {}},
         {"plus sign in a length", "*1\r\n$+4\r\nPING\r\n", resp::RespCommandReader::Step::invalid, {}},
         {"negative bulk", "*1\r\n$-1\r\n", resp::RespCommandReader::Step::invalid, {}},
