@@ -63,7 +63,7 @@ ConsentService::Ticket ConsentService::ask(const consent::Question& question, Ve
     if (asked.new_question && control_) {
         for (const auto& pending : broker_.pending()) {
             if (pending.id != asked.question) continue;
-            control_->broadcast_event("{\"event\":\"question\",\"question\":" + question_json(pending) + "}\n");
+            control_->broadcast_event(consent::encode_question_event(question_json(pending)));
         }
     }
     rearm_timer();
@@ -73,7 +73,7 @@ ConsentService::Ticket ConsentService::ask(const consent::Question& question, Ve
 void ConsentService::cancel(Ticket ticket) {
     if (ticket == 0 || waiting_.erase(ticket) == 0) return;
     if (auto withdrawn = broker_.cancel(ticket); withdrawn && control_)
-        control_->broadcast_event("{\"event\":\"withdrawn\",\"question\":" + std::to_string(*withdrawn) + "}\n");
+        control_->broadcast_event(consent::encode_withdrawn_event(*withdrawn));
     rearm_timer();
 }
 
@@ -103,8 +103,7 @@ void ConsentService::run_due(uv_timer_t*) {
     for (const auto& resolution : broker_.expire(Clock::now())) {
         deliver(resolution);
         if (control_ && announced.insert(resolution.question).second)
-            control_->broadcast_event("{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                                      ",\"allowed\":false,\"decided_by\":\"timeout\",\"answer\":null}\n");
+            control_->broadcast_event(consent::encode_resolved_event(resolution.question, false, "timeout", std::nullopt));
     }
     rearm_timer();
 }
@@ -170,11 +169,10 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
             deliver(resolution);
             if (control_ && announced.insert(resolution.question).second) {
                 const bool by_user = resolution.verdict.decided_by == consent::DecidedBy::user;
-                control_->broadcast_event(
-                    "{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                    ",\"allowed\":" + (resolution.verdict.allowed ? "true" : "false") + ",\"decided_by\":\"" +
-                    std::string(consent::decided_by_name(resolution.verdict.decided_by)) + "\",\"answer\":" +
-                    (by_user ? "\"" + command.answer + "\"" : std::string("null")) + "}\n");
+                control_->broadcast_event(consent::encode_resolved_event(
+                    resolution.question, resolution.verdict.allowed,
+                    consent::decided_by_name(resolution.verdict.decided_by),
+                    by_user ? std::optional<std::string_view>(command.answer) : std::nullopt));
             }
         }
         cJSON_AddNumberToObject(body.get(), "resolved", static_cast<double>(resolutions->size()));

@@ -139,8 +139,7 @@ std::string Interception::set_mode(const std::string& provider, const std::strin
     if (provider.empty()) return "an empty provider name";
     if (provider == "default") modes_.set_default(*parsed.value);
     else modes_.set(provider, *parsed.value);
-    std::fprintf(stderr, "askfirstd name=%s event=mode_set provider=%s mode=%s by=control\n", vm_name_.c_str(),
-                 provider.c_str(), mode.c_str());
+    services_.log.line("event=mode_set provider=" + provider + " mode=" + mode + " by=control");
     return "";
 }
 

@@ -2,7 +2,6 @@
 #include "src/request_decider.h"
 
 #include <chrono>
-#include <cstdio>
 
 namespace askfirst {
 
@@ -60,7 +59,8 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
 
 RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                                ConsentService& consent, DecisionSettings settings)
-    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)) {}
+    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)),
+      log_(settings_.vm_name) {}
 
 RequestDecider::~RequestDecider() {
     *alive_ = false;
@@ -161,8 +161,7 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     if (pending.statement_done) line.statement = redacted_statement(pending.statement);
     std::string error;
     if (!audit_.append(line, error)) {
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=refused\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" action=refused");
         recorded.pass = false;
         recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
         recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
@@ -183,8 +182,7 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
     std::string error;
     if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=none (already refused)\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" action=none (already refused)");
 }
 
 void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) {
@@ -196,8 +194,7 @@ void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed,
     record.wait_ms = 0;
     std::string error;
     if (!audit_.append(record, error))
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=upstream_refusal\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" what=upstream_refusal");
 }
 
 void RequestDecider::cancel(Ticket ticket) {

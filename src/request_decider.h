@@ -25,6 +25,7 @@
 #include "consent/policy.h"
 #include "src/consent_service.h"
 #include "src/deferred_calls.h"
+#include "src/operator_log.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
 #include "src/statement_decision.h"
@@ -108,6 +109,7 @@ private:
     ConsentService& consent_;
     DeferredCalls deferred_;
     DecisionSettings settings_;
+    OperatorLog log_;
     Ticket next_ticket_ = 1;
     std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
     // Keeps deferred deliveries from touching a destroyed decider.

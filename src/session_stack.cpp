@@ -83,7 +83,8 @@ void SessionStack::on_upstream_failed(std::string_view reason) {
 void SessionStack::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
     if (flow_reset_) return;
     if (!upstream_may_speak()) {
-        hold_upstream_bytes(bytes);
+        // A probed server's bytes wait for a passed request (reading pauses: apply_back_pressure).
+        upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
     } else if (upstream_tls_) {
         // Straight into the TLS session when nothing waits before these bytes: no staging copy.
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
@@ -219,15 +220,6 @@ bool SessionStack::upstream_is_connected() const {
 bool SessionStack::upstream_may_speak() const {
     return upstream_ != UpstreamState::not_dialed && upstream_ != UpstreamState::probe_dialing &&
            upstream_ != UpstreamState::probe_connected;
-}
-
-// Upstream bytes before any verdict lets the upstream speak to the guest:
-// kept for after it, with reading paused so at most one read waits here.
-void SessionStack::hold_upstream_bytes(std::span<const std::uint8_t> bytes) {
-    upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
-    if (upstream_paused_) return;
-    upstream_paused_ = true;
-    io_.upstream_pause_reading();
 }
 
 // The first request that passes opens the way to the upstream: dial it, or

@@ -120,7 +120,6 @@ private:
     void want_upstream();
     void start_upstream_tls();
     void fail_upstream(const std::string& reason);
-    void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     bool upstream_is_connected() const;
     bool upstream_may_speak() const;
 

@@ -1,6 +1,6 @@
-// tls/protocol_detect.cpp — the recognisers behind detect_protocol(). Each
-// recogniser answers match / no / need_more for the bytes so far; the flow's
-// verdict is the first match, or opaque when all say no.
+// tls/protocol_detect.cpp — the first-message recognisers of the detector
+// table (src/first_bytes_detection.cpp): each answers match / no / need_more
+// for the bytes so far.
 #include "tls/protocol_detect.h"
 
 #include <string_view>
@@ -75,38 +75,6 @@ Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
         ++part_length;
     }
     return Fit::need_more;
-}
-
-const char* protocol_name(DetectedProtocol protocol) {
-    switch (protocol) {
-    case DetectedProtocol::need_more: return "need_more";
-    case DetectedProtocol::tls_client_hello: return "tls_client_hello";
-    case DetectedProtocol::http1: return "http1";
-    case DetectedProtocol::http2_prior_knowledge: return "http2_prior_knowledge";
-    case DetectedProtocol::opaque: return "opaque";
-    }
-    return "unknown";
-}
-
-DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes) {
-    struct Recogniser {
-        Fit (*fits)(std::span<const std::uint8_t>);
-        DetectedProtocol verdict;
-    };
-    // The preface is tried before the request line: its first line also
-    // starts like one ("PRI * HTTP/2.0" differs only at the version).
-    constexpr Recogniser kRecognisers[] = {
-        {fits_tls_client_hello, DetectedProtocol::tls_client_hello},
-        {fits_http2_preface, DetectedProtocol::http2_prior_knowledge},
-        {fits_http1_request_line, DetectedProtocol::http1},
-    };
-    bool any_need_more = false;
-    for (const auto& recogniser : kRecognisers) {
-        const Fit fit = recogniser.fits(first_bytes);
-        if (fit == Fit::match) return recogniser.verdict;
-        if (fit == Fit::need_more) any_need_more = true;
-    }
-    return any_need_more ? DetectedProtocol::need_more : DetectedProtocol::opaque;
 }
 
 }  // namespace askfirst::tls
