@@ -4,6 +4,7 @@
 #include "src/database/postgres_session.h"
 #include "src/database/postgres_wire.h"
 #include "src/database/redis_session.h"
+#include "src/first_plaintext_session.h"
 #include "src/http/http_session.h"
 
 namespace askfirst {
@@ -72,8 +73,12 @@ Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
     return {any_need_more ? Detection::Outcome::need_more : Detection::Outcome::opaque, nullptr};
 }
 
+// Inside TLS: every row but TLS's own, chosen by the first plaintext
+// (src/first_plaintext_session.h); what none recognises goes to HTTP/1.1.
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context) {
-    return make_http1_session(context);
+    static_assert(kFirstBytesDetectors[0].make_session == nullptr, "row 0 is TLS itself");
+    return std::make_unique<FirstPlaintextSession>(context, std::span(kFirstBytesDetectors).subspan(1),
+                                                   make_http1_session);
 }
 
 }  // namespace askfirst

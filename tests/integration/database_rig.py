@@ -25,6 +25,7 @@ from http_rig import read_audit
 from servers import free_port, wait_for_tcp
 
 DB_HOST, DB_ADDRESS = "db.test", "198.51.100.20"
+CACHE_HOST, CACHE_ADDRESS = "cache.test", "198.51.100.21"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
@@ -36,7 +37,7 @@ def make_db_ca(folder: Path) -> Path:
         "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2", "-subj", "/CN=askfirst db test CA")
     run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", folder / "server.key", "-out", folder / "server.csr", "-subj", f"/CN={DB_HOST}")
-    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST}\n")
+    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST},DNS:{CACHE_HOST}\n")
     run("openssl", "x509", "-req", "-in", folder / "server.csr", "-CA", folder / "ca.pem", "-CAkey", folder / "ca.key",
         "-CAcreateserial", "-out", folder / "server.pem", "-days", "2", "-extfile", folder / "ext")
     return folder
@@ -163,19 +164,23 @@ def db_sandbox(exec_works, postgres, db_ca, tmp_path):
     return DatabaseSandbox(tmp_path, postgres, db_ca)
 
 
-CACHE_HOST, CACHE_ADDRESS = "cache.test", "198.51.100.21"
-
 
 class Redis:
     """One redis-server on 127.0.0.1, no persistence, in the foreground (stopped by the fixture)."""
 
-    def __init__(self):
+    def __init__(self, tls_folder: Path | None = None):
         if shutil.which("redis-server") is None:
             pytest.skip("redis-server is not installed (tools/setup.sh installs redis-server)")
         self.dir = Path(tempfile.mkdtemp(prefix="askfirst-redis-"))
         self.port = free_port()
+        tls = []
+        if tls_folder is not None:  # a second port, TLS only, with the test CA's certificate for cache.test
+            self.tls_port = free_port()
+            tls = ["--tls-port", str(self.tls_port), "--tls-cert-file", str(tls_folder / "server.pem"),
+                   "--tls-key-file", str(tls_folder / "server.key"), "--tls-ca-cert-file", str(tls_folder / "ca.pem"),
+                   "--tls-auth-clients", "no"]
         self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
+                                         "--save", "", "--appendonly", "no", "--dir", str(self.dir), *tls],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_tcp("127.0.0.1", self.port)
 
@@ -193,20 +198,22 @@ class Redis:
 
 
 @pytest.fixture(scope="module")
-def redis_server():
-    server = Redis()
+def redis_server(db_ca):
+    server = Redis(tls_folder=db_ca)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def redis_sandbox(exec_works, redis_server, tmp_path):
+def redis_sandbox(exec_works, redis_server, db_ca, tmp_path):
     """The sandbox of the Redis tests: cache.test:6379 mapped to the loopback redis-server."""
     class RedisSandbox(DatabaseSandbox):
         def profile(self, name, mode, extra=None):
             profile = {"name": name, "modes": {"default": "off", "redis": mode},
                        "dns": {"hosts": {CACHE_HOST: CACHE_ADDRESS}},
-                       "upstream": {"map": {f"{CACHE_ADDRESS}:6379": f"127.0.0.1:{redis_server.port}"}},
+                       "upstream": {"map": {f"{CACHE_ADDRESS}:6379": f"127.0.0.1:{redis_server.port}",
+                                            f"{CACHE_ADDRESS}:6380": f"127.0.0.1:{redis_server.tls_port}"}},
+                       "tls": {"extra_ca": [str(db_ca / "ca.pem")]},
                        "consent": {"timeout_s": 60, "no_ui": "deny"}}
             profile.update(extra or {})
             return profile

@@ -5,6 +5,7 @@ own state (redis-cli on loopback, not through askfirst).
 from __future__ import annotations
 
 from database_rig import *  # noqa: F401,F403
+from http_rig import askfirst_ca  # noqa: F401
 
 CLI = "redis-cli -h cache.test -p 6379"
 
@@ -44,3 +45,14 @@ def test_reads_and_writes_pass_under_block_destructive(redis_sandbox, redis_serv
     run = redis_sandbox.run("block-destructive", f"{CLI} set d 4 && {CLI} incr d && {CLI} get d")
     assert run.stdout.split() == ["OK", "5", "5"], run.stdout + run.stderr
     assert redis_server.cli("get", "d") == "5"
+
+
+def test_rediss_is_read_command_by_command_inside_tls(redis_sandbox, redis_server, askfirst_ca):
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    tls_cli = f"redis-cli --tls --sni cache.test --cacert {askfirst_ca} -h cache.test -p 6380"
+    run = redis_sandbox.run("block-destructive", f"printf 'GET keep\\nFLUSHALL\\nSET e 5\\n' | {tls_cli}")
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    assert lines[0] == "1" and lines[1].startswith("NOPERM askfirst refused FLUSHALL") and lines[2] == "OK", \
+        run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1" and redis_server.cli("get", "e") == "5"
