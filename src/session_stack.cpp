@@ -89,8 +89,10 @@ void SessionStack::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
         // Straight into the TLS session when nothing waits before these bytes: no staging copy.
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
         upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
-    } else if (!guest_tls_ || mid_stream_tls_ == MidStreamTls::guest_open) {
-        give_upstream_plaintext(as_text(bytes));  // (mid-stream TLS: the upstream's answer comes in plaintext)
+    } else if (upstream_speaks_plaintext()) {
+        give_upstream_plaintext(as_text(bytes));
+    } else if (mid_stream_tls_ == MidStreamTls::awaiting_client_hello_then_upstream) {
+        upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());  // for the TLS session about to start
     }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
 }
@@ -140,7 +142,9 @@ void SessionStack::give_guest_ciphertext() {
 }
 
 void SessionStack::feed_guest_side() {
-    if (mid_stream_tls_ == MidStreamTls::awaiting_client_hello && !open_guest_tls_mid_stream()) return;
+    const bool awaiting_hello = mid_stream_tls_ == MidStreamTls::awaiting_client_hello ||
+                                mid_stream_tls_ == MidStreamTls::awaiting_client_hello_then_upstream;
+    if (awaiting_hello && !open_guest_tls_mid_stream()) return;
     if (!guest_tls_) {
         if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
             const std::size_t given = guest_in_.size();
@@ -167,8 +171,7 @@ void SessionStack::feed_guest_side() {
 
 void SessionStack::feed_upstream_side() {
     if (!upstream_tls_) {
-        const bool plaintext_upstream = !guest_tls_ || mid_stream_tls_ == MidStreamTls::guest_open;
-        if (upstream_may_speak() && plaintext_upstream && !upstream_in_.empty()) {  // held while judged
+        if (upstream_may_speak() && upstream_speaks_plaintext() && !upstream_in_.empty()) {  // held while judged
             session_->on_upstream_bytes(as_text(upstream_in_));
             upstream_in_.clear();
         }
@@ -244,7 +247,8 @@ void SessionStack::want_upstream() {
 
 void SessionStack::start_upstream_tls() {
     if (!guest_tls_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
-    if (mid_stream_tls_ == MidStreamTls::guest_open) return;  // the session says when (StartUpstreamTls)
+    // Mid-stream, the session says when (StartUpstreamTls), and the guest's ClientHello gives the name.
+    if (mid_stream_tls_ != MidStreamTls::none && mid_stream_tls_ != MidStreamTls::both) return;
     auto session = services_.upstream_tls->start_session(sni_, io_.info().original_destination.address.to_string());
     if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
     upstream_tls_ = session.take();
@@ -307,13 +311,16 @@ void SessionStack::drain_session_outputs() {
             flush_to_guest();  // the session's plaintext answer ('S') leaves before any TLS record
             mid_stream_tls_ = MidStreamTls::awaiting_client_hello;
         } else if (std::holds_alternative<StartUpstreamTls>(output)) {
-            if (mid_stream_tls_ != MidStreamTls::guest_open) {  // never encrypt toward a guest in plaintext
+            if (mid_stream_tls_ == MidStreamTls::awaiting_client_hello) {
+                mid_stream_tls_ = MidStreamTls::awaiting_client_hello_then_upstream;
+            } else if (mid_stream_tls_ == MidStreamTls::guest_only) {
+                mid_stream_tls_ = MidStreamTls::both;
+                start_upstream_tls();
+            } else {  // never encrypt toward the server what the guest sends in plaintext
                 flow_reset_ = true;
                 io_.reset("the session asked for upstream TLS without guest TLS");
                 return;
             }
-            mid_stream_tls_ = MidStreamTls::upstream_agreed;
-            start_upstream_tls();
         }  // BecameOpaque: the session relays both ways itself
     }
 }
@@ -395,8 +402,23 @@ bool SessionStack::open_guest_tls_mid_stream() {
     const std::size_t hello_bytes = std::min(parsed.hello.consumed_bytes, guest_in_.size());
     erase_front(guest_in_, hello_bytes);
     io_.guest_consumed(hello_bytes);
-    mid_stream_tls_ = MidStreamTls::guest_open;
+    const bool upstream_too = mid_stream_tls_ == MidStreamTls::awaiting_client_hello_then_upstream;
+    mid_stream_tls_ = upstream_too ? MidStreamTls::both : MidStreamTls::guest_only;
+    if (upstream_too) start_upstream_tls();
     return true;
+}
+
+// Whether the upstream's bytes are plaintext for the session: a plaintext
+// flow, or a mid-stream TLS flow whose upstream has not started TLS.
+bool SessionStack::upstream_speaks_plaintext() const {
+    switch (mid_stream_tls_) {
+    case MidStreamTls::none: return !guest_tls_;
+    case MidStreamTls::awaiting_client_hello:
+    case MidStreamTls::guest_only: return true;
+    case MidStreamTls::awaiting_client_hello_then_upstream:
+    case MidStreamTls::both: return false;
+    }
+    return false;
 }
 
 // Upstream plaintext into the session. Bytes it relays as they are (a

@@ -63,9 +63,10 @@ const char* upstream_state_name(UpstreamState state);
 // where it stands. `none` is every flow whose TLS (if any) detection chose.
 enum class MidStreamTls {
     none,
-    awaiting_client_hello,  // the session answered the guest ('S'): a ClientHello comes next
-    guest_open,             // guest TLS open; the upstream still speaks plaintext
-    upstream_agreed,        // the upstream agreed ('S'): its TLS started too
+    awaiting_client_hello,                // the session answered the guest ('S'): a ClientHello comes next
+    awaiting_client_hello_then_upstream,  // and the upstream agreed too: its TLS starts with the guest's name
+    guest_only,                           // guest TLS open; the upstream still speaks plaintext
+    both,                                 // guest TLS open and the upstream's started
 };
 
 // What the pipeline hands the stack when detection is over.
@@ -126,6 +127,7 @@ private:
     void decide(RequestId id, const classifiers::HttpRequest& request);
     void decide_statement(RequestId id, const DatabaseStatement& statement);
     bool open_guest_tls_mid_stream();
+    bool upstream_speaks_plaintext() const;
     std::string destination_host() const;
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();

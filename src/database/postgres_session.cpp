@@ -73,6 +73,11 @@ void PostgresSession::on_guest_eof() {
 }
 
 void PostgresSession::parse_guest() {
+    if (upstream_phase_ == UpstreamPhase::awaiting_ssl_answer && guest_in_.size() > guest_offset_) {
+        // CVE-2021-23222: bytes sent before the TLS answer, meant to be read as if inside TLS
+        close_flow(pg::kProtocolViolation, "askfirst refused bytes sent after SSLRequest before TLS began");
+        return;
+    }
     while (!closed_ && !holding_) {
         if (guest_rest_ > 0) {
             const std::size_t available = guest_in_.size() - guest_offset_;
@@ -117,9 +122,11 @@ bool PostgresSession::parse_startup_packet() {
             close_flow(pg::kProtocolViolation, "askfirst refused bytes sent after SSLRequest before TLS began");
             return false;
         }
+        // The server is asked first, and its answer ('S' or 'N') is the guest's: askfirst
+        // neither downgrades a TLS server nor claims TLS a server does not offer.
         guest_asked_tls_ = true;
-        emit_to_guest("S");
-        emit(StartGuestTls{});
+        upstream_phase_ = UpstreamPhase::awaiting_ssl_answer;
+        emit(SendToUpstream{ssl_request()});
         return true;
     }
     if (code == pg::kGssEncRequestCode) {
@@ -366,11 +373,6 @@ void PostgresSession::refuse(StatementId id, std::string_view message, std::stri
 // ---- upstream side ----
 
 void PostgresSession::start_upstream() {
-    if (guest_asked_tls_) {
-        upstream_phase_ = UpstreamPhase::awaiting_ssl_answer;
-        emit(SendToUpstream{ssl_request()});
-        return;
-    }
     upstream_phase_ = UpstreamPhase::typed;
     emit_to_upstream(startup_packet_);
 }
@@ -400,20 +402,21 @@ void PostgresSession::parse_upstream() {
         const std::string_view available = std::string_view(upstream_in_).substr(offset);
         if (upstream_phase_ == UpstreamPhase::awaiting_ssl_answer) {
             if (available.empty()) break;
-            if (available[0] != 'S') {
-                close_flow(pg::kProtocolViolation, "the server does not accept TLS, and the client asked for it: "
-                                                   "askfirst does not downgrade the connection");
+            if (available[0] != 'S' && available[0] != 'N') {
+                close_flow(pg::kProtocolViolation, "the server answered SSLRequest with neither 'S' nor 'N'");
                 break;
             }
             if (available.size() > 1) {  // CVE-2021-23214: bytes meant to be read as if inside TLS
-                close_flow(pg::kProtocolViolation, "the server sent bytes after accepting TLS before the handshake");
+                close_flow(pg::kProtocolViolation, "the server sent bytes after its answer to SSLRequest");
                 break;
             }
             offset += 1;
-            upstream_phase_ = UpstreamPhase::typed;
-            emit(StartUpstreamTls{});
-            emit(SendToUpstream{startup_packet_ + upstream_waiting_});
-            upstream_waiting_.clear();
+            upstream_phase_ = UpstreamPhase::idle;  // the startup follows, from the guest
+            emit_to_guest(available.substr(0, 1));
+            if (available[0] == 'S') {
+                emit(StartGuestTls{});
+                emit(StartUpstreamTls{});
+            }
             continue;
         }
         if (upstream_phase_ != UpstreamPhase::typed) break;
@@ -471,14 +474,8 @@ void PostgresSession::emit_to_guest(std::string_view bytes) {
     outputs_.push_back(SendToGuest{std::string(bytes)});
 }
 
-// Guest bytes for the server wait while the server is being asked for TLS:
-// nothing of the guest's crosses in plaintext when the guest asked for TLS.
 void PostgresSession::emit_to_upstream(std::string_view bytes) {
     if (bytes.empty()) return;
-    if (upstream_phase_ == UpstreamPhase::awaiting_ssl_answer) {
-        upstream_waiting_.append(bytes);
-        return;
-    }
     if (!outputs_.empty())
         if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
             last->bytes.append(bytes);

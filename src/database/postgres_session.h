@@ -28,9 +28,10 @@
 //                     SendToGuest just before): its next bytes are a TLS
 //                     ClientHello; run the guest handshake with a leaf for the
 //                     host and feed the plaintext from then on.
-//   StartUpstreamTls  the server answered 'S' to our SSLRequest: open TLS to
-//                     it (verified as for HTTPS); later SendToUpstream bytes
-//                     are plaintext for that session.
+//   StartUpstreamTls  right after: the server answered 'S' to the guest's
+//                     SSLRequest: open TLS to it (once the guest's ClientHello
+//                     gave the name to verify); later SendToUpstream bytes are
+//                     plaintext for that session.
 //   DecideStatement   classify the texts as PostgreSQL (the worst of them),
 //                     apply the mode, maybe ask; audit; then pass or refuse.
 //   CancelDecision    the guest went away while a statement was decided.
@@ -65,10 +66,13 @@
 // - Everything else (authentication, Describe, Close, Sync, CopyData, ...)
 //   is relayed unchanged; the server's messages are relayed unchanged except
 //   the replaced errors. GSSENCRequest is answered 'N' (clients fall back).
-// - TLS: a guest SSLRequest is answered 'S'; the server is then asked for TLS
-//   too, and a server that answers 'N' ends the flow with a FATAL (never a
-//   silent downgrade). Bytes that follow an SSLRequest before the handshake
-//   (CVE-2021-23222/23214 "buffer stuffing") end the flow.
+// - TLS: a guest SSLRequest is passed to the server, and the server's answer
+//   is the guest's: 'S' opens TLS on both sides (StartGuestTls, then
+//   StartUpstreamTls: the guest's leaf is ours, the server is verified as for
+//   HTTPS); 'N' leaves both in plaintext, and the client decides (sslmode
+//   prefer goes on, require gives up). askfirst never downgrades a TLS server
+//   nor claims TLS a server lacks. Bytes that follow an SSLRequest before the
+//   answer, from either side (CVE-2021-23222/23214 "buffer stuffing"), end the flow.
 //
 // ## Limits
 //
@@ -187,8 +191,7 @@ private:
     bool upstream_rest_dropped_ = false;
 
     bool guest_asked_tls_ = false;
-    std::string startup_packet_;      // sent once the upstream TLS is asked for and granted
-    std::string upstream_waiting_;    // guest bytes while the server is asked for TLS
+    std::string startup_packet_;      // the StartupMessage (or CancelRequest) relayed
     std::string database_;
     std::string user_;
     bool replication_ = false;        // startup "replication": its commands are not SQL

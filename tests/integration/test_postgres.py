@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from askfirst_tools import control  # noqa: E402
 
 from database_rig import *  # noqa: F401,F403
-from database_rig import psql
+from database_rig import DatabaseSandbox, Postgres, psql
 from http_rig import askfirst_ca  # noqa: F401
 
 
@@ -125,3 +125,26 @@ def test_prompt_writes_holds_a_delete_shows_its_sql_and_runs_it_once_allowed(db_
     # the audit line keeps the statement with its literals redacted
     assert [(r["decision"], r["decided_by"], r["statement"]) for r in deletes] == \
         [("pass", "user", "delete from orders where id = $1")]
+
+
+@pytest.fixture(scope="module")
+def postgres_without_tls():
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+def test_a_server_without_tls_answers_the_guests_sslrequest_itself(exec_works, postgres_without_tls, db_ca,
+                                                                     tmp_path):
+    postgres_without_tls.sql("drop table if exists orders; create table orders (id int)")
+    sandbox = DatabaseSandbox(tmp_path, postgres_without_tls, db_ca)
+    # libpq's default sslmode=prefer asks for TLS first; the server says 'N' and psql goes on in plaintext
+    run = sandbox.run("block-destructive",
+                      "psql 'host=db.test user=postgres dbname=postgres' -X -At -c 'select 41 + 1'; "
+                      "psql 'host=db.test user=postgres dbname=postgres' -X -At -c 'drop table orders'; " +
+                      psql("select 1", "require") + "; echo require=$?")
+    assert run.stdout.splitlines()[0] == "42", run.stdout + run.stderr
+    assert "ERROR:  askfirst refused DROP TABLE" in run.stderr, run.stderr
+    # sslmode=require: psql itself gives up, as it would against that server directly
+    assert "server does not support SSL" in run.stderr and "require=2" in run.stdout, run.stdout + run.stderr
+    assert postgres_without_tls.sql("select count(*) from orders") == "0"

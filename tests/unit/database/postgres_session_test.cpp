@@ -325,38 +325,48 @@ TEST_CASE("while a statement is held the guest is back-pressured") {
     CHECK(book.upstream_bytes.empty());
 }
 
-TEST_CASE("SSLRequest: 'S' to the guest, TLS asked of the server, nothing in plaintext before its 'S'") {
+TEST_CASE("SSLRequest is asked of the server first; its 'S' opens TLS on both sides") {
     Book book;
     book.guest(request_packet(pg::kSslRequestCode));
-    CHECK(book.guest_bytes == "S");
-    CHECK(book.events == std::vector<std::string>{"guest-tls"});
-    book.guest(startup("agent", "shop"));  // plaintext of the guest TLS session
     CHECK(book.take_upstream() == request_packet(pg::kSslRequestCode));
+    CHECK(book.guest_bytes.empty());  // the guest waits for the server's answer
     book.server("S");
+    CHECK(book.take_guest() == "S");
     CHECK(book.events == std::vector<std::string>{"guest-tls", "upstream-tls"});
+    book.guest(startup("agent", "shop"));  // plaintext of the guest TLS session
     CHECK(book.take_upstream() == startup("agent", "shop"));
+    book.server(auth_ok() + ready('I'));
+    book.guest(query("drop table t"));
+    CHECK(book.decisions.size() == 1);
 }
 
-TEST_CASE("a server that refuses TLS ends the flow with a FATAL: no downgrade") {
+TEST_CASE("a server without TLS answers 'N', the guest hears 'N', and a plaintext startup follows") {
     Book book;
-    book.guest(request_packet(pg::kSslRequestCode) );
-    book.guest(startup("agent", "shop"));
+    book.guest(request_packet(pg::kSslRequestCode));
     book.server("N");
-    CHECK(book.events.back() == "close");
-    CHECK(book.guest_bytes.find("FATAL") != std::string::npos);
-    CHECK(book.take_upstream() == request_packet(pg::kSslRequestCode));
+    CHECK(book.take_guest() == "N");
+    CHECK(book.events.empty());
+    book.guest(startup("agent", "shop"));
+    CHECK(book.take_upstream() == request_packet(pg::kSslRequestCode) + startup("agent", "shop"));
+    book.server(auth_ok() + ready('I'));
+    CHECK(book.take_guest() == auth_ok() + ready('I'));
 }
 
-TEST_CASE("buffer stuffing after SSLRequest ends the flow, either side") {
-    Book guest_side;
-    guest_side.guest(request_packet(pg::kSslRequestCode) + query("drop table t"));
-    CHECK(guest_side.events.back() == "close");
-    CHECK(guest_side.upstream_bytes.empty());
+TEST_CASE("buffer stuffing around SSLRequest ends the flow, either side") {
+    Book same_segment;
+    same_segment.guest(request_packet(pg::kSslRequestCode) + query("drop table t"));
+    CHECK(same_segment.events.back() == "close");
+    CHECK(same_segment.upstream_bytes.empty());
+    Book before_answer;
+    before_answer.guest(request_packet(pg::kSslRequestCode));
+    before_answer.guest(query("drop table t"));
+    CHECK(before_answer.events.back() == "close");
+    CHECK(before_answer.take_upstream() == request_packet(pg::kSslRequestCode));
     Book server_side;
     server_side.guest(request_packet(pg::kSslRequestCode));
-    server_side.guest(startup("agent", "shop"));
     server_side.server("S" + auth_ok());
     CHECK(server_side.events.back() == "close");
+    CHECK(server_side.guest_bytes.find("FATAL") != std::string::npos);
 }
 
 TEST_CASE("GSSENCRequest is answered 'N' and the startup that follows is relayed") {
