@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "src/flow_destination.h"
+
 namespace askfirst {
 
 InterceptingPipeline::InterceptingPipeline(InterceptionServices& services) : services_(services) {}
@@ -46,11 +48,13 @@ void InterceptingPipeline::detect() {
 void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     sni_ = hello.server_name;
     const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
-    if (services_.guest_tls == nullptr || services_.passthrough->matches(host)) {
-        start_opaque("TLS passthrough for " + host);
+    if (services_.tls->plan_for(sni_, io_->info().dns_name) == tls::TlsPlan::passthrough) {
+        // Unread TLS to a provider's host may carry its worst operation (issue 11).
+        start_opaque("TLS to " + host + " is passed through unread (tls.passthrough, or a learned refusal)",
+                     provider_claiming_destination(io_->info(), sni_));
         return;
     }
-    auto session = services_.guest_tls->start_session(hello, io_->info().original_destination.address.to_string());
+    auto session = services_.tls->start_guest_session(hello, io_->info().original_destination.address.to_string());
     if (!session) return reset_flow("cannot open TLS for " + host + ": " + session.error());
     // The session was given the ClientHello (reassembled as one record): those bytes are done.
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
@@ -123,17 +127,23 @@ void InterceptingPipeline::hold_upstream_bytes(std::span<const std::uint8_t> byt
 
 // ---- opaque flows ----
 
-void InterceptingPipeline::start_opaque(const std::string& why) {
+// `why` goes to the operator log and, through the decision, to the audit
+// record's reason; `claimed_by`: the provider that claims the host of TLS
+// askfirst does not open.
+void InterceptingPipeline::start_opaque(const std::string& why, const std::string& claimed_by) {
     detect_timer_->stop();
     stage_ = Stage::opaque_waiting;
-    services_.log.line("event=flow_opaque dst=" + destination_host_port() + " why=\"" + why + "\"");
+    const auto& info = io_->info();
+    services_.log.line("event=flow_opaque dst=" + destination_host_port(info, sni_) + " why=\"" + why + "\"");
     auto alive = alive_;
-    decision_ticket_ = services_.decider->decide_opaque(flow_facts(), destination_host_port(), [this, alive](bool pass) {
+    http::OpaqueFlow opaque{destination_host(info, sni_), info.original_destination.port, claimed_by, why};
+    decision_ticket_ = services_.decider->decide_opaque(flow_facts(services_.vm_name, info, sni_), opaque,
+                                                        [this, alive](bool pass) {
         if (!*alive) return;
         decision_ticket_ = 0;
         if (!pass)
-            return reset_flow("refused: " + destination_host_port() +
-                              " is an opaque flow and the tcp mode does not pass it");
+            return reset_flow("refused: " + destination_host_port(io_->info(), sni_) +
+                              " is a connection askfirst cannot read and the mode does not pass it (the audit log says why)");
         relay_opaque_flow();
     });
 }
@@ -163,17 +173,6 @@ void InterceptingPipeline::relay_opaque_flow() {
 void InterceptingPipeline::reset_flow(const std::string& reason) {
     stage_ = Stage::done;
     io_->reset(reason);
-}
-
-std::string InterceptingPipeline::destination_host_port() const {
-    const auto& info = io_->info();
-    const std::string host = !sni_.empty() ? sni_ : !info.dns_name.empty() ? info.dns_name
-                                                                           : info.original_destination.address.to_string();
-    return host + ":" + std::to_string(info.original_destination.port);
-}
-
-http::FlowFacts InterceptingPipeline::flow_facts() const {
-    return {services_.vm_name, io_->info().guest.to_string(), io_->info().original_destination.to_string(), sni_};
 }
 
 // ---- events from the flow: to the stage that has it ----

@@ -34,7 +34,9 @@
 // no-op: the relay keeps its own back-pressure and half-close rules.
 //
 // Every opaque verdict names why the flow was opaque (the operator log line
-// `event=flow_opaque` and the audit record's reason say it).
+// `event=flow_opaque` and the audit record's reason say it). Unread TLS to a
+// host a provider claims is judged as that provider's worst operation
+// (src/request_decision.h, issue 11).
 #pragma once
 
 #include <chrono>
@@ -96,11 +98,9 @@ private:
     void start_tls(const tls::ClientHello& hello);
     void start_session(const SessionContext& context, std::unique_ptr<FlowSession> session,
                        std::unique_ptr<tls::TlsSession> guest_tls);
-    void start_opaque(const std::string& why);
+    void start_opaque(const std::string& why, const std::string& claimed_by = {});
     void relay_opaque_flow();
     void reset_flow(const std::string& reason);
-    std::string destination_host_port() const;
-    http::FlowFacts flow_facts() const;
 
     InterceptionServices& services_;
     netstack::FlowIo* io_ = nullptr;

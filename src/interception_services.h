@@ -1,6 +1,6 @@
 // src/interception_services.h — what every flow pipeline of one askfirstd
-// shares: the TLS pair's factories, the learned passthrough hosts, the
-// decision point, the timer factory and the operator log. Owned by
+// shares: the TLS layer (tls::TlsInterceptor), the record of refused
+// certificates, the decision point, the timer factory and the operator log. Owned by
 // src/interception (askfirstd) or by a test; each flow keeps a reference.
 #pragma once
 
@@ -13,17 +13,15 @@
 #include "src/http/http_session.h"
 #include "src/operator_log.h"
 #include "src/request_decider.h"
-#include "tls/guest_tls_server.h"
-#include "tls/passthrough_hosts.h"
-#include "tls/upstream_tls_client.h"
+#include "src/tls_refusals.h"
+#include "tls/tls_interceptor.h"
 
 namespace askfirst {
 
 struct InterceptionServices {
     uv_loop_t* loop = nullptr;
-    tls::GuestTlsServer* guest_tls = nullptr;       // nullptr: every TLS flow is passed through (opaque)
-    tls::UpstreamTlsClient* upstream_tls = nullptr;
-    tls::PassthroughHosts* passthrough = nullptr;
+    tls::TlsInterceptor* tls = nullptr;
+    TlsRefusals* tls_refusals = nullptr;  // what `askfirst status` shows of refused certificates
     FlowDecisions* decider = nullptr;
     FlowTimerFactory make_timer;                    // askfirstd: a UvFlowTimer on `loop`
     OperatorLog log{""};

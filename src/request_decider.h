@@ -29,6 +29,7 @@
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
 #include "src/statement_decision.h"
+#include "src/tls_refusals.h"
 
 namespace askfirst {
 
@@ -56,13 +57,15 @@ public:
     virtual ~FlowDecisions() = default;
     virtual Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
                                   RequestVerdict done) = 0;
-    virtual Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done) = 0;
-    // A database statement (src/database/): classified as SQL, provider
-    // statement.provider; the audit line names it with its literals redacted.
+    virtual Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) = 0;
+    // A database statement (src/database/): classified as SQL or a Redis
+    // command, provider statement.provider; the audit line names it with its
+    // literals redacted.
     virtual Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
                                     StatementVerdict done) = 0;
     virtual void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) = 0;
     virtual void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) = 0;
+    virtual void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence) = 0;
     virtual void cancel(Ticket ticket) = 0;
 };
 
@@ -77,9 +80,9 @@ public:
 
     Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
                           RequestVerdict done) override;
-    // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
-    // write on provider "tcp", operation "tcp HOST:PORT".
-    Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done) override;
+    // An opaque flow (not HTTP, TLS we may not open, a passthrough host),
+    // judged by http::decide_opaque_flow (src/request_decision.h).
+    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) override;
     Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
                             StatementVerdict done) override;
     // A request this decider passed (its audit line: `passed`) was answered
@@ -93,6 +96,10 @@ public:
     // reason (http::protocol_refusal_record). The guest already has its answer;
     // a failed write is reported on stderr.
     void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) override;
+    // The guest refused askfirst's certificate: one audit record
+    // (http::tls_refusal_record), so the tray's recent decisions show it.
+    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
+                            const std::string& sentence) override;
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket) override;

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "tls/client_hello.h"
+#include "src/flow_destination.h"
 
 namespace askfirst {
 
@@ -193,22 +194,33 @@ void SessionStack::feed_upstream_side() {
 void SessionStack::check_tls_failures() {
     if (guest_tls_ && guest_tls_->state() == tls::TlsSessionState::failed) {
         const auto& failure = guest_tls_->failure();
-        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) {
-            const std::string host = sni_.empty() ? io_.info().original_destination.address.to_string() : sni_;
-            services_.passthrough->add_exact_host(host);
-            services_.log.line("event=tls_refused_by_guest host=" + host + " action=passthrough_next_time "
-                               "advice=\"install the askfirst CA in the guest (askfirst ca export)\"");
-        }
+        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) on_guest_refused_certificate(failure);
         flush_to_guest();  // a fatal alert may be queued
         flow_reset_ = true;
         io_.reset("guest TLS failed: " + failure.reason);
         return;
     }
     if (upstream_tls_ && upstream_ != UpstreamState::failed && upstream_tls_->state() == tls::TlsSessionState::failed) {
-        services_.log.line("event=upstream_tls_failed host=" + destination_host_port() + " reason=\"" +
+        services_.log.line("event=upstream_tls_failed host=" + destination_host_port(io_.info(), sni_) + " reason=\"" +
                            upstream_tls_->failure().reason + "\"");
         fail_upstream(upstream_tls_->failure().reason);
     }
+}
+
+// The guest would not accept our certificate. Interception stays on unless
+// the profile opted into learning and no provider claims the host
+// (tls/tls_interceptor.h); either way a person can see it: operator log,
+// audit line (the tray's recent decisions), `askfirst status`.
+void SessionStack::on_guest_refused_certificate(const tls::TlsFailure& failure) {
+    const std::string host = sni_.empty() ? io_.info().original_destination.address.to_string() : sni_;
+    const std::string provider = provider_claiming_destination(io_.info(), sni_);
+    const auto learning = services_.tls->on_certificate_refused(host, !provider.empty());
+    const TlsRefusal refusal{host, provider, std::string(tls::tls_alert_name(failure.alert)), learning};
+    const std::string sentence = tls_refusal_sentence(refusal);
+    services_.log.line("event=tls_refused_by_guest host=" + host + " alert=" + refusal.alert + " action=" +
+                       std::string(tls::refusal_learning_name(learning)) + " advice=\"" + sentence + "\"");
+    services_.tls_refusals->note(refusal);
+    services_.decider->record_tls_refusal(flow_facts(services_.vm_name, io_.info(), sni_), refusal, sentence);
 }
 
 // ---- the upstream ----
@@ -249,7 +261,7 @@ void SessionStack::start_upstream_tls() {
     if (!guest_tls_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
     // Mid-stream, the session says when (StartUpstreamTls), and the guest's ClientHello gives the name.
     if (mid_stream_tls_ != MidStreamTls::none && mid_stream_tls_ != MidStreamTls::both) return;
-    auto session = services_.upstream_tls->start_session(sni_, io_.info().original_destination.address.to_string());
+    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string());
     if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
     upstream_tls_ = session.take();
     upstream_tls_->advance();  // the ClientHello
@@ -303,7 +315,7 @@ void SessionStack::drain_session_outputs() {
         } else if (auto* statement = std::get_if<DecideStatement>(&output)) {
             decide_statement(statement->id, statement->statement);
         } else if (std::holds_alternative<StartGuestTls>(output)) {
-            if (guest_tls_ || services_.guest_tls == nullptr || mid_stream_tls_ != MidStreamTls::none) {
+            if (guest_tls_ || services_.tls == nullptr || mid_stream_tls_ != MidStreamTls::none) {
                 flow_reset_ = true;
                 io_.reset("the session asked for guest TLS mid-stream where it cannot be opened");
                 return;
@@ -327,11 +339,11 @@ void SessionStack::drain_session_outputs() {
 
 void SessionStack::log_protocol_refusal(const ProtocolRefusal& refusal) {
     services_.log.line("event=http_refused status=" + std::to_string(refusal.status) + " dst=" +
-                       destination_host_port() + " reason=\"" + refusal.reason + "\"");
+                       destination_host_port(io_.info(), sni_) + " reason=\"" + refusal.reason + "\"");
     // A 502 for a failed upstream already has its line per passed request
     // (fail_upstream); every other refusal gets one here.
     const bool upstream_failure = refusal.status == 502 && refusal.reason == upstream_failure_;
-    if (!upstream_failure) services_.decider->record_protocol_refusal(flow_facts(), refusal.status, refusal.reason);
+    if (!upstream_failure) services_.decider->record_protocol_refusal(flow_facts(services_.vm_name, io_.info(), sni_), refusal.status, refusal.reason);
 }
 
 void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request) {
@@ -340,7 +352,7 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
     // audit line is kept for fail_upstream.
     const bool upstream_was_up = upstream_ == UpstreamState::up;
     decision_ticket_ = services_.decider->decide_request(
-        flow_facts(), request,
+        flow_facts(services_.vm_name, io_.info(), sni_), request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
                                            const consent::AuditRecord& line) {
             if (!*alive) return;
@@ -360,7 +372,7 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
 void SessionStack::decide_statement(RequestId id, const DatabaseStatement& statement) {
     StatementFacts facts;
     facts.provider = statement.provider;
-    facts.host = destination_host();
+    facts.host = destination_host(io_.info(), sni_);
     facts.database = statement.database;
     facts.user = statement.user;
     facts.message = statement.message;
@@ -369,7 +381,8 @@ void SessionStack::decide_statement(RequestId id, const DatabaseStatement& state
     facts.why_incomplete = statement.why_incomplete;
     auto alive = alive_;
     decision_ticket_ = services_.decider->decide_statement(
-        flow_facts(), facts, [this, alive, id](bool pass, const std::string& message, const std::string& hint) {
+        flow_facts(services_.vm_name, io_.info(), sni_), facts,
+        [this, alive, id](bool pass, const std::string& message, const std::string& hint) {
             if (!*alive) return;
             decision_ticket_ = 0;
             session_->on_verdict(id, Verdict{pass, message, {}, hint});
@@ -391,10 +404,10 @@ bool SessionStack::open_guest_tls_mid_stream() {
         io_.reset("the guest asked for TLS mid-stream, then sent a malformed ClientHello: " + parsed.error);
         return false;
     }
-    auto session = services_.guest_tls->start_session(parsed.hello, io_.info().original_destination.address.to_string());
+    auto session = services_.tls->start_guest_session(parsed.hello, io_.info().original_destination.address.to_string());
     if (!session) {
         flow_reset_ = true;
-        io_.reset("cannot open TLS for " + destination_host() + ": " + session.error());
+        io_.reset("cannot open TLS for " + destination_host(io_.info(), sni_) + ": " + session.error());
         return false;
     }
     sni_ = parsed.hello.server_name;
@@ -446,19 +459,6 @@ void SessionStack::send_plaintext_to_guest(std::string_view bytes) {
 std::size_t SessionStack::guest_backlog_bytes() const {
     const std::size_t ciphertext = guest_tls_ && guest_tls_->wants_to_write() ? guest_tls_->pending_ciphertext().size() : 0;
     return to_guest_.size() + guest_plain_out_.size() + ciphertext;
-}
-
-std::string SessionStack::destination_host() const {
-    const auto& info = io_.info();
-    return !sni_.empty() ? sni_ : !info.dns_name.empty() ? info.dns_name : info.original_destination.address.to_string();
-}
-
-std::string SessionStack::destination_host_port() const {
-    return destination_host() + ":" + std::to_string(io_.info().original_destination.port);
-}
-
-http::FlowFacts SessionStack::flow_facts() const {
-    return {services_.vm_name, io_.info().guest.to_string(), io_.info().original_destination.to_string(), sni_};
 }
 
 // ---- bytes out ----

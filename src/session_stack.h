@@ -111,6 +111,7 @@ private:
     void feed_guest_side();
     void feed_upstream_side();
     void check_tls_failures();
+    void on_guest_refused_certificate(const tls::TlsFailure& failure);
     void note_upstream_state();
     void drain_session_outputs();
     void flush_to_upstream();
@@ -128,14 +129,11 @@ private:
     void decide_statement(RequestId id, const DatabaseStatement& statement);
     bool open_guest_tls_mid_stream();
     bool upstream_speaks_plaintext() const;
-    std::string destination_host() const;
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void give_upstream_plaintext(std::string_view text);
     void send_plaintext_to_guest(std::string_view bytes);
     std::size_t guest_backlog_bytes() const;
-    std::string destination_host_port() const;
-    http::FlowFacts flow_facts() const;
 
     InterceptionServices& services_;
     netstack::FlowIo& io_;

@@ -2,6 +2,8 @@
 // (see the header for the source and why by hand).
 #include "src/database/postgres_wire.h"
 
+#include <algorithm>
+
 namespace askfirst::database::pg {
 
 std::uint32_t read_uint32(std::string_view four_bytes) {
@@ -15,9 +17,9 @@ void append_uint32(std::string& out, std::uint32_t value) {
 }
 
 StartupDetection detect_startup_packet(std::string_view first_bytes) {
-    // The length is at most kMaxStartupPacketBytes (10000 = 0x2710): its first byte is 0, its second at most 0x27.
-    if (!first_bytes.empty() && first_bytes[0] != '\0') return StartupDetection::not_postgres;
-    if (first_bytes.size() >= 2 && static_cast<std::uint8_t>(first_bytes[1]) > 0x27) return StartupDetection::not_postgres;
+    // The length is at most kMaxStartupPacketBytes (10000 = 0x00002710): bytes 0 and 1 are 0, byte 2 at most 0x27.
+    for (std::size_t i = 0; i < std::min<std::size_t>(first_bytes.size(), 3); ++i)
+        if (static_cast<std::uint8_t>(first_bytes[i]) > (i < 2 ? 0 : 0x27)) return StartupDetection::not_postgres;
     if (first_bytes.size() < 8) return StartupDetection::need_more;
     const std::uint32_t length = read_uint32(first_bytes);
     const std::uint32_t code = read_uint32(first_bytes.substr(4));

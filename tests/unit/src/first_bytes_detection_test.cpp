@@ -49,8 +49,11 @@ std::vector<DetectionRow> detection_rows() {
         {"lower-case http version is opaque", bytes_of("GET / http/1.1\r\n"), "opaque", 7},
         {"bare LF after version is opaque", bytes_of("GET / HTTP/1.1\n"), "opaque", 15},
         {"request line with two spaces is opaque", bytes_of("GET  / HTTP/1.1\r\n"), "opaque", 5},
-        {"binary first byte is opaque at once", {0x00, 0x01, 0x02}, "opaque", 1},
-        {"postgres startup message is opaque", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f}, "opaque", 1},
+        {"binary bytes no startup-packet length fits are opaque", {0x00, 0x01, 0x02}, "opaque", 2},
+        {"binary first byte is opaque at once", {0x01, 0x00, 0x02}, "opaque", 1},
+        {"postgres SSLRequest is postgres at its eighth byte", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f},
+         "postgres", 8},
+        {"redis command array is redis at its bulk marker", bytes_of("*1\r\n$4\r\nPING\r\n"), "redis", 5},
     };
 }
 

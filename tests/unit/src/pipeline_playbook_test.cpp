@@ -7,6 +7,7 @@
 // the real ones.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -105,10 +106,22 @@ public:
         requests_[next_] = std::move(done);
         return next_++;
     }
-    Ticket decide_opaque(const http::FlowFacts&, const std::string& host_port, OpaqueVerdict done) override {
-        trace_.push_back("decide_opaque tcp " + host_port);
+    Ticket decide_opaque(const http::FlowFacts&, const http::OpaqueFlow& opaque, OpaqueVerdict done) override {
+        trace_.push_back("decide_opaque " + (opaque.claimed_by.empty() ? std::string("tcp") : opaque.claimed_by) + " " +
+                         opaque.host + ":" + std::to_string(opaque.port));
+        last_why = opaque.why;
         opaque_[next_] = std::move(done);
         return next_++;
+    }
+    Ticket decide_statement(const http::FlowFacts&, const StatementFacts& statement, StatementVerdict done) override {
+        std::string texts;
+        for (const auto& text : statement.texts) texts += (texts.empty() ? "" : "; ") + text;
+        trace_.push_back("decide_statement " + statement.provider + " " + texts);
+        statements_[next_] = std::move(done);
+        return next_++;
+    }
+    void record_tls_refusal(const http::FlowFacts&, const TlsRefusal& refusal, const std::string&) override {
+        trace_.push_back("audit tls_refused " + refusal.host);
     }
     void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) override {
         trace_.push_back("audit upstream_refused " + passed.path + ": " + reason);
@@ -117,16 +130,21 @@ public:
         trace_.push_back("audit refused " + std::to_string(status));
     }
     void cancel(Ticket ticket) override {
-        if (requests_.erase(ticket) + opaque_.erase(ticket) > 0) trace_.push_back("cancel");
+        if (requests_.erase(ticket) + opaque_.erase(ticket) + statements_.erase(ticket) > 0) trace_.push_back("cancel");
     }
 
     // Answers the oldest open question (as the loop would, later).
     void answer(bool pass) {
-        REQUIRE((!requests_.empty() || !opaque_.empty()));
+        REQUIRE((!requests_.empty() || !opaque_.empty() || !statements_.empty()));
         if (!opaque_.empty()) {
             auto done = std::move(opaque_.begin()->second);
             opaque_.erase(opaque_.begin());
             return done(pass);
+        }
+        if (!statements_.empty()) {
+            auto done = std::move(statements_.begin()->second);
+            statements_.erase(statements_.begin());
+            return done(pass, pass ? "" : "askfirst refused it", pass ? "" : "ask the person");
         }
         auto done = std::move(requests_.begin()->second);
         consent::AuditRecord line;
@@ -135,13 +153,15 @@ public:
         requests_.erase(requests_.begin());
         done(pass, http::LocalResponse{403, R"({"error":"askfirst_denied"})"}, line);
     }
-    std::size_t open_questions() const { return requests_.size() + opaque_.size(); }
+    std::size_t open_questions() const { return requests_.size() + opaque_.size() + statements_.size(); }
+    std::string last_why;  // of the last opaque flow
 
 private:
     Trace& trace_;
     Ticket next_ = 1;
     std::map<Ticket, RequestVerdict> requests_;
     std::map<Ticket, OpaqueVerdict> opaque_;
+    std::map<Ticket, StatementVerdict> statements_;
 };
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
@@ -153,8 +173,26 @@ constexpr std::string_view kOk = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi
 const std::string kProbeDelay = std::to_string(tls::kServerSpeaksFirstTimeout.count());
 const std::string kSilentRest = std::to_string((kSilentFlowLimit - tls::kServerSpeaksFirstTimeout).count());
 
+// The real TLS layer, with a CA made once in a temporary directory; the
+// origin's name is listed for passthrough (tls.passthrough).
+tls::TlsInterceptor& shared_tls() {
+    static std::unique_ptr<tls::TlsInterceptor> interceptor = [] {
+        char directory[] = "/tmp/askfirst-pipeline-playbook-XXXXXX";
+        REQUIRE(mkdtemp(directory) != nullptr);
+        tls::TlsSettings settings;
+        settings.ca_directory = std::string(directory) + "/ca";
+        settings.passthrough_patterns = {"origin.test"};
+        auto created = tls::TlsInterceptor::create(settings);
+        REQUIRE_MESSAGE(static_cast<bool>(created), created.error());
+        return created.take();
+    }();
+    return *interceptor;
+}
+
 struct Playbook {
     Playbook() {
+        services.tls = &shared_tls();
+        services.tls_refusals = &refusals;
         services.decider = &decisions;
         services.make_timer = [this] {
             auto timer = std::make_unique<FakeTimer>(trace);
@@ -180,7 +218,8 @@ struct Playbook {
     FakeFlowIo io{trace};
     FakeTimer* timer = nullptr;
     ScriptedDecisions decisions{trace};
-    InterceptionServices services;  // no guest TLS server: every TLS flow is passed through
+    TlsRefusals refusals;
+    InterceptionServices services;
     std::unique_ptr<InterceptingPipeline> flow = std::make_unique<InterceptingPipeline>(services);
     InterceptingPipeline& pipeline = *flow;
 };
@@ -221,6 +260,7 @@ TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
         play.take();
         play.guest("SSH-2.0-OpenSSH_9.2p1\r\n");
         CHECK(play.take() == Trace{"decide_opaque tcp origin.test:80"});
+        CHECK(play.decisions.last_why == "not a protocol askfirst reads");
         play.decisions.answer(true);
         CHECK(play.take() == Trace{"upstream_connect", "upstream_send SSH-2.0-OpenSSH_9.2p1~|"});
     }
@@ -252,13 +292,32 @@ TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
         CHECK(trace[1].rfind("guest_send HTTP/1.1 400", 0) == 0);
         CHECK(trace.back() == "guest_finish");
     }
-    SUBCASE("a TLS ClientHello with no TLS server to open it is passed through as opaque (by SNI)") {
+    SUBCASE("a TLS ClientHello for a listed passthrough host (SNI and DNS answer) is judged as opaque") {
         Playbook play;
         play.take();
         tls::testing::HelloSpec spec;
-        spec.server_name = "api.origin.test";
+        spec.server_name = "origin.test";
         play.guest(tls::testing::client_hello_records(spec));
-        CHECK(play.take() == Trace{"decide_opaque tcp api.origin.test:80"});
+        CHECK(play.take() == Trace{"decide_opaque tcp origin.test:80"});
+        CHECK(play.decisions.last_why.find("passed through unread") != std::string::npos);
+    }
+    SUBCASE("a TLS ClientHello for any other host is intercepted: our ServerHello, no opaque decision") {
+        Playbook play;
+        play.take();
+        tls::testing::HelloSpec spec;
+        spec.server_name = "api.other.test";
+        // What a real client offers for the suite it lists (ECDHE-ECDSA-AES128-GCM-SHA256):
+        // P-256 (RFC 8422 supported_groups, uncompressed points) and ecdsa_secp256r1_sha256.
+        spec.extra_extensions = {{0x000a, {0x00, 0x02, 0x00, 0x17}},
+                                 {0x000b, {0x01, 0x00}},
+                                 {0x000d, {0x00, 0x02, 0x04, 0x03}}};
+        const auto hello = tls::testing::client_hello_records(spec);
+        play.guest(hello);
+        const Trace trace = play.take();
+        REQUIRE_FALSE(trace.empty());
+        for (const auto& line : trace) CHECK(line.rfind("guest_send ", 0) == 0);  // our handshake, nothing else
+        CHECK(play.io.to_guest.rfind("\x16\x03\x03", 0) == 0);                    // a TLS 1.2-framed handshake record
+        CHECK(play.io.consumed == hello.size());
     }
     SUBCASE("a malformed ClientHello is reset, never relayed blind") {
         Playbook play;
