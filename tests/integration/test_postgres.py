@@ -148,3 +148,17 @@ def test_a_server_without_tls_answers_the_guests_sslrequest_itself(exec_works, p
     # sslmode=require: psql itself gives up, as it would against that server directly
     assert "server does not support SSL" in run.stderr and "require=2" in run.stdout, run.stdout + run.stderr
     assert postgres_without_tls.sql("select count(*) from orders") == "0"
+
+
+def test_copy_from_stdin_is_a_write_refused_under_block_writes(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1)")
+    script = ("printf '7\\n8\\n' | psql 'host=db.test user=postgres dbname=postgres sslmode=disable' -X -At "
+              "-c 'copy orders from stdin'; echo status=$?; " + psql("select count(*) from orders"))
+    run = db_sandbox.run("block-writes", script)
+    assert "ERROR:  askfirst refused COPY" in run.stderr, run.stderr
+    assert run.stdout.split()[-1] == "1", run.stdout + run.stderr  # the read still passes
+    assert postgres.sql("select count(*) from orders") == "1"
+    # the same COPY under block-destructive is a write: it passes and its rows arrive
+    run = db_sandbox.run("block-destructive", script)
+    assert run.stdout.split()[-1] == "3", run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "3"

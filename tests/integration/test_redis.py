@@ -56,3 +56,23 @@ def test_rediss_is_read_command_by_command_inside_tls(redis_sandbox, redis_serve
     assert lines[0] == "1" and lines[1].startswith("NOPERM askfirst refused FLUSHALL") and lines[2] == "OK", \
         run.stdout + run.stderr
     assert redis_server.cli("get", "keep") == "1" and redis_server.cli("get", "e") == "5"
+
+
+def test_prompt_writes_asks_with_the_command_and_a_denial_answers_noperm(redis_sandbox, redis_server):
+    import sys
+    from pathlib import Path
+    from test_consent import answer_with_cli, next_question
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    from askfirst_tools import control
+    redis_server.cli("flushall")
+    name, process = redis_sandbox.popen("prompt-writes", f"sleep 1; {CLI} set f 6; {CLI} get f")
+    with control.ControlClient.for_name(name, wait_seconds=20) as client:
+        client.subscribe()
+        question = next_question(client)
+        assert redis_server.cli("exists", "f") == "0"  # held while the question is open
+        answer_with_cli(name, question["id"], "deny")
+    out, err = process.communicate(timeout=60)
+    assert question["provider"] == "redis" and question["tier"] == "write"
+    assert question["detail"].startswith("set f 6") and "cache.test" in question["detail"]
+    assert out.splitlines()[0].startswith("NOPERM askfirst refused SET"), out + err
+    assert redis_server.cli("exists", "f") == "0"
