@@ -3,6 +3,7 @@
 
 #include "src/database/postgres_session.h"
 #include "src/database/postgres_wire.h"
+#include "src/database/mysql_session.h"
 #include "src/database/redis_session.h"
 #include "src/first_plaintext_session.h"
 #include "src/http/http_session.h"
@@ -47,6 +48,26 @@ tls::Fit fits_redis_command(std::span<const std::uint8_t> bytes) {
     return tls::Fit::no;
 }
 
+std::unique_ptr<FlowSession> make_mysql_session(const SessionContext& context) {
+    return std::make_unique<database::MysqlSession>(database::MysqlSessionConfig{context.max_inspect_bytes});
+}
+
+// A MySQL/MariaDB HandshakeV10 greeting: the server's first packet.
+tls::Fit fits_mysql_greeting(std::span<const std::uint8_t> bytes) {
+    switch (database::mysql::detect_greeting({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::mysql::Detection::need_more: return tls::Fit::need_more;
+    case database::mysql::Detection::mysql: return tls::Fit::match;
+    case database::mysql::Detection::not_mysql: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
+// Protocols whose server speaks first, told by the upstream's first bytes
+// when the probe dialed it for a silent guest.
+constexpr FirstBytesDetector kServerFirstDetectors[] = {
+    {"mysql", fits_mysql_greeting, make_mysql_session},
+};
+
 // The HTTP/2 preface goes to the HTTP/1.1 session, which refuses it with a
 // 400 (h2 is not inspected yet); it is tried before the request line, whose
 // first line it resembles ("PRI * HTTP/2.0" differs only at the version).
@@ -61,6 +82,8 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
 }  // namespace
 
 std::span<const FirstBytesDetector> first_bytes_detectors() { return kFirstBytesDetectors; }
+
+std::span<const FirstBytesDetector> server_first_detectors() { return kServerFirstDetectors; }
 
 Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
                              std::span<const FirstBytesDetector> detectors) {

@@ -216,7 +216,19 @@ void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes
     if (stack_) return stack_->on_upstream_bytes(bytes);
     if (stage_ == Stage::done) return;
     hold_upstream_bytes(bytes);
-    if (stage_ == Stage::probing && guest_in_.empty()) start_opaque("the upstream spoke first");
+    if (stage_ == Stage::probing && guest_in_.empty()) detect_server_first();
+}
+
+// The upstream spoke first to a silent guest: a protocol askfirst reads
+// (MySQL's greeting) gets its session, with the probed connection as its
+// upstream; anything else is opaque, as before.
+void InterceptingPipeline::detect_server_first() {
+    const Detection detection = detect_first_bytes(upstream_in_, server_first_detectors());
+    if (detection.outcome == Detection::Outcome::need_more && !upstream_eof_) return;
+    if (detection.outcome != Detection::Outcome::matched) return start_opaque("the upstream spoke first");
+    upstream_ = UpstreamState::up;
+    SessionContext context{sni_, services_.max_inspect_bytes};
+    start_session(context, detection.detector->make_session(context), nullptr);
 }
 
 void InterceptingPipeline::on_upstream_finished() {

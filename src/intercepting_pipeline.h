@@ -93,6 +93,7 @@ private:
     void detect();
     void on_detect_timeout();
     void probe_upstream();
+    void detect_server_first();
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     void start_tls(const tls::ClientHello& hello);

@@ -101,7 +101,8 @@ classifiers::Classification classify_statement(const StatementFacts& statement) 
         c.operation = verdict.operation;
         c.flags = verdict.flags;
     } else if (!statement.texts.empty()) {
-        const auto verdict = classifiers::classify_sql_batch(statement.texts, classifiers::SqlDialect::postgres);
+        const auto dialect = statement.provider == "mysql" ? classifiers::SqlDialect::mysql : classifiers::SqlDialect::postgres;
+        const auto verdict = classifiers::classify_sql_batch(statement.texts, dialect);
         c.tier = verdict.tier;
         c.operation = verdict.operation;
         c.flags = verdict.flags;

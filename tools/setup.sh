@@ -20,8 +20,8 @@ packages=(
   # real clients of the HTTP decision-point tests (tests/integration/test_http_clients.py)
   awscli
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
-  # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli
-  postgresql redis-server redis-tools
+  # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
+  postgresql redis-server redis-tools mariadb-server mariadb-client
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage

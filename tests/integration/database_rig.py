@@ -218,3 +218,61 @@ def redis_sandbox(exec_works, redis_server, db_ca, tmp_path):
             profile.update(extra or {})
             return profile
     return RedisSandbox(tmp_path, None, None)
+
+
+class Mariadb:
+    """One MariaDB server on 127.0.0.1 (mariadb-install-db into a temporary directory, run as `mysql`),
+    with a user agent/agentpw that may do anything in database shop."""
+
+    def __init__(self):
+        if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
+            pytest.skip("mariadbd is not installed (tools/setup.sh installs mariadb-server)")
+        account = pwd.getpwnam("mysql")
+        self.dir = Path(tempfile.mkdtemp(prefix="askfirst-mariadb-"))
+        os.chown(self.dir, account.pw_uid, account.pw_gid)
+        self.socket = self.dir / "mariadb.sock"
+        self.port = free_port()
+        done = subprocess.run(["mariadb-install-db", "--user=mysql", f"--datadir={self.dir}/data", "--skip-test-db",
+                               "--auth-root-authentication-method=socket"], capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stdout + done.stderr
+        self.process = subprocess.Popen(["/usr/sbin/mariadbd", "--no-defaults", "--user=mysql", f"--datadir={self.dir}/data",
+                                         f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
+                                         f"--pid-file={self.dir}/mariadb.pid", "--skip-log-bin",
+                                         "--innodb-buffer-pool-size=16M"],
+                                        stdout=subprocess.DEVNULL, stderr=open(self.dir / "server.log", "w"))
+        wait_for_tcp("127.0.0.1", self.port, timeout=60)
+        self.sql("create database shop; create user agent@'%' identified by 'agentpw'; "
+                 "grant all on shop.* to agent@'%'")
+
+    def sql(self, text: str) -> str:
+        """SQL as root over the unix socket (not through askfirst)."""
+        done = subprocess.run(["mariadb", f"--socket={self.socket}", "-u", "root", "-N", "-B", "-e", text],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def mariadb():
+    server = Mariadb()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mariadb_sandbox(exec_works, mariadb, tmp_path):
+    """The sandbox of the MariaDB tests: db.test:3306 mapped to the loopback server."""
+    class MariadbSandbox(DatabaseSandbox):
+        def profile(self, name, mode, extra=None):
+            profile = {"name": name, "modes": {"default": "off", "mysql": mode},
+                       "dns": {"hosts": {DB_HOST: DB_ADDRESS}},
+                       "upstream": {"map": {f"{DB_ADDRESS}:3306": f"127.0.0.1:{mariadb.port}"}},
+                       "consent": {"timeout_s": 60, "no_ui": "deny"}}
+            profile.update(extra or {})
+            return profile
+    return MariadbSandbox(tmp_path, None, None)
