@@ -138,8 +138,6 @@ private:
     std::string held_;              // the held command's packet
     RequestId held_id_ = 0;
     bool holding_ = false;
-    bool held_prepare_ = false;
-    std::string held_text_;
     std::deque<OwedResponse> owed_;
     bool replacing_ = false;        // dropping the server's response being replaced
     std::map<std::uint32_t, std::string> statements_;
