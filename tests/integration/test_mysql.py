@@ -33,3 +33,14 @@ def test_the_connection_goes_on_after_a_refusal_and_prepared_statements_are_judg
     assert run.stderr.count("ERROR 1142 (42000)") >= 2, run.stderr
     assert run.stdout.split()[-1] == "3", run.stdout + run.stderr
     assert mariadb.sql("select count(*) from shop.orders") == "3"
+
+
+def test_a_listed_mysql_endpoint_is_dialed_at_once_instead_of_after_the_wait(mariadb_sandbox, mariadb):
+    timed = f"start=$(date +%s%N); {CLIENT} -e 'select 5'; echo elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))"
+    listed = mariadb_sandbox.run("block-destructive", timed,
+                                 extra={"databases": [{"host": "db.test", "port": 3306, "protocol": "mysql"}]})
+    unlisted = mariadb_sandbox.run("block-destructive", timed)
+    elapsed = {name: int(run.stdout.split("elapsed_ms=")[1].split()[0]) for name, run in
+               (("listed", listed), ("unlisted", unlisted))}
+    assert listed.stdout.split()[0] == "5" and unlisted.stdout.split()[0] == "5", listed.stdout + listed.stderr
+    assert elapsed["unlisted"] >= 3000 and elapsed["listed"] < 2500, elapsed

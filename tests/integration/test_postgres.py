@@ -162,3 +162,15 @@ def test_copy_from_stdin_is_a_write_refused_under_block_writes(db_sandbox, postg
     run = db_sandbox.run("block-destructive", script)
     assert run.stdout.split()[-1] == "3", run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "3"
+
+
+def test_a_listed_postgres_endpoint_never_relays_other_bytes_unread(db_sandbox, postgres):
+    listed = {"databases": [{"host": "db.test", "port": 5432, "protocol": "postgres"}]}
+    script = "curl -s -m 10 -o /dev/null -w 'http=%{http_code}\\n' http://db.test:5432/; " + psql("select 3")
+    run = db_sandbox.run("block-destructive", script, extra=listed)
+    assert "event=database_refused" in run.stderr and "listed in the profile's databases as postgres" in run.stderr, \
+        run.stderr
+    assert "http=000" in run.stdout and "3" in run.stdout.split(), run.stdout + run.stderr
+    # without the listing the same bytes are an HTTP request, relayed to the server as HTTP
+    run = db_sandbox.run("block-destructive", script)
+    assert "event=database_refused" not in run.stderr
