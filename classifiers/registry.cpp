@@ -32,6 +32,8 @@ extern const Provider kSqlProvider;
 extern const Provider kRedisProvider;
 extern const Provider kMongodbProvider;
 // cloud
+extern const Provider kLlmProvider;
+extern const Provider kPackagesProvider;
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
@@ -90,6 +92,12 @@ constexpr const Provider* kProviders[] = {
     &kSqlProvider,
     &kRedisProvider,
     &kMongodbProvider,
+    // cloud: model APIs (classifiers/llm.cpp) before GCP (Gemini and Vertex AI
+    // are *.googleapis.com) and AWS (Bedrock runtime is *.amazonaws.com); it
+    // claims Vertex AI only for its inference calls, Bedrock only bedrock-runtime.
+    &kLlmProvider,
+    // cloud: package registries and vulnerability databases (classifiers/packages.cpp), by host only.
+    &kPackagesProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
@@ -119,6 +127,22 @@ constexpr const Provider* kProviders[] = {
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";
 constexpr std::string_view kOpensUpgradedChannelFlag = "opens-upgraded-channel";
 
+// After a 101 the connection is an opaque channel that nothing judges (a
+// WebSocket can carry any command): opening one is at least a write, like
+// any flow askfirst cannot read. To a provider's API it may carry that
+// provider's worst operation (a graphql-ws connection to Railway runs
+// mutations such as volumeDelete), so it is destructive there, as unread TLS
+// to the provider's host is (src/request_decision.h). Two providers name
+// what their channels carry and keep the write floor: Kubernetes
+// (exec/attach/portforward: classifier-rules.md, write, arbitrary command
+// execution) and the model APIs (llm: a realtime or Responses WebSocket
+// carries inference, as Codex CLI's does).
+Tier upgraded_channel_floor(const Provider& provider) {
+    if (&provider == &kGenericProvider) return Tier::write;
+    if (provider.name == "kubernetes" || provider.name == "llm") return Tier::write;
+    return Tier::destructive;
+}
+
 }  // namespace
 
 std::span<const Provider* const> registered_providers() { return kProviders; }
@@ -131,12 +155,12 @@ const Provider& select_provider(const HttpRequest& request) {
 
 Classification classify_with(const Provider& provider, const HttpRequest& request) {
     Classification result = provider.classify(request);
-    if (request.has_header("Upgrade") && result.tier == Tier::read) {
-        // After a 101 the connection is an opaque channel that nothing judges
-        // (a WebSocket can carry any command): opening one is at least a write,
-        // like any flow askfirst cannot read.
-        result.tier = Tier::write;
-        result.flags.emplace_back(kOpensUpgradedChannelFlag);
+    if (request.has_header("Upgrade")) {
+        const Tier floor = upgraded_channel_floor(provider);
+        if (result.tier < floor) {
+            result.tier = floor;
+            result.flags.emplace_back(kOpensUpgradedChannelFlag);
+        }
     }
     if (!request.body_complete && provider.needs_body(request)) {
         // Invariant 6: what was not seen may be the worst it could be.

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "text/json_text.h"
+#include "base/json_text.h"
 #include "consent/query_redaction.h"
 
 namespace askfirst::consent {
@@ -80,7 +80,7 @@ std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
 }
 
 std::string audit_line(const AuditRecord& r) {
-    text::JsonObjectText line;
+    JsonObjectText line;
     line
                .add("time", rfc3339_utc(r.time))
                .add("vm", r.vm)

@@ -77,6 +77,9 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"http1", tls::fits_http1_request_line, make_http1_session},
     {"postgres", fits_postgres_startup, make_postgres_session},
     {"redis", fits_redis_command, make_redis_session},
+    // Last: a registered method and a blank that the strict row refused
+    // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
+    {"http1_lenient", tls::fits_lenient_http1_start, make_http1_session},
 };
 
 }  // namespace

@@ -120,13 +120,22 @@ void InterceptingPipeline::start_session(const SessionContext& context, std::uni
 
 // The first expiry starts the probe (see the header): nothing is judged
 // yet. The second, kSilentFlowLimit after the flow began, judges a flow on
-// which neither side said anything (or the guest's bytes never became a
-// known protocol) as opaque, as idle flows always were.
+// which neither side said anything as opaque, as idle flows always were.
+// Bytes that are still the beginning of a known first message (a request
+// line cut short, half a ClientHello) are refused instead: relayed as an
+// opaque flow, the rest of that request would reach the server unread, so a
+// guest that sends "DELE", waits a minute and sends the rest would pass a
+// DELETE as a "tcp" write.
 void InterceptingPipeline::on_detect_timeout() {
     if (stage_ == Stage::detecting) return probe_upstream();
     if (stage_ != Stage::probing) return;
-    start_opaque(guest_in_.empty() ? "neither side spoke within " + std::to_string(kSilentFlowLimit.count()) + " ms"
-                                   : "the first bytes never became a known protocol");
+    if (guest_in_.empty()) {
+        start_opaque("neither side spoke within " + std::to_string(kSilentFlowLimit.count()) + " ms");
+        return;
+    }
+    reset_flow("the guest's first " + std::to_string(guest_in_.size()) + " bytes were still the beginning of a " +
+               "known protocol's first message after " + std::to_string(kSilentFlowLimit.count()) +
+               " ms: refused rather than relayed unread");
 }
 
 void InterceptingPipeline::probe_upstream() {

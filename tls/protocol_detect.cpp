@@ -77,4 +77,40 @@ Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
     return Fit::need_more;
 }
 
+namespace {
+
+// Methods of the IANA HTTP Method Registry (RFC 9110 §16.1), the ones a
+// server may act on (not PRI: that is the HTTP/2 preface, tried first).
+// Only these open the lenient path below, so a text protocol whose client
+// speaks first with an upper-case word (IRC's NICK) stays opaque.
+constexpr std::string_view kRegisteredMethods[] = {
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD",
+    "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE",
+    "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST", "PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND",
+    "REPORT", "SEARCH", "TRACE", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF",
+    "VERSION-CONTROL",
+};
+constexpr std::size_t kLongestRegisteredMethod = 17;  // "UPDATEREDIRECTREF"
+
+}  // namespace
+
+Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes) {
+    // Only what the strict row refused: a request line it takes stays its own.
+    const Fit strict = fits_http1_request_line(bytes);
+    if (strict != Fit::no) return strict == Fit::match ? Fit::no : Fit::need_more;
+    std::size_t at = 0;
+    while (at < bytes.size() && (bytes[at] == '\r' || bytes[at] == '\n')) ++at;
+    if (at >= kMaxRequestLineBytes) return Fit::no;
+    const std::size_t method_start = at;
+    while (at < bytes.size() && at - method_start <= kLongestRegisteredMethod &&
+           ((bytes[at] >= 'A' && bytes[at] <= 'Z') || bytes[at] == '-'))
+        ++at;
+    if (at == bytes.size()) return at - method_start <= kLongestRegisteredMethod ? Fit::need_more : Fit::no;
+    if (bytes[at] != ' ' && bytes[at] != '\t') return Fit::no;
+    const std::string_view method(reinterpret_cast<const char*>(bytes.data()) + method_start, at - method_start);
+    for (const std::string_view registered : kRegisteredMethods)
+        if (method == registered) return Fit::match;
+    return Fit::no;
+}
+
 }  // namespace askfirst::tls

@@ -7,7 +7,9 @@
 // A verdict never changes once given for a prefix: more bytes only turn
 // need_more into one of the others. Detection is strict (a whole HTTP/1
 // request line, not just a word and a space) so that an SSH banner
-// ("SSH-2.0-OpenSSH_9.2p1 Debian") is not mistaken for HTTP.
+// ("SSH-2.0-OpenSSH_9.2p1 Debian") is not mistaken for HTTP; the one
+// exception is a registered HTTP method and a blank (fits_lenient_http1_start),
+// since a lenient server would act on what follows.
 #pragma once
 
 #include <chrono>
@@ -42,5 +44,14 @@ Fit fits_tls_client_hello(std::span<const std::uint8_t> bytes);
 Fit fits_http2_preface(std::span<const std::uint8_t> bytes);
 // RFC 9112 §3: "METHOD SP target SP HTTP/1.x CRLF", at most kMaxRequestLineBytes.
 Fit fits_http1_request_line(std::span<const std::uint8_t> bytes);
+// What a lenient server would still take for a request once the strict
+// line above says no (need_more while it waits, no when it matches): leading empty lines (RFC 9112 §2.2 lets servers skip
+// them; nginx skips any number), then a registered method (IANA registry)
+// and a space or tab, whatever follows (two spaces, a lower-case version, a
+// bare LF, obs-text in the target). Judged opaque, such bytes were spliced
+// unread to a server that acts on them: a `DELETE /index` with LF line ends
+// passed block-destructive as a "tcp" write. They go to the HTTP session,
+// whose strict parser refuses what is ambiguous (400).
+Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes);
 
 }  // namespace askfirst::tls

@@ -34,7 +34,8 @@ constexpr ProviderDisplayName kProviderDisplayNames[] = {
     {"bitbucket", "Bitbucket"}, {"git", "git"}, {"kubernetes", "Kubernetes"}, {"railway", "Railway"},
     {"digitalocean", "DigitalOcean"}, {"elasticsearch", "Elasticsearch"}, {"opensearch", "OpenSearch"},
     {"oci-registry", "a container registry"}, {"sql", "a SQL database"}, {"redis", "Redis"},
-    {"tcp", "a raw TCP connection"}, {"generic", "an HTTP service"},
+    {"tcp", "a raw TCP connection"}, {"generic", "an HTTP service"}, {"llm", "a model API"},
+    {"packages", "a package registry"}, {"tls", "a TLS connection"},
 };
 
 std::string display_name(std::string_view provider) {

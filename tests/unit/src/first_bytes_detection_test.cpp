@@ -45,10 +45,20 @@ std::vector<DetectionRow> detection_rows() {
         {"POST with an absolute target is http1", bytes_of("POST http://a.example/x HTTP/1.0\r\n"), "http1", 34},
         {"HTTP/2 preface is prior knowledge", bytes_of(preface), "http2_prior_knowledge", 24},
         {"SSH banner is opaque, not a request line", bytes_of("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), "opaque", 31},
-        {"HTTP/3.0 version is opaque", bytes_of("GET / HTTP/3.0\r\n"), "opaque", 12},
-        {"lower-case http version is opaque", bytes_of("GET / http/1.1\r\n"), "opaque", 7},
-        {"bare LF after version is opaque", bytes_of("GET / HTTP/1.1\n"), "opaque", 15},
-        {"request line with two spaces is opaque", bytes_of("GET  / HTTP/1.1\r\n"), "opaque", 5},
+        // What a lenient server (nginx) still acts on goes to the strict HTTP
+        // session, which refuses the ambiguity with a 400, instead of an unread
+        // splice that block-destructive passed as a "tcp" write.
+        {"HTTP/3.0 after a method goes to the HTTP session", bytes_of("GET / HTTP/3.0\r\n"), "http1_lenient", 12},
+        {"HTTP/3.0 after no registered method is opaque", bytes_of("FETCH / HTTP/3.0\r\n"), "opaque", 14},
+        {"lower-case http version goes to the HTTP session", bytes_of("GET / http/1.1\r\n"), "http1_lenient", 7},
+        {"bare LF after version goes to the HTTP session", bytes_of("DELETE /i HTTP/1.1\n"), "http1_lenient", 19},
+        {"two spaces go to the HTTP session", bytes_of("GET  / HTTP/1.1\r\n"), "http1_lenient", 5},
+        {"leading empty lines before a request go to the HTTP session",
+         bytes_of("\r\n\r\n\nDELETE /index HTTP/1.1\r\n"), "http1_lenient", 12},
+        {"a tab after a registered method goes to the HTTP session", bytes_of("DELETE\t/x HTTP/1.1\r\n"), "http1_lenient", 7},
+        {"obs-text in the target goes to the HTTP session", bytes_of("DELETE /\xc3\xadndex HTTP/1.1\r\n"), "http1_lenient", 9},
+        {"an upper-case word that is no method (IRC) is opaque", bytes_of("NICK agent\r\n"), "opaque", 11},
+        {"a lower-case method on a strict request line is http1", bytes_of("get / HTTP/1.1\r\n"), "http1", 16},
         {"binary bytes no startup-packet length fits are opaque", {0x00, 0x01, 0x02}, "opaque", 2},
         {"binary first byte is opaque at once", {0x01, 0x00, 0x02}, "opaque", 1},
         {"postgres SSLRequest is postgres at its eighth byte", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f},
@@ -77,10 +87,16 @@ TEST_CASE("an empty stream needs more bytes") {
 }
 
 TEST_CASE("a request line longer than the bound is opaque, not waited for forever") {
-    std::string line = "GET /" + std::string(tls::kMaxRequestLineBytes, 'a');
+    std::string line = "FETCH /" + std::string(tls::kMaxRequestLineBytes, 'a');
     const auto stream = bytes_of(line);
     CHECK(verdict_of(std::span(stream).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
     CHECK(verdict_of(stream) == "opaque");
+    // Empty lines alone are bounded the same way.
+    const auto empty_lines = bytes_of(std::string(tls::kMaxRequestLineBytes, '\n'));
+    CHECK(verdict_of(std::span(empty_lines).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
+    CHECK(verdict_of(empty_lines) == "opaque");
+    // After a registered method the HTTP session takes it: its own head bound refuses it.
+    CHECK(verdict_of(bytes_of("GET /" + std::string(tls::kMaxRequestLineBytes, 'a'))) == "http1_lenient");
 }
 
 TEST_CASE("every detector row has a name of its own and a way to recognise its protocol") {

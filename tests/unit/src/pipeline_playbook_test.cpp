@@ -393,6 +393,22 @@ TEST_CASE("pipeline: who speaks first (the late-first-bytes probe)") {
         play.timer->fire();
         CHECK(play.take() == Trace{"decide_opaque tcp origin.test:80"});
     }
+    SUBCASE("first bytes still the start of a request at the silent-flow limit: reset, never relayed") {
+        // "DELE", a minute, then the rest: as an opaque flow the DELETE would reach the server unread.
+        Playbook play;
+        play.guest("DELE");
+        play.take();
+        play.timer->fire();
+        play.pipeline.on_upstream_connected();
+        play.take();
+        play.timer->fire();
+        const Trace trace = play.take();
+        REQUIRE(trace.size() == 1);
+        CHECK(trace[0].rfind("reset ", 0) == 0);
+        CHECK(trace[0].find("refused rather than relayed unread") != std::string::npos);
+        play.guest("TE /prod HTTP/1.1\r\nHost: origin.test\r\n\r\n");
+        for (const std::string& step : play.take()) CHECK(step.rfind("upstream_send", 0) != 0);
+    }
     SUBCASE("the upstream closes before anyone spoke: opaque") {
         Playbook play;
         play.take();

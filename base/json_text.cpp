@@ -1,9 +1,9 @@
-// text/json_text.cpp — JSON string escaping with UTF-8 validation.
-#include "text/json_text.h"
+// base/json_text.cpp — JSON string escaping with UTF-8 validation.
+#include "base/json_text.h"
 
 #include <cstdio>
 
-namespace askfirst::text {
+namespace askfirst {
 
 namespace {
 
@@ -106,4 +106,4 @@ JsonObjectText& JsonObjectText::add_raw(std::string_view name, std::string_view 
     return *this;
 }
 
-}  // namespace askfirst::text
+}  // namespace askfirst
