@@ -39,6 +39,7 @@
 #include "netstack/flow_pipeline.h"
 #include "src/flow_session.h"
 #include "src/interception_services.h"
+#include "tls/client_hello.h"
 #include "tls/tls_session.h"
 
 namespace askfirst {
@@ -58,16 +59,6 @@ enum class UpstreamState {
     failed,           // connect or TLS failed: the session answers with errors
 };
 const char* upstream_state_name(UpstreamState state);
-
-// TLS a session starts mid-stream (PostgreSQL's SSLRequest, src/flow_session.h):
-// where it stands. `none` is every flow whose TLS (if any) detection chose.
-enum class MidStreamTls {
-    none,
-    awaiting_client_hello,                // the session answered the guest ('S'): a ClientHello comes next
-    awaiting_client_hello_then_upstream,  // and the upstream agreed too: its TLS starts with the guest's name
-    guest_only,                           // guest TLS open; the upstream still speaks plaintext
-    both,                                 // guest TLS open and the upstream's started
-};
 
 // What the pipeline hands the stack when detection is over.
 struct SessionStackStart {
@@ -106,6 +97,8 @@ private:
     // Which side of the flow has been told it is finished.
     enum class SideEnd { open, finish_when_drained, finished };
     enum class Pumping { idle, running, again };
+    // The guest side's TLS: from detection (open), or asked for by the session mid-stream.
+    enum class GuestTls { none, awaiting_client_hello, open };
 
     void pump_once();
     void feed_guest_side();
@@ -122,13 +115,14 @@ private:
     void want_upstream();
     void start_upstream_tls();
     void fail_upstream(const std::string& reason);
+    bool open_guest_tls_mid_stream();
+    void encrypt_upstream_from_now();
+    void reset_flow(const std::string& reason);
     bool upstream_is_connected() const;
     bool upstream_may_speak() const;
 
     void decide(RequestId id, const classifiers::HttpRequest& request);
     void decide_statement(RequestId id, const DatabaseStatement& statement);
-    bool open_guest_tls_mid_stream();
-    bool upstream_speaks_plaintext() const;
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void give_upstream_plaintext(std::string_view text);
@@ -157,7 +151,8 @@ private:
     FlowDecisions::Ticket decision_ticket_ = 0;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
-    MidStreamTls mid_stream_tls_ = MidStreamTls::none;
+    GuestTls guest_tls_state_ = GuestTls::none;
+    bool upstream_encrypted_ = false;  // our TLS client speaks to the upstream (from the start or StartUpstreamTls)
     SideEnd guest_end_ = SideEnd::open;
     SideEnd upstream_end_ = SideEnd::open;
     bool close_flow_ = false;     // the session's CloseFlow: both sides end

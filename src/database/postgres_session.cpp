@@ -373,6 +373,8 @@ void PostgresSession::refuse(StatementId id, std::string_view message, std::stri
 // ---- upstream side ----
 
 void PostgresSession::start_upstream() {
+    // The guest's startup arrives as TLS plaintext: its TLS is open, the upstream's may start.
+    if (tls_agreed_) emit(StartUpstreamTls{});
     upstream_phase_ = UpstreamPhase::typed;
     emit_to_upstream(startup_packet_);
 }
@@ -415,11 +417,16 @@ void PostgresSession::parse_upstream() {
             emit_to_guest(available.substr(0, 1));
             if (available[0] == 'S') {
                 emit(StartGuestTls{});
-                emit(StartUpstreamTls{});
+                tls_agreed_ = true;  // the upstream's TLS starts with the startup, once the guest's is open
             }
             continue;
         }
-        if (upstream_phase_ != UpstreamPhase::typed) break;
+        if (upstream_phase_ != UpstreamPhase::typed) {
+            // Nothing is owed before the startup: after 'S', bytes that are not TLS (CVE-2021-23214).
+            if (!available.empty())
+                close_flow(pg::kProtocolViolation, "the server sent bytes before the startup message");
+            break;
+        }
         if (upstream_rest_ > 0) {
             if (available.empty()) break;
             const std::size_t n = std::min(available.size(), upstream_rest_);

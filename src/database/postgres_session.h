@@ -28,10 +28,11 @@
 //                     SendToGuest just before): its next bytes are a TLS
 //                     ClientHello; run the guest handshake with a leaf for the
 //                     host and feed the plaintext from then on.
-//   StartUpstreamTls  right after: the server answered 'S' to the guest's
-//                     SSLRequest: open TLS to it (once the guest's ClientHello
-//                     gave the name to verify); later SendToUpstream bytes are
-//                     plaintext for that session.
+//   StartUpstreamTls  the server had answered 'S', and the guest's startup
+//                     arrived through its TLS (so its ClientHello gave the
+//                     name to verify): open TLS to the server; the
+//                     SendToUpstream after it (the startup) and all later ones
+//                     are plaintext for that session.
 //   DecideStatement   classify the texts as PostgreSQL (the worst of them),
 //                     apply the mode, maybe ask; audit; then pass or refuse.
 //   CancelDecision    the guest went away while a statement was decided.
@@ -191,6 +192,7 @@ private:
     bool upstream_rest_dropped_ = false;
 
     bool guest_asked_tls_ = false;
+    bool tls_agreed_ = false;         // the server said 'S': both sides speak TLS
     std::string startup_packet_;      // the StartupMessage (or CancelRequest) relayed
     std::string database_;
     std::string user_;

@@ -332,8 +332,9 @@ TEST_CASE("SSLRequest is asked of the server first; its 'S' opens TLS on both si
     CHECK(book.guest_bytes.empty());  // the guest waits for the server's answer
     book.server("S");
     CHECK(book.take_guest() == "S");
+    CHECK(book.events == std::vector<std::string>{"guest-tls"});
+    book.guest(startup("agent", "shop"));  // plaintext of the guest TLS session: the upstream's TLS may start
     CHECK(book.events == std::vector<std::string>{"guest-tls", "upstream-tls"});
-    book.guest(startup("agent", "shop"));  // plaintext of the guest TLS session
     CHECK(book.take_upstream() == startup("agent", "shop"));
     book.server(auth_ok() + ready('I'));
     book.guest(query("drop table t"));
@@ -367,6 +368,11 @@ TEST_CASE("buffer stuffing around SSLRequest ends the flow, either side") {
     server_side.server("S" + auth_ok());
     CHECK(server_side.events.back() == "close");
     CHECK(server_side.guest_bytes.find("FATAL") != std::string::npos);
+    Book server_later;
+    server_later.guest(request_packet(pg::kSslRequestCode));
+    server_later.server("S");
+    server_later.server(auth_ok());  // a later read, still before any TLS
+    CHECK(server_later.events.back() == "close");
 }
 
 TEST_CASE("GSSENCRequest is answered 'N' and the startup that follows is relayed") {
