@@ -112,6 +112,11 @@ bool PostgresSession::parse_startup_packet() {
     if (available.size() < length) return false;
     const std::string packet(available.substr(0, length));
     const std::uint32_t code = pg::read_uint32(available.substr(4));
+    const bool request = code == pg::kSslRequestCode || code == pg::kGssEncRequestCode || code == pg::kCancelRequestCode;
+    if (request && length != (code == pg::kCancelRequestCode ? 16u : 8u)) {  // as detection demands
+        close_flow(pg::kProtocolViolation, "askfirst refused a startup request of an unexpected length");
+        return false;
+    }
     guest_offset_ += length;
     if (code == pg::kSslRequestCode) {
         if (guest_asked_tls_) {

@@ -432,3 +432,13 @@ TEST_CASE("on_verdict: a refusal's reason and how_to_allow become the ErrorRespo
     book.server(server_error("42601", "syntax error") + ready('I'));
     CHECK(book.take_guest() == kRefusal + ready('I'));
 }
+
+TEST_CASE("a startup request of another length than the protocol's ends the flow (as detection demands)") {
+    std::string packet;
+    pg::append_uint32(packet, 12);
+    pg::append_uint32(packet, pg::kSslRequestCode);
+    Book book;
+    book.guest(packet + std::string(4, '\0'));
+    CHECK(book.events.back() == "close");
+    CHECK(book.upstream_bytes.empty());
+}
