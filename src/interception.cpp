@@ -70,7 +70,8 @@ Status Interception::start_decisions(uv_loop_t* loop, const Profile& profile, co
     if (auto control = consent_->start_control_socket(); !control)
         return Status::failure("the control socket: " + control.error());
     decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
-                                                DecisionSettings{vm_name, profile.name, no_ui.value()});
+                                                DecisionSettings{vm_name, profile.name, no_ui.value(),
+                                                                 std::chrono::seconds(profile.consent_listener_grace_s)});
     return ok_status();
 }
 

@@ -60,7 +60,17 @@ RefusalShape aws_refusal_shape(const classifiers::Classification& c, const class
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui) {
-    return decide_classified(classifiers::classify(request), modes, no_ui);
+    classifiers::Classification classification = classifiers::classify(request);
+    if (!request.body.empty() && !classifiers::needs_body(request)) {
+        // The session read this body only so the question names its target
+        // (HttpSession::body_may_name_the_target): it may add detail, never
+        // lower the tier the head alone was judged.
+        classifiers::HttpRequest head = request;
+        head.body.clear();
+        const classifiers::Classification on_head = classifiers::classify(head);
+        if (on_head.tier > classification.tier) classification.tier = on_head.tier;
+    }
+    return decide_classified(std::move(classification), modes, no_ui);
 }
 
 RequestDecision decide_classified(classifiers::Classification classification, const consent::ModeTable& modes,

@@ -197,7 +197,9 @@ int run_grants(int argc, char** argv) {
             continue;
         }
         const cJSON* expires = cJSON_GetObjectItemCaseSensitive(grant, "expires_in_s");
-        std::printf("%4.0f  %-14s %-12s %s\n", number_member(grant, "id"), string_member(grant, "provider").c_str(),
+        std::string provider = string_member(grant, "provider");
+        if (const std::string scope = string_member(grant, "scope"); !scope.empty()) provider += " " + scope;
+        std::printf("%4.0f  %-14s %-12s %s\n", number_member(grant, "id"), provider.c_str(),
                     string_member(grant, "level").c_str(),
                     cJSON_IsNumber(expires) ? ("expires in " + std::to_string(static_cast<long>(expires->valuedouble)) + " s").c_str()
                                             : "for the session");

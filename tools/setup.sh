@@ -22,6 +22,9 @@ packages=(
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
   # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
   postgresql redis-server redis-tools mariadb-server mariadb-client
+  # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
+  # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
+  nodejs npm python3-pip
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
