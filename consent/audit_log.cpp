@@ -98,6 +98,7 @@ std::string audit_line(const AuditRecord& r) {
         .add("reason", r.reason)
         .add("wait_ms", r.wait_ms);
     if (r.stream != 0) line.add("stream", static_cast<std::int64_t>(r.stream));  // HTTP/2 only
+    if (!r.statement.empty()) line.add("statement", r.statement);
     return line.finish() + "\n";
 }
 

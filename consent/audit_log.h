@@ -56,6 +56,9 @@ struct AuditRecord {
     // "policy" | "grant" | "user" | "timeout" | "upstream" | "askfirstd" (the last two with "refused")
     std::string decided_by;
     std::string reason;         // one sentence: why (the mode's rule, the person, the upstream's failure)
+    // A database statement (src/statement_decision.h), literals replaced by
+    // $n; written only when not empty.
+    std::string statement;
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
     std::uint32_t stream = 0;   // the HTTP/2 stream id; 0 (not written) for HTTP/1.x and opaque flows
 };

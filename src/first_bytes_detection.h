@@ -38,6 +38,11 @@ struct FirstBytesDetector {
 
 // The table askfirstd uses, in the order the rows are tried.
 std::span<const FirstBytesDetector> first_bytes_detectors();
+// The table for the upstream's first bytes when the guest stayed silent and
+// the probe dialed (server-speaks-first protocols: MySQL's greeting). Their
+// sessions start with the upstream connected: the server's first bytes are
+// theirs to relay.
+std::span<const FirstBytesDetector> server_first_detectors();
 
 struct Detection {
     enum class Outcome { need_more, matched, opaque } outcome = Outcome::need_more;

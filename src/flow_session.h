@@ -81,6 +81,19 @@ struct SendToGuest { std::string bytes; };       // plaintext for the guest
 // The request is what classifiers/ take (an HTTP request today; a wire
 // protocol renders its statement as one, e.g. provider "postgres").
 struct DecideRequest { RequestId id = 0; classifiers::HttpRequest request; };
+// A database wire protocol's statement (src/database/): judged as SQL (or a
+// Redis command) by the decider (src/statement_decision.h) rather than by
+// classifiers::classify.
+struct DatabaseStatement {
+    std::string provider;            // "postgres", "mysql", "redis"
+    std::string database;            // from the protocol's startup
+    std::string user;
+    std::string message;             // the protocol message: "Query", "Execute", "COM_QUERY", "command"
+    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments)
+    bool complete = true;            // false: judged the worst it could be
+    std::string why_incomplete;      // for the question's detail when !complete
+};
+struct DecideStatement { RequestId id = 0; DatabaseStatement statement; };
 struct CancelDecision { RequestId id = 0; };       // the guest went away: withdraw the question
 // Refused before it was judged (bad framing, Host != SNI, an upstream that
 // failed): already answered to the guest; the pipeline logs and audits it.
@@ -97,7 +110,7 @@ struct StartUpstreamTls {};
 
 using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, CancelDecision,
                                    ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
-                                   HalfCloseGuest, CloseFlow, StartGuestTls, StartUpstreamTls>;
+                                   HalfCloseGuest, CloseFlow, StartGuestTls, StartUpstreamTls, DecideStatement>;
 
 // ---- what the pipeline tells a session ----
 
@@ -109,6 +122,8 @@ struct Verdict {
     // the request's provider (an HTTP session writes that).
     std::string reason;
     http::LocalResponse http_refusal;
+    // Who can allow it and how (a wire protocol's hint line; HTTP has it in http_refusal).
+    std::string how_to_allow;
 };
 
 // What a session is told when it starts.

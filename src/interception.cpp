@@ -31,6 +31,7 @@ Result<std::unique_ptr<Interception>> Interception::start(uv_loop_t* loop, const
     services.make_timer = [loop] { return std::make_unique<UvFlowTimer>(loop); };
     services.vm_name = vm_name;
     services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
+    services.databases = profile.databases;
     return Started::success(std::move(interception));
 }
 

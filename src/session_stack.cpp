@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "tls/client_hello.h"
 #include "src/flow_destination.h"
 
 namespace askfirst {
@@ -314,6 +315,8 @@ void SessionStack::drain_session_outputs() {
         } else if (std::holds_alternative<CloseFlow>(output)) {
             close_flow_ = true;
             if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
+        } else if (auto* statement = std::get_if<DecideStatement>(&output)) {
+            decide_statement(statement->id, statement->statement);
         } else if (std::holds_alternative<StartGuestTls>(output)) {
             if (guest_tls_state_ != GuestTls::none) return reset_flow("the session asked for TLS inside TLS");
             guest_tls_state_ = GuestTls::awaiting_client_hello;
@@ -399,10 +402,34 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
             } else if (pass && !upstream_was_up && upstream_ != UpstreamState::up) {
                 passed_before_upstream_up_.push_back(line);
             }
-            session_->on_verdict(id, Verdict{pass, line.reason, refusal});
+            session_->on_verdict(id, Verdict{pass, line.reason, refusal, {}});
             pump();
         });
     decision_tickets_[id] = ticket;  // delivered later, never inside decide_request
+}
+
+// A database statement (src/database/): judged as SQL, answered with the
+// refusal sentence and hint the protocol's error message carries.
+void SessionStack::decide_statement(RequestId id, const DatabaseStatement& statement) {
+    StatementFacts facts;
+    facts.provider = statement.provider;
+    facts.host = destination_host(io_.info(), sni_);
+    facts.database = statement.database;
+    facts.user = statement.user;
+    facts.message = statement.message;
+    facts.texts = statement.texts;
+    facts.complete = statement.complete;
+    facts.why_incomplete = statement.why_incomplete;
+    auto alive = alive_;
+    const FlowDecisions::Ticket ticket = services_.decider->decide_statement(
+        flow_facts(services_.vm_name, io_.info(), sni_), facts,
+        [this, alive, id](bool pass, const std::string& message, const std::string& hint) {
+            if (!*alive) return;
+            decision_tickets_.erase(id);
+            session_->on_verdict(id, Verdict{pass, message, {}, hint});
+            pump();
+        });
+    decision_tickets_[id] = ticket;  // delivered later, never inside decide_statement
 }
 
 // An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,

@@ -124,6 +124,7 @@ private:
 
     void decide(RequestId id, const classifiers::HttpRequest& request);
     bool room_for_guest_answers() const;
+    void decide_statement(RequestId id, const DatabaseStatement& statement);
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void give_upstream_plaintext(std::string_view text);

@@ -23,6 +23,9 @@ packages=(
   awscli
   # HTTP/2 and gRPC clients and servers (tests/integration/test_http2.py)
   nghttp2-client python3-grpcio
+  # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
+  # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
+  postgresql redis-server redis-tools mariadb-server mariadb-client
   # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
   # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
   nodejs npm python3-pip

@@ -114,6 +114,13 @@ public:
         opaque_[next_] = std::move(done);
         return next_++;
     }
+    Ticket decide_statement(const http::FlowFacts&, const StatementFacts& statement, StatementVerdict done) override {
+        std::string texts;
+        for (const auto& text : statement.texts) texts += (texts.empty() ? "" : "; ") + text;
+        trace_.push_back("decide_statement " + statement.provider + " " + texts);
+        statements_[next_] = std::move(done);
+        return next_++;
+    }
     void record_tls_refusal(const http::FlowFacts&, const TlsRefusal& refusal, const std::string&) override {
         trace_.push_back("audit tls_refused " + refusal.host);
     }
@@ -124,16 +131,21 @@ public:
         trace_.push_back("audit refused " + std::to_string(status));
     }
     void cancel(Ticket ticket) override {
-        if (requests_.erase(ticket) + opaque_.erase(ticket) > 0) trace_.push_back("cancel");
+        if (requests_.erase(ticket) + opaque_.erase(ticket) + statements_.erase(ticket) > 0) trace_.push_back("cancel");
     }
 
     // Answers the oldest open question (as the loop would, later).
     void answer(bool pass) {
-        REQUIRE((!requests_.empty() || !opaque_.empty()));
+        REQUIRE((!requests_.empty() || !opaque_.empty() || !statements_.empty()));
         if (!opaque_.empty()) {
             auto done = std::move(opaque_.begin()->second);
             opaque_.erase(opaque_.begin());
             return done(pass);
+        }
+        if (!statements_.empty()) {
+            auto done = std::move(statements_.begin()->second);
+            statements_.erase(statements_.begin());
+            return done(pass, pass ? "" : "askfirst refused it", pass ? "" : "ask the person");
         }
         auto done = std::move(requests_.begin()->second);
         consent::AuditRecord line;
@@ -142,7 +154,7 @@ public:
         requests_.erase(requests_.begin());
         done(pass, http::LocalResponse{403, R"({"error":"askfirst_denied"})"}, line);
     }
-    std::size_t open_questions() const { return requests_.size() + opaque_.size(); }
+    std::size_t open_questions() const { return requests_.size() + opaque_.size() + statements_.size(); }
     std::string last_why;  // of the last opaque flow
 
 private:
@@ -150,6 +162,7 @@ private:
     Ticket next_ = 1;
     std::map<Ticket, RequestVerdict> requests_;
     std::map<Ticket, OpaqueVerdict> opaque_;
+    std::map<Ticket, StatementVerdict> statements_;
 };
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
