@@ -1,6 +1,7 @@
 // src/request_decider.cpp — classify → mode → (ask) → audit → verdict (see the header).
 #include "src/request_decider.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace askfirst {
@@ -24,6 +25,7 @@ std::string decided_by_for(consent::DecidedBy decided_by) {
     case consent::DecidedBy::user:
     case consent::DecidedBy::deny_memory:  // the person's answer of a minute ago
     case consent::DecidedBy::withdrawn: return "user";
+    case consent::DecidedBy::no_listener: return "policy";  // consent.no_ui (not reached: settled as decided)
     }
     return "user";
 }
@@ -34,6 +36,7 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
     case consent::DecidedBy::timeout: return "no one answered in time, so " + operation + " was refused";
     case consent::DecidedBy::deny_memory:
         return "a person refused " + operation + " less than a minute ago; wait before asking again";
+    case consent::DecidedBy::no_listener: return "no one was listening for questions";
     case consent::DecidedBy::user:
     case consent::DecidedBy::withdrawn:
         return verdict.allowed ? "a person allowed " + operation : "a person refused " + operation;
@@ -41,7 +44,26 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
     return "refused";
 }
 
-consent::Question question_for(const http::RequestDecision& decision, const std::string& profile) {
+// Grants for unknown hosts (generic) and unread connections (tcp) are per
+// destination: allowing one host must not allow every other (issue 14). The
+// host name alone names the destination only when TLS verified it (the SNI
+// equals Host and the upstream certificate is valid for it); a plain-HTTP
+// Host header, or an unread flow's name, is the guest's word, and the
+// connection goes where the guest dialed: then the scope is name and address.
+std::string grant_scope_for(const http::RequestDecision& decision, const std::string& host,
+                            const http::FlowFacts& flow) {
+    const std::string& provider = decision.classification.provider;
+    const auto& flags = decision.classification.flags;
+    // An unread TLS flow to a provider's host: a grant given for it covers that flow's destination,
+    // never the provider's readable operations.
+    if (std::find(flags.begin(), flags.end(), "unread-tls") != flags.end()) return "unread " + host + " at " + flow.dest_address;
+    if (provider == "generic") return flow.sni.empty() ? host + " at " + flow.dest_address : host;
+    if (provider == "tcp") return host + " at " + flow.dest_address;
+    return "";
+}
+
+consent::Question question_for(const http::RequestDecision& decision, const std::string& profile,
+                               const std::string& host, const http::FlowFacts& flow) {
     consent::Question question;
     question.profile = profile;
     question.provider = decision.classification.provider;
@@ -50,6 +72,7 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
     question.detail = decision.classification.detail.empty() ? decision.classification.operation
                                                               : decision.classification.detail;
     question.flags = decision.classification.flags;
+    question.scope = grant_scope_for(decision, host, flow);
     return question;
 }
 
@@ -89,9 +112,9 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
     const Ticket ticket = next_ticket_++;
     Pending& held = *pending;
     pending_[ticket] = std::move(pending);
-    const bool ask = held.decision.policy_action == consent::PolicyAction::ask && consent_.has_listeners();
+    const bool ask = held.decision.policy_action == consent::PolicyAction::ask;
     if (!ask) {
-        // Decided by the mode (or by consent.no_ui when nobody listens): deliver on the next turn.
+        // Decided by the mode: deliver on the next turn.
         auto alive = alive_;
         deferred_.post([this, alive, ticket] {
             if (!*alive) return;
@@ -101,17 +124,21 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
         return ticket;
     }
     auto alive = alive_;
-    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name),
+    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name, held.request.host, held.flow),
                                        [this, alive, ticket](consent::Verdict verdict) {
         if (!*alive) return;
         auto it = pending_.find(ticket);
         if (it == pending_.end()) return;
         http::RequestDecision decision = it->second->decision;
+        if (verdict.decided_by == consent::DecidedBy::no_listener) {
+            settle(ticket, decision);  // nobody subscribed in time: consent.no_ui decided it (request_decision)
+            return;
+        }
         decision.pass = verdict.allowed;
         decision.decided_by = decided_by_for(verdict.decided_by);
         decision.reason = reason_for(verdict, decision.classification.operation);
         settle(ticket, decision);
-    });
+    }, settings_.listener_grace);
     return ticket;
 }
 

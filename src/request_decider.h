@@ -3,10 +3,11 @@
 // For each request an HTTP session announces (DecideRequest), and for each
 // opaque flow at connect, it runs: classify (classifiers/) → the profile's
 // mode (consent/policy) → pass | block | ask. "ask" goes to the consent
-// broker (src/consent_service) when someone is listening on the control
-// socket (the tray, `askfirst prompts`, a script); when no one is, it is
-// answered at once by the profile's consent.no_ui (default deny), so an
-// agent is never left hanging on a question nobody can see. Every outcome is
+// broker (src/consent_service). When no one is listening on the control
+// socket (the tray, `askfirst prompts`, a script), the question waits up to
+// consent.listener_grace_s (default 10) for one to subscribe; if none does it
+// is answered by the profile's consent.no_ui (default deny), so an agent is
+// never left hanging on a question nobody can see. Every outcome is
 // appended to the audit log BEFORE the verdict is delivered (invariant 8),
 // and a failed audit write refuses the request (fail closed).
 //
@@ -14,6 +15,7 @@
 // (the libuv rule), and never after cancel() of their ticket.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +38,7 @@ struct DecisionSettings {
     std::string vm_name;
     std::string profile_name;
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
+    std::chrono::milliseconds listener_grace{10000};  // profile consent.listener_grace_s
 };
 
 // What a flow pipeline asks of the decision point. RequestDecider is the one

@@ -213,6 +213,7 @@ private:
     void on_request_head_complete();
     void on_request_complete();
     void maybe_emit_decide(bool body_complete);
+    bool body_may_name_the_target() const;
     void finish_request();
     void refuse_framing(int status, const std::string& reason);
     void start_opaque();

@@ -66,7 +66,7 @@ struct Shell {
         if (auto* up = std::get_if<SendToUpstream>(&output)) {
             // Invariant 8: each passed request's line is on disk before its bytes leave.
             std::string error;
-            CHECK(consent::read_audit_file(log.path(), error)->records.size() >= passed);
+            CHECK(consent::read_audit_file(log.path())->records.size() >= passed);
             upstream += up->bytes;
         } else if (auto* down = std::get_if<SendToGuest>(&output)) {
             guest += down->bytes;
@@ -151,8 +151,8 @@ TEST_CASE("an ask with no one listening says so and names the ways to be asked")
 TEST_CASE("end to end: one audit line per decision, in order, none with a credential in it") {
     TempDir tmp;
     std::string error;
-    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
+    REQUIRE_MESSAGE(log, log.error());
     Shell shell(modes(consent::Mode::block_destructive), *log);
     std::string requests =
         "GET /read/items?access_token=SECRET-QUERY-1&page=2 HTTP/1.1\r\nHost: api.test\r\n"
@@ -336,8 +336,8 @@ TEST_CASE("a refused push is answered in receive-pack's report when its commands
 TEST_CASE("a request refused before judging is one audit line: refused, by askfirstd, with the reason") {
     TempDir tmp;
     std::string error;
-    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
+    REQUIRE_MESSAGE(log, log.error());
     HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
     session.on_guest_bytes("POST /x?token=SECRET HTTP/1.1\r\nHost: api.test\r\nContent-Length: 3\r\n"
                            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
@@ -367,4 +367,29 @@ TEST_CASE("a judged request's audit line gives the mode's rule as its reason") {
     const std::string line = consent::audit_line(audit_record(d, request("GET", "/x"), FlowFacts{}, {}, {}));
     CHECK(json_field(line, "reason") == "mode off passes every operation; it is logged");
     CHECK(json_field(line, "decision") == "pass");
+}
+
+TEST_CASE("a body read only to name the target adds detail but never lowers the tier the head was judged") {
+    struct Row {
+        const char* name;
+        std::string method;
+        std::string body;
+        classifiers::Tier tier;
+        std::string detail;
+    };
+    const Row rows[] = {
+        {"the body names the target", "DELETE", "orders", classifiers::Tier::destructive, "DELETE /untargeted orders"},
+        {"a body that would lower the tier does not", "DELETE", "lower-me", classifiers::Tier::destructive,
+         "DELETE /untargeted lower-me"},
+        {"a write stays a write", "POST", "lower-me", classifiers::Tier::write, "POST /untargeted lower-me"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        auto r = request(row.method, "/untargeted");
+        r.body = row.body;
+        r.body_complete = true;
+        const auto decision = decide_request(r, modes(consent::Mode::prompt_writes), consent::NoUiAnswer::deny);
+        CHECK(decision.classification.tier == row.tier);
+        CHECK(decision.classification.detail == row.detail);
+    }
 }
