@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "consent/cjson_handle.h"
+#include "tls/elliptic_curve_offload.h"
 
 #include <cstdlib>
 
@@ -47,6 +48,11 @@ Status Interception::start_tls(const Profile& profile) {
     tls_ = interceptor.take();
     if (!tls_->ca().strict_client_warning().empty())
         services_.log.line("event=ca_warning advice=\"" + tls_->ca().strict_client_warning() + "\"");
+    const auto curves = tls::elliptic_curve_offload_status();
+    if (curves != tls::EllipticCurveOffload::in_effect)
+        services_.log.line("event=slow_ecp status=" + std::string(tls::elliptic_curve_offload_name(curves)) +
+                           " reason=\"mbedTLS's own elliptic-curve arithmetic is in use (about ten times slower than "
+                           "libcrypto's); new TLS connections will cost more CPU\"");
     return ok_status();
 }
 
