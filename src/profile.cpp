@@ -76,6 +76,13 @@ bool parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& pro
     return profile_values::credentials(value, path, profile.credentials, error);
 }
 
+bool parse_unissued_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    std::string choice;
+    if (!profile_values::one_of(value, path, kUnissuedCredentialChoices, choice, error)) return false;
+    profile.unissued_credentials = choice;
+    return true;
+}
+
 // Every key a profile may hold. Adding a key: one row here, one field in Profile.
 constexpr ProfileKey kProfileKeys[] = {
     {"name", parse_name_key},
@@ -90,6 +97,7 @@ constexpr ProfileKey kProfileKeys[] = {
     {"consent.timeout_s", parse_consent_timeout_key},
     {"consent.no_ui", parse_consent_no_ui_key},
     {"credentials", parse_credentials_key},
+    {"unissued_credentials", parse_unissued_credentials_key},
 };
 
 const ProfileKey* find_leaf(std::string_view dotted) {
