@@ -480,7 +480,7 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
     decision_ticket_ = services_.decider->decide_request(
         flow_facts(), request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
-                                           const consent::AuditRecord& line) {
+                                           const consent::AuditRecord& line, const http::HeadEdits& edits) {
             if (!*alive) return;
             decision_ticket_ = 0;
             if (pass && !upstream_was_up && upstream_dead_) {  // the session answers it 502 at once
@@ -488,7 +488,7 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
             } else if (pass && !upstream_was_up && !upstream_up_) {
                 passed_before_upstream_up_.push_back(line);
             }
-            if (pass) http_->pass(id);
+            if (pass) http_->pass(id, edits);
             else http_->refuse(id, refusal);
             pump();
         });

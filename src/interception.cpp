@@ -5,6 +5,7 @@
 #include <cjson/cJSON.h>
 
 #include "consent/cjson_handle.h"
+#include "src/credentials/credential_sources.h"
 
 #include <cstdlib>
 
@@ -98,8 +99,13 @@ bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, cons
         error = "the control socket: " + error;
         return false;
     }
-    decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
-                                                DecisionSettings{vm_name, profile.name, *no_ui.value});
+    // Every credential source is read now: one that fails stops startup, naming the entry.
+    credentials_ = credentials::broker_for_profile(profile, error);
+    if (!credentials_) return false;
+    decider_ = std::make_unique<RequestDecider>(
+        loop, modes_, *audit_, *consent_,
+        DecisionSettings{vm_name, profile.name, *no_ui.value,
+                         profile.credentials.empty() ? nullptr : credentials_.get()});
     return true;
 }
 

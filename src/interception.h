@@ -19,6 +19,7 @@
 #include "consent/policy.h"
 #include "netstack/flow_pipeline.h"
 #include "src/consent_service.h"
+#include "src/credentials/credential_broker.h"
 #include "src/intercepting_pipeline.h"
 #include "src/profile.h"
 #include "src/request_decider.h"
@@ -61,6 +62,7 @@ private:
     std::optional<consent::AuditLog> audit_;
     std::string audit_path_;
     std::unique_ptr<ConsentService> consent_;
+    std::unique_ptr<credentials::CredentialBroker> credentials_;  // before decider_: it outlives it
     std::unique_ptr<RequestDecider> decider_;
     InterceptionServices services_;
     std::function<std::size_t()> count_flows_;

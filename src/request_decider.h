@@ -12,6 +12,17 @@
 //
 // Verdicts are always delivered later from the loop, never inside decide_*
 // (the libuv rule), and never after cancel() of their ticket.
+//
+// Credentials (src/credentials/credential_broker.h, issue 13): before the
+// mode is applied, the broker examines the request. A stub sent to a host
+// its entry does not list is refused (audit "refused") and quarantines the
+// session: every write (and every opaque flow) is refused until a person
+// answers the question "quarantine this session?" with "don't allow" (any
+// other answer, a timeout or nobody listening keeps it). A real-looking
+// credential askfirst did not issue is asked about first (its own question,
+// whose grant covers that one credential on that provider), refused, or let
+// through, as the profile's unissued_credentials says. Only a request that
+// passed gets the broker's edits (the real secret in place of the stub).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +35,7 @@
 #include "consent/audit_log.h"
 #include "consent/policy.h"
 #include "src/consent_service.h"
+#include "src/credentials/credential_broker.h"
 #include "src/deferred_calls.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
@@ -34,6 +46,7 @@ struct DecisionSettings {
     std::string vm_name;
     std::string profile_name;
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
+    credentials::CredentialBroker* credentials = nullptr;  // none: no credential entries, no checks
 };
 
 class RequestDecider {
@@ -41,9 +54,10 @@ public:
     using Ticket = std::uint64_t;
     // pass, or the complete refusal to send (a 403 with the JSON body); and the
     // audit line written for it (kept by a flow whose upstream is not up yet:
-    // record_upstream_refusal).
-    using RequestVerdict =
-        std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
+    // record_upstream_refusal); for a pass, the edits the session applies to
+    // the head as it goes upstream (HttpSession::pass): the real credentials.
+    using RequestVerdict = std::function<void(bool pass, const http::LocalResponse& refusal,
+                                              const consent::AuditRecord& line, const http::HeadEdits& edits)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
 
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
@@ -71,11 +85,18 @@ public:
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket);
 
+    bool quarantined() const { return quarantined_; }
+
 private:
     struct Pending;
     void settle(Ticket ticket, http::RequestDecision decision);
     void deliver(Pending& pending, const http::RequestDecision& decision);
     Ticket start(std::unique_ptr<Pending> pending);
+    void apply_policy(Ticket ticket, Pending& held);
+    void apply_credential_finding(Pending& pending);
+    void refuse_if_quarantined(http::RequestDecision& decision) const;
+    void quarantine(const std::string& reason);
+
 
     uv_loop_t* loop_;
     consent::ModeTable& modes_;
@@ -85,6 +106,9 @@ private:
     DecisionSettings settings_;
     Ticket next_ticket_ = 1;
     std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
+    bool quarantined_ = false;
+    std::string quarantine_reason_;
+    ConsentService::Ticket quarantine_question_ = 0;
     // Keeps deferred deliveries from touching a destroyed decider.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -157,6 +157,7 @@ void HttpSession::on_request_head_complete() {
     current_.wants_upgrade = built.head.wants_upgrade;
     current_.held = std::move(current_.raw_head);
     current_.raw_head.clear();
+    current_.head_bytes = current_.held.size();
     current_.phase = RequestPhase::body;
 
     Exchange exchange;
@@ -172,7 +173,7 @@ void HttpSession::on_request_head_complete() {
     flush_guestward();  // our 100 Continue goes out now if nothing is before it
 
     bool has_body = request_parser_.has_body_framing();
-    if (has_body && classifiers::needs_body(current_.request)) {
+    if (has_body && (classifiers::needs_body(current_.request) || needs_body_to_resign(current_.request))) {
         current_.inspecting = true;
         request_parser_.inspect_body(config_.max_inspect_bytes);
     } else {
@@ -212,7 +213,7 @@ void HttpSession::finish_request() {
     maybe_close_when_drained();
 }
 
-void HttpSession::pass(RequestId id) {
+void HttpSession::pass(RequestId id, const HeadEdits& edits) {
     if (closed_ || id != current_.id || !current_.decide_emitted || current_.verdict != Verdict::pending) return;
     if (!upstream_failure_.empty()) {
         refuse(id, LocalResponse{502, upstream_failed_json(config_.sni, upstream_failure_)});
@@ -220,8 +221,15 @@ void HttpSession::pass(RequestId id) {
     }
     current_.verdict = Verdict::pass;
     if (Exchange* exchange = find_exchange(id)) exchange->from = ResponseFrom::upstream;
-    emit_to_upstream(current_.held);
-    current_.held.clear();
+    if (edits.empty()) {
+        emit_to_upstream(current_.held);
+    } else {
+        std::string head = apply_head_edits(std::string_view(current_.held).substr(0, current_.head_bytes), edits);
+        emit_to_upstream(head);
+        wipe_string(head);
+        emit_to_upstream(std::string_view(current_.held).substr(current_.head_bytes));
+    }
+    wipe_string(current_.held);
     if (current_.phase == RequestPhase::complete) finish_request();
     parse_guest();
 }

@@ -1,0 +1,61 @@
+// src/http/head_edits.h — small, exact edits to a passed request's raw head,
+// applied by the HTTP session as the head goes upstream (HttpSession::pass).
+//
+// Why: the credential broker (src/credentials/) puts the real secret in place
+// of the sandbox's stub only after the request was classified and decided
+// (issue 13). The decision point computes the edits from the parsed request;
+// the session owns the raw bytes and applies them, so everything else of the
+// head (order, spelling, spacing of other headers) goes upstream as the guest
+// sent it, and nothing is ever edited before the decision.
+//
+// The head is CRLF-delimited (the session refuses bare LF and obsolete line
+// folding before a request is judged), so a line is a header line or the
+// request line, never a continuation.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifiers/classification.h"
+
+namespace askfirst::http {
+
+struct HeadEdit {
+    enum class Kind {
+        replace_in_header,  // every `from` in the value of each `header` line becomes `to`
+        replace_in_target,  // the first `from` in the request line's target becomes `to`
+        set_header,         // the first `header` line's value becomes `to`; appended if there is none
+    };
+    Kind kind = Kind::replace_in_header;
+    std::string header;  // compared case-insensitively
+    std::string from;
+    std::string to;
+
+    HeadEdit() = default;
+    HeadEdit(Kind k, std::string h, std::string f, std::string t)
+        : kind(k), header(std::move(h)), from(std::move(f)), to(std::move(t)) {}
+    HeadEdit(const HeadEdit&) = default;
+    HeadEdit(HeadEdit&&) = default;
+    HeadEdit& operator=(const HeadEdit&) = default;
+    HeadEdit& operator=(HeadEdit&&) = default;
+    // `to` usually holds a real secret: wiped, not just freed.
+    ~HeadEdit();
+};
+
+using HeadEdits = std::vector<HeadEdit>;
+
+// The head with every edit applied, in order. `raw_head` ends with the blank
+// line; so does the result.
+std::string apply_head_edits(std::string_view raw_head, const HeadEdits& edits);
+
+// A request signed with AWS SigV4 in its Authorization header whose
+// signature covers the body's SHA-256 without saying it in
+// x-amz-content-sha256 (botocore for every service but S3): re-signing it
+// needs the whole body, so the session inspects it as a classifier would.
+bool needs_body_to_resign(const classifiers::HttpRequest& head);
+
+// Overwrites a string's bytes before it is released (secrets in transit).
+void wipe_string(std::string& text);
+
+}  // namespace askfirst::http
