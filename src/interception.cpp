@@ -6,6 +6,7 @@
 
 #include "consent/cjson_handle.h"
 #include "src/credentials/credential_sources.h"
+#include "src/credentials/sandbox_stubs.h"
 
 #include <cstdlib>
 
@@ -102,6 +103,7 @@ bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, cons
     // Every credential source is read now: one that fails stops startup, naming the entry.
     credentials_ = credentials::broker_for_profile(profile, error);
     if (!credentials_) return false;
+    sandbox_stubs_ = credentials::sandbox_stubs_json(profile, *credentials_);
     decider_ = std::make_unique<RequestDecider>(
         loop, modes_, *audit_, *consent_,
         DecisionSettings{vm_name, profile.name, *no_ui.value,

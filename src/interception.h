@@ -40,6 +40,8 @@ public:
     void set_flow_counter(std::function<std::size_t()> count_flows) { count_flows_ = std::move(count_flows); }
     const std::string& control_socket_path() const;
     const std::string& audit_log_path() const;
+    // The stubs JSON for `askfirst exec` (src/credentials/sandbox_stubs.h); "" without credentials.
+    const std::string& sandbox_stubs() const { return sandbox_stubs_; }
 
     // DaemonControlView (the control socket's status, set-mode, audit-tail)
     std::string status_json() override;
@@ -64,6 +66,7 @@ private:
     std::unique_ptr<ConsentService> consent_;
     std::unique_ptr<credentials::CredentialBroker> credentials_;  // before decider_: it outlives it
     std::unique_ptr<RequestDecider> decider_;
+    std::string sandbox_stubs_;
     InterceptionServices services_;
     std::function<std::size_t()> count_flows_;
 };

@@ -75,8 +75,10 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
                                                            std::optional<UnissuedAction> unissued,
                                                            std::string& error) {
     std::unique_ptr<CredentialBroker> broker(new CredentialBroker(unissued));
-    for (auto& config : configs) {
+    for (auto& given : configs) {
         Entry entry;
+        entry.config = std::move(given);
+        const BrokerEntry& config = entry.config;
         const RealCredential& real = config.real;
         StubCredential& stub = entry.stub;
         if (config.kind == CredentialKind::aws_sigv4) {
@@ -113,7 +115,6 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
                 return nullptr;
             }
         }
-        entry.config = std::move(config);
         broker->entries_.push_back(std::move(entry));
     }
     return broker;

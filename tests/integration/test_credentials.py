@@ -10,11 +10,21 @@ http_origin.py, which records the headers that reached it.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 
-from http_origin import API_HOST, GIT_HOST
+import pytest
+
+from conftest import make_random_file
+from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import audit_path
+from sigv4_origin import RealKeys, Sigv4Origin
+
+AWS_CLI = "/usr/bin/aws"  # Debian's awscli (python3-botocore), as the other AWS tests use
+REAL_AWS = RealKeys("AKIA" + "REALHOSTKEY00042", "realSecretOnTheHost/0123456789abcdefghij",
+                    "FwoGZXIvYXdzEReal" + "SessionToken" * 8 + "==")
 
 REAL_TOKEN = "ghp_" + "R3alT0kenOnTheHostOnly0123456789abcd"  # the shape of a GitHub token, 40 chars
 STUB_TOKEN = "ghp_" + "StubTokenInTheSandbox0123456789abcdef"
@@ -26,6 +36,17 @@ def bearer_entry(**extra) -> dict:
              "source": {"env": "ASKFIRST_TEST_REAL_TOKEN"}, "stub": STUB_TOKEN}
     entry.update(extra)
     return entry
+
+
+def aws_entry(tmp_path) -> dict:
+    """An aws-sigv4 entry whose source is a command printing AWS's credential_process JSON."""
+    process = tmp_path / "aws-process.json"
+    process.write_text(json.dumps({"Version": 1, "AccessKeyId": REAL_AWS.access_key_id,
+                                   "SecretAccessKey": REAL_AWS.secret_access_key,
+                                   "SessionToken": REAL_AWS.session_token,
+                                   "Expiration": "2099-01-01T00:00:00Z"}))
+    return {"name": "aws-prod", "kind": "aws-sigv4", "hosts": ["*.amazonaws.com"],
+            "source": {"command": ["cat", str(process)]}}
 
 
 def curl(host: str, token: str, method: str = "GET", path: str = "/v1/things") -> str:
@@ -122,3 +143,131 @@ def test_a_source_that_fails_stops_askfirstd_with_the_entrys_name(sandbox):
     run = sandbox.run("off", "true", extra={"credentials": [entry]})
     assert run.returncode != 0
     assert 'credentials "api"' in run.stderr and "ASKFIRST_TEST_UNSET_VARIABLE" in run.stderr
+
+
+# ---- askfirst exec: stubs in the environment and over the real files ----
+
+def test_inside_exec_the_files_and_environment_hold_only_stubs(sandbox, tmp_path):
+    (tmp_path / ".aws").mkdir()
+    real_file = tmp_path / ".aws" / "credentials"
+    real_file.write_text(f"[default]\naws_access_key_id = {REAL_AWS.access_key_id}\n"
+                         f"aws_secret_access_key = {REAL_AWS.secret_access_key}\n")
+    (tmp_path / ".aws" / "config").write_text("[default]\nregion = eu-west-3\ncredential_process = /bin/false\n")
+    (tmp_path / ".git-credentials").write_text(f"https://x-access-token:{REAL_TOKEN}@{API_HOST}\n")
+    token_file = tmp_path / "api-token"
+    token_file.write_text(REAL_TOKEN + "\n")
+    token_file.chmod(0o600)
+    entries = [aws_entry(tmp_path),
+               {"name": "api", "kind": "bearer", "hosts": [API_HOST], "source": {"file": str(token_file)},
+                "guest_env": ["GITHUB_TOKEN", "GH_TOKEN"]},
+               bearer_entry(name="api-env", hosts=["other.http.test"], stub=None, guest_env=["OTHER_TOKEN"])]
+    entries[2].pop("stub")
+    script = ("cat ~/.aws/credentials ~/.aws/config ~/.git-credentials " + str(token_file) + "; echo @@@@; env; echo @@@@; "
+              + curl(API_HOST, "$GITHUB_TOKEN").replace("'Authorization: Bearer $GITHUB_TOKEN'",
+                                                      "\"Authorization: Bearer $GITHUB_TOKEN\""))
+    run = run_with_credentials(sandbox, script, entries)
+    files, environment, status = run.stdout.split("@@@@\n")
+    for secret in (REAL_AWS.access_key_id, REAL_AWS.secret_access_key, REAL_TOKEN):
+        assert secret not in run.stdout, "a real secret is readable inside the sandbox"
+    assert "aws_access_key_id = AKIA" in files and "region = eu-west-3" in files
+    assert "credential_process" not in files
+    env = dict(line.split("=", 1) for line in environment.splitlines() if "=" in line)
+    assert "ASKFIRST_TEST_REAL_TOKEN" not in env  # the source variable does not reach the command
+    assert env["GITHUB_TOKEN"] == env["GH_TOKEN"] and env["GITHUB_TOKEN"] in files  # the file source's stub
+    generated = env["OTHER_TOKEN"]
+    assert generated.startswith("ghp_") and len(generated) == len(REAL_TOKEN) and generated != REAL_TOKEN
+    assert env["AWS_ACCESS_KEY_ID"].startswith("AKIA") and len(env["AWS_ACCESS_KEY_ID"]) == 20
+    assert env["AWS_ACCESS_KEY_ID"] != REAL_AWS.access_key_id
+    assert len(env["AWS_SECRET_ACCESS_KEY"]) == 40 and len(env["AWS_SESSION_TOKEN"]) == len(REAL_AWS.session_token)
+    assert status.strip() == "200", run.stdout + run.stderr
+    assert run.received[-1]["headers"]["authorization"] == f"Bearer {REAL_TOKEN}"
+    assert real_file.read_text().startswith("[default]\naws_access_key_id = " + REAL_AWS.access_key_id)  # untouched
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+
+
+# ---- AWS SigV4: the guest signs with stubs, the origin verifies with the real key (botocore) ----
+
+@pytest.fixture
+def aws_origin(test_ca):
+    server = Sigv4Origin(test_ca, REAL_AWS)
+    yield server
+    server.stop()
+
+
+def run_aws(sandbox, aws_origin, tmp_path, script: str):
+    extra = {"upstream": {"map": {f"{GUEST_ADDRESS}:443": f"127.0.0.1:{aws_origin.port}"}}}
+    before = len(aws_origin.requests())
+    run = run_with_credentials(sandbox, script, [aws_entry(tmp_path)], **extra)
+    return run, aws_origin.requests()[before:]
+
+
+def need_aws_cli():
+    if not os.access(AWS_CLI, os.X_OK):
+        pytest.skip(f"{AWS_CLI} (Debian's awscli) is not installed; tools/setup.sh installs it")
+
+
+def test_awscli_with_only_stubs_is_re_signed_with_the_real_key(sandbox, aws_origin, tmp_path):
+    need_aws_cli()
+    run, received = run_aws(sandbox, aws_origin, tmp_path,
+                            f"{AWS_CLI} --endpoint-url https://{RDS_HOST} --output json rds describe-db-instances")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "prod-db-1" in run.stdout
+    [request] = received
+    assert request["verified"], request["problem"]
+    assert request["headers"]["x-amz-security-token"] == REAL_AWS.session_token
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+    assert_real_secret_nowhere(run, REAL_AWS.session_token)
+
+
+def test_aws_s3_cp_of_64_mib_arrives_intact_and_verified(sandbox, aws_origin, tmp_path):
+    need_aws_cli()
+    source = tmp_path / "upload.bin"
+    digest = make_random_file(source, 64 << 20)
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = us-east-1\ns3 =\n  addressing_style = path\n"
+                      "  multipart_threshold = 128MB\n")
+    run, received = run_aws(sandbox, aws_origin, tmp_path,
+                            f"AWS_CONFIG_FILE={config} {AWS_CLI} --endpoint-url https://{RDS_HOST} "
+                            f"s3 cp {source} s3://bucket/upload.bin")
+    assert run.returncode == 0, run.stdout + run.stderr
+    puts = [r for r in received if r["method"] == "PUT"]
+    assert len(puts) == 1 and puts[0]["verified"], received
+    assert puts[0]["sha256"] == digest and puts[0]["length"] == 64 << 20
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+
+
+SIGN_AND_SEND = """
+import os, ssl, sys, urllib.error, urllib.request
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"],
+                          os.environ.get("AWS_SESSION_TOKEN"))
+request = AWSRequest(method="POST", url="https://%s/", data=b"Action=DescribeDBInstances&Version=2014-10-31",
+                     headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+SigV4Auth(credentials, "rds", "us-east-1").add_auth(request)
+body = request.body
+if sys.argv[1] == "alter":  # the body changed after it was signed
+    body = b"Action=DescribeDBInstances&Version=2014-10-31&MaxRecords=20"
+sent = urllib.request.Request(request.url, data=body, headers=dict(request.headers), method="POST")
+context = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+try:
+    print(urllib.request.urlopen(sent, context=context).status)
+except urllib.error.HTTPError as error:
+    print(error.code)
+""" % RDS_HOST
+
+
+def test_a_request_whose_signature_was_altered_is_refused(sandbox, aws_origin, tmp_path):
+    (tmp_path / "sign.py").write_text(SIGN_AND_SEND)
+    forged = (f"curl -sS --max-time 30 -o /dev/null -w '%{{http_code}}\\n' -H 'X-Amz-Date: 20260101T000000Z' "
+              f"-H \"Authorization: AWS4-HMAC-SHA256 Credential=$AWS_ACCESS_KEY_ID/20260101/us-east-1/rds/"
+              f"aws4_request, SignedHeaders=host;x-amz-date, Signature={'0' * 64}\" https://{RDS_HOST}/")
+    script = f"/usr/bin/python3 {tmp_path}/sign.py keep; /usr/bin/python3 {tmp_path}/sign.py alter; {forged}"
+    run, received = run_aws(sandbox, aws_origin, tmp_path, script)
+    assert run.lines() == ["200", "403", "403"], run.stdout + run.stderr
+    [request] = received  # only the unaltered one reached the origin, re-signed
+    assert request["verified"], request["problem"]
+    refused = [r for r in run.audit if r["decision"] == "refused"]
+    assert len(refused) == 2 and all("does not verify" in r["reason"] for r in refused)
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
