@@ -173,7 +173,7 @@ CredentialFinding CredentialBroker::examine(const HttpRequest& request, std::str
         finding.provider = token.provider;
         finding.fingerprint = token_fingerprint(token.value);
         finding.action = unissued_.value_or(listed ? UnissuedAction::prompt : UnissuedAction::allow);
-        finding.reason = "the agent is using a " + token.provider + " credential that askfirst does not hold (" +
+        finding.reason = "the agent is using a credential of " + token.provider + " that askfirst does not hold (" +
                          finding.fingerprint + ", in " + token.where + ")";
         return finding;
     }

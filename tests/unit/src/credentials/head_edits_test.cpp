@@ -1,0 +1,35 @@
+// tests/unit/src/credentials/head_edits_test.cpp — HeadEdits on a raw head
+// (src/http/head_edits.h): each kind of edit touches only what it names.
+#include <doctest/doctest.h>
+
+#include "src/http/head_edits.h"
+
+using askfirst::http::apply_head_edits;
+using askfirst::http::HeadEdit;
+using Kind = HeadEdit::Kind;
+
+TEST_CASE("head edits: replace in a named header, in the target, set or append a header") {
+    const std::string head = "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: STUB\r\n\r\n";
+    struct Row {
+        const char* name;
+        askfirst::http::HeadEdits edits;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {"no edits", {}, "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: STUB\r\n\r\n"},
+        {"header, case-insensitive name", {{Kind::replace_in_header, "Authorization", "STUB", "REAL"}},
+         "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer REAL\r\nX-Other: STUB\r\n\r\n"},
+        {"target", {{Kind::replace_in_target, "", "x=STUB", "x=REAL"}},
+         "GET /a?x=REAL HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: STUB\r\n\r\n"},
+        {"set existing", {{Kind::set_header, "X-Other", "", "new"}},
+         "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: new\r\n\r\n"},
+        {"set absent appends", {{Kind::set_header, "X-Amz-Security-Token", "", "tok"}},
+         "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: STUB\r\nX-Amz-Security-Token: tok\r\n\r\n"},
+        {"a header name that only starts alike is not touched", {{Kind::replace_in_header, "X-Oth", "STUB", "REAL"}},
+         "GET /a?x=STUB HTTP/1.1\r\nHost: h\r\nauthorization: Bearer STUB\r\nX-Other: STUB\r\n\r\n"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.name);
+        CHECK(apply_head_edits(head, row.edits) == row.expected);
+    }
+}
