@@ -10,16 +10,19 @@ http_origin.py, which records the headers that reached it.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from conftest import make_random_file
 from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
-from http_rig import audit_path
+from http_rig import audit_path, read_audit
 from sigv4_origin import RealKeys, Sigv4Origin
 
 AWS_CLI = "/usr/bin/aws"  # Debian's awscli (python3-botocore), as the other AWS tests use
@@ -271,3 +274,55 @@ def test_a_request_whose_signature_was_altered_is_refused(sandbox, aws_origin, t
     refused = [r for r in run.audit if r["decision"] == "refused"]
     assert len(refused) == 2 and all("does not verify" in r["reason"] for r in refused)
     assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+
+
+# ---- with a person answering: the unissued-credential question and the quarantine question ----
+
+def test_unissued_token_is_asked_about_and_a_person_lifts_the_quarantine(sandbox, tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    from askfirst_tools import control  # noqa: E402
+
+    subscribed, lifted = tmp_path / "subscribed", tmp_path / "lifted"
+    wait_for = "while [ ! -e {0} ]; do sleep 0.05; done"
+    script = "; ".join([
+        wait_for.format(subscribed),
+        curl(API_HOST, FOREIGN_TOKEN),                        # held: a credential askfirst does not hold
+        curl(GIT_HOST, STUB_TOKEN),                           # the leak: 403, quarantine asked
+        curl(API_HOST, STUB_TOKEN, "POST", "/v1/quarantined"),  # 403: quarantined
+        wait_for.format(lifted),
+        curl(API_HOST, STUB_TOKEN, "POST", "/v1/after"),      # passes: a person lifted it
+    ])
+    name = sandbox.new_name()
+    profile = sandbox.profile(name, "off", extra={"credentials": [bearer_entry()]})
+    os.environ["ASKFIRST_TEST_REAL_TOKEN"] = REAL_TOKEN
+    try:
+        process = subprocess.Popen(sandbox.command(name, profile, script), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, env=sandbox.client_env())
+    finally:
+        del os.environ["ASKFIRST_TEST_REAL_TOKEN"]
+    try:
+        client = control.ControlClient.for_name(name, wait_seconds=20)
+        client.subscribe()
+        subscribed.touch()
+        unissued = next(e["question"] for e in client.events(timeout=60) if e.get("event") == "question")
+        assert "unissued credential sha256:" in unissued["provider"] and "does not hold" in unissued["detail"]
+        assert FOREIGN_TOKEN not in json.dumps(unissued)
+        client.request("answer", question=unissued["id"], answer="once")
+        quarantine = next(e["question"] for e in client.events(timeout=60) if e.get("event") == "question")
+        assert quarantine["operation"] == "quarantine this session?"
+        deadline = time.monotonic() + 60
+        while len(read_audit(name)[0]) < 3 and time.monotonic() < deadline:  # the quarantined write was refused
+            time.sleep(0.05)
+        client.request("answer", question=quarantine["id"], answer="deny")  # "don't allow": lift it
+        time.sleep(0.2)
+        lifted.touch()
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert out.split() == ["200", "403", "403", "200"], out + err
+    records = read_audit(name)[0]
+    assert [r["decision"] for r in records] == ["pass", "refused", "refused", "pass"]
+    assert "quarantined" in records[2]["reason"]
+    assert "event=quarantine_lifted by=user" in err
+    assert REAL_TOKEN not in audit_path(name).read_text() and REAL_TOKEN not in err and REAL_TOKEN not in out
