@@ -2,6 +2,8 @@
 // and opaque flows for one guest TCP flow (see the header for the picture).
 #include "src/intercepting_pipeline.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <variant>
@@ -446,6 +448,7 @@ void InterceptingPipeline::drain_session_outputs() {
             if (!upstream_wanted_) want_upstream();
             if (upstream_dead_) continue;
             upstream_plain_out_ += up->bytes;
+            http::wipe_string(up->bytes);  // it may carry a real credential (src/http/head_edits.h)
         } else if (auto* down = std::get_if<http::SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<http::DecideRequest>(&output)) {
@@ -526,7 +529,7 @@ void InterceptingPipeline::flush_to_upstream() {
     if (!upstream_tls_) {
         if (!upstream_plain_out_.empty() && io_->upstream_queued() < kMaxUpstreamQueuedBytes) {
             io_->upstream_send(as_bytes(upstream_plain_out_));
-            upstream_plain_out_.clear();
+            http::wipe_string(upstream_plain_out_);
         }
     } else {
         // Alternate encrypting and sending until neither moves: the socket may
@@ -537,6 +540,7 @@ void InterceptingPipeline::flush_to_upstream() {
             moved = false;
             if (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
                 const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
+                OPENSSL_cleanse(upstream_plain_out_.data(), taken);  // sealed now; it may carry a real credential
                 upstream_plain_out_.erase(0, taken);
                 moved = taken > 0;
             }

@@ -32,10 +32,15 @@ void trim_trailing_newlines(std::string& value) {
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
 }
 
+// The value is taken out of askfirstd's environment: wiped where it lay
+// (the process's initial stack, which a core dump would hold) and unset.
+// An env source is read once (its value does not expire).
 bool read_env(const std::string& name, std::string& out) {
-    const char* value = std::getenv(name.c_str());
+    char* value = std::getenv(name.c_str());
     if (value == nullptr || value[0] == '\0') return false;
     out = value;
+    OPENSSL_cleanse(value, std::strlen(value));
+    unsetenv(name.c_str());
     return true;
 }
 
