@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import askfirstd_pid_of, make_random_file
+from conftest import ASKFIRST, askfirstd_pid_of, make_random_file
 from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import audit_path, read_audit
@@ -360,3 +360,34 @@ def test_a_core_dump_of_askfirstd_holds_no_real_secret(sandbox, tmp_path):
     assert len(image) > 1 << 20  # a real dump
     assert REAL_TOKEN.encode() not in image, "the real secret is in askfirstd's core dump"
     assert sandbox.origin.requests()[-1]["headers"]["authorization"] == f"Bearer {REAL_TOKEN}"  # it was used
+
+
+def test_askfirst_credentials_lists_entries_and_whether_each_source_resolves_never_a_value(tmp_path):
+    readable = tmp_path / "world-readable-token"
+    readable.write_text(REAL_TOKEN)
+    readable.chmod(0o644)
+    private = tmp_path / "private-token"
+    private.write_text(REAL_TOKEN)
+    private.chmod(0o600)
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({"credentials": [
+        bearer_entry(),
+        bearer_entry(name="from-file", source={"file": str(private)}),
+        bearer_entry(name="readable-file", source={"file": str(readable)}),
+        bearer_entry(name="failing-command", source={"command": ["false"]}),
+    ]}))
+    env = dict(os.environ, ASKFIRST_TEST_REAL_TOKEN=REAL_TOKEN)
+    done = subprocess.run([ASKFIRST, "credentials", "--profile", str(profile), "--json"], capture_output=True,
+                          text=True, timeout=30, env=env)
+    assert done.returncode == 1, done.stderr  # one source does not resolve
+    listed = {entry["name"]: entry for entry in json.loads(done.stdout)}
+    assert listed["api"]["resolved"] and listed["api"]["hosts"] == [API_HOST]
+    assert listed["api"]["source"] == "env ASKFIRST_TEST_REAL_TOKEN"
+    assert listed["from-file"]["resolved"]
+    assert not listed["readable-file"]["resolved"] and "group or others" in listed["readable-file"]["error"]
+    assert not listed["failing-command"]["resolved"] and "exit status 1" in listed["failing-command"]["error"]
+    assert REAL_TOKEN not in done.stdout + done.stderr
+    text = subprocess.run([ASKFIRST, "credentials", "--profile", str(profile)], capture_output=True, text=True,
+                          timeout=30, env=env)
+    assert "api  bearer  hosts=api.http.test" in text.stdout and "NOT RESOLVED" in text.stdout
+    assert REAL_TOKEN not in text.stdout + text.stderr
