@@ -7,8 +7,9 @@
 // first. The override table holds the names whose verb lies; risk flags mark
 // writes that deserve attention (in-place restores, scale to zero, replacing
 // every variable). The detail names the target: `volumeDelete vol_prod_…`.
-// A WebSocket upgrade (subscriptions) carries no document: it is a write,
-// since a graphql-ws connection can carry mutations later.
+// A WebSocket upgrade (subscriptions) carries no document: the registry
+// judges it destructive, since a graphql-ws connection can carry any
+// mutation later that nothing reads (classifiers/registry.cpp).
 #include <cstdlib>
 #include <string>
 

@@ -119,6 +119,20 @@ constexpr const Provider* kProviders[] = {
 constexpr std::string_view kBodyNotInspectedFlag = "body-not-inspected";
 constexpr std::string_view kOpensUpgradedChannelFlag = "opens-upgraded-channel";
 
+// After a 101 the connection is an opaque channel that nothing judges (a
+// WebSocket can carry any command): opening one is at least a write, like
+// any flow askfirst cannot read. To a provider's API it may carry that
+// provider's worst operation (a graphql-ws connection to Railway runs
+// mutations such as volumeDelete), so it is destructive there, as unread TLS
+// to the provider's host is (src/request_decision.h). Kubernetes keeps its
+// own rules: exec/attach/portforward name what their channel does
+// (classifier-rules.md: write, arbitrary command execution).
+Tier upgraded_channel_floor(const Provider& provider) {
+    if (&provider == &kGenericProvider) return Tier::write;
+    if (provider.name == "kubernetes") return Tier::write;
+    return Tier::destructive;
+}
+
 }  // namespace
 
 std::span<const Provider* const> registered_providers() { return kProviders; }
@@ -131,12 +145,12 @@ const Provider& select_provider(const HttpRequest& request) {
 
 Classification classify_with(const Provider& provider, const HttpRequest& request) {
     Classification result = provider.classify(request);
-    if (request.has_header("Upgrade") && result.tier == Tier::read) {
-        // After a 101 the connection is an opaque channel that nothing judges
-        // (a WebSocket can carry any command): opening one is at least a write,
-        // like any flow askfirst cannot read.
-        result.tier = Tier::write;
-        result.flags.emplace_back(kOpensUpgradedChannelFlag);
+    if (request.has_header("Upgrade")) {
+        const Tier floor = upgraded_channel_floor(provider);
+        if (result.tier < floor) {
+            result.tier = floor;
+            result.flags.emplace_back(kOpensUpgradedChannelFlag);
+        }
     }
     if (!request.body_complete && provider.needs_body(request)) {
         // Invariant 6: what was not seen may be the worst it could be.

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <variant>
 
+#include "classifiers/host_claims.h"
 #include "netstack/frame_frontend.h"  // close_and_delete
 #include "tls/client_hello.h"
 #include "tls/protocol_detect.h"
@@ -130,11 +131,13 @@ void InterceptingPipeline::detect() {
 void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     sni_ = hello.server_name;
     const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
-    if (services_.guest_tls == nullptr || services_.passthrough->matches(host)) {
-        start_opaque("TLS passthrough for " + host);
+    if (services_.tls->plan_for(sni_, io_->info().dns_name) == tls::TlsPlan::passthrough) {
+        // Unread TLS to a provider's host may carry its worst operation (issue 11).
+        start_opaque("TLS to " + host + " is passed through unread (tls.passthrough, or a learned refusal)",
+                     provider_claiming_destination());
         return;
     }
-    auto session = services_.guest_tls->start_session(hello, io_->info().original_destination.address.to_string());
+    auto session = services_.tls->start_guest_session(hello, io_->info().original_destination.address.to_string());
     if (!session) {
         io_->reset("cannot open TLS for " + host + ": " + session.error());
         stage_ = Stage::done;
@@ -157,28 +160,41 @@ void InterceptingPipeline::start_http() {
     stage_ = Stage::http;
 }
 
-std::string InterceptingPipeline::destination_host_port() const {
+std::string InterceptingPipeline::destination_host() const {
     const auto& info = io_->info();
-    std::string host = !sni_.empty() ? sni_ : !info.dns_name.empty() ? info.dns_name
-                                                                     : info.original_destination.address.to_string();
-    return host + ":" + std::to_string(info.original_destination.port);
+    return !sni_.empty() ? sni_ : !info.dns_name.empty() ? info.dns_name : info.original_destination.address.to_string();
+}
+
+std::string InterceptingPipeline::destination_host_port() const {
+    return destination_host() + ":" + std::to_string(io_->info().original_destination.port);
 }
 
 http::FlowFacts InterceptingPipeline::flow_facts() const {
     return {services_.vm_name, io_->info().guest.to_string(), io_->info().original_destination.to_string(), sni_};
 }
 
-void InterceptingPipeline::start_opaque(const std::string& why) {
+// The provider that claims the SNI or, failing that, the name the guest
+// resolved for this address (a guest may send any SNI to a provider's address).
+std::string InterceptingPipeline::provider_claiming_destination() const {
+    for (const std::string& name : {sni_, io_->info().dns_name}) {
+        const std::string_view provider = classifiers::provider_claiming_host(name);
+        if (!provider.empty()) return std::string(provider);
+    }
+    return {};
+}
+
+void InterceptingPipeline::start_opaque(const std::string& why, const std::string& claimed_by) {
     uv_timer_stop(detect_timer_);
     stage_ = Stage::opaque_waiting;
     auto alive = alive_;
-    (void)why;
-    decision_ticket_ = services_.decider->decide_opaque(flow_facts(), destination_host_port(), [this, alive](bool pass) {
+    http::OpaqueFlow opaque{destination_host(), io_->info().original_destination.port, claimed_by, why};
+    decision_ticket_ = services_.decider->decide_opaque(flow_facts(), opaque, [this, alive](bool pass) {
         if (!*alive) return;
         decision_ticket_ = 0;
         if (!pass) {
             stage_ = Stage::done;
-            io_->reset("refused: " + destination_host_port() + " is an opaque flow and the tcp mode does not pass it");
+            io_->reset("refused: " + destination_host_port() +
+                       " is a connection askfirst cannot read and the mode does not pass it (the audit log says why)");
             return;
         }
         relay_opaque_flow();
@@ -372,13 +388,7 @@ void InterceptingPipeline::feed_upstream_side() {
 void InterceptingPipeline::check_tls_failures() {
     if (guest_tls_ && guest_tls_->state() == tls::TlsSessionState::failed) {
         const auto& failure = guest_tls_->failure();
-        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) {
-            const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
-            services_.passthrough->add_exact_host(host);
-            std::fprintf(stderr, "askfirstd name=%s event=tls_refused_by_guest host=%s action=passthrough_next_time "
-                         "advice=\"install the askfirst CA in the guest (askfirst ca export)\"\n",
-                         services_.vm_name.c_str(), host.c_str());
-        }
+        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) on_guest_refused_certificate(failure);
         flush_to_guest();  // a fatal alert may be queued
         stage_ = Stage::done;
         io_->reset("guest TLS failed: " + failure.reason);
@@ -393,6 +403,23 @@ void InterceptingPipeline::check_tls_failures() {
         record_upstream_refusals(upstream_tls_->failure().reason);
         http_->on_upstream_failed(upstream_tls_->failure().reason);
     }
+}
+
+// The guest would not accept our certificate. Interception stays on unless
+// the profile opted into learning and no provider claims the host
+// (tls/tls_interceptor.h); either way a person can see it: operator log,
+// audit line (the tray's recent decisions), `askfirst status`.
+void InterceptingPipeline::on_guest_refused_certificate(const tls::TlsFailure& failure) {
+    const std::string host = sni_.empty() ? io_->info().original_destination.address.to_string() : sni_;
+    const std::string provider = provider_claiming_destination();
+    const auto learning = services_.tls->on_certificate_refused(host, !provider.empty());
+    const TlsRefusal refusal{host, provider, std::string(tls::tls_alert_name(failure.alert)), learning};
+    const std::string sentence = tls_refusal_sentence(refusal);
+    std::fprintf(stderr, "askfirstd name=%s event=tls_refused_by_guest host=%s alert=%s action=%s advice=\"%s\"\n",
+                 services_.vm_name.c_str(), host.c_str(), refusal.alert.c_str(),
+                 std::string(tls::refusal_learning_name(learning)).c_str(), sentence.c_str());
+    services_.tls_refusals->note(refusal);
+    services_.decider->record_tls_refusal(flow_facts(), refusal, sentence);
 }
 
 // ---- the upstream of an HTTP flow ----
@@ -411,7 +438,7 @@ void InterceptingPipeline::want_upstream() {
 
 void InterceptingPipeline::start_upstream_tls() {
     if (!guest_tls_ || upstream_tls_ || upstream_dead_) return;
-    auto session = services_.upstream_tls->start_session(sni_, io_->info().original_destination.address.to_string());
+    auto session = services_.tls->start_upstream_session(sni_, io_->info().original_destination.address.to_string());
     if (!session) {
         upstream_dead_ = true;
         const std::string reason = "cannot start TLS to the upstream: " + session.error();

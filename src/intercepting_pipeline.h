@@ -52,19 +52,17 @@
 #include "src/dialed_flow_io.h"
 #include "src/http/http_session.h"
 #include "src/request_decider.h"
-#include "tls/guest_tls_server.h"
-#include "tls/passthrough_hosts.h"
+#include "src/tls_refusals.h"
+#include "tls/tls_interceptor.h"
 #include "tls/tls_session.h"
-#include "tls/upstream_tls_client.h"
 
 namespace askfirst {
 
 // Shared by every flow of one askfirstd; owned by the appliance.
 struct InterceptionServices {
     uv_loop_t* loop = nullptr;
-    tls::GuestTlsServer* guest_tls = nullptr;
-    tls::UpstreamTlsClient* upstream_tls = nullptr;
-    tls::PassthroughHosts* passthrough = nullptr;
+    tls::TlsInterceptor* tls = nullptr;
+    TlsRefusals* tls_refusals = nullptr;  // what `askfirst status` shows of refused certificates
     RequestDecider* decider = nullptr;
     std::string vm_name;
     std::size_t max_inspect_bytes = http::kDefaultMaxInspectBytes;
@@ -110,8 +108,12 @@ private:
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     void start_tls(const tls::ClientHello& hello);
     void start_http();
-    void start_opaque(const std::string& why);
+    // `claimed_by`: the provider that claims the host of TLS askfirst does not open.
+    void start_opaque(const std::string& why, const std::string& claimed_by = {});
+    std::string provider_claiming_destination() const;
+    void on_guest_refused_certificate(const tls::TlsFailure& failure);
     void relay_opaque_flow();
+    std::string destination_host() const;  // SNI, else the name the guest resolved, else the address
     std::string destination_host_port() const;
     http::FlowFacts flow_facts() const;
 

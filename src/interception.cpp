@@ -8,6 +8,7 @@
 #include "src/credentials/credential_sources.h"
 #include "src/credentials/sandbox_stubs.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace askfirst {
@@ -24,9 +25,8 @@ std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile
     if (!interception->start_decisions(loop, profile, vm_name, error)) return nullptr;
     auto& services = interception->services_;
     services.loop = loop;
-    services.guest_tls = interception->guest_tls_.get();
-    services.upstream_tls = interception->upstream_tls_.get();
-    services.passthrough = &*interception->passthrough_;
+    services.tls = interception->tls_.get();
+    services.tls_refusals = &interception->tls_refusals_;
     services.decider = interception->decider_.get();
     services.vm_name = vm_name;
     services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
@@ -36,37 +36,19 @@ std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile
 Interception::~Interception() = default;
 
 bool Interception::start_tls(const Profile& profile, std::string& error) {
-    auto location = tls::CaLocation::from_environment();
-    if (!location) {
-        error = location.error();
+    tls::TlsSettings settings;
+    settings.extra_ca_files = profile.tls_extra_ca;
+    settings.passthrough_patterns = profile.tls_passthrough;
+    settings.learn_passthrough = profile.tls_learn_passthrough;
+    auto interceptor = tls::TlsInterceptor::create(settings);
+    if (!interceptor) {
+        error = interceptor.error();
         return false;
     }
-    auto ca = tls::CertificateAuthority::load_or_create(location.value());
-    if (!ca) {
-        error = "the askfirst CA: " + ca.error();
-        return false;
-    }
-    ca_ = ca.take();
-    auto guest = tls::GuestTlsServer::create(*ca_);
-    if (!guest) {
-        error = "TLS server setup: " + guest.error();
-        return false;
-    }
-    guest_tls_ = guest.take();
-    tls::UpstreamTrust trust;
-    trust.extra_ca_files = profile.tls_extra_ca;
-    auto upstream = tls::UpstreamTlsClient::create(trust);
-    if (!upstream) {
-        error = "upstream TLS trust (tls.extra_ca): " + upstream.error();
-        return false;
-    }
-    upstream_tls_ = upstream.take();
-    auto passthrough = tls::PassthroughHosts::from_patterns(profile.tls_passthrough);
-    if (!passthrough) {
-        error = "tls.passthrough: " + passthrough.error();
-        return false;
-    }
-    passthrough_ = passthrough.take();
+    tls_ = interceptor.take();
+    if (!tls_->ca().strict_client_warning().empty())
+        std::fprintf(stderr, "askfirstd name=%s event=ca_warning advice=\"%s\"\n", vm_name_.c_str(),
+                     tls_->ca().strict_client_warning().c_str());
     return true;
 }
 
@@ -134,7 +116,10 @@ std::string Interception::status_json() {
     cJSON_AddStringToObject(status.get(), "profile", profile_name_.c_str());
     cJSON_AddItemToObject(status.get(), "modes", cJSON_Parse(modes_json().c_str()));
     cJSON_AddNumberToObject(status.get(), "flows", static_cast<double>(count_flows_ ? count_flows_() : 0));
-    cJSON_AddStringToObject(status.get(), "ca_fingerprint", ca_->sha256_fingerprint().c_str());
+    cJSON_AddStringToObject(status.get(), "ca_fingerprint", tls_->ca().sha256_fingerprint().c_str());
+    if (!tls_->ca().strict_client_warning().empty())
+        cJSON_AddStringToObject(status.get(), "ca_warning", tls_->ca().strict_client_warning().c_str());
+    cJSON_AddItemToObject(status.get(), "tls_refusals", cJSON_Parse(tls_refusals_.status_json().c_str()));
     cJSON_AddStringToObject(status.get(), "audit_log", audit_path_.c_str());
     return print_json(status.get());
 }

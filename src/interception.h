@@ -1,5 +1,5 @@
 // src/interception.h — everything above TCP that askfirstd shares across its
-// flows: the CA and the two TLS factories, the passthrough list, the modes,
+// flows: the TLS layer (tls::TlsInterceptor: CA, both TLS sides, passthrough), the modes,
 // the audit log, the consent service with its control socket, and the
 // decision point. The appliance asks it for one InterceptingPipeline per flow.
 //
@@ -23,10 +23,8 @@
 #include "src/intercepting_pipeline.h"
 #include "src/profile.h"
 #include "src/request_decider.h"
-#include "tls/ca_store.h"
-#include "tls/guest_tls_server.h"
-#include "tls/passthrough_hosts.h"
-#include "tls/upstream_tls_client.h"
+#include "src/tls_refusals.h"
+#include "tls/tls_interceptor.h"
 
 namespace askfirst {
 
@@ -56,10 +54,8 @@ private:
 
     std::string profile_name_;
     std::string vm_name_;
-    std::unique_ptr<tls::CertificateAuthority> ca_;
-    std::unique_ptr<tls::GuestTlsServer> guest_tls_;
-    std::unique_ptr<tls::UpstreamTlsClient> upstream_tls_;
-    std::optional<tls::PassthroughHosts> passthrough_;
+    std::unique_ptr<tls::TlsInterceptor> tls_;
+    TlsRefusals tls_refusals_;
     consent::ModeTable modes_;
     std::optional<consent::AuditLog> audit_;
     std::string audit_path_;

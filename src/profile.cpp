@@ -57,6 +57,9 @@ bool parse_tls_passthrough_key(const cJSON& value, const KeyPath& path, Profile&
     return profile_values::string_list(value, path, profile_values::StringRule::host_pattern,
                                        profile.tls_passthrough, error);
 }
+bool parse_tls_learn_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    return profile_values::boolean(value, path, profile.tls_learn_passthrough, error);
+}
 bool parse_max_inspect_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
     // 256 MiB: a held body lives in askfirstd's memory; more is a typo, not a policy.
     return profile_values::bounded_integer(value, path, 0, 256ull << 20, profile.http_max_inspect_bytes, error);
@@ -93,6 +96,7 @@ constexpr ProfileKey kProfileKeys[] = {
     {"udp.allow", parse_udp_allow_key},
     {"tls.extra_ca", parse_tls_extra_ca_key},
     {"tls.passthrough", parse_tls_passthrough_key},
+    {"tls.learn_passthrough", parse_tls_learn_passthrough_key},
     {"http.max_inspect_bytes", parse_max_inspect_key},
     {"consent.timeout_s", parse_consent_timeout_key},
     {"consent.no_ui", parse_consent_no_ui_key},

@@ -78,6 +78,10 @@ struct Profile {
     std::map<std::string, std::string> provider_modes;    // modes.<provider>
     std::vector<std::string> tls_extra_ca;                // tls.extra_ca (PEM paths)
     std::vector<std::string> tls_passthrough;             // tls.passthrough (host patterns)
+    // tls.learn_passthrough: a host whose client refused askfirst's certificate
+    // is passed through unread from then on (never a provider's host). Off by
+    // default: any program in the guest could otherwise open an unread tunnel.
+    bool tls_learn_passthrough = false;
     // http.max_inspect_bytes: default 1 MiB, design.md's example.
     std::uint64_t http_max_inspect_bytes = 1048576;
     // consent.timeout_s: an unanswered question is denied after this; design.md's example.

@@ -274,6 +274,15 @@ bool bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t mini
     return true;
 }
 
+bool boolean(const cJSON& value, const KeyPath& path, bool& out, std::string& error) {
+    if (!cJSON_IsBool(&value)) {
+        error = path.text() + ": must be true or false";
+        return false;
+    }
+    out = cJSON_IsTrue(&value);
+    return true;
+}
+
 bool one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices,
             std::string& out, std::string& error) {
     std::string listing;

@@ -57,6 +57,7 @@ bool string_list(const cJSON& value, const KeyPath& path, StringRule rule, std::
                  std::string& error);
 bool bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t minimum, std::uint64_t maximum,
                      std::uint64_t& out, std::string& error);
+bool boolean(const cJSON& value, const KeyPath& path, bool& out, std::string& error);
 bool one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices,
             std::string& out, std::string& error);
 bool credentials(const cJSON& value, const KeyPath& path, std::vector<CredentialSpec>& out, std::string& error);

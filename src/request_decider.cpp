@@ -96,27 +96,14 @@ RequestDecider::Ticket RequestDecider::decide_request(const http::FlowFacts& flo
     return start(std::move(pending));
 }
 
-RequestDecider::Ticket RequestDecider::decide_opaque(const http::FlowFacts& flow, const std::string& host_port,
+RequestDecider::Ticket RequestDecider::decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque,
                                                      OpaqueVerdict done) {
     auto pending = std::make_unique<Pending>();
     pending->flow = flow;
-    auto& decision = pending->decision;
-    decision.classification.provider = "tcp";
-    decision.classification.operation = "tcp " + host_port;
-    decision.classification.tier = classifiers::Tier::write;
-    decision.classification.detail = "a connection askfirst cannot read (not HTTP, or TLS it may not open) to " +
-                                     host_port;
-    const auto policy = consent::decide_by_policy(modes_, "tcp", classifiers::Tier::write);
-    decision.mode = policy.mode;
-    decision.policy_action = policy.action;
-    decision.pass = consent::resolve_without_ui(policy.action, settings_.no_ui) == consent::PolicyAction::pass;
-    decision.decided_by = "policy";
-    decision.reason = decision.pass ? "the mode for tcp passes writes"
-                                    : "the mode for tcp (" + std::string(consent::mode_name(policy.mode)) +
-                                          ") does not pass connections askfirst cannot read";
-    pending->request.host = host_port;
+    pending->decision = http::decide_opaque_flow(opaque, modes_, settings_.no_ui);
+    pending->request.host = opaque.host + ":" + std::to_string(opaque.port);
     pending->opaque_done = std::move(done);
-    refuse_if_quarantined(decision);
+    refuse_if_quarantined(pending->decision);
     return start(std::move(pending));
 }
 
@@ -303,6 +290,16 @@ void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int st
     std::string error;
     if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
         std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=none (already refused)\n",
+                     settings_.vm_name.c_str(), error.c_str());
+}
+
+void RequestDecider::record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
+                                        const std::string& sentence) {
+    std::string error;
+    if (!audit_.append(http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence,
+                                                std::chrono::system_clock::now()),
+                       error))
+        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=tls_refusal\n",
                      settings_.vm_name.c_str(), error.c_str());
 }
 

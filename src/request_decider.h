@@ -39,6 +39,7 @@
 #include "src/deferred_calls.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
+#include "src/tls_refusals.h"
 
 namespace askfirst {
 
@@ -67,9 +68,9 @@ public:
     RequestDecider& operator=(const RequestDecider&) = delete;
 
     Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request, RequestVerdict done);
-    // An opaque flow (not HTTP, TLS we may not open, a passthrough host): a
-    // write on provider "tcp", operation "tcp HOST:PORT".
-    Ticket decide_opaque(const http::FlowFacts& flow, const std::string& host_port, OpaqueVerdict done);
+    // An opaque flow (not HTTP, TLS we may not open, a passthrough host),
+    // judged by http::decide_opaque_flow (src/request_decision.h).
+    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done);
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the
@@ -81,6 +82,9 @@ public:
     // reason (http::protocol_refusal_record). The guest already has its answer;
     // a failed write is reported on stderr.
     void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
+    // The guest refused askfirst's certificate: one audit record
+    // (http::tls_refusal_record), so the tray's recent decisions show it.
+    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence);
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket);

@@ -71,18 +71,29 @@ RequestDecision decide_request(const classifiers::HttpRequest& request, const co
     return d;
 }
 
-RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, const consent::ModeTable& modes,
-                                   consent::NoUiAnswer no_ui) {
+RequestDecision decide_opaque_flow(const OpaqueFlow& flow, const consent::ModeTable& modes, consent::NoUiAnswer no_ui) {
     RequestDecision d;
-    d.classification.provider = "tcp";
-    d.classification.operation = "tcp " + std::string(host) + ":" + std::to_string(port);
-    d.classification.tier = classifiers::Tier::write;
-    d.classification.detail = d.classification.operation;
-    consent::PolicyDecision policy = consent::decide_by_policy(modes, "tcp", classifiers::Tier::write);
+    const std::string host_port = flow.host + ":" + std::to_string(flow.port);
+    auto& c = d.classification;
+    if (flow.claimed_by.empty()) {
+        c.provider = "tcp";
+        c.operation = "tcp " + host_port;
+        c.tier = classifiers::Tier::write;
+        c.detail = "a connection askfirst cannot read (" + flow.why + ") to " + host_port;
+    } else {
+        c.provider = flow.claimed_by;
+        c.operation = "encrypted connection " + host_port;
+        c.tier = classifiers::Tier::destructive;
+        c.detail = "an encrypted connection to " + flow.claimed_by + " (" + host_port +
+                   ") that askfirst cannot read: it may carry any operation (" + flow.why + ")";
+        c.flags.push_back("unread-tls");
+    }
+    consent::PolicyDecision policy = consent::decide_by_policy(modes, c.provider, c.tier);
     d.mode = policy.mode;
     d.policy_action = policy.action;
     d.pass = consent::resolve_without_ui(policy.action, no_ui) == consent::PolicyAction::pass;
-    d.reason = reason_for(d, no_ui);
+    d.decided_by = "policy";
+    d.reason = reason_for(d, no_ui) + "; askfirst cannot read this connection: " + flow.why;
     return d;
 }
 
@@ -160,6 +171,18 @@ consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, 
     r.decision = "refused";
     r.decided_by = "askfirstd";
     r.reason = std::string(reason);
+    return r;
+}
+
+consent::AuditRecord tls_refusal_record(const FlowFacts& flow, std::string_view host, std::string_view provider,
+                                        std::string_view sentence, std::chrono::system_clock::time_point refused_at) {
+    consent::AuditRecord r = flow_record(flow, refused_at);
+    r.host = std::string(host);
+    r.provider = provider.empty() ? "tls" : std::string(provider);
+    r.operation = "TLS handshake for " + std::string(host) + " refused by the guest";
+    r.decision = "refused";
+    r.decided_by = "guest";
+    r.reason = std::string(sentence);
     return r;
 }
 

@@ -42,12 +42,25 @@ struct RequestDecision {
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui);
 
-// An opaque flow (not HTTP, TLS we cannot open, a passthrough host) is
-// judged once, at connect, as a write on provider "tcp" with operation
-// "tcp HOST:PORT" (HOST from the SNI or the DNS answer when known, else the
-// address). No classifier is involved.
-RequestDecision decide_opaque_flow(std::string_view host, std::uint16_t port, const consent::ModeTable& modes,
-                                   consent::NoUiAnswer no_ui);
+// A flow askfirst cannot read request by request: not HTTP, or TLS it does
+// not open (tls.passthrough, a learned refusal), or first bytes that never
+// became a known protocol.
+struct OpaqueFlow {
+    std::string host;    // from the SNI or the DNS answer when known, else the address
+    std::uint16_t port = 0;
+    // A provider whose classifier claims this host (classifiers/host_claims.h),
+    // set only for TLS that askfirst does not open: such a flow may carry any
+    // of that provider's operations, so it is judged as the worst of them.
+    std::string claimed_by;
+    std::string why;     // why it is opaque, for the audit reason and the operator log
+};
+
+// An opaque flow is judged once, at connect. Claimed by a provider: that
+// provider's destructive tier ("an encrypted connection to aws that askfirst
+// cannot read"), so block-destructive refuses it and prompt-* asks. Else a
+// write on provider "tcp", operation "tcp HOST:PORT" (invariant 2: nothing
+// passes unjudged because askfirst cannot read it). No classifier runs.
+RequestDecision decide_opaque_flow(const OpaqueFlow& flow, const consent::ModeTable& modes, consent::NoUiAnswer no_ui);
 
 // The shape of the 403 body the provider's clients parse: by the
 // classification's provider and wire protocol, and the request's own shape
@@ -79,5 +92,11 @@ consent::AuditRecord audit_record(const RequestDecision& decision, const classif
 // with HTTP <status>", decision "refused", decided_by "askfirstd", the reason.
 consent::AuditRecord protocol_refusal_record(const FlowFacts& flow, int status, std::string_view reason,
                                              std::chrono::system_clock::time_point refused_at);
+
+// The audit record of a guest refusing askfirst's certificate (issue 11): no
+// request was read; provider the claiming one (or "tls"), decision
+// "refused", decided_by "guest", the sentence that says what to do.
+consent::AuditRecord tls_refusal_record(const FlowFacts& flow, std::string_view host, std::string_view provider,
+                                        std::string_view sentence, std::chrono::system_clock::time_point refused_at);
 
 }  // namespace askfirst::http

@@ -105,6 +105,16 @@ std::string new_ca_subject(std::time_t now) {
     return std::string("CN=askfirst CA ") + stamp + ",O=askfirst";
 }
 
+// A CA made before certificates were written by libcrypto: rustls (Codex CLI,
+// Rust tools) refuses it; every other client still accepts it, so it stays
+// usable, with this advice wherever the CA is shown.
+std::string strict_client_advice(const CaLocation& location) {
+    return "the askfirst CA " + location.certificate_file +
+           " was made by an older askfirst with an ecdsa-with-SHA256 NULL parameter (RFC 5758 §3.2 forbids it) that "
+           "rustls-based clients such as Codex CLI refuse: run `askfirst ca rotate` and restart askfirstd (askfirst "
+           "exec and askfirst-vm give guests the new CA; an image you installed the old one in needs the new one)";
+}
+
 bool has_expired(const mbedtls_x509_crt* certificate) { return mbedtls_x509_time_is_past(&certificate->valid_to) != 0; }
 
 }  // namespace
@@ -180,6 +190,7 @@ CaResult CertificateAuthority::load(const CaLocation& location) {
                                  " has expired; run `askfirst ca rotate` and install the new certificate in guests");
     ca->der_.assign(ca->certificate()->raw.p, ca->certificate()->raw.p + ca->certificate()->raw.len);
     ca->subject_ = subject_string(ca->certificate());
+    ca->strict_client_warning_ = has_ecdsa_null_parameters(ca->der_) ? strict_client_advice(location) : std::string();
     return CaResult::success(std::move(ca));
 }
 

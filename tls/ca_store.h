@@ -54,6 +54,9 @@ public:
     std::string pem() const;
     std::string sha256_fingerprint() const;
     bool created_now() const { return created_now_; }
+    // Non-empty when this CA should be rotated for strict clients (rustls):
+    // the sentence to show, naming the file and `askfirst ca rotate`.
+    const std::string& strict_client_warning() const { return strict_client_warning_; }
     const CaLocation& location() const { return location_; }
 
 private:
@@ -67,6 +70,7 @@ private:
     std::string subject_;
     std::vector<std::uint8_t> der_;
     bool created_now_ = false;
+    std::string strict_client_warning_;
 };
 
 }  // namespace askfirst::tls

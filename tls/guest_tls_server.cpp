@@ -33,21 +33,42 @@ const char* kGuestAlpn[] = {"http/1.1", nullptr};
 
 constexpr std::uint16_t kTls12 = 0x0303;
 
+// The alerts a client sends when it distrusts the certificate it was shown
+// (RFC 5246 §7.2.2): OpenSSL and Go send unknown_ca or bad_certificate,
+// NSS and Java certificate_unknown, rustls decrypt_error when it cannot
+// verify a signature algorithm (issue 11: Codex CLI), some access_denied or
+// unsupported_certificate.
+constexpr int kCertificateRefusalAlerts[] = {
+    MBEDTLS_SSL_ALERT_MSG_BAD_CERT,           // 42
+    MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT,   // 43
+    MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN,       // 46
+    MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA,         // 48
+    MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED,      // 49
+    MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR,      // 51
+};
+
 bool is_certificate_refusal(int alert) {
-    return alert == MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA || alert == MBEDTLS_SSL_ALERT_MSG_BAD_CERT ||
-           alert == MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN;
+    return std::find(std::begin(kCertificateRefusalAlerts), std::end(kCertificateRefusalAlerts), alert) !=
+           std::end(kCertificateRefusalAlerts);
 }
 
-const char* alert_name(int alert) {
+}  // namespace
+
+std::string_view tls_alert_name(int alert) {
     switch (alert) {
-    case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA: return "unknown_ca";
     case MBEDTLS_SSL_ALERT_MSG_BAD_CERT: return "bad_certificate";
+    case MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT: return "unsupported_certificate";
     case MBEDTLS_SSL_ALERT_MSG_CERT_UNKNOWN: return "certificate_unknown";
+    case MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA: return "unknown_ca";
+    case MBEDTLS_SSL_ALERT_MSG_ACCESS_DENIED: return "access_denied";
+    case MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR: return "decrypt_error";
     case MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE: return "handshake_failure";
     case MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION: return "protocol_version";
     default: return "alert";
     }
 }
+
+namespace {
 
 class GuestSession final : public TlsSession {
 public:
@@ -66,7 +87,7 @@ private:
         const std::string& name = leaf_->name.text;
         if (alert >= 0 && is_certificate_refusal(alert)) {
             fail(TlsFailureKind::guest_rejected_certificate,
-                 "the guest refused askfirst's certificate for " + name + " (alert " + alert_name(alert) +
+                 "the guest refused askfirst's certificate for " + name + " (alert " + std::string(tls_alert_name(alert)) +
                      "): install the askfirst CA in the guest (`askfirst ca export`), or list " + name +
                      " in the profile's tls.passthrough if the client pins its certificates",
                  alert);
@@ -82,7 +103,7 @@ private:
                      "(curl --http1.1)");
         } else if (alert >= 0) {
             fail(TlsFailureKind::peer_alert,
-                 "the guest ended the TLS handshake for " + name + " with alert " + alert_name(alert) + " (" +
+                 "the guest ended the TLS handshake for " + name + " with alert " + std::string(tls_alert_name(alert)) + " (" +
                      std::to_string(alert) + ")",
                  alert);
         } else {

@@ -48,6 +48,9 @@ constexpr int kTicketLifetimeSeconds = 24 * 3600;
 constexpr int kSessionCacheEntries = 1000;
 constexpr int kSessionCacheTimeoutSeconds = 3600;
 
+// The name of a TLS alert description (RFC 5246 §7.2), e.g. "unknown_ca"; "alert" for others.
+std::string_view tls_alert_name(int alert);
+
 class GuestTlsServer {
 public:
     static Result<std::unique_ptr<GuestTlsServer>> create(CertificateAuthority& ca,

@@ -19,6 +19,8 @@ std::string leaf_subject(const LeafName& name) {
 Result<std::shared_ptr<LeafCertificate>> LeafMinter::mint(const LeafName& name, std::time_t now) {
     using R = Result<std::shared_ptr<LeafCertificate>>;
     CertificateRequest request{leaf_subject(name), now - kLeafBackdateSeconds, now + kLeafValiditySeconds, false, name};
+    const mbedtls_x509_buf& issuer_name = ca_.certificate()->subject_raw;
+    request.issuer_name_der.assign(issuer_name.p, issuer_name.p + issuer_name.len);
     auto der = write_certificate(request, leaf_key_, ca_.key(), ca_.subject());
     if (!der) return R::failure("cannot mint a certificate for " + name.text + ": " + der.error());
     auto leaf = std::make_shared<LeafCertificate>();

@@ -41,8 +41,6 @@ using CtrDrbg = MbedtlsHandle<mbedtls_ctr_drbg_context, mbedtls_ctr_drbg_init, m
 using TicketKeys = MbedtlsHandle<mbedtls_ssl_ticket_context, mbedtls_ssl_ticket_init, mbedtls_ssl_ticket_free>;
 using ServerSessionCache = MbedtlsHandle<mbedtls_ssl_cache_context, mbedtls_ssl_cache_init, mbedtls_ssl_cache_free>;
 using SslSession = MbedtlsHandle<mbedtls_ssl_session, mbedtls_ssl_session_init, mbedtls_ssl_session_free>;
-using X509CertificateWriter = MbedtlsHandle<mbedtls_x509write_cert, mbedtls_x509write_crt_init, mbedtls_x509write_crt_free>;
-using BigNumber = MbedtlsHandle<mbedtls_mpi, mbedtls_mpi_init, mbedtls_mpi_free>;
 
 // mbedTLS's text for an error code, e.g. "SSL - Verification of the
 // message MAC failed (-0x7180)".

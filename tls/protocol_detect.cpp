@@ -77,6 +77,43 @@ Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
     return Fit::need_more;
 }
 
+// Methods of the IANA HTTP Method Registry (RFC 9110 §16.1), the ones a
+// server may act on (not PRI: that is the HTTP/2 preface, tried first). Only these open the lenient path below, so a text
+// protocol whose client speaks first with an upper-case word (IRC's NICK)
+// stays opaque.
+constexpr std::string_view kRegisteredMethods[] = {
+    "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD",
+    "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE",
+    "MOVE", "OPTIONS", "ORDERPATCH", "PATCH", "POST", "PROPFIND", "PROPPATCH", "PUT", "QUERY", "REBIND",
+    "REPORT", "SEARCH", "TRACE", "UNBIND", "UNCHECKOUT", "UNLINK", "UNLOCK", "UPDATE", "UPDATEREDIRECTREF",
+    "VERSION-CONTROL",
+};
+constexpr std::size_t kLongestRegisteredMethod = 17;  // "UPDATEREDIRECTREF"
+
+// What a lenient server would still take for a request although the strict
+// request line above does not match: leading empty lines (RFC 9112 §2.2
+// lets servers skip them; nginx skips any number), then a registered method
+// and a space or tab, whatever follows (two spaces, a lower-case version, a
+// bare LF, obs-text in the target). Judged opaque, such bytes were spliced
+// unread to a server that would act on them: a `DELETE /index` with LF line
+// ends passed block-destructive as a "tcp" write. They go to the HTTP
+// session instead, whose strict parser refuses what is ambiguous (400).
+Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes) {
+    std::size_t at = 0;
+    while (at < bytes.size() && (bytes[at] == '\r' || bytes[at] == '\n')) ++at;
+    if (at >= kMaxRequestLineBytes) return Fit::no;
+    const std::size_t method_start = at;
+    while (at < bytes.size() && at - method_start <= kLongestRegisteredMethod &&
+           ((bytes[at] >= 'A' && bytes[at] <= 'Z') || bytes[at] == '-'))
+        ++at;
+    if (at == bytes.size()) return at - method_start <= kLongestRegisteredMethod ? Fit::need_more : Fit::no;
+    if (bytes[at] != ' ' && bytes[at] != '\t') return Fit::no;
+    const std::string_view method(reinterpret_cast<const char*>(bytes.data()) + method_start, at - method_start);
+    for (const std::string_view registered : kRegisteredMethods)
+        if (method == registered) return Fit::match;
+    return Fit::no;
+}
+
 }  // namespace
 
 const char* protocol_name(DetectedProtocol protocol) {
@@ -101,6 +138,7 @@ DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes) {
         {fits_tls_client_hello, DetectedProtocol::tls_client_hello},
         {fits_http2_preface, DetectedProtocol::http2_prior_knowledge},
         {fits_http1_request_line, DetectedProtocol::http1},
+        {fits_lenient_http1_start, DetectedProtocol::http1},
     };
     bool any_need_more = false;
     for (const auto& recogniser : kRecognisers) {

@@ -48,6 +48,8 @@ tls::Result<std::unique_ptr<CertificateAuthority>> open_ca() {
     if (ca && ca.value()->created_now())
         std::fprintf(stderr, "askfirst ca: created a new CA in %s (SHA-256 %s)\n", location.value().directory.c_str(),
                      ca.value()->sha256_fingerprint().c_str());
+    if (ca && !ca.value()->strict_client_warning().empty())
+        std::fprintf(stderr, "askfirst ca: warning: %s\n", ca.value()->strict_client_warning().c_str());
     return ca;
 }
 

@@ -123,6 +123,17 @@ int run_status(int argc, char** argv) {
     cJSON_ArrayForEach(mode, cJSON_GetObjectItemCaseSensitive(reply.get(), "modes")) {
         std::printf("  %-16s %s\n", mode->string, cJSON_IsString(mode) ? mode->valuestring : "?");
     }
+    if (const std::string warning = string_member(reply.get(), "ca_warning"); !warning.empty())
+        std::printf("CA:       %s\n", warning.c_str());
+    // Clients in the guest that would not accept askfirst's certificate (newest first).
+    const cJSON* refusal = nullptr;
+    bool heading = false;
+    cJSON_ArrayForEach(refusal, cJSON_GetObjectItemCaseSensitive(reply.get(), "tls_refusals")) {
+        if (!heading) std::printf("certificate refusals:\n");
+        heading = true;
+        std::printf("  %s (%.0f×): %s\n", string_member(refusal, "host").c_str(), number_member(refusal, "count"),
+                    string_member(refusal, "advice").c_str());
+    }
     return 0;
 }
 

@@ -25,7 +25,8 @@ RDS_HOST = "rds.us-east-1.amazonaws.com"
 K8S_HOST = "k8s.http.test"
 GIT_HOST = "git.http.test"
 API_HOST = "api.http.test"
-ALL_HOSTS = (RDS_HOST, K8S_HOST, GIT_HOST, API_HOST)
+GITHUB_HOST = "api.github.com"  # a host the github classifier claims (issue 11 tests)
+ALL_HOSTS = (RDS_HOST, K8S_HOST, GIT_HOST, API_HOST, GITHUB_HOST)
 
 # One guest-side address for every name (RFC 5737 documentation range):
 # askfirstd never dials it, upstream.map sends it to the origin.

@@ -3,8 +3,8 @@ exec` against loopback nginx: upstream certificates that must not be
 trusted (expired, wrong name, self-signed) give the guest a 502 whose JSON
 says why and relay nothing; a client offering only h2 gets http/1.1 or a
 clean failure in bounded time; passthrough hosts (listed, or learned from a
-client that refused askfirst's certificate) reach nginx with nginx's own
-certificate and are judged as opaque writes.
+client that refused askfirst's certificate when tls.learn_passthrough is on)
+reach nginx with nginx's own certificate and are judged as opaque writes.
 """
 import json
 import os
@@ -110,19 +110,22 @@ def test_a_passthrough_host_is_judged_as_an_opaque_write(tls_exec, profile, test
     assert tls_nginx.requests("good")[before:] == []
 
 
-def test_a_client_that_refuses_askfirst_certificate_makes_its_host_passthrough(tls_exec, profile, test_ca,
-                                                                                tls_nginx):
+@pytest.mark.parametrize("learn, second", [(False, "second=60"), (True, "second=0")])
+def test_a_refused_certificate_makes_the_host_passthrough_only_with_learn_passthrough(tls_exec, profile, test_ca,
+                                                                                     tls_nginx, learn, second):
+    """Issue 11: by default a refusal changes nothing (the retry is refused again); with
+    tls.learn_passthrough on, a host no provider claims is passed through from then on."""
     host = tls_rig.REFUSER[0]
     before = len(tls_nginx.requests("good"))
     # First: curl trusts only the test CA, so it refuses askfirst's leaf (exit 60) and nothing is relayed.
-    # Second: the host was learned as passthrough, so curl sees nginx's own certificate and succeeds.
     script = (f"{CURL} --cacert {test_ca}/ca.pem -o /dev/null https://{host}/small.txt?try=1; echo first=$?; "
-              f"sleep 1; {CURL} --cacert {test_ca}/ca.pem https://{host}/small.txt?try=2; echo second=$?")
-    done = tls_exec.run(profile(), script)
+              f"sleep 1; {CURL} --cacert {test_ca}/ca.pem -o /dev/null https://{host}/small.txt?try=2; echo second=$?")
+    base = profile()
+    done = tls_exec.run(dict(base, tls=dict(base["tls"], learn_passthrough=learn)), script)
     lines = done.stdout.splitlines()
-    assert "first=60" in lines, done.stdout + done.stderr
-    assert lines[-2:] == ["hello over tls", "second=0"], done.stdout + done.stderr
-    assert [entry["request"] for entry in tls_nginx.requests("good")[before:]] == ["GET /small.txt?try=2 HTTP/1.1"]
+    assert lines[-2:] == ["first=60", second], done.stdout + done.stderr
+    reached = [entry["request"] for entry in tls_nginx.requests("good")[before:]]
+    assert reached == (["GET /small.txt?try=2 HTTP/1.1"] if learn else []), reached
 
 
 def test_bad_upstream_502_arrives_promptly(tls_exec, profile, tls_home):

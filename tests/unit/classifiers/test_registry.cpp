@@ -141,7 +141,7 @@ TEST_CASE("body-not-inspected applies through classify() for AWS body-dependent 
     CHECK_FALSE(has_flag(c, "body-not-inspected"));
 }
 
-TEST_CASE("an upgrade to an opaque channel is never a read, whatever the provider says") {
+TEST_CASE("an upgrade to an opaque channel is never a read, and to a provider's API it is destructive") {
     struct Row {
         const char* name;
         const char* method;
@@ -154,7 +154,13 @@ TEST_CASE("an upgrade to an opaque channel is never a read, whatever the provide
     const Row rows[] = {
         {"a plain GET stays read", "GET", "chat.example.test", "/socket", false, Tier::read, false},
         {"a WebSocket GET on an unknown host is a write", "GET", "chat.example.test", "/socket", true, Tier::write, true},
-        {"a WebSocket GET to a read-looking GitHub path is a write", "GET", "api.github.com", "/user", true, Tier::write, true},
+        // A provider's API over a channel nothing reads may carry its worst operation
+        // (GraphQL over WebSocket runs mutations: Railway's volumeDelete).
+        {"a WebSocket GET to a read-looking GitHub path is destructive", "GET", "api.github.com", "/user", true, Tier::destructive, true},
+        {"a WebSocket to Railway's GraphQL is destructive", "GET", "backboard.railway.app", "/graphql/v2", true, Tier::destructive, true},
+        {"a write upgrade to a provider is destructive", "POST", "api.github.com", "/user", true, Tier::destructive, true},
+        {"Kubernetes exec over a WebSocket keeps its rule (write)", "GET", "kubernetes.default.svc",
+         "/api/v1/namespaces/default/pods/x/exec", true, Tier::write, false},
         {"a write stays a write", "POST", "chat.example.test", "/socket", true, Tier::write, false},
         {"destructive stays destructive", "DELETE", "chat.example.test", "/socket", true, Tier::destructive, false},
     };

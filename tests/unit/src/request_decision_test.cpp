@@ -200,14 +200,49 @@ TEST_CASE("framing refusals never quote the guest's headers") {
 TEST_CASE("an opaque flow is judged as a write on provider tcp") {
     consent::ModeTable table(consent::Mode::prompt_destructive);
     table.set("tcp", consent::Mode::block_writes);
-    RequestDecision blocked = decide_opaque_flow("github.com", 22, table, consent::NoUiAnswer::allow);
+    RequestDecision blocked = decide_opaque_flow({"github.com", 22, "", "not HTTP or TLS"}, table, consent::NoUiAnswer::allow);
     CHECK(blocked.classification.provider == "tcp");
     CHECK(blocked.classification.operation == "tcp github.com:22");
     CHECK(blocked.classification.tier == classifiers::Tier::write);
     CHECK_FALSE(blocked.pass);
-    RequestDecision passed = decide_opaque_flow("db.internal", 5432, consent::ModeTable(consent::Mode::block_destructive),
+    CHECK(blocked.reason.find("not HTTP or TLS") != std::string::npos);
+    RequestDecision passed = decide_opaque_flow({"db.internal", 5432, "", "not HTTP or TLS"},
+                                                consent::ModeTable(consent::Mode::block_destructive),
                                                 consent::NoUiAnswer::deny);
     CHECK(passed.pass);
+}
+
+// Issue 11: TLS askfirst does not open, to a host a provider claims, may carry
+// that provider's worst operation; judging it as a "tcp" write let a
+// DeleteDBInstance through block-destructive.
+TEST_CASE("unread TLS to a provider's host is judged as that provider's destructive tier") {
+    struct Case {
+        const char* name;
+        consent::Mode mode;
+        consent::NoUiAnswer no_ui;
+        consent::PolicyAction action;
+        bool pass;
+    };
+    const Case cases[] = {
+        {"block-destructive refuses", consent::Mode::block_destructive, consent::NoUiAnswer::allow,
+         consent::PolicyAction::block, false},
+        {"prompt-destructive asks", consent::Mode::prompt_destructive, consent::NoUiAnswer::deny,
+         consent::PolicyAction::ask, false},
+        {"prompt-writes asks", consent::Mode::prompt_writes, consent::NoUiAnswer::deny, consent::PolicyAction::ask, false},
+        {"off passes", consent::Mode::off, consent::NoUiAnswer::deny, consent::PolicyAction::pass, true},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        consent::ModeTable table(consent::Mode::off);
+        table.set("aws", c.mode);
+        const RequestDecision d = decide_opaque_flow(
+            {"rds.us-east-1.amazonaws.com", 443, "aws", "listed in tls.passthrough"}, table, c.no_ui);
+        CHECK(d.classification.provider == "aws");
+        CHECK(d.classification.tier == classifiers::Tier::destructive);
+        CHECK(d.classification.detail.find("cannot read") != std::string::npos);
+        CHECK(d.policy_action == c.action);
+        CHECK(d.pass == c.pass);
+    }
 }
 
 TEST_CASE("a refusal takes the shape of the provider's clients") {

@@ -42,6 +42,16 @@ std::string error_of(const std::string& json) {
 
 }  // namespace
 
+TEST_CASE("tls.learn_passthrough turns on only when set true") {
+    std::string error;
+    const auto on = parse_profile(R"({"tls":{"learn_passthrough":true}})", "profile.json", error);
+    REQUIRE_MESSAGE(on, error);
+    CHECK(on->tls_learn_passthrough);
+    const auto off = parse_profile(R"({"tls":{"learn_passthrough":false}})", "profile.json", error);
+    REQUIRE_MESSAGE(off, error);
+    CHECK_FALSE(off->tls_learn_passthrough);
+}
+
 TEST_CASE("the design.md example profile loads with every key read") {
     std::string error;
     const auto profile = parse_profile(kDesignExample, "profile.json", error);
@@ -53,6 +63,7 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK(profile->host_service_for(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
     CHECK(profile->tls_extra_ca.at(0) == "/path/test-ca.pem");
     CHECK(profile->tls_passthrough.at(0) == "*.pinned.example");
+    CHECK_FALSE(profile->tls_learn_passthrough);  // issue 11: learning refusals is an opt-in
     CHECK(profile->http_max_inspect_bytes == 1048576);
     CHECK(profile->consent_timeout_s == 120);
     CHECK(profile->credentials.at(0).source.command ==
@@ -126,7 +137,7 @@ constexpr Rejection kRejections[] = {
     {"not JSON", "{", "not valid JSON (near byte 1)"},
     {"text after the JSON value", "{} {}", "not valid JSON (near byte 3)"},
     {"top level not an object", "[]", "(top level): must be an object"},
-    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, credentials, unissued_credentials)"},
+    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, tls.learn_passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, credentials, unissued_credentials)"},
     {"unknown key in a section", R"({"dns":{"host":{}}})", "dns.host: unknown key (known: dns.hosts)"},
     {"section of the wrong type", R"({"dns":[]})", "dns: must be an object"},
     {"duplicate key", R"({"name":"a","name":"b"})", "name: duplicate key"},
@@ -167,6 +178,8 @@ constexpr Rejection kRejections[] = {
     {"no_ui unknown", R"({"consent":{"no_ui":"ask"}})", "consent.no_ui: must be one of \"deny\", \"allow\""},
     {"passthrough not a pattern", R"({"tls":{"passthrough":["*"]}})",
      "tls.passthrough[0]: \"*\" is not a host pattern (\"host.example\" or \"*.example\")"},
+    {"learn_passthrough not a boolean", R"({"tls":{"learn_passthrough":"yes"}})",
+     "tls.learn_passthrough: must be true or false"},
     {"extra_ca empty path", R"({"tls":{"extra_ca":[""]}})", "tls.extra_ca[0]: \"\" is not a file path"},
     {"credential missing source", R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"]}]})",
      "credentials[0]: missing \"source\""},

@@ -10,16 +10,6 @@
 using namespace askfirst::tls;
 using namespace askfirst::tls::testing;
 
-namespace {
-
-ClientHello hello_for(const std::string& sni) {
-    ClientHello hello;
-    hello.server_name = sni;
-    return hello;
-}
-
-}  // namespace
-
 TEST_CASE("startup refuses a bad passthrough pattern or extra CA file, naming it") {
     TemporaryDirectory directory;
     TlsSettings settings;
@@ -35,17 +25,62 @@ TEST_CASE("startup refuses a bad passthrough pattern or extra CA file, naming it
     CHECK(bad_ca.error().find("nope.pem") != std::string::npos);
 }
 
-TEST_CASE("listed hosts and hosts whose guest refused us are passed through; others intercepted") {
+TEST_CASE("listed hosts are passed through; others intercepted") {
     TemporaryDirectory directory;
     TlsSettings settings;
     settings.ca_directory = directory.path() + "/ca";
     settings.passthrough_patterns = {"*.pinned.example"};
     auto tls = TlsInterceptor::create(settings).take();
-    CHECK(tls->plan_for(hello_for("app.pinned.example")) == TlsPlan::passthrough);
-    CHECK(tls->plan_for(hello_for("api.example.com")) == TlsPlan::intercept);
-    CHECK(tls->plan_for(hello_for("")) == TlsPlan::intercept);
-    tls->remember_refusal("api.example.com");
-    CHECK(tls->plan_for(hello_for("api.example.com")) == TlsPlan::passthrough);
+    CHECK(tls->plan_for("app.pinned.example", "app.pinned.example") == TlsPlan::passthrough);
+    CHECK(tls->plan_for("app.pinned.example", "other.pinned.example") == TlsPlan::passthrough);
+    CHECK(tls->plan_for("api.example.com", "api.example.com") == TlsPlan::intercept);
+    CHECK(tls->plan_for("", "") == TlsPlan::intercept);
+}
+
+// A listed SNI is the guest's word only: sent to an address it did not
+// resolve through askfirst for a listed name (a provider's address typed in
+// by hand), it must not splice that flow unread.
+TEST_CASE("a listed SNI is passed through only to an address the guest resolved for a listed name") {
+    TemporaryDirectory directory;
+    TlsSettings settings;
+    settings.ca_directory = directory.path() + "/ca";
+    settings.passthrough_patterns = {"*.pinned.example"};
+    auto tls = TlsInterceptor::create(settings).take();
+    CHECK(tls->plan_for("app.pinned.example", "") == TlsPlan::intercept);
+    CHECK(tls->plan_for("app.pinned.example", "rds.us-east-1.amazonaws.com") == TlsPlan::intercept);
+    CHECK(tls->plan_for("rds.us-east-1.amazonaws.com", "app.pinned.example") == TlsPlan::intercept);
+}
+
+// Issue 11: a refusal of our certificate once turned every later flow to the
+// host into an unread splice, so a client that refused the CA opened a tunnel
+// for the next one. Learning is an opt-in, and never for a provider's host.
+TEST_CASE("a refused certificate turns interception off only with learn_passthrough, never for a provider's host") {
+    struct Case {
+        const char* name;
+        bool learn_passthrough;
+        bool claimed_by_provider;
+        RefusalLearning learning;
+        TlsPlan next_flow;
+    };
+    const Case cases[] = {
+        {"default: keeps intercepting", false, false, RefusalLearning::kept_intercepting, TlsPlan::intercept},
+        {"default, provider host: keeps intercepting", false, true, RefusalLearning::kept_intercepting, TlsPlan::intercept},
+        {"opt-in, provider host: keeps intercepting", true, true, RefusalLearning::kept_intercepting, TlsPlan::intercept},
+        {"opt-in, other host: passthrough next time", true, false, RefusalLearning::passthrough_next_time,
+         TlsPlan::passthrough},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.name);
+        TemporaryDirectory directory;
+        TlsSettings settings;
+        settings.ca_directory = directory.path() + "/ca";
+        settings.learn_passthrough = c.learn_passthrough;
+        auto tls = TlsInterceptor::create(settings).take();
+        for (int attempt = 0; attempt < 3; ++attempt)
+            CHECK(tls->on_certificate_refused("api.example.com", c.claimed_by_provider) == c.learning);
+        CHECK(tls->plan_for("api.example.com", "api.example.com") == c.next_flow);
+        CHECK(tls->plan_for("other.example.com", "other.example.com") == TlsPlan::intercept);
+    }
 }
 
 TEST_CASE("an intercepted flow relays a request and a response through both sessions") {
