@@ -261,7 +261,9 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     http::RequestDecision recorded = decision;
     credentials::Injection injection;
     if (recorded.pass && pending.request_done && settings_.credentials != nullptr) {
-        injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now());
+        // The flow's SNI: the upstream TLS session verifies the server for it (and the Host equals it).
+        injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
+                                                  !pending.flow.sni.empty());
         if (!injection.ok)
             refuse_for_credentials(recorded, injection.error,
                                    "a person on the host checks the credential's source (askfirst credentials)");

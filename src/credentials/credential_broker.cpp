@@ -229,7 +229,10 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
     const bool basic = entry.config.kind == CredentialKind::basic;
     const std::string_view carrier = entry.config.kind == CredentialKind::header ? std::string_view(entry.config.header)
                                                                                  : std::string_view("Authorization");
-    if (!basic) edits.emplace_back(Kind::replace_in_header, std::string(carrier), stub, std::string(real));
+    const bool in_carrier = std::any_of(request.headers.begin(), request.headers.end(), [&](const auto& header) {
+        return classifiers::equals_ignoring_ascii_case(header.name, carrier) && header.value.find(stub) != std::string::npos;
+    });
+    if (!basic && in_carrier) edits.emplace_back(Kind::replace_in_header, std::string(carrier), stub, std::string(real));
     const std::string_view authorization = request.header("authorization");
     if (is_basic(authorization)) {
         if (auto decoded = base64_decode(authorization.substr(6))) {
@@ -247,7 +250,7 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
             http::wipe_string(*decoded);
         }
     }
-    if (basic) {
+    if (basic && request.path.find(":" + entry.stub_password + "@") != std::string::npos) {
         std::string real_password(password_of(real));
         edits.emplace_back(Kind::replace_in_target, "", ":" + entry.stub_password + "@",
                            ":" + uri_encode(real_password, false) + "@");
@@ -255,7 +258,18 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
     }
 }
 
-Injection CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now) {
+Injection CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
+    Injection injection = inject_edits(request, now);
+    if (injection.ok && !injection.edits.empty() && !server_proven) {
+        injection.ok = false;
+        injection.edits.clear();
+        injection.error = "askfirst puts a real credential only into requests over TLS to a server that proved it is " +
+                          request.host + "; this request is plain HTTP, so it was refused";
+    }
+    return injection;
+}
+
+Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock::time_point now) {
     Injection injection;
     for (Entry& entry : entries_) {
         if (!host_matches(entry.config.hosts, request.host)) continue;

@@ -104,7 +104,12 @@ public:
 
     CredentialFinding examine(const classifiers::HttpRequest& request, std::string_view provider) const;
     // For a request that passed: the edits that put the real secrets in.
-    Injection inject(const classifiers::HttpRequest& request, SystemClock::time_point now);
+    // `server_proven`: the request goes over TLS to a server whose certificate
+    // askfirstd verified for the request's host (the SNI, which the Host must
+    // equal). Without that (plain HTTP) the guest chose the address and the
+    // Host header alike, so a real secret would go wherever it pointed: a
+    // request that would get one is refused instead.
+    Injection inject(const classifiers::HttpRequest& request, SystemClock::time_point now, bool server_proven);
 
     struct EntryView {
         const std::string& name;
@@ -127,6 +132,7 @@ private:
     bool refresh_if_expired(Entry& entry, SystemClock::time_point now, std::string& error);
     void inject_token(const Entry& entry, const classifiers::HttpRequest& request, http::HeadEdits& edits) const;
     CredentialFinding check_sigv4(const classifiers::HttpRequest& request) const;
+    Injection inject_edits(const classifiers::HttpRequest& request, SystemClock::time_point now);
 
     std::vector<Entry> entries_;
     std::optional<UnissuedAction> unissued_;

@@ -391,3 +391,30 @@ def test_askfirst_credentials_lists_entries_and_whether_each_source_resolves_nev
                           timeout=30, env=env)
     assert "api  bearer  hosts=api.http.test" in text.stdout and "NOT RESOLVED" in text.stdout
     assert REAL_TOKEN not in text.stdout + text.stderr
+
+
+def test_no_real_secret_goes_into_plain_http_where_the_guest_chose_address_and_host(sandbox, tmp_path):
+    """Over plain HTTP nothing proves the server is the listed host: the guest dials any address and
+    writes any Host. A request that would get the real secret is refused; nothing reaches the origin."""
+    port_file, log = tmp_path / "port", tmp_path / "requests.jsonl"
+    origin = subprocess.Popen([sys.executable, str(Path(__file__).resolve().parents[2] / "tests" / "e2e" / "origin.py"),
+                               "--plain", "--port-file", str(port_file), "--log", str(log)])
+    try:
+        deadline = time.monotonic() + 10
+        while not (port_file.exists() and port_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        port = int(port_file.read_text())
+        host, address = "plain.cred.test", "198.51.100.31"
+        script = (f"curl -sS --max-time 30 -o /dev/null -w '%{{http_code}}\\n' "
+                  f"-H 'Authorization: Bearer {STUB_TOKEN}' http://{host}/v1/things")
+        run = run_with_credentials(sandbox, script, [bearer_entry(hosts=[host])],
+                                   dns={"hosts": {host: address}},
+                                   upstream={"map": {f"{address}:80": f"127.0.0.1:{port}"}})
+    finally:
+        origin.terminate()
+        origin.wait(timeout=10)
+    assert run.lines() == ["403"], run.stdout + run.stderr
+    assert not log.exists() or log.read_text() == ""
+    [record] = run.audit
+    assert record["decision"] == "refused" and "plain HTTP" in record["reason"]
+    assert_real_secret_nowhere(run)
