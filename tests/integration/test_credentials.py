@@ -10,6 +10,7 @@ http_origin.py, which records the headers that reached it.
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 from conftest import ASKFIRST, askfirstd_pid_of, make_random_file
 from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
-from http_rig import audit_path, read_audit
+from http_rig import HttpSandbox, audit_path, read_audit
 from sigv4_origin import RealKeys, Sigv4Origin
 
 AWS_CLI = "/usr/bin/aws"  # Debian's awscli (python3-botocore), as the other AWS tests use
@@ -57,8 +58,9 @@ def curl(host: str, token: str, method: str = "GET", path: str = "/v1/things") -
             f"-H 'Authorization: Bearer {token}' https://{host}{path}")
 
 
-def run_with_credentials(sandbox, script: str, entries: list[dict], mode: str = "off", **extra):
-    os.environ["ASKFIRST_TEST_REAL_TOKEN"] = REAL_TOKEN  # askfirstd's own environment (inherited through exec)
+def run_with_credentials(sandbox, script: str, entries: list[dict], mode: str = "off", real: str = REAL_TOKEN,
+                         **extra):
+    os.environ["ASKFIRST_TEST_REAL_TOKEN"] = real  # askfirstd's own environment (inherited through exec)
     try:
         return sandbox.run(mode, script, extra={"credentials": entries, **extra})
     finally:
@@ -417,4 +419,30 @@ def test_no_real_secret_goes_into_plain_http_where_the_guest_chose_address_and_h
     assert not log.exists() or log.read_text() == ""
     [record] = run.audit
     assert record["decision"] == "refused" and "plain HTTP" in record["reason"]
+    assert_real_secret_nowhere(run)
+
+
+def test_git_over_https_with_the_stub_git_credentials_reaches_the_forge_with_the_real_password(
+        sandbox, origin, tmp_path):
+    """A basic entry: the host's ~/.git-credentials holds the real pair; inside exec git's store helper
+    reads the stub file bound over it, answers the forge's 401 with the stub, and the forge sees the real
+    pair. The git clone really completes."""
+    from test_http_clients import bare_repo  # noqa: E402 (the same bare-repository helper)
+
+    name = f"private/cred-{os.getpid()}-{HttpSandbox.counter}.git"
+    bare_repo(origin.git_root, name)
+    real_pair = "alice:" + REAL_TOKEN
+    (tmp_path / ".git-credentials").write_text(f"https://{real_pair}@{GIT_HOST}\n")
+    (tmp_path / ".git-credentials").chmod(0o600)
+    clone = tmp_path / "clone"
+    script = (f"export GIT_SSL_CAINFO={sandbox.askfirst_ca} GIT_TERMINAL_PROMPT=0; cat ~/.git-credentials; "
+              f"git -c credential.helper=store clone -q https://{GIT_HOST}/{name} {clone} && echo cloned")
+    entry = {"name": "forge", "kind": "basic", "hosts": [GIT_HOST], "source": {"env": "ASKFIRST_TEST_REAL_TOKEN"}}
+    run = run_with_credentials(sandbox, script, [entry], real=real_pair)
+    assert "cloned" in run.stdout, run.stdout + run.stderr
+    assert REAL_TOKEN not in run.stdout  # the file inside held the stub
+    authorized = [r for r in run.received if "authorization" in r["headers"]]
+    assert authorized, "git never sent credentials"
+    expected = "Basic " + base64.b64encode(real_pair.encode()).decode()
+    assert all(r["headers"]["authorization"] == expected for r in authorized)
     assert_real_secret_nowhere(run)
