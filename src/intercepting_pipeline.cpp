@@ -510,7 +510,7 @@ void InterceptingPipeline::decide(http::RequestId id, const classifiers::HttpReq
     decision_ticket_ = services_.decider->decide_request(
         flow_facts(), request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
-                                           const consent::AuditRecord& line, const http::HeadEdits& edits) {
+                                           const consent::AuditRecord& line, const http::RequestEdits& edits) {
             if (!*alive) return;
             decision_ticket_ = 0;
             if (pass && !upstream_was_up && upstream_dead_) {  // the session answers it 502 at once

@@ -282,10 +282,11 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
         pending.opaque_done(recorded.pass);
         return;
     }
-    if (!recorded.pass) injection.edits.clear();
+    http::RequestEdits edits;
+    if (recorded.pass) edits = http::RequestEdits{std::move(injection.edits), std::move(injection.body)};
     pending.request_done(recorded.pass,
                          recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request), line,
-                         injection.edits);
+                         edits);
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {

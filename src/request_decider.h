@@ -58,7 +58,7 @@ public:
     // record_upstream_refusal); for a pass, the edits the session applies to
     // the head as it goes upstream (HttpSession::pass): the real credentials.
     using RequestVerdict = std::function<void(bool pass, const http::LocalResponse& refusal,
-                                              const consent::AuditRecord& line, const http::HeadEdits& edits)>;
+                                              const consent::AuditRecord& line, const http::RequestEdits& edits)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
 
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,

@@ -20,6 +20,7 @@ using classifiers::HttpRequest;
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr std::string_view kStreamingPrefix = "STREAMING-";
+constexpr std::string_view kStreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 constexpr std::size_t kDigestBytes = 32;  // SHA-256
 
 using Digest = std::array<unsigned char, kDigestBytes>;
@@ -282,9 +283,9 @@ PayloadHash payload_hash(const HttpRequest& request, const SigV4Signature& signa
     }
     if (request.has_header("x-amz-content-sha256")) {
         std::string given(request.header("x-amz-content-sha256"));
-        if (given.starts_with(kStreamingPrefix) && given != "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
-            return {"", "askfirst cannot re-sign aws-chunked uploads (" + given +
-                            ") yet: the per-chunk signatures would have to be recomputed"};
+        if (given.starts_with(kStreamingPrefix) && given != "STREAMING-UNSIGNED-PAYLOAD-TRAILER" &&
+            given != kStreamingSigned)
+            return {"", "askfirst cannot re-sign aws-chunked uploads of the form " + given + " yet"};
         return {given, ""};
     }
     if (!request.body_complete)
@@ -356,8 +357,8 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
     return out;
 }
 
-std::string sigv4_signature(std::string_view secret, std::string_view scope_date, std::string_view region,
-                            std::string_view service, std::string_view to_sign) {
+SigningKey::SigningKey(std::string_view secret, std::string_view scope_date, std::string_view region,
+                       std::string_view service) {
     std::string first_key = "AWS4" + std::string(secret);
     Digest key = hmac(first_key, scope_date);
     http::wipe_string(first_key);
@@ -366,9 +367,20 @@ std::string sigv4_signature(std::string_view secret, std::string_view scope_date
         OPENSSL_cleanse(key.data(), key.size());
         key = next;
     }
-    const Digest signature = hmac(as_view(key), to_sign);
+    std::copy(key.begin(), key.end(), key_);
     OPENSSL_cleanse(key.data(), key.size());
+}
+
+SigningKey::~SigningKey() { OPENSSL_cleanse(key_, sizeof key_); }
+
+std::string SigningKey::sign(std::string_view data) const {
+    const Digest signature = hmac(std::string_view(reinterpret_cast<const char*>(key_), sizeof key_), data);
     return hex(signature.data(), signature.size());
+}
+
+std::string sigv4_signature(std::string_view secret, std::string_view scope_date, std::string_view region,
+                            std::string_view service, std::string_view to_sign) {
+    return SigningKey(secret, scope_date, region, service).sign(to_sign);
 }
 
 std::optional<SigV4Signature> read_sigv4(const HttpRequest& request, std::string& error) {
@@ -448,6 +460,9 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
     const std::string real_signature =
         sigv4_signature(real.secret_access_key, signature.scope_date, signature.region, signature.service, to_sign);
 
+    result.streaming = hashed.value == kStreamingSigned;
+    result.guest_seed_signature = signature.signature;
+    result.real_seed_signature = real_signature;
     using Kind = http::HeadEdit::Kind;
     if (header_auth) {
         result.edits.emplace_back(Kind::replace_in_header, "Authorization",

@@ -24,9 +24,10 @@
 // Supported: header signing (Authorization: AWS4-HMAC-SHA256 ...), presigned
 // query strings (X-Amz-Signature), payload hashes given in
 // x-amz-content-sha256 (hex, UNSIGNED-PAYLOAD) or computed from a complete
-// inspected body. Not yet: aws-chunked uploads
-// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), whose per-chunk signatures would have
-// to be recomputed in the body: refused with a reason that says so.
+// inspected body. And aws-chunked uploads
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD): the head here, every chunk signature
+// in the body by src/credentials/aws_chunked.h. Not yet: the variant with
+// signed trailers (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER), refused.
 #pragma once
 
 #include <optional>
@@ -68,6 +69,25 @@ struct ResignResult {
     bool ok = false;
     std::string error;        // why it was refused (never holds a secret)
     http::HeadEdits edits;    // when ok
+    // aws-chunked (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD):
+    // the body's chunk signatures chain from these (aws_chunked.h).
+    bool streaming = false;
+    std::string guest_seed_signature;
+    std::string real_seed_signature;
+};
+
+// The SigV4 signing key (kSigning) for one scope; wiped when dropped.
+class SigningKey {
+public:
+    SigningKey(std::string_view secret, std::string_view scope_date, std::string_view region, std::string_view service);
+    ~SigningKey();
+    SigningKey(const SigningKey&) = delete;
+    SigningKey& operator=(const SigningKey&) = delete;
+    // hex(HMAC-SHA256(key, data))
+    std::string sign(std::string_view data) const;
+
+private:
+    unsigned char key_[32];
 };
 
 // Checks the request's signature with `stub`; when it verifies, returns the

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "src/credentials/aws_chunked.h"
 #include "src/credentials/aws_sigv4.h"
 #include "src/credentials/token_shapes.h"
 
@@ -295,6 +296,22 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             return injection;
         }
         for (const auto& edit : resigned.edits) injection.edits.push_back(edit);
+        if (resigned.streaming) {
+            if (request.has_header("transfer-encoding")) {
+                injection.ok = false;
+                injection.error = "askfirst re-signs aws-chunked uploads sent with a Content-Length only, not inside "
+                                  "chunked transfer encoding";
+                return injection;
+            }
+            const AwsChunkScope scope{signature->amz_date,
+                                      signature->scope_date + "/" + signature->region + "/" + signature->service +
+                                          "/aws4_request",
+                                      signature->scope_date, signature->region, signature->service};
+            injection.body = std::make_shared<AwsChunkedResigner>(scope, entry.stub.secret_access_key,
+                                                                  real.secret_access_key.view(),
+                                                                  resigned.guest_seed_signature,
+                                                                  resigned.real_seed_signature);
+        }
     }
     return injection;
 }

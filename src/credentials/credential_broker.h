@@ -93,6 +93,7 @@ struct Injection {
     bool ok = true;
     std::string error;          // why the real secret could not be put in (refuse the request)
     http::HeadEdits edits;
+    std::shared_ptr<http::BodyRewriter> body;  // an aws-chunked upload's chunk signatures
 };
 
 class CredentialBroker {

@@ -13,6 +13,7 @@
 // request line, never a continuation.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,29 @@ struct HeadEdit {
 };
 
 using HeadEdits = std::vector<HeadEdit>;
+
+// Rewrites the body of a passed request on its way upstream, in order, as
+// it streams (AWS aws-chunked uploads: each chunk's signature is computed
+// again with the real key). It may hold bytes back (a chunk is signed over
+// its whole data) but never changes the body's length, so the head's
+// Content-Length stays true.
+class BodyRewriter {
+public:
+    virtual ~BodyRewriter() = default;
+    // The bytes that may go upstream now. On failure (a chunk whose
+    // signature does not verify, framing it cannot read) returns "" and
+    // failure() says why: the session then half-closes the upstream (which
+    // never gets the rest) and drops the rest of the guest's body.
+    virtual std::string rewrite(std::string_view body_bytes) = 0;
+    virtual const std::string& failure() const = 0;
+};
+
+// What a passed request gets changed on its way upstream: its head, and
+// maybe its body.
+struct RequestEdits {
+    HeadEdits head;
+    std::shared_ptr<BodyRewriter> body;  // none: the body goes as sent
+};
 
 // The head with every edit applied, in order. `raw_head` ends with the blank
 // line; so does the result.

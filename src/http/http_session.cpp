@@ -109,7 +109,24 @@ void HttpSession::route_guest_bytes(std::string_view bytes) {
 // refused, held while the verdict is pending.
 void HttpSession::route_request_bytes(std::string_view bytes) {
     switch (current_.verdict) {
-        case Verdict::pass: emit_to_upstream(bytes); return;
+        case Verdict::pass:
+            if (!current_.body_rewriter) {
+                emit_to_upstream(bytes);
+            } else if (!bytes.empty()) {
+                const std::string rewritten = current_.body_rewriter->rewrite(bytes);
+                if (!current_.body_rewriter->failure().empty()) {
+                    // The upstream has a truncated body and gets no more: it ends there
+                    // (its answer, or a 502, goes to the guest); the rest of the guest's
+                    // body is read and dropped, as for a refused request.
+                    emit(ProtocolRefusal{502, current_.body_rewriter->failure()});
+                    current_.verdict = Verdict::refuse;
+                    current_.body_rewriter.reset();
+                    emit(HalfCloseUpstream{});
+                    return;
+                }
+                emit_to_upstream(rewritten);
+            }
+            return;
         case Verdict::refuse: return;
         case Verdict::pending: current_.held.append(bytes); return;
     }
@@ -213,7 +230,7 @@ void HttpSession::finish_request() {
     maybe_close_when_drained();
 }
 
-void HttpSession::pass(RequestId id, const HeadEdits& edits) {
+void HttpSession::pass(RequestId id, const RequestEdits& edits) {
     if (closed_ || id != current_.id || !current_.decide_emitted || current_.verdict != Verdict::pending) return;
     if (!upstream_failure_.empty()) {
         refuse(id, LocalResponse{502, upstream_failed_json(config_.sni, upstream_failure_)});
@@ -221,15 +238,20 @@ void HttpSession::pass(RequestId id, const HeadEdits& edits) {
     }
     current_.verdict = Verdict::pass;
     if (Exchange* exchange = find_exchange(id)) exchange->from = ResponseFrom::upstream;
-    if (edits.empty()) {
+    current_.body_rewriter = edits.body;
+    if (edits.head.empty() && !edits.body) {
         emit_to_upstream(current_.held);
+        wipe_string(current_.held);
     } else {
-        std::string head = apply_head_edits(std::string_view(current_.held).substr(0, current_.head_bytes), edits);
+        std::string head =
+            apply_head_edits(std::string_view(current_.held).substr(0, current_.head_bytes), edits.head);
         emit_to_upstream(head);
         wipe_string(head);
-        emit_to_upstream(std::string_view(current_.held).substr(current_.head_bytes));
+        std::string body = current_.held.substr(current_.head_bytes);
+        wipe_string(current_.held);
+        route_request_bytes(body);
+        if (closed_) return;
     }
-    wipe_string(current_.held);
     if (current_.phase == RequestPhase::complete) finish_request();
     parse_guest();
 }

@@ -61,9 +61,9 @@
 //   needs_body is false the request is decided on its head alone: `body` is
 //   empty and body_complete is false if the request has a body at all.
 // - A passed request goes upstream byte-for-byte as the guest sent it (head
-//   and body, chunk framing included), but for the HeadEdits given to pass()
-//   (src/http/head_edits.h: the credential broker's stub → real secret),
-//   applied to the head only, after the decision. A refused one never does; its body is
+//   and body, chunk framing included), but for the RequestEdits given to
+//   pass() (src/http/head_edits.h: the credential broker's stub → real
+//   secret in the head; an aws-chunked body's signatures), after the decision. A refused one never does; its body is
 //   read and dropped, so the next request on the connection still works.
 // - Responses reach the guest in request order: a 403 for request 2 waits
 //   until the upstream's response to request 1 is complete (the session
@@ -164,7 +164,7 @@ public:
     void on_upstream_failed(std::string_view reason);
     // `edits` change the head as it goes upstream (and only then); its
     // bytes held before are wiped once sent.
-    void pass(RequestId id, const HeadEdits& edits = {});
+    void pass(RequestId id, const RequestEdits& edits = {});
     void refuse(RequestId id, const LocalResponse& response);
 
     std::vector<SessionOutput> take_outputs();
@@ -205,6 +205,7 @@ private:
         std::string raw_head;    // until headers_complete
         std::string held;        // raw bytes kept until the verdict
         std::size_t head_bytes = 0;  // the head at the start of `held`
+        std::shared_ptr<BodyRewriter> body_rewriter;  // from pass(): the body is rewritten on its way
         std::string trailers;    // the trailer section, checked before it is routed
         classifiers::HttpRequest request;
     };

@@ -12,6 +12,7 @@ request is recorded with its verification result. 127.0.0.1 only.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ssl
 import threading
 from dataclasses import dataclass
@@ -79,6 +80,39 @@ def verify_sigv4(method: str, path: str, headers: dict, body: bytes, keys: RealK
     return "" if expected == params["X-Amz-Signature"] else "SignatureDoesNotMatch"
 
 
+STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    key = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def decode_aws_chunked(body: bytes, headers: dict, keys: RealKeys) -> tuple[bytes, str]:
+    """The payload of an aws-chunked body whose every chunk signature verifies under the real key
+    (AWS S3 reference, "Transferring Payload in Multiple Chunks"), else (b"", what is wrong)."""
+    fields = _signature_fields(headers["authorization"])
+    _, date, region, service, _ = fields["Credential"].split("/")
+    key = signing_key(keys.secret_access_key, date, region, service)
+    scope = f"{date}/{region}/{service}/aws4_request"
+    previous, payload, rest = fields["Signature"], b"", body
+    while True:
+        line, _, rest = rest.partition(b"\r\n")
+        size_hex, _, signature = line.decode().partition(";chunk-signature=")
+        size = int(size_hex, 16)
+        data, rest = rest[:size], rest[size + 2:]
+        to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", headers["x-amz-date"], scope, previous, EMPTY_SHA256,
+                             hashlib.sha256(data).hexdigest()])
+        if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != signature:
+            return b"", f"chunk {len(payload)}: signature does not verify"
+        previous, payload = signature, payload + data
+        if size == 0:
+            return payload, ""
+
+
 class Sigv4Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -90,7 +124,13 @@ class Sigv4Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         origin = self.server.origin
+        if len(body) < length:  # cut off: askfirstd ended the flow
+            origin.record({"method": self.command, "path": self.path, "headers": headers, "verified": False,
+                           "problem": "body cut off", "length": len(body), "sha256": ""})
+            return
         problem = verify_sigv4(self.command, self.path, headers, body, origin.keys)
+        if not problem and headers.get("x-amz-content-sha256") == STREAMING:
+            body, problem = decode_aws_chunked(body, headers, origin.keys)
         origin.record({"method": self.command, "path": self.path, "headers": headers, "length": len(body),
                        "sha256": hashlib.sha256(body).hexdigest(), "verified": problem == "", "problem": problem})
         if problem:
