@@ -91,17 +91,16 @@ std::string detail_line(std::string_view operation, std::string_view identifier,
     return line;
 }
 
-// botocore's metadata.protocol spelling; "" when no service or operation was identified.
+// Indexed by aws_model::Protocol: botocore's metadata.protocol spelling.
+constexpr std::string_view kWireProtocolNames[] = {"query", "ec2", "json", "rest-json", "rest-xml"};
+static_assert(std::size(kWireProtocolNames) == static_cast<std::size_t>(aws_model::Protocol::rest_xml) + 1,
+              "kWireProtocolNames must name every aws_model::Protocol");
+
+// "" when no service or operation was identified.
 std::string_view wire_protocol_name(const ResolvedOperation& resolved) {
     if (resolved.service == nullptr && resolved.requested_name.empty() && resolved.s3_bucket.empty()) return {};
-    switch (resolved.protocol) {
-        case aws_model::Protocol::query: return "query";
-        case aws_model::Protocol::ec2: return "ec2";
-        case aws_model::Protocol::json: return "json";
-        case aws_model::Protocol::rest_json: return "rest-json";
-        case aws_model::Protocol::rest_xml: return "rest-xml";
-    }
-    return {};
+    const auto index = static_cast<std::size_t>(resolved.protocol);
+    return index < std::size(kWireProtocolNames) ? kWireProtocolNames[index] : std::string_view{};
 }
 
 Classification aws_classify(const HttpRequest& request) {

@@ -13,7 +13,8 @@
 
 namespace askfirst::classifiers::aws_model {
 
-// botocore's metadata.protocol values.
+// botocore's metadata.protocol values. Keep `rest_xml` last: kWireProtocolNames
+// (aws.cpp) asserts its size by it.
 enum class Protocol : std::uint8_t { query, ec2, json, rest_json, rest_xml };
 
 struct Operation {

@@ -3,7 +3,8 @@
 //
 // The form decoder is hand-written: the query protocol's
 // application/x-www-form-urlencoded body is a flat list of pairs, and no
-// Debian package the project already links decodes it without a URL library.
+// Debian package the project already links decodes it without a URL library;
+// its escapes are decoded by classifiers/text_decoding.h.
 #include "classifiers/aws_request.h"
 
 #include <array>
@@ -14,13 +15,6 @@ namespace {
 constexpr std::string_view kSigV4Algorithm = "AWS4-HMAC-SHA256";
 constexpr std::array<std::string_view, 3> kAwsDomainSuffixes = {".amazonaws.com", ".amazonaws.com.cn",
                                                                 ".api.aws"};
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
     return text.size() >= prefix.size() && equals_ignoring_case(text.substr(0, prefix.size()), prefix);
@@ -56,23 +50,6 @@ std::string_view credential_in_authorization(std::string_view authorization) {
 }  // namespace
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) { return equals_ignoring_ascii_case(a, b); }
-
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])));
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out.push_back(' ');
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
 
 FormPairs parse_form(std::string_view encoded) {
     FormPairs pairs;

@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "classifiers/text_decoding.h"  // percent_decode, for the form and REST labels
 
 namespace askfirst::classifiers::aws {
-
-// RFC 3986 percent-decoding; with `plus_is_space` (HTML forms) '+' is a space.
-// A malformed escape ("%zz", a trailing "%") is kept as sent.
-std::string percent_decode(std::string_view text, bool plus_is_space);
 
 // Decoded `key=value` pairs in order; duplicates kept. A pair without '='
 // has an empty value ("?delete").

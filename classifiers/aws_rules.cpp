@@ -155,6 +155,7 @@ Tier base_tier(const ResolvedOperation& resolved, std::string_view operation, co
     const std::string_view name = colon == std::string_view::npos ? operation : operation.substr(colon + 1);
     if (resolved.operation != nullptr) {
         if (const OperationOverride* row = find_override(kAwsOverrides, operation)) return row->tier;
+        if (const OperationOverride* row = find_override(aws_access_level_overrides(), operation)) return row->tier;
         const bool rest = resolved.protocol == aws_model::Protocol::rest_json ||
                           resolved.protocol == aws_model::Protocol::rest_xml;
         if (rest && is_read_method(request.method)) return Tier::read;

@@ -33,4 +33,9 @@ bool body_can_change_tier(std::string_view operation, aws_model::Protocol protoc
 // AWS's explicit exceptions to the verb lexicon, each with its reason.
 std::span<const OperationOverride> aws_overrides();
 
+// Operations whose read-looking verb disagrees with their IAM access level
+// (classifiers/aws_access_levels.cpp), each with its reason. Consulted after
+// aws_overrides() and before the REST method and the lexicon.
+std::span<const OperationOverride> aws_access_level_overrides();
+
 }  // namespace askfirst::classifiers::aws

@@ -69,8 +69,17 @@ ArmTarget arm_target(const RequestPath& path, std::string_view method) {
     return target;
 }
 
+// ARM actions whose read verb lies (issue 12's class of case: a read verb on
+// an operation that writes). Sources: the Azure REST API reference of each
+// action (learn.microsoft.com/rest/api/appservice/web-apps,
+// …/compute/ssh-public-keys/generate-key-pair).
+constexpr OperationOverride kArmActionOverrides[] = {
+    {"generateNewSitePublishingPassword", Tier::write, "replaces the app's publishing password"},
+    {"generateKeyPair", Tier::write, "stores a new public key in the SSH key resource"},
+};
+
 Tier arm_action_tier(std::string_view action) {
-    return tier_from_operation_name(action, NameOrder::verb_first);
+    return tier_with_overrides(kArmActionOverrides, action, action, NameOrder::verb_first);
 }
 
 bool returns_secrets(std::string_view action) {

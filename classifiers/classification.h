@@ -14,7 +14,8 @@
 
 namespace askfirst::classifiers {
 
-// Ordered: a batch or a multi-operation request takes the maximum.
+// Ordered: a batch or a multi-operation request takes the maximum. Keep
+// `destructive` last: kTierNames (classification.cpp) asserts its size by it.
 enum class Tier : std::uint8_t { read = 0, write = 1, destructive = 2 };
 
 // ASCII case folding for protocol tokens (header names, hosts, verbs):

@@ -35,6 +35,17 @@ constexpr OperationOverride kGcpVerbOverrides[] = {
     {"runAggregationQuery", Tier::read, "Firestore/Datastore aggregation query"},
     {"beginTransaction", Tier::write, "opens a transaction (lexicon has no 'begin')"},
     {"restoreBackup", Tier::write, "overwrites the instance from a backup: flagged"},
+    // 'generate' reads in the lexicon, but these mint credentials or create
+    // something (policy: minting credentials is a write; issue 12's class of
+    // case, a read verb on an operation that writes). Sources: the IAM
+    // Credentials, Cloud SQL Admin, Service Usage, Cloud Functions and Apigee
+    // REST references (cloud.google.com/<product>/docs/reference/rest).
+    {"generateAccessToken", Tier::write, "mints an OAuth access token for a service account"},
+    {"generateIdToken", Tier::write, "mints an OpenID Connect token for a service account"},
+    {"generateEphemeralCert", Tier::write, "mints a client certificate for the database"},
+    {"generateServiceIdentity", Tier::write, "creates the service's service agent identity"},
+    {"generateUploadUrl", Tier::write, "creates a signed URL that replaces the function's source"},
+    {"generateKeyPairOrUpdateDeveloperAppStatus", Tier::write, "creates a key pair or changes the app's status"},
 };
 // Path-segment verbs of the older APIs that read although sent by POST.
 constexpr std::string_view kPathReadVerbs[] = {"getIamPolicy", "testIamPermissions"};

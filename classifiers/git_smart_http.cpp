@@ -60,13 +60,14 @@ bool is_protected(std::string_view refname) {
     return false;
 }
 
+// Indexed by pktline::RefUpdateKind: the words of the dialog's "git push" line.
+constexpr std::string_view kRefUpdateVerbs[] = {"create", "update", "delete"};
+static_assert(std::size(kRefUpdateVerbs) == static_cast<std::size_t>(pktline::RefUpdateKind::del) + 1,
+              "kRefUpdateVerbs must name every RefUpdateKind");
+
 std::string_view verb_of(pktline::RefUpdateKind kind) {
-    switch (kind) {
-        case pktline::RefUpdateKind::create: return "create";
-        case pktline::RefUpdateKind::update: return "update";
-        case pktline::RefUpdateKind::del: return "delete";
-    }
-    return "update";
+    const auto index = static_cast<std::size_t>(kind);
+    return index < std::size(kRefUpdateVerbs) ? kRefUpdateVerbs[index] : "update";
 }
 
 std::string_view short_ref(std::string_view refname) {

@@ -18,6 +18,7 @@
 // error, and the request is judged as unparseable (write).
 #include "classifiers/graphql.h"
 
+#include <iterator>
 #include <map>
 
 #include "classifiers/graphql_lexer.h"
@@ -37,13 +38,14 @@ const Value* RootField::argument(std::string_view arg_name) const {
     return nullptr;
 }
 
+// Indexed by OperationType: the keywords of the GraphQL grammar.
+constexpr std::string_view kOperationTypeNames[] = {"query", "mutation", "subscription"};
+static_assert(std::size(kOperationTypeNames) == static_cast<std::size_t>(OperationType::subscription) + 1,
+              "kOperationTypeNames must name every OperationType");
+
 std::string_view operation_type_name(OperationType type) {
-    switch (type) {
-        case OperationType::query: return "query";
-        case OperationType::mutation: return "mutation";
-        case OperationType::subscription: return "subscription";
-    }
-    return "query";
+    const auto index = static_cast<std::size_t>(type);
+    return index < std::size(kOperationTypeNames) ? kOperationTypeNames[index] : "query";
 }
 
 namespace {

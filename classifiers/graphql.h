@@ -11,7 +11,9 @@
 // Rules implemented (../shared/classifier-rules.md §3 and §16):
 //   * the operation is chosen by operationName, else the single operation;
 //   * query/subscription → read; mutation → max over the root fields, named
-//     by field (never by alias), fragments and inline fragments expanded;
+//     by field (never by alias), fragments and inline fragments expanded,
+//     and never below write: a read verb in a mutation field's name
+//     (verifyVerifiableDomain) does not make it a read (invariant 6);
 //   * a batched array takes the max over its elements;
 //   * a persisted-query hash without a document, or a document that does not
 //     parse, is a write (unknown on a known provider is never read).
@@ -41,6 +43,7 @@ struct Value {
     bool is_string() const { return kind == Kind::string; }
 };
 
+// Keep `subscription` last: kOperationTypeNames (graphql.cpp) asserts its size by it.
 enum class OperationType { query, mutation, subscription };
 std::string_view operation_type_name(OperationType type);
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "classifiers/text_decoding.h"
+
 namespace askfirst::classifiers::graphql {
 
 namespace {
@@ -12,13 +14,6 @@ namespace {
 bool is_name_start(char c) { return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_continue(char c) { return is_name_start(c) || is_digit(c); }
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 void append_utf8(std::string& out, std::uint32_t code_point) {
     if (code_point < 0x80) {
@@ -169,7 +164,7 @@ bool Lexer::lex_escape(std::string& out) {
         if (pos_ + 4 > text_.size()) return false;
         value = 0;
         for (int i = 0; i < 4; ++i) {
-            int digit = hex_value(text_[pos_++]);
+            int digit = hex_digit_value(text_[pos_++]);
             if (digit < 0) return false;
             value = value * 16 + static_cast<std::uint32_t>(digit);
         }
@@ -180,7 +175,7 @@ bool Lexer::lex_escape(std::string& out) {
         ++pos_;
         std::size_t digits = 0;
         while (pos_ < text_.size() && text_[pos_] != '}') {
-            int digit = hex_value(text_[pos_++]);
+            int digit = hex_digit_value(text_[pos_++]);
             if (digit < 0 || ++digits > 6) return false;
             code_point = code_point * 16 + static_cast<std::uint32_t>(digit);
         }

@@ -317,10 +317,15 @@ Judged judge_operation(const Operation& operation, const Envelope& envelope, con
         for (const auto& argument : field.arguments)
             resolved.push_back({argument.name, resolve_variables(argument.value, operation, envelope.variables)});
         if (field.name.starts_with("__")) {
-            judgement.tier = Tier::read;  // __typename: introspection, no effect
+            judgement.tier = Tier::read;  // __typename: introspection, no effect of its own
         } else {
-            judgement.tier = policy.field_tier != nullptr ? policy.field_tier(field.name) : Tier::write;
+            // A mutation field is never read, whatever its name says
+            // (verifyVerifiableDomain, previewX, checkY change state):
+            // the verb lexicon can only raise a field above write.
+            const Tier by_name = policy.field_tier != nullptr ? policy.field_tier(field.name) : Tier::write;
+            judgement.tier = max_tier(by_name, Tier::write);
             if (policy.escalate != nullptr) policy.escalate(ResolvedField{field.name, resolved}, judgement);
+            judgement.tier = max_tier(judgement.tier, Tier::write);
         }
         for (auto& flag : judgement.flags) judged.flags.push_back(std::move(flag));
         if (first || judgement.tier > judged.tier) {
@@ -333,6 +338,9 @@ Judged judge_operation(const Operation& operation, const Envelope& envelope, con
         }
         first = false;
     }
+    // A mutation operation is at least a write, even one that selects only
+    // __typename: the server runs it on the mutation root (invariant 6).
+    judged.tier = max_tier(judged.tier, Tier::write);
     if (operation.root_fields.size() > 1)
         judged.detail += " (+" + std::to_string(operation.root_fields.size() - 1) + " more fields)";
     return judged;

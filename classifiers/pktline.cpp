@@ -6,23 +6,16 @@
 // sockets), and the classifier needs only the command list, strictly.
 #include "classifiers/pktline.h"
 
+#include "classifiers/text_decoding.h"
+
 namespace askfirst::classifiers::pktline {
 
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 std::string_view without_newline(std::string_view line) {
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
     return line;
 }
-
-bool is_lower_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 // "old SP new SP refname": fills `update`; false when the line is not one.
 bool parse_command(std::string_view line, RefUpdate& update, std::string& error) {
@@ -196,7 +189,7 @@ std::optional<Packet> Reader::next() {
     }
     std::size_t length = 0;
     for (std::size_t i = 0; i < 4; ++i) {
-        int digit = hex_digit(input_[offset_ + i]);
+        int digit = hex_digit_value(input_[offset_ + i]);
         if (digit < 0) {
             error_ = "a pkt-line length is not 4 hex digits at offset " + std::to_string(offset_);
             return std::nullopt;
@@ -225,7 +218,7 @@ std::optional<Packet> Reader::next() {
 bool is_object_id(std::string_view text) {
     if (text.size() != 40 && text.size() != 64) return false;
     for (char c : text)
-        if (!is_lower_hex(c)) return false;
+        if (!is_lower_hex_digit(c)) return false;
     return true;
 }
 

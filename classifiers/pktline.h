@@ -57,6 +57,7 @@ private:
     std::string error_;
 };
 
+// Keep `del` last: kRefUpdateVerbs (git_smart_http.cpp) asserts its size by it.
 enum class RefUpdateKind { create, update, del };
 
 struct RefUpdate {

@@ -166,13 +166,17 @@ std::string command_key(const std::vector<std::string>& args, std::string& opera
     return key;
 }
 
+RedisVerdict unknown_command(std::string operation) {
+    RedisVerdict unknown = verdict(Tier::write, std::move(operation));
+    unknown.flags.push_back("unknown-command");
+    return unknown;
+}
+
 RedisVerdict classify_by_metadata(const std::string& key, std::string operation) {
     const RedisCommandInfo* info = find_redis_command(key);
     if (info == nullptr) {
         if (in(kModuleReads, key)) return verdict(Tier::read, std::move(operation));
-        RedisVerdict unknown = verdict(Tier::write, std::move(operation));
-        unknown.flags.push_back("unknown-command");
-        return unknown;
+        return unknown_command(std::move(operation));
     }
     const std::string family = key.substr(0, key.find('|'));
     if (info->flags & kRedisWrite) return verdict(Tier::write, std::move(operation));
@@ -196,6 +200,8 @@ const RedisCommandInfo* find_redis_command(std::string_view lower_name) {
     return found != end && found->name == lower_name ? found : nullptr;
 }
 
+std::span<const RedisCommandInfo> redis_command_table() { return kRedisCommands; }
+
 RedisVerdict classify_script_command(const std::string& key, const std::vector<std::string>& args,
                                      std::string operation);
 
@@ -205,6 +211,9 @@ RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
         empty.flags.push_back("unknown-command");
         return empty;
     }
+    // "acl|users" is the table's spelling of a subcommand, never a name a
+    // client sends: Redis refuses it, and it must not reach a table row.
+    if (args[0].find('|') != std::string::npos) return unknown_command(upper(args[0]));
     std::string operation;
     const std::string key = command_key(args, operation);
     RedisVerdict out;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,10 @@ struct RedisCommandInfo {
 // The metadata row, or nullptr for a command Redis does not list (modules).
 const RedisCommandInfo* find_redis_command(std::string_view lower_name);
 
+// Every row of the generated table, sorted by name (for tests that pin a
+// rule over every command or subcommand name).
+std::span<const RedisCommandInfo> redis_command_table();
+
 struct RedisVerdict {
     Tier tier = Tier::write;
     std::string operation;            // "FLUSHDB", "ACL USERS", "EVAL"
@@ -45,6 +50,9 @@ struct RedisVerdict {
 };
 
 // One command with its arguments (args[0] is the command name, any case).
+// A name the table does not list is at least a write, whatever follows it:
+// only a container the table knows (ACL, CONFIG, ...) is judged by its
+// second word, so `X HELP` or `X GET` with an unknown X is never a read.
 RedisVerdict classify_redis_command(const std::vector<std::string>& args);
 
 // A pipeline or MULTI/EXEC transaction: the most severe command.

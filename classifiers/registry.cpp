@@ -32,6 +32,8 @@ extern const Provider kSqlProvider;
 extern const Provider kRedisProvider;
 extern const Provider kMongodbProvider;
 // cloud
+extern const Provider kLlmProvider;
+extern const Provider kPackagesProvider;
 extern const Provider kOpenSearchProvider;
 extern const Provider kElasticsearchProvider;
 extern const Provider kDigitalOceanProvider;
@@ -90,6 +92,12 @@ constexpr const Provider* kProviders[] = {
     &kSqlProvider,
     &kRedisProvider,
     &kMongodbProvider,
+    // cloud: model APIs (classifiers/llm.cpp) before GCP (Gemini and Vertex AI
+    // are *.googleapis.com) and AWS (Bedrock runtime is *.amazonaws.com); it
+    // claims Vertex AI only for its inference calls, Bedrock only bedrock-runtime.
+    &kLlmProvider,
+    // cloud: package registries and vulnerability databases (classifiers/packages.cpp), by host only.
+    &kPackagesProvider,
     // cloud: search engines before AWS (OpenSearch domains are *.es.amazonaws.com, SigV4 `es`);
     // the other cloud APIs match their own hosts only (the data area's SQL carriers
     // for Supabase /database/query and Cloudflare D1 must come before them).
@@ -124,12 +132,14 @@ constexpr std::string_view kOpensUpgradedChannelFlag = "opens-upgraded-channel";
 // any flow askfirst cannot read. To a provider's API it may carry that
 // provider's worst operation (a graphql-ws connection to Railway runs
 // mutations such as volumeDelete), so it is destructive there, as unread TLS
-// to the provider's host is (src/request_decision.h). Kubernetes keeps its
-// own rules: exec/attach/portforward name what their channel does
-// (classifier-rules.md: write, arbitrary command execution).
+// to the provider's host is (src/request_decision.h). Two providers name
+// what their channels carry and keep the write floor: Kubernetes
+// (exec/attach/portforward: classifier-rules.md, write, arbitrary command
+// execution) and the model APIs (llm: a realtime or Responses WebSocket
+// carries inference, as Codex CLI's does).
 Tier upgraded_channel_floor(const Provider& provider) {
     if (&provider == &kGenericProvider) return Tier::write;
-    if (provider.name == "kubernetes") return Tier::write;
+    if (provider.name == "kubernetes" || provider.name == "llm") return Tier::write;
     return Tier::destructive;
 }
 

@@ -4,11 +4,12 @@
 
 #include <algorithm>
 
+#include "classifiers/text_decoding.h"
+
 namespace askfirst::classifiers {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 
 // "cus_NffrFeUfNV2Hib", "prj_12ab34cd": a short lower-case prefix, '_', then a token.
@@ -38,7 +39,7 @@ bool looks_like_identifier(std::string_view segment) {
     if (segment.empty()) return false;
     if (std::all_of(segment.begin(), segment.end(), is_digit)) return true;
     constexpr std::size_t kMinHexId = 16;  // Cloudflare ids are 32 hex digits
-    const bool hex_or_dash = std::all_of(segment.begin(), segment.end(), [](char c) { return is_hex(c) || c == '-'; });
+    const bool hex_or_dash = std::all_of(segment.begin(), segment.end(), [](char c) { return is_hex_digit(c) || c == '-'; });
     if (hex_or_dash && segment.size() >= kMinHexId) return true;  // hex ids, UUIDs
     if (is_prefixed_id(segment)) return true;
     return segment.size() >= kMinIdentifierLength && std::any_of(segment.begin(), segment.end(), is_digit);
@@ -65,6 +66,12 @@ Classification make_classification(std::string_view provider, std::string operat
     result.tier = tier;
     result.detail = request.method + " " + request.host + request.path;
     if (!request.query.empty()) result.detail += "?" + request.query;
+    return result;
+}
+
+Classification classify_unnamed_endpoint(std::string_view provider, std::string operation, const HttpRequest& request) {
+    Classification result = make_classification(provider, std::move(operation), tier_for_rest_method(request.method), request);
+    if (!is_read_method(request.method)) add_flag(result, "unknown-endpoint");
     return result;
 }
 

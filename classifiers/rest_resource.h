@@ -40,4 +40,9 @@ Classification make_classification(std::string_view provider, std::string operat
 // Adds `flag` unless it is already there.
 void add_flag(Classification& result, std::string_view flag);
 
+// An endpoint that a provider's route table does not name (llm, packages):
+// the method rule, so never a read unless the method reads (invariant 6),
+// flagged "unknown-endpoint" when it is not a read.
+Classification classify_unnamed_endpoint(std::string_view provider, std::string operation, const HttpRequest& request);
+
 }  // namespace askfirst::classifiers

@@ -86,6 +86,21 @@ std::string_view route_parameter(std::string_view route, const RequestPath& path
     return found;
 }
 
+const MethodRoute* best_method_route(std::span<const MethodRoute> rows, std::string_view method,
+                                     const RequestPath& path) {
+    const MethodRoute* best = nullptr;
+    std::uint32_t best_mask = 0;
+    for (const MethodRoute& row : rows) {
+        if (row.method != method) continue;
+        const auto mask = match_route(row.route, path);
+        if (mask && (best == nullptr || *mask < best_mask)) {
+            best = &row;
+            best_mask = *mask;
+        }
+    }
+    return best;
+}
+
 void RouteTemplateIndex::add(std::string_view route, std::uint32_t row) {
     std::vector<RouteSegment> segments;
     for_each_segment(route, [&](std::string_view segment) {

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classifiers/classification.h"
 #include "classifiers/route_trie.h"
 
 namespace askfirst::classifiers {
@@ -46,6 +47,22 @@ std::optional<std::uint32_t> match_route(std::string_view route, const RequestPa
 // braces) in a path the route matched; empty if the route has no such name.
 std::string_view route_parameter(std::string_view route, const RequestPath& path,
                                  std::string_view parameter);
+
+// One row of a small hand-kept route table (classifiers/llm.cpp,
+// classifiers/packages.cpp): a method, a template, the operation it names
+// and its tier, with an optional flag.
+struct MethodRoute {
+    std::string_view method;     // exact, e.g. "POST"
+    std::string_view route;      // template, e.g. "/v1/files/{file_id}"
+    std::string_view operation;  // e.g. "files.delete"
+    Tier tier;
+    std::string_view flag;       // "" or a flag for the dialog and the audit
+};
+
+// The most specific row for `method` whose template matches `path`, or
+// nullptr. Linear: these tables hold tens of rows, not thousands.
+const MethodRoute* best_method_route(std::span<const MethodRoute> rows, std::string_view method,
+                                     const RequestPath& path);
 
 // A constant table of rows with a `route` template, indexed once as a segment
 // trie (route_trie.h): for_each_match() finds the same rows, with the same

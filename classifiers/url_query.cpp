@@ -5,13 +5,6 @@ namespace askfirst::classifiers {
 
 namespace {
 
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // Calls visit(decoded_key, raw_value) for each pair until it returns true.
 template <typename Visit>
 void for_each_pair(std::string_view query, Visit visit) {
@@ -34,11 +27,9 @@ bool is_unreserved(char c) {
 
 // The unreserved character that text[i..i+2] ("%XX") encodes, or 0.
 char encoded_unreserved_at(std::string_view text, std::size_t i) {
-    if (text[i] != '%' || i + 2 >= text.size()) return 0;
-    int high = hex_digit(text[i + 1]);
-    int low = hex_digit(text[i + 2]);
-    if (high < 0 || low < 0) return 0;
-    char decoded = static_cast<char>(high * 16 + low);
+    const int byte = percent_escape_at(text, i);
+    if (byte < 0) return 0;
+    const char decoded = static_cast<char>(byte);
     return is_unreserved(decoded) ? decoded : 0;
 }
 
@@ -75,25 +66,6 @@ bool body_is_encoded(const HttpRequest& request) {
         if (!value.empty() && value != "identity") return true;
     }
     return false;
-}
-
-std::string percent_decode(std::string_view text, bool plus_is_space) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '%' && i + 2 < text.size()) {
-            int high = hex_digit(text[i + 1]);
-            int low = hex_digit(text[i + 2]);
-            if (high >= 0 && low >= 0) {
-                out += static_cast<char>(high * 16 + low);
-                i += 2;
-                continue;
-            }
-        }
-        out += (c == '+' && plus_is_space) ? ' ' : c;
-    }
-    return out;
 }
 
 std::optional<std::string> query_param(std::string_view query, std::string_view name) {

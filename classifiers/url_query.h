@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "classifiers/text_decoding.h"  // percent_decode
 
 namespace askfirst::classifiers {
-
-// Decodes %XX and '+'. A malformed escape is kept as written (servers differ;
-// the classifier only compares decoded values against known words).
-std::string percent_decode(std::string_view text, bool plus_is_space = true);
 
 // The first value of `name` (decoded), or nullopt when absent. A key without
 // '=' has the empty value.

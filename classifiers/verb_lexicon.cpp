@@ -147,6 +147,8 @@ std::optional<Tier> verb_word_tier(std::string_view word) {
     return std::nullopt;
 }
 
+std::span<const std::string_view> lexicon_read_verbs() { return kReadVerbs; }
+
 std::string_view deciding_verb(std::string_view name, NameOrder order) {
     const VerbChoice choice = choose_verb(name, order);
     return choice.tier ? choice.word : std::string_view{};

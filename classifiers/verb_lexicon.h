@@ -59,6 +59,10 @@ NameWords split_name_words(std::string_view name);
 // destructive, read, or nullopt for any other word (which makes a write).
 std::optional<Tier> verb_word_tier(std::string_view word);
 
+// The lexicon's read verbs (lower case, sorted), for tests that pin a rule
+// for every read-looking name ("a mutation is never read, whatever its verb").
+std::span<const std::string_view> lexicon_read_verbs();
+
 // The policy's step 1 for one name, without overrides. An empty name is a write.
 Tier tier_from_operation_name(std::string_view name, NameOrder order);
 

@@ -26,16 +26,17 @@ struct DecidedByName {
     DecidedBy decided_by;
     std::string_view name;
 };
-constexpr std::array<DecidedByName, 5> kDecidedByNames{{
+constexpr std::array<DecidedByName, 6> kDecidedByNames{{
     {DecidedBy::grant, "grant"},
     {DecidedBy::user, "user"},
     {DecidedBy::timeout, "timeout"},
     {DecidedBy::deny_memory, "deny-memory"},
     {DecidedBy::withdrawn, "withdrawn"},
+    {DecidedBy::no_listener, "no-listener"},
 }};
 
 bool same_question(const Question& a, const Question& b) {
-    return a.profile == b.profile && a.provider == b.provider && a.tier == b.tier &&
+    return a.profile == b.profile && a.provider == b.provider && a.scope == b.scope && a.tier == b.tier &&
            a.operation == b.operation && a.detail == b.detail;
 }
 
@@ -65,11 +66,12 @@ std::optional<Verdict> ConsentBroker::decided_without_asking(const Question& que
                                                              Clock::time_point now) const {
     for (const auto& grant : grants_) {
         const bool live = !grant.expires_at || now < *grant.expires_at;
-        if (live && grant.provider == question.provider && question.tier <= grant.level)
+        if (live && grant.provider == question.provider && grant.scope == question.scope &&
+            question.tier <= grant.level)
             return Verdict{true, DecidedBy::grant};
     }
     for (const auto& denial : denials_) {
-        if (now < denial.until && denial.provider == question.provider &&
+        if (now < denial.until && denial.provider == question.provider && denial.scope == question.scope &&
             denial.operation == question.operation)
             return Verdict{false, DecidedBy::deny_memory};
     }
@@ -128,11 +130,12 @@ std::vector<Resolution> ConsentBroker::close_question(std::size_t index, Verdict
 void ConsentBroker::store_grant(const Question& question, Answer answer, Clock::time_point now) {
     Grant grant;
     grant.provider = question.provider;
+    grant.scope = question.scope;
     grant.level = question.tier;
     if (answer == Answer::fifteen_minutes) grant.expires_at = now + settings_.short_grant;
     // A stronger or longer grant for the same provider replaces a weaker one.
     std::erase_if(grants_, [&](const Grant& old) {
-        return old.provider == grant.provider && old.level <= grant.level &&
+        return old.provider == grant.provider && old.scope == grant.scope && old.level <= grant.level &&
                (!grant.expires_at || (old.expires_at && *old.expires_at <= *grant.expires_at));
     });
     grant.id = next_grant_++;
@@ -142,10 +145,11 @@ void ConsentBroker::store_grant(const Question& question, Answer answer, Clock::
 void ConsentBroker::remember_denial(const Question& question, Clock::time_point now) {
     std::erase_if(denials_, [&](const RememberedDenial& old) {
         return old.until <= now ||
-               (old.provider == question.provider && old.operation == question.operation);
+               (old.provider == question.provider && old.scope == question.scope &&
+                old.operation == question.operation);
     });
     if (denials_.size() >= settings_.max_remembered_denials) denials_.erase(denials_.begin());
-    denials_.push_back({question.provider, question.operation, now + settings_.deny_memory});
+    denials_.push_back({question.provider, question.scope, question.operation, now + settings_.deny_memory});
 }
 
 std::optional<std::vector<Resolution>> ConsentBroker::answer(QuestionId id, Answer answer,

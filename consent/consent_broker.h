@@ -11,9 +11,11 @@
 // - A question is (profile, provider, tier, operation, detail).
 // - Answers: once (stores nothing), 15m and session (stored grants), deny.
 // - A grant covers one provider at one level: a write grant never covers a
-//   destructive operation; a destructive grant covers writes too.
-// - A denial is remembered for `deny_memory` (60 s) for the same provider and
-//   operation: repeats are refused at once, without a new question.
+//   destructive operation; a destructive grant covers writes too. A question
+//   with a `scope` (provider generic: its host) is covered only by a grant of
+//   the same scope: allowing one unknown host allows no other (issue 14).
+// - A denial is remembered for `deny_memory` (60 s) for the same provider,
+//   scope and operation: repeats are refused at once, without a new question.
 // - Identical questions asked while one is open wait for the same answer.
 // - An unanswered question is denied after `question_timeout`.
 // - If a held request goes away (the guest closed its flow), its ticket is
@@ -39,7 +41,9 @@ std::string_view answer_name(Answer answer);            // "once" | "15m" | "ses
 std::optional<Answer> parse_answer(std::string_view name);
 
 // Who decided a held request, as written to the audit log's `decided_by`.
-enum class DecidedBy : std::uint8_t { grant, user, timeout, deny_memory, withdrawn };
+// no_listener: nobody subscribed within the listener grace (src/consent_service.h);
+// the caller answers by consent.no_ui.
+enum class DecidedBy : std::uint8_t { grant, user, timeout, deny_memory, withdrawn, no_listener };
 std::string_view decided_by_name(DecidedBy decided_by);
 
 struct Question {
@@ -49,6 +53,9 @@ struct Question {
     std::string operation;
     std::string detail;
     std::vector<std::string> flags;
+    // What a grant for this question is limited to: "" for the whole
+    // provider; the host for provider generic (unknown hosts are unrelated).
+    std::string scope;
 };
 
 using TicketId = std::uint64_t;
@@ -87,6 +94,7 @@ struct PendingQuestion {
 struct Grant {
     GrantId id = 0;
     std::string provider;
+    std::string scope;                           // "" = the whole provider; else one host (generic)
     Tier level = Tier::write;                    // write covers writes; destructive covers both
     std::optional<Clock::time_point> expires_at; // none: for the session
 };
@@ -134,6 +142,7 @@ private:
     };
     struct RememberedDenial {
         std::string provider;
+        std::string scope;
         std::string operation;
         Clock::time_point until;
     };

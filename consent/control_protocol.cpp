@@ -184,4 +184,35 @@ std::string encode_ok_reply(std::optional<std::int64_t> request_id, std::string_
     return line + "}\n";
 }
 
+std::string encode_question_event(std::string_view question_json) {
+    JsonPtr event(cJSON_CreateObject());
+    cJSON_AddStringToObject(event.get(), "event", "question");
+    cJSON* question = cJSON_ParseWithLength(question_json.data(), question_json.size());
+    if (question == nullptr || !cJSON_IsObject(question)) {
+        cJSON_Delete(question);
+        question = cJSON_CreateNull();  // never a line that is not JSON
+    }
+    cJSON_AddItemToObject(event.get(), "question", question);
+    return print_json(event.get()) + "\n";
+}
+
+std::string encode_withdrawn_event(std::uint64_t question) {
+    JsonPtr event(cJSON_CreateObject());
+    cJSON_AddStringToObject(event.get(), "event", "withdrawn");
+    cJSON_AddNumberToObject(event.get(), "question", static_cast<double>(question));
+    return print_json(event.get()) + "\n";
+}
+
+std::string encode_resolved_event(std::uint64_t question, bool allowed, std::string_view decided_by,
+                                  std::optional<std::string_view> answer) {
+    JsonPtr event(cJSON_CreateObject());
+    cJSON_AddStringToObject(event.get(), "event", "resolved");
+    cJSON_AddNumberToObject(event.get(), "question", static_cast<double>(question));
+    cJSON_AddBoolToObject(event.get(), "allowed", allowed);
+    cJSON_AddStringToObject(event.get(), "decided_by", std::string(decided_by).c_str());
+    if (answer) cJSON_AddStringToObject(event.get(), "answer", std::string(*answer).c_str());
+    else cJSON_AddNullToObject(event.get(), "answer");
+    return print_json(event.get()) + "\n";
+}
+
 }  // namespace askfirst::consent

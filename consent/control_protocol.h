@@ -67,4 +67,14 @@ std::string encode_error_reply(const ControlError& error);
 // e.g. R"({"grants":[...]})"; empty for a bare {"ok":true}.
 std::string encode_ok_reply(std::optional<std::int64_t> request_id, std::string_view body_json = {});
 
+// Events to subscribers (PROTOCOL.md, "events").
+// {"event":"question","question":{...}}: `question_json` is the question's JSON object text.
+std::string encode_question_event(std::string_view question_json);
+// {"event":"withdrawn","question":7}: the request that asked went away.
+std::string encode_withdrawn_event(std::uint64_t question);
+// {"event":"resolved","question":7,"allowed":false,"decided_by":"user","answer":"deny"};
+// `answer` is the person's word when a person answered, null otherwise.
+std::string encode_resolved_event(std::uint64_t question, bool allowed, std::string_view decided_by,
+                                  std::optional<std::string_view> answer);
+
 }  // namespace askfirst::consent

@@ -18,7 +18,7 @@
 #include <uv.h>
 
 #include "netstack/flow_pipeline.h"
-#include "netstack/frame_frontend.h"
+#include "netstack/uv_handles.h"
 #include "netstack/lwip_adapter.h"
 
 namespace askfirst::netstack {

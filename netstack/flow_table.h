@@ -18,6 +18,7 @@
 #include "netstack/dns_name_memory.h"
 #include "netstack/flow.h"
 #include "netstack/upstream_routing.h"
+#include "netstack/uv_handles.h"
 
 namespace askfirst::netstack {
 

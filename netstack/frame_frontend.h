@@ -10,8 +10,6 @@
 #include <span>
 #include <string>
 
-#include <uv.h>
-
 namespace askfirst::netstack {
 
 class FrameFrontend {
@@ -28,21 +26,6 @@ public:
 
 protected:
     std::uint64_t dropped_frames_ = 0;
-};
-
-// Closes a libuv handle and frees it in the close callback: the one place
-// askfirstd's uv handles are released (conventions.md).
-template <typename Handle>
-void close_and_delete(Handle* handle) {
-    if (handle == nullptr) return;
-    auto* base = reinterpret_cast<uv_handle_t*>(handle);
-    if (uv_is_closing(base)) return;
-    uv_close(base, [](uv_handle_t* closed) { delete reinterpret_cast<Handle*>(closed); });
-}
-
-template <typename Handle>
-struct UvHandleCloser {
-    void operator()(Handle* handle) const { close_and_delete(handle); }
 };
 
 }  // namespace askfirst::netstack

@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "netstack/frame_frontend.h"
+#include "netstack/uv_handles.h"
 
 struct Slirp;
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "netstack/frame_frontend.h"
+#include "netstack/uv_handles.h"
 
 namespace askfirst::netstack {
 

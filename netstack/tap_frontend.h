@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "netstack/frame_frontend.h"
+#include "netstack/uv_handles.h"
 
 namespace askfirst::netstack {
 

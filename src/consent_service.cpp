@@ -7,7 +7,7 @@
 #include <set>
 
 #include "consent/cjson_handle.h"
-#include "netstack/frame_frontend.h"  // close_and_delete
+#include "netstack/uv_handles.h"
 
 namespace askfirst {
 
@@ -51,19 +51,26 @@ bool ConsentService::start_control_socket(std::string& error) {
 
 std::size_t ConsentService::grant_count() const { return broker_.grants(Clock::now()).size(); }
 
-ConsentService::Ticket ConsentService::ask(const consent::Question& question, VerdictCallback on_verdict) {
+ConsentService::Ticket ConsentService::ask(const consent::Question& question, VerdictCallback on_verdict,
+                                           std::chrono::milliseconds listener_grace) {
     const auto now = Clock::now();
     auto asked = broker_.ask(question, now);
+    if (!asked.verdict && !has_listeners() && listener_grace.count() <= 0) {
+        // Nobody to ask and no grace: withdraw at once; the caller applies consent.no_ui.
+        broker_.cancel(asked.ticket);
+        asked.verdict = consent::Verdict{false, consent::DecidedBy::no_listener};
+    }
     if (asked.verdict) {
         // Never inside the call that asked (the libuv rule): on the next turn.
         deferred_.post([callback = std::move(on_verdict), verdict = *asked.verdict] { callback(verdict); });
         return 0;
     }
     waiting_[asked.ticket] = std::move(on_verdict);
+    if (!has_listeners()) awaiting_listener_[asked.ticket] = now + listener_grace;
     if (asked.new_question && control_) {
         for (const auto& pending : broker_.pending()) {
             if (pending.id != asked.question) continue;
-            control_->broadcast_event("{\"event\":\"question\",\"question\":" + question_json(pending) + "}\n");
+            control_->broadcast_event(consent::encode_question_event(question_json(pending)));
         }
     }
     rearm_timer();
@@ -71,13 +78,15 @@ ConsentService::Ticket ConsentService::ask(const consent::Question& question, Ve
 }
 
 void ConsentService::cancel(Ticket ticket) {
+    awaiting_listener_.erase(ticket);
     if (ticket == 0 || waiting_.erase(ticket) == 0) return;
     if (auto withdrawn = broker_.cancel(ticket); withdrawn && control_)
-        control_->broadcast_event("{\"event\":\"withdrawn\",\"question\":" + std::to_string(*withdrawn) + "}\n");
+        control_->broadcast_event(consent::encode_withdrawn_event(*withdrawn));
     rearm_timer();
 }
 
 void ConsentService::deliver(const consent::Resolution& resolution) {
+    awaiting_listener_.erase(resolution.ticket);
     auto it = waiting_.find(resolution.ticket);
     if (it == waiting_.end()) return;
     auto callback = std::move(it->second);
@@ -86,7 +95,9 @@ void ConsentService::deliver(const consent::Resolution& resolution) {
 }
 
 void ConsentService::rearm_timer() {
-    const auto next = broker_.next_deadline();
+    auto next = broker_.next_deadline();
+    for (const auto& [ticket, until] : awaiting_listener_)
+        if (!next || until < *next) next = until;
     if (!next) {
         uv_timer_stop(deadline_timer_);
         return;
@@ -98,13 +109,36 @@ void ConsentService::rearm_timer() {
     }, static_cast<std::uint64_t>(wait), 0);
 }
 
+// Questions whose grace ran out with still nobody subscribed: withdrawn, and
+// answered no_listener (the caller applies consent.no_ui).
+void ConsentService::give_up_on_listeners(Clock::time_point now) {
+    if (has_listeners()) {
+        awaiting_listener_.clear();
+        return;
+    }
+    std::vector<Ticket> due;
+    for (const auto& [ticket, until] : awaiting_listener_)
+        if (until <= now) due.push_back(ticket);
+    for (Ticket ticket : due) {
+        awaiting_listener_.erase(ticket);
+        auto it = waiting_.find(ticket);
+        if (it == waiting_.end()) continue;
+        auto callback = std::move(it->second);
+        waiting_.erase(it);
+        broker_.cancel(ticket);
+        deferred_.post([callback = std::move(callback)] {
+            callback(consent::Verdict{false, consent::DecidedBy::no_listener});
+        });
+    }
+}
+
 void ConsentService::run_due(uv_timer_t*) {
+    give_up_on_listeners(Clock::now());
     std::set<consent::QuestionId> announced;
     for (const auto& resolution : broker_.expire(Clock::now())) {
         deliver(resolution);
         if (control_ && announced.insert(resolution.question).second)
-            control_->broadcast_event("{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                                      ",\"allowed\":false,\"decided_by\":\"timeout\",\"answer\":null}\n");
+            control_->broadcast_event(consent::encode_resolved_event(resolution.question, false, "timeout", std::nullopt));
     }
     rearm_timer();
 }
@@ -147,10 +181,13 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
         if (status && cJSON_IsObject(status.get())) body.reset(status.release());
         cJSON_AddNumberToObject(body.get(), "pending", static_cast<double>(broker_.pending().size()));
         cJSON_AddNumberToObject(body.get(), "grants", static_cast<double>(broker_.grants(now).size()));
+        cJSON_AddNumberToObject(body.get(), "listeners",
+                                static_cast<double>(control_ ? control_->subscriber_count() : 0));
         break;
     }
     case Kind::subscribe: {
         subscribe = true;
+        awaiting_listener_.clear();  // every open question now has someone to ask
         std::string list = "[";
         for (const auto& pending : broker_.pending()) list += (list.size() > 1 ? "," : "") + question_json(pending);
         add_parsed(body.get(), "pending", list + "]");
@@ -170,11 +207,10 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
             deliver(resolution);
             if (control_ && announced.insert(resolution.question).second) {
                 const bool by_user = resolution.verdict.decided_by == consent::DecidedBy::user;
-                control_->broadcast_event(
-                    "{\"event\":\"resolved\",\"question\":" + std::to_string(resolution.question) +
-                    ",\"allowed\":" + (resolution.verdict.allowed ? "true" : "false") + ",\"decided_by\":\"" +
-                    std::string(consent::decided_by_name(resolution.verdict.decided_by)) + "\",\"answer\":" +
-                    (by_user ? "\"" + command.answer + "\"" : std::string("null")) + "}\n");
+                control_->broadcast_event(consent::encode_resolved_event(
+                    resolution.question, resolution.verdict.allowed,
+                    consent::decided_by_name(resolution.verdict.decided_by),
+                    by_user ? std::optional<std::string_view>(command.answer) : std::nullopt));
             }
         }
         cJSON_AddNumberToObject(body.get(), "resolved", static_cast<double>(resolutions->size()));
@@ -187,6 +223,7 @@ std::string ConsentService::reply_for(const consent::ControlCommand& command, bo
             cJSON* item = cJSON_CreateObject();
             cJSON_AddNumberToObject(item, "id", static_cast<double>(grant.id));
             cJSON_AddStringToObject(item, "provider", grant.provider.c_str());
+            if (!grant.scope.empty()) cJSON_AddStringToObject(item, "scope", grant.scope.c_str());
             cJSON_AddStringToObject(item, "level", std::string(classifiers::tier_name(grant.level)).c_str());
             if (grant.expires_at)
                 cJSON_AddNumberToObject(item, "expires_in_s", static_cast<double>(seconds_between(now, *grant.expires_at)));

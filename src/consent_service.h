@@ -8,6 +8,14 @@
 // uv timer, turns its resolutions into callbacks, and answers the control
 // commands that concern questions and grants. Status, modes and the audit
 // tail belong to the daemon and are asked of a DaemonControlView.
+//
+// Listener grace (issue 14): a question asked while no consent client is
+// subscribed still opens, and waits up to `listener_grace` for the tray or
+// `askfirst prompts` to subscribe (it is in the subscribe reply's `pending`
+// list). A subscription in time makes it an ordinary question; otherwise it
+// is withdrawn and its callback gets DecidedBy::no_listener, so the caller
+// answers by consent.no_ui. (The tray rescans for sockets every second; an
+// agent's first request comes in the first second of `askfirst exec`.)
 #pragma once
 
 #include <uv.h>
@@ -53,7 +61,10 @@ public:
 
     // Asks; `on_verdict` runs later from the loop. The returned ticket can
     // cancel() the question when the held request goes away (0: decided at once).
-    Ticket ask(const consent::Question& question, VerdictCallback on_verdict);
+    // With no listener now, the question waits up to `listener_grace` for one
+    // (see above); zero: no_listener at once.
+    Ticket ask(const consent::Question& question, VerdictCallback on_verdict,
+               std::chrono::milliseconds listener_grace = std::chrono::milliseconds(0));
     void cancel(Ticket ticket);
 
     std::size_t pending_count() const { return broker_.pending().size(); }
@@ -68,6 +79,7 @@ private:
     void deliver(const consent::Resolution& resolution);
     void run_due(uv_timer_t* timer);
     void rearm_timer();
+    void give_up_on_listeners(consent::Clock::time_point now);
     std::string question_json(const consent::PendingQuestion& pending) const;
     std::string reply_for(const consent::ControlCommand& command, bool& subscribe);
 
@@ -80,6 +92,8 @@ private:
     std::unique_ptr<ControlServer> control_;
     uv_timer_t* deadline_timer_ = nullptr;
     std::unordered_map<Ticket, VerdictCallback> waiting_;
+    // Tickets asked while nobody listened: when each stops waiting for a listener.
+    std::unordered_map<Ticket, consent::Clock::time_point> awaiting_listener_;
     DeferredCalls deferred_;
 };
 

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "netstack/frame_frontend.h"  // close_and_delete: the one place uv handles are freed
+#include "netstack/uv_handles.h"
 
 namespace askfirst {
 

@@ -1,7 +1,7 @@
 // src/deferred_calls.cpp — see the header.
 #include "src/deferred_calls.h"
 
-#include "netstack/frame_frontend.h"  // close_and_delete
+#include "netstack/uv_handles.h"
 
 namespace askfirst {
 

@@ -8,7 +8,6 @@
 #include "src/credentials/credential_sources.h"
 #include "src/credentials/sandbox_stubs.h"
 
-#include <cstdio>
 #include <cstdlib>
 
 namespace askfirst {
@@ -19,6 +18,7 @@ using consent::print_json;
 std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile& profile,
                                                   const std::string& vm_name, std::string& error) {
     std::unique_ptr<Interception> interception(new Interception());
+    interception->services_.log = OperatorLog(vm_name);
     interception->profile_name_ = profile.name;
     interception->vm_name_ = vm_name;
     if (!interception->start_tls(profile, error)) return nullptr;
@@ -28,6 +28,7 @@ std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile
     services.tls = interception->tls_.get();
     services.tls_refusals = &interception->tls_refusals_;
     services.decider = interception->decider_.get();
+    services.make_timer = [loop] { return std::make_unique<UvFlowTimer>(loop); };
     services.vm_name = vm_name;
     services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
     return interception;
@@ -47,8 +48,7 @@ bool Interception::start_tls(const Profile& profile, std::string& error) {
     }
     tls_ = interceptor.take();
     if (!tls_->ca().strict_client_warning().empty())
-        std::fprintf(stderr, "askfirstd name=%s event=ca_warning advice=\"%s\"\n", vm_name_.c_str(),
-                     tls_->ca().strict_client_warning().c_str());
+        services_.log.line("event=ca_warning advice=\"" + tls_->ca().strict_client_warning() + "\"");
     return true;
 }
 
@@ -88,7 +88,7 @@ bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, cons
     sandbox_stubs_ = credentials::sandbox_stubs_json(profile, *credentials_);
     decider_ = std::make_unique<RequestDecider>(
         loop, modes_, *audit_, *consent_,
-        DecisionSettings{vm_name, profile.name, *no_ui.value,
+        DecisionSettings{vm_name, profile.name, *no_ui.value, std::chrono::seconds(profile.consent_listener_grace_s),
                          profile.credentials.empty() ? nullptr : credentials_.get()});
     return true;
 }
@@ -130,8 +130,7 @@ std::string Interception::set_mode(const std::string& provider, const std::strin
     if (provider.empty()) return "an empty provider name";
     if (provider == "default") modes_.set_default(*parsed.value);
     else modes_.set(provider, *parsed.value);
-    std::fprintf(stderr, "askfirstd name=%s event=mode_set provider=%s mode=%s by=control\n", vm_name_.c_str(),
-                 provider.c_str(), mode.c_str());
+    services_.log.line("event=mode_set provider=" + provider + " mode=" + mode + " by=control");
     return "";
 }
 

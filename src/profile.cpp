@@ -5,6 +5,12 @@
 // of some row ("dns", "tls", ...) is a section and is walked into. Any other
 // key is an error naming its path. A row's parser checks the value's type and
 // content and fills one Profile field. The first error stops the load.
+//
+// "extends" (issue 14): the base profile (a name or a path, src/profile_lookup.h)
+// is loaded first, with the same strict rules, and this file's keys are then
+// walked over it: a key set here replaces the base's value, except `modes`
+// and `dns.hosts`, whose entries merge (an entry here wins). So every map and
+// list parser below other than those two starts from empty.
 #include "src/profile.h"
 
 #include <cJSON.h>
@@ -15,6 +21,7 @@
 #include <set>
 #include <sstream>
 
+#include "src/profile_lookup.h"
 #include "src/profile_values.h"
 
 namespace askfirst {
@@ -36,24 +43,38 @@ bool parse_modes_key(const cJSON& value, const KeyPath& path, Profile& profile, 
     return profile_values::modes(value, path, profile.default_mode, profile.provider_modes, error);
 }
 bool parse_dns_hosts_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    return profile_values::dns_hosts(value, path, profile.dns_hosts, error);
+    std::map<std::string, std::vector<IpAddress>> listed;  // checked on its own, then merged over the base's
+    if (!profile_values::dns_hosts(value, path, listed, error)) return false;
+    for (auto& [name, addresses] : listed) profile.dns_hosts[name] = std::move(addresses);
+    return true;
+}
+// A base's "extends" was applied before the walk (parse_profile_text); here it is only type-checked.
+bool parse_extends_key(const cJSON& value, const KeyPath& path, Profile&, std::string& error) {
+    if (cJSON_IsString(&value) && value.valuestring[0] != '\0') return true;
+    error = path.text() + ": must be a profile name (e.g. \"agent\") or a file path";
+    return false;
 }
 bool parse_upstream_map_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.upstream_map.clear();
     return profile_values::endpoint_map(value, path, profile_values::EndpointRule::any,
                                         profile_values::EndpointRule::any, profile.upstream_map, error);
 }
 bool parse_host_services_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.host_services.clear();
     return profile_values::endpoint_map(value, path, profile_values::EndpointRule::gateway,
                                         profile_values::EndpointRule::loopback, profile.host_services, error);
 }
 bool parse_udp_allow_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.udp_allow.clear();
     return profile_values::endpoint_list(value, path, profile.udp_allow, error);
 }
 bool parse_tls_extra_ca_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.tls_extra_ca.clear();
     return profile_values::string_list(value, path, profile_values::StringRule::file_path,
                                        profile.tls_extra_ca, error);
 }
 bool parse_tls_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.tls_passthrough.clear();
     return profile_values::string_list(value, path, profile_values::StringRule::host_pattern,
                                        profile.tls_passthrough, error);
 }
@@ -75,7 +96,15 @@ bool parse_consent_no_ui_key(const cJSON& value, const KeyPath& path, Profile& p
     static constexpr std::string_view kChoices[] = {"deny", "allow"};
     return profile_values::one_of(value, path, kChoices, profile.consent_no_ui, error);
 }
+bool parse_consent_listener_grace_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    std::uint64_t seconds = 0;
+    // 0 (answer by no_ui at once) .. 10 min: a longer wait holds an agent that nobody watches.
+    if (!profile_values::bounded_integer(value, path, 0, 600, seconds, error)) return false;
+    profile.consent_listener_grace_s = static_cast<std::uint32_t>(seconds);
+    return true;
+}
 bool parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    profile.credentials.clear();
     return profile_values::credentials(value, path, profile.credentials, error);
 }
 
@@ -89,6 +118,7 @@ bool parse_unissued_credentials_key(const cJSON& value, const KeyPath& path, Pro
 // Every key a profile may hold. Adding a key: one row here, one field in Profile.
 constexpr ProfileKey kProfileKeys[] = {
     {"name", parse_name_key},
+    {"extends", parse_extends_key},
     {"modes", parse_modes_key},
     {"dns.hosts", parse_dns_hosts_key},
     {"upstream.map", parse_upstream_map_key},
@@ -100,6 +130,7 @@ constexpr ProfileKey kProfileKeys[] = {
     {"http.max_inspect_bytes", parse_max_inspect_key},
     {"consent.timeout_s", parse_consent_timeout_key},
     {"consent.no_ui", parse_consent_no_ui_key},
+    {"consent.listener_grace_s", parse_consent_listener_grace_key},
     {"credentials", parse_credentials_key},
     {"unissued_credentials", parse_unissued_credentials_key},
 };
@@ -162,8 +193,23 @@ struct CjsonDeleter {
 
 }  // namespace
 
-std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
-                                     std::string& error) {
+namespace {
+
+// How many profiles an "extends" chain may stack: a built-in, a team's, a
+// user's and a project's fit; more is a loop.
+constexpr int kMaxExtendsDepth = 8;
+
+std::optional<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth,
+                                             std::string& error);
+
+std::string directory_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(0, slash == 0 ? 1 : slash);
+}
+
+// Parses `json_text` over `base_directory`'s "extends" target (if any).
+std::optional<Profile> parse_profile_text(std::string_view json_text, std::string_view source_name,
+                                          const std::string& base_directory, int depth, std::string& error) {
     const std::string prefix = std::string(source_name) + ": ";
     if (json_text.find('\0') != std::string_view::npos) {
         error = prefix + "not valid JSON (it contains a NUL byte)";
@@ -181,6 +227,21 @@ std::optional<Profile> parse_profile(std::string_view json_text, std::string_vie
         return std::nullopt;
     }
     Profile profile;
+    const cJSON* extends = cJSON_IsObject(root.get()) ? cJSON_GetObjectItemCaseSensitive(root.get(), "extends") : nullptr;
+    if (extends != nullptr && cJSON_IsString(extends) && extends->valuestring[0] != '\0') {
+        if (depth >= kMaxExtendsDepth) {
+            error = prefix + "extends: more than " + std::to_string(kMaxExtendsDepth) +
+                    " profiles deep (does a profile extend itself?)";
+            return std::nullopt;
+        }
+        std::string base_error;
+        auto base = load_profile_at_depth(extends->valuestring, base_directory, depth + 1, base_error);
+        if (!base) {
+            error = prefix + "extends: " + base_error;
+            return std::nullopt;
+        }
+        profile = std::move(*base);
+    }
     std::string detail;
     if (!walk_section(*root, KeyPath{}, "", profile, detail)) {
         error = prefix + detail;
@@ -189,15 +250,29 @@ std::optional<Profile> parse_profile(std::string_view json_text, std::string_vie
     return profile;
 }
 
-std::optional<Profile> load_profile_file(const std::string& path, std::string& error) {
-    std::ifstream file(path, std::ios::binary);
+std::optional<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth,
+                                             std::string& error) {
+    const auto path = resolve_profile_reference(reference, relative_to, error);
+    if (!path) return std::nullopt;
+    std::ifstream file(*path, std::ios::binary);
     if (!file) {
-        error = path + ": cannot read the profile (check the path and its permissions)";
+        error = *path + ": cannot read the profile (check the path and its permissions)";
         return std::nullopt;
     }
     std::ostringstream contents;
     contents << file.rdbuf();
-    return parse_profile(contents.str(), path, error);
+    return parse_profile_text(contents.str(), *path, directory_of(*path), depth, error);
+}
+
+}  // namespace
+
+std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
+                                     std::string& error) {
+    return parse_profile_text(json_text, source_name, "", 0, error);
+}
+
+std::optional<Profile> load_profile_file(const std::string& path, std::string& error) {
+    return load_profile_at_depth(path, "", 0, error);
 }
 
 const std::vector<IpAddress>* Profile::dns_addresses(std::string_view name) const {

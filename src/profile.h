@@ -87,6 +87,10 @@ struct Profile {
     // consent.timeout_s: an unanswered question is denied after this; design.md's example.
     std::uint32_t consent_timeout_s = 120;
     std::string consent_no_ui = "deny";                   // consent.no_ui: "deny" | "allow"
+    // consent.listener_grace_s: how long a question waits for a consent client
+    // to subscribe before consent.no_ui answers it (issue 14). 10 s: the tray
+    // rescans for control sockets every second and connects within a few.
+    std::uint32_t consent_listener_grace_s = 10;
     std::vector<CredentialSpec> credentials;
     // unissued_credentials: "prompt" | "block" | "allow"; unset: prompt on a
     // host some credential entry lists, allow elsewhere (issue 13).

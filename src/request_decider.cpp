@@ -1,8 +1,8 @@
 // src/request_decider.cpp — classify → mode → (ask) → audit → verdict (see the header).
 #include "src/request_decider.h"
 
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 namespace askfirst {
 
@@ -29,6 +29,7 @@ std::string decided_by_for(consent::DecidedBy decided_by) {
     case consent::DecidedBy::user:
     case consent::DecidedBy::deny_memory:  // the person's answer of a minute ago
     case consent::DecidedBy::withdrawn: return "user";
+    case consent::DecidedBy::no_listener: return "policy";  // consent.no_ui (not reached: settled as decided)
     }
     return "user";
 }
@@ -39,6 +40,7 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
     case consent::DecidedBy::timeout: return "no one answered in time, so " + operation + " was refused";
     case consent::DecidedBy::deny_memory:
         return "a person refused " + operation + " less than a minute ago; wait before asking again";
+    case consent::DecidedBy::no_listener: return "no one was listening for questions";
     case consent::DecidedBy::user:
     case consent::DecidedBy::withdrawn:
         return verdict.allowed ? "a person allowed " + operation : "a person refused " + operation;
@@ -46,7 +48,26 @@ std::string reason_for(const consent::Verdict& verdict, const std::string& opera
     return "refused";
 }
 
-consent::Question question_for(const http::RequestDecision& decision, const std::string& profile) {
+// Grants for unknown hosts (generic) and unread connections (tcp) are per
+// destination: allowing one host must not allow every other (issue 14). The
+// host name alone names the destination only when TLS verified it (the SNI
+// equals Host and the upstream certificate is valid for it); a plain-HTTP
+// Host header, or an unread flow's name, is the guest's word, and the
+// connection goes where the guest dialed: then the scope is name and address.
+std::string grant_scope_for(const http::RequestDecision& decision, const std::string& host,
+                            const http::FlowFacts& flow) {
+    const std::string& provider = decision.classification.provider;
+    const auto& flags = decision.classification.flags;
+    // An unread TLS flow to a provider's host: a grant given for it covers that flow's destination,
+    // never the provider's readable operations.
+    if (std::find(flags.begin(), flags.end(), "unread-tls") != flags.end()) return "unread " + host + " at " + flow.dest_address;
+    if (provider == "generic") return flow.sni.empty() ? host + " at " + flow.dest_address : host;
+    if (provider == "tcp") return host + " at " + flow.dest_address;
+    return "";
+}
+
+consent::Question question_for(const http::RequestDecision& decision, const std::string& profile,
+                               const std::string& host, const http::FlowFacts& flow) {
     consent::Question question;
     question.profile = profile;
     question.provider = decision.classification.provider;
@@ -55,6 +76,7 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
     question.detail = decision.classification.detail.empty() ? decision.classification.operation
                                                               : decision.classification.detail;
     question.flags = decision.classification.flags;
+    question.scope = grant_scope_for(decision, host, flow);
     return question;
 }
 
@@ -76,7 +98,8 @@ constexpr const char* kQuarantineHow =
 
 RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                                ConsentService& consent, DecisionSettings settings)
-    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)) {}
+    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)),
+      log_(settings_.vm_name) {}
 
 RequestDecider::~RequestDecider() {
     *alive_ = false;
@@ -116,14 +139,6 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
         return ticket;
     }
     // First the credential askfirst did not issue; the mode's own question (if any) after it.
-    if (!consent_.has_listeners()) {
-        if (settings_.no_ui != consent::NoUiAnswer::allow)
-            refuse_for_credentials(held.decision, held.unissued_reason + "; nobody answered, so it was refused",
-                                   "a person on the host runs askfirst-tray or `askfirst prompts` and allows it, or "
-                                   "the agent uses the stub askfirst issued");
-        apply_policy(ticket, held);
-        return ticket;
-    }
     auto alive = alive_;
     held.consent_ticket = consent_.ask(*held.unissued_question, [this, alive, ticket](consent::Verdict verdict) {
         if (!*alive) return;
@@ -131,19 +146,23 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
         if (it == pending_.end()) return;
         Pending& waiting = *it->second;
         waiting.consent_ticket = 0;
-        if (!verdict.allowed)
-            refuse_for_credentials(waiting.decision, waiting.unissued_reason + "; " + reason_for(verdict, "its use"),
-                                   "the agent uses the stub askfirst issued, or a person allows this credential");
+        const bool nobody = verdict.decided_by == consent::DecidedBy::no_listener;
+        if (nobody ? settings_.no_ui != consent::NoUiAnswer::allow : !verdict.allowed)
+            refuse_for_credentials(waiting.decision,
+                                   waiting.unissued_reason + "; " +
+                                       (nobody ? std::string("nobody answered, so it was refused")
+                                               : reason_for(verdict, "its use")),
+                                   "the agent uses the stub askfirst issued, or a person on the host (askfirst-tray "
+                                   "or `askfirst prompts`) allows this credential");
         apply_policy(ticket, waiting);
-    });
+    }, settings_.listener_grace);
     return ticket;
 }
 
 void RequestDecider::apply_policy(Ticket ticket, Pending& held) {
-    const bool ask = !held.decision.refused && held.decision.policy_action == consent::PolicyAction::ask &&
-                     consent_.has_listeners();
+    const bool ask = !held.decision.refused && held.decision.policy_action == consent::PolicyAction::ask;
     if (!ask) {
-        // Decided by the mode (or by consent.no_ui when nobody listens): deliver on the next turn.
+        // Decided by the mode: deliver on the next turn.
         auto alive = alive_;
         deferred_.post([this, alive, ticket] {
             if (!*alive) return;
@@ -153,17 +172,21 @@ void RequestDecider::apply_policy(Ticket ticket, Pending& held) {
         return;
     }
     auto alive = alive_;
-    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name),
+    held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name, held.request.host, held.flow),
                                        [this, alive, ticket](consent::Verdict verdict) {
         if (!*alive) return;
         auto it = pending_.find(ticket);
         if (it == pending_.end()) return;
         http::RequestDecision decision = it->second->decision;
+        if (verdict.decided_by == consent::DecidedBy::no_listener) {
+            settle(ticket, decision);  // nobody subscribed in time: consent.no_ui decided it (request_decision)
+            return;
+        }
         decision.pass = verdict.allowed;
         decision.decided_by = decided_by_for(verdict.decided_by);
         decision.reason = reason_for(verdict, decision.classification.operation);
         settle(ticket, decision);
-    });
+    }, settings_.listener_grace);
 }
 
 // The broker's look at the request, before the mode (see the header).
@@ -243,7 +266,7 @@ void RequestDecider::quarantine(const std::string& reason) {
         if (verdict.decided_by != consent::DecidedBy::user || verdict.allowed) return;
         quarantined_ = false;
         std::fprintf(stderr, "askfirstd name=%s event=quarantine_lifted by=user\n", settings_.vm_name.c_str());
-    });
+    }, settings_.listener_grace);
 }
 
 void RequestDecider::settle(Ticket ticket, http::RequestDecision decision) {
@@ -272,8 +295,7 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
     std::string error;
     if (!audit_.append(line, error)) {
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=refused\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" action=refused");
         recorded.pass = false;
         recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
         recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
@@ -292,8 +314,7 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
     std::string error;
     if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" action=none (already refused)\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" action=none (already refused)");
 }
 
 void RequestDecider::record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
@@ -302,8 +323,7 @@ void RequestDecider::record_tls_refusal(const http::FlowFacts& flow, const TlsRe
     if (!audit_.append(http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence,
                                                 std::chrono::system_clock::now()),
                        error))
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=tls_refusal\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" what=tls_refusal");
 }
 
 void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) {
@@ -315,8 +335,7 @@ void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed,
     record.wait_ms = 0;
     std::string error;
     if (!audit_.append(record, error))
-        std::fprintf(stderr, "askfirstd name=%s event=audit_failed error=\"%s\" what=upstream_refusal\n",
-                     settings_.vm_name.c_str(), error.c_str());
+        log_.line("event=audit_failed error=\"" + error + "\" what=upstream_refusal");
 }
 
 void RequestDecider::cancel(Ticket ticket) {

@@ -3,10 +3,11 @@
 // For each request an HTTP session announces (DecideRequest), and for each
 // opaque flow at connect, it runs: classify (classifiers/) → the profile's
 // mode (consent/policy) → pass | block | ask. "ask" goes to the consent
-// broker (src/consent_service) when someone is listening on the control
-// socket (the tray, `askfirst prompts`, a script); when no one is, it is
-// answered at once by the profile's consent.no_ui (default deny), so an
-// agent is never left hanging on a question nobody can see. Every outcome is
+// broker (src/consent_service). When no one is listening on the control
+// socket (the tray, `askfirst prompts`, a script), the question waits up to
+// consent.listener_grace_s (default 10) for one to subscribe; if none does it
+// is answered by the profile's consent.no_ui (default deny), so an agent is
+// never left hanging on a question nobody can see. Every outcome is
 // appended to the audit log BEFORE the verdict is delivered (invariant 8),
 // and a failed audit write refuses the request (fail closed).
 //
@@ -25,6 +26,7 @@
 // passed gets the broker's edits (the real secret in place of the stub).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +39,7 @@
 #include "src/consent_service.h"
 #include "src/credentials/credential_broker.h"
 #include "src/deferred_calls.h"
+#include "src/operator_log.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
 #include "src/tls_refusals.h"
@@ -47,10 +50,13 @@ struct DecisionSettings {
     std::string vm_name;
     std::string profile_name;
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
+    std::chrono::milliseconds listener_grace{10000};  // profile consent.listener_grace_s
     credentials::CredentialBroker* credentials = nullptr;  // none: no credential entries, no checks
 };
 
-class RequestDecider {
+// What a flow pipeline asks of the decision point. RequestDecider is the one
+// askfirstd runs; the pipeline's playbook test answers by hand.
+class FlowDecisions {
 public:
     using Ticket = std::uint64_t;
     // pass, or the complete refusal to send (a 403 with the JSON body); and the
@@ -61,33 +67,48 @@ public:
                                               const consent::AuditRecord& line, const http::RequestEdits& edits)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
 
+    virtual ~FlowDecisions() = default;
+    virtual Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                                  RequestVerdict done) = 0;
+    virtual Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) = 0;
+    virtual void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) = 0;
+    virtual void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) = 0;
+    virtual void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence) = 0;
+    virtual void cancel(Ticket ticket) = 0;
+};
+
+class RequestDecider final : public FlowDecisions {
+public:
+
     RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                    ConsentService& consent, DecisionSettings settings);
     ~RequestDecider();
     RequestDecider(const RequestDecider&) = delete;
     RequestDecider& operator=(const RequestDecider&) = delete;
 
-    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request, RequestVerdict done);
+    Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
+                          RequestVerdict done) override;
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host),
     // judged by http::decide_opaque_flow (src/request_decision.h).
-    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done);
+    Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) override;
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the
     // same request, decision "refused", decided_by "upstream", with the
     // reason, so the log says what the guest got.
-    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason);
+    void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) override;
     // A request the HTTP session refused before it was judged (its
     // ProtocolRefusal output): one audit record, decision "refused", with the
     // reason (http::protocol_refusal_record). The guest already has its answer;
     // a failed write is reported on stderr.
-    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason);
+    void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) override;
     // The guest refused askfirst's certificate: one audit record
     // (http::tls_refusal_record), so the tray's recent decisions show it.
-    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence);
+    void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
+                            const std::string& sentence) override;
     // The flow went away: its verdict will not be delivered; an open question
     // it alone was waiting on is withdrawn.
-    void cancel(Ticket ticket);
+    void cancel(Ticket ticket) override;
 
     bool quarantined() const { return quarantined_; }
 
@@ -108,6 +129,7 @@ private:
     ConsentService& consent_;
     DeferredCalls deferred_;
     DecisionSettings settings_;
+    OperatorLog log_;
     Ticket next_ticket_ = 1;
     std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
     bool quarantined_ = false;

@@ -62,6 +62,15 @@ RequestDecision decide_request(const classifiers::HttpRequest& request, const co
                                consent::NoUiAnswer no_ui) {
     RequestDecision d;
     d.classification = classifiers::classify(request);
+    if (!request.body.empty() && !classifiers::needs_body(request)) {
+        // The session read this body only so the question names its target
+        // (HttpSession::body_may_name_the_target): it may add detail, never
+        // lower the tier the head alone was judged.
+        classifiers::HttpRequest head = request;
+        head.body.clear();
+        const classifiers::Classification on_head = classifiers::classify(head);
+        if (on_head.tier > d.classification.tier) d.classification.tier = on_head.tier;
+    }
     consent::PolicyDecision policy = consent::decide_by_policy(modes, d.classification.provider, d.classification.tier);
     d.mode = policy.mode;
     d.policy_action = policy.action;

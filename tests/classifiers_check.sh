@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/classifiers_check.sh — runs `askfirst classify --check` over the
-# labeled corpus (../shared/corpus/*.jsonl) with an already built askfirst.
+# labeled corpus (../shared/corpus/*.jsonl) and the project's own labeled
+# requests (tests/classifiers/*.jsonl) with an already built askfirst.
 # Builds nothing. CI calls it after `ninja -C BUILD_DIR`.
 #
 #   tests/classifiers_check.sh BUILD_DIR [CORPUS_DIR] [-- EXTRA CLASSIFY ARGS]
@@ -41,4 +42,10 @@ if [ "$found" = no ]; then
     echo "$0: no *.jsonl files in $corpus_dir; pass the corpus directory as the second argument" >&2
     exit 2
 fi
-exec "$askfirst" classify --check "$@" "$corpus_dir"/*.jsonl
+# The project's own labeled requests (tests/classifiers/*.jsonl: providers the
+# shared corpus does not cover yet, e.g. llm, packages) are checked with it.
+set -- "$@" "$corpus_dir"/*.jsonl
+for own in "$source_root"/tests/classifiers/*.jsonl; do
+    [ -e "$own" ] && set -- "$@" "$own"
+done
+exec "$askfirst" classify --check "$@"

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "tls/mbedtls_handles.h"
-#include "tls/tls_result.h"
+#include "base/result.h"
 
 namespace askfirst::tls {
 

@@ -3,7 +3,7 @@
 // tests/fuzz/fuzz_client_hello.cpp).
 //
 // The flow shell calls parse_client_hello() with every byte the guest has
-// sent so far (after detect_protocol() said tls_client_hello):
+// sent so far (after fits_tls_client_hello() said match):
 //   incomplete → wait for more bytes (a ClientHello may span many TCP
 //                segments and several TLS records);
 //   invalid    → close the flow and log `error`; never relay it blind;

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tls/tls_result.h"
+#include "base/result.h"
 
 namespace askfirst::tls {
 

@@ -1,6 +1,6 @@
-// tls/protocol_detect.cpp — the recognisers behind detect_protocol(). Each
-// recogniser answers match / no / need_more for the bytes so far; the flow's
-// verdict is the first match, or opaque when all say no.
+// tls/protocol_detect.cpp — the first-message recognisers of the detector
+// table (src/first_bytes_detection.cpp): each answers match / no / need_more
+// for the bytes so far.
 #include "tls/protocol_detect.h"
 
 #include <string_view>
@@ -8,7 +8,15 @@
 namespace askfirst::tls {
 namespace {
 
-enum class Fit { match, no, need_more };
+// RFC 9110 §5.6.2 tchar.
+bool is_tchar(std::uint8_t c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+bool is_target_char(std::uint8_t c) { return c > 0x20 && c < 0x7f; }
+
+}  // namespace
 
 // RFC 8446 §5.1: handshake(22), legacy_record_version 0x03 0x0X, and
 // HandshakeType client_hello(1) as the first byte of the fragment.
@@ -31,14 +39,6 @@ Fit fits_http2_preface(std::span<const std::uint8_t> bytes) {
         if (bytes[i] != static_cast<std::uint8_t>(kPreface[i])) return Fit::no;
     return n == kPreface.size() ? Fit::match : Fit::need_more;
 }
-
-// RFC 9110 §5.6.2 tchar.
-bool is_tchar(std::uint8_t c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool is_target_char(std::uint8_t c) { return c > 0x20 && c < 0x7f; }
 
 // RFC 9112 §3: request-line = method SP request-target SP HTTP-version CRLF,
 // HTTP-version "HTTP/1.0" or "HTTP/1.1" here (HTTP/2 uses the preface).
@@ -77,10 +77,12 @@ Fit fits_http1_request_line(std::span<const std::uint8_t> bytes) {
     return Fit::need_more;
 }
 
+namespace {
+
 // Methods of the IANA HTTP Method Registry (RFC 9110 §16.1), the ones a
-// server may act on (not PRI: that is the HTTP/2 preface, tried first). Only these open the lenient path below, so a text
-// protocol whose client speaks first with an upper-case word (IRC's NICK)
-// stays opaque.
+// server may act on (not PRI: that is the HTTP/2 preface, tried first).
+// Only these open the lenient path below, so a text protocol whose client
+// speaks first with an upper-case word (IRC's NICK) stays opaque.
 constexpr std::string_view kRegisteredMethods[] = {
     "ACL", "BASELINE-CONTROL", "BIND", "CHECKIN", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD",
     "LABEL", "LINK", "LOCK", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MKREDIRECTREF", "MKWORKSPACE",
@@ -90,15 +92,12 @@ constexpr std::string_view kRegisteredMethods[] = {
 };
 constexpr std::size_t kLongestRegisteredMethod = 17;  // "UPDATEREDIRECTREF"
 
-// What a lenient server would still take for a request although the strict
-// request line above does not match: leading empty lines (RFC 9112 §2.2
-// lets servers skip them; nginx skips any number), then a registered method
-// and a space or tab, whatever follows (two spaces, a lower-case version, a
-// bare LF, obs-text in the target). Judged opaque, such bytes were spliced
-// unread to a server that would act on them: a `DELETE /index` with LF line
-// ends passed block-destructive as a "tcp" write. They go to the HTTP
-// session instead, whose strict parser refuses what is ambiguous (400).
+}  // namespace
+
 Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes) {
+    // Only what the strict row refused: a request line it takes stays its own.
+    const Fit strict = fits_http1_request_line(bytes);
+    if (strict != Fit::no) return strict == Fit::match ? Fit::no : Fit::need_more;
     std::size_t at = 0;
     while (at < bytes.size() && (bytes[at] == '\r' || bytes[at] == '\n')) ++at;
     if (at >= kMaxRequestLineBytes) return Fit::no;
@@ -112,41 +111,6 @@ Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes) {
     for (const std::string_view registered : kRegisteredMethods)
         if (method == registered) return Fit::match;
     return Fit::no;
-}
-
-}  // namespace
-
-const char* protocol_name(DetectedProtocol protocol) {
-    switch (protocol) {
-    case DetectedProtocol::need_more: return "need_more";
-    case DetectedProtocol::tls_client_hello: return "tls_client_hello";
-    case DetectedProtocol::http1: return "http1";
-    case DetectedProtocol::http2_prior_knowledge: return "http2_prior_knowledge";
-    case DetectedProtocol::opaque: return "opaque";
-    }
-    return "unknown";
-}
-
-DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes) {
-    struct Recogniser {
-        Fit (*fits)(std::span<const std::uint8_t>);
-        DetectedProtocol verdict;
-    };
-    // The preface is tried before the request line: its first line also
-    // starts like one ("PRI * HTTP/2.0" differs only at the version).
-    constexpr Recogniser kRecognisers[] = {
-        {fits_tls_client_hello, DetectedProtocol::tls_client_hello},
-        {fits_http2_preface, DetectedProtocol::http2_prior_knowledge},
-        {fits_http1_request_line, DetectedProtocol::http1},
-        {fits_lenient_http1_start, DetectedProtocol::http1},
-    };
-    bool any_need_more = false;
-    for (const auto& recogniser : kRecognisers) {
-        const Fit fit = recogniser.fits(first_bytes);
-        if (fit == Fit::match) return recogniser.verdict;
-        if (fit == Fit::need_more) any_need_more = true;
-    }
-    return any_need_more ? DetectedProtocol::need_more : DetectedProtocol::opaque;
 }
 
 }  // namespace askfirst::tls

@@ -1,20 +1,15 @@
-// tls/protocol_detect.h — which protocol a guest TCP flow speaks, judged from
-// its first bytes (sans-io). The flow shell in src/ buffers what the guest
-// sent so far and asks again after every segment:
-//
-//   on guest data:   result = detect_protocol(all bytes received so far)
-//                    need_more → keep buffering (do not connect upstream yet)
-//                    tls_client_hello → parse_client_hello() (tls/client_hello.h)
-//                    http1 → plain HTTP session; http2_prior_knowledge, opaque → opaque flow
-//   on timer:        no byte at all after kServerSpeaksFirstTimeout → dial the
-//                    upstream and let the first side to speak decide: the
-//                    server's banner (SMTP, MySQL, FTP, SSH) → opaque; the
-//                    guest's bytes → detection as above (src/intercepting_pipeline.h).
+// tls/protocol_detect.h — recognisers of a guest flow's first message
+// (sans-io), used by the detector table in src/first_bytes_detection.h,
+// which buffers what the guest sent so far and asks again after every
+// segment; and the timing of the "who speaks first" probe
+// (src/intercepting_pipeline.h).
 //
 // A verdict never changes once given for a prefix: more bytes only turn
 // need_more into one of the others. Detection is strict (a whole HTTP/1
 // request line, not just a word and a space) so that an SSH banner
-// ("SSH-2.0-OpenSSH_9.2p1 Debian") is not mistaken for HTTP.
+// ("SSH-2.0-OpenSSH_9.2p1 Debian") is not mistaken for HTTP; the one
+// exception is a registered HTTP method and a blank (fits_lenient_http1_start),
+// since a lenient server would act on what follows.
 #pragma once
 
 #include <chrono>
@@ -23,16 +18,6 @@
 #include <span>
 
 namespace askfirst::tls {
-
-enum class DetectedProtocol {
-    need_more,              // every byte so far fits some protocol: wait for more
-    tls_client_hello,       // a TLS handshake record carrying a ClientHello
-    http1,                  // "METHOD SP target SP HTTP/1.x CRLF"
-    http2_prior_knowledge,  // the 24-byte HTTP/2 connection preface
-    opaque,                 // none of the above
-};
-
-const char* protocol_name(DetectedProtocol protocol);
 
 // How long a flow may stay silent before the upstream is dialed to see
 // whether the server speaks first. Client-first protocols send within
@@ -49,6 +34,24 @@ constexpr std::chrono::milliseconds kServerSpeaksFirstTimeout{3000};
 // for (nginx's large_client_header_buffers default line size: 8 KiB).
 constexpr std::size_t kMaxRequestLineBytes = 8192;
 
-DetectedProtocol detect_protocol(std::span<const std::uint8_t> first_bytes);
+// The recognisers, one per protocol, for the flow pipeline's detector table
+// (src/first_bytes_detection.h). Each answers for the bytes so far; an
+// answer other than need_more never changes for a longer prefix.
+enum class Fit { match, no, need_more };
+// RFC 8446 §5.1: a handshake record whose fragment starts a ClientHello.
+Fit fits_tls_client_hello(std::span<const std::uint8_t> bytes);
+// RFC 9113 §3.4: the 24-byte HTTP/2 client connection preface.
+Fit fits_http2_preface(std::span<const std::uint8_t> bytes);
+// RFC 9112 §3: "METHOD SP target SP HTTP/1.x CRLF", at most kMaxRequestLineBytes.
+Fit fits_http1_request_line(std::span<const std::uint8_t> bytes);
+// What a lenient server would still take for a request once the strict
+// line above says no (need_more while it waits, no when it matches): leading empty lines (RFC 9112 §2.2 lets servers skip
+// them; nginx skips any number), then a registered method (IANA registry)
+// and a space or tab, whatever follows (two spaces, a lower-case version, a
+// bare LF, obs-text in the target). Judged opaque, such bytes were spliced
+// unread to a server that acts on them: a `DELETE /index` with LF line ends
+// passed block-destructive as a "tcp" write. They go to the HTTP session,
+// whose strict parser refuses what is ambiguous (400).
+Fit fits_lenient_http1_start(std::span<const std::uint8_t> bytes);
 
 }  // namespace askfirst::tls

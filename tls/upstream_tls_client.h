@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "tls/mbedtls_handles.h"
-#include "tls/tls_result.h"
+#include "base/result.h"
 #include "tls/tls_session.h"
 
 namespace askfirst::tls {

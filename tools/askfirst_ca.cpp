@@ -41,9 +41,9 @@ int usage_error(const std::string& message) {
     return 2;
 }
 
-tls::Result<std::unique_ptr<CertificateAuthority>> open_ca() {
+askfirst::Result<std::unique_ptr<CertificateAuthority>> open_ca() {
     auto location = CaLocation::from_environment();
-    if (!location) return tls::Result<std::unique_ptr<CertificateAuthority>>::failure(location.error());
+    if (!location) return askfirst::Result<std::unique_ptr<CertificateAuthority>>::failure(location.error());
     auto ca = CertificateAuthority::load_or_create(location.value());
     if (ca && ca.value()->created_now())
         std::fprintf(stderr, "askfirst ca: created a new CA in %s (SHA-256 %s)\n", location.value().directory.c_str(),

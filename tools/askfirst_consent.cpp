@@ -34,7 +34,8 @@ constexpr ProviderDisplayName kProviderDisplayNames[] = {
     {"bitbucket", "Bitbucket"}, {"git", "git"}, {"kubernetes", "Kubernetes"}, {"railway", "Railway"},
     {"digitalocean", "DigitalOcean"}, {"elasticsearch", "Elasticsearch"}, {"opensearch", "OpenSearch"},
     {"oci-registry", "a container registry"}, {"sql", "a SQL database"}, {"redis", "Redis"},
-    {"tcp", "a raw TCP connection"}, {"generic", "an HTTP service"},
+    {"tcp", "a raw TCP connection"}, {"generic", "an HTTP service"}, {"llm", "a model API"},
+    {"packages", "a package registry"}, {"tls", "a TLS connection"},
 };
 
 std::string display_name(std::string_view provider) {
@@ -196,7 +197,9 @@ int run_grants(int argc, char** argv) {
             continue;
         }
         const cJSON* expires = cJSON_GetObjectItemCaseSensitive(grant, "expires_in_s");
-        std::printf("%4.0f  %-14s %-12s %s\n", number_member(grant, "id"), string_member(grant, "provider").c_str(),
+        std::string provider = string_member(grant, "provider");
+        if (const std::string scope = string_member(grant, "scope"); !scope.empty()) provider += " " + scope;
+        std::printf("%4.0f  %-14s %-12s %s\n", number_member(grant, "id"), provider.c_str(),
                     string_member(grant, "level").c_str(),
                     cJSON_IsNumber(expires) ? ("expires in " + std::to_string(static_cast<long>(expires->valuedouble)) + " s").c_str()
                                             : "for the session");

@@ -28,6 +28,8 @@
 
 #include "src/profile.h"
 #include "tools/exec_askfirstd.h"
+#include "tools/exec_ca_trust.h"
+#include "tools/exec_consent_notice.h"
 #include "tools/exec_credentials.h"
 #include "tools/exec_processes.h"
 #include "tools/exec_sandbox.h"
@@ -48,12 +50,15 @@ struct ExecOptions {
     std::string name;
     std::string askfirstd_path;
     bool verbose = false;
+    bool ca_env = true;     // --no-ca-env clears it
+    unsigned listener_grace_s = 10;  // the profile's consent.listener_grace_s, for the start line
+    std::string ca_bundle;  // the host bundle + askfirst's CA (tools/exec_ca_trust.h)
     std::vector<char*> command;
 };
 
 void print_exec_usage(std::FILE* out) {
     std::fprintf(out,
-                 "usage: askfirst exec [--profile FILE] [--name NAME] [--askfirstd PATH] [-v] -- CMD [ARGS...]\n\n"
+                 "usage: askfirst exec [--profile FILE|NAME] [--name NAME] [--askfirstd PATH] [--no-ca-env] [-v] -- CMD [ARGS...]\n\n"
                  "Runs CMD in a fresh network, mount and PID namespace whose only interface is a TAP\n"
                  "served by its own askfirstd: every TCP flow is terminated and judged, DNS goes to\n"
                  "the virtual nameserver 10.0.2.3, other UDP is dropped unless the profile allows it.\n"
@@ -61,7 +66,13 @@ void print_exec_usage(std::FILE* out) {
                  "  --profile FILE    the profile (JSON) for askfirstd; validated before anything starts\n"
                  "  --name NAME       the session name (default: the profile's name)\n"
                  "  --askfirstd PATH  the daemon (default: $ASKFIRSTD, else next to this program)\n"
+                 "  --no-ca-env       do not set NODE_EXTRA_CA_CERTS, SSL_CERT_FILE, REQUESTS_CA_BUNDLE,\n"
+                 "                    CURL_CA_BUNDLE, AWS_CA_BUNDLE, GIT_SSL_CAINFO to the sandbox's bundle\n"
+                 "                    (the system bundle files are covered either way)\n"
                  "  -v                verbose askfirstd\n\n"
+                 "askfirst's CA is trusted in the sandbox without configuration: a bundle of the host's\n"
+                 "CAs plus askfirst's is bind-mounted over the system bundle files and named by the\n"
+                 "variables above.\n\n"
                  "Exit status: CMD's; 128+N if CMD died of signal N; 125 if exec failed; 127 if CMD\n"
                  "was not found. Root, or a kernel that allows unprivileged user namespaces, is needed.\n");
 }
@@ -80,6 +91,8 @@ bool parse_exec_options(int argc, char** argv, ExecOptions& options) {
             options.name = argv[++i];
         } else if (argument == "--askfirstd" && has_value) {
             options.askfirstd_path = argv[++i];
+        } else if (argument == "--no-ca-env") {
+            options.ca_env = false;
         } else if (argument == "-v" || argument == "--verbose") {
             options.verbose = true;
         } else if (argument == "-h" || argument == "--help") {
@@ -116,6 +129,7 @@ std::string user_namespace_advice(int error_number) {
         std::fprintf(stderr, "askfirst exec: %s (continuing with the host's /proc)\n", error.c_str());
     const pid_t command = fork();
     if (command == 0) {
+        if (options.ca_env) exec_ca_trust::export_ca_variables(options.ca_bundle);
         execvp(options.command[0], options.command.data());
         std::fprintf(stderr, "askfirst exec: cannot run '%s': %s\n", options.command[0], std::strerror(errno));
         _exit(errno == ENOENT ? kCommandNotFound : 126);
@@ -154,6 +168,8 @@ std::string user_namespace_advice(int error_number) {
     int tap_fd = -1;
     if (auto error = exec_sandbox::configure_network(tap_fd); !error.empty()) fail(error);
     if (auto error = exec_sandbox::isolate_mounts_and_bind_resolv_conf(resolv_conf); !error.empty()) fail(error);
+    if (auto error = exec_ca_trust::bind_over_system_bundles(options.ca_bundle); !error.empty())
+        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
     if (!procs::send_message(channel, kTagTap, "", tap_fd)) _exit(kExecFailed);
     close(tap_fd);
     char tag = 0;
@@ -201,6 +217,7 @@ int run_exec(int argc, char** argv) {
             return 2;
         }
         if (options.name.empty()) options.name = profile->name;
+        options.listener_grace_s = profile->consent_listener_grace_s;
     }
     if (options.name.empty()) options.name = "exec-" + std::to_string(getpid());
     const std::string askfirstd = exec_askfirstd::locate(options.askfirstd_path, error);
@@ -213,11 +230,22 @@ int run_exec(int argc, char** argv) {
         std::fprintf(stderr, "askfirst exec: cannot write a resolv.conf in /tmp: %s\n", std::strerror(errno));
         return kExecFailed;
     }
+    options.ca_bundle = exec_ca_trust::write_combined_bundle(error);
+    if (options.ca_bundle.empty()) {
+        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+        unlink(resolv_conf.c_str());
+        return kExecFailed;
+    }
     const int status = exec_askfirstd::supervise(options.profile_path, options.name, options.verbose, askfirstd,
                                                  [&](int channel, pid_t exec_pid) {
                                                      run_keeper(options, channel, exec_pid, resolv_conf);
+                                                 },
+                                                 [&] {
+                                                     std::fprintf(stderr, "%s\n",
+                                                                  cli::consent_listener_notice(options.name, options.listener_grace_s).c_str());
                                                  });
     unlink(resolv_conf.c_str());
+    unlink(options.ca_bundle.c_str());
     return status;
 }
 

@@ -167,7 +167,8 @@ std::string locate(const std::string& explicit_path, std::string& error) {
 }
 
 int supervise(const std::string& profile_path, const std::string& name, bool verbose,
-              const std::string& askfirstd_path, const std::function<void(int, pid_t)>& run_keeper) {
+              const std::string& askfirstd_path, const std::function<void(int, pid_t)>& run_keeper,
+              const std::function<void()>& on_ready) {
     const bool ready_protocol = supports_ready_fd(askfirstd_path);
     int channel[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, channel) != 0) return procs::kExecFailed;
@@ -209,6 +210,7 @@ int supervise(const std::string& profile_path, const std::string& name, bool ver
             return procs::kExecFailed;
         }
     }
+    if (on_ready) on_ready();
     procs::send_message(channel[0], procs::kTagGo, exec_credentials::stubs_file_for_keeper(sandbox_stubs));
     close(channel[0]);
     const int status = wait_for_keeper(keeper, daemon);

@@ -18,8 +18,10 @@ std::string locate(const std::string& explicit_path, std::string& error);
 // Forks the sandbox keeper (`run_keeper(channel, exec_pid)` never returns),
 // receives the TAP fd from it, starts askfirstd on it, waits until askfirstd
 // is ready, lets the keeper start CMD, forwards signals, and when the keeper
-// exits stops askfirstd. Returns CMD's shell status (or 125 on failure).
+// exits stops askfirstd. `on_ready` runs once askfirstd is ready, before CMD
+// starts. Returns CMD's shell status (or 125 on failure).
 int supervise(const std::string& profile_path, const std::string& name, bool verbose,
-              const std::string& askfirstd_path, const std::function<void(int, pid_t)>& run_keeper);
+              const std::string& askfirstd_path, const std::function<void(int, pid_t)>& run_keeper,
+              const std::function<void()>& on_ready = {});
 
 }  // namespace askfirst::exec_askfirstd

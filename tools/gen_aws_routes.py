@@ -8,8 +8,9 @@ newest version of each service. Output: one C++ file of plain arrays of string
 literals (classifiers/aws_model.h declares them), run by a meson custom_target
 at build time. Nothing here is typed by hand per operation.
 
-Per service: signing name, endpoint prefix, IAM prefix (signing name, else the
-endpoint prefix), JSON target prefix, API version, protocol. Per operation:
+Per service: signing name, endpoint prefix, IAM prefix (the signing name, but
+the service's own name where the signing name is shared: IoT signs as
+execute-api), JSON target prefix, API version, protocol. Per operation:
 its name and where its primary identifier sits. Per REST operation: a route
 (method, path template, required query keys, required headers), sorted so that
 the first route that matches a request is the most specific one.
@@ -109,6 +110,16 @@ def c_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Signing names that several unrelated services share: IoT and Connect
+# Participant sign as API Gateway's "execute-api". Their operations are named
+# by their own service ("iot:DeleteThing", as IAM names them), not the signer.
+SHARED_SIGNING_NAMES = {"execute-api"}
+
+
+def iam_prefix(service, signing):
+    return service if signing in SHARED_SIGNING_NAMES else signing
+
+
 def load_services(data_dir):
     services = []
     for service, path in newest_models(data_dir):
@@ -136,7 +147,7 @@ def load_services(data_dir):
         routes.sort(key=lambda r: (r[0], r[5]), reverse=True)
         services.append({
             "directory": service, "signing": signing, "endpoint": metadata["endpointPrefix"],
-            "iam": signing, "target": metadata.get("targetPrefix", ""),
+            "iam": iam_prefix(service, signing), "target": metadata.get("targetPrefix", ""),
             "version": metadata.get("apiVersion", ""), "protocol": PROTOCOLS[protocol],
             "operations": operations, "routes": routes,
         })

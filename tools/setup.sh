@@ -19,6 +19,9 @@ packages=(
   python3 python3-pytest python3-requests
   # real clients of the HTTP decision-point tests (tests/integration/test_http_clients.py)
   awscli
+  # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
+  # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
+  nodejs npm python3-pip
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage

@@ -153,6 +153,10 @@ bool MessageParser::has_body_framing() const {
     return is_chunked() || ((parser_.flags & F_CONTENT_LENGTH) != 0 && parser_.content_length > 0);
 }
 
+bool MessageParser::has_declared_length_at_most(std::uint64_t limit) const {
+    return !is_chunked() && (parser_.flags & F_CONTENT_LENGTH) != 0 && parser_.content_length <= limit;
+}
+
 ParseStep MessageParser::parse(std::string_view input) {
     // llhttp returns a sticky error without looking at the new input, and its
     // error position then points into an old buffer: answer from our state.

@@ -72,6 +72,8 @@ public:
     int http_minor() const { return parser_.http_minor; }
     int status_code() const { return parser_.status_code; }
     bool has_body_framing() const;   // Content-Length > 0 or chunked
+    // A Content-Length body (not chunked) of at most `limit` bytes.
+    bool has_declared_length_at_most(std::uint64_t limit) const;
     bool is_chunked() const { return (parser_.flags & F_CHUNKED) != 0; }
     bool has_transfer_encoding() const { return (parser_.flags & F_TRANSFER_ENCODING) != 0; }
     bool is_upgrade() const { return parser_.upgrade != 0; }

@@ -6,7 +6,7 @@
 // GraphQL-over-HTTP "errors" member.
 #include "src/http/http_responses.h"
 
-#include "consent/json_text.h"
+#include "base/json_text.h"
 
 namespace askfirst::http {
 
@@ -100,14 +100,14 @@ std::string aws_s3_xml(const std::string& message) {
 }
 
 std::string kubernetes_status(const std::string& message) {
-    return consent::JsonObjectText()
+    return JsonObjectText()
         .add("kind", "Status")
         .add("apiVersion", "v1")
         .add_raw("metadata", "{}")
         .add("status", "Failure")
         .add("message", message)
         .add("reason", "Forbidden")
-        .add_raw("details", consent::JsonObjectText().add("kind", "askfirst").finish())
+        .add_raw("details", JsonObjectText().add("kind", "askfirst").finish())
         .add("code", std::int64_t{403})
         .finish();
 }
@@ -115,14 +115,14 @@ std::string kubernetes_status(const std::string& message) {
 // GraphQL clients read "errors" (GraphQL-over-HTTP); gh and Octokit read
 // "message" of a non-2xx answer: this body satisfies both.
 std::string graphql_errors(const DenialDetails& denial, const std::string& message) {
-    const std::string extensions = consent::JsonObjectText()
+    const std::string extensions = JsonObjectText()
                                        .add("code", "FORBIDDEN")
                                        .add("askfirst_operation", denial.operation)
                                        .add("askfirst_tier", denial.tier)
                                        .finish();
     const std::string error =
-        consent::JsonObjectText().add("message", message).add("type", "FORBIDDEN").add_raw("extensions", extensions).finish();
-    return consent::JsonObjectText().add_raw("data", "null").add_raw("errors", "[" + error + "]").add("message", message).finish();
+        JsonObjectText().add("message", message).add("type", "FORBIDDEN").add_raw("extensions", extensions).finish();
+    return JsonObjectText().add_raw("data", "null").add_raw("errors", "[" + error + "]").add("message", message).finish();
 }
 
 }  // namespace
@@ -151,7 +151,7 @@ std::string denial_message(const DenialDetails& denial) {
 }
 
 std::string denial_json(const DenialDetails& denial) {
-    return consent::JsonObjectText()
+    return JsonObjectText()
         .add("error", "askfirst_denied")
         .add("provider", denial.provider)
         .add("operation", denial.operation)
@@ -175,14 +175,14 @@ LocalResponse shaped_denial(const DenialDetails& denial, RefusalShape shape) {
                                  "x-amz-request-id: " + std::string(kAwsRequestId) + "\r\n"};
         case RefusalShape::aws_json:
         case RefusalShape::aws_rest_json: {
-            std::string body = consent::JsonObjectText().add("__type", kAwsJsonType).add("message", message).finish();
+            std::string body = JsonObjectText().add("__type", kAwsJsonType).add("message", message).finish();
             std::string type = shape == RefusalShape::aws_json ? "application/x-amz-json-1.1" : "application/json";
             return LocalResponse{403, std::move(body), std::move(type),
                                  "x-amzn-ErrorType: " + std::string(kAwsJsonType) + "\r\n" + amz_id};
         }
         case RefusalShape::kubernetes_status: return LocalResponse{403, kubernetes_status(message)};
         case RefusalShape::forge_rest_json:
-            return LocalResponse{403, consent::JsonObjectText().add("message", message).add("askfirst", true).finish()};
+            return LocalResponse{403, JsonObjectText().add("message", message).add("askfirst", true).finish()};
         case RefusalShape::graphql_errors: return LocalResponse{403, graphql_errors(denial, message)};
         case RefusalShape::git_text:
             return LocalResponse{403, plain_line(message), "text/plain; charset=utf-8", ""};
@@ -191,15 +191,15 @@ LocalResponse shaped_denial(const DenialDetails& denial, RefusalShape shape) {
 }
 
 std::string bad_request_json(std::string_view reason) {
-    return consent::JsonObjectText().add("error", "askfirst_bad_request").add("reason", reason).finish();
+    return JsonObjectText().add("error", "askfirst_bad_request").add("reason", reason).finish();
 }
 
 std::string misdirected_json(std::string_view reason) {
-    return consent::JsonObjectText().add("error", "askfirst_misdirected").add("reason", reason).finish();
+    return JsonObjectText().add("error", "askfirst_misdirected").add("reason", reason).finish();
 }
 
 std::string upstream_failed_json(std::string_view host, std::string_view reason) {
-    return consent::JsonObjectText()
+    return JsonObjectText()
         .add("error", "askfirst_upstream_failed")
         .add("host", host)
         .add("reason", reason)

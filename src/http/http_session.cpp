@@ -190,13 +190,27 @@ void HttpSession::on_request_head_complete() {
     flush_guestward();  // our 100 Continue goes out now if nothing is before it
 
     bool has_body = request_parser_.has_body_framing();
-    if (has_body && (classifiers::needs_body(current_.request) || needs_body_to_resign(current_.request))) {
+    if (has_body && (classifiers::needs_body(current_.request) || body_may_name_the_target() ||
+                     needs_body_to_resign(current_.request))) {
         current_.inspecting = true;
         request_parser_.inspect_body(config_.max_inspect_bytes);
     } else {
         // Judged on its head. A body it has is not in `request.body`.
         maybe_emit_decide(!has_body);
     }
+}
+
+// The tier is known from the head, but a question should name its target,
+// and that may be in the body (a DynamoDB DeleteTable's TableName): when the
+// head's classification names none (its detail is only the operation), read
+// a body that fits the inspection limit whole before deciding (issue 14). A
+// read is never asked; a body longer than the limit (or chunked, length
+// unknown), or a request whose head already names its target, is judged on
+// its head and streams as before.
+bool HttpSession::body_may_name_the_target() const {
+    if (!request_parser_.has_declared_length_at_most(config_.max_inspect_bytes)) return false;
+    const classifiers::Classification on_head = classifiers::classify(current_.request);
+    return on_head.tier != classifiers::Tier::read && (on_head.detail.empty() || on_head.detail == on_head.operation);
 }
 
 void HttpSession::on_request_complete() {
@@ -274,6 +288,11 @@ void HttpSession::refuse(RequestId id, const LocalResponse& response) {
 // A request we will not relay because its framing or protocol cannot be
 // trusted (400) or it names another host than the TLS session (421). The
 // connection cannot be trusted after it either: answer in order, then close.
+void HttpSession::on_verdict(RequestId id, const askfirst::Verdict& verdict) {
+    if (verdict.pass) pass(id, verdict.edits);
+    else refuse(id, verdict.http_refusal);
+}
+
 void HttpSession::refuse_framing(int status, const std::string& reason) {
     if (closed_) return;
     emit(ProtocolRefusal{status, reason});

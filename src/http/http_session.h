@@ -106,10 +106,11 @@
 #include "src/http/http_head_lines.h"
 #include "src/http/http_message_parser.h"
 #include "src/http/http_responses.h"
+#include "src/flow_session.h"
 
 namespace askfirst::http {
 
-using RequestId = std::uint64_t;
+using askfirst::RequestId;
 
 // Profile http.max_inspect_bytes default (../shared/design.md, profile).
 inline constexpr std::size_t kDefaultMaxInspectBytes = 1024 * 1024;
@@ -129,47 +130,47 @@ struct SessionConfig {
     std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
 };
 
-struct SendToUpstream { std::string bytes; };
-struct SendToGuest { std::string bytes; };
-struct DecideRequest { RequestId id; classifiers::HttpRequest request; };
-struct CancelDecision { RequestId id; };
-struct ProtocolRefusal { int status; std::string reason; };
-struct BecameOpaque {};
-struct HalfCloseUpstream {};
-struct HalfCloseGuest {};
-struct CloseFlow { std::string reason; };
-
-using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, CancelDecision,
-                                   ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
-                                   HalfCloseGuest, CloseFlow>;
+// The outputs are the flow-session outputs every protocol shares (src/flow_session.h).
+using askfirst::BecameOpaque;
+using askfirst::CancelDecision;
+using askfirst::CloseFlow;
+using askfirst::DecideRequest;
+using askfirst::HalfCloseGuest;
+using askfirst::HalfCloseUpstream;
+using askfirst::ProtocolRefusal;
+using askfirst::SendToGuest;
+using askfirst::SendToUpstream;
+using askfirst::SessionOutput;
 
 // refuse() takes a LocalResponse (src/http/http_responses.h: the shell renders its
 // body, e.g. shaped_denial()); the session writes it with response_bytes().
 
-class HttpSession {
+class HttpSession final : public FlowSession {
 public:
     explicit HttpSession(SessionConfig config);
 
-    void on_guest_bytes(std::string_view bytes);
-    void on_guest_eof();
-    void on_upstream_bytes(std::string_view bytes);
+    void on_guest_bytes(std::string_view bytes) override;
+    void on_guest_eof() override;
+    void on_upstream_bytes(std::string_view bytes) override;
     // on_upstream_bytes without the copy, for the common case of a long
     // response body: when every byte is body of the response being relayed
     // (or of an opaque flow) and no output is waiting before it, returns
     // bytes.size() and emits nothing: the shell sends them to the guest
     // itself, ahead of anything take_outputs() returns later. Otherwise
     // returns 0, having done exactly what on_upstream_bytes does.
-    std::size_t on_upstream_bytes_relayed_by_caller(std::string_view bytes);
-    void on_upstream_eof();
-    void on_upstream_failed(std::string_view reason);
+    std::size_t on_upstream_bytes_relayed_by_caller(std::string_view bytes) override;
+    void on_upstream_eof() override;
+    void on_upstream_failed(std::string_view reason) override;
     // `edits` change the head as it goes upstream (and only then); its
     // bytes held before are wiped once sent.
     void pass(RequestId id, const RequestEdits& edits = {});
     void refuse(RequestId id, const LocalResponse& response);
+    // FlowSession's verdict: pass(id), or refuse(id, verdict.http_refusal).
+    void on_verdict(RequestId id, const askfirst::Verdict& verdict) override;
 
-    std::vector<SessionOutput> take_outputs();
-    bool wants_guest_bytes() const;
-    bool closed() const { return closed_; }
+    std::vector<SessionOutput> take_outputs() override;
+    bool wants_guest_bytes() const override;
+    bool closed() const override { return closed_; }
     bool opaque() const { return opaque_; }
 
 private:
@@ -219,6 +220,7 @@ private:
     void on_request_head_complete();
     void on_request_complete();
     void maybe_emit_decide(bool body_complete);
+    bool body_may_name_the_target() const;
     void finish_request();
     void refuse_framing(int status, const std::string& reason);
     void start_opaque();

@@ -107,7 +107,8 @@ def base_profile(test_ca: Path, origin: Origin, mode: str, origin6: Origin | Non
         "dns": {"hosts": {API_HOST: API_ADDRESS, V6_HOST: V6_ADDRESS}},
         "upstream": {"map": {f"{API_ADDRESS}:443": f"127.0.0.1:{origin.port}"}},
         "tls": {"extra_ca": [str(test_ca / "ca.pem")]},
-        "consent": {"timeout_s": 60},
+        # grace 0: a test without an answerer gets consent.no_ui at once, as before the grace existed
+        "consent": {"timeout_s": 60, "listener_grace_s": 0},
     }
     if origin6 is not None:
         profile["upstream"]["map"][f"[{V6_ADDRESS}]:8443"] = f"[::1]:{origin6.port}"

@@ -1,5 +1,5 @@
 // tests/fuzz/fuzz_client_hello.cpp — libFuzzer target for the first bytes of
-// a guest flow: detect_protocol() and parse_client_hello() (tls/). Besides
+// a guest flow: the first-message recognisers and parse_client_hello() (tls/). Besides
 // "no crash, no UB", it checks the properties the flow shell relies on:
 // a complete ClientHello was detected as TLS, consumed no more than it was
 // given, re-frames into one record that parses to the same fields, and each
@@ -21,7 +21,7 @@ void require(bool condition) {
 }
 
 void check_complete(std::span<const std::uint8_t> stream, const ClientHello& hello) {
-    require(detect_protocol(stream) == DetectedProtocol::tls_client_hello);
+    require(fits_tls_client_hello(stream) == Fit::match);
     require(hello.consumed_bytes <= stream.size());
     const auto single = hello.as_single_record();
     const auto again = parse_client_hello(single);
@@ -39,14 +39,14 @@ void check_complete(std::span<const std::uint8_t> stream, const ClientHello& hel
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::span<const std::uint8_t> stream(data, size);
-    const DetectedProtocol protocol = detect_protocol(stream);
     const auto parse = parse_client_hello(stream);
     if (parse.status == ClientHelloStatus::complete) check_complete(stream, parse.hello);
     if (parse.status == ClientHelloStatus::invalid) require(!parse.error.empty());
-    // Detection is monotone: a verdict on a prefix stays the verdict.
-    if (size > 1 && protocol != DetectedProtocol::need_more) {
-        const DetectedProtocol on_prefix = detect_protocol(stream.first(size - 1));
-        require(on_prefix == DetectedProtocol::need_more || on_prefix == protocol);
+    // Each recogniser is monotone: a verdict on a prefix stays the verdict.
+    for (auto fits : {fits_tls_client_hello, fits_http2_preface, fits_http1_request_line}) {
+        if (size <= 1) break;
+        const Fit on_prefix = fits(stream.first(size - 1));
+        require(on_prefix == Fit::need_more || on_prefix == fits(stream));
     }
     return 0;
 }

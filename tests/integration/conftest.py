@@ -183,6 +183,7 @@ def web_profile(nginx):
         "name": "itest",
         "dns": {"hosts": {"web.test": [WEB4, WEB6], "web4.test": WEB4, "web6.test": WEB6}},
         "upstream": {"map": {f"{WEB4}:80": f"127.0.0.1:{nginx.port}", f"[{WEB6}]:80": f"[::1]:{nginx.port}"}},
+        "consent": {"listener_grace_s": 0},  # nobody listens here: consent.no_ui answers at once
     }
 
 

@@ -99,7 +99,8 @@ class HttpSandbox:
                    "dns": {"hosts": {host: GUEST_ADDRESS for host in ALL_HOSTS}},
                    "upstream": {"map": {f"{GUEST_ADDRESS}:443": f"127.0.0.1:{self.origin.port}"}},
                    "tls": {"extra_ca": [str(self.test_ca / "ca.pem")]},
-                   "consent": {"timeout_s": 30, "no_ui": "deny"}}
+                   # grace 0: with nobody listening, consent.no_ui answers at once (test_consent.py pins the grace)
+                   "consent": {"timeout_s": 30, "no_ui": "deny", "listener_grace_s": 0}}
         profile.update(extra or {})
         return profile
 

@@ -22,6 +22,8 @@ sys.path.insert(0, str(REPO / "tools"))
 from askfirst_tools import control  # noqa: E402
 
 HOST, ADDRESS = "api.consent.test", "198.51.100.9"
+OTHER_HOST = "other.consent.test"  # a second unknown host on the same origin
+OTHER_ADDRESS = "198.51.100.10"    # a second address of the same origin
 CURL = "curl -s -o /dev/null -w '%{http_code}\\n' --max-time 90"
 
 
@@ -60,13 +62,15 @@ class Session:
 
     counter = 0
 
-    def __init__(self, tmp_path: Path, origin: PlainOrigin, script: str, mode: str = "prompt-writes"):
+    def __init__(self, tmp_path: Path, origin: PlainOrigin, script: str, mode: str = "prompt-writes",
+                 consent: dict | None = None):
         Session.counter += 1
         self.name = f"consent-{os.getpid()}-{Session.counter}"
         profile = {"name": self.name, "modes": {"default": mode},
-                   "dns": {"hosts": {HOST: ADDRESS}},
-                   "upstream": {"map": {f"{ADDRESS}:80": f"127.0.0.1:{origin.port}"}},
-                   "consent": {"timeout_s": 120}}
+                   "dns": {"hosts": {HOST: ADDRESS, OTHER_HOST: ADDRESS}},
+                   "upstream": {"map": {f"{ADDRESS}:80": f"127.0.0.1:{origin.port}",
+                                        f"{OTHER_ADDRESS}:80": f"127.0.0.1:{origin.port}"}},
+                   "consent": {"timeout_s": 120, **(consent or {})}}
         path = tmp_path / f"{self.name}.json"
         path.write_text(json.dumps(profile))
         self.process = subprocess.Popen([ASKFIRST, "exec", "--profile", str(path), "--name", self.name, "--",
@@ -245,3 +249,64 @@ def test_another_uid_is_refused_on_the_control_socket(exec_works, consent_home, 
     out, err = session.finish()
     assert other.stdout.strip() == "closed", other.stderr
     assert "control=refused reason=other-uid peer_uid=65534" in err
+
+
+def test_a_question_raised_2_s_before_the_listener_subscribes_is_still_asked(exec_works, consent_home, plain_origin,
+                                                                            tmp_path):
+    """consent.listener_grace_s (default 10): the agent's first request comes before the tray
+    has connected; it waits for a listener instead of being answered by consent.no_ui."""
+    before = len(plain_origin.requests())
+    session = Session(tmp_path, plain_origin, f"{CURL} -X DELETE http://{HOST}/early")
+    client = session.control()
+    with client:
+        deadline = time.monotonic() + 20
+        while client.request("status").get("pending", 0) == 0:
+            assert time.monotonic() < deadline, "no question was raised"
+            time.sleep(0.05)
+        time.sleep(2)  # the question is open, nobody listens yet
+        pending = client.subscribe()
+        assert [q["detail"] for q in pending] == [f"DELETE {HOST}/early"], pending
+        answer_with_cli(session.name, pending[0]["id"], "once")
+        out, err = session.finish()
+    assert out.split() == ["200"], err
+    assert [r["path"] for r in plain_origin.requests()[before:]] == ["/early"]
+
+
+def test_with_no_listener_within_the_grace_no_ui_answers(exec_works, consent_home, plain_origin, tmp_path):
+    before = len(plain_origin.requests())
+    script = f"start=$(date +%s%N); {CURL} -X DELETE http://{HOST}/unwatched; echo $(( ($(date +%s%N) - start) / 1000000 ))"
+    session = Session(tmp_path, plain_origin, script, consent={"listener_grace_s": 2, "no_ui": "deny"})
+    out, err = session.finish()
+    assert "no consent client is listening yet: a question waits 2 s" in err, err
+    assert f"askfirst prompts --name {session.name}" in err, err
+    status, waited = out.split()
+    assert status == "403", err
+    assert 1900 <= int(waited) < 10000, waited  # it waited the grace, then consent.no_ui refused
+    assert plain_origin.requests()[before:] == []
+
+
+def test_a_session_grant_for_an_unknown_host_covers_that_host_only(exec_works, consent_home, plain_origin, tmp_path):
+    """Over plain HTTP the Host header is the guest's word and the connection goes where it dialed:
+    the grant is for that name at that address, so the same Host sent to another address asks again."""
+    before = len(plain_origin.requests())
+    script = (f"sleep 1; {CURL} -X POST -d a=1 http://{HOST}/one; {CURL} -X POST -d a=2 http://{HOST}/two; "
+              f"{CURL} -X POST -d a=3 http://{OTHER_HOST}/three; "
+              f"{CURL} --resolve {HOST}:80:{OTHER_ADDRESS} -X POST -d a=4 http://{HOST}/four")
+    session = Session(tmp_path, plain_origin, script)
+    with session.control() as client:
+        client.subscribe()
+        first = next_question(client)
+        assert first["provider"] == "generic" and HOST in first["detail"]
+        answer_with_cli(session.name, first["id"], "session")
+        # /two passes on the grant; the other host is asked
+        other = next_question(client)
+        assert other["detail"] == f"POST {OTHER_HOST}/three", other
+        grants = client.request("grants")["grants"]
+        answer_with_cli(session.name, other["id"], "deny")
+        elsewhere = next_question(client)
+        assert elsewhere["detail"] == f"POST {HOST}/four", elsewhere
+        answer_with_cli(session.name, elsewhere["id"], "deny")
+        out, err = session.finish()
+    assert out.split() == ["200", "200", "403", "403"], err
+    assert [(g["provider"], g.get("scope")) for g in grants] == [("generic", f"{HOST} at {ADDRESS}:80")]
+    assert [r["path"] for r in plain_origin.requests()[before:]] == ["/one", "/two"]

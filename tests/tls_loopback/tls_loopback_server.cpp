@@ -54,7 +54,7 @@ void serve(GuestTlsServer& server, int fd) {
     do {
         if (!receive(fd, chunk)) return (void)std::fprintf(stderr, "event=closed_before_hello\n");
         first.insert(first.end(), chunk.begin(), chunk.end());
-        if (detect_protocol(first) == DetectedProtocol::opaque) return (void)std::fprintf(stderr, "event=not_tls\n");
+        if (fits_tls_client_hello(first) == Fit::no) return (void)std::fprintf(stderr, "event=not_tls\n");
         parse = parse_client_hello(first);
     } while (parse.status == ClientHelloStatus::incomplete);
     if (parse.status == ClientHelloStatus::invalid) return (void)std::fprintf(stderr, "event=invalid_hello error=\"%s\"\n", parse.error.c_str());

@@ -96,7 +96,10 @@ class DemoStory:
                 raise RuntimeError("the demo's stand-in cloud did not start")
             time.sleep(0.05)
         port = int(port_file.read_text())
-        profile = json.loads(user_profile.read_text()) if user_profile else {}
+        if user_profile and not user_profile.is_file():  # a profile name (--profile agent): start from it
+            profile = {"extends": str(user_profile)}
+        else:
+            profile = json.loads(user_profile.read_text()) if user_profile else {}
         profile.setdefault("name", "demo")
         profile.setdefault("modes", {"default": "prompt-writes"})
         profile.setdefault("dns", {}).setdefault("hosts", {}).update(

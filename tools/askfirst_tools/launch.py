@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cloud_seed, debian_guest, demo_story, guest_boot
+from . import cloud_seed, control, debian_guest, demo_story, guest_boot
 
 ASKFIRSTD_READY_SECONDS = 10.0   # askfirstd creates its socket in milliseconds; 10 s is generous under load
 POLL_SECONDS = 0.1
@@ -94,6 +94,23 @@ class VmSession:
                 raise LaunchError(f"askfirstd did not create {self.socket_path} within {ASKFIRSTD_READY_SECONDS:.0f} s")
             time.sleep(POLL_SECONDS / 10)
 
+    def print_consent_notice(self) -> None:
+        """One line: is a consent client listening for this VM's questions, and if not, how to start one."""
+        try:
+            with control.ControlClient.for_name(self.name, wait_seconds=5) as client:
+                listeners = client.request("status").get("listeners", 0)
+        except (control.ControlError, OSError) as failure:
+            print(f"askfirst-vm: cannot tell whether a consent client is listening ({failure}); questions are "
+                  f"answered by askfirst-tray or `askfirst prompts --name {self.name}`", file=sys.stderr)
+            return
+        if listeners:
+            print(f"askfirst-vm: a consent client is listening: questions for '{self.name}' go to it", file=sys.stderr)
+        else:
+            print("askfirst-vm: no consent client is listening yet: a question waits consent.listener_grace_s "
+                  "(default 10 s) for one, then consent.no_ui answers it; to answer, run "
+                  f"`askfirst prompts --name {self.name}` in another terminal, or start askfirst-tray",
+                  file=sys.stderr)
+
     def askfirstd_log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-4000:]
@@ -161,6 +178,7 @@ class VmSession:
                 raise LaunchError(str(failure)) from None
         else:
             boot = self.image_boot()
+        self.print_consent_notice()
         self.qemu_process = subprocess.Popen(self.qemu_command(boot),
                                              stdin=None if not self.args.demo else subprocess.DEVNULL)
         status = self.wait()

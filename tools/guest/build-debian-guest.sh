@@ -88,6 +88,7 @@ packages=(
   linux-image-amd64 initramfs-tools systemd systemd-sysv systemd-resolved udev dbus kmod
   cloud-init ca-certificates git curl python3 openssh-client jq less procps iproute2 sudo
   iputils-ping netcat-openbsd
+  nodejs npm
 )
 
 mkdir -p "$cache_root"

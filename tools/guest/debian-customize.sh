@@ -14,6 +14,12 @@
 #   - askfirst-run.service: runs the script handed over as
 #     opt/askfirst/run as the `agent` user, output on the console, then
 #     powers the VM off (askfirst-vm --run);
+#   - the CA variables for clients that do not read the system store (Node)
+#     or read their own (Python requests, awscli, curl, git): every login
+#     (/etc/profile.d, /etc/environment) and every systemd service
+#     (DefaultEnvironment) gets NODE_EXTRA_CA_CERTS, SSL_CERT_FILE,
+#     REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, AWS_CA_BUNDLE and GIT_SSL_CAINFO
+#     naming the system bundle, which askfirst-ca.service extends (issue 14);
 #   - the `agent` user (passwordless sudo, auto-login on ttyS0);
 #   - cloud-init limited to NoCloud with network config left to networkd.
 set -eu
@@ -87,6 +93,22 @@ StandardOutput=journal+console
 [Install]
 WantedBy=multi-user.target
 UNIT
+
+# --- the CA variables (the same as `askfirst exec` sets; tools/exec_ca_trust.h) ---
+bundle=/etc/ssl/certs/ca-certificates.crt
+ca_variables="NODE_EXTRA_CA_CERTS SSL_CERT_FILE REQUESTS_CA_BUNDLE CURL_CA_BUNDLE AWS_CA_BUNDLE GIT_SSL_CAINFO"
+{
+  echo "# askfirst: clients that do not read the system store trust it through these (askfirst-ca.service)"
+  for variable in $ca_variables; do echo "export $variable=$bundle"; done
+} | write 0644 /etc/profile.d/askfirst-ca.sh
+for variable in $ca_variables; do echo "$variable=$bundle"; done >> "$root/etc/environment"
+{
+  echo "# askfirst: the CA variables for every service (askfirst-ca.service extends the bundle)"
+  echo "[Manager]"
+  printf 'DefaultEnvironment='
+  for variable in $ca_variables; do printf '%s=%s ' "$variable" "$bundle"; done
+  echo
+} | write 0644 /etc/systemd/system.conf.d/askfirst-ca.conf
 
 # --- the 9p share ---
 write 0755 /usr/local/sbin/askfirst-mount-share <<'SCRIPT'

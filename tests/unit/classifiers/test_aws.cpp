@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "classifiers/aws_model.h"
+#include "classifiers/aws_rules.h"
 #include "classifiers/registry.h"
 
 using namespace askfirst::classifiers;
@@ -335,4 +337,121 @@ TEST_CASE("SQL carriers: the statement text can raise the tier, never lower it")
          json_headers("athena", "AmazonAthena.StartQueryExecution"), R"({"QueryString":"DROP TABLE logs"})",
          "athena:StartQueryExecution", Tier::destructive},
     });
+}
+
+namespace {
+
+// A request for `operation` ("<prefix>:<Name>") built from the service model
+// alone, in the operation's own protocol: form Action=, X-Amz-Target, or
+// its REST route with every label filled. Empty method if the model has no
+// such operation.
+HttpRequest request_from_model(std::string_view operation) {
+    namespace model = askfirst::classifiers::aws_model;
+    HttpRequest request;
+    const std::size_t colon = operation.find(':');
+    const std::string_view prefix = operation.substr(0, colon), name = operation.substr(colon + 1);
+    for (const model::Service& service : model::kModel.services) {
+        if (prefix != service.iam_prefix) continue;
+        const model::Operation* found = model::find_operation(service, name);
+        if (found == nullptr || name != found->name) continue;
+        request.host = std::string(service.endpoint_prefix) + ".us-east-1.amazonaws.com";
+        request.headers = {{"Authorization", authorization(service.signing_name)}};
+        request.method = "POST";
+        request.path = "/";
+        if (service.protocol == model::Protocol::query || service.protocol == model::Protocol::ec2) {
+            request.headers.push_back({"Content-Type", std::string(kForm)});
+            request.body = "Action=" + std::string(name) + "&Version=" + service.api_version;
+        } else if (service.protocol == model::Protocol::json) {
+            request.headers.push_back({"X-Amz-Target", std::string(service.target_prefix) + "." + std::string(name)});
+            request.headers.push_back({"Content-Type", "application/x-amz-json-1.1"});
+            request.body = "{}";
+        } else {
+            const auto index = static_cast<std::size_t>(found - model::kModel.operations.data());
+            for (const model::Route& route : model::routes_of(service)) {
+                if (route.operation != index) continue;
+                request.method = route.method;
+                std::string path;
+                for (std::string_view rest = route.path; !rest.empty();) {
+                    const std::size_t open = rest.find('{');
+                    path += rest.substr(0, open);
+                    if (open == std::string_view::npos) break;
+                    const std::size_t close = rest.find('}', open);
+                    path += rest[close - 1] == '+' ? "x/y" : "x";
+                    rest.remove_prefix(close + 1);
+                }
+                request.path = path.substr(0, path.find('?'));
+                if (path.find('?') != std::string::npos) request.query = path.substr(path.find('?') + 1);
+                for (std::string_view keys = route.query; !keys.empty();) {
+                    const std::string_view key = keys.substr(0, keys.find('&'));
+                    request.query += (request.query.empty() ? "" : "&") + std::string(key) +
+                                     (key.find('=') == std::string_view::npos ? "=x" : "");
+                    keys.remove_prefix(std::min(keys.size(), key.size() + 1));
+                }
+                for (std::string_view names = route.headers; !names.empty();) {
+                    const std::string_view header = names.substr(0, names.find(','));
+                    request.headers.push_back({std::string(header), "x"});
+                    names.remove_prefix(std::min(names.size(), header.size() + 1));
+                }
+                break;
+            }
+        }
+        return request;
+    }
+    request.method.clear();
+    return request;
+}
+
+}  // namespace
+
+// Invariant 6, the class of case (issue 12): a held-back set found AWS
+// operations whose IAM access level is Write judged read by their verb
+// (Verify*, GetClusterCredentials*). Every row of the override tables —
+// the hand-kept one and the one derived from the IAM access levels
+// (classifiers/aws_access_levels.cpp) — names an operation of the service
+// models, and a request for it built from the model alone gets the row's tier.
+TEST_CASE("AWS overrides and IAM access-level exceptions name real operations and decide their tier") {
+    std::vector<OperationOverride> rows(aws::aws_overrides().begin(), aws::aws_overrides().end());
+    rows.insert(rows.end(), aws::aws_access_level_overrides().begin(), aws::aws_access_level_overrides().end());
+    for (const OperationOverride& row : rows) {
+        INFO(std::string(row.operation));
+        const HttpRequest request = request_from_model(row.operation);
+        // Newer than python3-botocore 1.29.27's models: kept for newer SDKs.
+        if (row.operation == "logs:StartLiveTail") continue;
+        REQUIRE_MESSAGE(!request.method.empty(), "no such operation in the service models");
+        const Classification got = classify(request);
+        CHECK(got.provider == "aws");
+        CHECK(got.operation == row.operation);
+        CHECK(tier_name(got.tier) == tier_name(row.tier));
+    }
+}
+
+TEST_CASE("read-looking AWS operations that IAM calls Write are writes") {
+    for (std::string_view operation :
+         {"ses:VerifyEmailIdentity", "cognito-idp:VerifyUserAttribute", "redshift:GetClusterCredentialsWithIAM",
+          "redshift:GetClusterCredentials", "sts:GetFederationToken", "license-manager:CheckInLicense",
+          "swf:PollForActivityTask", "lightsail:GetInstanceAccessDetails", "sns:VerifySMSSandboxPhoneNumber"}) {
+        INFO(std::string(operation));
+        const HttpRequest request = request_from_model(operation);
+        REQUIRE(!request.method.empty());
+        CHECK(classify(request).tier >= Tier::write);
+    }
+    // Reads stay reads: the table is exceptions, not a new rule.
+    for (std::string_view operation : {"sts:GetSessionToken", "rds:DescribeDBInstances", "kms:Verify", "s3:GetObject"}) {
+        INFO(std::string(operation));
+        const HttpRequest request = request_from_model(operation);
+        REQUIRE(!request.method.empty());
+        CHECK(classify(request).tier == Tier::read);
+    }
+}
+
+TEST_CASE("IoT signs as execute-api but its operations are named iot, as IAM names them") {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.host = "iot.us-east-1.amazonaws.com";
+    request.path = "/things/sensor-1";
+    request.headers = {{"Authorization", authorization("execute-api")}};
+    const Classification got = classify(request);
+    CHECK(got.provider == "aws");
+    CHECK(got.operation == "iot:DeleteThing");
+    CHECK(got.tier == Tier::destructive);
 }

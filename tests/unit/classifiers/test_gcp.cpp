@@ -46,6 +46,11 @@ TEST_CASE("gcp: methods, custom verbs and path verbs") {
         {"GCS XML object delete", "DELETE", "storage.googleapis.com", "/backups/db/dump.sql", D, "gcs-xml DELETE /backups/db/dump.sql"},
         {"GCS XML upload abort is a write", "DELETE", "backups.storage.googleapis.com", "/dump.sql?uploadId=ABC", W, "gcs-xml AbortMultipartUpload"},
         {"GCS XML multi-object delete", "POST", "storage.googleapis.com", "/backups?delete", D, "gcs-xml DeleteObjects"},
+        {":generateAccessToken mints a credential: a write", "POST", "iamcredentials.googleapis.com", "/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateAccessToken", W, "iamcredentials POST projects/{}/serviceAccounts/{}:generateAccessToken"},
+        {":generateIdToken mints a credential: a write", "POST", "iamcredentials.googleapis.com", "/v1/projects/-/serviceAccounts/sa@p.iam.gserviceaccount.com:generateIdToken", W, "iamcredentials POST projects/{}/serviceAccounts/{}:generateIdToken"},
+        {":generateEphemeralCert mints a certificate: a write", "POST", "sqladmin.googleapis.com", "/v1/projects/p/instances/db-1:generateEphemeralCert", W, "sqladmin POST projects/{}/instances/{}:generateEphemeralCert"},
+        {":generateServiceIdentity creates an identity: a write", "POST", "serviceusage.googleapis.com", "/v1beta1/projects/p/services/run.googleapis.com:generateServiceIdentity", W, "serviceusage POST projects/{}/services/{}:generateServiceIdentity"},
+        {":generateDownloadUrl still reads", "POST", "cloudfunctions.googleapis.com", "/v1/projects/p/locations/l/functions/f:generateDownloadUrl", R, "cloudfunctions POST projects/{}/locations/{}/functions/{}:generateDownloadUrl"},
         {"Cloud SQL restoreBackup is a flagged write", "POST", "sqladmin.googleapis.com", "/v1/projects/p/instances/db-1/restoreBackup", W, "sqladmin POST projects/{}/instances/{}/restoreBackup"},
     };
     for (const Row& row : rows) {

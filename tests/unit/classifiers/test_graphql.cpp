@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "classifiers/graphql.h"
+#include "classifiers/registry.h"
 #include "classifiers/verb_lexicon.h"
 
 using namespace askfirst::classifiers;
@@ -163,7 +164,12 @@ TEST_CASE("classify_graphql_request judges envelopes, batches and documents") {
          Tier::destructive, "mutation deleteLabel"},
         {"mutation in a comment of a query", R"({"query":"# mutation { deleteRef }\n{ viewer { login } }"})", Tier::read, "query viewer"},
         {"mutation in a string of a query", R"({"query":"{ search(query: \"mutation { deleteRef }\") { n } }"})", Tier::read, "query search"},
-        {"__typename alone in a mutation is read", R"({"query":"mutation { __typename }"})", Tier::read, "mutation __typename"},
+        {"__typename alone in a mutation is still a write (a mutation is never read)", R"({"query":"mutation { __typename }"})",
+         Tier::write, "mutation __typename"},
+        {"read verb in a mutation field is a write", R"({"query":"mutation { verifyVerifiableDomain(input:{id:\"D\"}) { x } }"})",
+         Tier::write, "mutation verifyVerifiableDomain"},
+        {"read verb mutation beside __typename is a write", R"({"query":"mutation { __typename getThing }"})",
+         Tier::write, "mutation getThing"},
         {"batched array takes the max",
          R"([{"query":"{ viewer { login } }"},{"query":"mutation { deleteRef(input:{}) { x } }"}])", Tier::destructive, "mutation deleteRef"},
         {"batched reads stay read", R"([{"query":"{ a }"},{"query":"{ b }"}])", Tier::read, "query a"},
@@ -272,4 +278,46 @@ TEST_CASE("classify_graphql_request treats an encoded body as the worst case") {
     request = post_json(R"({"query":"{ a }"})");
     request.headers.push_back({"content-encoding", "identity"});
     CHECK(classify_graphql_request(request, kPolicy).tier == Tier::read);
+}
+
+// Invariant 6, the class of case (issue 12): a held-back set found
+// `mutation { verifyVerifiableDomain }` judged read because the field's
+// first word is a read verb. Every read verb of the lexicon, verb-first and
+// noun-first, through every provider that speaks GraphQL, must be a write.
+TEST_CASE("a GraphQL mutation is never read, whatever its field name, on every GraphQL provider") {
+    struct Endpoint { const char* provider; const char* host; const char* path; const char* authorization; };
+    const Endpoint endpoints[] = {
+        {"github-graphql", "api.github.com", "/graphql", "bearer ghp_abc"},
+        {"github-graphql", "github.acme.internal", "/api/graphql", "bearer ghp_abc"},
+        {"gitlab-graphql", "gitlab.com", "/api/graphql", ""},
+        {"railway", "backboard.railway.com", "/graphql/v2", ""},
+        {"fly", "api.fly.io", "/graphql", ""},
+        {"cloudflare", "api.cloudflare.com", "/client/v4/graphql", ""},
+        {"supabase", "abcdefgh.supabase.co", "/graphql/v1", ""},
+        {"graphql", "api.linear.app", "/graphql", ""},
+        {"graphql", "shop.example.test", "/admin/api/2024-01/graphql.json", ""},
+    };
+    for (const Endpoint& endpoint : endpoints) {
+        for (std::string_view verb : lexicon_read_verbs()) {
+            std::string capitalised(verb);
+            capitalised[0] = static_cast<char>(capitalised[0] - 'a' + 'A');
+            const std::string fields[] = {std::string(verb) + "Thing", "thing" + capitalised, std::string(verb)};
+            for (const std::string& field : fields) {
+                HttpRequest request = post_json(R"({"query":"mutation M { )" + field + R"((input: {id: \"X\"}) { id } }"})");
+                request.host = endpoint.host;
+                request.path = endpoint.path;
+                if (*endpoint.authorization) request.headers.push_back({"Authorization", endpoint.authorization});
+                const Classification result = classify(request);
+                CAPTURE(endpoint.host);
+                CAPTURE(endpoint.path);
+                CAPTURE(field);
+                CHECK(result.provider == endpoint.provider);
+                CHECK(result.tier >= Tier::write);
+                // The same field in a query stays a read: the rule is the operation type, not the name.
+                HttpRequest query = request;
+                query.body = R"({"query":"query Q { )" + field + R"( { id } }"})";
+                CHECK(classify(query).tier == Tier::read);
+            }
+        }
+    }
 }

@@ -66,7 +66,7 @@ TEST_CASE("railway mutations: noun-first lexicon and overrides") {
         {"verb-first update still found", "updateServiceEdgeConfig", Tier::write},
         {"remove is a write", "workspaceUserRemove", Tier::write},
         {"restore is a write", "volumeInstanceBackupRestore", Tier::write},
-        {"a noun-first read verb", "egressGatewayHAMigrationPreview", Tier::read},
+        {"a noun-first read verb in a mutation is still a write", "egressGatewayHAMigrationPreview", Tier::write},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);

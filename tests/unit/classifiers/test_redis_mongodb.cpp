@@ -110,6 +110,51 @@ TEST_CASE("redis: the generated command table is sorted and complete") {
     CHECK(redis::find_redis_command("no-such-command") == nullptr);
 }
 
+// Invariant 6, the class of case (issue 12): a held-back set found commands
+// missing from the table judged read from their second word (`X HELP`,
+// `X GET`). A name the table does not list is at least a write whatever
+// follows it: every subcommand word of the table (HELP, GET, LIST, INFO, ...)
+// and the read words of the verb lexicon after unknown first words, through
+// classify_redis_command and every Upstash carrier (JSON body, path, GET path,
+// pipeline, transaction).
+TEST_CASE("redis: a command not in the table is at least a write, whatever its second word") {
+    std::vector<std::string> second_words = {"HELP", "GET", "LIST", "INFO", "USERS", "WHOAMI", "DOCTOR", "READONLY"};
+    for (const redis::RedisCommandInfo& row : redis::redis_command_table()) {
+        const std::size_t bar = row.name.find('|');
+        if (bar != std::string_view::npos) second_words.emplace_back(row.name.substr(bar + 1));
+    }
+    const std::vector<std::string> unknown_names = {"X", "x", "FOO.BAR", "JSON.DEBUG", "CMS.INFO", "ACL|USERS",
+                                                    "config|get", "XINFOS", "GETX", "CLIENTS"};
+    for (const std::string& name : unknown_names) {
+        if (name.find('|') == std::string::npos) REQUIRE(redis::find_redis_command(name) == nullptr);
+        for (const std::string& second : second_words) {
+            INFO(std::string(name + " " + second));
+            const redis::RedisVerdict got = redis::classify_redis_command({name, second, "k"});
+            REQUIRE(got.tier >= Tier::write);
+            CHECK(std::count(got.flags.begin(), got.flags.end(), "unknown-command") == 1);
+        }
+    }
+    for (const std::string& second : {std::string("HELP"), std::string("GET"), std::string("LIST")}) {
+        for (const std::string& name : unknown_names) {
+            const std::string json = "[\"" + name + "\",\"" + second + "\"]";
+            HttpRequest request;
+            request.host = kUpstash;
+            const std::vector<std::pair<std::string, std::string>> carriers = {
+                {"POST /", json}, {"GET /" + name + "/" + second, ""}, {"POST /" + name + "/" + second, ""},
+                {"POST /pipeline", "[[\"GET\",\"a\"]," + json + "]"}, {"POST /multi-exec", "[" + json + "]"}};
+            for (const auto& [target, body] : carriers) {
+                INFO(std::string(target + " " + body));
+                request.method = target.substr(0, target.find(' '));
+                request.path = target.substr(target.find(' ') + 1);
+                request.body = body;
+                const Classification got = classify(request);
+                CHECK(got.provider == "redis");
+                CHECK(got.tier >= Tier::write);
+            }
+        }
+    }
+}
+
 TEST_CASE("redis: Upstash REST shapes") {
     check_cases({
         {"JSON array body", "redis", "POST", kUpstash, "/", R"(["DEL","session:42"])", Tier::destructive, "DEL"},

@@ -95,6 +95,45 @@ TEST_CASE("what the next question gets after an answer (grant scope table)") {
     }
 }
 
+TEST_CASE("a grant with a scope (an unknown host) covers that host only, and so does a denial") {
+    struct Row {
+        const char* name;
+        Answer first_answer;
+        std::string next_scope;
+        Tier next_tier;
+        bool next_decided_at_once;
+        bool next_allowed;
+    };
+    const Row rows[] = {
+        {"session grant covers the same host", Answer::session, "docs.example.org", Tier::write, true, true},
+        {"session grant does not cover another host", Answer::session, "evil.example.net", Tier::write, false, false},
+        {"session grant does not cover the whole provider", Answer::session, "", Tier::write, false, false},
+        {"write grant on the host never covers its destructive", Answer::session, "docs.example.org",
+         Tier::destructive, false, false},
+        {"denial is remembered for the same host", Answer::deny, "docs.example.org", Tier::write, true, false},
+        {"denial of one host does not refuse another", Answer::deny, "evil.example.net", Tier::write, false, false},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        ConsentBroker broker;
+        Question first = question("generic", Tier::write, "POST /v1/x");
+        first.scope = "docs.example.org";
+        ask_and_answer(broker, first, row.first_answer, t0);
+        Question next = question("generic", row.next_tier, "POST /v1/x");
+        next.scope = row.next_scope;
+        auto asked = broker.ask(next, t0 + 1s);
+        CHECK(asked.verdict.has_value() == row.next_decided_at_once);
+        if (asked.verdict) CHECK(asked.verdict->allowed == row.next_allowed);
+    }
+    // A scoped grant is listed with its scope.
+    ConsentBroker broker;
+    Question first = question("generic", Tier::write);
+    first.scope = "docs.example.org";
+    ask_and_answer(broker, first, Answer::session, t0);
+    REQUIRE(broker.grants(t0).size() == 1);
+    CHECK(broker.grants(t0).front().scope == "docs.example.org");
+}
+
 TEST_CASE("a denial is remembered 60 s for the same provider and operation") {
     struct Row {
         const char* name;

@@ -113,3 +113,17 @@ TEST_CASE("replies are one JSON line with re and ok first") {
     CHECK(encode_error_reply({9, "unknown command 'x'"}) ==
           "{\"re\":9,\"ok\":false,\"error\":\"unknown command 'x'\"}\n");
 }
+
+TEST_CASE("events are one JSON line each, in PROTOCOL.md's shapes") {
+    CHECK(encode_question_event(R"({"id":7,"provider":"railway"})") ==
+          "{\"event\":\"question\",\"question\":{\"id\":7,\"provider\":\"railway\"}}\n");
+    CHECK(encode_question_event("not json") == "{\"event\":\"question\",\"question\":null}\n");
+    CHECK(encode_withdrawn_event(7) == "{\"event\":\"withdrawn\",\"question\":7}\n");
+    CHECK(encode_resolved_event(7, false, "user", "deny") ==
+          "{\"event\":\"resolved\",\"question\":7,\"allowed\":false,\"decided_by\":\"user\",\"answer\":\"deny\"}\n");
+    CHECK(encode_resolved_event(8, false, "timeout", std::nullopt) ==
+          "{\"event\":\"resolved\",\"question\":8,\"allowed\":false,\"decided_by\":\"timeout\",\"answer\":null}\n");
+    // A value is escaped, never spliced into the line as is.
+    CHECK(encode_resolved_event(9, true, "user", "a\"b") ==
+          "{\"event\":\"resolved\",\"question\":9,\"allowed\":true,\"decided_by\":\"user\",\"answer\":\"a\\\"b\"}\n");
+}

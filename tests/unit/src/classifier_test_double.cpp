@@ -10,6 +10,10 @@
 //               segment: /read..., /write..., /destroy...; otherwise GET and
 //               HEAD are reads, DELETE is destructive, the rest writes.
 //               A body that was not complete makes it destructive (the worst).
+//               detail: the operation and " target", except for paths that
+//               start with "/untargeted" (the head names no target): the body's
+//               first line when it has one, else only the operation; a body
+//               "lower-me" judges it read (a classifier whose body lowers the tier).
 //   wire_protocol: the X-Test-Wire-Protocol header.
 #include <algorithm>
 #include <cctype>
@@ -73,7 +77,10 @@ Classification classify(const HttpRequest& request) {
     else if (request.method == "DELETE") out.tier = Tier::destructive;
     else out.tier = Tier::write;
     if (needs_body(request) && !request.body_complete) out.tier = Tier::destructive;
-    out.detail = out.operation;
+    out.detail = out.operation + " target";
+    if (starts_with(request.path, "/untargeted") && request.body == "lower-me") out.tier = Tier::read;
+    if (starts_with(request.path, "/untargeted"))
+        out.detail = request.body.empty() ? out.operation : out.operation + " " + request.body.substr(0, request.body.find('\n'));
     return out;
 }
 

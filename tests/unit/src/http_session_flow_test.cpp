@@ -445,3 +445,43 @@ TEST_CASE("after an interim 1xx, the final response head is still collected and 
     CHECK(relaying.trace() == whole.trace());
     CHECK(relaying.relayed_by_caller == 0);
 }
+
+// Issue 14: a question names its target even when only the body holds it.
+TEST_CASE("a write whose head names no target is decided with its body when it fits the inspection limit") {
+    struct Row {
+        const char* name;
+        std::string request;
+        std::size_t max_inspect_bytes;
+        bool decided_on_head;
+        std::string detail;
+    };
+    const Row rows[] = {
+        {"destructive, body fits: read first", "DELETE /untargeted HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\norders",
+         64, false, "DELETE /untargeted orders"},
+        {"write, body fits: read first", "POST /untargeted HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\norders", 64,
+         false, "POST /untargeted orders"},
+        {"body longer than the limit: on its head", "POST /untargeted HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\norders",
+         4, true, "POST /untargeted"},
+        {"chunked (length unknown): on its head",
+         "POST /untargeted HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n6\r\norders\r\n0\r\n\r\n", 64, true,
+         "POST /untargeted"},
+        {"the head names its target: on its head", "POST /write HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\norders",
+         64, true, "POST /write target"},
+        {"a read is never held for its body", "GET /untargeted HTTP/1.1\r\nHost: a.test\r\nContent-Length: 6\r\n\r\norders",
+         64, true, "GET /untargeted"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        Playbook book({.sni = "", .max_inspect_bytes = row.max_inspect_bytes}, AutoAnswer::none);
+        const std::size_t end_of_head = row.request.find("\r\n\r\n") + 4;
+        book.guest(row.request.substr(0, end_of_head));
+        CHECK(book.decisions.size() == (row.decided_on_head ? 1u : 0u));
+        book.guest(row.request.substr(end_of_head));
+        REQUIRE(book.decisions.size() == 1);
+        const auto& request = book.decisions[0].request;
+        CHECK(askfirst::classifiers::classify(request).detail == row.detail);
+        CHECK(request.body_complete == !row.decided_on_head);
+        book.pass(book.unanswered[0]);
+        CHECK(book.to_upstream() == row.request);
+    }
+}

@@ -368,3 +368,28 @@ TEST_CASE("a judged request's audit line gives the mode's rule as its reason") {
     CHECK(json_field(line, "reason") == "mode off passes every operation; it is logged");
     CHECK(json_field(line, "decision") == "pass");
 }
+
+TEST_CASE("a body read only to name the target adds detail but never lowers the tier the head was judged") {
+    struct Row {
+        const char* name;
+        std::string method;
+        std::string body;
+        classifiers::Tier tier;
+        std::string detail;
+    };
+    const Row rows[] = {
+        {"the body names the target", "DELETE", "orders", classifiers::Tier::destructive, "DELETE /untargeted orders"},
+        {"a body that would lower the tier does not", "DELETE", "lower-me", classifiers::Tier::destructive,
+         "DELETE /untargeted lower-me"},
+        {"a write stays a write", "POST", "lower-me", classifiers::Tier::write, "POST /untargeted lower-me"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        auto r = request(row.method, "/untargeted");
+        r.body = row.body;
+        r.body_complete = true;
+        const auto decision = decide_request(r, modes(consent::Mode::prompt_writes), consent::NoUiAnswer::deny);
+        CHECK(decision.classification.tier == row.tier);
+        CHECK(decision.classification.detail == row.detail);
+    }
+}

@@ -1,9 +1,9 @@
-// consent/json_text.cpp — JSON string escaping with UTF-8 validation.
-#include "consent/json_text.h"
+// base/json_text.cpp — JSON string escaping with UTF-8 validation.
+#include "base/json_text.h"
 
 #include <cstdio>
 
-namespace askfirst::consent {
+namespace askfirst {
 
 namespace {
 
@@ -106,4 +106,4 @@ JsonObjectText& JsonObjectText::add_raw(std::string_view name, std::string_view 
     return *this;
 }
 
-}  // namespace askfirst::consent
+}  // namespace askfirst

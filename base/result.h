@@ -1,13 +1,19 @@
-// tls/tls_result.h — the small Result type of the tls/ layer (GCC 12 has no
-// std::expected). A failed step carries a sentence that says what failed and
-// what to do; callers in src/ log it or print it as it is.
+// base/result.h — the one Result type of askfirst, for every layer (GCC 12
+// has no std::expected): a value, or a sentence that says what failed and
+// what to do about it ("tls.extra_ca: /etc/x.pem: no such file; fix the path
+// or remove it from the profile"). Callers pass the sentence on, prefixed
+// with what they were doing, or print it as it is; they never parse it.
+//
+//   Result<Profile> parsed = ...;
+//   if (!parsed) return Result<X>::failure("the profile: " + parsed.error());
+//   use(parsed.take());
 #pragma once
 
 #include <optional>
 #include <string>
 #include <utility>
 
-namespace askfirst::tls {
+namespace askfirst {
 
 template <typename T>
 class Result {
@@ -33,4 +39,4 @@ struct Done {};
 using Status = Result<Done>;
 inline Status ok_status() { return Status::success(Done{}); }
 
-}  // namespace askfirst::tls
+}  // namespace askfirst

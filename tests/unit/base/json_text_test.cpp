@@ -1,12 +1,12 @@
-// tests/unit/consent/json_text_test.cpp — whatever bytes the guest sends, the
+// tests/unit/base/json_text_test.cpp — whatever bytes the guest sends, the
 // JSON we write about them is valid and says what they were.
 #include <doctest.h>
 
 #include <cjson/cJSON.h>
 
-#include "consent/json_text.h"
+#include "base/json_text.h"
 
-using namespace askfirst::consent;
+using namespace askfirst;
 
 TEST_CASE("json_string escapes quotes, backslashes and control bytes, and replaces invalid UTF-8") {
     struct Case { std::string in; std::string out; };

@@ -1,5 +1,7 @@
-// consent/json_text.h — writing one flat JSON object as text: the audit log's
-// lines and the bodies of the refusals askfirstd sends to the guest.
+// base/json_text.h — writing one flat JSON object as text: the audit log's
+// lines (consent/) and the bodies of the refusals askfirstd sends to the
+// guest (src/http/). In base/, below both, so neither layer includes the
+// other for it.
 //
 // Hand-written rather than cJSON because every string we write may carry
 // bytes from the guest (paths, hosts): cJSON copies bytes >= 0x80 verbatim,
@@ -11,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace askfirst::consent {
+namespace askfirst {
 
 // `text` as a JSON string literal, quotes included.
 std::string json_string(std::string_view text);
@@ -32,4 +34,4 @@ private:
     std::string text_ = "{";
 };
 
-}  // namespace askfirst::consent
+}  // namespace askfirst

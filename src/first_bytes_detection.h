@@ -1,0 +1,54 @@
+// src/first_bytes_detection.h — the first stage of every guest TCP flow:
+// which protocol it speaks, judged from the guest's first bytes against a
+// TABLE of detectors. Sans-io: the pipeline (src/intercepting_pipeline.h)
+// buffers what the guest sent so far and asks again after every segment.
+//
+// Each row names a protocol, recognises its first message (tls::Fit:
+// match / no / need_more, never changing its mind for a longer prefix) and
+// says what the flow becomes: TLS (the pipeline opens TLS with our leaf and
+// starts the session for the plaintext inside it), or a FlowSession
+// (src/flow_session.h) made by the row's factory. The first row that matches
+// wins; when every row says no, the flow is opaque (judged once as
+// "tcp HOST:PORT", then relayed).
+//
+// Adding a protocol (PostgreSQL, MySQL, Redis, MongoDB): write its `fits`
+// function and its session, and add a row to kFirstBytesDetectors in the
+// .cpp; the order of rows matters only where first messages overlap.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "src/flow_session.h"
+#include "tls/protocol_detect.h"
+
+namespace askfirst {
+
+using SessionFactory = std::unique_ptr<FlowSession> (*)(const SessionContext& context);
+
+struct FirstBytesDetector {
+    std::string_view name;                          // for log lines: "tls", "http1", "postgres"
+    tls::Fit (*fits)(std::span<const std::uint8_t> first_bytes);
+    // What the flow becomes. nullptr: TLS; the session inside is
+    // session_inside_tls()'s.
+    SessionFactory make_session;
+};
+
+// The table askfirstd uses, in the order the rows are tried.
+std::span<const FirstBytesDetector> first_bytes_detectors();
+
+struct Detection {
+    enum class Outcome { need_more, matched, opaque } outcome = Outcome::need_more;
+    const FirstBytesDetector* detector = nullptr;  // when matched
+};
+
+Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
+                             std::span<const FirstBytesDetector> detectors = first_bytes_detectors());
+
+// The session for the plaintext of a TLS flow we opened: HTTP/1.1 today
+// (an h2 session would be chosen here from the ALPN the guest offered).
+std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context);
+
+}  // namespace askfirst

@@ -1,0 +1,29 @@
+// src/flow_destination.cpp — the destination's names (see the header).
+#include "src/flow_destination.h"
+
+#include "classifiers/host_claims.h"
+
+namespace askfirst {
+
+std::string destination_host(const netstack::FlowInfo& info, std::string_view sni) {
+    if (!sni.empty()) return std::string(sni);
+    return !info.dns_name.empty() ? info.dns_name : info.original_destination.address.to_string();
+}
+
+std::string destination_host_port(const netstack::FlowInfo& info, std::string_view sni) {
+    return destination_host(info, sni) + ":" + std::to_string(info.original_destination.port);
+}
+
+std::string provider_claiming_destination(const netstack::FlowInfo& info, std::string_view sni) {
+    for (const std::string_view name : {sni, std::string_view(info.dns_name)}) {
+        const std::string_view provider = classifiers::provider_claiming_host(name);
+        if (!provider.empty()) return std::string(provider);
+    }
+    return {};
+}
+
+http::FlowFacts flow_facts(std::string_view vm_name, const netstack::FlowInfo& info, std::string_view sni) {
+    return {std::string(vm_name), info.guest.to_string(), info.original_destination.to_string(), std::string(sni)};
+}
+
+}  // namespace askfirst

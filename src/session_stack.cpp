@@ -1,0 +1,471 @@
+// src/session_stack.cpp — the events of an intercepted flow, the pump and
+// the session's outputs (see the header for the picture).
+#include "src/session_stack.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <variant>
+
+#include "src/flow_destination.h"
+
+namespace askfirst {
+
+namespace {
+
+// Plaintext moved per step between a TLS session and the flow session: one
+// TLS record's worth, so a step never holds more than that on the stack.
+constexpr std::size_t kPlaintextChunk = 16 * 1024;
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+bool room_for_upstream(const netstack::FlowIo& io, const std::string& waiting) {
+    return waiting.size() < kMaxUpstreamQueuedBytes && io.upstream_queued() < kMaxUpstreamQueuedBytes;
+}
+
+void erase_front(std::vector<std::uint8_t>& bytes, std::size_t count) {
+    bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+}  // namespace
+
+const char* upstream_state_name(UpstreamState state) {
+    static constexpr const char* kNames[] = {"not_dialed", "probe_dialing", "probe_connected", "dialing",
+                                             "connected", "up", "failed"};
+    static_assert(std::size(kNames) == static_cast<std::size_t>(UpstreamState::failed) + 1,
+                  "a name for every UpstreamState");
+    return kNames[static_cast<std::size_t>(state)];
+}
+
+SessionStack::SessionStack(InterceptionServices& services, netstack::FlowIo& io, SessionStackStart start)
+    : services_(services), io_(io), session_(std::move(start.session)), guest_tls_(std::move(start.guest_tls)),
+      sni_(std::move(start.sni)), guest_in_(std::move(start.guest_in)), upstream_in_(std::move(start.upstream_in)),
+      upstream_(start.upstream), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
+      upstream_paused_(start.upstream_reading_paused) {}
+
+SessionStack::~SessionStack() {
+    *alive_ = false;
+    if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+}
+
+// ---- events from the flow ----
+
+void SessionStack::on_guest_bytes(std::span<const std::uint8_t> bytes) {
+    guest_in_.insert(guest_in_.end(), bytes.begin(), bytes.end());
+    pump();
+}
+
+void SessionStack::on_guest_finished() {
+    guest_eof_ = true;
+    if (guest_tls_) guest_tls_->on_transport_eof();
+    pump();
+}
+
+void SessionStack::on_upstream_connected() {
+    if (upstream_ == UpstreamState::probe_dialing) upstream_ = UpstreamState::probe_connected;
+    if (upstream_ == UpstreamState::dialing) {
+        upstream_ = UpstreamState::connected;
+        start_upstream_tls();
+    }
+    pump();
+}
+
+void SessionStack::on_upstream_failed(std::string_view reason) {
+    if (flow_reset_) return;
+    fail_upstream(std::string(reason));
+    pump();
+}
+
+void SessionStack::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
+    if (flow_reset_) return;
+    if (!upstream_may_speak()) {
+        // A probed server's bytes wait for a passed request (reading pauses: apply_back_pressure).
+        upstream_in_.insert(upstream_in_.end(), bytes.begin(), bytes.end());
+    } else if (upstream_tls_) {
+        // Straight into the TLS session when nothing waits before these bytes: no staging copy.
+        const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
+        upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
+    } else if (!guest_tls_) {
+        give_upstream_plaintext(as_text(bytes));
+    }  // else TLS to the upstream could not start: nothing it sends is readable
+    pump();
+}
+
+void SessionStack::on_upstream_finished() {
+    upstream_eof_ = true;
+    if (upstream_tls_) upstream_tls_->on_transport_eof();
+    pump();
+}
+
+// ---- the pump ----
+
+// Re-entrant calls (a verdict delivered while pumping) only ask for another
+// round, so the state is never changed under a running step.
+void SessionStack::pump() {
+    if (pumping_ != Pumping::idle) {
+        pumping_ = Pumping::again;
+        return;
+    }
+    do {
+        pumping_ = Pumping::running;
+        pump_once();
+    } while (pumping_ == Pumping::again && !flow_reset_);
+    pumping_ = Pumping::idle;
+}
+
+void SessionStack::pump_once() {
+    if (flow_reset_) return;
+    feed_guest_side();
+    feed_upstream_side();
+    check_tls_failures();
+    if (flow_reset_) return;
+    note_upstream_state();
+    drain_session_outputs();
+    flush_to_upstream();
+    flush_to_guest();
+    apply_back_pressure();
+    finish_when_drained();
+}
+
+// Guest ciphertext into the guest TLS session, as much as it takes.
+void SessionStack::give_guest_ciphertext() {
+    if (guest_in_.empty()) return;
+    const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
+    erase_front(guest_in_, taken);
+    if (taken > 0) io_.guest_consumed(taken);
+}
+
+void SessionStack::feed_guest_side() {
+    if (!guest_tls_) {
+        if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+            const std::size_t given = guest_in_.size();
+            session_->on_guest_bytes(as_text(guest_in_));
+            guest_in_.clear();
+            io_.guest_consumed(given);
+        }
+        if (guest_eof_ && guest_in_.empty() && !session_->closed()) session_->on_guest_eof();
+        return;
+    }
+    give_guest_ciphertext();
+    guest_tls_->advance();
+    std::uint8_t chunk[kPlaintextChunk];
+    while (session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+        const std::size_t got = guest_tls_->read_plaintext(chunk);
+        if (got == 0) break;
+        session_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        give_guest_ciphertext();  // reading freed room in the TLS session
+    }
+    const bool guest_done = guest_tls_->state() == tls::TlsSessionState::peer_closed ||
+                            (guest_eof_ && guest_in_.empty() && guest_tls_->state() != tls::TlsSessionState::established);
+    if (guest_done && !session_->closed()) session_->on_guest_eof();
+}
+
+void SessionStack::feed_upstream_side() {
+    if (!upstream_tls_) {
+        if (upstream_may_speak() && !guest_tls_ && !upstream_in_.empty()) {  // held while the request was judged
+            session_->on_upstream_bytes(as_text(upstream_in_));
+            upstream_in_.clear();
+        }
+        if (upstream_eof_ && !session_->closed()) session_->on_upstream_eof();
+        return;
+    }
+    if (!upstream_in_.empty()) erase_front(upstream_in_, upstream_tls_->accept_ciphertext(upstream_in_));
+    upstream_tls_->advance();
+    std::uint8_t chunk[kPlaintextChunk];
+    while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
+        const std::size_t got = upstream_tls_->read_plaintext(chunk);
+        if (got == 0) break;
+        give_upstream_plaintext(std::string_view(reinterpret_cast<const char*>(chunk), got));
+        if (!upstream_in_.empty()) erase_front(upstream_in_, upstream_tls_->accept_ciphertext(upstream_in_));
+    }
+    if (upstream_tls_->state() == tls::TlsSessionState::peer_closed && !session_->closed()) session_->on_upstream_eof();
+}
+
+void SessionStack::check_tls_failures() {
+    if (guest_tls_ && guest_tls_->state() == tls::TlsSessionState::failed) {
+        const auto& failure = guest_tls_->failure();
+        if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) on_guest_refused_certificate(failure);
+        flush_to_guest();  // a fatal alert may be queued
+        flow_reset_ = true;
+        io_.reset("guest TLS failed: " + failure.reason);
+        return;
+    }
+    if (upstream_tls_ && upstream_ != UpstreamState::failed && upstream_tls_->state() == tls::TlsSessionState::failed) {
+        services_.log.line("event=upstream_tls_failed host=" + destination_host_port(io_.info(), sni_) + " reason=\"" +
+                           upstream_tls_->failure().reason + "\"");
+        fail_upstream(upstream_tls_->failure().reason);
+    }
+}
+
+// The guest would not accept our certificate. Interception stays on unless
+// the profile opted into learning and no provider claims the host
+// (tls/tls_interceptor.h); either way a person can see it: operator log,
+// audit line (the tray's recent decisions), `askfirst status`.
+void SessionStack::on_guest_refused_certificate(const tls::TlsFailure& failure) {
+    const std::string host = sni_.empty() ? io_.info().original_destination.address.to_string() : sni_;
+    const std::string provider = provider_claiming_destination(io_.info(), sni_);
+    const auto learning = services_.tls->on_certificate_refused(host, !provider.empty());
+    const TlsRefusal refusal{host, provider, std::string(tls::tls_alert_name(failure.alert)), learning};
+    const std::string sentence = tls_refusal_sentence(refusal);
+    services_.log.line("event=tls_refused_by_guest host=" + host + " alert=" + refusal.alert + " action=" +
+                       std::string(tls::refusal_learning_name(learning)) + " advice=\"" + sentence + "\"");
+    services_.tls_refusals->note(refusal);
+    services_.decider->record_tls_refusal(flow_facts(services_.vm_name, io_.info(), sni_), refusal, sentence);
+}
+
+// ---- the upstream ----
+
+bool SessionStack::upstream_is_connected() const {
+    return upstream_ == UpstreamState::probe_connected || upstream_ == UpstreamState::connected ||
+           upstream_ == UpstreamState::up;
+}
+
+// Whether what the upstream sends may reach the session: only once a passed
+// request went there (a probed server's banner waits for that).
+bool SessionStack::upstream_may_speak() const {
+    return upstream_ != UpstreamState::not_dialed && upstream_ != UpstreamState::probe_dialing &&
+           upstream_ != UpstreamState::probe_connected;
+}
+
+// The first request that passes opens the way to the upstream: dial it, or
+// use the connection the probe already opened.
+void SessionStack::want_upstream() {
+    switch (upstream_) {
+    case UpstreamState::not_dialed:
+        upstream_ = UpstreamState::dialing;
+        io_.upstream_connect();
+        return;
+    case UpstreamState::probe_dialing:
+        upstream_ = UpstreamState::dialing;
+        return;
+    case UpstreamState::probe_connected:
+        upstream_ = UpstreamState::connected;
+        start_upstream_tls();
+        return;
+    default:
+        return;
+    }
+}
+
+void SessionStack::start_upstream_tls() {
+    if (!guest_tls_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
+    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string());
+    if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
+    upstream_tls_ = session.take();
+    upstream_tls_->advance();  // the ClientHello
+}
+
+// Connect or TLS failed: nothing more goes there, and each request passed
+// but answered 502 because of it gets a second audit line that says so
+// (invariant 8: the log tells what happened).
+void SessionStack::fail_upstream(const std::string& reason) {
+    upstream_ = UpstreamState::failed;
+    upstream_plain_out_.clear();
+    upstream_failure_ = reason;
+    for (const auto& passed_line : passed_before_upstream_up_)
+        services_.decider->record_upstream_refusal(passed_line, reason);
+    passed_before_upstream_up_.clear();
+    session_->on_upstream_failed(reason);
+}
+
+// Once the upstream is up, a request it was passed can no longer turn into
+// askfirst's own 502 before reaching it: stop keeping copies.
+void SessionStack::note_upstream_state() {
+    if (upstream_ != UpstreamState::connected) return;
+    if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
+    upstream_ = UpstreamState::up;
+    passed_before_upstream_up_.clear();
+}
+
+// ---- the session's outputs ----
+
+void SessionStack::drain_session_outputs() {
+    for (auto& output : session_->take_outputs()) {
+        if (auto* up = std::get_if<SendToUpstream>(&output)) {
+            want_upstream();
+            if (upstream_ != UpstreamState::failed) upstream_plain_out_ += up->bytes;
+            http::wipe_string(up->bytes);  // it may carry a real credential (src/http/head_edits.h)
+        } else if (auto* down = std::get_if<SendToGuest>(&output)) {
+            send_plaintext_to_guest(down->bytes);
+        } else if (auto* decide_event = std::get_if<DecideRequest>(&output)) {
+            decide(decide_event->id, decide_event->request);
+        } else if (std::holds_alternative<CancelDecision>(output)) {
+            if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+            decision_ticket_ = 0;
+        } else if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
+            log_protocol_refusal(*refusal);
+        } else if (std::holds_alternative<HalfCloseUpstream>(output)) {
+            if (upstream_end_ == SideEnd::open) upstream_end_ = SideEnd::finish_when_drained;
+        } else if (std::holds_alternative<HalfCloseGuest>(output)) {
+            if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
+        } else if (std::holds_alternative<CloseFlow>(output)) {
+            close_flow_ = true;
+            if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
+        } else if (std::holds_alternative<StartGuestTls>(output) || std::holds_alternative<StartUpstreamTls>(output)) {
+            // Not built yet (the first session to need it, PostgreSQL's
+            // SSLRequest, comes with the database issue): never relay blind.
+            flow_reset_ = true;
+            io_.reset("the session asked for TLS mid-stream, which this askfirstd does not open yet");
+            return;
+        }  // BecameOpaque: the session relays both ways itself
+    }
+}
+
+void SessionStack::log_protocol_refusal(const ProtocolRefusal& refusal) {
+    services_.log.line("event=http_refused status=" + std::to_string(refusal.status) + " dst=" +
+                       destination_host_port(io_.info(), sni_) + " reason=\"" + refusal.reason + "\"");
+    // A 502 for a failed upstream already has its line per passed request
+    // (fail_upstream); every other refusal gets one here.
+    const bool upstream_failure = refusal.status == 502 && refusal.reason == upstream_failure_;
+    if (!upstream_failure) services_.decider->record_protocol_refusal(flow_facts(services_.vm_name, io_.info(), sni_), refusal.status, refusal.reason);
+}
+
+void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request) {
+    auto alive = alive_;
+    // While the upstream is not up, a pass may yet become a 502: the pass's
+    // audit line is kept for fail_upstream.
+    const bool upstream_was_up = upstream_ == UpstreamState::up;
+    decision_ticket_ = services_.decider->decide_request(
+        flow_facts(services_.vm_name, io_.info(), sni_), request,
+        [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
+                                           const consent::AuditRecord& line, const http::RequestEdits& edits) {
+            if (!*alive) return;
+            decision_ticket_ = 0;
+            if (pass && !upstream_was_up && upstream_ == UpstreamState::failed) {  // answered 502 at once
+                services_.decider->record_upstream_refusal(line, upstream_failure_);
+            } else if (pass && !upstream_was_up && upstream_ != UpstreamState::up) {
+                passed_before_upstream_up_.push_back(line);
+            }
+            session_->on_verdict(id, Verdict{pass, line.reason, refusal, edits});
+            pump();
+        });
+}
+
+// Upstream plaintext into the session. Bytes it relays as they are (a
+// response body) come back to be sent from where they lie: no copy through
+// its outputs (a bulk download's every byte otherwise took two).
+void SessionStack::give_upstream_plaintext(std::string_view text) {
+    const std::size_t relayed = session_->on_upstream_bytes_relayed_by_caller(text);
+    if (relayed > 0) send_plaintext_to_guest(text.substr(0, relayed));
+}
+
+// Into lwIP (plain) or the guest TLS session at once when nothing waits
+// before it; what does not fit waits its turn in to_guest_/guest_plain_out_.
+void SessionStack::send_plaintext_to_guest(std::string_view bytes) {
+    if (!guest_tls_) {
+        if (to_guest_.empty()) bytes.remove_prefix(io_.guest_send(as_bytes(bytes)));
+        to_guest_.append(bytes);
+        return;
+    }
+    if (guest_plain_out_.empty() && guest_tls_->is_established())
+        bytes.remove_prefix(guest_tls_->write_plaintext(as_bytes(bytes)));
+    guest_plain_out_.append(bytes);
+}
+
+// What the guest has not been sent yet: wire bytes, and plaintext and ciphertext of the guest TLS session.
+std::size_t SessionStack::guest_backlog_bytes() const {
+    const std::size_t ciphertext = guest_tls_ && guest_tls_->wants_to_write() ? guest_tls_->pending_ciphertext().size() : 0;
+    return to_guest_.size() + guest_plain_out_.size() + ciphertext;
+}
+
+// ---- bytes out ----
+
+void SessionStack::flush_to_upstream() {
+    if (!upstream_is_connected()) return;
+    const bool finish_upstream = upstream_end_ == SideEnd::finish_when_drained;
+    if (!upstream_tls_) {
+        if (!upstream_plain_out_.empty() && io_.upstream_queued() < kMaxUpstreamQueuedBytes) {
+            io_.upstream_send(as_bytes(upstream_plain_out_));
+            http::wipe_string(upstream_plain_out_);
+        }
+    } else {
+        // Alternate encrypting and sending until neither moves: the socket may
+        // take everything at once, and then no write callback will come back
+        // to ask for the rest.
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            if (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
+                const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
+                OPENSSL_cleanse(upstream_plain_out_.data(), taken);  // sealed now; it may carry a real credential
+                upstream_plain_out_.erase(0, taken);
+                moved = taken > 0;
+            }
+            if (finish_upstream && upstream_plain_out_.empty()) upstream_tls_->close();
+            while (upstream_tls_->wants_to_write() && io_.upstream_queued() < kMaxUpstreamQueuedBytes) {
+                const auto pending = upstream_tls_->pending_ciphertext();
+                io_.upstream_send(pending);  // the flow queues what the socket does not take now
+                upstream_tls_->consume_ciphertext(pending.size());
+                moved = true;
+            }
+        }
+    }
+    if (finish_upstream && upstream_plain_out_.empty() && (!upstream_tls_ || !upstream_tls_->wants_to_write())) {
+        upstream_end_ = SideEnd::finished;
+        io_.upstream_finish();
+    }
+}
+
+void SessionStack::flush_to_guest() {
+    bool moved = true;
+    while (moved) {
+        moved = false;
+        if (guest_tls_) {
+            if (!guest_plain_out_.empty() && guest_tls_->is_established()) {
+                const std::size_t taken = guest_tls_->write_plaintext(as_bytes(guest_plain_out_));
+                guest_plain_out_.erase(0, taken);
+                moved = taken > 0;
+            }
+            if (guest_end_ != SideEnd::open && guest_plain_out_.empty() && guest_tls_->is_established())
+                guest_tls_->close();
+            // From the session's queue straight to lwIP (which copies it): no staging copy.
+            while (to_guest_.empty() && guest_tls_->wants_to_write()) {
+                const auto pending = guest_tls_->pending_ciphertext();
+                const std::size_t taken = io_.guest_send(pending);
+                guest_tls_->consume_ciphertext(taken);
+                if (taken < pending.size()) return;  // lwIP is full: wait for on_guest_send_space
+            }
+        }
+        if (!to_guest_.empty()) {
+            const std::size_t taken = io_.guest_send(as_bytes(to_guest_));
+            to_guest_.erase(0, taken);
+            if (to_guest_.empty()) to_guest_.shrink_to_fit();  // an idle flow keeps no buffer
+            else moved = false;  // lwIP is full: wait for on_guest_send_space
+        }
+    }
+}
+
+// Upstream reading stops while the guest cannot take what we already have,
+// and while a probed upstream's bytes wait for a request to pass.
+void SessionStack::apply_back_pressure() {
+    const bool guest_ciphertext_waits = guest_tls_ && guest_tls_->wants_to_write();
+    const bool guest_backlog = !to_guest_.empty() || guest_ciphertext_waits || guest_plain_out_.size() > kPlaintextChunk ||
+                               upstream_in_.size() > tls::kMaxBufferedCiphertextIn ||
+                               (!upstream_may_speak() && !upstream_in_.empty());
+    if (guest_backlog && !upstream_paused_) {
+        upstream_paused_ = true;
+        io_.upstream_pause_reading();
+    } else if (!guest_backlog && upstream_paused_) {
+        upstream_paused_ = false;
+        io_.upstream_resume_reading();
+    }
+}
+
+void SessionStack::finish_when_drained() {
+    if (guest_end_ == SideEnd::finish_when_drained && guest_backlog_bytes() == 0) {
+        guest_end_ = SideEnd::finished;
+        io_.guest_finish();
+    }
+    if (close_flow_ && upstream_end_ != SideEnd::finished) {
+        upstream_end_ = SideEnd::finished;
+        if (upstream_ != UpstreamState::not_dialed) io_.upstream_finish();
+    }
+}
+
+}  // namespace askfirst

@@ -1,0 +1,117 @@
+// tests/unit/src/first_bytes_detection_test.cpp — the detector table
+// (src/first_bytes_detection.h): each row is fed byte by byte, as the
+// slowest guest would send it; every prefix before the deciding byte must
+// say need_more, and every longer prefix the row's verdict (the name of the
+// detector that matched, or "opaque").
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "src/first_bytes_detection.h"
+
+using namespace askfirst;
+
+namespace {
+
+std::string verdict_of(std::span<const std::uint8_t> stream) {
+    const Detection detection = detect_first_bytes(stream);
+    switch (detection.outcome) {
+    case Detection::Outcome::need_more: return "need_more";
+    case Detection::Outcome::opaque: return "opaque";
+    case Detection::Outcome::matched: return std::string(detection.detector->name);
+    }
+    return "?";
+}
+
+std::vector<std::uint8_t> bytes_of(const std::string& text) { return {text.begin(), text.end()}; }
+
+struct DetectionRow {
+    const char* name;
+    std::vector<std::uint8_t> stream;
+    std::string verdict;
+    std::size_t deciding_length;  // the shortest prefix that gives the verdict
+};
+
+std::vector<DetectionRow> detection_rows() {
+    const std::vector<std::uint8_t> client_hello = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03};
+    const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    return {
+        {"TLS ClientHello record is known at its sixth byte", client_hello, "tls", 6},
+        {"TLS record that is not a ClientHello is opaque", {0x16, 0x03, 0x03, 0x00, 0x10, 0x02, 0x00}, "opaque", 6},
+        {"TLS alert record is opaque at its first byte", {0x15, 0x03, 0x03, 0x00, 0x02}, "opaque", 1},
+        {"record version 3.9 is opaque", {0x16, 0x03, 0x09, 0x00, 0x10, 0x01}, "opaque", 3},
+        {"GET request line with CRLF is http1", bytes_of("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "http1", 16},
+        {"POST with an absolute target is http1", bytes_of("POST http://a.example/x HTTP/1.0\r\n"), "http1", 34},
+        {"HTTP/2 preface is prior knowledge", bytes_of(preface), "http2_prior_knowledge", 24},
+        {"SSH banner is opaque, not a request line", bytes_of("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"), "opaque", 31},
+        // What a lenient server (nginx) still acts on goes to the strict HTTP
+        // session, which refuses the ambiguity with a 400, instead of an unread
+        // splice that block-destructive passed as a "tcp" write.
+        {"HTTP/3.0 after a method goes to the HTTP session", bytes_of("GET / HTTP/3.0\r\n"), "http1_lenient", 12},
+        {"HTTP/3.0 after no registered method is opaque", bytes_of("FETCH / HTTP/3.0\r\n"), "opaque", 14},
+        {"lower-case http version goes to the HTTP session", bytes_of("GET / http/1.1\r\n"), "http1_lenient", 7},
+        {"bare LF after version goes to the HTTP session", bytes_of("DELETE /i HTTP/1.1\n"), "http1_lenient", 19},
+        {"two spaces go to the HTTP session", bytes_of("GET  / HTTP/1.1\r\n"), "http1_lenient", 5},
+        {"leading empty lines before a request go to the HTTP session",
+         bytes_of("\r\n\r\n\nDELETE /index HTTP/1.1\r\n"), "http1_lenient", 12},
+        {"a tab after a registered method goes to the HTTP session", bytes_of("DELETE\t/x HTTP/1.1\r\n"), "http1_lenient", 7},
+        {"obs-text in the target goes to the HTTP session", bytes_of("DELETE /\xc3\xadndex HTTP/1.1\r\n"), "http1_lenient", 9},
+        {"an upper-case word that is no method (IRC) is opaque", bytes_of("NICK agent\r\n"), "opaque", 11},
+        {"a lower-case method on a strict request line is http1", bytes_of("get / HTTP/1.1\r\n"), "http1", 16},
+        {"binary first byte is opaque at once", {0x00, 0x01, 0x02}, "opaque", 1},
+        {"postgres startup message is opaque", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f}, "opaque", 1},
+    };
+}
+
+}  // namespace
+
+TEST_CASE("detection decides at the deciding byte and never before, byte by byte") {
+    for (const auto& row : detection_rows()) {
+        const std::string name = row.name;
+        CAPTURE(name);
+        for (std::size_t length = 0; length <= row.stream.size(); ++length) {
+            CAPTURE(length);
+            const auto verdict = verdict_of(std::span(row.stream).first(length));
+            if (length < row.deciding_length) CHECK(verdict == "need_more");
+            else CHECK(verdict == row.verdict);
+        }
+    }
+}
+
+TEST_CASE("an empty stream needs more bytes") {
+    CHECK(verdict_of({}) == "need_more");
+}
+
+TEST_CASE("a request line longer than the bound is opaque, not waited for forever") {
+    std::string line = "FETCH /" + std::string(tls::kMaxRequestLineBytes, 'a');
+    const auto stream = bytes_of(line);
+    CHECK(verdict_of(std::span(stream).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
+    CHECK(verdict_of(stream) == "opaque");
+    // Empty lines alone are bounded the same way.
+    const auto empty_lines = bytes_of(std::string(tls::kMaxRequestLineBytes, '\n'));
+    CHECK(verdict_of(std::span(empty_lines).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
+    CHECK(verdict_of(empty_lines) == "opaque");
+    // After a registered method the HTTP session takes it: its own head bound refuses it.
+    CHECK(verdict_of(bytes_of("GET /" + std::string(tls::kMaxRequestLineBytes, 'a'))) == "http1_lenient");
+}
+
+TEST_CASE("every detector row has a name of its own and a way to recognise its protocol") {
+    std::vector<std::string> names;
+    for (const auto& detector : first_bytes_detectors()) {
+        CHECK_FALSE(detector.name.empty());
+        CHECK(static_cast<bool>(detector.fits));
+        for (const auto& seen : names) CHECK(seen != detector.name);
+        names.emplace_back(detector.name);
+    }
+    CHECK(tls::kServerSpeaksFirstTimeout.count() > 0);
+}
+
+TEST_CASE("a matched plaintext protocol brings its session; TLS brings the session for its plaintext") {
+    const std::string get = "GET / HTTP/1.1\r\n";
+    const Detection http1 = detect_first_bytes(std::span(reinterpret_cast<const std::uint8_t*>(get.data()), get.size()));
+    REQUIRE(http1.outcome == Detection::Outcome::matched);
+    REQUIRE(static_cast<bool>(http1.detector->make_session));
+    CHECK(http1.detector->make_session(SessionContext{"", 1024}) != nullptr);
+    CHECK(session_inside_tls(SessionContext{"a.test", 1024}) != nullptr);
+}
