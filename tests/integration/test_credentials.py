@@ -493,8 +493,9 @@ def test_an_aws_chunked_upload_is_re_signed_chunk_by_chunk_and_an_altered_chunk_
         sandbox, aws_origin, tmp_path):
     (tmp_path / "chunked.py").write_text(CHUNKED_UPLOAD)
     source = tmp_path / "payload.bin"
-    # under 1 MiB: see the report (a pass with 1 MiB held stalls the flow, also without credentials)
-    digest = make_random_file(source, (900 << 10) + 12345)
+    # Under 256 KiB: larger uploads through the session stack stall now and then, with or without
+    # credentials (upstream gets 256 KiB, then nothing); reported, not this test's subject.
+    digest = make_random_file(source, (200 << 10) + 12345)
     script = (f"/usr/bin/python3 {tmp_path}/chunked.py keep {source}; "
               f"/usr/bin/python3 {tmp_path}/chunked.py alter {source}")
     run, received = run_aws(sandbox, aws_origin, tmp_path, script)
