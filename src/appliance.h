@@ -33,6 +33,8 @@ public:
 
     // Set when the transport failed for good (TAP gone): askfirstd exits.
     bool transport_failed() const { return transport_failed_; }
+    // What the sandbox holds instead of the real credentials (src/credentials/sandbox_stubs.h).
+    const std::string& sandbox_stubs() const { return interception_->sandbox_stubs(); }
 
 private:
     Appliance(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile, const OperatorLog& log);

@@ -25,10 +25,20 @@ struct SignalWatch {
     int number;
 };
 
-void signal_ready(const AskfirstdOptions& options) {
+// 'R', then the sandbox's stubs JSON when the profile has credentials
+// (src/credentials/sandbox_stubs.h): `askfirst exec` reads both until EOF.
+void signal_ready(const AskfirstdOptions& options, const std::string& sandbox_stubs) {
     if (!options.ready_fd) return;
-    const char ready = 'R';
-    if (::write(*options.ready_fd, &ready, 1) != 1) std::perror("askfirstd: writing --ready-fd");
+    const std::string message = "R" + sandbox_stubs;
+    std::size_t written = 0;
+    while (written < message.size()) {
+        const ssize_t step = ::write(*options.ready_fd, message.data() + written, message.size() - written);
+        if (step <= 0) {
+            std::perror("askfirstd: writing --ready-fd");
+            break;
+        }
+        written += static_cast<std::size_t>(step);
+    }
     ::close(*options.ready_fd);
 }
 
@@ -66,7 +76,7 @@ int run(const AskfirstdOptions& options) {
         watch.handle.data = &watch;
         uv_signal_start(&watch.handle, [](uv_signal_t* handle, int) { uv_stop(handle->loop); }, watch.number);
     }
-    signal_ready(options);
+    signal_ready(options, appliance->sandbox_stubs());
     uv_run(loop, UV_RUN_DEFAULT);
     const bool failed = appliance->transport_failed();
     log.line(failed ? "event=exit reason=\"transport gone\"" : "event=exit reason=signal");

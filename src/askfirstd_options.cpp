@@ -20,7 +20,8 @@ const char kAskfirstdUsage[] =
     "  --profile FILE  the JSON profile (dns.hosts, upstream.map, host_services,\n"
     "                  udp.allow, ...); without it nothing is mapped\n"
     "  --name NAME     the session name shown in every log line\n"
-    "  --ready-fd N    write \"R\" to fd N and close it once serving\n"
+    "  --ready-fd N    write \"R\" to fd N and close it once serving (then the\n"
+    "                  sandbox's credential stubs as JSON, when the profile has credentials)\n"
     "  -v              log every flow, drop and refusal\n"
     "  --help          this text\n";
 

@@ -67,6 +67,7 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "src/http/head_edits.h"
 #include "src/http/http_responses.h"
 
 namespace askfirst {
@@ -124,6 +125,10 @@ struct Verdict {
     http::LocalResponse http_refusal;
     // Who can allow it and how (a wire protocol's hint line; HTTP has it in http_refusal).
     std::string how_to_allow;
+    // A pass: what the credential broker changes on the way upstream (the
+    // real secret in place of the stub; src/http/head_edits.h). Applied only
+    // after this verdict, never before.
+    http::RequestEdits edits;
 };
 
 // What a session is told when it starts.

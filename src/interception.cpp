@@ -6,6 +6,8 @@
 
 #include "consent/cjson_handle.h"
 #include "tls/elliptic_curve_offload.h"
+#include "src/credentials/credential_sources.h"
+#include "src/credentials/sandbox_stubs.h"
 
 #include <cstdlib>
 
@@ -75,9 +77,15 @@ Status Interception::start_decisions(uv_loop_t* loop, const Profile& profile, co
     consent_ = std::make_unique<ConsentService>(loop, settings, *this, profile.name, vm_name);
     if (auto control = consent_->start_control_socket(); !control)
         return Status::failure("the control socket: " + control.error());
-    decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
-                                                DecisionSettings{vm_name, profile.name, no_ui.value(),
-                                                                 std::chrono::seconds(profile.consent_listener_grace_s)});
+    // Every credential source is read now: one that fails stops startup, naming the entry.
+    std::string credential_error;
+    credentials_ = credentials::broker_for_profile(profile, credential_error);
+    if (!credentials_) return Status::failure(credential_error);
+    sandbox_stubs_ = credentials::sandbox_stubs_json(profile, *credentials_);
+    decider_ = std::make_unique<RequestDecider>(
+        loop, modes_, *audit_, *consent_,
+        DecisionSettings{vm_name, profile.name, no_ui.value(), std::chrono::seconds(profile.consent_listener_grace_s),
+                         profile.credentials.empty() ? nullptr : credentials_.get()});
     return ok_status();
 }
 

@@ -19,6 +19,7 @@
 #include "consent/policy.h"
 #include "netstack/flow_pipeline.h"
 #include "src/consent_service.h"
+#include "src/credentials/credential_broker.h"
 #include "src/intercepting_pipeline.h"
 #include "src/profile.h"
 #include "src/request_decider.h"
@@ -37,6 +38,8 @@ public:
     void set_flow_counter(std::function<std::size_t()> count_flows) { count_flows_ = std::move(count_flows); }
     const std::string& control_socket_path() const;
     const std::string& audit_log_path() const;
+    // The stubs JSON for `askfirst exec` (src/credentials/sandbox_stubs.h); "" without credentials.
+    const std::string& sandbox_stubs() const { return sandbox_stubs_; }
 
     // DaemonControlView (the control socket's status, set-mode, audit-tail)
     std::string status_json() override;
@@ -57,7 +60,9 @@ private:
     std::optional<consent::AuditLog> audit_;
     std::string audit_path_;
     std::unique_ptr<ConsentService> consent_;
+    std::unique_ptr<credentials::CredentialBroker> credentials_;  // before decider_: it outlives it
     std::unique_ptr<RequestDecider> decider_;
+    std::string sandbox_stubs_;
     InterceptionServices services_;
     std::function<std::size_t()> count_flows_;
 };

@@ -111,6 +111,12 @@ bool parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& pro
 bool parse_databases_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
     return profile_values::databases(value, path, profile.databases, error);
 }
+bool parse_unissued_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    std::string choice;
+    if (!profile_values::one_of(value, path, kUnissuedCredentialChoices, choice, error)) return false;
+    profile.unissued_credentials = choice;
+    return true;
+}
 
 // Every key a profile may hold. Adding a key: one row here, one field in Profile.
 constexpr ProfileKey kProfileKeys[] = {
@@ -130,6 +136,7 @@ constexpr ProfileKey kProfileKeys[] = {
     {"consent.listener_grace_s", parse_consent_listener_grace_key},
     {"credentials", parse_credentials_key},
     {"databases", parse_databases_key},
+    {"unissued_credentials", parse_unissued_credentials_key},
 };
 
 const ProfileKey* find_leaf(std::string_view dotted) {

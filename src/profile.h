@@ -30,10 +30,17 @@ using netstack::IpAddress;
 inline constexpr std::string_view kConsentModeNames[] = {
     "off", "block-destructive", "prompt-destructive", "prompt-writes", "block-writes"};
 
+// The kinds of credential the broker (src/credentials/) puts in place of a
+// stub, by their profile spelling (issue 13).
+inline constexpr std::string_view kCredentialKindNames[] = {"bearer", "header", "basic", "aws-sigv4", "kube"};
+
 struct CredentialSource {
-    std::optional<std::string> command;  // run on the host; stdout is the secret
-    std::optional<std::string> env;      // name of a host environment variable
-    std::optional<std::string> file;     // path of a host file
+    // run on the host, no shell: argv[0] is looked up in PATH; stdout is the
+    // secret (for aws-sigv4, AWS's credential_process JSON). A profile may
+    // write one string: it is split at spaces (no quoting).
+    std::optional<std::vector<std::string>> command;
+    std::optional<std::string> env;      // name of a variable of askfirstd's own environment
+    std::optional<std::string> file;     // path of a host file ("~/" is $HOME); refused if group/other can read it
 };
 
 // databases: an endpoint the operator names as a database (src/profile_databases.cpp).
@@ -45,11 +52,16 @@ struct DatabaseEndpoint {
 
 struct CredentialSpec {
     std::string name;                 // e.g. "aws"
-    std::string kind;                 // e.g. "aws-sigv4", "bearer"
+    std::string kind;                 // one of kCredentialKindNames
+    std::string header;               // kind "header" only: the header that carries it, e.g. "x-api-key"
     std::vector<std::string> hosts;   // host patterns, "*.amazonaws.com"
-    std::string stub;                 // the placeholder the guest holds
+    std::string stub;                 // the placeholder the guest holds; empty: generated in the real one's shape
     CredentialSource source;
+    std::vector<std::string> guest_env;  // variables `askfirst exec` sets to the stub
 };
+
+// unissued_credentials: what to do with a real-looking credential askfirst did not issue.
+inline constexpr std::string_view kUnissuedCredentialChoices[] = {"prompt", "block", "allow"};
 
 struct Profile {
     std::string name = "default";
@@ -88,6 +100,9 @@ struct Profile {
     std::uint32_t consent_listener_grace_s = 10;
     std::vector<CredentialSpec> credentials;
     std::vector<DatabaseEndpoint> databases;              // databases
+    // unissued_credentials: "prompt" | "block" | "allow"; unset: prompt on a
+    // host some credential entry lists, allow elsewhere (issue 13).
+    std::optional<std::string> unissued_credentials;
 
     // ---- lookups the data path uses ----
     // Addresses for a DNS name (case-insensitive, trailing dot ignored); null if not listed.

@@ -16,6 +16,10 @@ struct RequestDecider::Pending {
     StatementFacts statement;  // for a database statement: its refusal sentence and audit text
     std::chrono::steady_clock::time_point asked_at = std::chrono::steady_clock::now();
     ConsentService::Ticket consent_ticket = 0;
+    // A real-looking credential askfirst did not issue, to be asked about
+    // before the mode (unissued_credentials "prompt").
+    std::optional<consent::Question> unissued_question;
+    std::string unissued_reason;
 };
 
 namespace {
@@ -78,6 +82,20 @@ consent::Question question_for(const http::RequestDecision& decision, const std:
     return question;
 }
 
+// A refusal by askfirstd itself (the credential broker), before any mode.
+void refuse_for_credentials(http::RequestDecision& decision, const std::string& reason, const std::string& how) {
+    decision.pass = false;
+    decision.refused = true;
+    decision.decided_by = "askfirstd";
+    decision.reason = reason;
+    decision.how_to_allow = how;
+}
+
+constexpr const char* kQuarantineQuestion = "quarantine this session?";
+constexpr const char* kQuarantineHow =
+    "a person on the host answers the question \"quarantine this session?\" (askfirst-tray or `askfirst prompts`): "
+    "\"don't allow\" lifts the quarantine";
+
 }  // namespace
 
 RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
@@ -87,6 +105,7 @@ RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, conse
 
 RequestDecider::~RequestDecider() {
     *alive_ = false;
+    consent_.cancel(quarantine_question_);
     for (auto& [ticket, pending] : pending_) consent_.cancel(pending->consent_ticket);
 }
 
@@ -97,6 +116,8 @@ RequestDecider::Ticket RequestDecider::decide_request(const http::FlowFacts& flo
     pending->request = request;
     pending->decision = http::decide_request(request, modes_, settings_.no_ui);
     pending->request_done = std::move(done);
+    apply_credential_finding(*pending);
+    refuse_if_quarantined(pending->decision);
     return start(std::move(pending));
 }
 
@@ -107,6 +128,7 @@ RequestDecider::Ticket RequestDecider::decide_opaque(const http::FlowFacts& flow
     pending->decision = http::decide_opaque_flow(opaque, modes_, settings_.no_ui);
     pending->request.host = opaque.host + ":" + std::to_string(opaque.port);
     pending->opaque_done = std::move(done);
+    refuse_if_quarantined(pending->decision);
     return start(std::move(pending));
 }
 
@@ -127,7 +149,33 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
     const Ticket ticket = next_ticket_++;
     Pending& held = *pending;
     pending_[ticket] = std::move(pending);
-    const bool ask = held.decision.policy_action == consent::PolicyAction::ask;
+    if (!held.unissued_question || held.decision.refused) {
+        apply_policy(ticket, held);
+        return ticket;
+    }
+    // First the credential askfirst did not issue; the mode's own question (if any) after it.
+    auto alive = alive_;
+    held.consent_ticket = consent_.ask(*held.unissued_question, [this, alive, ticket](consent::Verdict verdict) {
+        if (!*alive) return;
+        auto it = pending_.find(ticket);
+        if (it == pending_.end()) return;
+        Pending& waiting = *it->second;
+        waiting.consent_ticket = 0;
+        const bool nobody = verdict.decided_by == consent::DecidedBy::no_listener;
+        if (nobody ? settings_.no_ui != consent::NoUiAnswer::allow : !verdict.allowed)
+            refuse_for_credentials(waiting.decision,
+                                   waiting.unissued_reason + "; " +
+                                       (nobody ? std::string("nobody answered, so it was refused")
+                                               : reason_for(verdict, "its use")),
+                                   "the agent uses the stub askfirst issued, or a person on the host (askfirst-tray "
+                                   "or `askfirst prompts`) allows this credential");
+        apply_policy(ticket, waiting);
+    }, settings_.listener_grace);
+    return ticket;
+}
+
+void RequestDecider::apply_policy(Ticket ticket, Pending& held) {
+    const bool ask = !held.decision.refused && held.decision.policy_action == consent::PolicyAction::ask;
     if (!ask) {
         // Decided by the mode: deliver on the next turn.
         auto alive = alive_;
@@ -136,7 +184,7 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
             auto it = pending_.find(ticket);
             if (it != pending_.end()) settle(ticket, it->second->decision);
         });
-        return ticket;
+        return;
     }
     auto alive = alive_;
     held.consent_ticket = consent_.ask(question_for(held.decision, settings_.profile_name, held.request.host, held.flow),
@@ -154,7 +202,86 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
         decision.reason = reason_for(verdict, decision.classification.operation);
         settle(ticket, decision);
     }, settings_.listener_grace);
-    return ticket;
+}
+
+// The broker's look at the request, before the mode (see the header).
+void RequestDecider::apply_credential_finding(Pending& pending) {
+    if (settings_.credentials == nullptr) return;
+    const auto finding =
+        settings_.credentials->examine(pending.request, pending.decision.classification.provider);
+    using Kind = credentials::CredentialFinding::Kind;
+    switch (finding.kind) {
+    case Kind::none: return;
+    case Kind::stub_leak:
+        refuse_for_credentials(pending.decision, finding.reason, kQuarantineHow);
+        std::fprintf(stderr, "askfirstd name=%s event=credential_stub_leak credential=%s host=%s where=\"%s\"\n",
+                     settings_.vm_name.c_str(), finding.entry.c_str(), pending.request.host.c_str(),
+                     finding.where.c_str());
+        quarantine(finding.reason);
+        return;
+    case Kind::refused:
+        refuse_for_credentials(pending.decision, finding.reason,
+                               "the agent signs the request again, unaltered, with the stub credentials askfirst "
+                               "put in the sandbox");
+        return;
+    case Kind::unissued:
+        switch (finding.action) {
+        case credentials::UnissuedAction::allow: return;
+        case credentials::UnissuedAction::block:
+            refuse_for_credentials(pending.decision, finding.reason + "; unissued_credentials is \"block\"",
+                                   "the agent uses the stub askfirst issued, or a person sets unissued_credentials "
+                                   "in the profile");
+            return;
+        case credentials::UnissuedAction::prompt: {
+            consent::Question question;
+            question.profile = settings_.profile_name;
+            // The grant key: that one credential on that provider.
+            question.provider = finding.provider + " (unissued credential " + finding.fingerprint + ")";
+            question.tier = classifiers::Tier::write;
+            question.operation = "use a credential askfirst does not hold for " +
+                                 pending.decision.classification.operation;
+            question.detail = finding.reason + ": " + (pending.decision.classification.detail.empty()
+                                                           ? pending.decision.classification.operation
+                                                           : pending.decision.classification.detail);
+            question.flags = {"unissued-credential"};
+            pending.unissued_question = std::move(question);
+            pending.unissued_reason = finding.reason;
+            return;
+        }
+        }
+    }
+}
+
+void RequestDecider::refuse_if_quarantined(http::RequestDecision& decision) const {
+    if (!quarantined_ || decision.refused || decision.classification.tier == classifiers::Tier::read) return;
+    refuse_for_credentials(decision, "this session is quarantined (" + quarantine_reason_ + "), so no write passes",
+                           kQuarantineHow);
+}
+
+// From now on every write is refused, until a person says "don't allow" to
+// the question (a timeout, nobody listening or "allow" keep it).
+void RequestDecider::quarantine(const std::string& reason) {
+    if (quarantined_) return;
+    quarantined_ = true;
+    quarantine_reason_ = reason;
+    std::fprintf(stderr, "askfirstd name=%s event=session_quarantined reason=\"%s\"\n", settings_.vm_name.c_str(),
+                 reason.c_str());
+    consent::Question question;
+    question.profile = settings_.profile_name;
+    question.provider = "askfirst";
+    question.tier = classifiers::Tier::write;
+    question.operation = kQuarantineQuestion;
+    question.detail = reason + ". Allow: keep the session quarantined (every write refused). Don't allow: lift the "
+                               "quarantine.";
+    question.flags = {"credential-stub-leak"};
+    auto alive = alive_;
+    quarantine_question_ = consent_.ask(question, [this, alive](consent::Verdict verdict) {
+        if (!*alive) return;
+        quarantine_question_ = 0;
+        if (verdict.decided_by != consent::DecidedBy::user || verdict.allowed) return;
+        quarantined_ = false;
+        std::fprintf(stderr, "askfirstd name=%s event=quarantine_lifted by=user\n", settings_.vm_name.c_str());
+    }, settings_.listener_grace);
 }
 
 void RequestDecider::settle(Ticket ticket, http::RequestDecision decision) {
@@ -170,6 +297,15 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - pending.asked_at);
     http::RequestDecision recorded = decision;
+    credentials::Injection injection;
+    if (recorded.pass && pending.request_done && settings_.credentials != nullptr) {
+        // The flow's SNI: the upstream TLS session verifies the server for it (and the Host equals it).
+        injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
+                                                  !pending.flow.sni.empty());
+        if (!injection.ok)
+            refuse_for_credentials(recorded, injection.error,
+                                   "a person on the host checks the credential's source (askfirst credentials)");
+    }
     consent::AuditRecord line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
     if (pending.statement_done) line.statement = redacted_statement(pending.statement);
@@ -189,8 +325,11 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
                                recorded.pass ? "" : http::how_to_allow(recorded));
         return;
     }
+    http::RequestEdits edits;
+    if (recorded.pass) edits = http::RequestEdits{std::move(injection.edits), std::move(injection.body)};
     pending.request_done(recorded.pass,
-                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request), line);
+                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request), line,
+                         edits);
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {

@@ -13,6 +13,17 @@
 //
 // Verdicts are always delivered later from the loop, never inside decide_*
 // (the libuv rule), and never after cancel() of their ticket.
+//
+// Credentials (src/credentials/credential_broker.h, issue 13): before the
+// mode is applied, the broker examines the request. A stub sent to a host
+// its entry does not list is refused (audit "refused") and quarantines the
+// session: every write (and every opaque flow) is refused until a person
+// answers the question "quarantine this session?" with "don't allow" (any
+// other answer, a timeout or nobody listening keeps it). A real-looking
+// credential askfirst did not issue is asked about first (its own question,
+// whose grant covers that one credential on that provider), refused, or let
+// through, as the profile's unissued_credentials says. Only a request that
+// passed gets the broker's edits (the real secret in place of the stub).
 #pragma once
 
 #include <chrono>
@@ -26,6 +37,7 @@
 #include "consent/audit_log.h"
 #include "consent/policy.h"
 #include "src/consent_service.h"
+#include "src/credentials/credential_broker.h"
 #include "src/deferred_calls.h"
 #include "src/operator_log.h"
 #include "src/http/http_session.h"
@@ -40,6 +52,7 @@ struct DecisionSettings {
     std::string profile_name;
     consent::NoUiAnswer no_ui = consent::NoUiAnswer::deny;
     std::chrono::milliseconds listener_grace{10000};  // profile consent.listener_grace_s
+    credentials::CredentialBroker* credentials = nullptr;  // none: no credential entries, no checks
 };
 
 // What a flow pipeline asks of the decision point. RequestDecider is the one
@@ -49,9 +62,10 @@ public:
     using Ticket = std::uint64_t;
     // pass, or the complete refusal to send (a 403 with the JSON body); and the
     // audit line written for it (kept by a flow whose upstream is not up yet:
-    // record_upstream_refusal).
-    using RequestVerdict =
-        std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
+    // record_upstream_refusal); for a pass, the edits the session applies to
+    // the head as it goes upstream (HttpSession::pass): the real credentials.
+    using RequestVerdict = std::function<void(bool pass, const http::LocalResponse& refusal,
+                                              const consent::AuditRecord& line, const http::RequestEdits& edits)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
     // pass, or the sentence and hint of the protocol's own refusal (a
     // PostgreSQL ErrorResponse's message and hint).
@@ -107,11 +121,18 @@ public:
     // it alone was waiting on is withdrawn.
     void cancel(Ticket ticket) override;
 
+    bool quarantined() const { return quarantined_; }
+
 private:
     struct Pending;
     void settle(Ticket ticket, http::RequestDecision decision);
     void deliver(Pending& pending, const http::RequestDecision& decision);
     Ticket start(std::unique_ptr<Pending> pending);
+    void apply_policy(Ticket ticket, Pending& held);
+    void apply_credential_finding(Pending& pending);
+    void refuse_if_quarantined(http::RequestDecision& decision) const;
+    void quarantine(const std::string& reason);
+
 
     uv_loop_t* loop_;
     consent::ModeTable& modes_;
@@ -122,6 +143,9 @@ private:
     OperatorLog log_;
     Ticket next_ticket_ = 1;
     std::unordered_map<Ticket, std::unique_ptr<Pending>> pending_;
+    bool quarantined_ = false;
+    std::string quarantine_reason_;
+    ConsentService::Ticket quarantine_question_ = 0;
     // Keeps deferred deliveries from touching a destroyed decider.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

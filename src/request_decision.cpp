@@ -173,7 +173,7 @@ consent::AuditRecord audit_record(const RequestDecision& d, const classifiers::H
     r.operation = d.classification.operation;
     r.tier = std::string(classifiers::tier_name(d.classification.tier));
     r.mode = std::string(consent::mode_name(d.mode));
-    r.decision = d.pass ? "pass" : "block";
+    r.decision = d.pass ? "pass" : d.refused ? "refused" : "block";
     r.decided_by = d.decided_by;
     r.reason = d.reason;
     r.wait_ms = waited.count();

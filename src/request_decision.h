@@ -34,6 +34,9 @@ struct RequestDecision {
     std::string decided_by = "policy";  // policy | grant | user | timeout
     std::string reason;                 // one sentence for the 403 body and the log
     std::string how_to_allow;           // for a refusal; empty: derived from mode and decided_by
+    // Refused by askfirstd itself before policy (the credential broker: a
+    // leaked stub, a signature that does not verify): audited "refused".
+    bool refused = false;
 };
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,

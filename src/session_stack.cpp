@@ -2,6 +2,8 @@
 // the session's outputs (see the header for the picture).
 #include "src/session_stack.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <variant>
 
@@ -296,6 +298,7 @@ void SessionStack::drain_session_outputs() {
         if (auto* up = std::get_if<SendToUpstream>(&output)) {
             want_upstream();
             if (upstream_ != UpstreamState::failed) upstream_plain_out_ += up->bytes;
+            http::wipe_string(up->bytes);  // it may carry a real credential (src/http/head_edits.h)
         } else if (auto* down = std::get_if<SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<DecideRequest>(&output)) {
@@ -394,7 +397,7 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
     const FlowDecisions::Ticket ticket = services_.decider->decide_request(
         facts, request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
-                                           const consent::AuditRecord& line) {
+                                           const consent::AuditRecord& line, const http::RequestEdits& edits) {
             if (!*alive) return;
             decision_tickets_.erase(id);
             if (pass && !upstream_was_up && upstream_ == UpstreamState::failed) {  // answered 502 at once
@@ -402,7 +405,7 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
             } else if (pass && !upstream_was_up && upstream_ != UpstreamState::up) {
                 passed_before_upstream_up_.push_back(line);
             }
-            session_->on_verdict(id, Verdict{pass, line.reason, refusal, {}});
+            session_->on_verdict(id, Verdict{pass, line.reason, refusal, {}, edits});
             pump();
         });
     decision_tickets_[id] = ticket;  // delivered later, never inside decide_request
@@ -426,7 +429,7 @@ void SessionStack::decide_statement(RequestId id, const DatabaseStatement& state
         [this, alive, id](bool pass, const std::string& message, const std::string& hint) {
             if (!*alive) return;
             decision_tickets_.erase(id);
-            session_->on_verdict(id, Verdict{pass, message, {}, hint});
+            session_->on_verdict(id, Verdict{pass, message, {}, hint, {}});
             pump();
         });
     decision_tickets_[id] = ticket;  // delivered later, never inside decide_statement
@@ -474,7 +477,7 @@ void SessionStack::flush_to_upstream() {
     if (!upstream_tls_) {
         if (!upstream_plain_out_.empty() && io_.upstream_queued() < kMaxUpstreamQueuedBytes) {
             io_.upstream_send(as_bytes(upstream_plain_out_));
-            upstream_plain_out_.clear();
+            http::wipe_string(upstream_plain_out_);
         }
     } else {
         // Alternate encrypting and sending until neither moves: the socket may
@@ -485,6 +488,7 @@ void SessionStack::flush_to_upstream() {
             moved = false;
             if (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
                 const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
+                OPENSSL_cleanse(upstream_plain_out_.data(), taken);  // sealed now; it may carry a real credential
                 upstream_plain_out_.erase(0, taken);
                 moved = taken > 0;
             }

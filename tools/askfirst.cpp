@@ -20,6 +20,7 @@ int run_consent_grants(int argc, char** argv);
 int run_consent_mode(int argc, char** argv);
 int run_consent_log(int argc, char** argv);
 int run_exec(int argc, char** argv);
+int run_credentials(int argc, char** argv);
 
 namespace {
 
@@ -34,6 +35,7 @@ constexpr Subcommand kSubcommands[] = {
     {"mode", "set a provider's mode: PROVIDER MODE", run_consent_mode},
     {"log", "show the audit log (-f to follow)", run_consent_log},
     {"exec", "run a command in a network namespace behind its own askfirstd", run_exec},
+    {"credentials", "the profile's credential entries, their hosts, whether each source resolves", run_credentials},
 };
 
 void print_usage(std::FILE* out) {

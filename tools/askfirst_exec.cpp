@@ -30,6 +30,7 @@
 #include "tools/exec_askfirstd.h"
 #include "tools/exec_ca_trust.h"
 #include "tools/exec_consent_notice.h"
+#include "tools/exec_credentials.h"
 #include "tools/exec_processes.h"
 #include "tools/exec_sandbox.h"
 
@@ -176,6 +177,11 @@ std::string user_namespace_advice(int error_number) {
     int unused_fd = -1;
     if (!procs::receive_message(channel, tag, text, unused_fd) || tag != kTagGo) _exit(kExecFailed);
     close(channel);
+    // The credential stubs (Go's text: their file), before CMD can see anything.
+    if (const auto error = exec_credentials::install_stubs(text); !error.empty()) {
+        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+        _exit(kExecFailed);
+    }
     const pid_t init = fork();
     if (init < 0) _exit(kExecFailed);
     if (init == 0) run_init(options);

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "tools/exec_credentials.h"
 #include "tools/exec_processes.h"
 
 namespace askfirst::exec_askfirstd {
@@ -101,13 +102,17 @@ struct DaemonStart {
 }
 
 // Waits for askfirstd's ready byte. False (with a message) if it exits or hangs first.
-bool wait_until_ready(int ready_read_fd, pid_t daemon) {
+// What follows the byte until EOF is the sandbox's credential stubs (tools/exec_credentials.h).
+bool wait_until_ready(int ready_read_fd, pid_t daemon, std::string& sandbox_stubs) {
     pollfd watch{ready_read_fd, POLLIN, 0};
     int polled;
     do polled = poll(&watch, 1, kReadyTimeoutMs);
     while (polled < 0 && errno == EINTR);
     char byte = 0;
-    if (polled > 0 && read(ready_read_fd, &byte, 1) == 1) return true;
+    if (polled > 0 && read(ready_read_fd, &byte, 1) == 1) {
+        sandbox_stubs = exec_credentials::read_stubs_after_ready(ready_read_fd);
+        return true;
+    }
     int status = 0;
     if (polled == 0) {
         std::fprintf(stderr, "askfirst exec: askfirstd did not become ready within %d s; stopping it\n",
@@ -188,6 +193,7 @@ int supervise(const std::string& profile_path, const std::string& name, bool ver
         }
         return procs::kExecFailed;
     }
+    std::string sandbox_stubs;
     int ready_pipe[2] = {-1, -1};
     if (ready_protocol && pipe2(ready_pipe, O_CLOEXEC) != 0) return procs::kExecFailed;
     pid_t daemon = fork();
@@ -195,7 +201,7 @@ int supervise(const std::string& profile_path, const std::string& name, bool ver
     close(tap_fd);  // from here only askfirstd holds the TAP
     if (ready_protocol) {
         close(ready_pipe[1]);
-        const bool ready = daemon > 0 && wait_until_ready(ready_pipe[0], daemon);
+        const bool ready = daemon > 0 && wait_until_ready(ready_pipe[0], daemon, sandbox_stubs);
         close(ready_pipe[0]);
         if (!ready) {
             kill(keeper, SIGKILL);
@@ -205,7 +211,7 @@ int supervise(const std::string& profile_path, const std::string& name, bool ver
         }
     }
     if (on_ready) on_ready();
-    procs::send_message(channel[0], procs::kTagGo, "");
+    procs::send_message(channel[0], procs::kTagGo, exec_credentials::stubs_file_for_keeper(sandbox_stubs));
     close(channel[0]);
     const int status = wait_for_keeper(keeper, daemon);
     if (daemon > 0) procs::terminate_and_reap(daemon, kStopGraceMs);

@@ -330,20 +330,28 @@ int Http2Session::guest_stream_close(std::int32_t stream_id) {
 
 // ---- verdicts ----
 
-void Http2Session::pass(RequestId id) {
+void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     Stream* stream = find_stream(static_cast<std::int32_t>(id));
     if (closed_ || stream == nullptr || !stream->decide_emitted || stream->verdict != Stream::Verdict::pending) return;
     stream->verdict = Stream::Verdict::pass;
     if (!upstream_failure_.empty()) {
         answer_locally(*stream, 502, upstream_failure_);
+    } else if (edits.body) {
+        // A body rewritten as it streams (an aws-chunked upload re-signed with
+        // the real key) is the HTTP/1.1 session's job only: refused, never sent
+        // with the stub's signatures.
+        answer_locally(*stream, 502,
+                       "askfirst cannot re-sign an aws-chunked upload over HTTP/2 yet; the client can use HTTP/1.1");
     } else {
+        // The credential broker's edits (src/http/head_edits.h), after the decision only.
+        apply_field_edits(stream->request_headers, edits.head);
         submit_upstream_request(*stream);
     }
     flush();
 }
 
 void Http2Session::on_verdict(RequestId id, const askfirst::Verdict& verdict) {
-    if (verdict.pass) pass(id);
+    if (verdict.pass) pass(id, verdict.edits);
     else refuse(id, verdict.http_refusal);
 }
 

@@ -67,6 +67,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/http/head_edits.h"
 #include "src/http/http_responses.h"
 #include "src/http/http_session.h"
 #include "src/http/nghttp2_handles.h"
@@ -106,7 +107,7 @@ public:
     void on_upstream_bytes(std::string_view bytes) override;
     void on_upstream_eof() override;
     void on_upstream_failed(std::string_view reason) override;
-    void pass(RequestId id);
+    void pass(RequestId id, const RequestEdits& edits = {});
     void refuse(RequestId id, const LocalResponse& response);
     // FlowSession's verdict: pass(id), or refuse(id, verdict.http_refusal).
     void on_verdict(RequestId id, const askfirst::Verdict& verdict) override;

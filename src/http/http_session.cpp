@@ -109,7 +109,24 @@ void HttpSession::route_guest_bytes(std::string_view bytes) {
 // refused, held while the verdict is pending.
 void HttpSession::route_request_bytes(std::string_view bytes) {
     switch (current_.verdict) {
-        case Verdict::pass: emit_to_upstream(bytes); return;
+        case Verdict::pass:
+            if (!current_.body_rewriter) {
+                emit_to_upstream(bytes);
+            } else if (!bytes.empty()) {
+                const std::string rewritten = current_.body_rewriter->rewrite(bytes);
+                if (!current_.body_rewriter->failure().empty()) {
+                    // The upstream has a truncated body and gets no more: it ends there
+                    // (its answer, or a 502, goes to the guest); the rest of the guest's
+                    // body is read and dropped, as for a refused request.
+                    emit(ProtocolRefusal{502, current_.body_rewriter->failure()});
+                    current_.verdict = Verdict::refuse;
+                    current_.body_rewriter.reset();
+                    emit(HalfCloseUpstream{});
+                    return;
+                }
+                emit_to_upstream(rewritten);
+            }
+            return;
         case Verdict::refuse: return;
         case Verdict::pending: current_.held.append(bytes); return;
     }
@@ -157,6 +174,7 @@ void HttpSession::on_request_head_complete() {
     current_.wants_upgrade = built.head.wants_upgrade;
     current_.held = std::move(current_.raw_head);
     current_.raw_head.clear();
+    current_.head_bytes = current_.held.size();
     current_.phase = RequestPhase::body;
 
     Exchange exchange;
@@ -172,7 +190,8 @@ void HttpSession::on_request_head_complete() {
     flush_guestward();  // our 100 Continue goes out now if nothing is before it
 
     bool has_body = request_parser_.has_body_framing();
-    if (has_body && (classifiers::needs_body(current_.request) || body_may_name_the_target())) {
+    if (has_body && (classifiers::needs_body(current_.request) || body_may_name_the_target() ||
+                     needs_body_to_resign(current_.request))) {
         current_.inspecting = true;
         request_parser_.inspect_body(config_.max_inspect_bytes);
     } else {
@@ -225,7 +244,7 @@ void HttpSession::finish_request() {
     maybe_close_when_drained();
 }
 
-void HttpSession::pass(RequestId id) {
+void HttpSession::pass(RequestId id, const RequestEdits& edits) {
     if (closed_ || id != current_.id || !current_.decide_emitted || current_.verdict != Verdict::pending) return;
     if (!upstream_failure_.empty()) {
         refuse(id, LocalResponse{502, upstream_failed_json(config_.sni, upstream_failure_)});
@@ -233,8 +252,20 @@ void HttpSession::pass(RequestId id) {
     }
     current_.verdict = Verdict::pass;
     if (Exchange* exchange = find_exchange(id)) exchange->from = ResponseFrom::upstream;
-    emit_to_upstream(current_.held);
-    current_.held.clear();
+    current_.body_rewriter = edits.body;
+    if (edits.head.empty() && !edits.body) {
+        emit_to_upstream(current_.held);
+        wipe_string(current_.held);
+    } else {
+        std::string head =
+            apply_head_edits(std::string_view(current_.held).substr(0, current_.head_bytes), edits.head);
+        emit_to_upstream(head);
+        wipe_string(head);
+        std::string body = current_.held.substr(current_.head_bytes);
+        wipe_string(current_.held);
+        route_request_bytes(body);
+        if (closed_) return;
+    }
     if (current_.phase == RequestPhase::complete) finish_request();
     parse_guest();
 }
@@ -258,7 +289,7 @@ void HttpSession::refuse(RequestId id, const LocalResponse& response) {
 // trusted (400) or it names another host than the TLS session (421). The
 // connection cannot be trusted after it either: answer in order, then close.
 void HttpSession::on_verdict(RequestId id, const askfirst::Verdict& verdict) {
-    if (verdict.pass) pass(id);
+    if (verdict.pass) pass(id, verdict.edits);
     else refuse(id, verdict.http_refusal);
 }
 

@@ -16,7 +16,7 @@
 //   upstream bytes (plaintext)  -> on_upstream_bytes(bytes)
 //   upstream EOF                -> on_upstream_eof()
 //   upstream connect/TLS failed -> on_upstream_failed(reason)   (502 to the guest)
-//   a decision is ready         -> pass(id) | refuse(id, LocalResponse)
+//   a decision is ready         -> pass(id[, head edits]) | refuse(id, LocalResponse)
 //
 // What the shell does with each output, in the order they come:
 //
@@ -61,7 +61,9 @@
 //   needs_body is false the request is decided on its head alone: `body` is
 //   empty and body_complete is false if the request has a body at all.
 // - A passed request goes upstream byte-for-byte as the guest sent it (head
-//   and body, chunk framing included). A refused one never does; its body is
+//   and body, chunk framing included), but for the RequestEdits given to
+//   pass() (src/http/head_edits.h: the credential broker's stub → real
+//   secret in the head; an aws-chunked body's signatures), after the decision. A refused one never does; its body is
 //   read and dropped, so the next request on the connection still works.
 // - Responses reach the guest in request order: a 403 for request 2 waits
 //   until the upstream's response to request 1 is complete (the session
@@ -100,6 +102,7 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "src/http/head_edits.h"
 #include "src/http/http_head_lines.h"
 #include "src/http/http_message_parser.h"
 #include "src/http/http_responses.h"
@@ -158,7 +161,9 @@ public:
     std::size_t on_upstream_bytes_relayed_by_caller(std::string_view bytes) override;
     void on_upstream_eof() override;
     void on_upstream_failed(std::string_view reason) override;
-    void pass(RequestId id);
+    // `edits` change the head as it goes upstream (and only then); its
+    // bytes held before are wiped once sent.
+    void pass(RequestId id, const RequestEdits& edits = {});
     void refuse(RequestId id, const LocalResponse& response);
     // FlowSession's verdict: pass(id), or refuse(id, verdict.http_refusal).
     void on_verdict(RequestId id, const askfirst::Verdict& verdict) override;
@@ -200,6 +205,8 @@ private:
         RequestHeadBounds head_bounds;
         std::string raw_head;    // until headers_complete
         std::string held;        // raw bytes kept until the verdict
+        std::size_t head_bytes = 0;  // the head at the start of `held`
+        std::shared_ptr<BodyRewriter> body_rewriter;  // from pass(): the body is rewritten on its way
         std::string trailers;    // the trailer section, checked before it is routed
         classifiers::HttpRequest request;
     };

@@ -139,8 +139,12 @@ class OriginHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def git_backend(self, body: bytes) -> None:
-        """git's own smart-HTTP server as a CGI program (git-http-backend(1))."""
+        """git's own smart-HTTP server as a CGI program (git-http-backend(1)). Repositories under
+        /private/ want credentials first (401 with a Basic challenge), as a forge does."""
         path, _, query = self.path.partition("?")
+        if path.startswith("/private/") and "Authorization" not in self.headers:
+            self.reply(401, "text/plain", b"credentials needed\n", [("WWW-Authenticate", 'Basic realm="git"')])
+            return
         env = {"GIT_PROJECT_ROOT": str(self.server.origin.git_root), "GIT_HTTP_EXPORT_ALL": "1",
                "PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": self.command,
                "CONTENT_TYPE": self.headers.get("Content-Type", ""), "CONTENT_LENGTH": str(len(body)),

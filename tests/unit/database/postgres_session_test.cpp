@@ -50,7 +50,7 @@ std::string bind(std::string_view portal, std::string_view statement) {
 std::string execute(std::string_view portal) { return pg::typed_message('E', cstr(portal) + std::string(4, '\0')); }
 std::string describe_portal(std::string_view portal) { return pg::typed_message('D', "P" + cstr(portal)); }
 std::string close_statement(std::string_view name) { return pg::typed_message('C', "S" + cstr(name)); }
-std::string sync() { return pg::typed_message('S', ""); }
+std::string sync_message() { return pg::typed_message('S', ""); }
 std::string ready(char status) { return pg::typed_message('Z', std::string(1, status)); }
 std::string command_complete(std::string_view tag) { return pg::typed_message('C', cstr(tag)); }
 std::string server_error(std::string_view code, std::string_view text) {
@@ -205,22 +205,22 @@ TEST_CASE("only the error of the refused statement's unit is replaced, not an ea
 TEST_CASE("extended protocol: Parse and Bind are relayed, Execute is decided with the Parsed text") {
     Book book;
     book.connect();
-    book.guest(parse("s1", "delete from orders where id = $1") + bind("", "s1") + describe_portal("") + execute("") + sync());
+    book.guest(parse("s1", "delete from orders where id = $1") + bind("", "s1") + describe_portal("") + execute("") + sync_message());
     REQUIRE(book.decisions.size() == 1);
     CHECK(book.decisions[0].statement.message == "Execute");
     CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"delete from orders where id = $1"});
     CHECK(book.take_upstream() == parse("s1", "delete from orders where id = $1") + bind("", "s1") + describe_portal(""));
     book.pass_last();
-    CHECK(book.take_upstream() == execute("") + sync());
+    CHECK(book.take_upstream() == execute("") + sync_message());
 }
 
 TEST_CASE("extended protocol: a refused Execute becomes a failing Parse, the rest until Sync is dropped") {
     Book book;
     book.connect();
-    book.guest(parse("", "drop table orders") + bind("", "") + execute("") + parse("", "select 1") + sync() +
+    book.guest(parse("", "drop table orders") + bind("", "") + execute("") + parse("", "select 1") + sync_message() +
                query("select 2"));
     book.refuse_last();
-    CHECK(book.take_upstream() == parse("", "drop table orders") + bind("", "") + kFailingParse + sync());
+    CHECK(book.take_upstream() == parse("", "drop table orders") + bind("", "") + kFailingParse + sync_message());
     REQUIRE(book.decisions.size() == 2);  // the Query after Sync is judged again
     book.pass_last();
     CHECK(book.take_upstream() == query("select 2"));
@@ -427,7 +427,7 @@ TEST_CASE("on_verdict: a refusal's reason and how_to_allow become the ErrorRespo
     Book book;
     book.connect();
     book.guest(query("drop table t"));
-    book.session.on_verdict(book.decisions.back().id, askfirst::Verdict{false, "askfirst refused DROP TABLE", {}, "ask the person"});
+    book.session.on_verdict(book.decisions.back().id, askfirst::Verdict{false, "askfirst refused DROP TABLE", {}, "ask the person", {}});
     book.collect();
     book.server(server_error("42601", "syntax error") + ready('I'));
     CHECK(book.take_guest() == kRefusal + ready('I'));

@@ -152,7 +152,7 @@ public:
         line.path = "/";
         line.reason = pass ? "passed" : "the mode blocks writes";
         requests_.erase(requests_.begin());
-        done(pass, http::LocalResponse{403, R"({"error":"askfirst_denied"})"}, line);
+        done(pass, http::LocalResponse{403, R"({"error":"askfirst_denied"})"}, line, http::RequestEdits{});
     }
     std::size_t open_questions() const { return requests_.size() + opaque_.size() + statements_.size(); }
     std::string last_why;  // of the last opaque flow

@@ -68,8 +68,33 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK_FALSE(profile->tls_learn_passthrough);  // issue 11: learning refusals is an opt-in
     CHECK(profile->http_max_inspect_bytes == 1048576);
     CHECK(profile->consent_timeout_s == 120);
-    CHECK(profile->credentials.at(0).source.command == "aws configure export-credentials");
+    CHECK(profile->credentials.at(0).source.command ==
+          std::vector<std::string>{"aws", "configure", "export-credentials"});  // one string: split at spaces
     CHECK(profile->udp_allowed(endpoint("[::1]:5353")));
+}
+
+TEST_CASE("the issue's credential entries load: argv commands, header kind, guest_env, unissued_credentials") {
+    std::string error;
+    const auto profile = parse_profile(R"({
+      "unissued_credentials": "block",
+      "credentials": [
+        {"name": "github", "kind": "bearer", "hosts": ["api.github.com", "github.com", "*.githubusercontent.com"],
+         "source": {"env": "GITHUB_TOKEN"}, "guest_env": ["GITHUB_TOKEN", "GH_TOKEN"]},
+        {"name": "aws-prod", "kind": "aws-sigv4", "hosts": ["*.amazonaws.com"],
+         "source": {"command": ["aws", "configure", "export-credentials", "--profile", "prod", "--format", "process"]}},
+        {"name": "anthropic", "kind": "header", "header": "x-api-key", "hosts": ["api.anthropic.com"],
+         "source": {"file": "~/.config/anthropic/key"}}
+      ]})", "profile.json", error);
+    REQUIRE_MESSAGE(profile, error);
+    CHECK(profile->unissued_credentials == "block");
+    REQUIRE(profile->credentials.size() == 3);
+    CHECK(profile->credentials[0].guest_env == std::vector<std::string>{"GITHUB_TOKEN", "GH_TOKEN"});
+    CHECK(profile->credentials[0].stub.empty());  // generated at startup in the real one's shape
+    CHECK(profile->credentials[1].source.command->size() == 7);
+    CHECK(profile->credentials[1].source.command->at(6) == "process");
+    CHECK(profile->credentials[2].header == "x-api-key");
+    CHECK(profile->credentials[2].source.file == "~/.config/anthropic/key");
+    CHECK_FALSE(parse_profile("{}", "p.json", error)->unissued_credentials);  // unset: per-host default
 }
 
 TEST_CASE("an empty profile is valid and maps nothing") {
@@ -114,7 +139,7 @@ constexpr Rejection kRejections[] = {
     {"not JSON", "{", "not valid JSON (near byte 1)"},
     {"text after the JSON value", "{} {}", "not valid JSON (near byte 3)"},
     {"top level not an object", "[]", "(top level): must be an object"},
-    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, extends, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, tls.learn_passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, consent.listener_grace_s, credentials, databases)"},
+    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, extends, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, tls.learn_passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, consent.listener_grace_s, credentials, databases, unissued_credentials)"},
     {"unknown key in a section", R"({"dns":{"host":{}}})", "dns.host: unknown key (known: dns.hosts)"},
     {"section of the wrong type", R"({"dns":[]})", "dns: must be an object"},
     {"duplicate key", R"({"name":"a","name":"b"})", "name: duplicate key"},
@@ -168,12 +193,12 @@ constexpr Rejection kRejections[] = {
     {"credential missing source", R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"]}]})",
      "credentials[0]: missing \"source\""},
     {"credential unknown key", R"({"credentials":[{"name":"a","secret":"x"}]})",
-     "credentials[0].secret: unknown key (known: name, kind, hosts, stub, source)"},
+     "credentials[0].secret: unknown key (known: name, kind, header, hosts, stub, source, guest_env)"},
     {"credential source with two kinds",
-     R"({"credentials":[{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"A","file":"/f"}}]})",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A","file":"/f"}}]})",
      "credentials[0].source: must hold exactly one of \"command\", \"env\" or \"file\""},
     {"credential names repeated",
-     R"({"credentials":[{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"A"}},{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"B"}}]})",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A"}},{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"B"}}]})",
      "credentials[1].name: \"a\" is used twice"},
     {"databases not a list", R"({"databases":{"host":"db.test"}})",
      "databases: must be a list of {\"host\", \"port\", \"protocol\"} objects"},
@@ -189,6 +214,31 @@ constexpr Rejection kRejections[] = {
      "databases[0].tls: unknown key (known: host, port, protocol)"},
     {"database listed twice", R"({"databases":[{"host":"db.test","port":1,"protocol":"mysql"},{"host":"DB.test","port":1,"protocol":"redis"}]})",
      "databases[1]: db.test:1 is listed twice"},
+    {"credential kind unknown", R"({"credentials":[{"name":"a","kind":"token","hosts":["a.test"],"source":{"env":"A"}}]})",
+     "credentials[0].kind: must be one of \"bearer\", \"header\", \"basic\", \"aws-sigv4\", \"kube\""},
+    {"credential kind header without its header",
+     R"({"credentials":[{"name":"a","kind":"header","hosts":["a.test"],"source":{"env":"A"}}]})",
+     "credentials[0]: kind \"header\" needs \"header\" (the header that carries it, e.g. \"x-api-key\")"},
+    {"credential header on another kind",
+     R"({"credentials":[{"name":"a","kind":"bearer","header":"x-api-key","hosts":["a.test"],"source":{"env":"A"}}]})",
+     "credentials[0].header: only for kind \"header\""},
+    {"credential header that is not a token",
+     R"({"credentials":[{"name":"a","kind":"header","header":"x-a: b","hosts":["a.test"],"source":{"env":"A"}}]})",
+     "credentials[0].header: must be a header name (RFC 9110 token), e.g. \"x-api-key\""},
+    {"credential command empty list",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"command":[]}}]})",
+     "credentials[0].source.command: must be a command as an argv list, e.g. [\"aws\", \"configure\", \"export-credentials\"] (no shell)"},
+    {"credential command word not a string",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"command":["gh",1]}}]})",
+     "credentials[0].source.command[1]: must be a non-empty string"},
+    {"credential guest_env not a variable name",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A"},"guest_env":["A=B"]}]})",
+     "credentials[0].guest_env[0]: must be an environment variable name (letters, digits, '_')"},
+    {"credential stub too short",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A"},"stub":"abc"}]})",
+     "credentials[0].stub: must be at least 8 characters (or left out: askfirst generates one)"},
+    {"unissued_credentials unknown", R"({"unissued_credentials":"ask"})",
+     "unissued_credentials: must be one of \"prompt\", \"block\", \"allow\""},
 };
 
 TEST_CASE("databases: endpoints with their protocol, host lower-cased") {

@@ -1,0 +1,296 @@
+// src/credentials/credential_sources.cpp — env, file and command sources (see the header).
+#include "src/credentials/credential_sources.h"
+
+#include <cJSON.h>
+#include <openssl/crypto.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+#include "src/http/head_edits.h"
+
+namespace askfirst::credentials {
+namespace {
+
+using http::wipe_string;
+
+// A credential value larger than this is not a credential (a kubeconfig's
+// client key is a few KiB; AWS session tokens ~1-2 KiB).
+constexpr std::size_t kMaxValueBytes = 64 * 1024;
+
+std::string entry_label(const CredentialSpec& spec) { return "credentials \"" + spec.name + "\""; }
+
+void trim_trailing_newlines(std::string& value) {
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) value.pop_back();
+}
+
+// The value is taken out of askfirstd's environment: wiped where it lay
+// (the process's initial stack, which a core dump would hold) and unset.
+// An env source is read once (its value does not expire).
+bool read_env(const std::string& name, std::string& out) {
+    char* value = std::getenv(name.c_str());
+    if (value == nullptr || value[0] == '\0') return false;
+    out = value;
+    OPENSSL_cleanse(value, std::strlen(value));
+    unsetenv(name.c_str());
+    return true;
+}
+
+bool read_file(const CredentialSpec& spec, std::string& out, std::string& error) {
+    const std::string path = expand_home(*spec.source.file);
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        error = entry_label(spec) + ": cannot open " + path + " (" + std::strerror(errno) + ")";
+        return false;
+    }
+    struct stat info {};
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        close(fd);
+        error = entry_label(spec) + ": " + path + " is not a regular file";
+        return false;
+    }
+    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        close(fd);
+        error = entry_label(spec) + ": " + path + " can be read by group or others; askfirst refuses it (chmod 600 " +
+                path + ")";
+        return false;
+    }
+    char buffer[4096];
+    for (;;) {
+        const ssize_t got = read(fd, buffer, sizeof buffer);
+        if (got <= 0) break;
+        out.append(buffer, static_cast<std::size_t>(got));
+        if (out.size() > kMaxValueBytes) break;
+    }
+    OPENSSL_cleanse(buffer, sizeof buffer);
+    close(fd);
+    return true;
+}
+
+// Runs argv without a shell; its stdout is the value, its stderr goes to
+// askfirstd's (the operator sees why it failed).
+bool run_command(const CredentialSpec& spec, std::string& out, std::string& error) {
+    const auto& argv_words = *spec.source.command;
+    int pipe_fds[2];
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        error = entry_label(spec) + ": cannot create a pipe for its command";
+        return false;
+    }
+    std::vector<char*> argv;
+    for (const auto& word : argv_words) argv.push_back(const_cast<char*>(word.c_str()));
+    argv.push_back(nullptr);
+    const pid_t child = fork();
+    if (child < 0) {
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+        error = entry_label(spec) + ": cannot start its command";
+        return false;
+    }
+    if (child == 0) {
+        dup2(pipe_fds[1], STDOUT_FILENO);
+        const int null_in = open("/dev/null", O_RDONLY);
+        if (null_in >= 0) dup2(null_in, STDIN_FILENO);
+        execvp(argv[0], argv.data());
+        _exit(127);
+    }
+    close(pipe_fds[1]);
+    const auto deadline = std::chrono::steady_clock::now() + kCommandTimeout;
+    bool timed_out = false;
+    char buffer[4096];
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd readable{pipe_fds[0], POLLIN, 0};
+        if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) continue;
+        const ssize_t got = read(pipe_fds[0], buffer, sizeof buffer);
+        if (got <= 0) break;
+        if (out.size() < kMaxValueBytes) out.append(buffer, static_cast<std::size_t>(got));
+    }
+    OPENSSL_cleanse(buffer, sizeof buffer);
+    close(pipe_fds[0]);
+    if (timed_out) kill(child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    std::string shown;
+    for (const auto& word : argv_words) shown += (shown.empty() ? "" : " ") + word;
+    if (timed_out) {
+        error = entry_label(spec) + ": its command (" + shown + ") did not finish in " +
+                std::to_string(kCommandTimeout.count()) + " s";
+        return false;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        error = entry_label(spec) + ": its command (" + shown + ") failed" +
+                (WIFEXITED(status) ? " with exit status " + std::to_string(WEXITSTATUS(status)) : " (killed)") +
+                (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (not found in PATH?)" : "");
+        return false;
+    }
+    return true;
+}
+
+// "2024-01-01T00:00:00Z" or "...+00:00" (what `aws configure export-credentials` prints).
+std::optional<SystemClock::time_point> parse_expiration(std::string_view text) {
+    std::tm parts{};
+    const std::string copy(text);
+    const char* rest = strptime(copy.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
+    if (rest == nullptr) return std::nullopt;
+    while (*rest != '\0' && (*rest == '.' || (*rest >= '0' && *rest <= '9'))) ++rest;  // fractions
+    long offset_seconds = 0;
+    if (*rest == '+' || *rest == '-') {
+        int hours = 0, minutes = 0;
+        if (std::sscanf(rest + 1, "%2d:%2d", &hours, &minutes) != 2) return std::nullopt;
+        offset_seconds = (hours * 3600L + minutes * 60L) * (*rest == '-' ? -1 : 1);
+    } else if (*rest != 'Z' && *rest != '\0') {
+        return std::nullopt;
+    }
+    const std::time_t utc = timegm(&parts) - offset_seconds;
+    return SystemClock::from_time_t(utc);
+}
+
+void wipe_json_strings(cJSON* node) {
+    for (; node != nullptr; node = node->next) {
+        if (cJSON_IsString(node) && node->valuestring != nullptr)
+            OPENSSL_cleanse(node->valuestring, std::strlen(node->valuestring));
+        wipe_json_strings(node->child);
+    }
+}
+
+bool parse_aws_value(const CredentialSpec& spec, std::string& value, RealCredential& out, std::string& error) {
+    if (!value.empty() && value.front() == '{') {
+        cJSON* root = cJSON_ParseWithLength(value.data(), value.size());
+        if (root == nullptr) {
+            error = entry_label(spec) + ": its source did not give AWS credential_process JSON";
+            return false;
+        }
+        auto text = [root](const char* key) -> std::string_view {
+            const cJSON* item = cJSON_GetObjectItemCaseSensitive(root, key);
+            return cJSON_IsString(item) && item->valuestring != nullptr ? item->valuestring : "";
+        };
+        const cJSON* version = cJSON_GetObjectItemCaseSensitive(root, "Version");
+        bool ok = cJSON_IsNumber(version) && version->valueint == 1 && !text("AccessKeyId").empty() &&
+                  !text("SecretAccessKey").empty();
+        if (ok) {
+            out.access_key_id = SecretBytes(text("AccessKeyId"));
+            out.secret_access_key = SecretBytes(text("SecretAccessKey"));
+            out.session_token = SecretBytes(text("SessionToken"));
+            if (!text("Expiration").empty()) {
+                out.expires_at = parse_expiration(text("Expiration"));
+                ok = out.expires_at.has_value();
+            }
+        }
+        wipe_json_strings(root);
+        cJSON_Delete(root);
+        if (!ok) error = entry_label(spec) + ": its AWS credential_process JSON lacks Version 1, AccessKeyId or "
+                                             "SecretAccessKey, or has an Expiration that is not ISO 8601";
+        return ok;
+    }
+    const std::size_t first = value.find(':');
+    if (first == std::string::npos) {
+        error = entry_label(spec) + ": kind aws-sigv4 needs credential_process JSON or KEYID:SECRET[:TOKEN]";
+        return false;
+    }
+    const std::size_t second = value.find(':', first + 1);
+    out.access_key_id = SecretBytes(std::string_view(value).substr(0, first));
+    out.secret_access_key = SecretBytes(std::string_view(value).substr(first + 1, second - first - 1));
+    if (second != std::string::npos) out.session_token = SecretBytes(std::string_view(value).substr(second + 1));
+    return true;
+}
+
+bool read_source_value(const CredentialSpec& spec, std::string& value, std::string& error) {
+    if (spec.source.env) {
+        if (read_env(*spec.source.env, value)) return true;
+        error = entry_label(spec) + ": the environment variable " + *spec.source.env +
+                " is not set in askfirstd's environment";
+        return false;
+    }
+    if (spec.source.file) return read_file(spec, value, error);
+    return run_command(spec, value, error);
+}
+
+}  // namespace
+
+std::string expand_home(const std::string& path) {
+    if (!path.starts_with("~/")) return path;
+    const char* home = std::getenv("HOME");
+    return std::string(home != nullptr ? home : "") + path.substr(1);
+}
+
+bool resolve_credential(const CredentialSpec& spec, RealCredential& out, std::string& error) {
+    std::string value;
+    const auto kind = parse_credential_kind(spec.kind);
+    if (kind == CredentialKind::aws_sigv4 && spec.source.env == "AWS_ACCESS_KEY_ID") {
+        std::string key_id, secret, token;
+        if (!read_env("AWS_ACCESS_KEY_ID", key_id) || !read_env("AWS_SECRET_ACCESS_KEY", secret)) {
+            error = entry_label(spec) + ": AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set in "
+                                        "askfirstd's environment";
+            return false;
+        }
+        read_env("AWS_SESSION_TOKEN", token);
+        value = key_id + ":" + secret + (token.empty() ? "" : ":" + token);
+        wipe_string(key_id);
+        wipe_string(secret);
+        wipe_string(token);
+    } else if (!read_source_value(spec, value, error)) {
+        wipe_string(value);
+        return false;
+    }
+    trim_trailing_newlines(value);
+    bool ok = true;
+    if (value.empty()) {
+        error = entry_label(spec) + ": its source gave an empty value";
+        ok = false;
+    } else if (value.size() > kMaxValueBytes) {
+        error = entry_label(spec) + ": its source gave more than " + std::to_string(kMaxValueBytes) + " bytes";
+        ok = false;
+    } else if (kind == CredentialKind::aws_sigv4) {
+        ok = parse_aws_value(spec, value, out, error);
+    } else {
+        out.value = SecretBytes(value);
+    }
+    wipe_string(value);
+    if (ok && out.value.empty() && out.access_key_id.empty()) {
+        error = entry_label(spec) + ": cannot keep its value in protected memory (mmap failed)";
+        ok = false;
+    }
+    return ok;
+}
+
+bool broker_entries_from_profile(const Profile& profile, std::vector<BrokerEntry>& out, std::string& error) {
+    for (const CredentialSpec& spec : profile.credentials) {
+        BrokerEntry entry;
+        entry.name = spec.name;
+        entry.kind = parse_credential_kind(spec.kind).value_or(CredentialKind::bearer);
+        entry.header = spec.header;
+        entry.hosts = spec.hosts;
+        entry.profile_stub = spec.stub;
+        if (!resolve_credential(spec, entry.real, error)) return false;
+        entry.refresh = [spec](RealCredential& fresh, std::string& refresh_error) {
+            return resolve_credential(spec, fresh, refresh_error);
+        };
+        out.push_back(std::move(entry));
+    }
+    return true;
+}
+
+std::unique_ptr<CredentialBroker> broker_for_profile(const Profile& profile, std::string& error) {
+    std::vector<BrokerEntry> entries;
+    if (!broker_entries_from_profile(profile, entries, error)) return nullptr;
+    std::optional<UnissuedAction> unissued;
+    if (profile.unissued_credentials == "prompt") unissued = UnissuedAction::prompt;
+    else if (profile.unissued_credentials == "block") unissued = UnissuedAction::block;
+    else if (profile.unissued_credentials == "allow") unissued = UnissuedAction::allow;
+    return CredentialBroker::create(std::move(entries), unissued, error);
+}
+
+}  // namespace askfirst::credentials

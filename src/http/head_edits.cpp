@@ -1,0 +1,118 @@
+// src/http/head_edits.cpp — applying HeadEdits to a raw request head (see the header).
+#include "src/http/head_edits.h"
+
+#include <openssl/crypto.h>
+
+#include "classifiers/classification.h"
+
+namespace askfirst::http {
+
+void wipe_string(std::string& text) {
+    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+    text.clear();
+}
+
+HeadEdit::~HeadEdit() { wipe_string(to); }
+
+namespace {
+
+constexpr std::string_view kCrlf = "\r\n";
+
+void replace_all(std::string& text, std::size_t from_offset, std::string_view from, std::string_view to) {
+    if (from.empty()) return;
+    for (std::size_t at = text.find(from, from_offset); at != std::string::npos; at = text.find(from, at + to.size()))
+        text.replace(at, from.size(), to);
+}
+
+bool line_is_header(std::string_view line, std::string_view name, std::size_t& value_start) {
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !classifiers::equals_ignoring_ascii_case(line.substr(0, colon), name))
+        return false;
+    value_start = colon + 1;
+    while (value_start < line.size() && (line[value_start] == ' ' || line[value_start] == '\t')) ++value_start;
+    return true;
+}
+
+void apply_one(std::vector<std::string>& lines, const HeadEdit& edit) {
+    if (lines.empty()) return;
+    if (edit.kind == HeadEdit::Kind::replace_in_target) {
+        std::string& request_line = lines.front();
+        const std::size_t target = request_line.find(' ');
+        const std::size_t version = request_line.rfind(' ');
+        if (target == std::string::npos || version <= target) return;
+        const std::size_t at = request_line.find(edit.from, target + 1);
+        if (at == std::string::npos || at + edit.from.size() > version) return;
+        request_line.replace(at, edit.from.size(), edit.to);
+        return;
+    }
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        std::size_t value_start = 0;
+        if (!line_is_header(lines[i], edit.header, value_start)) continue;
+        if (edit.kind == HeadEdit::Kind::set_header) {
+            lines[i].replace(value_start, std::string::npos, edit.to);
+            return;
+        }
+        replace_all(lines[i], value_start, edit.from, edit.to);
+    }
+    if (edit.kind == HeadEdit::Kind::set_header) lines.push_back(edit.header + ": " + edit.to);
+}
+
+void apply_one_to_fields(HeaderFields& fields, const HeadEdit& edit) {
+    if (edit.kind == HeadEdit::Kind::replace_in_target) {
+        for (auto& [name, value] : fields) {
+            if (name != ":path") continue;
+            const std::size_t at = value.find(edit.from);
+            if (at != std::string::npos) value.replace(at, edit.from.size(), edit.to);
+            return;
+        }
+        return;
+    }
+    for (auto& [name, value] : fields) {
+        if (!classifiers::equals_ignoring_ascii_case(name, edit.header)) continue;
+        if (edit.kind == HeadEdit::Kind::set_header) {
+            value = edit.to;
+            return;
+        }
+        replace_all(value, 0, edit.from, edit.to);
+    }
+    if (edit.kind != HeadEdit::Kind::set_header) return;
+    std::string lower = edit.header;
+    for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    fields.emplace_back(std::move(lower), edit.to);
+}
+
+}  // namespace
+
+void apply_field_edits(HeaderFields& fields, const HeadEdits& edits) {
+    for (const HeadEdit& edit : edits) apply_one_to_fields(fields, edit);
+}
+
+bool needs_body_to_resign(const classifiers::HttpRequest& head) {
+    return head.header("authorization").starts_with("AWS4-HMAC-SHA256") &&
+           !head.has_header("x-amz-content-sha256");
+}
+
+std::string apply_head_edits(std::string_view raw_head, const HeadEdits& edits) {
+    if (edits.empty()) return std::string(raw_head);
+    // Lines without their CRLF; the head's final blank line is put back at the end.
+    std::vector<std::string> lines;
+    std::string_view rest = raw_head;
+    while (!rest.empty()) {
+        const std::size_t end = rest.find(kCrlf);
+        if (end == 0) break;  // the blank line
+        lines.emplace_back(rest.substr(0, end));
+        if (end == std::string_view::npos) break;
+        rest.remove_prefix(end + kCrlf.size());
+    }
+    for (const HeadEdit& edit : edits) apply_one(lines, edit);
+    std::string head;
+    for (std::string& line : lines) {
+        head += line;
+        head += kCrlf;
+        wipe_string(line);
+    }
+    head += kCrlf;
+    return head;
+}
+
+}  // namespace askfirst::http
