@@ -13,6 +13,7 @@ namespace askfirst::classifiers {
 // Each provider file exports one of these (add a line, keep it sorted by area).
 // core
 extern const Provider kAwsProvider;
+extern const Provider kGrpcProvider;
 // forge
 extern const Provider kGitProvider;
 extern const Provider kGitLfsProvider;
@@ -62,6 +63,9 @@ namespace {
 //    /api/v1, GraphQL /graphql) come after the host-specific providers.
 // The generic method-based fallback is not in this list (kGenericProvider).
 constexpr const Provider* kProviders[] = {
+    // core: gRPC is a protocol fingerprint (content-type application/grpc and a
+    // /package.Service/Method path) on any host, Google's included: first.
+    &kGrpcProvider,
     // forges (git smart HTTP first), then data, then clouds: the other areas add their lines here.
     // forge: git smart HTTP and git-lfs are recognised by path shape on any host
     // (github.com, gitlab.com, dev.azure.com, …), so they precede every

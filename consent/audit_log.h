@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst::consent {
 
 struct AuditRecord {
@@ -54,7 +56,11 @@ struct AuditRecord {
     // "policy" | "grant" | "user" | "timeout" | "upstream" | "askfirstd" (the last two with "refused")
     std::string decided_by;
     std::string reason;         // one sentence: why (the mode's rule, the person, the upstream's failure)
+    // A database statement (src/statement_decision.h), literals replaced by
+    // $n; written only when not empty.
+    std::string statement;
     std::int64_t wait_ms = 0;   // how long the request was held for the answer
+    std::uint32_t stream = 0;   // the HTTP/2 stream id; 0 (not written) for HTTP/1.x and opaque flows
 };
 
 // The line as written: one JSON object and '\n'.
@@ -74,9 +80,8 @@ bool is_valid_vm_name(std::string_view name);
 class AuditLog {
 public:
     // Creates the directories (0700) and the file (0600) if missing.
-    // On failure `error` says what failed and what to do.
-    static std::optional<AuditLog> open(const std::filesystem::path& directory, std::string_view vm_name,
-                                        std::string& error);
+    // A failure says what failed and what to do.
+    static Result<AuditLog> open(const std::filesystem::path& directory, std::string_view vm_name);
     AuditLog(AuditLog&& other) noexcept;
     AuditLog& operator=(AuditLog&& other) noexcept;
     AuditLog(const AuditLog&) = delete;
@@ -100,6 +105,6 @@ struct AuditLines {
 };
 
 AuditLines read_audit_lines(std::string_view file_contents);
-std::optional<AuditLines> read_audit_file(const std::filesystem::path& path, std::string& error);
+Result<AuditLines> read_audit_file(const std::filesystem::path& path);
 
 }  // namespace askfirst::consent

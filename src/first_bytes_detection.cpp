@@ -1,6 +1,12 @@
 // src/first_bytes_detection.cpp — the detector table (see the header).
 #include "src/first_bytes_detection.h"
 
+#include "src/database/mysql_session.h"
+#include "src/database/postgres_session.h"
+#include "src/database/postgres_wire.h"
+#include "src/database/redis_session.h"
+#include "src/first_plaintext_session.h"
+#include "src/http/http2_session.h"
 #include "src/http/http_session.h"
 
 namespace askfirst {
@@ -14,13 +20,78 @@ std::unique_ptr<FlowSession> make_http1_session(const SessionContext& context) {
     return std::make_unique<http::HttpSession>(std::move(config));
 }
 
-// The HTTP/2 preface goes to the HTTP/1.1 session, which refuses it with a
-// 400 (h2 is not inspected yet); it is tried before the request line, whose
-// first line it resembles ("PRI * HTTP/2.0" differs only at the version).
+// HTTP/2 with prior knowledge (plain TCP, any port): the upstream is
+// spoken to the same way. Inside TLS the upstream's ALPN decides.
+std::unique_ptr<FlowSession> make_http2_session(const SessionContext& context, http::UpstreamProtocol upstream) {
+    http::Http2Config config;
+    config.sni = context.sni;
+    config.max_inspect_bytes = context.max_inspect_bytes;
+    config.upstream = upstream;
+    return std::make_unique<http::Http2Session>(std::move(config));
+}
+
+std::unique_ptr<FlowSession> make_http2_prior_knowledge_session(const SessionContext& context) {
+    return make_http2_session(context, http::UpstreamProtocol::http2);
+}
+
+std::unique_ptr<FlowSession> make_postgres_session(const SessionContext& context) {
+    return std::make_unique<database::PostgresSession>(database::PostgresSessionConfig{context.max_inspect_bytes});
+}
+
+// A PostgreSQL startup packet (StartupMessage, SSLRequest, GSSENCRequest,
+// CancelRequest): eight bytes tell it (src/database/postgres_wire.h).
+tls::Fit fits_postgres_startup(std::span<const std::uint8_t> bytes) {
+    switch (database::pg::detect_startup_packet({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::pg::StartupDetection::need_more: return tls::Fit::need_more;
+    case database::pg::StartupDetection::postgres: return tls::Fit::match;
+    case database::pg::StartupDetection::not_postgres: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
+std::unique_ptr<FlowSession> make_redis_session(const SessionContext& context) {
+    return std::make_unique<database::RedisSession>(database::RedisSessionConfig{context.max_inspect_bytes});
+}
+
+// A RESP command array ("*<n>\r\n$"): what every Redis client sends first.
+tls::Fit fits_redis_command(std::span<const std::uint8_t> bytes) {
+    switch (database::resp::detect_command_array({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::resp::Detection::need_more: return tls::Fit::need_more;
+    case database::resp::Detection::redis: return tls::Fit::match;
+    case database::resp::Detection::not_redis: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
+std::unique_ptr<FlowSession> make_mysql_session(const SessionContext& context) {
+    return std::make_unique<database::MysqlSession>(database::MysqlSessionConfig{context.max_inspect_bytes});
+}
+
+// A MySQL/MariaDB HandshakeV10 greeting: the server's first packet.
+tls::Fit fits_mysql_greeting(std::span<const std::uint8_t> bytes) {
+    switch (database::mysql::detect_greeting({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::mysql::Detection::need_more: return tls::Fit::need_more;
+    case database::mysql::Detection::mysql: return tls::Fit::match;
+    case database::mysql::Detection::not_mysql: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
+// Protocols whose server speaks first, told by the upstream's first bytes
+// when the probe dialed it for a silent guest.
+constexpr FirstBytesDetector kServerFirstDetectors[] = {
+    {"mysql", fits_mysql_greeting, make_mysql_session},
+};
+
+// The HTTP/2 preface ("PRI * HTTP/2.0", prior knowledge) starts an HTTP/2
+// session (issue 16); it is tried before the request line, whose first line
+// it resembles (it differs only at the version).
 constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"tls", tls::fits_tls_client_hello, nullptr},
-    {"http2_prior_knowledge", tls::fits_http2_preface, make_http1_session},
+    {"http2_prior_knowledge", tls::fits_http2_preface, make_http2_prior_knowledge_session},
     {"http1", tls::fits_http1_request_line, make_http1_session},
+    {"postgres", fits_postgres_startup, make_postgres_session},
+    {"redis", fits_redis_command, make_redis_session},
     // Last: a registered method and a blank that the strict row refused
     // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
     {"http1_lenient", tls::fits_lenient_http1_start, make_http1_session},
@@ -29,6 +100,8 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
 }  // namespace
 
 std::span<const FirstBytesDetector> first_bytes_detectors() { return kFirstBytesDetectors; }
+
+std::span<const FirstBytesDetector> server_first_detectors() { return kServerFirstDetectors; }
 
 Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
                              std::span<const FirstBytesDetector> detectors) {
@@ -41,8 +114,15 @@ Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
     return {any_need_more ? Detection::Outcome::need_more : Detection::Outcome::opaque, nullptr};
 }
 
+// Inside TLS: every row but TLS's own, chosen by the first plaintext
+// (src/first_plaintext_session.h); what none recognises goes to HTTP/1.1.
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context) {
-    return make_http1_session(context);
+    // A guest that negotiated h2 in ALPN speaks HTTP/2 (the upstream's ALPN
+    // then decides the upstream's protocol); otherwise the first plaintext.
+    if (context.guest_offers_h2) return make_http2_session(context, http::UpstreamProtocol::unknown);
+    static_assert(kFirstBytesDetectors[0].make_session == nullptr, "row 0 is TLS itself");
+    return std::make_unique<FirstPlaintextSession>(context, std::span(kFirstBytesDetectors).subspan(1),
+                                                   make_http1_session);
 }
 
 }  // namespace askfirst

@@ -38,6 +38,11 @@ struct FirstBytesDetector {
 
 // The table askfirstd uses, in the order the rows are tried.
 std::span<const FirstBytesDetector> first_bytes_detectors();
+// The table for the upstream's first bytes when the guest stayed silent and
+// the probe dialed (server-speaks-first protocols: MySQL's greeting). Their
+// sessions start with the upstream connected: the server's first bytes are
+// theirs to relay.
+std::span<const FirstBytesDetector> server_first_detectors();
 
 struct Detection {
     enum class Outcome { need_more, matched, opaque } outcome = Outcome::need_more;
@@ -47,8 +52,9 @@ struct Detection {
 Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
                              std::span<const FirstBytesDetector> detectors = first_bytes_detectors());
 
-// The session for the plaintext of a TLS flow we opened: HTTP/1.1 today
-// (an h2 session would be chosen here from the ALPN the guest offered).
+// The session for the plaintext of a TLS flow we opened: HTTP/2 when the
+// guest offered h2 (our server prefers it, so the handshake settles on it),
+// else HTTP/1.1.
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context);
 
 }  // namespace askfirst

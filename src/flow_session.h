@@ -41,9 +41,15 @@
 // TLS mid-stream (PostgreSQL SSLRequest, MySQL's SSL flag, SMTP STARTTLS):
 // the session answers the guest in plaintext (e.g. 'S'), then emits
 // StartGuestTls; the pipeline reads the guest's next bytes as a ClientHello,
-// opens TLS with our leaf, and from then on gives the same session plaintext.
-// A session that also needs the upstream encrypted says so with
-// StartUpstreamTls once the upstream agreed (after its own 'S').
+// opens TLS with our leaf (always: the flow was read in plaintext already,
+// so tls.passthrough does not apply), and from then on gives the same
+// session plaintext. A session that also needs the upstream encrypted says
+// so with StartUpstreamTls once the upstream agreed (after its own 'S'):
+// what it sent before goes in plaintext, the rest through our TLS client,
+// which verifies the upstream for the ClientHello's SNI. A session that
+// asks for TLS must not have been given bytes past the request that asked
+// (clients wait for the answer); if it was, it closes the flow.
+// (src/session_stack.cpp; the pipeline's playbook test drives both.)
 //
 // ## The session's duties (the pipeline relies on them)
 //
@@ -74,11 +80,24 @@ struct SendToGuest { std::string bytes; };       // plaintext for the guest
 // Classify, apply the mode, maybe ask a person; answer with on_verdict(id).
 // The request is what classifiers/ take (an HTTP request today; a wire
 // protocol renders its statement as one, e.g. provider "postgres").
-struct DecideRequest { RequestId id; classifiers::HttpRequest request; };
-struct CancelDecision { RequestId id; };         // the guest went away: withdraw the question
+struct DecideRequest { RequestId id = 0; classifiers::HttpRequest request; };
+// A database wire protocol's statement (src/database/): judged as SQL (or a
+// Redis command) by the decider (src/statement_decision.h) rather than by
+// classifiers::classify.
+struct DatabaseStatement {
+    std::string provider;            // "postgres", "mysql", "redis"
+    std::string database;            // from the protocol's startup
+    std::string user;
+    std::string message;             // the protocol message: "Query", "Execute", "COM_QUERY", "command"
+    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments)
+    bool complete = true;            // false: judged the worst it could be
+    std::string why_incomplete;      // for the question's detail when !complete
+};
+struct DecideStatement { RequestId id = 0; DatabaseStatement statement; };
+struct CancelDecision { RequestId id = 0; };       // the guest went away: withdraw the question
 // Refused before it was judged (bad framing, Host != SNI, an upstream that
 // failed): already answered to the guest; the pipeline logs and audits it.
-struct ProtocolRefusal { int status; std::string reason; };
+struct ProtocolRefusal { int status = 0; std::string reason; };
 struct BecameOpaque {};                          // relays bytes both ways unchanged from now on
 struct HalfCloseUpstream {};                     // shutdown(SHUT_WR) upstream after what was sent
 struct HalfCloseGuest {};                        // FIN to the guest after what was sent
@@ -91,7 +110,7 @@ struct StartUpstreamTls {};
 
 using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, CancelDecision,
                                    ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
-                                   HalfCloseGuest, CloseFlow, StartGuestTls, StartUpstreamTls>;
+                                   HalfCloseGuest, CloseFlow, StartGuestTls, StartUpstreamTls, DecideStatement>;
 
 // ---- what the pipeline tells a session ----
 
@@ -103,12 +122,17 @@ struct Verdict {
     // the request's provider (an HTTP session writes that).
     std::string reason;
     http::LocalResponse http_refusal;
+    // Who can allow it and how (a wire protocol's hint line; HTTP has it in http_refusal).
+    std::string how_to_allow;
 };
 
 // What a session is told when it starts.
 struct SessionContext {
     std::string sni;  // the guest's TLS server name; empty for a plaintext flow
     std::size_t max_inspect_bytes = 0;
+    // The guest's TLS handshake settles on ALPN h2 (tls::negotiates_h2):
+    // the session inside is HTTP/2 (issue 16).
+    bool guest_offers_h2 = false;
 };
 
 class FlowSession {
@@ -135,6 +159,15 @@ public:
     virtual std::vector<SessionOutput> take_outputs() = 0;
     virtual bool wants_guest_bytes() const = 0;
     virtual bool closed() const = 0;
+
+    // HTTP/2 (src/http/http2_session.h) needs three more things of the stack:
+    // several requests may await their verdict at once, and each RequestId is
+    // the request's stream id (written in its audit line); the upstream TLS
+    // session offers h2 in ALPN; and what that handshake negotiated is told
+    // before the upstream's first plaintext.
+    virtual bool multiplexed() const { return false; }
+    virtual bool offers_h2_upstream() const { return false; }
+    virtual void on_upstream_alpn(std::string_view protocol) { (void)protocol; }
 };
 
 }  // namespace askfirst

@@ -21,11 +21,42 @@ InterceptingPipeline::~InterceptingPipeline() {
 void InterceptingPipeline::on_start(netstack::FlowIo& io) {
     io_ = &io;
     detect_timer_ = services_.make_timer();
+    listed_protocol_ = listed_database_protocol();
+    // A listed MySQL endpoint: its server speaks first, so dial at once rather than after the wait.
+    if (listed_protocol_ == "mysql") return probe_upstream();
     detect_timer_->start(tls::kServerSpeaksFirstTimeout, [this] { on_detect_timeout(); });
+}
+
+// The protocol the profile's `databases` names for this flow's destination
+// (by the name the guest resolved, or the address it dialed), or "".
+std::string InterceptingPipeline::listed_database_protocol() const {
+    const auto& info = io_->info();
+    const std::string address = info.original_destination.address.to_string();
+    for (const auto& listed : services_.databases)
+        if (listed.port == info.original_destination.port && (listed.host == info.dns_name || listed.host == address))
+            return listed.protocol;
+    return "";
+}
+
+// A listed database endpoint is never relayed unread: first bytes that are
+// not its protocol (nor TLS, inside which it is looked for again) end the flow.
+bool InterceptingPipeline::refused_as_unlisted(const Detection& detection) {
+    if (listed_protocol_.empty() || detection.outcome == Detection::Outcome::need_more) return false;
+    if (detection.outcome == Detection::Outcome::matched &&
+        (detection.detector->name == listed_protocol_ || detection.detector->name == "tls"))
+        return false;
+    const std::string seen = detection.outcome == Detection::Outcome::matched ? std::string(detection.detector->name)
+                                                                              : "bytes askfirst does not read";
+    const std::string reason = destination_host_port(io_->info(), sni_) + " is listed in the profile's databases as " +
+                               listed_protocol_ + ", but the flow spoke " + seen;
+    services_.log.line("event=database_refused reason=\"" + reason + "\"");
+    reset_flow(reason);
+    return true;
 }
 
 void InterceptingPipeline::detect() {
     const Detection detection = detect_first_bytes(guest_in_);
+    if (refused_as_unlisted(detection)) return;
     if (detection.outcome == Detection::Outcome::opaque) return start_opaque("not a protocol askfirst reads");
     if (detection.outcome == Detection::Outcome::need_more) {
         if (guest_in_.size() > tls::kMaxClientHelloBytes + 5) start_opaque("first bytes too long to recognise");
@@ -60,7 +91,7 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
     guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
     io_->guest_consumed(hello_bytes);
-    SessionContext context{sni_, services_.max_inspect_bytes};
+    SessionContext context{sni_, services_.max_inspect_bytes, tls::negotiates_h2(hello)};
     start_session(context, session_inside_tls(context), session.take());
 }
 
@@ -225,7 +256,20 @@ void InterceptingPipeline::on_upstream_bytes(std::span<const std::uint8_t> bytes
     if (stack_) return stack_->on_upstream_bytes(bytes);
     if (stage_ == Stage::done) return;
     hold_upstream_bytes(bytes);
-    if (stage_ == Stage::probing && guest_in_.empty()) start_opaque("the upstream spoke first");
+    if (stage_ == Stage::probing && guest_in_.empty()) detect_server_first();
+}
+
+// The upstream spoke first to a silent guest: a protocol askfirst reads
+// (MySQL's greeting) gets its session, with the probed connection as its
+// upstream; anything else is opaque, as before.
+void InterceptingPipeline::detect_server_first() {
+    const Detection detection = detect_first_bytes(upstream_in_, server_first_detectors());
+    if (detection.outcome == Detection::Outcome::need_more && !upstream_eof_) return;
+    if (refused_as_unlisted(detection)) return;
+    if (detection.outcome != Detection::Outcome::matched) return start_opaque("the upstream spoke first");
+    upstream_ = UpstreamState::up;
+    SessionContext context{sni_, services_.max_inspect_bytes};
+    start_session(context, detection.detector->make_session(context), nullptr);
 }
 
 void InterceptingPipeline::on_upstream_finished() {

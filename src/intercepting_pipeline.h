@@ -93,6 +93,9 @@ private:
     void detect();
     void on_detect_timeout();
     void probe_upstream();
+    void detect_server_first();
+    std::string listed_database_protocol() const;
+    bool refused_as_unlisted(const Detection& detection);
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
     void start_tls(const tls::ClientHello& hello);
@@ -116,6 +119,7 @@ private:
     bool upstream_paused_ = false;
     UpstreamState upstream_ = UpstreamState::not_dialed;  // not_dialed, or the probe's
     std::string sni_;
+    std::string listed_protocol_;  // the profile's `databases` entry for this destination, or ""
     FlowDecisions::Ticket decision_ticket_ = 0;
 
     std::unique_ptr<SessionStack> stack_;

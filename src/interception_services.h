@@ -6,12 +6,14 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include <uv.h>
 
 #include "src/flow_timer.h"
 #include "src/http/http_session.h"
 #include "src/operator_log.h"
+#include "src/profile.h"
 #include "src/request_decider.h"
 #include "src/tls_refusals.h"
 #include "tls/tls_interceptor.h"
@@ -27,6 +29,7 @@ struct InterceptionServices {
     OperatorLog log{""};
     std::string vm_name;
     std::size_t max_inspect_bytes = http::kDefaultMaxInspectBytes;
+    std::vector<DatabaseEndpoint> databases;  // the profile's `databases`: endpoints read as their protocol
 };
 
 }  // namespace askfirst

@@ -108,6 +108,10 @@ bool parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& pro
     return profile_values::credentials(value, path, profile.credentials, error);
 }
 
+bool parse_databases_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+    return profile_values::databases(value, path, profile.databases, error);
+}
+
 // Every key a profile may hold. Adding a key: one row here, one field in Profile.
 constexpr ProfileKey kProfileKeys[] = {
     {"name", parse_name_key},
@@ -125,6 +129,7 @@ constexpr ProfileKey kProfileKeys[] = {
     {"consent.no_ui", parse_consent_no_ui_key},
     {"consent.listener_grace_s", parse_consent_listener_grace_key},
     {"credentials", parse_credentials_key},
+    {"databases", parse_databases_key},
 };
 
 const ProfileKey* find_leaf(std::string_view dotted) {

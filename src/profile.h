@@ -36,6 +36,13 @@ struct CredentialSource {
     std::optional<std::string> file;     // path of a host file
 };
 
+// databases: an endpoint the operator names as a database (src/profile_databases.cpp).
+struct DatabaseEndpoint {
+    std::string host;       // lower-case DNS name or IP address, as the guest dials it
+    std::uint16_t port = 0;
+    std::string protocol;   // "postgres" | "mysql" | "redis"
+};
+
 struct CredentialSpec {
     std::string name;                 // e.g. "aws"
     std::string kind;                 // e.g. "aws-sigv4", "bearer"
@@ -80,6 +87,7 @@ struct Profile {
     // rescans for control sockets every second and connects within a few.
     std::uint32_t consent_listener_grace_s = 10;
     std::vector<CredentialSpec> credentials;
+    std::vector<DatabaseEndpoint> databases;              // databases
 
     // ---- lookups the data path uses ----
     // Addresses for a DNS name (case-insensitive, trailing dot ignored); null if not listed.

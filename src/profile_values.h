@@ -61,5 +61,6 @@ bool boolean(const cJSON& value, const KeyPath& path, bool& out, std::string& er
 bool one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices,
             std::string& out, std::string& error);
 bool credentials(const cJSON& value, const KeyPath& path, std::vector<CredentialSpec>& out, std::string& error);
+bool databases(const cJSON& value, const KeyPath& path, std::vector<DatabaseEndpoint>& out, std::string& error);
 
 }  // namespace askfirst::profile_values

@@ -12,6 +12,8 @@ struct RequestDecider::Pending {
     http::RequestDecision decision;     // classification and mode; outcome filled when settled
     RequestVerdict request_done;
     OpaqueVerdict opaque_done;
+    StatementVerdict statement_done;
+    StatementFacts statement;  // for a database statement: its refusal sentence and audit text
     std::chrono::steady_clock::time_point asked_at = std::chrono::steady_clock::now();
     ConsentService::Ticket consent_ticket = 0;
 };
@@ -108,6 +110,19 @@ RequestDecider::Ticket RequestDecider::decide_opaque(const http::FlowFacts& flow
     return start(std::move(pending));
 }
 
+RequestDecider::Ticket RequestDecider::decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
+                                                        StatementVerdict done) {
+    auto pending = std::make_unique<Pending>();
+    pending->flow = flow;
+    pending->statement = statement;
+    pending->decision = askfirst::decide_statement(statement, modes_, settings_.no_ui);
+    pending->request.host = statement.host;
+    pending->request.method = statement.message;
+    pending->request.path = "/" + statement.database;
+    pending->statement_done = std::move(done);
+    return start(std::move(pending));
+}
+
 RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
     const Ticket ticket = next_ticket_++;
     Pending& held = *pending;
@@ -155,8 +170,9 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - pending.asked_at);
     http::RequestDecision recorded = decision;
-    const consent::AuditRecord line =
+    consent::AuditRecord line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
+    if (pending.statement_done) line.statement = redacted_statement(pending.statement);
     std::string error;
     if (!audit_.append(line, error)) {
         log_.line("event=audit_failed error=\"" + error + "\" action=refused");
@@ -166,6 +182,11 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     }
     if (pending.opaque_done) {
         pending.opaque_done(recorded.pass);
+        return;
+    }
+    if (pending.statement_done) {
+        pending.statement_done(recorded.pass, recorded.pass ? "" : statement_refusal_message(recorded, pending.statement),
+                               recorded.pass ? "" : http::how_to_allow(recorded));
         return;
     }
     pending.request_done(recorded.pass,

@@ -30,6 +30,7 @@
 #include "src/operator_log.h"
 #include "src/http/http_session.h"
 #include "src/request_decision.h"
+#include "src/statement_decision.h"
 #include "src/tls_refusals.h"
 
 namespace askfirst {
@@ -52,11 +53,19 @@ public:
     using RequestVerdict =
         std::function<void(bool pass, const http::LocalResponse& refusal, const consent::AuditRecord& line)>;
     using OpaqueVerdict = std::function<void(bool pass)>;
+    // pass, or the sentence and hint of the protocol's own refusal (a
+    // PostgreSQL ErrorResponse's message and hint).
+    using StatementVerdict = std::function<void(bool pass, const std::string& message, const std::string& hint)>;
 
     virtual ~FlowDecisions() = default;
     virtual Ticket decide_request(const http::FlowFacts& flow, const classifiers::HttpRequest& request,
                                   RequestVerdict done) = 0;
     virtual Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) = 0;
+    // A database statement (src/database/): classified as SQL or a Redis
+    // command, provider statement.provider; the audit line names it with its
+    // literals redacted.
+    virtual Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
+                                    StatementVerdict done) = 0;
     virtual void record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) = 0;
     virtual void record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) = 0;
     virtual void record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal, const std::string& sentence) = 0;
@@ -77,6 +86,8 @@ public:
     // An opaque flow (not HTTP, TLS we may not open, a passthrough host),
     // judged by http::decide_opaque_flow (src/request_decision.h).
     Ticket decide_opaque(const http::FlowFacts& flow, const http::OpaqueFlow& opaque, OpaqueVerdict done) override;
+    Ticket decide_statement(const http::FlowFacts& flow, const StatementFacts& statement,
+                            StatementVerdict done) override;
     // A request this decider passed (its audit line: `passed`) was answered
     // 502 by askfirst because the upstream failed (connect, or its
     // certificate) before it could take it: appends a second audit line, the

@@ -60,8 +60,7 @@ RefusalShape aws_refusal_shape(const classifiers::Classification& c, const class
 
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui) {
-    RequestDecision d;
-    d.classification = classifiers::classify(request);
+    classifiers::Classification classification = classifiers::classify(request);
     if (!request.body.empty() && !classifiers::needs_body(request)) {
         // The session read this body only so the question names its target
         // (HttpSession::body_may_name_the_target): it may add detail, never
@@ -69,8 +68,15 @@ RequestDecision decide_request(const classifiers::HttpRequest& request, const co
         classifiers::HttpRequest head = request;
         head.body.clear();
         const classifiers::Classification on_head = classifiers::classify(head);
-        if (on_head.tier > d.classification.tier) d.classification.tier = on_head.tier;
+        if (on_head.tier > classification.tier) classification.tier = on_head.tier;
     }
+    return decide_classified(std::move(classification), modes, no_ui);
+}
+
+RequestDecision decide_classified(classifiers::Classification classification, const consent::ModeTable& modes,
+                                  consent::NoUiAnswer no_ui) {
+    RequestDecision d;
+    d.classification = std::move(classification);
     consent::PolicyDecision policy = consent::decide_by_policy(modes, d.classification.provider, d.classification.tier);
     d.mode = policy.mode;
     d.policy_action = policy.action;
@@ -107,6 +113,8 @@ RequestDecision decide_opaque_flow(const OpaqueFlow& flow, const consent::ModeTa
 }
 
 RefusalShape refusal_shape_for(const classifiers::Classification& c, const classifiers::HttpRequest& request) {
+    // A gRPC client reads only grpc-status and grpc-message, whatever the provider.
+    if (request.header("content-type").starts_with("application/grpc")) return RefusalShape::grpc_status;
     if (c.provider == "aws") return aws_refusal_shape(c, request);
     if (c.provider == "kubernetes") return RefusalShape::kubernetes_status;
     if (c.provider == "git") return RefusalShape::git_text;
@@ -148,6 +156,7 @@ consent::AuditRecord flow_record(const FlowFacts& flow, std::chrono::system_cloc
     r.guest_address = flow.guest_address;
     r.dest_address = flow.dest_address;
     r.sni = flow.sni;
+    r.stream = flow.http2_stream;
     return r;
 }
 }  // namespace

@@ -39,6 +39,11 @@ struct RequestDecision {
 RequestDecision decide_request(const classifiers::HttpRequest& request, const consent::ModeTable& modes,
                                consent::NoUiAnswer no_ui);
 
+// The same for an operation classified elsewhere (a database statement:
+// src/statement_decision.h).
+RequestDecision decide_classified(classifiers::Classification classification, const consent::ModeTable& modes,
+                                  consent::NoUiAnswer no_ui);
+
 // A flow askfirst cannot read request by request: not HTTP, or TLS it does
 // not open (tls.passthrough, a learned refusal), or first bytes that never
 // became a known protocol.
@@ -77,6 +82,7 @@ struct FlowFacts {
     std::string guest_address;
     std::string dest_address;
     std::string sni;
+    std::uint32_t http2_stream = 0;  // the request's HTTP/2 stream (audit "stream"); 0 otherwise
 };
 
 consent::AuditRecord audit_record(const RequestDecision& decision, const classifiers::HttpRequest& request,

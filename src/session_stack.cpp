@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "tls/client_hello.h"
 #include "src/flow_destination.h"
 
 namespace askfirst {
@@ -44,12 +45,13 @@ const char* upstream_state_name(UpstreamState state) {
 SessionStack::SessionStack(InterceptionServices& services, netstack::FlowIo& io, SessionStackStart start)
     : services_(services), io_(io), session_(std::move(start.session)), guest_tls_(std::move(start.guest_tls)),
       sni_(std::move(start.sni)), guest_in_(std::move(start.guest_in)), upstream_in_(std::move(start.upstream_in)),
-      upstream_(start.upstream), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
+      upstream_(start.upstream), guest_tls_state_(guest_tls_ ? GuestTls::open : GuestTls::none),
+      upstream_encrypted_(guest_tls_ != nullptr), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
       upstream_paused_(start.upstream_reading_paused) {}
 
 SessionStack::~SessionStack() {
     *alive_ = false;
-    if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
+    for (const auto& [id, ticket] : decision_tickets_) services_.decider->cancel(ticket);
 }
 
 // ---- events from the flow ----
@@ -89,7 +91,7 @@ void SessionStack::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
         // Straight into the TLS session when nothing waits before these bytes: no staging copy.
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
         upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
-    } else if (!guest_tls_) {
+    } else if (!upstream_encrypted_) {
         give_upstream_plaintext(as_text(bytes));
     }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
@@ -125,6 +127,7 @@ void SessionStack::pump_once() {
     if (flow_reset_) return;
     note_upstream_state();
     drain_session_outputs();
+    if (flow_reset_) return;
     flush_to_upstream();
     flush_to_guest();
     apply_back_pressure();
@@ -140,8 +143,10 @@ void SessionStack::give_guest_ciphertext() {
 }
 
 void SessionStack::feed_guest_side() {
+    if (guest_tls_state_ == GuestTls::awaiting_client_hello && !open_guest_tls_mid_stream()) return;
     if (!guest_tls_) {
-        if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+        if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) &&
+            room_for_guest_answers()) {
             const std::size_t given = guest_in_.size();
             session_->on_guest_bytes(as_text(guest_in_));
             guest_in_.clear();
@@ -153,7 +158,7 @@ void SessionStack::feed_guest_side() {
     give_guest_ciphertext();
     guest_tls_->advance();
     std::uint8_t chunk[kPlaintextChunk];
-    while (session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_)) {
+    while (session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) && room_for_guest_answers()) {
         const std::size_t got = guest_tls_->read_plaintext(chunk);
         if (got == 0) break;
         session_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
@@ -166,7 +171,7 @@ void SessionStack::feed_guest_side() {
 
 void SessionStack::feed_upstream_side() {
     if (!upstream_tls_) {
-        if (upstream_may_speak() && !guest_tls_ && !upstream_in_.empty()) {  // held while the request was judged
+        if (upstream_may_speak() && !upstream_encrypted_ && !upstream_in_.empty()) {  // held while the request was judged
             session_->on_upstream_bytes(as_text(upstream_in_));
             upstream_in_.clear();
         }
@@ -175,6 +180,10 @@ void SessionStack::feed_upstream_side() {
     }
     if (!upstream_in_.empty()) erase_front(upstream_in_, upstream_tls_->accept_ciphertext(upstream_in_));
     upstream_tls_->advance();
+    if (!upstream_alpn_told_ && upstream_tls_->is_established()) {  // before its first plaintext
+        upstream_alpn_told_ = true;
+        session_->on_upstream_alpn(upstream_tls_->negotiated_alpn());
+    }
     std::uint8_t chunk[kPlaintextChunk];
     while (guest_backlog_bytes() < kMaxUpstreamQueuedBytes) {
         const std::size_t got = upstream_tls_->read_plaintext(chunk);
@@ -190,9 +199,7 @@ void SessionStack::check_tls_failures() {
         const auto& failure = guest_tls_->failure();
         if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) on_guest_refused_certificate(failure);
         flush_to_guest();  // a fatal alert may be queued
-        flow_reset_ = true;
-        io_.reset("guest TLS failed: " + failure.reason);
-        return;
+        return reset_flow("guest TLS failed: " + failure.reason);
     }
     if (upstream_tls_ && upstream_ != UpstreamState::failed && upstream_tls_->state() == tls::TlsSessionState::failed) {
         services_.log.line("event=upstream_tls_failed host=" + destination_host_port(io_.info(), sni_) + " reason=\"" +
@@ -252,8 +259,9 @@ void SessionStack::want_upstream() {
 }
 
 void SessionStack::start_upstream_tls() {
-    if (!guest_tls_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
-    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string());
+    if (!upstream_encrypted_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
+    auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string(),
+                                                         session_->offers_h2_upstream());
     if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
     upstream_tls_ = session.take();
     upstream_tls_->advance();  // the ClientHello
@@ -276,7 +284,7 @@ void SessionStack::fail_upstream(const std::string& reason) {
 // askfirst's own 502 before reaching it: stop keeping copies.
 void SessionStack::note_upstream_state() {
     if (upstream_ != UpstreamState::connected) return;
-    if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
+    if (upstream_encrypted_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
     upstream_ = UpstreamState::up;
     passed_before_upstream_up_.clear();
 }
@@ -292,9 +300,12 @@ void SessionStack::drain_session_outputs() {
             send_plaintext_to_guest(down->bytes);
         } else if (auto* decide_event = std::get_if<DecideRequest>(&output)) {
             decide(decide_event->id, decide_event->request);
-        } else if (std::holds_alternative<CancelDecision>(output)) {
-            if (decision_ticket_ != 0) services_.decider->cancel(decision_ticket_);
-            decision_ticket_ = 0;
+        } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
+            const auto ticket = decision_tickets_.find(cancel->id);
+            if (ticket != decision_tickets_.end()) {
+                services_.decider->cancel(ticket->second);
+                decision_tickets_.erase(ticket);
+            }
         } else if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
             log_protocol_refusal(*refusal);
         } else if (std::holds_alternative<HalfCloseUpstream>(output)) {
@@ -304,14 +315,64 @@ void SessionStack::drain_session_outputs() {
         } else if (std::holds_alternative<CloseFlow>(output)) {
             close_flow_ = true;
             if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
-        } else if (std::holds_alternative<StartGuestTls>(output) || std::holds_alternative<StartUpstreamTls>(output)) {
-            // Not built yet (the first session to need it, PostgreSQL's
-            // SSLRequest, comes with the database issue): never relay blind.
-            flow_reset_ = true;
-            io_.reset("the session asked for TLS mid-stream, which this askfirstd does not open yet");
-            return;
+        } else if (auto* statement = std::get_if<DecideStatement>(&output)) {
+            decide_statement(statement->id, statement->statement);
+        } else if (std::holds_alternative<StartGuestTls>(output)) {
+            if (guest_tls_state_ != GuestTls::none) return reset_flow("the session asked for TLS inside TLS");
+            guest_tls_state_ = GuestTls::awaiting_client_hello;
+        } else if (std::holds_alternative<StartUpstreamTls>(output)) {
+            encrypt_upstream_from_now();
         }  // BecameOpaque: the session relays both ways itself
     }
+}
+
+// StartGuestTls: the guest's next bytes are a ClientHello (it was told yes
+// in plaintext, e.g. PostgreSQL's 'S'). Always intercepted: the session has
+// read the flow in plaintext already, so there is nothing to splice unread.
+// False while the ClientHello is not whole (or the flow was reset).
+bool SessionStack::open_guest_tls_mid_stream() {
+    const auto parsed = tls::parse_client_hello(guest_in_);
+    if (parsed.status == tls::ClientHelloStatus::invalid) {
+        reset_flow("malformed TLS ClientHello after the session asked for TLS: " + parsed.error);
+        return false;
+    }
+    if (parsed.status == tls::ClientHelloStatus::incomplete) {
+        if (guest_eof_ || guest_in_.size() > tls::kMaxClientHelloBytes + 5)
+            reset_flow("the guest did not send a whole ClientHello after the session asked for TLS");
+        return false;
+    }
+    const std::string destination_ip = io_.info().original_destination.address.to_string();
+    auto session = services_.tls->start_guest_session(parsed.hello, destination_ip);
+    if (!session) {
+        reset_flow("cannot open TLS for " + destination_host(io_.info(), parsed.hello.server_name) + ": " +
+                   session.error());
+        return false;
+    }
+    guest_tls_ = session.take();
+    guest_tls_state_ = GuestTls::open;
+    if (!parsed.hello.server_name.empty()) sni_ = parsed.hello.server_name;
+    // The session was given the ClientHello (reassembled as one record): those bytes are done.
+    const std::size_t hello_bytes = std::min(parsed.hello.consumed_bytes, guest_in_.size());
+    erase_front(guest_in_, hello_bytes);
+    io_.guest_consumed(hello_bytes);
+    return true;
+}
+
+// StartUpstreamTls: what the session sent before it goes in plaintext (the
+// upstream agreed to TLS after it); from now on our TLS client speaks to it.
+void SessionStack::encrypt_upstream_from_now() {
+    if (upstream_encrypted_) return;
+    if (upstream_is_connected() && !upstream_plain_out_.empty()) {
+        io_.upstream_send(as_bytes(upstream_plain_out_));
+        upstream_plain_out_.clear();
+    }
+    upstream_encrypted_ = true;
+    if (upstream_is_connected()) start_upstream_tls();
+}
+
+void SessionStack::reset_flow(const std::string& reason) {
+    flow_reset_ = true;
+    io_.reset(reason);
 }
 
 void SessionStack::log_protocol_refusal(const ProtocolRefusal& refusal) {
@@ -328,20 +389,54 @@ void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request)
     // While the upstream is not up, a pass may yet become a 502: the pass's
     // audit line is kept for fail_upstream.
     const bool upstream_was_up = upstream_ == UpstreamState::up;
-    decision_ticket_ = services_.decider->decide_request(
-        flow_facts(services_.vm_name, io_.info(), sni_), request,
+    http::FlowFacts facts = flow_facts(services_.vm_name, io_.info(), sni_);
+    if (session_->multiplexed()) facts.http2_stream = static_cast<std::uint32_t>(id);  // the id is the stream
+    const FlowDecisions::Ticket ticket = services_.decider->decide_request(
+        facts, request,
         [this, alive, id, upstream_was_up](bool pass, const http::LocalResponse& refusal,
                                            const consent::AuditRecord& line) {
             if (!*alive) return;
-            decision_ticket_ = 0;
+            decision_tickets_.erase(id);
             if (pass && !upstream_was_up && upstream_ == UpstreamState::failed) {  // answered 502 at once
                 services_.decider->record_upstream_refusal(line, upstream_failure_);
             } else if (pass && !upstream_was_up && upstream_ != UpstreamState::up) {
                 passed_before_upstream_up_.push_back(line);
             }
-            session_->on_verdict(id, Verdict{pass, line.reason, refusal});
+            session_->on_verdict(id, Verdict{pass, line.reason, refusal, {}});
             pump();
         });
+    decision_tickets_[id] = ticket;  // delivered later, never inside decide_request
+}
+
+// A database statement (src/database/): judged as SQL, answered with the
+// refusal sentence and hint the protocol's error message carries.
+void SessionStack::decide_statement(RequestId id, const DatabaseStatement& statement) {
+    StatementFacts facts;
+    facts.provider = statement.provider;
+    facts.host = destination_host(io_.info(), sni_);
+    facts.database = statement.database;
+    facts.user = statement.user;
+    facts.message = statement.message;
+    facts.texts = statement.texts;
+    facts.complete = statement.complete;
+    facts.why_incomplete = statement.why_incomplete;
+    auto alive = alive_;
+    const FlowDecisions::Ticket ticket = services_.decider->decide_statement(
+        flow_facts(services_.vm_name, io_.info(), sni_), facts,
+        [this, alive, id](bool pass, const std::string& message, const std::string& hint) {
+            if (!*alive) return;
+            decision_tickets_.erase(id);
+            session_->on_verdict(id, Verdict{pass, message, {}, hint});
+            pump();
+        });
+    decision_tickets_[id] = ticket;  // delivered later, never inside decide_statement
+}
+
+// An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,
+// WINDOW_UPDATEs, refusals): while the guest does not read them, stop
+// reading what it sends, so they cannot pile up here.
+bool SessionStack::room_for_guest_answers() const {
+    return !session_->multiplexed() || guest_backlog_bytes() < kMaxUpstreamQueuedBytes;
 }
 
 // Upstream plaintext into the session. Bytes it relays as they are (a

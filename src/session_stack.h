@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -39,6 +40,7 @@
 #include "netstack/flow_pipeline.h"
 #include "src/flow_session.h"
 #include "src/interception_services.h"
+#include "tls/client_hello.h"
 #include "tls/tls_session.h"
 
 namespace askfirst {
@@ -96,6 +98,8 @@ private:
     // Which side of the flow has been told it is finished.
     enum class SideEnd { open, finish_when_drained, finished };
     enum class Pumping { idle, running, again };
+    // The guest side's TLS: from detection (open), or asked for by the session mid-stream.
+    enum class GuestTls { none, awaiting_client_hello, open };
 
     void pump_once();
     void feed_guest_side();
@@ -112,10 +116,15 @@ private:
     void want_upstream();
     void start_upstream_tls();
     void fail_upstream(const std::string& reason);
+    bool open_guest_tls_mid_stream();
+    void encrypt_upstream_from_now();
+    void reset_flow(const std::string& reason);
     bool upstream_is_connected() const;
     bool upstream_may_speak() const;
 
     void decide(RequestId id, const classifiers::HttpRequest& request);
+    bool room_for_guest_answers() const;
+    void decide_statement(RequestId id, const DatabaseStatement& statement);
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void give_upstream_plaintext(std::string_view text);
@@ -141,16 +150,20 @@ private:
     // audit log must say so. Emptied once the upstream is up.
     std::vector<consent::AuditRecord> passed_before_upstream_up_;  // their "pass" lines
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
-    FlowDecisions::Ticket decision_ticket_ = 0;
+    // Requests awaiting their verdict (HTTP/2: several at once, by stream).
+    std::map<RequestId, FlowDecisions::Ticket> decision_tickets_;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
+    GuestTls guest_tls_state_ = GuestTls::none;
+    bool upstream_encrypted_ = false;  // our TLS client speaks to the upstream (from the start or StartUpstreamTls)
     SideEnd guest_end_ = SideEnd::open;
     SideEnd upstream_end_ = SideEnd::open;
     bool close_flow_ = false;     // the session's CloseFlow: both sides end
-    bool flow_reset_ = false;     // guest TLS failed: the flow was reset, nothing more happens
+    bool flow_reset_ = false;     // the stack reset the flow (guest TLS failed, a bad mid-stream ClientHello): nothing more happens
     bool guest_eof_ = false;
     bool upstream_eof_ = false;
     bool upstream_paused_ = false;  // mirrors upstream_pause_reading/resume_reading
+    bool upstream_alpn_told_ = false;  // the session knows what the upstream TLS negotiated
     Pumping pumping_ = Pumping::idle;
 };
 

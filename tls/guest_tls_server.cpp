@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "tls/elliptic_curve_offload.h"
 #include "tls/random_source.h"
 
 namespace askfirst::tls {
@@ -29,7 +30,9 @@ const int kGuestCiphersuitesChachaFirst[] = {
 };
 const mbedtls_ecp_group_id kGuestCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE};
 // Only HTTP/1.1 is parsed by the HTTP session behind this server.
-const char* kGuestAlpn[] = {"http/1.1", nullptr};
+// Our order of preference (mbedTLS 2.28 picks the first of ours the guest offers):
+// HTTP/2 streams are each judged (src/http/http2_session.h), HTTP/1.1 otherwise.
+const char* kGuestAlpn[] = {"h2", "http/1.1", nullptr};
 
 constexpr std::uint16_t kTls12 = 0x0303;
 
@@ -54,6 +57,12 @@ bool is_certificate_refusal(int alert) {
 
 }  // namespace
 
+bool negotiates_h2(const ClientHello& hello) {
+    for (const char* const* ours = kGuestAlpn; *ours != nullptr; ++ours)
+        if (hello.offers_alpn(*ours)) return std::string_view(*ours) == "h2";
+    return false;
+}
+
 std::string_view tls_alert_name(int alert) {
     switch (alert) {
     case MBEDTLS_SSL_ALERT_MSG_BAD_CERT: return "bad_certificate";
@@ -74,7 +83,7 @@ class GuestSession final : public TlsSession {
 public:
     GuestSession(std::shared_ptr<LeafCertificate> leaf, const ClientHello& hello)
         : TlsSession(Role::guest_server), leaf_(std::move(leaf)),
-          alpn_without_http1_(!hello.alpn_protocols.empty() && !hello.offers_alpn("http/1.1")),
+          alpn_without_http1_(!hello.alpn_protocols.empty() && !hello.offers_alpn("http/1.1") && !hello.offers_alpn("h2")),
           tls13_only_(!hello.supported_versions.empty() &&
                       std::find(hello.supported_versions.begin(), hello.supported_versions.end(), kTls12) ==
                           hello.supported_versions.end()) {
@@ -99,7 +108,7 @@ private:
         } else if (alpn_without_http1_) {
             fail(TlsFailureKind::no_common_alpn,
                  "the guest offered ALPN [" + offered_alpn_ + "] for " + name +
-                     " but askfirst speaks only http/1.1 to the guest: configure the client for HTTP/1.1 "
+                     " but askfirst speaks only h2 and http/1.1 to the guest: configure the client for one of them "
                      "(curl --http1.1)");
         } else if (alert >= 0) {
             fail(TlsFailureKind::peer_alert,
@@ -127,6 +136,8 @@ GuestTlsServer::GuestTlsServer(CertificateAuthority& ca, std::size_t leaf_cache_
 Result<std::unique_ptr<GuestTlsServer>> GuestTlsServer::create(CertificateAuthority& ca, std::size_t leaf_cache_capacity) {
     using R = Result<std::unique_ptr<GuestTlsServer>>;
     std::unique_ptr<GuestTlsServer> server(new GuestTlsServer(ca, leaf_cache_capacity));
+    // The elliptic-curve offload's self-check runs now, before the first handshake.
+    (void)elliptic_curve_offload_status();
     auto key = generate_p256_key();
     if (!key) return R::failure(key.error());
     server->leaf_key_ = key.take();

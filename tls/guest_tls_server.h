@@ -51,6 +51,11 @@ constexpr int kSessionCacheTimeoutSeconds = 3600;
 // The name of a TLS alert description (RFC 5246 §7.2), e.g. "unknown_ca"; "alert" for others.
 std::string_view tls_alert_name(int alert);
 
+// Will the handshake with this ClientHello settle on ALPN "h2"? mbedTLS
+// 2.28 picks the first protocol of OUR list the guest offers, so this is
+// known before the handshake (the pipeline picks the HTTP session from it).
+bool negotiates_h2(const ClientHello& hello);
+
 class GuestTlsServer {
 public:
     static Result<std::unique_ptr<GuestTlsServer>> create(CertificateAuthority& ca,

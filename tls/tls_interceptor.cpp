@@ -46,8 +46,9 @@ Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_guest_session(const Cl
 }
 
 Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_upstream_session(std::string_view sni,
-                                                                          std::string_view destination_ip) {
-    return upstream_client_->start_session(sni, destination_ip);
+                                                                          std::string_view destination_ip,
+                                                                          bool offer_h2) {
+    return upstream_client_->start_session(sni, destination_ip, offer_h2);
 }
 
 Result<InterceptedFlowTls> TlsInterceptor::open_flow(const ClientHello& hello, std::string_view destination_ip) {

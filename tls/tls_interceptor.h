@@ -82,7 +82,8 @@ public:
     // unread; such a flow is intercepted instead (the pinned client fails).
     TlsPlan plan_for(std::string_view sni, std::string_view resolved_name) const;
     Result<std::unique_ptr<TlsSession>> start_guest_session(const ClientHello& hello, std::string_view destination_ip);
-    Result<std::unique_ptr<TlsSession>> start_upstream_session(std::string_view sni, std::string_view destination_ip);
+    Result<std::unique_ptr<TlsSession>> start_upstream_session(std::string_view sni, std::string_view destination_ip,
+                                                               bool offer_h2 = false);
     // Both sessions at once (the in-memory tests and benchmarks drive a whole flow).
     Result<InterceptedFlowTls> open_flow(const ClientHello& hello, std::string_view destination_ip);
     // The guest refused our certificate for `host`; `claimed_by_provider`:

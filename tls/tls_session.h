@@ -83,7 +83,7 @@ const char* state_name(TlsSessionState state);
 enum class TlsFailureKind {
     none,
     guest_rejected_certificate,    // the guest sent unknown_ca / bad_certificate / certificate_unknown
-    no_common_alpn,                // the guest offered ALPN without http/1.1 (e.g. only h2)
+    no_common_alpn,                // the guest offered ALPN without h2 or http/1.1
     upstream_certificate_invalid,  // verification failed; reason says why (expired, name, issuer)
     peer_alert,                    // another fatal alert from the peer
     closed_during_handshake,       // the transport ended before the handshake did

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "tls/certificate_builder.h"
+#include "tls/elliptic_curve_offload.h"
 #include "tls/random_source.h"
 #include "tls/upstream_verification.h"
 
@@ -38,6 +39,9 @@ const int kUpstreamCiphersuitesChachaFirst[] = {
 const mbedtls_ecp_group_id kUpstreamCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_ECP_DP_SECP256R1,
                                                 MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
 const char* kUpstreamAlpn[] = {"http/1.1", nullptr};
+// For a guest that speaks HTTP/2: h2 when the server has it, else HTTP/1.1
+// (the HTTP/2 session then speaks HTTP/1.1 upstream).
+const char* kUpstreamAlpnH2[] = {"h2", "http/1.1", nullptr};
 
 class UpstreamSession final : public TlsSession {
 public:
@@ -130,9 +134,28 @@ void UpstreamSessionCache::store(const std::string& key, const mbedtls_ssl_conte
     entries_.push_back(Entry{key, now, std::move(session)});
 }
 
+// One client config: the two differ only in the ALPN list they offer.
+static int configure_client(mbedtls_ssl_config* config, const char** alpn, mbedtls_x509_crt* trust_anchors) {
+    int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+    if (rc == 0) rc = mbedtls_ssl_conf_alpn_protocols(config, alpn);
+    if (rc != 0) return rc;
+    mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
+    mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(config, trust_anchors, nullptr);
+    mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(config, cpu_has_fast_aes_gcm() ? kUpstreamCiphersuitesAesFirst
+                                                                  : kUpstreamCiphersuitesChachaFirst);
+    mbedtls_ssl_conf_curves(config, kUpstreamCurves);
+    mbedtls_ssl_conf_renegotiation(config, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    offload_records_after_handshake(config);
+    return 0;
+}
+
 Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const UpstreamTrust& trust) {
     using R = Result<std::unique_ptr<UpstreamTlsClient>>;
     std::unique_ptr<UpstreamTlsClient> client(new UpstreamTlsClient());
+    // The elliptic-curve offload's self-check runs now, before the first handshake.
+    (void)elliptic_curve_offload_status();
     if (!trust.system_bundle.empty()) {
         // A positive result counts certificates mbedTLS skipped (unsupported
         // algorithms in the system bundle); only a total failure is an error.
@@ -151,19 +174,10 @@ Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const Upstr
     if (client->trusted_certificate_count() == 0)
         return R::failure("no trusted CA certificates: neither the system store nor tls.extra_ca gave any");
 
-    mbedtls_ssl_config* config = client->config_.get();
-    int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-    if (rc == 0) rc = mbedtls_ssl_conf_alpn_protocols(config, kUpstreamAlpn);
-    if (rc != 0) return R::failure("cannot configure the upstream TLS client: " + mbedtls_error_text(rc));
-    mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
-    mbedtls_ssl_conf_authmode(config, MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(config, client->trust_anchors_.get(), nullptr);
-    mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_ciphersuites(config, cpu_has_fast_aes_gcm() ? kUpstreamCiphersuitesAesFirst
-                                                                  : kUpstreamCiphersuitesChachaFirst);
-    mbedtls_ssl_conf_curves(config, kUpstreamCurves);
-    mbedtls_ssl_conf_renegotiation(config, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
-    offload_records_after_handshake(config);
+    for (auto [config, alpn] : {std::pair{client->config_.get(), kUpstreamAlpn}, std::pair{client->config_h2_.get(), kUpstreamAlpnH2}}) {
+        const int rc = configure_client(config, alpn, client->trust_anchors_.get());
+        if (rc != 0) return R::failure("cannot configure the upstream TLS client: " + mbedtls_error_text(rc));
+    }
     return R::success(std::move(client));
 }
 
@@ -173,7 +187,8 @@ std::size_t UpstreamTlsClient::trusted_certificate_count() const {
     return count;
 }
 
-Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string_view server_name, std::string_view destination_ip) {
+Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string_view server_name, std::string_view destination_ip,
+                                                                     bool offer_h2) {
     using R = Result<std::unique_ptr<TlsSession>>;
     // No SNI: the certificate must name the address the guest dialed. An IP
     // literal as SNI (RFC 6066 forbids it; old clients send it) is the same case.
@@ -185,7 +200,7 @@ Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string
     // A session is resumed only for the same checked name at the same address.
     std::string cache_key = expected_name + "@" + std::string(destination_ip);
     auto session = std::make_unique<UpstreamSession>(expected_name, std::move(expected_ip), sessions_, std::move(cache_key));
-    if (!session->start(config_.get())) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
+    if (!session->start(offer_h2 ? config_h2_.get() : config_.get())) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
     return R::success(std::move(session));
 }
 

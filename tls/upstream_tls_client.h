@@ -74,7 +74,9 @@ public:
     // certificate must name `destination_ip`, the address the guest dialed
     // (before any upstream.map rewrite: the name checked is the guest's).
     // The TCP connection itself is the shell's, to wherever the map says.
-    Result<std::unique_ptr<TlsSession>> start_session(std::string_view server_name, std::string_view destination_ip);
+    // `offer_h2`: ALPN offers h2 before http/1.1 (a guest speaking HTTP/2).
+    Result<std::unique_ptr<TlsSession>> start_session(std::string_view server_name, std::string_view destination_ip,
+                                                      bool offer_h2 = false);
 
     std::size_t trusted_certificate_count() const;
     std::size_t resumable_sessions() const { return sessions_.size(); }
@@ -83,6 +85,7 @@ private:
     UpstreamTlsClient() = default;
     X509Certificate trust_anchors_;
     SslConfig config_;
+    SslConfig config_h2_;
     UpstreamSessionCache sessions_;
 };
 

@@ -12,6 +12,8 @@ packages=(
   doctest-dev node-llhttp libpg-query-dev
   # libcrypto: the TLS records after mbedTLS's handshake (tls/record_protection.h)
   libssl-dev
+  # HTTP/2 framing, HPACK and flow control (src/http/http2_session.h)
+  libnghttp2-dev
   # botocore's service models: tools/ generates the AWS route tables from them
   python3-botocore
   # real peers and clients for the integration tests
@@ -19,6 +21,11 @@ packages=(
   python3 python3-pytest python3-requests
   # real clients of the HTTP decision-point tests (tests/integration/test_http_clients.py)
   awscli
+  # HTTP/2 and gRPC clients and servers (tests/integration/test_http2.py)
+  nghttp2-client python3-grpcio
+  # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
+  # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
+  postgresql redis-server redis-tools mariadb-server mariadb-client
   # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
   # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
   nodejs npm python3-pip

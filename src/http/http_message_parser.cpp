@@ -49,17 +49,17 @@ struct MessageParserCallbacks {
     }
     static int on_header_field(llhttp_t* p, const char* at, std::size_t n) {
         MessageParser& self = owner(p);
-        if (self.kind_ == MessageKind::response) return 0;  // responses are relayed, not read
+        if (self.kind_ == MessageKind::response && !self.read_response_headers_) return 0;  // relayed, not read
         return append_bounded(self.field_, at, n) ? 0 : -1;
     }
     static int on_header_value(llhttp_t* p, const char* at, std::size_t n) {
         MessageParser& self = owner(p);
-        if (self.kind_ == MessageKind::response) return 0;
+        if (self.kind_ == MessageKind::response && !self.read_response_headers_) return 0;
         return append_bounded(self.value_, at, n) ? 0 : -1;
     }
     static int on_header_value_complete(llhttp_t* p) {
         MessageParser& self = owner(p);
-        if (self.kind_ == MessageKind::response) return 0;
+        if (self.kind_ == MessageKind::response && !self.read_response_headers_) return 0;
         if (self.in_head_) {
             try {
                 self.headers_.push_back({self.field_, std::string(trim_whitespace(self.value_))});

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "classifiers/classification.h"
@@ -60,6 +61,9 @@ public:
     // For responses, set before the head of the next response is parsed:
     // a response to HEAD has no body whatever its headers say.
     void set_response_to_head(bool is_head) { response_to_head_ = is_head; }
+    // Responses: also collect their header fields (headers()); by default a
+    // response head is relayed as bytes and not read.
+    void read_response_headers() { read_response_headers_ = true; }
     // Collect the de-chunked body of the current message, at most `limit`
     // bytes; body_overflowed() turns true when more arrived.
     void inspect_body(std::size_t limit);
@@ -81,6 +85,10 @@ public:
     bool needs_eof() const { return llhttp_message_needs_eof(&parser_) != 0; }
 
     const std::string& inspected_body() const { return body_; }
+    // The inspected body so far, handed over and cleared: a caller relaying a
+    // de-chunked body (the HTTP/2 session's HTTP/1.1 upstream) takes it after
+    // each parse() and inspects with no limit.
+    std::string take_inspected_body() { return std::exchange(body_, std::string()); }
     bool body_overflowed() const { return body_overflowed_; }
     std::string error_reason() const;
 
@@ -92,6 +100,7 @@ private:
     llhttp_t parser_{};
     bool in_head_ = true;          // header callbacks belong to the head, not trailers
     bool response_to_head_ = false;
+    bool read_response_headers_ = false;
     Boundary pending_boundary_ = Boundary::need_more;
     Boundary stuck_at_ = Boundary::need_more;  // upgrade, h2_preface or error: llhttp stays there
     std::string method_;

@@ -139,6 +139,7 @@ std::string_view refusal_shape_name(RefusalShape shape) {
         case RefusalShape::forge_rest_json: return "forge-rest-json";
         case RefusalShape::graphql_errors: return "graphql-errors";
         case RefusalShape::git_text: return "git-text";
+        case RefusalShape::grpc_status: return "grpc-status";
     }
     return "askfirst-json";
 }
@@ -161,6 +162,24 @@ std::string denial_json(const DenialDetails& denial) {
         .add("how_to_allow", denial.how_to_allow)
         .add("message", denial_message(denial))
         .finish();
+}
+
+// grpc-message's encoding (PROTOCOL-HTTP2.md): bytes outside 0x20-0x7E, and
+// '%', as %XX.
+std::string grpc_percent_encoded(std::string_view text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte > 0x7e || c == '%') {
+            out += '%';
+            out += kHex[byte >> 4];
+            out += kHex[byte & 15];
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 LocalResponse shaped_denial(const DenialDetails& denial, RefusalShape shape) {
@@ -186,6 +205,16 @@ LocalResponse shaped_denial(const DenialDetails& denial, RefusalShape shape) {
         case RefusalShape::graphql_errors: return LocalResponse{403, graphql_errors(denial, message)};
         case RefusalShape::git_text:
             return LocalResponse{403, plain_line(message), "text/plain; charset=utf-8", ""};
+        case RefusalShape::grpc_status: {
+            // gRPC's "Trailers-Only" response (gRPC over HTTP/2, PROTOCOL-HTTP2.md):
+            // HTTP 200, no body, grpc-status 7 (PERMISSION_DENIED) and the
+            // percent-encoded sentence in grpc-message; grpcio and grpc-go show it
+            // as the call's error details.
+            LocalResponse response{200, "", "application/grpc",
+                                   "grpc-status: 7\r\ngrpc-message: " + grpc_percent_encoded(message) + "\r\n"};
+            response.final_newline = false;
+            return response;
+        }
     }
     return LocalResponse{403, denial_json(denial)};
 }

@@ -60,6 +60,7 @@ enum class RefusalShape : std::uint8_t {
     forge_rest_json,    // {"message":..}: GitHub, GitLab and Gitea REST
     graphql_errors,     // {"errors":[{"message":..}],"message":..}: any GraphQL endpoint
     git_text,           // text/plain lines: git smart HTTP (git shows them as "remote: ...")
+    grpc_status,        // HTTP/2 gRPC: 200, grpc-status 7 (PERMISSION_DENIED), grpc-message = the sentence
 };
 
 std::string_view refusal_shape_name(RefusalShape shape);
@@ -72,6 +73,9 @@ std::string denial_message(const DenialDetails& denial);
 std::string denial_json(const DenialDetails& denial);
 // The 403 for a refusal, in the shape the provider's clients parse.
 LocalResponse shaped_denial(const DenialDetails& denial, RefusalShape shape);
+
+// grpc-message's percent-encoding of a sentence.
+std::string grpc_percent_encoded(std::string_view text);
 
 // {"error":"askfirst_bad_request","reason":...}
 std::string bad_request_json(std::string_view reason);

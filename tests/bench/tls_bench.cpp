@@ -3,7 +3,8 @@
 // and through the whole MITM pair, against plain mbedTLS client ↔ server in
 // the same process; bulk MB/s through the two sessions against one plain
 // pair; heap bytes per intercepted flow (both sessions, idle) and per
-// cached leaf, from mallinfo2(). Prints one table. Run by hand:
+// cached leaf, from mallinfo2(); handshakes with mbedTLS's elliptic-curve
+// arithmetic against libcrypto's. Prints one table. Run by hand:
 //     build/tests/bench/tls_bench [seconds-per-row]
 #include <malloc.h>
 #include <mbedtls/ssl_ciphersuites.h>
@@ -18,6 +19,7 @@
 #include "tests/unit/tls/tls_test_peers.h"
 #include "tls/ca_store.h"
 #include "tls/client_hello.h"
+#include "tls/elliptic_curve_offload.h"
 #include "tls/guest_tls_server.h"
 #include "tls/upstream_tls_client.h"
 
@@ -191,6 +193,40 @@ void handshake_rows(World& world, double seconds) {
                rate(seconds, [&] { world.guest_server->leaf_for("host" + std::to_string(++minted) + ".bench"); }, count), "/s", 0);
 }
 
+// The same handshakes with mbedTLS's own elliptic-curve arithmetic and with
+// libcrypto's (tls/elliptic_curve_offload.h), switched in this process. The
+// test peers (guest client, upstream server) are in the process too, so the
+// handshake rows offload every endpoint; leaf minting is ours alone.
+void offload_rows(World& world, double seconds) {
+    std::printf("\n%-62s %9s %9s %8s\n", "elliptic curves: mbedTLS's vs libcrypto's (per CPU-second)", "mbedTLS", "libcrypto",
+                "ratio");
+    long count = 0;
+    int minted = 0;
+    const std::vector<std::pair<std::string, std::function<void()>>> rows = {
+        {"handshakes: plain mbedTLS client <-> server", [&] {
+             auto client = world.plain_client();
+             auto server = TestPeer::server(*world.upstream_leaf);
+             pump(*client, *server);
+         }},
+        {"handshakes: guest client <-> our server session (leaf cached)", [&] {
+             auto client = world.guest();
+             auto session = world.accept(*client);
+             pump(*client, *session);
+         }},
+        {"handshakes: whole MITM flow, new sessions on both sides", [&] { open_mitm_flow(world); }},
+        {"leaf certificates minted (ECDSA sign, cache miss)",
+         [&] { world.guest_server->leaf_for("offload" + std::to_string(++minted) + ".bench"); }},
+    };
+    for (const auto& [what, once] : rows) {
+        set_elliptic_curve_offload_enabled(false);
+        const double originals = rate(seconds, once, count);
+        set_elliptic_curve_offload_enabled(true);
+        const double offloaded = rate(seconds, once, count);
+        std::printf("%-62s %9.0f %9.0f %8.2f\n", what.c_str(), originals, offloaded, offloaded / originals);
+    }
+    std::printf("\n");
+}
+
 void bulk_rows(World& world, std::size_t bulk_bytes) {
     auto plain_client = world.plain_client();
     auto plain_server = TestPeer::server(*world.upstream_leaf);
@@ -251,8 +287,10 @@ int main(int argc, char** argv) {
     const double seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
     World world;
     std::printf("tls_bench: in memory, one thread, rates per CPU-second (%.1f s per row); ECDSA P-256 leaves, TLS 1.2\n\n", seconds);
+    std::printf("elliptic-curve offload: %s\n", std::string(elliptic_curve_offload_name(elliptic_curve_offload_status())).c_str());
     std::printf("%-62s %14s %8s\n", "measure", "value", "vs plain");
     handshake_rows(world, seconds);
+    offload_rows(world, seconds);
     bulk_rows(world, 256u << 20);
     memory_rows(world);
     return 0;

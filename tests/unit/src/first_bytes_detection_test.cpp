@@ -59,8 +59,11 @@ std::vector<DetectionRow> detection_rows() {
         {"obs-text in the target goes to the HTTP session", bytes_of("DELETE /\xc3\xadndex HTTP/1.1\r\n"), "http1_lenient", 9},
         {"an upper-case word that is no method (IRC) is opaque", bytes_of("NICK agent\r\n"), "opaque", 11},
         {"a lower-case method on a strict request line is http1", bytes_of("get / HTTP/1.1\r\n"), "http1", 16},
-        {"binary first byte is opaque at once", {0x00, 0x01, 0x02}, "opaque", 1},
-        {"postgres startup message is opaque", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f}, "opaque", 1},
+        {"binary bytes no startup-packet length fits are opaque", {0x00, 0x01, 0x02}, "opaque", 2},
+        {"binary first byte is opaque at once", {0x01, 0x00, 0x02}, "opaque", 1},
+        {"postgres SSLRequest is postgres at its eighth byte", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f},
+         "postgres", 8},
+        {"redis command array is redis at its bulk marker", bytes_of("*1\r\n$4\r\nPING\r\n"), "redis", 5},
     };
 }
 

@@ -201,3 +201,16 @@ TEST_CASE("text from the guest cannot break a shaped body") {
     const std::string json = shaped_denial(denial, RefusalShape::kubernetes_status).body;
     CHECK(json_at(json, {"message"}).find("s3:DeleteObject b/</Message>") != std::string::npos);
 }
+
+TEST_CASE("a gRPC refusal is grpc-status 7 with the sentence percent-encoded in grpc-message, no body") {
+    askfirst::http::DenialDetails denial{"etcd", "grpc:etcdserverpb.KV/DeleteRange", "destructive",
+                                         "block-destructive", "100% sure: no", "ask the person"};
+    const auto response = askfirst::http::shaped_denial(denial, askfirst::http::RefusalShape::grpc_status);
+    CHECK(response.status == 200);
+    CHECK(response.content_type == "application/grpc");
+    CHECK(response.body.empty());
+    CHECK_FALSE(response.final_newline);
+    CHECK(response.extra_headers.starts_with("grpc-status: 7\r\ngrpc-message: askfirst refused "));
+    CHECK(response.extra_headers.find("100%25 sure") != std::string::npos);
+    CHECK(askfirst::http::grpc_percent_encoded("a\nb\xc3\xa9%") == "a%0Ab%C3%A9%25");
+}

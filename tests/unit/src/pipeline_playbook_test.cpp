@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <utility>
 #include <map>
 #include <string>
 #include <vector>
@@ -113,6 +114,13 @@ public:
         opaque_[next_] = std::move(done);
         return next_++;
     }
+    Ticket decide_statement(const http::FlowFacts&, const StatementFacts& statement, StatementVerdict done) override {
+        std::string texts;
+        for (const auto& text : statement.texts) texts += (texts.empty() ? "" : "; ") + text;
+        trace_.push_back("decide_statement " + statement.provider + " " + texts);
+        statements_[next_] = std::move(done);
+        return next_++;
+    }
     void record_tls_refusal(const http::FlowFacts&, const TlsRefusal& refusal, const std::string&) override {
         trace_.push_back("audit tls_refused " + refusal.host);
     }
@@ -123,16 +131,21 @@ public:
         trace_.push_back("audit refused " + std::to_string(status));
     }
     void cancel(Ticket ticket) override {
-        if (requests_.erase(ticket) + opaque_.erase(ticket) > 0) trace_.push_back("cancel");
+        if (requests_.erase(ticket) + opaque_.erase(ticket) + statements_.erase(ticket) > 0) trace_.push_back("cancel");
     }
 
     // Answers the oldest open question (as the loop would, later).
     void answer(bool pass) {
-        REQUIRE((!requests_.empty() || !opaque_.empty()));
+        REQUIRE((!requests_.empty() || !opaque_.empty() || !statements_.empty()));
         if (!opaque_.empty()) {
             auto done = std::move(opaque_.begin()->second);
             opaque_.erase(opaque_.begin());
             return done(pass);
+        }
+        if (!statements_.empty()) {
+            auto done = std::move(statements_.begin()->second);
+            statements_.erase(statements_.begin());
+            return done(pass, pass ? "" : "askfirst refused it", pass ? "" : "ask the person");
         }
         auto done = std::move(requests_.begin()->second);
         consent::AuditRecord line;
@@ -141,7 +154,7 @@ public:
         requests_.erase(requests_.begin());
         done(pass, http::LocalResponse{403, R"({"error":"askfirst_denied"})"}, line);
     }
-    std::size_t open_questions() const { return requests_.size() + opaque_.size(); }
+    std::size_t open_questions() const { return requests_.size() + opaque_.size() + statements_.size(); }
     std::string last_why;  // of the last opaque flow
 
 private:
@@ -149,6 +162,7 @@ private:
     Ticket next_ = 1;
     std::map<Ticket, RequestVerdict> requests_;
     std::map<Ticket, OpaqueVerdict> opaque_;
+    std::map<Ticket, StatementVerdict> statements_;
 };
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
@@ -269,15 +283,14 @@ TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
         play.guest(kGet.substr(8));
         CHECK(play.take() == Trace{"decide GET /"});
     }
-    SUBCASE("the HTTP/2 preface (prior knowledge) is refused 400 by the HTTP session and audited") {
+    SUBCASE("the HTTP/2 preface (prior knowledge) starts an HTTP/2 session: our SETTINGS, nothing judged yet") {
         Playbook play;
         play.take();
-        play.guest("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+        play.guest(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string("\0\0\0\4\0\0\0\0\0", 9));
         const Trace trace = play.take();
-        REQUIRE(trace.size() >= 2);
-        CHECK(trace[0] == "audit refused 400");
-        CHECK(trace[1].rfind("guest_send HTTP/1.1 400", 0) == 0);
-        CHECK(trace.back() == "guest_finish");
+        REQUIRE_MESSAGE(trace.size() == 1, doctest::toString(trace));
+        CHECK(trace[0].rfind("guest_send ", 0) == 0);  // SETTINGS (and the ACK of the guest's)
+        CHECK(trace[0].find("HTTP/1.1") == std::string::npos);
     }
     SUBCASE("a TLS ClientHello for a listed passthrough host (SNI and DNS answer) is judged as opaque") {
         Playbook play;
@@ -513,6 +526,120 @@ TEST_CASE("pipeline: close from either side") {
         play.take();
         play.decisions.answer(true);
         CHECK(play.take() == Trace{"upstream_connect", "upstream_send \x01\x02", "upstream_finish"});
+    }
+}
+
+namespace {
+
+// GCC 12 at -O2 reports the inactive members of SessionOutput's variant as
+// "maybe uninitialized" when this inline class moves one (a false positive
+// of its variant analysis; HttpSession's out-of-line emit() does not meet it).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// A protocol that asks for TLS in plaintext first, as PostgreSQL's
+// SSLRequest does: "SSLREQ" is answered "S" and the session asks for TLS;
+// every later plaintext line is echoed back as "got <line>".
+class TlsUpgradingSession final : public FlowSession {
+public:
+    void on_guest_bytes(std::string_view plaintext) override {
+        if (!upgraded_ && plaintext == "SSLREQ") {
+            upgraded_ = true;
+            emit(SendToGuest{"S"});
+            emit(StartGuestTls{});
+            return;
+        }
+        received += plaintext;
+        emit(SendToGuest{"got " + std::string(plaintext)});
+    }
+    void on_guest_eof() override { emit(CloseFlow{"guest left"}); }
+    void on_upstream_bytes(std::string_view) override {}
+    void on_upstream_eof() override {}
+    void on_upstream_failed(std::string_view) override {}
+    void on_verdict(RequestId, const Verdict&) override {}
+    std::vector<SessionOutput> take_outputs() override {
+        std::vector<SessionOutput> taken;
+        taken.swap(outputs_);
+        return taken;
+    }
+    bool wants_guest_bytes() const override { return true; }
+    bool closed() const override { return false; }
+
+    std::string received;
+
+private:
+    void emit(SessionOutput output) { outputs_.emplace_back(std::move(output)); }
+    bool upgraded_ = false;
+    std::vector<SessionOutput> outputs_;
+};
+
+#pragma GCC diagnostic pop
+
+tls::testing::Bytes usable_client_hello(const std::string& server_name) {
+    tls::testing::HelloSpec spec;
+    spec.server_name = server_name;
+    spec.extra_extensions = {{0x000a, {0x00, 0x02, 0x00, 0x17}}, {0x000b, {0x01, 0x00}}, {0x000d, {0x00, 0x02, 0x04, 0x03}}};
+    return tls::testing::client_hello_records(spec);
+}
+
+struct StackPlaybook {
+    StackPlaybook() {
+        services.tls = &shared_tls();
+        services.tls_refusals = &refusals;
+        services.decider = &decisions;
+        services.log = OperatorLog("playbook");
+        SessionStackStart start;
+        auto owned = std::make_unique<TlsUpgradingSession>();
+        session = owned.get();
+        start.session = std::move(owned);
+        stack = std::make_unique<SessionStack>(services, io, std::move(start));
+    }
+    Trace trace;
+    FakeFlowIo io{trace};
+    ScriptedDecisions decisions{trace};
+    TlsRefusals refusals;
+    InterceptionServices services;
+    TlsUpgradingSession* session = nullptr;
+    std::unique_ptr<SessionStack> stack;
+};
+
+}  // namespace
+
+TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (PostgreSQL's SSLRequest)") {
+    SUBCASE("the answer goes in plaintext, the next bytes are a ClientHello and get our ServerHello") {
+        StackPlaybook play;
+        play.stack->on_guest_bytes(bytes_of("SSLREQ"));
+        CHECK(play.trace == Trace{"guest_send S"});
+        play.trace.clear();
+        const auto hello = usable_client_hello("db.origin.test");
+        play.stack->on_guest_bytes(std::span(hello).first(10));  // a ClientHello in pieces waits
+        CHECK(play.trace.empty());
+        play.stack->on_guest_bytes(std::span(hello).subspan(10));
+        REQUIRE_FALSE(play.trace.empty());
+        for (const auto& line : play.trace) CHECK(line.rfind("guest_send ", 0) == 0);
+        CHECK(play.io.to_guest.rfind("S\x16\x03\x03", 0) == 0);  // 'S', then a handshake record
+        CHECK(play.io.consumed == 6 + hello.size());
+        CHECK(play.session->received.empty());  // the ClientHello never reached the session as plaintext
+    }
+    SUBCASE("a malformed ClientHello after the answer resets the flow") {
+        StackPlaybook play;
+        play.stack->on_guest_bytes(bytes_of("SSLREQ"));
+        play.trace.clear();
+        tls::testing::HelloSpec spec;
+        spec.compression_methods = 0;
+        play.stack->on_guest_bytes(tls::testing::client_hello_records(spec));
+        REQUIRE(play.trace.size() == 1);
+        CHECK(play.trace[0].rfind("reset malformed TLS ClientHello after the session asked for TLS", 0) == 0);
+    }
+    SUBCASE("the guest leaves before its ClientHello is whole: reset, nothing relayed") {
+        StackPlaybook play;
+        play.stack->on_guest_bytes(bytes_of("SSLREQ"));
+        play.trace.clear();
+        const auto hello = usable_client_hello("db.origin.test");
+        play.stack->on_guest_bytes(std::span(hello).first(10));
+        play.stack->on_guest_finished();
+        REQUIRE(play.trace.size() == 1);
+        CHECK(play.trace[0].rfind("reset the guest did not send a whole ClientHello", 0) == 0);
     }
 }
 

@@ -114,7 +114,7 @@ constexpr Rejection kRejections[] = {
     {"not JSON", "{", "not valid JSON (near byte 1)"},
     {"text after the JSON value", "{} {}", "not valid JSON (near byte 3)"},
     {"top level not an object", "[]", "(top level): must be an object"},
-    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, extends, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, tls.learn_passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, consent.listener_grace_s, credentials)"},
+    {"unknown top-level key", R"({"nmae":"x"})", "nmae: unknown key (known: name, extends, modes, dns.hosts, upstream.map, host_services, udp.allow, tls.extra_ca, tls.passthrough, tls.learn_passthrough, http.max_inspect_bytes, consent.timeout_s, consent.no_ui, consent.listener_grace_s, credentials, databases)"},
     {"unknown key in a section", R"({"dns":{"host":{}}})", "dns.host: unknown key (known: dns.hosts)"},
     {"section of the wrong type", R"({"dns":[]})", "dns: must be an object"},
     {"duplicate key", R"({"name":"a","name":"b"})", "name: duplicate key"},
@@ -175,7 +175,34 @@ constexpr Rejection kRejections[] = {
     {"credential names repeated",
      R"({"credentials":[{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"A"}},{"name":"a","kind":"b","hosts":["a.test"],"source":{"env":"B"}}]})",
      "credentials[1].name: \"a\" is used twice"},
+    {"databases not a list", R"({"databases":{"host":"db.test"}})",
+     "databases: must be a list of {\"host\", \"port\", \"protocol\"} objects"},
+    {"database protocol unknown", R"({"databases":[{"host":"db.test","port":27017,"protocol":"mongodb"}]})",
+     "databases[0].protocol: must be one of \"postgres\", \"mysql\", \"redis\""},
+    {"database without a port", R"({"databases":[{"host":"db.test","protocol":"mysql"}]})",
+     "databases[0]: missing \"port\""},
+    {"database port zero", R"({"databases":[{"host":"db.test","port":0,"protocol":"mysql"}]})",
+     "databases[0].port: must be a whole number in 1..65535"},
+    {"database host not a name", R"({"databases":[{"host":"db test","port":3306,"protocol":"mysql"}]})",
+     "databases[0].host: must be a DNS name or an IP address"},
+    {"database unknown key", R"({"databases":[{"host":"db.test","port":3306,"protocol":"mysql","tls":true}]})",
+     "databases[0].tls: unknown key (known: host, port, protocol)"},
+    {"database listed twice", R"({"databases":[{"host":"db.test","port":1,"protocol":"mysql"},{"host":"DB.test","port":1,"protocol":"redis"}]})",
+     "databases[1]: db.test:1 is listed twice"},
 };
+
+TEST_CASE("databases: endpoints with their protocol, host lower-cased") {
+    std::string error;
+    const auto profile = parse_profile(
+        R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"}]})",
+        "profile.json", error);
+    REQUIRE_MESSAGE(profile, error);
+    REQUIRE(profile->databases.size() == 2);
+    CHECK(profile->databases[0].host == "db.test");
+    CHECK(profile->databases[0].port == 3306);
+    CHECK(profile->databases[0].protocol == "mysql");
+    CHECK(profile->databases[1].host == "198.51.100.20");
+}
 
 TEST_CASE("profile rejections name the key path and what is wrong") {
     std::ofstream("/tmp/askfirst-test-bad-base.json") << R"({"colour":"red"})";

@@ -58,15 +58,15 @@ bool leaf_has_dns_name(const mbedtls_x509_crt* leaf, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("a guest that trusts the askfirst CA gets a leaf for its SNI, chained to the CA, and http/1.1 over h2") {
+TEST_CASE("a guest that trusts the askfirst CA gets a leaf for its SNI, chained to the CA, and h2 when it offers h2") {
     GuestFixture f;
     auto guest = guest_client(f, "api.example.com");
     auto session = f.accept(*guest);
     pump(*guest, *session);
     REQUIRE(session->state() == TlsSessionState::established);
     REQUIRE(guest->state() == TlsSessionState::established);
-    CHECK(session->negotiated_alpn() == "http/1.1");
-    CHECK(guest->negotiated_alpn() == "http/1.1");
+    CHECK(session->negotiated_alpn() == "h2");  // each stream is judged (src/http/http2_session.h)
+    CHECK(guest->negotiated_alpn() == "h2");
     // Our preference: AES-128-GCM where the CPU has AES-NI (libcrypto seals the records), else ChaCha20-Poly1305.
     CHECK(session->ciphersuite() == (cpu_has_fast_aes_gcm() ? "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256"
                                                             : "TLS-ECDHE-ECDSA-WITH-CHACHA20-POLY1305-SHA256"));
@@ -139,15 +139,24 @@ TEST_CASE("a ClientHello split across records still completes the handshake") {
     CHECK(guest->state() == TlsSessionState::established);
 }
 
-TEST_CASE("a guest offering only h2 fails cleanly with no_common_alpn, without hanging") {
+TEST_CASE("a guest offering only http/1.1 gets http/1.1") {
     GuestFixture f;
-    auto guest = guest_client(f, "api.example.com", {"h2"});
+    auto guest = guest_client(f, "api.example.com", {"http/1.1"});
+    auto session = f.accept(*guest);
+    pump(*guest, *session);
+    REQUIRE(session->state() == TlsSessionState::established);
+    CHECK(session->negotiated_alpn() == "http/1.1");
+}
+
+TEST_CASE("a guest offering neither h2 nor http/1.1 fails cleanly with no_common_alpn, without hanging") {
+    GuestFixture f;
+    auto guest = guest_client(f, "api.example.com", {"spdy/3.1"});
     auto session = f.accept(*guest);
     const int rounds = pump(*guest, *session);
     CHECK(rounds < 10);
     CHECK(session->state() == TlsSessionState::failed);
     CHECK(session->failure().kind == TlsFailureKind::no_common_alpn);
-    CHECK(session->failure().reason.find("h2") != std::string::npos);
+    CHECK(session->failure().reason.find("spdy/3.1") != std::string::npos);
     CHECK(guest->state() == TlsSessionState::failed);
     CHECK(guest->failure().alert == MBEDTLS_SSL_ALERT_MSG_NO_APPLICATION_PROTOCOL);
 }
@@ -298,4 +307,23 @@ TEST_CASE("a guest that offers only TLS 1.3 is told that askfirst speaks TLS 1.2
     session->advance();
     CHECK(session->state() == TlsSessionState::failed);
     CHECK(session->failure().reason.find("only TLS 1.3") != std::string::npos);
+}
+
+TEST_CASE("ALPN: our preference decides (h2 first), so negotiates_h2 is known from the ClientHello alone") {
+    struct Row { const char* name; std::vector<std::string> offered; const char* chosen; };
+    for (const Row& row : {Row{"h2 then http/1.1", {"h2", "http/1.1"}, "h2"},
+                           Row{"http/1.1 then h2: still h2", {"http/1.1", "h2"}, "h2"},
+                           Row{"http/1.1 only", {"http/1.1"}, "http/1.1"}}) {
+        CAPTURE(row.name);
+        GuestFixture f;
+        auto guest = guest_client(f, "api.example.com", row.offered);
+        auto session = f.accept(*guest);
+        pump(*guest, *session);
+        REQUIRE(session->state() == TlsSessionState::established);
+        CHECK(session->negotiated_alpn() == row.chosen);
+        ClientHello hello;
+        hello.alpn_protocols = row.offered;
+        CHECK(negotiates_h2(hello) == (std::string(row.chosen) == "h2"));
+    }
+    CHECK_FALSE(negotiates_h2(ClientHello{}));
 }

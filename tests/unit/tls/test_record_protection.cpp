@@ -81,7 +81,7 @@ TEST_CASE("each AEAD suite's records go to libcrypto after the handshake and car
         CHECK(world.ours.guest->records_offloaded());
         CHECK(world.ours.upstream->records_offloaded());
         CHECK(world.ours.guest->ciphersuite() == mbedtls_ssl_get_ciphersuite_name(suite));
-        CHECK(world.ours.guest->negotiated_alpn() == "http/1.1");
+        CHECK(world.ours.guest->negotiated_alpn() == "h2");
         CHECK(send_through(*world.guest, *world.ours.guest, bulk) == bulk);
         CHECK(send_through(*world.ours.guest, *world.guest, bulk) == bulk);
         CHECK(send_through(*world.ours.upstream, *world.server, bulk) == bulk);

@@ -1,0 +1,263 @@
+// classifiers/grpc.cpp — the `grpc` provider: any gRPC call (HTTP/2, POST,
+// content-type application/grpc[+proto|+json...]) on any host. The operation
+// is the method path /package.Service/Method; the verb lexicon judges the
+// method name (Delete*/Drop*/Purge*/Destroy* destructive, Get*/List*/Watch*
+// read, anything else a write), with an override table for the services an
+// agent meets whose names lie or say too little (etcd, Google Cloud).
+//
+// Provider names: etcd's services are provider "etcd", Google Cloud's
+// (google.spanner, google.pubsub, google.bigtable, google.firestore,
+// google.storage) provider "gcp", so the profile's modes for those apply;
+// any other service is provider "grpc".
+//
+// What is read of the body: the message is a 5-byte gRPC prefix and a
+// protobuf; only Spanner's ExecuteSql/ExecuteStreamingSql/ExecuteBatchDml
+// (field 3 `sql`, judged by classify_sql) and the resource name of a few
+// admin calls (field 1 `name`/`database`, for the detail shown to a person)
+// are decoded, by hand: no Debian package decodes a protobuf without its
+// descriptors, and two length-delimited fields need no more than the wire
+// format's varint and tag (protobuf encoding spec, "Message Structure").
+// Every other rule reads only the method. Streaming methods never wait for
+// their body (a client stream would hold the decision forever).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classifiers/provider.h"
+#include "classifiers/registry.h"
+#include "classifiers/sql.h"
+#include "classifiers/verb_lexicon.h"
+
+namespace askfirst::classifiers {
+namespace {
+
+struct ServiceFamily {
+    std::string_view package_prefix;  // of the full service name
+    std::string_view provider;
+    std::string_view short_name;      // what a person reads: "gRPC spanner DropDatabase ..."
+};
+
+constexpr ServiceFamily kFamilies[] = {
+    {"etcdserverpb.", "etcd", "etcd"},
+    {"google.spanner.", "gcp", "spanner"},
+    {"google.pubsub.", "gcp", "pubsub"},
+    {"google.bigtable.", "gcp", "bigtable"},
+    {"google.firestore.", "gcp", "firestore"},
+    {"google.storage.", "gcp", "storage"},
+};
+
+// Where the lexicon's reading of the method name is wrong or too weak.
+// Sources: etcd api/etcdserverpb/rpc.proto; googleapis (spanner v1 and
+// admin.database.v1, pubsub v1, bigtable admin v2, firestore v1, storage v2).
+constexpr OperationOverride kOverrides[] = {
+    {"etcdserverpb.KV/Range", Tier::read, "reads a key range"},
+    {"etcdserverpb.KV/DeleteRange", Tier::destructive, "deletes every key in the range"},
+    {"etcdserverpb.KV/Compact", Tier::destructive, "discards the key history before a revision"},
+    {"etcdserverpb.KV/Txn", Tier::destructive, "a transaction may carry DeleteRange; its body is not decoded"},
+    {"etcdserverpb.Lease/LeaseRevoke", Tier::destructive, "revoking a lease deletes every key attached to it"},
+    {"etcdserverpb.Lease/LeaseTimeToLive", Tier::read, "reads a lease"},
+    {"etcdserverpb.Lease/LeaseLeases", Tier::read, "lists leases"},
+    {"etcdserverpb.Maintenance/Status", Tier::read, "reads the member's status"},
+    {"etcdserverpb.Maintenance/Alarm", Tier::write, "may deactivate alarms"},
+    {"etcdserverpb.Maintenance/Hash", Tier::read, "reads a hash of the store"},
+    {"etcdserverpb.Maintenance/HashKV", Tier::read, "reads a hash of the store"},
+    {"etcdserverpb.Auth/AuthDisable", Tier::destructive, "turns authentication off for the cluster"},
+    {"google.pubsub.v1.Subscriber/Pull", Tier::read, "reads messages (acknowledging is a separate write)"},
+    {"google.pubsub.v1.Subscriber/StreamingPull", Tier::write, "acknowledges messages on the same stream"},
+    {"google.pubsub.v1.Subscriber/Seek", Tier::destructive, "may mark every message acknowledged"},
+    {"google.bigtable.admin.v2.BigtableTableAdmin/DropRowRange", Tier::destructive, "deletes rows"},
+    {"google.storage.v2.Storage/ReadObject", Tier::read, "downloads an object"},
+    {"google.firestore.v1.Firestore/RunQuery", Tier::read, "runs a read-only query"},
+    {"google.firestore.v1.Firestore/Listen", Tier::read, "watches documents"},
+    {"google.spanner.v1.Spanner/Read", Tier::read, "reads rows"},
+    {"google.spanner.v1.Spanner/StreamingRead", Tier::read, "reads rows"},
+    {"google.spanner.v1.Spanner/Commit", Tier::write, "commits mutations (deletes are not decoded)"},
+};
+
+// Methods whose body is read (unary, or server-streaming: the client's half
+// ends after its one message). `sql`: field 3 is SQL; else field 1 is the
+// resource name, shown in the detail.
+struct BodyRule {
+    std::string_view method;
+    bool sql;
+};
+constexpr BodyRule kBodyRules[] = {
+    {"google.spanner.v1.Spanner/ExecuteSql", true},
+    {"google.spanner.v1.Spanner/ExecuteStreamingSql", true},
+    {"google.spanner.admin.database.v1.DatabaseAdmin/DropDatabase", false},
+    {"google.spanner.admin.instance.v1.InstanceAdmin/DeleteInstance", false},
+    {"google.pubsub.v1.Publisher/DeleteTopic", false},
+    {"google.pubsub.v1.Subscriber/DeleteSubscription", false},
+    {"google.bigtable.admin.v2.BigtableTableAdmin/DeleteTable", false},
+    {"google.bigtable.admin.v2.BigtableInstanceAdmin/DeleteInstance", false},
+    {"google.firestore.v1.Firestore/DeleteDocument", false},
+    {"google.storage.v2.Storage/DeleteBucket", false},
+};
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// "/pkg.Service/Method" -> "pkg.Service/Method"; nothing unless exactly that shape.
+std::optional<std::string_view> method_path(const HttpRequest& request) {
+    std::string_view path = request.path;
+    if (path.size() < 4 || path[0] != '/') return std::nullopt;
+    path.remove_prefix(1);
+    const std::size_t slash = path.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 >= path.size()) return std::nullopt;
+    if (path.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
+    return path;
+}
+
+// gRPC calls are POSTs (gRPC over HTTP/2, PROTOCOL-HTTP2.md); any other
+// method is judged by the host's own provider.
+bool grpc_matches(const HttpRequest& request) {
+    if (request.method != "POST") return false;
+    const std::string_view type = request.header("content-type");
+    const bool grpc_type = type == "application/grpc" || starts_with(type, "application/grpc+") ||
+                           starts_with(type, "application/grpc;");
+    return grpc_type && method_path(request).has_value();
+}
+
+const ServiceFamily* family_of(std::string_view service) {
+    for (const ServiceFamily& family : kFamilies)
+        if (starts_with(service, family.package_prefix)) return &family;
+    return nullptr;
+}
+
+const BodyRule* body_rule(std::string_view method) {
+    for (const BodyRule& rule : kBodyRules)
+        if (rule.method == method) return &rule;
+    return nullptr;
+}
+
+// ---- the few protobuf bytes we read ----
+
+std::optional<std::uint64_t> read_varint(std::string_view& bytes) {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64 && !bytes.empty(); shift += 7) {
+        const auto byte = static_cast<std::uint8_t>(bytes.front());
+        bytes.remove_prefix(1);
+        value |= static_cast<std::uint64_t>(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0) return value;
+    }
+    return std::nullopt;
+}
+
+// The first gRPC message of the body (uncompressed), or nothing.
+std::optional<std::string_view> first_message(std::string_view body) {
+    if (body.size() < 5 || body[0] != 0) return std::nullopt;  // compressed messages are not read
+    const std::uint32_t length = (std::uint32_t{static_cast<std::uint8_t>(body[1])} << 24) |
+                                 (std::uint32_t{static_cast<std::uint8_t>(body[2])} << 16) |
+                                 (std::uint32_t{static_cast<std::uint8_t>(body[3])} << 8) |
+                                 std::uint32_t{static_cast<std::uint8_t>(body[4])};
+    if (body.size() - 5 < length) return std::nullopt;
+    return body.substr(5, length);
+}
+
+// The last length-delimited value of top-level field `number` (protobuf's
+// "last one wins" for a singular string), or nothing if absent or malformed.
+std::optional<std::string_view> string_field(std::string_view message, std::uint64_t number) {
+    std::optional<std::string_view> found;
+    while (!message.empty()) {
+        const auto tag = read_varint(message);
+        if (!tag) return std::nullopt;
+        switch (*tag & 7) {
+            case 0:
+                if (!read_varint(message)) return std::nullopt;
+                break;
+            case 1:
+                if (message.size() < 8) return std::nullopt;
+                message.remove_prefix(8);
+                break;
+            case 5:
+                if (message.size() < 4) return std::nullopt;
+                message.remove_prefix(4);
+                break;
+            case 2: {
+                const auto length = read_varint(message);
+                if (!length || *length > message.size()) return std::nullopt;
+                if ((*tag >> 3) == number) found = message.substr(0, *length);
+                message.remove_prefix(*length);
+                break;
+            }
+            default:
+                return std::nullopt;  // groups (3, 4) and unknown wire types
+        }
+    }
+    return found;
+}
+
+std::string printable(std::string_view text, std::size_t limit = 160) {
+    std::string out;
+    for (char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+    if (text.size() > limit) out += "...";
+    return out;
+}
+
+// A guest chooses its content-type: "application/grpc" on a REST call to a
+// provider's host (POST api.github.com/markdown/GetRaw) must not lower that
+// provider's verdict, since the server routes REST by its path whatever the
+// type says. So when another provider claims the request, the tier is the
+// higher of the two. Google's APIs (*.googleapis.com) are the exception:
+// their front end routes application/grpc as gRPC, and the tables above are
+// the rules for them.
+void never_below_the_hosts_provider(const HttpRequest& request, const ServiceFamily* family, Classification& result) {
+    if (family != nullptr && family->provider == "gcp" && host_matches_pattern(request.host, "*.googleapis.com")) return;
+    for (const Provider* provider : registered_providers()) {
+        if (provider->name == "grpc" || !provider->matches(request)) continue;
+        const Classification other = provider->classify(request);
+        if (other.tier > result.tier) {
+            result.tier = other.tier;
+            result.flags.push_back("judged-as-" + std::string(provider->name) + "-too");
+        }
+        return;
+    }
+}
+
+Classification grpc_classify(const HttpRequest& request) {
+    const std::string_view path = *method_path(request);
+    const std::size_t slash = path.find('/');
+    const std::string_view service = path.substr(0, slash);
+    const std::string_view method = path.substr(slash + 1);
+    const ServiceFamily* family = family_of(service);
+
+    Classification result;
+    result.provider = family != nullptr ? std::string(family->provider) : "grpc";
+    result.operation = "grpc:" + std::string(path);
+    result.tier = tier_with_overrides(kOverrides, path, method, NameOrder::verb_first);
+    std::string shown_service = family != nullptr ? std::string(family->short_name) : std::string(service);
+    result.detail = "gRPC " + shown_service + " " + std::string(method);
+
+    never_below_the_hosts_provider(request, family, result);
+    if (const BodyRule* rule = body_rule(path)) {
+        const auto message = first_message(request.body);
+        if (rule->sql) {
+            const auto sql = message ? string_field(*message, 3) : std::nullopt;
+            if (sql && request.body_complete) {
+                SqlVerdict verdict = classify_sql(*sql, SqlDialect::generic);
+                result.tier = verdict.tier;
+                result.detail += " " + verdict.detail;
+                for (auto& flag : verdict.flags) result.flags.push_back(std::move(flag));
+            } else {
+                result.tier = Tier::destructive;  // invariant 6: SQL we could not read is judged the worst
+                result.flags.emplace_back("sql-not-read");
+            }
+        } else if (const auto name = message ? string_field(*message, 1) : std::nullopt) {
+            result.detail += " " + printable(*name);
+        }
+    }
+    return result;
+}
+
+bool grpc_needs_body(const HttpRequest& head) {
+    const auto path = method_path(head);
+    return path && body_rule(*path) != nullptr;
+}
+
+}  // namespace
+
+extern const Provider kGrpcProvider;
+const Provider kGrpcProvider{"grpc", grpc_matches, grpc_classify, grpc_needs_body};
+
+}  // namespace askfirst::classifiers

@@ -1,0 +1,218 @@
+// src/database/redis_session.cpp — the Redis session: commands framed and
+// judged one at a time, replies counted so that a refusal takes its place
+// (see the header for the rules).
+#include "src/database/redis_session.h"
+
+#include <algorithm>
+
+namespace askfirst::database {
+
+namespace {
+
+std::string lowered(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// A RESP simple error is one line: no CR or LF inside.
+std::string error_line(std::string_view code, std::string_view text) {
+    std::string line = std::string(code) + " " + std::string(text);
+    for (char& c : line)
+        if (c == '\r' || c == '\n') c = ' ';
+    return "-" + line + "\r\n";
+}
+
+}  // namespace
+
+RedisSession::RedisSession(RedisSessionConfig config) : config_(config), reader_(config.max_inspect_bytes) {}
+
+std::vector<SessionOutput> RedisSession::take_outputs() {
+    std::vector<SessionOutput> taken = std::move(outputs_);
+    outputs_.clear();
+    return taken;
+}
+
+bool RedisSession::wants_guest_bytes() const {
+    if (closed_) return false;
+    return phase_ != CommandPhase::held || guest_in_.size() - guest_offset_ < kMaxHeldGuestBytes;
+}
+
+// ---- guest side ----
+
+void RedisSession::on_guest_bytes(std::string_view bytes) {
+    if (closed_) return;
+    guest_in_.append(bytes);
+    parse_guest();
+}
+
+void RedisSession::on_guest_eof() {
+    if (closed_) return;
+    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    outputs_.push_back(CloseFlow{"the guest closed its connection"});
+    closed_ = true;
+}
+
+void RedisSession::parse_guest() {
+    while (!closed_ && phase_ != CommandPhase::held && guest_offset_ < guest_in_.size()) {
+        const std::size_t start = guest_offset_;
+        const auto step = reader_.read(guest_in_, guest_offset_);
+        const std::string_view consumed = std::string_view(guest_in_).substr(start, guest_offset_ - start);
+        if (step == resp::RespCommandReader::Step::invalid) {
+            close_flow("askfirst refused a command it cannot frame: " + reader_.error());
+            break;
+        }
+        if (phase_ == CommandPhase::rest_forwarded || phase_ == CommandPhase::rest_dropped) {
+            if (phase_ == CommandPhase::rest_forwarded) emit_to_upstream(consumed);
+            if (step == resp::RespCommandReader::Step::command_end) {
+                reader_.reset();
+                phase_ = CommandPhase::reading;
+            }
+            continue;
+        }
+        held_.append(consumed);
+        if (step == resp::RespCommandReader::Step::command_end) on_command_read(true);
+        else if (held_.size() >= config_.max_inspect_bytes) on_command_read(false);
+    }
+    if (guest_offset_ > 0) {
+        guest_in_.erase(0, guest_offset_);
+        guest_offset_ = 0;
+    }
+}
+
+// A whole command, or the start of one over the inspection limit: decided now.
+void RedisSession::on_command_read(bool whole) {
+    held_arguments_ = reader_.arguments();
+    if (whole && held_arguments_.empty()) {  // the server ignores it and owes no reply
+        emit_to_upstream(held_);
+        held_.clear();
+        reader_.reset();
+        return;
+    }
+    DatabaseStatement statement;
+    statement.provider = "redis";
+    statement.message = reader_.inline_command() ? "inline command" : "command";
+    statement.texts = held_arguments_;
+    statement.complete = whole && reader_.arguments_complete() && !reader_.inline_quoted();
+    if (!statement.complete)
+        statement.why_incomplete = reader_.inline_quoted() ? "an inline command with quotes, split by the server's own rules"
+                                                           : "a command longer than the inspection limit";
+    phase_ = CommandPhase::held;
+    held_id_ = next_id_++;
+    held_whole_ = whole;
+    if (whole) reader_.reset();  // else the reader keeps its place: the rest follows the verdict
+    outputs_.push_back(DecideStatement{held_id_, std::move(statement)});
+}
+
+void RedisSession::on_verdict(RequestId id, const Verdict& verdict) {
+    if (verdict.pass) pass(id);
+    else refuse(id, verdict.reason, verdict.how_to_allow);
+}
+
+void RedisSession::pass(RequestId id) {
+    if (closed_ || phase_ != CommandPhase::held || id != held_id_) return;
+    emit_to_upstream(held_);
+    held_.clear();
+    owed_.emplace_back();
+    note_uncountable_replies(held_arguments_);
+    phase_ = held_whole_ ? CommandPhase::reading : CommandPhase::rest_forwarded;
+    parse_guest();
+}
+
+void RedisSession::refuse(RequestId id, std::string_view message, std::string_view hint) {
+    if (closed_ || phase_ != CommandPhase::held || id != held_id_) return;
+    held_.clear();
+    std::string text(message);
+    if (!hint.empty()) text += " (" + std::string(hint) + ")";
+    const std::string error = error_line("NOPERM", text);
+    if (replies_uncountable_) {  // its place among the replies cannot be known: say it and end
+        emit_to_guest(error);
+        outputs_.push_back(CloseFlow{"a refused command after the replies became uncountable"});
+        closed_ = true;
+        return;
+    }
+    emit_to_upstream(kFailingCommand);
+    owed_.push_back(error);
+    phase_ = held_whole_ ? CommandPhase::reading : CommandPhase::rest_dropped;
+    parse_guest();
+}
+
+// Commands after which replies no longer follow commands one for one.
+void RedisSession::note_uncountable_replies(const std::vector<std::string>& arguments) {
+    if (arguments.empty()) return;
+    const std::string name = lowered(arguments[0]);
+    if (name == "subscribe" || name == "psubscribe" || name == "ssubscribe" || name == "monitor" ||
+        (name == "client" && arguments.size() > 1 && lowered(arguments[1]) == "reply"))
+        replies_uncountable_ = true;
+}
+
+// ---- server side ----
+
+void RedisSession::on_upstream_bytes(std::string_view bytes) {
+    if (closed_) return;
+    if (replies_uncountable_ && owed_.empty()) return emit_to_guest(bytes);
+    std::size_t offset = 0;
+    while (offset < bytes.size() && !closed_) {
+        const std::size_t start = offset;
+        const auto step = replies_.read(bytes, offset);
+        const std::string_view segment = bytes.substr(start, offset - start);
+        if (step == resp::RespReplyScanner::Step::invalid) {
+            close_flow("the server sent a reply askfirst cannot frame");
+            return;
+        }
+        const bool replaced = !owed_.empty() && !owed_.front().empty();
+        if (!replaced) emit_to_guest(segment);
+        if (step != resp::RespReplyScanner::Step::reply_end) continue;
+        if (owed_.empty()) continue;  // unasked (after the replies became uncountable)
+        if (replaced) emit_to_guest(owed_.front());
+        owed_.pop_front();
+        if (replies_uncountable_ && owed_.empty()) {
+            emit_to_guest(bytes.substr(offset));
+            return;
+        }
+    }
+}
+
+void RedisSession::on_upstream_eof() {
+    if (closed_) return;
+    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    outputs_.push_back(CloseFlow{"the server closed its connection"});
+    closed_ = true;
+}
+
+void RedisSession::on_upstream_failed(std::string_view reason) {
+    if (closed_) return;
+    close_flow("askfirst could not reach the Redis server: " + std::string(reason));
+}
+
+// ---- outputs ----
+
+void RedisSession::emit_to_guest(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!outputs_.empty())
+        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
+            last->bytes.append(bytes);
+            return;
+        }
+    outputs_.push_back(SendToGuest{std::string(bytes)});
+}
+
+void RedisSession::emit_to_upstream(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!outputs_.empty())
+        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
+            last->bytes.append(bytes);
+            return;
+        }
+    outputs_.push_back(SendToUpstream{std::string(bytes)});
+}
+
+void RedisSession::close_flow(const std::string& reason) {
+    emit_to_guest(error_line("ERR", reason));
+    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    outputs_.push_back(CloseFlow{reason});
+    closed_ = true;
+}
+
+}  // namespace askfirst::database

@@ -1,0 +1,176 @@
+"""PostgreSQL read on the wire: a real psql in `askfirst exec` against a real
+PostgreSQL 15 on loopback (database_rig.py). Each test checks the server's
+own state (over its unix socket, not through askfirst), not only what psql
+printed.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ASKFIRST, kill_quietly
+from http_rig import read_audit
+from test_consent import answer_with_cli, next_question
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from askfirst_tools import control  # noqa: E402
+
+from database_rig import *  # noqa: F401,F403
+from database_rig import DatabaseSandbox, Postgres, psql
+from http_rig import askfirst_ca  # noqa: F401
+
+
+def test_block_destructive_passes_a_select_and_refuses_drop_table(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    run = db_sandbox.run("block-destructive",
+                         psql("select count(*) from orders") + "; echo status=$?; " +
+                         psql("drop table orders") + "; echo status=$?")
+    assert "2\nstatus=0" in run.stdout, run.stdout + run.stderr
+    assert "ERROR:  askfirst refused DROP TABLE" in run.stderr, run.stderr
+    assert "status=1" in run.stdout
+    assert postgres.sql("select count(*) from orders") == "2"
+    decisions = [(r["provider"], r["tier"], r["decision"]) for r in run.audit]
+    assert ("postgres", "read", "pass") in decisions and ("postgres", "destructive", "block") in decisions
+
+
+def test_a_refused_statement_outside_a_transaction_leaves_the_session_usable(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    script = (f"psql 'host=db.test user=postgres dbname=postgres sslmode=disable' -X -At "
+              f"-c 'truncate orders' -c 'insert into orders values (3)' -c 'select count(*) from orders'; "
+              f"echo status=$?")
+    run = db_sandbox.run("block-destructive", script)
+    # psql stops at the first error of -c list only with ON_ERROR_STOP; without it the rest runs on the same connection
+    assert "ERROR:  askfirst refused TRUNCATE" in run.stderr, run.stderr
+    assert "3" in run.stdout.split(), run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "3"
+
+
+def test_a_refused_statement_inside_begin_fails_the_transaction_on_both_sides(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    script = ("psql 'host=db.test user=postgres dbname=postgres sslmode=disable' -X -At <<'SQL'\n"
+              "begin;\n"
+              "insert into orders values (3);\n"
+              "drop table orders;\n"
+              "select 'after';\n"
+              "commit;\n"
+              "select 'next ' || count(*) from orders;\n"
+              "SQL\n")
+    run = db_sandbox.run("block-destructive", script)
+    assert "ERROR:  askfirst refused DROP TABLE" in run.stderr, run.stderr
+    # the server agrees the block failed: the next statement is refused by the server itself, COMMIT rolls back
+    assert "current transaction is aborted" in run.stderr, run.stderr
+    assert "ROLLBACK" in run.stdout and "next 2" in run.stdout, run.stdout
+    assert postgres.sql("select count(*) from orders") == "2"
+
+
+def test_extended_protocol_pgbench_executes_are_decided(db_sandbox, postgres, tmp_path):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    reads = tmp_path / "reads.sql"
+    reads.write_text("select count(*) from orders;\n")
+    drops = tmp_path / "drops.sql"
+    drops.write_text("drop table orders;\n")
+    conninfo = "-h db.test -p 5432 -U postgres"
+    script = (f"pgbench {conninfo} -n -M extended -t 3 -f {reads} postgres > /dev/null; echo reads=$?; "
+              f"pgbench {conninfo} -n -M prepared -t 1 -f {drops} postgres; echo drops=$?")
+    run = db_sandbox.run("block-destructive", f"PGSSLMODE=disable; export PGSSLMODE; {script}")
+    assert "reads=0" in run.stdout, run.stdout + run.stderr
+    assert "askfirst refused DROP TABLE" in run.stderr, run.stderr
+    assert "drops=0" not in run.stdout
+    assert postgres.sql("select count(*) from orders") == "2"
+    executes = [r for r in run.audit if r["method"] == "Execute"]
+    assert executes and {r["tier"] for r in executes} == {"read", "destructive"}
+
+
+@pytest.mark.parametrize("sslmode", ["require", "verify-full"])
+def test_tls_sslmode_require_and_verify_full_with_askfirsts_ca(db_sandbox, postgres, askfirst_ca, sslmode):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    extra = f"sslrootcert={askfirst_ca}"
+    run = db_sandbox.run("block-destructive",
+                         psql("select 'tls=' || ssl from pg_stat_ssl where pid = pg_backend_pid()", sslmode, extra) +
+                         "; " + psql("drop table orders", sslmode, extra) + "; echo status=$?")
+    # the server saw TLS from askfirstd; the guest saw askfirst's refusal over TLS
+    assert "tls=t" in run.stdout, run.stdout + run.stderr
+    assert "ERROR:  askfirst refused DROP TABLE" in run.stderr, run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"
+
+
+def test_prompt_writes_holds_a_delete_shows_its_sql_and_runs_it_once_allowed(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    name, process = db_sandbox.popen("prompt-writes",
+                                     "sleep 1; " + psql("delete from orders where id = 1") + "; echo status=$?")
+    try:
+        with control.ControlClient.for_name(name, wait_seconds=20) as client:
+            client.subscribe()
+            question = next_question(client)
+            listed = subprocess.run([ASKFIRST, "prompts", "--json", "--name", name],
+                                    capture_output=True, text=True, timeout=20)
+            rows = [json.loads(line) for line in listed.stdout.splitlines()]
+            # held: the server has not seen it while the question is open
+            assert postgres.sql("select count(*) from orders") == "2"
+            answer_with_cli(name, question["id"], "once")
+        out, err = process.communicate(timeout=60)
+    finally:
+        kill_quietly(process)
+    assert question["provider"] == "postgres" and question["tier"] == "destructive"  # DELETE: §17
+    assert [row["id"] for row in rows] == [question["id"]]
+    assert "delete from orders where id = 1" in rows[0]["detail"] and "db.test" in rows[0]["detail"]
+    assert "DELETE 1" in out and "status=0" in out, out + err
+    assert postgres.sql("select count(*) from orders") == "1"
+    records, _ = read_audit(name)
+    deletes = [r for r in records if r.get("statement", "").startswith("delete")]
+    # the audit line keeps the statement with its literals redacted
+    assert [(r["decision"], r["decided_by"], r["statement"]) for r in deletes] == \
+        [("pass", "user", "delete from orders where id = $1")]
+
+
+@pytest.fixture(scope="module")
+def postgres_without_tls():
+    server = Postgres()
+    yield server
+    server.stop()
+
+
+def test_a_server_without_tls_answers_the_guests_sslrequest_itself(exec_works, postgres_without_tls, db_ca,
+                                                                     tmp_path):
+    postgres_without_tls.sql("drop table if exists orders; create table orders (id int)")
+    sandbox = DatabaseSandbox(tmp_path, postgres_without_tls, db_ca)
+    # libpq's default sslmode=prefer asks for TLS first; the server says 'N' and psql goes on in plaintext
+    run = sandbox.run("block-destructive",
+                      "psql 'host=db.test user=postgres dbname=postgres' -X -At -c 'select 41 + 1'; "
+                      "psql 'host=db.test user=postgres dbname=postgres' -X -At -c 'drop table orders'; " +
+                      psql("select 1", "require") + "; echo require=$?")
+    assert run.stdout.splitlines()[0] == "42", run.stdout + run.stderr
+    assert "ERROR:  askfirst refused DROP TABLE" in run.stderr, run.stderr
+    # sslmode=require: psql itself gives up, as it would against that server directly
+    assert "server does not support SSL" in run.stderr and "require=2" in run.stdout, run.stdout + run.stderr
+    assert postgres_without_tls.sql("select count(*) from orders") == "0"
+
+
+def test_copy_from_stdin_is_a_write_refused_under_block_writes(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1)")
+    script = ("printf '7\\n8\\n' | psql 'host=db.test user=postgres dbname=postgres sslmode=disable' -X -At "
+              "-c 'copy orders from stdin'; echo status=$?; " + psql("select count(*) from orders"))
+    run = db_sandbox.run("block-writes", script)
+    assert "ERROR:  askfirst refused COPY" in run.stderr, run.stderr
+    assert run.stdout.split()[-1] == "1", run.stdout + run.stderr  # the read still passes
+    assert postgres.sql("select count(*) from orders") == "1"
+    # the same COPY under block-destructive is a write: it passes and its rows arrive
+    run = db_sandbox.run("block-destructive", script)
+    assert run.stdout.split()[-1] == "3", run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "3"
+
+
+def test_a_listed_postgres_endpoint_never_relays_other_bytes_unread(db_sandbox, postgres):
+    listed = {"databases": [{"host": "db.test", "port": 5432, "protocol": "postgres"}]}
+    script = "curl -s -m 10 -o /dev/null -w 'http=%{http_code}\\n' http://db.test:5432/; " + psql("select 3")
+    run = db_sandbox.run("block-destructive", script, extra=listed)
+    assert "event=database_refused" in run.stderr and "listed in the profile's databases as postgres" in run.stderr, \
+        run.stderr
+    assert "http=000" in run.stdout and "3" in run.stdout.split(), run.stdout + run.stderr
+    # without the listing the same bytes are an HTTP request, relayed to the server as HTTP
+    run = db_sandbox.run("block-destructive", script)
+    assert "event=database_refused" not in run.stderr

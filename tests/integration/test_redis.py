@@ -1,0 +1,78 @@
+"""Redis read on the wire: a real redis-cli in `askfirst exec` against a real
+redis-server on loopback (database_rig.py). Each test checks the server's
+own state (redis-cli on loopback, not through askfirst).
+"""
+from __future__ import annotations
+
+from database_rig import *  # noqa: F401,F403
+from http_rig import askfirst_ca  # noqa: F401
+
+CLI = "redis-cli -h cache.test -p 6379"
+
+
+def test_a_pipeline_with_flushall_in_the_middle_is_refused_only_there(redis_sandbox, redis_server):
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    pipeline = ("printf '*3\\r\\n$3\\r\\nSET\\r\\n$1\\r\\na\\r\\n$1\\r\\n1\\r\\n"
+                "*1\\r\\n$8\\r\\nFLUSHALL\\r\\n*2\\r\\n$3\\r\\nGET\\r\\n$1\\r\\na\\r\\n'")
+    run = redis_sandbox.run("block-destructive",
+                            f"{pipeline} | {CLI} --pipe; echo status=$?; "
+                            f"printf 'SET b 2\\nFLUSHALL\\nGET b\\n' | {CLI}")
+    # --pipe counts replies: three replies, one error; the plain client prints each reply in order
+    assert "errors: 1, replies: 3" in run.stdout, run.stdout + run.stderr
+    after_pipe = run.stdout.split("status=", 1)[1].splitlines()[1:]
+    lines = [line for line in after_pipe if line.strip()]
+    assert lines[0] == "OK" and lines[1].startswith("NOPERM askfirst refused FLUSHALL") and lines[2] == "2", run.stdout
+    # FLUSHALL never reached the server: every key is still there
+    assert redis_server.cli("get", "keep") == "1" and redis_server.cli("get", "a") == "1"
+    assert redis_server.cli("get", "b") == "2"
+    blocked = [r for r in run.audit if r["decision"] == "block"]
+    assert [(r["provider"], r["tier"], r["statement"]) for r in blocked] == \
+        [("redis", "destructive", "FLUSHALL [0 arguments]")] * 2
+
+
+def test_a_refused_command_inside_multi_aborts_exec(redis_sandbox, redis_server):
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    run = redis_sandbox.run("block-destructive", f"printf 'MULTI\\nSET c 3\\nDEL keep\\nEXEC\\n' | {CLI}")
+    assert "NOPERM askfirst refused DEL" in run.stdout, run.stdout + run.stderr
+    assert "EXECABORT" in run.stdout, run.stdout
+    assert redis_server.cli("get", "keep") == "1" and redis_server.cli("exists", "c") == "0"
+
+
+def test_reads_and_writes_pass_under_block_destructive(redis_sandbox, redis_server):
+    redis_server.cli("flushall")
+    run = redis_sandbox.run("block-destructive", f"{CLI} set d 4 && {CLI} incr d && {CLI} get d")
+    assert run.stdout.split() == ["OK", "5", "5"], run.stdout + run.stderr
+    assert redis_server.cli("get", "d") == "5"
+
+
+def test_rediss_is_read_command_by_command_inside_tls(redis_sandbox, redis_server, askfirst_ca):
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    tls_cli = f"redis-cli --tls --sni cache.test --cacert {askfirst_ca} -h cache.test -p 6380"
+    run = redis_sandbox.run("block-destructive", f"printf 'GET keep\\nFLUSHALL\\nSET e 5\\n' | {tls_cli}")
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    assert lines[0] == "1" and lines[1].startswith("NOPERM askfirst refused FLUSHALL") and lines[2] == "OK", \
+        run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1" and redis_server.cli("get", "e") == "5"
+
+
+def test_prompt_writes_asks_with_the_command_and_a_denial_answers_noperm(redis_sandbox, redis_server):
+    import sys
+    from pathlib import Path
+    from test_consent import answer_with_cli, next_question
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    from askfirst_tools import control
+    redis_server.cli("flushall")
+    name, process = redis_sandbox.popen("prompt-writes", f"sleep 1; {CLI} set f 6; {CLI} get f")
+    with control.ControlClient.for_name(name, wait_seconds=20) as client:
+        client.subscribe()
+        question = next_question(client)
+        assert redis_server.cli("exists", "f") == "0"  # held while the question is open
+        answer_with_cli(name, question["id"], "deny")
+    out, err = process.communicate(timeout=60)
+    assert question["provider"] == "redis" and question["tier"] == "write"
+    assert question["detail"].startswith("set f 6") and "cache.test" in question["detail"]
+    assert out.splitlines()[0].startswith("NOPERM askfirst refused SET"), out + err
+    assert redis_server.cli("exists", "f") == "0"

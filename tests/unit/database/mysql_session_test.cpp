@@ -1,0 +1,183 @@
+// tests/unit/database/mysql_session_test.cpp — the sans-io MySQL session as a
+// playbook: a greeting, an authentication, then commands in the order the
+// mariadb client sends them; what reaches each side and what is decided, out.
+#include <doctest.h>
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "src/database/mysql_session.h"
+
+using namespace askfirst;
+using namespace askfirst::database;
+
+namespace {
+
+std::string packet(std::uint8_t sequence, std::string_view payload) {
+    std::string out;
+    for (int i = 0; i < 3; ++i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xff));
+    out.push_back(static_cast<char>(sequence));
+    return out + std::string(payload);
+}
+
+std::string le(std::uint32_t value, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+    return out;
+}
+
+// HandshakeV10 of a MariaDB 10.11 with TLS, compression and (MySQL's) query attributes offered.
+std::string greeting() {
+    const std::uint32_t caps = 0xf7fe | mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes;
+    std::string payload = "\x0a" "5.5.5-10.11.6-MariaDB" + std::string(1, '\0') + le(42, 4) + "abcdefgh" + '\0' +
+                          le(caps & 0xffff, 2) + "\x2d" + le(2, 2) + le(caps >> 16, 2) + "\x15" + std::string(10, '\0') +
+                          "ijklmnopqrst" + '\0' + "mysql_native_password" + '\0';
+    return packet(0, payload);
+}
+
+std::string handshake_response(std::uint32_t caps) {
+    return packet(1, le(caps, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0') + "agent" + '\0' + "\x14" +
+                         std::string(20, 'p') + "shop" + '\0');
+}
+
+std::string command(std::uint8_t code, std::string_view argument) {
+    return packet(0, std::string(1, static_cast<char>(code)) + std::string(argument));
+}
+
+const std::string kOk = packet(2, std::string("\x00\x00\x00\x02\x00\x00\x00", 7));
+
+struct Book {
+    MysqlSession session;
+    std::string upstream_bytes;
+    std::string guest_bytes;
+    std::vector<DecideStatement> decisions;
+    std::vector<std::string> events;
+
+    void collect() {
+        for (auto& output : session.take_outputs()) {
+            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_bytes += up->bytes;
+            else if (auto* down = std::get_if<SendToGuest>(&output)) guest_bytes += down->bytes;
+            else if (auto* decide = std::get_if<DecideStatement>(&output)) decisions.push_back(*decide);
+            else if (std::holds_alternative<CloseFlow>(output)) events.push_back("close");
+            else events.push_back("other");
+        }
+    }
+    void guest(std::string_view bytes) { session.on_guest_bytes(bytes); collect(); }
+    void server(std::string_view bytes) { session.on_upstream_bytes(bytes); collect(); }
+    void pass_last() { session.pass(decisions.back().id); collect(); }
+    void refuse_last() { session.refuse(decisions.back().id, "askfirst refused DROP TABLE", ""); collect(); }
+    void connect() {
+        server(greeting());
+        guest(handshake_response(0x000fa68d));
+        server(kOk);
+        upstream_bytes.clear();
+        guest_bytes.clear();
+    }
+    std::string take_upstream() { return std::exchange(upstream_bytes, {}); }
+    std::string take_guest() { return std::exchange(guest_bytes, {}); }
+};
+
+std::string refusal() { return mysql::error_packet(1, mysql::kAccessDenied, "42000", "askfirst refused DROP TABLE"); }
+std::string failing_query() { return command(0x03, mysql::kFailingQuery); }
+
+}  // namespace
+
+TEST_CASE("detection: a HandshakeV10 greeting, anything else is not MySQL") {
+    CHECK(mysql::detect_greeting(greeting()) == mysql::Detection::mysql);
+    CHECK(mysql::detect_greeting(greeting().substr(0, 4)) == mysql::Detection::need_more);
+    CHECK(mysql::detect_greeting("SSH-2.0-OpenSSH_9.2\r\n") == mysql::Detection::not_mysql);
+    CHECK(mysql::detect_greeting("220 smtp.example ESMTP\r\n") == mysql::Detection::not_mysql);
+}
+
+TEST_CASE("the greeting reaches the guest without TLS, compression or query attributes") {
+    Book book;
+    book.server(greeting());
+    const std::string sent = book.take_guest();
+    REQUIRE(sent.size() == greeting().size());
+    const std::size_t low = 4 + 1 + 22 + 4 + 8 + 1;
+    const std::uint32_t caps = static_cast<std::uint8_t>(sent[low]) | static_cast<std::uint8_t>(sent[low + 1]) << 8 |
+                               static_cast<std::uint8_t>(sent[low + 5]) << 16 | static_cast<std::uint8_t>(sent[low + 6]) << 24;
+    CHECK((caps & (mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes)) == 0);
+    CHECK((caps & 0x0200) != 0);  // CLIENT_PROTOCOL_41 kept
+}
+
+TEST_CASE("authentication is relayed; a client asking for TLS anyway ends the flow") {
+    Book book;
+    book.server(greeting());
+    book.guest(handshake_response(0x000fa68d));
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d));
+    CHECK(book.decisions.empty());
+
+    Book tls;
+    tls.server(greeting());
+    tls.guest(handshake_response(0x000fa68d | mysql::kClientSsl));
+    CHECK(tls.events.back() == "close");
+    CHECK(tls.upstream_bytes.empty());
+}
+
+TEST_CASE("COM_QUERY is held until passed and relayed unchanged; its response reaches the guest") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "select count(*) from orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.provider == "mysql");
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"select count(*) from orders"});
+    CHECK(book.upstream_bytes.empty());
+    book.pass_last();
+    CHECK(book.take_upstream() == command(0x03, "select count(*) from orders"));
+    const std::string response = packet(1, "\x01") + packet(2, "column") + packet(3, "row") + packet(4, "\xfe\0\0\2\0");
+    book.server(response);
+    CHECK(book.take_guest() == response);
+}
+
+TEST_CASE("a refused COM_QUERY: the server gets a failing query, its error becomes ERR 1142 in order") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "select 1"));
+    book.pass_last();
+    book.guest(command(0x03, "drop table orders"));
+    book.refuse_last();
+    book.guest(command(0x0e, ""));  // COM_PING
+    CHECK(book.take_upstream() == command(0x03, "select 1") + failing_query() + command(0x0e, ""));
+    const std::string select_response = packet(1, "\x01") + packet(2, "col") + packet(3, "row") + packet(4, "\xfe\0\0\2\0");
+    const std::string syntax_error = mysql::error_packet(1, 1064, "42000", "You have an error in your SQL syntax");
+    const std::string pong = packet(1, std::string("\x00\x00\x00\x02\x00\x00\x00", 7));
+    book.server(select_response + syntax_error + pong);
+    CHECK(book.take_guest() == select_response + refusal() + pong);
+}
+
+TEST_CASE("COM_STMT_EXECUTE is judged by the text prepared under the id the server gave") {
+    Book book;
+    book.connect();
+    book.guest(command(0x16, "delete from orders where id = ?"));
+    CHECK(book.decisions.empty());  // PREPARE is relayed
+    book.server(packet(1, std::string("\x00", 1) + le(7, 4) + le(0, 2) + le(1, 2) + std::string(3, '\0')));
+    book.guest(command(0x17, le(7, 4) + std::string(5, '\0')));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"delete from orders where id = ?"});
+    book.pass_last();
+    book.guest(command(0x17, le(8, 4) + std::string(5, '\0')));
+    CHECK_FALSE(book.decisions.back().statement.complete);  // an id it never saw prepared
+}
+
+TEST_CASE("SQL PREPARE ... FROM, then EXECUTE: judged the worst it could be") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "prepare wipe from 'truncate orders'"));
+    book.pass_last();
+    book.guest(command(0x03, "execute wipe"));
+    CHECK_FALSE(book.decisions.back().statement.complete);
+}
+
+TEST_CASE("commands askfirst does not read are judged the worst; bookkeeping ones are relayed") {
+    Book book;
+    book.connect();
+    book.guest(command(0x0c, le(5, 4)));  // COM_PROCESS_KILL
+    REQUIRE(book.decisions.size() == 1);
+    CHECK_FALSE(book.decisions[0].statement.complete);
+    book.pass_last();
+    book.guest(command(0x02, "other") + command(0x19, le(7, 4)));  // COM_INIT_DB, COM_STMT_CLOSE
+    CHECK(book.decisions.size() == 1);
+}
