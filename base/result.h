@@ -25,6 +25,10 @@ public:
     explicit operator bool() const { return ok(); }
     T& value() { return *value_; }
     const T& value() const { return *value_; }
+    T& operator*() { return *value_; }
+    const T& operator*() const { return *value_; }
+    T* operator->() { return &*value_; }
+    const T* operator->() const { return &*value_; }
     T take() { return std::move(*value_); }
     const std::string& error() const { return error_; }
 

@@ -119,16 +119,13 @@ bool is_valid_vm_name(std::string_view name) {
     return true;
 }
 
-std::optional<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::string_view vm_name,
-                                       std::string& error) {
-    if (!is_valid_vm_name(vm_name)) {
-        error = "VM name '" + std::string(vm_name) + "' cannot name an audit log: use 1-64 of A-Z a-z 0-9 . _ -";
-        return std::nullopt;
-    }
-    if (directory.empty() || !directory.is_absolute()) {
-        error = "no absolute audit directory: set XDG_STATE_HOME or HOME";
-        return std::nullopt;
-    }
+Result<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::string_view vm_name) {
+    using Opened = Result<AuditLog>;
+    if (!is_valid_vm_name(vm_name))
+        return Opened::failure("VM name '" + std::string(vm_name) +
+                               "' cannot name an audit log: use 1-64 of A-Z a-z 0-9 . _ -");
+    if (directory.empty() || !directory.is_absolute())
+        return Opened::failure("no absolute audit directory: set XDG_STATE_HOME or HOME");
     // Create the missing ancestors (0700), then askfirst/ and audit/ themselves.
     std::filesystem::path walked;
     std::filesystem::path askfirst_dir = directory.parent_path();
@@ -136,22 +133,19 @@ std::optional<AuditLog> AuditLog::open(const std::filesystem::path& directory, s
         walked /= part;
         if (walked == walked.root_path()) continue;
         bool ours = walked == askfirst_dir || walked == directory;
-        if (!ensure_private_directory(walked, ours, error)) return std::nullopt;
+        std::string error;
+        if (!ensure_private_directory(walked, ours, error)) return Opened::failure(error);
     }
     std::filesystem::path file = directory / (std::string(vm_name) + ".jsonl");
     // O_RDWR, not O_WRONLY: seal_torn_tail() reads the last byte.
     int fd = ::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        error = "cannot open the audit log " + file.string() + ": " + errno_text(errno);
-        return std::nullopt;
-    }
+    if (fd < 0)
+        return Opened::failure("cannot open the audit log " + file.string() + ": " + errno_text(errno));
     AuditLog log(fd, file);
-    if (::fchmod(fd, 0600) != 0) {
-        error = "cannot make " + file.string() + " private (chmod 600): " + errno_text(errno);
-        return std::nullopt;
-    }
-    if (!seal_torn_tail(fd, error)) return std::nullopt;
-    return log;
+    if (::fchmod(fd, 0600) != 0)
+        return Opened::failure("cannot make " + file.string() + " private (chmod 600): " + errno_text(errno));
+    if (std::string error; !seal_torn_tail(fd, error)) return Opened::failure(error);
+    return Opened::success(std::move(log));
 }
 
 AuditLog::AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
@@ -206,15 +200,12 @@ AuditLines read_audit_lines(std::string_view contents) {
     return out;
 }
 
-std::optional<AuditLines> read_audit_file(const std::filesystem::path& path, std::string& error) {
+Result<AuditLines> read_audit_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = "cannot read " + path.string() + ": " + errno_text(errno);
-        return std::nullopt;
-    }
+    if (!in) return Result<AuditLines>::failure("cannot read " + path.string() + ": " + errno_text(errno));
     std::ostringstream contents;
     contents << in.rdbuf();
-    return read_audit_lines(contents.str());
+    return Result<AuditLines>::success(read_audit_lines(contents.str()));
 }
 
 }  // namespace askfirst::consent

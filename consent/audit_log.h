@@ -31,6 +31,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst::consent {
 
 struct AuditRecord {
@@ -75,9 +77,8 @@ bool is_valid_vm_name(std::string_view name);
 class AuditLog {
 public:
     // Creates the directories (0700) and the file (0600) if missing.
-    // On failure `error` says what failed and what to do.
-    static std::optional<AuditLog> open(const std::filesystem::path& directory, std::string_view vm_name,
-                                        std::string& error);
+    // A failure says what failed and what to do.
+    static Result<AuditLog> open(const std::filesystem::path& directory, std::string_view vm_name);
     AuditLog(AuditLog&& other) noexcept;
     AuditLog& operator=(AuditLog&& other) noexcept;
     AuditLog(const AuditLog&) = delete;
@@ -101,6 +102,6 @@ struct AuditLines {
 };
 
 AuditLines read_audit_lines(std::string_view file_contents);
-std::optional<AuditLines> read_audit_file(const std::filesystem::path& path, std::string& error);
+Result<AuditLines> read_audit_file(const std::filesystem::path& path);
 
 }  // namespace askfirst::consent

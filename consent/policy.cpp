@@ -60,18 +60,18 @@ std::string_view action_name(PolicyAction action) {
 
 std::string_view no_ui_name(NoUiAnswer answer) { return answer == NoUiAnswer::allow ? "allow" : "deny"; }
 
-Parsed<Mode> parse_mode(std::string_view text) {
+Result<Mode> parse_mode(std::string_view text) {
     for (const ModeRow& row : kModeTable) {
-        if (row.name == text) return {row.mode, {}};
+        if (row.name == text) return Result<Mode>::success(row.mode);
     }
-    return {std::nullopt, "unknown mode '" + std::string(text) + "' (expected one of: " + accepted_modes() + ")"};
+    return Result<Mode>::failure("unknown mode '" + std::string(text) + "' (expected one of: " + accepted_modes() + ")");
 }
 
-Parsed<NoUiAnswer> parse_no_ui(std::string_view text) {
+Result<NoUiAnswer> parse_no_ui(std::string_view text) {
     for (const auto& [answer, name] : kNoUiNames) {
-        if (name == text) return {answer, {}};
+        if (name == text) return Result<NoUiAnswer>::success(answer);
     }
-    return {std::nullopt, "unknown consent.no_ui value '" + std::string(text) + "' (expected deny or allow)"};
+    return Result<NoUiAnswer>::failure("unknown consent.no_ui value '" + std::string(text) + "' (expected deny or allow)");
 }
 
 PolicyAction action_for(Mode mode, Tier tier) {
@@ -83,16 +83,16 @@ Mode ModeTable::mode_for(std::string_view provider) const {
     return it == per_provider_.end() ? default_mode_ : it->second;
 }
 
-Parsed<ModeTable> parse_mode_table(const std::vector<std::pair<std::string, std::string>>& entries) {
+Result<ModeTable> parse_mode_table(const std::vector<std::pair<std::string, std::string>>& entries) {
     ModeTable table;
     for (const auto& [key, value] : entries) {
-        Parsed<Mode> mode = parse_mode(value);
-        if (!mode.value) return {std::nullopt, "modes." + key + ": " + mode.error};
-        if (key.empty()) return {std::nullopt, "modes: an empty provider name"};
-        if (key == "default") table.set_default(*mode.value);
-        else table.set(key, *mode.value);
+        Result<Mode> mode = parse_mode(value);
+        if (!mode) return Result<ModeTable>::failure("modes." + key + ": " + mode.error());
+        if (key.empty()) return Result<ModeTable>::failure("modes: an empty provider name");
+        if (key == "default") table.set_default(mode.value());
+        else table.set(key, mode.value());
     }
-    return {std::move(table), {}};
+    return Result<ModeTable>::success(std::move(table));
 }
 
 PolicyDecision decide_by_policy(const ModeTable& modes, std::string_view provider, Tier tier) {

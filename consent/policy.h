@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 
 namespace askfirst::consent {
@@ -37,15 +38,9 @@ std::string_view mode_name(Mode mode);
 std::string_view action_name(PolicyAction action);
 std::string_view no_ui_name(NoUiAnswer answer);
 
-// A value or the reason it is not one (GCC 12 has no std::expected).
-template <typename T>
-struct Parsed {
-    std::optional<T> value;
-    std::string error;  // set when value is empty: names the bad value and what is accepted
-};
-
-Parsed<Mode> parse_mode(std::string_view text);
-Parsed<NoUiAnswer> parse_no_ui(std::string_view text);
+// A failure names the bad value and what is accepted.
+Result<Mode> parse_mode(std::string_view text);
+Result<NoUiAnswer> parse_no_ui(std::string_view text);
 
 // The table of ../shared/design.md: `off` passes destructive too (the audit
 // log still records it).
@@ -70,7 +65,7 @@ private:
 // The profile's "modes" object as (key, value) pairs, in file order: the key
 // "default" sets the default, any other key a provider. Errors carry the
 // key's path, e.g. "modes.aws: unknown mode 'read-only' (expected one of ...)".
-Parsed<ModeTable> parse_mode_table(const std::vector<std::pair<std::string, std::string>>& entries);
+Result<ModeTable> parse_mode_table(const std::vector<std::pair<std::string, std::string>>& entries);
 
 // What the policy decided for one request, before any person is involved.
 struct PolicyDecision {

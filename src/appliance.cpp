@@ -62,8 +62,12 @@ bool Appliance::start_pieces(std::string& error) {
     slirp_ = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger,
                                   error);
     if (!slirp_) return false;
-    interception_ = Interception::start(loop_, profile_, options_.name, error);
-    if (!interception_) return false;
+    auto interception = Interception::start(loop_, profile_, options_.name);
+    if (!interception) {
+        error = interception.error();
+        return false;
+    }
+    interception_ = interception.take();
     const FlowLimits limits = flow_limits_for_fd_budget();
     flows_ = std::make_unique<FlowTable>(
         loop_, UpstreamTables{profile_.upstream_map, profile_.host_services}, limits,

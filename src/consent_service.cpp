@@ -44,9 +44,11 @@ ConsentService::~ConsentService() {
     netstack::close_and_delete(deadline_timer_);
 }
 
-bool ConsentService::start_control_socket(std::string& error) {
-    control_ = ControlServer::start(loop_, vm_name_, *this, error);
-    return control_ != nullptr;
+Status ConsentService::start_control_socket() {
+    auto started = ControlServer::start(loop_, vm_name_, *this);
+    if (!started) return Status::failure(started.error());
+    control_ = started.take();
+    return ok_status();
 }
 
 std::size_t ConsentService::grant_count() const { return broker_.grants(Clock::now()).size(); }

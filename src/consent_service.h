@@ -57,7 +57,7 @@ public:
     ConsentService& operator=(const ConsentService&) = delete;
 
     // Starts the control socket; false with `error` set when it cannot.
-    bool start_control_socket(std::string& error);
+    Status start_control_socket();
 
     // Asks; `on_verdict` runs later from the loop. The returned ticket can
     // cancel() the question when the held request goes away (0: decided at once).

@@ -77,19 +77,16 @@ std::string control_socket_dir() {
 ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler)
     : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler) {}
 
-std::unique_ptr<ControlServer> ControlServer::start(uv_loop_t* loop, const std::string& name,
-                                                    ControlCommandHandler& handler, std::string& error) {
+Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, const std::string& name,
+                                                            ControlCommandHandler& handler) {
+    using Started = Result<std::unique_ptr<ControlServer>>;
     const std::string dir = control_socket_dir();
-    if (!make_private_dir(dir, error)) return nullptr;
+    if (std::string error; !make_private_dir(dir, error)) return Started::failure(error);
     const std::string path = dir + "/" + name + ".sock";
-    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-        error = "control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR";
-        return nullptr;
-    }
-    if (socket_is_live(path)) {
-        error = "another askfirstd named '" + name + "' is running (" + path + "): pick another --name";
-        return nullptr;
-    }
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path))
+        return Started::failure("control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR");
+    if (socket_is_live(path))
+        return Started::failure("another askfirstd named '" + name + "' is running (" + path + "): pick another --name");
     unlink(path.c_str());  // a stale socket from a process that died
 
     std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler));
@@ -100,12 +97,10 @@ std::unique_ptr<ControlServer> ControlServer::start(uv_loop_t* loop, const std::
     int result = uv_pipe_bind(server->listener_, path.c_str());
     umask(previous_mask);
     if (result == 0) result = uv_listen(reinterpret_cast<uv_stream_t*>(server->listener_), 16, on_connection);
-    if (result != 0) {
-        error = "cannot listen on " + path + ": " + uv_strerror(result);
-        return nullptr;
-    }
+    if (result != 0)
+        return Started::failure("cannot listen on " + path + ": " + uv_strerror(result));
     chmod(path.c_str(), 0600);
-    return server;
+    return Started::success(std::move(server));
 }
 
 ControlServer::~ControlServer() {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "consent/control_protocol.h"
 
 namespace askfirst {
@@ -46,8 +47,8 @@ public:
     // Creates the directory (0700) and the socket (0600) and listens. A live
     // socket of the same name is an error ("another askfirstd named NAME");
     // a stale one is replaced.
-    static std::unique_ptr<ControlServer> start(uv_loop_t* loop, const std::string& name,
-                                                ControlCommandHandler& handler, std::string& error);
+    static Result<std::unique_ptr<ControlServer>> start(uv_loop_t* loop, const std::string& name,
+                                                        ControlCommandHandler& handler);
     ~ControlServer();  // closes every client and removes the socket file
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;

@@ -41,9 +41,15 @@
 // TLS mid-stream (PostgreSQL SSLRequest, MySQL's SSL flag, SMTP STARTTLS):
 // the session answers the guest in plaintext (e.g. 'S'), then emits
 // StartGuestTls; the pipeline reads the guest's next bytes as a ClientHello,
-// opens TLS with our leaf, and from then on gives the same session plaintext.
-// A session that also needs the upstream encrypted says so with
-// StartUpstreamTls once the upstream agreed (after its own 'S').
+// opens TLS with our leaf (always: the flow was read in plaintext already,
+// so tls.passthrough does not apply), and from then on gives the same
+// session plaintext. A session that also needs the upstream encrypted says
+// so with StartUpstreamTls once the upstream agreed (after its own 'S'):
+// what it sent before goes in plaintext, the rest through our TLS client,
+// which verifies the upstream for the ClientHello's SNI. A session that
+// asks for TLS must not have been given bytes past the request that asked
+// (clients wait for the answer); if it was, it closes the flow.
+// (src/session_stack.cpp; the pipeline's playbook test drives both.)
 //
 // ## The session's duties (the pipeline relies on them)
 //
@@ -74,11 +80,11 @@ struct SendToGuest { std::string bytes; };       // plaintext for the guest
 // Classify, apply the mode, maybe ask a person; answer with on_verdict(id).
 // The request is what classifiers/ take (an HTTP request today; a wire
 // protocol renders its statement as one, e.g. provider "postgres").
-struct DecideRequest { RequestId id; classifiers::HttpRequest request; };
-struct CancelDecision { RequestId id; };         // the guest went away: withdraw the question
+struct DecideRequest { RequestId id = 0; classifiers::HttpRequest request; };
+struct CancelDecision { RequestId id = 0; };       // the guest went away: withdraw the question
 // Refused before it was judged (bad framing, Host != SNI, an upstream that
 // failed): already answered to the guest; the pipeline logs and audits it.
-struct ProtocolRefusal { int status; std::string reason; };
+struct ProtocolRefusal { int status = 0; std::string reason; };
 struct BecameOpaque {};                          // relays bytes both ways unchanged from now on
 struct HalfCloseUpstream {};                     // shutdown(SHUT_WR) upstream after what was sent
 struct HalfCloseGuest {};                        // FIN to the guest after what was sent

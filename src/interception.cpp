@@ -13,14 +13,16 @@ namespace askfirst {
 using Json = consent::JsonPtr;
 using consent::print_json;
 
-std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile& profile,
-                                                  const std::string& vm_name, std::string& error) {
+Result<std::unique_ptr<Interception>> Interception::start(uv_loop_t* loop, const Profile& profile,
+                                                          const std::string& vm_name) {
+    using Started = Result<std::unique_ptr<Interception>>;
     std::unique_ptr<Interception> interception(new Interception());
     interception->services_.log = OperatorLog(vm_name);
     interception->profile_name_ = profile.name;
     interception->vm_name_ = vm_name;
-    if (!interception->start_tls(profile, error)) return nullptr;
-    if (!interception->start_decisions(loop, profile, vm_name, error)) return nullptr;
+    if (auto tls = interception->start_tls(profile); !tls) return Started::failure(tls.error());
+    if (auto decisions = interception->start_decisions(loop, profile, vm_name); !decisions)
+        return Started::failure(decisions.error());
     auto& services = interception->services_;
     services.loop = loop;
     services.tls = interception->tls_.get();
@@ -29,61 +31,47 @@ std::unique_ptr<Interception> Interception::start(uv_loop_t* loop, const Profile
     services.make_timer = [loop] { return std::make_unique<UvFlowTimer>(loop); };
     services.vm_name = vm_name;
     services.max_inspect_bytes = static_cast<std::size_t>(profile.http_max_inspect_bytes);
-    return interception;
+    return Started::success(std::move(interception));
 }
 
 Interception::~Interception() = default;
 
-bool Interception::start_tls(const Profile& profile, std::string& error) {
+Status Interception::start_tls(const Profile& profile) {
     tls::TlsSettings settings;
     settings.extra_ca_files = profile.tls_extra_ca;
     settings.passthrough_patterns = profile.tls_passthrough;
     settings.learn_passthrough = profile.tls_learn_passthrough;
     auto interceptor = tls::TlsInterceptor::create(settings);
-    if (!interceptor) {
-        error = interceptor.error();
-        return false;
-    }
+    if (!interceptor) return Status::failure(interceptor.error());
     tls_ = interceptor.take();
     if (!tls_->ca().strict_client_warning().empty())
         services_.log.line("event=ca_warning advice=\"" + tls_->ca().strict_client_warning() + "\"");
-    return true;
+    return ok_status();
 }
 
-bool Interception::start_decisions(uv_loop_t* loop, const Profile& profile, const std::string& vm_name,
-                                   std::string& error) {
+Status Interception::start_decisions(uv_loop_t* loop, const Profile& profile, const std::string& vm_name) {
     std::vector<std::pair<std::string, std::string>> entries{{"default", profile.default_mode}};
     for (const auto& [provider, mode] : profile.provider_modes) entries.emplace_back(provider, mode);
     auto modes = consent::parse_mode_table(entries);
-    if (!modes.value) {
-        error = modes.error;
-        return false;
-    }
-    modes_ = std::move(*modes.value);
+    if (!modes) return Status::failure(modes.error());
+    modes_ = modes.take();
     auto no_ui = consent::parse_no_ui(profile.consent_no_ui);
-    if (!no_ui.value) {
-        error = "consent.no_ui: " + no_ui.error;
-        return false;
-    }
-    audit_ = consent::AuditLog::open(consent::audit_directory(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")),
-                                     vm_name, error);
-    if (!audit_) {
-        error = "the audit log: " + error;
-        return false;
-    }
+    if (!no_ui) return Status::failure("consent.no_ui: " + no_ui.error());
+    auto audit = consent::AuditLog::open(consent::audit_directory(std::getenv("XDG_STATE_HOME"), std::getenv("HOME")),
+                                         vm_name);
+    if (!audit) return Status::failure("the audit log: " + audit.error());
+    audit_.emplace(audit.take());
     audit_path_ = audit_->path().string();
 
     consent::BrokerSettings settings;
     settings.question_timeout = std::chrono::seconds(profile.consent_timeout_s);
     consent_ = std::make_unique<ConsentService>(loop, settings, *this, profile.name, vm_name);
-    if (!consent_->start_control_socket(error)) {
-        error = "the control socket: " + error;
-        return false;
-    }
+    if (auto control = consent_->start_control_socket(); !control)
+        return Status::failure("the control socket: " + control.error());
     decider_ = std::make_unique<RequestDecider>(loop, modes_, *audit_, *consent_,
-                                                DecisionSettings{vm_name, profile.name, *no_ui.value,
+                                                DecisionSettings{vm_name, profile.name, no_ui.value(),
                                                                  std::chrono::seconds(profile.consent_listener_grace_s)});
-    return true;
+    return ok_status();
 }
 
 std::unique_ptr<netstack::FlowPipeline> Interception::make_pipeline(const netstack::FlowInfo&) {
@@ -119,17 +107,16 @@ std::string Interception::status_json() {
 
 std::string Interception::set_mode(const std::string& provider, const std::string& mode) {
     auto parsed = consent::parse_mode(mode);
-    if (!parsed.value) return parsed.error;
+    if (!parsed) return parsed.error();
     if (provider.empty()) return "an empty provider name";
-    if (provider == "default") modes_.set_default(*parsed.value);
-    else modes_.set(provider, *parsed.value);
+    if (provider == "default") modes_.set_default(parsed.value());
+    else modes_.set(provider, parsed.value());
     services_.log.line("event=mode_set provider=" + provider + " mode=" + mode + " by=control");
     return "";
 }
 
 std::string Interception::audit_tail_json(std::size_t lines) {
-    std::string error;
-    auto read = consent::read_audit_file(audit_->path(), error);
+    auto read = consent::read_audit_file(audit_->path());
     std::string list = "[";
     if (read) {
         const auto& records = read->records;

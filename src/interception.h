@@ -29,8 +29,8 @@ namespace askfirst {
 
 class Interception final : public DaemonControlView {
 public:
-    static std::unique_ptr<Interception> start(uv_loop_t* loop, const Profile& profile, const std::string& vm_name,
-                                               std::string& error);
+    static Result<std::unique_ptr<Interception>> start(uv_loop_t* loop, const Profile& profile,
+                                                       const std::string& vm_name);
     ~Interception() override;
 
     std::unique_ptr<netstack::FlowPipeline> make_pipeline(const netstack::FlowInfo& info);
@@ -46,8 +46,8 @@ public:
 
 private:
     Interception() = default;
-    bool start_tls(const Profile& profile, std::string& error);
-    bool start_decisions(uv_loop_t* loop, const Profile& profile, const std::string& vm_name, std::string& error);
+    Status start_tls(const Profile& profile);
+    Status start_decisions(uv_loop_t* loop, const Profile& profile, const std::string& vm_name);
 
     std::string profile_name_;
     std::string vm_name_;

@@ -44,7 +44,8 @@ const char* upstream_state_name(UpstreamState state) {
 SessionStack::SessionStack(InterceptionServices& services, netstack::FlowIo& io, SessionStackStart start)
     : services_(services), io_(io), session_(std::move(start.session)), guest_tls_(std::move(start.guest_tls)),
       sni_(std::move(start.sni)), guest_in_(std::move(start.guest_in)), upstream_in_(std::move(start.upstream_in)),
-      upstream_(start.upstream), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
+      upstream_(start.upstream), guest_tls_state_(guest_tls_ ? GuestTls::open : GuestTls::none),
+      upstream_encrypted_(guest_tls_ != nullptr), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
       upstream_paused_(start.upstream_reading_paused) {}
 
 SessionStack::~SessionStack() {
@@ -89,7 +90,7 @@ void SessionStack::on_upstream_bytes(std::span<const std::uint8_t> bytes) {
         // Straight into the TLS session when nothing waits before these bytes: no staging copy.
         const std::size_t taken = upstream_in_.empty() ? upstream_tls_->accept_ciphertext(bytes) : 0;
         upstream_in_.insert(upstream_in_.end(), bytes.begin() + static_cast<std::ptrdiff_t>(taken), bytes.end());
-    } else if (!guest_tls_) {
+    } else if (!upstream_encrypted_) {
         give_upstream_plaintext(as_text(bytes));
     }  // else TLS to the upstream could not start: nothing it sends is readable
     pump();
@@ -125,6 +126,7 @@ void SessionStack::pump_once() {
     if (flow_reset_) return;
     note_upstream_state();
     drain_session_outputs();
+    if (flow_reset_) return;
     flush_to_upstream();
     flush_to_guest();
     apply_back_pressure();
@@ -140,6 +142,7 @@ void SessionStack::give_guest_ciphertext() {
 }
 
 void SessionStack::feed_guest_side() {
+    if (guest_tls_state_ == GuestTls::awaiting_client_hello && !open_guest_tls_mid_stream()) return;
     if (!guest_tls_) {
         if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) &&
             room_for_guest_answers()) {
@@ -167,7 +170,7 @@ void SessionStack::feed_guest_side() {
 
 void SessionStack::feed_upstream_side() {
     if (!upstream_tls_) {
-        if (upstream_may_speak() && !guest_tls_ && !upstream_in_.empty()) {  // held while the request was judged
+        if (upstream_may_speak() && !upstream_encrypted_ && !upstream_in_.empty()) {  // held while the request was judged
             session_->on_upstream_bytes(as_text(upstream_in_));
             upstream_in_.clear();
         }
@@ -195,9 +198,7 @@ void SessionStack::check_tls_failures() {
         const auto& failure = guest_tls_->failure();
         if (failure.kind == tls::TlsFailureKind::guest_rejected_certificate) on_guest_refused_certificate(failure);
         flush_to_guest();  // a fatal alert may be queued
-        flow_reset_ = true;
-        io_.reset("guest TLS failed: " + failure.reason);
-        return;
+        return reset_flow("guest TLS failed: " + failure.reason);
     }
     if (upstream_tls_ && upstream_ != UpstreamState::failed && upstream_tls_->state() == tls::TlsSessionState::failed) {
         services_.log.line("event=upstream_tls_failed host=" + destination_host_port(io_.info(), sni_) + " reason=\"" +
@@ -257,7 +258,7 @@ void SessionStack::want_upstream() {
 }
 
 void SessionStack::start_upstream_tls() {
-    if (!guest_tls_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
+    if (!upstream_encrypted_ || upstream_tls_ || upstream_ == UpstreamState::failed) return;
     auto session = services_.tls->start_upstream_session(sni_, io_.info().original_destination.address.to_string(),
                                                          session_->offers_h2_upstream());
     if (!session) return fail_upstream("cannot start TLS to the upstream: " + session.error());
@@ -282,7 +283,7 @@ void SessionStack::fail_upstream(const std::string& reason) {
 // askfirst's own 502 before reaching it: stop keeping copies.
 void SessionStack::note_upstream_state() {
     if (upstream_ != UpstreamState::connected) return;
-    if (guest_tls_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
+    if (upstream_encrypted_ && !(upstream_tls_ && upstream_tls_->is_established())) return;
     upstream_ = UpstreamState::up;
     passed_before_upstream_up_.clear();
 }
@@ -313,14 +314,62 @@ void SessionStack::drain_session_outputs() {
         } else if (std::holds_alternative<CloseFlow>(output)) {
             close_flow_ = true;
             if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
-        } else if (std::holds_alternative<StartGuestTls>(output) || std::holds_alternative<StartUpstreamTls>(output)) {
-            // Not built yet (the first session to need it, PostgreSQL's
-            // SSLRequest, comes with the database issue): never relay blind.
-            flow_reset_ = true;
-            io_.reset("the session asked for TLS mid-stream, which this askfirstd does not open yet");
-            return;
+        } else if (std::holds_alternative<StartGuestTls>(output)) {
+            if (guest_tls_state_ != GuestTls::none) return reset_flow("the session asked for TLS inside TLS");
+            guest_tls_state_ = GuestTls::awaiting_client_hello;
+        } else if (std::holds_alternative<StartUpstreamTls>(output)) {
+            encrypt_upstream_from_now();
         }  // BecameOpaque: the session relays both ways itself
     }
+}
+
+// StartGuestTls: the guest's next bytes are a ClientHello (it was told yes
+// in plaintext, e.g. PostgreSQL's 'S'). Always intercepted: the session has
+// read the flow in plaintext already, so there is nothing to splice unread.
+// False while the ClientHello is not whole (or the flow was reset).
+bool SessionStack::open_guest_tls_mid_stream() {
+    const auto parsed = tls::parse_client_hello(guest_in_);
+    if (parsed.status == tls::ClientHelloStatus::invalid) {
+        reset_flow("malformed TLS ClientHello after the session asked for TLS: " + parsed.error);
+        return false;
+    }
+    if (parsed.status == tls::ClientHelloStatus::incomplete) {
+        if (guest_eof_ || guest_in_.size() > tls::kMaxClientHelloBytes + 5)
+            reset_flow("the guest did not send a whole ClientHello after the session asked for TLS");
+        return false;
+    }
+    const std::string destination_ip = io_.info().original_destination.address.to_string();
+    auto session = services_.tls->start_guest_session(parsed.hello, destination_ip);
+    if (!session) {
+        reset_flow("cannot open TLS for " + destination_host(io_.info(), parsed.hello.server_name) + ": " +
+                   session.error());
+        return false;
+    }
+    guest_tls_ = session.take();
+    guest_tls_state_ = GuestTls::open;
+    if (!parsed.hello.server_name.empty()) sni_ = parsed.hello.server_name;
+    // The session was given the ClientHello (reassembled as one record): those bytes are done.
+    const std::size_t hello_bytes = std::min(parsed.hello.consumed_bytes, guest_in_.size());
+    erase_front(guest_in_, hello_bytes);
+    io_.guest_consumed(hello_bytes);
+    return true;
+}
+
+// StartUpstreamTls: what the session sent before it goes in plaintext (the
+// upstream agreed to TLS after it); from now on our TLS client speaks to it.
+void SessionStack::encrypt_upstream_from_now() {
+    if (upstream_encrypted_) return;
+    if (upstream_is_connected() && !upstream_plain_out_.empty()) {
+        io_.upstream_send(as_bytes(upstream_plain_out_));
+        upstream_plain_out_.clear();
+    }
+    upstream_encrypted_ = true;
+    if (upstream_is_connected()) start_upstream_tls();
+}
+
+void SessionStack::reset_flow(const std::string& reason) {
+    flow_reset_ = true;
+    io_.reset(reason);
 }
 
 void SessionStack::log_protocol_refusal(const ProtocolRefusal& refusal) {

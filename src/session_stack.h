@@ -40,6 +40,7 @@
 #include "netstack/flow_pipeline.h"
 #include "src/flow_session.h"
 #include "src/interception_services.h"
+#include "tls/client_hello.h"
 #include "tls/tls_session.h"
 
 namespace askfirst {
@@ -97,6 +98,8 @@ private:
     // Which side of the flow has been told it is finished.
     enum class SideEnd { open, finish_when_drained, finished };
     enum class Pumping { idle, running, again };
+    // The guest side's TLS: from detection (open), or asked for by the session mid-stream.
+    enum class GuestTls { none, awaiting_client_hello, open };
 
     void pump_once();
     void feed_guest_side();
@@ -113,6 +116,9 @@ private:
     void want_upstream();
     void start_upstream_tls();
     void fail_upstream(const std::string& reason);
+    bool open_guest_tls_mid_stream();
+    void encrypt_upstream_from_now();
+    void reset_flow(const std::string& reason);
     bool upstream_is_connected() const;
     bool upstream_may_speak() const;
 
@@ -147,6 +153,8 @@ private:
     std::map<RequestId, FlowDecisions::Ticket> decision_tickets_;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
+    GuestTls guest_tls_state_ = GuestTls::none;
+    bool upstream_encrypted_ = false;  // our TLS client speaks to the upstream (from the start or StartUpstreamTls)
     SideEnd guest_end_ = SideEnd::open;
     SideEnd upstream_end_ = SideEnd::open;
     bool close_flow_ = false;     // the session's CloseFlow: both sides end

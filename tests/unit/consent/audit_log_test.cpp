@@ -102,14 +102,14 @@ TEST_CASE("the log is created private (dirs 0700, file 0600) and holds lines in 
     TempDir tmp;
     fs::path dir = audit_directory((tmp.path / "state").c_str(), nullptr);
     std::string error;
-    auto log = AuditLog::open(dir, "pocketos", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = AuditLog::open(dir, "pocketos");
+    REQUIRE_MESSAGE(log, log.error());
     CHECK(log->path() == dir / "pocketos.jsonl");
     CHECK(mode_of(dir) == 0700);
     CHECK(mode_of(dir.parent_path()) == 0700);
     CHECK(mode_of(log->path()) == 0600);
     for (int i = 0; i < 3; ++i) REQUIRE(log->append(sample("op" + std::to_string(i)), error));
-    auto lines = read_audit_file(log->path(), error);
+    auto lines = read_audit_file(log->path());
     REQUIRE(lines);
     REQUIRE(lines->records.size() == 3);
     CHECK(lines->torn == 0);
@@ -124,8 +124,8 @@ TEST_CASE("a file left open to others is made 0600 again on open") {
     ::chmod((dir / "vm.jsonl").c_str(), 0644);
     ::chmod(dir.c_str(), 0755);
     std::string error;
-    auto log = AuditLog::open(dir, "vm", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = AuditLog::open(dir, "vm");
+    REQUIRE_MESSAGE(log, log.error());
     CHECK(mode_of(log->path()) == 0600);
     CHECK(mode_of(dir) == 0700);
 }
@@ -135,7 +135,7 @@ TEST_CASE("a torn last line (no newline) is skipped by the reader and sealed by 
     fs::path dir = tmp.path / "audit";
     std::string error;
     {
-        auto log = AuditLog::open(dir, "vm", error);
+        auto log = AuditLog::open(dir, "vm");
         REQUIRE(log);
         REQUIRE(log->append(sample("first"), error));
     }
@@ -144,16 +144,16 @@ TEST_CASE("a torn last line (no newline) is skipped by the reader and sealed by 
         std::ofstream out(dir / "vm.jsonl", std::ios::app | std::ios::binary);
         out << torn.substr(0, torn.size() / 2);
     }
-    auto before = read_audit_file(dir / "vm.jsonl", error);
+    auto before = read_audit_file(dir / "vm.jsonl");
     REQUIRE(before);
     CHECK(before->records.size() == 1);
     CHECK(before->torn == 1);
     {
-        auto log = AuditLog::open(dir, "vm", error);
+        auto log = AuditLog::open(dir, "vm");
         REQUIRE(log);
         REQUIRE(log->append(sample("after restart"), error));
     }
-    auto after = read_audit_file(dir / "vm.jsonl", error);
+    auto after = read_audit_file(dir / "vm.jsonl");
     REQUIRE(after);
     REQUIRE(after->records.size() == 2);
     CHECK(field(after->records[0], "operation") == "first");
@@ -172,8 +172,9 @@ TEST_CASE("VM names that could escape the audit directory are refused") {
     std::string error;
     for (const char* bad : {"", "../x", "a/b", ".hidden", "sp ace"}) {
         CAPTURE(std::string(bad));
-        CHECK_FALSE(AuditLog::open(tmp.path, bad, error));
-        CHECK_FALSE(error.empty());
+        auto refused = AuditLog::open(tmp.path, bad);
+        CHECK_FALSE(refused);
+        CHECK_FALSE(refused.error().empty());
     }
     CHECK(is_valid_vm_name("pocket-os_1.2"));
 }
@@ -182,12 +183,12 @@ TEST_CASE("kill -9 of a writer in full flow leaves only whole records, and the n
     TempDir tmp;
     fs::path dir = tmp.path / "audit";
     std::string error;
-    REQUIRE(AuditLog::open(dir, "vm", error));
+    REQUIRE(AuditLog::open(dir, "vm"));
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
         std::string child_error;
-        auto log = AuditLog::open(dir, "vm", child_error);
+        auto log = AuditLog::open(dir, "vm");
         if (!log) ::_exit(1);
         AuditRecord record = sample("op");
         record.path = "/" + std::string(6000, 'p');  // lines longer than a page: more room to tear
@@ -202,17 +203,17 @@ TEST_CASE("kill -9 of a writer in full flow leaves only whole records, and the n
     int status = 0;
     ::waitpid(child, &status, 0);
     CHECK(WIFSIGNALED(status));
-    auto lines = read_audit_file(dir / "vm.jsonl", error);
+    auto lines = read_audit_file(dir / "vm.jsonl");
     REQUIRE(lines);
     CHECK(lines->records.size() > 10);
     CHECK(lines->torn <= 1);
     for (std::size_t i = 0; i < lines->records.size(); ++i) {
         REQUIRE(field(lines->records[i], "operation") == "op" + std::to_string(i));  // in order, none lost
     }
-    auto log = AuditLog::open(dir, "vm", error);
+    auto log = AuditLog::open(dir, "vm");
     REQUIRE(log);
     REQUIRE(log->append(sample("after kill"), error));
-    auto after = read_audit_file(dir / "vm.jsonl", error);
+    auto after = read_audit_file(dir / "vm.jsonl");
     REQUIRE(after);
     CHECK(field(after->records.back(), "operation") == "after kill");
     CHECK(after->records.size() == lines->records.size() + 1);

@@ -28,44 +28,44 @@ TEST_CASE("mode x tier follows the design table exactly") {
 TEST_CASE("mode names parse back to their modes; a bad one is named in the error") {
     for (Mode mode : {Mode::off, Mode::block_destructive, Mode::prompt_destructive, Mode::prompt_writes,
                       Mode::block_writes}) {
-        Parsed<Mode> parsed = parse_mode(mode_name(mode));
-        REQUIRE(parsed.value);
-        CHECK(*parsed.value == mode);
+        askfirst::Result<Mode> parsed = parse_mode(mode_name(mode));
+        REQUIRE(parsed);
+        CHECK(parsed.value() == mode);
     }
     for (const char* bad : {"", "Prompt-Writes", "prompt_writes", "read-only", "block-destructive "}) {
         CAPTURE(bad);
-        Parsed<Mode> parsed = parse_mode(bad);
-        CHECK_FALSE(parsed.value);
-        CHECK(parsed.error.find("'" + std::string(bad) + "'") != std::string::npos);
-        CHECK(parsed.error.find("prompt-writes") != std::string::npos);  // lists what is accepted
+        askfirst::Result<Mode> parsed = parse_mode(bad);
+        CHECK_FALSE(parsed);
+        CHECK(parsed.error().find("'" + std::string(bad) + "'") != std::string::npos);
+        CHECK(parsed.error().find("prompt-writes") != std::string::npos);  // lists what is accepted
     }
 }
 
 TEST_CASE("the default mode is prompt-writes; per-provider modes override it") {
     ModeTable defaults;
     CHECK(defaults.mode_for("aws") == Mode::prompt_writes);
-    Parsed<ModeTable> parsed = parse_mode_table({{"default", "block-writes"}, {"aws", "block-destructive"},
+    askfirst::Result<ModeTable> parsed = parse_mode_table({{"default", "block-writes"}, {"aws", "block-destructive"},
                                                  {"github", "prompt-destructive"}});
-    REQUIRE(parsed.value);
-    CHECK(parsed.value->mode_for("aws") == Mode::block_destructive);
-    CHECK(parsed.value->mode_for("github") == Mode::prompt_destructive);
-    CHECK(parsed.value->mode_for("kubernetes") == Mode::block_writes);
-    CHECK(decide_by_policy(*parsed.value, "aws", Tier::destructive).action == PolicyAction::block);
-    CHECK(decide_by_policy(*parsed.value, "gitlab", Tier::write).mode == Mode::block_writes);
+    REQUIRE(parsed);
+    CHECK(parsed.value().mode_for("aws") == Mode::block_destructive);
+    CHECK(parsed.value().mode_for("github") == Mode::prompt_destructive);
+    CHECK(parsed.value().mode_for("kubernetes") == Mode::block_writes);
+    CHECK(decide_by_policy(parsed.value(), "aws", Tier::destructive).action == PolicyAction::block);
+    CHECK(decide_by_policy(parsed.value(), "gitlab", Tier::write).mode == Mode::block_writes);
 }
 
 TEST_CASE("a bad mode in the profile names its key path") {
-    Parsed<ModeTable> parsed = parse_mode_table({{"default", "off"}, {"aws", "yolo"}});
-    CHECK_FALSE(parsed.value);
-    CHECK(parsed.error.rfind("modes.aws: ", 0) == 0);
-    CHECK(parsed.error.find("'yolo'") != std::string::npos);
+    askfirst::Result<ModeTable> parsed = parse_mode_table({{"default", "off"}, {"aws", "yolo"}});
+    CHECK_FALSE(parsed);
+    CHECK(parsed.error().rfind("modes.aws: ", 0) == 0);
+    CHECK(parsed.error().find("'yolo'") != std::string::npos);
 }
 
 TEST_CASE("consent.no_ui: deny (default) blocks an ask, allow passes it, neither touches block") {
-    CHECK(*parse_no_ui("deny").value == NoUiAnswer::deny);
-    CHECK(*parse_no_ui("allow").value == NoUiAnswer::allow);
-    CHECK_FALSE(parse_no_ui("prompt").value);
-    CHECK(parse_no_ui("yes").error.find("'yes'") != std::string::npos);
+    CHECK(parse_no_ui("deny").value() == NoUiAnswer::deny);
+    CHECK(parse_no_ui("allow").value() == NoUiAnswer::allow);
+    CHECK_FALSE(parse_no_ui("prompt"));
+    CHECK(parse_no_ui("yes").error().find("'yes'") != std::string::npos);
     CHECK(resolve_without_ui(PolicyAction::ask, NoUiAnswer::deny) == PolicyAction::block);
     CHECK(resolve_without_ui(PolicyAction::ask, NoUiAnswer::allow) == PolicyAction::pass);
     CHECK(resolve_without_ui(PolicyAction::block, NoUiAnswer::allow) == PolicyAction::block);

@@ -66,7 +66,7 @@ struct Shell {
         if (auto* up = std::get_if<SendToUpstream>(&output)) {
             // Invariant 8: each passed request's line is on disk before its bytes leave.
             std::string error;
-            CHECK(consent::read_audit_file(log.path(), error)->records.size() >= passed);
+            CHECK(consent::read_audit_file(log.path())->records.size() >= passed);
             upstream += up->bytes;
         } else if (auto* down = std::get_if<SendToGuest>(&output)) {
             guest += down->bytes;
@@ -151,8 +151,8 @@ TEST_CASE("an ask with no one listening says so and names the ways to be asked")
 TEST_CASE("end to end: one audit line per decision, in order, none with a credential in it") {
     TempDir tmp;
     std::string error;
-    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
+    REQUIRE_MESSAGE(log, log.error());
     Shell shell(modes(consent::Mode::block_destructive), *log);
     std::string requests =
         "GET /read/items?access_token=SECRET-QUERY-1&page=2 HTTP/1.1\r\nHost: api.test\r\n"
@@ -336,8 +336,8 @@ TEST_CASE("a refused push is answered in receive-pack's report when its commands
 TEST_CASE("a request refused before judging is one audit line: refused, by askfirstd, with the reason") {
     TempDir tmp;
     std::string error;
-    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm", error);
-    REQUIRE_MESSAGE(log, error);
+    auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
+    REQUIRE_MESSAGE(log, log.error());
     HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
     session.on_guest_bytes("POST /x?token=SECRET HTTP/1.1\r\nHost: api.test\r\nContent-Length: 3\r\n"
                            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
