@@ -32,15 +32,25 @@
 //   provider's shape, or gRPC's trailers-only PERMISSION_DENIED when the
 //   shell shaped it so); the connection goes on.
 //
-// ## Wiring (same contract as HttpSession, see there)
+// ## Wiring (a FlowSession, src/flow_session.h; same contract as HttpSession)
 //
 // guest bytes -> on_guest_bytes; upstream bytes -> on_upstream_bytes; EOFs,
-// on_upstream_failed, pass/refuse; then drain take_outputs(): SendToGuest,
-// SendToUpstream (the upstream connection opens on the first one, and it
-// must speak HTTP/2: ALPN h2, or prior knowledge on plain TCP),
-// DecideRequest (several may be pending at once, one per stream),
+// on_upstream_failed, on_verdict (pass/refuse); then drain take_outputs():
+// SendToGuest, SendToUpstream (the upstream connection opens on the first
+// one), DecideRequest (several may be pending at once, one per stream),
 // CancelDecision (the stream went away), ProtocolRefusal (already answered:
-// log and audit it), CloseFlow.
+// log and audit it), CloseFlow. The upstream speaks HTTP/2 (prior knowledge
+// on plain TCP; ALPN h2 over TLS) or, over TLS when the server did not choose
+// h2, HTTP/1.1: the shell offers h2 upstream (offers_h2_upstream) and tells
+// the session what the handshake chose (on_upstream_alpn) before the
+// upstream's first plaintext; until then passed streams wait, and one empty
+// SendToUpstream asks for the connection. Guest-ward back-pressure is the
+// shell's: while the guest does not read what the session wrote (ACKs, WINDOW_UPDATEs,
+// responses), the shell stops feeding it guest bytes (session_stack).
+//
+// Why nghttp2 rather than our own framing: it is Debian's, maintained,
+// fuzzed upstream, and already implements HPACK and flow control correctly;
+// askfirst's part is the decision and the checks listed above.
 //
 // ## Limits
 //
