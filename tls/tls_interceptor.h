@@ -8,8 +8,8 @@
 // Startup:   auto tls = TlsInterceptor::create({profile.tls.extra_ca, profile.tls.passthrough, ...});
 //            if (!tls) → print tls.error() and exit: a CA or trust problem is
 //            a startup error, never a silently weaker setup.
-// Per flow, on guest bytes (see protocol_detect.h, client_hello.h):
-//     detect_protocol() == tls_client_hello → parse_client_hello() until complete
+// Per flow, on guest bytes (see src/first_bytes_detection.h, client_hello.h):
+//     the detector table's tls row matches → parse_client_hello() until complete
 //     invalid → close the flow, log the error
 //     tls.plan_for(sni, resolved name) == passthrough → splice TCP as an opaque
 //           flow (src/ judges it: as the claiming provider's worst tier when a
