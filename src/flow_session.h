@@ -113,6 +113,20 @@ using SessionOutput = std::variant<SendToUpstream, SendToGuest, DecideRequest, C
                                    ProtocolRefusal, BecameOpaque, HalfCloseUpstream,
                                    HalfCloseGuest, CloseFlow, StartGuestTls, StartUpstreamTls, DecideStatement>;
 
+// Appends bytes to a session's outputs as one `Send` (SendToGuest or
+// SendToUpstream), merged into the last output when it is of the same kind:
+// the one rule every session follows for the bytes it hands on.
+template <typename Send>
+void append_send(std::vector<SessionOutput>& outputs, std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!outputs.empty())
+        if (auto* last = std::get_if<Send>(&outputs.back())) {
+            last->bytes.append(bytes);
+            return;
+        }
+    outputs.push_back(Send{std::string(bytes)});
+}
+
 // ---- what the pipeline tells a session ----
 
 // The decision point's answer to one DecideRequest.

@@ -340,25 +340,9 @@ void MysqlSession::on_upstream_failed(std::string_view reason) {
 
 // ---- outputs ----
 
-void MysqlSession::emit_to_guest(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToGuest{std::string(bytes)});
-}
+void MysqlSession::emit_to_guest(std::string_view bytes) { append_send<SendToGuest>(outputs_, bytes); }
 
-void MysqlSession::emit_to_upstream(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToUpstream{std::string(bytes)});
-}
+void MysqlSession::emit_to_upstream(std::string_view bytes) { append_send<SendToUpstream>(outputs_, bytes); }
 
 void MysqlSession::close_flow(const std::string& reason) {
     emit_to_guest(mysql::error_packet(phase_ == Phase::commands ? 1 : 2, 2013, "HY000", reason));

@@ -476,25 +476,9 @@ void PostgresSession::parse_upstream() {
 
 // ---- outputs ----
 
-void PostgresSession::emit_to_guest(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToGuest{std::string(bytes)});
-}
+void PostgresSession::emit_to_guest(std::string_view bytes) { append_send<SendToGuest>(outputs_, bytes); }
 
-void PostgresSession::emit_to_upstream(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToUpstream{std::string(bytes)});
-}
+void PostgresSession::emit_to_upstream(std::string_view bytes) { append_send<SendToUpstream>(outputs_, bytes); }
 
 void PostgresSession::emit(SessionOutput output) { outputs_.push_back(std::move(output)); }
 

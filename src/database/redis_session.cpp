@@ -188,25 +188,9 @@ void RedisSession::on_upstream_failed(std::string_view reason) {
 
 // ---- outputs ----
 
-void RedisSession::emit_to_guest(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToGuest{std::string(bytes)});
-}
+void RedisSession::emit_to_guest(std::string_view bytes) { append_send<SendToGuest>(outputs_, bytes); }
 
-void RedisSession::emit_to_upstream(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty())
-        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    outputs_.push_back(SendToUpstream{std::string(bytes)});
-}
+void RedisSession::emit_to_upstream(std::string_view bytes) { append_send<SendToUpstream>(outputs_, bytes); }
 
 void RedisSession::close_flow(const std::string& reason) {
     emit_to_guest(error_line("ERR", reason));

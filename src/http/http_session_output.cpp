@@ -15,27 +15,9 @@ std::vector<SessionOutput> HttpSession::take_outputs() {
 
 void HttpSession::emit(SessionOutput output) { outputs_.push_back(std::move(output)); }
 
-void HttpSession::emit_to_guest(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty()) {
-        if (auto* last = std::get_if<SendToGuest>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    }
-    outputs_.push_back(SendToGuest{std::string(bytes)});
-}
+void HttpSession::emit_to_guest(std::string_view bytes) { append_send<SendToGuest>(outputs_, bytes); }
 
-void HttpSession::emit_to_upstream(std::string_view bytes) {
-    if (bytes.empty()) return;
-    if (!outputs_.empty()) {
-        if (auto* last = std::get_if<SendToUpstream>(&outputs_.back())) {
-            last->bytes.append(bytes);
-            return;
-        }
-    }
-    outputs_.push_back(SendToUpstream{std::string(bytes)});
-}
+void HttpSession::emit_to_upstream(std::string_view bytes) { append_send<SendToUpstream>(outputs_, bytes); }
 
 void HttpSession::close_flow(const std::string& reason) {
     if (closed_) return;
