@@ -120,8 +120,11 @@ std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context) {
     // A guest that negotiated h2 in ALPN speaks HTTP/2 (the upstream's ALPN
     // then decides the upstream's protocol); otherwise the first plaintext.
     if (context.guest_offers_h2) return make_http2_session(context, http::UpstreamProtocol::unknown);
+    // Rows 0 and 1 are TLS itself and the HTTP/2 preface: a guest that did not
+    // negotiate h2 in ALPN and sends the preface gets the HTTP/1.1 session's 400.
     static_assert(kFirstBytesDetectors[0].make_session == nullptr, "row 0 is TLS itself");
-    return std::make_unique<FirstPlaintextSession>(context, std::span(kFirstBytesDetectors).subspan(1),
+    static_assert(kFirstBytesDetectors[1].fits == tls::fits_http2_preface, "row 1 is the HTTP/2 preface");
+    return std::make_unique<FirstPlaintextSession>(context, std::span(kFirstBytesDetectors).subspan(2),
                                                    make_http1_session);
 }
 
