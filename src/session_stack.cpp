@@ -134,6 +134,13 @@ void SessionStack::pump_once() {
     flush_to_guest();
     apply_back_pressure();
     finish_when_drained();
+    // A side that stopped feeding for want of room on the other side, which
+    // the flushes above just made (a socket or lwIP that took everything at
+    // once): feed again now, since no write callback or new bytes may come to
+    // ask (both peers can be waiting on us: a stalled upload or download).
+    const bool guest_side_can_go_on = guest_stopped_for_upstream_room_ && room_for_upstream(io_, upstream_plain_out_);
+    const bool upstream_side_can_go_on = upstream_stopped_for_guest_room_ && guest_backlog_bytes() < kMaxUpstreamQueuedBytes;
+    if ((guest_side_can_go_on || upstream_side_can_go_on) && pumping_ == Pumping::running) pumping_ = Pumping::again;
 }
 
 // Guest ciphertext into the guest TLS session, as much as it takes.
@@ -155,6 +162,7 @@ void SessionStack::feed_guest_side() {
             io_.guest_consumed(given);
         }
         if (guest_eof_ && guest_in_.empty() && !session_->closed()) session_->on_guest_eof();
+        guest_stopped_for_upstream_room_ = !guest_in_.empty() && !room_for_upstream(io_, upstream_plain_out_);
         return;
     }
     give_guest_ciphertext();
@@ -166,6 +174,7 @@ void SessionStack::feed_guest_side() {
         session_->on_guest_bytes(std::string_view(reinterpret_cast<const char*>(chunk), got));
         give_guest_ciphertext();  // reading freed room in the TLS session
     }
+    guest_stopped_for_upstream_room_ = !room_for_upstream(io_, upstream_plain_out_);
     const bool guest_done = guest_tls_->state() == tls::TlsSessionState::peer_closed ||
                             (guest_eof_ && guest_in_.empty() && guest_tls_->state() != tls::TlsSessionState::established);
     if (guest_done && !session_->closed()) session_->on_guest_eof();
@@ -193,6 +202,7 @@ void SessionStack::feed_upstream_side() {
         give_upstream_plaintext(std::string_view(reinterpret_cast<const char*>(chunk), got));
         if (!upstream_in_.empty()) erase_front(upstream_in_, upstream_tls_->accept_ciphertext(upstream_in_));
     }
+    upstream_stopped_for_guest_room_ = guest_backlog_bytes() >= kMaxUpstreamQueuedBytes;
     if (upstream_tls_->state() == tls::TlsSessionState::peer_closed && !session_->closed()) session_->on_upstream_eof();
 }
 

@@ -165,6 +165,10 @@ private:
     bool upstream_paused_ = false;  // mirrors upstream_pause_reading/resume_reading
     bool upstream_alpn_told_ = false;  // the session knows what the upstream TLS negotiated
     Pumping pumping_ = Pumping::idle;
+    // A side stopped feeding because the other side's queue was full; the
+    // pump runs again once a flush has made room (pump_once).
+    bool guest_stopped_for_upstream_room_ = false;
+    bool upstream_stopped_for_guest_room_ = false;
 };
 
 }  // namespace askfirst

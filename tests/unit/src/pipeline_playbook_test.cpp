@@ -7,6 +7,8 @@
 // the real ones.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <utility>
 #include <map>
@@ -240,6 +242,32 @@ TEST_CASE("pipeline: a plain HTTP request is decided before the upstream is dial
     play.upstream(kOk);
     CHECK(play.take() == Trace{"guest_send " + printable(bytes_of(kOk))});
     CHECK(play.io.consumed == kGet.size());
+}
+
+// The stall D found: a large body passed before the upstream was dialed fills
+// the upstream queue; the rest of the body waits in the guest side; when the
+// upstream connects, the socket takes the whole queue at once, so no write
+// callback will come, and the guest waits on us with its window closed.
+// The pump must feed the guest side again once the flush made room.
+TEST_CASE("pipeline: a body held beyond the upstream queue's bound all reaches the upstream once it connects") {
+    Playbook play;
+    play.take();
+    const std::size_t first = 300 * 1024, rest = 100 * 1024;  // more than kMaxUpstreamQueuedBytes, then more
+    const std::string head = "POST /upload HTTP/1.1\r\nHost: origin.test\r\nContent-Type: application/octet-stream\r\n"
+                             "Content-Length: " + std::to_string(first + rest) + "\r\n\r\n";
+    play.guest(head + std::string(first, 'X'));
+    play.take();
+    play.decisions.answer(true);
+    play.take();  // upstream_connect: the body so far waits for the connection
+    play.guest(std::string(rest, 'Z'));
+    play.take();
+    play.pipeline.on_upstream_connected();  // the fake socket takes everything at once
+    std::size_t body_bytes_sent = 0;
+    for (const std::string& step : play.take())
+        if (step.rfind("upstream_send ", 0) == 0)
+            body_bytes_sent += std::count(step.begin(), step.end(), 'X') + std::count(step.begin(), step.end(), 'Z');
+    CHECK(body_bytes_sent == first + rest);
+    CHECK(play.io.consumed == head.size() + first + rest);
 }
 
 TEST_CASE("pipeline: a refused request never reaches the upstream; the guest gets the 403") {
