@@ -26,9 +26,9 @@ packages=(
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
   # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
   postgresql redis-server redis-tools mariadb-server mariadb-client
-  # the agent tests (issue 14): npm installs Claude Code and Codex at test time; Node's fetch,
-  # npm and pip are real clients of the agent day (tests/integration/test_agent_*.py)
-  nodejs npm python3-pip
+  # the agent tests (issue 14): pip is a real client of the agent day (tests/integration/test_agent_*.py);
+  # Node and npm are added below when missing
+  python3-pip
   # the VM path and the stream-transport test; the demo guest is built from
   # Debian's cloud kernel (apt-get download) and these host packages
   qemu-system-x86 qemu-utils busybox-static cpio kmod genisoimage
@@ -46,6 +46,10 @@ packages=(
 # kubectl for the same tests: Debian's kubernetes-client, unless a kubectl is
 # already installed (another package's /usr/bin/kubectl would conflict with it)
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
+# Node and npm for the agent tests (npm installs Claude Code and Codex at test time; Node's fetch is
+# a client of the agent day): Debian's, unless a Node with its own npm is installed (NodeSource's
+# nodejs package bundles npm and conflicts with Debian's npm package)
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for package in "${packages[@]}"; do
