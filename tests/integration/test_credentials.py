@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASKFIRST, askfirstd_pid_of, make_random_file
+from conftest import ASKFIRST, ASKFIRSTD, askfirstd_pid_of, make_random_file
 from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import HttpSandbox, audit_path, read_audit
@@ -335,6 +335,9 @@ def test_a_core_dump_of_askfirstd_holds_no_real_secret(sandbox, tmp_path):
     pages are MADV_DONTDUMP and every copy askfirstd made on the way was wiped."""
     if not os.access("/usr/bin/gcore", os.X_OK):
         pytest.skip("gcore (gdb) is not installed")
+    if subprocess.run(["grep", "-q", "__asan_init", ASKFIRSTD]).returncode == 0:
+        pytest.skip("askfirstd is an AddressSanitizer build: its shadow memory makes the core dump too large "
+                    "to scan here; the GCC build runs this test")
     done = tmp_path / "done"
     script = "; ".join([curl(API_HOST, STUB_TOKEN), curl(API_HOST, STUB_TOKEN, "POST"),
                         f"touch {done}", "sleep 30"])
