@@ -100,7 +100,7 @@ constexpr const char* kQuarantineHow =
 
 RequestDecider::RequestDecider(uv_loop_t* loop, consent::ModeTable& modes, consent::AuditLog& audit,
                                ConsentService& consent, DecisionSettings settings)
-    : loop_(loop), modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)),
+    : modes_(modes), audit_(audit), consent_(consent), deferred_(loop), settings_(std::move(settings)),
       log_(settings_.vm_name) {}
 
 RequestDecider::~RequestDecider() {

@@ -134,7 +134,6 @@ private:
     void quarantine(const std::string& reason);
 
 
-    uv_loop_t* loop_;
     consent::ModeTable& modes_;
     consent::AuditLog& audit_;
     ConsentService& consent_;

@@ -70,7 +70,7 @@ ssize_t read_source(nghttp2_session* session, std::int32_t stream_id, std::uint8
 
 }  // namespace
 
-H2Peer::H2Peer(bool server) : server_(server) {
+H2Peer::H2Peer(bool server) {
     nghttp2_session_callbacks* callbacks = nullptr;
     nghttp2_session_callbacks_new(&callbacks);
     nghttp2_session_callbacks_set_on_header_callback(callbacks, on_header);

@@ -58,7 +58,6 @@ public:
 
 private:
     Nghttp2Session session_;
-    bool server_;
 };
 
 struct H2Rig {
