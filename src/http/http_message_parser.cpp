@@ -161,6 +161,9 @@ ParseStep MessageParser::parse(std::string_view input) {
     // llhttp returns a sticky error without looking at the new input, and its
     // error position then points into an old buffer: answer from our state.
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
+    // Nothing to read (an end-of-stream poke): an empty view may carry a null
+    // pointer, and llhttp would do arithmetic on it.
+    if (input.empty()) return {0, Boundary::need_more};
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_execute(&parser_, input.data(), input.size());
     if (err == HPE_OK) return {input.size(), Boundary::need_more};
@@ -183,6 +186,9 @@ ParseStep MessageParser::parse(std::string_view input) {
 
 ParseStep MessageParser::finish() {
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
+    // Nothing to read (an end-of-stream poke): an empty view may carry a null
+    // pointer, and llhttp would do arithmetic on it.
+    if (input.empty()) return {0, Boundary::need_more};
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_finish(&parser_);
     if (err == HPE_OK) return {0, Boundary::need_more};
