@@ -155,6 +155,10 @@ void MysqlSession::on_guest_packet(const Packet& packet, std::string_view wire) 
         phase_ = Phase::authenticating;
         return emit_to_upstream(wire);
     case Phase::authenticating:
+        // Authentication's own packets continue a sequence; one at 0 is a
+        // command the server runs once authenticated (pipelined behind the
+        // handshake or a COM_CHANGE_USER): judged like any other.
+        if (packet.sequence == 0) return on_command(packet, wire);
         return emit_to_upstream(wire);
     case Phase::commands:
         if (packet.sequence != 0) {  // a command's continuation, or LOAD DATA LOCAL contents
@@ -304,7 +308,10 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
     case Phase::handshake_response:
         return emit_to_guest(wire);
     case Phase::authenticating:
-        if (first == 0x00) phase_ = Phase::commands;  // OK: authenticated
+        // OK: authenticated. ERR: a refused COM_CHANGE_USER keeps the
+        // connection and its previous user (MariaDB, MySQL), so commands
+        // follow; after a refused first login the server closes.
+        if (first == 0x00 || first == 0xff) phase_ = Phase::commands;
         return emit_to_guest(wire);
     case Phase::commands:
         break;

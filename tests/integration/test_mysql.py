@@ -6,6 +6,10 @@ its unix socket, not through askfirst.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from database_rig import *  # noqa: F401,F403
 
 CLIENT = "mariadb -h db.test -P 3306 -u agent -pagentpw shop -N -B"
@@ -44,3 +48,16 @@ def test_a_listed_mysql_endpoint_is_dialed_at_once_instead_of_after_the_wait(mar
                (("listed", listed), ("unlisted", unlisted))}
     assert listed.stdout.split()[0] == "5" and unlisted.stdout.split()[0] == "5", listed.stdout + listed.stderr
     assert elapsed["unlisted"] >= 3000 and elapsed["listed"] < 2500, elapsed
+
+
+@pytest.mark.parametrize("scenario", ["pipelined_after_login", "failed_change_user_then_drop"])
+def test_a_command_sent_while_authentication_is_open_is_judged(mariadb_sandbox, mariadb, scenario):
+    # While the server authenticated (the first login, or a COM_CHANGE_USER)
+    # askfirst relayed the guest's packets unread: a DROP pipelined behind the
+    # handshake response ran, and after a failed COM_CHANGE_USER (the server
+    # keeps the connection and the old user) every later command ran unread.
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int)")
+    client = Path(__file__).resolve().parent / "mysql_wire_client.py"
+    run = mariadb_sandbox.run("block-destructive", f"python3 {client} {scenario}; echo status=$?")
+    assert "drop table orders ff askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
+    assert mariadb.sql("show tables in shop") == "orders"

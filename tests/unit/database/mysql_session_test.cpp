@@ -181,3 +181,28 @@ TEST_CASE("commands askfirst does not read are judged the worst; bookkeeping one
     book.guest(command(0x02, "other") + command(0x19, le(7, 4)));  // COM_INIT_DB, COM_STMT_CLOSE
     CHECK(book.decisions.size() == 1);
 }
+
+TEST_CASE("a command pipelined behind the handshake response is judged before it reaches the server") {
+    Book book;
+    book.server(greeting());
+    book.take_guest();
+    book.guest(handshake_response(0x000fa68d) + command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d));  // the DROP is held
+    book.refuse_last();
+    CHECK(book.take_upstream() == failing_query());
+    book.server(kOk + packet(1, "\xff\x28\x04#42000syntax"));
+    CHECK(book.take_guest() == kOk + refusal());
+}
+
+TEST_CASE("after a refused COM_CHANGE_USER the server keeps the connection: the next command is judged") {
+    Book book;
+    book.connect();
+    book.guest(command(0x11, std::string("agent") + '\0' + "\x14" + std::string(20, 'x') + "shop" + '\0'));
+    CHECK(book.decisions.empty());
+    book.server(packet(1, "\xff\x15\x04#28000Access denied"));
+    book.guest(command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
