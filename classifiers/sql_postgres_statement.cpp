@@ -242,6 +242,9 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
     if (kind == "ExplainStmt") return classify_explain_node(body, tokens, session, depth);
     if (kind == "CopyStmt") return classify_copy_node(body);
     if (kind == "DoStmt") return classify_do_node(body, depth);
+    // Stored code (a function's body, a rule's actions) runs later, called by
+    // a SELECT or fired by an INSERT: read as the token path reads it.
+    if (kind == "CreateFunctionStmt" || kind == "RuleStmt") return classify_create(tokens, SqlDialect::postgres, depth);
     if (kind == "PrepareStmt" || kind == "ExecuteStmt") return classify_prepared_node(kind, body, tokens, session, depth);
     if (kind == "TransactionStmt") return classify_transaction_node(body, tokens);
     if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")

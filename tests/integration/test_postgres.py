@@ -187,3 +187,14 @@ def test_a_parse_or_close_the_server_skipped_after_an_error_does_not_launder_a_d
     assert "status=0" in run.stdout, run.stdout + run.stderr
     assert "E askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+def test_a_function_whose_body_deletes_is_refused_at_create_under_block_destructive(db_sandbox, postgres):
+    # CREATE FUNCTION was a write and SELECT f() a read: block-destructive let
+    # both through, and the DELETE in the body ran.
+    postgres.sql("drop function if exists wipe(); drop table if exists orders; create table orders (id int); "
+                 "insert into orders values (1), (2)")
+    create = "create function wipe() returns int language sql as 'delete from orders; select 1'"
+    run = db_sandbox.run("block-destructive", psql(create) + "; echo status=$?; " + psql("select wipe()"))
+    assert "askfirst refused CREATE FUNCTION whose code runs DELETE" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"
