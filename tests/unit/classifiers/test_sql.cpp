@@ -98,7 +98,7 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"nextval writes", pg, "SELECT nextval('s')", Tier::write, "calls side-effecting function (nextval)"},
         {"pg_terminate_backend writes", pg, "SELECT pg_terminate_backend(42)", Tier::write,
          "calls side-effecting function (pg_terminate_backend)"},
-        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'DELETE FROM t RETURNING 1') AS r(x int)",
+        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'UPDATE t SET a = 1 RETURNING 1') AS r(x int)",
          Tier::write, "calls side-effecting function (dblink)"},
         {"two-phase PREPARE TRANSACTION writes", pg, "PREPARE TRANSACTION 'x'", Tier::write, "two-phase commit"},
         {"DO without a destructive body writes", pg, "DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Tier::write,
@@ -198,6 +198,10 @@ TEST_CASE("sql: destructive statements (§17 Destructive)") {
         {"Snowflake Scripting block with DELETE", gen, "EXECUTE IMMEDIATE $$ BEGIN DELETE FROM t; END $$",
          Tier::destructive, ""},
         {"SQLite DELETE", lite, "DELETE FROM t", Tier::destructive, "DELETE"},
+        {"dblink_exec runs its literal SQL text", pg, "SELECT dblink_exec('dbname=prod', 'DROP TABLE t')",
+         Tier::destructive, "calls dblink_exec running DROP"},
+        {"dblink runs its literal SQL text", pg, "SELECT * FROM dblink('dbname=prod', 'DELETE FROM t RETURNING 1') AS r(a int)",
+         Tier::destructive, "calls dblink running DELETE"},
         // Stored code runs later, called by a SELECT (read) or fired by an INSERT
         // (write): a body that deletes makes the CREATE destructive, as DO is.
         {"CREATE FUNCTION whose PL/pgSQL body deletes", pg,
@@ -240,6 +244,8 @@ TEST_CASE("sql: stored code that does not delete stays a write") {
          Tier::write, ""},
         {"CREATE TRIGGER that calls a function", pg,
          "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", Tier::write, ""},
+        {"dblink with a query that reads stays the write dblink is", pg,
+         "SELECT * FROM dblink('dbname=prod', 'SELECT 1') AS r(a int)", Tier::write, ""},
         {"CREATE RULE that does nothing", pg, "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING", Tier::write, ""},
     });
 }
