@@ -181,7 +181,10 @@ void MysqlSession::on_handshake_response(const Packet& packet) {
 }
 
 void MysqlSession::on_command(const Packet& packet, std::string_view wire) {
-    if (packet.payload.empty()) return emit_to_upstream(wire);
+    if (packet.payload.empty()) {  // the server runs it as COM_SLEEP and answers "Unknown command"
+        owed_.push_back({});
+        return emit_to_upstream(wire);
+    }
     const auto command = static_cast<std::uint8_t>(packet.payload[0]);
     const bool whole = packet.length < kMaxPayload && packet.payload.size() <= config_.max_inspect_bytes;
     const std::string_view argument = packet.payload.substr(1, std::min(packet.payload.size(), config_.max_inspect_bytes));

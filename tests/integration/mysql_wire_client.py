@@ -126,11 +126,30 @@ def command_with_sequence_one(db: Connection) -> None:
     db.print_response("drop table orders")
 
 
+def empty_packet_shifts_prepared_texts(db: Connection) -> None:
+    """An empty command packet, which the server answers (Unknown command),
+    pipelined with two prepares: if the empty packet's answer were taken for
+    the first prepare's, the DROP's statement id would be remembered with the
+    SELECT's text. Then an execute of the DROP's id."""
+    db.login("agent", "agentpw", "shop")
+    packets = [b"", b"\x16drop table orders", b"\x16select 1"]
+    db.sock.sendall(b"".join(len(p).to_bytes(3, "little") + b"\x00" + p for p in packets))
+    db.print_response("empty")
+    _, answer = db.read_packet()  # the DROP's prepare: no columns, no parameters
+    statement_id = answer[1:5]
+    _, answer = db.read_packet()  # the SELECT's prepare: one column, then EOF
+    for _ in range(int.from_bytes(answer[5:7], "little") + 1):
+        db.read_packet()
+    db.send(0, b"\x17" + statement_id + b"\x00" + b"\x01\x00\x00\x00")
+    db.print_response("drop table orders")
+
+
 if __name__ == "__main__":
     host, port = (sys.argv[2], int(sys.argv[3])) if len(sys.argv) > 3 else ("db.test", 3306)
     scenario = {"failed_change_user_then_drop": failed_change_user_then_drop,
                 "pipelined_after_login": pipelined_after_login,
-                "command_with_sequence_one": command_with_sequence_one}[sys.argv[1]]
+                "command_with_sequence_one": command_with_sequence_one,
+                "empty_packet_shifts_prepared_texts": empty_packet_shifts_prepared_texts}[sys.argv[1]]
     try:
         scenario(Connection(host, port))
     except EOFError:

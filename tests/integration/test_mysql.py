@@ -50,12 +50,16 @@ def test_a_listed_mysql_endpoint_is_dialed_at_once_instead_of_after_the_wait(mar
     assert elapsed["unlisted"] >= 3000 and elapsed["listed"] < 2500, elapsed
 
 
-@pytest.mark.parametrize("scenario", ["pipelined_after_login", "failed_change_user_then_drop"])
-def test_a_command_sent_while_authentication_is_open_is_judged(mariadb_sandbox, mariadb, scenario):
+@pytest.mark.parametrize("scenario", ["pipelined_after_login", "failed_change_user_then_drop",
+                                      "empty_packet_shifts_prepared_texts"])
+def test_wire_sequences_that_desynchronized_the_session_are_judged(mariadb_sandbox, mariadb, scenario):
     # While the server authenticated (the first login, or a COM_CHANGE_USER)
     # askfirst relayed the guest's packets unread: a DROP pipelined behind the
     # handshake response ran, and after a failed COM_CHANGE_USER (the server
     # keeps the connection and the old user) every later command ran unread.
+    # An empty command packet, which the server answers, was relayed as if it
+    # owed no answer: its answer was taken for the next prepare's, and the
+    # statement ids of pipelined prepares were remembered with the wrong texts.
     mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int)")
     client = Path(__file__).resolve().parent / "mysql_wire_client.py"
     run = mariadb_sandbox.run("block-destructive", f"python3 {client} {scenario}; echo status=$?")

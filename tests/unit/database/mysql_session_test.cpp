@@ -206,3 +206,15 @@ TEST_CASE("after a refused COM_CHANGE_USER the server keeps the connection: the 
     REQUIRE(book.decisions.size() == 1);
     CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
 }
+
+TEST_CASE("an empty command packet is answered by the server: prepared texts stay with their statement ids") {
+    Book book;
+    book.connect();
+    book.guest(packet(0, "") + command(0x16, "drop table orders") + command(0x16, "select 1"));
+    book.server(packet(1, "\xff\x2f\x04#08S01Unknown command"));                                  // the empty packet's
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
