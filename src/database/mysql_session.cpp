@@ -319,6 +319,14 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
     case Phase::commands:
         break;
     }
+    // A response of 256 packets or more wraps its sequence id past 0, and the
+    // 1 after it looks like the next response beginning: from then on which
+    // answer belongs to which prepare is not known, so no statement id is
+    // trusted with a text again (each execute is judged the worst it could be).
+    if (packet.sequence == 0) {
+        statement_ids_untrusted_ = true;
+        statements_.clear();
+    }
     if (packet.sequence == 1) {  // a response begins: the one owed first
         replacing_ = false;
         if (!owed_.empty()) {
@@ -329,7 +337,7 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
                 replacing_ = true;
                 return;
             }
-            if (owed.prepare && first == 0x00 && packet.payload.size() >= 5)
+            if (owed.prepare && first == 0x00 && packet.payload.size() >= 5 && !statement_ids_untrusted_)
                 statements_[read_le(packet.payload.substr(1, 4))] = owed.prepared_text;
         }
     }

@@ -143,6 +143,7 @@ private:
     bool replacing_ = false;        // dropping the server's response being replaced
     std::map<std::uint32_t, std::string> statements_;
     bool sql_prepare_seen_ = false;  // a query said PREPARE: a later EXECUTE is judged the worst
+    bool statement_ids_untrusted_ = false;  // a response wrapped its sequence id: answers may be misattributed
     std::string database_;
     std::string user_;
     RequestId next_id_ = 1;

@@ -144,12 +144,33 @@ def empty_packet_shifts_prepared_texts(db: Connection) -> None:
     db.print_response("drop table orders")
 
 
+def long_response_wraps_the_sequence(db: Connection) -> None:
+    """A result of more than 256 packets wraps the sequence id past 0 to 1,
+    where a new response seems to begin; two prepares pipelined behind it."""
+    db.login("agent", "agentpw", "shop")
+    packets = [b"\x03select seq from seq_1_to_300", b"\x16drop table orders", b"\x16select 1"]
+    db.sock.sendall(b"".join(len(p).to_bytes(3, "little") + b"\x00" + p for p in packets))
+    eofs = 0
+    while eofs < 2:  # the result set: column count, column, EOF, rows, EOF
+        _, row = db.read_packet()
+        if row[:1] == b"\xfe" and len(row) < 9:
+            eofs += 1
+    _, answer = db.read_packet()  # the DROP's prepare: no columns, no parameters
+    statement_id = answer[1:5]
+    _, answer = db.read_packet()  # the SELECT's prepare: one column, then EOF
+    for _ in range(int.from_bytes(answer[5:7], "little") + 1):
+        db.read_packet()
+    db.send(0, b"\x17" + statement_id + b"\x00" + b"\x01\x00\x00\x00")
+    db.print_response("drop table orders")
+
+
 if __name__ == "__main__":
     host, port = (sys.argv[2], int(sys.argv[3])) if len(sys.argv) > 3 else ("db.test", 3306)
     scenario = {"failed_change_user_then_drop": failed_change_user_then_drop,
                 "pipelined_after_login": pipelined_after_login,
                 "command_with_sequence_one": command_with_sequence_one,
-                "empty_packet_shifts_prepared_texts": empty_packet_shifts_prepared_texts}[sys.argv[1]]
+                "empty_packet_shifts_prepared_texts": empty_packet_shifts_prepared_texts,
+                "long_response_wraps_the_sequence": long_response_wraps_the_sequence}[sys.argv[1]]
     try:
         scenario(Connection(host, port))
     except EOFError:

@@ -218,3 +218,21 @@ TEST_CASE("an empty command packet is answered by the server: prepared texts sta
     REQUIRE(book.decisions.size() == 1);
     CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
 }
+
+TEST_CASE("after a response wraps its sequence id no statement id is trusted with a text") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "select seq from seq_1_to_300") + command(0x16, "drop table orders") +
+               command(0x16, "select 1"));
+    book.pass_last();
+    std::string result = packet(1, "\x01");  // a column count, then 299 rows: sequence ids 2..255, 0, 1, ...
+    for (int i = 2; i <= 300; ++i) result += packet(static_cast<std::uint8_t>(i & 0xff), "\x03" "abc");
+    book.server(result + packet(45, std::string("\xfe\x00\x00\x02\x00", 5)));
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 2);
+    const auto& execute = book.decisions[1].statement;
+    CHECK((!execute.complete || execute.texts == std::vector<std::string>{"drop table orders"}));
+    CHECK(execute.texts != std::vector<std::string>{"select 1"});
+}
