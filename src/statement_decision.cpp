@@ -90,6 +90,8 @@ void redact_literals(cJSON* node, int& counter, bool keep) {
         if (cJSON_IsString(child) || cJSON_IsNumber(child) || cJSON_IsBool(child)) {
             const std::string placeholder = "$" + std::to_string(++counter);
             cJSON* replacement = cJSON_CreateString(placeholder.c_str());
+            replacement->string = child->string;  // the key moves over (an array's items have none)
+            child->string = nullptr;
             cJSON_ReplaceItemViaPointer(node, child, replacement);
             child = replacement;
         }

@@ -101,7 +101,10 @@ void MongodbSession::refuse(RequestId id, std::string_view message, std::string_
     if (held_command_.reply == mongo::ReplyShape::none) {
         // moreToCome: the driver reads no reply (an unacknowledged write).
         // A legacy opcode has no reply that could carry an error: say it by ending the flow.
-        if (held_command_.message != "OP_MSG") return close_flow(text);
+        if (held_command_.message != "OP_MSG") {
+            phase_ = MessagePhase::reading;  // answered: nothing left to withdraw
+            return close_flow(text);
+        }
     } else {
         refusals_.push_back(mongo::refusal_reply(held_command_.reply, next_reply_id_++, held_command_.request_id, text));
         flush_refusals_at_boundary();

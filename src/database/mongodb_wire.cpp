@@ -276,34 +276,36 @@ std::optional<MessageHeader> read_header(std::string_view bytes) {
     return header;
 }
 
+// Every opcode mongod reads from a client, current and legacy: a first
+// message with any of them is read (the session judges what it cannot decode
+// as the worst), so none reaches a server as an unread "tcp" flow.
+bool is_client_opcode(std::int32_t opcode) {
+    switch (opcode) {
+    case kOpMsg: case kOpQuery: case kOpCompressed: case kOpInsert: case kOpUpdate: case kOpDelete:
+    case kOpGetMore: case kOpKillCursors: case kOpCommand: return true;
+    default: return false;
+    }
+}
+
+// responseTo is not looked at: mongod does not check it on a request, so a
+// guest could set it to pass a first message by unread.
 Detection detect_first_message(std::string_view bytes) {
-    constexpr std::size_t kSmallestCommand = kHeaderBytes + 4 + 1 + 5;  // flags, a kind byte, an empty document
+    constexpr std::size_t kSmallestMessage = kHeaderBytes + 5;  // a header and an empty document
     if (bytes.size() >= 4) {
         const std::uint32_t length = little_endian_u32(bytes, 0);
-        if (length < kSmallestCommand || length > kMaxMessageBytes) return Detection::not_mongodb;
+        if (length < kSmallestMessage || length > kMaxMessageBytes) return Detection::not_mongodb;
     }
-    if (bytes.size() >= 12 && little_endian_u32(bytes, 8) != 0) return Detection::not_mongodb;  // responseTo
     if (bytes.size() < kHeaderBytes) return Detection::need_more;
     const auto opcode = static_cast<std::int32_t>(little_endian_u32(bytes, 12));
+    if (!is_client_opcode(opcode)) return Detection::not_mongodb;
     if (opcode == kOpMsg) {
         if (bytes.size() < 20) return Detection::need_more;
-        if (little_endian_u32(bytes, 16) & ~(kChecksumPresent | kMoreToCome | kExhaustAllowed)) return Detection::not_mongodb;
+        // Required flag bits (0..15) mongod does not know make it refuse the message.
+        if (little_endian_u32(bytes, 16) & 0xffffu & ~(kChecksumPresent | kMoreToCome)) return Detection::not_mongodb;
         if (bytes.size() < 21) return Detection::need_more;
         return bytes[20] == 0 || bytes[20] == 1 ? Detection::mongodb : Detection::not_mongodb;
     }
-    if (opcode != kOpQuery) return Detection::not_mongodb;
-    if (bytes.size() < 20) return Detection::need_more;
-    if (little_endian_u32(bytes, 16) & ~0xfeu) return Detection::not_mongodb;  // bit 0 reserved, bits 1..7 defined
-    // The namespace: printable ASCII up to its NUL, with a '.' between database and collection.
-    constexpr std::size_t kLongestNamespace = 255;
-    bool dot = false;
-    for (std::size_t at = 20; at < bytes.size(); ++at) {
-        const unsigned char c = static_cast<unsigned char>(bytes[at]);
-        if (c == 0) return dot && at > 20 ? Detection::mongodb : Detection::not_mongodb;
-        if (c < 0x20 || c > 0x7e || at - 20 >= kLongestNamespace) return Detection::not_mongodb;
-        if (c == '.') dot = true;
-    }
-    return Detection::need_more;
+    return Detection::mongodb;
 }
 
 ClientCommand decode_client_message(std::string_view message) {

@@ -38,6 +38,7 @@ enum Opcode : std::int32_t {
     kOpGetMore = 2005,
     kOpDelete = 2006,
     kOpKillCursors = 2007,
+    kOpCommand = 2010,   // internal, removed in MongoDB 4.2
     kOpCompressed = 2012,
     kOpMsg = 2013,
 };
@@ -58,9 +59,11 @@ struct MessageHeader {
 std::optional<MessageHeader> read_header(std::string_view bytes);
 
 enum class Detection { need_more, mongodb, not_mongodb };
-// A client's first message: an OP_MSG (opcode 2013, known flag bits, a
-// section kind 0 or 1 next) or an OP_QUERY (2004) on a namespace, with a
-// plausible length and responseTo 0. Never changes its answer for a longer prefix.
+// A client's first message: a plausible length (a header and a document, at
+// most mongod's maximum) and an opcode mongod reads from clients; an OP_MSG
+// also has no unknown required flag and a section kind 0 or 1 next. Decided
+// at the 4th byte (the length) or the 16th (the opcode) for anything else,
+// at the 21st for an OP_MSG. Never changes its answer for a longer prefix.
 Detection detect_first_message(std::string_view bytes);
 
 // How the client reads the answer to a message.
