@@ -228,6 +228,9 @@ ClientCommand decode_op_query(ClientCommand command, std::string_view body) {
             bson_iter_document(&it, &length, &data);
             if (!bson_init_static(&inner, data, length)) return undecoded(command, "an OP_QUERY command askfirst cannot read");
             command.command_json = relaxed_json(inner);
+        } else if (bson_has_field(&query, "$query") || bson_has_field(&query, "query")) {
+            // A wrapper that is not the first field: whether the server would unwrap it is not ours to guess.
+            return undecoded(command, "an OP_QUERY command with its $query wrapper after other fields");
         } else {
             command.command_json = relaxed_json(query);
         }

@@ -13,8 +13,10 @@ pymongo's own `bson` package.
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
+from pathlib import Path
 
 import bson
 
@@ -38,20 +40,34 @@ def _recv_exact(sock: socket.socket, count: int) -> bytes | None:
 
 
 class MongoStandin:
-    """A threaded stand-in on 127.0.0.1:port; `received` lists (database, command document)."""
+    """A threaded stand-in on 127.0.0.1:port (and, given a folder with server.pem/server.key,
+    TLS only on 127.0.0.1:tls_port); `received` lists (database, command document)."""
 
-    def __init__(self):
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(32)
+    def __init__(self, tls_folder: Path | None = None):
+        self.listener = self._listen()
         self.port = self.listener.getsockname()[1]
+        self.tls_listener, self.tls_context = None, None
+        if tls_folder is not None:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(tls_folder / "server.pem", tls_folder / "server.key")
+            self.tls_listener = self._listen()
+            self.tls_port = self.tls_listener.getsockname()[1]
         self.collections: dict[tuple[str, str], list[dict]] = {}
         self.received: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         self.next_id = 1
         self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
+        threading.Thread(target=self._accept, args=(self.listener, None), daemon=True).start()
+        if self.tls_listener is not None:
+            threading.Thread(target=self._accept, args=(self.tls_listener, self.tls_context), daemon=True).start()
+
+    @staticmethod
+    def _listen() -> socket.socket:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(32)
+        return listener
 
     def commands(self) -> list[str]:
         """The names of the commands received so far (the handshake included)."""
@@ -70,18 +86,26 @@ class MongoStandin:
     def stop(self):
         self.running = False
         self.listener.close()
+        if self.tls_listener is not None:
+            self.tls_listener.close()
 
     # ---- the wire ----
 
-    def _accept(self):
+    def _accept(self, listener: socket.socket, tls: ssl.SSLContext | None):
         while self.running:
             try:
-                conn, _ = self.listener.accept()
+                conn, _ = listener.accept()
             except OSError:
                 return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(conn, tls), daemon=True).start()
 
-    def _serve(self, conn: socket.socket):
+    def _serve(self, conn: socket.socket, tls: ssl.SSLContext | None):
+        if tls is not None:
+            try:
+                conn = tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError):
+                conn.close()
+                return
         with conn:
             while True:
                 header = _recv_exact(conn, 16)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from database_rig import DatabaseSandbox
+from database_rig import DatabaseSandbox, db_ca  # noqa: F401 (a fixture)
+from http_rig import askfirst_ca  # noqa: F401 (a fixture)
 from mongodb_standin import MongoStandin
 
 MONGO_HOST, MONGO_ADDRESS = "mongo.test", "198.51.100.22"
@@ -26,11 +27,12 @@ PYTHON = "/usr/bin/python3"  # Debian's, with python3-pymongo (tools/setup.sh)
 # printed with the code and message pymongo raised, and the connection is used
 # again after it.
 CLIENT = textwrap.dedent("""
+    import os
     import sys
     import pymongo
     from pymongo.errors import OperationFailure
-    client = pymongo.MongoClient("mongodb://mongo.test:27017/", serverSelectionTimeoutMS=30000,
-                                 connectTimeoutMS=30000, socketTimeoutMS=90000)
+    client = pymongo.MongoClient(os.environ.get("MONGO_URI", "mongodb://mongo.test:27017/"),
+                                 serverSelectionTimeoutMS=30000, connectTimeoutMS=30000, socketTimeoutMS=90000)
     orders = client.shop.orders
     for step in sys.argv[1:]:
         try:
@@ -53,24 +55,26 @@ CLIENT = textwrap.dedent("""
 
 
 @pytest.fixture(scope="module")
-def mongo_standin():
+def mongo_standin(db_ca):
     if subprocess.run([PYTHON, "-c", "import pymongo"], capture_output=True).returncode != 0:
         pytest.skip("python3-pymongo is not installed (tools/setup.sh installs it)")
-    server = MongoStandin()
+    server = MongoStandin(tls_folder=db_ca)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def mongo_sandbox(exec_works, mongo_standin, tmp_path):
-    """mongo.test:27017 mapped to the stand-in; the client script in tmp_path."""
+def mongo_sandbox(exec_works, mongo_standin, db_ca, tmp_path):
+    """mongo.test:27017 mapped to the stand-in, :27018 to its TLS port; the client script in tmp_path."""
     (tmp_path / "client.py").write_text(CLIENT)
 
     class MongoSandbox(DatabaseSandbox):
         def profile(self, name, mode, extra=None):
             profile = {"name": name, "modes": {"default": "off", "mongodb": mode},
                        "dns": {"hosts": {MONGO_HOST: MONGO_ADDRESS}},
-                       "upstream": {"map": {f"{MONGO_ADDRESS}:27017": f"127.0.0.1:{mongo_standin.port}"}},
+                       "upstream": {"map": {f"{MONGO_ADDRESS}:27017": f"127.0.0.1:{mongo_standin.port}",
+                                            f"{MONGO_ADDRESS}:27018": f"127.0.0.1:{mongo_standin.tls_port}"}},
+                       "tls": {"extra_ca": [str(db_ca / "ca.pem")]},
                        "consent": {"timeout_s": 60, "no_ui": "deny"}}
             profile.update(extra or {})
             return profile
@@ -130,3 +134,16 @@ def test_prompt_writes_holds_an_insert_and_shows_it_with_its_literals(mongo_sand
     assert "(database shop on mongo.test)" in question["detail"], question["detail"]
     assert out.splitlines() == ["found ['A-1']", "inserted"], out + err
     assert [d["sku"] for d in mongo_standin.documents("shop", "orders")] == ["A-1", "B-2", "C-3"]
+
+
+def test_tls_is_read_command_by_command_inside_it(mongo_sandbox, mongo_standin, askfirst_ca):
+    """tls=true: askfirst's leaf to the client (its CA given as tlsCAFile), the stand-in's
+    certificate verified upstream against the test CA; drop refused inside TLS as in plaintext."""
+    mongo_standin.reset("shop", "orders", ORDERS)
+    uri = f"mongodb://mongo.test:27018/?tls=true&tlsCAFile={askfirst_ca}"
+    run = mongo_sandbox.run("block-destructive", f"MONGO_URI='{uri}' " + mongo_sandbox.client("find", "drop", "find_all"))
+    lines = run.stdout.splitlines()
+    assert lines[0] == "found ['A-1']", run.stdout + run.stderr
+    assert lines[1].startswith("refused drop 13 askfirst refused drop ("), run.stdout
+    assert lines[2] == "all ['A-1', 'B-2']", run.stdout
+    assert "find" in mongo_standin.commands() and "drop" not in mongo_standin.commands()
