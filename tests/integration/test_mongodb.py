@@ -147,3 +147,18 @@ def test_tls_is_read_command_by_command_inside_it(mongo_sandbox, mongo_standin, 
     assert lines[1].startswith("refused drop 13 askfirst refused drop ("), run.stdout
     assert lines[2] == "all ['A-1', 'B-2']", run.stdout
     assert "find" in mongo_standin.commands() and "drop" not in mongo_standin.commands()
+
+
+def test_a_listed_mongodb_endpoint_refuses_a_flow_that_is_not_mongodb_and_reads_one_that_is(mongo_sandbox, mongo_standin):
+    """databases: [{"protocol": "mongodb"}]: first bytes that are no MongoDB message are reset,
+    never relayed unread (operator log event=database_refused); pymongo goes on as before."""
+    mongo_standin.reset("shop", "orders", ORDERS)
+    listed = {"databases": [{"host": MONGO_HOST, "port": 27017, "protocol": "mongodb"}]}
+    run = mongo_sandbox.run("block-destructive",
+                            f"printf 'PING\\r\\n' | nc -w 5 {MONGO_HOST} 27017; echo nc=$?; "
+                            + mongo_sandbox.client("find", "drop"), extra=listed)
+    assert "event=database_refused" in run.stderr and "listed in the profile's databases as mongodb" in run.stderr, \
+        run.stderr
+    lines = [line for line in run.stdout.splitlines() if not line.startswith("nc=")]
+    assert lines[0] == "found ['A-1']" and lines[1].startswith("refused drop 13 "), run.stdout + run.stderr
+    assert "drop" not in mongo_standin.commands()

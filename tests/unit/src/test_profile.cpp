@@ -244,10 +244,12 @@ constexpr Rejection kRejections[] = {
 TEST_CASE("databases: endpoints with their protocol, host lower-cased") {
     std::string error;
     const auto profile = parse_profile(
-        R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"}]})",
+        R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"},)"
+        R"({"host":"mongo.test","port":27017,"protocol":"mongodb"}]})",
         "profile.json", error);
     REQUIRE_MESSAGE(profile, error);
-    REQUIRE(profile->databases.size() == 2);
+    REQUIRE(profile->databases.size() == 3);
+    CHECK(profile->databases[2].protocol == "mongodb");
     CHECK(profile->databases[0].host == "db.test");
     CHECK(profile->databases[0].port == 3306);
     CHECK(profile->databases[0].protocol == "mysql");
