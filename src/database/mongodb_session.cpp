@@ -90,7 +90,8 @@ void MongodbSession::on_verdict(RequestId id, const Verdict& verdict) {
 
 void MongodbSession::pass(RequestId id) {
     if (closed_ || phase_ != MessagePhase::held || id != held_id_) return;
-    emit_to_upstream(std::string_view(guest_in_).substr(0, held_bytes_));
+    if (!held_command_.rewritten_message.empty()) emit_to_upstream(held_command_.rewritten_message);
+    else emit_to_upstream(std::string_view(guest_in_).substr(0, held_bytes_));
     after_verdict(true);
 }
 

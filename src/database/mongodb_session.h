@@ -15,6 +15,9 @@
 //   $db, `texts` = {that JSON}; classifiers/mongodb_commands.h judges it.
 // - OP_QUERY: the command on "<db>.$cmd" (the legacy hello/isMaster
 //   handshake), or a legacy find on a collection.
+// - A handshake (hello / isMaster) that offers compressors passes without
+//   the offer (mongo::decode_client_message), so the driver never
+//   compresses; a client that sends OP_COMPRESSED anyway meets the next rule.
 // - OP_COMPRESSED, the legacy write opcodes (OP_INSERT, OP_UPDATE,
 //   OP_DELETE) and anything askfirst cannot decode are never passed unread:
 //   judged the worst they could be (destructive), so a mode that stops

@@ -77,9 +77,15 @@ struct ClientCommand {
     std::string why_not;
     std::string database;             // OP_MSG's $db; OP_QUERY's namespace before the first '.'
     std::string command_json;         // the command as relaxed extended JSON, sequences folded in
+    // Not empty: what goes to the server if it passes, in the message's place
+    // (a handshake without its compression offer; see decode_client_message).
+    std::string rewritten_message;
 };
 
 // A whole client message (header included; its length as the header says).
+// A handshake (hello / isMaster) that offers compressors is read and sent on
+// without the offer, so the server agrees to none and the driver never
+// compresses (askfirst reads no OP_COMPRESSED: each would be judged the worst).
 ClientCommand decode_client_message(std::string_view message);
 // The start of a message longer than askfirst inspects: what its header and
 // flags say (how to answer it), judged the worst it could be.

@@ -5,7 +5,9 @@ Debian 12 has no mongod (MongoDB is not in Debian), so the real client
 the wire protocol for the tests (https://www.mongodb.com/docs/manual/reference/mongodb-wire-protocol/):
 the legacy OP_QUERY isMaster handshake pymongo 3 sends (answered with
 OP_REPLY), and OP_MSG commands hello/isMaster, ping, buildInfo, find, insert,
-delete, drop and endSessions, with document sequences (kind 1). It keeps
+delete, drop and endSessions, with document sequences (kind 1). Like mongod
+it agrees to zlib compression when a handshake offers it, and then reads
+OP_COMPRESSED (zlib) messages, counted in `compressed_seen`. It keeps
 collections in memory, and records every command it received, in order, so a
 test can assert that a refused command never reached it. BSON comes from
 pymongo's own `bson` package.
@@ -16,11 +18,13 @@ import socket
 import ssl
 import struct
 import threading
+import zlib
 from pathlib import Path
 
 import bson
 
-OP_REPLY, OP_QUERY, OP_MSG = 1, 2004, 2013
+OP_REPLY, OP_QUERY, OP_COMPRESSED, OP_MSG = 1, 2004, 2012, 2013
+ZLIB = 2  # OP_COMPRESSED's compressorId for zlib
 MORE_TO_COME = 1 << 1
 CHECKSUM_PRESENT = 1 << 0
 
@@ -54,6 +58,7 @@ class MongoStandin:
             self.tls_port = self.tls_listener.getsockname()[1]
         self.collections: dict[tuple[str, str], list[dict]] = {}
         self.received: list[tuple[str, dict]] = []
+        self.compressed_seen = 0
         self.lock = threading.Lock()
         self.next_id = 1
         self.running = True
@@ -82,6 +87,7 @@ class MongoStandin:
         with self.lock:
             self.collections[(database, collection)] = [dict(d) for d in documents]
             self.received.clear()
+            self.compressed_seen = 0
 
     def stop(self):
         self.running = False
@@ -115,6 +121,13 @@ class MongoStandin:
                 body = _recv_exact(conn, length - 16)
                 if body is None:
                     return
+                if opcode == OP_COMPRESSED:
+                    opcode, _, compressor = struct.unpack_from("<iiB", body, 0)
+                    if compressor != ZLIB:
+                        return
+                    body = zlib.decompress(body[9:])
+                    with self.lock:
+                        self.compressed_seen += 1
                 if opcode == OP_QUERY:
                     reply = self._op_query(body, request_id)
                 elif opcode == OP_MSG:
@@ -181,7 +194,10 @@ class MongoStandin:
             collection = command[name] if isinstance(command[name], str) else ""
             key = (database, collection)
             if name in ("hello", "isMaster", "ismaster"):
-                return dict(HELLO)
+                hello = dict(HELLO)
+                if "zlib" in command.get("compression", []):
+                    hello["compression"] = ["zlib"]
+                return hello
             if name == "find":
                 wanted = command.get("filter") or {}
                 found = [d for d in self.collections.get(key, [])

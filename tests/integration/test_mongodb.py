@@ -162,3 +162,17 @@ def test_a_listed_mongodb_endpoint_refuses_a_flow_that_is_not_mongodb_and_reads_
     lines = [line for line in run.stdout.splitlines() if not line.startswith("nc=")]
     assert lines[0] == "found ['A-1']" and lines[1].startswith("refused drop 13 "), run.stdout + run.stderr
     assert "drop" not in mongo_standin.commands()
+
+
+def test_a_client_that_offers_compression_is_read_uncompressed(mongo_sandbox, mongo_standin):
+    """compressors=zlib: the stand-in, like mongod, agrees when offered; askfirst removes the offer
+    from the handshake, so every command travels uncompressed and is read (an OP_COMPRESSED would
+    be judged the worst: the find would be refused too)."""
+    mongo_standin.reset("shop", "orders", ORDERS)
+    uri = "mongodb://mongo.test:27017/?compressors=zlib"
+    run = mongo_sandbox.run("block-destructive", f"MONGO_URI='{uri}' " + mongo_sandbox.client("find", "drop", "find_all"))
+    lines = run.stdout.splitlines()
+    assert lines[0] == "found ['A-1']", run.stdout + run.stderr
+    assert lines[1].startswith("refused drop 13 askfirst refused drop ("), run.stdout
+    assert lines[2] == "all ['A-1', 'B-2']", run.stdout
+    assert mongo_standin.compressed_seen == 0 and "drop" not in mongo_standin.commands()

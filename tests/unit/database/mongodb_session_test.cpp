@@ -233,6 +233,32 @@ TEST_CASE("decoding: the command as JSON, with document sequences folded in") {
     }
 }
 
+TEST_CASE("a handshake's compression offer is removed: the server agrees to none, the driver never compresses") {
+    struct Row { const char* name; std::string message; std::string expected_rewrite; };
+    const Row rows[] = {
+        {"OP_MSG hello with a checksum",
+         op_msg(30, R"({"hello": 1, "compression": ["zlib", "zstd"], "client": {"a": 1}, "$db": "admin"})", {},
+                mongo::kChecksumPresent),
+         op_msg(30, R"({"hello": 1, "client": {"a": 1}, "$db": "admin"})")},
+        {"OP_QUERY isMaster (pymongo 3)", op_query(31, "admin.$cmd", R"({"isMaster": 1, "compression": ["zlib"]})"),
+         op_query(31, "admin.$cmd", R"({"isMaster": 1})")},
+        {"a hello without an offer is sent as it came", op_msg(32, kHello), ""},
+        {"a find that happens to have a compression field is not a handshake",
+         op_msg(33, R"({"find": "orders", "compression": 1, "$db": "shop"})"), ""},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.name);
+        const auto command = mongo::decode_client_message(row.message);
+        REQUIRE(command.decoded);
+        CHECK(command.rewritten_message == row.expected_rewrite);
+        if (!row.expected_rewrite.empty()) CHECK(command.command_json.find("compression") == std::string::npos);
+    }
+    Book book;
+    book.guest(rows[0].message);
+    book.pass_last();
+    CHECK(book.take_upstream() == rows[0].expected_rewrite);
+}
+
 TEST_CASE("refusal replies: an error document with code 13 on the request's id") {
     const std::string msg = mongo::refusal_reply(mongo::ReplyShape::op_msg, 77, 42, "askfirst refused drop");
     CHECK(u32_at(msg, 0) == msg.size());
