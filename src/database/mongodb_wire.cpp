@@ -139,9 +139,33 @@ struct DocumentSequence {
     std::vector<std::string_view> documents;  // validated documents, in the message
 };
 
+// The handshake (hello / isMaster) without its "compression" offer: the
+// server then agrees to no compressor and the driver never sends
+// OP_COMPRESSED, which askfirst would have to judge unread, as the worst.
+// nullopt when the command is no handshake or offers none.
+std::optional<std::string> handshake_without_compression(const bson_t& command) {
+    bson_iter_t it;
+    if (!bson_iter_init(&it, &command) || !bson_iter_next(&it)) return std::nullopt;
+    const std::string_view name = bson_iter_key(&it);
+    if (name != "hello" && name != "isMaster" && name != "ismaster") return std::nullopt;
+    if (!bson_has_field(&command, "compression")) return std::nullopt;
+    OwnedBson stripped;
+    bson_copy_to_excluding_noinit(&command, stripped.get(), "compression", nullptr);
+    return std::string(reinterpret_cast<const char*>(bson_get_data(stripped.get())), stripped->len);
+}
+
+std::string header_bytes(const MessageHeader& header, std::size_t body_size) {
+    std::string out;
+    put_u32(out, static_cast<std::uint32_t>(kHeaderBytes + body_size));
+    put_u32(out, static_cast<std::uint32_t>(header.request_id));
+    put_u32(out, static_cast<std::uint32_t>(header.response_to));
+    put_u32(out, static_cast<std::uint32_t>(header.opcode));
+    return out;
+}
+
 // OP_MSG: flagBits, then sections: kind 0 (the body, exactly once) and kind 1
 // (a size, an identifier, documents); a checksum at the end when flagged.
-ClientCommand decode_op_msg(ClientCommand command, std::string_view body) {
+ClientCommand decode_op_msg(ClientCommand command, const MessageHeader& header, std::string_view body) {
     BodyReader reader(body);
     std::uint32_t flags = 0;
     if (!reader.u32(flags)) return undecoded(command, "an OP_MSG without flags");
@@ -175,10 +199,32 @@ ClientCommand decode_op_msg(ClientCommand command, std::string_view body) {
         }
     }
     if (!main) return undecoded(command, "an OP_MSG without a body section");
+    const std::optional<std::string> stripped = [&] {
+        bson_t document;
+        view_bson(*main, document);
+        return handshake_without_compression(document);
+    }();
+    if (stripped) main = *stripped;  // read (and sent on) without the offer
     bson_t body_document;
     view_bson(*main, body_document);
     command.database = utf8_member(body_document, "$db");
     if (command.database.empty()) return undecoded(command, "an OP_MSG command without $db");
+    if (stripped) {  // the message again: the new body, the same sequences, no checksum (it would be wrong)
+        std::string sections_out;
+        put_u32(sections_out, flags & ~kChecksumPresent);
+        sections_out.push_back('\0');
+        sections_out.append(*stripped);
+        for (const auto& sequence : sequences) {
+            std::string documents;
+            for (const auto document : sequence.documents) documents.append(document);
+            sections_out.push_back('\1');
+            put_u32(sections_out, static_cast<std::uint32_t>(4 + sequence.identifier.size() + 1 + documents.size()));
+            sections_out.append(sequence.identifier);
+            sections_out.push_back('\0');
+            sections_out.append(documents);
+        }
+        command.rewritten_message = header_bytes(header, sections_out.size()) + sections_out;
+    }
     // The body with each sequence folded in as an array under its identifier
     // (as mongod reads them: a field of the command).
     OwnedBson whole;
@@ -203,7 +249,7 @@ ClientCommand decode_op_msg(ClientCommand command, std::string_view body) {
 // OP_QUERY: flags, fullCollectionName, numberToSkip, numberToReturn, query
 // [, returnFieldsSelector]. On "<db>.$cmd" the query is a command, possibly
 // wrapped as {$query: {...}} or {query: {...}} with read preferences beside it.
-ClientCommand decode_op_query(ClientCommand command, std::string_view body) {
+ClientCommand decode_op_query(ClientCommand command, const MessageHeader& header, std::string_view body) {
     command.reply = ReplyShape::op_reply;
     BodyReader reader(body);
     std::uint32_t flags = 0, skip = 0, count = 0;
@@ -231,6 +277,14 @@ ClientCommand decode_op_query(ClientCommand command, std::string_view body) {
         } else if (bson_has_field(&query, "$query") || bson_has_field(&query, "query")) {
             // A wrapper that is not the first field: whether the server would unwrap it is not ours to guess.
             return undecoded(command, "an OP_QUERY command with its $query wrapper after other fields");
+        } else if (const auto stripped = handshake_without_compression(query)) {
+            const std::size_t query_at = static_cast<std::size_t>(query_bytes.data() - body.data());
+            const std::string rewritten_body = std::string(body.substr(0, query_at)) + *stripped +
+                                               std::string(body.substr(query_at + query_bytes.size()));
+            command.rewritten_message = header_bytes(header, rewritten_body.size()) + rewritten_body;
+            bson_t without;
+            view_bson(*stripped, without);
+            command.command_json = relaxed_json(without);
         } else {
             command.command_json = relaxed_json(query);
         }
@@ -320,8 +374,8 @@ ClientCommand decode_client_message(std::string_view message) {
     const std::string_view body = message.substr(kHeaderBytes);
     command.reply = reply_shape(header->opcode, body);
     switch (header->opcode) {
-    case kOpMsg: return decode_op_msg(command, body);
-    case kOpQuery: return decode_op_query(command, body);
+    case kOpMsg: return decode_op_msg(command, *header, body);
+    case kOpQuery: return decode_op_query(command, *header, body);
     case kOpCompressed: return undecoded(command, "a compressed message (OP_COMPRESSED), which askfirst does not decompress");
     default: return undecoded(command, "a legacy " + command.message + " message, which askfirst does not read");
     }

@@ -13,7 +13,8 @@
 //   - no DecideStatement while another is held; ids increase;
 //   - a statement that was not decoded has no text, and is marked incomplete;
 //   - while nothing was refused, what went upstream is exactly a prefix of
-//     what the guest sent (nothing injected or reordered);
+//     what the guest sent (nothing injected or reordered), unless the input
+//     holds "compression" (a handshake's offer is removed on the way);
 //   - while nothing was refused, what the guest got is a prefix of what the
 //     server sent.
 #include <cstddef>
@@ -35,6 +36,7 @@ namespace {
 struct Checker {
     bool closed = false;
     bool any_refused = false;
+    bool rewrites_possible = false;
     RequestId last_id = 0;
     std::optional<RequestId> pending;
     std::string guest_sent;
@@ -64,7 +66,8 @@ struct Checker {
                 closed = true;
             }
         }
-        if (!any_refused && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0) std::abort();
+        if (!any_refused && !rewrites_possible && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0)
+            std::abort();
         if (!any_refused && server_sent.compare(0, guest_got.size(), guest_got) != 0) std::abort();
     }
 };
@@ -75,6 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     MongodbSession session(MongodbSessionConfig{data[0] % 2 == 0 ? std::size_t{64} : kDefaultMaxInspectBytes});
     Checker check;
+    check.rewrites_possible = std::string_view(reinterpret_cast<const char*>(data), size).find("compression") !=
+                              std::string_view::npos;
     std::size_t at = 1;
     while (at + 2 <= size) {
         const std::uint8_t op = data[at] % 8;
