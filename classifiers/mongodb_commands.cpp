@@ -64,6 +64,13 @@ bool is_empty_object(const cJSON* value) { return value == nullptr || (cJSON_IsO
 
 bool is_one(const cJSON* value) { return cJSON_IsNumber(value) && value->valuedouble == 1; }
 
+// A flag as mongod reads one (its IDL "safeBool"): true, or any number but 0.
+// `{"remove": 1}` deletes as surely as `{"remove": true}`.
+bool is_set(const cJSON* command, const char* name) {
+    const cJSON* value = json_member(command, name);
+    return cJSON_IsTrue(value) || (cJSON_IsNumber(value) && value->valuedouble != 0);
+}
+
 // The Data API body: {"database", "collection", "filter"?, "pipeline"?}.
 struct DataApiCall {
     std::string action;
@@ -90,7 +97,7 @@ DataApiCall data_api_call(std::string_view name, const cJSON* command) {
         call.action = "updateOne";
         const cJSON* updates = json_member(command, "updates");
         for (const cJSON* one = updates ? updates->child : nullptr; one != nullptr; one = one->next)
-            if (json_is_true(one, "multi")) call.action = "updateMany";
+            if (is_set(one, "multi")) call.action = "updateMany";
     } else if (name == "delete") {
         // Any entry with limit 0 deletes every match; an empty filter in any
         // entry is the one the flag names.
@@ -104,7 +111,7 @@ DataApiCall data_api_call(std::string_view name, const cJSON* command) {
         if (!empty_filter) add("filter", deletes && deletes->child ? json_member(deletes->child, "q") : nullptr);
         else cJSON_AddItemToObject(call.body.get(), "filter", cJSON_CreateObject());
     } else if (name == "findAndModify" || name == "findandmodify") {
-        call.action = json_is_true(command, "remove") ? "deleteOne" : "updateOne";
+        call.action = is_set(command, "remove") ? "deleteOne" : "updateOne";
         add("filter", json_member(command, "query"));
     }
     return call;
@@ -152,12 +159,12 @@ MongoCommandVerdict from_tables(std::string_view name, const cJSON* command) {
     else if (name == "mapReduce" || name == "mapreduce") verdict.tier = map_reduce_tier(command);
     else if (name == "bulkWrite") verdict.tier = bulk_write_tier(command);
     else if (name == "renameCollection")
-        verdict.tier = json_is_true(command, "dropTarget") ? Tier::destructive : Tier::write;
+        verdict.tier = is_set(command, "dropTarget") ? Tier::destructive : Tier::write;
     else {
         verdict.tier = Tier::write;
         verdict.flags.push_back("unlisted-command");
     }
-    if (name == "renameCollection" && json_is_true(command, "dropTarget")) verdict.flags.push_back("drops-target");
+    if (name == "renameCollection" && is_set(command, "dropTarget")) verdict.flags.push_back("drops-target");
     return verdict;
 }
 
