@@ -309,6 +309,20 @@ TEST_CASE("session: a refused drop never reaches the server; the guest gets code
     CHECK(book.take_upstream() == op_msg(22, kFind));
 }
 
+TEST_CASE("session: a refused OP_QUERY command is answered with an OP_REPLY, as the legacy driver reads it") {
+    Book book;
+    book.guest(op_query(31, "shop.$cmd", R"({"dropDatabase": 1})"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.message == "OP_QUERY");
+    CHECK(book.decisions[0].statement.database == "shop");
+    book.refuse_last();
+    CHECK(book.take_upstream().empty());
+    const std::string reply = book.take_guest();
+    CHECK(u32_at(reply, 8) == 31);
+    CHECK(u32_at(reply, 12) == mongo::kOpReply);
+    CHECK(reply_json(reply).find(R"("code" : 13)") != std::string::npos);
+}
+
 TEST_CASE("session: a refusal waits for the boundary of a server reply in progress") {
     Book book;
     book.guest(op_msg(1, kFind));
