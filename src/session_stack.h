@@ -127,6 +127,7 @@ private:
     void decide_statement(RequestId id, const DatabaseStatement& statement);
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
+    void consume_guest_front(std::size_t count);
     void give_upstream_plaintext(std::string_view text);
     void send_plaintext_to_guest(std::string_view bytes);
     std::size_t guest_backlog_bytes() const;
@@ -140,6 +141,7 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
     std::vector<std::uint8_t> guest_in_;    // from lwIP, not yet consumed
+    std::size_t guest_in_taken_already_ = 0;  // at its front: a session's read-ahead, consumed from lwIP already
     std::vector<std::uint8_t> upstream_in_; // from the socket, not yet taken by the upstream TLS session
     std::string to_guest_;                  // wire bytes waiting for lwIP's send space
     std::string guest_plain_out_;           // plaintext the guest TLS session has no room for yet

@@ -7,6 +7,7 @@ its unix socket, not through askfirst.
 from __future__ import annotations
 
 from database_rig import *  # noqa: F401,F403
+from http_rig import askfirst_ca  # noqa: F401
 
 CLIENT = "mariadb -h db.test -P 3306 -u agent -pagentpw shop -N -B"
 
@@ -44,3 +45,31 @@ def test_a_listed_mysql_endpoint_is_dialed_at_once_instead_of_after_the_wait(mar
                (("listed", listed), ("unlisted", unlisted))}
     assert listed.stdout.split()[0] == "5" and unlisted.stdout.split()[0] == "5", listed.stdout + listed.stderr
     assert elapsed["unlisted"] >= 3000 and elapsed["listed"] < 2500, elapsed
+
+
+def test_tls_with_askfirsts_ca_verified_reads_pass_and_drop_table_is_refused_inside(mariadb_sandbox, mariadb,
+                                                                                     askfirst_ca):
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int); "
+                "insert into shop.orders values (1), (2)")
+    tls = f"--ssl --ssl-ca={askfirst_ca} --ssl-verify-server-cert"
+    # Ssl_cipher is the server's view of its session: askfirstd's connection to it is TLS too
+    script = (f"{CLIENT} {tls} -e \"show session status like 'Ssl_cipher'; "
+              f"select count(*) from orders; drop table orders; select 7\"; echo status=$?")
+    run = mariadb_sandbox.run("block-destructive", script)
+    assert "Ssl_cipher\t" in run.stdout and "Ssl_cipher\t\n" not in run.stdout + "\n", run.stdout + run.stderr
+    assert run.stdout.splitlines()[1] == "2", run.stdout + run.stderr
+    assert "ERROR 1142 (42000)" in run.stderr and "askfirst refused DROP TABLE" in run.stderr, run.stderr
+    assert mariadb.sql("select count(*) from shop.orders") == "2"
+    decisions = [(r["provider"], r["tier"], r["decision"]) for r in run.audit]
+    assert ("mysql", "read", "pass") in decisions and ("mysql", "destructive", "block") in decisions
+
+
+def test_tls_to_a_server_askfirst_cannot_verify_is_not_relayed(mariadb_sandbox, mariadb, askfirst_ca):
+    """The upstream's certificate is checked as for HTTPS: without the test CA in tls.extra_ca the
+    connection ends before the client's credentials reach the server."""
+    tls = f"--ssl --ssl-ca={askfirst_ca} --ssl-verify-server-cert"
+    run = mariadb_sandbox.run("block-destructive", f"{CLIENT} {tls} -e 'select 5'; echo status=$?",
+                              extra={"tls": {"extra_ca": []}})
+    assert "status=0" not in run.stdout and not run.stdout.startswith("5"), run.stdout + run.stderr
+    # askfirstd's operator line says why (the client reports a failed handshake in its own words)
+    assert "upstream_tls_failed host=db.test:3306" in run.stderr and "is not valid" in run.stderr, run.stderr

@@ -569,14 +569,16 @@ namespace {
 
 // A protocol that asks for TLS in plaintext first, as PostgreSQL's
 // SSLRequest does: "SSLREQ" is answered "S" and the session asks for TLS;
-// every later plaintext line is echoed back as "got <line>".
+// every later plaintext line is echoed back as "got <line>". Bytes after
+// "SSLREQ" in the same read (a client that does not wait for the answer, as
+// MySQL's after its SSLRequest) go back as the StartGuestTls read-ahead.
 class TlsUpgradingSession final : public FlowSession {
 public:
     void on_guest_bytes(std::string_view plaintext) override {
-        if (!upgraded_ && plaintext == "SSLREQ") {
+        if (!upgraded_ && plaintext.substr(0, 6) == "SSLREQ") {
             upgraded_ = true;
             emit(SendToGuest{"S"});
-            emit(StartGuestTls{});
+            emit(StartGuestTls{std::string(plaintext.substr(6))});
             return;
         }
         received += plaintext;
@@ -650,6 +652,26 @@ TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (Post
         CHECK(play.io.to_guest.rfind("S\x16\x03\x03", 0) == 0);  // 'S', then a handshake record
         CHECK(play.io.consumed == 6 + hello.size());
         CHECK(play.session->received.empty());  // the ClientHello never reached the session as plaintext
+    }
+    SUBCASE("a client that does not wait (MySQL): its ClientHello in the same read is read from the session's "
+            "read-ahead, and lwIP hears of each byte consumed once") {
+        for (const std::size_t first_part : {std::size_t{10}, std::size_t{0}}) {
+            CAPTURE(first_part);
+            StackPlaybook play;
+            const auto hello = usable_client_hello("db.origin.test");
+            const std::size_t in_first_read = first_part == 0 ? hello.size() : first_part;
+            const auto request = bytes_of("SSLREQ");
+            std::vector<std::uint8_t> first(request.begin(), request.end());
+            first.insert(first.end(), hello.begin(), hello.begin() + static_cast<std::ptrdiff_t>(in_first_read));
+            play.stack->on_guest_bytes(first);
+            if (in_first_read < hello.size()) {
+                CHECK(play.io.to_guest == "S");  // half a ClientHello waits
+                play.stack->on_guest_bytes(std::span(hello).subspan(in_first_read));
+            }
+            CHECK(play.io.to_guest.rfind("S\x16\x03\x03", 0) == 0);  // 'S', then our ServerHello
+            CHECK(play.io.consumed == 6 + hello.size());
+            CHECK(play.session->received.empty());
+        }
     }
     SUBCASE("a malformed ClientHello after the answer resets the flow") {
         StackPlaybook play;
