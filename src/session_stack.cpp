@@ -454,9 +454,28 @@ void SessionStack::decide_statement(RequestId id, const DatabaseStatement& state
             if (!*alive) return;
             decision_tickets_.erase(id);
             session_->on_verdict(id, Verdict{pass, message, {}, hint, {}});
-            pump();
+            pump_after_verdicts();
         });
     decision_tickets_[id] = ticket;  // delivered later, never inside decide_statement
+}
+
+// A pipeline's statements are decided as a batch (src/database/redis_session.h),
+// and the mode's verdicts on them all arrive in one loop turn: pumping once
+// after the last sends what they released in one write instead of one per
+// statement. The last outstanding verdict pumps at once; earlier ones arm a
+// zero-delay timer (the next turn), so a batch with one statement held for a
+// person still sends those before it without waiting for the answer.
+void SessionStack::pump_after_verdicts() {
+    if (decision_tickets_.empty() || !services_.make_timer) return pump();
+    if (verdict_pump_armed_) return;
+    if (!verdict_pump_) verdict_pump_ = services_.make_timer();
+    verdict_pump_armed_ = true;
+    auto alive = alive_;
+    verdict_pump_->start(std::chrono::milliseconds(0), [this, alive] {
+        if (!*alive) return;
+        verdict_pump_armed_ = false;
+        pump();
+    });
 }
 
 // An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,

@@ -39,6 +39,7 @@
 
 #include "netstack/flow_pipeline.h"
 #include "src/flow_session.h"
+#include "src/flow_timer.h"
 #include "src/interception_services.h"
 #include "tls/client_hello.h"
 #include "tls/tls_session.h"
@@ -125,6 +126,7 @@ private:
     void decide(RequestId id, const classifiers::HttpRequest& request);
     bool room_for_guest_answers() const;
     void decide_statement(RequestId id, const DatabaseStatement& statement);
+    void pump_after_verdicts();
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
     void consume_guest_front(std::size_t count);
@@ -154,6 +156,8 @@ private:
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
     // Requests awaiting their verdict (HTTP/2: several at once, by stream).
     std::map<RequestId, FlowDecisions::Ticket> decision_tickets_;
+    std::unique_ptr<FlowTimer> verdict_pump_;  // pump_after_verdicts: the next loop turn
+    bool verdict_pump_armed_ = false;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
     GuestTls guest_tls_state_ = GuestTls::none;

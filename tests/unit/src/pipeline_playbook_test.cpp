@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "src/database/redis_session.h"  // kFailingCommand
 #include "src/intercepting_pipeline.h"
 #include "tests/unit/tls/client_hello_builder.h"
 
@@ -636,6 +637,30 @@ struct StackPlaybook {
 };
 
 }  // namespace
+
+TEST_CASE("session stack: a Redis pipeline's verdicts of one loop turn reach the server in one write") {
+    Playbook play;
+    const auto wire = [](std::string_view text) { return printable(bytes_of(text)); };
+    const std::string get = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    const std::string flushall = "*1\r\n$8\r\nFLUSHALL\r\n";
+    play.take();
+    play.guest(get + get + flushall + get);
+    CHECK(play.take() == Trace{"decide_statement redis GET; k", "decide_statement redis GET; k",
+                               "decide_statement redis FLUSHALL", "decide_statement redis GET; k"});
+    play.decisions.answer(true);
+    play.decisions.answer(true);  // more verdicts are open: one pump on the next turn, not one per verdict
+    CHECK(play.take() == Trace{"timer 0"});
+    play.timer->fire();
+    CHECK(play.take() == Trace{"upstream_connect"});
+    play.pipeline.on_upstream_connected();
+    CHECK(play.take() == Trace{"upstream_send " + wire(get + get)});  // the FLUSHALL and the GET after it wait
+    play.decisions.answer(false);
+    CHECK(play.take() == Trace{"timer 0"});
+    play.decisions.answer(true);  // the last open verdict: pumped at once, both in one write
+    CHECK(play.take() == Trace{"upstream_send " + wire(std::string(database::kFailingCommand) + get)});
+    play.timer->fire();
+    CHECK(play.take().empty());
+}
 
 TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (PostgreSQL's SSLRequest)") {
     SUBCASE("the answer goes in plaintext, the next bytes are a ClientHello and get our ServerHello") {
