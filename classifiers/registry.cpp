@@ -4,6 +4,7 @@
 // classify() tries kProviders in order; the first whose matches() says yes
 // classifies. Nothing else is shared state: the table is constant.
 #include "classifiers/registry.h"
+#include "classifiers/method_override.h"
 
 #include "classifiers/url_query.h"
 
@@ -163,19 +164,13 @@ namespace {
 
 constexpr std::string_view kMethodOverrideFlag = "method-override";
 
-// Where servers take a method to run instead of the request's: Google's API
-// front end and Express's method-override (X-HTTP-Method-Override), OData
-// (X-HTTP-Method), others (X-Method-Override), Laravel and Express with a
-// query getter (_method). Each value found is a method the server may run.
+// Where servers take a method to run instead of the request's: the override
+// headers (classifiers/method_override.h), and Laravel's and Express's query
+// getter (_method). Each value found is a method the server may run.
 std::vector<std::string> overriding_methods(const HttpRequest& request) {
     std::vector<std::string> methods;
-    for (const auto& header : request.headers) {
-        if (!equals_ignoring_ascii_case(header.name, "X-HTTP-Method-Override") &&
-            !equals_ignoring_ascii_case(header.name, "X-HTTP-Method") &&
-            !equals_ignoring_ascii_case(header.name, "X-Method-Override"))
-            continue;
-        methods.push_back(header.value);
-    }
+    for (const auto& header : request.headers)
+        if (is_method_override_header(header.name)) methods.push_back(header.value);
     for (std::string& value : query_params(request.query, "_method")) methods.push_back(std::move(value));
     for (std::string& method : methods) {
         std::string upper;

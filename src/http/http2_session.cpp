@@ -133,6 +133,12 @@ int Http2Session::guest_header(std::int32_t stream_id, std::string_view name, st
                                             std::to_string(kMaxHeaderCount) + " fields");
         return 0;
     }
+    if (stream->in_trailers) {
+        if (auto refused = refused_trailer_field(name)) {
+            refuse_stream_protocol(*stream, *refused);
+            return 0;
+        }
+    }
     (stream->in_trailers ? stream->request_trailers : stream->request_headers).emplace_back(name, value);
     return 0;
 }
