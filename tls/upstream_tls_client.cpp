@@ -80,7 +80,8 @@ private:
         } else if (alert >= 0) {
             fail(TlsFailureKind::peer_alert,
                  "the upstream server " + expected_name_ + " ended the TLS handshake with alert " + std::to_string(alert) +
-                     " (it may require TLS 1.3, which askfirst's mbedTLS 2.28 cannot speak)",
+                     " (it may require TLS 1.3, which askfirst's mbedTLS 2.28 cannot speak, or a client "
+                     "certificate: a kube entry in `credentials` with source file + key_file gives one)",
                  alert);
         } else {
             fail(TlsFailureKind::protocol_error,
