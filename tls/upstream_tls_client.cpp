@@ -5,8 +5,6 @@
 #include <mbedtls/platform.h>
 #include <mbedtls/ssl_ciphersuites.h>
 
-#include <openssl/crypto.h>
-
 #include <optional>
 
 #include "tls/certificate_builder.h"
@@ -199,13 +197,8 @@ Status UpstreamTlsClient::add_client_certificate(const UpstreamClientCertificate
     if (rc != 0)
         return Status::failure(given.label + ": its client certificate does not parse (" +
                                (rc < 0 ? mbedtls_error_text(rc) : std::to_string(rc) + " certificates skipped") + ")");
-    std::string key(given.key_pem);
-    rc = mbedtls_pk_parse_key(entry->key.get(), reinterpret_cast<const unsigned char*>(key.c_str()), key.size() + 1,
-                              nullptr, 0);
-    OPENSSL_cleanse(key.data(), key.size());
-    if (rc != 0)
-        return Status::failure(given.label + ": its client key does not parse (" + mbedtls_error_text(rc) +
-                               "; give an unencrypted PEM key)");
+    if (auto parsed = entry->key.parse(given.key_pem); !parsed)
+        return Status::failure(given.label + ": its client key does not parse (" + parsed.error() + ")");
     if (mbedtls_pk_check_pair(&entry->certificate.get()->pk, entry->key.get()) != 0)
         return Status::failure(given.label + ": its client key is not the key of its certificate");
     for (auto [config, alpn] : {std::pair{entry->config.get(), kUpstreamAlpn}, std::pair{entry->config_h2.get(), kUpstreamAlpnH2}}) {

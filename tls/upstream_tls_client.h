@@ -29,6 +29,7 @@
 
 #include "tls/mbedtls_handles.h"
 #include "tls/passthrough_hosts.h"
+#include "tls/protected_private_key.h"
 #include "base/result.h"
 #include "tls/tls_session.h"
 
@@ -95,8 +96,8 @@ public:
     // From now on sessions to `certificate.hosts` present it. Fails (naming
     // the label) when the certificate or key does not parse, they are not a
     // pair, or a host pattern is not one; a host already covered is refused.
-    // Limit: the parsed key lives in mbedTLS's heap (its numbers, not the
-    // PEM text) for askfirstd's lifetime.
+    // The parsed key's secret numbers are kept in pages excluded from core
+    // dumps (tls/protected_private_key.h).
     Status add_client_certificate(const UpstreamClientCertificate& certificate);
     bool presents_client_certificate_to(std::string_view checked_name) const;
 
@@ -113,7 +114,7 @@ private:
     struct ClientCertificateConfigs {
         PassthroughHosts hosts;
         X509Certificate certificate;
-        PrivateKey key;
+        ProtectedPrivateKey key;  // its secret numbers excluded from core dumps
         SslConfig config;
         SslConfig config_h2;
     };

@@ -16,12 +16,15 @@ import base64
 import os
 import shutil
 import ssl
+import subprocess
 import threading
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from conftest import ASKFIRSTD, askfirstd_pid_of
 from http_origin import K8S_HOST, OriginHandler, run as openssl_run
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import HttpSandbox, audit_path
@@ -30,7 +33,8 @@ REAL_CLIENT_CN = "real-kube-user"
 
 
 def make_client_pki(folder: Path) -> dict[str, Path]:
-    """A client CA (what the cluster trusts for client certificates) and a real client pair it signed."""
+    """A client CA (what the cluster trusts for client certificates) and a real client pair it signed
+    (EC P-256, as k3s makes them; rsa_client_pki adds an RSA one, as kubeadm makes them)."""
     openssl_run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                 "-keyout", folder / "client-ca.key", "-out", folder / "client-ca.pem", "-days", "2",
                 "-subj", "/CN=kube test client CA")
@@ -98,6 +102,19 @@ def client_pki(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def rsa_client_pki(client_pki):
+    """A second real pair, RSA, signed by the same client CA (the cluster trusts it too)."""
+    folder = client_pki["ca"].parent
+    openssl_run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / "rsa-client.key",
+                "-out", folder / "rsa-client.csr", "-subj", f"/O=system:masters/CN={REAL_CLIENT_CN}")
+    openssl_run("openssl", "x509", "-req", "-in", folder / "rsa-client.csr", "-CA", folder / "client-ca.pem",
+                "-CAkey", folder / "client-ca.key", "-CAcreateserial", "-out", folder / "rsa-client.pem",
+                "-days", "2", "-extfile", folder / "client-ext")
+    os.chmod(folder / "rsa-client.key", 0o600)
+    return {"ca": client_pki["ca"], "cert": folder / "rsa-client.pem", "key": folder / "rsa-client.key"}
+
+
+@pytest.fixture(scope="module")
 def cluster(test_ca, client_pki):
     server = ClusterOrigin(test_ca, client_pki["ca"])
     yield server
@@ -155,8 +172,10 @@ def secret_forms(pki: dict[str, Path]) -> list[str]:
     return [b64(pki["key"])] + body
 
 
+@pytest.mark.parametrize("algorithm", ["ec", "rsa"])
 def test_kubectl_with_the_stub_kubeconfig_reaches_the_cluster_with_the_real_client_certificate(
-        kube_sandbox, test_ca, client_pki, tmp_path):
+        kube_sandbox, test_ca, request, algorithm, tmp_path):
+    client_pki = request.getfixturevalue("client_pki" if algorithm == "ec" else "rsa_client_pki")
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed (tools/setup.sh)")
     write_real_kubeconfig(tmp_path, test_ca, client_pki)
@@ -213,3 +232,91 @@ def test_a_key_that_is_not_the_certificate_s_stops_startup(kube_sandbox, client_
     run = kube_sandbox.run("off", "echo started", extra={"credentials": [entry]})
     assert "started" not in run.stdout
     assert 'credentials "cluster": its client key is not the key of its certificate' in run.stderr, run.stderr
+
+
+def private_scalar(key: Path) -> bytes:
+    """The EC key's private scalar d, big-endian (from openssl's text dump)."""
+    text = openssl_run("openssl", "ec", "-in", key, "-noout", "-text").stdout
+    lines = text.split("priv:")[1].split("pub:")[0].split()
+    return bytes.fromhex("".join(lines).replace(":", "")).rjust(32, b"\0")[-32:]
+
+
+def test_a_core_dump_of_askfirstd_holds_no_form_of_the_real_client_key(kube_sandbox, test_ca, client_pki, tmp_path):
+    """After kubectl went through (the key signed the upstream handshake), gcore's dump of askfirstd:
+    neither the key's PEM text, nor its DER, nor its private scalar (as mbedTLS's limbs hold it,
+    little-endian, or big-endian) is in it."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed (tools/setup.sh)")
+    if not os.access("/usr/bin/gcore", os.X_OK):
+        pytest.skip("gcore (gdb) is not installed")
+    if subprocess.run(["grep", "-q", "__asan_init", ASKFIRSTD]).returncode == 0:
+        pytest.skip("askfirstd is an AddressSanitizer build: its core dump is too large to scan here")
+    write_real_kubeconfig(tmp_path, test_ca, client_pki)
+    done = tmp_path / "done"
+    script = f"kubectl --cache-dir {tmp_path}/kcache --request-timeout 30s get pods; touch {done}; sleep 30"
+    name = kube_sandbox.new_name()
+    profile = kube_sandbox.profile(name, "off", extra={"credentials": [kube_entry(client_pki)]})
+    process = subprocess.Popen(kube_sandbox.command(name, profile, script), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=kube_sandbox.client_env())
+    try:
+        daemon = askfirstd_pid_of(process.pid, timeout=20)
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert done.exists(), "kubectl did not finish"
+        core = tmp_path / "askfirstd.core"
+        dumped = subprocess.run(["gcore", "-o", str(core), str(daemon)], capture_output=True, text=True, timeout=120)
+        assert dumped.returncode == 0, dumped.stderr
+        image = Path(f"{core}.{daemon}").read_bytes()
+    finally:
+        process.kill()
+        out, err = process.communicate(timeout=30)
+    assert len(image) > 1 << 20  # a real dump
+    assert kube_sandbox.origin.requests() and kube_sandbox.origin.requests()[-1]["client_cn"] == REAL_CLIENT_CN, err
+    scalar = private_scalar(client_pki["key"])
+    for form in secret_forms(client_pki):
+        assert form.encode() not in image, "the real key's PEM text is in askfirstd's core dump"
+    assert scalar not in image, "the real key's scalar (big-endian) is in askfirstd's core dump"
+    assert scalar[::-1] not in image, "the real key's scalar (mbedTLS limbs) is in askfirstd's core dump"
+
+
+REAL_KUBE_TOKEN = "k8s-real-token-on-the-host-" + "0123456789abcdef"
+
+
+def test_a_kube_bearer_token_in_the_host_kubeconfig_becomes_the_stub_and_the_cluster_sees_the_real_one(
+        sandbox, test_ca, tmp_path, monkeypatch):
+    """A kube entry with a token source: the sandbox's kubeconfig holds the stub token, askfirstd puts
+    the real one in the Authorization header (the plain origin of http_origin.py, no client certificate).
+    A user no entry covers keeps no credentials at all inside."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed (tools/setup.sh)")
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    (tmp_path / ".kube").mkdir()
+    (tmp_path / ".kube" / "config").write_text(f"""apiVersion: v1
+kind: Config
+clusters:
+- {{name: test, cluster: {{server: "https://{K8S_HOST}", certificate-authority-data: {b64(test_ca / "ca.pem")}}}}}
+- {{name: elsewhere, cluster: {{server: "https://unlisted.http.test:6443", insecure-skip-tls-verify: true}}}}
+users:
+- {{name: admin, user: {{token: "{REAL_KUBE_TOKEN}"}}}}
+- {{name: other, user: {{token: "other-real-token-0123456789", exec: {{command: /bin/leak}}}}}}
+contexts:
+- {{name: test, context: {{cluster: test, user: admin, namespace: default}}}}
+- {{name: other, context: {{cluster: elsewhere, user: other}}}}
+current-context: test
+""")
+    token_file = tmp_path / "kube-token"
+    token_file.write_text(REAL_KUBE_TOKEN + "\n")
+    os.chmod(token_file, 0o600)
+    entry = {"name": "cluster-token", "kind": "kube", "hosts": [K8S_HOST], "source": {"file": str(token_file)}}
+    k = f"kubectl --cache-dir {tmp_path}/kcache --request-timeout 30s"
+    run = sandbox.run("off", f"cat $HOME/.kube/config; cat {token_file}; echo; {k} get pods; echo get=$?",
+                      extra={"credentials": [entry]})
+    out = run.stdout + run.stderr
+    assert "get=0" in run.stdout, out
+    assert run.received and all(r["headers"].get("authorization", "").startswith("Bearer ") for r in run.received)
+    assert {r["headers"]["authorization"] for r in run.received} == {f"Bearer {REAL_KUBE_TOKEN}"}, run.received
+    for secret in (REAL_KUBE_TOKEN, "other-real-token", "/bin/leak", "insecure-skip-tls-verify"):
+        assert secret not in run.stdout, f"{secret} is in the sandbox"
+    assert REAL_KUBE_TOKEN not in run.stderr and REAL_KUBE_TOKEN not in audit_path(run.name).read_text()
+    assert "https://unlisted.http.test:6443" in run.stdout  # servers kept
