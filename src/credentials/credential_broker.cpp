@@ -322,7 +322,7 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             injection.body = std::make_shared<AwsChunkedResigner>(scope, entry.stub.secret_access_key,
                                                                   real.secret_access_key.view(),
                                                                   resigned.guest_seed_signature,
-                                                                  resigned.real_seed_signature);
+                                                                  resigned.real_seed_signature, resigned.signed_trailer);
         }
     }
     return injection;
