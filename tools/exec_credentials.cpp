@@ -238,7 +238,10 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     binds.emplace_back(home_path(".config/gh/hosts.yml"), gh_hosts_file(entries));
     binds.emplace_back(home_path(".git-credentials"), git_credentials_file(entries));
     binds.emplace_back(home_path(".netrc"), netrc_file(entries));
-    for (const auto& path : kubeconfig_paths()) binds.emplace_back(path, kubeconfig_file(path, entries));
+    for (const auto& path : kubeconfig_paths()) {
+        struct stat info {};
+        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
+    }
     for (const auto& entry : entries) {
         if (!entry.client_certificate.empty()) {  // a kube client certificate: the stub pair over the real one
             binds.emplace_back(entry.source_file, entry.client_certificate);

@@ -212,6 +212,7 @@ def test_the_client_certificate_goes_to_the_entry_hosts_only(kube_sandbox, test_
     run = kube_sandbox.run("off", script, extra={"credentials": [other]})
     assert run.lines() == ["502"], run.stdout + run.stderr
     assert len(kube_sandbox.origin.requests()) == before
+    assert "kubeconfig" not in run.stderr  # no kubeconfig on the host: nothing to say about one
 
 
 def test_a_client_key_readable_by_others_stops_startup(kube_sandbox, client_pki, tmp_path):
