@@ -31,7 +31,8 @@ std::vector<nghttp2_nv> as_nv(const Http2Session::HeaderList& headers,
         const bool secret = std::find(never_indexed.begin(), never_indexed.end(), name) != never_indexed.end();
         nva.push_back(nghttp2_nv{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                                  const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                                 name.size(), value.size(), secret ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE});
+                                 name.size(), value.size(),
+                                 static_cast<std::uint8_t>(secret ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE)});
     }
     return nva;
 }
