@@ -2,8 +2,12 @@
 // sandbox of `askfirst exec` (see the header).
 #include "tools/exec_credentials.h"
 
+#include "tools/exec_ca_trust.h"
+#include "tools/exec_kubeconfig.h"
+
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -34,6 +38,7 @@ using Json = std::unique_ptr<cJSON, JsonDeleter>;
 
 struct StubEntry {
     std::string name, kind, stub, access_key_id, secret_access_key, session_token, source_env, source_file;
+    std::string source_key_file, client_certificate, client_key;  // kube with a client certificate
     std::vector<std::string> hosts, guest_env;
 };
 
@@ -64,6 +69,9 @@ bool parse_entries(const std::string& text, std::vector<StubEntry>& out) {
         entry.session_token = text_of(item, "session_token");
         entry.source_env = text_of(item, "source_env");
         entry.source_file = text_of(item, "source_file");
+        entry.source_key_file = text_of(item, "source_key_file");
+        entry.client_certificate = text_of(item, "client_certificate");
+        entry.client_key = text_of(item, "client_key");
         entry.hosts = list_of(item, "hosts");
         entry.guest_env = list_of(item, "guest_env");
         out.push_back(std::move(entry));
@@ -165,6 +173,35 @@ std::string netrc_file(const std::vector<StubEntry>& entries) {
     return text;
 }
 
+// The sandbox's CA bundle (askfirst's CA; bound over the system bundle
+// before the stubs are installed, tools/exec_ca_trust.h).
+std::string sandbox_ca_bundle() {
+    for (const std::string_view path : exec_ca_trust::kSystemBundlePaths)
+        if (access(std::string(path).c_str(), R_OK) == 0) return std::string(path);
+    return std::string(exec_ca_trust::kSystemBundlePaths[0]);
+}
+
+// A real kubeconfig becomes its stub; one askfirst cannot read becomes an
+// empty config (fail closed: its credentials must not be readable inside).
+std::string kubeconfig_file(const std::string& real_path, const std::vector<StubEntry>& entries) {
+    std::ifstream real(real_path, std::ios::binary);
+    std::stringstream text;
+    text << real.rdbuf();
+    std::vector<KubeStub> stubs;
+    for (const auto& entry : entries)
+        if (entry.kind == "kube") stubs.push_back(KubeStub{entry.hosts, entry.stub, entry.client_certificate, entry.client_key});
+    std::string error;
+    std::string stub = stub_kubeconfig(text.str(), stubs, sandbox_ca_bundle(), error);
+    if (stub.empty()) {
+        std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
+                     error.c_str());
+        stub = "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
+    }
+    std::string wiped = text.str();
+    OPENSSL_cleanse(wiped.data(), wiped.size());
+    return stub;
+}
+
 // Binds a file holding `contents` over `target` (which must exist); the
 // source file is removed at once: the mount keeps it for the sandbox only.
 std::string bind_stub_over(const std::string& stub_dir, const std::string& target, const std::string& contents,
@@ -201,8 +238,18 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     binds.emplace_back(home_path(".config/gh/hosts.yml"), gh_hosts_file(entries));
     binds.emplace_back(home_path(".git-credentials"), git_credentials_file(entries));
     binds.emplace_back(home_path(".netrc"), netrc_file(entries));
-    for (const auto& entry : entries)
-        if (!entry.source_file.empty()) binds.emplace_back(entry.source_file, password_of(entry) + "\n");
+    for (const auto& path : kubeconfig_paths()) {
+        struct stat info {};
+        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
+    }
+    for (const auto& entry : entries) {
+        if (!entry.client_certificate.empty()) {  // a kube client certificate: the stub pair over the real one
+            binds.emplace_back(entry.source_file, entry.client_certificate);
+            binds.emplace_back(entry.source_key_file, entry.client_key);
+        } else if (!entry.source_file.empty()) {
+            binds.emplace_back(entry.source_file, password_of(entry) + "\n");
+        }
+    }
     std::string error;
     for (const auto& [target, contents] : binds) {
         error = bind_stub_over(dir, target, contents, counter);

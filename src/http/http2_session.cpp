@@ -3,6 +3,8 @@
 // submitted upstream or answered here. The upstream side (the nghttp2 client
 // session, responses relayed) is in http2_session_upstream.cpp, the C
 // trampolines in http2_callbacks.cpp. Interface and limits: http2_session.h.
+#include <openssl/crypto.h>
+
 #include "src/http/http2_session.h"
 
 #include <algorithm>
@@ -361,6 +363,11 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     } else {
         // The credential broker's edits (src/http/head_edits.h), after the decision only.
         apply_field_edits(stream->request_headers, edits.head);
+        for (const HeadEdit& edit : edits.head) {
+            std::string name = edit.kind == HeadEdit::Kind::replace_in_target ? ":path" : edit.header;
+            for (char& c : name) c = classifiers::ascii_lower(c);
+            stream->secret_fields.push_back(std::move(name));
+        }
         submit_upstream_request(*stream);
     }
     flush();
@@ -468,7 +475,11 @@ bool Http2Session::flush_upstream() {
         const std::uint8_t* data = nullptr;
         const ssize_t n = nghttp2_session_mem_send(upstream_.get(), &data);
         if (n <= 0) break;
-        out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+        append_wiping(out, std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
+        // A HEADERS frame may carry a real credential: nghttp2 never reads a
+        // frame's bytes again once mem_send returned them (the next call
+        // resets its frame buffer), so they are wiped where they lie.
+        OPENSSL_cleanse(const_cast<std::uint8_t*>(data), static_cast<std::size_t>(n));
     }
     if (out.empty()) return false;
     emit(SendToUpstream{std::move(out)});
