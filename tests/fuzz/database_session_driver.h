@@ -19,9 +19,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "src/flow_session.h"
 
@@ -37,11 +39,39 @@ struct SessionRecord {
     std::string upstream_got;
     std::string server_sent;
     std::string guest_got;
+
+    // Takes the session's outputs: what went upstream and to the guest is recorded, CloseFlow
+    // closes (nothing may follow it), and every output is then shown to on_output.
+    template <typename Session, typename OnOutput>
+    void take_outputs(Session& session, OnOutput&& on_output) {
+        for (SessionOutput& output : session.take_outputs()) {
+            if (closed) std::abort();  // nothing after CloseFlow
+            if (const auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
+            else if (const auto* down = std::get_if<SendToGuest>(&output)) guest_got += down->bytes;
+            else if (std::holds_alternative<CloseFlow>(output)) closed = true;
+            on_output(output);
+        }
+    }
 };
 
 // The verdicts of a session that holds at most one statement at a time.
 struct OneHeldStatement : SessionRecord {
     std::optional<RequestId> pending;
+
+    // Follows the questions: no DecideStatement while another is held, ids increase, a cancel
+    // names the held one. Returns the new question when output is one.
+    const DecideStatement* follow_question(const SessionOutput& output) {
+        if (const auto* decide = std::get_if<DecideStatement>(&output)) {
+            if (pending || decide->id <= last_id) std::abort();
+            pending = last_id = decide->id;
+            return decide;
+        }
+        if (const auto* cancel = std::get_if<CancelDecision>(&output)) {
+            if (pending != cancel->id) std::abort();
+            pending.reset();
+        }
+        return nullptr;
+    }
 
     template <typename Session>
     void give_verdict(Session& session, bool pass, std::size_t /*choice*/) {

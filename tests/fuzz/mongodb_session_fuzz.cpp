@@ -44,21 +44,9 @@ struct Checker : fuzz::OneHeldStatement {
     }
 
     void take(MongodbSession& session) {
-        for (SessionOutput& output : session.take_outputs()) {
-            if (closed) std::abort();  // nothing after CloseFlow
-            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
-            else if (auto* down = std::get_if<SendToGuest>(&output)) guest_got += down->bytes;
-            else if (auto* decide = std::get_if<DecideStatement>(&output)) {
-                if (pending || decide->id <= last_id) std::abort();
-                pending = last_id = decide->id;
-                judge(decide->statement);
-            } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
-                if (pending != cancel->id) std::abort();
-                pending.reset();
-            } else if (std::holds_alternative<CloseFlow>(output)) {
-                closed = true;
-            }
-        }
+        take_outputs(session, [&](const SessionOutput& output) {
+            if (const auto* decide = follow_question(output)) judge(decide->statement);
+        });
         if (!any_refused && !rewrites_possible && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0)
             std::abort();
         if (!any_refused && server_sent.compare(0, guest_got.size(), guest_got) != 0) std::abort();

@@ -33,25 +33,15 @@ namespace {
 
 struct Checker : fuzz::OneHeldStatement {
     void take(MysqlSession& session) {
-        for (SessionOutput& output : session.take_outputs()) {
-            if (closed) std::abort();  // nothing after CloseFlow
-            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
-            else if (auto* down = std::get_if<SendToGuest>(&output)) guest_got += down->bytes;
-            else if (auto* decide = std::get_if<DecideStatement>(&output)) {
-                if (pending || decide->id <= last_id) std::abort();
-                pending = last_id = decide->id;
-            } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
-                if (pending != cancel->id) std::abort();
-                pending.reset();
-            } else if (auto* tls = std::get_if<StartGuestTls>(&output)) {
+        take_outputs(session, [&](const SessionOutput& output) {
+            follow_question(output);
+            if (const auto* tls = std::get_if<StartGuestTls>(&output)) {
                 // The read-ahead is the start of the guest's TLS, never plaintext: it must be the
                 // tail of what was sent, and the guest bytes after it stand for the TLS plaintext.
                 if (!guest_sent.ends_with(tls->read_ahead)) std::abort();
                 guest_sent.resize(guest_sent.size() - tls->read_ahead.size());
-            } else if (std::holds_alternative<CloseFlow>(output)) {
-                closed = true;
             }
-        }
+        });
         if (!any_refused && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0) std::abort();
     }
 };
