@@ -186,9 +186,6 @@ ParseStep MessageParser::parse(std::string_view input) {
 
 ParseStep MessageParser::finish() {
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
-    // Nothing to read (an end-of-stream poke): an empty view may carry a null
-    // pointer, and llhttp would do arithmetic on it.
-    if (input.empty()) return {0, Boundary::need_more};
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_finish(&parser_);
     if (err == HPE_OK) return {0, Boundary::need_more};
