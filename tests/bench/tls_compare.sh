@@ -26,7 +26,8 @@
 # one might want it: bench_lib.py; issue 17's targets hold without);
 # BENCH_RESUMPTION=1: nginx keeps its default session tickets (a server that
 # allows resumption), to compare; BENCH_PERF=FILE: `perf record --call-graph dwarf` on
-# askfirstd during the Connection: close run, written to FILE.
+# askfirstd during a Connection: close run, written to FILE: the one with no
+# resumption (BENCH_PERF_RUN=full, the default) or wrk's (BENCH_PERF_RUN=wrk).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -47,6 +48,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP_SECONDS = int(os.environ.get("BENCH_WARMUP", "0"))
 RESUMPTION = os.environ.get("BENCH_RESUMPTION", "0") == "1"
 PERF_OUTPUT = os.path.abspath(os.environ["BENCH_PERF"]) if os.environ.get("BENCH_PERF") else None
+PERF_WHAT = os.environ.get("BENCH_PERF_RUN", "full")
 SMALL = "1k"  # the file wrk asks for
 WANTED = set(os.environ.get("BENCH_MODES", "mitmproxy,squid,askfirst").split(","))
 IDLE_FLOWS = int(os.environ.get("BENCH_IDLE_FLOWS", "1000"))
@@ -173,23 +175,35 @@ def bulk_upload(mode):
 def bulk_cpu_seconds_per_gb(mode):
     return bulk_cpu.get(mode)
 
-wrk_problems = []
-def wrk(mode, *options, warmup=0, cpu=None):
-    url = f"{modes[mode][1]}/{SMALL}"
-    measured = ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, url]
-    command = modes[mode][0] + pin(after_wrk_warmup(measured, url, 16, warmup), CLIENT_CPU)
-    profiler = []
-    def attach_profiler(pid):  # BENCH_PERF: `perf record` (DWARF call graphs: Debian libraries have no frame pointers) on askfirstd during the Connection: close run
-        if PERF_OUTPUT and mode == "askfirst" and "Connection: close" in options:
-            profiler.append(subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-p", str(pid), "-o", PERF_OUTPUT],
-                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-    out, spent = run_watching_cpu(command, modes[mode][2], env=home.env, on_middlebox=attach_profiler)
-    for process in profiler:  # perf ends by itself when askfirstd exits; wait for its file
+# BENCH_PERF: `perf record` on askfirstd (DWARF call graphs: Debian's libraries have no frame pointers).
+def start_profiler(pid):
+    return subprocess.Popen(["perf", "record", "--call-graph", "dwarf,16384", "-F", "499", "-p", str(pid), "-o", PERF_OUTPUT],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def stop_profiler(processes):
+    for process in processes:  # perf ends by itself when askfirstd exits; wait for its file
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
             process.send_signal(2)
             process.wait(30)
+
+def run_profiled(mode, command, profile):
+    """run_watching_cpu in `mode`'s sandbox; askfirstd recorded by perf when `profile` and BENCH_PERF."""
+    profiler = []
+    def attach_profiler(pid):
+        if PERF_OUTPUT and profile and mode == "askfirst":
+            profiler.append(start_profiler(pid))
+    out, spent = run_watching_cpu(modes[mode][0] + command, modes[mode][2], env=home.env, on_middlebox=attach_profiler)
+    stop_profiler(profiler)
+    return out, spent
+
+wrk_problems = []
+def wrk(mode, *options, warmup=0, cpu=None):
+    url = f"{modes[mode][1]}/{SMALL}"
+    measured = ["wrk", "-t1", "-c16", f"-d{SECONDS}s", "--latency", *options, url]
+    out, spent = run_profiled(mode, pin(after_wrk_warmup(measured, url, 16, warmup), CLIENT_CPU),
+                              PERF_WHAT == "wrk" and "Connection: close" in options)
     if cpu is not None:
         cpu.append(spent)
     for problem in re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: [^\n]+)", out):
@@ -231,6 +245,26 @@ def handshakes(mode):
 def handshake_cpu_seconds_per_1000(mode):
     return handshake_cpu.get(mode)
 
+full_cpu = {}
+def full_handshakes(mode):
+    # Both legs full: a client that never resumes (why not wrk: full_handshakes.py).
+    prefix, url, middlebox = modes[mode]
+    host_port = url.split("//")[1]
+    host, port_text = (host_port.rsplit(":", 1) if ":" in host_port else (host_port, "443"))
+    command = pin(["python3", os.path.abspath("tests/bench/full_handshakes.py"), host, port_text, HOST,
+                   f"/{SMALL}", str(SECONDS), "16"], CLIENT_CPU)
+    out, spent = run_profiled(mode, command, PERF_WHAT == "full")
+    figures = dict(part.split("=", 1) for part in out.split())
+    count, errors = int(figures.get("connections", 0)), int(figures.get("errors", 0))
+    if errors:
+        wrk_problems.append(f"{mode} full handshakes: {errors} connections failed")
+    if spent is not None and count > 0:
+        full_cpu[mode] = spent / count * 1000
+    return count / float(figures["seconds"]) if count else float("nan")
+
+def full_cpu_seconds_per_1000(mode):
+    return full_cpu.get(mode)
+
 HOLDER = r'''
 import resource, socket, ssl, sys, time, os
 n, host, port, name, ready, stop = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
@@ -265,6 +299,8 @@ rows = {"bulk download (MB/s)": bulk, "bulk: middlebox CPU s per GB": bulk_cpu_s
         "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
         "keep-alive p99 (ms)": p99, "new TLS connections/s": handshakes,
         "new TLS: middlebox CPU s per 1000": handshake_cpu_seconds_per_1000,
+        "new TLS, no resumption: conns/s": full_handshakes,
+        "new TLS, no resumption: CPU s/1000": full_cpu_seconds_per_1000,
         f"RSS per idle TLS flow at {IDLE_FLOWS} (KiB)": idle_flow_kib}
 results = measure_all(rows, modes)
 
