@@ -161,13 +161,19 @@ ParseStep MessageParser::parse(std::string_view input) {
     // llhttp returns a sticky error without looking at the new input, and its
     // error position then points into an old buffer: answer from our state.
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
-    // Nothing to read (an end-of-stream poke): an empty view may carry a null
-    // pointer, and llhttp would do arithmetic on it.
-    if (input.empty()) return {0, Boundary::need_more};
+    // An empty read still runs llhttp: after a pause at the end of the bytes
+    // (headers_complete of a message with no body, e.g. an upstream's
+    // "100 Continue"), only the next call reports message_complete; skipping
+    // it stalled every HTTP/2 upload with Expect: 100-continue to an
+    // HTTP/1.1 upstream until the server timed out (120 s). An empty view
+    // may carry a null pointer, on which llhttp would do arithmetic (UBSan,
+    // the http2_session fuzz run): it gets a pointer to a real byte instead.
+    static constexpr char kNoBytes[1] = {0};
+    const char* const data = input.empty() ? kNoBytes : input.data();
     pending_boundary_ = Boundary::need_more;
-    llhttp_errno_t err = llhttp_execute(&parser_, input.data(), input.size());
+    llhttp_errno_t err = llhttp_execute(&parser_, data, input.size());
     if (err == HPE_OK) return {input.size(), Boundary::need_more};
-    auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - input.data());
+    auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
     switch (err) {
         case HPE_PAUSED:
             llhttp_resume(&parser_);

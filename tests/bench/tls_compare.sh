@@ -158,12 +158,11 @@ def transfer(mode, direction):
         os.makedirs(os.path.join(root, "upload"))
         rate, size = (out.split() + ["0", "0"])[:2]
         rates.append(float(rate) / 1e6)
-        if cpu is not None and float(size) > 0 and direction == "down":
+        if cpu is not None and float(size) > 0:
             cpu_per_gb.append(cpu / (float(size) / 1e9))
     if BULK_RUNS > 1:
         log(f"bench: bulk {direction} via {mode}: " + " ".join(f"{rate:.0f}" for rate in sorted(rates)) + " MB/s")
-    if direction == "down":
-        bulk_cpu[mode] = median(cpu_per_gb)
+    bulk_cpu[(mode, direction)] = median(cpu_per_gb)
     return max(rates)
 
 def bulk(mode):
@@ -173,7 +172,10 @@ def bulk_upload(mode):
     return transfer(mode, "up")
 
 def bulk_cpu_seconds_per_gb(mode):
-    return bulk_cpu.get(mode)
+    return bulk_cpu.get((mode, "down"))
+
+def upload_cpu_seconds_per_gb(mode):
+    return bulk_cpu.get((mode, "up"))
 
 # BENCH_PERF: `perf record` on askfirstd (DWARF call graphs: Debian's libraries have no frame pointers).
 def start_profiler(pid):
@@ -295,7 +297,7 @@ def idle_flow_kib(mode):
                            IDLE_FLOWS, ready, stop, middlebox, env=home.env)
 
 rows = {"bulk download (MB/s)": bulk, "bulk: middlebox CPU s per GB": bulk_cpu_seconds_per_gb,
-        "bulk upload, PUT (MB/s)": bulk_upload,
+        "bulk upload, PUT (MB/s)": bulk_upload, "bulk upload: middlebox CPU s per GB": upload_cpu_seconds_per_gb,
         "keep-alive requests/s": keepalive, "keep-alive p50 (ms)": p50,
         "keep-alive p99 (ms)": p99, "new TLS connections/s": handshakes,
         "new TLS: middlebox CPU s per 1000": handshake_cpu_seconds_per_1000,
