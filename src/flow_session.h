@@ -86,11 +86,11 @@ struct DecideRequest { RequestId id = 0; classifiers::HttpRequest request; };
 // Redis command) by the decider (src/statement_decision.h) rather than by
 // classifiers::classify.
 struct DatabaseStatement {
-    std::string provider;            // "postgres", "mysql", "redis"
+    std::string provider;            // "postgres", "mysql", "redis", "mongodb"
     std::string database;            // from the protocol's startup
     std::string user;
     std::string message;             // the protocol message: "Query", "Execute", "COM_QUERY", "command"
-    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments)
+    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments; MongoDB: the command as JSON)
     bool complete = true;            // false: judged the worst it could be
     std::string why_incomplete;      // for the question's detail when !complete
 };

@@ -21,7 +21,7 @@ namespace askfirst::profile_values {
 
 namespace {
 
-constexpr std::string_view kDatabaseProtocols[] = {"postgres", "mysql", "redis"};
+constexpr std::string_view kDatabaseProtocols[] = {"postgres", "mysql", "redis", "mongodb"};
 
 bool parse_one_database(const cJSON& item, const KeyPath& path, DatabaseEndpoint& out, std::string& error) {
     if (!cJSON_IsObject(&item)) {

@@ -161,15 +161,11 @@ ParseStep MessageParser::parse(std::string_view input) {
     // llhttp returns a sticky error without looking at the new input, and its
     // error position then points into an old buffer: answer from our state.
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
-    // An empty read still runs llhttp: after a pause at the end of the bytes
-    // (headers_complete of a message with no body, e.g. an upstream's
-    // "100 Continue"), only the next call reports message_complete; skipping
-    // it stalled every HTTP/2 upload with Expect: 100-continue to an
-    // HTTP/1.1 upstream until the server timed out (120 s). An empty view
-    // may carry a null pointer, on which llhttp would do arithmetic (UBSan,
-    // the http2_session fuzz run): it gets a pointer to a real byte instead.
-    static constexpr char kNoBytes[1] = {0};
-    const char* const data = input.empty() ? kNoBytes : input.data();
+    // An empty read still runs llhttp (after a boundary it may reach the next
+    // one without more input), but an empty view may carry a null pointer, and
+    // llhttp does arithmetic on it: give it a real, empty position instead.
+    static constexpr char kEmpty[1] = {};
+    const char* const data = input.empty() ? kEmpty : input.data();
     pending_boundary_ = Boundary::need_more;
     llhttp_errno_t err = llhttp_execute(&parser_, data, input.size());
     if (err == HPE_OK) return {input.size(), Boundary::need_more};

@@ -37,7 +37,7 @@ def make_db_ca(folder: Path) -> Path:
         "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2", "-subj", "/CN=askfirst db test CA")
     run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", folder / "server.key", "-out", folder / "server.csr", "-subj", f"/CN={DB_HOST}")
-    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST},DNS:{CACHE_HOST}\n")
+    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST},DNS:{CACHE_HOST},DNS:mongo.test\n")
     run("openssl", "x509", "-req", "-in", folder / "server.csr", "-CA", folder / "ca.pem", "-CAkey", folder / "ca.key",
         "-CAcreateserial", "-out", folder / "server.pem", "-days", "2", "-extfile", folder / "ext")
     return folder

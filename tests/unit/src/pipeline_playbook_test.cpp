@@ -296,7 +296,7 @@ TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
     SUBCASE("an opaque flow the mode refuses is reset, never dialed") {
         Playbook play;
         play.take();
-        play.guest("\x01\x02\x03");
+        play.guest("\x01\x02\x03\x04");
         CHECK(play.take() == Trace{"decide_opaque tcp origin.test:80"});
         play.decisions.answer(false);
         const Trace trace = play.take();
@@ -501,7 +501,7 @@ TEST_CASE("pipeline: upstream failure at each stage") {
     SUBCASE("the relay's upstream fails: reset") {
         Playbook play;
         play.take();
-        play.guest("\x01\x02");
+        play.guest("\x01\x02\x03\x04");
         play.decisions.answer(true);
         play.take();
         play.pipeline.on_upstream_failed("no route");
