@@ -345,6 +345,9 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     } else {
         // The credential broker's edits (src/http/head_edits.h), after the decision only.
         apply_field_edits(stream->request_headers, edits.head);
+        // Passed: its body now only streams through, so its window widens
+        // (kH2PassedStreamWindow says why and what bounds it).
+        nghttp2_session_set_local_window_size(guest_.get(), NGHTTP2_FLAG_NONE, stream->id, kH2PassedStreamWindow);
         submit_upstream_request(*stream);
     }
     flush();

@@ -343,6 +343,24 @@ TEST_CASE("h2 guest, HTTP/1.1 upstream: streams in turn, bodies framed, response
     CHECK(rig.guest.seen[second].ended);
 }
 
+TEST_CASE("h2: a passed stream's window widens to kH2PassedStreamWindow; a stream awaiting its decision keeps 64 KiB") {
+    Http2Config config = tls_config();
+    config.upstream = UpstreamProtocol::http1;
+    H2Rig rig(config);
+    rig.raw_upstream = true;
+    const auto id = rig.guest.request(request_fields("PUT", "/v1/blob"), "part1", false);
+    rig.pump();
+    REQUIRE(rig.decisions.size() == 1);
+    CHECK(nghttp2_session_get_stream_remote_window_size(rig.guest.raw(), id) <= kH2StreamWindow);
+    rig.pass(static_cast<RequestId>(id));
+    // The widened window, less what the guest sent since the last update.
+    CHECK(nghttp2_session_get_stream_remote_window_size(rig.guest.raw(), id) > kH2PassedStreamWindow - kH2StreamWindow);
+    const std::string big(3 * kH2StreamWindow, 'x');
+    rig.guest.send_more(id, big, true);
+    rig.pump();
+    CHECK(rig.upstream_wire.ends_with("0\r\n\r\n"));
+}
+
 TEST_CASE("h2 guest, HTTP/1.1 upstream: a body still coming is sent chunked") {
     Http2Config config = tls_config();
     config.upstream = UpstreamProtocol::http1;
