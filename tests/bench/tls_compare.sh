@@ -329,13 +329,16 @@ def ratio(metric, mode):
 
 if "askfirst" in modes:
     # Issue 17's table, askfirst's figure against each target (NaN compares false: "no").
-    new_tls = ratio("new TLS connections/s", "askfirst")
-    squid_new_tls = ratio("new TLS connections/s", "squid") if "squid" in modes else None
+    # Both legs full handshakes: the client that never resumes (wrk resumes the guest leg: see full_handshakes.py).
+    new_tls = ratio("new TLS, no resumption: conns/s", "askfirst")
+    squid_new_tls = ratio("new TLS, no resumption: conns/s", "squid") if "squid" in modes else None
+    wrk_new_tls = ratio("new TLS connections/s", "askfirst")
     p50_added = figure("keep-alive p50 (ms)", "askfirst") - figure("keep-alive p50 (ms)", "direct")
     targets = [
-        ("new TLS connections/s (ratio)", f"{new_tls:.2f}",
+        ("new TLS conns/s, both legs full", f"{new_tls:.2f}",
          ">= 0.50" + (f" and >= squid's {squid_new_tls:.2f}" if squid_new_tls is not None else ""),
          new_tls >= 0.5 and (squid_new_tls is None or new_tls >= squid_new_tls)),
+        ("  same, wrk (guest leg resumed)", f"{wrk_new_tls:.2f}", ">= 0.50", wrk_new_tls >= 0.5),
         ("keep-alive p99 (ratio)", f"{ratio('keep-alive p99 (ms)', 'askfirst'):.2f}", "<= 3",
          ratio("keep-alive p99 (ms)", "askfirst") <= 3),
         ("keep-alive p50 added (ms)", f"{p50_added:+.2f}", "< +0.30", p50_added < 0.3),
