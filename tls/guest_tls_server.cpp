@@ -8,6 +8,7 @@
 
 #include "tls/elliptic_curve_offload.h"
 #include "tls/modular_inverse_offload.h"
+#include "tls/sha256_block_offload.h"
 #include "tls/random_source.h"
 
 namespace askfirst::tls {
@@ -140,6 +141,7 @@ Result<std::unique_ptr<GuestTlsServer>> GuestTlsServer::create(CertificateAuthor
     // The offloads' self-checks run now, before the first handshake.
     (void)elliptic_curve_offload_status();
     (void)modular_inverse_offload_status();
+    (void)sha256_block_offload_status();
     auto key = generate_p256_key();
     if (!key) return R::failure(key.error());
     server->leaf_key_ = key.take();

@@ -10,6 +10,7 @@
 #include "tls/certificate_builder.h"
 #include "tls/elliptic_curve_offload.h"
 #include "tls/modular_inverse_offload.h"
+#include "tls/sha256_block_offload.h"
 #include "tls/random_source.h"
 #include "tls/upstream_verification.h"
 
@@ -158,6 +159,7 @@ Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const Upstr
     // The offloads' self-checks run now, before the first handshake.
     (void)elliptic_curve_offload_status();
     (void)modular_inverse_offload_status();
+    (void)sha256_block_offload_status();
     if (!trust.system_bundle.empty()) {
         // A positive result counts certificates mbedTLS skipped (unsupported
         // algorithms in the system bundle); only a total failure is an error.
