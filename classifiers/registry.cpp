@@ -5,6 +5,8 @@
 // classifies. Nothing else is shared state: the table is constant.
 #include "classifiers/registry.h"
 
+#include "classifiers/url_query.h"
+
 #include <algorithm>
 #include <iterator>
 
@@ -157,8 +159,48 @@ const Provider& select_provider(const HttpRequest& request) {
     return kGenericProvider;
 }
 
+namespace {
+
+constexpr std::string_view kMethodOverrideFlag = "method-override";
+
+// Where servers take a method to run instead of the request's: Google's API
+// front end and Express's method-override (X-HTTP-Method-Override), OData
+// (X-HTTP-Method), others (X-Method-Override), Laravel and Express with a
+// query getter (_method). Each value found is a method the server may run.
+std::vector<std::string> overriding_methods(const HttpRequest& request) {
+    std::vector<std::string> methods;
+    for (const auto& header : request.headers) {
+        if (!equals_ignoring_ascii_case(header.name, "X-HTTP-Method-Override") &&
+            !equals_ignoring_ascii_case(header.name, "X-HTTP-Method") &&
+            !equals_ignoring_ascii_case(header.name, "X-Method-Override"))
+            continue;
+        methods.push_back(header.value);
+    }
+    for (std::string& value : query_params(request.query, "_method")) methods.push_back(std::move(value));
+    for (std::string& method : methods) {
+        std::string upper;
+        for (char c : method)
+            if (c != ' ' && c != '\t') upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+        method = std::move(upper);
+    }
+    return methods;
+}
+
+}  // namespace
+
 Classification classify_with(const Provider& provider, const HttpRequest& request) {
     Classification result = provider.classify(request);
+    // A method override: judged as that method too, the worse of the two.
+    for (const std::string& method : overriding_methods(request)) {
+        if (method.empty() || method == request.method) continue;
+        HttpRequest overridden = request;
+        overridden.method = method;
+        Classification as_overridden = provider.classify(overridden);
+        if (as_overridden.tier > result.tier) {
+            as_overridden.flags.emplace_back(kMethodOverrideFlag);
+            result = std::move(as_overridden);
+        }
+    }
     if (request.has_header("Upgrade")) {
         const Tier floor = upgraded_channel_floor(provider);
         if (result.tier < floor) {

@@ -223,7 +223,9 @@ bool CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point 
 
 // bearer, header, kube: the stub becomes the real token in the header of its
 // kind, including inside a Basic pair (git over HTTPS sends a token as the
-// password); basic: the pair, and the password in the URL's userinfo.
+// password); basic: the pair. Never the request target: no client sends
+// userinfo there (RFC 9110 §4.2.4), and a real password written into a path
+// is logged and echoed back by servers (404 pages, redirects) to the guest.
 void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& request, http::HeadEdits& edits) const {
     const std::string_view real = entry.config.real.value.view();
     const std::string& stub = entry.stub.value;
@@ -250,12 +252,6 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
             http::wipe_string(replaced);
             http::wipe_string(*decoded);
         }
-    }
-    if (basic && request.path.find(":" + entry.stub_password + "@") != std::string::npos) {
-        std::string real_password(password_of(real));
-        edits.emplace_back(Kind::replace_in_target, "", ":" + entry.stub_password + "@",
-                           ":" + uri_encode(real_password, false) + "@");
-        http::wipe_string(real_password);
     }
 }
 

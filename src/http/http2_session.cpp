@@ -211,6 +211,16 @@ int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
 void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     stream.guest_ended = end_stream;
     const std::string_view method = find_header(stream.request_headers, ":method");
+    // Methods are case-sensitive (RFC 9110 §9.1) and every registered one is
+    // upper case; llhttp refuses others on HTTP/1.1. nghttp2 takes any token,
+    // and servers that fold case (Express, Werkzeug) run "delete" as the
+    // DELETE that the classifiers, matching exactly, judged unknown: a write.
+    if (std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+        refuse_stream_protocol(stream, ":method '" + std::string(method.substr(0, 32)) +
+                                           "' is not upper case: servers that fold case would run another method "
+                                           "than the one judged");
+        return;
+    }
     if (method == "CONNECT") {
         answer_locally(stream, 400, "CONNECT is refused: askfirst judges HTTP requests, not tunnels");
         return;

@@ -451,6 +451,21 @@ def test_git_over_https_with_the_stub_git_credentials_reaches_the_forge_with_the
     assert_real_secret_nowhere(run)
 
 
+def test_a_basic_stub_password_in_the_request_path_is_never_replaced_by_the_real_one(sandbox):
+    """No client sends userinfo in a request target (RFC 9110 §4.2.4), but askfirst put the real password
+    in place of ":<stub>@" anywhere in it: a guest asking a listed host for /anything/:<stub>@ had the real
+    password written into the path, where servers log it and echo it back (404 pages, redirects)."""
+    real_pair = "alice:" + REAL_TOKEN
+    entry = {"name": "forge", "kind": "basic", "hosts": [API_HOST], "source": {"env": "ASKFIRST_TEST_REAL_TOKEN"},
+             "stub": STUB_TOKEN}
+    script = f"curl -sS --max-time 30 -o /dev/null -w '%{{http_code}}\\n' 'https://{API_HOST}/echo/:{STUB_TOKEN}@x'"
+    run = run_with_credentials(sandbox, script, [entry], real=real_pair)
+    assert run.lines() == ["200"], run.stdout + run.stderr
+    [request] = run.received
+    assert REAL_TOKEN not in request["path"], "the real password reached the server in the request path"
+    assert_real_secret_nowhere(run)
+
+
 CHUNKED_UPLOAD = """
 import hashlib, hmac, os, ssl, sys, urllib.error, urllib.request
 from botocore.auth import SigV4Auth

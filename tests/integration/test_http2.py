@@ -217,6 +217,29 @@ def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connecti
     assert [r[3:5] for r in h2.nginx.requests()[before:]] == [["GET", "/repos/acme/prod"]]
 
 
+def test_a_lower_case_method_is_refused_not_judged_an_unknown_write(h2):
+    # "delete" matched no GitHub route (exact method names): an unknown write,
+    # which block-destructive passed; servers that fold case ran a DELETE.
+    before = len(h2.nginx.requests())
+    done = h2.run(f"{CURL} --http2 -o /dev/null -w '%{{http_code}}\\n' -X delete https://{GITHUB_HOST}/repos/acme/prod; "
+                  f"echo status=$?", {"default": "off", "github": "block-destructive"})
+    assert "status=0" not in done.stdout, done.stdout + done.stderr  # the stream was reset, curl fails
+    assert h2.nginx.requests()[before:] == [], h2.nginx.requests()[before:]
+    assert not [r for r in done.audit if r.get("decision") == "pass"], done.audit
+
+
+@pytest.mark.parametrize("http", ["--http1.1", "--http2"])
+def test_a_post_that_overrides_its_method_to_delete_is_judged_as_the_delete(h2, http):
+    # Google's API front end, OData and Express's method-override run the method
+    # the header names: judged as the POST it was sent as, this was a write.
+    before = len(h2.nginx.requests())
+    done = h2.run(f"{CURL} {http} -o /dev/null -w '%{{http_code}}\\n' -X POST -H 'X-HTTP-Method-Override: DELETE' "
+                  f"https://{GITHUB_HOST}/repos/acme/prod", {"default": "off", "github": "block-destructive"})
+    assert done.stdout.split() == ["403"], done.stdout + done.stderr
+    assert h2.nginx.requests()[before:] == []
+    assert [(r["tier"], r["decision"]) for r in done.audit] == [("destructive", "block")], done.audit
+
+
 GRPC_CLIENT = """
 import grpc
 channel = grpc.insecure_channel("{host}:2379")

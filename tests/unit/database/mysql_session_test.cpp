@@ -28,17 +28,23 @@ std::string le(std::uint32_t value, int bytes) {
     return out;
 }
 
-// HandshakeV10 of a MariaDB 10.11 with TLS, compression and (MySQL's) query attributes offered.
-std::string greeting() {
-    const std::uint32_t caps = 0xf7fe | mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes;
+// HandshakeV10 of a MariaDB 10.11 with TLS (or without), compression and (MySQL's) query attributes offered.
+std::string greeting(bool tls = true) {
+    const std::uint32_t caps = (0xf7fe & ~mysql::kClientSsl) | (tls ? mysql::kClientSsl : 0) | mysql::kClientCompress |
+                               mysql::kClientQueryAttributes;
     std::string payload = "\x0a" "5.5.5-10.11.6-MariaDB" + std::string(1, '\0') + le(42, 4) + "abcdefgh" + '\0' +
                           le(caps & 0xffff, 2) + "\x2d" + le(2, 2) + le(caps >> 16, 2) + "\x15" + std::string(10, '\0') +
                           "ijklmnopqrst" + '\0' + "mysql_native_password" + '\0';
     return packet(0, payload);
 }
 
-std::string handshake_response(std::uint32_t caps) {
-    return packet(1, le(caps, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0') + "agent" + '\0' + "\x14" +
+// The client's SSLRequest: HandshakeResponse41's 32 fixed bytes, CLIENT_SSL set.
+std::string ssl_request(std::uint32_t caps) {
+    return packet(1, le(caps | mysql::kClientSsl, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0'));
+}
+
+std::string handshake_response(std::uint32_t caps, std::uint8_t sequence = 1) {
+    return packet(sequence, le(caps, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0') + "agent" + '\0' + "\x14" +
                          std::string(20, 'p') + "shop" + '\0');
 }
 
@@ -61,6 +67,8 @@ struct Book {
             else if (auto* down = std::get_if<SendToGuest>(&output)) guest_bytes += down->bytes;
             else if (auto* decide = std::get_if<DecideStatement>(&output)) decisions.push_back(*decide);
             else if (std::holds_alternative<CloseFlow>(output)) events.push_back("close");
+            else if (auto* tls = std::get_if<StartGuestTls>(&output)) events.push_back("guest tls:" + tls->read_ahead);
+            else if (std::holds_alternative<StartUpstreamTls>(output)) events.push_back("upstream tls");
             else events.push_back("other");
         }
     }
@@ -91,30 +99,83 @@ TEST_CASE("detection: a HandshakeV10 greeting, anything else is not MySQL") {
     CHECK(mysql::detect_greeting("220 smtp.example ESMTP\r\n") == mysql::Detection::not_mysql);
 }
 
-TEST_CASE("the greeting reaches the guest without TLS, compression or query attributes") {
-    Book book;
-    book.server(greeting());
-    const std::string sent = book.take_guest();
-    REQUIRE(sent.size() == greeting().size());
+std::uint32_t greeting_capabilities(const std::string& sent) {
     const std::size_t low = 4 + 1 + 22 + 4 + 8 + 1;
-    const std::uint32_t caps = static_cast<std::uint8_t>(sent[low]) | static_cast<std::uint8_t>(sent[low + 1]) << 8 |
-                               static_cast<std::uint8_t>(sent[low + 5]) << 16 | static_cast<std::uint8_t>(sent[low + 6]) << 24;
-    CHECK((caps & (mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes)) == 0);
-    CHECK((caps & 0x0200) != 0);  // CLIENT_PROTOCOL_41 kept
+    return static_cast<std::uint8_t>(sent[low]) | static_cast<std::uint8_t>(sent[low + 1]) << 8 |
+           static_cast<std::uint8_t>(sent[low + 5]) << 16 | static_cast<std::uint8_t>(sent[low + 6]) << 24;
 }
 
-TEST_CASE("authentication is relayed; a client asking for TLS anyway ends the flow") {
+TEST_CASE("the greeting reaches the guest without compression or query attributes, with TLS as the server offers it") {
+    for (const bool server_tls : {true, false}) {
+        CAPTURE(server_tls);
+        Book book;
+        book.server(greeting(server_tls));
+        const std::string sent = book.take_guest();
+        REQUIRE(sent.size() == greeting(server_tls).size());
+        const std::uint32_t caps = greeting_capabilities(sent);
+        CHECK((caps & (mysql::kClientCompress | mysql::kClientQueryAttributes)) == 0);
+        CHECK(((caps & mysql::kClientSsl) != 0) == server_tls);  // neither downgraded nor claimed
+        CHECK((caps & 0x0200) != 0);  // CLIENT_PROTOCOL_41 kept
+    }
+}
+
+TEST_CASE("authentication is relayed") {
     Book book;
     book.server(greeting());
     book.guest(handshake_response(0x000fa68d));
     CHECK(book.take_upstream() == handshake_response(0x000fa68d));
     CHECK(book.decisions.empty());
+    CHECK(book.events.empty());
+}
 
-    Book tls;
-    tls.server(greeting());
-    tls.guest(handshake_response(0x000fa68d | mysql::kClientSsl));
-    CHECK(tls.events.back() == "close");
-    CHECK(tls.upstream_bytes.empty());
+TEST_CASE("SSLRequest: relayed to the server, the guest's TLS opens with the ClientHello read past it, "
+          "the upstream's TLS before the full response, then commands are read inside") {
+    Book book;
+    book.server(greeting());
+    book.take_guest();
+    const std::string client_hello_start = "\x16\x03\x01\x02\x00\x01";
+    book.guest(ssl_request(0x000fa68d) + client_hello_start);  // the client does not wait for an answer
+    CHECK(book.take_upstream() == ssl_request(0x000fa68d));
+    REQUIRE(book.events == std::vector<std::string>{"guest tls:" + client_hello_start});
+    // From here the stack feeds the plaintext of the guest's TLS.
+    book.guest(handshake_response(0x000fa68d | mysql::kClientSsl, 2));
+    CHECK(book.events == std::vector<std::string>{"guest tls:" + client_hello_start, "upstream tls"});
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d | mysql::kClientSsl, 2));
+    const std::string ok = packet(3, std::string("\x00\x00\x00\x02\x00\x00\x00", 7));
+    book.server(ok);
+    CHECK(book.take_guest() == ok);
+    book.guest(command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    book.refuse_last();
+    CHECK(book.take_upstream() == failing_query());
+    book.server(mysql::error_packet(1, 1064, "42000", "syntax"));
+    CHECK(book.take_guest() == refusal());
+}
+
+TEST_CASE("TLS that cannot be honoured ends the flow with nothing relayed past it") {
+    SUBCASE("CLIENT_SSL on a server that did not offer it") {
+        Book book;
+        book.server(greeting(false));
+        book.guest(ssl_request(0x000fa68d));
+        CHECK(book.events.back() == "close");
+        CHECK(book.upstream_bytes.empty());
+    }
+    SUBCASE("CLIENT_SSL with the credentials in plaintext") {
+        Book book;
+        book.server(greeting());
+        book.guest(handshake_response(0x000fa68d | mysql::kClientSsl));
+        CHECK(book.events.back() == "close");
+        CHECK(book.upstream_bytes.empty());
+    }
+    SUBCASE("the server speaks between the SSLRequest and TLS (bytes the guest would read as if inside TLS)") {
+        Book book;
+        book.server(greeting());
+        book.guest(ssl_request(0x000fa68d));
+        book.take_guest();
+        book.server(packet(2, std::string("\x00\x00\x00\x02\x00\x00\x00", 7)));
+        CHECK(book.events.back() == "close");
+        CHECK(book.take_guest().find(std::string("\x00\x00\x00\x02\x00\x00\x00", 7)) == std::string::npos);
+    }
 }
 
 TEST_CASE("COM_QUERY is held until passed and relayed unchanged; its response reaches the guest") {
@@ -180,4 +241,59 @@ TEST_CASE("commands askfirst does not read are judged the worst; bookkeeping one
     book.pass_last();
     book.guest(command(0x02, "other") + command(0x19, le(7, 4)));  // COM_INIT_DB, COM_STMT_CLOSE
     CHECK(book.decisions.size() == 1);
+}
+
+TEST_CASE("a command pipelined behind the handshake response is judged before it reaches the server") {
+    Book book;
+    book.server(greeting());
+    book.take_guest();
+    book.guest(handshake_response(0x000fa68d) + command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d));  // the DROP is held
+    book.refuse_last();
+    CHECK(book.take_upstream() == failing_query());
+    book.server(kOk + packet(1, "\xff\x28\x04#42000syntax"));
+    CHECK(book.take_guest() == kOk + refusal());
+}
+
+TEST_CASE("after a refused COM_CHANGE_USER the server keeps the connection: the next command is judged") {
+    Book book;
+    book.connect();
+    book.guest(command(0x11, std::string("agent") + '\0' + "\x14" + std::string(20, 'x') + "shop" + '\0'));
+    CHECK(book.decisions.empty());
+    book.server(packet(1, "\xff\x15\x04#28000Access denied"));
+    book.guest(command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("an empty command packet is answered by the server: prepared texts stay with their statement ids") {
+    Book book;
+    book.connect();
+    book.guest(packet(0, "") + command(0x16, "drop table orders") + command(0x16, "select 1"));
+    book.server(packet(1, "\xff\x2f\x04#08S01Unknown command"));                                  // the empty packet's
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("after a response wraps its sequence id no statement id is trusted with a text") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "select seq from seq_1_to_300") + command(0x16, "drop table orders") +
+               command(0x16, "select 1"));
+    book.pass_last();
+    std::string result = packet(1, "\x01");  // a column count, then 299 rows: sequence ids 2..255, 0, 1, ...
+    for (int i = 2; i <= 300; ++i) result += packet(static_cast<std::uint8_t>(i & 0xff), "\x03" "abc");
+    book.server(result + packet(45, std::string("\xfe\x00\x00\x02\x00", 5)));
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 2);
+    const auto& execute = book.decisions[1].statement;
+    CHECK((!execute.complete || execute.texts == std::vector<std::string>{"drop table orders"}));
+    CHECK(execute.texts != std::vector<std::string>{"select 1"});
 }

@@ -220,6 +220,19 @@ TEST_CASE("h2 strictness: malformed requests are refused with PROTOCOL_ERROR on 
                                     {":path", "/a\tb"}}, ""},
         {":authority with a path", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test/x"},
                                           {":path", "/"}}, ""},
+        // Methods are case-sensitive, but Express, Werkzeug and others fold
+        // them: "delete" judged as an unknown method (a write) ran a DELETE.
+        {"lower-case method", Fields{{":method", "delete"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                     {":path", "/v1/things/1"}}, ""},
+        {"mixed-case method", Fields{{":method", "Delete"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                     {":path", "/v1/things/1"}}, ""},
+        {"absolute-form :path (an HTTP/1.1 upstream routes by its host)",
+         Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                {":path", "https://evil.example.test/x"}}, ""},
+        {":path without a leading slash", Fields{{":method", "GET"}, {":scheme", "https"},
+                                                 {":authority", "api.example.test"}, {":path", "v1/things"}}, ""},
+        {"asterisk :path on a GET", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                           {":path", "*"}}, ""},
     };
     for (const auto& row : rows) {
         CAPTURE(row.name);
