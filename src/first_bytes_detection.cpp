@@ -163,6 +163,13 @@ Detection detect_first_bytes(std::span<const std::uint8_t> first_bytes,
     return {any_need_more ? Detection::Outcome::need_more : Detection::Outcome::opaque, nullptr};
 }
 
+bool starts_session_of(const FirstBytesDetector& row, std::string_view protocol) {
+    for (const auto table : {first_bytes_detectors(), server_first_detectors()})
+        for (const FirstBytesDetector& main : table)
+            if (main.name == protocol) return main.make_session == row.make_session;
+    return false;
+}
+
 // Inside TLS: every row but TLS's own, chosen by the first plaintext
 // (src/first_plaintext_session.h); what none recognises goes to HTTP/1.1.
 std::unique_ptr<FlowSession> session_inside_tls(const SessionContext& context) {

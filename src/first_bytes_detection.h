@@ -44,6 +44,11 @@ std::span<const FirstBytesDetector> first_bytes_detectors();
 // theirs to relay.
 std::span<const FirstBytesDetector> server_first_detectors();
 
+// Does this row start the session of `protocol` (a main row's name)? The
+// rows that only recognise another form of a protocol ("redis_inline",
+// "http1_lenient") start the same session as its main row.
+bool starts_session_of(const FirstBytesDetector& row, std::string_view protocol);
+
 struct Detection {
     enum class Outcome { need_more, matched, opaque } outcome = Outcome::need_more;
     const FirstBytesDetector* detector = nullptr;  // when matched

@@ -27,15 +27,22 @@ void InterceptingPipeline::on_start(netstack::FlowIo& io) {
     detect_timer_->start(tls::kServerSpeaksFirstTimeout, [this] { on_detect_timeout(); });
 }
 
-// The protocol the profile's `databases` names for this flow's destination
-// (by the name the guest resolved, or the address it dialed), or "".
+// The database protocol this flow's destination must speak, or "": the one
+// the profile's `databases` names for it (by the name the guest resolved, or
+// the address it dialed), else Redis on Redis's own port. Ports are not
+// special otherwise (detection reads bytes), but a Redis server executes
+// what follows a first line it rejects (it answers "zzz\r\n" with an error,
+// then runs the FLUSHALL behind it), which first-bytes detection cannot
+// tell from any text protocol: on 6379 such a flow is reset, as on a listed
+// endpoint, never relayed unread. (PostgreSQL, MySQL and MongoDB servers end
+// the connection on a first message they cannot read.)
 std::string InterceptingPipeline::listed_database_protocol() const {
     const auto& info = io_->info();
     const std::string address = info.original_destination.address.to_string();
     for (const auto& listed : services_.databases)
         if (listed.port == info.original_destination.port && (listed.host == info.dns_name || listed.host == address))
             return listed.protocol;
-    return "";
+    return info.original_destination.port == kRedisPort ? "redis" : "";
 }
 
 // A listed database endpoint is never relayed unread: first bytes that are
@@ -43,12 +50,16 @@ std::string InterceptingPipeline::listed_database_protocol() const {
 bool InterceptingPipeline::refused_as_unlisted(const Detection& detection) {
     if (listed_protocol_.empty() || detection.outcome == Detection::Outcome::need_more) return false;
     if (detection.outcome == Detection::Outcome::matched &&
-        (detection.detector->name == listed_protocol_ || detection.detector->name == "tls"))
+        (starts_session_of(*detection.detector, listed_protocol_) || detection.detector->name == "tls"))
         return false;
     const std::string seen = detection.outcome == Detection::Outcome::matched ? std::string(detection.detector->name)
                                                                               : "bytes askfirst does not read";
-    const std::string reason = destination_host_port(io_->info(), sni_) + " is listed in the profile's databases as " +
-                               listed_protocol_ + ", but the flow spoke " + seen;
+    const bool listed_by_profile = std::any_of(services_.databases.begin(), services_.databases.end(), [&](const auto& listed) {
+        return listed.port == io_->info().original_destination.port && listed.protocol == listed_protocol_;
+    });
+    const std::string as = listed_by_profile ? " is listed in the profile's databases as " + listed_protocol_
+                                             : " is Redis's own port, read as redis";
+    const std::string reason = destination_host_port(io_->info(), sni_) + as + ", but the flow spoke " + seen;
     services_.log.line("event=database_refused reason=\"" + reason + "\"");
     reset_flow(reason);
     return true;

@@ -95,6 +95,7 @@ private:
     void probe_upstream();
     void detect_server_first();
     std::string listed_database_protocol() const;
+    static constexpr std::uint16_t kRedisPort = 6379;  // read as Redis even when unlisted (see the .cpp)
     bool refused_as_unlisted(const Detection& detection);
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
@@ -119,7 +120,7 @@ private:
     bool upstream_paused_ = false;
     UpstreamState upstream_ = UpstreamState::not_dialed;  // not_dialed, or the probe's
     std::string sni_;
-    std::string listed_protocol_;  // the profile's `databases` entry for this destination, or ""
+    std::string listed_protocol_;  // the protocol this destination must speak (listed or well-known port), or ""
     FlowDecisions::Ticket decision_ticket_ = 0;
 
     std::unique_ptr<SessionStack> stack_;

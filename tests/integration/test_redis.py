@@ -134,3 +134,16 @@ def test_first_bytes_the_server_executes_as_redis_are_read_as_redis_not_relayed_
     run = redis_sandbox.run("block-destructive", f"{RAW_CLIENT} {first_bytes.hex()}; echo status=$?")
     assert "NOPERM askfirst refused FLUSHALL" in run.stdout, run.stdout + run.stderr
     assert redis_server.cli("get", "keep") == "1"
+
+
+def test_a_first_line_redis_rejects_then_a_command_is_reset_on_redis_port(redis_sandbox, redis_server):
+    """Redis answers a first line it does not know ("zzz") with an error and then runs what follows;
+    detection cannot tell "zzz" from any text protocol. On Redis's own port (6379, unlisted in the
+    profile) such a flow is reset, never relayed unread: FLUSHALL ran here before."""
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    first_bytes = b"zzz\r\n*1\r\n$8\r\nFLUSHALL\r\n"
+    run = redis_sandbox.run("block-destructive", f"{RAW_CLIENT} {first_bytes.hex()}; echo status=$?")
+    assert "status=0" not in run.stdout, run.stdout + run.stderr  # the flow was reset, not answered
+    assert "event=database_refused" in run.stderr, run.stderr
+    assert redis_server.cli("get", "keep") == "1"

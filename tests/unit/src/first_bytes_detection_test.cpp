@@ -148,3 +148,26 @@ TEST_CASE("a matched plaintext protocol brings its session; TLS brings the sessi
     CHECK(http1.detector->make_session(SessionContext{"", 1024}) != nullptr);
     CHECK(session_inside_tls(SessionContext{"a.test", 1024}) != nullptr);
 }
+
+// A listed endpoint (or Redis's port) accepts the other forms of its protocol:
+// an inline Redis command is Redis, not "bytes of another protocol" to reset.
+TEST_CASE("a row that recognises another form of a protocol starts that protocol's session") {
+    auto row_named = [](std::string_view name) -> const FirstBytesDetector& {
+        for (const auto table : {first_bytes_detectors(), server_first_detectors()})
+            for (const auto& row : table)
+                if (row.name == name) return row;
+        FAIL("no detector row named " << name);
+        return first_bytes_detectors().front();
+    };
+    struct Row { std::string_view detector; std::string_view protocol; bool expected; };
+    const Row rows[] = {
+        {"redis_inline", "redis", true}, {"redis", "redis", true}, {"http1_lenient", "http1", true},
+        {"mysql", "mysql", true}, {"postgres", "redis", false}, {"redis_inline", "postgres", false},
+        {"mongodb", "mysql", false}, {"redis", "no-such-protocol", false},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.detector);
+        CAPTURE(row.protocol);
+        CHECK(starts_session_of(row_named(row.detector), row.protocol) == row.expected);
+    }
+}
