@@ -137,6 +137,7 @@ bool redis_matches(const HttpRequest& request) {
 // The command is in the body for POST /, /pipeline and /multi-exec. A path
 // command's body is only its last argument (often a large value), needed
 // only where an argument can change the tier: EVAL's script, EXPIRE's TTL,
+// EXPIREAT's time and SET/GETEX's EXAT/PXAT,
 // FUNCTION RESTORE's policy, or a container command's subcommand.
 bool redis_needs_body(const HttpRequest& head) {
     if (!host_matches_any(head.host, kUpstashHosts) || head.method != "POST") return false;
@@ -144,7 +145,14 @@ bool redis_needs_body(const HttpRequest& head) {
     if (args.empty() || head.path == "/pipeline" || head.path == "/multi-exec") return true;
     std::string name = args[0];
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (name == "eval" || name == "expire" || name == "pexpire" || name == "function") return true;
+    if (name == "eval" || name == "expire" || name == "pexpire" || name == "expireat" || name == "pexpireat" ||
+        name == "function")
+        return true;
+    if (name == "set" || name == "getex") {  // the body is the EXAT/PXAT time only when the path ends with the option
+        std::string last = args.back();
+        for (char& c : last) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return last == "EXAT" || last == "PXAT";
+    }
     const redis::RedisCommandInfo* info = redis::find_redis_command(name);
     return info != nullptr && (info->flags & redis::kRedisContainer) && args.size() < 2;
 }

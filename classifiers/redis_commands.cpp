@@ -10,6 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <chrono>
+#include <optional>
 #include <span>
 
 namespace askfirst::classifiers::redis {
@@ -127,6 +130,36 @@ bool has_word(const std::vector<std::string>& args, std::size_t from, std::strin
     return false;
 }
 
+// A Redis integer argument as the server reads it (string2ll: an optional
+// '-', digits, nothing else), or nothing.
+std::optional<long long> redis_integer(const std::string& text) {
+    long long value = 0;
+    const char* end = text.data() + text.size();
+    const auto [at, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc() || at != end || text.empty()) return std::nullopt;
+    return value;
+}
+
+// An absolute expiry (EXPIREAT/PEXPIREAT, or SET/GETEX's EXAT/PXAT option)
+// at or before now deletes the key at once, as EXPIRE 0 does. The one rule
+// here that reads the clock: a timestamp in the future is a scheduled
+// deletion (a flagged write), one in the past is a deletion now.
+bool absolute_expiry_is_past(const std::string& key, const std::vector<std::string>& args) {
+    using namespace std::chrono;
+    const auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    auto past = [&](const std::string& text, bool in_ms) {
+        const auto value = redis_integer(text);
+        return value && (in_ms ? *value <= now_ms : *value <= now_ms / 1000);
+    };
+    if (key == "expireat" || key == "pexpireat") return args.size() >= 3 && past(args[2], key == "pexpireat");
+    if (key != "set" && key != "getex") return false;
+    for (std::size_t i = 2; i + 1 < args.size(); ++i) {
+        const std::string option = upper(args[i]);
+        if ((option == "EXAT" || option == "PXAT") && past(args[i + 1], option == "PXAT")) return true;
+    }
+    return false;
+}
+
 // Content rules on top of the name: REPLICAOF NO ONE keeps the data,
 // FUNCTION RESTORE ... FLUSH deletes, EXPIRE/RENAME are flagged writes.
 void apply_argument_rules(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out) {
@@ -140,6 +173,10 @@ void apply_argument_rules(const std::string& key, const std::vector<std::string>
         (args[2] == "0" || (args[2][0] == '-' && args[2].size() > 1 && std::isdigit(static_cast<unsigned char>(args[2][1]))))) {
         out.tier = Tier::destructive;
         out.flags.push_back("non-positive-ttl-deletes-now");
+    }
+    if (absolute_expiry_is_past(key, args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("past-expiry-deletes-now");
     }
     if (key == "function|restore" && has_word(args, 3, "FLUSH")) {
         out.tier = Tier::destructive;

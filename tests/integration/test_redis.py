@@ -147,3 +147,16 @@ def test_a_first_line_redis_rejects_then_a_command_is_reset_on_redis_port(redis_
     assert "status=0" not in run.stdout, run.stdout + run.stderr  # the flow was reset, not answered
     assert "event=database_refused" in run.stderr, run.stderr
     assert redis_server.cli("get", "keep") == "1"
+
+
+def test_an_absolute_expiry_in_the_past_is_a_deletion(redis_sandbox, redis_server):
+    """EXPIREAT/PEXPIREAT or SET ... EXAT with a time already past delete the key at once (as EXPIRE 0):
+    refused under block-destructive; one in the future is a write and passes."""
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    run = redis_sandbox.run("block-destructive",
+                            f"{CLI} expireat keep 1; {CLI} pexpireat keep 1000; {CLI} set keep 2 exat 1; "
+                            f"{CLI} expireat keep 32503680000")
+    assert run.stdout.count("NOPERM askfirst refused") == 3, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1"
+    assert int(redis_server.cli("ttl", "keep")) > 0  # the future expiry passed

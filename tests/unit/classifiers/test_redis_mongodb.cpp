@@ -70,6 +70,18 @@ TEST_CASE("redis: §19 policy over the COMMAND metadata") {
         {"JSON.DEL (module) is destructive", {"JSON.DEL", "doc", "$.a"}, Tier::destructive, "JSON.DEL"},
         {"EXPIRE is a flagged write", {"EXPIRE", "k", "60"}, Tier::write, "EXPIRE", "expire-schedules-deletion"},
         {"EXPIRE 0 deletes now", {"EXPIRE", "k", "0"}, Tier::destructive, "EXPIRE", "non-positive-ttl-deletes-now"},
+        {"EXPIREAT in the past deletes now", {"EXPIREAT", "k", "1"}, Tier::destructive, "EXPIREAT", "past-expiry-deletes-now"},
+        {"PEXPIREAT in the past deletes now", {"PEXPIREAT", "k", "1000"}, Tier::destructive, "PEXPIREAT",
+         "past-expiry-deletes-now"},
+        {"EXPIREAT far ahead is a flagged write", {"EXPIREAT", "k", "32503680000"}, Tier::write, "EXPIREAT",
+         "expire-schedules-deletion"},
+        {"EXPIREAT with a negative time deletes now", {"expireat", "k", "-5"}, Tier::destructive, "EXPIREAT"},
+        {"GETEX PXAT in the past deletes now", {"GETEX", "k", "pxat", "1"}, Tier::destructive, "GETEX",
+         "past-expiry-deletes-now"},
+        {"SET ... EXAT in the past deletes the key it sets", {"SET", "k", "v", "EXAT", "1"}, Tier::destructive, "SET",
+         "past-expiry-deletes-now"},
+        {"SET ... EX 60 is a write", {"SET", "k", "v", "EX", "60"}, Tier::write, "SET"},
+        {"an EXAT value the server would refuse is not a past time", {"SET", "k", "v", "EXAT", "+1"}, Tier::write, "SET"},
         {"RENAME is a flagged write", {"RENAME", "a", "b"}, Tier::write, "RENAME", "rename-overwrites-destination"},
         {"admin commands write", {"CONFIG", "SET", "maxmemory", "1"}, Tier::write, "CONFIG SET", "admin-command"},
         {"introspection admin commands read", {"ACL", "USERS"}, Tier::read, "ACL USERS"},
@@ -183,6 +195,8 @@ TEST_CASE("redis: Upstash REST shapes") {
     value_upload.host = kUpstash;
     value_upload.path = "/set/k";
     CHECK_FALSE(needs_body(value_upload));  // a large value must not make the SET look destructive
+    value_upload.path = "/set/k/v/EXAT";  // the body is the absolute expiry, which may be past
+    CHECK(needs_body(value_upload));
     value_upload.path = "/pipeline";
     CHECK(needs_body(value_upload));
 }
