@@ -164,14 +164,60 @@ namespace {
 
 constexpr std::string_view kMethodOverrideFlag = "method-override";
 
+enum class FormBody { none, urlencoded, multipart };
+
+// A POST whose body is a form: Rails (Rack::MethodOverride), Laravel and
+// Express's method-override read `_method` from such a body's fields.
+FormBody form_body_of(const HttpRequest& request) {
+    if (request.method != "POST") return FormBody::none;
+    std::string type(request.header("Content-Type"));
+    for (char& c : type) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string_view media = std::string_view(type).substr(0, type.find(';'));
+    const auto trimmed = [](std::string_view text) {
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+        return text;
+    };
+    if (trimmed(media) == "application/x-www-form-urlencoded") return FormBody::urlencoded;
+    if (trimmed(media) == "multipart/form-data") return FormBody::multipart;
+    return FormBody::none;
+}
+
+// The values of multipart parts named `_method` in what was inspected: the
+// part's headers carry name="_method", its value runs to the next CRLF--.
+// (Read by hand: a boundary scan for one field name; no Debian package
+// parses multipart bodies for C++ without pulling in a web framework.)
+std::vector<std::string> multipart_method_fields(std::string_view body) {
+    std::vector<std::string> values;
+    constexpr std::string_view kName = "name=\"_method\"";
+    for (std::size_t at = body.find(kName); at != std::string_view::npos; at = body.find(kName, at + 1)) {
+        const std::size_t value_start = body.find("\r\n\r\n", at);
+        if (value_start == std::string_view::npos) break;
+        const std::size_t value_end = body.find("\r\n--", value_start + 4);
+        values.emplace_back(body.substr(value_start + 4, value_end == std::string_view::npos
+                                                             ? std::string_view::npos
+                                                             : value_end - value_start - 4));
+    }
+    return values;
+}
+
 // Where servers take a method to run instead of the request's: the override
-// headers (classifiers/method_override.h), and Laravel's and Express's query
-// getter (_method). Each value found is a method the server may run.
+// headers (classifiers/method_override.h), Laravel's and Express's query
+// getter (_method), and a form body's `_method` field (Rails, Laravel).
+// Each value found is a method the server may run.
 std::vector<std::string> overriding_methods(const HttpRequest& request) {
     std::vector<std::string> methods;
     for (const auto& header : request.headers)
         if (is_method_override_header(header.name)) methods.push_back(header.value);
     for (std::string& value : query_params(request.query, "_method")) methods.push_back(std::move(value));
+    switch (form_body_of(request)) {
+        case FormBody::urlencoded:
+            for (std::string& value : query_params(request.body, "_method")) methods.push_back(std::move(value));
+            break;
+        case FormBody::multipart:
+            for (std::string& value : multipart_method_fields(request.body)) methods.push_back(std::move(value));
+            break;
+        case FormBody::none: break;
+    }
     for (std::string& method : methods) {
         std::string upper;
         for (char c : method)
@@ -203,7 +249,10 @@ Classification classify_with(const Provider& provider, const HttpRequest& reques
             result.flags.emplace_back(kOpensUpgradedChannelFlag);
         }
     }
-    if (!request.body_complete && provider.needs_body(request)) {
+    // A url-encoded form longer than the inspection limit may carry `_method`
+    // past what was seen (forms are small; a large multipart upload is judged
+    // on the fields seen, its file parts come last in every client).
+    if (!request.body_complete && (provider.needs_body(request) || form_body_of(request) == FormBody::urlencoded)) {
         // Invariant 6: what was not seen may be the worst it could be.
         result.tier = Tier::destructive;
         if (std::find(result.flags.begin(), result.flags.end(), kBodyNotInspectedFlag) ==
@@ -217,6 +266,8 @@ Classification classify(const HttpRequest& request) {
     return classify_with(select_provider(request), request);
 }
 
-bool needs_body(const HttpRequest& head) { return select_provider(head).needs_body(head); }
+bool needs_body(const HttpRequest& head) {
+    return select_provider(head).needs_body(head) || form_body_of(head) != FormBody::none;
+}
 
 }  // namespace askfirst::classifiers

@@ -245,6 +245,18 @@ def test_a_post_that_overrides_its_method_to_delete_is_judged_as_the_delete(h2, 
     assert [(r["tier"], r["decision"]) for r in done.audit] == [("destructive", "block")], done.audit
 
 
+
+@pytest.mark.parametrize("form", ["--data _method=DELETE", "-F _method=DELETE"], ids=["urlencoded", "multipart"])
+def test_a_form_post_whose_method_field_is_delete_is_judged_as_the_delete(h2, form):
+    # Rails (Rack::MethodOverride) and Laravel run a form POST as the method its `_method`
+    # field names: GitLab is a Rails app. Judged as the POST it was sent as, this was a write.
+    before = len(h2.nginx.requests())
+    done = h2.run(f"{CURL} --http2 -o /dev/null -w '%{{http_code}}\\n' {form} https://{GITHUB_HOST}/repos/acme/prod",
+                  {"default": "off", "github": "block-destructive"})
+    assert done.stdout.split() == ["403"], done.stdout + done.stderr
+    assert h2.nginx.requests()[before:] == []
+    assert [(r["tier"], r["decision"]) for r in done.audit] == [("destructive", "block")], done.audit
+
 GRPC_CLIENT = """
 import grpc
 channel = grpc.insecure_channel("{host}:2379")

@@ -85,6 +85,9 @@ TEST_CASE("generic fallback judges by method alone") {
         CHECK(c.operation == row.method + " /x");
     }
     CHECK_FALSE(needs_body(request_for("POST", "unknown.example.test")));
+    HttpRequest form_post = request_for("POST", "unknown.example.test");
+    form_post.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    CHECK(needs_body(form_post));  // its _method field is read
 }
 
 // Google's API front end, OData, Express's method-override and Laravel run a
@@ -97,7 +100,25 @@ TEST_CASE("a method override is judged as the method it names, the worse of the 
     };
     HttpRequest query_override = request_for("POST", "api.github.com", "/repos/acme/prod");
     query_override.query = "_method=DELETE";
+    // Rails (Rack::MethodOverride) and Laravel read `_method` from a form body too.
+    auto form = [](std::string content_type, std::string body, bool complete = true) {
+        HttpRequest request = request_for("POST", "gitlab.com", "/api/v4/projects/42");
+        request.headers.push_back({"Content-Type", std::move(content_type)});
+        request.body = std::move(body);
+        request.body_complete = complete;
+        return request;
+    };
+    const std::string multipart = "--b\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n"
+                                  "--b\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\ndelete\r\n--b--\r\n";
     const Row rows[] = {
+        {"_method in a url-encoded form body (Rails, Laravel)",
+         form("application/x-www-form-urlencoded", "a=1&_method=DELETE"), Tier::destructive},
+        {"_method in a url-encoded form, content type with a charset",
+         form("Application/X-WWW-Form-Urlencoded; charset=UTF-8", "_method=delete"), Tier::destructive},
+        {"_method in a multipart form body", form("multipart/form-data; boundary=b", multipart), Tier::destructive},
+        {"a url-encoded form past the inspection limit may hide _method",
+         form("application/x-www-form-urlencoded", "a=1", false), Tier::destructive},
+        {"_method in a JSON body is not a form field", form("application/json", "{\"_method\":\"DELETE\"}"), Tier::write},
         {"X-HTTP-Method-Override on a GitHub repository",
          with(request_for("POST", "api.github.com", "/repos/acme/prod"), "X-HTTP-Method-Override", "DELETE"),
          Tier::destructive},
@@ -117,7 +138,8 @@ TEST_CASE("a method override is judged as the method it names, the worse of the 
         const Classification c = classify(row.request);
         CHECK(c.tier == row.tier);
         if (row.tier == Tier::destructive)
-            CHECK(std::count(c.flags.begin(), c.flags.end(), std::string("method-override")) == 1);
+            CHECK(std::count(c.flags.begin(), c.flags.end(), std::string(row.request.body_complete ? "method-override"
+                                                                                                 : "body-not-inspected")) == 1);
     }
 }
 
