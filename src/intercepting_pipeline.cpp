@@ -29,20 +29,25 @@ void InterceptingPipeline::on_start(netstack::FlowIo& io) {
 
 // The database protocol this flow's destination must speak, or "": the one
 // the profile's `databases` names for it (by the name the guest resolved, or
-// the address it dialed), else Redis on Redis's own port. Ports are not
-// special otherwise (detection reads bytes), but a Redis server executes
-// what follows a first line it rejects (it answers "zzz\r\n" with an error,
-// then runs the FLUSHALL behind it), which first-bytes detection cannot
-// tell from any text protocol: on 6379 such a flow is reset, as on a listed
-// endpoint, never relayed unread. (PostgreSQL, MySQL and MongoDB servers end
-// the connection on a first message they cannot read.)
+// the address it dialed), else the database whose own port it dialed, for
+// the two servers that execute what first-bytes detection cannot read:
+// Redis runs what follows a first line it rejects (it answers "zzz\r\n"
+// with an error, then runs the FLUSHALL behind it), and MySQL, which speaks
+// first, takes a handshake response and commands sent blind before its
+// greeting as the login and the first commands (an account without a
+// password needs no scramble). On 6379 and 3306 such flows are reset, as on
+// a listed endpoint, never relayed unread. Other ports are not special:
+// PostgreSQL and MongoDB servers end a connection whose first message they
+// cannot read, and detection recognises every first message they accept.
 std::string InterceptingPipeline::listed_database_protocol() const {
     const auto& info = io_->info();
     const std::string address = info.original_destination.address.to_string();
     for (const auto& listed : services_.databases)
         if (listed.port == info.original_destination.port && (listed.host == info.dns_name || listed.host == address))
             return listed.protocol;
-    return info.original_destination.port == kRedisPort ? "redis" : "";
+    if (info.original_destination.port == kRedisPort) return "redis";
+    if (info.original_destination.port == kMysqlPort) return "mysql";
+    return "";
 }
 
 // A listed database endpoint is never relayed unread: first bytes that are
@@ -58,7 +63,7 @@ bool InterceptingPipeline::refused_as_unlisted(const Detection& detection) {
         return listed.port == io_->info().original_destination.port && listed.protocol == listed_protocol_;
     });
     const std::string as = listed_by_profile ? " is listed in the profile's databases as " + listed_protocol_
-                                             : " is Redis's own port, read as redis";
+                                             : " is " + listed_protocol_ + "'s own port, read as " + listed_protocol_;
     const std::string reason = destination_host_port(io_->info(), sni_) + as + ", but the flow spoke " + seen;
     services_.log.line("event=database_refused reason=\"" + reason + "\"");
     reset_flow(reason);

@@ -95,7 +95,9 @@ private:
     void probe_upstream();
     void detect_server_first();
     std::string listed_database_protocol() const;
-    static constexpr std::uint16_t kRedisPort = 6379;  // read as Redis even when unlisted (see the .cpp)
+    // Read as their database even when unlisted (see listed_database_protocol).
+    static constexpr std::uint16_t kRedisPort = 6379;
+    static constexpr std::uint16_t kMysqlPort = 3306;
     bool refused_as_unlisted(const Detection& detection);
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);

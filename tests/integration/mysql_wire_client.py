@@ -119,6 +119,20 @@ def pipelined_after_login(db: Connection) -> None:
     db.print_response("drop table orders")
 
 
+def blind_login_then_drop(db: Connection) -> None:
+    """The guest speaks first: a handshake response (an account without a password needs no
+    scramble) and a DROP, sent before the server's greeting arrives. The server reads them as
+    the answer to its greeting and the first command."""
+    response = (struct.pack("<IIB", CAPABILITIES, 1 << 24, 33) + b"\0" * 23 + b"blind\0" + b"\0" + b"shop\0" +
+                b"mysql_native_password\0")
+    query = b"\x03drop table orders"
+    db.sock.sendall(len(response).to_bytes(3, "little") + b"\x01" + response +
+                    len(query).to_bytes(3, "little") + b"\x00" + query)
+    db.read_packet()  # the greeting
+    db.print_response("login")
+    db.print_response("drop table orders")
+
+
 def command_with_sequence_one(db: Connection) -> None:
     """A command whose packet does not start at sequence 0."""
     db.login("agent", "agentpw", "shop")
@@ -168,6 +182,7 @@ if __name__ == "__main__":
     host, port = (sys.argv[2], int(sys.argv[3])) if len(sys.argv) > 3 else ("db.test", 3306)
     scenario = {"failed_change_user_then_drop": failed_change_user_then_drop,
                 "pipelined_after_login": pipelined_after_login,
+                "blind_login_then_drop": blind_login_then_drop,
                 "command_with_sequence_one": command_with_sequence_one,
                 "empty_packet_shifts_prepared_texts": empty_packet_shifts_prepared_texts,
                 "long_response_wraps_the_sequence": long_response_wraps_the_sequence}[sys.argv[1]]

@@ -111,3 +111,18 @@ def test_wire_sequences_that_desynchronized_the_session_are_judged(mariadb_sandb
     # refused as the DROP it is, or as the worst an unknown statement could be
     assert "drop table orders ff askfirst refused" in run.stdout, run.stdout + run.stderr
     assert mariadb.sql("show tables in shop") == "orders"
+
+
+def test_a_login_sent_blind_before_the_greeting_is_not_relayed_unread(mariadb_sandbox, mariadb):
+    """A guest that speaks first on MySQL's port (db.test:3306, not listed in the profile): its
+    handshake response and a DROP arrive before the server's greeting, so first-bytes detection
+    sees no protocol it reads. Relayed as an opaque "tcp" write (which block-destructive passes),
+    the server took them as the login and the first command, and the DROP ran. On MySQL's own
+    port such a flow is reset."""
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int); "
+                "drop user if exists blind@'%'; create user blind@'%'; grant all on shop.* to blind@'%'")
+    client = Path(__file__).resolve().parent / "mysql_wire_client.py"
+    run = mariadb_sandbox.run("block-destructive", f"python3 {client} blind_login_then_drop; echo status=$?")
+    assert "drop table orders 00" not in run.stdout, run.stdout + run.stderr
+    assert "event=database_refused" in run.stderr, run.stderr
+    assert mariadb.sql("show tables in shop") == "orders"
