@@ -37,8 +37,10 @@ def newc_cpio(files: dict[str, tuple[bytes, int]]) -> bytes:
     return gzip.compress(out.getvalue())
 
 
-def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> list[str]:
-    """QEMU arguments that boot the demo guest with the askfirst CA baked into
+def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None,
+                    stubs_tar: bytes | None = None) -> list[str]:
+    """QEMU arguments that boot the demo guest with the askfirst CA (and the
+    credential stubs with their installer, tools/guest/install-stubs.sh) in
     its initramfs, running `run_script` (or a console shell) then powering off."""
     builder = TOOLS_DIR / "guest" / "build-demo-guest.sh"
     built = subprocess.run([str(builder)], capture_output=True, text=True)
@@ -48,6 +50,9 @@ def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> li
     files = {"askfirst/ca.pem": (ca_pem.encode(), 0o100644)}
     if run_script is not None:
         files["askfirst/run"] = (run_script, 0o100755)
+    if stubs_tar is not None:
+        files["askfirst/stubs.tar"] = (stubs_tar, 0o100600)
+        files["askfirst/install-stubs"] = ((TOOLS_DIR / "guest" / "install-stubs.sh").read_bytes(), 0o100755)
     initrd = temp_dir / "initrd.gz"
     with open(initrd, "wb") as out:
         out.write((guest_dir / "initrd.cpio.gz").read_bytes())
