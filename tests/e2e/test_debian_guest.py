@@ -4,7 +4,10 @@ Two boots, each shared by the tests of one path:
   - `askfirst-vm --guest debian --run SCRIPT --share DIR`: the CA arrives by
     fw_cfg; in the guest, as `agent`, curl and git over HTTPS to the loopback
     origin work with the system store alone (no --cacert), a destructive
-    request gets askfirst's 403 and never arrives, the share is writable;
+    request gets askfirst's 403 and never arrives, the share is writable at
+    /mnt/share and at DIR's own path; the credential stubs arrived by fw_cfg
+    (a request with the stub reaches the origin with the real token); Debian's
+    Node runs and npm is fetched on first use from a registry stand-in;
   - `askfirst-vm --image disk.qcow2 --run SCRIPT -- -kernel ...`: the same
     image used as "a user's cloud image", with the fw_cfg unit switched off
     (askfirst.ca=off) and no fw_cfg given, so the generated NoCloud seed
@@ -17,6 +20,8 @@ mirror can be reached; any other build failure is a failure.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -51,6 +56,40 @@ echo "RESULT trusted $(ls /etc/ssl/certs | grep -E 'askfirst|cloud-init' | tr '\
 echo "RESULT ca_env $NODE_EXTRA_CA_CERTS $AWS_CA_BUNDLE"
 """
 
+REAL_TOKEN = "ghp_" + "R3alT0kenOnTheHostOnly0123456789abcd"  # a GitHub token's shape, 40 chars
+NPM_PACKAGE = "npm@10"  # the npm that runs on bookworm's Node 18; packed from the npm registry at test time
+NPM_CACHE = Path(os.environ.get("ASKFIRST_BUILD_DIR", REPO / "build")).resolve() / "agent-cache" / "npm10"
+
+
+def debian_script(share: Path) -> str:
+    """What only the --guest debian boot checks: stubs from fw_cfg, the share at its host
+    path, Node, npm on first use (from the registry stand-in under the git origin)."""
+    return GUEST_SCRIPT + f"""
+echo "RESULT token $API_TOKEN"
+echo "RESULT netrc_owner $(stat -c '%a %U' ~/.netrc) $(grep -c "password $API_TOKEN" ~/.netrc)"
+echo "RESULT stubbed_read $({CURL} -H "Authorization: Bearer $API_TOKEN" https://{API_HOST}/v1/stubbed)"
+echo "RESULT share_host_path $(findmnt -n -o FSTYPE {share}) $(cat {share}/from-host.txt)"
+echo "RESULT node $(node -e 'console.log(process.versions.node.split(".")[0])')"
+echo "RESULT npm $(NPM_CONFIG_REGISTRY=https://{API_HOST}/git/npm-registry npm --version 2>/tmp/npm.err \
+  || head -c 300 /tmp/npm.err | tr '\n' ' ')"
+"""
+
+
+@pytest.fixture(scope="module")
+def npm_tarball() -> Path:
+    """npm 10's tarball, packed from the npm registry once (cached under the build dir)."""
+    NPM_CACHE.mkdir(parents=True, exist_ok=True)
+    found = sorted(NPM_CACHE.glob("npm-10.*.tgz"))
+    if not found:
+        if shutil.which("npm") is None:
+            pytest.skip("npm is not installed on the host (tools/setup.sh): cannot fetch npm 10 for the registry stand-in")
+        done = subprocess.run(["npm", "pack", NPM_PACKAGE, "--pack-destination", str(NPM_CACHE)],
+                              capture_output=True, text=True, timeout=300)
+        found = sorted(NPM_CACHE.glob("npm-10.*.tgz"))
+        if done.returncode != 0 or not found:
+            pytest.skip(f"cannot pack {NPM_PACKAGE} from the npm registry: {done.stderr[-1000:]}")
+    return found[-1]
+
 
 @pytest.fixture(scope="module")
 def debian_image() -> Path:
@@ -74,9 +113,17 @@ def debian_image() -> Path:
 
 
 @pytest.fixture(scope="module")
-def git_origin(tmp_path_factory, test_ca):
-    """An HTTPS origin that also serves a bare repository (dumb HTTP) under /git/repo.git."""
+def git_origin(tmp_path_factory, test_ca, npm_tarball):
+    """An HTTPS origin that also serves a bare repository (dumb HTTP) under /git/repo.git,
+    and a stand-in of the npm registry's two answers npm's bootstrap asks for under
+    /git/npm-registry (the version's metadata, with the tarball's sha512 integrity)."""
     folder = tmp_path_factory.mktemp("git-origin")
+    registry = folder / "git" / "npm-registry" / "npm"
+    (registry / "-").mkdir(parents=True)
+    (registry / "-" / npm_tarball.name).write_bytes(npm_tarball.read_bytes())
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(npm_tarball.read_bytes()).digest()).decode()
+    (registry / "latest-10").write_text(json.dumps({"name": "npm", "dist": {
+        "tarball": f"https://{API_HOST}/git/npm-registry/npm/-/{npm_tarball.name}", "integrity": integrity}}))
     work, bare = folder / "work", folder / "git" / "repo.git"
     environment = dict(os.environ, GIT_AUTHOR_NAME="e2e", GIT_AUTHOR_EMAIL="e2e@example.test",
                        GIT_COMMITTER_NAME="e2e", GIT_COMMITTER_EMAIL="e2e@example.test")
@@ -93,16 +140,18 @@ def git_origin(tmp_path_factory, test_ca):
     server.stop()
 
 
-def boot(tmp_path: Path, name: str, profile: dict, source: list[str], extra: list[str]) -> GuestRun:
+def boot(tmp_path: Path, name: str, profile: dict, source: list[str], extra: list[str],
+         script: str = GUEST_SCRIPT, env: dict | None = None) -> GuestRun:
     profile_path, script_path, console = tmp_path / "profile.json", tmp_path / "run.sh", tmp_path / "console.log"
     profile_path.write_text(json.dumps(profile))
-    script_path.write_text(GUEST_SCRIPT)
+    script_path.write_text(script)
     daemon_log = tmp_path / "askfirstd.log"
     command = [sys.executable, str(ASKFIRST_VM), *source, "--run", str(script_path), "--name", name,
                "--profile", str(profile_path), "--console-log", str(console), "--askfirstd", str(ASKFIRSTD),
                "--askfirstd-log", str(daemon_log), "--timeout", str(BOOT_SECONDS - 30), *extra]
     started = time.monotonic()
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=BOOT_SECONDS)
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=BOOT_SECONDS,
+                               env=dict(os.environ, **(env or {})))
     print(f"{name}: boot and script took {time.monotonic() - started:.0f} s", file=sys.stderr)
     text = console.read_text(errors="replace") if console.exists() else ""
     daemon = daemon_log.read_text(errors="replace")[-4000:] if daemon_log.exists() else ""
@@ -121,9 +170,11 @@ def share(tmp_path_factory) -> Path:
 def debian_run(debian_image, e2e_home, test_ca, git_origin, share, tmp_path_factory):
     """One boot of `--guest debian`: the CA by fw_cfg."""
     before = len(git_origin.requests())
-    run = boot(tmp_path_factory.mktemp("debian-run"), "e2e-debian-guest",
-               base_profile(test_ca, git_origin, "block-destructive"), ["--guest", "debian"],
-               ["--share", str(share)])
+    profile = base_profile(test_ca, git_origin, "block-destructive")
+    profile["credentials"] = [{"name": "api", "kind": "bearer", "hosts": [API_HOST],
+                               "source": {"env": "ASKFIRST_E2E_REAL_TOKEN"}, "guest_env": ["API_TOKEN"]}]
+    run = boot(tmp_path_factory.mktemp("debian-run"), "e2e-debian-guest", profile, ["--guest", "debian"],
+               ["--share", str(share)], script=debian_script(share), env={"ASKFIRST_E2E_REAL_TOKEN": REAL_TOKEN})
     run.arrived = git_origin.requests()[before:]
     return run
 
@@ -189,3 +240,29 @@ def test_through_image_the_nocloud_seed_alone_makes_the_ca_trusted(image_run):
     assert results.get("git_clone", "").startswith("0 cloned-through-askfirst"), image_run.console
     assert results.get("destructive") == "403", image_run.console
     assert [r for r in image_run.arrived if r["method"] == "DELETE"] == []
+
+
+def test_the_stubs_arrive_by_fw_cfg_and_the_origin_gets_the_real_token(debian_run):
+    """Issue 13 in the Debian guest: agent's variables and ~/.netrc hold the stub (its own
+    file, 0600), a request made with it reaches the origin carrying the real token."""
+    results = debian_run.results()
+    stub = results.get("token", "")
+    assert stub.startswith("ghp_") and len(stub) == len(REAL_TOKEN) and stub != REAL_TOKEN, \
+        debian_run.console + debian_run.stderr
+    assert results.get("netrc_owner") == "600 agent 1", debian_run.console
+    assert results.get("stubbed_read") == "200", debian_run.console
+    assert [r["authorization"] for r in debian_run.arrived if r["path"] == "/v1/stubbed"] == [f"Bearer {REAL_TOKEN}"]
+    assert REAL_TOKEN not in debian_run.console
+
+
+def test_the_share_is_also_at_its_host_path(debian_run):
+    assert debian_run.results().get("share_host_path") == "9p written-by-host", debian_run.console
+
+
+def test_node_runs_and_npm_comes_from_the_registry_on_first_use(debian_run, npm_tarball):
+    """Issue 14: Debian's Node is in the image; npm (not Debian's: ~350 packages) is fetched
+    through askfirstd from the registry on first use, its integrity checked."""
+    results = debian_run.results()
+    assert results.get("node") == "18", debian_run.console
+    assert npm_tarball.name == f"npm-{results.get('npm')}.tgz", debian_run.console
+    assert any(r["path"].endswith(npm_tarball.name) for r in debian_run.arrived)

@@ -232,3 +232,28 @@ def test_the_guest_holds_stubs_and_askfirstd_sends_the_real_secret(guest, test_c
     arrived = origin.requests()[before:]
     assert [(r["path"], r["authorization"]) for r in arrived] == [("/v1/items", f"Bearer {REAL_TOKEN}")]
     assert REAL_TOKEN not in run.console and "REALHOSTKEY" not in run.console
+
+
+@pytest.mark.parametrize("host_path, guest_path", [
+    ("/home/alice/project", "/home/alice/project"),
+    ("/tmp/pytest-of-root/share0", "/tmp/pytest-of-root/share0"),
+    ("/root/work/", "/root/work"),
+    ("/work/wt/agent", "/work/wt/agent"),
+    ("/home/agent/project", "/home/agent/project"),
+    ("/", None), ("/home", None), ("/home/agent", None), ("/mnt", None), ("/mnt/share", None), ("/tmp", None),
+    ("/root", None), ("/usr/src/project", None), ("/etc", None), ("/var/lib/x", None), ("/proc/1", None),
+])
+def test_the_share_appears_at_its_host_path_unless_that_would_hide_the_guests_own_folders(host_path, guest_path):
+    sys.path.insert(0, str(ASKFIRST_VM.parent))
+    from askfirst_tools import guest_boot
+    assert guest_boot.guest_share_path(host_path) == guest_path
+
+
+def test_the_cloud_init_seed_installs_the_stubs_before_the_run_script():
+    sys.path.insert(0, str(ASKFIRST_VM.parent))
+    from askfirst_tools import cloud_seed
+    text = cloud_seed.user_data("-----BEGIN CERTIFICATE-----\n", b"#!/bin/sh\ntrue\n", b"tar bytes")
+    config = json.loads(text.split("\n", 1)[1])
+    assert [entry["path"] for entry in config["write_files"]] == [
+        cloud_seed.STUBS_PATH, cloud_seed.INSTALLER_PATH, cloud_seed.SCRIPT_PATH]
+    assert cloud_seed.INSTALLER_PATH in config["runcmd"][0][2] and "runuser" in config["runcmd"][1][2]

@@ -1,5 +1,6 @@
 """How askfirst-vm boots a guest: the demo guest's kernel and initramfs, the
-CA and the script it carries, and disposable disks."""
+CA and the script it carries, disposable disks, and where a --share folder
+may appear in the guest."""
 from __future__ import annotations
 
 import gzip
@@ -72,3 +73,24 @@ def disposable_overlay(temp_dir: Path, image: Path, name: str = "overlay.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image.resolve()), "-F", image_format,
                     str(overlay)], check=True)
     return overlay
+
+
+# Folders of the guest's own system: a share mounted on or inside one would hide it.
+GUEST_SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run",
+                        "/sbin", "/sys", "/usr", "/var")
+# Folders the guest needs whole: a share on one of them, or on a parent, would hide them.
+GUEST_NEEDED_FOLDERS = ("/home/agent", "/mnt/share", "/tmp", "/root", "/opt", "/srv", "/media")
+
+
+def guest_share_path(host_path: str) -> str | None:
+    """The guest path where --share's folder appears besides /mnt/share: its
+    path on the host (so paths an agent writes or prints mean the same on both
+    sides), or None when that path would hide part of the guest."""
+    path = "/" + host_path.strip("/")
+    if path == "/" or "\n" in path or "\0" in path:
+        return None
+    if any(path == folder or path.startswith(folder + "/") for folder in GUEST_SYSTEM_FOLDERS):
+        return None
+    if any(folder == path or folder.startswith(path + "/") for folder in GUEST_NEEDED_FOLDERS):
+        return None
+    return path

@@ -166,7 +166,21 @@ class VmSession:
         command += ["-serial", f"file:{console}" if console else "mon:stdio"]
         if self.args.share:
             command += ["-virtfs", f"local,path={self.args.share},mount_tag=askfirst-share,security_model=none,id=share"]
+            command += self.share_path_arguments()
         return command + boot + self.args.qemu_extra
+
+    def share_path_arguments(self) -> list[str]:
+        """fw_cfg opt/askfirst/share-path: where the guest mounts the share besides /mnt/share
+        (the Debian guest's askfirst-share.service), the folder's own path on the host."""
+        host_path = str(Path(self.args.share).resolve())
+        guest_path = guest_boot.guest_share_path(host_path)
+        if guest_path is None:
+            print(f"askfirst-vm: --share {host_path}: that path would hide part of the guest's own system; "
+                  "the share is at /mnt/share only", file=sys.stderr)
+            return []
+        path_file = self.temp_dir / "share-path"
+        path_file.write_text(guest_path)
+        return ["-fw_cfg", f"name=opt/askfirst/share-path,file={path_file}"]
 
     def run_script(self) -> bytes | None:
         return Path(self.args.run).read_bytes() if self.args.run else None
