@@ -161,13 +161,15 @@ ParseStep MessageParser::parse(std::string_view input) {
     // llhttp returns a sticky error without looking at the new input, and its
     // error position then points into an old buffer: answer from our state.
     if (stuck_at_ != Boundary::need_more) return {0, stuck_at_};
-    // Nothing to read (an end-of-stream poke): an empty view may carry a null
-    // pointer, and llhttp would do arithmetic on it.
-    if (input.empty()) return {0, Boundary::need_more};
+    // An empty read still runs llhttp (after a boundary it may reach the next
+    // one without more input), but an empty view may carry a null pointer, and
+    // llhttp does arithmetic on it: give it a real, empty position instead.
+    static constexpr char kEmpty[1] = {};
+    const char* const data = input.empty() ? kEmpty : input.data();
     pending_boundary_ = Boundary::need_more;
-    llhttp_errno_t err = llhttp_execute(&parser_, input.data(), input.size());
+    llhttp_errno_t err = llhttp_execute(&parser_, data, input.size());
     if (err == HPE_OK) return {input.size(), Boundary::need_more};
-    auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - input.data());
+    auto consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data);
     switch (err) {
         case HPE_PAUSED:
             llhttp_resume(&parser_);
