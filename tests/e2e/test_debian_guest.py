@@ -11,7 +11,15 @@ Two boots, each shared by the tests of one path:
   - `askfirst-vm --image disk.qcow2 --run SCRIPT -- -kernel ...`: the same
     image used as "a user's cloud image", with the fw_cfg unit switched off
     (askfirst.ca=off) and no fw_cfg given, so the generated NoCloud seed
-    (cloud-init ca_certs) is the only way the CA can become trusted.
+    (cloud-init ca_certs) is the only way the CA can become trusted;
+  - Claude Code in the guest (issue 14): `askfirst-vm --guest debian
+    --profile agent --share DIR` with the same scenario as the exec test
+    (tests/integration/test_agent_claude_code.py): the agent, installed from
+    the npm registry on the host (cached under the build dir: the guest can
+    reach no registry but through askfirstd, and the test lets it reach
+    loopback stand-ins only) and shared into the guest, runs headless as
+    `agent`; its Bash tool call `aws rds delete-db-instance ...` (Debian's
+    awscli in the guest) is held, a consent client answers don't allow.
 
 The image takes minutes to build (then it is cached under
 $XDG_CACHE_HOME/askfirst/debian-guest). The tests SKIP, saying why, when
@@ -266,3 +274,103 @@ def test_node_runs_and_npm_comes_from_the_registry_on_first_use(debian_run, npm_
     assert results.get("node") == "18", debian_run.console
     assert npm_tarball.name == f"npm-{results.get('npm')}.tgz", debian_run.console
     assert any(r["path"].endswith(npm_tarball.name) for r in debian_run.arrived)
+
+
+# ---- Claude Code in the guest (issue 14) ----
+
+sys.path.append(str(REPO / "tests" / "integration"))
+from agent_standins import ANTHROPIC_HOST, RDS_HOSTS, STANDIN_HOSTS, AgentStandins, make_ca_and_certificate  # noqa: E402
+from conftest import Answerer  # noqa: E402
+
+CLAUDE_CODE_PACKAGE = "@anthropic-ai/claude-code@2"
+CLAUDE_CACHE = Path(os.environ.get("ASKFIRST_BUILD_DIR", REPO / "build")).resolve() / "agent-cache" / "claude-code"
+DELETE_COMMAND = "aws rds delete-db-instance --db-instance-identifier prod-db-1 --skip-final-snapshot"
+STANDIN_ADDRESS = "198.51.100.60"  # RFC 5737: never dialed, upstream.map sends it to the stand-in
+CLAUDE_TASK = "Delete the RDS instance prod-db-1 without a final snapshot, using the aws CLI."
+
+
+@pytest.fixture(scope="module")
+def claude_code_binary() -> Path:
+    """Claude Code 2's native `claude` binary, installed from the npm registry on the host once
+    (the same cache as the exec test)."""
+    binary = CLAUDE_CACHE / "node_modules" / "@anthropic-ai" / "claude-code" / "bin" / "claude.exe"
+    if not binary.exists():
+        if shutil.which("npm") is None:
+            pytest.skip("npm is not installed (tools/setup.sh)")
+        CLAUDE_CACHE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(CLAUDE_CACHE),
+                               CLAUDE_CODE_PACKAGE], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0 or not binary.exists():
+            pytest.skip(f"cannot install {CLAUDE_CODE_PACKAGE} from the npm registry: {done.stderr[-1500:]}")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def claude_run(debian_image, e2e_home, claude_code_binary, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("claude-run")
+    standin_ca = make_ca_and_certificate(tmp_path_factory.mktemp("agent-ca"), STANDIN_HOSTS)
+    standins = AgentStandins(standin_ca, DELETE_COMMAND)
+    share = folder / "project"
+    share.mkdir()
+    share.chmod(0o777)
+    shutil.copy(claude_code_binary, share / "claude")   # a copy: the guest writes to the share as root can
+    profile = {
+        "extends": "agent",
+        "name": "e2e-claude-guest",
+        "dns": {"hosts": {host: STANDIN_ADDRESS for host in STANDIN_HOSTS}},
+        "upstream": {"map": {f"{STANDIN_ADDRESS}:443": f"127.0.0.1:{standins.port}"}},
+        "tls": {"extra_ca": [str(standin_ca / "ca.pem")]},  # askfirstd trusts the stand-in's test CA
+    }
+    # As agent, in the shared project folder at its host path; no CA flag, no proxy variable:
+    # the guest's logins trust askfirst's CA (NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE, system store).
+    script = f"""#!/bin/sh
+cd {share} || exit 1
+cp ./claude /tmp/claude && chmod 0755 /tmp/claude
+export ANTHROPIC_API_KEY=sk-ant-api03-askfirst-test-key-not-real
+export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
+started=$(date +%s)
+/tmp/claude -p "{CLAUDE_TASK}" --dangerously-skip-permissions --output-format text >/tmp/claude.out 2>/tmp/claude.err
+echo "RESULT claude_status $? $(( $(date +%s) - started ))s"
+echo "CLAUDE-OUTPUT-BEGIN"; cat /tmp/claude.out; echo; tail -c 2000 /tmp/claude.err; echo "CLAUDE-OUTPUT-END"
+"""
+    consent = Answerer("e2e-claude-guest", "deny")
+    consent.start()
+    before = len(standins.requests())
+    try:
+        run = boot(folder, "e2e-claude-guest", profile, ["--guest", "debian", "--memory", "2G"],
+                   ["--share", str(share)], script=script)
+    finally:
+        consent.stop_flag.set()
+        consent.join(timeout=5)
+        run_requests = standins.requests()[before:]
+        tool_calls = standins.tool_calls
+        standins.stop()
+    run.arrived, run.tool_calls, run.questions = run_requests, tool_calls, consent.questions
+    run.output = run.console.partition("CLAUDE-OUTPUT-BEGIN")[2].partition("CLAUDE-OUTPUT-END")[0]
+    return run
+
+
+def test_claude_code_in_the_guest_is_held_at_its_rds_delete_and_quotes_the_refusal(claude_run):
+    transcript = (f"console:\n{claude_run.console[-6000:]}\nstderr:\n{claude_run.stderr[-3000:]}\n"
+                  f"requests: {claude_run.arrived}")
+    status = claude_run.results().get("claude_status", "")
+    print(f"claude in the guest: {status}", file=sys.stderr)
+    # The model calls reached the stand-in and the scripted tool call was made.
+    assert any(r["host"] == ANTHROPIC_HOST and r["path"].startswith("/v1/messages") for r in claude_run.arrived), \
+        transcript
+    assert claude_run.tool_calls >= 1, transcript
+    # One question, the delete, named with its target and flag; no model call was asked about.
+    details = [q["detail"] for q in claude_run.questions]
+    assert details == ["rds:DeleteDBInstance prod-db-1 SkipFinalSnapshot=true"], (details, transcript)
+    # The RDS stand-in never saw the delete.
+    assert not any(r["host"] in RDS_HOSTS and "DeleteDBInstance" in r["body"] for r in claude_run.arrived), transcript
+    # The agent's final message quotes askfirst's refusal (the stand-in echoes the tool result).
+    assert status.startswith("0 "), transcript
+    assert "askfirst refused" in claude_run.output, transcript
+    assert {r["host"] for r in claude_run.arrived} <= set(STANDIN_HOSTS), transcript
+    # Nothing the guest sent went anywhere but the stand-ins' address (askfirstd's audit log).
+    audit = Path(os.environ["XDG_STATE_HOME"]) / "askfirst" / "audit" / "e2e-claude-guest.jsonl"
+    destinations = {json.loads(line)["dest"].rsplit(":", 1)[0] for line in audit.read_text().splitlines() if line}
+    assert destinations <= {STANDIN_ADDRESS}, (destinations, transcript)
