@@ -158,6 +158,9 @@ class VmSession:
         memory = self.args.memory or ("1G" if self.args.guest else "512M")
         command = ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
                    "-machine", "q35", "-accel", self.accel, "-m", memory,
+                   # every CPU feature the accelerator has (QEMU 7.2's TCG: AVX2 too): agents ship
+                   # native binaries (Claude Code's is Bun-built) that die of SIGILL on qemu64
+                   "-cpu", "max",
                    "-smp", str(self.args.cpus),
                    "-netdev", f"stream,id=net0,server=off,addr.type=unix,addr.path={self.socket_path}",
                    "-device", "virtio-net-pci,netdev=net0",
