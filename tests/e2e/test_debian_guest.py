@@ -193,9 +193,17 @@ def image_run(debian_image, e2e_home, test_ca, git_origin, tmp_path_factory):
     before = len(git_origin.requests())
     kernel = ["-kernel", str(debian_image / "vmlinuz"), "-initrd", str(debian_image / "initrd.img"),
               "-append", "root=/dev/vda rw console=ttyS0 quiet askfirst.ca=off"]
-    run = boot(tmp_path_factory.mktemp("image-run"), "e2e-debian-image",
-               base_profile(test_ca, git_origin, "block-destructive"),
-               ["--image", str(debian_image / "disk.qcow2"), "--memory", "1G"], ["--", *kernel])
+    profile = base_profile(test_ca, git_origin, "block-destructive")
+    profile["credentials"] = [{"name": "api", "kind": "bearer", "hosts": [API_HOST],
+                               "source": {"env": "ASKFIRST_E2E_REAL_TOKEN"}, "guest_env": ["API_TOKEN"]}]
+    script = GUEST_SCRIPT + f"""
+echo "RESULT token $API_TOKEN"
+echo "RESULT netrc_owner $(stat -c '%a %U' ~/.netrc) $(grep -c "password $API_TOKEN" ~/.netrc)"
+echo "RESULT stubbed_read $({CURL} -H "Authorization: Bearer $API_TOKEN" https://{API_HOST}/v1/stubbed-image)"
+"""
+    run = boot(tmp_path_factory.mktemp("image-run"), "e2e-debian-image", profile,
+               ["--image", str(debian_image / "disk.qcow2"), "--memory", "1G"], ["--", *kernel],
+               script=script, env={"ASKFIRST_E2E_REAL_TOKEN": REAL_TOKEN})
     run.arrived = git_origin.requests()[before:]
     return run
 
@@ -374,3 +382,17 @@ def test_claude_code_in_the_guest_is_held_at_its_rds_delete_and_quotes_the_refus
     audit = Path(os.environ["XDG_STATE_HOME"]) / "askfirst" / "audit" / "e2e-claude-guest.jsonl"
     destinations = {json.loads(line)["dest"].rsplit(":", 1)[0] for line in audit.read_text().splitlines() if line}
     assert destinations <= {STANDIN_ADDRESS}, (destinations, transcript)
+
+
+def test_through_image_the_stubs_arrive_by_the_cloud_init_seed(image_run):
+    """Issue 13 for a user's image: the seed's write_files + runcmd install the stubs for agent
+    (the fw_cfg unit had none to read); a request with the stub reaches the origin with the real token."""
+    results = image_run.results()
+    stub = results.get("token", "")
+    assert stub.startswith("ghp_") and len(stub) == len(REAL_TOKEN) and stub != REAL_TOKEN, \
+        image_run.console + image_run.stderr
+    assert results.get("netrc_owner") == "600 agent 1", image_run.console
+    assert results.get("stubbed_read") == "200", image_run.console
+    assert [r["authorization"] for r in image_run.arrived if r["path"] == "/v1/stubbed-image"] == \
+        [f"Bearer {REAL_TOKEN}"]
+    assert REAL_TOKEN not in image_run.console
