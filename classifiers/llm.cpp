@@ -15,6 +15,9 @@
 //   Vertex AI          aiplatform.googleapis.com, {region}-aiplatform.googleapis.com
 //                      …/publishers/{p}/models/{m}:generateContent|rawPredict|…
 //   Bedrock runtime    bedrock-runtime[-fips].{region}.amazonaws.com   /model/{id}/invoke|converse|…
+//   Agent sign-in      platform.claude.com, console.anthropic.com   POST /v1/oauth/token only
+//                      auth.openai.com                              POST /oauth/token only
+//                      (the rest of those hosts, web consoles, stays `generic`)
 // (Bedrock's control plane, bedrock.{region}.amazonaws.com, stays `aws`.)
 //
 // Label (rules as tables below, one row per endpoint, each citing its API
@@ -45,6 +48,7 @@ using LlmRoute = MethodRoute;  // route_template.h
 
 constexpr std::string_view kTelemetry = "vendor-telemetry";
 constexpr std::string_view kMembership = "removes-membership";
+constexpr std::string_view kVendorAuth = "vendor-auth";
 
 // Anthropic: https://docs.anthropic.com/en/api (Messages, Token counting,
 // Models, Text completions, Message batches, Files, Admin API). The /api/…
@@ -81,6 +85,20 @@ constexpr LlmRoute kAnthropicRoutes[] = {
 // ChatGPT auth mode's base URL https://chatgpt.com/backend-api/codex).
 constexpr LlmRoute kChatgptCodexRoutes[] = {
     {"POST", "/backend-api/codex/responses", "codex.responses.create", Tier::read, ""},
+};
+
+// The agents' sign-in refresh (RFC 6749 §6): Claude Code signed in with a
+// Claude account refreshes its OAuth token at platform.claude.com (its
+// TOKEN_URL; console.anthropic.com before), Codex signed in with ChatGPT at
+// auth.openai.com. A refresh changes nothing the user owns: a read flagged
+// `vendor-auth`, so the `agent` profile does not ask about it. Only these
+// rows are claimed: the rest of those hosts are web consoles (API keys,
+// billing) and stay `generic`.
+constexpr LlmRoute kClaudeSignInRoutes[] = {
+    {"POST", "/v1/oauth/token", "oauth.token_refresh", Tier::read, kVendorAuth},
+};
+constexpr LlmRoute kOpenAiSignInRoutes[] = {
+    {"POST", "/oauth/token", "oauth.token_refresh", Tier::read, kVendorAuth},
 };
 
 // OpenAI-shaped APIs, below each vendor's base path. OpenAI:
@@ -175,7 +193,8 @@ constexpr LlmRoute kBedrockRuntimeRoutes[] = {
 // How a vendor's paths are matched: its own route table (Anthropic, ChatGPT's
 // Codex backend, Bedrock runtime), the OpenAI-shaped table below a base
 // path, or Google's model paths with a custom verb.
-enum class ApiShape { own_table, openai, gemini, vertex };
+// own_table_only: the vendor's rows and nothing else of the host (sign-in).
+enum class ApiShape { own_table, own_table_only, openai, gemini, vertex };
 
 struct Vendor {
     std::string_view host;  // host pattern (provider.h)
@@ -201,6 +220,9 @@ constexpr Vendor kVendors[] = {
     {"*.openai.azure.com", "azure-openai", ApiShape::openai, kAzureOpenAiBases},
     {"*.cognitiveservices.azure.com", "azure-openai", ApiShape::openai, kAzureOpenAiBases},
     {"generativelanguage.googleapis.com", "gemini", ApiShape::gemini, {}},
+    {"platform.claude.com", "anthropic", ApiShape::own_table_only, {}, kClaudeSignInRoutes},
+    {"console.anthropic.com", "anthropic", ApiShape::own_table_only, {}, kClaudeSignInRoutes},
+    {"auth.openai.com", "openai", ApiShape::own_table_only, {}, kOpenAiSignInRoutes},
 };
 // Matched by is_vertex_host() and is_bedrock_runtime_host() below (their
 // hosts have a region in the middle), not as host patterns.
@@ -292,7 +314,8 @@ std::optional<Match> match_google(std::span<const std::string_view> routes, std:
 
 std::optional<Match> match_vendor(const Vendor& vendor, std::string_view method, const RequestPath& path) {
     switch (vendor.shape) {
-        case ApiShape::own_table: return match_routes(vendor.routes, method, path);
+        case ApiShape::own_table:
+        case ApiShape::own_table_only: return match_routes(vendor.routes, method, path);
         case ApiShape::openai: return match_openai_shaped(vendor, method, path);
         case ApiShape::gemini: return match_google(kGeminiModelRoutes, method, path);
         case ApiShape::vertex:
@@ -330,7 +353,8 @@ bool llm_matches(const HttpRequest& request) {
     const Vendor* vendor = vendor_of(request);
     if (vendor == nullptr) return false;
     // Vertex AI: only its inference calls; the rest of aiplatform is `gcp`.
-    if (vendor->shape == ApiShape::vertex) return match_vendor(*vendor, request.method, split_request_path(request.path)).has_value();
+    // Sign-in hosts: only the token refresh; the rest is `generic`.
+    if (vendor->shape == ApiShape::vertex || vendor->shape == ApiShape::own_table_only) return match_vendor(*vendor, request.method, split_request_path(request.path)).has_value();
     return true;
 }
 

@@ -56,9 +56,10 @@ std::size_t ConsentService::grant_count() const { return broker_.grants(Clock::n
 ConsentService::Ticket ConsentService::ask(const consent::Question& question, VerdictCallback on_verdict,
                                            std::chrono::milliseconds listener_grace) {
     const auto now = Clock::now();
+    const auto listener_window_ends = nobody_listening_since_ + listener_grace;
     auto asked = broker_.ask(question, now);
-    if (!asked.verdict && !has_listeners() && listener_grace.count() <= 0) {
-        // Nobody to ask and no grace: withdraw at once; the caller applies consent.no_ui.
+    if (!asked.verdict && !has_listeners() && listener_window_ends <= now) {
+        // Nobody to ask and the grace window closed: withdraw at once; the caller applies consent.no_ui.
         broker_.cancel(asked.ticket);
         asked.verdict = consent::Verdict{false, consent::DecidedBy::no_listener};
     }
@@ -68,7 +69,7 @@ ConsentService::Ticket ConsentService::ask(const consent::Question& question, Ve
         return 0;
     }
     waiting_[asked.ticket] = std::move(on_verdict);
-    if (!has_listeners()) awaiting_listener_[asked.ticket] = now + listener_grace;
+    if (!has_listeners()) awaiting_listener_[asked.ticket] = listener_window_ends;
     if (asked.new_question && control_) {
         for (const auto& pending : broker_.pending()) {
             if (pending.id != asked.question) continue;
@@ -159,6 +160,10 @@ std::string ConsentService::question_json(const consent::PendingQuestion& pendin
     cJSON_AddNumberToObject(object.get(), "waiting_requests", static_cast<double>(pending.waiting_requests));
     cJSON_AddNumberToObject(object.get(), "timeout_s", static_cast<double>(settings_.question_timeout.count()));
     return print_json(object.get());
+}
+
+void ConsentService::on_subscriber_left() {
+    if (!has_listeners()) nobody_listening_since_ = Clock::now();
 }
 
 std::string ConsentService::handle_control_command(const consent::ControlCommand& command, bool& subscribe) {

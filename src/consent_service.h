@@ -16,6 +16,10 @@
 // is withdrawn and its callback gets DecidedBy::no_listener, so the caller
 // answers by consent.no_ui. (The tray rescans for sockets every second; an
 // agent's first request comes in the first second of `askfirst exec`.)
+// The grace is a window, not a delay per question: it runs from askfirstd's
+// start, and again from the moment the last listener left. A question asked
+// after the window closed with nobody listening is answered at once, so a run
+// without any consent client is not slowed by the grace on every write.
 #pragma once
 
 #include <uv.h>
@@ -61,8 +65,8 @@ public:
 
     // Asks; `on_verdict` runs later from the loop. The returned ticket can
     // cancel() the question when the held request goes away (0: decided at once).
-    // With no listener now, the question waits up to `listener_grace` for one
-    // (see above); zero: no_listener at once.
+    // With no listener now, the question waits for one until the listener-grace
+    // window closes (see above); once it has closed: no_listener at once.
     Ticket ask(const consent::Question& question, VerdictCallback on_verdict,
                std::chrono::milliseconds listener_grace = std::chrono::milliseconds(0));
     void cancel(Ticket ticket);
@@ -74,6 +78,7 @@ public:
     std::size_t grant_count() const;
 
     std::string handle_control_command(const consent::ControlCommand& command, bool& subscribe) override;
+    void on_subscriber_left() override;
 
 private:
     void deliver(const consent::Resolution& resolution);
@@ -94,6 +99,9 @@ private:
     std::unordered_map<Ticket, VerdictCallback> waiting_;
     // Tickets asked while nobody listened: when each stops waiting for a listener.
     std::unordered_map<Ticket, consent::Clock::time_point> awaiting_listener_;
+    // Since when nobody has been subscribed (start, or the last listener leaving):
+    // the listener-grace window opens here.
+    consent::Clock::time_point nobody_listening_since_ = consent::Clock::now();
     DeferredCalls deferred_;
 };
 

@@ -202,9 +202,11 @@ bool ControlServer::send(Client& client, std::string line) {
 void ControlServer::drop_client(Client* client) {
     for (auto it = clients_.begin(); it != clients_.end(); ++it) {
         if (it->get() != client) continue;
+        const bool was_subscribed = client->subscribed;
         client->pipe->data = nullptr;
         netstack::close_and_delete(client->pipe);
         clients_.erase(it);
+        if (was_subscribed) handler_.on_subscriber_left();
         return;
     }
 }

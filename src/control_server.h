@@ -36,6 +36,8 @@ public:
     // Returns the reply line ('\n' included). Sets `subscribe` to make this
     // client receive events from now on.
     virtual std::string handle_control_command(const consent::ControlCommand& command, bool& subscribe) = 0;
+    // A subscribed client went away (subscriber_count() already excludes it).
+    virtual void on_subscriber_left() {}
 };
 
 // $XDG_RUNTIME_DIR/askfirst, or /tmp/askfirst-runtime-UID when it is unset

@@ -1,6 +1,7 @@
 // src/first_bytes_detection.cpp — the detector table (see the header).
 #include "src/first_bytes_detection.h"
 
+#include "src/database/mongodb_session.h"
 #include "src/database/mysql_session.h"
 #include "src/database/postgres_session.h"
 #include "src/database/postgres_wire.h"
@@ -63,6 +64,21 @@ tls::Fit fits_redis_command(std::span<const std::uint8_t> bytes) {
     return tls::Fit::no;
 }
 
+std::unique_ptr<FlowSession> make_mongodb_session(const SessionContext& context) {
+    return std::make_unique<database::MongodbSession>(database::MongodbSessionConfig{context.max_inspect_bytes});
+}
+
+// A MongoDB OP_MSG or OP_QUERY header (src/database/mongodb_wire.h): what
+// every driver sends first (hello / isMaster).
+tls::Fit fits_mongodb_message(std::span<const std::uint8_t> bytes) {
+    switch (database::mongo::detect_first_message({reinterpret_cast<const char*>(bytes.data()), bytes.size()})) {
+    case database::mongo::Detection::need_more: return tls::Fit::need_more;
+    case database::mongo::Detection::mongodb: return tls::Fit::match;
+    case database::mongo::Detection::not_mongodb: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
 std::unique_ptr<FlowSession> make_mysql_session(const SessionContext& context) {
     return std::make_unique<database::MysqlSession>(database::MysqlSessionConfig{context.max_inspect_bytes});
 }
@@ -92,6 +108,7 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"http1", tls::fits_http1_request_line, make_http1_session},
     {"postgres", fits_postgres_startup, make_postgres_session},
     {"redis", fits_redis_command, make_redis_session},
+    {"mongodb", fits_mongodb_message, make_mongodb_session},
     // Last: a registered method and a blank that the strict row refused
     // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
     {"http1_lenient", tls::fits_lenient_http1_start, make_http1_session},

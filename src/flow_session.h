@@ -48,7 +48,10 @@
 // what it sent before goes in plaintext, the rest through our TLS client,
 // which verifies the upstream for the ClientHello's SNI. A session that
 // asks for TLS must not have been given bytes past the request that asked
-// (clients wait for the answer); if it was, it closes the flow.
+// when its clients wait for an answer (PostgreSQL: it closes the flow). A
+// MySQL client does not wait: its ClientHello follows the SSLRequest at
+// once, so the bytes given past it go back in StartGuestTls::read_ahead and
+// are read as the start of the ClientHello.
 // (src/session_stack.cpp; the pipeline's playbook test drives both.)
 //
 // ## The session's duties (the pipeline relies on them)
@@ -86,11 +89,11 @@ struct DecideRequest { RequestId id = 0; classifiers::HttpRequest request; };
 // Redis command) by the decider (src/statement_decision.h) rather than by
 // classifiers::classify.
 struct DatabaseStatement {
-    std::string provider;            // "postgres", "mysql", "redis"
+    std::string provider;            // "postgres", "mysql", "redis", "mongodb"
     std::string database;            // from the protocol's startup
     std::string user;
     std::string message;             // the protocol message: "Query", "Execute", "COM_QUERY", "command"
-    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments)
+    std::vector<std::string> texts;  // SQL, judged as the worst of them (Redis: the command's arguments; MongoDB: the command as JSON)
     bool complete = true;            // false: judged the worst it could be
     std::string why_incomplete;      // for the question's detail when !complete
 };
@@ -104,8 +107,10 @@ struct HalfCloseUpstream {};                     // shutdown(SHUT_WR) upstream a
 struct HalfCloseGuest {};                        // FIN to the guest after what was sent
 struct CloseFlow { std::string reason; };        // after what was sent, close both sides
 // The guest's next bytes are a TLS ClientHello: open TLS with our leaf on
-// the guest side, then keep feeding this session plaintext.
-struct StartGuestTls {};
+// the guest side, then keep feeding this session plaintext. `read_ahead`:
+// bytes the session was given past the request that asked for TLS (already
+// taken from the guest), to be read before any later guest bytes.
+struct StartGuestTls { std::string read_ahead; };
 // Encrypt the upstream side from now on (after the upstream agreed in plaintext).
 struct StartUpstreamTls {};
 

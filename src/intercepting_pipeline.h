@@ -17,7 +17,7 @@
 //                  speaking within kSilentFlowLimit ─────────┴─► opaque: judged once as
 //                                                                "tcp HOST:PORT", then relayed
 //
-// Who speaks first. A guest silent for tls::kServerSpeaksFirstTimeout (3 s)
+// Who speaks first. A guest silent for tls::kServerSpeaksFirstTimeout (250 ms)
 // is not yet judged opaque: a slow client (a TCG guest, a script that
 // connects and then thinks) may still send a ClientHello, and judging it
 // opaque would splice it past TLS interception (invariant 2). Instead the
@@ -58,7 +58,7 @@ namespace askfirst {
 // How long a flow may stay silent on both sides, after the probe dialed the
 // upstream, before it is judged opaque as before (the idle-flow rule). A
 // TCG guest was measured taking over a second to its ClientHello; twenty
-// times the 3 s detection timeout is far beyond any client that is still
+// times the old 3 s detection timeout is far beyond any client that is still
 // building its first message, and a server-speaks-first protocol answers the
 // probe within milliseconds, so only flows where neither side ever speaks
 // wait this long.

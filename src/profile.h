@@ -47,7 +47,7 @@ struct CredentialSource {
 struct DatabaseEndpoint {
     std::string host;       // lower-case DNS name or IP address, as the guest dials it
     std::uint16_t port = 0;
-    std::string protocol;   // "postgres" | "mysql" | "redis"
+    std::string protocol;   // "postgres" | "mysql" | "redis" | "mongodb"
 };
 
 struct CredentialSpec {

@@ -2,7 +2,7 @@
 // endpoints named by the operator, for the flow pipeline
 // (src/intercepting_pipeline.cpp): a flow to a listed endpoint is read as
 // its protocol says. A server-speaks-first protocol (mysql) is dialed at
-// once instead of after the 3 s who-speaks-first wait; and a flow whose
+// once instead of after the who-speaks-first wait (tls::kServerSpeaksFirstTimeout); and a flow whose
 // first bytes are not that protocol is refused rather than relayed unread.
 //
 //   "databases": [{"host": "db.internal", "port": 5432, "protocol": "postgres"}]
@@ -21,7 +21,7 @@ namespace askfirst::profile_values {
 
 namespace {
 
-constexpr std::string_view kDatabaseProtocols[] = {"postgres", "mysql", "redis"};
+constexpr std::string_view kDatabaseProtocols[] = {"postgres", "mysql", "redis", "mongodb"};
 
 bool parse_one_database(const cJSON& item, const KeyPath& path, DatabaseEndpoint& out, std::string& error) {
     if (!cJSON_IsObject(&item)) {

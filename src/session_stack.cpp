@@ -147,8 +147,17 @@ void SessionStack::pump_once() {
 void SessionStack::give_guest_ciphertext() {
     if (guest_in_.empty()) return;
     const std::size_t taken = guest_tls_->accept_ciphertext(guest_in_);
-    erase_front(guest_in_, taken);
-    if (taken > 0) io_.guest_consumed(taken);
+    consume_guest_front(taken);
+}
+
+// Bytes at the front of guest_in_ are done: lwIP hears of those it had not
+// been told of yet (a session's read-ahead was taken from it already).
+void SessionStack::consume_guest_front(std::size_t count) {
+    if (count == 0) return;
+    erase_front(guest_in_, count);
+    const std::size_t told_before = std::min(count, guest_in_taken_already_);
+    guest_in_taken_already_ -= told_before;
+    if (count > told_before) io_.guest_consumed(count - told_before);
 }
 
 void SessionStack::feed_guest_side() {
@@ -156,10 +165,8 @@ void SessionStack::feed_guest_side() {
     if (!guest_tls_) {
         if (!guest_in_.empty() && session_->wants_guest_bytes() && room_for_upstream(io_, upstream_plain_out_) &&
             room_for_guest_answers()) {
-            const std::size_t given = guest_in_.size();
             session_->on_guest_bytes(as_text(guest_in_));
-            guest_in_.clear();
-            io_.guest_consumed(given);
+            consume_guest_front(guest_in_.size());
         }
         if (guest_eof_ && guest_in_.empty() && !session_->closed()) session_->on_guest_eof();
         guest_stopped_for_upstream_room_ = !guest_in_.empty() && !room_for_upstream(io_, upstream_plain_out_);
@@ -330,9 +337,13 @@ void SessionStack::drain_session_outputs() {
             if (guest_end_ == SideEnd::open) guest_end_ = SideEnd::finish_when_drained;
         } else if (auto* statement = std::get_if<DecideStatement>(&output)) {
             decide_statement(statement->id, statement->statement);
-        } else if (std::holds_alternative<StartGuestTls>(output)) {
+        } else if (auto* start_tls = std::get_if<StartGuestTls>(&output)) {
             if (guest_tls_state_ != GuestTls::none) return reset_flow("the session asked for TLS inside TLS");
             guest_tls_state_ = GuestTls::awaiting_client_hello;
+            // A client that did not wait for an answer (MySQL): its ClientHello began in what the session read.
+            guest_in_.insert(guest_in_.begin(), start_tls->read_ahead.begin(), start_tls->read_ahead.end());
+            guest_in_taken_already_ += start_tls->read_ahead.size();
+            if (!start_tls->read_ahead.empty() && pumping_ == Pumping::running) pumping_ = Pumping::again;
         } else if (std::holds_alternative<StartUpstreamTls>(output)) {
             encrypt_upstream_from_now();
         }  // BecameOpaque: the session relays both ways itself
@@ -355,19 +366,22 @@ bool SessionStack::open_guest_tls_mid_stream() {
         return false;
     }
     const std::string destination_ip = io_.info().original_destination.address.to_string();
-    auto session = services_.tls->start_guest_session(parsed.hello, destination_ip);
+    // Database clients send no SNI (the mariadb client's TLS names nobody) but
+    // verify the server for the name they dialed: the name the guest resolved
+    // to this address through askfirst stands for it, for our leaf and for the
+    // upstream's verification alike.
+    tls::ClientHello hello = parsed.hello;
+    if (hello.server_name.empty()) hello.server_name = io_.info().dns_name;
+    auto session = services_.tls->start_guest_session(hello, destination_ip);
     if (!session) {
-        reset_flow("cannot open TLS for " + destination_host(io_.info(), parsed.hello.server_name) + ": " +
-                   session.error());
+        reset_flow("cannot open TLS for " + destination_host(io_.info(), hello.server_name) + ": " + session.error());
         return false;
     }
     guest_tls_ = session.take();
     guest_tls_state_ = GuestTls::open;
-    if (!parsed.hello.server_name.empty()) sni_ = parsed.hello.server_name;
+    if (!hello.server_name.empty()) sni_ = hello.server_name;
     // The session was given the ClientHello (reassembled as one record): those bytes are done.
-    const std::size_t hello_bytes = std::min(parsed.hello.consumed_bytes, guest_in_.size());
-    erase_front(guest_in_, hello_bytes);
-    io_.guest_consumed(hello_bytes);
+    consume_guest_front(std::min(parsed.hello.consumed_bytes, guest_in_.size()));
     return true;
 }
 
@@ -440,9 +454,28 @@ void SessionStack::decide_statement(RequestId id, const DatabaseStatement& state
             if (!*alive) return;
             decision_tickets_.erase(id);
             session_->on_verdict(id, Verdict{pass, message, {}, hint, {}});
-            pump();
+            pump_after_verdicts();
         });
     decision_tickets_[id] = ticket;  // delivered later, never inside decide_statement
+}
+
+// A pipeline's statements are decided as a batch (src/database/redis_session.h),
+// and the mode's verdicts on them all arrive in one loop turn: pumping once
+// after the last sends what they released in one write instead of one per
+// statement. The last outstanding verdict pumps at once; earlier ones arm a
+// zero-delay timer (the next turn), so a batch with one statement held for a
+// person still sends those before it without waiting for the answer.
+void SessionStack::pump_after_verdicts() {
+    if (decision_tickets_.empty() || !services_.make_timer) return pump();
+    if (verdict_pump_armed_) return;
+    if (!verdict_pump_) verdict_pump_ = services_.make_timer();
+    verdict_pump_armed_ = true;
+    auto alive = alive_;
+    verdict_pump_->start(std::chrono::milliseconds(0), [this, alive] {
+        if (!*alive) return;
+        verdict_pump_armed_ = false;
+        pump();
+    });
 }
 
 // An HTTP/2 guest makes answers of its own bytes (PING and SETTINGS ACKs,

@@ -39,6 +39,7 @@
 
 #include "netstack/flow_pipeline.h"
 #include "src/flow_session.h"
+#include "src/flow_timer.h"
 #include "src/interception_services.h"
 #include "tls/client_hello.h"
 #include "tls/tls_session.h"
@@ -125,8 +126,10 @@ private:
     void decide(RequestId id, const classifiers::HttpRequest& request);
     bool room_for_guest_answers() const;
     void decide_statement(RequestId id, const DatabaseStatement& statement);
+    void pump_after_verdicts();
     void log_protocol_refusal(const ProtocolRefusal& refusal);
     void give_guest_ciphertext();
+    void consume_guest_front(std::size_t count);
     void give_upstream_plaintext(std::string_view text);
     void send_plaintext_to_guest(std::string_view bytes);
     std::size_t guest_backlog_bytes() const;
@@ -140,6 +143,7 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
     std::vector<std::uint8_t> guest_in_;    // from lwIP, not yet consumed
+    std::size_t guest_in_taken_already_ = 0;  // at its front: a session's read-ahead, consumed from lwIP already
     std::vector<std::uint8_t> upstream_in_; // from the socket, not yet taken by the upstream TLS session
     std::string to_guest_;                  // wire bytes waiting for lwIP's send space
     std::string guest_plain_out_;           // plaintext the guest TLS session has no room for yet
@@ -152,6 +156,8 @@ private:
     std::string upstream_failure_;  // why the upstream failed, for requests passed after it
     // Requests awaiting their verdict (HTTP/2: several at once, by stream).
     std::map<RequestId, FlowDecisions::Ticket> decision_tickets_;
+    std::unique_ptr<FlowTimer> verdict_pump_;  // pump_after_verdicts: the next loop turn
+    bool verdict_pump_armed_ = false;
 
     UpstreamState upstream_ = UpstreamState::not_dialed;
     GuestTls guest_tls_state_ = GuestTls::none;

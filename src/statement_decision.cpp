@@ -7,6 +7,8 @@
 
 #include <pg_query.h>
 
+#include "classifiers/json_body.h"
+#include "classifiers/mongodb_commands.h"
 #include "classifiers/redis_commands.h"
 #include "classifiers/sql.h"
 
@@ -72,6 +74,42 @@ std::string operation_label(std::string operation, std::string_view text) {
 
 bool is_redis(const StatementFacts& statement) { return statement.provider == "redis"; }
 
+bool is_mongodb(const StatementFacts& statement) { return statement.provider == "mongodb"; }
+
+// Every literal of a MongoDB command (strings, numbers, booleans) becomes
+// "$1", "$2", ... as libpg_query does for SQL; field names, the command's
+// collection (its first member) and $db stay: they name what was touched.
+void redact_literals(cJSON* node, int& counter, bool keep) {
+    for (cJSON* child = node->child; child != nullptr; child = child->next) {
+        if (cJSON_IsObject(child) || cJSON_IsArray(child)) {
+            redact_literals(child, counter, false);
+            continue;
+        }
+        if (keep && (child == node->child || (child->string != nullptr && std::string_view(child->string) == "$db")))
+            continue;
+        if (cJSON_IsString(child) || cJSON_IsNumber(child) || cJSON_IsBool(child)) {
+            const std::string placeholder = "$" + std::to_string(++counter);
+            cJSON* replacement = cJSON_CreateString(placeholder.c_str());
+            replacement->string = child->string;  // the key moves over (an array's items have none)
+            child->string = nullptr;
+            cJSON_ReplaceItemViaPointer(node, child, replacement);
+            child = replacement;
+        }
+    }
+}
+
+std::optional<std::string> redacted_mongodb_command(const std::string& json) {
+    classifiers::JsonTree tree = classifiers::parse_json(json);
+    if (!tree || !cJSON_IsObject(tree.get())) return std::nullopt;
+    int counter = 0;
+    redact_literals(tree.get(), counter, true);
+    char* printed = cJSON_PrintUnformatted(tree.get());
+    if (printed == nullptr) return std::nullopt;
+    std::string out(printed);
+    cJSON_free(printed);
+    return out;
+}
+
 // A Redis command as a person reads it: its arguments separated by spaces.
 std::string command_line(const std::vector<std::string>& arguments) {
     std::string out;
@@ -91,12 +129,17 @@ std::string statement_text(const StatementFacts& statement) {
 classifiers::Classification classify_statement(const StatementFacts& statement) {
     classifiers::Classification c;
     c.provider = statement.provider;
-    const std::string where = is_redis(statement)
-                                  ? " (redis on " + statement.host + ")"
-                                  : " (database " + statement.database + " on " + statement.host + " as " +
+    const std::string where = is_redis(statement)     ? " (redis on " + statement.host + ")"
+                              : is_mongodb(statement) ? " (database " + statement.database + " on " + statement.host + ")"
+                                                      : " (database " + statement.database + " on " + statement.host + " as " +
                                         statement.user + ")";
     if (is_redis(statement) && !statement.texts.empty()) {
         const auto verdict = classifiers::redis::classify_redis_command(statement.texts);
+        c.tier = verdict.tier;
+        c.operation = verdict.operation;
+        c.flags = verdict.flags;
+    } else if (is_mongodb(statement) && !statement.texts.empty()) {
+        const auto verdict = classifiers::mongodb::classify_mongodb_command(statement.texts[0]);
         c.tier = verdict.tier;
         c.operation = verdict.operation;
         c.flags = verdict.flags;
@@ -108,7 +151,7 @@ classifiers::Classification classify_statement(const StatementFacts& statement) 
         c.flags = verdict.flags;
     } else {
         c.tier = classifiers::Tier::destructive;
-        c.operation = "SQL " + statement.message;
+        c.operation = is_mongodb(statement) ? statement.message : "SQL " + statement.message;
     }
     if (!statement.complete) {
         c.tier = classifiers::Tier::destructive;
@@ -140,7 +183,7 @@ std::string redacted_statement(const StatementFacts& statement) {
     }
     std::vector<std::string> redacted;
     for (const auto& text : statement.texts) {
-        auto normal = normalized(text);
+        auto normal = is_mongodb(statement) ? redacted_mongodb_command(text) : normalized(text);
         redacted.push_back(normal ? one_line(*normal)
                                   : "[" + std::to_string(text.size()) + " bytes askfirst could not parse, not logged]");
     }

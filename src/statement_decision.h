@@ -22,7 +22,8 @@ namespace askfirst {
 
 // What a database session hands out to be judged, and what the flow knows of it.
 struct StatementFacts {
-    std::string provider;            // "postgres", "mysql" (SQL in that dialect), "redis" (texts: the command's arguments)
+    std::string provider;            // "postgres", "mysql" (SQL in that dialect), "redis" (texts: the command's arguments),
+                                     // "mongodb" (texts: the command as JSON, classifiers/mongodb_commands.h)
     std::string host;                // the database host as the guest named it (DNS name or address)
     std::string database;            // from the startup message
     std::string user;

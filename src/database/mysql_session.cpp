@@ -141,6 +141,13 @@ void MysqlSession::parse_guest() {
         Packet own = packet;
         own.payload = std::string_view(wire).substr(4);
         on_guest_packet(own, wire);
+        if (phase_ == Phase::tls_handshake_response && !guest_asked_tls_) {
+            // The SSLRequest was just read: what follows it is the guest's ClientHello, not packets.
+            guest_asked_tls_ = true;
+            outputs_.push_back(StartGuestTls{guest_in_.substr(offset)});
+            guest_in_.clear();
+            return;
+        }
     }
     guest_in_.erase(0, offset);
 }
@@ -150,10 +157,8 @@ void MysqlSession::on_guest_packet(const Packet& packet, std::string_view wire) 
     case Phase::greeting:
         return close_flow("the client spoke before the server's greeting");
     case Phase::handshake_response:
-        on_handshake_response(packet);
-        if (closed_) return;
-        phase_ = Phase::authenticating;
-        return emit_to_upstream(wire);
+    case Phase::tls_handshake_response:
+        return on_handshake_response(packet, wire);
     case Phase::authenticating:
         return emit_to_upstream(wire);
     case Phase::commands:
@@ -165,15 +170,34 @@ void MysqlSession::on_guest_packet(const Packet& packet, std::string_view wire) 
     }
 }
 
-// User and database from HandshakeResponse41; a client asking for TLS ends the flow.
-void MysqlSession::on_handshake_response(const Packet& packet) {
-    if (packet.payload.size() < 32) return close_flow("a handshake response too short to read");
+// HandshakeResponse41 (user and database read), or the SSLRequest before it.
+void MysqlSession::on_handshake_response(const Packet& packet, std::string_view wire) {
+    if (packet.payload.size() < mysql::kSslRequestLength) return close_flow("a handshake response too short to read");
     const std::uint32_t capabilities = read_le(packet.payload.substr(0, 4));
-    if (capabilities & mysql::kClientSsl) return close_flow("the client asked for TLS, which askfirst does not read on MySQL yet");
     if (capabilities & (mysql::kClientCompress | mysql::kClientZstdCompression | mysql::kClientQueryAttributes))
         return close_flow("the client asked for a capability askfirst removed from the greeting");
-    const std::string_view rest = packet.payload.substr(32);
+    const bool in_tls = phase_ == Phase::tls_handshake_response;
+    if ((capabilities & mysql::kClientSsl) == 0 && in_tls)
+        return close_flow("the client dropped CLIENT_SSL inside the TLS it asked for");
+    if ((capabilities & mysql::kClientSsl) != 0 && !in_tls) {
+        if (!server_offers_tls_) return close_flow("the client asked for TLS the server did not offer");
+        if (packet.payload.size() != mysql::kSslRequestLength)
+            return close_flow("the client set CLIENT_SSL but sent its credentials in plaintext");
+        return on_ssl_request(wire);
+    }
+    const std::string_view rest = packet.payload.substr(mysql::kSslRequestLength);
     user_ = std::string(rest.substr(0, rest.find('\0')));
+    // Through the guest's TLS (its ClientHello named the server): the upstream's TLS starts before this goes.
+    if (in_tls) outputs_.push_back(StartUpstreamTls{});
+    phase_ = Phase::authenticating;
+    emit_to_upstream(wire);
+}
+
+// The server waits for a ClientHello after the SSLRequest; the guest sends
+// one at once (parse_guest hands what follows to StartGuestTls).
+void MysqlSession::on_ssl_request(std::string_view wire) {
+    emit_to_upstream(wire);
+    phase_ = Phase::tls_handshake_response;
 }
 
 void MysqlSession::on_command(const Packet& packet, std::string_view wire) {
@@ -292,7 +316,7 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
         if (first != 10 || low_caps == std::string::npos || low_caps + 2 > greeting.size())
             return close_flow("a server greeting askfirst cannot read");
         greeting[low_caps] = static_cast<char>(greeting[low_caps] & ~(mysql::kClientCompress & 0xff));
-        greeting[low_caps + 1] = static_cast<char>(greeting[low_caps + 1] & ~(mysql::kClientSsl >> 8));
+        server_offers_tls_ = (static_cast<std::uint8_t>(greeting[low_caps + 1]) & (mysql::kClientSsl >> 8)) != 0;
         const std::size_t high_caps = low_caps + 2 + 1 + 2;  // after the character set and the status flags
         if (high_caps + 2 <= greeting.size()) {
             const std::uint32_t removed = (mysql::kClientZstdCompression | mysql::kClientQueryAttributes) >> 16;
@@ -303,6 +327,8 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
     }
     case Phase::handshake_response:
         return emit_to_guest(wire);
+    case Phase::tls_handshake_response:  // the server must wait for TLS: bytes now would be read as if inside it
+        return close_flow("the server sent bytes after the SSLRequest before TLS began");
     case Phase::authenticating:
         if (first == 0x00) phase_ = Phase::commands;  // OK: authenticated
         return emit_to_guest(wire);
@@ -345,7 +371,10 @@ void MysqlSession::emit_to_guest(std::string_view bytes) { append_send<SendToGue
 void MysqlSession::emit_to_upstream(std::string_view bytes) { append_send<SendToUpstream>(outputs_, bytes); }
 
 void MysqlSession::close_flow(const std::string& reason) {
-    emit_to_guest(mysql::error_packet(phase_ == Phase::commands ? 1 : 2, 2013, "HY000", reason));
+    // The sequence id the client expects next: after a command, after its handshake response (the
+    // SSLRequest took one more), or before it.
+    const std::uint8_t sequence = phase_ == Phase::commands ? 1 : guest_asked_tls_ ? 3 : 2;
+    emit_to_guest(mysql::error_packet(sequence, 2013, "HY000", reason));
     if (holding_) outputs_.push_back(CancelDecision{held_id_});
     holding_ = false;
     outputs_.push_back(CloseFlow{reason});

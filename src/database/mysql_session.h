@@ -33,13 +33,30 @@
 //   (found by counting responses: each begins with sequence id 1) is
 //   replaced by askfirst's ERR, so answers stay in command order.
 //
+// ## TLS (CLIENT_SSL)
+//
+// The greeting keeps CLIENT_SSL when the server offers it: askfirst neither
+// downgrades a TLS server nor claims TLS a server lacks. A client that wants
+// TLS answers the greeting with an SSLRequest (a HandshakeResponse cut after
+// its 32 fixed bytes, CLIENT_SSL set) and starts its TLS handshake without
+// waiting for an answer. The session relays the SSLRequest to the server
+// (which now waits for a ClientHello) and emits StartGuestTls, giving back
+// the bytes read past the SSLRequest (the start of the ClientHello) as its
+// read_ahead: the guest's TLS is ours, with a leaf for the host. The full
+// HandshakeResponse then arrives through that TLS: the session emits
+// StartUpstreamTls (the server verified as for HTTPS, for the ClientHello's
+// SNI) and relays it, and everything after is read as in plaintext. The
+// scramble in the relayed greeting is the server's, so the client's
+// authentication answer is valid for it. A HandshakeResponse that sets
+// CLIENT_SSL but is not an SSLRequest, CLIENT_SSL the server did not offer,
+// or server bytes between the SSLRequest and TLS (the MySQL form of
+// CVE-2021-23214's injection) end the flow.
+//
 // ## What it changes, and limits
 //
-// The server greeting loses the CLIENT_SSL, compression and query-attribute
-// capabilities (askfirst reads plaintext, uncompressed packets; TLS on MySQL
-// is not read yet): clients that prefer TLS continue in plaintext, clients
-// that require it stop with their own message. A client that asks for TLS
-// anyway ends the flow. A command is inspected up to max_inspect_bytes; a
+// The server greeting loses the compression and query-attribute
+// capabilities (askfirst reads uncompressed packets without attributes); a
+// client that asks for them anyway ends the flow. A command is inspected up to max_inspect_bytes; a
 // longer one (or one split over several packets) is judged the worst it
 // could be. While a command is held, up to kMaxHeldGuestBytes of later guest
 // bytes are kept, then wants_guest_bytes() turns false.
@@ -66,6 +83,8 @@ inline constexpr std::uint32_t kClientCompress = 0x00000020;
 inline constexpr std::uint32_t kClientSsl = 0x00000800;
 inline constexpr std::uint32_t kClientZstdCompression = 1u << 26;
 inline constexpr std::uint32_t kClientQueryAttributes = 1u << 27;
+// An SSLRequest: HandshakeResponse41's fixed part only (capabilities, max packet, charset, filler).
+inline constexpr std::size_t kSslRequestLength = 32;
 // A payload of this length continues in the next packet.
 inline constexpr std::size_t kMaxPayload = 0xffffff;
 // A query that no MySQL or MariaDB parses (error 1064 at its first word).
@@ -105,7 +124,8 @@ public:
     const std::string& database() const { return database_; }
 
 private:
-    enum class Phase { greeting, handshake_response, authenticating, commands };
+    // tls_handshake_response: the SSLRequest went on; the full response comes through the guest's TLS.
+    enum class Phase { greeting, handshake_response, tls_handshake_response, authenticating, commands };
     // One response the server owes, in command order.
     struct OwedResponse {
         std::string replacement;     // non-empty: askfirst's ERR in place of the server's response
@@ -123,7 +143,8 @@ private:
     void parse_guest();
     void on_guest_packet(const Packet& packet, std::string_view wire);
     void on_command(const Packet& packet, std::string_view wire);
-    void on_handshake_response(const Packet& packet);
+    void on_handshake_response(const Packet& packet, std::string_view wire);
+    void on_ssl_request(std::string_view wire);
     void hold(std::string_view wire, DatabaseStatement statement);
     void parse_upstream();
     void on_server_packet(const Packet& packet, std::string_view wire);
@@ -144,6 +165,8 @@ private:
     bool sql_prepare_seen_ = false;  // a query said PREPARE: a later EXECUTE is judged the worst
     std::string database_;
     std::string user_;
+    bool server_offers_tls_ = false;   // the greeting had CLIENT_SSL
+    bool guest_asked_tls_ = false;     // an SSLRequest was read: the rest of the guest's bytes go to its TLS
     RequestId next_id_ = 1;
     bool closed_ = false;
     std::vector<SessionOutput> outputs_;

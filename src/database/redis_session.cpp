@@ -4,6 +4,7 @@
 #include "src/database/redis_session.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace askfirst::database {
 
@@ -36,7 +37,7 @@ std::vector<SessionOutput> RedisSession::take_outputs() {
 
 bool RedisSession::wants_guest_bytes() const {
     if (closed_) return false;
-    return phase_ != CommandPhase::held || guest_in_.size() - guest_offset_ < kMaxHeldGuestBytes;
+    return queue_.empty() || guest_in_.size() - guest_offset_ < kMaxHeldGuestBytes;
 }
 
 // ---- guest side ----
@@ -49,13 +50,20 @@ void RedisSession::on_guest_bytes(std::string_view bytes) {
 
 void RedisSession::on_guest_eof() {
     if (closed_) return;
-    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    cancel_pending();
     outputs_.push_back(CloseFlow{"the guest closed its connection"});
     closed_ = true;
 }
 
+// No further command is read while the last one read waits for its verdict
+// with its rest unread, or while the batch is at its bounds.
+bool RedisSession::reading_paused() const {
+    if (queue_.empty()) return false;
+    return !queue_.back().whole || queue_.size() >= kMaxCommandsInFlight || queued_bytes_ >= kMaxHeldGuestBytes;
+}
+
 void RedisSession::parse_guest() {
-    while (!closed_ && phase_ != CommandPhase::held && guest_offset_ < guest_in_.size()) {
+    while (!closed_ && !reading_paused() && guest_offset_ < guest_in_.size()) {
         const std::size_t start = guest_offset_;
         const auto step = reader_.read(guest_in_, guest_offset_);
         const std::string_view consumed = std::string_view(guest_in_).substr(start, guest_offset_ - start);
@@ -71,9 +79,9 @@ void RedisSession::parse_guest() {
             }
             continue;
         }
-        held_.append(consumed);
+        reading_.append(consumed);
         if (step == resp::RespCommandReader::Step::command_end) on_command_read(true);
-        else if (held_.size() >= config_.max_inspect_bytes) on_command_read(false);
+        else if (reading_.size() >= config_.max_inspect_bytes) on_command_read(false);
     }
     if (guest_offset_ > 0) {
         guest_in_.erase(0, guest_offset_);
@@ -81,28 +89,32 @@ void RedisSession::parse_guest() {
     }
 }
 
-// A whole command, or the start of one over the inspection limit: decided now.
+// A whole command, or the start of one over the inspection limit: queued and
+// handed out to be decided now.
 void RedisSession::on_command_read(bool whole) {
-    held_arguments_ = reader_.arguments();
-    if (whole && held_arguments_.empty()) {  // the server ignores it and owes no reply
-        emit_to_upstream(held_);
-        held_.clear();
+    QueuedCommand queued;
+    queued.bytes = std::exchange(reading_, {});
+    queued.arguments = reader_.arguments();
+    queued.whole = whole;
+    queued_bytes_ += queued.bytes.size();
+    if (whole && queued.arguments.empty()) {  // the server ignores it and owes no reply
         reader_.reset();
-        return;
+        queued.verdict = CommandVerdict::passed;
+        queue_.push_back(std::move(queued));
+        return release_decided();
     }
     DatabaseStatement statement;
     statement.provider = "redis";
     statement.message = reader_.inline_command() ? "inline command" : "command";
-    statement.texts = held_arguments_;
+    statement.texts = queued.arguments;
     statement.complete = whole && reader_.arguments_complete() && !reader_.inline_quoted();
     if (!statement.complete)
         statement.why_incomplete = reader_.inline_quoted() ? "an inline command with quotes, split by the server's own rules"
                                                            : "a command longer than the inspection limit";
-    phase_ = CommandPhase::held;
-    held_id_ = next_id_++;
-    held_whole_ = whole;
+    queued.id = next_id_++;
     if (whole) reader_.reset();  // else the reader keeps its place: the rest follows the verdict
-    outputs_.push_back(DecideStatement{held_id_, std::move(statement)});
+    outputs_.push_back(DecideStatement{queued.id, std::move(statement)});
+    queue_.push_back(std::move(queued));
 }
 
 void RedisSession::on_verdict(RequestId id, const Verdict& verdict) {
@@ -110,32 +122,60 @@ void RedisSession::on_verdict(RequestId id, const Verdict& verdict) {
     else refuse(id, verdict.reason, verdict.how_to_allow);
 }
 
-void RedisSession::pass(RequestId id) {
-    if (closed_ || phase_ != CommandPhase::held || id != held_id_) return;
-    emit_to_upstream(held_);
-    held_.clear();
-    owed_.emplace_back();
-    note_uncountable_replies(held_arguments_);
-    phase_ = held_whole_ ? CommandPhase::reading : CommandPhase::rest_forwarded;
-    parse_guest();
-}
+void RedisSession::pass(RequestId id) { on_decided(id, CommandVerdict::passed, {}); }
 
 void RedisSession::refuse(RequestId id, std::string_view message, std::string_view hint) {
-    if (closed_ || phase_ != CommandPhase::held || id != held_id_) return;
-    held_.clear();
     std::string text(message);
     if (!hint.empty()) text += " (" + std::string(hint) + ")";
-    const std::string error = error_line("NOPERM", text);
-    if (replies_uncountable_) {  // its place among the replies cannot be known: say it and end
-        emit_to_guest(error);
-        outputs_.push_back(CloseFlow{"a refused command after the replies became uncountable"});
-        closed_ = true;
-        return;
+    on_decided(id, CommandVerdict::refused, error_line("NOPERM", text));
+}
+
+void RedisSession::on_decided(RequestId id, CommandVerdict verdict, std::string refusal) {
+    if (closed_ || id == 0) return;
+    for (auto& queued : queue_) {
+        if (queued.id != id || queued.verdict != CommandVerdict::pending) continue;
+        queued.verdict = verdict;
+        queued.refusal = std::move(refusal);
+        release_decided();
+        return parse_guest();
     }
-    emit_to_upstream(kFailingCommand);
-    owed_.push_back(error);
-    phase_ = held_whole_ ? CommandPhase::reading : CommandPhase::rest_dropped;
-    parse_guest();
+}
+
+// The decided commands at the head of the queue go, in order: a passed one
+// to the server, a refused one as kFailingCommand with its -NOPERM owed in
+// place of the server's error. The first command still pending stops it.
+void RedisSession::release_decided() {
+    while (!closed_ && !queue_.empty() && queue_.front().verdict != CommandVerdict::pending) {
+        QueuedCommand released = std::move(queue_.front());
+        queue_.pop_front();
+        queued_bytes_ -= released.bytes.size();
+        if (released.verdict == CommandVerdict::passed) {
+            emit_to_upstream(released.bytes);
+            if (released.id == 0) continue;  // an empty command: no reply
+            owed_.emplace_back();
+            note_uncountable_replies(released.arguments);
+            if (!released.whole) phase_ = CommandPhase::rest_forwarded;
+            continue;
+        }
+        if (replies_uncountable_) {  // its place among the replies cannot be known: say it and end
+            emit_to_guest(released.refusal);
+            cancel_pending();
+            outputs_.push_back(CloseFlow{"a refused command after the replies became uncountable"});
+            closed_ = true;
+            return;
+        }
+        emit_to_upstream(kFailingCommand);
+        owed_.push_back(std::move(released.refusal));
+        if (!released.whole) phase_ = CommandPhase::rest_dropped;
+    }
+}
+
+// The guest or the server went away (or the flow ends): open questions are withdrawn.
+void RedisSession::cancel_pending() {
+    for (const auto& queued : queue_)
+        if (queued.id != 0 && queued.verdict == CommandVerdict::pending) outputs_.push_back(CancelDecision{queued.id});
+    queue_.clear();
+    queued_bytes_ = 0;
 }
 
 // Commands after which replies no longer follow commands one for one.
@@ -176,7 +216,7 @@ void RedisSession::on_upstream_bytes(std::string_view bytes) {
 
 void RedisSession::on_upstream_eof() {
     if (closed_) return;
-    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    cancel_pending();
     outputs_.push_back(CloseFlow{"the server closed its connection"});
     closed_ = true;
 }
@@ -194,7 +234,7 @@ void RedisSession::emit_to_upstream(std::string_view bytes) { append_send<SendTo
 
 void RedisSession::close_flow(const std::string& reason) {
     emit_to_guest(error_line("ERR", reason));
-    if (phase_ == CommandPhase::held) outputs_.push_back(CancelDecision{held_id_});
+    cancel_pending();
     outputs_.push_back(CloseFlow{reason});
     closed_ = true;
 }

@@ -8,6 +8,15 @@
 //
 // ## What is decided, and how a refusal keeps the replies in order
 //
+// - A pipeline is decided as a batch: every whole command already read is
+//   handed out at once (up to kMaxCommandsInFlight), each with its own
+//   DecideStatement, question and audit line. Verdicts may come in any
+//   order, but a command reaches the server only once it and every command
+//   before it have their verdicts: a FLUSHALL held for a person in the
+//   middle of a pipeline holds the commands after it (judged, not sent),
+//   while those before it have gone. The commands released together go in
+//   one write (redis-benchmark -P 16 through askfirst made 16 upstream
+//   writes and 16 loop turns per batch before).
 // - Each command (a RESP array, or an inline line) is decided on its
 //   arguments: DecideStatement with provider "redis" and `texts` = the
 //   arguments (classifiers/redis_commands.h judges them: EVAL/FCALL scripts
@@ -30,8 +39,10 @@
 //
 // Arguments are kept up to max_inspect_bytes per command; a longer command is
 // decided on what was read, as the worst it could be, and its rest relayed
-// only after a pass. While a command is held, up to kMaxHeldGuestBytes of
-// later guest bytes are kept, then wants_guest_bytes() turns false.
+// only after a pass (nothing after it is read before then). Commands waiting
+// for verdicts hold at most kMaxCommandsInFlight commands and
+// kMaxHeldGuestBytes of their bytes; past either, nothing more is read, and
+// with kMaxHeldGuestBytes of unread guest bytes wants_guest_bytes() turns false.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +59,10 @@ namespace askfirst::database {
 
 // A command no Redis has: the server refuses it with an error (unknown command).
 inline constexpr std::string_view kFailingCommand = "*1\r\n$16\r\nASKFIRST.REFUSED\r\n";
+// Commands of a pipeline decided at once: redis-benchmark's -P 16 and
+// redis-cli --pipe batches fit many times over; a bound on open tickets and
+// audit lines written ahead of the server.
+inline constexpr std::size_t kMaxCommandsInFlight = 64;
 
 struct RedisSessionConfig {
     std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
@@ -71,11 +86,26 @@ public:
     bool closed() const override { return closed_; }
 
 private:
-    // Where the guest's current command is.
-    enum class CommandPhase { reading, held, rest_forwarded, rest_dropped };
+    // Where the guest's current command is: being read (its start may be
+    // queued, over the inspection limit), or its rest after the verdict.
+    enum class CommandPhase { reading, rest_forwarded, rest_dropped };
+    enum class CommandVerdict { pending, passed, refused };
+    // A command read and handed out to be decided, until it is released to the server.
+    struct QueuedCommand {
+        RequestId id = 0;               // 0: an empty command, relayed undecided (no reply owed)
+        std::string bytes;
+        std::vector<std::string> arguments;
+        bool whole = true;              // false: its rest is still to be read (the last in the queue)
+        CommandVerdict verdict = CommandVerdict::pending;
+        std::string refusal;            // the -NOPERM line of a refused command
+    };
 
     void parse_guest();
+    bool reading_paused() const;
     void on_command_read(bool whole);
+    void on_decided(RequestId id, CommandVerdict verdict, std::string refusal);
+    void release_decided();
+    void cancel_pending();
     void note_uncountable_replies(const std::vector<std::string>& arguments);
     void parse_upstream();
     void emit_to_guest(std::string_view bytes);
@@ -88,10 +118,9 @@ private:
     CommandPhase phase_ = CommandPhase::reading;
     std::string guest_in_;
     std::size_t guest_offset_ = 0;
-    std::string held_;                 // the current command's bytes until its verdict
-    RequestId held_id_ = 0;
-    std::vector<std::string> held_arguments_;
-    bool held_whole_ = true;           // false: the command's rest is still to be read
+    std::string reading_;              // the bytes of the command being read
+    std::deque<QueuedCommand> queue_;  // decided or being decided, in command order
+    std::size_t queued_bytes_ = 0;
     // One entry per reply the server owes: empty, its own; else askfirst's in its place.
     std::deque<std::string> owed_;
     bool reply_being_replaced_ = false;

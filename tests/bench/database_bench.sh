@@ -6,11 +6,14 @@
 # redis-server. Each statement through askfirst is framed, classified (SQL by
 # libpg_query, Redis by its command table), judged by the mode
 # (block-destructive: reads pass) and audited before it goes upstream.
-# Prints statements/s and p50 latency side by side. Never fails because
-# something is slow.
+# Prints statements/s and p50 latency side by side, each the median of
+# BENCH_ROUNDS rounds (direct and through askfirst alternate, so a busy
+# shared machine weighs on both alike), and the p50 askfirst adds. Never
+# fails because something is slow.
 #
 # Usage: tests/bench/database_bench.sh [BUILD_DIR]  (default: $ASKFIRST_BUILD_DIR or build)
-# Environment: BENCH_SECONDS (5): each pgbench run; BENCH_REQUESTS (20000): each redis-benchmark run.
+# Environment: BENCH_SECONDS (5): each pgbench run; BENCH_REQUESTS (20000): each redis-benchmark run;
+# BENCH_ROUNDS (3): runs of each row, the median reported.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -26,6 +29,7 @@ BUILD = os.path.abspath(os.environ["ASKFIRST_BUILD_DIR"])
 ASKFIRST = os.path.join(BUILD, "askfirst")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 work = tempfile.mkdtemp(prefix="askfirst-dbbench-")
 private_askfirst_home(work)
 
@@ -66,7 +70,7 @@ try:
     pg_profile = {"name": "dbbench", "modes": {"default": "block-destructive"},
                   "dns": {"hosts": {"db.test": "198.51.100.20"}},
                   "upstream": {"map": {"198.51.100.20:5432": f"127.0.0.1:{postgres.port}"}}}
-    for protocol in ("simple", "extended"):
+    for _round, protocol in [(r, p) for r in range(ROUNDS) for p in ("simple", "extended")]:
         for where in ("direct", "askfirst"):
             host = f"127.0.0.1 -p {postgres.port}" if where == "direct" else "db.test -p 5432"
             prefix = f"pgbench_log_{protocol}_{where}"
@@ -79,7 +83,7 @@ try:
     redis_profile = {"name": "dbbench", "modes": {"default": "block-destructive"},
                      "dns": {"hosts": {"cache.test": "198.51.100.21"}},
                      "upstream": {"map": {"198.51.100.21:6379": f"127.0.0.1:{redis.port}"}}}
-    for pipeline in (1, 16):
+    for _round, pipeline in [(r, p) for r in range(ROUNDS) for p in (1, 16)]:
         for where in ("direct", "askfirst"):
             host = f"127.0.0.1 -p {redis.port}" if where == "direct" else "cache.test -p 6379"
             script = f"redis-benchmark -h {host} -t get -n {REQUESTS} -c 1 -P {pipeline} -q"
@@ -91,7 +95,16 @@ finally:
     postgres.stop()
     redis.stop()
 
-print(f"{'workload':28} {'path':9} {'statements/s':>13} {'p50 ms':>8}")
+medians = {}
 for workload, where, rate, p50 in rows:
-    print(f"{workload:28} {where:9} {rate:13.0f} {p50:8.3f}")
+    rates, p50s = medians.setdefault((workload, where), ([], []))
+    rates.append(rate)
+    p50s.append(p50)
+print(f"median of {ROUNDS} rounds each")
+print(f"{'workload':28} {'path':9} {'statements/s':>13} {'p50 ms':>8} {'added p50 ms':>13}")
+for (workload, where), (rates, p50s) in medians.items():
+    p50 = statistics.median(p50s)
+    added = p50 - statistics.median(medians[(workload, "direct")][1]) if where == "askfirst" else 0.0
+    shown = f"{added:13.3f}" if where == "askfirst" else ""
+    print(f"{workload:28} {where:9} {statistics.median(rates):13.0f} {p50:8.3f} {shown}")
 PY

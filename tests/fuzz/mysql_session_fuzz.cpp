@@ -11,6 +11,8 @@
 //   - no DecideStatement while another is held; ids increase;
 //   - while nothing was refused, what went upstream is exactly a prefix of
 //     what the guest sent (nothing injected or reordered);
+//   - a StartGuestTls read-ahead is the tail of what the guest sent (the
+//     guest bytes after it are taken as the plaintext of its TLS);
 //   (The greeting is rewritten on its way to the guest, so the guest-side
 //   prefix check of the Redis target does not apply here.)
 #include <cstddef>
@@ -49,6 +51,11 @@ struct Checker {
             } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
                 if (pending != cancel->id) std::abort();
                 pending.reset();
+            } else if (auto* tls = std::get_if<StartGuestTls>(&output)) {
+                // The read-ahead is the start of the guest's TLS, never plaintext: it must be the
+                // tail of what was sent, and the guest bytes after it stand for the TLS plaintext.
+                if (!guest_sent.ends_with(tls->read_ahead)) std::abort();
+                guest_sent.resize(guest_sent.size() - tls->read_ahead.size());
             } else if (std::holds_alternative<CloseFlow>(output)) {
                 closed = true;
             }

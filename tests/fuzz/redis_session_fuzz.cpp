@@ -4,11 +4,14 @@
 //
 // The input is a script. Byte 0 picks the inspection limit (tiny or the
 // default). Then, repeatedly: one op byte, one length byte, that many bytes:
-//   op % 8 == 0,1,2: guest bytes   3: server bytes   4: pass the held command
-//   5: refuse it   6: guest EOF   7: server EOF (with data: the server failed)
+//   op % 8 == 0,1,2: guest bytes   3: server bytes   4: pass an open command
+//   5: refuse it (the open command: the length byte's choice among them, so
+//   verdicts come out of order)   6: guest EOF   7: server EOF (with data: the
+//   server failed)
 // Besides ASan/UBSan findings, it checks the session's promises:
 //   - nothing is emitted after CloseFlow;
-//   - no DecideStatement while another is held; ids increase;
+//   - ids increase; at most kMaxCommandsInFlight are open; a cancel names an
+//     open one; after CloseFlow none is left open;
 //   - while nothing was refused, what went upstream is exactly a prefix of
 //     what the guest sent (nothing injected or reordered);
 //   - while no reply was replaced, what the guest got is a prefix of what the
@@ -16,7 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <optional>
+#include <iterator>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,7 +36,7 @@ struct Checker {
     bool closed = false;
     bool any_refused = false;
     RequestId last_id = 0;
-    std::optional<RequestId> pending;
+    std::set<RequestId> pending;
     std::string guest_sent;
     std::string upstream_got;
     std::string server_sent;
@@ -44,15 +48,15 @@ struct Checker {
             if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
             else if (auto* down = std::get_if<SendToGuest>(&output)) guest_got += down->bytes;
             else if (auto* decide = std::get_if<DecideStatement>(&output)) {
-                if (pending || decide->id <= last_id) std::abort();
-                pending = last_id = decide->id;
+                if (decide->id <= last_id || pending.size() >= kMaxCommandsInFlight) std::abort();
+                pending.insert(last_id = decide->id);
             } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
-                if (pending != cancel->id) std::abort();
-                pending.reset();
+                if (pending.erase(cancel->id) != 1) std::abort();
             } else if (std::holds_alternative<CloseFlow>(output)) {
                 closed = true;
             }
         }
+        if (closed && !pending.empty()) std::abort();  // every open question withdrawn
         if (!any_refused && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0) std::abort();
         if (!any_refused && !closed && server_sent.compare(0, guest_got.size(), guest_got) != 0) std::abort();
     }
@@ -80,16 +84,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             session.on_upstream_bytes(bytes);
             break;
         case 4:
-            if (check.pending) session.pass(*check.pending);
-            check.pending.reset();
-            break;
-        case 5:
-            if (check.pending) {
+        case 5: {
+            if (check.pending.empty()) break;
+            const RequestId chosen = *std::next(check.pending.begin(),
+                                                static_cast<std::ptrdiff_t>(length % check.pending.size()));
+            check.pending.erase(chosen);
+            if (op == 4) {
+                session.pass(chosen);
+            } else {
                 check.any_refused = true;
-                session.refuse(*check.pending, "askfirst refused it", "ask");
+                session.refuse(chosen, "askfirst refused it", "ask");
             }
-            check.pending.reset();
             break;
+        }
         case 6: session.on_guest_eof(); break;
         case 7: length > 0 ? session.on_upstream_failed(bytes) : session.on_upstream_eof(); break;
         }

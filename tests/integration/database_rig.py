@@ -37,7 +37,7 @@ def make_db_ca(folder: Path) -> Path:
         "-keyout", folder / "ca.key", "-out", folder / "ca.pem", "-days", "2", "-subj", "/CN=askfirst db test CA")
     run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
         "-keyout", folder / "server.key", "-out", folder / "server.csr", "-subj", f"/CN={DB_HOST}")
-    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST},DNS:{CACHE_HOST}\n")
+    (folder / "ext").write_text(f"subjectAltName=DNS:{DB_HOST},DNS:{CACHE_HOST},DNS:mongo.test\n")
     run("openssl", "x509", "-req", "-in", folder / "server.csr", "-CA", folder / "ca.pem", "-CAkey", folder / "ca.key",
         "-CAcreateserial", "-out", folder / "server.pem", "-days", "2", "-extfile", folder / "ext")
     return folder
@@ -222,9 +222,10 @@ def redis_sandbox(exec_works, redis_server, db_ca, tmp_path):
 
 class Mariadb:
     """One MariaDB server on 127.0.0.1 (mariadb-install-db into a temporary directory, run as `mysql`),
-    with a user agent/agentpw that may do anything in database shop."""
+    with a user agent/agentpw that may do anything in database shop; with TLS offered (the test CA's
+    certificate for db.test) when given the CA's folder."""
 
-    def __init__(self):
+    def __init__(self, tls_folder: Path | None = None):
         if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
             pytest.skip("mariadbd is not installed (tools/setup.sh installs mariadb-server)")
         account = pwd.getpwnam("mysql")
@@ -235,10 +236,17 @@ class Mariadb:
         done = subprocess.run(["mariadb-install-db", "--user=mysql", f"--datadir={self.dir}/data", "--skip-test-db",
                                "--auth-root-authentication-method=socket"], capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stdout + done.stderr
+        tls = []
+        if tls_folder is not None:  # the server reads its key as `mysql`
+            for name in ("server.pem", "server.key", "ca.pem"):
+                shutil.copy(tls_folder / name, self.dir / name)
+                os.chown(self.dir / name, account.pw_uid, account.pw_gid)
+            tls = [f"--ssl-cert={self.dir / 'server.pem'}", f"--ssl-key={self.dir / 'server.key'}",
+                   f"--ssl-ca={self.dir / 'ca.pem'}"]
         self.process = subprocess.Popen(["/usr/sbin/mariadbd", "--no-defaults", "--user=mysql", f"--datadir={self.dir}/data",
                                          f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
                                          f"--pid-file={self.dir}/mariadb.pid", "--skip-log-bin",
-                                         "--innodb-buffer-pool-size=16M"],
+                                         "--innodb-buffer-pool-size=16M", *tls],
                                         stdout=subprocess.DEVNULL, stderr=open(self.dir / "server.log", "w"))
         wait_for_tcp("127.0.0.1", self.port, timeout=60)
         self.sql("create database shop; create user agent@'%' identified by 'agentpw'; "
@@ -258,20 +266,22 @@ class Mariadb:
 
 
 @pytest.fixture(scope="module")
-def mariadb():
-    server = Mariadb()
+def mariadb(db_ca):
+    server = Mariadb(tls_folder=db_ca)
     yield server
     server.stop()
 
 
 @pytest.fixture
-def mariadb_sandbox(exec_works, mariadb, tmp_path):
-    """The sandbox of the MariaDB tests: db.test:3306 mapped to the loopback server."""
+def mariadb_sandbox(exec_works, mariadb, db_ca, tmp_path):
+    """The sandbox of the MariaDB tests: db.test:3306 mapped to the loopback server, whose TLS
+    certificate askfirstd's upstream verification trusts (tls.extra_ca)."""
     class MariadbSandbox(DatabaseSandbox):
         def profile(self, name, mode, extra=None):
             profile = {"name": name, "modes": {"default": "off", "mysql": mode},
                        "dns": {"hosts": {DB_HOST: DB_ADDRESS}},
                        "upstream": {"map": {f"{DB_ADDRESS}:3306": f"127.0.0.1:{mariadb.port}"}},
+                       "tls": {"extra_ca": [str(db_ca / "ca.pem")]},
                        "consent": {"timeout_s": 60, "no_ui": "deny"}}
             profile.update(extra or {})
             return profile

@@ -1,5 +1,5 @@
 """Who speaks first, when the guest is slow (src/intercepting_pipeline.h):
-a guest silent for tls::kServerSpeaksFirstTimeout (3 s) makes askfirstd dial
+a guest silent for tls::kServerSpeaksFirstTimeout (250 ms) makes askfirstd dial
 the upstream and wait for the first side to speak, instead of judging the
 flow opaque at once. These tests pin both outcomes through `askfirst exec`
 against loopback servers:
@@ -133,7 +133,7 @@ import socket, time
 
 def late(method):
     raw = socket.create_connection(("{LATE_HOST}", 80), timeout=30)
-    time.sleep(4)  # past the 3 s detection timeout: the probe has dialed the origin by now
+    time.sleep(4)  # past the detection timeout: the probe has dialed the origin by now
     raw.sendall(f"{{method}} /late/thing HTTP/1.1\\r\\nHost: {LATE_HOST}\\r\\nConnection: close\\r\\n\\r\\n".encode())
     reply = b""
     while chunk := raw.recv(65536):

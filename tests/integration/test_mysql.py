@@ -1,12 +1,13 @@
 """MySQL/MariaDB read on the wire: a real mariadb client in `askfirst exec`
 against a real MariaDB on loopback (database_rig.py). The server speaks
 first, so each connection is recognised by its greeting after the
-who-speaks-first probe (3 s). Each test checks the server's own state over
+who-speaks-first probe (tls::kServerSpeaksFirstTimeout of guest silence). Each test checks the server's own state over
 its unix socket, not through askfirst.
 """
 from __future__ import annotations
 
 from database_rig import *  # noqa: F401,F403
+from http_rig import askfirst_ca  # noqa: F401
 
 CLIENT = "mariadb -h db.test -P 3306 -u agent -pagentpw shop -N -B"
 
@@ -35,12 +36,54 @@ def test_the_connection_goes_on_after_a_refusal_and_prepared_statements_are_judg
     assert mariadb.sql("select count(*) from shop.orders") == "3"
 
 
-def test_a_listed_mysql_endpoint_is_dialed_at_once_instead_of_after_the_wait(mariadb_sandbox, mariadb):
-    timed = f"start=$(date +%s%N); {CLIENT} -e 'select 5'; echo elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))"
-    listed = mariadb_sandbox.run("block-destructive", timed,
+# From the guest's connect to the server's greeting, measured in the sandbox.
+GREETING_TIME = ("python3 -c \"import socket, time; start = time.monotonic(); "
+                 "s = socket.create_connection(('db.test', 3306)); greeting = s.recv(1024); "
+                 "print('greeting_ms=%d version=%d' % ((time.monotonic() - start) * 1000, greeting[4]))\"")
+
+
+def greeting_ms(run) -> int:
+    assert "version=10" in run.stdout, run.stdout + run.stderr  # a HandshakeV10 reached the guest
+    return int(run.stdout.split("greeting_ms=")[1].split()[0])
+
+
+def test_an_unlisted_mysql_server_greets_the_guest_within_a_second(mariadb_sandbox, mariadb):
+    """The server speaks first: askfirstd learns that only once it dials (the who-speaks-first
+    probe after tls::kServerSpeaksFirstTimeout of guest silence). It used to wait 3 s per connection."""
+    elapsed = greeting_ms(mariadb_sandbox.run("block-destructive", GREETING_TIME))
+    assert elapsed < 1000, elapsed
+
+
+def test_a_listed_mysql_endpoint_is_dialed_at_once(mariadb_sandbox, mariadb):
+    listed = mariadb_sandbox.run("block-destructive", GREETING_TIME + f"; {CLIENT} -e 'select 5'",
                                  extra={"databases": [{"host": "db.test", "port": 3306, "protocol": "mysql"}]})
-    unlisted = mariadb_sandbox.run("block-destructive", timed)
-    elapsed = {name: int(run.stdout.split("elapsed_ms=")[1].split()[0]) for name, run in
-               (("listed", listed), ("unlisted", unlisted))}
-    assert listed.stdout.split()[0] == "5" and unlisted.stdout.split()[0] == "5", listed.stdout + listed.stderr
-    assert elapsed["unlisted"] >= 3000 and elapsed["listed"] < 2500, elapsed
+    assert greeting_ms(listed) < 1000
+    assert listed.stdout.split()[-1] == "5", listed.stdout + listed.stderr
+
+
+def test_tls_with_askfirsts_ca_verified_reads_pass_and_drop_table_is_refused_inside(mariadb_sandbox, mariadb,
+                                                                                     askfirst_ca):
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int); "
+                "insert into shop.orders values (1), (2)")
+    tls = f"--ssl --ssl-ca={askfirst_ca} --ssl-verify-server-cert"
+    # Ssl_cipher is the server's view of its session: askfirstd's connection to it is TLS too
+    script = (f"{CLIENT} {tls} -e \"show session status like 'Ssl_cipher'; "
+              f"select count(*) from orders; drop table orders; select 7\"; echo status=$?")
+    run = mariadb_sandbox.run("block-destructive", script)
+    assert "Ssl_cipher\t" in run.stdout and "Ssl_cipher\t\n" not in run.stdout + "\n", run.stdout + run.stderr
+    assert run.stdout.splitlines()[1] == "2", run.stdout + run.stderr
+    assert "ERROR 1142 (42000)" in run.stderr and "askfirst refused DROP TABLE" in run.stderr, run.stderr
+    assert mariadb.sql("select count(*) from shop.orders") == "2"
+    decisions = [(r["provider"], r["tier"], r["decision"]) for r in run.audit]
+    assert ("mysql", "read", "pass") in decisions and ("mysql", "destructive", "block") in decisions
+
+
+def test_tls_to_a_server_askfirst_cannot_verify_is_not_relayed(mariadb_sandbox, mariadb, askfirst_ca):
+    """The upstream's certificate is checked as for HTTPS: without the test CA in tls.extra_ca the
+    connection ends before the client's credentials reach the server."""
+    tls = f"--ssl --ssl-ca={askfirst_ca} --ssl-verify-server-cert"
+    run = mariadb_sandbox.run("block-destructive", f"{CLIENT} {tls} -e 'select 5'; echo status=$?",
+                              extra={"tls": {"extra_ca": []}})
+    assert "status=0" not in run.stdout and not run.stdout.startswith("5"), run.stdout + run.stderr
+    # askfirstd's operator line says why (the client reports a failed handshake in its own words)
+    assert "upstream_tls_failed host=db.test:3306" in run.stderr and "is not valid" in run.stderr, run.stderr

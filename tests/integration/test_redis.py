@@ -4,8 +4,18 @@ own state (redis-cli on loopback, not through askfirst).
 """
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import kill_quietly
 from database_rig import *  # noqa: F401,F403
 from http_rig import askfirst_ca  # noqa: F401
+from test_consent import answer_with_cli, next_question
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from askfirst_tools import control  # noqa: E402
 
 CLI = "redis-cli -h cache.test -p 6379"
 
@@ -76,3 +86,28 @@ def test_prompt_writes_asks_with_the_command_and_a_denial_answers_noperm(redis_s
     assert question["detail"].startswith("set f 6") and "cache.test" in question["detail"]
     assert out.splitlines()[0].startswith("NOPERM askfirst refused SET"), out + err
     assert redis_server.cli("exists", "f") == "0"
+
+
+def test_a_pipeline_decided_as_a_batch_sends_nothing_past_a_held_flushall_until_it_is_answered(
+        redis_sandbox, redis_server):
+    """The commands of a pipeline are judged together, but a FLUSHALL held for a person holds the
+    commands after it: the SET before it has run, the SET after it has not, until the answer."""
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    pipeline = ("printf '*3\\r\\n$3\\r\\nSET\\r\\n$6\\r\\nbefore\\r\\n$1\\r\\n1\\r\\n"
+                "*1\\r\\n$8\\r\\nFLUSHALL\\r\\n*3\\r\\n$3\\r\\nSET\\r\\n$5\\r\\nafter\\r\\n$1\\r\\n2\\r\\n'")
+    name, process = redis_sandbox.popen("prompt-destructive", f"sleep 1; {pipeline} | {CLI} --pipe; echo status=$?")
+    try:
+        with control.ControlClient.for_name(name, wait_seconds=20) as client:
+            client.subscribe()
+            question = next_question(client)
+            time.sleep(0.5)  # what would have gone past the held FLUSHALL has had time to arrive
+            before, after = redis_server.cli("get", "before"), redis_server.cli("exists", "after")
+            answer_with_cli(name, question["id"], "deny")
+        out, err = process.communicate(timeout=60)
+    finally:
+        kill_quietly(process)
+    assert "FLUSHALL" in question.get("detail", "") + question.get("operation", ""), question
+    assert before == "1" and after == "0", (before, after)
+    assert "errors: 1, replies: 3" in out, out + err
+    assert redis_server.cli("get", "after") == "2" and redis_server.cli("get", "keep") == "1"

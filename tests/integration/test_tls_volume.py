@@ -90,7 +90,7 @@ print(good)
     assert max(entry["count"] for entry in arrived) == KEEPALIVE_REQUESTS
 
 
-# A ClientHello later than tls::kServerSpeaksFirstTimeout (3 s) after the TCP
+# A ClientHello later than tls::kServerSpeaksFirstTimeout (250 ms) after the TCP
 # handshake: askfirstd has dialed the upstream by then to see whether the
 # server speaks first, and must still intercept the guest's TLS when the
 # guest turns out to speak first (src/intercepting_pipeline.h).

@@ -50,6 +50,15 @@ TEST_CASE("llm: the registry routes model traffic to llm and leaves the control 
         {"Gemini model listing is a read", make("GET", "generativelanguage.googleapis.com", "/v1beta/models"), "llm", Tier::read},
         {"other googleapis hosts stay gcp", make("DELETE", "compute.googleapis.com", "/compute/v1/projects/p/zones/z/instances/vm"),
          "gcp", Tier::destructive},
+        {"Claude Code's sign-in refresh is an llm read", make("POST", "platform.claude.com", "/v1/oauth/token"), "llm",
+         Tier::read},
+        {"the older Claude sign-in host too", make("POST", "console.anthropic.com", "/v1/oauth/token"), "llm", Tier::read},
+        {"Codex's ChatGPT sign-in refresh is an llm read", make("POST", "auth.openai.com", "/oauth/token"), "llm",
+         Tier::read},
+        {"the rest of the Claude console stays generic (an API key created there is a write)",
+         make("POST", "platform.claude.com", "/api/organizations/o/api_keys"), "generic", Tier::write},
+        {"a GET of the token path is not the refresh", make("GET", "auth.openai.com", "/oauth/token"), "generic", Tier::read},
+        {"revoking the sign-in stays generic", make("POST", "auth.openai.com", "/oauth/revoke"), "generic", Tier::write},
     };
     for (const Row& row : rows) {
         INFO(std::string(row.behaviour));

@@ -28,17 +28,23 @@ std::string le(std::uint32_t value, int bytes) {
     return out;
 }
 
-// HandshakeV10 of a MariaDB 10.11 with TLS, compression and (MySQL's) query attributes offered.
-std::string greeting() {
-    const std::uint32_t caps = 0xf7fe | mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes;
+// HandshakeV10 of a MariaDB 10.11 with TLS (or without), compression and (MySQL's) query attributes offered.
+std::string greeting(bool tls = true) {
+    const std::uint32_t caps = (0xf7fe & ~mysql::kClientSsl) | (tls ? mysql::kClientSsl : 0) | mysql::kClientCompress |
+                               mysql::kClientQueryAttributes;
     std::string payload = "\x0a" "5.5.5-10.11.6-MariaDB" + std::string(1, '\0') + le(42, 4) + "abcdefgh" + '\0' +
                           le(caps & 0xffff, 2) + "\x2d" + le(2, 2) + le(caps >> 16, 2) + "\x15" + std::string(10, '\0') +
                           "ijklmnopqrst" + '\0' + "mysql_native_password" + '\0';
     return packet(0, payload);
 }
 
-std::string handshake_response(std::uint32_t caps) {
-    return packet(1, le(caps, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0') + "agent" + '\0' + "\x14" +
+// The client's SSLRequest: HandshakeResponse41's 32 fixed bytes, CLIENT_SSL set.
+std::string ssl_request(std::uint32_t caps) {
+    return packet(1, le(caps | mysql::kClientSsl, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0'));
+}
+
+std::string handshake_response(std::uint32_t caps, std::uint8_t sequence = 1) {
+    return packet(sequence, le(caps, 4) + le(1 << 24, 4) + "\x2d" + std::string(23, '\0') + "agent" + '\0' + "\x14" +
                          std::string(20, 'p') + "shop" + '\0');
 }
 
@@ -61,6 +67,8 @@ struct Book {
             else if (auto* down = std::get_if<SendToGuest>(&output)) guest_bytes += down->bytes;
             else if (auto* decide = std::get_if<DecideStatement>(&output)) decisions.push_back(*decide);
             else if (std::holds_alternative<CloseFlow>(output)) events.push_back("close");
+            else if (auto* tls = std::get_if<StartGuestTls>(&output)) events.push_back("guest tls:" + tls->read_ahead);
+            else if (std::holds_alternative<StartUpstreamTls>(output)) events.push_back("upstream tls");
             else events.push_back("other");
         }
     }
@@ -91,30 +99,83 @@ TEST_CASE("detection: a HandshakeV10 greeting, anything else is not MySQL") {
     CHECK(mysql::detect_greeting("220 smtp.example ESMTP\r\n") == mysql::Detection::not_mysql);
 }
 
-TEST_CASE("the greeting reaches the guest without TLS, compression or query attributes") {
-    Book book;
-    book.server(greeting());
-    const std::string sent = book.take_guest();
-    REQUIRE(sent.size() == greeting().size());
+std::uint32_t greeting_capabilities(const std::string& sent) {
     const std::size_t low = 4 + 1 + 22 + 4 + 8 + 1;
-    const std::uint32_t caps = static_cast<std::uint8_t>(sent[low]) | static_cast<std::uint8_t>(sent[low + 1]) << 8 |
-                               static_cast<std::uint8_t>(sent[low + 5]) << 16 | static_cast<std::uint8_t>(sent[low + 6]) << 24;
-    CHECK((caps & (mysql::kClientSsl | mysql::kClientCompress | mysql::kClientQueryAttributes)) == 0);
-    CHECK((caps & 0x0200) != 0);  // CLIENT_PROTOCOL_41 kept
+    return static_cast<std::uint8_t>(sent[low]) | static_cast<std::uint8_t>(sent[low + 1]) << 8 |
+           static_cast<std::uint8_t>(sent[low + 5]) << 16 | static_cast<std::uint8_t>(sent[low + 6]) << 24;
 }
 
-TEST_CASE("authentication is relayed; a client asking for TLS anyway ends the flow") {
+TEST_CASE("the greeting reaches the guest without compression or query attributes, with TLS as the server offers it") {
+    for (const bool server_tls : {true, false}) {
+        CAPTURE(server_tls);
+        Book book;
+        book.server(greeting(server_tls));
+        const std::string sent = book.take_guest();
+        REQUIRE(sent.size() == greeting(server_tls).size());
+        const std::uint32_t caps = greeting_capabilities(sent);
+        CHECK((caps & (mysql::kClientCompress | mysql::kClientQueryAttributes)) == 0);
+        CHECK(((caps & mysql::kClientSsl) != 0) == server_tls);  // neither downgraded nor claimed
+        CHECK((caps & 0x0200) != 0);  // CLIENT_PROTOCOL_41 kept
+    }
+}
+
+TEST_CASE("authentication is relayed") {
     Book book;
     book.server(greeting());
     book.guest(handshake_response(0x000fa68d));
     CHECK(book.take_upstream() == handshake_response(0x000fa68d));
     CHECK(book.decisions.empty());
+    CHECK(book.events.empty());
+}
 
-    Book tls;
-    tls.server(greeting());
-    tls.guest(handshake_response(0x000fa68d | mysql::kClientSsl));
-    CHECK(tls.events.back() == "close");
-    CHECK(tls.upstream_bytes.empty());
+TEST_CASE("SSLRequest: relayed to the server, the guest's TLS opens with the ClientHello read past it, "
+          "the upstream's TLS before the full response, then commands are read inside") {
+    Book book;
+    book.server(greeting());
+    book.take_guest();
+    const std::string client_hello_start = "\x16\x03\x01\x02\x00\x01";
+    book.guest(ssl_request(0x000fa68d) + client_hello_start);  // the client does not wait for an answer
+    CHECK(book.take_upstream() == ssl_request(0x000fa68d));
+    REQUIRE(book.events == std::vector<std::string>{"guest tls:" + client_hello_start});
+    // From here the stack feeds the plaintext of the guest's TLS.
+    book.guest(handshake_response(0x000fa68d | mysql::kClientSsl, 2));
+    CHECK(book.events == std::vector<std::string>{"guest tls:" + client_hello_start, "upstream tls"});
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d | mysql::kClientSsl, 2));
+    const std::string ok = packet(3, std::string("\x00\x00\x00\x02\x00\x00\x00", 7));
+    book.server(ok);
+    CHECK(book.take_guest() == ok);
+    book.guest(command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    book.refuse_last();
+    CHECK(book.take_upstream() == failing_query());
+    book.server(mysql::error_packet(1, 1064, "42000", "syntax"));
+    CHECK(book.take_guest() == refusal());
+}
+
+TEST_CASE("TLS that cannot be honoured ends the flow with nothing relayed past it") {
+    SUBCASE("CLIENT_SSL on a server that did not offer it") {
+        Book book;
+        book.server(greeting(false));
+        book.guest(ssl_request(0x000fa68d));
+        CHECK(book.events.back() == "close");
+        CHECK(book.upstream_bytes.empty());
+    }
+    SUBCASE("CLIENT_SSL with the credentials in plaintext") {
+        Book book;
+        book.server(greeting());
+        book.guest(handshake_response(0x000fa68d | mysql::kClientSsl));
+        CHECK(book.events.back() == "close");
+        CHECK(book.upstream_bytes.empty());
+    }
+    SUBCASE("the server speaks between the SSLRequest and TLS (bytes the guest would read as if inside TLS)") {
+        Book book;
+        book.server(greeting());
+        book.guest(ssl_request(0x000fa68d));
+        book.take_guest();
+        book.server(packet(2, std::string("\x00\x00\x00\x02\x00\x00\x00", 7)));
+        CHECK(book.events.back() == "close");
+        CHECK(book.take_guest().find(std::string("\x00\x00\x00\x02\x00\x00\x00", 7)) == std::string::npos);
+    }
 }
 
 TEST_CASE("COM_QUERY is held until passed and relayed unchanged; its response reaches the guest") {

@@ -29,10 +29,14 @@ struct Book {
     std::string guest_bytes;
     std::vector<DecideStatement> decisions;
     std::vector<std::string> events;
+    int upstream_writes = 0;  // SendToUpstream outputs: one write each
 
     void collect() {
         for (auto& output : session.take_outputs()) {
-            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_bytes += up->bytes;
+            if (auto* up = std::get_if<SendToUpstream>(&output)) {
+                upstream_bytes += up->bytes;
+                ++upstream_writes;
+            }
             else if (auto* down = std::get_if<SendToGuest>(&output)) guest_bytes += down->bytes;
             else if (auto* decide = std::get_if<DecideStatement>(&output)) decisions.push_back(*decide);
             else if (auto* cancel = std::get_if<CancelDecision>(&output)) events.push_back("cancel " + std::to_string(cancel->id));
@@ -43,6 +47,8 @@ struct Book {
     void guest(std::string_view bytes) { session.on_guest_bytes(bytes); collect(); }
     void server(std::string_view bytes) { session.on_upstream_bytes(bytes); collect(); }
     void pass_last() { session.pass(decisions.back().id); collect(); }
+    void pass(std::size_t index) { session.pass(decisions.at(index).id); collect(); }
+    void refuse(std::size_t index) { session.refuse(decisions.at(index).id, "askfirst refused FLUSHALL", "ask"); collect(); }
     void refuse_last() { session.refuse(decisions.back().id, "askfirst refused FLUSHALL", "ask"); collect(); }
     std::string take_upstream() { return std::exchange(upstream_bytes, {}); }
     std::string take_guest() { return std::exchange(guest_bytes, {}); }
@@ -147,15 +153,51 @@ TEST_CASE("a command is held until passed, then sent unchanged; its reply reache
 TEST_CASE("a pipeline with FLUSHALL in the middle: each command judged, the refusal takes its reply's place") {
     Book book;
     book.guest(command({"SET", "a", "1"}) + command({"FLUSHALL"}) + command({"GET", "a"}));
-    book.pass_last();
-    REQUIRE(book.decisions.size() == 2);
+    // decided as a batch: three questions at once, nothing sent yet
+    REQUIRE(book.decisions.size() == 3);
     CHECK(book.decisions[1].statement.texts == std::vector<std::string>{"FLUSHALL"});
-    book.refuse_last();
-    book.pass_last();
-    CHECK(book.decisions.size() == 3);
-    CHECK(book.take_upstream() == command({"SET", "a", "1"}) + std::string(kFailingCommand) + command({"GET", "a"}));
+    CHECK(book.upstream_bytes.empty());
+    book.pass(2);  // the GET's verdict first: it waits for the two before it
+    CHECK(book.upstream_bytes.empty());
+    book.pass(0);  // the SET goes; the GET still waits behind the FLUSHALL held for a person
+    CHECK(book.take_upstream() == command({"SET", "a", "1"}));
+    book.upstream_writes = 0;
+    book.refuse(1);  // the FLUSHALL's place goes to a failing command, and the GET after it: one write
+    CHECK(book.take_upstream() == std::string(kFailingCommand) + command({"GET", "a"}));
+    CHECK(book.upstream_writes == 1);
     book.server("+OK\r\n" + kUnknown + "$1\r\n1\r\n");
     CHECK(book.take_guest() == "+OK\r\n" + kRefusal + "$1\r\n1\r\n");
+}
+
+TEST_CASE("a pipeline of reads passed in one turn goes to the server in one write") {
+    Book book;
+    std::string pipeline;
+    for (int i = 0; i < 16; ++i) pipeline += command({"GET", "key:" + std::to_string(i)});
+    book.guest(pipeline);
+    REQUIRE(book.decisions.size() == 16);
+    for (std::size_t i = 0; i < 16; ++i) book.session.pass(book.decisions[i].id);  // one turn of verdicts
+    book.collect();
+    CHECK(book.take_upstream() == pipeline);
+    CHECK(book.upstream_writes == 1);
+}
+
+TEST_CASE("a pipeline is decided in batches of kMaxCommandsInFlight; the rest is read as verdicts free room") {
+    Book book;
+    std::string pipeline;
+    for (std::size_t i = 0; i < kMaxCommandsInFlight + 3; ++i) pipeline += command({"GET", "k"});
+    book.guest(pipeline);
+    REQUIRE(book.decisions.size() == kMaxCommandsInFlight);
+    book.pass(0);
+    CHECK(book.decisions.size() == kMaxCommandsInFlight + 1);
+}
+
+TEST_CASE("the guest leaves while a batch is decided: every open question is withdrawn") {
+    Book book;
+    book.guest(command({"GET", "a"}) + command({"FLUSHALL"}) + command({"GET", "b"}));
+    book.pass(0);
+    book.session.on_guest_eof();
+    book.collect();
+    CHECK(book.events == std::vector<std::string>{"cancel 2", "cancel 3", "close"});
 }
 
 TEST_CASE("replies split anywhere are replaced at the right place") {
@@ -203,15 +245,15 @@ TEST_CASE("a command over the inspection limit is judged the worst; its rest fol
     Book book(RedisSessionConfig{32});
     const std::string big = command({"SET", "k", std::string(100, 'v')});
     book.guest(big + command({"GET", "k"}));
-    REQUIRE(book.decisions.size() == 1);
-    CHECK_FALSE(book.decisions[0].statement.complete);
-    book.pass_last();
     REQUIRE(book.decisions.size() == 2);
+    CHECK_FALSE(book.decisions[0].statement.complete);
+    CHECK(book.decisions[1].statement.complete);
+    book.pass(0);
     CHECK(book.take_upstream() == big);
 
     Book refused(RedisSessionConfig{32});
     refused.guest(big + command({"GET", "k"}));
-    refused.refuse_last();
+    refused.refuse(0);
     CHECK(refused.take_upstream() == kFailingCommand);
     CHECK(refused.decisions.size() == 2);
 }

@@ -38,9 +38,14 @@ std::vector<DetectionRow> detection_rows() {
     const std::string preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
     return {
         {"TLS ClientHello record is known at its sixth byte", client_hello, "tls", 6},
-        {"TLS record that is not a ClientHello is opaque", {0x16, 0x03, 0x03, 0x00, 0x10, 0x02, 0x00}, "opaque", 6},
-        {"TLS alert record is opaque at its first byte", {0x15, 0x03, 0x03, 0x00, 0x02}, "opaque", 1},
-        {"record version 3.9 is opaque", {0x16, 0x03, 0x09, 0x00, 0x10, 0x01}, "opaque", 3},
+        // A TLS record's first four bytes read as a MongoDB length that fits
+        // (little-endian, under 48 MB): its 16th byte (no MongoDB opcode) decides.
+        {"TLS record that is not a ClientHello is opaque",
+         {0x16, 0x03, 0x03, 0x00, 0x10, 0x02, 0x00, 0x00, 0x0c, 0x03, 0x03, 0x5f, 0x1a, 0x2b, 0x3c, 0x4d}, "opaque", 16},
+        {"TLS alert record is opaque at its sixteenth byte",
+         {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28, 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28, 0x00, 0x00}, "opaque", 16},
+        {"record version 3.9 is opaque at its fourth byte (no MongoDB length either)", {0x16, 0x03, 0x09, 0x03, 0x10, 0x01},
+         "opaque", 4},
         {"GET request line with CRLF is http1", bytes_of("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "http1", 16},
         {"POST with an absolute target is http1", bytes_of("POST http://a.example/x HTTP/1.0\r\n"), "http1", 34},
         {"HTTP/2 preface is prior knowledge", bytes_of(preface), "http2_prior_knowledge", 24},
@@ -59,11 +64,20 @@ std::vector<DetectionRow> detection_rows() {
         {"obs-text in the target goes to the HTTP session", bytes_of("DELETE /\xc3\xadndex HTTP/1.1\r\n"), "http1_lenient", 9},
         {"an upper-case word that is no method (IRC) is opaque", bytes_of("NICK agent\r\n"), "opaque", 11},
         {"a lower-case method on a strict request line is http1", bytes_of("get / HTTP/1.1\r\n"), "http1", 16},
-        {"binary bytes no startup-packet length fits are opaque", {0x00, 0x01, 0x02}, "opaque", 2},
-        {"binary first byte is opaque at once", {0x01, 0x00, 0x02}, "opaque", 1},
+        {"binary bytes no startup-packet or MongoDB length fits are opaque", {0x00, 0x01, 0x02, 0x03}, "opaque", 4},
+        {"binary bytes are opaque once their MongoDB length does not fit", {0x01, 0x00, 0x02, 0x7f}, "opaque", 4},
         {"postgres SSLRequest is postgres at its eighth byte", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f},
          "postgres", 8},
         {"redis command array is redis at its bulk marker", bytes_of("*1\r\n$4\r\nPING\r\n"), "redis", 5},
+        // pymongo's hello: length 0x3c, requestID 7, responseTo 0, opcode 2013, flags 0, section kind 0
+        {"mongodb OP_MSG is mongodb at its first section kind",
+         {0x3c, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0, 0, 0, 0, 0, 0x00, 0x27, 0, 0, 0}, "mongodb", 21},
+        {"mongodb OP_QUERY on admin.$cmd is mongodb at its opcode",
+         {0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xd4, 0x07, 0, 0, 0, 0, 0, 0, 'a', 'd', 'm', 'i', 'n', '.', '$', 'c', 'm',
+          'd', 0x00, 0, 0, 0, 0},
+         "mongodb", 16},
+        {"OP_REPLY, a server's opcode, is no client's first message",
+         {0x3c, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x00}, "opaque", 16},
     };
 }
 

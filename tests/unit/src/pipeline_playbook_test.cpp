@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "src/database/redis_session.h"  // kFailingCommand
 #include "src/intercepting_pipeline.h"
 #include "tests/unit/tls/client_hello_builder.h"
 
@@ -296,7 +297,7 @@ TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
     SUBCASE("an opaque flow the mode refuses is reset, never dialed") {
         Playbook play;
         play.take();
-        play.guest("\x01\x02\x03");
+        play.guest("\x01\x02\x03\x04");
         CHECK(play.take() == Trace{"decide_opaque tcp origin.test:80"});
         play.decisions.answer(false);
         const Trace trace = play.take();
@@ -501,7 +502,7 @@ TEST_CASE("pipeline: upstream failure at each stage") {
     SUBCASE("the relay's upstream fails: reset") {
         Playbook play;
         play.take();
-        play.guest("\x01\x02");
+        play.guest("\x01\x02\x03\x04");
         play.decisions.answer(true);
         play.take();
         play.pipeline.on_upstream_failed("no route");
@@ -569,14 +570,16 @@ namespace {
 
 // A protocol that asks for TLS in plaintext first, as PostgreSQL's
 // SSLRequest does: "SSLREQ" is answered "S" and the session asks for TLS;
-// every later plaintext line is echoed back as "got <line>".
+// every later plaintext line is echoed back as "got <line>". Bytes after
+// "SSLREQ" in the same read (a client that does not wait for the answer, as
+// MySQL's after its SSLRequest) go back as the StartGuestTls read-ahead.
 class TlsUpgradingSession final : public FlowSession {
 public:
     void on_guest_bytes(std::string_view plaintext) override {
-        if (!upgraded_ && plaintext == "SSLREQ") {
+        if (!upgraded_ && plaintext.substr(0, 6) == "SSLREQ") {
             upgraded_ = true;
             emit(SendToGuest{"S"});
-            emit(StartGuestTls{});
+            emit(StartGuestTls{std::string(plaintext.substr(6))});
             return;
         }
         received += plaintext;
@@ -635,6 +638,30 @@ struct StackPlaybook {
 
 }  // namespace
 
+TEST_CASE("session stack: a Redis pipeline's verdicts of one loop turn reach the server in one write") {
+    Playbook play;
+    const auto wire = [](std::string_view text) { return printable(bytes_of(text)); };
+    const std::string get = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+    const std::string flushall = "*1\r\n$8\r\nFLUSHALL\r\n";
+    play.take();
+    play.guest(get + get + flushall + get);
+    CHECK(play.take() == Trace{"decide_statement redis GET; k", "decide_statement redis GET; k",
+                               "decide_statement redis FLUSHALL", "decide_statement redis GET; k"});
+    play.decisions.answer(true);
+    play.decisions.answer(true);  // more verdicts are open: one pump on the next turn, not one per verdict
+    CHECK(play.take() == Trace{"timer 0"});
+    play.timer->fire();
+    CHECK(play.take() == Trace{"upstream_connect"});
+    play.pipeline.on_upstream_connected();
+    CHECK(play.take() == Trace{"upstream_send " + wire(get + get)});  // the FLUSHALL and the GET after it wait
+    play.decisions.answer(false);
+    CHECK(play.take() == Trace{"timer 0"});
+    play.decisions.answer(true);  // the last open verdict: pumped at once, both in one write
+    CHECK(play.take() == Trace{"upstream_send " + wire(std::string(database::kFailingCommand) + get)});
+    play.timer->fire();
+    CHECK(play.take().empty());
+}
+
 TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (PostgreSQL's SSLRequest)") {
     SUBCASE("the answer goes in plaintext, the next bytes are a ClientHello and get our ServerHello") {
         StackPlaybook play;
@@ -650,6 +677,26 @@ TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (Post
         CHECK(play.io.to_guest.rfind("S\x16\x03\x03", 0) == 0);  // 'S', then a handshake record
         CHECK(play.io.consumed == 6 + hello.size());
         CHECK(play.session->received.empty());  // the ClientHello never reached the session as plaintext
+    }
+    SUBCASE("a client that does not wait (MySQL): its ClientHello in the same read is read from the session's "
+            "read-ahead, and lwIP hears of each byte consumed once") {
+        for (const std::size_t first_part : {std::size_t{10}, std::size_t{0}}) {
+            CAPTURE(first_part);
+            StackPlaybook play;
+            const auto hello = usable_client_hello("db.origin.test");
+            const std::size_t in_first_read = first_part == 0 ? hello.size() : first_part;
+            const auto request = bytes_of("SSLREQ");
+            std::vector<std::uint8_t> first(request.begin(), request.end());
+            first.insert(first.end(), hello.begin(), hello.begin() + static_cast<std::ptrdiff_t>(in_first_read));
+            play.stack->on_guest_bytes(first);
+            if (in_first_read < hello.size()) {
+                CHECK(play.io.to_guest == "S");  // half a ClientHello waits
+                play.stack->on_guest_bytes(std::span(hello).subspan(in_first_read));
+            }
+            CHECK(play.io.to_guest.rfind("S\x16\x03\x03", 0) == 0);  // 'S', then our ServerHello
+            CHECK(play.io.consumed == 6 + hello.size());
+            CHECK(play.session->received.empty());
+        }
     }
     SUBCASE("a malformed ClientHello after the answer resets the flow") {
         StackPlaybook play;

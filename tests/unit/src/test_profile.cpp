@@ -202,8 +202,8 @@ constexpr Rejection kRejections[] = {
      "credentials[1].name: \"a\" is used twice"},
     {"databases not a list", R"({"databases":{"host":"db.test"}})",
      "databases: must be a list of {\"host\", \"port\", \"protocol\"} objects"},
-    {"database protocol unknown", R"({"databases":[{"host":"db.test","port":27017,"protocol":"mongodb"}]})",
-     "databases[0].protocol: must be one of \"postgres\", \"mysql\", \"redis\""},
+    {"database protocol unknown", R"({"databases":[{"host":"db.test","port":9042,"protocol":"cassandra"}]})",
+     "databases[0].protocol: must be one of \"postgres\", \"mysql\", \"redis\", \"mongodb\""},
     {"database without a port", R"({"databases":[{"host":"db.test","protocol":"mysql"}]})",
      "databases[0]: missing \"port\""},
     {"database port zero", R"({"databases":[{"host":"db.test","port":0,"protocol":"mysql"}]})",
@@ -244,10 +244,12 @@ constexpr Rejection kRejections[] = {
 TEST_CASE("databases: endpoints with their protocol, host lower-cased") {
     std::string error;
     const auto profile = parse_profile(
-        R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"}]})",
+        R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"},)"
+        R"({"host":"mongo.test","port":27017,"protocol":"mongodb"}]})",
         "profile.json", error);
     REQUIRE_MESSAGE(profile, error);
-    REQUIRE(profile->databases.size() == 2);
+    REQUIRE(profile->databases.size() == 3);
+    CHECK(profile->databases[2].protocol == "mongodb");
     CHECK(profile->databases[0].host == "db.test");
     CHECK(profile->databases[0].port == 3306);
     CHECK(profile->databases[0].protocol == "mysql");
