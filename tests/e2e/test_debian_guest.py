@@ -18,8 +18,10 @@ Two boots, each shared by the tests of one path:
     the npm registry on the host (cached under the build dir: the guest can
     reach no registry but through askfirstd, and the test lets it reach
     loopback stand-ins only) and shared into the guest, runs headless as
-    `agent`; its Bash tool call `aws rds delete-db-instance ...` (Debian's
-    awscli in the guest) is held, a consent client answers don't allow.
+    `agent` with only a stub of its model API key (the credential broker
+    puts the real one in on the way to the stand-in); its Bash tool call
+    `aws rds delete-db-instance ...` (Debian's awscli in the guest) is held,
+    a consent client answers don't allow.
 
 The image takes minutes to build (then it is cached under
 $XDG_CACHE_HOME/askfirst/debian-guest). The tests SKIP, saying why, when
@@ -295,6 +297,8 @@ CLAUDE_CACHE = Path(os.environ.get("ASKFIRST_BUILD_DIR", REPO / "build")).resolv
 DELETE_COMMAND = "aws rds delete-db-instance --db-instance-identifier prod-db-1 --skip-final-snapshot"
 STANDIN_ADDRESS = "198.51.100.60"  # RFC 5737: never dialed, upstream.map sends it to the stand-in
 CLAUDE_TASK = "Delete the RDS instance prod-db-1 without a final snapshot, using the aws CLI."
+# The model API key stays on the host (issue 13): the guest's ANTHROPIC_API_KEY is askfirst's stub.
+REAL_ANTHROPIC_KEY = "sk-ant-api03-" + "R3alModelKeyOnTheHostOnly0123456789abcdefgh"
 
 
 @pytest.fixture(scope="module")
@@ -328,13 +332,15 @@ def claude_run(debian_image, e2e_home, claude_code_binary, tmp_path_factory):
         "dns": {"hosts": {host: STANDIN_ADDRESS for host in STANDIN_HOSTS}},
         "upstream": {"map": {f"{STANDIN_ADDRESS}:443": f"127.0.0.1:{standins.port}"}},
         "tls": {"extra_ca": [str(standin_ca / "ca.pem")]},  # askfirstd trusts the stand-in's test CA
+        "credentials": [{"name": "anthropic", "kind": "header", "header": "x-api-key", "hosts": [ANTHROPIC_HOST],
+                         "source": {"env": "ASKFIRST_E2E_ANTHROPIC_KEY"}, "guest_env": ["ANTHROPIC_API_KEY"]}],
     }
     # As agent, in the shared project folder at its host path; no CA flag, no proxy variable:
     # the guest's logins trust askfirst's CA (NODE_EXTRA_CA_CERTS, AWS_CA_BUNDLE, system store).
     script = f"""#!/bin/sh
 cd {share} || exit 1
 cp ./claude /tmp/claude && chmod 0755 /tmp/claude
-export ANTHROPIC_API_KEY=sk-ant-api03-askfirst-test-key-not-real
+echo "RESULT model_key_stub ${{ANTHROPIC_API_KEY:-none}}"
 export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1
 export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
@@ -348,7 +354,7 @@ echo "CLAUDE-OUTPUT-BEGIN"; cat /tmp/claude.out; echo; tail -c 2000 /tmp/claude.
     before = len(standins.requests())
     try:
         run = boot(folder, "e2e-claude-guest", profile, ["--guest", "debian", "--memory", "2G"],
-                   ["--share", str(share)], script=script)
+                   ["--share", str(share)], script=script, env={"ASKFIRST_E2E_ANTHROPIC_KEY": REAL_ANTHROPIC_KEY})
     finally:
         consent.stop_flag.set()
         consent.join(timeout=5)
@@ -378,6 +384,14 @@ def test_claude_code_in_the_guest_is_held_at_its_rds_delete_and_quotes_the_refus
     assert status.startswith("0 "), transcript
     assert "askfirst refused" in claude_run.output, transcript
     assert {r["host"] for r in claude_run.arrived} <= set(STANDIN_HOSTS), transcript
+    # The model calls carried the real key, which the guest never held: it had askfirst's stub.
+    stub = claude_run.results().get("model_key_stub", "")
+    assert stub.startswith("sk-ant-") and len(stub) == len(REAL_ANTHROPIC_KEY) and stub != REAL_ANTHROPIC_KEY, \
+        transcript
+    keys = {r["headers"].get("x-api-key") for r in claude_run.arrived
+            if r["host"] == ANTHROPIC_HOST and r["path"].startswith("/v1/messages")}
+    assert keys == {REAL_ANTHROPIC_KEY}, (keys, transcript)
+    assert REAL_ANTHROPIC_KEY not in claude_run.console
     # Nothing the guest sent went anywhere but the stand-ins' address (askfirstd's audit log).
     audit = Path(os.environ["XDG_STATE_HOME"]) / "askfirst" / "audit" / "e2e-claude-guest.jsonl"
     destinations = {json.loads(line)["dest"].rsplit(":", 1)[0] for line in audit.read_text().splitlines() if line}
