@@ -11,14 +11,16 @@
 // any other service is provider "grpc".
 //
 // What is read of the body: the message is a 5-byte gRPC prefix and a
-// protobuf; only Spanner's ExecuteSql/ExecuteStreamingSql/ExecuteBatchDml
-// (field 3 `sql`, judged by classify_sql) and the resource name of a few
+// protobuf; only Spanner's ExecuteSql/ExecuteStreamingSql (field 3 `sql`,
+// judged by classify_sql), ExecuteBatchDml (each statement's SQL), Commit
+// (whether a mutation deletes) and the resource name of a few
 // admin calls (field 1 `name`/`database`, for the detail shown to a person)
 // are decoded, by hand: no Debian package decodes a protobuf without its
 // descriptors, and two length-delimited fields need no more than the wire
 // format's varint and tag (protobuf encoding spec, "Message Structure").
 // Every other rule reads only the method. Streaming methods never wait for
 // their body (a client stream would hold the decision forever).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -73,27 +75,33 @@ constexpr OperationOverride kOverrides[] = {
     {"google.firestore.v1.Firestore/Listen", Tier::read, "watches documents"},
     {"google.spanner.v1.Spanner/Read", Tier::read, "reads rows"},
     {"google.spanner.v1.Spanner/StreamingRead", Tier::read, "reads rows"},
-    {"google.spanner.v1.Spanner/Commit", Tier::write, "commits mutations (deletes are not decoded)"},
+    {"google.spanner.v1.Spanner/Commit", Tier::write, "commits mutations (a delete among them: destructive)"},
 };
 
 // Methods whose body is read (unary, or server-streaming: the client's half
-// ends after its one message). `sql`: field 3 is SQL; else field 1 is the
-// resource name, shown in the detail.
+// ends after its one message). sql: field 3 is SQL (ExecuteSqlRequest);
+// sql_batch: field 3 repeats a Statement whose field 1 is SQL
+// (ExecuteBatchDmlRequest); mutations: field 4 repeats a Mutation whose
+// field 5 is a delete (CommitRequest); name: field 1 is the resource name,
+// shown in the detail.
+enum class BodyKind : std::uint8_t { name, sql, sql_batch, mutations };
 struct BodyRule {
     std::string_view method;
-    bool sql;
+    BodyKind kind;
 };
 constexpr BodyRule kBodyRules[] = {
-    {"google.spanner.v1.Spanner/ExecuteSql", true},
-    {"google.spanner.v1.Spanner/ExecuteStreamingSql", true},
-    {"google.spanner.admin.database.v1.DatabaseAdmin/DropDatabase", false},
-    {"google.spanner.admin.instance.v1.InstanceAdmin/DeleteInstance", false},
-    {"google.pubsub.v1.Publisher/DeleteTopic", false},
-    {"google.pubsub.v1.Subscriber/DeleteSubscription", false},
-    {"google.bigtable.admin.v2.BigtableTableAdmin/DeleteTable", false},
-    {"google.bigtable.admin.v2.BigtableInstanceAdmin/DeleteInstance", false},
-    {"google.firestore.v1.Firestore/DeleteDocument", false},
-    {"google.storage.v2.Storage/DeleteBucket", false},
+    {"google.spanner.v1.Spanner/ExecuteSql", BodyKind::sql},
+    {"google.spanner.v1.Spanner/ExecuteStreamingSql", BodyKind::sql},
+    {"google.spanner.v1.Spanner/ExecuteBatchDml", BodyKind::sql_batch},
+    {"google.spanner.v1.Spanner/Commit", BodyKind::mutations},
+    {"google.spanner.admin.database.v1.DatabaseAdmin/DropDatabase", BodyKind::name},
+    {"google.spanner.admin.instance.v1.InstanceAdmin/DeleteInstance", BodyKind::name},
+    {"google.pubsub.v1.Publisher/DeleteTopic", BodyKind::name},
+    {"google.pubsub.v1.Subscriber/DeleteSubscription", BodyKind::name},
+    {"google.bigtable.admin.v2.BigtableTableAdmin/DeleteTable", BodyKind::name},
+    {"google.bigtable.admin.v2.BigtableInstanceAdmin/DeleteInstance", BodyKind::name},
+    {"google.firestore.v1.Firestore/DeleteDocument", BodyKind::name},
+    {"google.storage.v2.Storage/DeleteBucket", BodyKind::name},
 };
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
@@ -155,10 +163,20 @@ std::optional<std::string_view> first_message(std::string_view body) {
     return body.substr(5, length);
 }
 
+// Every length-delimited value of top-level field `number`, in order, or
+// nothing if the message is malformed.
+std::optional<std::vector<std::string_view>> string_fields(std::string_view message, std::uint64_t number);
+
 // The last length-delimited value of top-level field `number` (protobuf's
 // "last one wins" for a singular string), or nothing if absent or malformed.
 std::optional<std::string_view> string_field(std::string_view message, std::uint64_t number) {
-    std::optional<std::string_view> found;
+    const auto all = string_fields(message, number);
+    if (!all || all->empty()) return std::nullopt;
+    return all->back();
+}
+
+std::optional<std::vector<std::string_view>> string_fields(std::string_view message, std::uint64_t number) {
+    std::vector<std::string_view> found;
     while (!message.empty()) {
         const auto tag = read_varint(message);
         if (!tag) return std::nullopt;
@@ -177,7 +195,7 @@ std::optional<std::string_view> string_field(std::string_view message, std::uint
             case 2: {
                 const auto length = read_varint(message);
                 if (!length || *length > message.size()) return std::nullopt;
-                if ((*tag >> 3) == number) found = message.substr(0, *length);
+                if ((*tag >> 3) == number) found.push_back(message.substr(0, *length));
                 message.remove_prefix(*length);
                 break;
             }
@@ -215,6 +233,39 @@ void never_below_the_hosts_provider(const HttpRequest& request, const ServiceFam
     }
 }
 
+// ExecuteBatchDml: the worst of its statements' SQL. Commit: destructive if
+// a mutation deletes, else the write it is. Unreadable: the worst (invariant 6).
+void judge_batch(BodyKind kind, std::optional<std::string_view> message, bool complete, Classification& result) {
+    const auto items = message && complete ? string_fields(*message, kind == BodyKind::sql_batch ? 3 : 4) : std::nullopt;
+    if (!items) {
+        result.tier = Tier::destructive;
+        result.flags.emplace_back(kind == BodyKind::sql_batch ? "sql-not-read" : "mutations-not-read");
+        return;
+    }
+    Tier worst = Tier::read;
+    for (const std::string_view item : *items) {
+        if (kind == BodyKind::mutations) {
+            const auto deleted = string_fields(item, 5);
+            if (!deleted || !deleted->empty()) {
+                worst = Tier::destructive;
+                result.detail += " (a mutation deletes rows)";
+                break;
+            }
+            worst = std::max(worst, Tier::write);
+            continue;
+        }
+        const auto sql = string_field(item, 1);
+        if (!sql) {
+            worst = Tier::destructive;
+            result.flags.emplace_back("sql-not-read");
+            break;
+        }
+        worst = std::max(worst, classify_sql(*sql, SqlDialect::generic).tier);
+    }
+    if (kind == BodyKind::mutations) worst = std::max(worst, Tier::write);  // a commit writes
+    result.tier = worst;
+}
+
 Classification grpc_classify(const HttpRequest& request) {
     const std::string_view path = *method_path(request);
     const std::size_t slash = path.find('/');
@@ -232,7 +283,9 @@ Classification grpc_classify(const HttpRequest& request) {
     never_below_the_hosts_provider(request, family, result);
     if (const BodyRule* rule = body_rule(path)) {
         const auto message = first_message(request.body);
-        if (rule->sql) {
+        if (rule->kind == BodyKind::sql_batch || rule->kind == BodyKind::mutations) {
+            judge_batch(rule->kind, message, request.body_complete, result);
+        } else if (rule->kind == BodyKind::sql) {
             const auto sql = message ? string_field(*message, 3) : std::nullopt;
             if (sql && request.body_complete) {
                 SqlVerdict verdict = classify_sql(*sql, SqlDialect::generic);

@@ -4,6 +4,9 @@
 // classify() tries kProviders in order; the first whose matches() says yes
 // classifies. Nothing else is shared state: the table is constant.
 #include "classifiers/registry.h"
+#include "classifiers/method_override.h"
+
+#include "classifiers/url_query.h"
 
 #include <algorithm>
 #include <iterator>
@@ -157,8 +160,42 @@ const Provider& select_provider(const HttpRequest& request) {
     return kGenericProvider;
 }
 
+namespace {
+
+constexpr std::string_view kMethodOverrideFlag = "method-override";
+
+// Where servers take a method to run instead of the request's: the override
+// headers (classifiers/method_override.h), and Laravel's and Express's query
+// getter (_method). Each value found is a method the server may run.
+std::vector<std::string> overriding_methods(const HttpRequest& request) {
+    std::vector<std::string> methods;
+    for (const auto& header : request.headers)
+        if (is_method_override_header(header.name)) methods.push_back(header.value);
+    for (std::string& value : query_params(request.query, "_method")) methods.push_back(std::move(value));
+    for (std::string& method : methods) {
+        std::string upper;
+        for (char c : method)
+            if (c != ' ' && c != '\t') upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+        method = std::move(upper);
+    }
+    return methods;
+}
+
+}  // namespace
+
 Classification classify_with(const Provider& provider, const HttpRequest& request) {
     Classification result = provider.classify(request);
+    // A method override: judged as that method too, the worse of the two.
+    for (const std::string& method : overriding_methods(request)) {
+        if (method.empty() || method == request.method) continue;
+        HttpRequest overridden = request;
+        overridden.method = method;
+        Classification as_overridden = provider.classify(overridden);
+        if (as_overridden.tier > result.tier) {
+            as_overridden.flags.emplace_back(kMethodOverrideFlag);
+            result = std::move(as_overridden);
+        }
+    }
     if (request.has_header("Upgrade")) {
         const Tier floor = upgraded_channel_floor(provider);
         if (result.tier < floor) {

@@ -52,6 +52,23 @@ struct Effects {
     }
 };
 
+// Every string constant under an expression (a function's arguments).
+void string_constants(const cJSON* json, std::vector<std::string>& out, int depth) {
+    if (json == nullptr || depth > kMaxJsonWalk) return;
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && std::string_view(child->string) == "sval" && cJSON_IsString(child))
+            out.emplace_back(child->valuestring);
+        string_constants(child, out, depth + 1);
+    }
+}
+
+// dblink's functions run their SQL text (on another server, or through a
+// loopback connection on this one): a literal text is read as DO reads its
+// EXECUTE strings, so `SELECT dblink_exec('...', 'DROP TABLE t')` is no write.
+bool runs_sql_text(std::string_view name) {
+    return name == "dblink_exec" || name == "dblink" || name == "dblink_send_query" || name == "dblink_open";
+}
+
 void walk_effects(const cJSON* json, Effects& effects, int depth) {
     if (json == nullptr) return;
     if (depth > kMaxJsonWalk) return effects.raise(Tier::write, "nested too deeply to read");
@@ -69,6 +86,18 @@ void walk_effects(const cJSON* json, Effects& effects, int depth) {
             for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (const auto tier = side_effect_function_tier(name))
                 effects.raise(*tier, "calls side-effecting function (" + name + ")");
+            if (runs_sql_text(name)) {
+                std::vector<std::string> texts;
+                string_constants(field(child, "args"), texts, 0);
+                for (const std::string& text : texts) {
+                    const StatementVerdict inner = classify_procedural_body(text, SqlDialect::postgres, depth + 1);
+                    if (inner.tier == Tier::destructive)
+                        effects.raise(Tier::destructive, "calls " + name + " running " +
+                                                             std::string(inner.operation.starts_with("DO block runs ")
+                                                                             ? inner.operation.substr(14)
+                                                                             : inner.operation));
+                }
+            }
         }
         walk_effects(child, effects, depth + 1);
     }
@@ -242,6 +271,9 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
     if (kind == "ExplainStmt") return classify_explain_node(body, tokens, session, depth);
     if (kind == "CopyStmt") return classify_copy_node(body);
     if (kind == "DoStmt") return classify_do_node(body, depth);
+    // Stored code (a function's body, a rule's actions) runs later, called by
+    // a SELECT or fired by an INSERT: read as the token path reads it.
+    if (kind == "CreateFunctionStmt" || kind == "RuleStmt") return classify_create(tokens, SqlDialect::postgres, depth);
     if (kind == "PrepareStmt" || kind == "ExecuteStmt") return classify_prepared_node(kind, body, tokens, session, depth);
     if (kind == "TransactionStmt") return classify_transaction_node(body, tokens);
     if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")

@@ -3,7 +3,9 @@
 // One function per statement family; the dispatcher below maps the leading
 // word to it. What executes now is inspected (CTE bodies, EXPLAIN ANALYZE's
 // statement, COPY's query, DO bodies, EXECUTE IMMEDIATE strings); what is
-// only stored (CREATE FUNCTION/TRIGGER/RULE bodies, PREPARE) is not.
+// stored to run later (CREATE FUNCTION/PROCEDURE/RULE/TRIGGER/EVENT bodies)
+// is read for deletions, which its caller's statement would not show;
+// PREPARE is remembered for its EXECUTE.
 // The ALTER, CREATE, EXPLAIN, COPY and DO rules live in sql_rules_ddl.cpp.
 #include "classifiers/sql_rules.h"
 
@@ -230,7 +232,7 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
         return load;
     }
     if (first == "ALTER") return classify_alter(s);
-    if (first == "CREATE") return classify_create(s);
+    if (first == "CREATE") return classify_create(s, dialect, depth);
     if (first == "EXPLAIN" || first == "DESCRIBE" || first == "DESC")
         return classify_explain(s, dialect, session, depth);
     if (first == "COPY") return classify_copy(s, dialect, session, depth);

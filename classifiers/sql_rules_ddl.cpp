@@ -127,7 +127,73 @@ StatementVerdict classify_alter(std::span<const Token> s) {
 
 // CREATE OR REPLACE TABLE (Snowflake, BigQuery, Databricks, ClickHouse) is
 // DROP + CREATE; Snowflake's OR REPLACE DATABASE/SCHEMA/STAGE drop too.
-StatementVerdict classify_create(std::span<const Token> s) {
+namespace {
+
+// The kind of object a CREATE makes, when it stores code that runs later:
+// its index in `s`, or kNotFound. Looked for among the first words, past
+// OR REPLACE, modifiers and MySQL's DEFINER = user@host.
+std::size_t stored_code_kind(std::span<const Token> s) {
+    static constexpr std::array<std::string_view, 5> kKinds = {"FUNCTION", "PROCEDURE", "RULE", "TRIGGER", "EVENT"};
+    constexpr std::size_t kLookahead = 12;
+    for (std::size_t i = 1; i < s.size() && i < kLookahead; ++i) {
+        if (is_punct(s[i], '(')) return kNotFound;
+        if (word_in(s[i], kKinds)) return i;
+    }
+    return kNotFound;
+}
+
+// What the stored code of a CREATE FUNCTION/PROCEDURE/RULE/TRIGGER/EVENT
+// runs when it is called or fires: its string bodies (AS $$...$$, read as a
+// DO body is), a BEGIN [ATOMIC] ... body, or the statement after a rule's or
+// event's DO, a MySQL trigger's FOR EACH ROW or a SQLite trigger's BEGIN.
+StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind, SqlDialect dialect, int depth) {
+    StatementVerdict worst = make(Tier::write, "CREATE");
+    auto take = [&](const StatementVerdict& inner) {
+        if (inner.tier == Tier::destructive && worst.tier != Tier::destructive) worst = inner;
+    };
+    if (is_word(s[kind], "FUNCTION") || is_word(s[kind], "PROCEDURE")) {
+        BodyLanguage language = BodyLanguage::sql_like;
+        const std::size_t named = find_top_level_word(s, "LANGUAGE", kind);
+        if (named != kNotFound && named + 1 < s.size() && !is_word(s[named + 1], "PLPGSQL") &&
+            !is_word(s[named + 1], "SQL"))
+            language = BodyLanguage::foreign;
+        for (const Token& token : s.subspan(kind))
+            if (token.kind == TokenKind::string) take(classify_procedural_body(token.text, dialect, depth + 1, language));
+        std::size_t begin = find_top_level_word(s, "BEGIN", kind);
+        if (begin != kNotFound) {
+            if (begin + 1 < s.size() && is_word(s[begin + 1], "ATOMIC")) ++begin;
+            take(classify_procedural_tokens(s.subspan(begin + 1), dialect, depth + 1));
+        }
+    } else {
+        // RULE ... DO [ALSO|INSTEAD] action; EVENT ... DO action; MySQL TRIGGER ... FOR EACH ROW action.
+        std::size_t action = is_word(s[kind], "TRIGGER") ? find_top_level_word(s, "ROW", kind)
+                                                         : find_top_level_word(s, "DO", kind);
+        if (action == kNotFound && is_word(s[kind], "TRIGGER")) action = find_top_level_word(s, "BEGIN", kind);  // SQLite
+        if (action != kNotFound) {
+            ++action;
+            while (action < s.size() && (is_word(s[action], "ALSO") || is_word(s[action], "INSTEAD") ||
+                                         is_punct(s[action], '(')))
+                ++action;
+            take(classify_procedural_tokens(s.subspan(action), dialect, depth + 1));
+        }
+    }
+    if (worst.tier == Tier::destructive) {
+        std::string_view runs = worst.operation;
+        if (runs.starts_with("DO block runs ")) runs.remove_prefix(std::string_view("DO block runs ").size());
+        worst.operation = "CREATE " + s[kind].text + " whose code runs " + std::string(runs);
+        worst.flags.push_back("stored-code-deletes");
+    }
+    return worst;
+}
+
+}  // namespace
+
+// CREATE OR REPLACE of a data holder drops it. A function, procedure,
+// rule, trigger or event stores code that runs later, called by a SELECT
+// (read) or fired by an INSERT (write): code that deletes makes the CREATE
+// destructive, as a DO block with that body is (§17), or the deletion would
+// pass as what calls it.
+StatementVerdict classify_create(std::span<const Token> s, SqlDialect dialect, int depth) {
     static constexpr std::array<std::string_view, 13> kModifiers = {
         "TEMPORARY", "TEMP", "TRANSIENT", "VOLATILE", "LOCAL", "GLOBAL", "HYBRID",
         "DYNAMIC", "ICEBERG", "EXTERNAL", "UNLOGGED", "STREAMING", "EVENT"};
@@ -138,6 +204,8 @@ StatementVerdict classify_create(std::span<const Token> s) {
         if (i < s.size() && word_in(s[i], kDataHolders))
             return make(Tier::destructive, "CREATE OR REPLACE " + s[i].text);
     }
+    const std::size_t kind = stored_code_kind(s);
+    if (kind != kNotFound && depth <= kMaxSqlNesting) return stored_code_verdict(s, kind, dialect, depth);
     return make(Tier::write, "CREATE");
 }
 

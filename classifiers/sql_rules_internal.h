@@ -31,7 +31,7 @@ std::span<const Token> explained_statement(std::span<const Token> s, bool& analy
 
 // Statement families (sql_rules_ddl.cpp).
 StatementVerdict classify_alter(std::span<const Token> s);
-StatementVerdict classify_create(std::span<const Token> s);
+StatementVerdict classify_create(std::span<const Token> s, SqlDialect dialect, int depth);
 StatementVerdict classify_explain(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
 StatementVerdict classify_copy(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth);
 StatementVerdict classify_begin(std::span<const Token> s, SqlDialect dialect, int depth);

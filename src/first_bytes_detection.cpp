@@ -1,6 +1,9 @@
 // src/first_bytes_detection.cpp — the detector table (see the header).
 #include "src/first_bytes_detection.h"
 
+#include <algorithm>
+
+#include "classifiers/redis_commands.h"
 #include "src/database/mongodb_session.h"
 #include "src/database/mysql_session.h"
 #include "src/database/postgres_session.h"
@@ -64,6 +67,33 @@ tls::Fit fits_redis_command(std::span<const std::uint8_t> bytes) {
     return tls::Fit::no;
 }
 
+// An inline Redis command ("FLUSHALL\r\n", as telnet or a script sends it):
+// the server executes it as it would the array, so it is read, never relayed
+// as an opaque "tcp" write. Its first word must be a command Redis lists
+// (or, while it is still coming, the start of one).
+bool is_redis_command(std::string_view lower_word, bool whole) {
+    if (whole) return classifiers::redis::find_redis_command(lower_word) != nullptr;
+    const auto table = classifiers::redis::redis_command_table();
+    const auto next = std::lower_bound(table.begin(), table.end(), lower_word,
+                                       [](const auto& row, std::string_view word) { return row.name < word; });
+    return next != table.end() && next->name.starts_with(lower_word);
+}
+
+// Only what neither HTTP row takes or still waits for: a method that is also
+// a Redis command (GET, COPY, UNLINK) on a request line stays HTTP's.
+tls::Fit fits_redis_inline_command(std::span<const std::uint8_t> bytes) {
+    const tls::Fit http = tls::fits_lenient_http1_start(bytes);  // it defers to the strict row itself
+    if (http == tls::Fit::need_more) return tls::Fit::need_more;
+    if (http == tls::Fit::match || tls::fits_http1_request_line(bytes) == tls::Fit::match) return tls::Fit::no;
+    switch (database::resp::detect_inline_command({reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                                                  is_redis_command)) {
+    case database::resp::Detection::need_more: return tls::Fit::need_more;
+    case database::resp::Detection::redis: return tls::Fit::match;
+    case database::resp::Detection::not_redis: return tls::Fit::no;
+    }
+    return tls::Fit::no;
+}
+
 std::unique_ptr<FlowSession> make_mongodb_session(const SessionContext& context) {
     return std::make_unique<database::MongodbSession>(database::MongodbSessionConfig{context.max_inspect_bytes});
 }
@@ -109,9 +139,11 @@ constexpr FirstBytesDetector kFirstBytesDetectors[] = {
     {"postgres", fits_postgres_startup, make_postgres_session},
     {"redis", fits_redis_command, make_redis_session},
     {"mongodb", fits_mongodb_message, make_mongodb_session},
-    // Last: a registered method and a blank that the strict row refused
+    // A registered method and a blank that the strict row refused
     // (tls/protocol_detect.h) still goes to the HTTP session, never opaque.
     {"http1_lenient", tls::fits_lenient_http1_start, make_http1_session},
+    // Last: an inline Redis command that no HTTP row takes.
+    {"redis_inline", fits_redis_inline_command, make_redis_session},
 };
 
 }  // namespace

@@ -81,6 +81,12 @@ Status Interception::start_decisions(uv_loop_t* loop, const Profile& profile, co
     std::string credential_error;
     credentials_ = credentials::broker_for_profile(profile, credential_error);
     if (!credentials_) return Status::failure(credential_error);
+    // A kube client certificate goes in the upstream handshake to its hosts only.
+    for (const auto& certificate : credentials_->client_certificates()) {
+        auto added = tls_->add_upstream_client_certificate(
+            {"credentials \"" + certificate.name + "\"", certificate.hosts, certificate.certificate_pem, certificate.key_pem});
+        if (!added) return Status::failure(added.error());
+    }
     sandbox_stubs_ = credentials::sandbox_stubs_json(profile, *credentials_);
     decider_ = std::make_unique<RequestDecider>(
         loop, modes_, *audit_, *consent_,

@@ -41,6 +41,11 @@ struct CredentialSource {
     std::optional<std::vector<std::string>> command;
     std::optional<std::string> env;      // name of a variable of askfirstd's own environment
     std::optional<std::string> file;     // path of a host file ("~/" is $HOME); refused if group/other can read it
+    // kind kube only, beside `file`: a client certificate. `file` is then the
+    // PEM certificate (public: any mode) and `key_file` its PEM private key
+    // (refused if group/other can read it); askfirstd presents both in the
+    // upstream TLS handshake to the entry's hosts, the sandbox gets a stub pair.
+    std::optional<std::string> key_file;
 };
 
 // databases: an endpoint the operator names as a database (src/profile_databases.cpp).

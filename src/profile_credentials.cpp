@@ -1,7 +1,8 @@
 // src/profile_credentials.cpp — the profile's `credentials` list (issue 13):
 // what the credential broker (src/credentials/) keeps on the host and the
 // stub the sandbox holds instead. Each entry is an object whose keys are rows
-// of kCredentialKeys; `source` holds exactly one of command/env/file. Only the
+// of kCredentialKeys; `source` holds exactly one of command/env/file (a kube
+// client certificate: `file` the certificate, `key_file` its key). Only the
 // shape is checked here: whether a source resolves is the broker's startup
 // check (a failure there names the entry). A real secret never appears in a
 // profile: there is no key that could hold one (`stub` is the placeholder).
@@ -86,9 +87,12 @@ bool parse_source(const cJSON& value, const KeyPath& path, CredentialSource& out
             out.command = std::move(argv);
             continue;
         }
-        std::optional<std::string>* slot = key == "env" ? &out.env : key == "file" ? &out.file : nullptr;
+        std::optional<std::string>* slot = key == "env"        ? &out.env
+                                           : key == "file"     ? &out.file
+                                           : key == "key_file" ? &out.key_file
+                                                               : nullptr;
         if (slot == nullptr) {
-            error = entry_path.text() + ": unknown key (known: command, env, file)";
+            error = entry_path.text() + ": unknown key (known: command, env, file, key_file)";
             return false;
         }
         std::string text;
@@ -98,6 +102,11 @@ bool parse_source(const cJSON& value, const KeyPath& path, CredentialSource& out
             return false;
         }
         *slot = text;
+        if (key == "key_file") --count;  // it goes with `file`, it is not a source of its own
+    }
+    if (out.key_file && !out.file) {
+        error = path.child("key_file").text() + ": goes with \"file\" (the client certificate it is the key of)";
+        return false;
     }
     if (count != 1) {
         error = path.text() + ": must hold exactly one of \"command\", \"env\" or \"file\"";
@@ -165,6 +174,14 @@ bool check_entry(const KeyPath& path, const CredentialSpec& spec, std::string& e
     }
     if (spec.kind != "header" && !spec.header.empty()) {
         error = path.child("header").text() + ": only for kind \"header\"";
+        return false;
+    }
+    if (spec.source.key_file && spec.kind != "kube") {
+        error = path.child("source").child("key_file").text() + ": only for kind \"kube\" (a client certificate's key)";
+        return false;
+    }
+    if (spec.source.key_file && !spec.stub.empty()) {
+        error = path.child("stub").text() + ": not for a client certificate (askfirst mints a stub certificate and key)";
         return false;
     }
     // 8 bytes: a shorter stub could occur in a request by chance and be taken for a leak.

@@ -314,7 +314,7 @@ void SessionStack::drain_session_outputs() {
     for (auto& output : session_->take_outputs()) {
         if (auto* up = std::get_if<SendToUpstream>(&output)) {
             want_upstream();
-            if (upstream_ != UpstreamState::failed) upstream_plain_out_ += up->bytes;
+            if (upstream_ != UpstreamState::failed) http::append_wiping(upstream_plain_out_, up->bytes);
             http::wipe_string(up->bytes);  // it may carry a real credential (src/http/head_edits.h)
         } else if (auto* down = std::get_if<SendToGuest>(&output)) {
             send_plaintext_to_guest(down->bytes);
@@ -531,8 +531,8 @@ void SessionStack::flush_to_upstream() {
             moved = false;
             if (!upstream_plain_out_.empty() && upstream_tls_->is_established()) {
                 const std::size_t taken = upstream_tls_->write_plaintext(as_bytes(upstream_plain_out_));
-                OPENSSL_cleanse(upstream_plain_out_.data(), taken);  // sealed now; it may carry a real credential
-                upstream_plain_out_.erase(0, taken);
+                // sealed now; it may carry a real credential
+                http::erase_front_wiping(upstream_plain_out_, taken);
                 moved = taken > 0;
             }
             if (finish_upstream && upstream_plain_out_.empty()) upstream_tls_->close();

@@ -90,6 +90,11 @@ public:
     // a provider classifier claims the host (classifiers/host_claims.h).
     RefusalLearning on_certificate_refused(std::string_view host, bool claimed_by_provider);
 
+    // A kube credential's real client certificate for its hosts (UpstreamTlsClient).
+    Status add_upstream_client_certificate(const UpstreamClientCertificate& certificate) {
+        return upstream_client_->add_client_certificate(certificate);
+    }
+
     CertificateAuthority& ca() { return *ca_; }
     GuestTlsServer& guest_server() { return *guest_server_; }
 

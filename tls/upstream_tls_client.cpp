@@ -78,7 +78,8 @@ private:
         } else if (alert >= 0) {
             fail(TlsFailureKind::peer_alert,
                  "the upstream server " + expected_name_ + " ended the TLS handshake with alert " + std::to_string(alert) +
-                     " (it may require TLS 1.3, which askfirst's mbedTLS 2.28 cannot speak)",
+                     " (it may require TLS 1.3, which askfirst's mbedTLS 2.28 cannot speak, or a client "
+                     "certificate: a kube entry in `credentials` with source file + key_file gives one)",
                  alert);
         } else {
             fail(TlsFailureKind::protocol_error,
@@ -181,6 +182,44 @@ Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const Upstr
     return R::success(std::move(client));
 }
 
+Status UpstreamTlsClient::add_client_certificate(const UpstreamClientCertificate& given) {
+    auto hosts = PassthroughHosts::from_patterns(given.hosts);
+    if (!hosts) return Status::failure(given.label + ": hosts: " + hosts.error());
+    for (const auto& host : given.hosts)
+        if (presents_client_certificate_to(host))
+            return Status::failure(given.label + ": " + host + " already has a client certificate from another entry");
+    auto entry = std::make_unique<ClientCertificateConfigs>();
+    entry->hosts = hosts.take();
+    // mbedTLS parses PEM from a NUL-terminated buffer: a copy, wiped at once.
+    std::string certificate(given.certificate_pem);
+    int rc = mbedtls_x509_crt_parse(entry->certificate.get(), reinterpret_cast<const unsigned char*>(certificate.c_str()),
+                                    certificate.size() + 1);
+    if (rc != 0)
+        return Status::failure(given.label + ": its client certificate does not parse (" +
+                               (rc < 0 ? mbedtls_error_text(rc) : std::to_string(rc) + " certificates skipped") + ")");
+    if (auto parsed = entry->key.parse(given.key_pem); !parsed)
+        return Status::failure(given.label + ": its client key does not parse (" + parsed.error() + ")");
+    if (mbedtls_pk_check_pair(&entry->certificate.get()->pk, entry->key.get()) != 0)
+        return Status::failure(given.label + ": its client key is not the key of its certificate");
+    for (auto [config, alpn] : {std::pair{entry->config.get(), kUpstreamAlpn}, std::pair{entry->config_h2.get(), kUpstreamAlpnH2}}) {
+        rc = configure_client(config, alpn, trust_anchors_.get());
+        if (rc == 0) rc = mbedtls_ssl_conf_own_cert(config, entry->certificate.get(), entry->key.get());
+        if (rc != 0) return Status::failure(given.label + ": cannot configure its client certificate: " + mbedtls_error_text(rc));
+    }
+    client_certificates_.push_back(std::move(entry));
+    return ok_status();
+}
+
+const UpstreamTlsClient::ClientCertificateConfigs* UpstreamTlsClient::client_certificate_for(std::string_view name) const {
+    for (const auto& entry : client_certificates_)
+        if (entry->hosts.matches(name)) return entry.get();
+    return nullptr;
+}
+
+bool UpstreamTlsClient::presents_client_certificate_to(std::string_view checked_name) const {
+    return client_certificate_for(checked_name) != nullptr;
+}
+
 std::size_t UpstreamTlsClient::trusted_certificate_count() const {
     std::size_t count = 0;
     for (const mbedtls_x509_crt* c = trust_anchors_.get(); c != nullptr && c->raw.p != nullptr; c = c->next) ++count;
@@ -200,7 +239,10 @@ Result<std::unique_ptr<TlsSession>> UpstreamTlsClient::start_session(std::string
     // A session is resumed only for the same checked name at the same address.
     std::string cache_key = expected_name + "@" + std::string(destination_ip);
     auto session = std::make_unique<UpstreamSession>(expected_name, std::move(expected_ip), sessions_, std::move(cache_key));
-    if (!session->start(offer_h2 ? config_h2_.get() : config_.get())) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
+    const mbedtls_ssl_config* config = offer_h2 ? config_h2_.get() : config_.get();
+    if (const ClientCertificateConfigs* own = client_certificate_for(expected_name))
+        config = offer_h2 ? own->config_h2.get() : own->config.get();
+    if (!session->start(config)) return R::failure("cannot allocate an upstream TLS session for " + expected_name);
     return R::success(std::move(session));
 }
 

@@ -28,6 +28,8 @@
 #include <vector>
 
 #include "tls/mbedtls_handles.h"
+#include "tls/passthrough_hosts.h"
+#include "tls/protected_private_key.h"
 #include "base/result.h"
 #include "tls/tls_session.h"
 
@@ -61,6 +63,19 @@ private:
     std::vector<Entry> entries_;  // oldest first; small, so a vector is plenty
 };
 
+// A client certificate askfirstd presents to some upstream hosts (a kube
+// credential, src/credentials/credential_broker.h): the real certificate
+// and key, which never enter the sandbox. `hosts` are patterns as in
+// tls.passthrough, matched against the name the session checks (the SNI, or
+// the dialed IP without one), so only a server that proved it is a listed
+// host ever sees the certificate or a signature of its key.
+struct UpstreamClientCertificate {
+    std::string label;                // "credentials \"kube\"", for errors
+    std::vector<std::string> hosts;
+    std::string_view certificate_pem;
+    std::string_view key_pem;         // the caller's secret; only parsed, never copied beyond a wiped buffer
+};
+
 struct UpstreamTrust {
     std::string system_bundle = kSystemTrustBundle;  // "" for none (tests)
     std::vector<std::string> extra_ca_files;         // the profile's tls.extra_ca
@@ -78,6 +93,14 @@ public:
     Result<std::unique_ptr<TlsSession>> start_session(std::string_view server_name, std::string_view destination_ip,
                                                       bool offer_h2 = false);
 
+    // From now on sessions to `certificate.hosts` present it. Fails (naming
+    // the label) when the certificate or key does not parse, they are not a
+    // pair, or a host pattern is not one; a host already covered is refused.
+    // The parsed key's secret numbers are kept in pages excluded from core
+    // dumps (tls/protected_private_key.h).
+    Status add_client_certificate(const UpstreamClientCertificate& certificate);
+    bool presents_client_certificate_to(std::string_view checked_name) const;
+
     std::size_t trusted_certificate_count() const;
     std::size_t resumable_sessions() const { return sessions_.size(); }
 
@@ -86,6 +109,17 @@ private:
     X509Certificate trust_anchors_;
     SslConfig config_;
     SslConfig config_h2_;
+    // Two more configs per client certificate (mbedTLS 2.28 sets a client's
+    // own certificate per config only).
+    struct ClientCertificateConfigs {
+        PassthroughHosts hosts;
+        X509Certificate certificate;
+        ProtectedPrivateKey key;  // its secret numbers excluded from core dumps
+        SslConfig config;
+        SslConfig config_h2;
+    };
+    const ClientCertificateConfigs* client_certificate_for(std::string_view checked_name) const;
+    std::vector<std::unique_ptr<ClientCertificateConfigs>> client_certificates_;
     UpstreamSessionCache sessions_;
 };
 

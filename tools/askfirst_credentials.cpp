@@ -40,6 +40,7 @@ constexpr const char* kUsage =
 
 std::string source_text(const CredentialSource& source) {
     if (source.env) return "env " + *source.env;
+    if (source.file && source.key_file) return "file " + *source.file + " key_file " + *source.key_file;
     if (source.file) return "file " + *source.file;
     std::string command = "command";
     for (const auto& word : *source.command) command += " " + word;

@@ -2,9 +2,12 @@
 // sandbox of `askfirst exec` (see the header); what they hold comes from
 // tools/sandbox_stub_files.h, shared with askfirst-vm.
 #include "tools/exec_credentials.h"
+#include "tools/exec_ca_trust.h"
+#include "tools/exec_kubeconfig.h"
 #include "tools/sandbox_stub_files.h"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <poll.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -48,6 +51,35 @@ std::string file_text(const std::string& path) {
     return text.str();
 }
 
+// The sandbox's CA bundle (askfirst's CA; bound over the system bundle
+// before the stubs are installed, tools/exec_ca_trust.h).
+std::string sandbox_ca_bundle() {
+    for (const std::string_view path : exec_ca_trust::kSystemBundlePaths)
+        if (access(std::string(path).c_str(), R_OK) == 0) return std::string(path);
+    return std::string(exec_ca_trust::kSystemBundlePaths[0]);
+}
+
+// A real kubeconfig becomes its stub; one askfirst cannot read becomes an
+// empty config (fail closed: its credentials must not be readable inside).
+std::string kubeconfig_file(const std::string& real_path, const std::vector<StubEntry>& entries) {
+    std::ifstream real(real_path, std::ios::binary);
+    std::stringstream text;
+    text << real.rdbuf();
+    std::vector<KubeStub> stubs;
+    for (const auto& entry : entries)
+        if (entry.kind == "kube") stubs.push_back(KubeStub{entry.hosts, entry.stub, entry.client_certificate, entry.client_key});
+    std::string error;
+    std::string stub = stub_kubeconfig(text.str(), stubs, sandbox_ca_bundle(), error);
+    if (stub.empty()) {
+        std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
+                     error.c_str());
+        stub = "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
+    }
+    std::string wiped = text.str();
+    OPENSSL_cleanse(wiped.data(), wiped.size());
+    return stub;
+}
+
 // Binds a file holding `contents` over `target` (which must exist); the
 // source file is removed at once: the mount keeps it for the sandbox only.
 std::string bind_stub_over(const std::string& stub_dir, const std::string& target, const std::string& contents,
@@ -77,9 +109,15 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     int counter = 0;
     const std::string home = home_folder();
     const auto files = sandbox_stubs::stub_files(entries, home, home.empty() ? "" : file_text(home + "/.aws/config"));
+    std::vector<std::pair<std::string, std::string>> binds;
+    for (const auto& file : files) binds.emplace_back(file.path, file.contents);
+    for (const auto& path : kubeconfig_paths()) {
+        struct stat info {};
+        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
+    }
     std::string error;
-    for (const auto& file : files) {
-        error = bind_stub_over(dir, file.path, file.contents, counter);
+    for (const auto& [target, contents] : binds) {
+        error = bind_stub_over(dir, target, contents, counter);
         if (!error.empty()) break;
     }
     rmdir(dir.c_str());

@@ -14,11 +14,13 @@
 // - files: stub files are bound over the real ones that exist, so the real
 //   ones cannot be read inside: ~/.aws/credentials (stub keys) and
 //   ~/.aws/config (its sections and region/output only), ~/.config/gh/hosts.yml,
-//   ~/.git-credentials, ~/.netrc, and every `file` source.
+//   ~/.git-credentials, ~/.netrc, every kubeconfig kubectl would read
+//   ($KUBECONFIG, else ~/.kube/config; tools/exec_kubeconfig.h), and every
+//   `file` source (a kube client certificate's file and key_file: the stub pair).
 //
 // Fails closed: if a stub cannot be installed, CMD does not start.
-// Not yet: ~/.kube/config (kube entries) and other credential caches of the
-// host (~/.aws/sso/cache, ~/.docker/config.json) stay readable.
+// Not yet: other credential caches of the host (~/.aws/sso/cache,
+// ~/.docker/config.json) stay readable.
 #pragma once
 
 #include <string>

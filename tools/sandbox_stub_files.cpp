@@ -114,6 +114,9 @@ bool parse_stub_entries(const std::string& json, std::vector<StubEntry>& out) {
         entry.session_token = text_of(item, "session_token");
         entry.source_env = text_of(item, "source_env");
         entry.source_file = text_of(item, "source_file");
+        entry.source_key_file = text_of(item, "source_key_file");
+        entry.client_certificate = text_of(item, "client_certificate");
+        entry.client_key = text_of(item, "client_key");
         entry.hosts = list_of(item, "hosts");
         entry.guest_env = list_of(item, "guest_env");
         out.push_back(std::move(entry));
@@ -154,8 +157,14 @@ std::vector<StubFile> stub_files(const std::vector<StubEntry>& entries, const st
         files.push_back({home + "/.git-credentials", git_credentials_file(entries)});
         files.push_back({home + "/.netrc", netrc_file(entries)});
     }
-    for (const auto& entry : entries)
-        if (!entry.source_file.empty()) files.push_back({entry.source_file, password_of(entry) + "\n"});
+    for (const auto& entry : entries) {
+        if (!entry.client_certificate.empty()) {  // a kube client certificate: the stub pair over the real one
+            files.push_back({entry.source_file, entry.client_certificate});
+            files.push_back({entry.source_key_file, entry.client_key});
+        } else if (!entry.source_file.empty()) {
+            files.push_back({entry.source_file, password_of(entry) + "\n"});
+        }
+    }
     return files;
 }
 

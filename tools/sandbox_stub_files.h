@@ -23,6 +23,7 @@ namespace askfirst::sandbox_stubs {
 
 struct StubEntry {
     std::string name, kind, stub, access_key_id, secret_access_key, session_token, source_env, source_file;
+    std::string source_key_file, client_certificate, client_key;  // kube with a client certificate
     std::vector<std::string> hosts, guest_env;
 };
 
@@ -47,7 +48,10 @@ struct StubFile {
 // keeps only the section headers and region/output of `real_aws_config`,
 // the host's file, so no credential_process or sso_* reaches real keys),
 // ~/.config/gh/hosts.yml, ~/.git-credentials, ~/.netrc, and every `file`
-// source (its stub value).
+// source (its stub value; for a kube client certificate, the stub
+// certificate over the source file and the stub key over source_key_file).
+// Not here: the kubeconfig stub, which `askfirst exec` makes from the host's
+// real kubeconfig (tools/exec_kubeconfig.h).
 std::vector<StubFile> stub_files(const std::vector<StubEntry>& entries, const std::string& home,
                                  const std::string& real_aws_config);
 

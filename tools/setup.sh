@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   # the chosen libraries
-  libslirp-dev libglib2.0-dev liblwip-dev libmbedtls-dev libuv1-dev libcjson-dev
+  libslirp-dev libglib2.0-dev liblwip-dev libmbedtls-dev libuv1-dev libcjson-dev libyaml-dev
   doctest-dev node-llhttp libpg-query-dev
   # libcrypto: the TLS records after mbedTLS's handshake (tls/record_protection.h)
   libssl-dev
@@ -21,6 +21,8 @@ packages=(
   python3 python3-pytest python3-requests
   # real clients of the HTTP decision-point tests (tests/integration/test_http_clients.py)
   awscli
+  # the GitHub CLI of the credential broker tests (tests/integration/test_credentials_forges.py)
+  gh
   # HTTP/2 and gRPC clients and servers (tests/integration/test_http2.py)
   nghttp2-client python3-grpcio
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):

@@ -3,10 +3,14 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 namespace askfirst::credentials {
 namespace {
 
 constexpr std::string_view kChunkAlgorithm = "AWS4-HMAC-SHA256-PAYLOAD";
+constexpr std::string_view kTrailerAlgorithm = "AWS4-HMAC-SHA256-TRAILER";
+constexpr std::string_view kTrailerSignatureName = "x-amz-trailer-signature";
 constexpr std::string_view kSignatureField = ";chunk-signature=";
 constexpr std::size_t kSignatureHexLength = 64;
 // sha256("") in hex: the chunk string-to-sign's fixed line.
@@ -24,16 +28,33 @@ bool parse_hex_size(std::string_view text, std::size_t& out) {
     return true;
 }
 
+bool is_lower_hex(std::string_view text) {
+    for (const char c : text)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
+bool signatures_equal(const std::string& expected, const std::string& given) {
+    return expected.size() == given.size() && CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
+}
+
+std::string_view trimmed(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    return text;
+}
+
 }  // namespace
 
 AwsChunkedResigner::AwsChunkedResigner(const AwsChunkScope& scope, std::string_view stub_secret,
                                        std::string_view real_secret, std::string guest_seed_signature,
-                                       std::string real_seed_signature)
+                                       std::string real_seed_signature, bool signed_trailer)
     : scope_(scope),
       stub_key_(stub_secret, scope.scope_date, scope.region, scope.service),
       real_key_(real_secret, scope.scope_date, scope.region, scope.service),
       guest_previous_(std::move(guest_seed_signature)),
-      real_previous_(std::move(real_seed_signature)) {}
+      real_previous_(std::move(real_seed_signature)),
+      signed_trailer_(signed_trailer) {}
 
 void AwsChunkedResigner::fail(std::string why) {
     state_ = State::failed;
@@ -46,6 +67,12 @@ std::string AwsChunkedResigner::string_to_sign(const std::string& previous, cons
            std::string(kEmptySha256) + "\n" + data_hash;
 }
 
+std::string AwsChunkedResigner::trailer_string_to_sign(const std::string& previous,
+                                                       const std::string& canonical_hash) const {
+    return std::string(kTrailerAlgorithm) + "\n" + scope_.amz_date + "\n" + scope_.scope + "\n" + previous + "\n" +
+           canonical_hash;
+}
+
 std::string AwsChunkedResigner::rewrite(std::string_view body_bytes) {
     if (state_ == State::failed) return "";
     input_.append(body_bytes);
@@ -55,6 +82,7 @@ std::string AwsChunkedResigner::rewrite(std::string_view body_bytes) {
         switch (state_) {
         case State::chunk_header: progress = read_header(out); break;
         case State::chunk_data: progress = read_data(out); break;
+        case State::trailer: progress = read_trailer(out); break;
         case State::done:
             if (!input_.empty()) fail("bytes after the last aws-chunked chunk");
             progress = false;
@@ -65,7 +93,7 @@ std::string AwsChunkedResigner::rewrite(std::string_view body_bytes) {
     return state_ == State::failed ? "" : out;
 }
 
-bool AwsChunkedResigner::read_header(std::string&) {
+bool AwsChunkedResigner::read_header(std::string& out) {
     const std::size_t end = input_.find("\r\n");
     if (end == std::string::npos) {
         if (input_.size() > kMaxAwsChunkHeaderBytes) fail("an aws-chunked chunk header longer than expected");
@@ -85,7 +113,87 @@ bool AwsChunkedResigner::read_header(std::string&) {
     header_line_ = std::string(line.substr(0, field + kSignatureField.size()));
     guest_signature_ = std::string(line.substr(field + kSignatureField.size()));
     input_.erase(0, end + 2);
+    if (signed_trailer_ && chunk_size_ == 0) {  // the last chunk: no data line, the trailers follow
+        if (!resign_chunk("", out)) return false;
+        state_ = State::trailer;
+        return true;
+    }
     state_ = State::chunk_data;
+    return true;
+}
+
+bool AwsChunkedResigner::resign_chunk(std::string_view data, std::string& out) {
+    const std::string data_hash = sha256_hex(data);
+    if (!signatures_equal(stub_key_.sign(string_to_sign(guest_previous_, data_hash)), guest_signature_)) {
+        fail("an aws-chunked chunk signature does not verify with the key askfirst issued: the upload was altered "
+             "after signing");
+        return false;
+    }
+    const std::string real_signature = real_key_.sign(string_to_sign(real_previous_, data_hash));
+    out += header_line_;
+    out += real_signature;
+    out += "\r\n";
+    guest_previous_ = guest_signature_;
+    real_previous_ = real_signature;
+    return true;
+}
+
+// One trailer line at a time; the empty line ends them.
+bool AwsChunkedResigner::read_trailer(std::string& out) {
+    const std::size_t end = input_.find("\r\n");
+    if (end == std::string::npos) {
+        if (trailer_bytes_ + input_.size() > kMaxAwsTrailerBytes) fail("aws-chunked trailers longer than expected");
+        return false;
+    }
+    trailer_bytes_ += end + 2;
+    if (trailer_bytes_ > kMaxAwsTrailerBytes) {
+        fail("aws-chunked trailers longer than expected");
+        return false;
+    }
+    const std::string line = input_.substr(0, end);
+    input_.erase(0, end + 2);
+    if (line.empty()) return finish_trailer(out);
+    const std::size_t colon = line.find(':');
+    std::string name = colon == std::string::npos ? "" : line.substr(0, colon);
+    for (char& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (name.empty() || name.find_first_of(" \t") != std::string::npos || !guest_trailer_signature_.empty()) {
+        fail("an aws-chunked trailer that is not \"name:value\" before the trailer signature");
+        return false;
+    }
+    const std::string_view value = trimmed(std::string_view(line).substr(colon + 1));
+    if (name == kTrailerSignatureName) {
+        if (value.size() != kSignatureHexLength || !is_lower_hex(value)) {
+            fail("an aws-chunked trailer signature that is not 64 hex digits");
+            return false;
+        }
+        guest_trailer_signature_ = std::string(value);
+        return true;
+    }
+    trailers_.emplace_back(std::move(name), std::string(value));
+    trailer_lines_ += line + "\r\n";
+    return true;
+}
+
+bool AwsChunkedResigner::finish_trailer(std::string& out) {
+    if (guest_trailer_signature_.empty()) {
+        fail("aws-chunked signed trailers without x-amz-trailer-signature");
+        return false;
+    }
+    std::sort(trailers_.begin(), trailers_.end());
+    std::string canonical;
+    for (const auto& [name, value] : trailers_) canonical += name + ":" + value + "\n";
+    const std::string canonical_hash = sha256_hex(canonical);
+    if (!signatures_equal(stub_key_.sign(trailer_string_to_sign(guest_previous_, canonical_hash)),
+                          guest_trailer_signature_)) {
+        fail("the aws-chunked trailer signature does not verify with the key askfirst issued: the trailers were "
+             "altered after signing");
+        return false;
+    }
+    out += trailer_lines_;
+    out += std::string(kTrailerSignatureName) + ":" + real_key_.sign(trailer_string_to_sign(real_previous_, canonical_hash));
+    out += "\r\n\r\n";
+    state_ = State::done;
     return true;
 }
 
@@ -95,23 +203,8 @@ bool AwsChunkedResigner::read_data(std::string& out) {
         fail("an aws-chunked chunk whose data does not end where its size says");
         return false;
     }
-    const std::string_view data(input_.data(), chunk_size_);
-    const std::string data_hash = sha256_hex(data);
-    const std::string expected = stub_key_.sign(string_to_sign(guest_previous_, data_hash));
-    if (expected.size() != guest_signature_.size() ||
-        CRYPTO_memcmp(expected.data(), guest_signature_.data(), expected.size()) != 0) {
-        fail("an aws-chunked chunk signature does not verify with the key askfirst issued: the upload was altered "
-             "after signing");
-        return false;
-    }
-    const std::string real_signature = real_key_.sign(string_to_sign(real_previous_, data_hash));
-    out += header_line_;
-    out += real_signature;
-    out += "\r\n";
-    out.append(data);
-    out += "\r\n";
-    guest_previous_ = guest_signature_;
-    real_previous_ = real_signature;
+    if (!resign_chunk(std::string_view(input_.data(), chunk_size_), out)) return false;
+    out.append(input_, 0, chunk_size_ + 2);
     input_.erase(0, chunk_size_ + 2);
     state_ = chunk_size_ == 0 ? State::done : State::chunk_header;
     return true;

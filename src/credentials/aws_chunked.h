@@ -25,6 +25,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "src/credentials/aws_sigv4.h"
 #include "src/http/head_edits.h"
@@ -36,6 +38,9 @@ namespace askfirst::credentials {
 inline constexpr std::size_t kMaxAwsChunkBytes = 16 << 20;
 // "hex size;chunk-signature=<64 hex>": well under 256 bytes; more is not this format.
 inline constexpr std::size_t kMaxAwsChunkHeaderBytes = 256;
+// The trailers are a checksum or two (x-amz-checksum-crc64nvme: 12 base64
+// characters); 4 KiB is far more than any SDK sends.
+inline constexpr std::size_t kMaxAwsTrailerBytes = 4096;
 
 struct AwsChunkScope {
     std::string amz_date;  // the request's X-Amz-Date
@@ -46,16 +51,21 @@ struct AwsChunkScope {
 class AwsChunkedResigner final : public http::BodyRewriter {
 public:
     AwsChunkedResigner(const AwsChunkScope& scope, std::string_view stub_secret, std::string_view real_secret,
-                       std::string guest_seed_signature, std::string real_seed_signature);
+                       std::string guest_seed_signature, std::string real_seed_signature, bool signed_trailer = false);
 
     std::string rewrite(std::string_view body_bytes) override;
     const std::string& failure() const override { return failure_; }
 
 private:
-    enum class State { chunk_header, chunk_data, done, failed };
+    enum class State { chunk_header, chunk_data, trailer, done, failed };
     bool read_header(std::string& out);
     bool read_data(std::string& out);
+    bool read_trailer(std::string& out);
+    // Checks the guest's signature of `data` along its chain; on success appends the chunk re-signed.
+    bool resign_chunk(std::string_view data, std::string& out);
+    bool finish_trailer(std::string& out);
     std::string string_to_sign(const std::string& previous, const std::string& data_hash) const;
+    std::string trailer_string_to_sign(const std::string& previous, const std::string& canonical_hash) const;
     void fail(std::string why);
 
     AwsChunkScope scope_;
@@ -68,6 +78,11 @@ private:
     std::string header_line_;
     std::size_t chunk_size_ = 0;
     std::string guest_signature_;
+    bool signed_trailer_ = false;
+    std::string trailer_lines_;          // as sent, each with its CRLF
+    std::vector<std::pair<std::string, std::string>> trailers_;  // lower-case name, trimmed value
+    std::string guest_trailer_signature_;
+    std::size_t trailer_bytes_ = 0;
     std::string failure_;
 };
 

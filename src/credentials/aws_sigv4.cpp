@@ -21,6 +21,7 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
 constexpr std::string_view kStreamingPrefix = "STREAMING-";
 constexpr std::string_view kStreamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+constexpr std::string_view kStreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
 constexpr std::size_t kDigestBytes = 32;  // SHA-256
 
 using Digest = std::array<unsigned char, kDigestBytes>;
@@ -284,7 +285,7 @@ PayloadHash payload_hash(const HttpRequest& request, const SigV4Signature& signa
     if (request.has_header("x-amz-content-sha256")) {
         std::string given(request.header("x-amz-content-sha256"));
         if (given.starts_with(kStreamingPrefix) && given != "STREAMING-UNSIGNED-PAYLOAD-TRAILER" &&
-            given != kStreamingSigned)
+            given != kStreamingSigned && given != kStreamingSignedTrailer)
             return {"", "askfirst cannot re-sign aws-chunked uploads of the form " + given + " yet"};
         return {given, ""};
     }
@@ -460,7 +461,8 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
     const std::string real_signature =
         sigv4_signature(real.secret_access_key, signature.scope_date, signature.region, signature.service, to_sign);
 
-    result.streaming = hashed.value == kStreamingSigned;
+    result.streaming = hashed.value == kStreamingSigned || hashed.value == kStreamingSignedTrailer;
+    result.signed_trailer = hashed.value == kStreamingSignedTrailer;
     result.guest_seed_signature = signature.signature;
     result.real_seed_signature = real_signature;
     using Kind = http::HeadEdit::Kind;

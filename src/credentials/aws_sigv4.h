@@ -25,9 +25,10 @@
 // query strings (X-Amz-Signature), payload hashes given in
 // x-amz-content-sha256 (hex, UNSIGNED-PAYLOAD) or computed from a complete
 // inspected body. And aws-chunked uploads
-// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD): the head here, every chunk signature
-// in the body by src/credentials/aws_chunked.h. Not yet: the variant with
-// signed trailers (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER), refused.
+// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, and -TRAILER with signed trailers):
+// the head here, every chunk signature and the trailer signature in the body
+// by src/credentials/aws_chunked.h. Refused with a reason: the SigV4a
+// streaming forms (STREAMING-AWS4-ECDSA-P256-SHA256-*).
 #pragma once
 
 #include <optional>
@@ -72,6 +73,7 @@ struct ResignResult {
     // aws-chunked (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD):
     // the body's chunk signatures chain from these (aws_chunked.h).
     bool streaming = false;
+    bool signed_trailer = false;  // STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
     std::string guest_seed_signature;
     std::string real_seed_signature;
 };

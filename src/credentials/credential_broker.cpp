@@ -5,6 +5,7 @@
 
 #include "src/credentials/aws_chunked.h"
 #include "src/credentials/aws_sigv4.h"
+#include "src/credentials/stub_client_certificate.h"
 #include "src/credentials/token_shapes.h"
 
 namespace askfirst::credentials {
@@ -105,6 +106,13 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
                              stub_shaped_like(user_password.substr(colon + 1));
             }
             entry.stub_password = std::string(password_of(stub.value));
+        } else if (!real.client_key.empty()) {
+            // A kube client certificate: the sandbox gets a stub pair; nothing
+            // in a request stands for it (the real pair goes in the TLS handshake).
+            StubCertificatePair pair;
+            if (!mint_stub_client_certificate(config.name, pair, error)) return nullptr;
+            stub.client_certificate = std::move(pair.certificate_pem);
+            stub.client_key = std::move(pair.key_pem);
         } else {
             stub.value = config.profile_stub.empty() ? stub_shaped_like(real.value.view()) : config.profile_stub;
         }
@@ -130,6 +138,9 @@ std::vector<std::string_view> CredentialBroker::stub_markers(const Entry& entry)
         return markers;
     }
     case CredentialKind::basic: return {entry.stub_password};
+    case CredentialKind::kube:
+        if (entry.stub.value.empty()) return {};  // a client certificate
+        return {entry.stub.value};
     default: return {entry.stub.value};
     }
 }
@@ -223,7 +234,9 @@ bool CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point 
 
 // bearer, header, kube: the stub becomes the real token in the header of its
 // kind, including inside a Basic pair (git over HTTPS sends a token as the
-// password); basic: the pair, and the password in the URL's userinfo.
+// password); basic: the pair. Never the request target: no client sends
+// userinfo there (RFC 9110 §4.2.4), and a real password written into a path
+// is logged and echoed back by servers (404 pages, redirects) to the guest.
 void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& request, http::HeadEdits& edits) const {
     const std::string_view real = entry.config.real.value.view();
     const std::string& stub = entry.stub.value;
@@ -251,12 +264,6 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
             http::wipe_string(*decoded);
         }
     }
-    if (basic && request.path.find(":" + entry.stub_password + "@") != std::string::npos) {
-        std::string real_password(password_of(real));
-        edits.emplace_back(Kind::replace_in_target, "", ":" + entry.stub_password + "@",
-                           ":" + uri_encode(real_password, false) + "@");
-        http::wipe_string(real_password);
-    }
 }
 
 Injection CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
@@ -278,6 +285,7 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             injection.ok = false;
             return injection;
         }
+        if (entry.config.kind == CredentialKind::kube && entry.stub.value.empty()) continue;  // in the handshake
         if (entry.config.kind != CredentialKind::aws_sigv4) {
             inject_token(entry, request, injection.edits);
             continue;
@@ -310,7 +318,7 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             injection.body = std::make_shared<AwsChunkedResigner>(scope, entry.stub.secret_access_key,
                                                                   real.secret_access_key.view(),
                                                                   resigned.guest_seed_signature,
-                                                                  resigned.real_seed_signature);
+                                                                  resigned.real_seed_signature, resigned.signed_trailer);
         }
     }
     return injection;
@@ -320,6 +328,16 @@ std::vector<CredentialBroker::EntryView> CredentialBroker::entries() const {
     std::vector<EntryView> views;
     for (const Entry& entry : entries_)
         views.push_back(EntryView{entry.config.name, entry.config.kind, entry.config.hosts, entry.stub});
+    return views;
+}
+
+std::vector<CredentialBroker::ClientCertificateView> CredentialBroker::client_certificates() const {
+    std::vector<ClientCertificateView> views;
+    for (const Entry& entry : entries_)
+        if (!entry.config.real.client_key.empty())
+            views.push_back(ClientCertificateView{entry.config.name, entry.config.hosts,
+                                                  entry.config.real.client_certificate,
+                                                  entry.config.real.client_key.view()});
     return views;
 }
 

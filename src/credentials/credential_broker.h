@@ -46,6 +46,8 @@ struct RealCredential {
     SecretBytes access_key_id;       // aws-sigv4
     SecretBytes secret_access_key;   // aws-sigv4
     SecretBytes session_token;       // aws-sigv4, may be empty
+    std::string client_certificate;  // kube with a client certificate: its PEM chain (public)
+    SecretBytes client_key;          // kube with a client certificate: its PEM private key
     std::optional<SystemClock::time_point> expires_at;  // refreshed before this
 };
 
@@ -55,6 +57,8 @@ struct StubCredential {
     std::string access_key_id;       // aws-sigv4
     std::string secret_access_key;   // aws-sigv4
     std::string session_token;       // aws-sigv4, set when the real one has a token
+    std::string client_certificate;  // kube with a client certificate: a self-signed stub (PEM)
+    std::string client_key;          // ... and its key (PEM): worthless, askfirstd never asks for it
 };
 
 // Re-reads an entry's source; false with `error` (naming no secret) when it cannot.
@@ -119,6 +123,17 @@ public:
         const StubCredential& stub;
     };
     std::vector<EntryView> entries() const;
+
+    // The kube entries with a client certificate: what the upstream TLS client
+    // presents to their hosts (tls/upstream_tls_client.h). The key is a view of
+    // the broker's protected copy; the caller wipes whatever it copies it into.
+    struct ClientCertificateView {
+        const std::string& name;
+        const std::vector<std::string>& hosts;
+        const std::string& certificate_pem;
+        std::string_view key_pem;
+    };
+    std::vector<ClientCertificateView> client_certificates() const;
     bool host_listed(std::string_view host) const;
 
 private:

@@ -44,8 +44,11 @@ bool read_env(const std::string& name, std::string& out) {
     return true;
 }
 
-bool read_file(const CredentialSpec& spec, std::string& out, std::string& error) {
-    const std::string path = expand_home(*spec.source.file);
+// `secret`: refused if group or others can read it (a client certificate,
+// public by nature, is not).
+bool read_file(const CredentialSpec& spec, const std::string& given_path, bool secret, std::string& out,
+               std::string& error) {
+    const std::string path = expand_home(given_path);
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         error = entry_label(spec) + ": cannot open " + path + " (" + std::strerror(errno) + ")";
@@ -57,7 +60,7 @@ bool read_file(const CredentialSpec& spec, std::string& out, std::string& error)
         error = entry_label(spec) + ": " + path + " is not a regular file";
         return false;
     }
-    if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    if (secret && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         close(fd);
         error = entry_label(spec) + ": " + path + " can be read by group or others; askfirst refuses it (chmod 600 " +
                 path + ")";
@@ -214,7 +217,7 @@ bool read_source_value(const CredentialSpec& spec, std::string& value, std::stri
                 " is not set in askfirstd's environment";
         return false;
     }
-    if (spec.source.file) return read_file(spec, value, error);
+    if (spec.source.file) return read_file(spec, *spec.source.file, true, value, error);
     return run_command(spec, value, error);
 }
 
@@ -226,7 +229,45 @@ std::string expand_home(const std::string& path) {
     return std::string(home != nullptr ? home : "") + path.substr(1);
 }
 
+namespace {
+
+// A kube client certificate: `file` the PEM certificate (chain), `key_file`
+// its PEM key. Only the shape is checked here; that they parse and belong
+// together is checked where the TLS client loads them (tls/upstream_tls_client.h).
+bool resolve_client_certificate(const CredentialSpec& spec, RealCredential& out, std::string& error) {
+    std::string certificate, key;
+    if (!read_file(spec, *spec.source.file, false, certificate, error) ||
+        !read_file(spec, *spec.source.key_file, true, key, error)) {
+        wipe_string(key);
+        return false;
+    }
+    bool ok = true;
+    if (certificate.size() > kMaxValueBytes || key.size() > kMaxValueBytes) {
+        error = entry_label(spec) + ": its certificate or key file holds more than " + std::to_string(kMaxValueBytes) +
+                " bytes";
+        ok = false;
+    } else if (certificate.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        error = entry_label(spec) + ": " + expand_home(*spec.source.file) + " holds no PEM certificate";
+        ok = false;
+    } else if (key.find("-----BEGIN ") == std::string::npos || key.find("PRIVATE KEY-----") == std::string::npos) {
+        error = entry_label(spec) + ": " + expand_home(*spec.source.key_file) + " holds no PEM private key";
+        ok = false;
+    } else {
+        out.client_certificate = std::move(certificate);
+        out.client_key = SecretBytes(key);
+        if (out.client_key.empty()) {
+            error = entry_label(spec) + ": cannot keep its key in protected memory (mmap failed)";
+            ok = false;
+        }
+    }
+    wipe_string(key);
+    return ok;
+}
+
+}  // namespace
+
 bool resolve_credential(const CredentialSpec& spec, RealCredential& out, std::string& error) {
+    if (spec.source.key_file) return resolve_client_certificate(spec, out, error);
     std::string value;
     const auto kind = parse_credential_kind(spec.kind);
     if (kind == CredentialKind::aws_sigv4 && spec.source.env == "AWS_ACCESS_KEY_ID") {

@@ -23,7 +23,13 @@ std::string sandbox_stubs_json(const Profile& profile, const CredentialBroker& b
         for (const auto& name : spec.guest_env) cJSON_AddItemToArray(guest_env, cJSON_CreateString(name.c_str()));
         if (spec.source.env) cJSON_AddStringToObject(item, "source_env", spec.source.env->c_str());
         if (spec.source.file) cJSON_AddStringToObject(item, "source_file", expand_home(*spec.source.file).c_str());
+        if (spec.source.key_file)
+            cJSON_AddStringToObject(item, "source_key_file", expand_home(*spec.source.key_file).c_str());
         if (!view.stub.value.empty()) cJSON_AddStringToObject(item, "stub", view.stub.value.c_str());
+        if (!view.stub.client_certificate.empty()) {
+            cJSON_AddStringToObject(item, "client_certificate", view.stub.client_certificate.c_str());
+            cJSON_AddStringToObject(item, "client_key", view.stub.client_key.c_str());
+        }
         if (view.kind == CredentialKind::aws_sigv4) {
             cJSON_AddStringToObject(item, "access_key_id", view.stub.access_key_id.c_str());
             cJSON_AddStringToObject(item, "secret_access_key", view.stub.secret_access_key.c_str());

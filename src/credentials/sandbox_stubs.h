@@ -10,7 +10,9 @@
 //
 //   {"credentials": [{"name", "kind", "hosts": [...], "guest_env": [...],
 //     "source_env": "VAR" | absent, "source_file": "/abs/path" | absent,
-//     "stub": "...", "access_key_id", "secret_access_key", "session_token"}]}
+//     "source_key_file": "/abs/path" | absent (kube client certificate key),
+//     "stub": "...", "access_key_id", "secret_access_key", "session_token",
+//     "client_certificate", "client_key" (kube: the stub pair, PEM)}]}
 #pragma once
 
 #include <string>

@@ -160,6 +160,10 @@ void MysqlSession::on_guest_packet(const Packet& packet, std::string_view wire) 
     case Phase::tls_handshake_response:
         return on_handshake_response(packet, wire);
     case Phase::authenticating:
+        // Authentication's own packets continue a sequence; one at 0 is a
+        // command the server runs once authenticated (pipelined behind the
+        // handshake or a COM_CHANGE_USER): judged like any other.
+        if (packet.sequence == 0) return on_command(packet, wire);
         return emit_to_upstream(wire);
     case Phase::commands:
         if (packet.sequence != 0) {  // a command's continuation, or LOAD DATA LOCAL contents
@@ -201,7 +205,10 @@ void MysqlSession::on_ssl_request(std::string_view wire) {
 }
 
 void MysqlSession::on_command(const Packet& packet, std::string_view wire) {
-    if (packet.payload.empty()) return emit_to_upstream(wire);
+    if (packet.payload.empty()) {  // the server runs it as COM_SLEEP and answers "Unknown command"
+        owed_.push_back({});
+        return emit_to_upstream(wire);
+    }
     const auto command = static_cast<std::uint8_t>(packet.payload[0]);
     const bool whole = packet.length < kMaxPayload && packet.payload.size() <= config_.max_inspect_bytes;
     const std::string_view argument = packet.payload.substr(1, std::min(packet.payload.size(), config_.max_inspect_bytes));
@@ -330,10 +337,21 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
     case Phase::tls_handshake_response:  // the server must wait for TLS: bytes now would be read as if inside it
         return close_flow("the server sent bytes after the SSLRequest before TLS began");
     case Phase::authenticating:
-        if (first == 0x00) phase_ = Phase::commands;  // OK: authenticated
+        // OK: authenticated. ERR: a refused COM_CHANGE_USER keeps the
+        // connection and its previous user (MariaDB, MySQL), so commands
+        // follow; after a refused first login the server closes.
+        if (first == 0x00 || first == 0xff) phase_ = Phase::commands;
         return emit_to_guest(wire);
     case Phase::commands:
         break;
+    }
+    // A response of 256 packets or more wraps its sequence id past 0, and the
+    // 1 after it looks like the next response beginning: from then on which
+    // answer belongs to which prepare is not known, so no statement id is
+    // trusted with a text again (each execute is judged the worst it could be).
+    if (packet.sequence == 0) {
+        statement_ids_untrusted_ = true;
+        statements_.clear();
     }
     if (packet.sequence == 1) {  // a response begins: the one owed first
         replacing_ = false;
@@ -345,7 +363,7 @@ void MysqlSession::on_server_packet(const Packet& packet, std::string_view wire)
                 replacing_ = true;
                 return;
             }
-            if (owed.prepare && first == 0x00 && packet.payload.size() >= 5)
+            if (owed.prepare && first == 0x00 && packet.payload.size() >= 5 && !statement_ids_untrusted_)
                 statements_[read_le(packet.payload.substr(1, 4))] = owed.prepared_text;
         }
     }

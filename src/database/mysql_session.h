@@ -26,7 +26,8 @@
 // - COM_INIT_DB, COM_FIELD_LIST, COM_PING, COM_STATISTICS, COM_QUIT, the
 //   statement bookkeeping commands and COM_SET_OPTION/COM_RESET_CONNECTION
 //   are relayed; COM_CHANGE_USER is relayed and authentication is followed
-//   again; every other command (COM_PROCESS_KILL, binlog and replication
+//   again (its packets relayed; a command pipelined into it, sequence 0, is
+//   judged; an ERR ends it, the server keeping the old user); every other command (COM_PROCESS_KILL, binlog and replication
 //   commands, ...) is judged the worst it could be.
 // - A refused command never reaches the server. In its place the server
 //   gets a query that fails to parse (kFailingQuery); the response to it
@@ -163,6 +164,7 @@ private:
     bool replacing_ = false;        // dropping the server's response being replaced
     std::map<std::uint32_t, std::string> statements_;
     bool sql_prepare_seen_ = false;  // a query said PREPARE: a later EXECUTE is judged the worst
+    bool statement_ids_untrusted_ = false;  // a response wrapped its sequence id: answers may be misattributed
     std::string database_;
     std::string user_;
     bool server_offers_tls_ = false;   // the greeting had CLIENT_SSL

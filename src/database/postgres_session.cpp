@@ -34,6 +34,20 @@ std::string ssl_request() {
     return packet;
 }
 
+// A statement or portal name in a Parse, Bind or Close: whole; or, in a
+// message cut at the inspection limit, the part the server keys it by
+// (pg::kMaxNameBytes), or when even that is cut, a name no real one equals
+// (names hold no NUL), whose texts are then unknown. nullopt: the server
+// cannot read it either.
+std::optional<std::string> name_in(std::string_view body, std::size_t& offset, bool complete) {
+    if (const auto name = pg::read_cstring(body, offset)) return std::string(*name);
+    if (complete) return std::nullopt;
+    const std::string_view rest = body.substr(std::min(offset, body.size()));
+    offset = body.size();
+    if (rest.size() >= pg::kMaxNameBytes) return std::string(rest.substr(0, pg::kMaxNameBytes));
+    return std::string(1, '\0') + "name cut at the inspection limit";
+}
+
 // A ReadyForQuery body is one byte; anything longer is not a server we can follow.
 constexpr std::size_t kMaxReadyForQueryBody = 1;
 
@@ -222,15 +236,15 @@ void PostgresSession::on_typed_message(char type, std::string_view message, std:
     case 'E': {
         std::size_t offset = 0;
         const auto portal = pg::read_cstring(body, offset);
-        const auto found = portal ? portals_.find(std::string(*portal)) : portals_.end();
+        const auto found = portal ? names_.portal(*portal, units_sent_) : std::nullopt;
         decide.message = "Execute";
-        if (found == portals_.end()) {
+        if (!found) {
             decide.complete = false;
             decide.why_incomplete = "an Execute of a portal askfirst did not see bound";
         } else {
-            decide.texts = found->second.texts;
-            decide.complete = found->second.complete && !replication_;
-            decide.why_incomplete = found->second.why_incomplete;
+            decide.texts = found->texts;
+            decide.complete = found->complete && !replication_;
+            decide.why_incomplete = found->why_incomplete;
         }
         return hold_for_decision(type, message, remaining, std::move(decide));
     }
@@ -243,7 +257,7 @@ void PostgresSession::on_typed_message(char type, std::string_view message, std:
     }
     case 'P': on_parse(body, complete); break;
     case 'B': on_bind(body, complete); break;
-    case 'C': on_close(body); break;
+    case 'C': on_close(body, complete); break;
     default: break;
     }
     relay_guest_message(type, message, remaining);
@@ -278,68 +292,45 @@ void PostgresSession::hold_for_decision(char type, std::string_view message, std
 PostgresSession::PreparedTexts PostgresSession::texts_for_sql(std::string_view sql, bool complete) {
     PreparedTexts result{{std::string(sql)}, complete, complete ? "" : "a statement longer than the inspection limit"};
     const std::string lowered = ascii_lowered(sql);
-    if (lowered.find("prepare") != std::string::npos) sql_prepare_seen_ = true;
+    if (lowered.find("prepare") != std::string::npos) names_.sql_prepare_seen();
     if (lowered.find("execute") == std::string::npos) return result;
-    for (const auto& [name, prepared] : statements_) {
-        if (name.empty()) continue;
-        result.texts.insert(result.texts.end(), prepared.texts.begin(), prepared.texts.end());
-        if (!prepared.complete) result.complete = false;
-    }
-    if (sql_prepare_seen_) {
+    const PreparedTexts named = names_.every_named_statement();
+    result.texts.insert(result.texts.end(), named.texts.begin(), named.texts.end());
+    if (!named.complete) result.complete = false;
+    if (names_.sql_prepare_was_seen()) {
         result.complete = false;
         result.why_incomplete = "an EXECUTE of a statement prepared by SQL PREPARE, which askfirst cannot follow";
     }
     return result;
 }
 
+// Parse, Bind and Close change the server's names only once it confirms them
+// (postgres_prepared_names.h); each is recorded in the unit it is sent in,
+// every one the server may confirm, even one read only in part.
 void PostgresSession::on_parse(std::string_view body, bool complete) {
     std::size_t offset = 0;
-    const auto name = pg::read_cstring(body, offset);
-    if (!name) return;  // the server refuses it; a Bind of it is then a statement we did not see
+    const auto name = name_in(body, offset, complete);
+    if (!name) return;  // the server cannot read it either: it refuses it
     const auto text = complete ? pg::read_cstring(body, offset) : std::optional(body.substr(offset));
     if (!text) return;
-    PreparedTexts parsed = texts_for_sql(*text, complete);
-    PreparedTexts& entry = statements_[std::string(*name)];
-    if (name->empty() || entry.texts.empty()) {
-        entry = std::move(parsed);
-        return;
-    }
-    // A second Parse of a live name: the server refuses it, but we do not read its answer.
-    entry.texts.insert(entry.texts.end(), parsed.texts.begin(), parsed.texts.end());
-    if (!parsed.complete) {
-        entry.complete = false;
-        entry.why_incomplete = parsed.why_incomplete;
-    }
+    names_.parsed(units_sent_, *name, texts_for_sql(*text, complete));
 }
 
 void PostgresSession::on_bind(std::string_view body, bool complete) {
-    (void)complete;  // the names come first; parameters beyond the inspection limit do not matter
     std::size_t offset = 0;
-    const auto portal = pg::read_cstring(body, offset);
-    const auto statement = portal ? pg::read_cstring(body, offset) : std::nullopt;
+    const auto portal = name_in(body, offset, complete);
+    const auto statement = portal ? name_in(body, offset, complete) : std::nullopt;
     if (!portal || !statement) return;
-    PreparedTexts bound;
-    const auto found = statements_.find(std::string(*statement));
-    if (found == statements_.end()) {
-        bound.complete = false;
-        bound.why_incomplete = "a Bind of statement \"" + std::string(*statement) + "\" that askfirst did not see Parsed";
-    } else {
-        bound = found->second;
-        if (!statement->empty() && sql_prepare_seen_) {
-            bound.complete = false;
-            bound.why_incomplete = "statement \"" + std::string(*statement) + "\" may have been prepared by SQL PREPARE";
-        }
-    }
-    portals_[std::string(*portal)] = std::move(bound);
+    names_.bound(units_sent_, *portal, *statement);
 }
 
-void PostgresSession::on_close(std::string_view body) {
+void PostgresSession::on_close(std::string_view body, bool complete) {
     if (body.empty()) return;
     std::size_t offset = 1;
-    const auto name = pg::read_cstring(body, offset);
+    const auto name = name_in(body, offset, complete);
     if (!name) return;
-    if (body[0] == 'S') statements_.erase(std::string(*name));
-    if (body[0] == 'P') portals_.erase(std::string(*name));
+    if (body[0] == 'S') names_.closed_statement(units_sent_, *name);
+    if (body[0] == 'P') names_.closed_portal(units_sent_, *name);
 }
 
 void PostgresSession::on_verdict(RequestId id, const Verdict& verdict) {
@@ -458,9 +449,14 @@ void PostgresSession::parse_upstream() {
             offset += pg::kTypedHeaderBytes + body_length;
             ++units_answered_;
             while (!replacements_.empty() && replacements_.front().unit < units_answered_) replacements_.pop_front();
+            names_.units_ended(units_answered_);
             continue;
         }
         upstream_rest_dropped_ = false;
+        if ((type == '1' || type == '2' || type == '3') && !names_.server_confirmed()) {
+            close_flow(pg::kProtocolViolation, "the server confirmed a Parse, Bind or Close that askfirst did not send");
+            break;
+        }
         if (type == 'E' && !replacements_.empty() && replacements_.front().unit == units_answered_) {
             emit_to_guest(replacements_.front().error);
             replacements_.pop_front();

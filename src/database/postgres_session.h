@@ -49,7 +49,9 @@
 //   ('B') ties a portal to that text; Execute ('E') is decided with it. A
 //   named statement Parsed twice keeps both texts (the server keeps the first
 //   and refuses the second: we cannot tell which it kept without reading its
-//   answers, so the worst is judged). Bind of a statement the session did not
+//   answers, so the worst is judged). What a name holds changes only when
+//   the server confirms the Parse, Bind or Close (ParseComplete, ...): one it
+//   skipped after an error changes nothing (postgres_prepared_names.h). Bind of a statement the session did not
 //   see Parsed (SQL PREPARE) is judged the worst it could be, and a SQL text
 //   that runs EXECUTE is judged with every named statement the session knows.
 // - FunctionCall ('F') calls a function by OID: judged the worst it could be.
@@ -92,6 +94,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/database/postgres_prepared_names.h"
 #include "src/flow_session.h"
 
 namespace askfirst::database {
@@ -141,12 +144,7 @@ private:
         std::size_t remaining = 0;   // body bytes not read yet (a message over the inspection limit)
         char type = 0;
     };
-    // Texts a prepared statement or portal stands for.
-    struct PreparedTexts {
-        std::vector<std::string> texts;
-        bool complete = true;
-        std::string why_incomplete;
-    };
+    using PreparedTexts = pg::PreparedTexts;
     // An error of the server to replace with askfirst's: the first
     // ErrorResponse of the unit (the messages up to one ReadyForQuery).
     struct ErrorReplacement {
@@ -163,7 +161,7 @@ private:
     void hold_for_decision(char type, std::string_view head, std::size_t remaining, DatabaseStatement statement);
     void on_parse(std::string_view body, bool complete);
     void on_bind(std::string_view body, bool complete);
-    void on_close(std::string_view body);
+    void on_close(std::string_view body, bool complete);
     PreparedTexts texts_for_sql(std::string_view sql, bool complete);
     void remember_startup(std::string_view packet);
     static DatabaseStatement replication_statement();
@@ -202,9 +200,9 @@ private:
     HeldStatement held_;
     bool skipping_to_sync_ = false;  // a refused Execute: drop the guest's messages until Sync
 
-    std::map<std::string, PreparedTexts> statements_;
-    std::map<std::string, PreparedTexts> portals_;
-    bool sql_prepare_seen_ = false;   // a SQL text said PREPARE: statements may exist that we did not see
+    // The server's statements and portals, as far as it confirmed them
+    // (postgres_prepared_names.h: a message it skipped changes nothing).
+    pg::PreparedNames names_;
 
     std::uint64_t units_sent_ = 0;    // ReadyForQuery answers the server owes, counted from the startup
     std::uint64_t units_answered_ = 0;

@@ -4,7 +4,8 @@
 // and a refused one is answered `-NOPERM askfirst refused ...` in its place,
 // so redis-cli and the client libraries print askfirst's sentence and the
 // connection stays usable. A FlowSession (src/flow_session.h) made by the
-// "redis" row of the first-bytes detector table (resp::detect_command_array).
+// "redis" and "redis_inline" rows of the first-bytes detector table
+// (resp::detect_command_array, resp::detect_inline_command).
 //
 // ## What is decided, and how a refusal keeps the replies in order
 //

@@ -33,15 +33,75 @@ constexpr std::size_t kMaxReplyLineBytes = 64 * 1024;
 
 }  // namespace
 
+namespace {
+
+enum class Skipped { command, need_more, too_long, invalid };
+
+// Moves `at` past the empty commands the server skips before the first one:
+// whitespace-only inline lines and arrays whose count is 0 or negative.
+// `command`: a command starts at `at`.
+Skipped skip_empty_commands(std::string_view bytes, std::size_t& at) {
+    while (at < bytes.size()) {
+        if (at > kMaxEmptyCommandBytes) return Skipped::too_long;
+        if (bytes[at] == '*') {
+            const std::size_t cr = bytes.find('\r', at + 1);
+            if (cr == std::string_view::npos)
+                return bytes.size() - at > kMaxHeaderLineBytes ? Skipped::invalid : Skipped::need_more;
+            if (cr - at > kMaxHeaderLineBytes) return Skipped::invalid;
+            const auto count = strict_integer(bytes.substr(at + 1, cr - at - 1));
+            if (!count) return Skipped::invalid;  // the server refuses it and closes
+            if (*count > 0) return Skipped::command;
+            if (cr + 1 >= bytes.size()) return Skipped::need_more;
+            at = cr + 2;  // '\r' and the byte after it, whatever it is
+            continue;
+        }
+        std::size_t end = at;
+        while (end < bytes.size() && bytes[end] != '\n' && is_space(bytes[end])) ++end;
+        if (end == bytes.size()) return end > kMaxEmptyCommandBytes ? Skipped::too_long : Skipped::need_more;
+        if (bytes[end] != '\n') return Skipped::command;
+        at = end + 1;  // a blank line: no arguments, no reply
+    }
+    return at > kMaxEmptyCommandBytes ? Skipped::too_long : Skipped::need_more;
+}
+
+}  // namespace
+
 Detection detect_command_array(std::string_view first_bytes) {
-    if (first_bytes.empty()) return Detection::need_more;
-    if (first_bytes[0] != '*') return Detection::not_redis;
-    std::size_t at = 1;
-    while (at < first_bytes.size() && at <= 11 && first_bytes[at] >= '0' && first_bytes[at] <= '9') ++at;
-    if (at == first_bytes.size()) return at <= 11 ? Detection::need_more : Detection::not_redis;
-    if (at == 1 || first_bytes[at] != '\r') return Detection::not_redis;
-    if (first_bytes.size() < at + 3) return Detection::need_more;
-    return first_bytes[at + 1] == '\n' && first_bytes[at + 2] == '$' ? Detection::redis : Detection::not_redis;
+    std::size_t at = 0;
+    switch (skip_empty_commands(first_bytes, at)) {
+    case Skipped::need_more: return Detection::need_more;
+    case Skipped::too_long: return Detection::redis;
+    case Skipped::invalid: return Detection::not_redis;
+    case Skipped::command: break;
+    }
+    if (first_bytes[at] != '*') return Detection::not_redis;
+    const std::size_t cr = first_bytes.find('\r', at + 1);  // skip_empty_commands read a positive count
+    if (first_bytes.size() < cr + 3) return Detection::need_more;
+    return first_bytes[cr + 2] == '$' ? Detection::redis : Detection::not_redis;
+}
+
+Detection detect_inline_command(std::string_view first_bytes, bool (*is_command)(std::string_view lower_word, bool whole)) {
+    std::size_t at = 0;
+    switch (skip_empty_commands(first_bytes, at)) {
+    case Skipped::need_more: return Detection::need_more;
+    case Skipped::too_long: return Detection::redis;
+    case Skipped::invalid: return Detection::not_redis;
+    case Skipped::command: break;
+    }
+    if (first_bytes[at] == '*') return Detection::not_redis;  // an array: detect_command_array's
+    while (is_space(first_bytes[at])) ++at;  // the line holds a word before its '\n'
+    // sdssplitargs ends an unquoted word at these; a quote anywhere in it starts quoting.
+    std::string word;
+    for (; at < first_bytes.size(); ++at) {
+        const char c = first_bytes[at];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') break;
+        if (c == '"' || c == '\'') return Detection::redis;
+        if (word.size() == kMaxCommandNameBytes) return Detection::not_redis;
+        word += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        if (!is_command(word, false)) return Detection::not_redis;
+    }
+    if (at == first_bytes.size()) return Detection::need_more;
+    return is_command(word, true) ? Detection::redis : Detection::not_redis;
 }
 
 // ---- commands ----

@@ -35,9 +35,25 @@ inline constexpr std::size_t kMaxHeaderLineBytes = 32;
 // Reply nesting askfirst follows (RESP3 aggregates in aggregates); deeper ends the flow.
 inline constexpr std::size_t kMaxReplyDepth = 128;
 
-// Do a flow's first bytes start a RESP command array ("*<digits>\r\n$")?
+// A flow's first bytes as a Redis server reads them (networking.c,
+// processInputBuffer): the empty commands it skips first (blank inline
+// lines, "*0" and "*-1" arrays), then one of
+// - a command array: '*', a count, '\r' and any byte (the server skips the
+//   one after '\r'), then '$' (detect_command_array);
+// - an inline line (detect_inline_command), Redis when its first word is a
+//   command the caller knows or holds a quote (the server's split of a
+//   quoted line is not ours to guess). is_command gets the word lower-cased,
+//   whole or (whole false) as far as it came: may a command start so? A word
+//   no command starts with decides at once.
+// More than kMaxEmptyCommandBytes of empty commands is Redis too: the server
+// skips them all, and a guest must not be able to hide the command after
+// them beyond the detector's bound (it would be relayed unread).
 enum class Detection { need_more, redis, not_redis };
+inline constexpr std::size_t kMaxEmptyCommandBytes = 8 * 1024;
+// Longer than any command name Redis has ("georadiusbymember_ro" is 20).
+inline constexpr std::size_t kMaxCommandNameBytes = 32;
 Detection detect_command_array(std::string_view first_bytes);
+Detection detect_inline_command(std::string_view first_bytes, bool (*is_command)(std::string_view lower_word, bool whole));
 
 class RespCommandReader {
 public:

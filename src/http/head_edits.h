@@ -89,4 +89,14 @@ bool needs_body_to_resign(const classifiers::HttpRequest& head);
 // Overwrites a string's bytes before it is released (secrets in transit).
 void wipe_string(std::string& text);
 
+// Growing or shrinking a string that may hold a real secret, without leaving
+// a copy behind in memory it gives back: std::string's own append may move
+// the bytes to a bigger buffer and free the old one as it was, and its
+// erase shifts the bytes down but leaves the old tail in its capacity.
+void append_wiping(std::string& out, std::string_view more);
+void erase_front_wiping(std::string& text, std::size_t count);
+// Every value of `fields` wiped, then the list emptied (an HTTP/2 request's
+// header fields once they were handed upstream).
+void wipe_fields(HeaderFields& fields);
+
 }  // namespace askfirst::http

@@ -3,6 +3,8 @@
 // submitted upstream or answered here. The upstream side (the nghttp2 client
 // session, responses relayed) is in http2_session_upstream.cpp, the C
 // trampolines in http2_callbacks.cpp. Interface and limits: http2_session.h.
+#include <openssl/crypto.h>
+
 #include "src/http/http2_session.h"
 
 #include <algorithm>
@@ -133,6 +135,12 @@ int Http2Session::guest_header(std::int32_t stream_id, std::string_view name, st
                                             std::to_string(kMaxHeaderCount) + " fields");
         return 0;
     }
+    if (stream->in_trailers) {
+        if (auto refused = refused_trailer_field(name)) {
+            refuse_stream_protocol(*stream, *refused);
+            return 0;
+        }
+    }
     (stream->in_trailers ? stream->request_trailers : stream->request_headers).emplace_back(name, value);
     return 0;
 }
@@ -211,6 +219,16 @@ int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
 void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     stream.guest_ended = end_stream;
     const std::string_view method = find_header(stream.request_headers, ":method");
+    // Methods are case-sensitive (RFC 9110 §9.1) and every registered one is
+    // upper case; llhttp refuses others on HTTP/1.1. nghttp2 takes any token,
+    // and servers that fold case (Express, Werkzeug) run "delete" as the
+    // DELETE that the classifiers, matching exactly, judged unknown: a write.
+    if (std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+        refuse_stream_protocol(stream, ":method '" + std::string(method.substr(0, 32)) +
+                                           "' is not upper case: servers that fold case would run another method "
+                                           "than the one judged");
+        return;
+    }
     if (method == "CONNECT") {
         answer_locally(stream, 400, "CONNECT is refused: askfirst judges HTTP requests, not tunnels");
         return;
@@ -345,6 +363,11 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     } else {
         // The credential broker's edits (src/http/head_edits.h), after the decision only.
         apply_field_edits(stream->request_headers, edits.head);
+        for (const HeadEdit& edit : edits.head) {
+            std::string name = edit.kind == HeadEdit::Kind::replace_in_target ? ":path" : edit.header;
+            for (char& c : name) c = classifiers::ascii_lower(c);
+            stream->secret_fields.push_back(std::move(name));
+        }
         submit_upstream_request(*stream);
     }
     flush();
@@ -452,7 +475,11 @@ bool Http2Session::flush_upstream() {
         const std::uint8_t* data = nullptr;
         const ssize_t n = nghttp2_session_mem_send(upstream_.get(), &data);
         if (n <= 0) break;
-        out.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n));
+        append_wiping(out, std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
+        // A HEADERS frame may carry a real credential: nghttp2 never reads a
+        // frame's bytes again once mem_send returned them (the next call
+        // resets its frame buffer), so they are wiped where they lie.
+        OPENSSL_cleanse(const_cast<std::uint8_t*>(data), static_cast<std::size_t>(n));
     }
     if (out.empty()) return false;
     emit(SendToUpstream{std::move(out)});

@@ -22,7 +22,9 @@
 // - the body the classifier needs (classifiers::needs_body), up to
 //   max_inspect_bytes, with a connection-wide inspection budget;
 // - :authority (or Host) must agree with the SNI (421 on that stream), Host
-//   must agree with :authority, CONNECT is refused (400 on that stream);
+//   must agree with :authority, CONNECT is refused (400 on that stream), a
+//   :method with a lower-case letter is refused (PROTOCOL_ERROR: llhttp's
+//   rule on HTTP/1.1; servers that fold case would run what was not judged);
 // - header fields nghttp2 only ignores (uppercase or invalid names or
 //   values) refuse the stream with PROTOCOL_ERROR, as do header blocks over
 //   kMaxRequestHeadBytes or kMaxHeaderCount fields (HPACK bombs);

@@ -47,13 +47,21 @@ void Http2Session::h1_send_next() {
         const std::string method = header_value(stream->request_headers, ":method");
         std::string authority = header_value(stream->request_headers, ":authority");
         if (authority.empty()) authority = header_value(stream->request_headers, "host");
-        std::string head = method + " " + header_value(stream->request_headers, ":path") + " HTTP/1.1\r\nHost: " +
-                           authority + "\r\n";
+        // Built in one buffer big enough for it all: the fields may carry a
+        // real credential, and a string that grows leaves copies behind.
+        std::string path = header_value(stream->request_headers, ":path");
+        std::size_t size = 64 + method.size() + authority.size() + path.size();
+        for (const auto& [name, value] : stream->request_headers) size += name.size() + value.size() + 4;
+        std::string head;
+        head.reserve(size);
+        head.append(method).append(" ").append(path);
+        wipe_string(path);
+        head.append(" HTTP/1.1\r\nHost: ").append(authority).append("\r\n");
         bool has_length = false;
         for (const auto& [name, value] : stream->request_headers) {
             if (name.starts_with(':') || hop_by_hop(name)) continue;
             if (name == "content-length") has_length = true;
-            head += name + ": " + value + "\r\n";
+            head.append(name).append(": ").append(value).append("\r\n");
         }
         h1_chunked_ = false;
         if (!has_length) {
@@ -64,7 +72,8 @@ void Http2Session::h1_send_next() {
                 h1_chunked_ = true;
             }
         }
-        head += "\r\n";
+        append_wiping(head, "\r\n");
+        wipe_fields(stream->request_headers);  // in `head` now
         emit(SendToUpstream{std::move(head)});
         h1_response_.set_response_to_head(method == "HEAD");
         h1_send_body(*stream);

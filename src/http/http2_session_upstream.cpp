@@ -4,7 +4,11 @@
 // upstream's flow control allows, and the response (headers, DATA,
 // trailers — gRPC's grpc-status lives there) relayed to the guest's stream.
 // Interface and limits: http2_session.h.
+#include <malloc.h>
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -18,16 +22,44 @@ namespace {
 // A response header block from the upstream; as for HTTP/1.1 responses.
 constexpr std::size_t kMaxResponseHeaderBytes = kMaxResponseHeadBytes;
 
-std::vector<nghttp2_nv> as_nv(const Http2Session::HeaderList& headers) {
+// `never_indexed`: fields sent as never-indexed literals (they carry a real credential).
+std::vector<nghttp2_nv> as_nv(const Http2Session::HeaderList& headers,
+                              const std::vector<std::string>& never_indexed = {}) {
     std::vector<nghttp2_nv> nva;
     nva.reserve(headers.size());
     for (const auto& [name, value] : headers) {
+        const bool secret = std::find(never_indexed.begin(), never_indexed.end(), name) != never_indexed.end();
         nva.push_back(nghttp2_nv{const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(name.data())),
                                  const_cast<std::uint8_t*>(reinterpret_cast<const std::uint8_t*>(value.data())),
-                                 name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+                                 name.size(), value.size(),
+                                 static_cast<std::uint8_t>(secret ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE)});
     }
     return nva;
 }
+
+// nghttp2's allocator for the upstream session: what it frees is wiped first
+// (its copy of a request's header fields, HPACK's buffers), as a real
+// credential may have been in it. glibc tells a block's size.
+void* wiping_malloc(std::size_t size, void*) { return std::malloc(size); }
+void* wiping_calloc(std::size_t count, std::size_t size, void*) { return std::calloc(count, size); }
+void wiping_free(void* block, void*) {
+    if (block == nullptr) return;
+    OPENSSL_cleanse(block, malloc_usable_size(block));
+    std::free(block);
+}
+void* wiping_realloc(void* block, std::size_t size, void*) {
+    if (block == nullptr) return std::malloc(size);
+    if (size == 0) {
+        wiping_free(block, nullptr);
+        return nullptr;
+    }
+    void* grown = std::malloc(size);
+    if (grown == nullptr) return nullptr;
+    std::memcpy(grown, block, std::min(size, malloc_usable_size(block)));
+    wiping_free(block, nullptr);
+    return grown;
+}
+nghttp2_mem wiping_allocator{nullptr, wiping_malloc, wiping_free, wiping_calloc, wiping_realloc};
 
 bool connection_specific(std::string_view name) {
     for (std::string_view banned : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"})
@@ -66,7 +98,7 @@ bool Http2Session::start_upstream_session() {
     if (!callbacks || !option) return false;
     nghttp2_option_set_no_auto_window_update(option.get(), 1);  // a slow guest keeps the upstream's window closed
     nghttp2_session* session = nullptr;
-    if (nghttp2_session_client_new2(&session, callbacks.get(), this, option.get()) != 0) return false;
+    if (nghttp2_session_client_new3(&session, callbacks.get(), this, option.get(), &wiping_allocator) != 0) return false;
     upstream_.reset(session);
     const nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
@@ -135,7 +167,7 @@ void Http2Session::submit_h2_request(Stream& stream) {
         answer_locally(stream, 502, "cannot start the HTTP/2 session to the upstream");
         return;
     }
-    const std::vector<nghttp2_nv> nva = as_nv(stream.request_headers);
+    const std::vector<nghttp2_nv> nva = as_nv(stream.request_headers, stream.secret_fields);
     nghttp2_data_provider body{};
     body.read_callback = read_request_for_upstream;
     const bool has_body = !stream.guest_ended || !stream.body_out.empty() || !stream.request_trailers.empty();
@@ -148,6 +180,7 @@ void Http2Session::submit_h2_request(Stream& stream) {
     }
     stream.upstream_id = upstream_id;
     guest_id_by_upstream_[upstream_id] = stream.id;
+    wipe_fields(stream.request_headers);  // nghttp2 copied them (its copy is freed wiped)
 }
 
 ssize_t Http2Session::upstream_read_request(std::int32_t upstream_id, std::uint8_t* buffer, std::size_t length,

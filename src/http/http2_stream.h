@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "classifiers/classification.h"
+#include "src/http/head_edits.h"
 #include "src/http/http2_session.h"
 
 namespace askfirst::http {
@@ -29,6 +32,11 @@ struct Http2Session::Stream {
     std::size_t header_fields = 0;
     HeaderList request_headers;      // as received, pseudo-headers first (nghttp2 checked their order)
     HeaderList request_trailers;
+    // Fields the credential broker's edits put a real secret into (lower
+    // case; ":path" for the target): sent never-indexed (RFC 7541 §7.1.3),
+    // so no HPACK table on either side keeps them, and wiped once handed
+    // upstream (request_headers are wiped then; ~Stream wipes what is left).
+    std::vector<std::string> secret_fields;
     classifiers::HttpRequest request;
 
     // Guest body not yet taken by the upstream session. Its first
@@ -47,6 +55,14 @@ struct Http2Session::Stream {
     std::string response_body;       // not yet sent to the guest
     bool response_ended = false;     // nothing more will be appended
     bool upstream_closed = false;
+
+    Stream() = default;
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+    ~Stream() {
+        wipe_fields(request_headers);
+        wipe_fields(request_trailers);
+    }
 };
 
 // "Name: value\r\n" lines (LocalResponse::extra_headers, our own values) as

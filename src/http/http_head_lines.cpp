@@ -2,6 +2,8 @@
 // See http_head_lines.h for why this exists next to llhttp.
 #include "src/http/http_head_lines.h"
 
+#include "classifiers/method_override.h"
+
 #include <cctype>
 
 namespace askfirst::http {
@@ -90,13 +92,18 @@ std::optional<std::string> check_trailer_lines(std::string_view trailers) {
         std::string_view line = trailers.substr(0, end);
         std::string_view name = line.substr(0, line.find(':'));
         if (name.empty() && !line.empty()) return std::string("trailer line without a field name");
-        if (is_framing_or_routing_field(name)) {
-            return "trailer section carries '" + std::string(name) + "', a field only a head may carry";
-        }
+        if (auto refused = refused_trailer_field(name)) return refused;
         if (end == std::string_view::npos) break;
         trailers.remove_prefix(end + 2);
     }
     return std::nullopt;
+}
+
+std::optional<std::string> refused_trailer_field(std::string_view name) {
+    if (!is_framing_or_routing_field(name) && !classifiers::is_method_override_header(name)) return std::nullopt;
+    std::string shown;
+    for (char c : name.substr(0, 64)) shown += (c >= 0x21 && c <= 0x7e && c != '\'' && c != '\\') ? c : '?';
+    return "trailer section carries '" + shown + "', a field only a head may carry";
 }
 
 bool is_framing_or_routing_field(std::string_view name) {

@@ -49,8 +49,14 @@ std::optional<std::string> check_request_head_lines(std::string_view head);
 
 // The trailer section of a chunked request (what follows the last-chunk
 // line, through the final CRLF): the same line discipline as a head, and no
-// Content-Length, Transfer-Encoding or Host among its fields.
+// field that only a head may carry (refused_trailer_field) among its fields.
 std::optional<std::string> check_trailer_lines(std::string_view trailers);
+
+// Why a request trailer field is refused, if it is: framing and routing
+// fields (RFC 9110 §6.5.1) and method overrides. An upstream that merges
+// trailers into the head would act on them after the request was judged
+// without them. HTTP/1.1 chunked trailers and HTTP/2 trailers alike.
+std::optional<std::string> refused_trailer_field(std::string_view name);
 
 // Content-Length, Transfer-Encoding or Host, case-insensitively, also when
 // spelled with '_' for '-' (which CGI-style upstreams read as the same name).

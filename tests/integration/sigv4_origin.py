@@ -11,8 +11,10 @@ request is recorded with its verification result. 127.0.0.1 only.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import zlib
 import ssl
 import threading
 from dataclasses import dataclass
@@ -81,6 +83,7 @@ def verify_sigv4(method: str, path: str, headers: dict, body: bytes, keys: RealK
 
 
 STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_TRAILER = STREAMING + "-TRAILER"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -93,7 +96,11 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 def decode_aws_chunked(body: bytes, headers: dict, keys: RealKeys) -> tuple[bytes, str]:
     """The payload of an aws-chunked body whose every chunk signature verifies under the real key
-    (AWS S3 reference, "Transferring Payload in Multiple Chunks"), else (b"", what is wrong)."""
+    (AWS S3 reference, "Transferring Payload in Multiple Chunks"), else (b"", what is wrong). With
+    signed trailers ("Signature calculations for trailing headers") the trailer signature must verify
+    too, and an x-amz-checksum-crc32 trailer must match the payload; the names are in `headers`
+    under "x-received-trailers" afterwards."""
+    with_trailers = headers.get("x-amz-content-sha256") == STREAMING_TRAILER
     fields = _signature_fields(headers["authorization"])
     _, date, region, service, _ = fields["Credential"].split("/")
     key = signing_key(keys.secret_access_key, date, region, service)
@@ -109,8 +116,31 @@ def decode_aws_chunked(body: bytes, headers: dict, keys: RealKeys) -> tuple[byte
         if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != signature:
             return b"", f"chunk {len(payload)}: signature does not verify"
         previous, payload = signature, payload + data
-        if size == 0:
+        if size == 0 and not with_trailers:
             return payload, ""
+        if size == 0:
+            return payload, _verify_trailers(body[len(body) - len(rest) - 2:], previous, key, headers, scope, payload)
+
+
+def _verify_trailers(rest: bytes, previous: str, key: bytes, headers: dict, scope: str, payload: bytes) -> str:
+    """`rest` starts right after the last chunk's header line: trailer lines, the signature, an empty line."""
+    lines = rest.decode().split("\r\n")
+    if lines[-2:] != ["", ""]:
+        return "trailers not ended by an empty line"
+    fields = [line.split(":", 1) for line in lines[:-2]]
+    if not fields or fields[-1][0] != "x-amz-trailer-signature":
+        return "no trailer signature"
+    trailers = sorted((name.lower(), value.strip()) for name, value in fields[:-1])
+    canonical = "".join(f"{name}:{value}\n" for name, value in trailers)
+    to_sign = "\n".join(["AWS4-HMAC-SHA256-TRAILER", headers["x-amz-date"], scope, previous,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != fields[-1][1]:
+        return "trailer signature does not verify"
+    crc = dict(trailers).get("x-amz-checksum-crc32")
+    if crc is not None and crc != base64.b64encode(zlib.crc32(payload).to_bytes(4, "big")).decode():
+        return "x-amz-checksum-crc32 does not match the payload"
+    headers["x-received-trailers"] = [name for name, _ in trailers]
+    return ""
 
 
 class Sigv4Handler(BaseHTTPRequestHandler):
@@ -129,10 +159,11 @@ class Sigv4Handler(BaseHTTPRequestHandler):
                            "problem": "body cut off", "length": len(body), "sha256": ""})
             return
         problem = verify_sigv4(self.command, self.path, headers, body, origin.keys)
-        if not problem and headers.get("x-amz-content-sha256") == STREAMING:
+        if not problem and headers.get("x-amz-content-sha256") in (STREAMING, STREAMING_TRAILER):
             body, problem = decode_aws_chunked(body, headers, origin.keys)
         origin.record({"method": self.command, "path": self.path, "headers": headers, "length": len(body),
-                       "sha256": hashlib.sha256(body).hexdigest(), "verified": problem == "", "problem": problem})
+                       "sha256": hashlib.sha256(body).hexdigest(), "verified": problem == "", "problem": problem,
+                       "trailers": headers.pop("x-received-trailers", [])})
         if problem:
             self.reply(403, "text/xml", f"<Error><Code>SignatureDoesNotMatch</Code><Message>{problem}</Message>"
                                         "</Error>".encode())

@@ -451,18 +451,40 @@ def test_git_over_https_with_the_stub_git_credentials_reaches_the_forge_with_the
     assert_real_secret_nowhere(run)
 
 
+def test_a_basic_stub_password_in_the_request_path_is_never_replaced_by_the_real_one(sandbox):
+    """No client sends userinfo in a request target (RFC 9110 §4.2.4), but askfirst put the real password
+    in place of ":<stub>@" anywhere in it: a guest asking a listed host for /anything/:<stub>@ had the real
+    password written into the path, where servers log it and echo it back (404 pages, redirects)."""
+    real_pair = "alice:" + REAL_TOKEN
+    entry = {"name": "forge", "kind": "basic", "hosts": [API_HOST], "source": {"env": "ASKFIRST_TEST_REAL_TOKEN"},
+             "stub": STUB_TOKEN}
+    script = f"curl -sS --max-time 30 -o /dev/null -w '%{{http_code}}\\n' 'https://{API_HOST}/echo/:{STUB_TOKEN}@x'"
+    run = run_with_credentials(sandbox, script, [entry], real=real_pair)
+    assert run.lines() == ["200"], run.stdout + run.stderr
+    [request] = run.received
+    assert REAL_TOKEN not in request["path"], "the real password reached the server in the request path"
+    assert_real_secret_nowhere(run)
+
+
 CHUNKED_UPLOAD = """
-import hashlib, hmac, os, ssl, sys, urllib.error, urllib.request
+import base64, hashlib, hmac, os, ssl, sys, urllib.error, urllib.request, zlib
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 payload = open(sys.argv[2], "rb").read()
 CHUNK = 65536
 chunks = [payload[i:i + CHUNK] for i in range(0, len(payload), CHUNK)] + [b""]
+trailer = sys.argv[1] in ("trailer", "alter-trailer")  # signed trailers: a CRC32 after the last chunk
+checksum = base64.b64encode(zlib.crc32(payload).to_bytes(4, "big")).decode()
+trailer_lines = "x-amz-checksum-crc32:" + checksum + "\\r\\n"
 length = sum(len(("%x;chunk-signature=" % len(c)).encode()) + 64 + 2 + len(c) + 2 for c in chunks)
+if trailer:
+    length += -2 + len(trailer_lines) + len("x-amz-trailer-signature:") + 64 + 4
 headers = {"Content-Type": "application/octet-stream", "Content-Encoding": "aws-chunked",
-           "X-Amz-Decoded-Content-Length": str(len(payload)),
-           "Content-Length": str(length), "X-Amz-Content-SHA256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"}
+           "X-Amz-Decoded-Content-Length": str(len(payload)), "Content-Length": str(length),
+           "X-Amz-Content-SHA256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" + ("-TRAILER" if trailer else "")}
+if trailer:
+    headers["X-Amz-Trailer"] = "x-amz-checksum-crc32"
 request = AWSRequest(method="PUT", url="https://RDS_HOST/bucket/chunked.bin", data=b"", headers=headers)
 secret = os.environ["AWS_SECRET_ACCESS_KEY"]
 SigV4Auth(Credentials(os.environ["AWS_ACCESS_KEY_ID"], secret, os.environ.get("AWS_SESSION_TOKEN")),
@@ -480,7 +502,16 @@ for number, chunk in enumerate(chunks):
     previous = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     if sys.argv[1] == "alter" and number == len(chunks) - 2:  # the last data chunk: the client has sent the rest
         chunk = b"X" + chunk[1:]  # changed after it was signed
-    body += ("%x;chunk-signature=" % len(chunk)).encode() + previous.encode() + b"\\r\\n" + chunk + b"\\r\\n"
+    body += ("%x;chunk-signature=" % len(chunk)).encode() + previous.encode() + b"\\r\\n" + chunk
+    body += b"\\r\\n" if chunk or not trailer else b""
+if trailer:
+    to_sign = "\\n".join(["AWS4-HMAC-SHA256-TRAILER", amz_date, scope, previous,
+                         hashlib.sha256(trailer_lines.replace("\\r\\n", "\\n").encode()).hexdigest()])
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    if sys.argv[1] == "alter-trailer":  # the checksum changed after the trailer was signed
+        trailer_lines = "x-amz-checksum-crc32:AAAAAA==\\r\\n"
+    body += (trailer_lines + "x-amz-trailer-signature:" + signature + "\\r\\n\\r\\n").encode()
+assert len(body) == length, (len(body), length)
 sent = urllib.request.Request(request.url, data=body, method="PUT",
                               headers={k: v for k, v in request.headers.items() if k.lower() != "content-length"})
 try:
@@ -509,4 +540,27 @@ def test_an_aws_chunked_upload_is_re_signed_chunk_by_chunk_and_an_altered_chunk_
     assert len(verified) == 1 and verified[0]["sha256"] == digest  # every chunk re-signed, the payload intact
     assert all(not r["verified"] for r in received[1:])  # the altered upload never completed upstream
     assert "aws-chunked chunk signature does not verify" in run.stderr
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+
+
+def test_an_aws_chunked_upload_with_signed_trailers_is_re_signed_and_an_altered_trailer_never_arrives(
+        sandbox, aws_origin, tmp_path):
+    """STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: the chunks and the trailer signature (over a CRC32
+    checksum) are checked with the stub key and signed again with the real one; the origin verifies
+    all of it with the real key and the checksum against the payload. A checksum changed after signing
+    is refused and the upload never completes upstream."""
+    (tmp_path / "chunked.py").write_text(CHUNKED_UPLOAD)
+    source = tmp_path / "payload.bin"
+    digest = make_random_file(source, (150 << 10) + 321)
+    script = (f"/usr/bin/python3 {tmp_path}/chunked.py trailer {source}; "
+              f"/usr/bin/python3 {tmp_path}/chunked.py alter-trailer {source}")
+    run, received = run_aws(sandbox, aws_origin, tmp_path, script)
+    kept, altered = run.lines()
+    assert kept == "200", run.stdout + run.stderr
+    assert altered != "200", run.stdout + run.stderr
+    verified = [r for r in received if r["verified"]]
+    assert len(verified) == 1 and verified[0]["sha256"] == digest, received
+    assert verified[0]["trailers"] == ["x-amz-checksum-crc32"], verified[0]
+    assert all(not r["verified"] for r in received[1:])
+    assert "trailer signature does not verify" in run.stderr, run.stderr
     assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)

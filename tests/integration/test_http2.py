@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import servers
-from conftest import ASKFIRST
+from conftest import ASKFIRST, ASKFIRSTD, askfirstd_pid_of
 from http_origin import make_test_ca
 from http_rig import askfirst_ca, read_audit  # noqa: F401 (fixture)
 
@@ -47,6 +47,7 @@ error_log {dir}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
     log_format h2 '$server_port $connection $server_protocol $request_method $uri $status $body_bytes_sent';
+    log_format keys '$http_x_api_key $http_authorization';
     access_log {dir}/access.log h2;
     client_body_temp_path {dir}/body;
     proxy_temp_path {dir}/proxy;
@@ -58,6 +59,8 @@ http {{
         ssl_certificate {ca}/origin.pem;
         ssl_certificate_key {ca}/origin.key;
         location = /big.bin {{ root {root}; }}
+        # the credential headers that reached nginx, for the broker's HTTP/2 test (never echoed to the client)
+        location = /keyed {{ access_log {dir}/keys.log keys; return 200 "keyed over $server_protocol\\n"; }}
         location / {{ return 200 "$request_method $uri over $server_protocol\\n"; }}
     }}
     server {{
@@ -141,7 +144,7 @@ class H2Sandbox:
         self.tmp_path, self.nginx, self.grpc_server, self.ca, self.askfirst_ca = (
             tmp_path, nginx, grpc_server, ca, askfirst_ca_pem)
 
-    def command(self, script: str, modes: dict):
+    def command(self, script: str, modes: dict, extra: dict | None = None):
         H2Sandbox.counter += 1
         name = f"h2-{os.getpid()}-{H2Sandbox.counter}"
         profile = {
@@ -154,6 +157,7 @@ class H2Sandbox:
                                  f"{ETCD_ADDRESS}:2379": f"127.0.0.1:{self.grpc_server.port}"}},
             "tls": {"extra_ca": [str(self.ca / "ca.pem")]},
             "consent": {"timeout_s": 30, "no_ui": "deny"},
+            **(extra or {}),
         }
         path = self.tmp_path / f"{name}.json"
         path.write_text(json.dumps(profile))
@@ -215,6 +219,29 @@ def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connecti
     assert sorted(r["stream"] for r in lines) == [1, 3], done.audit
     # only the GET reached the server
     assert [r[3:5] for r in h2.nginx.requests()[before:]] == [["GET", "/repos/acme/prod"]]
+
+
+def test_a_lower_case_method_is_refused_not_judged_an_unknown_write(h2):
+    # "delete" matched no GitHub route (exact method names): an unknown write,
+    # which block-destructive passed; servers that fold case ran a DELETE.
+    before = len(h2.nginx.requests())
+    done = h2.run(f"{CURL} --http2 -o /dev/null -w '%{{http_code}}\\n' -X delete https://{GITHUB_HOST}/repos/acme/prod; "
+                  f"echo status=$?", {"default": "off", "github": "block-destructive"})
+    assert "status=0" not in done.stdout, done.stdout + done.stderr  # the stream was reset, curl fails
+    assert h2.nginx.requests()[before:] == [], h2.nginx.requests()[before:]
+    assert not [r for r in done.audit if r.get("decision") == "pass"], done.audit
+
+
+@pytest.mark.parametrize("http", ["--http1.1", "--http2"])
+def test_a_post_that_overrides_its_method_to_delete_is_judged_as_the_delete(h2, http):
+    # Google's API front end, OData and Express's method-override run the method
+    # the header names: judged as the POST it was sent as, this was a write.
+    before = len(h2.nginx.requests())
+    done = h2.run(f"{CURL} {http} -o /dev/null -w '%{{http_code}}\\n' -X POST -H 'X-HTTP-Method-Override: DELETE' "
+                  f"https://{GITHUB_HOST}/repos/acme/prod", {"default": "off", "github": "block-destructive"})
+    assert done.stdout.split() == ["403"], done.stdout + done.stderr
+    assert h2.nginx.requests()[before:] == []
+    assert [(r["tier"], r["decision"]) for r in done.audit] == [("destructive", "block")], done.audit
 
 
 GRPC_CLIENT = """
@@ -288,3 +315,57 @@ def test_a_held_stream_waits_for_askfirst_answer_while_another_stream_streams_a_
             process.kill()
     assert sorted(out.splitlines()) == ["DELETE 2 200", f"GET 2 200 {BIG_SIZE}"], out + err
     assert [r[3:6] for r in h2.nginx.requests()[before:] if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]
+
+
+# --- the credential broker over HTTP/2 (issue 13) -------------------------
+
+REAL_API_KEY = "sk-ant-api03-" + "RealKeyOnTheHostOnly0123456789abcdefghijklmnop"
+STUB_API_KEY = "sk-ant-api03-" + "StubKeyInTheSandbox0123456789abcdefghijklmnopq"
+REAL_H2_TOKEN = "ghp_" + "R3alH2T0kenOnTheHostOnly0123456789ab"
+STUB_H2_TOKEN = "ghp_" + "StubH2TokenInTheSandbox0123456789abc"
+
+
+def test_real_secrets_put_into_http2_headers_are_nowhere_in_a_core_dump_after_they_were_sent(h2, tmp_path):
+    """curl --http2 sends the stub x-api-key and bearer token twice on one connection (HPACK would index
+    them); askfirstd puts the real ones into the upstream h2 HEADERS (nginx logs them), then every buffer
+    that held them (the edited fields, nghttp2's copies and frame buffer, HPACK's table, the bytes
+    queued for TLS) is wiped: gcore's dump of askfirstd holds neither real value."""
+    if not os.access("/usr/bin/gcore", os.X_OK):
+        pytest.skip("gcore (gdb) is not installed")
+    if subprocess.run(["grep", "-q", "__asan_init", ASKFIRSTD]).returncode == 0:
+        pytest.skip("askfirstd is an AddressSanitizer build: its core dump is too large to scan here")
+    credentials = [
+        {"name": "model", "kind": "header", "header": "x-api-key", "hosts": [TLS_HOST],
+         "source": {"env": "ASKFIRST_TEST_H2_KEY"}, "stub": STUB_API_KEY},
+        {"name": "forge", "kind": "bearer", "hosts": [TLS_HOST],
+         "source": {"env": "ASKFIRST_TEST_H2_TOKEN"}, "stub": STUB_H2_TOKEN}]
+    done = tmp_path / "done"
+    url = f"https://{TLS_HOST}/keyed"
+    script = (f"{CURL} --http2 -H 'x-api-key: {STUB_API_KEY}' -H 'Authorization: Bearer {STUB_H2_TOKEN}' "
+              f"-w '%{{http_version}} %{{http_code}}\\n' {url} {url}; touch {done}; sleep 30")
+    name, command, env = h2.command(script, {"default": "off"}, {"credentials": credentials})
+    env = dict(env, ASKFIRST_TEST_H2_KEY=REAL_API_KEY, ASKFIRST_TEST_H2_TOKEN=REAL_H2_TOKEN)
+    keys_log = h2.nginx.dir / "keys.log"
+    before = keys_log.read_text().splitlines() if keys_log.exists() else []
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        daemon = askfirstd_pid_of(process.pid, timeout=20)
+        deadline = time.monotonic() + 60
+        while not done.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert done.exists(), "curl did not finish"
+        core = tmp_path / "askfirstd.core"
+        dumped = subprocess.run(["gcore", "-o", str(core), str(daemon)], capture_output=True, text=True, timeout=120)
+        assert dumped.returncode == 0, dumped.stderr
+        image = Path(f"{core}.{daemon}").read_bytes()
+    finally:
+        process.kill()
+        out, err = process.communicate(timeout=30)
+    assert out.count("keyed over HTTP/2.0") == 2 and out.count("2 200") == 2, out + err
+    reached = keys_log.read_text().splitlines()[len(before):]
+    assert reached == [f"{REAL_API_KEY} Bearer {REAL_H2_TOKEN}"] * 2, reached  # the real ones went upstream
+    assert len(image) > 1 << 20  # a real dump
+    assert REAL_API_KEY.encode() not in image, "the real x-api-key is in askfirstd's core dump"
+    assert REAL_H2_TOKEN.encode() not in image, "the real bearer token is in askfirstd's core dump"
+    for secret in (REAL_API_KEY, REAL_H2_TOKEN):
+        assert secret not in out and secret not in err

@@ -6,6 +6,10 @@ its unix socket, not through askfirst.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from database_rig import *  # noqa: F401,F403
 from http_rig import askfirst_ca  # noqa: F401
 
@@ -87,3 +91,23 @@ def test_tls_to_a_server_askfirst_cannot_verify_is_not_relayed(mariadb_sandbox, 
     assert "status=0" not in run.stdout and not run.stdout.startswith("5"), run.stdout + run.stderr
     # askfirstd's operator line says why (the client reports a failed handshake in its own words)
     assert "upstream_tls_failed host=db.test:3306" in run.stderr and "is not valid" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("scenario", ["pipelined_after_login", "failed_change_user_then_drop",
+                                      "empty_packet_shifts_prepared_texts", "long_response_wraps_the_sequence"])
+def test_wire_sequences_that_desynchronized_the_session_are_judged(mariadb_sandbox, mariadb, scenario):
+    # While the server authenticated (the first login, or a COM_CHANGE_USER)
+    # askfirst relayed the guest's packets unread: a DROP pipelined behind the
+    # handshake response ran, and after a failed COM_CHANGE_USER (the server
+    # keeps the connection and the old user) every later command ran unread.
+    # An empty command packet, which the server answers, was relayed as if it
+    # owed no answer: its answer was taken for the next prepare's, and the
+    # statement ids of pipelined prepares were remembered with the wrong texts;
+    # so were they after a response of more than 256 packets, whose sequence
+    # id wraps to 1 where a new response seemed to begin.
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int)")
+    client = Path(__file__).resolve().parent / "mysql_wire_client.py"
+    run = mariadb_sandbox.run("block-destructive", f"python3 {client} {scenario}; echo status=$?")
+    # refused as the DROP it is, or as the worst an unknown statement could be
+    assert "drop table orders ff askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert mariadb.sql("show tables in shop") == "orders"

@@ -174,3 +174,27 @@ def test_a_listed_postgres_endpoint_never_relays_other_bytes_unread(db_sandbox, 
     # without the listing the same bytes are an HTTP request, relayed to the server as HTTP
     run = db_sandbox.run("block-destructive", script)
     assert "event=database_refused" not in run.stderr
+
+
+@pytest.mark.parametrize("scenario", ["skipped_unnamed_parse", "skipped_close_and_parse", "long_names_share_a_key"])
+def test_a_parse_or_close_the_server_skipped_after_an_error_does_not_launder_a_drop(db_sandbox, postgres, scenario):
+    # The server skips every message after an error up to Sync: a statement
+    # the session believed replaced by "select 1" still holds the DROP there.
+    # And it keys names by their first 63 bytes: two long names are one.
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    client = Path(__file__).resolve().parent / "pg_wire_client.py"
+    run = db_sandbox.run("block-destructive", f"python3 {client} {scenario}; echo status=$?")
+    assert "status=0" in run.stdout, run.stdout + run.stderr
+    assert "E askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"
+
+
+def test_a_function_whose_body_deletes_is_refused_at_create_under_block_destructive(db_sandbox, postgres):
+    # CREATE FUNCTION was a write and SELECT f() a read: block-destructive let
+    # both through, and the DELETE in the body ran.
+    postgres.sql("drop function if exists wipe(); drop table if exists orders; create table orders (id int); "
+                 "insert into orders values (1), (2)")
+    create = "create function wipe() returns int language sql as 'delete from orders; select 1'"
+    run = db_sandbox.run("block-destructive", psql(create) + "; echo status=$?; " + psql("select wipe()"))
+    assert "askfirst refused CREATE FUNCTION whose code runs DELETE" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

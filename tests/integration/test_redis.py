@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import kill_quietly
 from database_rig import *  # noqa: F401,F403
 from http_rig import askfirst_ca  # noqa: F401
@@ -111,3 +113,24 @@ def test_a_pipeline_decided_as_a_batch_sends_nothing_past_a_held_flushall_until_
     assert before == "1" and after == "0", (before, after)
     assert "errors: 1, replies: 3" in out, out + err
     assert redis_server.cli("get", "after") == "2" and redis_server.cli("get", "keep") == "1"
+
+
+# A raw client inside the sandbox: the bytes given (hex), then the first reply.
+RAW_CLIENT = ("python3 -c \"import socket, sys; s = socket.create_connection(('cache.test', 6379), timeout=10); "
+              "s.sendall(bytes.fromhex(sys.argv[1])); print(repr(s.recv(4096)))\"")
+
+
+@pytest.mark.parametrize("first_bytes", [
+    b"FLUSHALL\r\n",                          # an inline command, as telnet sends it
+    b"\r\n \r\n*1\r\n$8\r\nFLUSHALL\r\n",        # blank inline lines first: the server skips them
+    b"*0\r\n*-1\r\n*1\r\n$8\r\nFLUSHALL\r\n",   # empty arrays first: skipped as well
+    b"*1\rX$8\r\nFLUSHALL\r\n",               # any byte after the count's CR: the server skips it unread
+], ids=["inline", "blank-lines-first", "empty-arrays-first", "cr-then-any-byte"])
+def test_first_bytes_the_server_executes_as_redis_are_read_as_redis_not_relayed_opaque(redis_sandbox, redis_server,
+                                                                                       first_bytes):
+    # Each of these flows was judged an opaque "tcp" write, which block-destructive passes: FLUSHALL ran.
+    redis_server.cli("flushall")
+    redis_server.cli("set", "keep", "1")
+    run = redis_sandbox.run("block-destructive", f"{RAW_CLIENT} {first_bytes.hex()}; echo status=$?")
+    assert "NOPERM askfirst refused FLUSHALL" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1"

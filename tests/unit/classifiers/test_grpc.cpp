@@ -128,6 +128,40 @@ TEST_CASE("grpc: Spanner ExecuteSql is judged by its SQL; unreadable SQL is the 
     }
 }
 
+// A batch of DML and a commit's mutations may delete: judged as only their
+// method name ("Execute...", "Commit": writes), a DELETE passed block-destructive.
+TEST_CASE("grpc: Spanner ExecuteBatchDml is judged by every statement, Commit by its mutations") {
+    auto length_delimited = [](int field, const std::string& value) {
+        return std::string(1, static_cast<char>(field << 3 | 2)) + static_cast<char>(value.size()) + value;
+    };
+    auto framed = [](const std::string& message) {
+        return std::string(1, '\0') + std::string(3, '\0') + static_cast<char>(message.size()) + message;
+    };
+    auto statement = [&](const std::string& sql) { return length_delimited(3, length_delimited(1, sql)); };
+    auto mutation = [&](int kind) { return length_delimited(4, length_delimited(kind, length_delimited(1, "users"))); };
+    struct Row { const char* behaviour; std::string path; std::string body; bool complete; Tier tier; };
+    const std::string batch = "/google.spanner.v1.Spanner/ExecuteBatchDml";
+    const std::string commit = "/google.spanner.v1.Spanner/Commit";
+    const std::vector<Row> rows = {
+        {"a DELETE before an UPDATE", batch, framed(statement("DELETE FROM users") + statement("UPDATE t SET a = 1")),
+         true, Tier::destructive},
+        {"only updates", batch, framed(statement("UPDATE t SET a = 1") + statement("INSERT INTO t (a) VALUES (1)")),
+         true, Tier::write},
+        {"an unreadable batch is the worst", batch, "", true, Tier::destructive},
+        {"a truncated batch is the worst", batch, framed(statement("UPDATE t SET a = 1")), false, Tier::destructive},
+        {"a commit with a delete mutation", commit, framed(mutation(1) + mutation(5)), true, Tier::destructive},
+        {"a commit of inserts and updates", commit, framed(mutation(1) + mutation(2)), true, Tier::write},
+        {"an unreadable commit is the worst", commit, std::string("\1\0\0\0\0", 5), true, Tier::destructive},
+    };
+    for (const Row& row : rows) {
+        INFO(row.behaviour);
+        HttpRequest request = grpc_request("spanner.googleapis.com", row.path, row.body);
+        request.body_complete = row.complete;
+        CHECK(needs_body(grpc_request("spanner.googleapis.com", row.path)));
+        CHECK(tier_name(classify(request).tier) == tier_name(row.tier));
+    }
+}
+
 TEST_CASE("grpc: streaming methods never wait for their body") {
     CHECK_FALSE(needs_body(grpc_request("etcd.internal", "/etcdserverpb.Watch/Watch")));
     CHECK_FALSE(needs_body(grpc_request("pubsub.googleapis.com", "/google.pubsub.v1.Subscriber/StreamingPull")));

@@ -87,6 +87,40 @@ TEST_CASE("generic fallback judges by method alone") {
     CHECK_FALSE(needs_body(request_for("POST", "unknown.example.test")));
 }
 
+// Google's API front end, OData, Express's method-override and Laravel run a
+// POST as the method these name: judged only as a POST, a DELETE passed as a write.
+TEST_CASE("a method override is judged as the method it names, the worse of the two") {
+    struct Row { const char* name; HttpRequest request; Tier tier; };
+    auto with = [](HttpRequest request, std::string header, std::string value) {
+        request.headers.push_back({std::move(header), std::move(value)});
+        return request;
+    };
+    HttpRequest query_override = request_for("POST", "api.github.com", "/repos/acme/prod");
+    query_override.query = "_method=DELETE";
+    const Row rows[] = {
+        {"X-HTTP-Method-Override on a GitHub repository",
+         with(request_for("POST", "api.github.com", "/repos/acme/prod"), "X-HTTP-Method-Override", "DELETE"),
+         Tier::destructive},
+        {"X-HTTP-Method (OData), lower case",
+         with(request_for("POST", "unknown.example.test", "/items/1"), "X-HTTP-Method", "delete"), Tier::destructive},
+        {"X-Method-Override on a Google Compute instance",
+         with(request_for("POST", "compute.googleapis.com", "/compute/v1/projects/p/zones/z/instances/i"),
+              "X-Method-Override", "DELETE"),
+         Tier::destructive},
+        {"_method in the query", query_override, Tier::destructive},
+        {"an override to GET does not lower a POST", with(request_for("POST", "unknown.example.test", "/items"),
+                                                          "X-HTTP-Method-Override", "GET"),
+         Tier::write},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.name);
+        const Classification c = classify(row.request);
+        CHECK(c.tier == row.tier);
+        if (row.tier == Tier::destructive)
+            CHECK(std::count(c.flags.begin(), c.flags.end(), std::string("method-override")) == 1);
+    }
+}
+
 TEST_CASE("registry order: a provider is picked before the generic fallback") {
     const auto providers = registered_providers();
     REQUIRE_FALSE(providers.empty());

@@ -80,8 +80,6 @@ TEST_CASE("sql: writes (§17 Write)") {
          Tier::write, "MERGE"},
         {"CREATE writes", pg, "CREATE TABLE t (a int REFERENCES u ON DELETE CASCADE)", Tier::write, "CREATE"},
         {"CREATE OR REPLACE VIEW writes", pg, "CREATE OR REPLACE VIEW v AS SELECT 1", Tier::write, "CREATE"},
-        {"a rule's DELETE action is stored, not run", pg, "CREATE RULE r AS ON DELETE TO t DO INSTEAD DELETE FROM u",
-         Tier::write, "CREATE"},
         {"ALTER ... DROP DEFAULT keeps data", pg, "ALTER TABLE t ALTER COLUMN c DROP DEFAULT", Tier::write, "ALTER"},
         {"ALTER ... DROP NOT NULL keeps data", pg, "ALTER TABLE t ALTER COLUMN c DROP NOT NULL", Tier::write, "ALTER"},
         {"ALTER PUBLICATION ... DROP changes membership", pg, "ALTER PUBLICATION p DROP TABLE t", Tier::write,
@@ -100,7 +98,7 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"nextval writes", pg, "SELECT nextval('s')", Tier::write, "calls side-effecting function (nextval)"},
         {"pg_terminate_backend writes", pg, "SELECT pg_terminate_backend(42)", Tier::write,
          "calls side-effecting function (pg_terminate_backend)"},
-        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'DELETE FROM t RETURNING 1') AS r(x int)",
+        {"dblink runs SQL elsewhere", pg, "SELECT * FROM dblink('remote', 'UPDATE t SET a = 1 RETURNING 1') AS r(x int)",
          Tier::write, "calls side-effecting function (dblink)"},
         {"two-phase PREPARE TRANSACTION writes", pg, "PREPARE TRANSACTION 'x'", Tier::write, "two-phase commit"},
         {"DO without a destructive body writes", pg, "DO $$ BEGIN RAISE NOTICE 'hi'; END $$", Tier::write,
@@ -117,8 +115,6 @@ TEST_CASE("sql: writes (§17 Write)") {
         {"MySQL SET GLOBAL outlives the session", my, "SET GLOBAL read_only = 0", Tier::write, "SET GLOBAL"},
         {"MySQL INTO OUTFILE writes a file", my, "SELECT * FROM t INTO OUTFILE '/tmp/x'", Tier::write,
          "SELECT INTO OUTFILE", "writes-server-file"},
-        {"a trigger body's DELETE is stored, not run", my,
-         "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN DELETE FROM u; END", Tier::write, "CREATE"},
         {"ClickHouse DETACH writes", ch, "ALTER TABLE t DETACH PARTITION '2024'", Tier::write, "ALTER"},
         {"ClickHouse DETACH TABLE writes", ch, "DETACH TABLE t", Tier::write, "DETACH"},
         {"ClickHouse mutation UPDATE writes", ch, "ALTER TABLE t UPDATE a = 1 WHERE b", Tier::write, "ALTER"},
@@ -202,8 +198,55 @@ TEST_CASE("sql: destructive statements (§17 Destructive)") {
         {"Snowflake Scripting block with DELETE", gen, "EXECUTE IMMEDIATE $$ BEGIN DELETE FROM t; END $$",
          Tier::destructive, ""},
         {"SQLite DELETE", lite, "DELETE FROM t", Tier::destructive, "DELETE"},
+        {"dblink_exec runs its literal SQL text", pg, "SELECT dblink_exec('dbname=prod', 'DROP TABLE t')",
+         Tier::destructive, "calls dblink_exec running DROP"},
+        {"dblink runs its literal SQL text", pg, "SELECT * FROM dblink('dbname=prod', 'DELETE FROM t RETURNING 1') AS r(a int)",
+         Tier::destructive, "calls dblink running DELETE"},
+        // Stored code runs later, called by a SELECT (read) or fired by an INSERT
+        // (write): a body that deletes makes the CREATE destructive, as DO is.
+        {"CREATE FUNCTION whose PL/pgSQL body deletes", pg,
+         "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM t; END $$", Tier::destructive,
+         "CREATE FUNCTION whose code runs DELETE", "stored-code-deletes"},
+        {"CREATE OR REPLACE FUNCTION with a SQL body in quotes", pg,
+         "CREATE OR REPLACE FUNCTION f() RETURNS int AS 'DELETE FROM t; SELECT 1' LANGUAGE sql", Tier::destructive,
+         "CREATE FUNCTION whose code runs DELETE"},
+        {"CREATE FUNCTION with a BEGIN ATOMIC body", pg,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC DELETE FROM t; SELECT 1; END", Tier::destructive,
+         ""},
+        {"CREATE PROCEDURE that truncates", pg, "CREATE PROCEDURE p() LANGUAGE sql AS $$ TRUNCATE t $$",
+         Tier::destructive, "CREATE PROCEDURE whose code runs TRUNCATE"},
+        {"CREATE FUNCTION in another language reads its strings as SQL", pg,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE plpython3u AS $$ plpy.execute(\"DROP TABLE t\") $$",
+         Tier::destructive, ""},
+        {"CREATE RULE whose action deletes", pg, "CREATE RULE r AS ON INSERT TO t DO ALSO DELETE FROM u",
+         Tier::destructive, "CREATE RULE whose code runs DELETE"},
+        // These two were pinned as writes ("stored, not run"): the DELETE then ran
+        // under block-destructive, fired by a write or called by a read.
+        {"a rule's DELETE action runs on every DELETE it rewrites", pg,
+         "CREATE RULE r AS ON DELETE TO t DO INSTEAD DELETE FROM u", Tier::destructive, ""},
+        {"a MySQL trigger body's DELETE runs on every insert", my,
+         "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN DELETE FROM u; END", Tier::destructive, ""},
+        {"MySQL trigger that deletes", my, "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW DELETE FROM u",
+         Tier::destructive, "CREATE TRIGGER whose code runs DELETE"},
+        {"MySQL event that deletes", my, "CREATE EVENT e ON SCHEDULE EVERY 1 DAY DO DELETE FROM t", Tier::destructive,
+         "CREATE EVENT whose code runs DELETE"},
         {"a SQLite trigger body does not hide the next statement", lite,
          "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END; DROP TABLE u", Tier::destructive, "batch: DROP"},
+    });
+}
+
+TEST_CASE("sql: stored code that does not delete stays a write") {
+    check_cases({
+        {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
+         Tier::write, "CREATE"},
+        {"CREATE FUNCTION that inserts", pg,
+         "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); END $$",
+         Tier::write, ""},
+        {"CREATE TRIGGER that calls a function", pg,
+         "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", Tier::write, ""},
+        {"dblink with a query that reads stays the write dblink is", pg,
+         "SELECT * FROM dblink('dbname=prod', 'SELECT 1') AS r(a int)", Tier::write, ""},
+        {"CREATE RULE that does nothing", pg, "CREATE RULE r AS ON DELETE TO t DO INSTEAD NOTHING", Tier::write, ""},
     });
 }
 

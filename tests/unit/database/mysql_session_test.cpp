@@ -242,3 +242,58 @@ TEST_CASE("commands askfirst does not read are judged the worst; bookkeeping one
     book.guest(command(0x02, "other") + command(0x19, le(7, 4)));  // COM_INIT_DB, COM_STMT_CLOSE
     CHECK(book.decisions.size() == 1);
 }
+
+TEST_CASE("a command pipelined behind the handshake response is judged before it reaches the server") {
+    Book book;
+    book.server(greeting());
+    book.take_guest();
+    book.guest(handshake_response(0x000fa68d) + command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+    CHECK(book.take_upstream() == handshake_response(0x000fa68d));  // the DROP is held
+    book.refuse_last();
+    CHECK(book.take_upstream() == failing_query());
+    book.server(kOk + packet(1, "\xff\x28\x04#42000syntax"));
+    CHECK(book.take_guest() == kOk + refusal());
+}
+
+TEST_CASE("after a refused COM_CHANGE_USER the server keeps the connection: the next command is judged") {
+    Book book;
+    book.connect();
+    book.guest(command(0x11, std::string("agent") + '\0' + "\x14" + std::string(20, 'x') + "shop" + '\0'));
+    CHECK(book.decisions.empty());
+    book.server(packet(1, "\xff\x15\x04#28000Access denied"));
+    book.guest(command(0x03, "drop table orders"));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("an empty command packet is answered by the server: prepared texts stay with their statement ids") {
+    Book book;
+    book.connect();
+    book.guest(packet(0, "") + command(0x16, "drop table orders") + command(0x16, "select 1"));
+    book.server(packet(1, "\xff\x2f\x04#08S01Unknown command"));                                  // the empty packet's
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions[0].statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("after a response wraps its sequence id no statement id is trusted with a text") {
+    Book book;
+    book.connect();
+    book.guest(command(0x03, "select seq from seq_1_to_300") + command(0x16, "drop table orders") +
+               command(0x16, "select 1"));
+    book.pass_last();
+    std::string result = packet(1, "\x01");  // a column count, then 299 rows: sequence ids 2..255, 0, 1, ...
+    for (int i = 2; i <= 300; ++i) result += packet(static_cast<std::uint8_t>(i & 0xff), "\x03" "abc");
+    book.server(result + packet(45, std::string("\xfe\x00\x00\x02\x00", 5)));
+    book.server(packet(1, std::string("\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // DROP: id 1
+    book.server(packet(1, std::string("\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00", 12)));  // SELECT: id 2
+    book.guest(command(0x17, std::string("\x01\x00\x00\x00\x00\x01\x00\x00\x00", 9)));
+    REQUIRE(book.decisions.size() == 2);
+    const auto& execute = book.decisions[1].statement;
+    CHECK((!execute.complete || execute.texts == std::vector<std::string>{"drop table orders"}));
+    CHECK(execute.texts != std::vector<std::string>{"select 1"});
+}

@@ -255,6 +255,79 @@ TEST_CASE("a name Parsed twice is judged by both texts (the server kept the firs
     CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders", "select 1"});
 }
 
+// The server skips every message after an error up to Sync (protocol 55.2.3):
+// a Parse, Bind or Close it skipped must not change what the session judges by.
+TEST_CASE("extended protocol: a Parse the server skipped after an error does not replace the statement it keeps") {
+    const std::string parse_complete = pg::typed_message('1', "");
+    Book book;
+    book.connect();
+    book.guest(parse("", "drop table orders") + sync_message());
+    book.server(parse_complete + ready('I'));
+    // A Bind of a missing statement fails; the server skips the Parse after it.
+    book.guest(bind("x", "missing") + parse("", "select 1") + sync_message());
+    book.server(server_error("26000", "prepared statement \"missing\" does not exist") + ready('I'));
+    book.guest(bind("", "") + execute("") + sync_message());
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("extended protocol: a Close the server skipped after an error keeps the statement's text") {
+    const std::string parse_complete = pg::typed_message('1', "");
+    Book book;
+    book.connect();
+    book.guest(parse("s1", "drop table orders") + sync_message());
+    book.server(parse_complete + ready('I'));
+    book.guest(bind("x", "missing") + close_statement("s1") + parse("s1", "select 1") + sync_message());
+    book.server(server_error("26000", "prepared statement \"missing\" does not exist") + ready('I'));
+    book.guest(bind("p", "s1") + execute("p") + sync_message());
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("extended protocol: pipelined units whose answers are not in yet are judged by every text they may hold") {
+    Book book;
+    book.connect();
+    book.guest(parse("", "drop table orders") + sync_message() + bind("x", "missing") + parse("", "select 1") +
+               sync_message() + bind("", "") + execute("") + sync_message());
+    REQUIRE(book.decisions.size() == 1);
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders", "select 1"});
+}
+
+TEST_CASE("extended protocol: confirmed changes are the server's: a closed and re-Parsed name has its new text") {
+    const std::string parse_complete = pg::typed_message('1', "");
+    const std::string close_complete = pg::typed_message('3', "");
+    Book book;
+    book.connect();
+    book.guest(parse("s1", "drop table orders") + sync_message());
+    book.server(parse_complete + ready('I'));
+    book.guest(close_statement("s1") + parse("s1", "select 1") + sync_message());
+    book.server(close_complete + parse_complete + ready('I'));
+    book.guest(bind("p", "s1") + execute("p") + sync_message());
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"select 1"});
+}
+
+TEST_CASE("extended protocol: names are the server's first 63 bytes (NAMEDATALEN): longer ones that share them are one") {
+    const std::string parse_complete = pg::typed_message('1', "");
+    const std::string close_complete = pg::typed_message('3', "");
+    const std::string stem(63, 'n');  // NAMEDATALEN - 1
+    Book book;
+    book.connect();
+    book.guest(parse(stem + "_reader", "select 1") + sync_message());
+    book.server(parse_complete + ready('I'));
+    // The server closes and re-Parses one name, which the guest then Binds by its other spelling.
+    book.guest(close_statement(stem + "_other") + parse(stem + "_other", "drop table orders") + sync_message());
+    book.server(close_complete + parse_complete + ready('I'));
+    book.guest(bind("p", stem + "_reader") + execute("p") + sync_message());
+    CHECK(book.decisions.back().statement.texts == std::vector<std::string>{"drop table orders"});
+}
+
+TEST_CASE("a server confirming a Parse askfirst never sent ends the flow") {
+    Book book;
+    book.connect();
+    book.server(pg::typed_message('1', ""));
+    CHECK(book.events.back() == "close");
+}
+
 TEST_CASE("SQL EXECUTE is judged with the protocol's named statements; after SQL PREPARE the worst") {
     Book book;
     book.connect();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "src/database/resp_framing.h"
 #include "src/first_bytes_detection.h"
 
 using namespace askfirst;
@@ -69,6 +70,20 @@ std::vector<DetectionRow> detection_rows() {
         {"postgres SSLRequest is postgres at its eighth byte", {0x00, 0x00, 0x00, 0x08, 0x04, 0xd2, 0x16, 0x2f},
          "postgres", 8},
         {"redis command array is redis at its bulk marker", bytes_of("*1\r\n$4\r\nPING\r\n"), "redis", 5},
+        // What a Redis server executes, however it starts, is read as Redis:
+        // each of these was an opaque "tcp" write that block-destructive passed.
+        {"blank inline lines before a command array are redis", bytes_of("\r\n \t\r\n*1\r\n$8\r\nFLUSHALL\r\n"),
+         "redis", 11},
+        {"empty arrays before a command array are redis", bytes_of("*0\r\n*-1\r\n*1\r\n$8\r\nFLUSHALL\r\n"), "redis", 14},
+        {"any byte after a count's CR (the server skips it) is redis", bytes_of("*1\rX$8\r\nFLUSHALL\r\n"), "redis", 5},
+        {"an inline command is redis at the end of its first word", bytes_of("FLUSHALL\r\n"), "redis_inline", 9},
+        {"an inline command in lower case after blank lines is redis", bytes_of("\n\nflushdb async\n"), "redis_inline", 10},
+        {"a quote in an inline command's first word is redis", bytes_of("FLUSH\"ALL\"\r\n"), "redis_inline", 6},
+        {"a Redis command that is also a method stays HTTP's", bytes_of("UNLINK /x HTTP/1.1\r\n"), "http1", 20},
+        {"an inline GET goes to the HTTP session that refuses it", bytes_of("GET key\r\n"), "http1_lenient", 8},
+        // A limit: a first line Redis refuses, then a command, is still opaque
+        // (only a profile `databases` entry makes such an endpoint read).
+        {"a first word no Redis command starts with is opaque", bytes_of("zzz\r\nFLUSHALL\r\n"), "opaque", 4},
         // pymongo's hello: length 0x3c, requestID 7, responseTo 0, opcode 2013, flags 0, section kind 0
         {"mongodb OP_MSG is mongodb at its first section kind",
          {0x3c, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0, 0, 0, 0, 0, 0x00, 0x27, 0, 0, 0}, "mongodb", 21},
@@ -105,10 +120,11 @@ TEST_CASE("a request line longer than the bound is opaque, not waited for foreve
     const auto stream = bytes_of(line);
     CHECK(verdict_of(std::span(stream).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
     CHECK(verdict_of(stream) == "opaque");
-    // Empty lines alone are bounded the same way.
-    const auto empty_lines = bytes_of(std::string(tls::kMaxRequestLineBytes, '\n'));
-    CHECK(verdict_of(std::span(empty_lines).first(tls::kMaxRequestLineBytes - 1)) == "need_more");
-    CHECK(verdict_of(empty_lines) == "opaque");
+    // Empty lines alone are bounded too: past the bound they are Redis's
+    // (the server skips them all, a command may follow them unread otherwise).
+    const auto empty_lines = bytes_of(std::string(database::resp::kMaxEmptyCommandBytes + 1, '\n'));
+    CHECK(verdict_of(std::span(empty_lines).first(database::resp::kMaxEmptyCommandBytes)) == "need_more");
+    CHECK(verdict_of(empty_lines) == "redis");
     // After a registered method the HTTP session takes it: its own head bound refuses it.
     CHECK(verdict_of(bytes_of("GET /" + std::string(tls::kMaxRequestLineBytes, 'a'))) == "http1_lenient");
 }

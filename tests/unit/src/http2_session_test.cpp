@@ -220,6 +220,19 @@ TEST_CASE("h2 strictness: malformed requests are refused with PROTOCOL_ERROR on 
                                     {":path", "/a\tb"}}, ""},
         {":authority with a path", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test/x"},
                                           {":path", "/"}}, ""},
+        // Methods are case-sensitive, but Express, Werkzeug and others fold
+        // them: "delete" judged as an unknown method (a write) ran a DELETE.
+        {"lower-case method", Fields{{":method", "delete"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                     {":path", "/v1/things/1"}}, ""},
+        {"mixed-case method", Fields{{":method", "Delete"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                     {":path", "/v1/things/1"}}, ""},
+        {"absolute-form :path (an HTTP/1.1 upstream routes by its host)",
+         Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                {":path", "https://evil.example.test/x"}}, ""},
+        {":path without a leading slash", Fields{{":method", "GET"}, {":scheme", "https"},
+                                                 {":authority", "api.example.test"}, {":path", "v1/things"}}, ""},
+        {"asterisk :path on a GET", Fields{{":method", "GET"}, {":scheme", "https"}, {":authority", "api.example.test"},
+                                           {":path", "*"}}, ""},
     };
     for (const auto& row : rows) {
         CAPTURE(row.name);
@@ -237,6 +250,39 @@ TEST_CASE("h2 strictness: malformed requests are refused with PROTOCOL_ERROR on 
         CHECK(rig.decisions.size() == rig.cancelled.size());
         CHECK_FALSE(rig.closed);  // the connection goes on
     }
+}
+
+// A server that merges trailers into the head (as some frameworks do) would
+// act on a method override the classifier never saw: such trailers are
+// refused on their stream, as framing and routing fields are.
+TEST_CASE("h2 strictness: trailers carrying a method override or a routing field refuse their stream") {
+    using namespace http2_frames;
+    const std::vector<Fields> refused = {
+        {{"x-http-method-override", "DELETE"}}, {{"x-http-method", "delete"}}, {{"x-method-override", "DELETE"}},
+        {{"host", "evil.example.test"}}, {{"content-length", "3"}},
+    };
+    for (const auto& trailer : refused) {
+        CAPTURE(trailer.at(0).first);
+        H2Rig rig(tls_config());
+        const std::string bytes = std::string(kPreface) + settings() + headers(1, request_fields("POST", "/v1/things"), false) +
+                                  data(1, "abc", false) + headers(1, trailer, true);
+        const auto frames = parse(rig.raw_guest(bytes));
+        const bool reset = std::any_of(frames.begin(), frames.end(), [](const FrameSeen& f) {
+            return f.type == NGHTTP2_RST_STREAM && f.stream_id == 1 && f.payload == std::string("\0\0\0\1", 4);
+        });
+        CHECK(reset);
+        CHECK(rig.bytes_to_upstream == 0);
+        REQUIRE_FALSE(rig.refusals.empty());
+        CHECK(rig.refusals.back().reason.find("a field only a head may carry") != std::string::npos);
+        CHECK(rig.decisions.size() == rig.cancelled.size());
+        CHECK_FALSE(rig.closed);
+    }
+    // An ordinary trailer (a checksum) is not refused.
+    H2Rig rig(tls_config());
+    const std::string bytes = std::string(kPreface) + settings() + headers(1, request_fields("POST", "/v1/things"), false) +
+                              data(1, "abc", false) + headers(1, {{"x-checksum", "abc"}}, true);
+    rig.raw_guest(bytes);
+    CHECK(rig.refusals.empty());
 }
 
 TEST_CASE("h2 bounds: an oversized header block (HPACK bomb) refuses the stream, not the connection") {

@@ -95,3 +95,12 @@ TEST_CASE("files: no aws entry, no ~/.aws files; no home, only file sources") {
     CHECK(with_home.at("/root/.config/gh/hosts.yml").empty());  // exec binds it empty over a real one
     CHECK(by_path(stub_files(entries, "", "")) == std::map<std::string, std::string>{{"/etc/k", "s\n"}});
 }
+
+TEST_CASE("files: a kube client certificate's stub pair goes over the certificate and key sources") {
+    std::vector<StubEntry> entries;
+    REQUIRE(parse_stub_entries(R"({"credentials": [{"name": "k8s", "kind": "kube", "hosts": ["k8s.test"],
+        "source_file": "/etc/kube/client.crt", "source_key_file": "/etc/kube/client.key",
+        "client_certificate": "STUB CERT", "client_key": "STUB KEY"}]})", entries));
+    CHECK(by_path(stub_files(entries, "", "")) ==
+          std::map<std::string, std::string>{{"/etc/kube/client.crt", "STUB CERT"}, {"/etc/kube/client.key", "STUB KEY"}});
+}

@@ -73,6 +73,15 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK(profile->udp_allowed(endpoint("[::1]:5353")));
 }
 
+TEST_CASE("a kube client certificate loads as file (certificate) + key_file (its key)") {
+    std::string error;
+    auto profile = parse_profile(R"({"credentials": [{"name": "cluster", "kind": "kube", "hosts": ["kube.example.test"],
+        "source": {"file": "~/.kube/client.crt", "key_file": "~/.kube/client.key"}}]})", "p.json", error);
+    REQUIRE_MESSAGE(profile, error);
+    CHECK(profile->credentials.at(0).source.file == "~/.kube/client.crt");
+    CHECK(profile->credentials.at(0).source.key_file == "~/.kube/client.key");
+}
+
 TEST_CASE("the issue's credential entries load: argv commands, header kind, guest_env, unissued_credentials") {
     std::string error;
     const auto profile = parse_profile(R"({
@@ -197,6 +206,21 @@ constexpr Rejection kRejections[] = {
     {"credential source with two kinds",
      R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A","file":"/f"}}]})",
      "credentials[0].source: must hold exactly one of \"command\", \"env\" or \"file\""},
+    {"credential source unknown key",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"path":"/f"}}]})",
+     "credentials[0].source.path: unknown key (known: command, env, file, key_file)"},
+    {"credential key_file without file",
+     R"({"credentials":[{"name":"k","kind":"kube","hosts":["k.test"],"source":{"env":"A","key_file":"/k"}}]})",
+     "credentials[0].source.key_file: goes with \"file\" (the client certificate it is the key of)"},
+    {"credential key_file on a bearer entry",
+     R"({"credentials":[{"name":"k","kind":"bearer","hosts":["k.test"],"source":{"file":"/c","key_file":"/k"}}]})",
+     "credentials[0].source.key_file: only for kind \"kube\" (a client certificate's key)"},
+    {"credential client certificate with a stub",
+     R"({"credentials":[{"name":"k","kind":"kube","hosts":["k.test"],"stub":"0123456789","source":{"file":"/c","key_file":"/k"}}]})",
+     "credentials[0].stub: not for a client certificate (askfirst mints a stub certificate and key)"},
+    {"credential key_file empty",
+     R"({"credentials":[{"name":"k","kind":"kube","hosts":["k.test"],"source":{"file":"/c","key_file":""}}]})",
+     "credentials[0].source.key_file: must be a non-empty string"},
     {"credential names repeated",
      R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A"}},{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"B"}}]})",
      "credentials[1].name: \"a\" is used twice"},

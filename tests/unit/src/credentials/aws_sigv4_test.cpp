@@ -107,7 +107,7 @@ TEST_CASE("a request altered after signing, or signed with another secret, does 
     }
 }
 
-TEST_CASE("a session token askfirst did not issue, and aws-chunked uploads, are refused with a reason") {
+TEST_CASE("a session token askfirst did not issue, and SigV4a aws-chunked uploads, are refused with a reason") {
     HttpRequest request = request_of(kVectors[0]);
     std::string error;
     auto signature = read_sigv4(request, error);
@@ -115,7 +115,8 @@ TEST_CASE("a session token askfirst did not issue, and aws-chunked uploads, are 
     const AwsKeys other_token{kStub.access_key_id, kStub.secret_access_key, "AnotherToken"};
     CHECK(verify_and_resign(request, *signature, other_token, kReal).error.find("session token") != std::string::npos);
 
-    request.headers.push_back({"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"});
+    // SigV4a (ECDSA) chunk signatures: askfirst cannot re-sign them, and says so.
+    request.headers.push_back({"x-amz-content-sha256", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"});
     signature = read_sigv4(request, error);
     CHECK(verify_and_resign(request, *signature, kStub, kReal).error.find("aws-chunked") != std::string::npos);
 }

@@ -33,6 +33,8 @@ BrokerEntry token_entry(std::string name, CredentialKind kind, std::vector<std::
     return entry;
 }
 
+std::string_view password_of_stub(std::string_view pair) { return pair.substr(pair.find(':') + 1); }
+
 std::unique_ptr<CredentialBroker> broker_of(std::vector<BrokerEntry> entries,
                                             std::optional<UnissuedAction> unissued = std::nullopt) {
     std::string error;
@@ -217,6 +219,15 @@ TEST_CASE("a passed request gets the real secret in the header of its kind, and 
         {"basic", request("git.example", {{"Authorization", basic_value}}),
          "GET /r.git/info/refs HTTP/1.1\r\nAuthorization: " + basic_value + "\r\n\r\n",
          "GET /r.git/info/refs HTTP/1.1\r\nAuthorization: Basic " + base64_encode("alice:RealPassw0rd") + "\r\n\r\n"},
+        // Not the target: a real password written into a path is logged and echoed by servers.
+        {"basic: the stub password as userinfo in the path is left alone",
+         [&] {
+             HttpRequest r = request("git.example", {});
+             r.path = "/echo/:" + std::string(password_of_stub(basic_stub)) + "@x";
+             return r;
+         }(),
+         "GET /echo/:" + std::string(password_of_stub(basic_stub)) + "@x HTTP/1.1\r\n\r\n",
+         "GET /echo/:" + std::string(password_of_stub(basic_stub)) + "@x HTTP/1.1\r\n\r\n"},
         {"another host: no edit",
          request("api.anthropic.com", {{"Authorization", std::string("Bearer ") + kStubToken}}),
          std::string("GET / HTTP/1.1\r\nAuthorization: Bearer ") + kStubToken + "\r\n\r\n",

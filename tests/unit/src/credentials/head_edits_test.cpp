@@ -68,3 +68,47 @@ TEST_CASE("field edits: the same kinds on an HTTP/2 request's header fields") {
         CHECK(edited == row.expected);
     }
 }
+
+TEST_CASE("the wiping string helpers keep the content a plain append or erase would give") {
+    struct Row {
+        const char* name;
+        std::string start;
+        std::vector<std::string> appends;
+        std::size_t erase_front;
+        const char* expected;
+    };
+    const Row rows[] = {
+        {"append within capacity", "ab", {"c"}, 0, "abc"},
+        {"appends that grow the buffer many times", "", {std::string(100, 'x'), "REAL-SECRET", std::string(5000, 'y')},
+         5090, "xxxxxxxxxxREAL-SECRET" },
+        {"erase all", "secret", {}, 6, ""},
+        {"erase more than there is", "secret", {}, 60, ""},
+        {"erase nothing", "secret", {}, 0, "secret"},
+    };
+    for (const Row& row : rows) {
+        const std::string name = row.name;
+        CAPTURE(name);
+        std::string text = row.start;
+        for (const auto& more : row.appends) askfirst::http::append_wiping(text, more);
+        if (row.erase_front == 5090) {
+            askfirst::http::erase_front_wiping(text, 90);  // leaves 10 x, the secret, 5000 y
+            text.resize(10 + 11);
+        } else {
+            askfirst::http::erase_front_wiping(text, row.erase_front);
+        }
+        CHECK(text == row.expected);
+    }
+}
+
+TEST_CASE("field edits that grow a value or add a field keep every other field as it was") {
+    askfirst::http::HeaderFields fields{{":path", "/x"}, {"a", "1"}, {"authorization", "Bearer STUB"}};
+    askfirst::http::apply_field_edits(fields, {{Kind::replace_in_header, "authorization", "STUB", std::string(300, 'R')},
+                                               {Kind::set_header, "X-Amz-Security-Token", "", "TOKEN"},
+                                               {Kind::set_header, "a", "", "2"}});
+    const askfirst::http::HeaderFields expected{{":path", "/x"}, {"a", "2"},
+                                                {"authorization", "Bearer " + std::string(300, 'R')},
+                                                {"x-amz-security-token", "TOKEN"}};
+    CHECK(fields == expected);
+    askfirst::http::wipe_fields(fields);
+    CHECK(fields.empty());
+}

@@ -4,6 +4,11 @@ with the stub key (what the guest sends) and with the real key (what askfirstd m
 with Python's hmac/hashlib straight from AWS's description ("Signature Calculations for the Authorization
 Header: Transferring Payload in Multiple Chunks"), independently of the C++ under test.
 
+The same body with signed trailers (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, "Signature calculations for
+trailing headers (chunked uploads)"): after the empty chunk's line, two trailers as an SDK sends them (names
+not in sorted order, one in upper case: the signature covers them lower-cased and sorted), then the
+x-amz-trailer-signature chained from the empty chunk's signature.
+
 Run: /usr/bin/python3 tests/unit/src/credentials/make_chunked_vectors.py > tests/unit/src/credentials/aws_chunked_vectors.inc
 """
 import hashlib
@@ -25,13 +30,25 @@ def key(secret):
     return k
 
 
-def body(secret, seed):
+TRAILERS = [("x-amz-checksum-crc32", "AAAAAA=="), ("X-Amz-Meta-Note", "kept as sent")]
+
+
+def body(secret, seed, trailers=None):
     k, previous, out = key(secret), seed, b""
     for chunk in CHUNKS:
         to_sign = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", AMZ_DATE, SCOPE, previous, hashlib.sha256(b"").hexdigest(),
                              hashlib.sha256(chunk).hexdigest()])
         previous = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
-        out += ("%x;chunk-signature=" % len(chunk)).encode() + previous.encode() + b"\r\n" + chunk + b"\r\n"
+        out += ("%x;chunk-signature=" % len(chunk)).encode() + previous.encode() + b"\r\n" + chunk
+        if chunk or trailers is None:
+            out += b"\r\n"
+    if trailers is not None:
+        canonical = "".join(f"{name.lower()}:{value}\n" for name, value in sorted((n.lower(), v) for n, v in trailers))
+        to_sign = "\n".join(["AWS4-HMAC-SHA256-TRAILER", AMZ_DATE, SCOPE, previous,
+                             hashlib.sha256(canonical.encode()).hexdigest()])
+        signature = hmac.new(k, to_sign.encode(), hashlib.sha256).hexdigest()
+        out += "".join(f"{name}:{value}\r\n" for name, value in trailers).encode()
+        out += b"x-amz-trailer-signature:" + signature.encode() + b"\r\n\r\n"
     return out
 
 
@@ -46,3 +63,6 @@ print(f'constexpr const char* kRealSeed = "{REAL_SEED}";')
 guest, real = body(STUB_SECRET, GUEST_SEED), body(REAL_SECRET, REAL_SEED)
 print(f"const std::string kGuestBody({c_bytes(guest)}, {len(guest)});")
 print(f"const std::string kRealBody({c_bytes(real)}, {len(real)});")
+guest, real = body(STUB_SECRET, GUEST_SEED, TRAILERS), body(REAL_SECRET, REAL_SEED, TRAILERS)
+print(f"const std::string kGuestTrailerBody({c_bytes(guest)}, {len(guest)});")
+print(f"const std::string kRealTrailerBody({c_bytes(real)}, {len(real)});")
