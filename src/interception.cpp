@@ -6,6 +6,8 @@
 
 #include "consent/cjson_handle.h"
 #include "tls/elliptic_curve_offload.h"
+#include "tls/modular_inverse_offload.h"
+#include "tls/sha256_block_offload.h"
 #include "src/credentials/credential_sources.h"
 #include "src/credentials/sandbox_stubs.h"
 
@@ -55,6 +57,16 @@ Status Interception::start_tls(const Profile& profile) {
         services_.log.line("event=slow_ecp status=" + std::string(tls::elliptic_curve_offload_name(curves)) +
                            " reason=\"mbedTLS's own elliptic-curve arithmetic is in use (about ten times slower than "
                            "libcrypto's); new TLS connections will cost more CPU\"");
+    const auto inverse = tls::modular_inverse_offload_status();
+    if (inverse != tls::ModularInverseOffload::in_effect)
+        services_.log.line("event=slow_inverse status=" + std::string(tls::modular_inverse_offload_name(inverse)) +
+                           " reason=\"mbedTLS's own modular inverse is in use in ECDSA; new TLS connections will cost "
+                           "more CPU\"");
+    const auto sha256 = tls::sha256_block_offload_status();
+    if (sha256 != tls::Sha256BlockOffload::in_effect)
+        services_.log.line("event=slow_sha256 status=" + std::string(tls::sha256_block_offload_name(sha256)) +
+                           " reason=\"mbedTLS's own SHA-256 is in use in the TLS handshakes; new TLS connections will "
+                           "cost more CPU\"");
     return ok_status();
 }
 

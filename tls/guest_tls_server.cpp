@@ -7,6 +7,8 @@
 #include <algorithm>
 
 #include "tls/elliptic_curve_offload.h"
+#include "tls/modular_inverse_offload.h"
+#include "tls/sha256_block_offload.h"
 #include "tls/random_source.h"
 
 namespace askfirst::tls {
@@ -136,8 +138,10 @@ GuestTlsServer::GuestTlsServer(CertificateAuthority& ca, std::size_t leaf_cache_
 Result<std::unique_ptr<GuestTlsServer>> GuestTlsServer::create(CertificateAuthority& ca, std::size_t leaf_cache_capacity) {
     using R = Result<std::unique_ptr<GuestTlsServer>>;
     std::unique_ptr<GuestTlsServer> server(new GuestTlsServer(ca, leaf_cache_capacity));
-    // The elliptic-curve offload's self-check runs now, before the first handshake.
+    // The offloads' self-checks run now, before the first handshake.
     (void)elliptic_curve_offload_status();
+    (void)modular_inverse_offload_status();
+    (void)sha256_block_offload_status();
     auto key = generate_p256_key();
     if (!key) return R::failure(key.error());
     server->leaf_key_ = key.take();

@@ -9,6 +9,8 @@
 
 #include "tls/certificate_builder.h"
 #include "tls/elliptic_curve_offload.h"
+#include "tls/modular_inverse_offload.h"
+#include "tls/sha256_block_offload.h"
 #include "tls/random_source.h"
 #include "tls/upstream_verification.h"
 
@@ -155,8 +157,10 @@ static int configure_client(mbedtls_ssl_config* config, const char** alpn, mbedt
 Result<std::unique_ptr<UpstreamTlsClient>> UpstreamTlsClient::create(const UpstreamTrust& trust) {
     using R = Result<std::unique_ptr<UpstreamTlsClient>>;
     std::unique_ptr<UpstreamTlsClient> client(new UpstreamTlsClient());
-    // The elliptic-curve offload's self-check runs now, before the first handshake.
+    // The offloads' self-checks run now, before the first handshake.
     (void)elliptic_curve_offload_status();
+    (void)modular_inverse_offload_status();
+    (void)sha256_block_offload_status();
     if (!trust.system_bundle.empty()) {
         // A positive result counts certificates mbedTLS skipped (unsupported
         // algorithms in the system bundle); only a total failure is an error.

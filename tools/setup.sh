@@ -28,6 +28,8 @@ packages=(
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
   # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
   postgresql redis-server redis-tools mariadb-server mariadb-client
+  # an ORM as agents use one: SQLAlchemy over psycopg2 (test_postgres.py)
+  python3-sqlalchemy python3-psycopg2
   # MongoDB's wire protocol: libbson reads its BSON (src/database/mongodb_wire.h); pymongo is the
   # real client of tests/integration/test_mongodb.py (Debian 12 has no mongod: the server is a stand-in)
   libbson-dev python3-pymongo

@@ -368,6 +368,9 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
             for (char& c : name) c = classifiers::ascii_lower(c);
             stream->secret_fields.push_back(std::move(name));
         }
+        // Passed: its body now only streams through, so its window widens
+        // (kH2PassedStreamWindow says why and what bounds it).
+        nghttp2_session_set_local_window_size(guest_.get(), NGHTTP2_FLAG_NONE, stream->id, kH2PassedStreamWindow);
         submit_upstream_request(*stream);
     }
     flush();

@@ -93,6 +93,13 @@ inline constexpr std::uint32_t kH2MaxConcurrentStreams = 100;
 inline constexpr std::int32_t kH2StreamWindow = 65535;
 // Connection receive window: large, so held streams do not stall the others.
 inline constexpr std::int32_t kH2ConnectionWindow = 16 * 1024 * 1024;
+// A passed stream's receive window. With 64 KiB a guest's upload waits for a
+// WINDOW_UPDATE every 64 KiB (a round trip through the guest's stack):
+// measured with curl -T over h2 to nginx over HTTP/1.1, 31 MB/s against
+// 75 MB/s for the same upload over HTTP/1.1. A passed body leaves as it
+// comes (its window reopens as the upstream takes it), and all streams
+// together stay within the connection window.
+inline constexpr std::int32_t kH2PassedStreamWindow = 1024 * 1024;
 // Inspection across all streams of a connection, in multiples of max_inspect_bytes.
 inline constexpr std::size_t kH2InspectBudgetFactor = 4;
 

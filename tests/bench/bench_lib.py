@@ -185,14 +185,17 @@ def cpu_seconds(pid):
         return None
 
 
-def run_watching_cpu(command, middlebox, env=None, timeout=600):
+def run_watching_cpu(command, middlebox, env=None, timeout=600, on_middlebox=None):
     """Runs `command` and returns (its stdout, the CPU seconds `middlebox` used
     meanwhile, or None): a figure the machine's load does not change much.
     `middlebox` is a pid, a callable finding it from the command's pid, or None.
     A middlebox that lives only as long as the command (askfirst exec) is
-    read every 20 ms, so its last tick may be missed."""
+    read every 20 ms, so its last tick may be missed. `on_middlebox(pid)`,
+    when given, is called once the middlebox is found (a profiler attaching)."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     pid = (middlebox(process.pid) if callable(middlebox) else middlebox) if middlebox is not None else None
+    if on_middlebox is not None and pid is not None:
+        on_middlebox(pid)
     first = last = cpu_seconds(pid) if pid is not None else None
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:

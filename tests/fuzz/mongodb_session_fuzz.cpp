@@ -27,22 +27,15 @@
 
 #include "classifiers/mongodb_commands.h"
 #include "src/database/mongodb_session.h"
+#include "tests/fuzz/database_session_driver.h"
 
 using namespace askfirst;
 using namespace askfirst::database;
 
 namespace {
 
-struct Checker {
-    bool closed = false;
-    bool any_refused = false;
+struct Checker : fuzz::OneHeldStatement {
     bool rewrites_possible = false;
-    RequestId last_id = 0;
-    std::optional<RequestId> pending;
-    std::string guest_sent;
-    std::string upstream_got;
-    std::string server_sent;
-    std::string guest_got;
 
     void judge(const DatabaseStatement& statement) {
         if (statement.complete != !statement.texts.empty()) std::abort();
@@ -51,21 +44,9 @@ struct Checker {
     }
 
     void take(MongodbSession& session) {
-        for (SessionOutput& output : session.take_outputs()) {
-            if (closed) std::abort();  // nothing after CloseFlow
-            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
-            else if (auto* down = std::get_if<SendToGuest>(&output)) guest_got += down->bytes;
-            else if (auto* decide = std::get_if<DecideStatement>(&output)) {
-                if (pending || decide->id <= last_id) std::abort();
-                pending = last_id = decide->id;
-                judge(decide->statement);
-            } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
-                if (pending != cancel->id) std::abort();
-                pending.reset();
-            } else if (std::holds_alternative<CloseFlow>(output)) {
-                closed = true;
-            }
-        }
+        take_outputs(session, [&](const SessionOutput& output) {
+            if (const auto* decide = follow_question(output)) judge(decide->statement);
+        });
         if (!any_refused && !rewrites_possible && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0)
             std::abort();
         if (!any_refused && server_sent.compare(0, guest_got.size(), guest_got) != 0) std::abort();
@@ -80,36 +61,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Checker check;
     check.rewrites_possible = std::string_view(reinterpret_cast<const char*>(data), size).find("compression") !=
                               std::string_view::npos;
-    std::size_t at = 1;
-    while (at + 2 <= size) {
-        const std::uint8_t op = data[at] % 8;
-        const std::size_t length = std::min<std::size_t>(data[at + 1], size - at - 2);
-        const std::string_view bytes(reinterpret_cast<const char*>(data + at + 2), length);
-        at += 2 + length;
-        switch (op) {
-        case 0: case 1: case 2:
-            if (!session.closed()) check.guest_sent.append(bytes);
-            session.on_guest_bytes(bytes);
-            break;
-        case 3:
-            if (!session.closed()) check.server_sent.append(bytes);
-            session.on_upstream_bytes(bytes);
-            break;
-        case 4:
-            if (check.pending) session.pass(*check.pending);
-            check.pending.reset();
-            break;
-        case 5:
-            if (check.pending) {
-                check.any_refused = true;
-                session.refuse(*check.pending, "askfirst refused it", "ask");
-            }
-            check.pending.reset();
-            break;
-        case 6: session.on_guest_eof(); break;
-        case 7: length > 0 ? session.on_upstream_failed(bytes) : session.on_upstream_eof(); break;
-        }
-        check.take(session);
-    }
+    fuzz::drive_session_script(session, check, fuzz::session_script(data, size));
     return 0;
 }

@@ -21,40 +21,25 @@
 #include <variant>
 
 #include "src/database/postgres_session.h"
+#include "tests/fuzz/database_session_driver.h"
 
 using namespace askfirst;
 using namespace askfirst::database;
 
 namespace {
 
-struct Checker {
-    bool closed = false;
-    bool any_refused = false;
+struct Checker : fuzz::OneHeldStatement {
     bool tls = false;
-    RequestId last_id = 0;
-    std::optional<RequestId> pending;
-    std::string guest_sent;
-    std::string upstream_got;
 
     void take(PostgresSession& session) {
-        for (SessionOutput& output : session.take_outputs()) {
-            if (closed) std::abort();  // nothing after CloseFlow
-            if (auto* up = std::get_if<SendToUpstream>(&output)) upstream_got += up->bytes;
-            else if (auto* down = std::get_if<SendToGuest>(&output)) {
+        take_outputs(session, [&](const SessionOutput& output) {
+            follow_question(output);
+            if (const auto* down = std::get_if<SendToGuest>(&output)) {
                 if (down->bytes.starts_with("N")) tls = true;  // a GSSENCRequest, answered and not relayed
-            }
-            else if (auto* decide = std::get_if<DecideStatement>(&output)) {
-                if (pending || decide->id <= last_id) std::abort();
-                pending = last_id = decide->id;
-            } else if (auto* cancel = std::get_if<CancelDecision>(&output)) {
-                if (pending != cancel->id) std::abort();
-                pending.reset();
             } else if (std::holds_alternative<StartGuestTls>(output) || std::holds_alternative<StartUpstreamTls>(output)) {
                 tls = true;
-            } else if (std::holds_alternative<CloseFlow>(output)) {
-                closed = true;
             }
-        }
+        });
         if (!any_refused && !tls && guest_sent.compare(0, upstream_got.size(), upstream_got) != 0) std::abort();
     }
 };
@@ -65,33 +50,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     PostgresSession session(PostgresSessionConfig{data[0] % 2 == 0 ? std::size_t{24} : kDefaultMaxInspectBytes});
     Checker check;
-    std::size_t at = 1;
-    while (at + 2 <= size) {
-        const std::uint8_t op = data[at] % 8;
-        const std::size_t length = std::min<std::size_t>(data[at + 1], size - at - 2);
-        const std::string_view bytes(reinterpret_cast<const char*>(data + at + 2), length);
-        at += 2 + length;
-        switch (op) {
-        case 0: case 1: case 2:
-            if (!session.closed()) check.guest_sent.append(bytes);
-            session.on_guest_bytes(bytes);
-            break;
-        case 3: session.on_upstream_bytes(bytes); break;
-        case 4:
-            if (check.pending) session.pass(*check.pending);
-            check.pending.reset();
-            break;
-        case 5:
-            if (check.pending) {
-                check.any_refused = true;
-                session.refuse(*check.pending, "askfirst refused it", "ask");
-            }
-            check.pending.reset();
-            break;
-        case 6: session.on_guest_eof(); break;
-        case 7: length > 0 ? session.on_upstream_failed(bytes) : session.on_upstream_eof(); break;
-        }
-        check.take(session);
-    }
+    fuzz::drive_session_script(session, check, fuzz::session_script(data, size));
     return 0;
 }

@@ -171,15 +171,20 @@ class OriginHandler(BaseHTTPRequestHandler):
 class HttpsOrigin:
     """The origin, serving in a thread; `requests()` is what reached it, in arrival order."""
 
-    def __init__(self, test_ca: Path, git_root: Path | None = None):
+    def __init__(self, test_ca: Path, git_root: Path | None = None, *, handler=None, client_ca: Path | None = None):
+        """handler: an OriginHandler subclass (default OriginHandler); client_ca: when given, the
+        origin requires a client certificate signed by it (test_credentials_kube's cluster)."""
         self.git_root = git_root
         self._lock = threading.Lock()
         self._requests: list[dict] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), OriginHandler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler or OriginHandler)
         self.server.daemon_threads = True
         self.server.origin = self
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(test_ca / "origin.pem", test_ca / "origin.key")
+        if client_ca is not None:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(client_ca)
         context.set_alpn_protocols(["http/1.1"])
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]

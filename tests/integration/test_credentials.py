@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASKFIRST, ASKFIRSTD, askfirstd_pid_of, make_random_file
+from conftest import ASKFIRST, make_random_file
+from core_dump import core_dump_once_done, skip_unless_core_dumps_can_be_scanned
 from http_origin import API_HOST, GIT_HOST, GUEST_ADDRESS, RDS_HOST
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import HttpSandbox, audit_path, read_audit
@@ -333,11 +334,7 @@ def test_unissued_token_is_asked_about_and_a_person_lifts_the_quarantine(sandbox
 def test_a_core_dump_of_askfirstd_holds_no_real_secret(sandbox, tmp_path):
     """After real traffic (the secret was put in and sent), gcore's dump of askfirstd: the secret's
     pages are MADV_DONTDUMP and every copy askfirstd made on the way was wiped."""
-    if not os.access("/usr/bin/gcore", os.X_OK):
-        pytest.skip("gcore (gdb) is not installed")
-    if subprocess.run(["grep", "-q", "__asan_init", ASKFIRSTD]).returncode == 0:
-        pytest.skip("askfirstd is an AddressSanitizer build: its shadow memory makes the core dump too large "
-                    "to scan here; the GCC build runs this test")
+    skip_unless_core_dumps_can_be_scanned()
     done = tmp_path / "done"
     script = "; ".join([curl(API_HOST, STUB_TOKEN), curl(API_HOST, STUB_TOKEN, "POST"),
                         f"touch {done}", "sleep 30"])
@@ -349,20 +346,7 @@ def test_a_core_dump_of_askfirstd_holds_no_real_secret(sandbox, tmp_path):
                                    stderr=subprocess.PIPE, text=True, env=sandbox.client_env())
     finally:
         del os.environ["ASKFIRST_TEST_REAL_TOKEN"]
-    try:
-        daemon = askfirstd_pid_of(process.pid, timeout=20)
-        deadline = time.monotonic() + 60
-        while not done.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert done.exists(), "the requests did not finish"
-        core = tmp_path / "askfirstd.core"
-        dumped = subprocess.run(["gcore", "-o", str(core), str(daemon)], capture_output=True, text=True, timeout=120)
-        assert dumped.returncode == 0, dumped.stderr
-        image = Path(f"{core}.{daemon}").read_bytes()
-    finally:
-        process.kill()
-        process.communicate(timeout=30)
-    assert len(image) > 1 << 20  # a real dump
+    image, out, err = core_dump_once_done(process, done, tmp_path, "the requests")
     assert REAL_TOKEN.encode() not in image, "the real secret is in askfirstd's core dump"
     assert sandbox.origin.requests()[-1]["headers"]["authorization"] == f"Bearer {REAL_TOKEN}"  # it was used
 

@@ -15,17 +15,14 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import ssl
 import subprocess
 import threading
-import time
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from conftest import ASKFIRSTD, askfirstd_pid_of
-from http_origin import K8S_HOST, OriginHandler, run as openssl_run
+from core_dump import core_dump_once_done, skip_unless_core_dumps_can_be_scanned
+from http_origin import K8S_HOST, HttpsOrigin, OriginHandler, run as openssl_run
 from http_rig import *  # noqa: F401,F403 (fixtures)
 from http_rig import HttpSandbox, audit_path
 
@@ -60,40 +57,16 @@ class ClientCertificateHandler(OriginHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = handle_any
 
 
-class ClusterOrigin:
+class ClusterOrigin(HttpsOrigin):
     """A loopback "cluster": HTTPS that requires a client certificate from the client CA."""
 
     def __init__(self, test_ca: Path, client_ca: Path):
-        self.git_root = None
         self.current = threading.local()
-        self._lock = threading.Lock()
-        self._requests: list[dict] = []
-        self.handshake_failures = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), ClientCertificateHandler)
-        self.server.daemon_threads = True
-        self.server.origin = self
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(test_ca / "origin.pem", test_ca / "origin.key")
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_verify_locations(client_ca)
-        context.set_alpn_protocols(["http/1.1"])
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(test_ca, handler=ClientCertificateHandler, client_ca=client_ca)
 
     def record(self, request: dict) -> None:
         request["client_cn"] = getattr(self.current, "client_cn", "")
-        with self._lock:
-            self._requests.append(request)
-
-    def requests(self) -> list[dict]:
-        with self._lock:
-            return list(self._requests)
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().record(request)
 
 
 @pytest.fixture(scope="module")
@@ -248,10 +221,7 @@ def test_a_core_dump_of_askfirstd_holds_no_form_of_the_real_client_key(kube_sand
     little-endian, or big-endian) is in it."""
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed (tools/setup.sh)")
-    if not os.access("/usr/bin/gcore", os.X_OK):
-        pytest.skip("gcore (gdb) is not installed")
-    if subprocess.run(["grep", "-q", "__asan_init", ASKFIRSTD]).returncode == 0:
-        pytest.skip("askfirstd is an AddressSanitizer build: its core dump is too large to scan here")
+    skip_unless_core_dumps_can_be_scanned()
     write_real_kubeconfig(tmp_path, test_ca, client_pki)
     done = tmp_path / "done"
     script = f"kubectl --cache-dir {tmp_path}/kcache --request-timeout 30s get pods; touch {done}; sleep 30"
@@ -259,20 +229,7 @@ def test_a_core_dump_of_askfirstd_holds_no_form_of_the_real_client_key(kube_sand
     profile = kube_sandbox.profile(name, "off", extra={"credentials": [kube_entry(client_pki)]})
     process = subprocess.Popen(kube_sandbox.command(name, profile, script), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=kube_sandbox.client_env())
-    try:
-        daemon = askfirstd_pid_of(process.pid, timeout=20)
-        deadline = time.monotonic() + 60
-        while not done.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert done.exists(), "kubectl did not finish"
-        core = tmp_path / "askfirstd.core"
-        dumped = subprocess.run(["gcore", "-o", str(core), str(daemon)], capture_output=True, text=True, timeout=120)
-        assert dumped.returncode == 0, dumped.stderr
-        image = Path(f"{core}.{daemon}").read_bytes()
-    finally:
-        process.kill()
-        out, err = process.communicate(timeout=30)
-    assert len(image) > 1 << 20  # a real dump
+    image, out, err = core_dump_once_done(process, done, tmp_path, "kubectl")
     assert kube_sandbox.origin.requests() and kube_sandbox.origin.requests()[-1]["client_cn"] == REAL_CLIENT_CN, err
     scalar = private_scalar(client_pki["key"])
     for form in secret_forms(client_pki):

@@ -198,3 +198,32 @@ def test_a_function_whose_body_deletes_is_refused_at_create_under_block_destruct
     run = db_sandbox.run("block-destructive", psql(create) + "; echo status=$?; " + psql("select wipe()"))
     assert "askfirst refused CREATE FUNCTION whose code runs DELETE" in run.stderr, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+# An ORM as an agent's code uses one (SQLAlchemy 1.4 over psycopg2, Debian's): its queries
+# pass, its metadata.drop_all() and an unfiltered bulk delete are refused with askfirst's
+# sentence in the driver's own exception, and the tables and rows are still there.
+ORM_SCRIPT = """/usr/bin/python3 - <<'PY'
+import sqlalchemy as sa
+engine = sa.create_engine("postgresql+psycopg2://postgres@db.test/postgres?sslmode=disable")
+meta = sa.MetaData()
+orders = sa.Table("orders", meta, sa.Column("id", sa.Integer))
+with engine.connect() as connection:
+    print("count", connection.execute(sa.select(sa.func.count()).select_from(orders)).scalar())
+for name, act in [("delete", lambda c: c.execute(orders.delete())), ("drop_all", lambda c: meta.drop_all(c))]:
+    try:
+        with engine.begin() as connection:
+            act(connection)
+        print(name, "ran")
+    except sa.exc.DBAPIError as error:
+        print(name, "refused:", str(error.orig).splitlines()[0])
+PY"""
+
+
+def test_an_orm_reads_and_its_drop_all_and_bulk_delete_are_refused(db_sandbox, postgres):
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    run = db_sandbox.run("block-destructive", ORM_SCRIPT)
+    assert "count 2" in run.stdout, run.stdout + run.stderr
+    assert "delete refused: askfirst refused DELETE" in run.stdout, run.stdout + run.stderr
+    assert "drop_all refused: askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

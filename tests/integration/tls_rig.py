@@ -50,6 +50,7 @@ http {{
     scgi_temp_path {dir}/scgi;
     types {{ application/octet-stream bin; text/plain txt; }}
     ssl_protocols TLSv1.2 TLSv1.3;
+{http_extra}
 {servers}
 }}
 """
@@ -137,7 +138,8 @@ commonName = supplied
 class TlsNginx:
     """nginx with one TLS port per certificate stem, all logging to access.log."""
 
-    def __init__(self, workdir, root, ca_folder, stems=("good", "expired", "wrong", "selfsigned")):
+    def __init__(self, workdir, root, ca_folder, stems=("good", "expired", "wrong", "selfsigned"), http_extra=""):
+        """`http_extra`: more directives for the http block (a benchmark turns session resumption off)."""
         self.dir = workdir
         self.ports = {stem: servers.free_port() for stem in stems}
         blocks = "".join(SERVER_BLOCK.format(port=port, cert=f"{ca_folder}/{stem}.pem",
@@ -146,7 +148,7 @@ class TlsNginx:
         os.makedirs(os.path.join(root, "upload"), exist_ok=True)
         conf = os.path.join(workdir, "nginx.conf")
         with open(conf, "w") as out:
-            out.write(TLS_NGINX_CONF.format(dir=workdir, servers=blocks))
+            out.write(TLS_NGINX_CONF.format(dir=workdir, servers=blocks, http_extra=http_extra))
         self.log = os.path.join(workdir, "access.log")
         self.process = subprocess.Popen(["nginx", "-c", conf, "-p", workdir],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
