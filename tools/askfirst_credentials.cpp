@@ -5,21 +5,38 @@
 // credential_sources.h), keeps the value in protected memory for the moment
 // of the check and drops it: what a user runs before `askfirst exec` or
 // `askfirst-vm` to see why a broker entry would stop askfirstd.
+//
+// `askfirst credentials --sandbox-files [--home DIR]` is askfirst-vm's
+// helper: it reads the stubs JSON a running askfirstd wrote after its ready
+// byte (stdin) and prints the stub variables and stub files `askfirst exec`
+// would give its sandbox (tools/sandbox_stub_files.h), for the guest's user;
+// askfirst-vm carries them into the guest. Stubs only: nothing it prints is
+// secret.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 
 #include "consent/cjson_handle.h"
 #include "src/credentials/credential_sources.h"
 #include "src/profile.h"
+#include "tools/sandbox_stub_files.h"
 
 namespace askfirst::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: askfirst credentials --profile FILE [--json]\n\n"
+    "usage: askfirst credentials --profile FILE [--json]\n"
+    "       askfirst credentials --sandbox-files [--home DIR] < STUBS_JSON\n\n"
     "Lists the profile's credential entries: name, kind, hosts, source, and whether the\n"
-    "source resolves on this host now (never its value). Exit status 1 when one does not.\n";
+    "source resolves on this host now (never its value). Exit status 1 when one does not.\n\n"
+    "--sandbox-files: from the stubs a running askfirstd gave (its --ready-fd message, on\n"
+    "stdin), prints as JSON the stub variables and stub files a sandbox gets (askfirst-vm\n"
+    "puts them into its guest): {\"variables\": {NAME: STUB}, \"files\": [{\"path\",\n"
+    "\"home_relative\" (when under --home, default $HOME), \"contents\"}]}.\n";
 
 std::string source_text(const CredentialSource& source) {
     if (source.env) return "env " + *source.env;
@@ -36,16 +53,54 @@ std::string joined(const std::vector<std::string>& items) {
     return text;
 }
 
+int print_sandbox_files(const std::string& home) {
+    std::stringstream input;
+    input << std::cin.rdbuf();
+    std::vector<sandbox_stubs::StubEntry> entries;
+    if (!sandbox_stubs::parse_stub_entries(input.str(), entries)) {
+        std::fprintf(stderr, "askfirst credentials: stdin is not askfirstd's stubs JSON ({\"credentials\": [...]})\n");
+        return 2;
+    }
+    std::ifstream real_config(home + "/.aws/config", std::ios::binary);
+    std::stringstream real_config_text;
+    if (!home.empty() && real_config) real_config_text << real_config.rdbuf();
+    consent::JsonPtr root(cJSON_CreateObject());
+    cJSON* variables = cJSON_AddObjectToObject(root.get(), "variables");
+    for (const auto& [name, value] : sandbox_stubs::stub_variables(entries).set) {
+        cJSON_DeleteItemFromObjectCaseSensitive(variables, name.c_str());  // a later one wins
+        cJSON_AddStringToObject(variables, name.c_str(), value.c_str());
+    }
+    cJSON* files = cJSON_AddArrayToObject(root.get(), "files");
+    for (const auto& file : sandbox_stubs::stub_files(entries, home, real_config_text.str())) {
+        if (file.contents.empty()) continue;  // nothing to hide in a guest: no file
+        cJSON* item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "path", file.path.c_str());
+        if (!home.empty() && file.path.starts_with(home + "/"))
+            cJSON_AddStringToObject(item, "home_relative", file.path.substr(home.size() + 1).c_str());
+        cJSON_AddStringToObject(item, "contents", file.contents.c_str());
+        cJSON_AddItemToArray(files, item);
+    }
+    std::printf("%s\n", consent::print_json(root.get()).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int run_credentials(int argc, char** argv) {
     std::string profile_path;
     bool json = false;
+    bool sandbox_files = false;
+    const char* home_variable = std::getenv("HOME");
+    std::string home = home_variable != nullptr ? home_variable : "";
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
             profile_path = argv[++i];
         } else if (std::strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (std::strcmp(argv[i], "--sandbox-files") == 0) {
+            sandbox_files = true;
+        } else if (std::strcmp(argv[i], "--home") == 0 && i + 1 < argc) {
+            home = argv[++i];
         } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
             std::fputs(kUsage, stdout);
             return 0;
@@ -54,6 +109,8 @@ int run_credentials(int argc, char** argv) {
             return 2;
         }
     }
+    while (home.size() > 1 && home.back() == '/') home.pop_back();
+    if (sandbox_files) return print_sandbox_files(home);
     if (profile_path.empty()) {
         std::fprintf(stderr, "askfirst credentials: --profile FILE is required\n\n%s", kUsage);
         return 2;

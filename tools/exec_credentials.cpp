@@ -1,11 +1,11 @@
 // tools/exec_credentials.cpp — stub environment and stub files in the
-// sandbox of `askfirst exec` (see the header).
+// sandbox of `askfirst exec` (see the header); what they hold comes from
+// tools/sandbox_stub_files.h, shared with askfirst-vm.
 #include "tools/exec_credentials.h"
-
 #include "tools/exec_ca_trust.h"
 #include "tools/exec_kubeconfig.h"
+#include "tools/sandbox_stub_files.h"
 
-#include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <poll.h>
@@ -31,146 +31,24 @@ constexpr std::size_t kMaxStubsBytes = 1 << 20;
 // askfirstd writes the stubs right after its ready byte and closes the fd.
 constexpr int kStubsReadTimeoutMs = 5000;
 
-struct JsonDeleter {
-    void operator()(cJSON* json) const { cJSON_Delete(json); }
-};
-using Json = std::unique_ptr<cJSON, JsonDeleter>;
-
-struct StubEntry {
-    std::string name, kind, stub, access_key_id, secret_access_key, session_token, source_env, source_file;
-    std::string source_key_file, client_certificate, client_key;  // kube with a client certificate
-    std::vector<std::string> hosts, guest_env;
-};
-
-std::string text_of(const cJSON* item, const char* key) {
-    const cJSON* value = cJSON_GetObjectItemCaseSensitive(item, key);
-    return cJSON_IsString(value) && value->valuestring != nullptr ? value->valuestring : "";
-}
-
-std::vector<std::string> list_of(const cJSON* item, const char* key) {
-    std::vector<std::string> out;
-    const cJSON* list = cJSON_GetObjectItemCaseSensitive(item, key);
-    for (const cJSON* value = list != nullptr ? list->child : nullptr; value != nullptr; value = value->next)
-        if (cJSON_IsString(value)) out.emplace_back(value->valuestring);
-    return out;
-}
-
-bool parse_entries(const std::string& text, std::vector<StubEntry>& out) {
-    Json root(cJSON_Parse(text.c_str()));
-    const cJSON* list = root ? cJSON_GetObjectItemCaseSensitive(root.get(), "credentials") : nullptr;
-    if (!cJSON_IsArray(list)) return false;
-    for (const cJSON* item = list->child; item != nullptr; item = item->next) {
-        StubEntry entry;
-        entry.name = text_of(item, "name");
-        entry.kind = text_of(item, "kind");
-        entry.stub = text_of(item, "stub");
-        entry.access_key_id = text_of(item, "access_key_id");
-        entry.secret_access_key = text_of(item, "secret_access_key");
-        entry.session_token = text_of(item, "session_token");
-        entry.source_env = text_of(item, "source_env");
-        entry.source_file = text_of(item, "source_file");
-        entry.source_key_file = text_of(item, "source_key_file");
-        entry.client_certificate = text_of(item, "client_certificate");
-        entry.client_key = text_of(item, "client_key");
-        entry.hosts = list_of(item, "hosts");
-        entry.guest_env = list_of(item, "guest_env");
-        out.push_back(std::move(entry));
-    }
-    return true;
-}
+using sandbox_stubs::StubEntry;
 
 void set_environment(const std::vector<StubEntry>& entries) {
-    for (const auto& entry : entries) {
-        if (!entry.source_env.empty()) unsetenv(entry.source_env.c_str());
-        if (entry.kind == "aws-sigv4") {
-            setenv("AWS_ACCESS_KEY_ID", entry.access_key_id.c_str(), 1);
-            setenv("AWS_SECRET_ACCESS_KEY", entry.secret_access_key.c_str(), 1);
-            if (entry.session_token.empty()) unsetenv("AWS_SESSION_TOKEN");
-            else setenv("AWS_SESSION_TOKEN", entry.session_token.c_str(), 1);
-        }
-    }
-    // guest_env last: a name listed there wins over a source variable of the same name.
-    for (const auto& entry : entries)
-        for (const auto& name : entry.guest_env) setenv(name.c_str(), entry.stub.c_str(), 1);
+    const auto variables = sandbox_stubs::stub_variables(entries);
+    for (const auto& name : variables.unset) unsetenv(name.c_str());
+    for (const auto& [name, value] : variables.set) setenv(name.c_str(), value.c_str(), 1);
 }
 
-std::string home_path(const char* relative) {
+std::string home_folder() {
     const char* home = std::getenv("HOME");
-    return home != nullptr && home[0] != '\0' ? std::string(home) + "/" + relative : "";
+    return home != nullptr && home[0] != '\0' ? std::string(home) : "";
 }
 
-// The user part of a basic stub ("user:password"), or the user forges take with a token as password.
-std::string user_of(const StubEntry& entry) {
-    if (entry.kind == "basic") return entry.stub.substr(0, entry.stub.find(':'));
-    return "x-access-token";
-}
-std::string password_of(const StubEntry& entry) {
-    if (entry.kind == "basic") return entry.stub.substr(entry.stub.find(':') + 1);
-    return entry.stub;
-}
-bool token_kind(const StubEntry& entry) {
-    return entry.kind == "bearer" || entry.kind == "basic" || entry.kind == "header";
-}
-
-std::string aws_credentials_file(const std::vector<StubEntry>& entries) {
-    std::string text;
-    bool first = true;
-    for (const auto& entry : entries) {
-        if (entry.kind != "aws-sigv4") continue;
-        const std::string keys = "aws_access_key_id = " + entry.access_key_id + "\naws_secret_access_key = " +
-                                 entry.secret_access_key + "\n" +
-                                 (entry.session_token.empty() ? "" : "aws_session_token = " + entry.session_token + "\n");
-        if (first) text += "[default]\n" + keys;
-        text += "[" + entry.name + "]\n" + keys;
-        first = false;
-    }
-    return text;
-}
-
-// The real config's section headers and region/output settings only: no
-// credential_process, sso_* or keys that would reach real credentials.
-std::string aws_config_file(const std::string& real_path) {
-    std::ifstream real(real_path);
-    std::string line, text = "# askfirst exec: the host's ~/.aws/config without its credential settings\n";
-    while (std::getline(real, line)) {
-        const std::size_t start = line.find_first_not_of(" \t");
-        if (start == std::string::npos) continue;
-        const std::string trimmed = line.substr(start);
-        if (trimmed.front() == '[' || trimmed.starts_with("region") || trimmed.starts_with("output")) text += trimmed + "\n";
-    }
-    return text;
-}
-
-std::string gh_hosts_file(const std::vector<StubEntry>& entries) {
-    std::string text;
-    for (const auto& entry : entries) {
-        if (entry.kind != "bearer") continue;
-        for (const auto& host : entry.hosts) {
-            if (host != "github.com" && host != "api.github.com") continue;
-            text += "github.com:\n    oauth_token: " + entry.stub + "\n    git_protocol: https\n";
-            return text;
-        }
-    }
-    return text;
-}
-
-std::string git_credentials_file(const std::vector<StubEntry>& entries) {
-    std::string text;
-    for (const auto& entry : entries)
-        if (token_kind(entry))
-            for (const auto& host : entry.hosts)
-                if (!host.starts_with("*.")) text += "https://" + user_of(entry) + ":" + password_of(entry) + "@" + host + "\n";
-    return text;
-}
-
-std::string netrc_file(const std::vector<StubEntry>& entries) {
-    std::string text;
-    for (const auto& entry : entries)
-        if (token_kind(entry))
-            for (const auto& host : entry.hosts)
-                if (!host.starts_with("*."))
-                    text += "machine " + host + " login " + user_of(entry) + " password " + password_of(entry) + "\n";
-    return text;
+std::string file_text(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
 }
 
 // The sandbox's CA bundle (askfirst's CA; bound over the system bundle
@@ -229,26 +107,13 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     if (mkdtemp(dir_template) == nullptr) return std::string("cannot create a stub directory in /tmp: ") + std::strerror(errno);
     const std::string dir = dir_template;
     int counter = 0;
+    const std::string home = home_folder();
+    const auto files = sandbox_stubs::stub_files(entries, home, home.empty() ? "" : file_text(home + "/.aws/config"));
     std::vector<std::pair<std::string, std::string>> binds;
-    const bool has_aws = std::any_of(entries.begin(), entries.end(), [](const StubEntry& e) { return e.kind == "aws-sigv4"; });
-    if (has_aws) {
-        binds.emplace_back(home_path(".aws/credentials"), aws_credentials_file(entries));
-        binds.emplace_back(home_path(".aws/config"), aws_config_file(home_path(".aws/config")));
-    }
-    binds.emplace_back(home_path(".config/gh/hosts.yml"), gh_hosts_file(entries));
-    binds.emplace_back(home_path(".git-credentials"), git_credentials_file(entries));
-    binds.emplace_back(home_path(".netrc"), netrc_file(entries));
+    for (const auto& file : files) binds.emplace_back(file.path, file.contents);
     for (const auto& path : kubeconfig_paths()) {
         struct stat info {};
         if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
-    }
-    for (const auto& entry : entries) {
-        if (!entry.client_certificate.empty()) {  // a kube client certificate: the stub pair over the real one
-            binds.emplace_back(entry.source_file, entry.client_certificate);
-            binds.emplace_back(entry.source_key_file, entry.client_key);
-        } else if (!entry.source_file.empty()) {
-            binds.emplace_back(entry.source_file, password_of(entry) + "\n");
-        }
     }
     std::string error;
     for (const auto& [target, contents] : binds) {
@@ -297,7 +162,7 @@ std::string install_stubs(const std::string& stubs_path) {
     text << file.rdbuf();
     unlink(stubs_path.c_str());
     std::vector<StubEntry> entries;
-    if (!file || !parse_entries(text.str(), entries))
+    if (!file || !sandbox_stubs::parse_stub_entries(text.str(), entries))
         return "cannot read the credential stubs askfirstd gave (" + stubs_path + "); not starting the command";
     set_environment(entries);
     return bind_stub_files(entries);

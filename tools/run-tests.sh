@@ -153,7 +153,8 @@ main() {
 }
 
 # The real Debian 12 guest: built with mmdebstrap on first use (~8-12 min under TCG, then
-# cached) and booted twice (~2-5 min each). CI has 90 minutes: start it only while the run
+# cached; ~8 min of CPU with nodejs and awscli) and booted three times (~2-5 min each: the
+# fw_cfg path, the --image path, Claude Code in the guest). CI has 90 minutes: start it only while the run
 # has used at most SLOW_GUEST_BUDGET_MIN, else say plainly that it was skipped and why.
 slow_guest_stage() {
   local started=$1 used_min=$(( (SECONDS - $1) / 60 ))
@@ -163,7 +164,7 @@ slow_guest_stage() {
   fi
   if ((used_min > SLOW_GUEST_BUDGET_MIN)); then
     note "real Debian guest ($SLOW_GUEST_TESTS): SKIPPED, this run has used $used_min min (over the" \
-         "$SLOW_GUEST_BUDGET_MIN min budget that leaves room for its ~15 min inside CI's 90); run it alone:" \
+         "$SLOW_GUEST_BUDGET_MIN min budget that leaves room for its ~20 min inside CI's 90); run it alone:" \
          "ASKFIRST_BUILD_DIR=\$PWD/build $PYTHON -m pytest $SLOW_GUEST_TESTS"
     skipped=$((skipped + 1)); return
   fi

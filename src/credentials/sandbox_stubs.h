@@ -4,7 +4,8 @@
 // variable it must clear and the source file it must hide (issue 13, "Stubs
 // into the sandbox"). askfirstd writes this JSON after its ready byte on
 // --ready-fd (src/askfirstd.cpp); `askfirst exec` reads it
-// (tools/exec_credentials.h). Nothing in it is secret: stubs are worthless
+// (tools/exec_credentials.h), and so does askfirst-vm, which puts the same
+// stubs into its guest (tools/askfirst_tools/guest_stubs.py). Nothing in it is secret: stubs are worthless
 // outside askfirstd, and a real value never appears.
 //
 //   {"credentials": [{"name", "kind", "hosts": [...], "guest_env": [...],

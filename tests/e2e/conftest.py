@@ -169,11 +169,12 @@ class GuestRun:
 
 @pytest.fixture
 def guest(e2e_home, tmp_path, request):
-    """guest(profile, script, answer=None) boots the demo guest behind askfirstd and runs `script`."""
+    """guest(profile, script, answer=None) boots the demo guest behind askfirstd and runs `script`
+    (env: variables added to askfirst-vm's, so askfirstd's, environment)."""
     counter = iter(range(1000))
 
     def boot(profile: dict, script: str, answer: str | None = None, extra: list[str] | None = None,
-             answer_delay: float = 0.0) -> GuestRun:
+             answer_delay: float = 0.0, env: dict | None = None) -> GuestRun:
         index = next(counter)
         name = f"e2e-{request.node.name[:40]}-{index}".replace("[", "-").replace("]", "")
         profile_path, script_path = tmp_path / f"profile-{index}.json", tmp_path / f"run-{index}.sh"
@@ -187,7 +188,8 @@ def guest(e2e_home, tmp_path, request):
         command = [sys.executable, str(ASKFIRST_VM), "--demo-guest", "--run", str(script_path), "--name", name,
                    "--profile", str(profile_path), "--console-log", str(console), "--askfirstd", str(ASKFIRSTD),
                    "--askfirstd-log", str(daemon_log)]
-        completed = subprocess.run(command + (extra or []), capture_output=True, text=True, timeout=VM_SECONDS)
+        completed = subprocess.run(command + (extra or []), capture_output=True, text=True, timeout=VM_SECONDS,
+                                   env=dict(os.environ, **(env or {})))
         if answerer:
             answerer.stop_flag.set()
             answerer.join(timeout=5)

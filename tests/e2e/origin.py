@@ -1,8 +1,8 @@
 """A real HTTPS origin server on loopback for the end-to-end tests.
 
 It answers every method with 200 and a small JSON body naming what it got,
-and appends one JSON line per request to a log (method, path, body length
-and sha256, arrival time), so a test can check what did and did not arrive
+and appends one JSON line per request to a log (method, path, Authorization
+header, body length and sha256, arrival time), so a test can check what did and did not arrive
 upstream, not only what the guest saw. Listens on 127.0.0.1 or ::1 only.
 With --git-root DIR, a GET under /git/ serves the files of DIR instead (git's
 "dumb" HTTP protocol: a bare repository after `git update-server-info`), so a
@@ -32,6 +32,7 @@ class OriginHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         record = {"method": self.command, "path": self.path, "host": self.headers.get("Host", ""),
+                  "authorization": self.headers.get("Authorization", ""),
                   "length": len(body), "sha256": hashlib.sha256(body).hexdigest(), "time": time.time()}
         with open(self.server.request_log, "a") as log:
             log.write(json.dumps(record) + "\n")

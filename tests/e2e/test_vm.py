@@ -191,3 +191,69 @@ def test_the_demo_plays_the_story_non_interactively(e2e_home, answer):
         assert "the production volume still exists" in transcript
     else:
         assert "the production volume is GONE" in transcript
+
+
+REAL_TOKEN = "ghp_" + "R3alT0kenOnTheHostOnly0123456789abcd"  # a GitHub token's shape, 40 chars
+
+
+def test_the_guest_holds_stubs_and_askfirstd_sends_the_real_secret(guest, test_ca, origin, tmp_path):
+    """Issue 13, stubs into the VM: askfirst-vm puts the same stub variables and files as
+    `askfirst exec` into the guest (here the demo guest, through its initramfs); a request
+    made with the stub arrives at the loopback origin carrying the real secret, which the
+    guest never saw."""
+    process = tmp_path / "aws-process.json"
+    process.write_text(json.dumps({"Version": 1, "AccessKeyId": "AKIA" + "REALHOSTKEY00042",
+                                   "SecretAccessKey": "realSecretOnTheHost/0123456789abcdefghij"}))
+    profile = base_profile(test_ca, origin, "block-writes")
+    profile["credentials"] = [
+        {"name": "api", "kind": "bearer", "hosts": [API_HOST], "source": {"env": "ASKFIRST_E2E_REAL_TOKEN"},
+         "guest_env": ["API_TOKEN"]},
+        {"name": "aws-prod", "kind": "aws-sigv4", "hosts": ["*.amazonaws.com"],
+         "source": {"command": ["cat", str(process)]}},
+    ]
+    before = len(origin.requests())
+    run = guest(profile, result_lines(
+        ("token", "echo $API_TOKEN"),
+        ("netrc", "cat ~/.netrc | tr '\\n' ' '"),
+        ("netrc_mode", "stat -c '%a %U' ~/.netrc"),
+        ("aws_env", "echo $AWS_ACCESS_KEY_ID"),
+        ("aws_file", "grep -m1 aws_access_key_id ~/.aws/credentials | awk '{print $3}'"),
+        ("read", f"{CURL} -H \"Authorization: Bearer $API_TOKEN\" https://{API_HOST}/v1/items"),
+    ), env={"ASKFIRST_E2E_REAL_TOKEN": REAL_TOKEN})
+    results = run.results()
+    stub = results.get("token", "")
+    assert stub.startswith("ghp_") and len(stub) == len(REAL_TOKEN) and stub != REAL_TOKEN, run.console + run.stderr
+    assert f"machine {API_HOST} login x-access-token password {stub}" in results.get("netrc", ""), run.console
+    assert results.get("netrc_mode") == "600 root", run.console
+    aws_stub = results.get("aws_env", "")
+    assert aws_stub.startswith("AKIA") and aws_stub != "AKIAREALHOSTKEY00042", run.console
+    assert results.get("aws_file") == aws_stub, run.console
+    assert results.get("read") == "200", run.console + run.stderr
+    arrived = origin.requests()[before:]
+    assert [(r["path"], r["authorization"]) for r in arrived] == [("/v1/items", f"Bearer {REAL_TOKEN}")]
+    assert REAL_TOKEN not in run.console and "REALHOSTKEY" not in run.console
+
+
+@pytest.mark.parametrize("host_path, guest_path", [
+    ("/home/alice/project", "/home/alice/project"),
+    ("/tmp/pytest-of-root/share0", "/tmp/pytest-of-root/share0"),
+    ("/root/work/", "/root/work"),
+    ("/work/wt/agent", "/work/wt/agent"),
+    ("/home/agent/project", "/home/agent/project"),
+    ("/", None), ("/home", None), ("/home/agent", None), ("/mnt", None), ("/mnt/share", None), ("/tmp", None),
+    ("/root", None), ("/usr/src/project", None), ("/etc", None), ("/var/lib/x", None), ("/proc/1", None),
+])
+def test_the_share_appears_at_its_host_path_unless_that_would_hide_the_guests_own_folders(host_path, guest_path):
+    sys.path.insert(0, str(ASKFIRST_VM.parent))
+    from askfirst_tools import guest_boot
+    assert guest_boot.guest_share_path(host_path) == guest_path
+
+
+def test_the_cloud_init_seed_installs_the_stubs_before_the_run_script():
+    sys.path.insert(0, str(ASKFIRST_VM.parent))
+    from askfirst_tools import cloud_seed
+    text = cloud_seed.user_data("-----BEGIN CERTIFICATE-----\n", b"#!/bin/sh\ntrue\n", b"tar bytes")
+    config = json.loads(text.split("\n", 1)[1])
+    assert [entry["path"] for entry in config["write_files"]] == [
+        cloud_seed.STUBS_PATH, cloud_seed.INSTALLER_PATH, cloud_seed.SCRIPT_PATH]
+    assert cloud_seed.INSTALLER_PATH in config["runcmd"][0][2] and "runuser" in config["runcmd"][1][2]

@@ -7,6 +7,8 @@ QEMU's fw_cfg, which the image's own units read at boot:
   opt/askfirst/ca.pem  the askfirst CA -> askfirst-ca.service trusts it
   opt/askfirst/run     the --run script -> askfirst-run.service runs it as
                        `agent`, then powers the VM off
+  opt/askfirst/stubs.tar  the credential stubs (guest_stubs.py) ->
+                       askfirst-stubs.service installs them for `agent`
 cloud-init is switched off on the kernel command line: nothing else to seed.
 """
 from __future__ import annotations
@@ -37,9 +39,10 @@ def build_or_find_image() -> Path:
     return Path(built.stdout.strip().splitlines()[-1])
 
 
-def debian_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> list[str]:
+def debian_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None,
+                      stubs_tar: bytes | None = None) -> list[str]:
     """QEMU arguments that boot the Debian guest over a temp overlay, with the CA
-    (and the script) in fw_cfg."""
+    (and the script, and the credential stubs) in fw_cfg."""
     folder = build_or_find_image()
     overlay = guest_boot.disposable_overlay(temp_dir, folder / "disk.qcow2")
     ca_file = temp_dir / "askfirst-ca.pem"
@@ -52,4 +55,8 @@ def debian_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> 
         script_file = temp_dir / "run-script"
         script_file.write_bytes(run_script)
         boot += ["-fw_cfg", f"name=opt/askfirst/run,file={script_file}"]
+    if stubs_tar is not None:
+        stubs_file = temp_dir / "stubs.tar"
+        stubs_file.write_bytes(stubs_tar)
+        boot += ["-fw_cfg", f"name=opt/askfirst/stubs.tar,file={stubs_file}"]
     return boot

@@ -1,5 +1,6 @@
 """How askfirst-vm boots a guest: the demo guest's kernel and initramfs, the
-CA and the script it carries, and disposable disks."""
+CA and the script it carries, disposable disks, and where a --share folder
+may appear in the guest."""
 from __future__ import annotations
 
 import gzip
@@ -37,8 +38,10 @@ def newc_cpio(files: dict[str, tuple[bytes, int]]) -> bytes:
     return gzip.compress(out.getvalue())
 
 
-def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> list[str]:
-    """QEMU arguments that boot the demo guest with the askfirst CA baked into
+def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None,
+                    stubs_tar: bytes | None = None) -> list[str]:
+    """QEMU arguments that boot the demo guest with the askfirst CA (and the
+    credential stubs with their installer, tools/guest/install-stubs.sh) in
     its initramfs, running `run_script` (or a console shell) then powering off."""
     builder = TOOLS_DIR / "guest" / "build-demo-guest.sh"
     built = subprocess.run([str(builder)], capture_output=True, text=True)
@@ -48,6 +51,9 @@ def demo_guest_boot(temp_dir: Path, ca_pem: str, run_script: bytes | None) -> li
     files = {"askfirst/ca.pem": (ca_pem.encode(), 0o100644)}
     if run_script is not None:
         files["askfirst/run"] = (run_script, 0o100755)
+    if stubs_tar is not None:
+        files["askfirst/stubs.tar"] = (stubs_tar, 0o100600)
+        files["askfirst/install-stubs"] = ((TOOLS_DIR / "guest" / "install-stubs.sh").read_bytes(), 0o100755)
     initrd = temp_dir / "initrd.gz"
     with open(initrd, "wb") as out:
         out.write((guest_dir / "initrd.cpio.gz").read_bytes())
@@ -67,3 +73,24 @@ def disposable_overlay(temp_dir: Path, image: Path, name: str = "overlay.qcow2")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image.resolve()), "-F", image_format,
                     str(overlay)], check=True)
     return overlay
+
+
+# Folders of the guest's own system: a share mounted on or inside one would hide it.
+GUEST_SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run",
+                        "/sbin", "/sys", "/usr", "/var")
+# Folders the guest needs whole: a share on one of them, or on a parent, would hide them.
+GUEST_NEEDED_FOLDERS = ("/home/agent", "/mnt/share", "/tmp", "/root", "/opt", "/srv", "/media")
+
+
+def guest_share_path(host_path: str) -> str | None:
+    """The guest path where --share's folder appears besides /mnt/share: its
+    path on the host (so paths an agent writes or prints mean the same on both
+    sides), or None when that path would hide part of the guest."""
+    path = "/" + host_path.strip("/")
+    if path == "/" or "\n" in path or "\0" in path:
+        return None
+    if any(path == folder or path.startswith(folder + "/") for folder in GUEST_SYSTEM_FOLDERS):
+        return None
+    if any(folder == path or folder.startswith(path + "/") for folder in GUEST_NEEDED_FOLDERS):
+        return None
+    return path

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cloud_seed, control, debian_guest, demo_story, guest_boot
+from . import cloud_seed, control, debian_guest, demo_story, guest_boot, guest_stubs
 
 ASKFIRSTD_READY_SECONDS = 10.0   # askfirstd creates its socket in milliseconds; 10 s is generous under load
 POLL_SECONDS = 0.1
@@ -74,25 +74,60 @@ class VmSession:
         self.askfirstd_process: subprocess.Popen | None = None
         self.qemu_process: subprocess.Popen | None = None
         self.story: demo_story.DemoStory | None = None
+        self.sandbox_stubs = ""
 
     # ---- askfirstd ----
 
     def start_askfirstd(self, profile: Path | None) -> None:
-        command = [str(self.askfirstd), "--socket", str(self.socket_path), "--name", self.name]
+        """Starts askfirstd and waits for its ready message on --ready-fd: the
+        ready byte, then the credential stubs it made for the sandbox (JSON,
+        empty without credentials), until it closes the pipe."""
+        ready_read, ready_write = os.pipe()
+        command = [str(self.askfirstd), "--socket", str(self.socket_path), "--name", self.name,
+                   "--ready-fd", str(ready_write)]
         if profile:
             command += ["--profile", str(profile)]
         if self.args.askfirstd_log:
             command += ["-v"]
         self.log_path = Path(self.args.askfirstd_log) if self.args.askfirstd_log else self.temp_dir / "askfirstd.log"
         log = open(self.log_path, "wb")
-        self.askfirstd_process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            self.askfirstd_process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                                      pass_fds=(ready_write,))
+        finally:
+            os.close(ready_write)
+        message = b""
         deadline = time.monotonic() + ASKFIRSTD_READY_SECONDS
-        while not self.socket_path.exists():
-            if self.askfirstd_process.poll() is not None:
-                raise LaunchError("askfirstd exited before it was ready:\n" + self.askfirstd_log())
-            if time.monotonic() > deadline:
-                raise LaunchError(f"askfirstd did not create {self.socket_path} within {ASKFIRSTD_READY_SECONDS:.0f} s")
-            time.sleep(POLL_SECONDS / 10)
+        try:
+            os.set_blocking(ready_read, False)
+            while True:
+                try:
+                    chunk = os.read(ready_read, 65536)
+                except BlockingIOError:
+                    chunk = None
+                if chunk == b"":
+                    break  # askfirstd closed the pipe: the whole message is in (or it exited)
+                if chunk:
+                    message += chunk
+                    continue
+                if time.monotonic() > deadline:
+                    raise LaunchError(f"askfirstd was not ready within {ASKFIRSTD_READY_SECONDS:.0f} s")
+                time.sleep(POLL_SECONDS / 10)
+        finally:
+            os.close(ready_read)
+        if not message.startswith(b"R") or self.askfirstd_process.poll() is not None or not self.socket_path.exists():
+            raise LaunchError("askfirstd exited before it was ready:\n" + self.askfirstd_log())
+        self.sandbox_stubs = message[1:].decode()
+
+    def guest_stubs(self) -> bytes | None:
+        """The stubs tar for the guest (guest_stubs.py), or None when the profile has no credentials."""
+        if not self.sandbox_stubs.strip():
+            return None
+        try:
+            files = guest_stubs.sandbox_files(find_askfirst_cli(self.askfirstd), self.sandbox_stubs)
+        except (RuntimeError, ValueError) as failure:
+            raise LaunchError(f"cannot make the guest's credential stubs: {failure}") from None
+        return guest_stubs.stubs_tar(files)
 
     def print_consent_notice(self) -> None:
         """One line: is a consent client listening for this VM's questions, and if not, how to start one."""
@@ -123,6 +158,9 @@ class VmSession:
         memory = self.args.memory or ("1G" if self.args.guest else "512M")
         command = ["qemu-system-x86_64", "-nodefaults", "-no-user-config", "-display", "none",
                    "-machine", "q35", "-accel", self.accel, "-m", memory,
+                   # every CPU feature the accelerator has (QEMU 7.2's TCG: AVX2 too): agents ship
+                   # native binaries (Claude Code's is Bun-built) that die of SIGILL on qemu64
+                   "-cpu", "max",
                    "-smp", str(self.args.cpus),
                    "-netdev", f"stream,id=net0,server=off,addr.type=unix,addr.path={self.socket_path}",
                    "-device", "virtio-net-pci,netdev=net0",
@@ -131,7 +169,21 @@ class VmSession:
         command += ["-serial", f"file:{console}" if console else "mon:stdio"]
         if self.args.share:
             command += ["-virtfs", f"local,path={self.args.share},mount_tag=askfirst-share,security_model=none,id=share"]
+            command += self.share_path_arguments()
         return command + boot + self.args.qemu_extra
+
+    def share_path_arguments(self) -> list[str]:
+        """fw_cfg opt/askfirst/share-path: where the guest mounts the share besides /mnt/share
+        (the Debian guest's askfirst-share.service), the folder's own path on the host."""
+        host_path = str(Path(self.args.share).resolve())
+        guest_path = guest_boot.guest_share_path(host_path)
+        if guest_path is None:
+            print(f"askfirst-vm: --share {host_path}: that path would hide part of the guest's own system; "
+                  "the share is at /mnt/share only", file=sys.stderr)
+            return []
+        path_file = self.temp_dir / "share-path"
+        path_file.write_text(guest_path)
+        return ["-fw_cfg", f"name=opt/askfirst/share-path,file={path_file}"]
 
     def run_script(self) -> bytes | None:
         return Path(self.args.run).read_bytes() if self.args.run else None
@@ -140,12 +192,13 @@ class VmSession:
         """A user's disk image: a qcow2 overlay in the temp dir, and a NoCloud seed
         carrying the CA (and the --run script)."""
         overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.image))
-        seed = cloud_seed.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name, self.run_script())
+        seed = cloud_seed.make_nocloud_seed(self.temp_dir, self.ca_pem(), self.name, self.run_script(),
+                                            self.guest_stubs())
         return ["-drive", f"file={overlay},if=virtio,format=qcow2",
                 "-drive", f"file={seed},if=virtio,format=raw,readonly=on"]
 
     def demo_guest_boot(self) -> list[str]:
-        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), self.run_script())
+        boot = guest_boot.demo_guest_boot(self.temp_dir, self.ca_pem(), self.run_script(), self.guest_stubs())
         if self.args.disk:
             overlay = guest_boot.disposable_overlay(self.temp_dir, Path(self.args.disk))
             boot += ["-drive", f"file={overlay},if=virtio,format=qcow2"]
@@ -173,7 +226,8 @@ class VmSession:
             boot = self.demo_guest_boot()
         elif self.args.guest == "debian":
             try:
-                boot = debian_guest.debian_guest_boot(self.temp_dir, self.ca_pem(), self.run_script())
+                boot = debian_guest.debian_guest_boot(self.temp_dir, self.ca_pem(), self.run_script(),
+                                                      self.guest_stubs())
             except RuntimeError as failure:
                 raise LaunchError(str(failure)) from None
         else:

@@ -7,7 +7,8 @@
 # What is in it: Debian's generic kernel (not the cloud flavour: that one is
 # built without 9p, and askfirst-vm --share is virtio 9p), systemd (networkd + resolved, DHCP
 # and router advertisements on the virtio NIC), cloud-init (NoCloud only),
-# git, curl, python3, openssh-client, jq, less, procps, iproute2, sudo; a user
+# git, curl, python3, openssh-client, jq, less, procps, iproute2, sudo,
+# nodejs (npm fetched on first use), awscli; a user
 # `agent` with passwordless sudo, auto-logged-in on the serial console ttyS0;
 # and the guest half of askfirst-vm (tools/guest/debian-customize.sh): a unit
 # that installs the askfirst CA handed over by QEMU's fw_cfg, one that mounts
@@ -34,7 +35,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 customize="$here/debian-customize.sh"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/askfirst/debian-guest"
-script_hash=$(cat "$0" "$customize" | sha256sum | cut -c1-16)
+script_hash=$(cat "$0" "$customize" "$here/install-stubs.sh" | sha256sum | cut -c1-16)
 out="$cache_root/$script_hash"
 # Room left free on the guest's root file system for the agent's work; the
 # disk is a sparse qcow2, so unused space costs nothing on the host.
@@ -87,11 +88,16 @@ fi
 packages=(
   linux-image-amd64 initramfs-tools systemd systemd-sysv systemd-resolved udev dbus kmod
   cloud-init ca-certificates git curl python3 openssh-client jq less procps iproute2 sudo
-  iputils-ping netcat-openbsd
+  iputils-ping netcat-openbsd nodejs awscli
 )
-# Not yet: nodejs and npm for an agent installed inside the guest (issue 14).
-# Debian 12's npm pulls a few hundred node-* packages; with them the build ran
-# past 40 minutes on a loaded 2-core machine (over the e2e test's 30-minute bound).
+# nodejs (Debian's Node 18) for agents installed inside the guest, awscli
+# (Debian's v2) for the cloud calls they make (issue 14). Not Debian's npm:
+# counted with apt against an empty system (no recommends), the list above
+# without nodejs/awscli is 195 packages / 149 MB to fetch; nodejs adds 10 /
+# 21 MB, awscli 20 / 12 MB, but npm adds 349 packages (node-* modules, 14 MB):
+# unpacking and configuring them one by one is what ran the build past 40
+# minutes under load. /usr/local/bin/npm (debian-customize.sh) fetches npm
+# itself from the npm registry, through askfirstd, on first use instead.
 
 mkdir -p "$cache_root"
 work=$(mktemp -d "$cache_root/build.XXXXXX")

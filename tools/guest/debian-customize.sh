@@ -10,7 +10,20 @@
 #     update-ca-certificates would add it); off with `askfirst.ca=off` on the kernel
 #     command line, so a test can prove the NoCloud path alone;
 #   - askfirst-share.service: mounts the 9p share (tag askfirst-share) at
-#     /mnt/share when askfirst-vm was given --share;
+#     /mnt/share when askfirst-vm was given --share, and at the folder's
+#     path on the host too, which askfirst-vm hands over as fw_cfg
+#     opt/askfirst/share-path (so paths in the agent's work, its logs and
+#     its answers are the host's);
+#   - askfirst-stubs.service: installs the credential stubs askfirst-vm
+#     hands over as fw_cfg opt/askfirst/stubs.tar for `agent` (files in its
+#     home, variables for every login) with tools/guest/install-stubs.sh,
+#     before any login or --run script (issue 13);
+#   - npm on first use: Debian's nodejs is in the image but Debian's npm is
+#     not (it pulls ~350 packages: measured, see build-debian-guest.sh);
+#     /usr/local/bin/npm and npx fetch npm itself from the npm registry,
+#     through askfirstd like any other request, checked against the
+#     registry's sha512 integrity, into the user's ~/.local (global
+#     installs go to ~/.local too, on PATH);
 #   - askfirst-run.service: runs the script handed over as
 #     opt/askfirst/run as the `agent` user, output on the console, then
 #     powers the VM off (askfirst-vm --run);
@@ -24,6 +37,7 @@
 #   - cloud-init limited to NoCloud with network config left to networkd.
 set -eu
 root="$1"
+here=$(cd "$(dirname "$0")" && pwd)
 
 write() {  # write MODE PATH (content on stdin)
   mkdir -p "$root$(dirname "$2")"
@@ -114,25 +128,39 @@ for variable in $ca_variables; do echo "$variable=$bundle"; done >> "$root/etc/e
 write 0755 /usr/local/sbin/askfirst-mount-share <<'SCRIPT'
 #!/bin/sh
 # Mounts askfirst-vm's --share folder (virtio 9p, tag askfirst-share) at
-# /mnt/share when the VM has one; files keep the host's owners, so the host
-# user with uid 1000 and the guest's `agent` (uid 1000) are the same person.
+# /mnt/share when the VM has one, and at the folder's host path (fw_cfg
+# opt/askfirst/share-path; askfirst-vm has refused paths that would hide the
+# guest's own system or the agent's home). Folders created on the way are
+# 0755, and existing ones the agent could not cross (/root) get o+x, so
+# `agent` reaches it. Files keep the host's owners, so the host user with uid
+# 1000 and the guest's `agent` (uid 1000) are the same person.
 set -eu
 modprobe 9pnet_virtio 2>/dev/null || true
+modprobe qemu_fw_cfg 2>/dev/null || true
 for tag in /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag; do
   [ -r "$tag" ] || continue
   if [ "$(tr -d '\000' < "$tag")" = askfirst-share ]; then
     mkdir -p /mnt/share
     mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 askfirst-share /mnt/share
     echo "askfirst-share: the host folder is mounted at /mnt/share"
+    path_blob=/sys/firmware/qemu_fw_cfg/by_name/opt/askfirst/share-path/raw
+    [ -r "$path_blob" ] || exit 0
+    host_path=$(cat "$path_blob")
+    case "$host_path" in /?*) ;; *) echo "askfirst-share: odd host path '$host_path': /mnt/share only"; exit 0 ;; esac
+    (umask 022; mkdir -p "$host_path")
+    mount --bind /mnt/share "$host_path"
+    folder=$(dirname "$host_path")
+    while [ "$folder" != / ]; do chmod o+x "$folder"; folder=$(dirname "$folder"); done
+    echo "askfirst-share: and at $host_path, its path on the host"
     exit 0
   fi
 done
 SCRIPT
 write 0644 /etc/systemd/system/askfirst-share.service <<'UNIT'
 [Unit]
-Description=Mount askfirst-vm's shared folder at /mnt/share
+Description=Mount askfirst-vm's shared folder at /mnt/share and at its host path
 After=local-fs.target systemd-udev-settle.service systemd-udev-trigger.service
-Before=askfirst-run.service
+Before=askfirst-run.service systemd-user-sessions.service
 
 [Service]
 Type=oneshot
@@ -143,6 +171,83 @@ StandardOutput=journal+console
 [Install]
 WantedBy=multi-user.target
 UNIT
+
+# --- the credential stubs from fw_cfg ---
+install -m 0755 "$here/install-stubs.sh" "$root/usr/local/sbin/askfirst-install-stubs"
+write 0755 /usr/local/sbin/askfirst-fw-cfg-stubs <<'SCRIPT'
+#!/bin/sh
+# Installs the credential stubs askfirst-vm passed with
+# -fw_cfg name=opt/askfirst/stubs.tar for `agent`; nothing when none was passed.
+set -eu
+modprobe qemu_fw_cfg 2>/dev/null || true
+blob=/sys/firmware/qemu_fw_cfg/by_name/opt/askfirst/stubs.tar/raw
+if [ ! -r "$blob" ]; then
+  echo "askfirst-stubs: no credential stubs in fw_cfg: nothing to install"
+  exit 0
+fi
+copy=$(mktemp)
+trap 'rm -f "$copy"' EXIT
+cat "$blob" > "$copy"
+/usr/local/sbin/askfirst-install-stubs "$copy" agent
+SCRIPT
+write 0644 /etc/systemd/system/askfirst-stubs.service <<'UNIT'
+[Unit]
+Description=Install the credential stubs handed over by QEMU fw_cfg for agent
+After=local-fs.target
+Before=askfirst-run.service systemd-user-sessions.service serial-getty@ttyS0.service cloud-final.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/askfirst-fw-cfg-stubs
+StandardOutput=journal+console
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+# --- npm on first use, from the npm registry through askfirstd ---
+write 0755 /usr/local/bin/npm <<'SCRIPT'
+#!/bin/sh
+# npm for the guest's Debian nodejs, fetched on first use from the npm
+# registry (through askfirstd, like every request of the guest) into
+# ~/.local/lib/askfirst-npm, its sha512 checked against the registry's
+# integrity field. Debian's own npm package is left out of the image: it
+# pulls ~350 packages (tools/guest/build-debian-guest.sh says what it cost).
+# ASKFIRST_NPM_VERSION picks the version or dist-tag (default latest-10,
+# the newest npm that runs on bookworm's Node 18).
+set -eu
+folder="${HOME:?}/.local/lib/askfirst-npm"
+cli="$folder/package/bin/$(basename "$0")-cli.js"
+if [ ! -f "$folder/package/bin/npm-cli.js" ]; then
+  registry="${NPM_CONFIG_REGISTRY:-https://registry.npmjs.org}"
+  registry="${registry%/}"
+  version="${ASKFIRST_NPM_VERSION:-latest-10}"
+  echo "npm: fetching npm $version from $registry (first use in this guest)" >&2
+  staging=$(mktemp -d)
+  trap 'rm -rf "$staging"' EXIT
+  curl -fsS "$registry/npm/$version" -o "$staging/meta.json"
+  tarball=$(jq -r .dist.tarball "$staging/meta.json")
+  integrity=$(jq -r .dist.integrity "$staging/meta.json")
+  curl -fsS "$tarball" -o "$staging/npm.tgz"
+  actual="sha512-$(openssl dgst -sha512 -binary "$staging/npm.tgz" | base64 -w0)"
+  if [ "$actual" != "$integrity" ]; then
+    echo "npm: $tarball does not match the registry's integrity $integrity; not installed" >&2
+    exit 1
+  fi
+  mkdir -p "$staging/unpacked" "$(dirname "$folder")"
+  tar -xzf "$staging/npm.tgz" -C "$staging/unpacked"
+  rm -rf "$folder"
+  mv "$staging/unpacked" "$folder"
+fi
+exec node "$cli" "$@"
+SCRIPT
+ln -sf npm "$root/usr/local/bin/npx"
+write 0644 /etc/profile.d/askfirst-npm.sh <<'SCRIPT'
+# askfirst: npm's global installs go to ~/.local (no root needed), on PATH
+export NPM_CONFIG_PREFIX="$HOME/.local"
+case ":$PATH:" in *":$HOME/.local/bin:"*) ;; *) PATH="$HOME/.local/bin:$PATH" ;; esac
+SCRIPT
 
 # --- the --run script ---
 write 0755 /usr/local/sbin/askfirst-run <<'SCRIPT'
@@ -166,7 +271,7 @@ write 0644 /etc/systemd/system/askfirst-run.service <<'UNIT'
 [Unit]
 Description=Run askfirst-vm's --run script as agent, then power off
 Wants=network-online.target
-After=network-online.target askfirst-ca.service askfirst-share.service systemd-user-sessions.service
+After=network-online.target askfirst-ca.service askfirst-share.service askfirst-stubs.service systemd-user-sessions.service
 Before=serial-getty@ttyS0.service getty.target
 
 [Service]
@@ -203,4 +308,4 @@ resize_rootfs: false
 CFG
 
 chroot "$root" systemctl enable --quiet systemd-networkd systemd-resolved \
-  askfirst-ca.service askfirst-share.service askfirst-run.service
+  askfirst-ca.service askfirst-share.service askfirst-stubs.service askfirst-run.service

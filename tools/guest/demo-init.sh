@@ -3,7 +3,8 @@
 # build-demo-guest.sh). Brings up the virtio network card the ordinary way
 # (DHCP and router advertisements from askfirstd's slirp side: the guest has
 # no idea it is being watched), installs the askfirst CA that askfirst-vm
-# appended at /askfirst/ca.pem, then runs /askfirst/run if present, or a
+# appended at /askfirst/ca.pem (and the credential stubs, /askfirst/stubs.tar),
+# then runs /askfirst/run if present, or a
 # shell on the console. Powers off when that ends, so the VM is disposable.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin
@@ -54,6 +55,12 @@ export SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 export CURL_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 export GIT_SSL_CAINFO=/etc/ssl/certs/ca-certificates.crt
 export HOME=/root
+# The credential stubs askfirst-vm appended (/askfirst/stubs.tar, installed by
+# tools/guest/install-stubs.sh for root: the demo guest has no other user).
+if [ -s /askfirst/stubs.tar ]; then
+  sh /askfirst/install-stubs /askfirst/stubs.tar root && rm -f /askfirst/stubs.tar
+  [ -r /etc/profile.d/askfirst-credentials.sh ] && . /etc/profile.d/askfirst-credentials.sh
+fi
 echo "askfirst-guest: up, $(ip -4 -o addr show dev eth0 | awk '{print $4}') $(ip -6 -o addr show dev eth0 | grep -v fe80 | awk '{print $4}')"
 
 if [ -x /askfirst/run ]; then
