@@ -175,6 +175,9 @@ slow_guest_stage() {
 build_fuzz() {  # only the fuzz targets: the rest of the tree is built twice already
   if [[ ! -f build-fuzz/build.ninja ]]; then
     CC=clang CXX=clang++ meson setup build-fuzz >"$LOGS/build-fuzz-setup.log" || { cat "$LOGS/build-fuzz-setup.log"; return 1; }
+  else
+    # A kept build dir: regenerate first, so the target list below includes targets added since
+    ninja -C build-fuzz build.ninja >"$LOGS/build-fuzz-setup.log" || { cat "$LOGS/build-fuzz-setup.log"; return 1; }
   fi
   local names
   names=$(meson introspect build-fuzz --targets | $PYTHON -c '
