@@ -21,7 +21,7 @@ InterceptingPipeline::~InterceptingPipeline() {
 void InterceptingPipeline::on_start(netstack::FlowIo& io) {
     io_ = &io;
     detect_timer_ = services_.make_timer();
-    listed_protocol_ = listed_database_protocol();
+    listed_protocol_ = listed_database_protocol(listed_by_profile_);
     // A listed MySQL endpoint: its server speaks first, so dial at once rather than after the wait.
     if (listed_protocol_ == "mysql") return probe_upstream();
     detect_timer_->start(tls::kServerSpeaksFirstTimeout, [this] { on_detect_timeout(); });
@@ -39,12 +39,14 @@ void InterceptingPipeline::on_start(netstack::FlowIo& io) {
 // a listed endpoint, never relayed unread. Other ports are not special:
 // PostgreSQL and MongoDB servers end a connection whose first message they
 // cannot read, and detection recognises every first message they accept.
-std::string InterceptingPipeline::listed_database_protocol() const {
+std::string InterceptingPipeline::listed_database_protocol(bool& listed_by_profile) const {
     const auto& info = io_->info();
     const std::string address = info.original_destination.address.to_string();
+    listed_by_profile = true;
     for (const auto& listed : services_.databases)
         if (listed.port == info.original_destination.port && (listed.host == info.dns_name || listed.host == address))
             return listed.protocol;
+    listed_by_profile = false;
     if (info.original_destination.port == kRedisPort) return "redis";
     if (info.original_destination.port == kMysqlPort) return "mysql";
     return "";
@@ -59,10 +61,7 @@ bool InterceptingPipeline::refused_as_unlisted(const Detection& detection) {
         return false;
     const std::string seen = detection.outcome == Detection::Outcome::matched ? std::string(detection.detector->name)
                                                                               : "bytes askfirst does not read";
-    const bool listed_by_profile = std::any_of(services_.databases.begin(), services_.databases.end(), [&](const auto& listed) {
-        return listed.port == io_->info().original_destination.port && listed.protocol == listed_protocol_;
-    });
-    const std::string as = listed_by_profile ? " is listed in the profile's databases as " + listed_protocol_
+    const std::string as = listed_by_profile_ ? " is listed in the profile's databases as " + listed_protocol_
                                              : " is " + listed_protocol_ + "'s own port, read as " + listed_protocol_;
     const std::string reason = destination_host_port(io_->info(), sni_) + as + ", but the flow spoke " + seen;
     services_.log.line("event=database_refused reason=\"" + reason + "\"");

@@ -94,7 +94,8 @@ private:
     void on_detect_timeout();
     void probe_upstream();
     void detect_server_first();
-    std::string listed_database_protocol() const;
+    // Sets `listed_by_profile` when the profile's `databases` names the destination.
+    std::string listed_database_protocol(bool& listed_by_profile) const;
     // Read as their database even when unlisted (see listed_database_protocol).
     static constexpr std::uint16_t kRedisPort = 6379;
     static constexpr std::uint16_t kMysqlPort = 3306;
@@ -123,6 +124,7 @@ private:
     UpstreamState upstream_ = UpstreamState::not_dialed;  // not_dialed, or the probe's
     std::string sni_;
     std::string listed_protocol_;  // the protocol this destination must speak (listed or well-known port), or ""
+    bool listed_by_profile_ = false;  // listed_protocol_ comes from the profile, not a well-known port
     FlowDecisions::Ticket decision_ticket_ = 0;
 
     std::unique_ptr<SessionStack> stack_;
