@@ -431,16 +431,6 @@ EllipticCurveOffload elliptic_curve_offload_status() {
     return EllipticCurveOffload::in_effect;
 }
 
-std::string_view elliptic_curve_offload_name(EllipticCurveOffload status) {
-    switch (status) {
-    case EllipticCurveOffload::in_effect: return "in_effect";
-    case EllipticCurveOffload::not_interposed: return "not_interposed";
-    case EllipticCurveOffload::self_check_failed: return "self_check_failed";
-    case EllipticCurveOffload::switched_off: return "switched_off";
-    }
-    return "unknown";
-}
-
 void set_elliptic_curve_offload_enabled(bool enabled) { offload_enabled.store(enabled, std::memory_order_relaxed); }
 
 std::uint64_t elliptic_curve_offload_count() { return offloaded_calls.load(std::memory_order_relaxed); }

@@ -46,18 +46,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tls/offload_status.h"
+
 namespace askfirst::tls {
 
-enum class EllipticCurveOffload {
-    in_effect,          // the self-check passed and our definitions are the ones called
-    not_interposed,     // libmbedcrypto's callers reach its own definitions, not ours
-    self_check_failed,  // ours disagreed with mbedTLS on a fixed vector: originals in use
-    switched_off,       // set_elliptic_curve_offload_enabled(false)
-};
+using EllipticCurveOffload = OffloadStatus;
 
 // Runs the self-check once (thread-safe) and says whether the offload is in effect.
 EllipticCurveOffload elliptic_curve_offload_status();
-std::string_view elliptic_curve_offload_name(EllipticCurveOffload status);
+inline std::string_view elliptic_curve_offload_name(EllipticCurveOffload status) { return offload_status_name(status); }
 
 // For benchmarks and tests: route every call to the originals (false) or to
 // libcrypto again (true), in this process, at any time.

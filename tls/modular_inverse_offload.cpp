@@ -165,16 +165,6 @@ ModularInverseOffload modular_inverse_offload_status() {
     return ModularInverseOffload::in_effect;
 }
 
-std::string_view modular_inverse_offload_name(ModularInverseOffload status) {
-    switch (status) {
-    case ModularInverseOffload::in_effect: return "in_effect";
-    case ModularInverseOffload::not_interposed: return "not_interposed";
-    case ModularInverseOffload::self_check_failed: return "self_check_failed";
-    case ModularInverseOffload::switched_off: return "switched_off";
-    }
-    return "unknown";
-}
-
 void set_modular_inverse_offload_enabled(bool enabled) { offload_enabled.store(enabled, std::memory_order_relaxed); }
 
 std::uint64_t modular_inverse_offload_count() { return offloaded_calls.load(std::memory_order_relaxed); }

@@ -32,21 +32,18 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tls/offload_status.h"
+
 namespace askfirst::tls {
 
 // The largest modulus handed to libcrypto: P-521's order (ECDSA on every curve askfirst accepts).
 constexpr std::size_t kLargestOffloadedModulusBits = 521;
 
-enum class ModularInverseOffload {
-    in_effect,          // the self-check passed and our definition is the one called
-    not_interposed,     // libmbedcrypto's callers reach its own definition, not ours
-    self_check_failed,  // ours disagreed with mbedTLS on a fixed vector: the original is in use
-    switched_off,       // set_modular_inverse_offload_enabled(false)
-};
+using ModularInverseOffload = OffloadStatus;
 
 // Runs the self-check once (thread-safe) and says whether the offload is in effect.
 ModularInverseOffload modular_inverse_offload_status();
-std::string_view modular_inverse_offload_name(ModularInverseOffload status);
+inline std::string_view modular_inverse_offload_name(ModularInverseOffload status) { return offload_status_name(status); }
 
 // For benchmarks and tests: route every call to the original (false) or to libcrypto again (true).
 void set_modular_inverse_offload_enabled(bool enabled);

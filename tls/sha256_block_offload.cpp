@@ -95,16 +95,6 @@ Sha256BlockOffload sha256_block_offload_status() {
     return Sha256BlockOffload::in_effect;
 }
 
-std::string_view sha256_block_offload_name(Sha256BlockOffload status) {
-    switch (status) {
-    case Sha256BlockOffload::in_effect: return "in_effect";
-    case Sha256BlockOffload::not_interposed: return "not_interposed";
-    case Sha256BlockOffload::self_check_failed: return "self_check_failed";
-    case Sha256BlockOffload::switched_off: return "switched_off";
-    }
-    return "unknown";
-}
-
 void set_sha256_block_offload_enabled(bool enabled) { offload_enabled.store(enabled, std::memory_order_relaxed); }
 
 std::uint64_t sha256_block_offload_count() { return offloaded_calls.load(std::memory_order_relaxed); }

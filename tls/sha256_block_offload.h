@@ -29,18 +29,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tls/offload_status.h"
+
 namespace askfirst::tls {
 
-enum class Sha256BlockOffload {
-    in_effect,          // the self-check passed and our definition is the one called
-    not_interposed,     // libmbedcrypto's callers reach its own definition, not ours
-    self_check_failed,  // ours disagreed with mbedTLS on a fixed block: the original is in use
-    switched_off,       // set_sha256_block_offload_enabled(false)
-};
+using Sha256BlockOffload = OffloadStatus;
 
 // Runs the self-check once (thread-safe) and says whether the offload is in effect.
 Sha256BlockOffload sha256_block_offload_status();
-std::string_view sha256_block_offload_name(Sha256BlockOffload status);
+inline std::string_view sha256_block_offload_name(Sha256BlockOffload status) { return offload_status_name(status); }
 
 // For benchmarks and tests: route every call to the original (false) or to libcrypto again (true).
 void set_sha256_block_offload_enabled(bool enabled);
