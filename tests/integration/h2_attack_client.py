@@ -295,9 +295,10 @@ def flood(command: dict) -> dict:
         outcome = "closed by askfirstd"
         connection.ended = connection.ended or f"error: {error}"
     seconds = time.monotonic() - started
-    connection.pump(3)  # a GOAWAY or the end still on its way
+    connection.pump(10)  # a GOAWAY or the end still on its way
     result = connection.report()
-    result.update(sent=sent, outcome=outcome, seconds=round(seconds, 3))
+    result.update(sent=sent, outcome=outcome, seconds=round(seconds, 3),
+                  ended_after=round(time.monotonic() - started, 3))
     connection.close()
     return result
 

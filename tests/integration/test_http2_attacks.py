@@ -173,3 +173,66 @@ def test_a_malformed_request_is_refused_on_its_stream_reaches_nothing_is_audited
         assert "PROTOCOL_ERROR" in refused[0]["reason"], refused
     assert [(r.get("stream"), r.get("path")) for r in lines if r.get("decision") == "pass"] == \
         [(3, f"/after-{row}")], lines
+
+
+# ---- floods ------------------------------------------------------------------
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of /proc/PID/stat (fields 14 and 15, after the parenthesised comm)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def status_kib(pid: int, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {key} for pid {pid}")
+
+
+def reset_peak_rss(pid: int):
+    """VmHWM restarts from the current RSS (proc(5), clear_refs value 5), so the attack's peak shows."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+# How each flood may end, by shape: askfirstd's GOAWAY (and the connection's end) where a limit
+# tripped; "stalled" where askfirstd bounds it by no longer reading (the PING flood's ACKs fill
+# the guest-ward queue, kMaxUpstreamQueuedBytes, while the attacker never reads them).
+FLOODS = {
+    "continuation": {"goaway": {ENHANCE_YOUR_CALM}},           # nghttp2's kMaxContinuations
+    "settings": {"goaway": {ENHANCE_YOUR_CALM}},               # nghttp2's kMaxOutboundAck
+    "ping": {"goaway": {ENHANCE_YOUR_CALM}, "or_stall": True},  # the shell's guest back-pressure
+    "rapid_reset": {"goaway": {ENHANCE_YOUR_CALM, INTERNAL_ERROR}},  # nghttp2's kStreamResetBurst (its code: INTERNAL_ERROR)
+    "hpack_bomb": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxMalformedStreams
+    "empty_data": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxConsecutiveEmptyDataFrames
+}
+
+
+@pytest.mark.parametrize("shape", FLOODS)
+def test_a_flood_is_bounded_in_memory_and_cpu_and_a_fresh_connection_still_gets_through(
+        attacker, attack_nginx, shape):
+    pid = attacker.daemon
+    nginx_before, audit_before = len(attack_nginx.requests()), len(attacker.audit())
+    reset_peak_rss(pid)
+    rss_before, cpu_before = status_kib(pid, "VmRSS"), cpu_seconds(pid)
+    result = attacker.ask({"do": "flood", "shape": shape, "budget": FLOOD_BUDGET, "read_while_sending": False})
+    cpu = cpu_seconds(pid) - cpu_before
+    growth = (status_kib(pid, "VmHWM") - rss_before) * 1024
+    audited = len(attacker.audit()) - audit_before
+    reached = len(attack_nginx.requests()) - nginx_before
+    print(f"\n{shape}: offered {FLOOD_BUDGET / MiB:.0f} MiB, sent {result['sent'] / MiB:.2f} MiB in "
+          f"{result['seconds']} s, {result['outcome']}; GOAWAY {result['goaway']}; askfirstd RSS "
+          f"+{growth / MiB:.2f} MiB (peak), CPU {cpu:.2f} s; audit lines {audited}, requests at nginx {reached}; "
+          f"frames seen {result['frames_seen']}")
+    expected = FLOODS[shape]
+    if result["goaway"] is not None:
+        assert result["goaway"]["error_code"] in expected["goaway"], result
+    else:
+        assert expected.get("or_stall") and result["outcome"].startswith("stalled"), result
+    assert result["sent"] < FLOOD_BUDGET, result  # askfirstd did not take it all
+    assert growth < RSS_GROWTH_BOUND, f"askfirstd's RSS grew {growth / MiB:.1f} MiB under the {shape} flood"
+    assert cpu < CPU_BOUND_S, f"askfirstd spent {cpu:.2f} s of CPU on the {shape} flood"
+    # streams the attack opened were refused or cancelled, a bounded number of them
+    assert audited <= 1100 and reached <= 1100, (audited, reached)
+    after = attacker.ask({"do": "get", "path": f"/after-{shape}"})
+    assert after["streams"]["1"].get("status") == 200, after
