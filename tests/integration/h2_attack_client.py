@@ -13,10 +13,10 @@ and CPU time around each attack:
   {"do": "strict", "row": NAME, "fields": [[name, value], ...], "body": str|null}
       a fresh connection; the request on stream 1, then a good GET on
       stream 3 of the same connection: what came back on each, GOAWAY, EOF.
-  {"do": "flood", "shape": NAME, "budget": BYTES}
+  {"do": "flood", "shape": NAME, "budget": BYTES, "max_seconds": S}
       a fresh connection; the attack written as fast as askfirstd takes it
-      until BUDGET bytes, the connection's end, or a stall (askfirstd no
-      longer reading): bytes sent, frames seen, how it ended.
+      until BUDGET bytes, S seconds (30), the connection's end, or a stall
+      (askfirstd no longer reading): bytes sent, frames seen, how it ended.
   {"do": "get", "path": PATH}
       a fresh connection, one GET: its status.
 """
@@ -289,7 +289,11 @@ def flood(command: dict) -> dict:
     try:
         connection.send(first)
         sent += len(first)
+        deadline = started + command.get("max_seconds", 30)
         while sent < budget:
+            if time.monotonic() > deadline:
+                outcome = "still read by askfirstd when the attacker's time was up"
+                break
             chunk = repeated() if callable(repeated) else repeated
             connection.send(chunk)
             sent += len(chunk)
