@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "netstack/ip_endpoint.h"
 
 namespace askfirst {
@@ -120,11 +121,10 @@ struct Profile {
 };
 
 // Parses and validates profile JSON. `source_name` prefixes every error
-// ("profile.json: ..."). On failure returns nullopt and sets `error`.
-std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
-                                     std::string& error);
+// ("profile.json: ...").
+Result<Profile> parse_profile(std::string_view json_text, std::string_view source_name);
 
 // Reads and parses a profile file; the error names the file and what to fix.
-std::optional<Profile> load_profile_file(const std::string& path, std::string& error);
+Result<Profile> load_profile_file(const std::string& path);
 
 }  // namespace askfirst
