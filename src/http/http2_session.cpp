@@ -31,11 +31,20 @@ constexpr std::uint64_t kStreamResetRate = 33;     // per second
 constexpr std::size_t kGuestSliceBytes = 16 * 1024;
 
 // Floods nghttp2 1.52 does not bound, bounded here (GOAWAY ENHANCE_YOUR_CALM):
-// - DATA frames with no payload and no END_STREAM, one after another
-//   (CVE-2019-9518): each costs a frame's work and no flow-control window.
-//   Envoy's default allows 1 in a row; 100 leaves room for a client that
-//   flushes an empty frame now and then.
-constexpr std::size_t kMaxConsecutiveEmptyDataFrames = 100;
+// - frames that make no progress, between two that do (a HEADERS, or DATA
+//   with payload): DATA frames with no payload and no END_STREAM
+//   (CVE-2019-9518), PRIORITY frames (CVE-2019-9513's dependency-tree
+//   churn). Each costs a frame's work and no flow-control window; measured,
+//   askfirstd read a 320 MiB flood of either to its end (3 s of CPU), where
+//   bulk DATA costs a quarter of that. Envoy allows 1 empty frame in a row
+//   and 100 PRIORITY frames per stream, nginx 4 PRIORITY frames per stream
+//   it allows: 100 leaves room for a browser's priority tree and a client
+//   that flushes an empty frame now and then. Other frames (WINDOW_UPDATE,
+//   PING, SETTINGS) neither count nor reset the count, so interleaving them
+//   does not hide a flood; they cost no more than bulk DATA (a 320 MiB
+//   WINDOW_UPDATE flood: 1.4 s), and PING/SETTINGS are bounded by their
+//   answers (nghttp2's kMaxOutboundAck, the shell's guest back-pressure).
+constexpr std::size_t kMaxFramesWithoutProgress = 100;
 // - streams we reset as malformed (PROTOCOL_ERROR), on one connection: each
 //   is a request the guest made us read, refuse and audit without counting
 //   toward nghttp2's rapid-reset limit (which counts the guest's resets):
@@ -134,9 +143,10 @@ void Http2Session::on_guest_bytes(std::string_view bytes) {
 // inside nghttp2_session_mem_recv.
 void Http2Session::end_if_flooding() {
     if (closed_) return;
-    if (consecutive_empty_data_frames_ > kMaxConsecutiveEmptyDataFrames) {
-        connection_error("HTTP/2 from the guest refused: more than " + std::to_string(kMaxConsecutiveEmptyDataFrames) +
-                             " empty DATA frames in a row (a flood, CVE-2019-9518)",
+    if (frames_without_progress_ > kMaxFramesWithoutProgress) {
+        connection_error("HTTP/2 from the guest refused: more than " + std::to_string(kMaxFramesWithoutProgress) +
+                             " empty DATA or PRIORITY frames without a request or body between them (a flood, "
+                             "CVE-2019-9518, CVE-2019-9513)",
                          NGHTTP2_ENHANCE_YOUR_CALM);
     } else if (malformed_streams_ > kMaxMalformedStreams) {
         connection_error("HTTP/2 from the guest refused: more than " + std::to_string(kMaxMalformedStreams) +
@@ -217,8 +227,15 @@ int Http2Session::guest_invalid_header(std::int32_t stream_id, std::string_view 
 
 int Http2Session::guest_frame_recv(const nghttp2_frame& frame) {
     const bool end_stream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-    if (frame.hd.type == NGHTTP2_DATA && frame.hd.length == 0 && !end_stream) ++consecutive_empty_data_frames_;
-    else if (frame.hd.length > 0) consecutive_empty_data_frames_ = 0;
+    if (frame.hd.type == NGHTTP2_HEADERS) {
+        frames_without_progress_ = 0;
+    } else if (frame.hd.type == NGHTTP2_DATA) {
+        const bool has_payload = frame.hd.length > frame.data.padlen;  // padlen counts the Pad Length field too
+        if (has_payload) frames_without_progress_ = 0;
+        else if (!end_stream) ++frames_without_progress_;
+    } else if (frame.hd.type == NGHTTP2_PRIORITY) {
+        ++frames_without_progress_;
+    }
     Stream* stream = find_stream(frame.hd.stream_id);
     if (stream == nullptr || stream->header_refused) return 0;
     if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {

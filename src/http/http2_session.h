@@ -61,8 +61,9 @@
 // max_inspect_bytes per stream and 4x that per connection; nghttp2's
 // defaults for SETTINGS entries (32), queued ACKs (1000), CONTINUATION
 // frames (8) and the rapid-reset limit (1000 burst, 33/s); ours for empty
-// DATA frames in a row (100) and streams reset as malformed (100 per
-// connection), both ending it with GOAWAY ENHANCE_YOUR_CALM. A header block
+// DATA and PRIORITY frames between two that make progress (100) and streams
+// reset as malformed (100 per connection), both ending it with GOAWAY
+// ENHANCE_YOUR_CALM. A header block
 // refused for its size is read on unchecked (HPACK's state only).
 //
 // An upstream that speaks only HTTP/1.1 (TLS, ALPN not h2) gets the passed
@@ -221,8 +222,8 @@ private:
     bool h1_interim_ = false;          // a 1xx response is being skipped
     MessageParser h1_response_{MessageKind::response};
     std::string last_connection_error_;
-    // Flood counters (http2_session.cpp's kMaxConsecutiveEmptyDataFrames, kMaxMalformedStreams).
-    std::size_t consecutive_empty_data_frames_ = 0;
+    // Flood counters (http2_session.cpp's kMaxFramesWithoutProgress, kMaxMalformedStreams).
+    std::size_t frames_without_progress_ = 0;
     std::size_t malformed_streams_ = 0;
     bool goaway_reported_ = false;
     bool guest_eof_ = false;

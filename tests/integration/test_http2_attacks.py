@@ -8,7 +8,8 @@ against the nginx h2 origin of test_http2.py. What each test pins:
   Misdirected Request on its stream instead, RFC 9110 §15.5.20), nothing of
   it reaches nginx, askfirstd audits the refusal naming the stream, and a
   good GET on the same connection still passes;
-- floods (CONTINUATION, SETTINGS, PING, rapid reset, HPACK bomb, empty DATA):
+- floods (CONTINUATION, SETTINGS, PING, rapid reset, HPACK bomb, empty DATA,
+  PRIORITY):
   each is bounded: askfirstd ends the connection (GOAWAY, or its end) or
   stops reading it, its RSS grows less than RSS_GROWTH_BOUND while the
   attack offered FLOOD_BUDGET bytes (over 10x that bound), its CPU time for
@@ -28,7 +29,11 @@ to fail):
 - nghttp2's rapid-reset limit: askfirstd still busy after 120 s;
 - a refused header block read unchecked: the HPACK bomb cost 2.2 s of CPU
   for 100 streams; the malformed-stream limit: no GOAWAY;
-- the empty-DATA limit: all 320 MiB read, 2.8 s of CPU, no GOAWAY.
+- the empty-DATA and PRIORITY limit: all 320 MiB of empty DATA read, 2.8 s
+  of CPU, no GOAWAY; PRIORITY frames read for as long as the attacker
+  wrote them (237 MiB in 30 s), 2.6 s of CPU.
+(Not a test: a WINDOW_UPDATE flood is read to its end, RSS flat, 1.4 s of
+CPU for 320 MiB, twice what bulk DATA costs; no limit is set for it.)
 So RSS_GROWTH_BOUND (32 MiB) and CPU_BOUND_S (1 s) leave 8x and 10x room
 to a slow machine and still catch what leaked.
 """
@@ -218,7 +223,8 @@ FLOODS = {
     "ping": {"goaway": {ENHANCE_YOUR_CALM}, "or_stall": True},  # the shell's guest back-pressure
     "rapid_reset": {"goaway": {ENHANCE_YOUR_CALM, INTERNAL_ERROR}},  # nghttp2's kStreamResetBurst (its code: INTERNAL_ERROR)
     "hpack_bomb": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxMalformedStreams
-    "empty_data": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxConsecutiveEmptyDataFrames
+    "empty_data": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxFramesWithoutProgress
+    "priority": {"goaway": {ENHANCE_YOUR_CALM}},               # the same
 }
 
 

@@ -349,15 +349,29 @@ std::int64_t goaway_code(const std::vector<http2_frames::FrameSeen>& frames) {
 TEST_CASE("h2 floods: each flood ends the connection with GOAWAY ENHANCE_YOUR_CALM") {
     using namespace http2_frames;
     struct Row { std::string name; std::string flood; };
-    std::string settings_flood, continuations, empty_data;
+    std::string settings_flood, continuations, empty_data, empty_data_interleaved, priorities;
     for (int i = 0; i < 3000; ++i) settings_flood += settings();
     continuations = frame(NGHTTP2_HEADERS, 0, 1, hpack(request_fields("GET", "/")));
     for (int i = 0; i < 100; ++i) continuations += frame(NGHTTP2_CONTINUATION, 0, 1, hpack({{"x-a", "b"}}));
     // CVE-2019-9518: DATA frames without payload or END_STREAM, one after another
     empty_data = headers(1, request_fields("POST", "/upload"), false);
     for (int i = 0; i < 200; ++i) empty_data += data(1, "", false);
+    // ... hidden between frames that make no progress either (WINDOW_UPDATE of 1, PING)
+    empty_data_interleaved = headers(1, request_fields("POST", "/upload"), false);
+    const std::string window_update_of_1 = frame(NGHTTP2_WINDOW_UPDATE, 0, 0, std::string("\0\0\0\1", 4));
+    for (int i = 0; i < 200; ++i) empty_data_interleaved += data(1, "", false) + window_update_of_1 + ping(7);
+    // CVE-2019-9513: PRIORITY frames on ever new idle streams, each the exclusive parent of the last
+    for (int i = 0; i < 200; ++i) {
+        const std::uint32_t parent = (i == 0 ? 0u : static_cast<std::uint32_t>(2 * i - 1)) | 0x80000000u;
+        std::string payload;
+        for (int shift = 24; shift >= 0; shift -= 8) payload += static_cast<char>((parent >> shift) & 0xff);
+        payload += static_cast<char>(255);
+        priorities += frame(NGHTTP2_PRIORITY, 0, 1 + 2 * i, payload);
+    }
     for (const Row& row : {Row{"SETTINGS flood", settings_flood}, Row{"CONTINUATION flood", continuations},
-                           Row{"empty DATA frames", empty_data}}) {
+                           Row{"empty DATA frames", empty_data},
+                           Row{"empty DATA frames between WINDOW_UPDATEs and PINGs", empty_data_interleaved},
+                           Row{"PRIORITY frames", priorities}}) {
         CAPTURE(row.name);
         H2Rig rig(tls_config());
         const auto frames = parse(rig.raw_guest(std::string(kPreface) + settings() + row.flood));
@@ -385,7 +399,7 @@ TEST_CASE("h2 floods: streams reset as malformed, one after another, end the con
     CHECK(rig.decisions.empty());
 }
 
-TEST_CASE("h2 floods: empty DATA frames are counted in a row only; a connection's worth of malformed streams is allowed") {
+TEST_CASE("h2 floods: empty DATA frames count until a frame makes progress; a connection's worth of malformed streams is allowed") {
     using namespace http2_frames;
     std::string body = headers(1, request_fields("POST", "/upload"), false);
     for (int round = 0; round < 5; ++round) {
