@@ -26,7 +26,8 @@ to fail):
 - nghttp2's CONTINUATION limit: all 320 MiB read, no GOAWAY (0.7 s CPU:
   CPU alone cannot tell this one, the GOAWAY and the bytes taken do);
 - nghttp2's outbound-ACK limit: no GOAWAY, RSS +11.6 MiB, then stalled;
-- nghttp2's rapid-reset limit: askfirstd still busy after 120 s;
+- nghttp2's rapid-reset limit: 128 MiB read in the attacker's 30 s, 16 s
+  of CPU, no GOAWAY;
 - a refused header block read unchecked: the HPACK bomb cost 2.2 s of CPU
   for 100 streams; the malformed-stream limit: no GOAWAY;
 - the empty-DATA and PRIORITY limit: all 320 MiB of empty DATA read, 2.8 s
@@ -35,7 +36,10 @@ to fail):
 (Not a test: a WINDOW_UPDATE flood is read to its end, RSS flat, 1.4 s of
 CPU for 320 MiB, twice what bulk DATA costs; no limit is set for it.)
 So RSS_GROWTH_BOUND (32 MiB) and CPU_BOUND_S (1 s) leave 8x and 10x room
-to a slow machine and still catch what leaked.
+to a slow machine and still catch what leaked. The strictness rows failed
+with nghttp2's HTTP messaging checks off (every row but :authority's, whose
+own check removed failed it), and with askfirst's refusal of the fields
+nghttp2 only drops removed (the name and value rows: they reached nginx).
 """
 from __future__ import annotations
 
@@ -90,6 +94,9 @@ class Attacker:
             [ASKFIRST, "exec", "--profile", str(path), "--name", self.name, "--", "/usr/bin/python3", str(CLIENT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.daemon = askfirstd_pid_of(self.process.pid, timeout=20)
+        # One good GET first: the host's leaf certificate and askfirstd's first-flow allocations
+        # are then not counted in the first attack's RSS growth (they were 12 MiB of it).
+        assert self.ask({"do": "get", "path": "/warm-up"})["streams"]["1"].get("status") == 200
 
     def ask(self, command: dict, timeout: float = 120) -> dict:
         self.process.stdin.write(json.dumps(command) + "\n")
