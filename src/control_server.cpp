@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -66,8 +65,9 @@ std::string control_socket_dir() {
     return "/tmp/askfirst-runtime-" + std::to_string(getuid());
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler)
-    : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler) {}
+ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler,
+                             OperatorLog log)
+    : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler), log_(std::move(log)) {}
 
 Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, const std::string& name,
                                                             ControlCommandHandler& handler) {
@@ -81,7 +81,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
         return Started::failure("another askfirstd named '" + name + "' is running (" + path + "): pick another --name");
     unlink(path.c_str());  // a stale socket from a process that died
 
-    std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler));
+    std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler, OperatorLog(name)));
     server->listener_ = new uv_pipe_t{};
     uv_pipe_init(loop, server->listener_, 0);
     server->listener_->data = server.get();
@@ -119,14 +119,14 @@ void ControlServer::accept_client() {
     const bool known = uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd) == 0 &&
                        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0;
     if (!known || peer.uid != getuid()) {
-        std::fprintf(stderr, "control=refused reason=%s peer_uid=%d peer_pid=%d\n",
-                     known ? "other-uid" : "no-credentials", known ? static_cast<int>(peer.uid) : -1,
-                     known ? static_cast<int>(peer.pid) : -1);
+        log_.line(std::string("control=refused reason=") + (known ? "other-uid" : "no-credentials") +
+                  " peer_uid=" + std::to_string(known ? static_cast<int>(peer.uid) : -1) +
+                  " peer_pid=" + std::to_string(known ? static_cast<int>(peer.pid) : -1));
         netstack::close_and_delete(pipe);
         return;
     }
     if (clients_.size() >= kMaxControlClients) {
-        std::fprintf(stderr, "control=refused reason=too-many-clients limit=%zu\n", kMaxControlClients);
+        log_.line("control=refused reason=too-many-clients limit=" + std::to_string(kMaxControlClients));
         netstack::close_and_delete(pipe);
         return;
     }
@@ -167,7 +167,7 @@ void ControlServer::handle_bytes(Client& client, std::string_view bytes) {
 
 bool ControlServer::send(Client& client, std::string line) {
     if (*client.queued_bytes + line.size() > kMaxQueuedControlOutputBytes) {
-        std::fprintf(stderr, "control=dropped reason=client-not-reading queued=%zu\n", *client.queued_bytes);
+        log_.line("control=dropped reason=client-not-reading queued=" + std::to_string(*client.queued_bytes));
         drop_client(&client);
         return false;
     }

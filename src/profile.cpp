@@ -266,27 +266,4 @@ Result<Profile> parse_profile(std::string_view json_text, std::string_view sourc
 
 Result<Profile> load_profile_file(const std::string& path) { return load_profile_at_depth(path, "", 0); }
 
-const std::vector<IpAddress>* Profile::dns_addresses(std::string_view name) const {
-    const std::string key = profile_values::canonical_host_name(name);
-    const auto found = dns_hosts.find(key);
-    return found == dns_hosts.end() ? nullptr : &found->second;
-}
-
-Endpoint Profile::upstream_for(const Endpoint& destination) const {
-    const auto found = upstream_map.find(destination);
-    return found == upstream_map.end() ? destination : found->second;
-}
-
-std::optional<Endpoint> Profile::host_service_for(const Endpoint& gateway_destination) const {
-    const auto found = host_services.find(gateway_destination);
-    if (found == host_services.end()) return std::nullopt;
-    return found->second;
-}
-
-bool Profile::udp_allowed(const Endpoint& destination) const {
-    for (const auto& allowed : udp_allow)
-        if (allowed == destination) return true;
-    return false;
-}
-
 }  // namespace askfirst

@@ -214,9 +214,8 @@ void RequestDecider::apply_credential_finding(Pending& pending) {
     case Kind::none: return;
     case Kind::stub_leak:
         refuse_for_credentials(pending.decision, finding.reason, kQuarantineHow);
-        std::fprintf(stderr, "askfirstd name=%s event=credential_stub_leak credential=%s host=%s where=\"%s\"\n",
-                     settings_.vm_name.c_str(), finding.entry.c_str(), pending.request.host.c_str(),
-                     finding.where.c_str());
+        log_.line("event=credential_stub_leak credential=" + finding.entry + " host=" + pending.request.host +
+                  " where=\"" + finding.where + "\"");
         quarantine(finding.reason);
         return;
     case Kind::refused:
@@ -264,8 +263,7 @@ void RequestDecider::quarantine(const std::string& reason) {
     if (quarantined_) return;
     quarantined_ = true;
     quarantine_reason_ = reason;
-    std::fprintf(stderr, "askfirstd name=%s event=session_quarantined reason=\"%s\"\n", settings_.vm_name.c_str(),
-                 reason.c_str());
+    log_.line("event=session_quarantined reason=\"" + reason + "\"");
     consent::Question question;
     question.profile = settings_.profile_name;
     question.provider = "askfirst";
@@ -280,7 +278,7 @@ void RequestDecider::quarantine(const std::string& reason) {
         quarantine_question_ = 0;
         if (verdict.decided_by != consent::DecidedBy::user || verdict.allowed) return;
         quarantined_ = false;
-        std::fprintf(stderr, "askfirstd name=%s event=quarantine_lifted by=user\n", settings_.vm_name.c_str());
+        log_.line("event=quarantine_lifted by=user");
     }, settings_.listener_grace);
 }
 

@@ -59,8 +59,8 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK(profile->name == "pocketos");
     CHECK(profile->default_mode == "prompt-writes");
     CHECK(profile->provider_modes.at("aws") == "block-destructive");
-    CHECK(profile->upstream_for(endpoint("198.51.100.7:443")) == endpoint("127.0.0.1:8443"));
-    CHECK(profile->host_service_for(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
+    CHECK(profile->upstream_map.at(endpoint("198.51.100.7:443")) == endpoint("127.0.0.1:8443"));
+    CHECK(profile->host_services.at(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
     CHECK(profile->tls_extra_ca.at(0) == "/path/test-ca.pem");
     CHECK(profile->tls_passthrough.at(0) == "*.pinned.example");
     CHECK_FALSE(profile->tls_learn_passthrough);  // issue 11: learning refusals is an opt-in
@@ -68,7 +68,7 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK(profile->consent_timeout_s == 120);
     CHECK(profile->credentials.at(0).source.command ==
           std::vector<std::string>{"aws", "configure", "export-credentials"});  // one string: split at spaces
-    CHECK(profile->udp_allowed(endpoint("[::1]:5353")));
+    CHECK(profile->udp_allow == std::vector<Endpoint>{endpoint("127.0.0.1:5353"), endpoint("[::1]:5353")});
 }
 
 TEST_CASE("a kube client certificate loads as file (certificate) + key_file (its key)") {
@@ -105,29 +105,29 @@ TEST_CASE("the issue's credential entries load: argv commands, header kind, gues
 TEST_CASE("an empty profile is valid and maps nothing") {
     const auto profile = parse_profile("{}", "p.json");
     REQUIRE(profile);
-    CHECK(profile->upstream_for(endpoint("203.0.113.9:80")) == endpoint("203.0.113.9:80"));
-    CHECK_FALSE(profile->host_service_for(endpoint("10.0.2.2:8080")));
-    CHECK_FALSE(profile->udp_allowed(endpoint("127.0.0.1:443")));
-    CHECK(profile->dns_addresses("anything.test") == nullptr);
+    CHECK(profile->upstream_map.empty());
+    CHECK(profile->host_services.empty());
+    CHECK(profile->udp_allow.empty());
+    CHECK(profile->dns_hosts.empty());
+    CHECK(profile->databases.empty());
+    CHECK(profile->credentials.empty());
 }
 
-TEST_CASE("dns.hosts: one address or a list, names case-insensitive, trailing dot ignored") {
+TEST_CASE("dns.hosts: one address or a list, names kept lower-case without a trailing dot") {
     const auto profile = parse_profile(
-        R"({"dns":{"hosts":{"Web.Test":"127.0.0.1","dual.test":["192.0.2.1","2001:db8::1"]}}})", "p");
+        R"({"dns":{"hosts":{"Web.Test.":"127.0.0.1","DUAL.test":["192.0.2.1","2001:db8::1"]}}})", "p");
     REQUIRE_MESSAGE(profile, profile.error());
-    const auto* web = profile->dns_addresses("web.test.");
-    REQUIRE(web != nullptr);
-    CHECK(web->at(0) == *IpAddress::parse("127.0.0.1"));
-    const auto* dual = profile->dns_addresses("DUAL.test");
-    REQUIRE(dual != nullptr);
-    REQUIRE(dual->size() == 2);
-    CHECK_FALSE(dual->at(1).is_v4());
+    CHECK(profile->dns_hosts.size() == 2);
+    CHECK(profile->dns_hosts.at("web.test").at(0) == *IpAddress::parse("127.0.0.1"));
+    const auto& dual = profile->dns_hosts.at("dual.test");
+    REQUIRE(dual.size() == 2);
+    CHECK_FALSE(dual.at(1).is_v4());
 }
 
 TEST_CASE("upstream.map takes IPv6 endpoints in brackets") {
     const auto profile = parse_profile(R"({"upstream":{"map":{"[2001:db8::7]:443":"[::1]:8443"}}})", "p");
     REQUIRE_MESSAGE(profile, profile.error());
-    CHECK(profile->upstream_for(endpoint("[2001:db8::7]:443")) == endpoint("[::1]:8443"));
+    CHECK(profile->upstream_map.at(endpoint("[2001:db8::7]:443")) == endpoint("[::1]:8443"));
 }
 
 struct Rejection {
@@ -364,11 +364,11 @@ TEST_CASE("extends: the base's keys hold unless set here; modes and dns.hosts me
     CHECK(profile->provider_modes == std::map<std::string, std::string>{
                                          {"aws", "prompt-destructive"}, {"github", "off"}, {"llm", "prompt-destructive"}});
     CHECK(profile->dns_hosts.size() == 3);
-    CHECK(profile->dns_addresses("b.test")->front() == *IpAddress::parse("198.51.100.22"));
-    CHECK(profile->dns_addresses("a.test") != nullptr);
+    CHECK(profile->dns_hosts.at("b.test").front() == *IpAddress::parse("198.51.100.22"));
+    CHECK(profile->dns_hosts.count("a.test") == 1);
     // upstream.map is replaced, not merged
     CHECK(profile->upstream_map.size() == 1);
-    CHECK(profile->upstream_for(endpoint("198.51.100.1:443")) == endpoint("198.51.100.1:443"));
+    CHECK(profile->upstream_map.count(endpoint("198.51.100.1:443")) == 0);
     CHECK(profile->tls_passthrough == std::vector<std::string>{"*.pinned.test"});
     CHECK(profile->consent_timeout_s == 60);
     CHECK(profile->consent_listener_grace_s == 7);
