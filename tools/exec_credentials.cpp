@@ -21,6 +21,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace askfirst::exec_credentials {
@@ -59,24 +60,19 @@ std::string sandbox_ca_bundle() {
     return std::string(exec_ca_trust::kSystemBundlePaths[0]);
 }
 
-// A real kubeconfig becomes its stub; one askfirst cannot read becomes an
-// empty config (fail closed: its credentials must not be readable inside).
-std::string kubeconfig_file(const std::string& real_path, const std::vector<StubEntry>& entries) {
-    std::ifstream real(real_path, std::ios::binary);
-    std::stringstream text;
-    text << real.rdbuf();
-    std::vector<KubeStub> stubs;
-    for (const auto& entry : entries)
-        if (entry.kind == "kube") stubs.push_back(KubeStub{entry.hosts, entry.stub, entry.client_certificate, entry.client_key});
+// A real kubeconfig becomes its stub (`listed`: the texts of every file of
+// its $KUBECONFIG list, which decide together which user talks to which
+// cluster); one askfirst cannot read becomes an empty config (fail closed:
+// its credentials must not be readable inside).
+std::string kubeconfig_file(const std::string& real_path, const std::string& real_text,
+                            const std::vector<std::string_view>& listed, const std::vector<StubEntry>& entries) {
     std::string error;
-    std::string stub = stub_kubeconfig(text.str(), stubs, sandbox_ca_bundle(), error);
+    std::string stub = stub_kubeconfig(real_text, kube_stubs(entries), SandboxCa{sandbox_ca_bundle(), ""}, error, listed);
     if (stub.empty()) {
         std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
                      error.c_str());
         stub = "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
     }
-    std::string wiped = text.str();
-    OPENSSL_cleanse(wiped.data(), wiped.size());
     return stub;
 }
 
@@ -111,10 +107,15 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     const auto files = sandbox_stubs::stub_files(entries, home, home.empty() ? "" : file_text(home + "/.aws/config"));
     std::vector<std::pair<std::string, std::string>> binds;
     for (const auto& file : files) binds.emplace_back(file.path, file.contents);
+    std::vector<std::pair<std::string, std::string>> kubeconfigs;  // the real ones: path, text (wiped below)
     for (const auto& path : kubeconfig_paths()) {
         struct stat info {};
-        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
+        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) kubeconfigs.emplace_back(path, file_text(path));
     }
+    std::vector<std::string_view> listed;
+    for (const auto& [path, text] : kubeconfigs) listed.push_back(text);
+    for (const auto& [path, text] : kubeconfigs) binds.emplace_back(path, kubeconfig_file(path, text, listed, entries));
+    for (auto& [path, text] : kubeconfigs) OPENSSL_cleanse(text.data(), text.size());
     std::string error;
     for (const auto& [target, contents] : binds) {
         error = bind_stub_over(dir, target, contents, counter);
