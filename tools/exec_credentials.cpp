@@ -98,7 +98,7 @@ std::string bind_stub_over(const std::string& stub_dir, const std::string& targe
     return "";
 }
 
-std::string bind_stub_files(const std::vector<StubEntry>& entries) {
+std::string bind_stub_files(const std::vector<StubEntry>& entries, const std::vector<std::string>& command) {
     char dir_template[] = "/tmp/askfirst-exec-stubs-XXXXXX";
     if (mkdtemp(dir_template) == nullptr) return std::string("cannot create a stub directory in /tmp: ") + std::strerror(errno);
     const std::string dir = dir_template;
@@ -107,14 +107,25 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries) {
     const auto files = sandbox_stubs::stub_files(entries, home, home.empty() ? "" : file_text(home + "/.aws/config"));
     std::vector<std::pair<std::string, std::string>> binds;
     for (const auto& file : files) binds.emplace_back(file.path, file.contents);
-    std::vector<std::pair<std::string, std::string>> kubeconfigs;  // the real ones: path, text (wiped below)
-    for (const auto& path : kubeconfig_paths()) {
-        struct stat info {};
-        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) kubeconfigs.emplace_back(path, file_text(path));
-    }
+    // The real kubeconfigs: path, text (wiped below); the $KUBECONFIG list first (its files are
+    // stubbed together), then each file CMD names with --kubeconfig (kubectl reads it alone).
+    std::vector<std::pair<std::string, std::string>> kubeconfigs;
+    const auto add_kubeconfigs = [&](const std::vector<std::string>& paths) {
+        for (const auto& path : paths) {
+            struct stat info {};
+            const bool known = std::any_of(kubeconfigs.begin(), kubeconfigs.end(), [&](const auto& k) { return k.first == path; });
+            if (!known && stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) kubeconfigs.emplace_back(path, file_text(path));
+        }
+    };
+    add_kubeconfigs(kubeconfig_paths());
+    const std::size_t listed_count = kubeconfigs.size();
+    add_kubeconfigs(kubeconfig_paths_in_command(command));
     std::vector<std::string_view> listed;
-    for (const auto& [path, text] : kubeconfigs) listed.push_back(text);
-    for (const auto& [path, text] : kubeconfigs) binds.emplace_back(path, kubeconfig_file(path, text, listed, entries));
+    for (std::size_t i = 0; i < listed_count; ++i) listed.push_back(kubeconfigs[i].second);
+    for (std::size_t i = 0; i < kubeconfigs.size(); ++i) {
+        const auto& [path, text] = kubeconfigs[i];
+        binds.emplace_back(path, kubeconfig_file(path, text, i < listed_count ? listed : std::vector<std::string_view>{}, entries));
+    }
     for (auto& [path, text] : kubeconfigs) OPENSSL_cleanse(text.data(), text.size());
     std::string error;
     for (const auto& [target, contents] : binds) {
@@ -156,7 +167,7 @@ std::string stubs_file_for_keeper(const std::string& stubs_json) {
     return written ? path : "/nonexistent/askfirst-exec-stubs";
 }
 
-std::string install_stubs(const std::string& stubs_path) {
+std::string install_stubs(const std::string& stubs_path, const std::vector<std::string>& command) {
     if (stubs_path.empty()) return "";
     std::ifstream file(stubs_path, std::ios::binary);
     std::stringstream text;
@@ -166,7 +177,7 @@ std::string install_stubs(const std::string& stubs_path) {
     if (!file || !sandbox_stubs::parse_stub_entries(text.str(), entries))
         return "cannot read the credential stubs askfirstd gave (" + stubs_path + "); not starting the command";
     set_environment(entries);
-    return bind_stub_files(entries);
+    return bind_stub_files(entries, command);
 }
 
 }  // namespace askfirst::exec_credentials

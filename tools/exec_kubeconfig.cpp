@@ -310,4 +310,34 @@ std::vector<std::string> kubeconfig_paths() {
     return kubeconfig_paths(std::getenv("KUBECONFIG"), home != nullptr ? home : "");
 }
 
+std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command) {
+    constexpr std::string_view kFlag = "--kubeconfig";
+    std::vector<std::string> words;
+    for (const std::string& argument : command) {
+        std::size_t at = 0;
+        while (at < argument.size()) {
+            const std::size_t start = argument.find_first_not_of(" \t\n", at);
+            if (start == std::string::npos) break;
+            const std::size_t end = std::min(argument.find_first_of(" \t\n", start), argument.size());
+            std::string word = argument.substr(start, end - start);
+            while (!word.empty() && (word.back() == ';' || word.back() == '"' || word.back() == '\'')) word.pop_back();
+            while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+            if (!word.empty()) words.push_back(std::move(word));
+            at = end;
+        }
+    }
+    const auto unquoted = [](std::string word) {
+        while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+        return word;
+    };
+    std::vector<std::string> paths;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string path;
+        if (words[i] == kFlag && i + 1 < words.size()) path = words[++i];
+        else if (words[i].starts_with(std::string(kFlag) + "=")) path = unquoted(words[i].substr(kFlag.size() + 1));
+        if (!path.empty()) paths.push_back(std::move(path));
+    }
+    return paths;
+}
+
 }  // namespace askfirst::exec_credentials

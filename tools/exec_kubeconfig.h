@@ -70,4 +70,11 @@ std::vector<std::string> kubeconfig_paths(const char* kubeconfig_variable, const
 // The same from this process's $KUBECONFIG and $HOME.
 std::vector<std::string> kubeconfig_paths();
 
+// The kubeconfig files CMD names itself: `--kubeconfig PATH` and
+// `--kubeconfig=PATH` among its arguments, or among the words of one
+// (`sh -c "kubectl --kubeconfig PATH get pods"`; quotes and a trailing `;`
+// around a word are dropped). A best effort: a path the agent picks later
+// cannot be known before CMD starts.
+std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command);
+
 }  // namespace askfirst::exec_credentials

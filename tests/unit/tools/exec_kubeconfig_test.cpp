@@ -233,3 +233,25 @@ TEST_CASE("the kubeconfig files kubectl would read") {
         CHECK(kubeconfig_paths(row.variable, row.home) == row.expected);
     }
 }
+
+TEST_CASE("the kubeconfig files CMD names with --kubeconfig") {
+    using askfirst::exec_credentials::kubeconfig_paths_in_command;
+    struct Row {
+        std::vector<std::string> command;
+        std::vector<std::string> expected;
+    };
+    const Row rows[] = {
+        {{"kubectl", "--kubeconfig", "/x/a", "get", "pods"}, {"/x/a"}},
+        {{"kubectl", "--kubeconfig=/x/a", "get", "pods"}, {"/x/a"}},
+        {{"sh", "-c", "kubectl --kubeconfig /x/a get pods; helm --kubeconfig='/x/b' list"}, {"/x/a", "/x/b"}},
+        {{"sh", "-c", "kubectl --kubeconfig \"/x/c\";"}, {"/x/c"}},
+        {{"kubectl", "get", "pods", "--kubeconfig"}, {}},  // no path after the flag
+        {{"kubectl", "--kubeconfig="}, {}},
+        {{"kubectl", "--kubeconfigs", "/x/a"}, {}},
+        {{"claude"}, {}},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.command.back());
+        CHECK(kubeconfig_paths_in_command(row.command) == row.expected);
+    }
+}
