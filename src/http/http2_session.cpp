@@ -354,13 +354,10 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     stream->verdict = Stream::Verdict::pass;
     if (!upstream_failure_.empty()) {
         answer_locally(*stream, 502, upstream_failure_);
-    } else if (edits.body) {
-        // A body rewritten as it streams (an aws-chunked upload re-signed with
-        // the real key) is the HTTP/1.1 session's job only: refused, never sent
-        // with the stub's signatures.
-        answer_locally(*stream, 502,
-                       "askfirst cannot re-sign an aws-chunked upload over HTTP/2 yet; the client can use HTTP/1.1");
     } else {
+        // A body rewritten as it streams (an aws-chunked upload re-signed with
+        // the real key): every byte of it goes through the rewriter (take_body_out).
+        stream->body_rewriter = edits.body;
         // The credential broker's edits (src/http/head_edits.h), after the decision only.
         apply_field_edits(stream->request_headers, edits.head);
         for (const HeadEdit& edit : edits.head) {
