@@ -262,6 +262,10 @@ void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     request.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
     for (const auto& [name, value] : stream.request_headers)
         if (!name.starts_with(':')) request.headers.push_back({name, value});
+    // The judged view carries the Host an HTTP/1.1 request would: :authority
+    // (RFC 9113 §8.3.1), which is what a SigV4 signer signs as `host`.
+    if (!authority.empty() && !has_header(stream.request_headers, "host"))
+        request.headers.push_back({"host", std::string(authority)});
     // Expect: 100-continue is answered here at once, as the HTTP/1.1 session
     // does: the body is needed to judge or to hold it. The upstream's own 100
     // is not relayed (interim responses never are).
