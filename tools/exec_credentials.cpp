@@ -110,16 +110,20 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries, const std::ve
     // The real kubeconfigs: path, text (wiped below); the $KUBECONFIG list first (its files are
     // stubbed together), then each file CMD names with --kubeconfig (kubectl reads it alone).
     std::vector<std::pair<std::string, std::string>> kubeconfigs;
-    const auto add_kubeconfigs = [&](const std::vector<std::string>& paths) {
+    // A file CMD names is taken only when it is a kubeconfig (the flag scan reads words, not kubectl's parser).
+    const auto add_kubeconfigs = [&](const std::vector<std::string>& paths, bool kubeconfigs_only) {
         for (const auto& path : paths) {
             struct stat info {};
             const bool known = std::any_of(kubeconfigs.begin(), kubeconfigs.end(), [&](const auto& k) { return k.first == path; });
-            if (!known && stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) kubeconfigs.emplace_back(path, file_text(path));
+            if (known || stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+            std::string text = file_text(path);
+            if (!kubeconfigs_only || looks_like_kubeconfig(text)) kubeconfigs.emplace_back(path, std::move(text));
+            else OPENSSL_cleanse(text.data(), text.size());
         }
     };
-    add_kubeconfigs(kubeconfig_paths());
+    add_kubeconfigs(kubeconfig_paths(), false);
     const std::size_t listed_count = kubeconfigs.size();
-    add_kubeconfigs(kubeconfig_paths_in_command(command));
+    add_kubeconfigs(kubeconfig_paths_in_command(command), true);
     std::vector<std::string_view> listed;
     for (std::size_t i = 0; i < listed_count; ++i) listed.push_back(kubeconfigs[i].second);
     for (std::size_t i = 0; i < kubeconfigs.size(); ++i) {

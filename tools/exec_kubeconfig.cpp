@@ -310,6 +310,15 @@ std::vector<std::string> kubeconfig_paths() {
     return kubeconfig_paths(std::getenv("KUBECONFIG"), home != nullptr ? home : "");
 }
 
+bool looks_like_kubeconfig(std::string_view yaml) {
+    const Json document = parsed_kubeconfig(yaml);
+    if (!document) return false;
+    if (text_of(document.get(), "kind") == "Config") return true;
+    for (const char* key : {"clusters", "users", "contexts"})
+        if (named_list(document.get(), key) != nullptr) return true;
+    return false;
+}
+
 std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command) {
     constexpr std::string_view kFlag = "--kubeconfig";
     std::vector<std::string> words;

@@ -77,4 +77,9 @@ std::vector<std::string> kubeconfig_paths();
 // cannot be known before CMD starts.
 std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command);
 
+// Whether `yaml` is a kubeconfig: a mapping with `kind: Config`, or with
+// clusters, users or contexts. A file CMD names after --kubeconfig that is
+// not one (`grep -- --kubeconfig README`) is left as it is.
+bool looks_like_kubeconfig(std::string_view yaml);
+
 }  // namespace askfirst::exec_credentials

@@ -319,7 +319,9 @@ def test_kubeconfigs_named_by_kubeconfig_or_by_a_kubeconfig_flag_are_stubs_insid
         os.chmod(path, 0o600)
     monkeypatch.setenv("KUBECONFIG", f"{users}:{clusters}")
     k = f"kubectl --cache-dir {tmp_path}/kcache --request-timeout 30s"
-    script = (f"cat {users} {clusters}; echo; {k} get pods; echo listed=$?; "
+    readme = folder / "README"
+    readme.write_text("kubectl --kubeconfig takes a file\n")
+    script = (f"cat {users} {clusters}; echo; {k} get pods; echo listed=$?; cat {readme}; echo --kubeconfig {readme}; "
               f"cat {solo}; echo; env -u KUBECONFIG {k} --kubeconfig {solo} get pods; echo flag=$?; "
               f"env -u KUBECONFIG {k} --kubeconfig={solo} get pods; echo flag_equals=$?")
     run = kube_sandbox.run("off", script, extra={"credentials": [kube_entry(client_pki)]})
@@ -333,5 +335,6 @@ def test_kubeconfigs_named_by_kubeconfig_or_by_a_kubeconfig_flag_are_stubs_insid
     for form in secret_forms(client_pki):
         assert form not in run.stdout, "the real client key reached the sandbox"
         assert form not in run.stderr and form not in audit_text
+    assert "kubectl --kubeconfig takes a file" in run.stdout, out  # named after the flag, not a kubeconfig: kept
     # Outside the sandbox the files are untouched.
     assert users.read_text() == users_text and solo.read_text().endswith(users_text.split("kind: Config\n", 1)[1])

@@ -255,3 +255,26 @@ TEST_CASE("the kubeconfig files CMD names with --kubeconfig") {
         CHECK(kubeconfig_paths_in_command(row.command) == row.expected);
     }
 }
+
+TEST_CASE("what counts as a kubeconfig when CMD names a file after --kubeconfig") {
+    using askfirst::exec_credentials::looks_like_kubeconfig;
+    struct Row {
+        const char* yaml;
+        bool expected;
+    };
+    const Row rows[] = {
+        {"apiVersion: v1\nkind: Config\n", true},
+        {"users:\n- {name: a, user: {token: x}}\n", true},
+        {"clusters: []\n", true},
+        {"contexts:\n- {name: c, context: {cluster: a, user: b}}\n", true},
+        {"# a README\nSome text about --kubeconfig.\n", false},
+        {"services:\n  web: {image: nginx}\n", false},  // a YAML mapping, not a kubeconfig
+        {"kind: Deployment\napiVersion: apps/v1\n", false},
+        {"users: [\n", false},
+        {"", false},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(std::string(row.yaml));
+        CHECK(looks_like_kubeconfig(row.yaml) == row.expected);
+    }
+}
