@@ -517,7 +517,8 @@ public:
         if (end == std::string::npos) return "";
         std::string out = held_.substr(0, end + 1);
         held_.erase(0, end + 1);
-        std::transform(out.begin(), out.end(), out.begin(), [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
+        std::transform(out.begin(), out.end(), out.begin(),
+                       [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
         return out;
     }
     const std::string& failure() const override { return failure_; }
