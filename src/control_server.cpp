@@ -33,25 +33,17 @@ struct PendingWrite {
     std::shared_ptr<std::size_t> queued_bytes;
 };
 
-bool make_private_dir(const std::string& dir, std::string& error) {
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        error = "cannot create " + dir + ": " + std::strerror(errno);
-        return false;
-    }
+Status make_private_dir(const std::string& dir) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return Status::failure("cannot create " + dir + ": " + std::strerror(errno));
     struct stat info {};
-    if (lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-        error = dir + " is not a directory: remove it, or set XDG_RUNTIME_DIR elsewhere";
-        return false;
-    }
-    if (info.st_uid != getuid()) {
-        error = dir + " belongs to another user: set XDG_RUNTIME_DIR to a directory of yours";
-        return false;
-    }
-    if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0) {
-        error = "cannot make " + dir + " private (0700): " + std::strerror(errno);
-        return false;
-    }
-    return true;
+    if (lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+        return Status::failure(dir + " is not a directory: remove it, or set XDG_RUNTIME_DIR elsewhere");
+    if (info.st_uid != getuid())
+        return Status::failure(dir + " belongs to another user: set XDG_RUNTIME_DIR to a directory of yours");
+    if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0)
+        return Status::failure("cannot make " + dir + " private (0700): " + std::strerror(errno));
+    return ok_status();
 }
 
 // Is something answering on this unix socket path?
@@ -81,7 +73,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
                                                             ControlCommandHandler& handler) {
     using Started = Result<std::unique_ptr<ControlServer>>;
     const std::string dir = control_socket_dir();
-    if (std::string error; !make_private_dir(dir, error)) return Started::failure(error);
+    if (auto made = make_private_dir(dir); !made) return Started::failure(made.error());
     const std::string path = dir + "/" + name + ".sock";
     if (path.size() >= sizeof(sockaddr_un{}.sun_path))
         return Started::failure("control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR");
