@@ -10,8 +10,7 @@
 #
 # TAR is made by askfirst-vm (tools/askfirst_tools/guest_stubs.py) from what
 # `askfirst credentials --sandbox-files` prints for this VM's askfirstd:
-#   home/<path>  a file for USER's home (~/.aws/credentials, ~/.netrc,
-#                ~/.kube/config with askfirst's CA inline, ...):
+#   home/<path>  a file for USER's home (~/.aws/credentials, ~/.netrc, ...):
 #                installed 0600, owned by USER, missing folders 0700 USER's;
 #   abs/<path>   a file at /<path> (a `file` source outside the host's home):
 #                installed 0600, owned by USER;
