@@ -17,8 +17,9 @@ namespace {
 // PL/pgSQL (and Snowflake Scripting, MySQL routine) words after which a new
 // statement begins even without a `;`.
 bool ends_segment(const Token& token) {
-    static constexpr std::array<std::string_view, 6> kBoundaries = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE",
-                                                                    "EXCEPTION"};
+    // DO and REPEAT: MySQL/MariaDB WHILE ... DO stmt, REPEAT stmt.
+    static constexpr std::array<std::string_view, 8> kBoundaries = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE",
+                                                                    "EXCEPTION", "DO", "REPEAT"};
     if (is_punct(token, ';')) return true;
     if (token.kind != TokenKind::word) return false;
     for (std::string_view word : kBoundaries)
@@ -37,6 +38,26 @@ std::vector<std::span<const Token>> body_segments(std::span<const Token> tokens)
     return segments;
 }
 
+// Where the statement of a segment begins: past a block's NOT ATOMIC /
+// ATOMIC (MariaDB BEGIN NOT ATOMIC, PostgreSQL BEGIN ATOMIC) and a rule
+// action's ALSO / INSTEAD (cut from its CREATE RULE at DO).
+std::size_t statement_start(std::span<const Token> segment) {
+    if (segment.size() > 2 && is_word(segment[0], "NOT") && is_word(segment[1], "ATOMIC")) return 2;
+    if (segment.size() > 1 &&
+        (is_word(segment[0], "ATOMIC") || is_word(segment[0], "ALSO") || is_word(segment[0], "INSTEAD")))
+        return 1;
+    return 0;
+}
+
+// A segment that is the condition of a compound statement (`WHILE x` cut at
+// DO, `IF x` at THEN): what it runs is in the segments after it.
+bool is_compound_condition(std::span<const Token> segment) {
+    static constexpr std::array<std::string_view, 5> kOpeners = {"IF", "CASE", "WHILE", "REPEAT", "LOOP"};
+    for (std::string_view word : kOpeners)
+        if (is_word(segment[0], word)) return true;
+    return false;
+}
+
 bool has_dynamic_execute(std::span<const Token> segment) {
     if (segment.empty() || !is_word(segment[0], "EXECUTE")) return false;
     return segment.size() < 2 || segment[1].kind != TokenKind::string || segment.size() > 2;
@@ -52,7 +73,9 @@ StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDi
     SessionState body_session;
     for (std::span<const Token> segment : body_segments(tokens)) {
         if (has_dynamic_execute(segment)) verdict.flags.push_back("dynamic-sql");
-        std::vector<Token> statement(segment.begin(), segment.end());
+        std::vector<Token> statement(segment.begin() + static_cast<std::ptrdiff_t>(statement_start(segment)),
+                                     segment.end());
+        if (is_compound_condition(statement)) continue;
         if (is_word(statement[0], "PERFORM")) statement[0].text = "SELECT";  // PERFORM f() evaluates like SELECT
         const StatementVerdict inner = classify_statement_tokens(statement, dialect, body_session, depth + 1);
         if (inner.tier == Tier::destructive && verdict.tier != Tier::destructive) {

@@ -164,6 +164,20 @@ StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind,
             if (begin + 1 < s.size() && is_word(s[begin + 1], "ATOMIC")) ++begin;
             take(classify_procedural_tokens(s.subspan(begin + 1), dialect, depth + 1));
         }
+        // A MySQL routine's body may be one statement, not a BEGIN block:
+        // `CREATE PROCEDURE p() [characteristics] DROP TABLE t`. It starts at
+        // one of the first words after the parameter list (past RETURNS type,
+        // LANGUAGE SQL, SQL SECURITY ..., COMMENT '...'): each is tried.
+        constexpr int kBodyStartsTried = 32;
+        const std::size_t open = find_top_level_punct(s, '(', kind);
+        const std::size_t close = open == kNotFound ? kNotFound : matching_paren(s, open);
+        int tried = 0;
+        for (std::size_t j = close == kNotFound ? s.size() : close + 1;
+             j < s.size() && tried < kBodyStartsTried && worst.tier != Tier::destructive; ++j) {
+            if (s[j].kind != TokenKind::word) continue;
+            ++tried;
+            take(classify_procedural_tokens(s.subspan(j), dialect, depth + 1));
+        }
     } else {
         // RULE ... DO [ALSO|INSTEAD] action; EVENT ... DO action; MySQL TRIGGER ... FOR EACH ROW action.
         std::size_t action = is_word(s[kind], "TRIGGER") ? find_top_level_word(s, "ROW", kind)

@@ -126,3 +126,36 @@ def test_a_login_sent_blind_before_the_greeting_is_not_relayed_unread(mariadb_sa
     assert "drop table orders 00" not in run.stdout, run.stdout + run.stderr
     assert "event=database_refused" in run.stderr, run.stderr
     assert mariadb.sql("show tables in shop") == "orders"
+
+
+# MariaDB statements that run a DROP inside another statement's words: the
+# classifier judged each by its first word. SET STATEMENT ... FOR runs its
+# statement (was judged a read: SET); a compound statement outside a stored
+# program (BEGIN NOT ATOMIC, IF, WHILE, CASE, a label) runs its body (a write:
+# an unknown statement); ANALYZE runs its DELETE (a write: ANALYZE TABLE);
+# a routine whose body is one statement, not a BEGIN block, stores its DROP
+# for a CALL (a write: CREATE, then CALL). Each dropped or emptied the table
+# under block-destructive.
+HIDDEN_DROPS = {
+    "set_statement_for": ["set statement max_statement_time=60 for drop table orders"],
+    "begin_not_atomic": ["begin not atomic drop table orders; end"],
+    "labelled_block": ["wipe: begin not atomic drop table orders; end wipe"],
+    "if_then": ["if 1 then drop table orders; end if"],
+    "while_do": ["while @wiped is null do drop table orders; set @wiped = 1; end while"],
+    "analyze_delete": ["analyze delete from orders"],
+    "analyze_format_json_delete": ["analyze format=json delete from orders"],
+    "single_statement_procedure": ["create procedure wipe() drop table orders", "call wipe()"],
+    "characteristics_then_truncate": ["create definer=current_user procedure wipe() sql security invoker "
+                                      "modifies sql data truncate table orders", "call wipe()"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_DROPS))
+def test_a_drop_inside_another_statement_is_judged_destructive(mariadb_sandbox, mariadb, name):
+    mariadb.sql("drop procedure if exists shop.wipe; drop table if exists shop.orders; "
+                "create table shop.orders (id int); insert into shop.orders values (1), (2)")
+    # the client sends each query whole (its own ';' splitting off), one COM_QUERY each
+    script = "delimiter //\\n" + "".join(f"{query}//\\n" for query in HIDDEN_DROPS[name])
+    run = mariadb_sandbox.run("block-destructive", f"printf '{script}' | {CLIENT} --force; echo status=$?")
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+    assert mariadb.sql("select count(*) from shop.orders") == "2", run.stdout + run.stderr

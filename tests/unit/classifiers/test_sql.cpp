@@ -235,6 +235,47 @@ TEST_CASE("sql: destructive statements (§17 Destructive)") {
     });
 }
 
+// MariaDB statements that run another statement inside their own words: each
+// was judged by its first word (SET: read; ANALYZE, CREATE, an unknown IF or
+// label: write) and the DROP or DELETE inside ran under block-destructive.
+TEST_CASE("sql: MariaDB statements that run the statement inside them") {
+    check_cases({
+        {"SET STATEMENT ... FOR runs its statement", my, "SET STATEMENT max_statement_time=60 FOR DROP TABLE t",
+         Tier::destructive, "SET STATEMENT ... FOR DROP"},
+        {"SET STATEMENT with several variables", my, "SET STATEMENT a=1, b=(SELECT 2) FOR DELETE FROM t WHERE id=1",
+         Tier::destructive, ""},
+        {"SET STATEMENT ... FOR a read stays a read", my, "SET STATEMENT max_statement_time=1 FOR SELECT 1",
+         Tier::read, "SET STATEMENT ... FOR SELECT"},
+        {"SET STATEMENT ... FOR an update is a write", my, "SET STATEMENT a=1 FOR UPDATE t SET a=2 WHERE b=1",
+         Tier::write, ""},
+        {"ANALYZE runs its DELETE", my, "ANALYZE DELETE FROM t", Tier::destructive, "ANALYZE executes: DELETE"},
+        {"ANALYZE FORMAT=JSON runs its DELETE", my, "ANALYZE FORMAT=JSON DELETE FROM t WHERE id < 9",
+         Tier::destructive, ""},
+        {"ANALYZE of a SELECT runs a read", my, "ANALYZE SELECT * FROM t", Tier::read, ""},
+        {"ANALYZE TABLE stays the write it is", my, "ANALYZE TABLE t", Tier::write, "ANALYZE"},
+        {"BEGIN NOT ATOMIC runs its body now", my, "BEGIN NOT ATOMIC DROP TABLE t; END", Tier::destructive, ""},
+        {"a labelled BEGIN NOT ATOMIC", my, "wipe: BEGIN NOT ATOMIC DROP TABLE t; END wipe", Tier::destructive, ""},
+        {"a label without a space before BEGIN", my, "wipe:BEGIN NOT ATOMIC DELETE FROM t; END wipe",
+         Tier::destructive, ""},
+        {"IF outside a stored program", my, "IF 1 THEN DROP TABLE t; END IF", Tier::destructive, ""},
+        {"WHILE ... DO", my, "WHILE @n IS NULL DO TRUNCATE t; SET @n = 1; END WHILE", Tier::destructive, ""},
+        {"REPEAT", my, "REPEAT DELETE FROM t; UNTIL 1 END REPEAT", Tier::destructive, ""},
+        {"CASE", my, "CASE WHEN 1 THEN DROP TABLE t; END CASE", Tier::destructive, ""},
+        {"a compound statement that reads stays a write", my, "IF 1 THEN SELECT 1; END IF", Tier::write, ""},
+        {"a routine whose body is one DROP", my, "CREATE PROCEDURE p() DROP TABLE t", Tier::destructive,
+         "CREATE PROCEDURE whose code runs DROP", "stored-code-deletes"},
+        {"a routine body after characteristics", my,
+         "CREATE DEFINER=CURRENT_USER PROCEDURE p(IN n INT) SQL SECURITY INVOKER MODIFIES SQL DATA "
+         "COMMENT 'cleanup' TRUNCATE TABLE t",
+         Tier::destructive, ""},
+        {"a function whose body is one ALTER ... DROP", my, "CREATE PROCEDURE p() ALTER TABLE t DROP COLUMN c",
+         Tier::destructive, ""},
+        {"a one-statement routine that reads stays a write", my,
+         "CREATE FUNCTION f(a INT) RETURNS VARCHAR(10) CHARSET utf8 DETERMINISTIC RETURN (SELECT 'x')",
+         Tier::write, "CREATE"},
+    });
+}
+
 TEST_CASE("sql: stored code that does not delete stays a write") {
     check_cases({
         {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
