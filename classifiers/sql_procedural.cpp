@@ -5,8 +5,10 @@
 // A body runs arbitrary code, so it is a write at least. It is destructive
 // when any statement in it, or any string literal in it read as SQL (the
 // text of a dynamic EXECUTE or format()), is destructive. Dynamic SQL built
-// from pieces ('DR' || 'OP ...') cannot be read this way: it stays a write,
-// flagged "dynamic-sql".
+// from pieces ('DR' || 'OP ...', CONCAT(...), a variable) cannot be read:
+// it is judged the worst it could be, destructive, flagged "dynamic-sql"
+// (it was a write, and `EXECUTE 'DR' || 'OP TABLE t'` dropped the table
+// under block-destructive).
 #include <array>
 
 #include "classifiers/sql_rules_internal.h"
@@ -58,9 +60,25 @@ bool is_compound_condition(std::span<const Token> segment) {
     return false;
 }
 
-bool has_dynamic_execute(std::span<const Token> segment) {
+// EXECUTE of text made at run time: PL/pgSQL `EXECUTE 'DROP ' || t` or
+// `EXECUTE format(...)`, MySQL `EXECUTE IMMEDIATE CONCAT(...)`, or
+// `EXECUTE stmt` of a statement not prepared in this body from a literal.
+// `EXECUTE [IMMEDIATE] 'literal' [INTO|USING ...]` is read (its string is).
+bool has_dynamic_execute(std::span<const Token> segment, const SessionState& body_session) {
     if (segment.empty() || !is_word(segment[0], "EXECUTE")) return false;
-    return segment.size() < 2 || segment[1].kind != TokenKind::string || segment.size() > 2;
+    std::size_t text = 1;
+    if (text < segment.size() && is_word(segment[text], "IMMEDIATE")) ++text;
+    if (text >= segment.size()) return true;
+    if (segment[text].kind == TokenKind::string)
+        return text + 1 < segment.size() && !is_word(segment[text + 1], "INTO") && !is_word(segment[text + 1], "USING");
+    if (text == 1 && segment[1].kind == TokenKind::word) {  // EXECUTE stmt [USING ...]: a prepared name
+        const auto known = body_session.prepared.find(segment[1].text);
+        if (known != body_session.prepared.end())
+            for (const std::string& flag : known->second.flags)
+                if (flag == "dynamic-sql") return true;
+        return known == body_session.prepared.end();
+    }
+    return true;
 }
 
 }  // namespace
@@ -71,8 +89,12 @@ StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDi
     verdict.operation = "DO block executes arbitrary code";
     if (depth > kMaxSqlNesting) return verdict;
     SessionState body_session;
+    bool dynamic = false;
     for (std::span<const Token> segment : body_segments(tokens)) {
-        if (has_dynamic_execute(segment)) verdict.flags.push_back("dynamic-sql");
+        if (has_dynamic_execute(segment, body_session)) {
+            verdict.flags.push_back("dynamic-sql");
+            dynamic = true;
+        }
         std::vector<Token> statement(segment.begin() + static_cast<std::ptrdiff_t>(statement_start(segment)),
                                      segment.end());
         if (is_compound_condition(statement)) continue;
@@ -90,6 +112,11 @@ StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDi
             verdict.tier = Tier::destructive;
             verdict.operation = "DO block runs dynamic " + inner.operation;
         }
+    }
+    if (dynamic && verdict.tier != Tier::destructive) {
+        // What runs is made at run time: judged the worst it could be.
+        verdict.tier = Tier::destructive;
+        verdict.operation = "DO block runs dynamic SQL askfirst cannot read";
     }
     return verdict;
 }

@@ -164,7 +164,8 @@ StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind,
             if (begin + 1 < s.size() && is_word(s[begin + 1], "ATOMIC")) ++begin;
             take(classify_procedural_tokens(s.subspan(begin + 1), dialect, depth + 1));
         }
-        // A MySQL routine's body may be one statement, not a BEGIN block:
+        // A MySQL routine's body may be one statement, not a BEGIN block
+        // (`begin` is kNotFound then):
         // `CREATE PROCEDURE p() [characteristics] DROP TABLE t`. It starts at
         // one of the first words after the parameter list (past RETURNS type,
         // LANGUAGE SQL, SQL SECURITY ..., COMMENT '...'): each is tried.
@@ -172,7 +173,7 @@ StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind,
         const std::size_t open = find_top_level_punct(s, '(', kind);
         const std::size_t close = open == kNotFound ? kNotFound : matching_paren(s, open);
         int tried = 0;
-        for (std::size_t j = close == kNotFound ? s.size() : close + 1;
+        for (std::size_t j = close == kNotFound || begin != kNotFound ? s.size() : close + 1;
              j < s.size() && tried < kBodyStartsTried && worst.tier != Tier::destructive; ++j) {
             if (s[j].kind != TokenKind::word) continue;
             ++tried;
@@ -310,8 +311,11 @@ StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, 
     const std::size_t from = find_top_level_word(s, "FROM", 2);
     if (as != kNotFound && as + 1 < s.size()) {
         prepared = classify_statement_tokens(s.subspan(as + 1), dialect, session, depth + 1);
-    } else if (from != kNotFound && from + 1 < s.size() && s[from + 1].kind == TokenKind::string) {
+    } else if (from != kNotFound && from + 1 < s.size() && s[from + 1].kind == TokenKind::string &&
+               from + 2 == s.size()) {
         prepared = fold_batch(classify_text_tokens(s[from + 1].text, dialect, session, depth + 1));
+    } else {
+        prepared.flags.push_back("dynamic-sql");  // FROM @var, FROM CONCAT(...): text made at run time
     }
     session.prepared[name] = prepared;
     return make(Tier::read, "PREPARE");
@@ -319,7 +323,14 @@ StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, 
 
 StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
     if (s.size() > 2 && is_word(s[1], "IMMEDIATE")) {
-        if (s[2].kind != TokenKind::string) return make(Tier::write, "EXECUTE IMMEDIATE");
+        // Text made at run time (EXECUTE IMMEDIATE @q, CONCAT('DR', 'OP ...'))
+        // cannot be read: judged the worst it could be, as an EXECUTE of a
+        // statement prepared by SQL PREPARE is on the MySQL wire.
+        if (s[2].kind != TokenKind::string || (s.size() > 3 && !is_word(s[3], "USING") && !is_word(s[3], "INTO"))) {
+            StatementVerdict dynamic = make(Tier::destructive, "EXECUTE IMMEDIATE of text made at run time");
+            dynamic.flags.push_back("dynamic-sql");
+            return dynamic;
+        }
         StatementVerdict inner = fold_batch(classify_text_tokens(s[2].text, dialect, session, depth + 1));
         inner.operation = "EXECUTE IMMEDIATE: " + inner.operation;
         return inner;
@@ -329,6 +340,11 @@ StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, 
         if (known != session.prepared.end()) {
             StatementVerdict verdict = known->second;
             verdict.operation = "EXECUTE (prepared " + verdict.operation + ")";
+            for (const std::string& flag : verdict.flags) {
+                if (flag != "dynamic-sql") continue;
+                verdict.tier = Tier::destructive;  // PREPARE FROM @q: text made at run time, the worst it could be
+                verdict.operation = "EXECUTE of text made at run time";
+            }
             return verdict;
         }
     }

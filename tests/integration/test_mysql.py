@@ -134,8 +134,9 @@ def test_a_login_sent_blind_before_the_greeting_is_not_relayed_unread(mariadb_sa
 # program (BEGIN NOT ATOMIC, IF, WHILE, CASE, a label) runs its body (a write:
 # an unknown statement); ANALYZE runs its DELETE (a write: ANALYZE TABLE);
 # a routine whose body is one statement, not a BEGIN block, stores its DROP
-# for a CALL (a write: CREATE, then CALL). Each dropped or emptied the table
-# under block-destructive.
+# for a CALL (a write: CREATE, then CALL); dynamic SQL (EXECUTE IMMEDIATE of
+# a CONCAT, a routine that EXECUTEs what is prepared after it) was a write.
+# Each dropped or emptied the table under block-destructive.
 HIDDEN_DROPS = {
     "set_statement_for": ["set statement max_statement_time=60 for drop table orders"],
     "begin_not_atomic": ["begin not atomic drop table orders; end"],
@@ -145,6 +146,12 @@ HIDDEN_DROPS = {
     "analyze_delete": ["analyze delete from orders"],
     "analyze_format_json_delete": ["analyze format=json delete from orders"],
     "single_statement_procedure": ["create procedure wipe() drop table orders", "call wipe()"],
+    # text made at run time, which askfirst cannot read, is judged the worst it
+    # could be (as an EXECUTE of a SQL PREPARE already was): these were writes
+    "execute_immediate_concat": ['execute immediate concat("dr", "op table orders")'],
+    "procedure_executes_a_statement_prepared_later": [
+        "create procedure wipe() execute s", 'set @q = concat("dr", "op table orders")', "prepare s from @q",
+        "call wipe()"],
     "characteristics_then_truncate": ["create definer=current_user procedure wipe() sql security invoker "
                                       "modifies sql data truncate table orders", "call wipe()"],
 }

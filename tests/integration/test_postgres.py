@@ -227,3 +227,16 @@ def test_an_orm_reads_and_its_drop_all_and_bulk_delete_are_refused(db_sandbox, p
     assert "delete refused: askfirst refused DELETE" in run.stdout, run.stdout + run.stderr
     assert "drop_all refused: askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("body", [
+    "begin execute ''dr'' || ''op table orders''; end",
+    "declare r record; begin for r in execute ''dr'' || ''op table orders'' loop end loop; end",
+])
+def test_a_do_block_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox, postgres, body):
+    """A DO block whose EXECUTE runs text built at run time, which askfirst cannot read: it was
+    judged a write (the DO block), and block-destructive passed the DROP it ran."""
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    run = db_sandbox.run("block-destructive", psql(f"do '{body}'") + "; echo status=$?")
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

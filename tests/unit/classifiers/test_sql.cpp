@@ -276,6 +276,38 @@ TEST_CASE("sql: MariaDB statements that run the statement inside them") {
     });
 }
 
+// Text made at run time cannot be read: judged the worst it could be. Each of
+// these was a write, and the DROP it ran passed under block-destructive.
+TEST_CASE("sql: dynamic SQL askfirst cannot read is judged destructive") {
+    check_cases({
+        {"PL/pgSQL EXECUTE of a concatenation", pg, "DO $$ BEGIN EXECUTE 'DR' || 'OP TABLE t'; END $$",
+         Tier::destructive, "DO block runs dynamic SQL askfirst cannot read", "dynamic-sql"},
+        {"PL/pgSQL EXECUTE of a variable", pg,
+         "DO $$ DECLARE q text := 'x'; BEGIN EXECUTE q; END $$", Tier::destructive, ""},
+        {"PL/pgSQL FOR ... IN EXECUTE", pg,
+         "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'DR' || 'OP TABLE t' LOOP END LOOP; END $$",
+         Tier::destructive, ""},
+        {"a function whose body EXECUTEs made text", pg,
+         "CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || t; END $$",
+         Tier::destructive, ""},
+        {"PL/pgSQL EXECUTE of one literal is read as SQL", pg, "DO $$ BEGIN EXECUTE 'SELECT 1'; END $$", Tier::write,
+         "DO block executes arbitrary code"},
+        {"EXECUTE IMMEDIATE of a CONCAT", my, "EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t')", Tier::destructive,
+         "EXECUTE IMMEDIATE of text made at run time", "dynamic-sql"},
+        {"EXECUTE IMMEDIATE of a variable", my, "EXECUTE IMMEDIATE @q", Tier::destructive, ""},
+        {"EXECUTE IMMEDIATE of a literal with USING is read", my, "EXECUTE IMMEDIATE 'SELECT ?' USING 1", Tier::read,
+         ""},
+        {"PREPARE FROM a variable, then EXECUTE", my, "SET @q = CONCAT('DR', 'OP TABLE t'); PREPARE s FROM @q; EXECUTE s",
+         Tier::destructive, "batch: EXECUTE of text made at run time"},
+        {"a routine that EXECUTEs a statement prepared outside it", my, "CREATE PROCEDURE p() EXECUTE s",
+         Tier::destructive, ""},
+        {"a routine that EXECUTEs a CONCAT", my,
+         "CREATE PROCEDURE p() BEGIN EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t'); END", Tier::destructive, ""},
+        {"a routine that prepares a literal and executes it reads it", my,
+         "CREATE PROCEDURE p() BEGIN PREPARE s FROM 'SELECT 1'; EXECUTE s; END", Tier::write, "CREATE"},
+    });
+}
+
 TEST_CASE("sql: stored code that does not delete stays a write") {
     check_cases({
         {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
