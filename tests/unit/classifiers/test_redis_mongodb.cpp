@@ -81,6 +81,22 @@ TEST_CASE("redis: §19 policy over the COMMAND metadata") {
         {"SET ... EXAT in the past deletes the key it sets", {"SET", "k", "v", "EXAT", "1"}, Tier::destructive, "SET",
          "past-expiry-deletes-now"},
         {"SET ... EX 60 is a write", {"SET", "k", "v", "EX", "60"}, Tier::write, "SET"},
+        // Hash field expiration (Redis 7.4+, Upstash): a TTL of 0 or a time in the
+        // past deletes the fields now, as EXPIRE 0 deletes the key (these were
+        // flagged writes, which block-destructive passes).
+        {"HEXPIRE 0 deletes the fields now", {"HEXPIRE", "k", "0", "FIELDS", "1", "f"}, Tier::destructive, "HEXPIRE",
+         "field-expiry-deletes-now"},
+        {"HPEXPIRE with a negative TTL", {"hpexpire", "k", "-1", "FIELDS", "1", "f"}, Tier::destructive, "HPEXPIRE"},
+        {"HEXPIREAT in the past", {"HEXPIREAT", "k", "1", "FIELDS", "1", "f"}, Tier::destructive, "HEXPIREAT"},
+        {"HPEXPIREAT in the past", {"HPEXPIREAT", "k", "1000", "FIELDS", "2", "f", "g"}, Tier::destructive,
+         "HPEXPIREAT"},
+        {"HGETEX PXAT in the past", {"HGETEX", "k", "PXAT", "1", "FIELDS", "1", "f"}, Tier::destructive, "HGETEX"},
+        {"HSETEX EXAT in the past", {"HSETEX", "k", "EXAT", "1", "FIELDS", "1", "f", "v"}, Tier::destructive,
+         "HSETEX"},
+        {"HEXPIRE 60 is a flagged write", {"HEXPIRE", "k", "60", "FIELDS", "1", "f"}, Tier::write, "HEXPIRE",
+         "expire-schedules-deletion"},
+        {"a field named EXAT after FIELDS is no option", {"HGETEX", "k", "EX", "60", "FIELDS", "2", "EXAT", "1"},
+         Tier::write, "HGETEX"},
         {"an EXAT value the server would refuse is not a past time", {"SET", "k", "v", "EXAT", "+1"}, Tier::write, "SET"},
         {"RENAME is a flagged write", {"RENAME", "a", "b"}, Tier::write, "RENAME", "rename-overwrites-destination"},
         {"admin commands write", {"CONFIG", "SET", "maxmemory", "1"}, Tier::write, "CONFIG SET", "admin-command"},
