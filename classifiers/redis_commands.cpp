@@ -273,6 +273,7 @@ std::span<const RedisCommandInfo> redis_command_table() { return kRedisCommands;
 
 RedisVerdict classify_script_command(const std::string& key, const std::vector<std::string>& args,
                                      std::string operation);
+void judge_stored_lua(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out);
 
 RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
     if (args.empty()) {
@@ -297,6 +298,7 @@ RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
         out = classify_by_metadata(key, operation);
     }
     apply_argument_rules(key, args, out);
+    judge_stored_lua(key, args, out);
     return out;
 }
 
