@@ -65,6 +65,21 @@ std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, c
         flipped.nested_block_comments = !base.nested_block_comments;
         readings.push_back(flipped);
     }
+    // A MySQL client chooses its charset (the handshake's collation, SET
+    // NAMES): under gbk, big5, sjis or cp932 a byte >= 0x81 and the ASCII
+    // byte after it are one character, so `'\xbf\'` is a whole string there
+    // and the text after it runs. Each such charset is a reading, with
+    // backslash escapes and without (NO_BACKSLASH_ESCAPES).
+    if (first.reading_depends_on_charset && dialect == SqlDialect::mysql) {
+        for (const auto multibyte : {sql::LexOptions::Multibyte::gbk_big5, sql::LexOptions::Multibyte::sjis}) {
+            for (const bool escapes : {true, false}) {
+                sql::LexOptions charset = base;
+                charset.multibyte = multibyte;
+                charset.backslash_escapes = escapes;
+                readings.push_back(charset);
+            }
+        }
+    }
     return readings;
 }
 

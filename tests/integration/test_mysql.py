@@ -170,3 +170,26 @@ def test_a_drop_inside_another_statement_is_judged_destructive(mariadb_sandbox, 
     run = mariadb_sandbox.run("block-destructive", f"printf '{script}' | {CLIENT} --force; echo status=$?")
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
     assert mariadb.sql("select count(*) from shop.orders") == "2", run.stdout + run.stderr
+
+
+MULTIBYTE_HIDDEN_DROPS = {
+    # 0xbf 0x5c: the backslash is the character's second byte, the quote after it closes the string
+    "gbk_backslash": ("gbk", "select \\047a\\\\\\047b\\047, \\047\\277\\\\\\047; drop table orders; -- \\047"),
+    # 0x81 0x60: the backtick is the character's second byte, so no quoted identifier opens
+    "sjis_backtick": ("sjis", "select 1 as \\201`; drop table orders; -- `"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MULTIBYTE_HIDDEN_DROPS))
+def test_a_quote_hidden_by_a_multibyte_client_charset_is_not_read_as_inside_a_string(mariadb_sandbox, mariadb, name):
+    """With a two-byte client charset (gbk, big5, sjis, cp932) a byte >= 0x81 and the ASCII byte
+    after it are one character. Read byte by byte (with backslash escapes, or without) each text
+    was one SELECT; MariaDB ran the DROP after the string or identifier."""
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int); "
+                "insert into shop.orders values (1), (2)")
+    charset, query = MULTIBYTE_HIDDEN_DROPS[name]
+    script = (f"printf 'delimiter //\\n{query}//\\n' | "
+              f"{CLIENT} --default-character-set={charset} --force 2>&1 | cat -v; echo status=$?")
+    run = mariadb_sandbox.run("block-destructive", script)
+    assert "askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert mariadb.sql("show tables in shop") == "orders", run.stdout + run.stderr

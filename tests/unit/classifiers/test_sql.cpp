@@ -308,6 +308,24 @@ TEST_CASE("sql: dynamic SQL askfirst cannot read is judged destructive") {
     });
 }
 
+// A MySQL client picks its charset; under gbk, big5, sjis or cp932 a byte
+// >= 0x81 and the ASCII byte after it are one character. Both texts were one
+// SELECT to every byte-wise reading; MariaDB ran the DROP (red team 2).
+TEST_CASE("sql: MySQL two-byte client charsets") {
+    check_cases({
+        {"gbk: 0xbf 0x5c is no backslash, the quote after it closes the string", my,
+         "select 'a\\'b', '\xbf\\'; drop table orders; -- '", Tier::destructive, "", "ambiguous-literal-reading"},
+        {"sjis: 0x81 0x60 is no backtick, so no quoted identifier opens", my,
+         "select 1 as \x81`; drop table orders; -- `", Tier::destructive, ""},
+        {"big5: 0xa4 0x5c in a double-quoted string", my, "select \"\xa4\\\"; delete from t; -- \"", Tier::destructive,
+         ""},
+        {"UTF-8 text before an escape reads the same in every charset", my, "select 'caf\xc3\xa9\\n'", Tier::read,
+         ""},
+        {"UTF-8 text in an insert stays a write", my, "insert into t values ('\xe6\x97\xa5\xe6\x9c\xac')",
+         Tier::write, ""},
+    });
+}
+
 TEST_CASE("sql: stored code that does not delete stays a write") {
     check_cases({
         {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
