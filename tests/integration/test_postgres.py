@@ -240,3 +240,18 @@ def test_a_do_block_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox,
     run = db_sandbox.run("block-destructive", psql(f"do '{body}'") + "; echo status=$?")
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("encoding,lead", [("SJIS", "201"), ("BIG5", "244"), ("GBK", "201")])
+def test_a_quote_hidden_by_a_two_byte_client_encoding_is_not_read_as_inside_a_string(db_sandbox, postgres,
+                                                                                        encoding, lead):
+    """PostgreSQL converts a client-only encoding (SJIS, BIG5, GBK) to the server's before it
+    lexes: 0x81 0x5c is one character there, so E'<81>\\'' has no escaped quote and the text after
+    it runs. Read as bytes it was one SELECT of one string."""
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    query = f"printf \"select E'\\\\{lead}\\\\\\\\'; drop table orders; -- '\""
+    client = psql("X").replace(' -c "X"', "")
+    run = db_sandbox.run("block-destructive",
+                         f"PGCLIENTENCODING={encoding} {client} -c \"$({query})\" 2>&1 | cat -v; echo status=$?")
+    assert "askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

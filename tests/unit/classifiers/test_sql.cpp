@@ -311,7 +311,7 @@ TEST_CASE("sql: dynamic SQL askfirst cannot read is judged destructive") {
 // A MySQL client picks its charset; under gbk, big5, sjis or cp932 a byte
 // >= 0x81 and the ASCII byte after it are one character. Both texts were one
 // SELECT to every byte-wise reading; MariaDB ran the DROP (red team 2).
-TEST_CASE("sql: MySQL two-byte client charsets") {
+TEST_CASE("sql: two-byte client charsets (MySQL, PostgreSQL)") {
     check_cases({
         {"gbk: 0xbf 0x5c is no backslash, the quote after it closes the string", my,
          "select 'a\\'b', '\xbf\\'; drop table orders; -- '", Tier::destructive, "", "ambiguous-literal-reading"},
@@ -323,6 +323,12 @@ TEST_CASE("sql: MySQL two-byte client charsets") {
          ""},
         {"UTF-8 text in an insert stays a write", my, "insert into t values ('\xe6\x97\xa5\xe6\x9c\xac')",
          Tier::write, ""},
+        // PostgreSQL converts a client-only encoding before it lexes
+        {"PostgreSQL SJIS: 0x81 0x5c in an E'' string", pg, "select E'\x81\\'; drop table orders; -- '",
+         Tier::destructive, "", "ambiguous-literal-reading"},
+        {"PostgreSQL BIG5: 0xa4 0x5c in an E'' string", pg, "select E'\xa4\\'; delete from orders; -- '",
+         Tier::destructive, ""},
+        {"PostgreSQL UTF-8 text stays a read", pg, "select '\xe6\x97\xa5\xe6\x9c\xac'", Tier::read, ""},
     });
 }
 
