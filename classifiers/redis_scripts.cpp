@@ -61,6 +61,10 @@ void read_quoted(std::string_view text, std::size_t& pos, std::string& out) {
     ++pos;
 }
 
+// Joined literals longer than this name no command (looks_like_command
+// takes at most 32 characters); the bound keeps a long chain of `..` linear.
+constexpr std::size_t kLongestJoinedName = 64;
+
 // Every string literal, and each literal joined to the ones after it by
 // Lua's `..` ('FLUSH' .. 'ALL' is read as 'FLUSHALL' too).
 std::vector<std::string> lua_string_literals(std::string_view script) {
@@ -90,7 +94,7 @@ std::vector<std::string> lua_string_literals(std::string_view script) {
             continue;
         }
         if (!read) continue;
-        if (joining) {
+        if (joining && joined.size() + literal.size() <= kLongestJoinedName) {
             joined += literal;
             literals.push_back(joined);
         } else {

@@ -172,20 +172,15 @@ StatementVerdict classify_with(std::span<const Token> s, SqlDialect dialect, Ses
 }
 
 // MariaDB SET STATEMENT var = value [, ...] FOR statement: the statement
-// runs (with those variables), so it is what is judged. Each top-level FOR
-// is tried as the start of it (a value might hold one): the worst counts.
+// runs (with those variables), so it is what is judged: the one after the
+// first top-level FOR (a value's own FOR, as in a subquery, is in parentheses).
 StatementVerdict classify_set_statement(std::span<const Token> s, SqlDialect dialect, SessionState& session,
                                         int depth) {
-    StatementVerdict worst = make(Tier::write, "SET STATEMENT without its FOR statement");
-    bool found = false;
-    for (std::size_t i = find_top_level_word(s, "FOR", 2); i != kNotFound && i + 1 < s.size();
-         i = find_top_level_word(s, "FOR", i + 1)) {
-        StatementVerdict inner = classify_statement_tokens(s.subspan(i + 1), dialect, session, depth + 1);
-        if (!found || inner.tier > worst.tier) worst = std::move(inner);
-        found = true;
-    }
-    if (found) worst.operation = "SET STATEMENT ... FOR " + worst.operation;
-    return worst;
+    const std::size_t for_at = find_top_level_word(s, "FOR", 2);
+    if (for_at == kNotFound || for_at + 1 >= s.size()) return make(Tier::write, "SET STATEMENT without its FOR statement");
+    StatementVerdict inner = classify_statement_tokens(s.subspan(for_at + 1), dialect, session, depth + 1);
+    inner.operation = "SET STATEMENT ... FOR " + inner.operation;
+    return inner;
 }
 
 // MariaDB ANALYZE [FORMAT=JSON] SELECT|UPDATE|DELETE runs the statement and

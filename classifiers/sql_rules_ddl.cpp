@@ -142,6 +142,12 @@ std::size_t stored_code_kind(std::span<const Token> s) {
     return kNotFound;
 }
 
+// Words that begin a MySQL routine's one-statement body.
+constexpr std::array<std::string_view, 30> kRoutineBodyStarts = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "WITH", "DROP", "TRUNCATE", "ALTER", "CREATE",
+    "RENAME", "SET", "RESET", "EXECUTE", "PREPARE", "DEALLOCATE", "CALL", "DO", "BEGIN", "IF", "CASE", "WHILE",
+    "REPEAT", "LOOP", "LOAD", "ANALYZE", "EXPLAIN", "RETURN", "TABLE"};
+
 // What the stored code of a CREATE FUNCTION/PROCEDURE/RULE/TRIGGER/EVENT
 // runs when it is called or fires: its string bodies (AS $$...$$, read as a
 // DO body is), a BEGIN [ATOMIC] ... body, or the statement after a rule's or
@@ -165,19 +171,17 @@ StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind,
             take(classify_procedural_tokens(s.subspan(begin + 1), dialect, depth + 1));
         }
         // A MySQL routine's body may be one statement, not a BEGIN block
-        // (`begin` is kNotFound then):
-        // `CREATE PROCEDURE p() [characteristics] DROP TABLE t`. It starts at
-        // one of the first words after the parameter list (past RETURNS type,
-        // LANGUAGE SQL, SQL SECURITY ..., COMMENT '...'): each is tried.
-        constexpr int kBodyStartsTried = 32;
+        // (`begin` is kNotFound then): `CREATE PROCEDURE p() [characteristics]
+        // DROP TABLE t`. It starts at the first word after the parameter list
+        // that begins a statement (past RETURNS type, LANGUAGE SQL, SQL
+        // SECURITY ..., COMMENT '...'; a SET(...) type is no SET statement).
         const std::size_t open = find_top_level_punct(s, '(', kind);
         const std::size_t close = open == kNotFound ? kNotFound : matching_paren(s, open);
-        int tried = 0;
-        for (std::size_t j = close == kNotFound || begin != kNotFound ? s.size() : close + 1;
-             j < s.size() && tried < kBodyStartsTried && worst.tier != Tier::destructive; ++j) {
-            if (s[j].kind != TokenKind::word) continue;
-            ++tried;
+        for (std::size_t j = close == kNotFound || begin != kNotFound ? s.size() : close + 1; j < s.size(); ++j) {
+            if (!word_in(s[j], kRoutineBodyStarts)) continue;
+            if (is_word(s[j], "SET") && j + 1 < s.size() && is_punct(s[j + 1], '(')) continue;
             take(classify_procedural_tokens(s.subspan(j), dialect, depth + 1));
+            break;
         }
     } else {
         // RULE ... DO [ALSO|INSTEAD] action; EVENT ... DO action; MySQL TRIGGER ... FOR EACH ROW action.
