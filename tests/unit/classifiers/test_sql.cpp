@@ -332,6 +332,19 @@ TEST_CASE("sql: two-byte client charsets (MySQL, PostgreSQL)") {
     });
 }
 
+// Nested statements inside statements: each rule looks inside once, so these
+// stay fast (trying every FOR or every word of a routine nested exponentially:
+// the first text took 485 s).
+TEST_CASE("sql: statements nested in statements stay linear") {
+    std::string procedures, set_statements, whiles;
+    for (int i = 0; i < 40; ++i) procedures += "CREATE PROCEDURE p() ";
+    for (int i = 0; i < 3000; ++i) set_statements += "SET STATEMENT a=1 FOR ";
+    for (int i = 0; i < 3000; ++i) whiles += "WHILE 1 DO ";
+    CHECK(classify_sql(procedures + "DROP TABLE t", my).tier == Tier::write);  // past the nesting bound: a write
+    CHECK(classify_sql(set_statements + "SELECT 1", my).tier == Tier::write);
+    CHECK(classify_sql("CREATE PROCEDURE p() " + whiles + "DROP TABLE t", my).tier == Tier::destructive);
+}
+
 TEST_CASE("sql: stored code that does not delete stays a write") {
     check_cases({
         {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",
