@@ -3,6 +3,7 @@
 // CREATE OR REPLACE TABLE, EXPLAIN [ANALYZE], COPY directions, DO bodies,
 // PREPARE/EXECUTE and cursors.
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "classifiers/sql_rules_internal.h"
@@ -115,11 +116,28 @@ std::string alter_drop_operation(std::span<const Token> statement) {
     return verdict.tier == Tier::destructive ? verdict.operation : std::string();
 }
 
+namespace {
+std::string lower_ascii(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+}  // namespace
+
 StatementVerdict classify_alter(std::span<const Token> s) {
     if (s.size() > 1 && (word_in(s[1], kMembershipAlters) || word_in(s[1], kNonDataAlters)))
         return make(Tier::write, leading_operation(s));
     std::string clause = destructive_alter_clause(s);
     if (!clause.empty()) return make(Tier::destructive, std::move(clause));
+    // MySQL/MariaDB ALTER TABLE ... ENGINE [=] BLACKHOLE copies every row into
+    // an engine that stores nothing: the table stays, empty.
+    for (std::size_t engine = find_top_level_word(s, "ENGINE"); engine != kNotFound;
+         engine = find_top_level_word(s, "ENGINE", engine + 1)) {
+        std::size_t value = engine + 1;
+        if (value < s.size() && s[value].kind == TokenKind::op && s[value].text == "=") ++value;
+        if (value < s.size() && ((s[value].kind == TokenKind::word && s[value].text == "BLACKHOLE") ||
+                                 (s[value].kind != TokenKind::word && lower_ascii(s[value].text) == "blackhole")))
+            return make(Tier::destructive, "ALTER ... ENGINE=BLACKHOLE discards every row");
+    }
     StatementVerdict verdict = make(Tier::write, "ALTER");
     if (find_top_level_word(s, "TTL") != kNotFound) verdict.flags.push_back("ttl-schedules-deletion");
     return verdict;
