@@ -149,13 +149,17 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::str
     return Opened::success(std::move(log));
 }
 
-AuditLog::AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+AuditLog::AuditLog(AuditLog&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)), writes_made_(other.writes_made_) {
+    other.fd_ = -1;
+}
 
 AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
     if (this != &other) {
         if (fd_ >= 0) ::close(fd_);
         fd_ = other.fd_;
         path_ = std::move(other.path_);
+        writes_made_ = other.writes_made_;
         other.fd_ = -1;
     }
     return *this;
@@ -166,19 +170,32 @@ AuditLog::~AuditLog() {
 }
 
 bool AuditLog::append(const AuditRecord& record, std::string& error) {
-    std::string line = audit_line(record);
-    std::string_view rest(line);
-    while (!rest.empty()) {
-        ssize_t written = ::write(fd_, rest.data(), rest.size());  // one call per line unless interrupted
+    return append_all({&record}, error) == 1;
+}
+
+std::size_t AuditLog::append_all(const std::vector<const AuditRecord*>& records, std::string& error) {
+    std::string lines;
+    std::vector<std::size_t> line_ends;  // offset just past each record's '\n'
+    line_ends.reserve(records.size());
+    for (const AuditRecord* record : records) {
+        lines += audit_line(*record);
+        line_ends.push_back(lines.size());
+    }
+    std::size_t done = 0;
+    while (done < lines.size()) {
+        ++writes_made_;
+        const ssize_t written = ::write(fd_, lines.data() + done, lines.size() - done);  // one call unless cut short
         if (written < 0 && errno == EINTR) continue;
         if (written <= 0) {
             error = "cannot append to the audit log " + path_.string() + ": " + errno_text(errno) +
                     "; the request is refused until the log can be written";
-            return false;
+            break;
         }
-        rest.remove_prefix(static_cast<std::size_t>(written));
+        done += static_cast<std::size_t>(written);
     }
-    return true;
+    std::size_t whole = 0;
+    while (whole < line_ends.size() && line_ends[whole] <= done) ++whole;
+    return whole;
 }
 
 AuditLines read_audit_lines(std::string_view contents) {

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <csignal>
@@ -217,4 +218,51 @@ TEST_CASE("kill -9 of a writer in full flow leaves only whole records, and the n
     REQUIRE(after);
     CHECK(field(after->records.back(), "operation") == "after kill");
     CHECK(after->records.size() == lines->records.size() + 1);
+}
+
+TEST_CASE("append_all writes the lines of one loop turn's decisions with one write(), in order") {
+    TempDir tmp;
+    auto log = AuditLog::open(tmp.path / "audit", "vm");
+    REQUIRE_MESSAGE(log, log.error());
+    std::vector<AuditRecord> records;
+    for (int i = 0; i < 5; ++i) records.push_back(sample("op" + std::to_string(i)));
+    std::vector<const AuditRecord*> batch;
+    for (const auto& record : records) batch.push_back(&record);
+    std::string error;
+    const auto before = log->writes_made();
+    CHECK(log->append_all(batch, error) == 5);
+    CHECK(log->writes_made() - before == 1);
+    auto lines = read_audit_file(log->path());
+    REQUIRE(lines);
+    REQUIRE(lines->records.size() == 5);
+    for (std::size_t i = 0; i < 5; ++i) CHECK(field(lines->records[i], "operation") == "op" + std::to_string(i));
+}
+
+TEST_CASE("append_all counts only whole lines when the file cannot take them all (the rest are refused)") {
+    TempDir tmp;
+    auto log = AuditLog::open(tmp.path / "audit", "vm");
+    REQUIRE_MESSAGE(log, log.error());
+    std::vector<AuditRecord> records;
+    for (int i = 0; i < 3; ++i) records.push_back(sample("op" + std::to_string(i)));
+    std::vector<const AuditRecord*> batch;
+    for (const auto& record : records) batch.push_back(&record);
+    // The file may grow to one line and a half: write() takes a prefix, then fails with EFBIG.
+    const std::size_t line_bytes = audit_line(records[0]).size();
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved;
+    limited.rlim_cur = static_cast<rlim_t>(line_bytes + line_bytes / 2);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    std::string error;
+    const std::size_t whole = log->append_all(batch, error);
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous);
+    CHECK(whole == 1);
+    CHECK(error.find("cannot append to the audit log") != std::string::npos);
+    auto lines = read_audit_file(log->path());
+    REQUIRE(lines);
+    REQUIRE(lines->records.size() == 1);
+    CHECK(field(lines->records[0], "operation") == "op0");
+    CHECK(lines->torn == 1);
 }
