@@ -70,13 +70,38 @@ bool seal_torn_tail(int fd, std::string& error) {
 std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
     auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-    std::tm parts {};
-    ::gmtime_r(&seconds, &parts);
     char buffer[96];  // the largest int fields print in 78
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
-                  parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
-                  static_cast<int>(millis % 1000));
-    return buffer;
+    if (millis < 0) {  // before 1970: never cached (the milliseconds print signed, as they always did)
+        std::tm parts {};
+        ::gmtime_r(&seconds, &parts);
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
+                      parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                      static_cast<int>(millis % 1000));
+        return buffer;
+    }
+    // Date and time of day change once a second, and a busy flow writes a line
+    // per request: they are formatted once per second (gmtime_r and snprintf
+    // were ~1 % of askfirstd's CPU per keep-alive request), the milliseconds each time.
+    thread_local std::time_t formatted_second = -1;
+    thread_local std::string formatted_prefix;  // "2026-11-26T10:10:34"
+    if (seconds != formatted_second) {
+        std::tm parts {};
+        ::gmtime_r(&seconds, &parts);
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
+        formatted_prefix = buffer;
+        formatted_second = seconds;
+    }
+    const int milliseconds = static_cast<int>(millis % 1000);
+    std::string text;
+    text.reserve(formatted_prefix.size() + 5);
+    text += formatted_prefix;
+    text += '.';
+    text += static_cast<char>('0' + milliseconds / 100);
+    text += static_cast<char>('0' + milliseconds / 10 % 10);
+    text += static_cast<char>('0' + milliseconds % 10);
+    text += 'Z';
+    return text;
 }
 
 std::string audit_line(const AuditRecord& r) {

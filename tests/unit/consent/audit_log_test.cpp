@@ -266,3 +266,14 @@ TEST_CASE("append_all counts only whole lines when the file cannot take them all
     CHECK(field(lines->records[0], "operation") == "op0");
     CHECK(lines->torn == 1);
 }
+
+TEST_CASE("audit times: each second's date formatted once, each line's milliseconds its own") {
+    using std::chrono::milliseconds;
+    const std::chrono::system_clock::time_point epoch;
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834123)) == "2026-11-26T10:10:34.123Z");
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834007)) == "2026-11-26T10:10:34.007Z");  // same second
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687835000)) == "2026-11-26T10:10:35.000Z");  // the next one
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834999)) == "2026-11-26T10:10:34.999Z");  // and back
+    CHECK(rfc3339_utc(epoch + milliseconds(951782400050)) == "2000-02-29T00:00:00.050Z");
+    CHECK(rfc3339_utc(epoch) == "1970-01-01T00:00:00.000Z");
+}
