@@ -319,7 +319,8 @@ void RequestDecider::settle_decided_by_mode() {
     for (const Delivery& delivery : deliveries) lines.push_back(&delivery.line);
     std::string error;
     const std::size_t audited = lines.empty() ? 0 : audit_.append_all(lines, error);
-    for (std::size_t i = 0; i < settled.size(); ++i) {
+    const auto alive = alive_;  // a verdict's consequences could end this decider: stop then
+    for (std::size_t i = 0; i < settled.size() && *alive; ++i) {
         auto it = pending_.find(settled[i]);
         if (it == pending_.end()) continue;
         std::unique_ptr<Pending> pending = std::move(it->second);

@@ -145,3 +145,19 @@ TEST_CASE("requests decided during a turn's verdicts are settled on the next tur
     CHECK(delivered == std::vector<std::string>{"/r0", "/r1", "/r2"});
     CHECK(rig.lines_on_disk() == 3);
 }
+
+TEST_CASE("a verdict that ends the decider: the rest of its turn is not delivered, nothing is touched after") {
+    DeciderRig rig;
+    std::vector<std::string> delivered;
+    for (int i = 0; i < 3; ++i) {
+        const std::string path = "/r" + std::to_string(i);
+        rig.decider->decide_request(
+            http::FlowFacts{"vm", "10.0.2.15:40000", "198.51.100.7:443", ""}, get(path),
+            [&, path](bool, const http::LocalResponse&, const consent::AuditRecord&, const http::RequestEdits&) {
+                delivered.push_back(path);
+                rig.decider.reset();  // e.g. askfirstd shutting down from inside a verdict
+            });
+    }
+    rig.run_turns();
+    CHECK(delivered == std::vector<std::string>{"/r0"});
+}
