@@ -214,9 +214,8 @@ void RequestDecider::apply_credential_finding(Pending& pending) {
     case Kind::none: return;
     case Kind::stub_leak:
         refuse_for_credentials(pending.decision, finding.reason, kQuarantineHow);
-        std::fprintf(stderr, "askfirstd name=%s event=credential_stub_leak credential=%s host=%s where=\"%s\"\n",
-                     settings_.vm_name.c_str(), finding.entry.c_str(), pending.request.host.c_str(),
-                     finding.where.c_str());
+        log_.line("event=credential_stub_leak credential=" + finding.entry + " host=" + pending.request.host +
+                  " where=\"" + finding.where + "\"");
         quarantine(finding.reason);
         return;
     case Kind::refused:
@@ -264,8 +263,7 @@ void RequestDecider::quarantine(const std::string& reason) {
     if (quarantined_) return;
     quarantined_ = true;
     quarantine_reason_ = reason;
-    std::fprintf(stderr, "askfirstd name=%s event=session_quarantined reason=\"%s\"\n", settings_.vm_name.c_str(),
-                 reason.c_str());
+    log_.line("event=session_quarantined reason=\"" + reason + "\"");
     consent::Question question;
     question.profile = settings_.profile_name;
     question.provider = "askfirst";
@@ -280,7 +278,7 @@ void RequestDecider::quarantine(const std::string& reason) {
         quarantine_question_ = 0;
         if (verdict.decided_by != consent::DecidedBy::user || verdict.allowed) return;
         quarantined_ = false;
-        std::fprintf(stderr, "askfirstd name=%s event=quarantine_lifted by=user\n", settings_.vm_name.c_str());
+        log_.line("event=quarantine_lifted by=user");
     }, settings_.listener_grace);
 }
 
@@ -317,24 +315,22 @@ void RequestDecider::settle_decided_by_mode() {
     std::vector<const consent::AuditRecord*> lines;
     lines.reserve(deliveries.size());
     for (const Delivery& delivery : deliveries) lines.push_back(&delivery.line);
-    std::string error;
-    const std::size_t audited = lines.empty() ? 0 : audit_.append_all(lines, error);
+    const consent::AuditLog::Appended appended = lines.empty() ? consent::AuditLog::Appended{} : audit_.append_all(lines);
     const auto alive = alive_;  // a verdict's consequences could end this decider: stop then
     for (std::size_t i = 0; i < settled.size() && *alive; ++i) {
         auto it = pending_.find(settled[i]);
         if (it == pending_.end()) continue;
         std::unique_ptr<Pending> pending = std::move(it->second);
         pending_.erase(it);
-        finish_delivery(*pending, deliveries[i], i < audited, error);
+        // A line not wholly written leaves appended.status a failure: its request is refused.
+        finish_delivery(*pending, deliveries[i], i < appended.whole ? ok_status() : appended.status);
     }
 }
 
 // Audit first, then the verdict: a request never goes upstream unrecorded.
 void RequestDecider::deliver(Pending& pending, const http::RequestDecision& decision) {
     Delivery delivery = prepare_delivery(pending, decision);
-    std::string error;
-    const bool audited = audit_.append(delivery.line, error);
-    finish_delivery(pending, delivery, audited, error);
+    finish_delivery(pending, delivery, audit_.append(delivery.line));
 }
 
 RequestDecider::Delivery RequestDecider::prepare_delivery(Pending& pending, const http::RequestDecision& decision) {
@@ -357,13 +353,12 @@ RequestDecider::Delivery RequestDecider::prepare_delivery(Pending& pending, cons
     return delivery;
 }
 
-void RequestDecider::finish_delivery(Pending& pending, Delivery& delivery, bool audited,
-                                     const std::string& audit_error) {
+void RequestDecider::finish_delivery(Pending& pending, Delivery& delivery, const Status& audited) {
     http::RequestDecision& recorded = delivery.recorded;
     if (!audited) {
-        log_.line("event=audit_failed error=\"" + audit_error + "\" action=refused");
+        log_.line("event=audit_failed error=\"" + audited.error() + "\" action=refused");
         recorded.pass = false;
-        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + audit_error + ")";
+        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + audited.error() + ")";
         recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
     }
     if (pending.opaque_done) {
@@ -383,18 +378,15 @@ void RequestDecider::finish_delivery(Pending& pending, Delivery& delivery, bool 
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
-    std::string error;
-    if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
-        log_.line("event=audit_failed error=\"" + error + "\" action=none (already refused)");
+    auto appended = audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()));
+    if (!appended) log_.line("event=audit_failed error=\"" + appended.error() + "\" action=none (already refused)");
 }
 
 void RequestDecider::record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
                                         const std::string& sentence) {
-    std::string error;
-    if (!audit_.append(http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence,
-                                                std::chrono::system_clock::now()),
-                       error))
-        log_.line("event=audit_failed error=\"" + error + "\" what=tls_refusal");
+    auto appended = audit_.append(
+        http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence, std::chrono::system_clock::now()));
+    if (!appended) log_.line("event=audit_failed error=\"" + appended.error() + "\" what=tls_refusal");
 }
 
 void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) {
@@ -404,9 +396,8 @@ void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed,
     record.decided_by = "upstream";
     record.reason = "passed, but the upstream failed, so askfirst answered 502: " + reason;
     record.wait_ms = 0;
-    std::string error;
-    if (!audit_.append(record, error))
-        log_.line("event=audit_failed error=\"" + error + "\" what=upstream_refusal");
+    if (auto appended = audit_.append(record); !appended)
+        log_.line("event=audit_failed error=\"" + appended.error() + "\" what=upstream_refusal");
 }
 
 void RequestDecider::cancel(Ticket ticket) {

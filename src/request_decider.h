@@ -134,7 +134,7 @@ private:
     void settle_decided_by_mode();
     void deliver(Pending& pending, const http::RequestDecision& decision);
     Delivery prepare_delivery(Pending& pending, const http::RequestDecision& decision);
-    void finish_delivery(Pending& pending, Delivery& delivery, bool audited, const std::string& audit_error);
+    void finish_delivery(Pending& pending, Delivery& delivery, const Status& audited);
     Ticket start(std::unique_ptr<Pending> pending);
     void apply_policy(Ticket ticket, Pending& held);
     void apply_credential_finding(Pending& pending);

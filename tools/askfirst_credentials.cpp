@@ -115,10 +115,9 @@ int run_credentials(int argc, char** argv) {
         std::fprintf(stderr, "askfirst credentials: --profile FILE is required\n\n%s", kUsage);
         return 2;
     }
-    std::string error;
-    const auto profile = load_profile_file(profile_path, error);
+    const auto profile = load_profile_file(profile_path);
     if (!profile) {
-        std::fprintf(stderr, "askfirst credentials: %s\n", error.c_str());
+        std::fprintf(stderr, "askfirst credentials: %s\n", profile.error().c_str());
         return 2;
     }
     consent::JsonPtr list(cJSON_CreateArray());

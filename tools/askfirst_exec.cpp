@@ -211,9 +211,9 @@ int run_exec(int argc, char** argv) {
     if (!parse_exec_options(argc, argv, options)) return 2;
     std::string error;
     if (!options.profile_path.empty()) {
-        const auto profile = load_profile_file(options.profile_path, error);
+        const auto profile = load_profile_file(options.profile_path);
         if (!profile) {
-            std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+            std::fprintf(stderr, "askfirst exec: %s\n", profile.error().c_str());
             return 2;
         }
         if (options.name.empty()) options.name = profile->name;
