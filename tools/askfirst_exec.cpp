@@ -178,7 +178,8 @@ std::string user_namespace_advice(int error_number) {
     if (!procs::receive_message(channel, tag, text, unused_fd) || tag != kTagGo) _exit(kExecFailed);
     close(channel);
     // The credential stubs (Go's text: their file), before CMD can see anything.
-    if (const auto error = exec_credentials::install_stubs(text); !error.empty()) {
+    const std::vector<std::string> command(options.command.begin(), options.command.end() - 1);  // without the null
+    if (const auto error = exec_credentials::install_stubs(text, command); !error.empty()) {
         std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
         _exit(kExecFailed);
     }
