@@ -130,6 +130,22 @@ bool has_word(const std::vector<std::string>& args, std::size_t from, std::strin
     return false;
 }
 
+// MIGRATE's options as the server reads them (after host, port, key,
+// db, timeout): COPY keeps the keys here. The names after KEYS are keys,
+// never options ("KEYS COPY" migrates a key named COPY); AUTH takes one
+// word, AUTH2 two.
+bool migrate_copies(const std::vector<std::string>& args) {
+    for (std::size_t i = 6; i < args.size(); ++i) {
+        const std::string word = upper(args[i]);
+        if (word == "COPY") return true;
+        if (word == "KEYS") return false;
+        if (word == "AUTH") i += 1;
+        else if (word == "AUTH2") i += 2;
+        else if (word != "REPLACE") return false;
+    }
+    return false;
+}
+
 // A Redis integer argument as the server reads it (string2ll: an optional
 // '-', digits, nothing else), or nothing.
 std::optional<long long> redis_integer(const std::string& text) {
@@ -209,6 +225,11 @@ void apply_argument_rules(const std::string& key, const std::vector<std::string>
     if (hash_field_expiry_deletes_now(key, args)) {
         out.tier = Tier::destructive;
         out.flags.push_back("field-expiry-deletes-now");
+    }
+    // MIGRATE moves its keys to another server and deletes them here, unless COPY.
+    if (key == "migrate" && !migrate_copies(args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("migrate-removes-keys-here");
     }
     if (key == "function|restore" && has_word(args, 3, "FLUSH")) {
         out.tier = Tier::destructive;
