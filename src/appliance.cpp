@@ -59,9 +59,12 @@ Appliance::~Appliance() {
 
 bool Appliance::start_pieces(std::string& error) {
     auto logger = [this](const std::string& line) { log_.line(line); };
-    slirp_ = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger,
-                                  error);
-    if (!slirp_) return false;
+    auto slirp = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger);
+    if (!slirp) {
+        error = slirp.error();
+        return false;
+    }
+    slirp_ = slirp.take();
     auto interception = Interception::start(loop_, profile_, options_.name);
     if (!interception) {
         error = interception.error();
@@ -73,10 +76,13 @@ bool Appliance::start_pieces(std::string& error) {
         loop_, UpstreamTables{profile_.upstream_map, profile_.host_services}, limits,
         [this](const FlowInfo& info) { return interception_->make_pipeline(info); }, logger, options_.verbose);
     interception_->set_flow_counter([this] { return flows_->live_flows(); });
-    lwip_ = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
-                              [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); },
-                              error);
-    if (!lwip_) return false;
+    auto lwip = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
+                                  [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); });
+    if (!lwip) {
+        error = lwip.error();
+        return false;
+    }
+    lwip_ = lwip.take();
     if (!lwip_checksum_is_ours())
         log_.line("event=slow_checksum reason=\"liblwip does not use askfirstd's checksum (its own is several times "
                   "slower); bulk transfers will be slower\"");
@@ -99,19 +105,20 @@ bool Appliance::start_pieces(std::string& error) {
 
 bool Appliance::start_frontend(std::string& error) {
     auto on_frame = [this](std::span<const std::uint8_t> frame) { on_guest_frame(frame); };
-    if (options_.tap_fd) {
-        frontend_ = TapFrontend::open(loop_, *options_.tap_fd, on_frame,
-                                      [this](const std::string& message) {
-                                          log_.line("event=transport_failed reason=\"" + message + "\"");
-                                          transport_failed_ = true;
-                                          uv_stop(loop_);
-                                      },
-                                      [this](const std::string& line) { log_.line(line); }, error);
-    } else {
-        frontend_ = StreamFrontend::listen(loop_, *options_.socket_path, on_frame,
-                                           [this](const std::string& line) { log_.line(line); }, error);
-    }
-    return frontend_ != nullptr;
+    auto log = [this](const std::string& line) { log_.line(line); };
+    auto keep = [&](auto opened) {
+        if (!opened) error = opened.error();
+        else frontend_ = opened.take();
+        return opened.ok();
+    };
+    if (!options_.tap_fd) return keep(StreamFrontend::listen(loop_, *options_.socket_path, on_frame, log));
+    return keep(TapFrontend::open(loop_, *options_.tap_fd, on_frame,
+                                  [this](const std::string& message) {
+                                      log_.line("event=transport_failed reason=\"" + message + "\"");
+                                      transport_failed_ = true;
+                                      uv_stop(loop_);
+                                  },
+                                  log));
 }
 
 void Appliance::send_to_guest(std::span<const std::uint8_t> frame) {
