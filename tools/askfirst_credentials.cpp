@@ -125,9 +125,10 @@ int run_credentials(int argc, char** argv) {
     bool all_resolved = true;
     if (!json && profile->credentials.empty()) std::printf("(the profile has no credentials)\n");
     for (const CredentialSpec& spec : profile->credentials) {
-        credentials::RealCredential value;  // dropped (and its pages wiped) at the end of this iteration
-        std::string problem;
-        const bool resolved = credentials::resolve_credential(spec, value, problem);
+        // Dropped (and its pages wiped) at the end of this iteration.
+        const auto value = credentials::resolve_credential(spec);
+        const bool resolved = value.ok();
+        const std::string& problem = value.error();
         all_resolved = all_resolved && resolved;
         if (json) {
             cJSON* item = cJSON_CreateObject();

@@ -103,7 +103,7 @@ std::vector<std::string> split_signed_headers(std::string_view list) {
 }
 
 // Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...
-bool read_authorization(std::string_view value, SigV4Signature& out, std::string& error) {
+Status read_authorization(std::string_view value, SigV4Signature& out) {
     value.remove_prefix(kAlgorithm.size());
     std::map<std::string, std::string, std::less<>> fields;
     std::size_t at = 0;
@@ -120,13 +120,11 @@ bool read_authorization(std::string_view value, SigV4Signature& out, std::string
     const auto signed_headers = fields.find("SignedHeaders");
     const auto signature = fields.find("Signature");
     if (credential == fields.end() || signed_headers == fields.end() || signature == fields.end() ||
-        !read_credential(credential->second, out)) {
-        error = "the AWS Authorization header is not a well-formed SigV4 signature";
-        return false;
-    }
+        !read_credential(credential->second, out))
+        return Status::failure("the AWS Authorization header is not a well-formed SigV4 signature");
     out.signed_headers = split_signed_headers(signed_headers->second);
     out.signature = lower(signature->second);
-    return true;
+    return ok_status();
 }
 
 struct QueryPair {
@@ -157,7 +155,7 @@ const QueryPair* find_pair(const std::vector<QueryPair>& pairs, std::string_view
 
 std::string decoded(std::string_view raw) { return classifiers::percent_decode(raw, false); }
 
-bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string& error) {
+Status read_presigned(const HttpRequest& request, SigV4Signature& out) {
     const auto pairs = split_query(request.query);
     const QueryPair* algorithm = find_pair(pairs, "X-Amz-Algorithm");
     const QueryPair* credential = find_pair(pairs, "X-Amz-Credential");
@@ -166,10 +164,8 @@ bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string
     const QueryPair* date = find_pair(pairs, "X-Amz-Date");
     if (algorithm == nullptr || decoded(algorithm->value) != kAlgorithm || credential == nullptr ||
         signed_headers == nullptr || signature == nullptr || date == nullptr ||
-        !read_credential(decoded(credential->value), out)) {
-        error = "the presigned AWS URL is not a well-formed SigV4 signature";
-        return false;
-    }
+        !read_credential(decoded(credential->value), out))
+        return Status::failure("the presigned AWS URL is not a well-formed SigV4 signature");
     out.placement = SigV4Signature::Placement::query;
     out.signed_headers = split_signed_headers(decoded(signed_headers->value));
     out.signature = lower(decoded(signature->value));
@@ -178,7 +174,7 @@ bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string
         out.has_security_token = true;
         out.security_token = decoded(token->value);
     }
-    return true;
+    return ok_status();
 }
 
 // ---- the canonical request ----
@@ -384,27 +380,26 @@ std::string sigv4_signature(std::string_view secret, std::string_view scope_date
     return SigningKey(secret, scope_date, region, service).sign(to_sign);
 }
 
-std::optional<SigV4Signature> read_sigv4(const HttpRequest& request, std::string& error) {
+Result<std::optional<SigV4Signature>> read_sigv4(const HttpRequest& request) {
+    using Read = Result<std::optional<SigV4Signature>>;
     SigV4Signature signature;
     const std::string_view authorization = request.header("authorization");
     if (authorization.starts_with(kAlgorithm)) {
-        if (!read_authorization(authorization, signature, error)) return std::nullopt;
+        if (Status read = read_authorization(authorization, signature); !read) return Read::failure(read.error());
         signature.amz_date = std::string(request.header("x-amz-date"));
-        if (signature.amz_date.empty()) {
-            error = "the AWS signature has no X-Amz-Date header (askfirst re-signs only that form)";
-            return std::nullopt;
-        }
+        if (signature.amz_date.empty())
+            return Read::failure("the AWS signature has no X-Amz-Date header (askfirst re-signs only that form)");
         if (request.has_header("x-amz-security-token")) {
             signature.has_security_token = true;
             signature.security_token = std::string(request.header("x-amz-security-token"));
         }
-        return signature;
+        return Read::success(std::move(signature));
     }
     if (request.query.find("X-Amz-Signature=") != std::string::npos) {
-        if (!read_presigned(request, signature, error)) return std::nullopt;
-        return signature;
+        if (Status read = read_presigned(request, signature); !read) return Read::failure(read.error());
+        return Read::success(std::move(signature));
     }
-    return std::nullopt;
+    return Read::success(std::nullopt);
 }
 
 ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature& signature, const AwsKeys& stub,

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 #include "src/http/head_edits.h"
 
@@ -62,9 +63,9 @@ struct SigV4Signature {
     std::string security_token;  // decoded
 };
 
-// nullopt when the request carries no SigV4 signature. A signature that is
-// there but malformed sets `error` (and returns nullopt).
-std::optional<SigV4Signature> read_sigv4(const classifiers::HttpRequest& request, std::string& error);
+// nullopt when the request carries no SigV4 signature; a failure when a
+// signature is there but malformed.
+Result<std::optional<SigV4Signature>> read_sigv4(const classifiers::HttpRequest& request);
 
 struct ResignResult {
     bool ok = false;

@@ -73,9 +73,9 @@ bool CredentialBroker::host_matches(const std::vector<std::string>& patterns, st
                        [host](const std::string& pattern) { return host_pattern_matches(pattern, host); });
 }
 
-std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEntry> configs,
-                                                           std::optional<UnissuedAction> unissued,
-                                                           std::string& error) {
+Result<std::unique_ptr<CredentialBroker>> CredentialBroker::create(std::vector<BrokerEntry> configs,
+                                                                   std::optional<UnissuedAction> unissued) {
+    using Created = Result<std::unique_ptr<CredentialBroker>>;
     std::unique_ptr<CredentialBroker> broker(new CredentialBroker(unissued));
     for (auto& given : configs) {
         Entry entry;
@@ -93,10 +93,9 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
         } else if (config.kind == CredentialKind::basic) {
             const std::string_view user_password = real.value.view();
             const std::size_t colon = user_password.find(':');
-            if (colon == std::string_view::npos) {
-                error = "credentials \"" + config.name + "\": kind basic needs its source to give user:password";
-                return nullptr;
-            }
+            if (colon == std::string_view::npos)
+                return Created::failure("credentials \"" + config.name +
+                                        "\": kind basic needs its source to give user:password");
             if (!config.profile_stub.empty()) {
                 stub.value = config.profile_stub.find(':') == std::string::npos
                                  ? std::string(user_password.substr(0, colon + 1)) + config.profile_stub
@@ -109,24 +108,23 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
         } else if (!real.client_key.empty()) {
             // A kube client certificate: the sandbox gets a stub pair; nothing
             // in a request stands for it (the real pair goes in the TLS handshake).
-            StubCertificatePair pair;
-            if (!mint_stub_client_certificate(config.name, pair, error)) return nullptr;
-            stub.client_certificate = std::move(pair.certificate_pem);
-            stub.client_key = std::move(pair.key_pem);
+            auto pair = mint_stub_client_certificate(config.name);
+            if (!pair) return Created::failure(pair.error());
+            stub.client_certificate = std::move(pair->certificate_pem);
+            stub.client_key = std::move(pair->key_pem);
         } else {
             stub.value = config.profile_stub.empty() ? stub_shaped_like(real.value.view()) : config.profile_stub;
         }
         for (const std::string_view marker : broker->stub_markers(entry)) {
             // 8 bytes, as the profile requires of a given stub: shorter would be found by chance.
-            if (marker.size() < 8) {
-                error = "credentials \"" + config.name + "\": the real value is too short (under 8 characters) "
-                        "for a stub that cannot be found by chance; give a `stub` of 8 or more";
-                return nullptr;
-            }
+            if (marker.size() < 8)
+                return Created::failure("credentials \"" + config.name +
+                                        "\": the real value is too short (under 8 characters) for a stub that cannot "
+                                        "be found by chance; give a `stub` of 8 or more");
         }
         broker->entries_.push_back(std::move(entry));
     }
-    return broker;
+    return Created::success(std::move(broker));
 }
 
 // The strings whose presence in a request means "this entry's stub is here".
@@ -195,16 +193,16 @@ CredentialFinding CredentialBroker::examine(const HttpRequest& request, std::str
 CredentialFinding CredentialBroker::check_sigv4(const HttpRequest& request) const {
     for (const Entry& entry : entries_) {
         if (entry.config.kind != CredentialKind::aws_sigv4 || !host_matches(entry.config.hosts, request.host)) continue;
-        std::string error;
-        const auto signature = read_sigv4(request, error);
+        const auto read = read_sigv4(request);
         CredentialFinding finding;
         finding.kind = CredentialFinding::Kind::refused;
         finding.entry = entry.config.name;
-        if (!signature) {
-            if (error.empty()) return {};
-            finding.reason = error;
+        if (!read) {
+            finding.reason = read.error();
             return finding;
         }
+        const std::optional<SigV4Signature>& signature = read.value();
+        if (!signature) return {};
         if (signature->access_key_id != entry.stub.access_key_id) continue;  // someone else's key: unissued
         const AwsKeys stub{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token};
         // Verified against itself: only the stub's verification matters here.
@@ -216,20 +214,18 @@ CredentialFinding CredentialBroker::check_sigv4(const HttpRequest& request) cons
     return {};
 }
 
-bool CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point now, std::string& error) {
+Status CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point now) {
     const auto& expires_at = entry.config.real.expires_at;
-    if (!expires_at || now + kRefreshAhead < *expires_at) return true;
-    if (!entry.config.refresh) {
-        error = "askfirst credential \"" + entry.config.name + "\" has expired and its source cannot be read again";
-        return false;
-    }
-    RealCredential fresh;
-    if (!entry.config.refresh(fresh, error)) {
-        error = "askfirst credential \"" + entry.config.name + "\" expired and could not be refreshed: " + error;
-        return false;
-    }
-    entry.config.real = std::move(fresh);
-    return true;
+    if (!expires_at || now + kRefreshAhead < *expires_at) return ok_status();
+    if (!entry.config.refresh)
+        return Status::failure("askfirst credential \"" + entry.config.name +
+                               "\" has expired and its source cannot be read again");
+    auto fresh = entry.config.refresh();
+    if (!fresh)
+        return Status::failure("askfirst credential \"" + entry.config.name +
+                               "\" expired and could not be refreshed: " + fresh.error());
+    entry.config.real = fresh.take();
+    return ok_status();
 }
 
 // bearer, header, kube: the stub becomes the real token in the header of its
@@ -281,8 +277,9 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
     Injection injection;
     for (Entry& entry : entries_) {
         if (!host_matches(entry.config.hosts, request.host)) continue;
-        if (!refresh_if_expired(entry, now, injection.error)) {
+        if (Status fresh = refresh_if_expired(entry, now); !fresh) {
             injection.ok = false;
+            injection.error = fresh.error();
             return injection;
         }
         if (entry.config.kind == CredentialKind::kube && entry.stub.value.empty()) continue;  // in the handshake
@@ -290,12 +287,12 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             inject_token(entry, request, injection.edits);
             continue;
         }
-        std::string error;
-        const auto signature = read_sigv4(request, error);
-        if (!signature || signature->access_key_id != entry.stub.access_key_id) continue;
+        const auto read = read_sigv4(request);
+        if (!read || !read.value() || read.value()->access_key_id != entry.stub.access_key_id) continue;
+        const SigV4Signature& signature = *read.value();
         const RealCredential& real = entry.config.real;
         const ResignResult resigned =
-            verify_and_resign(request, *signature,
+            verify_and_resign(request, signature,
                               AwsKeys{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token},
                               AwsKeys{real.access_key_id.view(), real.secret_access_key.view(), real.session_token.view()});
         if (!resigned.ok) {
@@ -311,10 +308,10 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
                                   "chunked transfer encoding";
                 return injection;
             }
-            const AwsChunkScope scope{signature->amz_date,
-                                      signature->scope_date + "/" + signature->region + "/" + signature->service +
+            const AwsChunkScope scope{signature.amz_date,
+                                      signature.scope_date + "/" + signature.region + "/" + signature.service +
                                           "/aws4_request",
-                                      signature->scope_date, signature->region, signature->service};
+                                      signature.scope_date, signature.region, signature.service};
             injection.body = std::make_shared<AwsChunkedResigner>(scope, entry.stub.secret_access_key,
                                                                   real.secret_access_key.view(),
                                                                   resigned.guest_seed_signature,

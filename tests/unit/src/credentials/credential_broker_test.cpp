@@ -37,10 +37,9 @@ std::string_view password_of_stub(std::string_view pair) { return pair.substr(pa
 
 std::unique_ptr<CredentialBroker> broker_of(std::vector<BrokerEntry> entries,
                                             std::optional<UnissuedAction> unissued = std::nullopt) {
-    std::string error;
-    auto broker = CredentialBroker::create(std::move(entries), unissued, error);
-    REQUIRE_MESSAGE(broker, error);
-    return broker;
+    auto broker = CredentialBroker::create(std::move(entries), unissued);
+    REQUIRE_MESSAGE(broker.ok(), broker.error());
+    return broker.take();
 }
 
 std::unique_ptr<CredentialBroker> github_broker(std::optional<UnissuedAction> unissued = std::nullopt) {
@@ -246,14 +245,12 @@ TEST_CASE("an expired credential is refreshed before it is used; a failed refres
     BrokerEntry entry = token_entry("github", CredentialKind::bearer, {"api.github.com"}, kRealToken, kStubToken);
     const auto now = SystemClock::now();
     entry.real.expires_at = now + std::chrono::minutes(2);  // inside the refresh window
-    entry.refresh = [&refreshes, now](RealCredential& fresh, std::string& error) {
-        if (++refreshes > 1) {
-            error = "the command failed";
-            return false;
-        }
+    entry.refresh = [&refreshes, now] {
+        if (++refreshes > 1) return askfirst::Result<RealCredential>::failure("the command failed");
+        RealCredential fresh;
         fresh.value = SecretBytes("ghp_Fr3shT0kenOnTheHostOnly0123456789abcd");
         fresh.expires_at = now + std::chrono::minutes(6);
-        return true;
+        return askfirst::Result<RealCredential>::success(std::move(fresh));
     };
     std::vector<BrokerEntry> entries;
     entries.push_back(std::move(entry));
