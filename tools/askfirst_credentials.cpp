@@ -56,11 +56,12 @@ std::string joined(const std::vector<std::string>& items) {
 int print_sandbox_files(const std::string& home) {
     std::stringstream input;
     input << std::cin.rdbuf();
-    std::vector<sandbox_stubs::StubEntry> entries;
-    if (!sandbox_stubs::parse_stub_entries(input.str(), entries)) {
+    const auto parsed = sandbox_stubs::parse_stub_entries(input.str());
+    if (!parsed) {
         std::fprintf(stderr, "askfirst credentials: stdin is not askfirstd's stubs JSON ({\"credentials\": [...]})\n");
         return 2;
     }
+    const auto& entries = parsed.value();
     std::ifstream real_config(home + "/.aws/config", std::ios::binary);
     std::stringstream real_config_text;
     if (!home.empty() && real_config) real_config_text << real_config.rdbuf();

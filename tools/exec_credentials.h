@@ -25,6 +25,8 @@
 
 #include <string>
 
+#include "base/result.h"
+
 namespace askfirst::exec_credentials {
 
 // After askfirstd's ready byte: the rest of its message, until EOF.
@@ -36,8 +38,8 @@ std::string read_stubs_after_ready(int ready_read_fd);
 std::string stubs_file_for_keeper(const std::string& stubs_json);
 
 // In the keeper (sandbox mount namespace, before CMD): reads and deletes
-// `stubs_path`, sets the environment, binds the stub files. "" on success,
-// else what failed.
-std::string install_stubs(const std::string& stubs_path);
+// `stubs_path`, sets the environment, binds the stub files; a failure says
+// what failed.
+Status install_stubs(const std::string& stubs_path);
 
 }  // namespace askfirst::exec_credentials

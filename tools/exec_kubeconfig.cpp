@@ -191,15 +191,13 @@ void add_named_list(cJSON* out, const cJSON* real, const char* key, const char* 
 
 }  // namespace
 
-std::string stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const std::string& ca_file,
-                            std::string& error) {
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs,
+                                    const std::string& ca_file) {
     YamlDocument document(real_yaml);
     std::size_t nodes = 0;
     Json real(to_json(document, document.root(), 0, nodes));
-    if (!real || !cJSON_IsObject(real.get())) {
-        error = "is not a kubeconfig askfirst can read (YAML mapping expected)";
-        return "";
-    }
+    if (!real || !cJSON_IsObject(real.get()))
+        return Result<std::string>::failure("is not a kubeconfig askfirst can read (YAML mapping expected)");
     Json out(cJSON_CreateObject());
     for (const char* kept : {"apiVersion", "kind", "current-context"})
         if (const std::string value = text_of(real.get(), kept); !value.empty())
@@ -217,7 +215,7 @@ std::string stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeSt
     char* printed = cJSON_Print(out.get());
     std::string text = printed != nullptr ? printed : "";
     cJSON_free(printed);
-    return text + "\n";
+    return Result<std::string>::success(text + "\n");
 }
 
 std::vector<std::string> kubeconfig_paths() {

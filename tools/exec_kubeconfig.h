@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst::exec_credentials {
 
 struct KubeStub {
@@ -33,9 +35,10 @@ struct KubeStub {
     std::string client_key;           // and its key (PEM)
 };
 
-// The stub for `real_yaml`; "" with `error` when it does not parse as a kubeconfig.
-std::string stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs,
-                            const std::string& ca_file, std::string& error);
+// The stub for `real_yaml`; a failure when it does not parse as a kubeconfig
+// (the sentence follows the file's path: "is not a kubeconfig ...").
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs,
+                                    const std::string& ca_file);
 
 // The kubeconfig files kubectl would read: $KUBECONFIG's list, else ~/.kube/config.
 std::vector<std::string> kubeconfig_paths();

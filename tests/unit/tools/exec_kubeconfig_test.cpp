@@ -80,9 +80,9 @@ TEST_CASE("the stub kubeconfig keeps servers and contexts and gives each user it
         {{"*.example.com"}, "", "-----BEGIN CERTIFICATE-----\nSTUB\n", "-----BEGIN PRIVATE KEY-----\nSTUB\n"},
         {{"2001:db8::1"}, "stub-token-0123456789", "", ""},
     };
-    std::string error;
-    const std::string stub = stub_kubeconfig(kRealConfig, stubs, kCa, error);
-    REQUIRE_MESSAGE(!stub.empty(), error);
+    const auto made = stub_kubeconfig(kRealConfig, stubs, kCa);
+    REQUIRE_MESSAGE(made.ok(), made.error());
+    const std::string& stub = made.value();
     struct Row {
         const char* user;
         const char* expected;
@@ -122,8 +122,8 @@ TEST_CASE("what is not a kubeconfig askfirst can read gives no stub, and an alia
     };
     for (const Row& row : rows) {
         CAPTURE(std::string(row.name));
-        std::string error;
-        CHECK(stub_kubeconfig(row.yaml, {}, kCa, error).empty());
-        CHECK(error.find("not a kubeconfig") != std::string::npos);
+        const auto refused = stub_kubeconfig(row.yaml, {}, kCa);
+        CHECK_FALSE(refused.ok());
+        CHECK(refused.error().find("not a kubeconfig") != std::string::npos);
     }
 }
