@@ -220,47 +220,4 @@ std::vector<std::uint8_t> build_response(const DnsQuery& query, ResponseCode cod
     return out;
 }
 
-std::optional<DnsResponse> parse_response(std::span<const std::uint8_t> message) {
-    MessageReader reader(message);
-    DnsResponse response;
-    std::uint16_t flags = 0, counts[4] = {};
-    if (!reader.read_u16(response.id) || !reader.read_u16(flags)) return std::nullopt;
-    for (auto& count : counts)
-        if (!reader.read_u16(count)) return std::nullopt;
-    if ((flags & kFlagResponse) == 0) return std::nullopt;
-    response.code = static_cast<ResponseCode>(flags & 0x0F);
-    response.truncated = (flags & kFlagTruncated) != 0;
-    response.recursion_available = (flags & kFlagRecursionAvailable) != 0;
-    for (unsigned i = 0; i < counts[0]; ++i) {
-        DnsQuestion question;
-        if (!reader.read_name(question) || !reader.read_u16(question.type) || !reader.read_u16(question.klass))
-            return std::nullopt;
-        response.questions.push_back(std::move(question));
-    }
-    for (unsigned i = 0; i < counts[1]; ++i) {
-        DnsQuestion owner;
-        DnsRecord record;
-        std::uint16_t rdlength = 0;
-        if (!reader.read_name(owner) || !reader.read_u16(record.type) || !reader.read_u16(record.klass) ||
-            !reader.read_u32(record.ttl) || !reader.read_u16(rdlength) || !reader.read_bytes(rdlength, record.rdata))
-            return std::nullopt;
-        record.name = std::move(owner.name);
-        response.answers.push_back(std::move(record));
-    }
-    for (unsigned i = 0; i < static_cast<unsigned>(counts[2] + counts[3]); ++i) {
-        std::uint16_t type = 0, klass = 0;
-        bool root_name = false;
-        if (!skip_record(reader, type, klass, root_name)) return std::nullopt;
-    }
-    return response;
-}
-
-std::optional<IpAddress> record_address(const DnsRecord& record) {
-    if (record.type == static_cast<std::uint16_t>(RecordType::a) && record.rdata.size() == 4)
-        return IpAddress::from_v4_bytes(record.rdata.data());
-    if (record.type == static_cast<std::uint16_t>(RecordType::aaaa) && record.rdata.size() == 16)
-        return IpAddress::from_v6_bytes(record.rdata.data());
-    return std::nullopt;
-}
-
 }  // namespace askfirst::netstack::dns

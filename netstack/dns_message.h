@@ -105,27 +105,5 @@ std::vector<std::uint8_t> build_response(const DnsQuery& query, ResponseCode cod
 // The largest response `query` accepts over UDP.
 std::size_t response_size_limit(const DnsQuery& query);
 
-// ---- reading responses (tests, the fuzz target, and the address→name hook) ----
-struct DnsRecord {
-    std::string name;
-    std::uint16_t type = 0;
-    std::uint16_t klass = 0;
-    std::uint32_t ttl = 0;
-    std::vector<std::uint8_t> rdata;
-};
-
-struct DnsResponse {
-    std::uint16_t id = 0;
-    ResponseCode code = ResponseCode::no_error;
-    bool truncated = false;
-    bool recursion_available = false;
-    std::vector<DnsQuestion> questions;
-    std::vector<DnsRecord> answers;
-};
-
-std::optional<DnsResponse> parse_response(std::span<const std::uint8_t> message);
-
-// The address in an A or AAAA record's rdata; nullopt for other types or bad lengths.
-std::optional<IpAddress> record_address(const DnsRecord& record);
 
 }  // namespace askfirst::netstack::dns

@@ -22,6 +22,16 @@ std::string provider_claiming_destination(const netstack::FlowInfo& info, std::s
     return {};
 }
 
+ExpectedDatabase expected_database(const netstack::FlowInfo& info, const std::vector<DatabaseEndpoint>& databases) {
+    const std::string address = info.original_destination.address.to_string();
+    const std::uint16_t port = info.original_destination.port;
+    for (const auto& listed : databases)
+        if (listed.port == port && (listed.host == info.dns_name || listed.host == address)) return {listed.protocol, true};
+    if (port == kRedisPort) return {"redis", false};
+    if (port == kMysqlPort) return {"mysql", false};
+    return {};
+}
+
 http::FlowFacts flow_facts(std::string_view vm_name, const netstack::FlowInfo& info, std::string_view sni) {
     return {std::string(vm_name), info.guest.to_string(), info.original_destination.to_string(), std::string(sni)};
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "src/flow_destination.h"
 
 namespace askfirst {
 
@@ -21,48 +20,23 @@ InterceptingPipeline::~InterceptingPipeline() {
 void InterceptingPipeline::on_start(netstack::FlowIo& io) {
     io_ = &io;
     detect_timer_ = services_.make_timer();
-    listed_protocol_ = listed_database_protocol(listed_by_profile_);
+    expected_database_ = expected_database(io.info(), services_.databases);
     // A listed MySQL endpoint: its server speaks first, so dial at once rather than after the wait.
-    if (listed_protocol_ == "mysql") return probe_upstream();
+    if (expected_database_.protocol == "mysql") return probe_upstream();
     detect_timer_->start(tls::kServerSpeaksFirstTimeout, [this] { on_detect_timeout(); });
-}
-
-// The database protocol this flow's destination must speak, or "": the one
-// the profile's `databases` names for it (by the name the guest resolved, or
-// the address it dialed), else the database whose own port it dialed, for
-// the two servers that execute what first-bytes detection cannot read:
-// Redis runs what follows a first line it rejects (it answers "zzz\r\n"
-// with an error, then runs the FLUSHALL behind it), and MySQL, which speaks
-// first, takes a handshake response and commands sent blind before its
-// greeting as the login and the first commands (an account without a
-// password needs no scramble). On 6379 and 3306 such flows are reset, as on
-// a listed endpoint, never relayed unread. Other ports are not special:
-// PostgreSQL and MongoDB servers end a connection whose first message they
-// cannot read, and detection recognises every first message they accept.
-std::string InterceptingPipeline::listed_database_protocol(bool& listed_by_profile) const {
-    const auto& info = io_->info();
-    const std::string address = info.original_destination.address.to_string();
-    listed_by_profile = true;
-    for (const auto& listed : services_.databases)
-        if (listed.port == info.original_destination.port && (listed.host == info.dns_name || listed.host == address))
-            return listed.protocol;
-    listed_by_profile = false;
-    if (info.original_destination.port == kRedisPort) return "redis";
-    if (info.original_destination.port == kMysqlPort) return "mysql";
-    return "";
 }
 
 // A listed database endpoint is never relayed unread: first bytes that are
 // not its protocol (nor TLS, inside which it is looked for again) end the flow.
 bool InterceptingPipeline::refused_as_unlisted(const Detection& detection) {
-    if (listed_protocol_.empty() || detection.outcome == Detection::Outcome::need_more) return false;
+    if (expected_database_.protocol.empty() || detection.outcome == Detection::Outcome::need_more) return false;
     if (detection.outcome == Detection::Outcome::matched &&
-        (starts_session_of(*detection.detector, listed_protocol_) || detection.detector->name == "tls"))
+        (starts_session_of(*detection.detector, expected_database_.protocol) || detection.detector->name == "tls"))
         return false;
     const std::string seen = detection.outcome == Detection::Outcome::matched ? std::string(detection.detector->name)
                                                                               : "bytes askfirst does not read";
-    const std::string as = listed_by_profile_ ? " is listed in the profile's databases as " + listed_protocol_
-                                             : " is " + listed_protocol_ + "'s own port, read as " + listed_protocol_;
+    const std::string as = expected_database_.listed_by_profile ? " is listed in the profile's databases as " + expected_database_.protocol
+                                             : " is " + expected_database_.protocol + "'s own port, read as " + expected_database_.protocol;
     const std::string reason = destination_host_port(io_->info(), sni_) + as + ", but the flow spoke " + seen;
     services_.log.line("event=database_refused reason=\"" + reason + "\"");
     reset_flow(reason);

@@ -49,6 +49,7 @@
 #include "netstack/relay_pipeline.h"
 #include "src/dialed_flow_io.h"
 #include "src/first_bytes_detection.h"
+#include "src/flow_destination.h"
 #include "src/interception_services.h"
 #include "src/session_stack.h"
 #include "tls/client_hello.h"
@@ -94,11 +95,6 @@ private:
     void on_detect_timeout();
     void probe_upstream();
     void detect_server_first();
-    // Sets `listed_by_profile` when the profile's `databases` names the destination.
-    std::string listed_database_protocol(bool& listed_by_profile) const;
-    // Read as their database even when unlisted (see listed_database_protocol).
-    static constexpr std::uint16_t kRedisPort = 6379;
-    static constexpr std::uint16_t kMysqlPort = 3306;
     bool refused_as_unlisted(const Detection& detection);
     void on_probe_failed(std::string_view reason);
     void hold_upstream_bytes(std::span<const std::uint8_t> bytes);
@@ -123,8 +119,7 @@ private:
     bool upstream_paused_ = false;
     UpstreamState upstream_ = UpstreamState::not_dialed;  // not_dialed, or the probe's
     std::string sni_;
-    std::string listed_protocol_;  // the protocol this destination must speak (listed or well-known port), or ""
-    bool listed_by_profile_ = false;  // listed_protocol_ comes from the profile, not a well-known port
+    ExpectedDatabase expected_database_;  // the protocol this destination must speak, or none
     FlowDecisions::Ticket decision_ticket_ = 0;
 
     std::unique_ptr<SessionStack> stack_;

@@ -51,15 +51,6 @@ Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_upstream_session(std::
     return upstream_client_->start_session(sni, destination_ip, offer_h2);
 }
 
-Result<InterceptedFlowTls> TlsInterceptor::open_flow(const ClientHello& hello, std::string_view destination_ip) {
-    using R = Result<InterceptedFlowTls>;
-    auto guest = start_guest_session(hello, destination_ip);
-    if (!guest) return R::failure(guest.error());
-    auto upstream = start_upstream_session(hello.server_name, destination_ip);
-    if (!upstream) return R::failure(upstream.error());
-    return R::success(InterceptedFlowTls{guest.take(), upstream.take()});
-}
-
 RefusalLearning TlsInterceptor::on_certificate_refused(std::string_view host, bool claimed_by_provider) {
     if (!learn_passthrough_ || claimed_by_provider || host.empty()) return RefusalLearning::kept_intercepting;
     passthrough_.add_exact_host(host);

@@ -65,11 +65,6 @@ enum class RefusalLearning {
 };
 std::string_view refusal_learning_name(RefusalLearning learning);
 
-struct InterceptedFlowTls {
-    std::unique_ptr<TlsSession> guest;     // our server, facing the guest
-    std::unique_ptr<TlsSession> upstream;  // our client, facing the real server
-};
-
 class TlsInterceptor {
 public:
     static Result<std::unique_ptr<TlsInterceptor>> create(const TlsSettings& settings);
@@ -84,8 +79,6 @@ public:
     Result<std::unique_ptr<TlsSession>> start_guest_session(const ClientHello& hello, std::string_view destination_ip);
     Result<std::unique_ptr<TlsSession>> start_upstream_session(std::string_view sni, std::string_view destination_ip,
                                                                bool offer_h2 = false);
-    // Both sessions at once (the in-memory tests and benchmarks drive a whole flow).
-    Result<InterceptedFlowTls> open_flow(const ClientHello& hello, std::string_view destination_ip);
     // The guest refused our certificate for `host`; `claimed_by_provider`:
     // a provider classifier claims the host (classifiers/host_claims.h).
     RefusalLearning on_certificate_refused(std::string_view host, bool claimed_by_provider);

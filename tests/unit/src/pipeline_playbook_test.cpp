@@ -284,6 +284,33 @@ TEST_CASE("pipeline: a refused request never reaches the upstream; the guest get
     for (const auto& line : play.take()) CHECK(line.find("upstream") == std::string::npos);
 }
 
+TEST_CASE("expected_database: the profile's listing by name or address, else Redis's and MySQL's own ports") {
+    const std::vector<DatabaseEndpoint> listed = {{"db.test", 5432, "postgres"}, {"192.0.2.9", 6380, "redis"}};
+    struct Row {
+        const char* destination;
+        const char* dns_name;
+        const char* protocol;
+        bool listed_by_profile;
+    };
+    const Row rows[] = {
+        {"192.0.2.7:5432", "db.test", "postgres", true},   // listed by the name the guest resolved
+        {"192.0.2.9:6380", "", "redis", true},             // listed by address
+        {"192.0.2.7:5433", "db.test", "", false},          // listed name, other port
+        {"192.0.2.7:6379", "cache.test", "redis", false},  // Redis's own port
+        {"192.0.2.7:3306", "", "mysql", false},            // MySQL's own port
+        {"192.0.2.7:5432", "other.test", "", false},       // PostgreSQL's port is not special
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.destination);
+        netstack::FlowInfo info;
+        info.original_destination = *netstack::IpEndpoint::parse(row.destination);
+        info.dns_name = row.dns_name;
+        const ExpectedDatabase expected = expected_database(info, listed);
+        CHECK(expected.protocol == row.protocol);
+        CHECK(expected.listed_by_profile == row.listed_by_profile);
+    }
+}
+
 TEST_CASE("pipeline: detection outcomes from the guest's first bytes") {
     SUBCASE("not a known protocol: judged opaque, then relayed with the first bytes") {
         Playbook play;

@@ -44,7 +44,7 @@ struct InterceptedWorld {
         server = TestPeer::server(*upstream_leaf);
         guest->advance();
         const auto flight = guest->take_ciphertext();
-        ours = tls->open_flow(parse_client_hello(flight).hello, "203.0.113.9").take();
+        ours = open_flow(*tls, parse_client_hello(flight).hello, "203.0.113.9").take();
         pump(*guest, *ours.guest);
         pump(*ours.upstream, *server);
     }
@@ -101,7 +101,7 @@ TEST_CASE("a guest that resumes its session by ticket gets libcrypto records too
     auto guest = TestPeer::client(options);
     guest->advance();
     const auto flight = guest->take_ciphertext();
-    auto ours = world.tls->open_flow(parse_client_hello(flight).hello, "203.0.113.9").take();
+    auto ours = open_flow(*world.tls, parse_client_hello(flight).hello, "203.0.113.9").take();
     pump(*guest, *ours.guest);
     REQUIRE(ours.guest->is_established());
     CHECK(ours.guest->resumed());

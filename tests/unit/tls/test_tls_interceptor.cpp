@@ -99,7 +99,7 @@ TEST_CASE("an intercepted flow relays a request and a response through both sess
     auto guest = TestPeer::client(options);
     guest->advance();
     const auto flight = guest->take_ciphertext();
-    auto flow = tls->open_flow(parse_client_hello(flight).hello, "203.0.113.9");
+    auto flow = open_flow(*tls, parse_client_hello(flight).hello, "203.0.113.9");
     REQUIRE(flow.ok());
     auto server = TestPeer::server(*upstream_leaf);
     pump(*guest, *flow.value().guest);
@@ -142,7 +142,7 @@ TEST_CASE("an idle intercepted flow holds at most 12 KiB in its two sessions onc
         Flow flow{TestPeer::client(options), TestPeer::server(*upstream_leaf), {}};
         flow.guest->advance();
         const auto flight = flow.guest->take_ciphertext();
-        flow.ours = tls->open_flow(parse_client_hello(flight).hello, "203.0.113.9").take();
+        flow.ours = open_flow(*tls, parse_client_hello(flight).hello, "203.0.113.9").take();
         pump(*flow.guest, *flow.ours.guest);
         pump(*flow.ours.upstream, *flow.server);
         REQUIRE(flow.ours.upstream->is_established());

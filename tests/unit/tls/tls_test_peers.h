@@ -12,6 +12,7 @@
 
 #include "tls/certificate_builder.h"
 #include "tls/mbedtls_handles.h"
+#include "tls/tls_interceptor.h"
 #include "tls/tls_session.h"
 
 namespace askfirst::tls::testing {
@@ -90,5 +91,23 @@ int pump(TlsSession& a, TlsSession& b);
 // Writes all of `bytes` into `from`, pumping to `to`, and returns what `to`
 // read back as plaintext.
 std::string send_through(TlsSession& from, TlsSession& to, const std::string& bytes);
+
+// Both of askfirst's sessions for one flow, opened as askfirstd's pipeline
+// opens them (the guest's on our leaf, then the upstream's), so in-memory
+// tests can drive a whole intercepted flow.
+struct InterceptedFlowTls {
+    std::unique_ptr<TlsSession> guest;     // our server, facing the guest
+    std::unique_ptr<TlsSession> upstream;  // our client, facing the real server
+};
+
+inline Result<InterceptedFlowTls> open_flow(TlsInterceptor& tls, const ClientHello& hello,
+                                            std::string_view destination_ip) {
+    using R = Result<InterceptedFlowTls>;
+    auto guest = tls.start_guest_session(hello, destination_ip);
+    if (!guest) return R::failure(guest.error());
+    auto upstream = tls.start_upstream_session(hello.server_name, destination_ip);
+    if (!upstream) return R::failure(upstream.error());
+    return R::success(InterceptedFlowTls{guest.take(), upstream.take()});
+}
 
 }  // namespace askfirst::tls::testing
