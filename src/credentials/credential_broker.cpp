@@ -206,9 +206,9 @@ CredentialFinding CredentialBroker::check_sigv4(const HttpRequest& request) cons
         if (signature->access_key_id != entry.stub.access_key_id) continue;  // someone else's key: unissued
         const AwsKeys stub{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token};
         // Verified against itself: only the stub's verification matters here.
-        const ResignResult checked = verify_and_resign(request, *signature, stub, stub);
-        if (checked.ok) return {};
-        finding.reason = checked.error + " (askfirst credential \"" + entry.config.name + "\")";
+        const Result<Resigned> checked = verify_and_resign(request, *signature, stub, stub);
+        if (checked) return {};
+        finding.reason = checked.error() + " (askfirst credential \"" + entry.config.name + "\")";
         return finding;
     }
     return {};
@@ -291,15 +291,16 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
         if (!read || !read.value() || read.value()->access_key_id != entry.stub.access_key_id) continue;
         const SigV4Signature& signature = *read.value();
         const RealCredential& real = entry.config.real;
-        const ResignResult resigned =
+        const Result<Resigned> verified =
             verify_and_resign(request, signature,
                               AwsKeys{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token},
                               AwsKeys{real.access_key_id.view(), real.secret_access_key.view(), real.session_token.view()});
-        if (!resigned.ok) {
+        if (!verified) {
             injection.ok = false;
-            injection.error = resigned.error + " (askfirst credential \"" + entry.config.name + "\")";
+            injection.error = verified.error() + " (askfirst credential \"" + entry.config.name + "\")";
             return injection;
         }
+        const Resigned& resigned = verified.value();
         for (const auto& edit : resigned.edits) injection.edits.push_back(edit);
         if (resigned.streaming) {
             if (request.has_header("transfer-encoding")) {

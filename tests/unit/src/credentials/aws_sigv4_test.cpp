@@ -73,8 +73,9 @@ TEST_CASE("botocore's stub-signed requests verify, and are re-signed exactly as 
         const auto& signature = read.value();
         REQUIRE(signature);
         CHECK(signature->access_key_id == kStub.access_key_id);
-        const ResignResult resigned = verify_and_resign(request, *signature, kStub, kReal);
-        REQUIRE_MESSAGE(resigned.ok, resigned.error);
+        const auto verified = verify_and_resign(request, *signature, kStub, kReal);
+        REQUIRE_MESSAGE(verified.ok(), verified.error());
+        const Resigned& resigned = verified.value();
         const std::string head = askfirst::http::apply_head_edits(raw_head_of(request), resigned.edits);
         if (std::string(v.real_authorization).empty()) {
             const std::string line = head.substr(0, head.find("\r\n"));
@@ -95,16 +96,15 @@ TEST_CASE("a request altered after signing, or signed with another secret, does 
         else altered.query.insert(0, "extra=1&");
         auto signature = read_sigv4(altered).value();
         REQUIRE(signature);
-        const ResignResult refused = verify_and_resign(altered, *signature, kStub, kReal);
-        CHECK_FALSE(refused.ok);
-        CHECK(refused.error.find("does not verify") != std::string::npos);
-        CHECK(refused.edits.empty());
+        const auto refused = verify_and_resign(altered, *signature, kStub, kReal);
+        CHECK_FALSE(refused.ok());
+        CHECK(refused.error().find("does not verify") != std::string::npos);
 
         const HttpRequest original = request_of(v);
         signature = read_sigv4(original).value();
         REQUIRE(signature);
         const AwsKeys wrong_secret{kStub.access_key_id, "wrongSecretWrongSecretWrongSecretWrongSe", kStub.session_token};
-        CHECK_FALSE(verify_and_resign(original, *signature, wrong_secret, kReal).ok);
+        CHECK_FALSE(verify_and_resign(original, *signature, wrong_secret, kReal).ok());
     }
 }
 
@@ -113,13 +113,13 @@ TEST_CASE("a session token askfirst did not issue, and SigV4a aws-chunked upload
     auto signature = read_sigv4(request).value();
     REQUIRE(signature);
     const AwsKeys other_token{kStub.access_key_id, kStub.secret_access_key, "AnotherToken"};
-    CHECK(verify_and_resign(request, *signature, other_token, kReal).error.find("session token") != std::string::npos);
+    CHECK(verify_and_resign(request, *signature, other_token, kReal).error().find("session token") != std::string::npos);
 
     // SigV4a (ECDSA) chunk signatures: askfirst cannot re-sign them, and says so.
     request.headers.push_back({"x-amz-content-sha256", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"});
     signature = read_sigv4(request).value();
     REQUIRE(signature);
-    CHECK(verify_and_resign(request, *signature, kStub, kReal).error.find("aws-chunked") != std::string::npos);
+    CHECK(verify_and_resign(request, *signature, kStub, kReal).error().find("aws-chunked") != std::string::npos);
 }
 
 TEST_CASE("a body too large to inspect cannot be re-signed when its hash is signed") {
@@ -127,7 +127,7 @@ TEST_CASE("a body too large to inspect cannot be re-signed when its hash is sign
     request.body_complete = false;
     const auto signature = read_sigv4(request).value();
     REQUIRE(signature);
-    CHECK(verify_and_resign(request, *signature, kStub, kReal).error.find("max_inspect_bytes") != std::string::npos);
+    CHECK(verify_and_resign(request, *signature, kStub, kReal).error().find("max_inspect_bytes") != std::string::npos);
 }
 
 TEST_CASE("malformed SigV4 is an error, an unsigned request is not SigV4") {
