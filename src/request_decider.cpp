@@ -300,11 +300,11 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     credentials::Injection injection;
     if (recorded.pass && pending.request_done && settings_.credentials != nullptr) {
         // The flow's SNI: the upstream TLS session verifies the server for it (and the Host equals it).
-        injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
-                                                  !pending.flow.sni.empty());
-        if (!injection.ok)
-            refuse_for_credentials(recorded, injection.error,
-                                   "a person on the host checks the credential's source (askfirst credentials)");
+        auto injected = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
+                                                      !pending.flow.sni.empty());
+        if (injected) injection = injected.take();
+        else refuse_for_credentials(recorded, injected.error(),
+                                    "a person on the host checks the credential's source (askfirst credentials)");
     }
     consent::AuditRecord line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);

@@ -262,26 +262,21 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
     }
 }
 
-Injection CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
-    Injection injection = inject_edits(request, now);
-    if (injection.ok && !injection.edits.empty() && !server_proven) {
-        injection.ok = false;
-        injection.edits.clear();
-        injection.error = "askfirst puts a real credential only into requests over TLS to a server that proved it is " +
-                          request.host + "; this request is plain HTTP, so it was refused";
-    }
+Result<Injection> CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
+    Result<Injection> injection = inject_edits(request, now);
+    if (injection && !injection->edits.empty() && !server_proven)
+        return Result<Injection>::failure(
+            "askfirst puts a real credential only into requests over TLS to a server that proved it is " + request.host +
+            "; this request is plain HTTP, so it was refused");
     return injection;
 }
 
-Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock::time_point now) {
+Result<Injection> CredentialBroker::inject_edits(const HttpRequest& request, SystemClock::time_point now) {
+    using Refused = Result<Injection>;
     Injection injection;
     for (Entry& entry : entries_) {
         if (!host_matches(entry.config.hosts, request.host)) continue;
-        if (Status fresh = refresh_if_expired(entry, now); !fresh) {
-            injection.ok = false;
-            injection.error = fresh.error();
-            return injection;
-        }
+        if (Status fresh = refresh_if_expired(entry, now); !fresh) return Refused::failure(fresh.error());
         if (entry.config.kind == CredentialKind::kube && entry.stub.value.empty()) continue;  // in the handshake
         if (entry.config.kind != CredentialKind::aws_sigv4) {
             inject_token(entry, request, injection.edits);
@@ -295,20 +290,13 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
             verify_and_resign(request, signature,
                               AwsKeys{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token},
                               AwsKeys{real.access_key_id.view(), real.secret_access_key.view(), real.session_token.view()});
-        if (!verified) {
-            injection.ok = false;
-            injection.error = verified.error() + " (askfirst credential \"" + entry.config.name + "\")";
-            return injection;
-        }
+        if (!verified) return Refused::failure(verified.error() + " (askfirst credential \"" + entry.config.name + "\")");
         const Resigned& resigned = verified.value();
         for (const auto& edit : resigned.edits) injection.edits.push_back(edit);
         if (resigned.streaming) {
-            if (request.has_header("transfer-encoding")) {
-                injection.ok = false;
-                injection.error = "askfirst re-signs aws-chunked uploads sent with a Content-Length only, not inside "
-                                  "chunked transfer encoding";
-                return injection;
-            }
+            if (request.has_header("transfer-encoding"))
+                return Refused::failure("askfirst re-signs aws-chunked uploads sent with a Content-Length only, not "
+                                        "inside chunked transfer encoding");
             const AwsChunkScope scope{signature.amz_date,
                                       signature.scope_date + "/" + signature.region + "/" + signature.service +
                                           "/aws4_request",
@@ -319,7 +307,7 @@ Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock
                                                                   resigned.real_seed_signature, resigned.signed_trailer);
         }
     }
-    return injection;
+    return Refused::success(std::move(injection));
 }
 
 std::vector<CredentialBroker::EntryView> CredentialBroker::entries() const {

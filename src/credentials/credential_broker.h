@@ -94,9 +94,9 @@ struct CredentialFinding {
     std::string reason;         // one sentence for the 403 and the audit line (no secret in it)
 };
 
+// What inject() puts in; its failure says why the real secret could not be
+// put in (refuse the request).
 struct Injection {
-    bool ok = true;
-    std::string error;          // why the real secret could not be put in (refuse the request)
     http::HeadEdits edits;
     std::shared_ptr<http::BodyRewriter> body;  // an aws-chunked upload's chunk signatures
 };
@@ -115,7 +115,7 @@ public:
     // equal). Without that (plain HTTP) the guest chose the address and the
     // Host header alike, so a real secret would go wherever it pointed: a
     // request that would get one is refused instead.
-    Injection inject(const classifiers::HttpRequest& request, SystemClock::time_point now, bool server_proven);
+    Result<Injection> inject(const classifiers::HttpRequest& request, SystemClock::time_point now, bool server_proven);
 
     struct EntryView {
         const std::string& name;
@@ -149,7 +149,7 @@ private:
     Status refresh_if_expired(Entry& entry, SystemClock::time_point now);
     void inject_token(const Entry& entry, const classifiers::HttpRequest& request, http::HeadEdits& edits) const;
     CredentialFinding check_sigv4(const classifiers::HttpRequest& request) const;
-    Injection inject_edits(const classifiers::HttpRequest& request, SystemClock::time_point now);
+    Result<Injection> inject_edits(const classifiers::HttpRequest& request, SystemClock::time_point now);
 
     std::vector<Entry> entries_;
     std::optional<UnissuedAction> unissued_;

@@ -234,9 +234,9 @@ TEST_CASE("a passed request gets the real secret in the header of its kind, and 
     };
     for (const Row& row : rows) {
         CAPTURE(row.name);
-        const Injection injection = broker->inject(row.request, SystemClock::now(), true);
-        REQUIRE(injection.ok);
-        CHECK(askfirst::http::apply_head_edits(row.head, injection.edits) == row.expected);
+        const auto injection = broker->inject(row.request, SystemClock::now(), true);
+        REQUIRE_MESSAGE(injection.ok(), injection.error());
+        CHECK(askfirst::http::apply_head_edits(row.head, injection->edits) == row.expected);
     }
 }
 
@@ -256,16 +256,16 @@ TEST_CASE("an expired credential is refreshed before it is used; a failed refres
     entries.push_back(std::move(entry));
     auto broker = broker_of(std::move(entries));
     const auto r = request("api.github.com", {{"Authorization", std::string("Bearer ") + kStubToken}});
-    const Injection first = broker->inject(r, now, true);
-    REQUIRE(first.ok);
+    const auto first = broker->inject(r, now, true);
+    REQUIRE_MESSAGE(first.ok(), first.error());
     CHECK(askfirst::http::apply_head_edits(std::string("GET / HTTP/1.1\r\nAuthorization: Bearer ") + kStubToken +
                                                "\r\n\r\n",
-                                           first.edits)
+                                           first->edits)
               .find("ghp_Fr3sh") != std::string::npos);
-    CHECK(broker->inject(r, now, true).ok);  // fresh for 6 more minutes: no second refresh
-    const Injection expired = broker->inject(r, now + std::chrono::minutes(2), true);
-    CHECK_FALSE(expired.ok);
-    CHECK(expired.error.find("\"github\"") != std::string::npos);
+    CHECK(broker->inject(r, now, true).ok());  // fresh for 6 more minutes: no second refresh
+    const auto expired = broker->inject(r, now + std::chrono::minutes(2), true);
+    CHECK_FALSE(expired.ok());
+    CHECK(expired.error().find("\"github\"") != std::string::npos);
     CHECK(refreshes == 2);
 }
 
@@ -288,10 +288,9 @@ TEST_CASE("base64 round trip, and its refusals") {
 TEST_CASE("no real secret goes into a plain-HTTP request: the guest chose its address and its Host alike") {
     auto broker = github_broker();
     const auto with_stub = request("api.github.com", {{"Authorization", std::string("Bearer ") + kStubToken}});
-    const Injection plain = broker->inject(with_stub, SystemClock::now(), false);
-    CHECK_FALSE(plain.ok);
-    CHECK(plain.edits.empty());
-    CHECK(plain.error.find("plain HTTP") != std::string::npos);
+    const auto plain = broker->inject(with_stub, SystemClock::now(), false);
+    CHECK_FALSE(plain.ok());
+    CHECK(plain.error().find("plain HTTP") != std::string::npos);
     const auto without_stub = request("api.github.com", {{"Authorization", "Bearer nothing-of-ours"}});
-    CHECK(broker->inject(without_stub, SystemClock::now(), false).ok);  // nothing to put in: nothing refused
+    CHECK(broker->inject(without_stub, SystemClock::now(), false).ok());  // nothing to put in: nothing refused
 }
