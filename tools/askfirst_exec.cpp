@@ -194,16 +194,22 @@ std::string user_namespace_advice(int error_number) {
     _exit(procs::shell_status(status));
 }
 
-std::string write_resolv_conf() {
+// The sandbox's resolv.conf (the virtual nameserver), in a fresh file under /tmp.
+Result<std::string> write_resolv_conf() {
+    const auto failed = [] {
+        return Result<std::string>::failure(std::string("cannot write a resolv.conf in /tmp: ") + std::strerror(errno));
+    };
     char path[] = "/tmp/askfirst-exec-resolv-XXXXXX";
     const int fd = mkstemp(path);
-    if (fd < 0) return "";
+    if (fd < 0) return failed();
     const std::string text = std::string("# askfirst exec: the virtual nameserver, answered by askfirstd\nnameserver ") +
                              exec_sandbox::kNameserver4 + "\n";
     const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const auto outcome = written ? Result<std::string>::success(path) : failed();
     fchmod(fd, 0644);
     close(fd);
-    return written ? path : "";
+    if (!outcome) unlink(path);
+    return outcome;
 }
 
 }  // namespace
@@ -228,11 +234,12 @@ int run_exec(int argc, char** argv) {
         return kExecFailed;
     }
     const std::string& askfirstd = located.value();
-    const std::string resolv_conf = write_resolv_conf();
-    if (resolv_conf.empty()) {
-        std::fprintf(stderr, "askfirst exec: cannot write a resolv.conf in /tmp: %s\n", std::strerror(errno));
+    const auto resolv_conf_written = write_resolv_conf();
+    if (!resolv_conf_written) {
+        std::fprintf(stderr, "askfirst exec: %s\n", resolv_conf_written.error().c_str());
         return kExecFailed;
     }
+    const std::string& resolv_conf = resolv_conf_written.value();
     auto bundle = exec_ca_trust::write_combined_bundle();
     if (!bundle) {
         std::fprintf(stderr, "askfirst exec: %s\n", bundle.error().c_str());
