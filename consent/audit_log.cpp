@@ -26,43 +26,31 @@ std::string errno_text(int error_number) { return std::strerror(error_number); }
 
 // Creates `dir` with mode 0700 if it is missing; tightens it to 0700 if it is
 // ours and open to others (the audit trail is private to its owner).
-bool ensure_private_directory(const std::filesystem::path& dir, bool tighten, std::string& error) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        error = "cannot create " + dir.string() + ": " + errno_text(errno) + "; check its parent's permissions";
-        return false;
-    }
+Status ensure_private_directory(const std::filesystem::path& dir, bool tighten) {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return Status::failure("cannot create " + dir.string() + ": " + errno_text(errno) +
+                               "; check its parent's permissions");
     struct stat info {};
-    if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-        error = dir.string() + " is not a directory; move it away";
-        return false;
-    }
-    if (tighten && info.st_uid == ::geteuid() && (info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
-        error = "cannot make " + dir.string() + " private (chmod 700): " + errno_text(errno);
-        return false;
-    }
-    return true;
+    if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+        return Status::failure(dir.string() + " is not a directory; move it away");
+    if (tighten && info.st_uid == ::geteuid() && (info.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+        return Status::failure("cannot make " + dir.string() + " private (chmod 700): " + errno_text(errno));
+    return ok_status();
 }
 
 // A file whose last byte is not '\n' ends in a torn line: end it, so our
 // first record starts on a fresh line.
-bool seal_torn_tail(int fd, std::string& error) {
+Status seal_torn_tail(int fd) {
     struct stat info {};
-    if (::fstat(fd, &info) != 0) {
-        error = "cannot stat the audit log: " + errno_text(errno);
-        return false;
-    }
-    if (info.st_size == 0) return true;
+    if (::fstat(fd, &info) != 0) return Status::failure("cannot stat the audit log: " + errno_text(errno));
+    if (info.st_size == 0) return ok_status();
     char last = '\n';
-    if (::pread(fd, &last, 1, info.st_size - 1) != 1) {
-        error = "cannot read the audit log's last byte: " + errno_text(errno);
-        return false;
-    }
-    if (last == '\n') return true;
-    if (::write(fd, "\n", 1) != 1) {
-        error = "cannot end a torn line in the audit log: " + errno_text(errno);
-        return false;
-    }
-    return true;
+    if (::pread(fd, &last, 1, info.st_size - 1) != 1)
+        return Status::failure("cannot read the audit log's last byte: " + errno_text(errno));
+    if (last == '\n') return ok_status();
+    if (::write(fd, "\n", 1) != 1)
+        return Status::failure("cannot end a torn line in the audit log: " + errno_text(errno));
+    return ok_status();
 }
 
 }  // namespace
@@ -134,8 +122,7 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::str
         walked /= part;
         if (walked == walked.root_path()) continue;
         bool ours = walked == askfirst_dir || walked == directory;
-        std::string error;
-        if (!ensure_private_directory(walked, ours, error)) return Opened::failure(error);
+        if (auto made = ensure_private_directory(walked, ours); !made) return Opened::failure(made.error());
     }
     std::filesystem::path file = directory / (std::string(vm_name) + ".jsonl");
     // O_RDWR, not O_WRONLY: seal_torn_tail() reads the last byte.
@@ -145,7 +132,7 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::str
     AuditLog log(fd, file);
     if (::fchmod(fd, 0600) != 0)
         return Opened::failure("cannot make " + file.string() + " private (chmod 600): " + errno_text(errno));
-    if (std::string error; !seal_torn_tail(fd, error)) return Opened::failure(error);
+    if (auto sealed = seal_torn_tail(fd); !sealed) return Opened::failure(sealed.error());
     return Opened::success(std::move(log));
 }
 
@@ -165,20 +152,18 @@ AuditLog::~AuditLog() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-bool AuditLog::append(const AuditRecord& record, std::string& error) {
+Status AuditLog::append(const AuditRecord& record) {
     std::string line = audit_line(record);
     std::string_view rest(line);
     while (!rest.empty()) {
         ssize_t written = ::write(fd_, rest.data(), rest.size());  // one call per line unless interrupted
         if (written < 0 && errno == EINTR) continue;
-        if (written <= 0) {
-            error = "cannot append to the audit log " + path_.string() + ": " + errno_text(errno) +
-                    "; the request is refused until the log can be written";
-            return false;
-        }
+        if (written <= 0)
+            return Status::failure("cannot append to the audit log " + path_.string() + ": " + errno_text(errno) +
+                                   "; the request is refused until the log can be written");
         rest.remove_prefix(static_cast<std::size_t>(written));
     }
-    return true;
+    return ok_status();
 }
 
 AuditLines read_audit_lines(std::string_view contents) {

@@ -88,9 +88,9 @@ public:
     AuditLog& operator=(const AuditLog&) = delete;
     ~AuditLog();
 
-    // Appends the record's line. False, with `error`, if it was not written:
-    // the caller must then refuse the request (fail closed).
-    bool append(const AuditRecord& record, std::string& error);
+    // Appends the record's line. A failure means it was not written: the
+    // caller must then refuse the request (fail closed).
+    Status append(const AuditRecord& record);
     const std::filesystem::path& path() const { return path_; }
 
 private:

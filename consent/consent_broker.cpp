@@ -7,6 +7,8 @@
 #include <array>
 #include <utility>
 
+#include "base/enum_table.h"
+
 namespace askfirst::consent {
 
 namespace {
@@ -21,6 +23,7 @@ constexpr std::array<AnswerName, 4> kAnswerNames{{
     {Answer::session, "session"},
     {Answer::deny, "deny"},
 }};
+static_assert(rows_follow_enum(kAnswerNames, &AnswerName::answer, Answer::deny), "one name per Answer, in order");
 
 struct DecidedByName {
     DecidedBy decided_by;
@@ -34,6 +37,8 @@ constexpr std::array<DecidedByName, 6> kDecidedByNames{{
     {DecidedBy::withdrawn, "withdrawn"},
     {DecidedBy::no_listener, "no-listener"},
 }};
+static_assert(rows_follow_enum(kDecidedByNames, &DecidedByName::decided_by, DecidedBy::no_listener),
+              "one name per DecidedBy, in order");
 
 bool same_question(const Question& a, const Question& b) {
     return a.profile == b.profile && a.provider == b.provider && a.scope == b.scope && a.tier == b.tier &&

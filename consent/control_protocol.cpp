@@ -3,6 +3,7 @@
 // the shape of each command strictly and says what is wrong in the error.
 #include "consent/control_protocol.h"
 
+#include "base/enum_table.h"
 #include "consent/cjson_handle.h"
 
 #include <cjson/cJSON.h>
@@ -30,6 +31,8 @@ constexpr std::array<CommandName, 8> kCommandNames{{
     {ControlCommandKind::set_mode, "set-mode"},
     {ControlCommandKind::audit_tail, "audit-tail"},
 }};
+static_assert(rows_follow_enum(kCommandNames, &CommandName::kind, ControlCommandKind::audit_tail),
+              "one name per ControlCommandKind, in order");
 constexpr std::string_view kKnownCommands =
     "hello, status, subscribe, answer, grants, revoke, set-mode, audit-tail";
 // audit-tail never sends more than this many lines in one reply.

@@ -3,6 +3,8 @@
 
 #include <array>
 
+#include "base/enum_table.h"
+
 namespace askfirst::consent {
 
 namespace {
@@ -23,11 +25,14 @@ constexpr std::array<ModeRow, 5> kModeTable = {{
     {Mode::prompt_writes, "prompt-writes", {pass, ask, ask}},
     {Mode::block_writes, "block-writes", {pass, block, block}},
 }};
+static_assert(rows_follow_enum(kModeTable, &ModeRow::mode, Mode::block_writes), "one row per Mode, in order");
 
 constexpr std::array<std::pair<NoUiAnswer, std::string_view>, 2> kNoUiNames = {{
     {NoUiAnswer::deny, "deny"},
     {NoUiAnswer::allow, "allow"},
 }};
+static_assert(rows_follow_enum(kNoUiNames, &std::pair<NoUiAnswer, std::string_view>::first, NoUiAnswer::allow),
+              "one name per NoUiAnswer, in order");
 
 const ModeRow& row_of(Mode mode) {
     for (const ModeRow& row : kModeTable) {

@@ -38,11 +38,12 @@ FlowLimits flow_limits_for_fd_budget() {
 
 }  // namespace
 
-std::unique_ptr<Appliance> Appliance::start(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile,
-                                            const OperatorLog& log, std::string& error) {
+Result<std::unique_ptr<Appliance>> Appliance::start(uv_loop_t* loop, const AskfirstdOptions& options,
+                                                    Profile profile, const OperatorLog& log) {
+    using Started = Result<std::unique_ptr<Appliance>>;
     std::unique_ptr<Appliance> appliance(new Appliance(loop, options, std::move(profile), log));
-    if (!appliance->start_pieces(error)) return nullptr;
-    return appliance;
+    if (auto started = appliance->start_pieces(); !started) return Started::failure(started.error());
+    return Started::success(std::move(appliance));
 }
 
 Appliance::Appliance(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile, const OperatorLog& log)
@@ -57,19 +58,13 @@ Appliance::~Appliance() {
     frontend_.reset();
 }
 
-bool Appliance::start_pieces(std::string& error) {
+Status Appliance::start_pieces() {
     auto logger = [this](const std::string& line) { log_.line(line); };
     auto slirp = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger);
-    if (!slirp) {
-        error = slirp.error();
-        return false;
-    }
+    if (!slirp) return Status::failure(slirp.error());
     slirp_ = slirp.take();
     auto interception = Interception::start(loop_, profile_, options_.name);
-    if (!interception) {
-        error = interception.error();
-        return false;
-    }
+    if (!interception) return Status::failure(interception.error());
     interception_ = interception.take();
     const FlowLimits limits = flow_limits_for_fd_budget();
     flows_ = std::make_unique<FlowTable>(
@@ -78,10 +73,7 @@ bool Appliance::start_pieces(std::string& error) {
     interception_->set_flow_counter([this] { return flows_->live_flows(); });
     auto lwip = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
                                   [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); });
-    if (!lwip) {
-        error = lwip.error();
-        return false;
-    }
+    if (!lwip) return Status::failure(lwip.error());
     lwip_ = lwip.take();
     if (!lwip_checksum_is_ours())
         log_.line("event=slow_checksum reason=\"liblwip does not use askfirstd's checksum (its own is several times "
@@ -97,19 +89,19 @@ bool Appliance::start_pieces(std::string& error) {
     lwip_timer_check_->data = this;
     uv_check_start(lwip_timer_check_.get(), [](uv_check_t* check) { static_cast<Appliance*>(check->data)->schedule_lwip_timers(); });
     uv_unref(reinterpret_cast<uv_handle_t*>(lwip_timer_check_.get()));
-    if (!start_frontend(error)) return false;
+    if (auto started = start_frontend(); !started) return started;
     log_.line("event=ready transport=" + std::string(options_.tap_fd ? "tap" : "stream") +
               " max_flows=" + std::to_string(limits.max_flows) + " udp_allow=" + std::to_string(profile_.udp_allow.size()));
-    return true;
+    return ok_status();
 }
 
-bool Appliance::start_frontend(std::string& error) {
+Status Appliance::start_frontend() {
     auto on_frame = [this](std::span<const std::uint8_t> frame) { on_guest_frame(frame); };
     auto log = [this](const std::string& line) { log_.line(line); };
-    auto keep = [&](auto opened) {
-        if (!opened) error = opened.error();
-        else frontend_ = opened.take();
-        return opened.ok();
+    auto keep = [this](auto opened) {
+        if (!opened) return Status::failure(opened.error());
+        frontend_ = opened.take();
+        return ok_status();
     };
     if (!options_.tap_fd) return keep(StreamFrontend::listen(loop_, *options_.socket_path, on_frame, log));
     return keep(TapFrontend::open(loop_, *options_.tap_fd, on_frame,

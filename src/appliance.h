@@ -10,6 +10,7 @@
 
 #include <uv.h>
 
+#include "base/result.h"
 #include "netstack/demux.h"
 #include "netstack/dns_responder.h"
 #include "netstack/flow_table.h"
@@ -24,9 +25,9 @@ namespace askfirst {
 
 class Appliance {
 public:
-    // nullptr + `error` (what failed and what to do) when a piece cannot start.
-    static std::unique_ptr<Appliance> start(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile,
-                                            const OperatorLog& log, std::string& error);
+    // The running appliance, or what failed and what to do when a piece cannot start.
+    static Result<std::unique_ptr<Appliance>> start(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile,
+                                                    const OperatorLog& log);
     ~Appliance();
     Appliance(const Appliance&) = delete;
     Appliance& operator=(const Appliance&) = delete;
@@ -38,8 +39,8 @@ public:
 
 private:
     Appliance(uv_loop_t* loop, const AskfirstdOptions& options, Profile profile, const OperatorLog& log);
-    bool start_pieces(std::string& error);
-    bool start_frontend(std::string& error);
+    Status start_pieces();
+    Status start_frontend();
     void on_guest_frame(std::span<const std::uint8_t> frame);
     void answer_dns(std::span<const std::uint8_t> frame, const netstack::ParsedFrame& parsed);
     void send_to_guest(std::span<const std::uint8_t> frame);

@@ -53,23 +53,23 @@ void drain_loop(uv_loop_t* loop) {
 int run(const AskfirstdOptions& options) {
     const askfirst::OperatorLog log(options.name);
     askfirst::Profile profile;
-    std::string error;
     if (options.profile_path) {
-        auto loaded = askfirst::load_profile_file(*options.profile_path, error);
+        auto loaded = askfirst::load_profile_file(*options.profile_path);
         if (!loaded) {
-            log.line("event=startup_failed reason=\"" + error + "\"");
+            log.line("event=startup_failed reason=\"" + loaded.error() + "\"");
             return 1;
         }
-        profile = std::move(*loaded);
+        profile = loaded.take();
     }
     ::signal(SIGPIPE, SIG_IGN);  // a closed upstream socket is an error return, not a signal
     uv_loop_t* loop = uv_default_loop();
-    auto appliance = askfirst::Appliance::start(loop, options, std::move(profile), log, error);
-    if (!appliance) {
-        log.line("event=startup_failed reason=\"" + error + "\"");
+    auto started = askfirst::Appliance::start(loop, options, std::move(profile), log);
+    if (!started) {
+        log.line("event=startup_failed reason=\"" + started.error() + "\"");
         drain_loop(loop);
         return 1;
     }
+    std::unique_ptr<askfirst::Appliance> appliance = started.take();
     SignalWatch signals[2] = {{{}, SIGINT}, {{}, SIGTERM}};
     for (auto& watch : signals) {
         uv_signal_init(loop, &watch.handle);
@@ -104,10 +104,9 @@ void tune_heap_for_frame_churn() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string error;
-    const auto options = askfirst::parse_askfirstd_options(argc, argv, error);
+    const auto options = askfirst::parse_askfirstd_options(argc, argv);
     if (!options) {
-        std::fprintf(stderr, "askfirstd: %s\n", error.c_str());
+        std::fprintf(stderr, "askfirstd: %s\n", options.error().c_str());
         return 2;
     }
     if (options->help) {

@@ -34,54 +34,53 @@ std::optional<int> parse_fd(std::string_view text) {
     return value;
 }
 
+// Stores the value of one of the options that take one.
+Status store_option_value(std::string_view arg, std::string_view value, AskfirstdOptions& options) {
+    if (arg == "--socket") {
+        options.socket_path = std::string(value);
+    } else if (arg == "--profile") {
+        options.profile_path = std::string(value);
+    } else if (arg == "--name") {
+        options.name = std::string(value);
+    } else {
+        const auto fd = parse_fd(value);
+        if (!fd) return Status::failure(std::string(arg) + " '" + std::string(value) + "' is not a file descriptor number");
+        (arg == "--tap-fd" ? options.tap_fd : options.ready_fd) = *fd;
+    }
+    return ok_status();
+}
+
+// The rules across options, once all are read.
+Status check_options(const AskfirstdOptions& options) {
+    if (options.socket_path.has_value() == options.tap_fd.has_value())
+        return Status::failure("give exactly one of --socket PATH (for QEMU) or --tap-fd N (for a namespace)");
+    if (options.name.empty() || options.name.find_first_of(" \t\n\"=") != std::string::npos)
+        return Status::failure("--name must be a non-empty word without spaces, quotes or '='");
+    return ok_status();
+}
+
 }  // namespace
 
-std::optional<AskfirstdOptions> parse_askfirstd_options(int argc, const char* const* argv, std::string& error) {
+Result<AskfirstdOptions> parse_askfirstd_options(int argc, const char* const* argv) {
+    using Parsed = Result<AskfirstdOptions>;
     AskfirstdOptions options;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        const bool has_value = i + 1 < argc;
         if (arg == "--help" || arg == "-h") {
             options.help = true;
-            return options;
+            return Parsed::success(std::move(options));
         }
         if (arg == "-v" || arg == "--verbose") {
             options.verbose = true;
             continue;
         }
-        if (arg != "--socket" && arg != "--tap-fd" && arg != "--profile" && arg != "--name" && arg != "--ready-fd") {
-            error = "unknown option '" + std::string(arg) + "'; 'askfirstd --help' lists the options";
-            return std::nullopt;
-        }
-        if (!has_value) {
-            error = std::string(arg) + " needs a value; 'askfirstd --help' shows it";
-            return std::nullopt;
-        }
-        const std::string_view value = argv[++i];
-        if (arg == "--socket") {
-            options.socket_path = std::string(value);
-        } else if (arg == "--profile") {
-            options.profile_path = std::string(value);
-        } else if (arg == "--name") {
-            options.name = std::string(value);
-        } else {
-            const auto fd = parse_fd(value);
-            if (!fd) {
-                error = std::string(arg) + " '" + std::string(value) + "' is not a file descriptor number";
-                return std::nullopt;
-            }
-            (arg == "--tap-fd" ? options.tap_fd : options.ready_fd) = *fd;
-        }
+        if (arg != "--socket" && arg != "--tap-fd" && arg != "--profile" && arg != "--name" && arg != "--ready-fd")
+            return Parsed::failure("unknown option '" + std::string(arg) + "'; 'askfirstd --help' lists the options");
+        if (i + 1 >= argc) return Parsed::failure(std::string(arg) + " needs a value; 'askfirstd --help' shows it");
+        if (auto stored = store_option_value(arg, argv[++i], options); !stored) return Parsed::failure(stored.error());
     }
-    if (options.socket_path.has_value() == options.tap_fd.has_value()) {
-        error = "give exactly one of --socket PATH (for QEMU) or --tap-fd N (for a namespace)";
-        return std::nullopt;
-    }
-    if (options.name.empty() || options.name.find_first_of(" \t\n\"=") != std::string::npos) {
-        error = "--name must be a non-empty word without spaces, quotes or '='";
-        return std::nullopt;
-    }
-    return options;
+    if (auto checked = check_options(options); !checked) return Parsed::failure(checked.error());
+    return Parsed::success(std::move(options));
 }
 
 }  // namespace askfirst

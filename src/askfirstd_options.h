@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "base/result.h"
+
 namespace askfirst {
 
 struct AskfirstdOptions {
@@ -18,8 +20,8 @@ struct AskfirstdOptions {
     bool help = false;
 };
 
-// nullopt + `error` (what is wrong and what to do) on a bad command line.
-std::optional<AskfirstdOptions> parse_askfirstd_options(int argc, const char* const* argv, std::string& error);
+// The options, or on a bad command line what is wrong and what to do.
+Result<AskfirstdOptions> parse_askfirstd_options(int argc, const char* const* argv);
 
 extern const char kAskfirstdUsage[];
 

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -33,25 +32,17 @@ struct PendingWrite {
     std::shared_ptr<std::size_t> queued_bytes;
 };
 
-bool make_private_dir(const std::string& dir, std::string& error) {
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        error = "cannot create " + dir + ": " + std::strerror(errno);
-        return false;
-    }
+Status make_private_dir(const std::string& dir) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return Status::failure("cannot create " + dir + ": " + std::strerror(errno));
     struct stat info {};
-    if (lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
-        error = dir + " is not a directory: remove it, or set XDG_RUNTIME_DIR elsewhere";
-        return false;
-    }
-    if (info.st_uid != getuid()) {
-        error = dir + " belongs to another user: set XDG_RUNTIME_DIR to a directory of yours";
-        return false;
-    }
-    if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0) {
-        error = "cannot make " + dir + " private (0700): " + std::strerror(errno);
-        return false;
-    }
-    return true;
+    if (lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
+        return Status::failure(dir + " is not a directory: remove it, or set XDG_RUNTIME_DIR elsewhere");
+    if (info.st_uid != getuid())
+        return Status::failure(dir + " belongs to another user: set XDG_RUNTIME_DIR to a directory of yours");
+    if ((info.st_mode & 0777) != 0700 && chmod(dir.c_str(), 0700) != 0)
+        return Status::failure("cannot make " + dir + " private (0700): " + std::strerror(errno));
+    return ok_status();
 }
 
 // Is something answering on this unix socket path?
@@ -74,14 +65,15 @@ std::string control_socket_dir() {
     return "/tmp/askfirst-runtime-" + std::to_string(getuid());
 }
 
-ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler)
-    : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler) {}
+ControlServer::ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler,
+                             OperatorLog log)
+    : loop_(loop), socket_path_(std::move(socket_path)), handler_(handler), log_(std::move(log)) {}
 
 Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, const std::string& name,
                                                             ControlCommandHandler& handler) {
     using Started = Result<std::unique_ptr<ControlServer>>;
     const std::string dir = control_socket_dir();
-    if (std::string error; !make_private_dir(dir, error)) return Started::failure(error);
+    if (auto made = make_private_dir(dir); !made) return Started::failure(made.error());
     const std::string path = dir + "/" + name + ".sock";
     if (path.size() >= sizeof(sockaddr_un{}.sun_path))
         return Started::failure("control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR");
@@ -89,7 +81,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
         return Started::failure("another askfirstd named '" + name + "' is running (" + path + "): pick another --name");
     unlink(path.c_str());  // a stale socket from a process that died
 
-    std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler));
+    std::unique_ptr<ControlServer> server(new ControlServer(loop, path, handler, OperatorLog(name)));
     server->listener_ = new uv_pipe_t{};
     uv_pipe_init(loop, server->listener_, 0);
     server->listener_->data = server.get();
@@ -127,14 +119,14 @@ void ControlServer::accept_client() {
     const bool known = uv_fileno(reinterpret_cast<uv_handle_t*>(pipe), &fd) == 0 &&
                        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0;
     if (!known || peer.uid != getuid()) {
-        std::fprintf(stderr, "control=refused reason=%s peer_uid=%d peer_pid=%d\n",
-                     known ? "other-uid" : "no-credentials", known ? static_cast<int>(peer.uid) : -1,
-                     known ? static_cast<int>(peer.pid) : -1);
+        log_.line(std::string("control=refused reason=") + (known ? "other-uid" : "no-credentials") +
+                  " peer_uid=" + std::to_string(known ? static_cast<int>(peer.uid) : -1) +
+                  " peer_pid=" + std::to_string(known ? static_cast<int>(peer.pid) : -1));
         netstack::close_and_delete(pipe);
         return;
     }
     if (clients_.size() >= kMaxControlClients) {
-        std::fprintf(stderr, "control=refused reason=too-many-clients limit=%zu\n", kMaxControlClients);
+        log_.line("control=refused reason=too-many-clients limit=" + std::to_string(kMaxControlClients));
         netstack::close_and_delete(pipe);
         return;
     }
@@ -175,7 +167,7 @@ void ControlServer::handle_bytes(Client& client, std::string_view bytes) {
 
 bool ControlServer::send(Client& client, std::string line) {
     if (*client.queued_bytes + line.size() > kMaxQueuedControlOutputBytes) {
-        std::fprintf(stderr, "control=dropped reason=client-not-reading queued=%zu\n", *client.queued_bytes);
+        log_.line("control=dropped reason=client-not-reading queued=" + std::to_string(*client.queued_bytes));
         drop_client(&client);
         return false;
     }

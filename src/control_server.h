@@ -21,6 +21,7 @@
 
 #include "base/result.h"
 #include "consent/control_protocol.h"
+#include "src/operator_log.h"
 
 namespace askfirst {
 
@@ -64,7 +65,7 @@ public:
     struct Client;  // one accepted connection (control_server.cpp)
 
 private:
-    ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler);
+    ControlServer(uv_loop_t* loop, std::string socket_path, ControlCommandHandler& handler, OperatorLog log);
     static void on_connection(uv_stream_t* listener, int status);
     void accept_client();
     void drop_client(Client* client);
@@ -74,6 +75,7 @@ private:
     uv_loop_t* loop_;
     std::string socket_path_;
     ControlCommandHandler& handler_;
+    OperatorLog log_;
     uv_pipe_t* listener_ = nullptr;
     std::vector<std::unique_ptr<Client>> clients_;
 };

@@ -9,8 +9,8 @@
 // "extends" (issue 14): the base profile (a name or a path, src/profile_lookup.h)
 // is loaded first, with the same strict rules, and this file's keys are then
 // walked over it: a key set here replaces the base's value, except `modes`
-// and `dns.hosts`, whose entries merge (an entry here wins). So every map and
-// list parser below other than those two starts from empty.
+// and `dns.hosts`, whose entries merge (an entry here wins), and `databases`,
+// whose entries are added to the base's.
 #include "src/profile.h"
 
 #include <cJSON.h>
@@ -29,93 +29,96 @@ namespace {
 
 using profile_values::KeyPath;
 
-using LeafParser = bool (*)(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error);
+using profile_values::store;
+
+using LeafParser = Status (*)(const cJSON& value, const KeyPath& path, Profile& profile);
 
 struct ProfileKey {
     std::string_view path;  // dotted path from the top of the profile
     LeafParser parse;
 };
 
-bool parse_name_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    return profile_values::profile_name(value, path, profile.name, error);
+Status parse_name_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::profile_name(value, path), profile.name);
 }
-bool parse_modes_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    return profile_values::modes(value, path, profile.default_mode, profile.provider_modes, error);
+// Entries merge over the base's: "default" is the default mode, the others are providers.
+Status parse_modes_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    auto listed = profile_values::modes(value, path);
+    if (!listed) return Status::failure(listed.error());
+    for (auto& [provider, mode] : *listed)
+        (provider == "default" ? profile.default_mode : profile.provider_modes[provider]) = std::move(mode);
+    return ok_status();
 }
-bool parse_dns_hosts_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    std::map<std::string, std::vector<IpAddress>> listed;  // checked on its own, then merged over the base's
-    if (!profile_values::dns_hosts(value, path, listed, error)) return false;
-    for (auto& [name, addresses] : listed) profile.dns_hosts[name] = std::move(addresses);
-    return true;
+Status parse_dns_hosts_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    auto listed = profile_values::dns_hosts(value, path);  // checked on its own, then merged over the base's
+    if (!listed) return Status::failure(listed.error());
+    for (auto& [name, addresses] : *listed) profile.dns_hosts[name] = std::move(addresses);
+    return ok_status();
 }
 // A base's "extends" was applied before the walk (parse_profile_text); here it is only type-checked.
-bool parse_extends_key(const cJSON& value, const KeyPath& path, Profile&, std::string& error) {
-    if (cJSON_IsString(&value) && value.valuestring[0] != '\0') return true;
-    error = path.text() + ": must be a profile name (e.g. \"agent\") or a file path";
-    return false;
+Status parse_extends_key(const cJSON& value, const KeyPath& path, Profile&) {
+    if (cJSON_IsString(&value) && value.valuestring[0] != '\0') return ok_status();
+    return Status::failure(path.text() + ": must be a profile name (e.g. \"agent\") or a file path");
 }
-bool parse_upstream_map_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.upstream_map.clear();
-    return profile_values::endpoint_map(value, path, profile_values::EndpointRule::any,
-                                        profile_values::EndpointRule::any, profile.upstream_map, error);
+Status parse_upstream_map_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::endpoint_map(value, path, profile_values::EndpointRule::any,
+                                              profile_values::EndpointRule::any),
+                 profile.upstream_map);
 }
-bool parse_host_services_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.host_services.clear();
-    return profile_values::endpoint_map(value, path, profile_values::EndpointRule::gateway,
-                                        profile_values::EndpointRule::loopback, profile.host_services, error);
+Status parse_host_services_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::endpoint_map(value, path, profile_values::EndpointRule::gateway,
+                                              profile_values::EndpointRule::loopback),
+                 profile.host_services);
 }
-bool parse_udp_allow_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.udp_allow.clear();
-    return profile_values::endpoint_list(value, path, profile.udp_allow, error);
+Status parse_udp_allow_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::endpoint_list(value, path), profile.udp_allow);
 }
-bool parse_tls_extra_ca_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.tls_extra_ca.clear();
-    return profile_values::string_list(value, path, profile_values::StringRule::file_path,
-                                       profile.tls_extra_ca, error);
+Status parse_tls_extra_ca_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::string_list(value, path, profile_values::StringRule::file_path), profile.tls_extra_ca);
 }
-bool parse_tls_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.tls_passthrough.clear();
-    return profile_values::string_list(value, path, profile_values::StringRule::host_pattern,
-                                       profile.tls_passthrough, error);
+Status parse_tls_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::string_list(value, path, profile_values::StringRule::host_pattern),
+                 profile.tls_passthrough);
 }
-bool parse_tls_learn_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    return profile_values::boolean(value, path, profile.tls_learn_passthrough, error);
+Status parse_tls_learn_passthrough_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::boolean(value, path), profile.tls_learn_passthrough);
 }
-bool parse_max_inspect_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+Status parse_max_inspect_key(const cJSON& value, const KeyPath& path, Profile& profile) {
     // 256 MiB: a held body lives in askfirstd's memory; more is a typo, not a policy.
-    return profile_values::bounded_integer(value, path, 0, 256ull << 20, profile.http_max_inspect_bytes, error);
+    return store(profile_values::bounded_integer(value, path, 0, 256ull << 20), profile.http_max_inspect_bytes);
 }
-bool parse_consent_timeout_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    std::uint64_t seconds = 0;
+// A number of seconds in minimum..maximum, stored in a 32-bit field.
+Status store_seconds(const cJSON& value, const KeyPath& path, std::uint64_t minimum, std::uint64_t maximum,
+                     std::uint32_t& field) {
+    const auto seconds = profile_values::bounded_integer(value, path, minimum, maximum);
+    if (!seconds) return Status::failure(seconds.error());
+    field = static_cast<std::uint32_t>(*seconds);
+    return ok_status();
+}
+Status parse_consent_timeout_key(const cJSON& value, const KeyPath& path, Profile& profile) {
     // 1 s .. 1 day: a question nobody can answer in a day is answered "no".
-    if (!profile_values::bounded_integer(value, path, 1, 86400, seconds, error)) return false;
-    profile.consent_timeout_s = static_cast<std::uint32_t>(seconds);
-    return true;
+    return store_seconds(value, path, 1, 86400, profile.consent_timeout_s);
 }
-bool parse_consent_no_ui_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
+Status parse_consent_no_ui_key(const cJSON& value, const KeyPath& path, Profile& profile) {
     static constexpr std::string_view kChoices[] = {"deny", "allow"};
-    return profile_values::one_of(value, path, kChoices, profile.consent_no_ui, error);
+    return store(profile_values::one_of(value, path, kChoices), profile.consent_no_ui);
 }
-bool parse_consent_listener_grace_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    std::uint64_t seconds = 0;
+Status parse_consent_listener_grace_key(const cJSON& value, const KeyPath& path, Profile& profile) {
     // 0 (answer by no_ui at once) .. 10 min: a longer wait holds an agent that nobody watches.
-    if (!profile_values::bounded_integer(value, path, 0, 600, seconds, error)) return false;
-    profile.consent_listener_grace_s = static_cast<std::uint32_t>(seconds);
-    return true;
+    return store_seconds(value, path, 0, 600, profile.consent_listener_grace_s);
 }
-bool parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    profile.credentials.clear();
-    return profile_values::credentials(value, path, profile.credentials, error);
+Status parse_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::credentials(value, path), profile.credentials);
 }
-
-bool parse_databases_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    return profile_values::databases(value, path, profile.databases, error);
+// Appended to the base's list (each file's own list is checked for duplicates).
+Status parse_databases_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    auto listed = profile_values::databases(value, path);
+    if (!listed) return Status::failure(listed.error());
+    for (auto& endpoint : *listed) profile.databases.push_back(std::move(endpoint));
+    return ok_status();
 }
-bool parse_unissued_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile, std::string& error) {
-    std::string choice;
-    if (!profile_values::one_of(value, path, kUnissuedCredentialChoices, choice, error)) return false;
-    profile.unissued_credentials = choice;
-    return true;
+Status parse_unissued_credentials_key(const cJSON& value, const KeyPath& path, Profile& profile) {
+    return store(profile_values::one_of(value, path, kUnissuedCredentialChoices), profile.unissued_credentials);
 }
 
 // Every key a profile may hold. Adding a key: one row here, one field in Profile.
@@ -164,31 +167,24 @@ std::string known_keys_below(std::string_view dotted_section) {
     return list;
 }
 
-bool walk_section(const cJSON& object, const KeyPath& path, std::string_view dotted, Profile& profile,
-                  std::string& error) {
-    if (!cJSON_IsObject(&object)) {
-        error = path.text() + ": must be an object";
-        return false;
-    }
+Status walk_section(const cJSON& object, const KeyPath& path, std::string_view dotted, Profile& profile) {
+    if (!cJSON_IsObject(&object)) return Status::failure(path.text() + ": must be an object");
     std::set<std::string> seen;
     for (const cJSON* child = object.child; child != nullptr; child = child->next) {
         const std::string key = child->string;
         const KeyPath child_path = path.child(key);
-        if (!seen.insert(key).second) {
-            error = child_path.text() + ": duplicate key";
-            return false;
-        }
+        if (!seen.insert(key).second) return Status::failure(child_path.text() + ": duplicate key");
         const std::string child_dotted = dotted.empty() ? key : std::string(dotted) + "." + key;
-        if (const ProfileKey* leaf = find_leaf(child_dotted)) {
-            if (!leaf->parse(*child, child_path, profile, error)) return false;
-        } else if (is_section(child_dotted)) {
-            if (!walk_section(*child, child_path, child_dotted, profile, error)) return false;
-        } else {
-            error = child_path.text() + ": unknown key (known: " + known_keys_below(dotted) + ")";
-            return false;
-        }
+        Status walked = ok_status();
+        if (const ProfileKey* leaf = find_leaf(child_dotted))
+            walked = leaf->parse(*child, child_path, profile);
+        else if (is_section(child_dotted))
+            walked = walk_section(*child, child_path, child_dotted, profile);
+        else
+            walked = Status::failure(child_path.text() + ": unknown key (known: " + known_keys_below(dotted) + ")");
+        if (!walked) return walked;
     }
-    return true;
+    return ok_status();
 }
 
 struct CjsonDeleter {
@@ -203,103 +199,71 @@ namespace {
 // user's and a project's fit; more is a loop.
 constexpr int kMaxExtendsDepth = 8;
 
-std::optional<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth,
-                                             std::string& error);
+Result<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth);
 
 std::string directory_of(const std::string& path) {
     const auto slash = path.rfind('/');
     return slash == std::string::npos ? std::string() : path.substr(0, slash == 0 ? 1 : slash);
 }
 
-// Parses `json_text` over `base_directory`'s "extends" target (if any).
-std::optional<Profile> parse_profile_text(std::string_view json_text, std::string_view source_name,
-                                          const std::string& base_directory, int depth, std::string& error) {
-    const std::string prefix = std::string(source_name) + ": ";
-    if (json_text.find('\0') != std::string_view::npos) {
-        error = prefix + "not valid JSON (it contains a NUL byte)";
-        return std::nullopt;
-    }
+using CjsonTree = std::unique_ptr<cJSON, CjsonDeleter>;
+
+// The JSON tree of `json_text`, or where it stops being JSON.
+Result<CjsonTree> parse_json(std::string_view json_text) {
+    if (json_text.find('\0') != std::string_view::npos)
+        return Result<CjsonTree>::failure("not valid JSON (it contains a NUL byte)");
     // cJSON's "nothing after the value" check wants to see the terminating NUL
     // inside the length it is given, so parse a NUL-terminated copy.
     const std::string terminated(json_text);
     const char* parse_end = nullptr;
-    std::unique_ptr<cJSON, CjsonDeleter> root(
-        cJSON_ParseWithLengthOpts(terminated.c_str(), terminated.size() + 1, &parse_end, true));
-    if (!root) {
-        const std::size_t offset = parse_end != nullptr ? static_cast<std::size_t>(parse_end - terminated.c_str()) : 0;
-        error = prefix + "not valid JSON (near byte " + std::to_string(offset) + ")";
-        return std::nullopt;
-    }
-    Profile profile;
-    const cJSON* extends = cJSON_IsObject(root.get()) ? cJSON_GetObjectItemCaseSensitive(root.get(), "extends") : nullptr;
-    if (extends != nullptr && cJSON_IsString(extends) && extends->valuestring[0] != '\0') {
-        if (depth >= kMaxExtendsDepth) {
-            error = prefix + "extends: more than " + std::to_string(kMaxExtendsDepth) +
-                    " profiles deep (does a profile extend itself?)";
-            return std::nullopt;
-        }
-        std::string base_error;
-        auto base = load_profile_at_depth(extends->valuestring, base_directory, depth + 1, base_error);
-        if (!base) {
-            error = prefix + "extends: " + base_error;
-            return std::nullopt;
-        }
-        profile = std::move(*base);
-    }
-    std::string detail;
-    if (!walk_section(*root, KeyPath{}, "", profile, detail)) {
-        error = prefix + detail;
-        return std::nullopt;
-    }
+    CjsonTree root(cJSON_ParseWithLengthOpts(terminated.c_str(), terminated.size() + 1, &parse_end, true));
+    if (root) return Result<CjsonTree>::success(std::move(root));
+    const std::size_t offset = parse_end != nullptr ? static_cast<std::size_t>(parse_end - terminated.c_str()) : 0;
+    return Result<CjsonTree>::failure("not valid JSON (near byte " + std::to_string(offset) + ")");
+}
+
+// The profile `root` extends, loaded from `base_directory`; the defaults if it extends none.
+Result<Profile> load_base_profile(const cJSON& root, const std::string& base_directory, int depth) {
+    const cJSON* extends = cJSON_IsObject(&root) ? cJSON_GetObjectItemCaseSensitive(&root, "extends") : nullptr;
+    if (extends == nullptr || !cJSON_IsString(extends) || extends->valuestring[0] == '\0')
+        return Result<Profile>::success(Profile{});
+    if (depth >= kMaxExtendsDepth)
+        return Result<Profile>::failure("extends: more than " + std::to_string(kMaxExtendsDepth) +
+                                        " profiles deep (does a profile extend itself?)");
+    auto base = load_profile_at_depth(extends->valuestring, base_directory, depth + 1);
+    if (!base) return Result<Profile>::failure("extends: " + base.error());
+    return base;
+}
+
+// Parses `json_text` over `base_directory`'s "extends" target (if any).
+Result<Profile> parse_profile_text(std::string_view json_text, std::string_view source_name,
+                                   const std::string& base_directory, int depth) {
+    const std::string prefix = std::string(source_name) + ": ";
+    auto root = parse_json(json_text);
+    if (!root) return Result<Profile>::failure(prefix + root.error());
+    auto profile = load_base_profile(**root, base_directory, depth);
+    if (!profile) return Result<Profile>::failure(prefix + profile.error());
+    if (auto walked = walk_section(**root, KeyPath{}, "", *profile); !walked)
+        return Result<Profile>::failure(prefix + walked.error());
     return profile;
 }
 
-std::optional<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth,
-                                             std::string& error) {
-    const auto path = resolve_profile_reference(reference, relative_to, error);
-    if (!path) return std::nullopt;
+Result<Profile> load_profile_at_depth(const std::string& reference, const std::string& relative_to, int depth) {
+    const auto path = resolve_profile_reference(reference, relative_to);
+    if (!path) return Result<Profile>::failure(path.error());
     std::ifstream file(*path, std::ios::binary);
-    if (!file) {
-        error = *path + ": cannot read the profile (check the path and its permissions)";
-        return std::nullopt;
-    }
+    if (!file) return Result<Profile>::failure(*path + ": cannot read the profile (check the path and its permissions)");
     std::ostringstream contents;
     contents << file.rdbuf();
-    return parse_profile_text(contents.str(), *path, directory_of(*path), depth, error);
+    return parse_profile_text(contents.str(), *path, directory_of(*path), depth);
 }
 
 }  // namespace
 
-std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
-                                     std::string& error) {
-    return parse_profile_text(json_text, source_name, "", 0, error);
+Result<Profile> parse_profile(std::string_view json_text, std::string_view source_name) {
+    return parse_profile_text(json_text, source_name, "", 0);
 }
 
-std::optional<Profile> load_profile_file(const std::string& path, std::string& error) {
-    return load_profile_at_depth(path, "", 0, error);
-}
-
-const std::vector<IpAddress>* Profile::dns_addresses(std::string_view name) const {
-    const std::string key = profile_values::canonical_host_name(name);
-    const auto found = dns_hosts.find(key);
-    return found == dns_hosts.end() ? nullptr : &found->second;
-}
-
-Endpoint Profile::upstream_for(const Endpoint& destination) const {
-    const auto found = upstream_map.find(destination);
-    return found == upstream_map.end() ? destination : found->second;
-}
-
-std::optional<Endpoint> Profile::host_service_for(const Endpoint& gateway_destination) const {
-    const auto found = host_services.find(gateway_destination);
-    if (found == host_services.end()) return std::nullopt;
-    return found->second;
-}
-
-bool Profile::udp_allowed(const Endpoint& destination) const {
-    for (const auto& allowed : udp_allow)
-        if (allowed == destination) return true;
-    return false;
-}
+Result<Profile> load_profile_file(const std::string& path) { return load_profile_at_depth(path, "", 0); }
 
 }  // namespace askfirst

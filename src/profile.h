@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "netstack/ip_endpoint.h"
 
 namespace askfirst {
@@ -109,22 +110,13 @@ struct Profile {
     // host some credential entry lists, allow elsewhere (issue 13).
     std::optional<std::string> unissued_credentials;
 
-    // ---- lookups the data path uses ----
-    // Addresses for a DNS name (case-insensitive, trailing dot ignored); null if not listed.
-    const std::vector<IpAddress>* dns_addresses(std::string_view name) const;
-    // Where to connect for a guest flow to `destination` (upstream.map applied, else itself).
-    Endpoint upstream_for(const Endpoint& destination) const;
-    // The host endpoint a gateway destination maps to, if host_services lists it.
-    std::optional<Endpoint> host_service_for(const Endpoint& gateway_destination) const;
-    bool udp_allowed(const Endpoint& destination) const;
 };
 
 // Parses and validates profile JSON. `source_name` prefixes every error
-// ("profile.json: ..."). On failure returns nullopt and sets `error`.
-std::optional<Profile> parse_profile(std::string_view json_text, std::string_view source_name,
-                                     std::string& error);
+// ("profile.json: ...").
+Result<Profile> parse_profile(std::string_view json_text, std::string_view source_name);
 
 // Reads and parses a profile file; the error names the file and what to fix.
-std::optional<Profile> load_profile_file(const std::string& path, std::string& error);
+Result<Profile> load_profile_file(const std::string& path);
 
 }  // namespace askfirst

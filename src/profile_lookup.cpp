@@ -44,22 +44,21 @@ std::vector<std::string> profile_search_directories() {
     return directories;
 }
 
-std::optional<std::string> resolve_profile_reference(const std::string& name_or_path, const std::string& relative_to,
-                                                     std::string& error) {
+Result<std::string> resolve_profile_reference(const std::string& name_or_path, const std::string& relative_to) {
     const bool looks_like_path = name_or_path.find('/') != std::string::npos || ends_with(name_or_path, ".json");
     std::string as_path = name_or_path;
     if (!relative_to.empty() && !name_or_path.empty() && name_or_path.front() != '/')
         as_path = relative_to + "/" + name_or_path;
-    if (looks_like_path || is_regular_file(as_path) || !is_profile_name(name_or_path)) return as_path;
+    if (looks_like_path || is_regular_file(as_path) || !is_profile_name(name_or_path))
+        return Result<std::string>::success(as_path);
     std::string looked;
     for (const auto& directory : profile_search_directories()) {
         const std::string candidate = directory + "/" + name_or_path + ".json";
-        if (is_regular_file(candidate)) return candidate;
+        if (is_regular_file(candidate)) return Result<std::string>::success(candidate);
         looked += (looked.empty() ? "" : ", ") + candidate;
     }
-    error = "no profile named '" + name_or_path + "' (looked for " + looked +
-            "); give a file path, or one of the built-in names (e.g. agent)";
-    return std::nullopt;
+    return Result<std::string>::failure("no profile named '" + name_or_path + "' (looked for " + looked +
+                                        "); give a file path, or one of the built-in names (e.g. agent)");
 }
 
 }  // namespace askfirst

@@ -13,17 +13,17 @@
 // The built-in profiles ship in tools/profiles/ (agent.json: a coding agent).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst {
 
-// The file for `name_or_path`; nullopt and `error` (listing where it looked)
-// when a name is found nowhere. `relative_to` is the directory a relative
-// path is taken from ("" = the working directory).
-std::optional<std::string> resolve_profile_reference(const std::string& name_or_path, const std::string& relative_to,
-                                                     std::string& error);
+// The file for `name_or_path`, or an error listing where it looked when a
+// name is found nowhere. `relative_to` is the directory a relative path is
+// taken from ("" = the working directory).
+Result<std::string> resolve_profile_reference(const std::string& name_or_path, const std::string& relative_to);
 
 // The directories searched for a profile name, in order.
 std::vector<std::string> profile_search_directories();

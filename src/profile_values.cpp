@@ -28,22 +28,19 @@ bool is_identifier(std::string_view text) {
 
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
-bool expect_string(const cJSON& value, const KeyPath& path, std::string_view what, std::string& error) {
-    if (cJSON_IsString(&value) && value.valuestring != nullptr) return true;
-    error = path.text() + ": must be a string (" + std::string(what) + ")";
-    return false;
+Status expect_string(const cJSON& value, const KeyPath& path, std::string_view what) {
+    if (cJSON_IsString(&value) && value.valuestring != nullptr) return ok_status();
+    return Status::failure(path.text() + ": must be a string (" + std::string(what) + ")");
 }
 
-bool expect_object(const cJSON& value, const KeyPath& path, std::string_view what, std::string& error) {
-    if (cJSON_IsObject(&value)) return true;
-    error = path.text() + ": must be an object (" + std::string(what) + ")";
-    return false;
+Status expect_object(const cJSON& value, const KeyPath& path, std::string_view what) {
+    if (cJSON_IsObject(&value)) return ok_status();
+    return Status::failure(path.text() + ": must be an object (" + std::string(what) + ")");
 }
 
-bool expect_array(const cJSON& value, const KeyPath& path, std::string_view what, std::string& error) {
-    if (cJSON_IsArray(&value)) return true;
-    error = path.text() + ": must be a list (" + std::string(what) + ")";
-    return false;
+Status expect_array(const cJSON& value, const KeyPath& path, std::string_view what) {
+    if (cJSON_IsArray(&value)) return ok_status();
+    return Status::failure(path.text() + ": must be a list (" + std::string(what) + ")");
 }
 
 bool is_loopback(const IpAddress& address) {
@@ -72,19 +69,14 @@ std::string_view endpoint_rule_advice(EndpointRule rule) {
     return "";
 }
 
-bool parse_endpoint_text(std::string_view text, const KeyPath& path, std::string_view role, EndpointRule rule,
-                         Endpoint& out, std::string& error) {
+Result<Endpoint> parse_endpoint_text(std::string_view text, const KeyPath& path, std::string_view role,
+                                     EndpointRule rule) {
+    const std::string named = path.text() + ": " + std::string(role) + quoted(text);
     const auto endpoint = Endpoint::parse(text);
-    if (!endpoint) {
-        error = path.text() + ": " + std::string(role) + quoted(text) + " is not an ip:port " + std::string(kEndpointForms);
-        return false;
-    }
-    if (!check_endpoint_rule(*endpoint, rule)) {
-        error = path.text() + ": " + std::string(role) + quoted(text) + " " + std::string(endpoint_rule_advice(rule));
-        return false;
-    }
-    out = *endpoint;
-    return true;
+    if (!endpoint) return Result<Endpoint>::failure(named + " is not an ip:port " + std::string(kEndpointForms));
+    if (!check_endpoint_rule(*endpoint, rule))
+        return Result<Endpoint>::failure(named + " " + std::string(endpoint_rule_advice(rule)));
+    return Result<Endpoint>::success(*endpoint);
 }
 
 bool is_valid_host_pattern(std::string_view pattern) {
@@ -133,170 +125,162 @@ bool is_valid_host_name(std::string_view name) {
     return true;
 }
 
-bool profile_name(const cJSON& value, const KeyPath& path, std::string& out, std::string& error) {
-    if (!expect_string(value, path, "the profile's name", error)) return false;
+Result<std::string> profile_name(const cJSON& value, const KeyPath& path) {
+    if (auto is_string = expect_string(value, path, "the profile's name"); !is_string)
+        return Result<std::string>::failure(is_string.error());
     const std::string_view name = value.valuestring;
-    if (name.size() > kMaxProfileNameLength || !is_identifier(name)) {
-        error = path.text() + ": " + quoted(name) + " must be 1 to 64 letters, digits, '_' or '-'";
-        return false;
-    }
-    out = name;
-    return true;
+    if (name.size() > kMaxProfileNameLength || !is_identifier(name))
+        return Result<std::string>::failure(path.text() + ": " + quoted(name) +
+                                            " must be 1 to 64 letters, digits, '_' or '-'");
+    return Result<std::string>::success(std::string(name));
 }
 
-bool modes(const cJSON& value, const KeyPath& path, std::string& default_mode,
-           std::map<std::string, std::string>& provider_modes, std::string& error) {
-    if (!expect_object(value, path, "provider → mode, e.g. {\"default\": \"prompt-writes\"}", error)) return false;
-    std::set<std::string> seen;
+Result<std::map<std::string, std::string>> modes(const cJSON& value, const KeyPath& path) {
+    using Modes = Result<std::map<std::string, std::string>>;
+    if (auto is_object = expect_object(value, path, "provider → mode, e.g. {\"default\": \"prompt-writes\"}");
+        !is_object)
+        return Modes::failure(is_object.error());
+    std::map<std::string, std::string> by_provider;
     for (const cJSON* entry = value.child; entry != nullptr; entry = entry->next) {
         const std::string provider = entry->string;
         const KeyPath entry_path = path.child(provider);
-        if (!seen.insert(provider).second) {
-            error = entry_path.text() + ": duplicate key";
-            return false;
-        }
-        if (!is_identifier(provider)) {
-            error = entry_path.text() + ": a provider name is letters, digits, '_' or '-'";
-            return false;
-        }
-        std::string mode;
-        if (!one_of(*entry, entry_path, kConsentModeNames, mode, error)) return false;
-        if (provider == "default")
-            default_mode = mode;
-        else
-            provider_modes[provider] = mode;
+        if (by_provider.count(provider) != 0) return Modes::failure(entry_path.text() + ": duplicate key");
+        if (!is_identifier(provider))
+            return Modes::failure(entry_path.text() + ": a provider name is letters, digits, '_' or '-'");
+        auto mode = one_of(*entry, entry_path, kConsentModeNames);
+        if (!mode) return Modes::failure(mode.error());
+        by_provider[provider] = mode.take();
     }
-    return true;
+    return Modes::success(std::move(by_provider));
 }
 
-bool dns_hosts(const cJSON& value, const KeyPath& path, std::map<std::string, std::vector<IpAddress>>& out,
-               std::string& error) {
-    if (!expect_object(value, path, "name → address or list of addresses", error)) return false;
+namespace {
+
+// One dns.hosts entry: an address or a non-empty list of them.
+Result<std::vector<IpAddress>> host_addresses(const cJSON& entry, const KeyPath& entry_path) {
+    using Addresses = Result<std::vector<IpAddress>>;
+    std::vector<const cJSON*> items;
+    if (cJSON_IsArray(&entry)) {
+        for (const cJSON* item = entry.child; item != nullptr; item = item->next) items.push_back(item);
+        if (items.empty()) return Addresses::failure(entry_path.text() + ": the list of addresses is empty");
+    } else {
+        items.push_back(&entry);
+    }
+    std::vector<IpAddress> addresses;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const KeyPath item_path = cJSON_IsArray(&entry) ? entry_path.index(i) : entry_path;
+        if (auto is_string = expect_string(*items[i], item_path, "an IPv4 or IPv6 address"); !is_string)
+            return Addresses::failure(is_string.error());
+        const auto address = IpAddress::parse(items[i]->valuestring);
+        if (!address)
+            return Addresses::failure(item_path.text() + ": " + quoted(items[i]->valuestring) +
+                                      " is not an IPv4 or IPv6 address (e.g. \"198.51.100.7\" or \"2001:db8::7\")");
+        addresses.push_back(*address);
+    }
+    return Addresses::success(std::move(addresses));
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::vector<IpAddress>>> dns_hosts(const cJSON& value, const KeyPath& path) {
+    using Hosts = Result<std::map<std::string, std::vector<IpAddress>>>;
+    if (auto is_object = expect_object(value, path, "name → address or list of addresses"); !is_object)
+        return Hosts::failure(is_object.error());
+    std::map<std::string, std::vector<IpAddress>> hosts;
     for (const cJSON* entry = value.child; entry != nullptr; entry = entry->next) {
         const KeyPath entry_path = path.child(entry->string);
-        if (!is_valid_host_name(entry->string)) {
-            error = entry_path.text() + ": not a valid host name (letters, digits, '-', '_'; labels of 1-63)";
-            return false;
-        }
+        if (!is_valid_host_name(entry->string))
+            return Hosts::failure(entry_path.text() +
+                                  ": not a valid host name (letters, digits, '-', '_'; labels of 1-63)");
         const std::string name = canonical_host_name(entry->string);
-        if (out.count(name) != 0) {
-            error = entry_path.text() + ": listed twice (names are compared case-insensitively)";
-            return false;
-        }
-        std::vector<const cJSON*> items;
-        if (cJSON_IsArray(entry)) {
-            for (const cJSON* item = entry->child; item != nullptr; item = item->next) items.push_back(item);
-            if (items.empty()) {
-                error = entry_path.text() + ": the list of addresses is empty";
-                return false;
-            }
-        } else {
-            items.push_back(entry);
-        }
-        std::vector<IpAddress> addresses;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            const KeyPath item_path = cJSON_IsArray(entry) ? entry_path.index(i) : entry_path;
-            if (!expect_string(*items[i], item_path, "an IPv4 or IPv6 address", error)) return false;
-            const auto address = IpAddress::parse(items[i]->valuestring);
-            if (!address) {
-                error = item_path.text() + ": " + quoted(items[i]->valuestring) +
-                        " is not an IPv4 or IPv6 address (e.g. \"198.51.100.7\" or \"2001:db8::7\")";
-                return false;
-            }
-            addresses.push_back(*address);
-        }
-        out[name] = std::move(addresses);
+        if (hosts.count(name) != 0)
+            return Hosts::failure(entry_path.text() + ": listed twice (names are compared case-insensitively)");
+        auto addresses = host_addresses(*entry, entry_path);
+        if (!addresses) return Hosts::failure(addresses.error());
+        hosts[name] = addresses.take();
     }
-    return true;
+    return Hosts::success(std::move(hosts));
 }
 
-bool endpoint_map(const cJSON& value, const KeyPath& path, EndpointRule key_rule, EndpointRule value_rule,
-                  std::map<Endpoint, Endpoint>& out, std::string& error) {
-    if (!expect_object(value, path, "\"ip:port\" → \"ip:port\"", error)) return false;
+Result<std::map<Endpoint, Endpoint>> endpoint_map(const cJSON& value, const KeyPath& path, EndpointRule key_rule,
+                                                  EndpointRule value_rule) {
+    using Map = Result<std::map<Endpoint, Endpoint>>;
+    if (auto is_object = expect_object(value, path, "\"ip:port\" → \"ip:port\""); !is_object)
+        return Map::failure(is_object.error());
+    std::map<Endpoint, Endpoint> map;
     for (const cJSON* entry = value.child; entry != nullptr; entry = entry->next) {
         const KeyPath entry_path = path.child(entry->string);
-        Endpoint from;
-        Endpoint to;
-        if (!parse_endpoint_text(entry->string, entry_path, "the key ", key_rule, from, error)) return false;
-        if (out.count(from) != 0) {
-            error = entry_path.text() + ": listed twice";
-            return false;
-        }
-        if (!expect_string(*entry, entry_path, "an ip:port", error)) return false;
-        if (!parse_endpoint_text(entry->valuestring, entry_path, "", value_rule, to, error)) return false;
-        out[from] = to;
+        const auto from = parse_endpoint_text(entry->string, entry_path, "the key ", key_rule);
+        if (!from) return Map::failure(from.error());
+        if (map.count(*from) != 0) return Map::failure(entry_path.text() + ": listed twice");
+        if (auto is_string = expect_string(*entry, entry_path, "an ip:port"); !is_string)
+            return Map::failure(is_string.error());
+        const auto to = parse_endpoint_text(entry->valuestring, entry_path, "", value_rule);
+        if (!to) return Map::failure(to.error());
+        map[*from] = *to;
     }
-    return true;
+    return Map::success(std::move(map));
 }
 
-bool endpoint_list(const cJSON& value, const KeyPath& path, std::vector<Endpoint>& out, std::string& error) {
-    if (!expect_array(value, path, "of \"ip:port\"", error)) return false;
+Result<std::vector<Endpoint>> endpoint_list(const cJSON& value, const KeyPath& path) {
+    using List = Result<std::vector<Endpoint>>;
+    if (auto is_array = expect_array(value, path, "of \"ip:port\""); !is_array) return List::failure(is_array.error());
+    std::vector<Endpoint> endpoints;
     std::size_t position = 0;
     for (const cJSON* item = value.child; item != nullptr; item = item->next, ++position) {
         const KeyPath item_path = path.index(position);
-        Endpoint endpoint;
-        if (!expect_string(*item, item_path, "an ip:port", error)) return false;
-        if (!parse_endpoint_text(item->valuestring, item_path, "", EndpointRule::any, endpoint, error)) return false;
-        out.push_back(endpoint);
+        if (auto is_string = expect_string(*item, item_path, "an ip:port"); !is_string)
+            return List::failure(is_string.error());
+        const auto endpoint = parse_endpoint_text(item->valuestring, item_path, "", EndpointRule::any);
+        if (!endpoint) return List::failure(endpoint.error());
+        endpoints.push_back(*endpoint);
     }
-    return true;
+    return List::success(std::move(endpoints));
 }
 
-bool string_list(const cJSON& value, const KeyPath& path, StringRule rule, std::vector<std::string>& out,
-                 std::string& error) {
+Result<std::vector<std::string>> string_list(const cJSON& value, const KeyPath& path, StringRule rule) {
+    using List = Result<std::vector<std::string>>;
     const std::string_view what = rule == StringRule::file_path ? "of file paths" : "of host patterns";
-    if (!expect_array(value, path, what, error)) return false;
+    if (auto is_array = expect_array(value, path, what); !is_array) return List::failure(is_array.error());
+    std::vector<std::string> strings;
     std::size_t position = 0;
     for (const cJSON* item = value.child; item != nullptr; item = item->next, ++position) {
         const KeyPath item_path = path.index(position);
-        if (!expect_string(*item, item_path, what, error)) return false;
+        if (auto is_string = expect_string(*item, item_path, what); !is_string) return List::failure(is_string.error());
         const std::string_view text = item->valuestring;
         const bool valid = rule == StringRule::file_path ? !text.empty() : is_valid_host_pattern(text);
-        if (!valid) {
-            error = item_path.text() + ": " + quoted(text) +
-                    (rule == StringRule::file_path ? " is not a file path" : " is not a host pattern (\"host.example\" or \"*.example\")");
-            return false;
-        }
-        out.emplace_back(text);
+        if (!valid)
+            return List::failure(item_path.text() + ": " + quoted(text) +
+                                 (rule == StringRule::file_path
+                                      ? " is not a file path"
+                                      : " is not a host pattern (\"host.example\" or \"*.example\")"));
+        strings.emplace_back(text);
     }
-    return true;
+    return List::success(std::move(strings));
 }
 
-bool bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t minimum, std::uint64_t maximum,
-                     std::uint64_t& out, std::string& error) {
+Result<std::uint64_t> bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t minimum,
+                                      std::uint64_t maximum) {
     const std::string range = std::to_string(minimum) + ".." + std::to_string(maximum);
     if (!cJSON_IsNumber(&value) || std::floor(value.valuedouble) != value.valuedouble ||
-        value.valuedouble < static_cast<double>(minimum) || value.valuedouble > static_cast<double>(maximum)) {
-        error = path.text() + ": must be a whole number in " + range;
-        return false;
-    }
-    out = static_cast<std::uint64_t>(value.valuedouble);
-    return true;
+        value.valuedouble < static_cast<double>(minimum) || value.valuedouble > static_cast<double>(maximum))
+        return Result<std::uint64_t>::failure(path.text() + ": must be a whole number in " + range);
+    return Result<std::uint64_t>::success(static_cast<std::uint64_t>(value.valuedouble));
 }
 
-bool boolean(const cJSON& value, const KeyPath& path, bool& out, std::string& error) {
-    if (!cJSON_IsBool(&value)) {
-        error = path.text() + ": must be true or false";
-        return false;
-    }
-    out = cJSON_IsTrue(&value);
-    return true;
+Result<bool> boolean(const cJSON& value, const KeyPath& path) {
+    if (!cJSON_IsBool(&value)) return Result<bool>::failure(path.text() + ": must be true or false");
+    return Result<bool>::success(cJSON_IsTrue(&value));
 }
 
-bool one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices,
-            std::string& out, std::string& error) {
+Result<std::string> one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices) {
+    if (cJSON_IsString(&value) && value.valuestring != nullptr) {
+        for (const auto choice : choices)
+            if (choice == value.valuestring) return Result<std::string>::success(std::string(choice));
+    }
     std::string listing;
     for (const auto choice : choices) listing += (listing.empty() ? "" : ", ") + quoted(choice);
-    if (cJSON_IsString(&value) && value.valuestring != nullptr) {
-        for (const auto choice : choices) {
-            if (choice == value.valuestring) {
-                out = choice;
-                return true;
-            }
-        }
-    }
-    error = path.text() + ": must be one of " + listing;
-    return false;
+    return Result<std::string>::failure(path.text() + ": must be one of " + listing);
 }
 
 }  // namespace askfirst::profile_values

@@ -1,6 +1,6 @@
 // src/profile_values.h — the value checkers behind the profile's key table
-// (src/profile.cpp). Each checks one kind of JSON value strictly, fills one
-// field, and on failure writes an error that starts with the key's path.
+// (src/profile.cpp). Each checks one kind of JSON value strictly and returns
+// it, or an error that starts with the key's path.
 // Internal to the profile loader; other code uses src/profile.h.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "src/profile.h"
 
 struct cJSON;
@@ -45,22 +46,27 @@ std::string canonical_host_name(std::string_view name);
 // A hostname: labels of 1..63 letters, digits, '-' or '_', 253 bytes at most.
 bool is_valid_host_name(std::string_view name);
 
-bool profile_name(const cJSON& value, const KeyPath& path, std::string& out, std::string& error);
-bool modes(const cJSON& value, const KeyPath& path, std::string& default_mode,
-           std::map<std::string, std::string>& provider_modes, std::string& error);
-bool dns_hosts(const cJSON& value, const KeyPath& path,
-               std::map<std::string, std::vector<IpAddress>>& out, std::string& error);
-bool endpoint_map(const cJSON& value, const KeyPath& path, EndpointRule key_rule, EndpointRule value_rule,
-                  std::map<Endpoint, Endpoint>& out, std::string& error);
-bool endpoint_list(const cJSON& value, const KeyPath& path, std::vector<Endpoint>& out, std::string& error);
-bool string_list(const cJSON& value, const KeyPath& path, StringRule rule, std::vector<std::string>& out,
-                 std::string& error);
-bool bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t minimum, std::uint64_t maximum,
-                     std::uint64_t& out, std::string& error);
-bool boolean(const cJSON& value, const KeyPath& path, bool& out, std::string& error);
-bool one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices,
-            std::string& out, std::string& error);
-bool credentials(const cJSON& value, const KeyPath& path, std::vector<CredentialSpec>& out, std::string& error);
-bool databases(const cJSON& value, const KeyPath& path, std::vector<DatabaseEndpoint>& out, std::string& error);
+// Moves a checked value into the field it fills; a failure passes on as it is.
+template <typename T, typename Field>
+Status store(Result<T> checked, Field& field) {
+    if (!checked) return Status::failure(checked.error());
+    field = checked.take();
+    return ok_status();
+}
+
+Result<std::string> profile_name(const cJSON& value, const KeyPath& path);
+// provider → mode, "default" included as it is spelled in the profile.
+Result<std::map<std::string, std::string>> modes(const cJSON& value, const KeyPath& path);
+Result<std::map<std::string, std::vector<IpAddress>>> dns_hosts(const cJSON& value, const KeyPath& path);
+Result<std::map<Endpoint, Endpoint>> endpoint_map(const cJSON& value, const KeyPath& path, EndpointRule key_rule,
+                                                  EndpointRule value_rule);
+Result<std::vector<Endpoint>> endpoint_list(const cJSON& value, const KeyPath& path);
+Result<std::vector<std::string>> string_list(const cJSON& value, const KeyPath& path, StringRule rule);
+Result<std::uint64_t> bounded_integer(const cJSON& value, const KeyPath& path, std::uint64_t minimum,
+                                      std::uint64_t maximum);
+Result<bool> boolean(const cJSON& value, const KeyPath& path);
+Result<std::string> one_of(const cJSON& value, const KeyPath& path, std::span<const std::string_view> choices);
+Result<std::vector<CredentialSpec>> credentials(const cJSON& value, const KeyPath& path);
+Result<std::vector<DatabaseEndpoint>> databases(const cJSON& value, const KeyPath& path);
 
 }  // namespace askfirst::profile_values

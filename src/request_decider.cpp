@@ -214,9 +214,8 @@ void RequestDecider::apply_credential_finding(Pending& pending) {
     case Kind::none: return;
     case Kind::stub_leak:
         refuse_for_credentials(pending.decision, finding.reason, kQuarantineHow);
-        std::fprintf(stderr, "askfirstd name=%s event=credential_stub_leak credential=%s host=%s where=\"%s\"\n",
-                     settings_.vm_name.c_str(), finding.entry.c_str(), pending.request.host.c_str(),
-                     finding.where.c_str());
+        log_.line("event=credential_stub_leak credential=" + finding.entry + " host=" + pending.request.host +
+                  " where=\"" + finding.where + "\"");
         quarantine(finding.reason);
         return;
     case Kind::refused:
@@ -264,8 +263,7 @@ void RequestDecider::quarantine(const std::string& reason) {
     if (quarantined_) return;
     quarantined_ = true;
     quarantine_reason_ = reason;
-    std::fprintf(stderr, "askfirstd name=%s event=session_quarantined reason=\"%s\"\n", settings_.vm_name.c_str(),
-                 reason.c_str());
+    log_.line("event=session_quarantined reason=\"" + reason + "\"");
     consent::Question question;
     question.profile = settings_.profile_name;
     question.provider = "askfirst";
@@ -280,7 +278,7 @@ void RequestDecider::quarantine(const std::string& reason) {
         quarantine_question_ = 0;
         if (verdict.decided_by != consent::DecidedBy::user || verdict.allowed) return;
         quarantined_ = false;
-        std::fprintf(stderr, "askfirstd name=%s event=quarantine_lifted by=user\n", settings_.vm_name.c_str());
+        log_.line("event=quarantine_lifted by=user");
     }, settings_.listener_grace);
 }
 
@@ -309,11 +307,10 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
     consent::AuditRecord line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
     if (pending.statement_done) line.statement = redacted_statement(pending.statement);
-    std::string error;
-    if (!audit_.append(line, error)) {
-        log_.line("event=audit_failed error=\"" + error + "\" action=refused");
+    if (auto appended = audit_.append(line); !appended) {
+        log_.line("event=audit_failed error=\"" + appended.error() + "\" action=refused");
         recorded.pass = false;
-        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + error + ")";
+        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + appended.error() + ")";
         recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
     }
     if (pending.opaque_done) {
@@ -333,18 +330,15 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {
-    std::string error;
-    if (!audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()), error))
-        log_.line("event=audit_failed error=\"" + error + "\" action=none (already refused)");
+    auto appended = audit_.append(http::protocol_refusal_record(flow, status, reason, std::chrono::system_clock::now()));
+    if (!appended) log_.line("event=audit_failed error=\"" + appended.error() + "\" action=none (already refused)");
 }
 
 void RequestDecider::record_tls_refusal(const http::FlowFacts& flow, const TlsRefusal& refusal,
                                         const std::string& sentence) {
-    std::string error;
-    if (!audit_.append(http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence,
-                                                std::chrono::system_clock::now()),
-                       error))
-        log_.line("event=audit_failed error=\"" + error + "\" what=tls_refusal");
+    auto appended = audit_.append(
+        http::tls_refusal_record(flow, refusal.host, refusal.provider, sentence, std::chrono::system_clock::now()));
+    if (!appended) log_.line("event=audit_failed error=\"" + appended.error() + "\" what=tls_refusal");
 }
 
 void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed, const std::string& reason) {
@@ -354,9 +348,8 @@ void RequestDecider::record_upstream_refusal(const consent::AuditRecord& passed,
     record.decided_by = "upstream";
     record.reason = "passed, but the upstream failed, so askfirst answered 502: " + reason;
     record.wait_ms = 0;
-    std::string error;
-    if (!audit_.append(record, error))
-        log_.line("event=audit_failed error=\"" + error + "\" what=upstream_refusal");
+    if (auto appended = audit_.append(record); !appended)
+        log_.line("event=audit_failed error=\"" + appended.error() + "\" what=upstream_refusal");
 }
 
 void RequestDecider::cancel(Ticket ticket) {

@@ -180,7 +180,8 @@ std::string user_namespace_advice(int error_number) {
     if (!procs::receive_message(channel, tag, text, unused_fd) || tag != kTagGo) _exit(kExecFailed);
     close(channel);
     // The credential stubs (Go's text: their file), before CMD can see anything.
-    if (const auto installed = exec_credentials::install_stubs(text); !installed) {
+    const std::vector<std::string> command(options.command.begin(), options.command.end() - 1);  // without the null
+    if (const auto installed = exec_credentials::install_stubs(text, command); !installed) {
         std::fprintf(stderr, "askfirst exec: %s\n", installed.error().c_str());
         _exit(kExecFailed);
     }
@@ -217,11 +218,10 @@ Result<std::string> write_resolv_conf() {
 int run_exec(int argc, char** argv) {
     ExecOptions options;
     if (!parse_exec_options(argc, argv, options)) return 2;
-    std::string error;
     if (!options.profile_path.empty()) {
-        const auto profile = load_profile_file(options.profile_path, error);
+        const auto profile = load_profile_file(options.profile_path);
         if (!profile) {
-            std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+            std::fprintf(stderr, "askfirst exec: %s\n", profile.error().c_str());
             return 2;
         }
         if (options.name.empty()) options.name = profile->name;

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace askfirst::exec_credentials {
@@ -59,23 +60,17 @@ std::string sandbox_ca_bundle() {
     return std::string(exec_ca_trust::kSystemBundlePaths[0]);
 }
 
-// A real kubeconfig becomes its stub; one askfirst cannot read becomes an
-// empty config (fail closed: its credentials must not be readable inside).
-std::string kubeconfig_file(const std::string& real_path, const std::vector<StubEntry>& entries) {
-    std::ifstream real(real_path, std::ios::binary);
-    std::stringstream text;
-    text << real.rdbuf();
-    std::vector<KubeStub> stubs;
-    for (const auto& entry : entries)
-        if (entry.kind == "kube") stubs.push_back(KubeStub{entry.hosts, entry.stub, entry.client_certificate, entry.client_key});
-    auto made = stub_kubeconfig(text.str(), stubs, sandbox_ca_bundle());
-    std::string stub = made ? made.take() : "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
-    if (!made)
-        std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
-                     made.error().c_str());
-    std::string wiped = text.str();
-    OPENSSL_cleanse(wiped.data(), wiped.size());
-    return stub;
+// A real kubeconfig becomes its stub (`listed`: the texts of every file of
+// its $KUBECONFIG list, which decide together which user talks to which
+// cluster); one askfirst cannot read becomes an empty config (fail closed:
+// its credentials must not be readable inside).
+std::string kubeconfig_file(const std::string& real_path, const std::string& real_text,
+                            const std::vector<std::string_view>& listed, const std::vector<StubEntry>& entries) {
+    auto made = stub_kubeconfig(real_text, kube_stubs(entries), SandboxCa{sandbox_ca_bundle(), ""}, listed);
+    if (made) return made.take();
+    std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
+                 made.error().c_str());
+    return "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
 }
 
 // Binds a file holding `contents` over `target` (which must exist); the
@@ -100,7 +95,7 @@ Status bind_stub_over(const std::string& stub_dir, const std::string& target, co
     return ok_status();
 }
 
-Status bind_stub_files(const std::vector<StubEntry>& entries) {
+Status bind_stub_files(const std::vector<StubEntry>& entries, const std::vector<std::string>& command) {
     char dir_template[] = "/tmp/askfirst-exec-stubs-XXXXXX";
     if (mkdtemp(dir_template) == nullptr)
         return Status::failure(std::string("cannot create a stub directory in /tmp: ") + std::strerror(errno));
@@ -110,10 +105,30 @@ Status bind_stub_files(const std::vector<StubEntry>& entries) {
     const auto files = sandbox_stubs::stub_files(entries, home, home.empty() ? "" : file_text(home + "/.aws/config"));
     std::vector<std::pair<std::string, std::string>> binds;
     for (const auto& file : files) binds.emplace_back(file.path, file.contents);
-    for (const auto& path : kubeconfig_paths()) {
-        struct stat info {};
-        if (stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode)) binds.emplace_back(path, kubeconfig_file(path, entries));
+    // The real kubeconfigs: path, text (wiped below); the $KUBECONFIG list first (its files are
+    // stubbed together), then each file CMD names with --kubeconfig (kubectl reads it alone).
+    std::vector<std::pair<std::string, std::string>> kubeconfigs;
+    // A file CMD names is taken only when it is a kubeconfig (the flag scan reads words, not kubectl's parser).
+    const auto add_kubeconfigs = [&](const std::vector<std::string>& paths, bool kubeconfigs_only) {
+        for (const auto& path : paths) {
+            struct stat info {};
+            const bool known = std::any_of(kubeconfigs.begin(), kubeconfigs.end(), [&](const auto& k) { return k.first == path; });
+            if (known || stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+            std::string text = file_text(path);
+            if (!kubeconfigs_only || looks_like_kubeconfig(text)) kubeconfigs.emplace_back(path, std::move(text));
+            else OPENSSL_cleanse(text.data(), text.size());
+        }
+    };
+    add_kubeconfigs(kubeconfig_paths(), false);
+    const std::size_t listed_count = kubeconfigs.size();
+    add_kubeconfigs(kubeconfig_paths_in_command(command), true);
+    std::vector<std::string_view> listed;
+    for (std::size_t i = 0; i < listed_count; ++i) listed.push_back(kubeconfigs[i].second);
+    for (std::size_t i = 0; i < kubeconfigs.size(); ++i) {
+        const auto& [path, text] = kubeconfigs[i];
+        binds.emplace_back(path, kubeconfig_file(path, text, i < listed_count ? listed : std::vector<std::string_view>{}, entries));
     }
+    for (auto& [path, text] : kubeconfigs) OPENSSL_cleanse(text.data(), text.size());
     Status bound = ok_status();
     for (const auto& [target, contents] : binds) {
         bound = bind_stub_over(dir, target, contents, counter);
@@ -154,7 +169,7 @@ std::string stubs_file_for_keeper(const std::string& stubs_json) {
     return written ? path : "/nonexistent/askfirst-exec-stubs";
 }
 
-Status install_stubs(const std::string& stubs_path) {
+Status install_stubs(const std::string& stubs_path, const std::vector<std::string>& command) {
     if (stubs_path.empty()) return ok_status();
     std::ifstream file(stubs_path, std::ios::binary);
     std::stringstream text;
@@ -166,7 +181,7 @@ Status install_stubs(const std::string& stubs_path) {
         return Status::failure("cannot read the credential stubs askfirstd gave (" + stubs_path +
                                "); not starting the command");
     set_environment(*entries);
-    return bind_stub_files(*entries);
+    return bind_stub_files(*entries, command);
 }
 
 }  // namespace askfirst::exec_credentials

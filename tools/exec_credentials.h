@@ -15,7 +15,8 @@
 //   ones cannot be read inside: ~/.aws/credentials (stub keys) and
 //   ~/.aws/config (its sections and region/output only), ~/.config/gh/hosts.yml,
 //   ~/.git-credentials, ~/.netrc, every kubeconfig kubectl would read
-//   ($KUBECONFIG, else ~/.kube/config; tools/exec_kubeconfig.h), and every
+//   ($KUBECONFIG's list, else ~/.kube/config; tools/exec_kubeconfig.h) and
+//   every file CMD names with --kubeconfig, and every
 //   `file` source (a kube client certificate's file and key_file: the stub pair).
 //
 // Fails closed: if a stub cannot be installed, CMD does not start.
@@ -24,6 +25,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -38,8 +40,9 @@ std::string read_stubs_after_ready(int ready_read_fd);
 std::string stubs_file_for_keeper(const std::string& stubs_json);
 
 // In the keeper (sandbox mount namespace, before CMD): reads and deletes
-// `stubs_path`, sets the environment, binds the stub files; a failure says
-// what failed.
-Status install_stubs(const std::string& stubs_path);
+// `stubs_path`, sets the environment, binds the stub files (`command`, CMD
+// and its arguments: the kubeconfigs it names with --kubeconfig get a stub
+// too); a failure says what failed.
+Status install_stubs(const std::string& stubs_path, const std::vector<std::string>& command);
 
 }  // namespace askfirst::exec_credentials

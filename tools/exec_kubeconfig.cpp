@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -141,13 +142,14 @@ const cJSON* find_named(const cJSON* list, const std::string& name, const char* 
     return nullptr;
 }
 
-// The stub for the user `name`: the entry listing the server of a context that uses it.
-const KubeStub* stub_for_user(const cJSON* root, const std::string& name, const std::vector<KubeStub>& stubs) {
-    const cJSON* contexts = named_list(root, "contexts");
+// The stub for the user `name`: the entry listing the server of a context
+// that uses it, contexts and clusters looked up in `merged` (the whole list).
+const KubeStub* stub_for_user(const cJSON* merged, const std::string& name, const std::vector<KubeStub>& stubs) {
+    const cJSON* contexts = named_list(merged, "contexts");
     for (const cJSON* item = contexts != nullptr ? contexts->child : nullptr; item != nullptr; item = item->next) {
         const cJSON* context = cJSON_GetObjectItemCaseSensitive(item, "context");
         if (text_of(context, "user") != name) continue;
-        const cJSON* cluster = find_named(named_list(root, "clusters"), text_of(context, "cluster"), "cluster");
+        const cJSON* cluster = find_named(named_list(merged, "clusters"), text_of(context, "cluster"), "cluster");
         const std::string host = host_of_server(text_of(cluster, "server"));
         for (const KubeStub& stub : stubs)
             for (const std::string& pattern : stub.hosts)
@@ -156,11 +158,12 @@ const KubeStub* stub_for_user(const cJSON* root, const std::string& name, const 
     return nullptr;
 }
 
-cJSON* stub_cluster(const cJSON* real, const std::string& ca_file) {
+cJSON* stub_cluster(const cJSON* real, const SandboxCa& ca) {
     cJSON* cluster = cJSON_CreateObject();
     for (const char* kept : {"server", "tls-server-name"})
         if (const std::string value = text_of(real, kept); !value.empty()) cJSON_AddStringToObject(cluster, kept, value.c_str());
-    cJSON_AddStringToObject(cluster, "certificate-authority", ca_file.c_str());
+    if (!ca.pem.empty()) cJSON_AddStringToObject(cluster, "certificate-authority-data", base64(ca.pem).c_str());
+    else cJSON_AddStringToObject(cluster, "certificate-authority", ca.file.c_str());
     return cluster;
 }
 
@@ -189,40 +192,103 @@ void add_named_list(cJSON* out, const cJSON* real, const char* key, const char* 
     }
 }
 
-}  // namespace
-
-Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs,
-                                    const std::string& ca_file) {
-    YamlDocument document(real_yaml);
+Json parsed_kubeconfig(std::string_view yaml) {
+    YamlDocument document(yaml);
     std::size_t nodes = 0;
     Json real(to_json(document, document.root(), 0, nodes));
-    if (!real || !cJSON_IsObject(real.get()))
-        return Result<std::string>::failure("is not a kubeconfig askfirst can read (YAML mapping expected)");
+    if (!real || !cJSON_IsObject(real.get())) return nullptr;
+    return real;
+}
+
+constexpr const char* kNotAKubeconfig = "is not a kubeconfig askfirst can read (YAML mapping expected)";
+
+// kubectl's merge of a $KUBECONFIG list: the first file to name a cluster,
+// user or context, or to set a top-level value, wins.
+Json merged_kubeconfig(const std::vector<Json>& documents) {
+    Json merged(cJSON_CreateObject());
+    for (const Json& document : documents) {
+        for (const char* key : {"apiVersion", "kind", "current-context", "preferences"}) {
+            const cJSON* value = cJSON_GetObjectItemCaseSensitive(document.get(), key);
+            if (value == nullptr || cJSON_GetObjectItemCaseSensitive(merged.get(), key) != nullptr) continue;
+            if (cJSON_IsString(value) && value->valuestring[0] == '\0') continue;
+            cJSON_AddItemToObject(merged.get(), key, cJSON_Duplicate(value, 1));
+        }
+        for (const char* key : {"clusters", "users", "contexts"}) {
+            const cJSON* items = named_list(document.get(), key);
+            cJSON* out = cJSON_GetObjectItemCaseSensitive(merged.get(), key);
+            if (out == nullptr) out = cJSON_AddArrayToObject(merged.get(), key);
+            for (const cJSON* item = items != nullptr ? items->child : nullptr; item != nullptr; item = item->next) {
+                const std::string name = text_of(item, "name");
+                bool known = false;
+                for (const cJSON* seen = out->child; seen != nullptr && !known; seen = seen->next)
+                    known = text_of(seen, "name") == name;
+                if (!known) cJSON_AddItemToArray(out, cJSON_Duplicate(item, 1));
+            }
+        }
+    }
+    return merged;
+}
+
+// The stub of `real`, users' stubs decided by the contexts and clusters of `merged`.
+std::string stub_of(const cJSON* real, const cJSON* merged, const std::vector<KubeStub>& stubs, const SandboxCa& ca) {
     Json out(cJSON_CreateObject());
     for (const char* kept : {"apiVersion", "kind", "current-context"})
-        if (const std::string value = text_of(real.get(), kept); !value.empty())
+        if (const std::string value = text_of(real, kept); !value.empty())
             cJSON_AddStringToObject(out.get(), kept, value.c_str());
-    if (const cJSON* preferences = cJSON_GetObjectItemCaseSensitive(real.get(), "preferences"))
+    if (const cJSON* preferences = cJSON_GetObjectItemCaseSensitive(real, "preferences"))
         cJSON_AddItemToObject(out.get(), "preferences", cJSON_Duplicate(preferences, 1));
-    add_named_list(out.get(), real.get(), "clusters", "cluster",
-                   [&](const std::string&, const cJSON* cluster) { return stub_cluster(cluster, ca_file); });
-    add_named_list(out.get(), real.get(), "users", "user", [&](const std::string& name, const cJSON*) {
-        return stub_user(stub_for_user(real.get(), name, stubs));
+    add_named_list(out.get(), real, "clusters", "cluster",
+                   [&](const std::string&, const cJSON* cluster) { return stub_cluster(cluster, ca); });
+    add_named_list(out.get(), real, "users", "user", [&](const std::string& name, const cJSON*) {
+        return stub_user(stub_for_user(merged, name, stubs));
     });
-    add_named_list(out.get(), real.get(), "contexts", "context", [](const std::string&, const cJSON* context) {
+    add_named_list(out.get(), real, "contexts", "context", [](const std::string&, const cJSON* context) {
         return context != nullptr ? cJSON_Duplicate(context, 1) : cJSON_CreateObject();
     });
     char* printed = cJSON_Print(out.get());
     std::string text = printed != nullptr ? printed : "";
     cJSON_free(printed);
-    return Result<std::string>::success(text + "\n");
+    return text + "\n";
 }
 
-std::vector<std::string> kubeconfig_paths() {
+}  // namespace
+
+std::vector<KubeStub> kube_stubs(const std::vector<sandbox_stubs::StubEntry>& entries) {
+    std::vector<KubeStub> stubs;
+    for (const auto& entry : entries)
+        if (entry.kind == "kube") stubs.push_back(KubeStub{entry.hosts, entry.stub, entry.client_certificate, entry.client_key});
+    return stubs;
+}
+
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
+                                    const std::vector<std::string_view>& merged_with) {
+    Json real = parsed_kubeconfig(real_yaml);
+    if (!real) return Result<std::string>::failure(kNotAKubeconfig);
+    if (merged_with.empty()) return Result<std::string>::success(stub_of(real.get(), real.get(), stubs, ca));
+    std::vector<Json> documents;
+    for (const std::string_view text : merged_with)
+        if (Json document = parsed_kubeconfig(text)) documents.push_back(std::move(document));
+    const Json merged = merged_kubeconfig(documents);
+    return Result<std::string>::success(stub_of(real.get(), merged.get(), stubs, ca));
+}
+
+Result<std::string> merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls,
+                                           const std::vector<KubeStub>& stubs, const SandboxCa& ca) {
+    std::vector<Json> documents;
+    for (const std::string_view text : real_yamls) {
+        documents.push_back(parsed_kubeconfig(text));
+        if (!documents.back())
+            return Result<std::string>::failure("file " + std::to_string(documents.size()) + " of the list " +
+                                                kNotAKubeconfig);
+    }
+    const Json merged = merged_kubeconfig(documents);
+    return Result<std::string>::success(stub_of(merged.get(), merged.get(), stubs, ca));
+}
+
+std::vector<std::string> kubeconfig_paths(const char* kubeconfig_variable, const std::string& home) {
     std::vector<std::string> paths;
-    const char* list = std::getenv("KUBECONFIG");
-    if (list != nullptr && list[0] != '\0') {
-        const std::string_view text = list;
+    if (kubeconfig_variable != nullptr && kubeconfig_variable[0] != '\0') {
+        const std::string_view text = kubeconfig_variable;
         std::size_t at = 0;
         while (at <= text.size()) {
             const std::size_t end = std::min(text.find(':', at), text.size());
@@ -231,8 +297,51 @@ std::vector<std::string> kubeconfig_paths() {
         }
         return paths;
     }
+    if (!home.empty()) paths.push_back(home + "/.kube/config");
+    return paths;
+}
+
+std::vector<std::string> kubeconfig_paths() {
     const char* home = std::getenv("HOME");
-    if (home != nullptr && home[0] != '\0') paths.push_back(std::string(home) + "/.kube/config");
+    return kubeconfig_paths(std::getenv("KUBECONFIG"), home != nullptr ? home : "");
+}
+
+bool looks_like_kubeconfig(std::string_view yaml) {
+    const Json document = parsed_kubeconfig(yaml);
+    if (!document) return false;
+    if (text_of(document.get(), "kind") == "Config") return true;
+    for (const char* key : {"clusters", "users", "contexts"})
+        if (named_list(document.get(), key) != nullptr) return true;
+    return false;
+}
+
+std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command) {
+    constexpr std::string_view kFlag = "--kubeconfig";
+    std::vector<std::string> words;
+    for (const std::string& argument : command) {
+        std::size_t at = 0;
+        while (at < argument.size()) {
+            const std::size_t start = argument.find_first_not_of(" \t\n", at);
+            if (start == std::string::npos) break;
+            const std::size_t end = std::min(argument.find_first_of(" \t\n", start), argument.size());
+            std::string word = argument.substr(start, end - start);
+            while (!word.empty() && (word.back() == ';' || word.back() == '"' || word.back() == '\'')) word.pop_back();
+            while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+            if (!word.empty()) words.push_back(std::move(word));
+            at = end;
+        }
+    }
+    const auto unquoted = [](std::string word) {
+        while (!word.empty() && (word.front() == '"' || word.front() == '\'')) word.erase(0, 1);
+        return word;
+    };
+    std::vector<std::string> paths;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        std::string path;
+        if (words[i] == kFlag && i + 1 < words.size()) path = words[++i];
+        else if (words[i].starts_with(std::string(kFlag) + "=")) path = unquoted(words[i].substr(kFlag.size() + 1));
+        if (!path.empty()) paths.push_back(std::move(path));
+    }
     return paths;
 }
 

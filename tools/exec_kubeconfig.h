@@ -17,7 +17,11 @@
 // The output is JSON, which kubectl reads as YAML. The input is parsed with
 // libyaml (Debian's libyaml-dev); nothing YAML is written by hand.
 //
-// Sans-io: text in, text out (the keeper does the files).
+// `askfirst credentials --sandbox-files` uses the same generator for a VM
+// guest (merged_stub_kubeconfig: one ~/.kube/config for the user `agent`,
+// the CA inline since the guest's paths are not the host's).
+//
+// Sans-io: text in, text out (the keeper and the CLI do the files).
 #pragma once
 
 #include <string>
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "tools/sandbox_stub_files.h"
 
 namespace askfirst::exec_credentials {
 
@@ -35,12 +40,48 @@ struct KubeStub {
     std::string client_key;           // and its key (PEM)
 };
 
+// The kube entries' stubs (kind "kube") out of askfirstd's stubs JSON.
+std::vector<KubeStub> kube_stubs(const std::vector<sandbox_stubs::StubEntry>& entries);
+
+// Where the stub's clusters find askfirst's CA.
+struct SandboxCa {
+    std::string file;  // a path that holds it inside the sandbox (exec: the bound system bundle), or
+    std::string pem;   // the CA itself, written as certificate-authority-data (a VM guest, whose paths differ)
+};
+
 // The stub for `real_yaml`; a failure when it does not parse as a kubeconfig
 // (the sentence follows the file's path: "is not a kubeconfig ...").
-Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs,
-                                    const std::string& ca_file);
+// `merged_with`: every file of the same $KUBECONFIG list (this one included),
+// which kubectl merges: a user defined here may be used by a context or a
+// cluster defined in another file, and that decides its stub. Files of the
+// list that do not parse are left out of that view.
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
+                                    const std::vector<std::string_view>& merged_with = {});
 
-// The kubeconfig files kubectl would read: $KUBECONFIG's list, else ~/.kube/config.
+// One stub kubeconfig for the whole list, merged as kubectl merges it (the
+// first file to name a cluster, user or context, or to set current-context,
+// wins): what a VM guest gets as ~/.kube/config. A failure when a file does
+// not parse (naming its position in the list).
+Result<std::string> merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls,
+                                           const std::vector<KubeStub>& stubs, const SandboxCa& ca);
+
+// The kubeconfig files kubectl would read: the list in `kubeconfig_variable`
+// (colon-separated; null or empty: none), else HOME/.kube/config.
+std::vector<std::string> kubeconfig_paths(const char* kubeconfig_variable, const std::string& home);
+
+// The same from this process's $KUBECONFIG and $HOME.
 std::vector<std::string> kubeconfig_paths();
+
+// The kubeconfig files CMD names itself: `--kubeconfig PATH` and
+// `--kubeconfig=PATH` among its arguments, or among the words of one
+// (`sh -c "kubectl --kubeconfig PATH get pods"`; quotes and a trailing `;`
+// around a word are dropped). A best effort: a path the agent picks later
+// cannot be known before CMD starts.
+std::vector<std::string> kubeconfig_paths_in_command(const std::vector<std::string>& command);
+
+// Whether `yaml` is a kubeconfig: a mapping with `kind: Config`, or with
+// clusters, users or contexts. A file CMD names after --kubeconfig that is
+// not one (`grep -- --kubeconfig README`) is left as it is.
+bool looks_like_kubeconfig(std::string_view yaml);
 
 }  // namespace askfirst::exec_credentials

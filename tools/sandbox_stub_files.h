@@ -52,8 +52,9 @@ struct StubFile {
 // ~/.config/gh/hosts.yml, ~/.git-credentials, ~/.netrc, and every `file`
 // source (its stub value; for a kube client certificate, the stub
 // certificate over the source file and the stub key over source_key_file).
-// Not here: the kubeconfig stub, which `askfirst exec` makes from the host's
-// real kubeconfig (tools/exec_kubeconfig.h).
+// Not here: the kubeconfig stub, made from the host's real kubeconfigs by
+// tools/exec_kubeconfig.h (exec binds one over each real file; `askfirst
+// credentials --sandbox-files` adds the merged one as ~/.kube/config).
 std::vector<StubFile> stub_files(const std::vector<StubEntry>& entries, const std::string& home,
                                  const std::string& real_aws_config);
 

@@ -15,6 +15,8 @@ using classifiers::HttpRequest;
 using Kind = http::HeadEdit::Kind;
 
 constexpr std::string_view kKindNames[] = {"bearer", "header", "basic", "aws-sigv4", "kube"};
+static_assert(std::size(kKindNames) == static_cast<std::size_t>(CredentialKind::kube) + 1,
+              "kKindNames must name every CredentialKind");
 // A credential that expires is fetched again this long before it does
 // (botocore refreshes 15 min ahead for its own mandatory refresh; 5 min is its advisory window).
 constexpr std::chrono::minutes kRefreshAhead{5};

@@ -262,6 +262,10 @@ void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     request.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
     for (const auto& [name, value] : stream.request_headers)
         if (!name.starts_with(':')) request.headers.push_back({name, value});
+    // The judged view carries the Host an HTTP/1.1 request would: :authority
+    // (RFC 9113 §8.3.1), which is what a SigV4 signer signs as `host`.
+    if (!authority.empty() && !has_header(stream.request_headers, "host"))
+        request.headers.push_back({"host", std::string(authority)});
     // Expect: 100-continue is answered here at once, as the HTTP/1.1 session
     // does: the body is needed to judge or to hold it. The upstream's own 100
     // is not relayed (interim responses never are).
@@ -354,13 +358,10 @@ void Http2Session::pass(RequestId id, const RequestEdits& edits) {
     stream->verdict = Stream::Verdict::pass;
     if (!upstream_failure_.empty()) {
         answer_locally(*stream, 502, upstream_failure_);
-    } else if (edits.body) {
-        // A body rewritten as it streams (an aws-chunked upload re-signed with
-        // the real key) is the HTTP/1.1 session's job only: refused, never sent
-        // with the stub's signatures.
-        answer_locally(*stream, 502,
-                       "askfirst cannot re-sign an aws-chunked upload over HTTP/2 yet; the client can use HTTP/1.1");
     } else {
+        // A body rewritten as it streams (an aws-chunked upload re-signed with
+        // the real key): every byte of it goes through the rewriter (take_body_out).
+        stream->body_rewriter = edits.body;
         // The credential broker's edits (src/http/head_edits.h), after the decision only.
         apply_field_edits(stream->request_headers, edits.head);
         for (const HeadEdit& edit : edits.head) {

@@ -179,6 +179,7 @@ private:
     void submit_upstream_request(Stream& stream);
     void submit_h2_request(Stream& stream);
     void upstream_body_available(Stream& stream);
+    std::string take_guest_body(Stream& stream, std::size_t at_most);
     std::string take_body_out(Stream& stream, std::size_t at_most);
     // http2_session_http1_upstream.cpp: streams in turn over one HTTP/1.1 connection
     void h1_send_next();

@@ -83,6 +83,11 @@ void Http2Session::h1_send_next() {
 void Http2Session::h1_send_body(Stream& stream) {
     if (h1_request_done_) return;
     std::string body = take_body_out(stream, std::numeric_limits<std::size_t>::max());
+    if (!stream.rewrite_failure.empty()) {
+        // A re-signing that failed: that connection has part of a body and gets no more.
+        fail_upstream_streams(stream.rewrite_failure);
+        return;
+    }
     std::string out = h1_chunked_ && !body.empty() ? chunk(body) : std::move(body);
     if (stream.guest_ended) {
         h1_request_done_ = true;

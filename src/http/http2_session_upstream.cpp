@@ -148,15 +148,46 @@ void Http2Session::upstream_body_available(Stream& stream) {
         h1_send_body(stream);
 }
 
-// Up to `at_most` body bytes leave for the upstream: the guest's window
-// reopens by what was not already consumed while inspecting.
-std::string Http2Session::take_body_out(Stream& stream, std::size_t at_most) {
+// Up to `at_most` of the guest's body bytes: the guest's window reopens by
+// what was not already consumed while inspecting.
+std::string Http2Session::take_guest_body(Stream& stream, std::size_t at_most) {
     const std::size_t n = std::min(at_most, stream.body_out.size());
     std::string taken = stream.body_out.substr(0, n);
     stream.body_out.erase(0, n);
     const std::size_t already = std::min(n, stream.body_out_consumed);
     stream.body_out_consumed -= already;
     if (n > already) nghttp2_session_consume(guest_.get(), stream.id, n - already);
+    return taken;
+}
+
+// Up to `at_most` body bytes leave for the upstream. With a body rewriter,
+// the guest's bytes go through it first (as many as it takes to have
+// `at_most` out, or all there are: it may hold a chunk back until it is
+// whole). On its failure: "" and stream.rewrite_failure set; also when the
+// guest's body ended inside a chunk it holds.
+std::string Http2Session::take_body_out(Stream& stream, std::size_t at_most) {
+    if (!stream.body_rewriter) return take_guest_body(stream, at_most);
+    while (stream.rewritten_out.size() < at_most && !stream.body_out.empty()) {
+        const std::string raw = take_guest_body(stream, at_most);
+        const std::string out = stream.body_rewriter->rewrite(raw);
+        if (!stream.body_rewriter->failure().empty()) {
+            stream.rewrite_failure = stream.body_rewriter->failure();
+            stream.body_rewriter.reset();
+            wipe_string(stream.rewritten_out);
+            stream.rewritten_out.clear();
+            return "";
+        }
+        stream.rewriter_held = stream.rewriter_held + raw.size() - out.size();
+        stream.rewritten_out += out;
+    }
+    if (stream.guest_ended && stream.body_out.empty() && stream.rewriter_held > 0) {
+        stream.rewrite_failure = "the aws-chunked body ended inside a chunk: nothing of that chunk was sent";
+        stream.body_rewriter.reset();
+        return "";
+    }
+    const std::size_t n = std::min(at_most, stream.rewritten_out.size());
+    std::string taken = stream.rewritten_out.substr(0, n);
+    stream.rewritten_out.erase(0, n);
     return taken;
 }
 
@@ -188,9 +219,12 @@ ssize_t Http2Session::upstream_read_request(std::int32_t upstream_id, std::uint8
     Stream* stream = find_by_upstream(upstream_id);
     if (stream == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     const std::string taken = take_body_out(*stream, length);
+    // A re-signing that failed: the upstream stream is reset (it never gets the
+    // rest), and upstream_stream_close answers the guest with the reason.
+    if (!stream->rewrite_failure.empty()) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     const std::size_t n = taken.size();
     std::memcpy(buffer, taken.data(), n);
-    if (stream->body_out.empty() && stream->guest_ended) {
+    if (stream->body_out.empty() && stream->rewritten_out.empty() && stream->guest_ended) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (!stream->request_trailers.empty()) {
             *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
@@ -263,7 +297,9 @@ int Http2Session::upstream_stream_close(std::int32_t upstream_id, std::uint32_t 
     guest_id_by_upstream_.erase(upstream_id);
     if (stream == nullptr) return 0;
     stream->upstream_closed = true;
-    if (!stream->response_ended) {
+    if (!stream->rewrite_failure.empty() && !stream->answered) {
+        answer_locally(*stream, 502, stream->rewrite_failure);
+    } else if (!stream->response_ended) {
         // Reset (or gone) before its response was whole: the guest's stream ends the same way.
         nghttp2_submit_rst_stream(guest_.get(), NGHTTP2_FLAG_NONE, stream->id,
                                   error_code != NGHTTP2_NO_ERROR ? error_code : static_cast<std::uint32_t>(NGHTTP2_INTERNAL_ERROR));

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,6 +46,14 @@ struct Http2Session::Stream {
     std::string body_out;
     std::size_t body_out_consumed = 0;
     std::size_t inspected = 0;
+    // A passed aws-chunked upload re-signed as it streams (head_edits.h's
+    // BodyRewriter): body_out goes through it; what it let out waits in
+    // rewritten_out; rewriter_held counts what it holds back (a chunk not
+    // yet whole). rewrite_failure: why it stopped (the stream gets a 502).
+    std::shared_ptr<BodyRewriter> body_rewriter;
+    std::string rewritten_out;
+    std::size_t rewriter_held = 0;
+    std::string rewrite_failure;
 
     // The response, ours or the upstream's.
     bool answered = false;           // response headers submitted to the guest

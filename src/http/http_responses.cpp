@@ -254,8 +254,4 @@ std::string json_response(int status, std::string_view json_body, AfterResponse 
     return response_bytes(LocalResponse{status, std::string(json_body)}, after);
 }
 
-std::string forbidden_response(const DenialDetails& denial, AfterResponse after) {
-    return response_bytes(shaped_denial(denial, RefusalShape::askfirst_json), after);
-}
-
 }  // namespace askfirst::http

@@ -90,9 +90,6 @@ std::string response_bytes(const LocalResponse& response, AfterResponse after);
 // The same for a JSON body.
 std::string json_response(int status, std::string_view json_body, AfterResponse after);
 
-// The 403 for a refused request in askfirst's own JSON shape.
-std::string forbidden_response(const DenialDetails& denial, AfterResponse after);
-
 inline constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 
 }  // namespace askfirst::http

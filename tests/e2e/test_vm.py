@@ -8,6 +8,7 @@ caught even if the guest was told otherwise.
 """
 from __future__ import annotations
 
+import base64
 import glob
 import hashlib
 import json
@@ -232,6 +233,71 @@ def test_the_guest_holds_stubs_and_askfirstd_sends_the_real_secret(guest, test_c
     arrived = origin.requests()[before:]
     assert [(r["path"], r["authorization"]) for r in arrived] == [("/v1/items", f"Bearer {REAL_TOKEN}")]
     assert REAL_TOKEN not in run.console and "REALHOSTKEY" not in run.console
+
+
+REAL_KUBE_TOKEN = "kube-" + "RealClusterTokenOnTheHostOnly0123456789"
+
+
+def test_the_guest_gets_a_stub_kubeconfig_and_the_cluster_sees_the_real_token(guest, test_ca, origin, tmp_path):
+    """Issue 13, Kubernetes in a VM: the host's kubeconfig (here named by $KUBECONFIG, a list
+    whose second file holds the contexts) becomes the guest's ~/.kube/config: the server kept,
+    the user holding the kube entry's stub token, askfirst's CA inline. A request the guest makes
+    with that stub token, trusting only the kubeconfig's CA, reaches the loopback API stand-in
+    with the real token; no real value of the host's kubeconfig is in the guest."""
+    host_ca = base64.b64encode((test_ca / "ca.pem").read_bytes()).decode()
+    users, contexts = tmp_path / "kube-users.yaml", tmp_path / "kube-contexts.yaml"
+    users.write_text(f"""apiVersion: v1
+kind: Config
+users:
+- {{name: admin, user: {{token: "{REAL_KUBE_TOKEN}"}}}}
+- {{name: plugin, user: {{exec: {{command: /usr/local/bin/real-secret-helper}}}}}}
+""")
+    contexts.write_text(f"""apiVersion: v1
+kind: Config
+clusters:
+- {{name: prod, cluster: {{server: "https://{API_HOST}", certificate-authority-data: {host_ca}}}}}
+- {{name: other, cluster: {{server: "https://other.example.org:6443", insecure-skip-tls-verify: true}}}}
+contexts:
+- {{name: prod, context: {{cluster: prod, user: admin, namespace: default}}}}
+- {{name: other, context: {{cluster: other, user: plugin}}}}
+current-context: prod
+""")
+    token_file = tmp_path / "kube-token"
+    token_file.write_text(REAL_KUBE_TOKEN + "\n")
+    token_file.chmod(0o600)
+    profile = base_profile(test_ca, origin, "block-writes")
+    profile["credentials"] = [{"name": "cluster", "kind": "kube", "hosts": [API_HOST], "source": {"file": str(token_file)}}]
+    config_value = "sed -n 's/.*\"{key}\":[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p' ~/.kube/config | head -1"
+    before = len(origin.requests())
+    script = result_lines(
+        ("kubeconfig", "tr -d '\\n\\t' < ~/.kube/config"),
+        ("mode", "stat -c '%a %U' ~/.kube/config"),
+        ("token", config_value.format(key="token")),
+        ("ca", config_value.format(key="certificate-authority-data") + " | base64 -d > /tmp/kube-ca.pem"
+               " && cmp -s /tmp/kube-ca.pem /askfirst/ca.pem && echo askfirst-ca"),
+    ) + config_value.format(key="token") + " > /tmp/kube-token\n" + result_lines(
+        ("get", f"{CURL} --cacert /tmp/kube-ca.pem -H \"Authorization: Bearer $(cat /tmp/kube-token)\""
+                f" https://{API_HOST}/api/v1/namespaces/default/pods"),
+    )
+    run = guest(profile, script, env={"KUBECONFIG": f"{users}:{contexts}"})
+    results = run.results()
+    stub = results.get("token", "")
+    assert len(stub) == len(REAL_KUBE_TOKEN) and stub != REAL_KUBE_TOKEN, \
+        run.console + run.stderr
+    assert results.get("mode") == "600 root", run.console
+    assert results.get("ca") == "askfirst-ca", run.console
+    kubeconfig = results.get("kubeconfig", "")
+    for kept in (f'"server":"https://{API_HOST}"', '"server":"https://other.example.org:6443"', '"namespace":"default"',
+                 '"current-context":"prod"'):
+        assert kept in kubeconfig.replace(" ", ""), kubeconfig
+    assert '"user":{}' in kubeconfig.replace(" ", ""), kubeconfig  # the plugin user: no entry covers other.example.org
+    for real in (REAL_KUBE_TOKEN, host_ca[60:120],  # the cluster CA past the PEM header
+                 "real-secret-helper", "insecure-skip-tls-verify"):
+        assert real not in run.console, f"{real} is in the guest"
+    assert results.get("get") == "200", run.console + run.stderr
+    arrived = origin.requests()[before:]
+    assert [(r["path"], r["authorization"]) for r in arrived] == \
+        [("/api/v1/namespaces/default/pods", f"Bearer {REAL_KUBE_TOKEN}")], arrived
 
 
 @pytest.mark.parametrize("host_path, guest_path", [

@@ -496,6 +496,18 @@ if trailer:
         trailer_lines = "x-amz-checksum-crc32:AAAAAA==\\r\\n"
     body += (trailer_lines + "x-amz-trailer-signature:" + signature + "\\r\\n\\r\\n").encode()
 assert len(body) == length, (len(body), length)
+if len(sys.argv) > 3 and sys.argv[3] == "h2":  # curl over HTTP/2: prints the status and the HTTP version
+    import subprocess, tempfile
+    with tempfile.NamedTemporaryFile(suffix=".body") as body_file:
+        body_file.write(body)
+        body_file.flush()
+        command = ["curl", "-sS", "--http2", "--max-time", "60", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                   "-X", "PUT", "--data-binary", "@" + body_file.name, "-H", "Expect:"]
+        for name, value in request.headers.items():
+            if name.lower() != "content-length":
+                command += ["-H", name + ": " + value]
+        print(subprocess.run(command + [request.url], capture_output=True, text=True).stdout)
+    sys.exit(0)
 sent = urllib.request.Request(request.url, data=body, method="PUT",
                               headers={k: v for k, v in request.headers.items() if k.lower() != "content-length"})
 try:
@@ -523,6 +535,27 @@ def test_an_aws_chunked_upload_is_re_signed_chunk_by_chunk_and_an_altered_chunk_
     verified = [r for r in received if r["verified"]]
     assert len(verified) == 1 and verified[0]["sha256"] == digest  # every chunk re-signed, the payload intact
     assert all(not r["verified"] for r in received[1:])  # the altered upload never completed upstream
+    assert "aws-chunked chunk signature does not verify" in run.stderr
+    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+
+
+def test_an_aws_chunked_upload_over_http2_is_re_signed_and_an_altered_chunk_never_arrives(
+        sandbox, aws_origin, tmp_path):
+    """The same upload from curl over HTTP/2 (the session's HTTP/2 stream, HTTP/1.1 to the origin):
+    every chunk re-signed as it streams, the origin verifies it with the real key; a chunk changed
+    after signing is answered 502 with the reason and the upload never completes upstream."""
+    (tmp_path / "chunked.py").write_text(CHUNKED_UPLOAD)
+    source = tmp_path / "payload.bin"
+    digest = make_random_file(source, (200 << 10) + 4321)
+    script = (f"/usr/bin/python3 {tmp_path}/chunked.py keep {source} h2; "
+              f"/usr/bin/python3 {tmp_path}/chunked.py alter {source} h2")
+    run, received = run_aws(sandbox, aws_origin, tmp_path, script)
+    kept, altered = run.lines()
+    assert kept == "200 2", run.stdout + run.stderr + str(received) + str(run.audit)
+    assert altered == "502 2", run.stdout + run.stderr
+    verified = [r for r in received if r["verified"]]
+    assert len(verified) == 1 and verified[0]["sha256"] == digest, received
+    assert all(not r["verified"] for r in received[1:])
     assert "aws-chunked chunk signature does not verify" in run.stderr
     assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
 

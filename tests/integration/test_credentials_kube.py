@@ -278,3 +278,63 @@ current-context: test
         assert secret not in run.stdout, f"{secret} is in the sandbox"
     assert REAL_KUBE_TOKEN not in run.stderr and REAL_KUBE_TOKEN not in audit_path(run.name).read_text()
     assert "https://unlisted.http.test:6443" in run.stdout  # servers kept
+
+
+def kubeconfig_parts(test_ca: Path, pki: dict[str, Path]) -> tuple[str, str]:
+    """A kubeconfig split in two as $KUBECONFIG lists often are: the user with the real pair in
+    one file, the cluster and the context using that user in the other."""
+    users = f"""apiVersion: v1
+kind: Config
+users:
+- name: admin
+  user: {{client-certificate-data: {b64(pki["cert"])}, client-key-data: {b64(pki["key"])}}}
+"""
+    clusters = f"""apiVersion: v1
+kind: Config
+clusters:
+- {{name: test, cluster: {{server: "https://{K8S_HOST}", certificate-authority-data: {b64(test_ca / "ca.pem")}}}}}
+contexts:
+- {{name: admin@test, context: {{cluster: test, user: admin, namespace: default}}}}
+current-context: admin@test
+"""
+    return users, clusters
+
+
+def test_kubeconfigs_named_by_kubeconfig_or_by_a_kubeconfig_flag_are_stubs_inside(
+        kube_sandbox, test_ca, client_pki, tmp_path, monkeypatch):
+    """Kubeconfigs outside ~/.kube: a $KUBECONFIG list of the exec'd environment (a user in one file,
+    the context that says which cluster it talks to in the other) and a file CMD names with
+    --kubeconfig. Each is bound over with its stub in the sandbox: kubectl reaches the cluster,
+    which sees the real client certificate, and no form of the real key can be read inside."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed (tools/setup.sh)")
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    users_text, clusters_text = kubeconfig_parts(test_ca, client_pki)
+    users, clusters, solo = folder / "users.yaml", folder / "clusters.yaml", folder / "solo.yaml"
+    users.write_text(users_text)
+    clusters.write_text(clusters_text)
+    solo.write_text(clusters_text + users_text.split("kind: Config\n", 1)[1])
+    for path in (users, clusters, solo):
+        os.chmod(path, 0o600)
+    monkeypatch.setenv("KUBECONFIG", f"{users}:{clusters}")
+    k = f"kubectl --cache-dir {tmp_path}/kcache --request-timeout 30s"
+    readme = folder / "README"
+    readme.write_text("kubectl --kubeconfig takes a file\n")
+    script = (f"cat {users} {clusters}; echo; {k} get pods; echo listed=$?; cat {readme}; echo --kubeconfig {readme}; "
+              f"cat {solo}; echo; env -u KUBECONFIG {k} --kubeconfig {solo} get pods; echo flag=$?; "
+              f"env -u KUBECONFIG {k} --kubeconfig={solo} get pods; echo flag_equals=$?")
+    run = kube_sandbox.run("off", script, extra={"credentials": [kube_entry(client_pki)]})
+    out = run.stdout + run.stderr
+    for step in ("listed", "flag", "flag_equals"):
+        assert f"{step}=0" in run.stdout, out
+    assert run.received and {r["client_cn"] for r in run.received} == {REAL_CLIENT_CN}, run.received
+    assert len(run.received) >= 3, run.received
+    assert b64(client_pki["cert"]) not in run.stdout, "the real certificate is in a kubeconfig inside"
+    audit_text = audit_path(run.name).read_text()
+    for form in secret_forms(client_pki):
+        assert form not in run.stdout, "the real client key reached the sandbox"
+        assert form not in run.stderr and form not in audit_text
+    assert "kubectl --kubeconfig takes a file" in run.stdout, out  # named after the flag, not a kubeconfig: kept
+    # Outside the sandbox the files are untouched.
+    assert users.read_text() == users_text and solo.read_text().endswith(users_text.split("kind: Config\n", 1)[1])

@@ -7,8 +7,9 @@ the decision. The real secrets stay in askfirstd; nothing here sees one.
 Where they come from: askfirstd (started with --ready-fd) writes its stubs
 after its ready byte; `askfirst credentials --sandbox-files` turns them into
 the variables and files (tools/sandbox_stub_files.h, the generator `askfirst
-exec` uses). Here they become one small tar:
-  home/<path>  files for the user's home (~/.aws/credentials, ~/.netrc, ...)
+exec` uses; with them the stub ~/.kube/config made from the host's
+kubeconfigs, askfirst's CA inline). Here they become one small tar:
+  home/<path>  files for the user's home (~/.aws/credentials, ~/.kube/config, ...)
   abs/<path>   files at an absolute path (a `file` source outside the home)
   env.sh       `export NAME='stub'` lines
 which tools/guest/install-stubs.sh installs inside every kind of guest:
@@ -22,7 +23,9 @@ import io
 import json
 import os
 import subprocess
+import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 TOOLS_DIR = Path(__file__).resolve().parent.parent
@@ -33,13 +36,22 @@ def shell_quoted(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def sandbox_files(askfirst_cli: Path, stubs_json: str) -> dict:
+def sandbox_files(askfirst_cli: Path, stubs_json: str, ca_pem: str | None = None) -> dict:
     """{"variables": {...}, "files": [...]} for the host user's home (so file
-    sources under it land in the guest user's home)."""
-    done = subprocess.run([str(askfirst_cli), "credentials", "--sandbox-files", "--home", str(Path.home())],
-                          input=stubs_json, capture_output=True, text=True)
+    sources under it land in the guest user's home). With the CA the guest
+    trusts (`ca_pem`), the guest's stub ~/.kube/config (made from the host's
+    kubeconfigs) names it inline."""
+    command = [str(askfirst_cli), "credentials", "--sandbox-files", "--home", str(Path.home())]
+    with tempfile.TemporaryDirectory(prefix="askfirst-vm-ca-") as folder:
+        if ca_pem:
+            ca_file = Path(folder) / "ca.pem"
+            ca_file.write_text(ca_pem)
+            command += ["--ca", str(ca_file)]
+        done = subprocess.run(command, input=stubs_json, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError("askfirst credentials --sandbox-files failed: " + done.stderr.strip())
+    if done.stderr.strip():
+        print(done.stderr.strip(), file=sys.stderr)  # a host kubeconfig it could not read, for one
     return json.loads(done.stdout)
 
 

@@ -124,7 +124,7 @@ class VmSession:
         if not self.sandbox_stubs.strip():
             return None
         try:
-            files = guest_stubs.sandbox_files(find_askfirst_cli(self.askfirstd), self.sandbox_stubs)
+            files = guest_stubs.sandbox_files(find_askfirst_cli(self.askfirstd), self.sandbox_stubs, self.ca_pem())
         except (RuntimeError, ValueError) as failure:
             raise LaunchError(f"cannot make the guest's credential stubs: {failure}") from None
         return guest_stubs.stubs_tar(files)

@@ -10,17 +10,16 @@
 namespace askfirst {
 namespace {
 
-std::optional<AskfirstdOptions> parse(std::vector<const char*> args, std::string& error) {
+Result<AskfirstdOptions> parse(std::vector<const char*> args) {
     args.insert(args.begin(), "askfirstd");
-    return parse_askfirstd_options(static_cast<int>(args.size()), args.data(), error);
+    return parse_askfirstd_options(static_cast<int>(args.size()), args.data());
 }
 
 }  // namespace
 
 TEST_CASE("askfirstd accepts a TAP fd with a profile, a name, a ready fd and -v") {
-    std::string error;
-    const auto options = parse({"--tap-fd", "3", "--profile", "p.json", "--name", "vm1", "--ready-fd", "4", "-v"}, error);
-    REQUIRE_MESSAGE(options.has_value(), error);
+    const auto options = parse({"--tap-fd", "3", "--profile", "p.json", "--name", "vm1", "--ready-fd", "4", "-v"});
+    REQUIRE_MESSAGE(options.ok(), options.error());
     CHECK(options->tap_fd == 3);
     CHECK(options->profile_path == "p.json");
     CHECK(options->name == "vm1");
@@ -30,19 +29,17 @@ TEST_CASE("askfirstd accepts a TAP fd with a profile, a name, a ready fd and -v"
 }
 
 TEST_CASE("askfirstd accepts a stream socket path") {
-    std::string error;
-    const auto options = parse({"--socket", "/run/user/1000/askfirst/vm.sock"}, error);
-    REQUIRE(options.has_value());
+    const auto options = parse({"--socket", "/run/user/1000/askfirst/vm.sock"});
+    REQUIRE(options.ok());
     CHECK(options->socket_path == "/run/user/1000/askfirst/vm.sock");
     CHECK(options->name == "askfirst");
 }
 
 TEST_CASE("--help wins over everything else") {
-    std::string error;
-    const auto options = parse({"--bogus", "--help"}, error);
-    CHECK_FALSE(options.has_value());  // the unknown option comes first
-    const auto help = parse({"--help"}, error);
-    REQUIRE(help.has_value());
+    const auto options = parse({"--bogus", "--help"});
+    CHECK_FALSE(options.ok());  // the unknown option comes first
+    const auto help = parse({"--help"});
+    REQUIRE(help.ok());
     CHECK(help->help);
     CHECK(std::string(kAskfirstdUsage).find("--tap-fd") != std::string::npos);
     CHECK(std::string(kAskfirstdUsage).find("--ready-fd") != std::string::npos);
@@ -65,9 +62,9 @@ TEST_CASE("bad command lines are refused with advice") {
     };
     for (const auto& row : rows) {
         CAPTURE(row.behaviour);
-        std::string error;
-        CHECK_FALSE(parse(row.args, error).has_value());
-        CHECK(error.find(row.says) != std::string::npos);
+        const auto parsed = parse(row.args);
+        CHECK_FALSE(parsed.ok());
+        CHECK(parsed.error().find(row.says) != std::string::npos);
     }
 }
 

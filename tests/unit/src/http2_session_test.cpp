@@ -499,4 +499,127 @@ TEST_CASE("h2: a stream refused after its whole body arrived is answered, not re
     CHECK(rig.refusals.empty());
 }
 
+// ---- a body rewritten as it streams (aws-chunked re-signed with the real key) ----
+
+namespace {
+
+// A stand-in for the aws-chunked re-signer (its own tests pin the signing):
+// "chunks" end with '.', each let out upper-cased once whole; a '!' fails.
+class UppercaseChunks : public BodyRewriter {
+public:
+    std::string rewrite(std::string_view body_bytes) override {
+        if (body_bytes.find('!') != std::string_view::npos) {
+            failure_ = "chunk signature does not verify";
+            return "";
+        }
+        held_ += body_bytes;
+        const std::size_t end = held_.rfind('.');
+        if (end == std::string::npos) return "";
+        std::string out = held_.substr(0, end + 1);
+        held_.erase(0, end + 1);
+        std::transform(out.begin(), out.end(), out.begin(),
+                       [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
+        return out;
+    }
+    const std::string& failure() const override { return failure_; }
+
+private:
+    std::string held_, failure_;
+};
+
+// The body of the one chunked HTTP/1.1 request on `wire` ("" when not whole).
+std::string dechunked_body(std::string_view wire) {
+    std::size_t at = wire.find("\r\n\r\n");
+    if (at == std::string_view::npos) return "";
+    at += 4;
+    std::string body;
+    for (;;) {
+        const std::size_t line_end = wire.find("\r\n", at);
+        if (line_end == std::string_view::npos) return "";
+        const std::size_t size = std::stoul(std::string(wire.substr(at, line_end - at)), nullptr, 16);
+        if (size == 0) return wire.substr(line_end) == "\r\n\r\n" ? body : "";
+        body += wire.substr(line_end + 2, size);
+        at = line_end + 2 + size + 2;
+    }
+}
+
+RequestEdits rewriting_edits() {
+    RequestEdits edits;
+    edits.body = std::make_shared<UppercaseChunks>();
+    return edits;
+}
+
+}  // namespace
+
+TEST_CASE("h2: a passed body with a rewriter reaches the upstream rewritten, chunk by chunk, held and streamed") {
+    struct Row {
+        const char* name;
+        UpstreamProtocol upstream;
+    };
+    for (const Row& row : {Row{"HTTP/2 upstream", UpstreamProtocol::http2}, Row{"HTTP/1.1 upstream", UpstreamProtocol::http1}}) {
+        CAPTURE(std::string(row.name));
+        Http2Config config = tls_config();
+        config.upstream = row.upstream;
+        H2Rig rig(config);
+        rig.raw_upstream = row.upstream == UpstreamProtocol::http1;
+        const auto id = rig.guest.request(request_fields("PUT", "/bucket/key"), "ab.c", false);
+        rig.pump();
+        REQUIRE(rig.decisions.size() == 1);
+        rig.session.pass(rig.decisions[0].id, rewriting_edits());
+        rig.pump();
+        rig.guest.send_more(id, "d.", false);
+        rig.pump();
+        const std::string big(100000, 'x');  // one chunk over several DATA frames and window updates
+        rig.guest.send_more(id, big + ".", true);
+        rig.pump();
+        const std::string expected = "AB.CD." + std::string(100000, 'X') + ".";
+        if (row.upstream == UpstreamProtocol::http2) {
+            REQUIRE(rig.upstream.requests_in_order.size() == 1);
+            const auto& seen = rig.upstream.seen[rig.upstream.requests_in_order[0]];
+            CHECK(seen.body == expected);
+            CHECK(seen.ended);
+        } else {
+            CHECK(dechunked_body(rig.upstream_wire) == expected);
+        }
+        CHECK(rig.refusals.empty());
+    }
+}
+
+TEST_CASE("h2: a rewriter's failure, or a body ending inside a chunk, answers 502 and sends nothing more") {
+    struct Row {
+        const char* name;
+        const char* body;
+        const char* reason;
+        UpstreamProtocol upstream;
+    };
+    const Row rows[] = {
+        {"a chunk that does not verify, HTTP/2 upstream", "ab.c!d.", "does not verify", UpstreamProtocol::http2},
+        {"a chunk that does not verify, HTTP/1.1 upstream", "ab.c!d.", "does not verify", UpstreamProtocol::http1},
+        {"ended inside a chunk, HTTP/2 upstream", "ab.cd", "ended inside a chunk", UpstreamProtocol::http2},
+        {"ended inside a chunk, HTTP/1.1 upstream", "ab.cd", "ended inside a chunk", UpstreamProtocol::http1},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(std::string(row.name));
+        Http2Config config = tls_config();
+        config.upstream = row.upstream;
+        H2Rig rig(config);
+        rig.raw_upstream = row.upstream == UpstreamProtocol::http1;
+        const auto id = rig.guest.request(request_fields("PUT", "/bucket/key"), row.body, true);
+        rig.pump();
+        REQUIRE(rig.decisions.size() == 1);
+        rig.session.pass(rig.decisions[0].id, rewriting_edits());
+        rig.pump();
+        CHECK(field(rig.guest.seen[id].headers, ":status") == "502");
+        CHECK(rig.guest.seen[id].body.find(row.reason) != std::string::npos);
+        CHECK(std::any_of(rig.refusals.begin(), rig.refusals.end(), [&](const ProtocolRefusal& refusal) {
+            return refusal.status == 502 && refusal.reason.find(row.reason) != std::string::npos;
+        }));
+        if (row.upstream == UpstreamProtocol::http2) {
+            for (const auto& [upstream_id, seen] : rig.upstream.seen) CHECK_FALSE(seen.ended);  // never a whole body
+        } else {
+            CHECK(rig.upstream_wire.find("0\r\n\r\n") == std::string::npos);
+        }
+    }
+}
+
 }  // namespace askfirst::http::testing

@@ -68,8 +68,8 @@ TEST_CASE("every response askfirstd writes parses to its exact end") {
     const DenialDetails denial = rds_denial();
     struct Case { const char* name; std::string bytes; int status; bool closes; const char* type; };
     const Case cases[] = {
-        {"403 keep-alive", forbidden_response(denial, AfterResponse::keep_alive), 403, false, "application/json"},
-        {"403 close", forbidden_response(denial, AfterResponse::close), 403, true, "application/json"},
+        {"403 keep-alive", response_bytes(shaped_denial(denial, RefusalShape::askfirst_json), AfterResponse::keep_alive), 403, false, "application/json"},
+        {"403 close", response_bytes(shaped_denial(denial, RefusalShape::askfirst_json), AfterResponse::close), 403, true, "application/json"},
         {"403 aws query", response_bytes(shaped_denial(denial, RefusalShape::aws_query_xml), AfterResponse::keep_alive),
          403, false, "text/xml"},
         {"403 aws json", response_bytes(shaped_denial(denial, RefusalShape::aws_json), AfterResponse::close), 403, true,

@@ -65,7 +65,6 @@ struct Shell {
     void handle(SessionOutput& output) {
         if (auto* up = std::get_if<SendToUpstream>(&output)) {
             // Invariant 8: each passed request's line is on disk before its bytes leave.
-            std::string error;
             CHECK(consent::read_audit_file(log.path())->records.size() >= passed);
             upstream += up->bytes;
         } else if (auto* down = std::get_if<SendToGuest>(&output)) {
@@ -75,10 +74,9 @@ struct Shell {
         } else if (auto* decide = std::get_if<DecideRequest>(&output)) {
             RequestDecision d = decide_request(decide->request, mode_table, no_ui);
             FlowFacts flow{"testvm", "10.0.2.15:40000", "192.0.2.1:443", ""};
-            std::string error;
-            bool logged = log.append(audit_record(d, decide->request, flow, std::chrono::system_clock::now(),
-                                                  std::chrono::milliseconds(0)), error);
-            REQUIRE_MESSAGE(logged, error);
+            const auto logged = log.append(audit_record(d, decide->request, flow, std::chrono::system_clock::now(),
+                                                        std::chrono::milliseconds(0)));
+            REQUIRE_MESSAGE(logged, logged.error());
             if (d.pass) {
                 ++passed;
                 session.pass(decide->id);
@@ -150,7 +148,6 @@ TEST_CASE("an ask with no one listening says so and names the ways to be asked")
 
 TEST_CASE("end to end: one audit line per decision, in order, none with a credential in it") {
     TempDir tmp;
-    std::string error;
     auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
     REQUIRE_MESSAGE(log, log.error());
     Shell shell(modes(consent::Mode::block_destructive), *log);
@@ -335,7 +332,6 @@ TEST_CASE("a refused push is answered in receive-pack's report when its commands
 
 TEST_CASE("a request refused before judging is one audit line: refused, by askfirstd, with the reason") {
     TempDir tmp;
-    std::string error;
     auto log = consent::AuditLog::open(tmp.path / "audit", "testvm");
     REQUIRE_MESSAGE(log, log.error());
     HttpSession session{SessionConfig{.sni = "api.test", .max_inspect_bytes = kDefaultMaxInspectBytes}};
@@ -347,7 +343,7 @@ TEST_CASE("a request refused before judging is one audit line: refused, by askfi
         if (auto* refusal = std::get_if<ProtocolRefusal>(&output)) {
             ++refusals;
             REQUIRE(log->append(protocol_refusal_record(flow, refusal->status, refusal->reason,
-                                                        std::chrono::system_clock::now()), error));
+                                                        std::chrono::system_clock::now())));
         }
     }
     REQUIRE(refusals == 1);

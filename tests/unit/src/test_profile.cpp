@@ -9,6 +9,7 @@
 #include <vector>
 #include <unistd.h>
 #include <string>
+#include <string_view>
 
 #include "src/profile.h"
 
@@ -35,34 +36,31 @@ constexpr const char* kDesignExample = R"({
 
 Endpoint endpoint(const char* text) { return *Endpoint::parse(text); }
 
-std::string error_of(const std::string& json) {
-    std::string error;
-    const auto profile = parse_profile(json, "profile.json", error);
+std::string error_of(std::string_view json) {
+    const auto profile = parse_profile(json, "profile.json");
     CHECK_MESSAGE(!profile, "expected a rejection of: " << json);
-    return error;
+    return profile.error();
 }
 
 }  // namespace
 
 TEST_CASE("tls.learn_passthrough turns on only when set true") {
-    std::string error;
-    const auto on = parse_profile(R"({"tls":{"learn_passthrough":true}})", "profile.json", error);
-    REQUIRE_MESSAGE(on, error);
+    const auto on = parse_profile(R"({"tls":{"learn_passthrough":true}})", "profile.json");
+    REQUIRE_MESSAGE(on, on.error());
     CHECK(on->tls_learn_passthrough);
-    const auto off = parse_profile(R"({"tls":{"learn_passthrough":false}})", "profile.json", error);
-    REQUIRE_MESSAGE(off, error);
+    const auto off = parse_profile(R"({"tls":{"learn_passthrough":false}})", "profile.json");
+    REQUIRE_MESSAGE(off, off.error());
     CHECK_FALSE(off->tls_learn_passthrough);
 }
 
 TEST_CASE("the design.md example profile loads with every key read") {
-    std::string error;
-    const auto profile = parse_profile(kDesignExample, "profile.json", error);
-    REQUIRE_MESSAGE(profile, error);
+    const auto profile = parse_profile(kDesignExample, "profile.json");
+    REQUIRE_MESSAGE(profile, profile.error());
     CHECK(profile->name == "pocketos");
     CHECK(profile->default_mode == "prompt-writes");
     CHECK(profile->provider_modes.at("aws") == "block-destructive");
-    CHECK(profile->upstream_for(endpoint("198.51.100.7:443")) == endpoint("127.0.0.1:8443"));
-    CHECK(profile->host_service_for(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
+    CHECK(profile->upstream_map.at(endpoint("198.51.100.7:443")) == endpoint("127.0.0.1:8443"));
+    CHECK(profile->host_services.at(endpoint("10.0.2.2:8080")) == endpoint("127.0.0.1:8080"));
     CHECK(profile->tls_extra_ca.at(0) == "/path/test-ca.pem");
     CHECK(profile->tls_passthrough.at(0) == "*.pinned.example");
     CHECK_FALSE(profile->tls_learn_passthrough);  // issue 11: learning refusals is an opt-in
@@ -70,20 +68,18 @@ TEST_CASE("the design.md example profile loads with every key read") {
     CHECK(profile->consent_timeout_s == 120);
     CHECK(profile->credentials.at(0).source.command ==
           std::vector<std::string>{"aws", "configure", "export-credentials"});  // one string: split at spaces
-    CHECK(profile->udp_allowed(endpoint("[::1]:5353")));
+    CHECK(profile->udp_allow == std::vector<Endpoint>{endpoint("127.0.0.1:5353"), endpoint("[::1]:5353")});
 }
 
 TEST_CASE("a kube client certificate loads as file (certificate) + key_file (its key)") {
-    std::string error;
     auto profile = parse_profile(R"({"credentials": [{"name": "cluster", "kind": "kube", "hosts": ["kube.example.test"],
-        "source": {"file": "~/.kube/client.crt", "key_file": "~/.kube/client.key"}}]})", "p.json", error);
-    REQUIRE_MESSAGE(profile, error);
+        "source": {"file": "~/.kube/client.crt", "key_file": "~/.kube/client.key"}}]})", "p.json");
+    REQUIRE_MESSAGE(profile, profile.error());
     CHECK(profile->credentials.at(0).source.file == "~/.kube/client.crt");
     CHECK(profile->credentials.at(0).source.key_file == "~/.kube/client.key");
 }
 
 TEST_CASE("the issue's credential entries load: argv commands, header kind, guest_env, unissued_credentials") {
-    std::string error;
     const auto profile = parse_profile(R"({
       "unissued_credentials": "block",
       "credentials": [
@@ -93,8 +89,8 @@ TEST_CASE("the issue's credential entries load: argv commands, header kind, gues
          "source": {"command": ["aws", "configure", "export-credentials", "--profile", "prod", "--format", "process"]}},
         {"name": "anthropic", "kind": "header", "header": "x-api-key", "hosts": ["api.anthropic.com"],
          "source": {"file": "~/.config/anthropic/key"}}
-      ]})", "profile.json", error);
-    REQUIRE_MESSAGE(profile, error);
+      ]})", "profile.json");
+    REQUIRE_MESSAGE(profile, profile.error());
     CHECK(profile->unissued_credentials == "block");
     REQUIRE(profile->credentials.size() == 3);
     CHECK(profile->credentials[0].guest_env == std::vector<std::string>{"GITHUB_TOKEN", "GH_TOKEN"});
@@ -103,43 +99,40 @@ TEST_CASE("the issue's credential entries load: argv commands, header kind, gues
     CHECK(profile->credentials[1].source.command->at(6) == "process");
     CHECK(profile->credentials[2].header == "x-api-key");
     CHECK(profile->credentials[2].source.file == "~/.config/anthropic/key");
-    CHECK_FALSE(parse_profile("{}", "p.json", error)->unissued_credentials);  // unset: per-host default
+    CHECK_FALSE(parse_profile("{}", "p.json")->unissued_credentials);  // unset: per-host default
 }
 
 TEST_CASE("an empty profile is valid and maps nothing") {
-    std::string error;
-    const auto profile = parse_profile("{}", "p.json", error);
+    const auto profile = parse_profile("{}", "p.json");
     REQUIRE(profile);
-    CHECK(profile->upstream_for(endpoint("203.0.113.9:80")) == endpoint("203.0.113.9:80"));
-    CHECK_FALSE(profile->host_service_for(endpoint("10.0.2.2:8080")));
-    CHECK_FALSE(profile->udp_allowed(endpoint("127.0.0.1:443")));
-    CHECK(profile->dns_addresses("anything.test") == nullptr);
+    CHECK(profile->upstream_map.empty());
+    CHECK(profile->host_services.empty());
+    CHECK(profile->udp_allow.empty());
+    CHECK(profile->dns_hosts.empty());
+    CHECK(profile->databases.empty());
+    CHECK(profile->credentials.empty());
 }
 
-TEST_CASE("dns.hosts: one address or a list, names case-insensitive, trailing dot ignored") {
-    std::string error;
+TEST_CASE("dns.hosts: one address or a list, names kept lower-case without a trailing dot") {
     const auto profile = parse_profile(
-        R"({"dns":{"hosts":{"Web.Test":"127.0.0.1","dual.test":["192.0.2.1","2001:db8::1"]}}})", "p", error);
-    REQUIRE_MESSAGE(profile, error);
-    const auto* web = profile->dns_addresses("web.test.");
-    REQUIRE(web != nullptr);
-    CHECK(web->at(0) == *IpAddress::parse("127.0.0.1"));
-    const auto* dual = profile->dns_addresses("DUAL.test");
-    REQUIRE(dual != nullptr);
-    REQUIRE(dual->size() == 2);
-    CHECK_FALSE(dual->at(1).is_v4());
+        R"({"dns":{"hosts":{"Web.Test.":"127.0.0.1","DUAL.test":["192.0.2.1","2001:db8::1"]}}})", "p");
+    REQUIRE_MESSAGE(profile, profile.error());
+    CHECK(profile->dns_hosts.size() == 2);
+    CHECK(profile->dns_hosts.at("web.test").at(0) == *IpAddress::parse("127.0.0.1"));
+    const auto& dual = profile->dns_hosts.at("dual.test");
+    REQUIRE(dual.size() == 2);
+    CHECK_FALSE(dual.at(1).is_v4());
 }
 
 TEST_CASE("upstream.map takes IPv6 endpoints in brackets") {
-    std::string error;
-    const auto profile = parse_profile(R"({"upstream":{"map":{"[2001:db8::7]:443":"[::1]:8443"}}})", "p", error);
-    REQUIRE_MESSAGE(profile, error);
-    CHECK(profile->upstream_for(endpoint("[2001:db8::7]:443")) == endpoint("[::1]:8443"));
+    const auto profile = parse_profile(R"({"upstream":{"map":{"[2001:db8::7]:443":"[::1]:8443"}}})", "p");
+    REQUIRE_MESSAGE(profile, profile.error());
+    CHECK(profile->upstream_map.at(endpoint("[2001:db8::7]:443")) == endpoint("[::1]:8443"));
 }
 
 struct Rejection {
     const char* name;
-    const char* json;
+    std::string_view json;
     const char* message;  // the whole error text after "profile.json: "
 };
 
@@ -263,15 +256,40 @@ constexpr Rejection kRejections[] = {
      "credentials[0].stub: must be at least 8 characters (or left out: askfirst generates one)"},
     {"unissued_credentials unknown", R"({"unissued_credentials":"ask"})",
      "unissued_credentials: must be one of \"prompt\", \"block\", \"allow\""},
+    {"modes key twice", R"({"modes":{"aws":"off","aws":"off"}})", "modes.aws: duplicate key"},
+    {"modes provider not a name", R"({"modes":{"a b":"off"}})",
+     "modes.\"a b\": a provider name is letters, digits, '_' or '-'"},
+    {"modes not an object", R"({"modes":"off"})",
+     "modes: must be an object (provider → mode, e.g. {\"default\": \"prompt-writes\"})"},
+    {"upstream.map key listed twice", R"({"upstream":{"map":{"[::1]:1":"127.0.0.1:2","[0::1]:1":"127.0.0.1:3"}}})",
+     "upstream.map.\"[0::1]:1\": listed twice"},
+    {"udp.allow item not a string", R"({"udp":{"allow":[53]}})", "udp.allow[0]: must be a string (an ip:port)"},
+    {"database not an object", R"({"databases":["db.test:5432"]})",
+     "databases[0]: must be an object with host, port and protocol"},
+    {"database key twice", R"({"databases":[{"host":"a.test","host":"b.test"}]})", "databases[0].host: duplicate key"},
+    {"credentials not a list", R"({"credentials":{}})", "credentials: must be a list of credential objects"},
+    {"credential not an object", R"({"credentials":["aws"]})",
+     "credentials[0]: must be an object (name, kind, header, hosts, stub, source, guest_env)"},
+    {"credential key twice", R"({"credentials":[{"name":"a","name":"b"}]})", "credentials[0].name: duplicate key"},
+    {"credential hosts empty", R"({"credentials":[{"name":"a","kind":"bearer","hosts":[],"source":{"env":"A"}}]})",
+     "credentials[0].hosts: must list at least one host pattern"},
+    {"credential source not an object", R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":"A"}]})",
+     "credentials[0].source: must be an object with one of \"command\", \"env\" or \"file\""},
+    {"credential source env not a variable name",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A-B"}}]})",
+     "credentials[0].source.env: must be an environment variable name (letters, digits, '_')"},
+    {"credential guest_env not a list",
+     R"({"credentials":[{"name":"a","kind":"bearer","hosts":["a.test"],"source":{"env":"A"},"guest_env":"A"}]})",
+     "credentials[0].guest_env: must be a list of environment variable names"},
+    {"NUL byte in the text", std::string_view("{\"name\":\"a\"}\0", 14), "not valid JSON (it contains a NUL byte)"},
 };
 
 TEST_CASE("databases: endpoints with their protocol, host lower-cased") {
-    std::string error;
     const auto profile = parse_profile(
         R"({"databases":[{"host":"DB.test","port":3306,"protocol":"mysql"},{"host":"198.51.100.20","port":5432,"protocol":"postgres"},)"
         R"({"host":"mongo.test","port":27017,"protocol":"mongodb"}]})",
-        "profile.json", error);
-    REQUIRE_MESSAGE(profile, error);
+        "profile.json");
+    REQUIRE_MESSAGE(profile, profile.error());
     REQUIRE(profile->databases.size() == 3);
     CHECK(profile->databases[2].protocol == "mongodb");
     CHECK(profile->databases[0].host == "db.test");
@@ -294,18 +312,19 @@ TEST_CASE("profile rejections name the key path and what is wrong") {
 }
 
 TEST_CASE("load_profile_file names the file when it cannot be read, and loads one that exists") {
-    std::string error;
-    CHECK_FALSE(askfirst::load_profile_file("/nonexistent/askfirst-profile.json", error));
-    CHECK(error == "/nonexistent/askfirst-profile.json: cannot read the profile (check the path and its permissions)");
+    const auto missing = askfirst::load_profile_file("/nonexistent/askfirst-profile.json");
+    CHECK_FALSE(missing);
+    CHECK(missing.error() ==
+          "/nonexistent/askfirst-profile.json: cannot read the profile (check the path and its permissions)");
 
     char path[] = "/tmp/askfirst-profile-test-XXXXXX";
     const int fd = mkstemp(path);
     REQUIRE(fd >= 0);
     close(fd);
     std::ofstream(path) << R"({"name":"from-file","udp":{"allow":["127.0.0.1:9"]}})";
-    const auto profile = askfirst::load_profile_file(path, error);
+    const auto profile = askfirst::load_profile_file(path);
     std::remove(path);
-    REQUIRE_MESSAGE(profile, error);
+    REQUIRE_MESSAGE(profile, profile.error());
     CHECK(profile->name == "from-file");
 }
 
@@ -334,23 +353,22 @@ TEST_CASE("extends: the base's keys hold unless set here; modes and dns.hosts me
       "upstream":{"map":{"198.51.100.1:443":"127.0.0.1:1"}},
       "tls":{"passthrough":["*.pinned.test"]},
       "consent":{"timeout_s":300,"listener_grace_s":7}})");
-    std::string error;
     const auto profile = parse_profile(R"({"extends":")" + base.path + R"(", "name":"mine",
       "modes":{"aws":"prompt-destructive","github":"off"},
       "dns":{"hosts":{"b.test":"198.51.100.22","c.test":"198.51.100.3"}},
       "upstream":{"map":{"198.51.100.3:443":"127.0.0.1:3"}},
-      "consent":{"timeout_s":60}})", "mine.json", error);
-    REQUIRE_MESSAGE(profile, error);
+      "consent":{"timeout_s":60}})", "mine.json");
+    REQUIRE_MESSAGE(profile, profile.error());
     CHECK(profile->name == "mine");
     CHECK(profile->default_mode == "prompt-writes");
     CHECK(profile->provider_modes == std::map<std::string, std::string>{
                                          {"aws", "prompt-destructive"}, {"github", "off"}, {"llm", "prompt-destructive"}});
     CHECK(profile->dns_hosts.size() == 3);
-    CHECK(profile->dns_addresses("b.test")->front() == *IpAddress::parse("198.51.100.22"));
-    CHECK(profile->dns_addresses("a.test") != nullptr);
+    CHECK(profile->dns_hosts.at("b.test").front() == *IpAddress::parse("198.51.100.22"));
+    CHECK(profile->dns_hosts.count("a.test") == 1);
     // upstream.map is replaced, not merged
     CHECK(profile->upstream_map.size() == 1);
-    CHECK(profile->upstream_for(endpoint("198.51.100.1:443")) == endpoint("198.51.100.1:443"));
+    CHECK(profile->upstream_map.count(endpoint("198.51.100.1:443")) == 0);
     CHECK(profile->tls_passthrough == std::vector<std::string>{"*.pinned.test"});
     CHECK(profile->consent_timeout_s == 60);
     CHECK(profile->consent_listener_grace_s == 7);
@@ -359,23 +377,21 @@ TEST_CASE("extends: the base's keys hold unless set here; modes and dns.hosts me
 TEST_CASE("extends: a relative path is taken from the extending file's folder; a loop is refused") {
     TempProfile looped("{}");
     std::ofstream(looped.path) << R"({"extends":")" + looped.path.substr(5) + R"("})";  // "askfirst-profile-base-..." in /tmp
-    std::string error;
-    CHECK_FALSE(askfirst::load_profile_file(looped.path, error));
-    CHECK(error.find("more than 8 profiles deep") != std::string::npos);
+    const auto loaded = askfirst::load_profile_file(looped.path);
+    CHECK_FALSE(loaded);
+    CHECK(loaded.error().find("more than 8 profiles deep") != std::string::npos);
 }
 
 TEST_CASE("the built-in agent profile is found by name and loads") {
-    std::string error;
-    const auto agent = askfirst::load_profile_file("agent", error);
-    REQUIRE_MESSAGE(agent, error);
+    const auto agent = askfirst::load_profile_file("agent");
+    REQUIRE_MESSAGE(agent, agent.error());
     CHECK(agent->name == "agent");
     CHECK(agent->default_mode == "prompt-writes");
     CHECK(agent->provider_modes.at("llm") == "prompt-destructive");
     CHECK(agent->provider_modes.at("generic") == "prompt-writes");
     CHECK(agent->consent_listener_grace_s == 10);
-    const auto mine = parse_profile(R"({"extends":"agent","name":"mine","modes":{"aws":"block-writes"}})", "mine.json",
-                                    error);
-    REQUIRE_MESSAGE(mine, error);
+    const auto mine = parse_profile(R"({"extends":"agent","name":"mine","modes":{"aws":"block-writes"}})", "mine.json");
+    REQUIRE_MESSAGE(mine, mine.error());
     CHECK(mine->provider_modes.at("llm") == "prompt-destructive");
     CHECK(mine->provider_modes.at("aws") == "block-writes");
 }
