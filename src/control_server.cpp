@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>  // rename
 #include <cstdlib>
 #include <cstring>
 
@@ -75,7 +76,10 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
     const std::string dir = control_socket_dir();
     if (auto made = make_private_dir(dir); !made) return Started::failure(made.error());
     const std::string path = dir + "/" + name + ".sock";
-    if (path.size() >= sizeof(sockaddr_un{}.sun_path))
+    // Bound under a temporary name and renamed once listening: a client that
+    // sees the path (the tray, `askfirst answer`) never finds it refusing.
+    const std::string binding_path = path + ".binding";
+    if (binding_path.size() >= sizeof(sockaddr_un{}.sun_path))
         return Started::failure("control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR");
     if (socket_is_live(path))
         return Started::failure("another askfirstd named '" + name + "' is running (" + path + "): pick another --name");
@@ -85,12 +89,16 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
     server->listener_ = new uv_pipe_t{};
     uv_pipe_init(loop, server->listener_, 0);
     server->listener_->data = server.get();
+    unlink(binding_path.c_str());
     const mode_t previous_mask = umask(0177);  // the socket is born 0600: no window where others may connect
-    int result = uv_pipe_bind(server->listener_, path.c_str());
+    int result = uv_pipe_bind(server->listener_, binding_path.c_str());
     umask(previous_mask);
     if (result == 0) result = uv_listen(reinterpret_cast<uv_stream_t*>(server->listener_), 16, on_connection);
-    if (result != 0)
+    if (result == 0 && rename(binding_path.c_str(), path.c_str()) != 0) result = uv_translate_sys_error(errno);
+    if (result != 0) {
+        unlink(binding_path.c_str());
         return Started::failure("cannot listen on " + path + ": " + uv_strerror(result));
+    }
     chmod(path.c_str(), 0600);
     return Started::success(std::move(server));
 }
