@@ -341,11 +341,11 @@ RequestDecider::Delivery RequestDecider::prepare_delivery(Pending& pending, cons
     http::RequestDecision& recorded = delivery.recorded;
     if (recorded.pass && pending.request_done && settings_.credentials != nullptr) {
         // The flow's SNI: the upstream TLS session verifies the server for it (and the Host equals it).
-        delivery.injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
-                                                           !pending.flow.sni.empty());
-        if (!delivery.injection.ok)
-            refuse_for_credentials(recorded, delivery.injection.error,
-                                   "a person on the host checks the credential's source (askfirst credentials)");
+        auto injected = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
+                                                      !pending.flow.sni.empty());
+        if (injected) delivery.injection = injected.take();
+        else refuse_for_credentials(recorded, injected.error(),
+                                    "a person on the host checks the credential's source (askfirst credentials)");
     }
     delivery.line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
