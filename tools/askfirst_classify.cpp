@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "src/http/raw_request.h"
 #include "tools/classify_input.h"
 
 namespace askfirst::cli {
@@ -210,7 +211,7 @@ int classify_raw(const std::string& path) {
         return 2;
     }
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto request = parse_raw_request(bytes);
+    const auto request = http::read_saved_request(bytes);
     if (!request) {
         std::fprintf(stderr, "askfirst classify: %s: %s\n", path.c_str(), request.error().c_str());
         return 2;

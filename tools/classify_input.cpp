@@ -1,9 +1,7 @@
-// tools/classify_input.cpp — corpus JSON lines (cJSON) and raw HTTP/1.1
-// requests into HttpRequest values for `askfirst classify` and the benchmark.
-//
-// The raw-request reader is hand-written and lenient on purpose: it reads a
-// file a person saved, for a dry run; askfirstd itself frames requests with
-// llhttp, strictly (design.md invariant 4).
+// tools/classify_input.cpp — corpus JSON lines (cJSON) into HttpRequest
+// values for `askfirst classify` and the benchmark. A raw request (`--raw`)
+// is read by askfirstd's own HTTP session (src/http/raw_request.h), so the
+// dry run judges exactly what askfirstd would.
 #include "tools/classify_input.h"
 
 #include <cjson/cJSON.h>
@@ -148,104 +146,6 @@ Result<CorpusRecord> parse_corpus_record(std::string_view line) {
     record.operation = string_field(root.get(), "operation");
     record.provider = string_field(root.get(), "provider");
     return Parsed::success(std::move(record));
-}
-
-}  // namespace askfirst::cli
-
-namespace askfirst::cli {
-namespace {
-
-// Decodes a chunked body; nullopt if the chunks are malformed.
-std::optional<std::string> dechunk(std::string_view body) {
-    std::string out;
-    while (true) {
-        const auto line_end = body.find("\r\n");
-        if (line_end == std::string_view::npos) return std::nullopt;
-        const std::string size_text(body.substr(0, body.find_first_of(";\r")));
-        char* end = nullptr;
-        const unsigned long size = std::strtoul(size_text.c_str(), &end, 16);
-        if (end == size_text.c_str()) return std::nullopt;
-        body.remove_prefix(line_end + 2);
-        if (size == 0) return out;
-        if (body.size() < size + 2) return std::nullopt;
-        out.append(body.substr(0, size));
-        body.remove_prefix(size + 2);
-    }
-}
-
-// "METHOD TARGET HTTP/1.1" into method, path, query (and the authority of an
-// absolute-form target); false if the line has another shape.
-bool read_request_line(std::string_view line, HttpRequest& request, std::string& authority) {
-    const auto sp1 = line.find(' ');
-    const auto sp2 = line.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 == sp1 || line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
-    request.method = std::string(line.substr(0, sp1));
-    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {  // absolute form
-        target.remove_prefix(scheme + 3);
-        const auto slash = target.find_first_of("/?");
-        authority = std::string(target.substr(0, slash));
-        target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-    }
-    const auto question = target.find('?');
-    request.path = std::string(target.substr(0, question));
-    if (request.path.empty()) request.path = "/";
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-    return true;
-}
-
-Status read_header_lines(std::string_view head, std::string_view eol, HttpRequest& request) {
-    while (!head.empty()) {
-        const auto end = head.find(eol);
-        const std::string_view line = head.substr(0, end);
-        head = end == std::string_view::npos ? std::string_view{} : head.substr(end + eol.size());
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return Status::failure("header line without 'Name: value': '" + std::string(line) + "'");
-        request.headers.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
-    }
-    return ok_status();
-}
-
-Status read_body(std::string_view body, HttpRequest& request) {
-    if (lower(request.header("Transfer-Encoding")).find("chunked") != std::string::npos) {
-        const auto decoded = dechunk(body);
-        if (!decoded) return Status::failure("Transfer-Encoding: chunked, but the chunks are malformed");
-        request.body = *decoded;
-    } else if (const auto length = request.header("Content-Length"); !length.empty()) {
-        const unsigned long size = std::strtoul(std::string(length).c_str(), nullptr, 10);
-        request.body = std::string(body.substr(0, size));
-        request.body_complete = body.size() >= size;  // a cut-off file: judge the worst case
-    } else {
-        request.body = std::string(body);
-    }
-    return ok_status();
-}
-
-}  // namespace
-
-Result<HttpRequest> parse_raw_request(std::string_view bytes) {
-    using Parsed = Result<HttpRequest>;
-    // Accept bare LF line ends in a hand-written file.
-    const std::string_view eol = bytes.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
-    const auto head_end = bytes.find(std::string(eol) + std::string(eol));
-    if (head_end == std::string_view::npos)
-        return Parsed::failure("no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', "
-                               "headers, a blank line, the body");
-    std::string_view head = bytes.substr(0, head_end);
-    const std::string_view body = bytes.substr(head_end + 2 * eol.size());
-    const auto first_eol = head.find(eol);
-    const std::string_view request_line = head.substr(0, first_eol);
-    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
-    HttpRequest request;
-    std::string authority;
-    if (!read_request_line(request_line, request, authority))
-        return Parsed::failure("the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) +
-                               "'");
-    if (Status headers = read_header_lines(head, eol, request); !headers) return Parsed::failure(headers.error());
-    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
-    if (Status body_read = read_body(body, request); !body_read) return Parsed::failure(body_read.error());
-    return Parsed::success(std::move(request));
 }
 
 }  // namespace askfirst::cli

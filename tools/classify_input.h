@@ -22,10 +22,6 @@ struct CorpusRecord {
 // One JSON line. A failure says what is wrong with it.
 Result<CorpusRecord> parse_corpus_record(std::string_view line);
 
-// One raw HTTP/1.1 request (request line, headers, blank line, body; a
-// Content-Length or chunked body). A failure says what is wrong with it.
-Result<classifiers::HttpRequest> parse_raw_request(std::string_view bytes);
-
 // "Example.COM:8443" -> "example.com"; "[::1]:443" -> "[::1]".
 std::string normalize_host(std::string_view host);
 

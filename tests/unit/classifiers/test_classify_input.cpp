@@ -54,35 +54,3 @@ TEST_CASE("corpus line errors say what is wrong") {
         CHECK(record.error().find(row.fragment) != std::string::npos);
     }
 }
-
-TEST_CASE("raw request: origin form, absolute form, chunked and cut-off bodies") {
-    auto request = parse_raw_request(
-        "POST /a?x=1 HTTP/1.1\r\nHost: Example.test:8080\r\nContent-Length: 3\r\n\r\nabcdef");
-    REQUIRE(request.ok());
-    CHECK(request->host == "example.test");
-    CHECK(request->path == "/a");
-    CHECK(request->query == "x=1");
-    CHECK(request->body == "abc");
-    CHECK(request->body_complete);
-
-    request = parse_raw_request("GET https://b.s3.amazonaws.com/k HTTP/1.1\n\n");
-    REQUIRE(request.ok());
-    CHECK(request->host == "b.s3.amazonaws.com");
-    CHECK(request->path == "/k");
-
-    request = parse_raw_request(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
-    REQUIRE(request.ok());
-    CHECK(request->body == "abcde");
-
-    request = parse_raw_request("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc");
-    REQUIRE(request.ok());
-    CHECK_FALSE(request->body_complete);
-
-    request = parse_raw_request("nonsense");
-    CHECK_FALSE(request.ok());
-    CHECK(request.error().find("blank line") != std::string::npos);
-    request = parse_raw_request("GET /\r\n\r\n");
-    CHECK_FALSE(request.ok());
-    CHECK(request.error().find("first line") != std::string::npos);
-}
