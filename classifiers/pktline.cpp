@@ -6,6 +6,7 @@
 // sockets), and the classifier needs only the command list, strictly.
 #include "classifiers/pktline.h"
 
+#include "base/result.h"
 #include "classifiers/text_decoding.h"
 
 namespace askfirst::classifiers::pktline {
@@ -17,41 +18,30 @@ std::string_view without_newline(std::string_view line) {
     return line;
 }
 
-// "old SP new SP refname": fills `update`; false when the line is not one.
-bool parse_command(std::string_view line, RefUpdate& update, std::string& error) {
+// "old SP new SP refname"; a failure when the line is not one.
+Result<RefUpdate> parse_command(std::string_view line) {
+    using Parsed = Result<RefUpdate>;
     std::size_t first_space = line.find(' ');
     std::size_t second_space = first_space == std::string_view::npos ? first_space : line.find(' ', first_space + 1);
-    if (second_space == std::string_view::npos) {
-        error = "a push command is not 'old-oid new-oid refname'";
-        return false;
-    }
+    if (second_space == std::string_view::npos) return Parsed::failure("a push command is not 'old-oid new-oid refname'");
     std::string_view old_oid = line.substr(0, first_space);
     std::string_view new_oid = line.substr(first_space + 1, second_space - first_space - 1);
     std::string_view refname = line.substr(second_space + 1);
-    if (!is_object_id(old_oid) || !is_object_id(new_oid) || old_oid.size() != new_oid.size()) {
-        error = "a push command has an invalid object id";
-        return false;
-    }
-    if (refname.empty()) {
-        error = "a push command names no ref";
-        return false;
-    }
+    if (!is_object_id(old_oid) || !is_object_id(new_oid) || old_oid.size() != new_oid.size())
+        return Parsed::failure("a push command has an invalid object id");
+    if (refname.empty()) return Parsed::failure("a push command names no ref");
     for (char c : refname)
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-            error = "a ref name contains a space or control character";
-            return false;
-        }
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
+            return Parsed::failure("a ref name contains a space or control character");
     bool old_zero = is_zero_object_id(old_oid);
     bool new_zero = is_zero_object_id(new_oid);
-    if (old_zero && new_zero) {
-        error = "a push command with two zero object ids";
-        return false;
-    }
+    if (old_zero && new_zero) return Parsed::failure("a push command with two zero object ids");
+    RefUpdate update;
     update.old_oid = std::string(old_oid);
     update.new_oid = std::string(new_oid);
     update.refname = std::string(refname);
     update.kind = new_zero ? RefUpdateKind::del : old_zero ? RefUpdateKind::create : RefUpdateKind::update;
-    return true;
+    return Parsed::success(std::move(update));
 }
 
 void split_capabilities(std::string_view text, std::vector<std::string>& out) {
@@ -119,10 +109,10 @@ bool RequestParser::parse_commands(Packet first) {
     split_capabilities(line.substr(nul + 1), request_.capabilities);
     line = line.substr(0, nul);
     while (true) {
-        RefUpdate update;
-        if (!parse_command(line, update, result_.error)) return false;
+        Result<RefUpdate> update = parse_command(line);
+        if (!update) return fail(update.error());
         if (request_.updates.size() >= kMaxRefUpdates) return fail("too many ref updates in one push");
-        request_.updates.push_back(std::move(update));
+        request_.updates.push_back(update.take());
         std::optional<Packet> packet = need_packet();
         if (!packet) return false;
         if (packet->kind == PacketKind::flush) return true;
@@ -153,10 +143,10 @@ bool RequestParser::parse_push_cert(Packet first) {
         }
         if (line.starts_with("-----BEGIN")) in_signature = true;
         if (in_signature) continue;
-        RefUpdate update;
-        if (!parse_command(line, update, result_.error)) return false;
+        Result<RefUpdate> update = parse_command(line);
+        if (!update) return fail(update.error());
         if (request_.updates.size() >= kMaxRefUpdates) return fail("too many ref updates in one push");
-        request_.updates.push_back(std::move(update));
+        request_.updates.push_back(update.take());
     }
     if (request_.updates.empty()) return fail("a push certificate without commands");
     std::optional<Packet> flush = need_packet();

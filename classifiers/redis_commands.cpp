@@ -130,6 +130,22 @@ bool has_word(const std::vector<std::string>& args, std::size_t from, std::strin
     return false;
 }
 
+// MIGRATE's options as the server reads them (after host, port, key,
+// db, timeout): COPY keeps the keys here. The names after KEYS are keys,
+// never options ("KEYS COPY" migrates a key named COPY); AUTH takes one
+// word, AUTH2 two.
+bool migrate_copies(const std::vector<std::string>& args) {
+    for (std::size_t i = 6; i < args.size(); ++i) {
+        const std::string word = upper(args[i]);
+        if (word == "COPY") return true;
+        if (word == "KEYS") return false;
+        if (word == "AUTH") i += 1;
+        else if (word == "AUTH2") i += 2;
+        else if (word != "REPLACE") return false;
+    }
+    return false;
+}
+
 // A Redis integer argument as the server reads it (string2ll: an optional
 // '-', digits, nothing else), or nothing.
 std::optional<long long> redis_integer(const std::string& text) {
@@ -160,6 +176,34 @@ bool absolute_expiry_is_past(const std::string& key, const std::vector<std::stri
     return false;
 }
 
+// Hash field expiration (Redis 7.4+, Upstash): a relative TTL of 0 or less
+// (HEXPIRE/HPEXPIRE, HGETEX/HSETEX EX/PX) or an absolute one at or before
+// now (HEXPIREAT/HPEXPIREAT, HGETEX/HSETEX EXAT/PXAT) deletes the fields at
+// once, as EXPIRE 0 and EXPIREAT in the past delete the key. HGETEX/HSETEX
+// options come before FIELDS (what follows are field names and values).
+bool hash_field_expiry_deletes_now(const std::string& key, const std::vector<std::string>& args) {
+    using namespace std::chrono;
+    const auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    auto at_or_before_now = [&](const std::string& text, bool in_ms) {
+        const auto value = redis_integer(text);
+        return value && (in_ms ? *value <= now_ms : *value <= now_ms / 1000);
+    };
+    auto not_positive = [](const std::string& text) {
+        const auto value = redis_integer(text);
+        return value && *value <= 0;
+    };
+    if (key == "hexpire" || key == "hpexpire") return args.size() >= 3 && not_positive(args[2]);
+    if (key == "hexpireat" || key == "hpexpireat") return args.size() >= 3 && at_or_before_now(args[2], key == "hpexpireat");
+    if (key != "hgetex" && key != "hsetex") return false;
+    for (std::size_t i = 2; i + 1 < args.size(); ++i) {
+        const std::string option = upper(args[i]);
+        if (option == "FIELDS") break;
+        if ((option == "EX" || option == "PX") && not_positive(args[i + 1])) return true;
+        if ((option == "EXAT" || option == "PXAT") && at_or_before_now(args[i + 1], option == "PXAT")) return true;
+    }
+    return false;
+}
+
 // Content rules on top of the name: REPLICAOF NO ONE keeps the data,
 // FUNCTION RESTORE ... FLUSH deletes, EXPIRE/RENAME are flagged writes.
 void apply_argument_rules(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out) {
@@ -177,6 +221,15 @@ void apply_argument_rules(const std::string& key, const std::vector<std::string>
     if (absolute_expiry_is_past(key, args)) {
         out.tier = Tier::destructive;
         out.flags.push_back("past-expiry-deletes-now");
+    }
+    if (hash_field_expiry_deletes_now(key, args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("field-expiry-deletes-now");
+    }
+    // MIGRATE moves its keys to another server and deletes them here, unless COPY.
+    if (key == "migrate" && !migrate_copies(args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("migrate-removes-keys-here");
     }
     if (key == "function|restore" && has_word(args, 3, "FLUSH")) {
         out.tier = Tier::destructive;
@@ -241,6 +294,7 @@ std::span<const RedisCommandInfo> redis_command_table() { return kRedisCommands;
 
 RedisVerdict classify_script_command(const std::string& key, const std::vector<std::string>& args,
                                      std::string operation);
+void judge_stored_lua(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out);
 
 RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
     if (args.empty()) {
@@ -265,6 +319,7 @@ RedisVerdict classify_redis_command(const std::vector<std::string>& args) {
         out = classify_by_metadata(key, operation);
     }
     apply_argument_rules(key, args, out);
+    judge_stored_lua(key, args, out);
     return out;
 }
 

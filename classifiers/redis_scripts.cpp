@@ -5,8 +5,11 @@
 // every string literal in it that names a destructive command (with the next
 // literal as the subcommand of a container such as SCRIPT FLUSH) makes the
 // call destructive. Literals rather than `redis.call(` sites are scanned so
-// that `local c = 'FLUSHALL'; redis.call(c)` counts too. EVALSHA and FCALL
-// name code we cannot see: writes, flagged.
+// that `local c = 'FLUSHALL'; redis.call(c)` counts too; Lua's escapes are
+// decoded, literals joined by `..` are read joined, and EVAL's KEYS/ARGV
+// values count as literals. EVALSHA and FCALL name code we cannot see:
+// writes, flagged; that code is judged where it is stored (SCRIPT LOAD,
+// FUNCTION LOAD: destructive when it calls a destructive command).
 #include <cctype>
 
 #include "classifiers/redis_commands.h"
@@ -28,29 +31,77 @@ bool read_long_string(std::string_view text, std::size_t& pos, std::string& out)
     return true;
 }
 
+// A quoted literal with Lua 5.1's escapes decoded (Redis runs Lua 5.1):
+// `\ddd` is the byte of up to three decimal digits ("\070LUSHALL" is
+// "FLUSHALL"), the letter escapes are control characters, and any other
+// escaped character stands for itself.
 void read_quoted(std::string_view text, std::size_t& pos, std::string& out) {
     const char quote = text[pos++];
     while (pos < text.size() && text[pos] != quote) {
-        if (text[pos] == '\\' && pos + 1 < text.size()) ++pos;
-        out += text[pos++];
+        if (text[pos] != '\\' || pos + 1 >= text.size()) {
+            out += text[pos++];
+            continue;
+        }
+        ++pos;
+        const char escaped = text[pos];
+        if (std::isdigit(static_cast<unsigned char>(escaped))) {
+            int value = 0;
+            for (int digits = 0; digits < 3 && pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]));
+                 ++digits)
+                value = value * 10 + (text[pos++] - '0');
+            out += static_cast<char>(value & 0xff);
+            continue;
+        }
+        static constexpr std::string_view kLetters = "abfnrtv";
+        static constexpr std::string_view kControls = "\a\b\f\n\r\t\v";
+        const std::size_t letter = kLetters.find(escaped);
+        out += letter == std::string_view::npos ? escaped : kControls[letter];
+        ++pos;
     }
     ++pos;
 }
 
+// Joined literals longer than this name no command (looks_like_command
+// takes at most 32 characters); the bound keeps a long chain of `..` linear.
+constexpr std::size_t kLongestJoinedName = 64;
+
+// Every string literal, and each literal joined to the ones after it by
+// Lua's `..` ('FLUSH' .. 'ALL' is read as 'FLUSHALL' too).
 std::vector<std::string> lua_string_literals(std::string_view script) {
     std::vector<std::string> literals;
     std::size_t pos = 0;
+    std::string joined;
+    bool joining = false;  // the last literal is followed by `..` so far
     while (pos < script.size()) {
         const char c = script[pos];
         std::string literal;
+        bool read = false;
         if (c == '\'' || c == '"') {
             read_quoted(script, pos, literal);
-            literals.push_back(std::move(literal));
+            read = true;
         } else if (c == '[' && read_long_string(script, pos, literal)) {
-            literals.push_back(std::move(literal));
+            read = true;
+        } else if (c == '.' && pos + 1 < script.size() && script[pos + 1] == '.' && !joined.empty()) {
+            joining = true;
+            pos += 2;
+            continue;
         } else {
+            if (!std::isspace(static_cast<unsigned char>(c))) {
+                joined.clear();
+                joining = false;
+            }
             ++pos;
+            continue;
         }
+        if (!read) continue;
+        if (joining && joined.size() + literal.size() <= kLongestJoinedName) {
+            joined += literal;
+            literals.push_back(joined);
+        } else {
+            joined = literal;
+        }
+        joining = false;
+        literals.push_back(std::move(literal));
     }
     return literals;
 }
@@ -60,6 +111,23 @@ bool looks_like_command(std::string_view word) {
     for (char c : word)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
     return true;
+}
+
+// Escalates `out` when a literal of `code` (or one of `extra`, the values a
+// script is given) names a destructive command.
+void scan_lua(std::string_view code, const std::vector<std::string>& extra, RedisVerdict& out) {
+    std::vector<std::string> literals = lua_string_literals(code);
+    literals.insert(literals.end(), extra.begin(), extra.end());
+    for (std::size_t i = 0; i < literals.size(); ++i) {
+        if (!looks_like_command(literals[i])) continue;
+        std::vector<std::string> called = {literals[i]};
+        if (i + 1 < literals.size() && looks_like_command(literals[i + 1])) called.push_back(literals[i + 1]);
+        const RedisVerdict inner = classify_redis_command(called);
+        if (inner.tier == Tier::destructive) {
+            out.tier = Tier::destructive;
+            out.flags.push_back("script-calls:" + inner.operation);
+        }
+    }
 }
 
 }  // namespace
@@ -74,18 +142,19 @@ RedisVerdict classify_script_command(const std::string& key, const std::vector<s
         return out;
     }
     if (args.size() < 2) return out;
-    const std::vector<std::string> literals = lua_string_literals(args[1]);
-    for (std::size_t i = 0; i < literals.size(); ++i) {
-        if (!looks_like_command(literals[i])) continue;
-        std::vector<std::string> called = {literals[i]};
-        if (i + 1 < literals.size() && looks_like_command(literals[i + 1])) called.push_back(literals[i + 1]);
-        const RedisVerdict inner = classify_redis_command(called);
-        if (inner.tier == Tier::destructive) {
-            out.tier = Tier::destructive;
-            out.flags.push_back("script-calls:" + inner.operation);
-        }
-    }
+    // KEYS and ARGV are the script's too: redis.call(ARGV[1]) calls what they name.
+    scan_lua(args[1], std::vector<std::string>(args.begin() + 2, args.end()), out);
     return out;
+}
+
+// SCRIPT LOAD (run later by EVALSHA) and FUNCTION LOAD (by FCALL) store Lua
+// whose callers askfirst cannot see into: code that calls a destructive
+// command makes the load destructive, as SQL's CREATE FUNCTION is. (Both
+// were writes, and the FLUSHALL their EVALSHA/FCALL ran passed.)
+void judge_stored_lua(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out) {
+    if (key != "script|load" && key != "function|load") return;
+    for (std::size_t i = 2; i < args.size(); ++i) scan_lua(args[i], {}, out);  // FUNCTION LOAD [REPLACE] code
+    if (out.tier == Tier::destructive) out.flags.push_back("stored-script-deletes");
 }
 
 }  // namespace askfirst::classifiers::redis

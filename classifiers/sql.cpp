@@ -41,6 +41,23 @@ std::string one_line(std::string_view text) {
     return out;
 }
 
+// A client chooses its charset (MySQL: the handshake's collation, SET NAMES;
+// PostgreSQL: client_encoding, converted before the server lexes): under
+// gbk, big5, sjis or cp932 (PostgreSQL: SJIS, BIG5, GBK, GB18030, JOHAB) a
+// byte >= 0x81 and the ASCII byte after it are one character, so `'\xbf\'`
+// is a whole string there (E'\x81\'' in PostgreSQL) and the text after it
+// runs. Each such charset is a reading, with backslash escapes and without.
+void add_charset_readings(const sql::LexOptions& base, std::vector<sql::LexOptions>& readings) {
+    for (const auto multibyte : {sql::LexOptions::Multibyte::gbk_big5, sql::LexOptions::Multibyte::sjis}) {
+        for (const bool escapes : {true, false}) {
+            sql::LexOptions charset = base;
+            charset.multibyte = multibyte;
+            charset.backslash_escapes = escapes;
+            readings.push_back(charset);
+        }
+    }
+}
+
 // The other readings a dialect's servers may apply to these bytes.
 std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, const sql::LexOptions& base,
                                                  SqlDialect dialect) {
@@ -65,6 +82,8 @@ std::vector<sql::LexOptions> alternative_readings(const sql::LexResult& first, c
         flipped.nested_block_comments = !base.nested_block_comments;
         readings.push_back(flipped);
     }
+    if (first.reading_depends_on_charset && (dialect == SqlDialect::mysql || dialect == SqlDialect::postgres))
+        add_charset_readings(base, readings);
     return readings;
 }
 
@@ -100,10 +119,14 @@ StatementVerdict classify_by_tree(std::string_view text, std::vector<StatementVe
     StatementVerdict worst = sql::fold_batch(verdicts);
     const sql::LexOptions base = sql::lex_options_for(SqlDialect::postgres);
     const sql::LexResult first = sql::lex_sql(text, base);
-    if (!first.reading_depends_on_backslash) return worst;
-    sql::LexOptions escapes = base;
-    escapes.backslash_escapes = true;
-    escalate_by_reading(text, SqlDialect::postgres, escapes, worst);
+    std::vector<sql::LexOptions> readings;
+    if (first.reading_depends_on_backslash) {
+        sql::LexOptions escapes = base;
+        escapes.backslash_escapes = true;
+        readings.push_back(escapes);
+    }
+    if (first.reading_depends_on_charset) add_charset_readings(base, readings);
+    for (const sql::LexOptions& reading : readings) escalate_by_reading(text, SqlDialect::postgres, reading, worst);
     return worst;
 }
 

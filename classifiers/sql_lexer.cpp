@@ -119,11 +119,32 @@ private:
         fail("unterminated /* comment");
     }
 
+    // Under a two-byte charset: the byte at `i` starts a character whose
+    // second byte follows (whatever ASCII it is: a backslash, a quote sign of
+    // the trail range, a backtick).
+    bool pairs_with_next(std::size_t i) {
+        const auto lead = static_cast<unsigned char>(at(i));
+        const auto trail = static_cast<unsigned char>(at(i + 1));
+        if (lead >= 0x80) result_.reading_depends_on_charset = true;
+        if (i + 1 >= text_.size() || trail < 0x40 || trail == 0x7f || trail == 0xff) return false;
+        switch (options_.multibyte) {
+        case LexOptions::Multibyte::none: return false;
+        case LexOptions::Multibyte::gbk_big5: return lead >= 0x81 && lead <= 0xfe;
+        case LexOptions::Multibyte::sjis: return (lead >= 0x81 && lead <= 0x9f) || (lead >= 0xe0 && lead <= 0xfc);
+        }
+        return false;
+    }
+
     void quoted(TokenKind kind, char quote, bool backslash_escapes) {
         const std::size_t start = pos_++;
         std::string value;
         while (pos_ < text_.size()) {
             const char c = text_[pos_];
+            if (pairs_with_next(pos_)) {
+                value += text_.substr(pos_, 2);
+                pos_ += 2;
+                continue;
+            }
             if (c == '\\') result_.reading_depends_on_backslash = true;
             if (c == '\\' && backslash_escapes && pos_ + 1 < text_.size()) {
                 value += text_[pos_ + 1];
@@ -193,6 +214,11 @@ private:
         const std::size_t start = pos_;
         std::string upper;
         while (pos_ < text_.size() && is_ident_char(static_cast<unsigned char>(text_[pos_]))) {
+            if (pairs_with_next(pos_)) {
+                upper += text_.substr(pos_, 2);
+                pos_ += 2;
+                continue;
+            }
             upper += static_cast<char>(std::toupper(static_cast<unsigned char>(text_[pos_])));
             ++pos_;
         }

@@ -42,6 +42,11 @@ struct LexOptions {
     bool backslash_escapes = false;      // `'it\'s'` (MySQL, ClickHouse, Snowflake, Databricks)
     bool double_quote_strings = false;   // MySQL without ANSI_QUOTES
     bool dollar_quotes = false;          // PostgreSQL `$tag$...$tag$`, Snowflake and ClickHouse `$$...$$`
+    // MySQL/MariaDB with a two-byte client charset whose second byte may be
+    // ASCII (0x40..0x7e): a lead byte and the byte after it are one character,
+    // so 0xbf 0x5c is no backslash and 0x81 0x60 no backtick.
+    enum class Multibyte { none, gbk_big5, sjis };  // leads 0x81..0xfe; 0x81..0x9f and 0xe0..0xfc
+    Multibyte multibyte = Multibyte::none;
 };
 
 struct LexResult {
@@ -52,6 +57,7 @@ struct LexResult {
     bool reading_depends_on_nesting = false;    // a block comment holds "/*"
     bool reading_depends_on_dollar = false;     // `$$` / `$tag$` where they are not quotes
     bool reading_depends_on_dash = false;       // `--x`: a comment, except to MySQL mid-statement
+    bool reading_depends_on_charset = false;    // a byte >= 0x80: a two-byte charset may pair it with the next
 };
 
 LexOptions lex_options_for(SqlDialect dialect);

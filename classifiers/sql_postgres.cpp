@@ -62,6 +62,26 @@ void collect_plpgsql_queries(const cJSON* json, std::vector<std::string>& querie
     }
 }
 
+// Whether a PL/pgSQL tree runs text made at run time: EXECUTE, FOR ... IN
+// EXECUTE, OPEN ... FOR EXECUTE or RETURN QUERY EXECUTE of anything but one
+// string literal (which is read as SQL by the caller).
+bool runs_dynamic_sql(const cJSON* json, int depth) {
+    if (json == nullptr || depth > kMaxJsonWalk) return false;
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        const std::string_view key = child->string != nullptr ? child->string : "";
+        const cJSON* expression = nullptr;
+        if (key == "PLpgSQL_stmt_dynexecute" || key == "PLpgSQL_stmt_dynfors") expression = field(child, "query");
+        if (key == "dynquery") expression = child;
+        if (expression != nullptr) {
+            const std::string query = string_of(field(field(expression, "PLpgSQL_expr"), "query"));
+            const LexResult lexed = lex_sql(query, lex_options_for(SqlDialect::postgres));
+            if (!lexed.complete || lexed.tokens.size() != 1 || lexed.tokens[0].kind != TokenKind::string) return true;
+        }
+        if (runs_dynamic_sql(child, depth + 1)) return true;
+    }
+    return false;
+}
+
 // A dollar-quote tag that does not occur in the body.
 std::string free_dollar_tag(std::string_view body) {
     std::string tag = "$askfirst$";
@@ -127,6 +147,14 @@ std::optional<StatementVerdict> classify_plpgsql_body(std::string_view body, int
             escalate_body(verdict, fold_batch(classify_postgres_text(token.text, session, depth + 1)), "dynamic ");
             if (query.find("||") != std::string::npos) verdict.flags.push_back("dynamic-sql");
         }
+    }
+    if (verdict.tier != Tier::destructive && runs_dynamic_sql(tree.get(), 0)) {
+        // What runs is made at run time: judged the worst it could be (it was
+        // a write, and EXECUTE 'DR' || 'OP TABLE t' dropped the table under
+        // block-destructive).
+        verdict.tier = Tier::destructive;
+        verdict.operation = "DO block runs dynamic SQL askfirst cannot read";
+        verdict.flags.push_back("dynamic-sql");
     }
     return verdict;
 }

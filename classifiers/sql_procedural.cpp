@@ -5,8 +5,10 @@
 // A body runs arbitrary code, so it is a write at least. It is destructive
 // when any statement in it, or any string literal in it read as SQL (the
 // text of a dynamic EXECUTE or format()), is destructive. Dynamic SQL built
-// from pieces ('DR' || 'OP ...') cannot be read this way: it stays a write,
-// flagged "dynamic-sql".
+// from pieces ('DR' || 'OP ...', CONCAT(...), a variable) cannot be read:
+// it is judged the worst it could be, destructive, flagged "dynamic-sql"
+// (it was a write, and `EXECUTE 'DR' || 'OP TABLE t'` dropped the table
+// under block-destructive).
 #include <array>
 
 #include "classifiers/sql_rules_internal.h"
@@ -17,8 +19,9 @@ namespace {
 // PL/pgSQL (and Snowflake Scripting, MySQL routine) words after which a new
 // statement begins even without a `;`.
 bool ends_segment(const Token& token) {
-    static constexpr std::array<std::string_view, 6> kBoundaries = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE",
-                                                                    "EXCEPTION"};
+    // DO and REPEAT: MySQL/MariaDB WHILE ... DO stmt, REPEAT stmt.
+    static constexpr std::array<std::string_view, 8> kBoundaries = {"BEGIN", "THEN", "ELSE", "LOOP", "DECLARE",
+                                                                    "EXCEPTION", "DO", "REPEAT"};
     if (is_punct(token, ';')) return true;
     if (token.kind != TokenKind::word) return false;
     for (std::string_view word : kBoundaries)
@@ -37,9 +40,45 @@ std::vector<std::span<const Token>> body_segments(std::span<const Token> tokens)
     return segments;
 }
 
-bool has_dynamic_execute(std::span<const Token> segment) {
+// Where the statement of a segment begins: past a block's NOT ATOMIC /
+// ATOMIC (MariaDB BEGIN NOT ATOMIC, PostgreSQL BEGIN ATOMIC) and a rule
+// action's ALSO / INSTEAD (cut from its CREATE RULE at DO).
+std::size_t statement_start(std::span<const Token> segment) {
+    if (segment.size() > 2 && is_word(segment[0], "NOT") && is_word(segment[1], "ATOMIC")) return 2;
+    if (segment.size() > 1 &&
+        (is_word(segment[0], "ATOMIC") || is_word(segment[0], "ALSO") || is_word(segment[0], "INSTEAD")))
+        return 1;
+    return 0;
+}
+
+// A segment that is the condition of a compound statement (`WHILE x` cut at
+// DO, `IF x` at THEN): what it runs is in the segments after it.
+bool is_compound_condition(std::span<const Token> segment) {
+    static constexpr std::array<std::string_view, 5> kOpeners = {"IF", "CASE", "WHILE", "REPEAT", "LOOP"};
+    for (std::string_view word : kOpeners)
+        if (is_word(segment[0], word)) return true;
+    return false;
+}
+
+// EXECUTE of text made at run time: PL/pgSQL `EXECUTE 'DROP ' || t` or
+// `EXECUTE format(...)`, MySQL `EXECUTE IMMEDIATE CONCAT(...)`, or
+// `EXECUTE stmt` of a statement not prepared in this body from a literal.
+// `EXECUTE [IMMEDIATE] 'literal' [INTO|USING ...]` is read (its string is).
+bool has_dynamic_execute(std::span<const Token> segment, const SessionState& body_session) {
     if (segment.empty() || !is_word(segment[0], "EXECUTE")) return false;
-    return segment.size() < 2 || segment[1].kind != TokenKind::string || segment.size() > 2;
+    std::size_t text = 1;
+    if (text < segment.size() && is_word(segment[text], "IMMEDIATE")) ++text;
+    if (text >= segment.size()) return true;
+    if (segment[text].kind == TokenKind::string)
+        return text + 1 < segment.size() && !is_word(segment[text + 1], "INTO") && !is_word(segment[text + 1], "USING");
+    if (text == 1 && segment[1].kind == TokenKind::word) {  // EXECUTE stmt [USING ...]: a prepared name
+        const auto known = body_session.prepared.find(segment[1].text);
+        if (known != body_session.prepared.end())
+            for (const std::string& flag : known->second.flags)
+                if (flag == "dynamic-sql") return true;
+        return known == body_session.prepared.end();
+    }
+    return true;
 }
 
 }  // namespace
@@ -50,9 +89,15 @@ StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDi
     verdict.operation = "DO block executes arbitrary code";
     if (depth > kMaxSqlNesting) return verdict;
     SessionState body_session;
+    bool dynamic = false;
     for (std::span<const Token> segment : body_segments(tokens)) {
-        if (has_dynamic_execute(segment)) verdict.flags.push_back("dynamic-sql");
-        std::vector<Token> statement(segment.begin(), segment.end());
+        if (has_dynamic_execute(segment, body_session)) {
+            verdict.flags.push_back("dynamic-sql");
+            dynamic = true;
+        }
+        std::vector<Token> statement(segment.begin() + static_cast<std::ptrdiff_t>(statement_start(segment)),
+                                     segment.end());
+        if (is_compound_condition(statement)) continue;
         if (is_word(statement[0], "PERFORM")) statement[0].text = "SELECT";  // PERFORM f() evaluates like SELECT
         const StatementVerdict inner = classify_statement_tokens(statement, dialect, body_session, depth + 1);
         if (inner.tier == Tier::destructive && verdict.tier != Tier::destructive) {
@@ -67,6 +112,11 @@ StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDi
             verdict.tier = Tier::destructive;
             verdict.operation = "DO block runs dynamic " + inner.operation;
         }
+    }
+    if (dynamic && verdict.tier != Tier::destructive) {
+        // What runs is made at run time: judged the worst it could be.
+        verdict.tier = Tier::destructive;
+        verdict.operation = "DO block runs dynamic SQL askfirst cannot read";
     }
     return verdict;
 }

@@ -171,6 +171,42 @@ StatementVerdict classify_with(std::span<const Token> s, SqlDialect dialect, Ses
     return verdict;
 }
 
+// MariaDB SET STATEMENT var = value [, ...] FOR statement: the statement
+// runs (with those variables), so it is what is judged: the one after the
+// first top-level FOR (a value's own FOR, as in a subquery, is in parentheses).
+StatementVerdict classify_set_statement(std::span<const Token> s, SqlDialect dialect, SessionState& session,
+                                        int depth) {
+    const std::size_t for_at = find_top_level_word(s, "FOR", 2);
+    if (for_at == kNotFound || for_at + 1 >= s.size()) return make(Tier::write, "SET STATEMENT without its FOR statement");
+    StatementVerdict inner = classify_statement_tokens(s.subspan(for_at + 1), dialect, session, depth + 1);
+    inner.operation = "SET STATEMENT ... FOR " + inner.operation;
+    return inner;
+}
+
+// MariaDB ANALYZE [FORMAT=JSON] SELECT|UPDATE|DELETE runs the statement and
+// reports on it (as EXPLAIN ANALYZE does): that statement is judged.
+// ANALYZE TABLE, PostgreSQL's ANALYZE [(options)] [table] gather statistics: a write.
+StatementVerdict classify_analyze(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
+    static constexpr std::array<std::string_view, 7> kExecuted = {"SELECT", "UPDATE", "DELETE", "WITH",
+                                                                  "INSERT", "REPLACE", "VALUES"};
+    std::size_t i = 1;
+    if (i < s.size() && is_word(s[i], "FORMAT")) {
+        ++i;
+        if (i < s.size() && s[i].kind == TokenKind::op && s[i].text == "=") ++i;
+        if (i < s.size()) ++i;  // JSON
+    }
+    const bool statement = i < s.size() && s[i].kind == TokenKind::word && in(kExecuted, s[i].text);
+    const bool parenthesized = i < s.size() && is_punct(s[i], '(');
+    if (statement || parenthesized) {
+        StatementVerdict inner = classify_statement_tokens(s.subspan(i), dialect, session, depth + 1);
+        if (statement || inner.tier == Tier::destructive) {
+            inner.operation = "ANALYZE executes: " + inner.operation;
+            return inner;
+        }
+    }
+    return make(Tier::write, s[0].text);
+}
+
 // MySQL SET GLOBAL/PERSIST and SET PASSWORD outlive the session; the rest of
 // SET (and PostgreSQL RESET) is session state.
 StatementVerdict classify_set_or_reset(std::span<const Token> s) {
@@ -209,9 +245,37 @@ StatementVerdict classify_pragma(std::span<const Token> s) {
     return make(name.kind == TokenKind::word && in(kQueryPragmas, name.text) ? Tier::read : Tier::write, "PRAGMA");
 }
 
+// MariaDB runs compound statements outside stored programs too: IF, CASE,
+// WHILE, REPEAT, LOOP and BEGIN NOT ATOMIC, any of them after a label
+// (`wipe: BEGIN NOT ATOMIC ...`). Their bodies run now, read as a DO block's.
+bool opens_compound_statement(std::span<const Token> s) {
+    static constexpr std::array<std::string_view, 5> kCompound = {"IF", "CASE", "WHILE", "REPEAT", "LOOP"};
+    return in(kCompound, s[0].text);
+}
+
+// `label: stmt` (lexed as a word and ':', or a word and a ':word' parameter
+// when no space follows the colon): the statement without its label, or
+// empty when `s` has no label.
+std::vector<Token> without_label(std::span<const Token> s) {
+    std::vector<Token> rest;
+    if (s.size() < 3) return rest;
+    if (s[1].kind == TokenKind::op && s[1].text == ":") {
+        rest.assign(s.begin() + 2, s.end());
+    } else if (s[1].kind == TokenKind::parameter && s[1].text.size() > 1 && s[1].text[0] == ':') {
+        Token keyword = s[1];
+        keyword.kind = TokenKind::word;
+        keyword.text.erase(0, 1);
+        for (char& c : keyword.text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        rest.push_back(std::move(keyword));
+        rest.insert(rest.end(), s.begin() + 2, s.end());
+    }
+    return rest;
+}
+
 StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect dialect, SessionState& session,
                                           int depth) {
     const std::string& first = s[0].text;
+    if (opens_compound_statement(s)) return classify_procedural_tokens(s, dialect, depth + 1);
     if (first == "SELECT") return classify_select(s);
     if (first == "TABLE") return make(Tier::read, "TABLE");
     if (first == "WITH") return classify_with(s, dialect, session, depth);
@@ -219,6 +283,8 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (first == "UPDATE") return classify_update(s);
     if (first == "DELETE") return classify_delete(s);
     if (first == "MERGE") return classify_merge(s);
+    if (first == "SET" && s.size() > 2 && is_word(s[1], "STATEMENT"))
+        return classify_set_statement(s, dialect, session, depth);
     if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
     if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
     if (first == "PRAGMA") return classify_pragma(s);
@@ -231,6 +297,7 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
         if (find_top_level_word(s, "LOCAL") != kNotFound) load.flags.push_back("load-data-local-infile");
         return load;
     }
+    if (first == "ANALYZE" || first == "ANALYSE") return classify_analyze(s, dialect, session, depth);
     if (first == "ALTER") return classify_alter(s);
     if (first == "CREATE") return classify_create(s, dialect, depth);
     if (first == "EXPLAIN" || first == "DESCRIBE" || first == "DESC")
@@ -244,6 +311,8 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (in(kDestructiveStatements, first)) return make(Tier::destructive, first);
     if (in(kReadStatements, first)) return make(Tier::read, first);
     if (in(kWriteStatements, first)) return make(Tier::write, first);
+    if (const std::vector<Token> labelled = without_label(s); !labelled.empty())
+        return classify_statement_tokens(labelled, dialect, session, depth + 1);
     StatementVerdict unknown = make(Tier::write, first);
     unknown.understood = false;
     unknown.flags.push_back("unknown-statement");

@@ -3,6 +3,7 @@
 // CREATE OR REPLACE TABLE, EXPLAIN [ANALYZE], COPY directions, DO bodies,
 // PREPARE/EXECUTE and cursors.
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "classifiers/sql_rules_internal.h"
@@ -115,11 +116,28 @@ std::string alter_drop_operation(std::span<const Token> statement) {
     return verdict.tier == Tier::destructive ? verdict.operation : std::string();
 }
 
+namespace {
+std::string lower_ascii(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+}  // namespace
+
 StatementVerdict classify_alter(std::span<const Token> s) {
     if (s.size() > 1 && (word_in(s[1], kMembershipAlters) || word_in(s[1], kNonDataAlters)))
         return make(Tier::write, leading_operation(s));
     std::string clause = destructive_alter_clause(s);
     if (!clause.empty()) return make(Tier::destructive, std::move(clause));
+    // MySQL/MariaDB ALTER TABLE ... ENGINE [=] BLACKHOLE copies every row into
+    // an engine that stores nothing: the table stays, empty.
+    for (std::size_t engine = find_top_level_word(s, "ENGINE"); engine != kNotFound;
+         engine = find_top_level_word(s, "ENGINE", engine + 1)) {
+        std::size_t value = engine + 1;
+        if (value < s.size() && s[value].kind == TokenKind::op && s[value].text == "=") ++value;
+        if (value < s.size() && ((s[value].kind == TokenKind::word && s[value].text == "BLACKHOLE") ||
+                                 (s[value].kind != TokenKind::word && lower_ascii(s[value].text) == "blackhole")))
+            return make(Tier::destructive, "ALTER ... ENGINE=BLACKHOLE discards every row");
+    }
     StatementVerdict verdict = make(Tier::write, "ALTER");
     if (find_top_level_word(s, "TTL") != kNotFound) verdict.flags.push_back("ttl-schedules-deletion");
     return verdict;
@@ -142,6 +160,12 @@ std::size_t stored_code_kind(std::span<const Token> s) {
     return kNotFound;
 }
 
+// Words that begin a MySQL routine's one-statement body.
+constexpr std::array<std::string_view, 30> kRoutineBodyStarts = {
+    "SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "WITH", "DROP", "TRUNCATE", "ALTER", "CREATE",
+    "RENAME", "SET", "RESET", "EXECUTE", "PREPARE", "DEALLOCATE", "CALL", "DO", "BEGIN", "IF", "CASE", "WHILE",
+    "REPEAT", "LOOP", "LOAD", "ANALYZE", "EXPLAIN", "RETURN", "TABLE"};
+
 // What the stored code of a CREATE FUNCTION/PROCEDURE/RULE/TRIGGER/EVENT
 // runs when it is called or fires: its string bodies (AS $$...$$, read as a
 // DO body is), a BEGIN [ATOMIC] ... body, or the statement after a rule's or
@@ -163,6 +187,19 @@ StatementVerdict stored_code_verdict(std::span<const Token> s, std::size_t kind,
         if (begin != kNotFound) {
             if (begin + 1 < s.size() && is_word(s[begin + 1], "ATOMIC")) ++begin;
             take(classify_procedural_tokens(s.subspan(begin + 1), dialect, depth + 1));
+        }
+        // A MySQL routine's body may be one statement, not a BEGIN block
+        // (`begin` is kNotFound then): `CREATE PROCEDURE p() [characteristics]
+        // DROP TABLE t`. It starts at the first word after the parameter list
+        // that begins a statement (past RETURNS type, LANGUAGE SQL, SQL
+        // SECURITY ..., COMMENT '...'; a SET(...) type is no SET statement).
+        const std::size_t open = find_top_level_punct(s, '(', kind);
+        const std::size_t close = open == kNotFound ? kNotFound : matching_paren(s, open);
+        for (std::size_t j = close == kNotFound || begin != kNotFound ? s.size() : close + 1; j < s.size(); ++j) {
+            if (!word_in(s[j], kRoutineBodyStarts)) continue;
+            if (is_word(s[j], "SET") && j + 1 < s.size() && is_punct(s[j + 1], '(')) continue;
+            take(classify_procedural_tokens(s.subspan(j), dialect, depth + 1));
+            break;
         }
     } else {
         // RULE ... DO [ALSO|INSTEAD] action; EVENT ... DO action; MySQL TRIGGER ... FOR EACH ROW action.
@@ -296,8 +333,11 @@ StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, 
     const std::size_t from = find_top_level_word(s, "FROM", 2);
     if (as != kNotFound && as + 1 < s.size()) {
         prepared = classify_statement_tokens(s.subspan(as + 1), dialect, session, depth + 1);
-    } else if (from != kNotFound && from + 1 < s.size() && s[from + 1].kind == TokenKind::string) {
+    } else if (from != kNotFound && from + 1 < s.size() && s[from + 1].kind == TokenKind::string &&
+               from + 2 == s.size()) {
         prepared = fold_batch(classify_text_tokens(s[from + 1].text, dialect, session, depth + 1));
+    } else {
+        prepared.flags.push_back("dynamic-sql");  // FROM @var, FROM CONCAT(...): text made at run time
     }
     session.prepared[name] = prepared;
     return make(Tier::read, "PREPARE");
@@ -305,7 +345,14 @@ StatementVerdict classify_prepare(std::span<const Token> s, SqlDialect dialect, 
 
 StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, SessionState& session, int depth) {
     if (s.size() > 2 && is_word(s[1], "IMMEDIATE")) {
-        if (s[2].kind != TokenKind::string) return make(Tier::write, "EXECUTE IMMEDIATE");
+        // Text made at run time (EXECUTE IMMEDIATE @q, CONCAT('DR', 'OP ...'))
+        // cannot be read: judged the worst it could be, as an EXECUTE of a
+        // statement prepared by SQL PREPARE is on the MySQL wire.
+        if (s[2].kind != TokenKind::string || (s.size() > 3 && !is_word(s[3], "USING") && !is_word(s[3], "INTO"))) {
+            StatementVerdict dynamic = make(Tier::destructive, "EXECUTE IMMEDIATE of text made at run time");
+            dynamic.flags.push_back("dynamic-sql");
+            return dynamic;
+        }
         StatementVerdict inner = fold_batch(classify_text_tokens(s[2].text, dialect, session, depth + 1));
         inner.operation = "EXECUTE IMMEDIATE: " + inner.operation;
         return inner;
@@ -315,6 +362,11 @@ StatementVerdict classify_execute(std::span<const Token> s, SqlDialect dialect, 
         if (known != session.prepared.end()) {
             StatementVerdict verdict = known->second;
             verdict.operation = "EXECUTE (prepared " + verdict.operation + ")";
+            for (const std::string& flag : verdict.flags) {
+                if (flag != "dynamic-sql") continue;
+                verdict.tier = Tier::destructive;  // PREPARE FROM @q: text made at run time, the worst it could be
+                verdict.operation = "EXECUTE of text made at run time";
+            }
             return verdict;
         }
     }

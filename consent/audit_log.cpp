@@ -58,13 +58,38 @@ Status seal_torn_tail(int fd) {
 std::string rfc3339_utc(std::chrono::system_clock::time_point time) {
     auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-    std::tm parts {};
-    ::gmtime_r(&seconds, &parts);
     char buffer[96];  // the largest int fields print in 78
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
-                  parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
-                  static_cast<int>(millis % 1000));
-    return buffer;
+    if (millis < 0) {  // before 1970: never cached (the milliseconds print signed, as they always did)
+        std::tm parts {};
+        ::gmtime_r(&seconds, &parts);
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900,
+                      parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec,
+                      static_cast<int>(millis % 1000));
+        return buffer;
+    }
+    // Date and time of day change once a second, and a busy flow writes a line
+    // per request: they are formatted once per second (gmtime_r and snprintf
+    // were ~1 % of askfirstd's CPU per keep-alive request), the milliseconds each time.
+    thread_local std::time_t formatted_second = -1;
+    thread_local std::string formatted_prefix;  // "2026-11-26T10:10:34"
+    if (seconds != formatted_second) {
+        std::tm parts {};
+        ::gmtime_r(&seconds, &parts);
+        std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d", parts.tm_year + 1900, parts.tm_mon + 1,
+                      parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
+        formatted_prefix = buffer;
+        formatted_second = seconds;
+    }
+    const int milliseconds = static_cast<int>(millis % 1000);
+    std::string text;
+    text.reserve(formatted_prefix.size() + 5);
+    text += formatted_prefix;
+    text += '.';
+    text += static_cast<char>('0' + milliseconds / 100);
+    text += static_cast<char>('0' + milliseconds / 10 % 10);
+    text += static_cast<char>('0' + milliseconds % 10);
+    text += 'Z';
+    return text;
 }
 
 std::string audit_line(const AuditRecord& r) {
@@ -136,13 +161,17 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& directory, std::str
     return Opened::success(std::move(log));
 }
 
-AuditLog::AuditLog(AuditLog&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
+AuditLog::AuditLog(AuditLog&& other) noexcept
+    : fd_(other.fd_), path_(std::move(other.path_)), writes_made_(other.writes_made_) {
+    other.fd_ = -1;
+}
 
 AuditLog& AuditLog::operator=(AuditLog&& other) noexcept {
     if (this != &other) {
         if (fd_ >= 0) ::close(fd_);
         fd_ = other.fd_;
         path_ = std::move(other.path_);
+        writes_made_ = other.writes_made_;
         other.fd_ = -1;
     }
     return *this;
@@ -153,17 +182,32 @@ AuditLog::~AuditLog() {
 }
 
 Status AuditLog::append(const AuditRecord& record) {
-    std::string line = audit_line(record);
-    std::string_view rest(line);
-    while (!rest.empty()) {
-        ssize_t written = ::write(fd_, rest.data(), rest.size());  // one call per line unless interrupted
-        if (written < 0 && errno == EINTR) continue;
-        if (written <= 0)
-            return Status::failure("cannot append to the audit log " + path_.string() + ": " + errno_text(errno) +
-                                   "; the request is refused until the log can be written");
-        rest.remove_prefix(static_cast<std::size_t>(written));
+    return append_all({&record}).status;
+}
+
+AuditLog::Appended AuditLog::append_all(const std::vector<const AuditRecord*>& records) {
+    std::string lines;
+    std::vector<std::size_t> line_ends;  // offset just past each record's '\n'
+    line_ends.reserve(records.size());
+    for (const AuditRecord* record : records) {
+        lines += audit_line(*record);
+        line_ends.push_back(lines.size());
     }
-    return ok_status();
+    Appended appended;
+    std::size_t done = 0;
+    while (done < lines.size()) {
+        ++writes_made_;
+        const ssize_t written = ::write(fd_, lines.data() + done, lines.size() - done);  // one call unless cut short
+        if (written < 0 && errno == EINTR) continue;
+        if (written <= 0) {
+            appended.status = Status::failure("cannot append to the audit log " + path_.string() + ": " +
+                                              errno_text(errno) + "; the request is refused until the log can be written");
+            break;
+        }
+        done += static_cast<std::size_t>(written);
+    }
+    while (appended.whole < line_ends.size() && line_ends[appended.whole] <= done) ++appended.whole;
+    return appended;
 }
 
 AuditLines read_audit_lines(std::string_view contents) {

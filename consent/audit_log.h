@@ -91,12 +91,27 @@ public:
     // Appends the record's line. A failure means it was not written: the
     // caller must then refuse the request (fail closed).
     Status append(const AuditRecord& record);
+    // Appends the lines of `records`, in order, with one write() (more only
+    // if the kernel takes part of it): the requests decided in one loop turn
+    // share one system call instead of one each (a write was ~11 % of
+    // askfirstd's CPU per keep-alive request). `whole` counts the first
+    // records whose whole line was written; when fewer than all, `status`
+    // says why and the caller refuses the rest (fail closed). The durability
+    // promise above holds for each line: written means in the page cache.
+    struct Appended {
+        std::size_t whole = 0;
+        Status status = ok_status();
+    };
+    Appended append_all(const std::vector<const AuditRecord*>& records);
+    // write() calls made so far: how a test sees that a batch took one.
+    std::uint64_t writes_made() const { return writes_made_; }
     const std::filesystem::path& path() const { return path_; }
 
 private:
     AuditLog(int fd, std::filesystem::path path) : fd_(fd), path_(std::move(path)) {}
     int fd_ = -1;
     std::filesystem::path path_;
+    std::uint64_t writes_made_ = 0;
 };
 
 struct AuditLines {

@@ -334,11 +334,9 @@ void LwipTcpConnection::on_error(void* arg, err_t err) {
 
 // ---- LwipStack -------------------------------------------------------------
 
-std::unique_ptr<LwipStack> LwipStack::create(FrameSink send_frame, AcceptHandler on_accept, std::string& error) {
-    if (g_stack_alive) {
-        error = "lwIP is a process-wide singleton and one LwipStack is already running";
-        return nullptr;
-    }
+Result<std::unique_ptr<LwipStack>> LwipStack::create(FrameSink send_frame, AcceptHandler on_accept) {
+    using Created = Result<std::unique_ptr<LwipStack>>;
+    if (g_stack_alive) return Created::failure("lwIP is a process-wide singleton and one LwipStack is already running");
     static bool lwip_initialized = false;
     if (!lwip_initialized) {
         lwip_init();
@@ -353,15 +351,13 @@ std::unique_ptr<LwipStack> LwipStack::create(FrameSink send_frame, AcceptHandler
     ip4_addr_set_zero(&gateway);
     netif* interface = &stack->netif_->interface;
     if (netif_add(interface, &address, &netmask, &gateway, stack.get(),
-                  reinterpret_cast<netif_init_fn>(&LwipStack::netif_init), netif_input) == nullptr) {
-        error = "lwIP refused to add its network interface (netif_add failed)";
-        return nullptr;
-    }
+                  reinterpret_cast<netif_init_fn>(&LwipStack::netif_init), netif_input) == nullptr)
+        return Created::failure("lwIP refused to add its network interface (netif_add failed)");
     netif_set_default(interface);
     netif_set_up(interface);
     netif_set_link_up(interface);
     g_stack_alive = true;
-    return stack;
+    return Created::success(std::move(stack));
 }
 
 LwipStack::LwipStack(FrameSink send_frame, AcceptHandler on_accept)

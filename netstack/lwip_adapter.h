@@ -31,6 +31,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "base/result.h"
 #include "netstack/ethernet_frame.h"
 #include "netstack/ip_endpoint.h"
 
@@ -109,9 +110,8 @@ public:
     // (moves it out) to keep it; leaving it there refuses the flow (RST).
     using AcceptHandler = std::function<void(std::unique_ptr<LwipTcpConnection>& connection)>;
 
-    // Fails (nullptr + message) if another LwipStack is alive: lwIP is global.
-    static std::unique_ptr<LwipStack> create(FrameSink send_frame, AcceptHandler on_accept,
-                                             std::string& error);
+    // Fails (with a sentence) if another LwipStack is alive: lwIP is global.
+    static Result<std::unique_ptr<LwipStack>> create(FrameSink send_frame, AcceptHandler on_accept);
     ~LwipStack();
     LwipStack(const LwipStack&) = delete;
     LwipStack& operator=(const LwipStack&) = delete;

@@ -143,15 +143,12 @@ void SlirpCallbacksAccess::forget_fd(SlirpAdapter* adapter, int fd) {
     adapter->watches_.erase(found);
 }
 
-std::unique_ptr<SlirpAdapter> SlirpAdapter::create(uv_loop_t* loop, FrameSink send_frame, LogHandler log,
-                                                   std::string& error) {
+Result<std::unique_ptr<SlirpAdapter>> SlirpAdapter::create(uv_loop_t* loop, FrameSink send_frame, LogHandler log) {
+    using Created = Result<std::unique_ptr<SlirpAdapter>>;
     std::unique_ptr<SlirpAdapter> adapter(new SlirpAdapter(loop, std::move(send_frame), std::move(log)));
     const SlirpConfig config = guest_network_config();
     adapter->slirp_ = slirp_new(&config, &kCallbacks, adapter.get());
-    if (adapter->slirp_ == nullptr) {
-        error = "libslirp refused its configuration (slirp_new failed)";
-        return nullptr;
-    }
+    if (adapter->slirp_ == nullptr) return Created::failure("libslirp refused its configuration (slirp_new failed)");
     adapter->prepare_.reset(new uv_prepare_t);
     uv_prepare_init(loop, adapter->prepare_.get());
     adapter->prepare_->data = adapter.get();
@@ -169,7 +166,7 @@ std::unique_ptr<SlirpAdapter> SlirpAdapter::create(uv_loop_t* loop, FrameSink se
     uv_unref(reinterpret_cast<uv_handle_t*>(adapter->prepare_.get()));
     uv_unref(reinterpret_cast<uv_handle_t*>(adapter->check_.get()));
     uv_unref(reinterpret_cast<uv_handle_t*>(adapter->poll_timeout_.get()));
-    return adapter;
+    return Created::success(std::move(adapter));
 }
 
 SlirpAdapter::SlirpAdapter(uv_loop_t* loop, FrameSink send_frame, LogHandler log)

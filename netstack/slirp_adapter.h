@@ -24,6 +24,7 @@
 
 #include <uv.h>
 
+#include "base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 
@@ -36,8 +37,7 @@ public:
     using FrameSink = std::function<void(std::span<const std::uint8_t> frame)>;
     using LogHandler = std::function<void(const std::string& line)>;
 
-    static std::unique_ptr<SlirpAdapter> create(uv_loop_t* loop, FrameSink send_frame, LogHandler log,
-                                                std::string& error);
+    static Result<std::unique_ptr<SlirpAdapter>> create(uv_loop_t* loop, FrameSink send_frame, LogHandler log);
     ~SlirpAdapter();
     SlirpAdapter(const SlirpAdapter&) = delete;
     SlirpAdapter& operator=(const SlirpAdapter&) = delete;

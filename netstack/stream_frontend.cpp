@@ -69,14 +69,13 @@ StreamFrameDecoder::Status StreamFrameDecoder::feed(
     return Status::ok;
 }
 
-std::unique_ptr<StreamFrontend> StreamFrontend::listen(uv_loop_t* loop, const std::string& path,
-                                                       FrameHandler on_frame, LogHandler log, std::string& error) {
+Result<std::unique_ptr<StreamFrontend>> StreamFrontend::listen(uv_loop_t* loop, const std::string& path,
+                                                               FrameHandler on_frame, LogHandler log) {
+    using Listening = Result<std::unique_ptr<StreamFrontend>>;
     struct stat existing {};
     if (::lstat(path.c_str(), &existing) == 0) {
-        if (!S_ISSOCK(existing.st_mode)) {
-            error = "--socket " + path + " exists and is not a socket; choose another path";
-            return nullptr;
-        }
+        if (!S_ISSOCK(existing.st_mode))
+            return Listening::failure("--socket " + path + " exists and is not a socket; choose another path");
         ::unlink(path.c_str());  // a stale socket from an earlier run
     }
     std::unique_ptr<StreamFrontend> frontend(new StreamFrontend(loop, path, std::move(on_frame), std::move(log)));
@@ -90,12 +89,10 @@ std::unique_ptr<StreamFrontend> StreamFrontend::listen(uv_loop_t* loop, const st
             if (status == 0) static_cast<StreamFrontend*>(server->data)->on_connection();
         });
     }
-    if (rc != 0) {
-        error = "cannot listen on --socket " + path + ": " + uv_strerror(rc) +
-                "; check that its directory exists and is writable";
-        return nullptr;
-    }
-    return frontend;
+    if (rc != 0)
+        return Listening::failure("cannot listen on --socket " + path + ": " + uv_strerror(rc) +
+                                  "; check that its directory exists and is writable");
+    return Listening::success(std::move(frontend));
 }
 
 StreamFrontend::StreamFrontend(uv_loop_t* loop, std::string path, FrameHandler on_frame, LogHandler log)

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 
@@ -35,8 +36,8 @@ private:
 class StreamFrontend final : public FrameFrontend {
 public:
     using LogHandler = std::function<void(const std::string& line)>;
-    static std::unique_ptr<StreamFrontend> listen(uv_loop_t* loop, const std::string& path, FrameHandler on_frame,
-                                                  LogHandler log, std::string& error);
+    static Result<std::unique_ptr<StreamFrontend>> listen(uv_loop_t* loop, const std::string& path,
+                                                          FrameHandler on_frame, LogHandler log);
     ~StreamFrontend() override;
     void send_frame(std::span<const std::uint8_t> frame) override;
     bool has_peer() const { return peer_ != nullptr; }

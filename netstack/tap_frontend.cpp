@@ -43,27 +43,23 @@ std::optional<std::size_t> virtio_header_bytes(int fd) {
 
 }  // namespace
 
-std::unique_ptr<TapFrontend> TapFrontend::open(uv_loop_t* loop, int fd, FrameHandler on_frame,
-                                               FatalHandler on_fatal, LogHandler log, std::string& error) {
+Result<std::unique_ptr<TapFrontend>> TapFrontend::open(uv_loop_t* loop, int fd, FrameHandler on_frame,
+                                                       FatalHandler on_fatal, LogHandler log) {
+    using Opened = Result<std::unique_ptr<TapFrontend>>;
     const int flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
-        error = "--tap-fd " + std::to_string(fd) + " is not an open file descriptor (" + std::strerror(errno) +
-                "); pass the fd of a TAP device opened by the caller";
-        return nullptr;
-    }
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return Opened::failure("--tap-fd " + std::to_string(fd) + " is not an open file descriptor (" +
+                               std::strerror(errno) + "); pass the fd of a TAP device opened by the caller");
     const auto header_bytes = virtio_header_bytes(fd);
-    if (!header_bytes) {
-        error = "--tap-fd " + std::to_string(fd) + " has a virtio-net header of a size askfirstd cannot use; open the "
-                "TAP without IFF_VNET_HDR or leave its header size at the default";
-        return nullptr;
-    }
+    if (!header_bytes)
+        return Opened::failure("--tap-fd " + std::to_string(fd) + " has a virtio-net header of a size askfirstd "
+                               "cannot use; open the TAP without IFF_VNET_HDR or leave its header size at the default");
     std::unique_ptr<TapFrontend> tap(new TapFrontend(fd, std::move(on_frame), std::move(on_fatal), std::move(log)));
     tap->virtio_header_bytes_ = *header_bytes;
     tap->poll_.reset(new uv_poll_t);
     if (const int rc = uv_poll_init(loop, tap->poll_.get(), fd); rc != 0) {
         delete tap->poll_.release();  // never initialized: nothing to uv_close
-        error = std::string("cannot watch the TAP fd: ") + uv_strerror(rc);
-        return nullptr;
+        return Opened::failure(std::string("cannot watch the TAP fd: ") + uv_strerror(rc));
     }
     tap->poll_->data = tap.get();
     uv_poll_start(tap->poll_.get(), UV_READABLE, [](uv_poll_t* handle, int status, int) {
@@ -74,7 +70,7 @@ std::unique_ptr<TapFrontend> TapFrontend::open(uv_loop_t* loop, int fd, FrameHan
         }
         self->on_readable();
     });
-    return tap;
+    return Opened::success(std::move(tap));
 }
 
 TapFrontend::TapFrontend(int fd, FrameHandler on_frame, FatalHandler on_fatal, LogHandler log)

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 
@@ -15,10 +16,10 @@ namespace askfirst::netstack {
 
 class TapFrontend final : public FrameFrontend {
 public:
-    // Takes ownership of `fd`. nullptr + `error` if it is not usable.
+    // Takes ownership of `fd`. A failure says why the fd is not usable.
     using LogHandler = std::function<void(const std::string& line)>;
-    static std::unique_ptr<TapFrontend> open(uv_loop_t* loop, int fd, FrameHandler on_frame, FatalHandler on_fatal,
-                                             LogHandler log, std::string& error);
+    static Result<std::unique_ptr<TapFrontend>> open(uv_loop_t* loop, int fd, FrameHandler on_frame,
+                                                     FatalHandler on_fatal, LogHandler log);
     ~TapFrontend() override;
     void send_frame(std::span<const std::uint8_t> frame) override;
     std::uint64_t oversized_frames() const { return oversized_frames_; }

@@ -60,10 +60,9 @@ Appliance::~Appliance() {
 
 Status Appliance::start_pieces() {
     auto logger = [this](const std::string& line) { log_.line(line); };
-    std::string error;  // the netstack pieces' own error style
-    slirp_ = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger,
-                                  error);
-    if (!slirp_) return Status::failure(error);
+    auto slirp = SlirpAdapter::create(loop_, [this](std::span<const std::uint8_t> frame) { send_to_guest(frame); }, logger);
+    if (!slirp) return Status::failure(slirp.error());
+    slirp_ = slirp.take();
     auto interception = Interception::start(loop_, profile_, options_.name);
     if (!interception) return Status::failure(interception.error());
     interception_ = interception.take();
@@ -72,10 +71,10 @@ Status Appliance::start_pieces() {
         loop_, UpstreamTables{profile_.upstream_map, profile_.host_services}, limits,
         [this](const FlowInfo& info) { return interception_->make_pipeline(info); }, logger, options_.verbose);
     interception_->set_flow_counter([this] { return flows_->live_flows(); });
-    lwip_ = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
-                              [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); },
-                              error);
-    if (!lwip_) return Status::failure(error);
+    auto lwip = LwipStack::create([this](std::span<const std::uint8_t> frame) { send_to_guest(frame); },
+                                  [this](std::unique_ptr<LwipTcpConnection>& connection) { flows_->accept(connection); });
+    if (!lwip) return Status::failure(lwip.error());
+    lwip_ = lwip.take();
     if (!lwip_checksum_is_ours())
         log_.line("event=slow_checksum reason=\"liblwip does not use askfirstd's checksum (its own is several times "
                   "slower); bulk transfers will be slower\"");
@@ -97,21 +96,21 @@ Status Appliance::start_pieces() {
 }
 
 Status Appliance::start_frontend() {
-    std::string error;  // the frontends' own error style
     auto on_frame = [this](std::span<const std::uint8_t> frame) { on_guest_frame(frame); };
-    if (options_.tap_fd) {
-        frontend_ = TapFrontend::open(loop_, *options_.tap_fd, on_frame,
-                                      [this](const std::string& message) {
-                                          log_.line("event=transport_failed reason=\"" + message + "\"");
-                                          transport_failed_ = true;
-                                          uv_stop(loop_);
-                                      },
-                                      [this](const std::string& line) { log_.line(line); }, error);
-    } else {
-        frontend_ = StreamFrontend::listen(loop_, *options_.socket_path, on_frame,
-                                           [this](const std::string& line) { log_.line(line); }, error);
-    }
-    return frontend_ != nullptr ? ok_status() : Status::failure(error);
+    auto log = [this](const std::string& line) { log_.line(line); };
+    auto keep = [this](auto opened) {
+        if (!opened) return Status::failure(opened.error());
+        frontend_ = opened.take();
+        return ok_status();
+    };
+    if (!options_.tap_fd) return keep(StreamFrontend::listen(loop_, *options_.socket_path, on_frame, log));
+    return keep(TapFrontend::open(loop_, *options_.tap_fd, on_frame,
+                                  [this](const std::string& message) {
+                                      log_.line("event=transport_failed reason=\"" + message + "\"");
+                                      transport_failed_ = true;
+                                      uv_stop(loop_);
+                                  },
+                                  log));
 }
 
 void Appliance::send_to_guest(std::span<const std::uint8_t> frame) {

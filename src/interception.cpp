@@ -90,9 +90,9 @@ Status Interception::start_decisions(uv_loop_t* loop, const Profile& profile, co
     if (auto control = consent_->start_control_socket(); !control)
         return Status::failure("the control socket: " + control.error());
     // Every credential source is read now: one that fails stops startup, naming the entry.
-    std::string credential_error;
-    credentials_ = credentials::broker_for_profile(profile, credential_error);
-    if (!credentials_) return Status::failure(credential_error);
+    auto broker = credentials::broker_for_profile(profile);
+    if (!broker) return Status::failure(broker.error());
+    credentials_ = broker.take();
     // A kube client certificate goes in the upstream handshake to its hosts only.
     for (const auto& certificate : credentials_->client_certificates()) {
         auto added = tls_->add_upstream_client_certificate(

@@ -177,12 +177,12 @@ RequestDecider::Ticket RequestDecider::start(std::unique_ptr<Pending> pending) {
 void RequestDecider::apply_policy(Ticket ticket, Pending& held) {
     const bool ask = !held.decision.refused && held.decision.policy_action == consent::PolicyAction::ask;
     if (!ask) {
-        // Decided by the mode: deliver on the next turn.
+        // Decided by the mode: deliver on the next turn, with the others decided in this one.
+        decided_by_mode_.push_back(ticket);
+        if (decided_by_mode_.size() > 1) return;  // the call posted for the first settles this one too
         auto alive = alive_;
-        deferred_.post([this, alive, ticket] {
-            if (!*alive) return;
-            auto it = pending_.find(ticket);
-            if (it != pending_.end()) settle(ticket, it->second->decision);
+        deferred_.post([this, alive] {
+            if (*alive) settle_decided_by_mode();
         });
         return;
     }
@@ -290,27 +290,75 @@ void RequestDecider::settle(Ticket ticket, http::RequestDecision decision) {
     deliver(*pending, decision);
 }
 
+struct RequestDecider::Delivery {
+    http::RequestDecision recorded;
+    credentials::Injection injection;
+    consent::AuditRecord line;
+};
+
+// The batch of settle(): every audit line in one write, then each verdict. A
+// ticket cancelled meanwhile (its flow gone) is skipped; one cancelled by an
+// earlier verdict of the batch has its line written but no verdict delivered.
+void RequestDecider::settle_decided_by_mode() {
+    std::vector<Ticket> tickets;
+    tickets.swap(decided_by_mode_);
+    std::vector<Ticket> settled;
+    std::vector<Delivery> deliveries;
+    settled.reserve(tickets.size());
+    deliveries.reserve(tickets.size());
+    for (const Ticket ticket : tickets) {
+        auto it = pending_.find(ticket);
+        if (it == pending_.end()) continue;
+        settled.push_back(ticket);
+        deliveries.push_back(prepare_delivery(*it->second, it->second->decision));
+    }
+    std::vector<const consent::AuditRecord*> lines;
+    lines.reserve(deliveries.size());
+    for (const Delivery& delivery : deliveries) lines.push_back(&delivery.line);
+    const consent::AuditLog::Appended appended = lines.empty() ? consent::AuditLog::Appended{} : audit_.append_all(lines);
+    const auto alive = alive_;  // a verdict's consequences could end this decider: stop then
+    for (std::size_t i = 0; i < settled.size() && *alive; ++i) {
+        auto it = pending_.find(settled[i]);
+        if (it == pending_.end()) continue;
+        std::unique_ptr<Pending> pending = std::move(it->second);
+        pending_.erase(it);
+        // A line not wholly written leaves appended.status a failure: its request is refused.
+        finish_delivery(*pending, deliveries[i], i < appended.whole ? ok_status() : appended.status);
+    }
+}
+
 // Audit first, then the verdict: a request never goes upstream unrecorded.
 void RequestDecider::deliver(Pending& pending, const http::RequestDecision& decision) {
+    Delivery delivery = prepare_delivery(pending, decision);
+    finish_delivery(pending, delivery, audit_.append(delivery.line));
+}
+
+RequestDecider::Delivery RequestDecider::prepare_delivery(Pending& pending, const http::RequestDecision& decision) {
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - pending.asked_at);
-    http::RequestDecision recorded = decision;
-    credentials::Injection injection;
+    Delivery delivery;
+    delivery.recorded = decision;
+    http::RequestDecision& recorded = delivery.recorded;
     if (recorded.pass && pending.request_done && settings_.credentials != nullptr) {
         // The flow's SNI: the upstream TLS session verifies the server for it (and the Host equals it).
-        injection = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
-                                                  !pending.flow.sni.empty());
-        if (!injection.ok)
-            refuse_for_credentials(recorded, injection.error,
-                                   "a person on the host checks the credential's source (askfirst credentials)");
+        auto injected = settings_.credentials->inject(pending.request, std::chrono::system_clock::now(),
+                                                      !pending.flow.sni.empty());
+        if (injected) delivery.injection = injected.take();
+        else refuse_for_credentials(recorded, injected.error(),
+                                    "a person on the host checks the credential's source (askfirst credentials)");
     }
-    consent::AuditRecord line =
+    delivery.line =
         http::audit_record(recorded, pending.request, pending.flow, std::chrono::system_clock::now(), waited);
-    if (pending.statement_done) line.statement = redacted_statement(pending.statement);
-    if (auto appended = audit_.append(line); !appended) {
-        log_.line("event=audit_failed error=\"" + appended.error() + "\" action=refused");
+    if (pending.statement_done) delivery.line.statement = redacted_statement(pending.statement);
+    return delivery;
+}
+
+void RequestDecider::finish_delivery(Pending& pending, Delivery& delivery, const Status& audited) {
+    http::RequestDecision& recorded = delivery.recorded;
+    if (!audited) {
+        log_.line("event=audit_failed error=\"" + audited.error() + "\" action=refused");
         recorded.pass = false;
-        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + appended.error() + ")";
+        recorded.reason = "askfirst could not write its audit log, so nothing passes (" + audited.error() + ")";
         recorded.how_to_allow = "a person on the host fixes the audit log (askfirstd's stderr says what failed)";
     }
     if (pending.opaque_done) {
@@ -323,10 +371,10 @@ void RequestDecider::deliver(Pending& pending, const http::RequestDecision& deci
         return;
     }
     http::RequestEdits edits;
-    if (recorded.pass) edits = http::RequestEdits{std::move(injection.edits), std::move(injection.body)};
+    if (recorded.pass) edits = http::RequestEdits{std::move(delivery.injection.edits), std::move(delivery.injection.body)};
     pending.request_done(recorded.pass,
-                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request), line,
-                         edits);
+                         recorded.pass ? http::LocalResponse{} : http::denial_response(recorded, pending.request),
+                         delivery.line, edits);
 }
 
 void RequestDecider::record_protocol_refusal(const http::FlowFacts& flow, int status, const std::string& reason) {

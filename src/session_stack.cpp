@@ -411,12 +411,18 @@ void SessionStack::log_protocol_refusal(const ProtocolRefusal& refusal) {
     if (!upstream_failure) services_.decider->record_protocol_refusal(flow_facts(services_.vm_name, io_.info(), sni_), refusal.status, refusal.reason);
 }
 
+const http::FlowFacts& SessionStack::request_flow_facts() {
+    if (!request_flow_facts_ || request_flow_facts_->sni != sni_)
+        request_flow_facts_ = flow_facts(services_.vm_name, io_.info(), sni_);
+    return *request_flow_facts_;
+}
+
 void SessionStack::decide(RequestId id, const classifiers::HttpRequest& request) {
     auto alive = alive_;
     // While the upstream is not up, a pass may yet become a 502: the pass's
     // audit line is kept for fail_upstream.
     const bool upstream_was_up = upstream_ == UpstreamState::up;
-    http::FlowFacts facts = flow_facts(services_.vm_name, io_.info(), sni_);
+    http::FlowFacts facts = request_flow_facts();
     if (session_->multiplexed()) facts.http2_stream = static_cast<std::uint32_t>(id);  // the id is the stream
     const FlowDecisions::Ticket ticket = services_.decider->decide_request(
         facts, request,

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,6 +42,7 @@
 #include "src/flow_session.h"
 #include "src/flow_timer.h"
 #include "src/interception_services.h"
+#include "src/request_decision.h"
 #include "tls/client_hello.h"
 #include "tls/tls_session.h"
 
@@ -140,6 +142,10 @@ private:
     std::unique_ptr<tls::TlsSession> guest_tls_;
     std::unique_ptr<tls::TlsSession> upstream_tls_;
     std::string sni_;
+    // The flow's facts as every request's decision and audit line name them,
+    // formatted once (addresses to text) and again only if sni_ changed.
+    std::optional<http::FlowFacts> request_flow_facts_;
+    const http::FlowFacts& request_flow_facts();
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
     std::vector<std::uint8_t> guest_in_;    // from lwIP, not yet consumed

@@ -4,6 +4,8 @@
 #include "tls/client_hello.h"
 #include "tls/record_format.h"
 
+#include "base/result.h"
+
 #include <algorithm>
 #include <string_view>
 
@@ -83,79 +85,79 @@ std::string lower_case(std::span<const std::uint8_t> bytes) {
     return out;
 }
 
-bool parse_server_name(std::span<const std::uint8_t> body, ClientHello& hello, std::string& error) {
+Status parse_server_name(std::span<const std::uint8_t> body, ClientHello& hello) {
     Reader outer(body);
     std::span<const std::uint8_t> list;
-    if (!outer.read_prefixed(2, list) || !outer.empty() || list.empty()) return error = "bad server_name list length", false;
+    if (!outer.read_prefixed(2, list) || !outer.empty() || list.empty()) return Status::failure("bad server_name list length");
     Reader entries(list);
     while (!entries.empty()) {
         std::uint8_t name_type = 0;
         std::span<const std::uint8_t> name;
-        if (!entries.read_u8(name_type) || !entries.read_prefixed(2, name)) return error = "truncated server_name entry", false;
+        if (!entries.read_u8(name_type) || !entries.read_prefixed(2, name)) return Status::failure("truncated server_name entry");
         if (name_type != 0) continue;  // RFC 6066: unknown name types are skipped
-        if (!hello.server_name.empty()) return error = "two host_name entries in server_name", false;
+        if (!hello.server_name.empty()) return Status::failure("two host_name entries in server_name");
         hello.server_name = lower_case(name);
-        if (!is_acceptable_host_name(hello.server_name)) return error = "server_name is not a host name", false;
+        if (!is_acceptable_host_name(hello.server_name)) return Status::failure("server_name is not a host name");
     }
-    if (hello.server_name.empty()) return error = "server_name without a host_name", false;
-    return true;
+    if (hello.server_name.empty()) return Status::failure("server_name without a host_name");
+    return ok_status();
 }
 
-bool parse_alpn(std::span<const std::uint8_t> body, ClientHello& hello, std::string& error) {
+Status parse_alpn(std::span<const std::uint8_t> body, ClientHello& hello) {
     Reader outer(body);
     std::span<const std::uint8_t> list;
-    if (!outer.read_prefixed(2, list) || !outer.empty() || list.empty()) return error = "bad ALPN list length", false;
+    if (!outer.read_prefixed(2, list) || !outer.empty() || list.empty()) return Status::failure("bad ALPN list length");
     Reader entries(list);
     while (!entries.empty()) {
         std::span<const std::uint8_t> protocol;
-        if (!entries.read_prefixed(1, protocol) || protocol.empty()) return error = "empty or truncated ALPN protocol", false;
+        if (!entries.read_prefixed(1, protocol) || protocol.empty()) return Status::failure("empty or truncated ALPN protocol");
         hello.alpn_protocols.emplace_back(protocol.begin(), protocol.end());
     }
-    return true;
+    return ok_status();
 }
 
-bool parse_supported_versions(std::span<const std::uint8_t> body, ClientHello& hello, std::string& error) {
+Status parse_supported_versions(std::span<const std::uint8_t> body, ClientHello& hello) {
     Reader outer(body);
     std::span<const std::uint8_t> list;
     if (!outer.read_prefixed(1, list) || !outer.empty() || list.size() < 2 || list.size() % 2 != 0)
-        return error = "bad supported_versions length", false;
+        return Status::failure("bad supported_versions length");
     Reader versions(list);
     std::uint16_t version = 0;
     while (versions.read_u16(version)) hello.supported_versions.push_back(version);
-    return true;
+    return ok_status();
 }
 
-bool parse_extensions(std::span<const std::uint8_t> block, ClientHello& hello, std::string& error) {
+Status parse_extensions(std::span<const std::uint8_t> block, ClientHello& hello) {
     Reader extensions(block);
     std::vector<std::uint16_t> seen;
     while (!extensions.empty()) {
         std::uint16_t type = 0;
         std::span<const std::uint8_t> body;
-        if (!extensions.read_u16(type) || !extensions.read_prefixed(2, body)) return error = "truncated extension", false;
+        if (!extensions.read_u16(type) || !extensions.read_prefixed(2, body)) return Status::failure("truncated extension");
         // RFC 8446 §4.2: no extension type twice.
-        if (std::find(seen.begin(), seen.end(), type) != seen.end()) return error = "extension " + std::to_string(type) + " appears twice", false;
+        if (std::find(seen.begin(), seen.end(), type) != seen.end()) return Status::failure("extension " + std::to_string(type) + " appears twice");
         seen.push_back(type);
-        bool ok = true;
-        if (type == kExtServerName) ok = parse_server_name(body, hello, error);
-        else if (type == kExtAlpn) ok = parse_alpn(body, hello, error);
-        else if (type == kExtSupportedVersions) ok = parse_supported_versions(body, hello, error);
-        if (!ok) return false;
+        Status parsed = ok_status();
+        if (type == kExtServerName) parsed = parse_server_name(body, hello);
+        else if (type == kExtAlpn) parsed = parse_alpn(body, hello);
+        else if (type == kExtSupportedVersions) parsed = parse_supported_versions(body, hello);
+        if (!parsed) return parsed;
     }
-    return true;
+    return ok_status();
 }
 
-bool parse_body(std::span<const std::uint8_t> body, ClientHello& hello, std::string& error) {
+Status parse_body(std::span<const std::uint8_t> body, ClientHello& hello) {
     Reader reader(body);
     std::span<const std::uint8_t> random, session_id, cipher_suites, compression, extensions;
-    if (!reader.read_u16(hello.legacy_version) || !reader.read_bytes(32, random)) return error = "truncated version or random", false;
-    if ((hello.legacy_version >> 8) != 3) return error = "legacy_version is not 3.x", false;
-    if (!reader.read_prefixed(1, session_id) || session_id.size() > 32) return error = "bad legacy_session_id", false;
+    if (!reader.read_u16(hello.legacy_version) || !reader.read_bytes(32, random)) return Status::failure("truncated version or random");
+    if ((hello.legacy_version >> 8) != 3) return Status::failure("legacy_version is not 3.x");
+    if (!reader.read_prefixed(1, session_id) || session_id.size() > 32) return Status::failure("bad legacy_session_id");
     if (!reader.read_prefixed(2, cipher_suites) || cipher_suites.empty() || cipher_suites.size() % 2 != 0)
-        return error = "bad cipher_suites", false;
-    if (!reader.read_prefixed(1, compression) || compression.empty()) return error = "bad compression_methods", false;
-    if (reader.empty()) return true;  // TLS 1.2 allows a ClientHello without extensions
-    if (!reader.read_prefixed(2, extensions) || !reader.empty()) return error = "extensions length does not match the message", false;
-    return parse_extensions(extensions, hello, error);
+        return Status::failure("bad cipher_suites");
+    if (!reader.read_prefixed(1, compression) || compression.empty()) return Status::failure("bad compression_methods");
+    if (reader.empty()) return ok_status();  // TLS 1.2 allows a ClientHello without extensions
+    if (!reader.read_prefixed(2, extensions) || !reader.empty()) return Status::failure("extensions length does not match the message");
+    return parse_extensions(extensions, hello);
 }
 
 }  // namespace
@@ -207,9 +209,8 @@ ClientHelloParse parse_client_hello(std::span<const std::uint8_t> stream) {
     }
     if (hello.handshake_message.size() != kHandshakeHeaderBytes + message_length)
         return invalid("another handshake message shares the ClientHello's record");
-    std::string error;
     const auto body = std::span<const std::uint8_t>(hello.handshake_message).subspan(kHandshakeHeaderBytes);
-    if (!parse_body(body, hello, error)) return invalid(error);
+    if (Status parsed = parse_body(body, hello); !parsed) return invalid(parsed.error());
     hello.consumed_bytes = position;
     parse.status = ClientHelloStatus::complete;
     return parse;

@@ -82,15 +82,18 @@ bool cpu_has_fast_aes_gcm() {
 #endif
 }
 
-std::unique_ptr<RecordProtection> RecordProtection::create(RecordAead aead, const TrafficSecret& write,
-                                                           const TrafficSecret& read) {
+Result<std::unique_ptr<RecordProtection>> RecordProtection::create(RecordAead aead, const TrafficSecret& write,
+                                                                   const TrafficSecret& read) {
+    using Created = Result<std::unique_ptr<RecordProtection>>;
     const std::size_t iv_bytes = aead == RecordAead::chacha20_poly1305 ? kNonceBytes : 4;
-    if (write.fixed_iv.size() != iv_bytes || read.fixed_iv.size() != iv_bytes) return nullptr;
+    if (write.fixed_iv.size() != iv_bytes || read.fixed_iv.size() != iv_bytes)
+        return Created::failure("TLS record protection: a fixed IV of the wrong length for its AEAD");
     auto contexts = std::make_unique<CipherContexts>();
     contexts->write = keyed_context(aead, write.key, true);
     contexts->read = keyed_context(aead, read.key, false);
-    if (!contexts->write || !contexts->read) return nullptr;
-    return std::unique_ptr<RecordProtection>(new RecordProtection(aead, std::move(contexts), write, read));
+    if (!contexts->write || !contexts->read)
+        return Created::failure("TLS record protection: libcrypto refused a key (a length that does not fit the AEAD)");
+    return Created::success(std::unique_ptr<RecordProtection>(new RecordProtection(aead, std::move(contexts), write, read)));
 }
 
 RecordProtection::RecordProtection(RecordAead aead, std::unique_ptr<CipherContexts> contexts, const TrafficSecret& write,

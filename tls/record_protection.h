@@ -24,6 +24,7 @@
 #include <span>
 #include <vector>
 
+#include "base/result.h"
 #include "tls/record_format.h"
 
 namespace askfirst::tls {
@@ -44,9 +45,10 @@ struct TrafficSecret {
 
 class RecordProtection {
 public:
-    // nullptr when libcrypto refuses the key (a length that does not fit the AEAD).
-    static std::unique_ptr<RecordProtection> create(RecordAead aead, const TrafficSecret& write,
-                                                    const TrafficSecret& read);
+    // A failure when the IV or key has a length that does not fit the AEAD
+    // (libcrypto refuses the key); the session then leaves the records to mbedTLS.
+    static Result<std::unique_ptr<RecordProtection>> create(RecordAead aead, const TrafficSecret& write,
+                                                            const TrafficSecret& read);
     ~RecordProtection();
     RecordProtection(const RecordProtection&) = delete;
     RecordProtection& operator=(const RecordProtection&) = delete;

@@ -40,7 +40,8 @@ void TlsSession::take_over_records() {
         TrafficSecret read{{server ? client_key : server_key, (server ? client_key : server_key) + key_bytes_},
                            {server ? client_iv : server_iv, (server ? client_iv : server_iv) + iv_bytes_},
                            read_u64(ssl->in_ctr)};
-        records_ = RecordProtection::create(*aead, write, read);
+        // A refused key leaves records_ empty: mbedTLS keeps the records.
+        if (auto created = RecordProtection::create(*aead, write, read)) records_ = created.take();
         mbedtls_platform_zeroize(write.key.data(), write.key.size());
         mbedtls_platform_zeroize(read.key.data(), read.key.size());
     }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "classifiers/classification.h"
+#include "src/http/raw_request.h"
 #include "tools/classify_input.h"
 
 namespace askfirst::cli {
@@ -183,11 +184,10 @@ bool classify_stream(std::istream& in, const std::string& name, const Options& o
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        std::string error;
-        const auto record = parse_corpus_record(line, error);
+        const auto record = parse_corpus_record(line);
         const std::string where = name + ":" + std::to_string(number);
         if (!record) {
-            std::fprintf(stderr, "askfirst classify: %s: %s\n", where.c_str(), error.c_str());
+            std::fprintf(stderr, "askfirst classify: %s: %s\n", where.c_str(), record.error().c_str());
             return false;
         }
         const Classification got = classifiers::classify(record->request);
@@ -211,10 +211,9 @@ int classify_raw(const std::string& path) {
         return 2;
     }
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string error;
-    const auto request = parse_raw_request(bytes, error);
+    const auto request = http::read_saved_request(bytes);
     if (!request) {
-        std::fprintf(stderr, "askfirst classify: %s: %s\n", path.c_str(), error.c_str());
+        std::fprintf(stderr, "askfirst classify: %s: %s\n", path.c_str(), request.error().c_str());
         return 2;
     }
     std::printf("%s\n", classification_json(classifiers::classify(*request)).c_str());

@@ -85,22 +85,26 @@ bool parse_common(int argc, char** argv, CommonOptions& options, const char* usa
 }
 
 std::unique_ptr<ControlConnection> connect_or_explain(const CommonOptions& options, const char* command) {
-    std::string error;
-    auto path = find_control_socket(options.name, error);
+    auto path = find_control_socket(options.name);
     if (!path) {
-        std::fprintf(stderr, "askfirst %s: %s\n", command, error.c_str());
+        std::fprintf(stderr, "askfirst %s: %s\n", command, path.error().c_str());
         return nullptr;
     }
-    auto connection = ControlConnection::open(*path, error);
-    if (!connection) std::fprintf(stderr, "askfirst %s: %s\n", command, error.c_str());
-    return connection;
+    auto connection = ControlConnection::open(*path);
+    if (!connection) {
+        std::fprintf(stderr, "askfirst %s: %s\n", command, connection.error().c_str());
+        return nullptr;
+    }
+    return connection.take();
 }
 
 Json request_or_explain(ControlConnection& connection, const char* command, const std::string& cmd, cJSON* args) {
-    std::string error;
-    Json reply = connection.request(cmd, args, error);
-    if (!reply) std::fprintf(stderr, "askfirst %s: %s\n", command, error.c_str());
-    return reply;
+    auto reply = connection.request(cmd, args);
+    if (!reply) {
+        std::fprintf(stderr, "askfirst %s: %s\n", command, reply.error().c_str());
+        return nullptr;
+    }
+    return reply.take();
 }
 
 // ---- status ----
@@ -253,9 +257,8 @@ bool ask_in_terminal(ControlConnection& connection, const cJSON* question) {
     cJSON* args = cJSON_CreateObject();
     cJSON_AddNumberToObject(args, "question", number_member(question, "id"));
     cJSON_AddStringToObject(args, "answer", answer);
-    std::string error;
-    if (!connection.request("answer", args, error)) {
-        std::printf("  (not recorded: %s)\n", error.c_str());  // e.g. it timed out meanwhile
+    if (auto recorded = connection.request("answer", args); !recorded) {
+        std::printf("  (not recorded: %s)\n", recorded.error().c_str());  // e.g. it timed out meanwhile
         return !std::cin.eof();
     }
     std::printf("  -> %s\n", answer);
@@ -330,10 +333,9 @@ int run_log(int argc, char** argv) {
     if (!parse_common(argc, argv, options, usage)) return 2;
     std::string name = options.name;
     if (name.empty()) {
-        std::string error;
-        auto socket = find_control_socket("", error);
+        auto socket = find_control_socket("");
         if (!socket) {
-            std::fprintf(stderr, "askfirst log: %s\n", error.c_str());
+            std::fprintf(stderr, "askfirst log: %s\n", socket.error().c_str());
             return 1;
         }
         const auto slash = socket->rfind('/');

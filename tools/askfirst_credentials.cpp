@@ -87,23 +87,26 @@ std::string guest_kubeconfig(const std::vector<sandbox_stubs::StubEntry>& entrie
     }
     if (texts.empty()) return "";
     const std::vector<std::string_view> views(texts.begin(), texts.end());
-    std::string error;
-    std::string stub = exec_credentials::merged_stub_kubeconfig(
-        views, exec_credentials::kube_stubs(entries), exec_credentials::SandboxCa{kGuestSystemBundle, ca_pem}, error);
+    auto stub = exec_credentials::merged_stub_kubeconfig(
+        views, exec_credentials::kube_stubs(entries), exec_credentials::SandboxCa{kGuestSystemBundle, ca_pem});
     for (auto& text : texts) OPENSSL_cleanse(text.data(), text.size());
-    if (stub.empty())
-        std::fprintf(stderr, "askfirst credentials: the host's kubeconfig: %s; the guest gets none\n", error.c_str());
-    return stub;
+    if (!stub) {
+        std::fprintf(stderr, "askfirst credentials: the host's kubeconfig: %s; the guest gets none\n",
+                     stub.error().c_str());
+        return "";
+    }
+    return stub.take();
 }
 
 int print_sandbox_files(const std::string& home, const std::string& ca_file) {
     std::stringstream input;
     input << std::cin.rdbuf();
-    std::vector<sandbox_stubs::StubEntry> entries;
-    if (!sandbox_stubs::parse_stub_entries(input.str(), entries)) {
+    const auto parsed = sandbox_stubs::parse_stub_entries(input.str());
+    if (!parsed) {
         std::fprintf(stderr, "askfirst credentials: stdin is not askfirstd's stubs JSON ({\"credentials\": [...]})\n");
         return 2;
     }
+    const auto& entries = parsed.value();
     std::string ca_pem;
     if (!ca_file.empty()) {
         std::ifstream ca(ca_file, std::ios::binary);
@@ -185,9 +188,10 @@ int run_credentials(int argc, char** argv) {
     bool all_resolved = true;
     if (!json && profile->credentials.empty()) std::printf("(the profile has no credentials)\n");
     for (const CredentialSpec& spec : profile->credentials) {
-        credentials::RealCredential value;  // dropped (and its pages wiped) at the end of this iteration
-        std::string problem;
-        const bool resolved = credentials::resolve_credential(spec, value, problem);
+        // Dropped (and its pages wiped) at the end of this iteration.
+        const auto value = credentials::resolve_credential(spec);
+        const bool resolved = value.ok();
+        const std::string& problem = value.error();
         all_resolved = all_resolved && resolved;
         if (json) {
             cJSON* item = cJSON_CreateObject();

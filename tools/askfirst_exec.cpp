@@ -125,8 +125,8 @@ std::string user_namespace_advice(int error_number) {
 [[noreturn]] void run_init(const ExecOptions& options) {
     // The keeper is outside this PID namespace, so getppid() reads 0 here.
     if (!procs::die_with_parent(SIGKILL, 0)) _exit(kExecFailed);
-    if (const auto error = exec_sandbox::mount_proc(); !error.empty())
-        std::fprintf(stderr, "askfirst exec: %s (continuing with the host's /proc)\n", error.c_str());
+    if (const auto mounted = exec_sandbox::mount_proc(); !mounted)
+        std::fprintf(stderr, "askfirst exec: %s (continuing with the host's /proc)\n", mounted.error().c_str());
     const pid_t command = fork();
     if (command == 0) {
         if (options.ca_env) exec_ca_trust::export_ca_variables(options.ca_bundle);
@@ -164,12 +164,14 @@ std::string user_namespace_advice(int error_number) {
                       : std::string("unshare(NET|NS|PID) failed as root: ") + std::strerror(errno) +
                             " (is this a container without CAP_SYS_ADMIN?)");
     if (uid != 0)
-        if (auto error = exec_sandbox::map_user_to_itself(uid, gid); !error.empty()) fail(error);
-    int tap_fd = -1;
-    if (auto error = exec_sandbox::configure_network(tap_fd); !error.empty()) fail(error);
-    if (auto error = exec_sandbox::isolate_mounts_and_bind_resolv_conf(resolv_conf); !error.empty()) fail(error);
-    if (auto error = exec_ca_trust::bind_over_system_bundles(options.ca_bundle); !error.empty())
-        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+        if (auto mapped = exec_sandbox::map_user_to_itself(uid, gid); !mapped) fail(mapped.error());
+    auto tap = exec_sandbox::configure_network();
+    if (!tap) fail(tap.error());
+    const int tap_fd = tap.value();
+    if (auto isolated = exec_sandbox::isolate_mounts_and_bind_resolv_conf(resolv_conf); !isolated)
+        fail(isolated.error());
+    if (auto bound = exec_ca_trust::bind_over_system_bundles(options.ca_bundle); !bound)
+        std::fprintf(stderr, "askfirst exec: %s\n", bound.error().c_str());
     if (!procs::send_message(channel, kTagTap, "", tap_fd)) _exit(kExecFailed);
     close(tap_fd);
     char tag = 0;
@@ -179,8 +181,8 @@ std::string user_namespace_advice(int error_number) {
     close(channel);
     // The credential stubs (Go's text: their file), before CMD can see anything.
     const std::vector<std::string> command(options.command.begin(), options.command.end() - 1);  // without the null
-    if (const auto error = exec_credentials::install_stubs(text, command); !error.empty()) {
-        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+    if (const auto installed = exec_credentials::install_stubs(text, command); !installed) {
+        std::fprintf(stderr, "askfirst exec: %s\n", installed.error().c_str());
         _exit(kExecFailed);
     }
     const pid_t init = fork();
@@ -193,16 +195,22 @@ std::string user_namespace_advice(int error_number) {
     _exit(procs::shell_status(status));
 }
 
-std::string write_resolv_conf() {
+// The sandbox's resolv.conf (the virtual nameserver), in a fresh file under /tmp.
+Result<std::string> write_resolv_conf() {
+    const auto failed = [] {
+        return Result<std::string>::failure(std::string("cannot write a resolv.conf in /tmp: ") + std::strerror(errno));
+    };
     char path[] = "/tmp/askfirst-exec-resolv-XXXXXX";
     const int fd = mkstemp(path);
-    if (fd < 0) return "";
+    if (fd < 0) return failed();
     const std::string text = std::string("# askfirst exec: the virtual nameserver, answered by askfirstd\nnameserver ") +
                              exec_sandbox::kNameserver4 + "\n";
     const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const auto outcome = written ? Result<std::string>::success(path) : failed();
     fchmod(fd, 0644);
     close(fd);
-    return written ? path : "";
+    if (!outcome) unlink(path);
+    return outcome;
 }
 
 }  // namespace
@@ -210,7 +218,6 @@ std::string write_resolv_conf() {
 int run_exec(int argc, char** argv) {
     ExecOptions options;
     if (!parse_exec_options(argc, argv, options)) return 2;
-    std::string error;
     if (!options.profile_path.empty()) {
         const auto profile = load_profile_file(options.profile_path);
         if (!profile) {
@@ -221,22 +228,25 @@ int run_exec(int argc, char** argv) {
         options.listener_grace_s = profile->consent_listener_grace_s;
     }
     if (options.name.empty()) options.name = "exec-" + std::to_string(getpid());
-    const std::string askfirstd = exec_askfirstd::locate(options.askfirstd_path, error);
-    if (askfirstd.empty()) {
-        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+    const auto located = exec_askfirstd::locate(options.askfirstd_path);
+    if (!located) {
+        std::fprintf(stderr, "askfirst exec: %s\n", located.error().c_str());
         return kExecFailed;
     }
-    const std::string resolv_conf = write_resolv_conf();
-    if (resolv_conf.empty()) {
-        std::fprintf(stderr, "askfirst exec: cannot write a resolv.conf in /tmp: %s\n", std::strerror(errno));
+    const std::string& askfirstd = located.value();
+    const auto resolv_conf_written = write_resolv_conf();
+    if (!resolv_conf_written) {
+        std::fprintf(stderr, "askfirst exec: %s\n", resolv_conf_written.error().c_str());
         return kExecFailed;
     }
-    options.ca_bundle = exec_ca_trust::write_combined_bundle(error);
-    if (options.ca_bundle.empty()) {
-        std::fprintf(stderr, "askfirst exec: %s\n", error.c_str());
+    const std::string& resolv_conf = resolv_conf_written.value();
+    auto bundle = exec_ca_trust::write_combined_bundle();
+    if (!bundle) {
+        std::fprintf(stderr, "askfirst exec: %s\n", bundle.error().c_str());
         unlink(resolv_conf.c_str());
         return kExecFailed;
     }
+    options.ca_bundle = bundle.take();
     const int status = exec_askfirstd::supervise(options.profile_path, options.name, options.verbose, askfirstd,
                                                  [&](int channel, pid_t exec_pid) {
                                                      run_keeper(options, channel, exec_pid, resolv_conf);

@@ -1,9 +1,7 @@
-// tools/classify_input.cpp — corpus JSON lines (cJSON) and raw HTTP/1.1
-// requests into HttpRequest values for `askfirst classify` and the benchmark.
-//
-// The raw-request reader is hand-written and lenient on purpose: it reads a
-// file a person saved, for a dry run; askfirstd itself frames requests with
-// llhttp, strictly (design.md invariant 4).
+// tools/classify_input.cpp — corpus JSON lines (cJSON) into HttpRequest
+// values for `askfirst classify` and the benchmark. A raw request (`--raw`)
+// is read by askfirstd's own HTTP session (src/http/raw_request.h), so the
+// dry run judges exactly what askfirstd would.
 #include "tools/classify_input.h"
 
 #include <cjson/cJSON.h>
@@ -90,12 +88,9 @@ std::string string_field(const cJSON* object, const char* name) {
     return cJSON_IsString(item) ? item->valuestring : "";
 }
 
-bool read_headers(const cJSON* headers, HttpRequest& request, std::string& error) {
-    if (headers == nullptr) return true;
-    if (!cJSON_IsObject(headers)) {
-        error = "\"request.headers\" must be an object of name: value";
-        return false;
-    }
+Status read_headers(const cJSON* headers, HttpRequest& request) {
+    if (headers == nullptr) return ok_status();
+    if (!cJSON_IsObject(headers)) return Status::failure("\"request.headers\" must be an object of name: value");
     for (const cJSON* header = headers->child; header != nullptr; header = header->next) {
         if (cJSON_IsString(header)) {
             request.headers.push_back({header->string, std::string(trim(header->valuestring))});
@@ -103,11 +98,10 @@ bool read_headers(const cJSON* headers, HttpRequest& request, std::string& error
             for (const cJSON* value = header->child; value != nullptr; value = value->next)
                 if (cJSON_IsString(value)) request.headers.push_back({header->string, std::string(trim(value->valuestring))});
         } else {
-            error = std::string("header \"") + header->string + "\" must be a string";
-            return false;
+            return Status::failure(std::string("header \"") + header->string + "\" must be a string");
         }
     }
-    return true;
+    return ok_status();
 }
 
 }  // namespace
@@ -123,144 +117,35 @@ std::string normalize_host(std::string_view host) {
     return lower(host);
 }
 
-std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error) {
+Result<CorpusRecord> parse_corpus_record(std::string_view line) {
+    using Parsed = Result<CorpusRecord>;
     const std::string prepared = with_nul_stand_ins(line);
     std::unique_ptr<cJSON, JsonDeleter> root(cJSON_ParseWithLength(prepared.data(), prepared.size()));
-    if (!root || !cJSON_IsObject(root.get())) {
-        error = "bad JSON: each line must be one JSON object (the corpus format; see --help)";
-        return std::nullopt;
-    }
+    if (!root || !cJSON_IsObject(root.get()))
+        return Parsed::failure("bad JSON: each line must be one JSON object (the corpus format; see --help)");
     const cJSON* request = cJSON_GetObjectItemCaseSensitive(root.get(), "request");
-    if (!cJSON_IsObject(request)) {
-        error = "no \"request\" object: each line needs {\"request\":{\"method\",\"host\",\"path\",...}}";
-        return std::nullopt;
-    }
+    if (!cJSON_IsObject(request))
+        return Parsed::failure(
+            "no \"request\" object: each line needs {\"request\":{\"method\",\"host\",\"path\",...}}");
     CorpusRecord record;
     record.request.method = string_field(request, "method");
     record.request.host = normalize_host(string_field(request, "host"));
     record.request.path = string_field(request, "path");
     record.request.query = string_field(request, "query");
     record.request.body = corpus_body_bytes(string_field(request, "body"));
-    if (record.request.method.empty() || record.request.path.empty()) {
-        error = "\"request\" needs at least \"method\" and \"path\"";
-        return std::nullopt;
-    }
-    if (!read_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), record.request, error)) return std::nullopt;
+    if (record.request.method.empty() || record.request.path.empty())
+        return Parsed::failure("\"request\" needs at least \"method\" and \"path\"");
+    if (Status headers = read_headers(cJSON_GetObjectItemCaseSensitive(request, "headers"), record.request); !headers)
+        return Parsed::failure(headers.error());
     if (record.request.host.empty()) record.request.host = normalize_host(record.request.header("Host"));
     if (const auto expect = string_field(root.get(), "expect"); !expect.empty()) {
         record.expect = classifiers::parse_tier(expect);
-        if (!record.expect) {
-            error = "\"expect\" must be read, write or destructive, not \"" + expect + "\"";
-            return std::nullopt;
-        }
+        if (!record.expect)
+            return Parsed::failure("\"expect\" must be read, write or destructive, not \"" + expect + "\"");
     }
     record.operation = string_field(root.get(), "operation");
     record.provider = string_field(root.get(), "provider");
-    return record;
-}
-
-}  // namespace askfirst::cli
-
-namespace askfirst::cli {
-namespace {
-
-// Decodes a chunked body; nullopt if the chunks are malformed.
-std::optional<std::string> dechunk(std::string_view body) {
-    std::string out;
-    while (true) {
-        const auto line_end = body.find("\r\n");
-        if (line_end == std::string_view::npos) return std::nullopt;
-        const std::string size_text(body.substr(0, body.find_first_of(";\r")));
-        char* end = nullptr;
-        const unsigned long size = std::strtoul(size_text.c_str(), &end, 16);
-        if (end == size_text.c_str()) return std::nullopt;
-        body.remove_prefix(line_end + 2);
-        if (size == 0) return out;
-        if (body.size() < size + 2) return std::nullopt;
-        out.append(body.substr(0, size));
-        body.remove_prefix(size + 2);
-    }
-}
-
-// "METHOD TARGET HTTP/1.1" into method, path, query (and the authority of an
-// absolute-form target); false if the line has another shape.
-bool read_request_line(std::string_view line, HttpRequest& request, std::string& authority) {
-    const auto sp1 = line.find(' ');
-    const auto sp2 = line.rfind(' ');
-    if (sp1 == std::string_view::npos || sp2 == sp1 || line.substr(sp2 + 1).substr(0, 5) != "HTTP/") return false;
-    request.method = std::string(line.substr(0, sp1));
-    std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    if (const auto scheme = target.find("://"); scheme != std::string_view::npos) {  // absolute form
-        target.remove_prefix(scheme + 3);
-        const auto slash = target.find_first_of("/?");
-        authority = std::string(target.substr(0, slash));
-        target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
-    }
-    const auto question = target.find('?');
-    request.path = std::string(target.substr(0, question));
-    if (request.path.empty()) request.path = "/";
-    if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
-    return true;
-}
-
-bool read_header_lines(std::string_view head, std::string_view eol, HttpRequest& request, std::string& error) {
-    while (!head.empty()) {
-        const auto end = head.find(eol);
-        const std::string_view line = head.substr(0, end);
-        head = end == std::string_view::npos ? std::string_view{} : head.substr(end + eol.size());
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0) {
-            error = "header line without 'Name: value': '" + std::string(line) + "'";
-            return false;
-        }
-        request.headers.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
-    }
-    return true;
-}
-
-bool read_body(std::string_view body, HttpRequest& request, std::string& error) {
-    if (lower(request.header("Transfer-Encoding")).find("chunked") != std::string::npos) {
-        const auto decoded = dechunk(body);
-        if (!decoded) {
-            error = "Transfer-Encoding: chunked, but the chunks are malformed";
-            return false;
-        }
-        request.body = *decoded;
-    } else if (const auto length = request.header("Content-Length"); !length.empty()) {
-        const unsigned long size = std::strtoul(std::string(length).c_str(), nullptr, 10);
-        request.body = std::string(body.substr(0, size));
-        request.body_complete = body.size() >= size;  // a cut-off file: judge the worst case
-    } else {
-        request.body = std::string(body);
-    }
-    return true;
-}
-
-}  // namespace
-
-std::optional<HttpRequest> parse_raw_request(std::string_view bytes, std::string& error) {
-    // Accept bare LF line ends in a hand-written file.
-    const std::string_view eol = bytes.find("\r\n") != std::string_view::npos ? "\r\n" : "\n";
-    const auto head_end = bytes.find(std::string(eol) + std::string(eol));
-    if (head_end == std::string_view::npos) {
-        error = "no blank line after the headers: a raw request is 'METHOD TARGET HTTP/1.1', headers, a blank line, the body";
-        return std::nullopt;
-    }
-    std::string_view head = bytes.substr(0, head_end);
-    const std::string_view body = bytes.substr(head_end + 2 * eol.size());
-    const auto first_eol = head.find(eol);
-    const std::string_view request_line = head.substr(0, first_eol);
-    head = first_eol == std::string_view::npos ? std::string_view{} : head.substr(first_eol + eol.size());
-    HttpRequest request;
-    std::string authority;
-    if (!read_request_line(request_line, request, authority)) {
-        error = "the first line must be 'METHOD TARGET HTTP/1.1', not '" + std::string(request_line) + "'";
-        return std::nullopt;
-    }
-    if (!read_header_lines(head, eol, request, error)) return std::nullopt;
-    request.host = normalize_host(authority.empty() ? std::string(request.header("Host")) : authority);
-    if (!read_body(body, request, error)) return std::nullopt;
-    return request;
+    return Parsed::success(std::move(record));
 }
 
 }  // namespace askfirst::cli

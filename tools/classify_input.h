@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 
 namespace askfirst::cli {
@@ -18,12 +19,8 @@ struct CorpusRecord {
     std::string provider;                     // the record's provider, "" if absent
 };
 
-// One JSON line. On failure returns nullopt and says what is wrong in `error`.
-std::optional<CorpusRecord> parse_corpus_record(std::string_view line, std::string& error);
-
-// One raw HTTP/1.1 request (request line, headers, blank line, body; a
-// Content-Length or chunked body). On failure returns nullopt and `error`.
-std::optional<classifiers::HttpRequest> parse_raw_request(std::string_view bytes, std::string& error);
+// One JSON line. A failure says what is wrong with it.
+Result<CorpusRecord> parse_corpus_record(std::string_view line);
 
 // "Example.COM:8443" -> "example.com"; "[::1]:443" -> "[::1]".
 std::string normalize_host(std::string_view host);

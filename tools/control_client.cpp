@@ -30,9 +30,9 @@ std::string control_runtime_dir() {
     return "/tmp/askfirst-runtime-" + std::to_string(getuid());
 }
 
-std::optional<std::string> find_control_socket(const std::string& name, std::string& error) {
+Result<std::string> find_control_socket(const std::string& name) {
     const std::string dir = control_runtime_dir();
-    if (!name.empty()) return dir + "/" + name + socket_name_suffix();
+    if (!name.empty()) return Result<std::string>::success(dir + "/" + name + socket_name_suffix());
     std::vector<std::string> found;
     if (DIR* listing = opendir(dir.c_str())) {
         while (const dirent* entry = readdir(listing)) {
@@ -43,39 +43,33 @@ std::optional<std::string> find_control_socket(const std::string& name, std::str
         }
         closedir(listing);
     }
-    if (found.size() == 1) return found.front();
+    if (found.size() == 1) return Result<std::string>::success(found.front());
     if (found.empty())
-        error = "no askfirstd is running under this user (no socket in " + dir + "); start one with askfirst-vm or askfirst exec";
-    else
-        error = "several askfirstd are running (" + std::to_string(found.size()) + " sockets in " + dir +
-                "): pass --name NAME";
-    return std::nullopt;
+        return Result<std::string>::failure("no askfirstd is running under this user (no socket in " + dir +
+                                            "); start one with askfirst-vm or askfirst exec");
+    return Result<std::string>::failure("several askfirstd are running (" + std::to_string(found.size()) +
+                                        " sockets in " + dir + "): pass --name NAME");
 }
 
-std::unique_ptr<ControlConnection> ControlConnection::open(const std::string& socket_path, std::string& error) {
+Result<std::unique_ptr<ControlConnection>> ControlConnection::open(const std::string& socket_path) {
+    using Opened = Result<std::unique_ptr<ControlConnection>>;
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    if (socket_path.size() >= sizeof(address.sun_path)) {
-        error = "socket path too long: " + socket_path;
-        return nullptr;
-    }
+    if (socket_path.size() >= sizeof(address.sun_path)) return Opened::failure("socket path too long: " + socket_path);
     std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
     const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        error = std::string("socket(): ") + std::strerror(errno);
-        return nullptr;
-    }
+    if (fd < 0) return Opened::failure(std::string("socket(): ") + std::strerror(errno));
     if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-        error = "cannot reach askfirstd at " + socket_path + ": " + std::strerror(errno) +
-                " (is it running, under your uid?)";
+        const std::string why = std::strerror(errno);
         close(fd);
-        return nullptr;
+        return Opened::failure("cannot reach askfirstd at " + socket_path + ": " + why +
+                               " (is it running, under your uid?)");
     }
     std::unique_ptr<ControlConnection> connection(new ControlConnection(fd));
     cJSON* hello = cJSON_CreateObject();
     cJSON_AddNumberToObject(hello, "version", kProtocolVersion);
-    if (!connection->request("hello", hello, error)) return nullptr;
-    return connection;
+    if (auto greeted = connection->request("hello", hello); !greeted) return Opened::failure(greeted.error());
+    return Opened::success(std::move(connection));
 }
 
 ControlConnection::~ControlConnection() { close(fd_); }
@@ -103,7 +97,7 @@ std::optional<std::string> ControlConnection::read_line(int timeout_ms, bool& cl
     }
 }
 
-Json ControlConnection::request(const std::string& cmd, cJSON* arguments, std::string& error) {
+Result<Json> ControlConnection::request(const std::string& cmd, cJSON* arguments) {
     Json message(arguments != nullptr ? arguments : cJSON_CreateObject());
     const long id = next_request_id_++;
     cJSON_AddNumberToObject(message.get(), "id", static_cast<double>(id));
@@ -112,19 +106,15 @@ Json ControlConnection::request(const std::string& cmd, cJSON* arguments, std::s
     for (std::size_t sent = 0; sent < line.size();) {
         const ssize_t wrote = write(fd_, line.data() + sent, line.size() - sent);
         if (wrote < 0 && errno == EINTR) continue;
-        if (wrote <= 0) {
-            error = "askfirstd closed the control connection";
-            return nullptr;
-        }
+        if (wrote <= 0) return Result<Json>::failure("askfirstd closed the control connection");
         sent += static_cast<std::size_t>(wrote);
     }
     while (true) {
         bool closed = false;
         auto reply_line = read_line(kReplyTimeoutMs, closed);
-        if (!reply_line) {
-            error = closed ? "askfirstd closed the control connection" : "no reply from askfirstd within 10 s";
-            return nullptr;
-        }
+        if (!reply_line)
+            return Result<Json>::failure(closed ? "askfirstd closed the control connection"
+                                                : "no reply from askfirstd within 10 s");
         Json reply(cJSON_Parse(reply_line->c_str()));
         if (!reply) continue;  // not JSON: ignore rather than misread
         if (cJSON_GetObjectItemCaseSensitive(reply.get(), "event") != nullptr) {
@@ -135,10 +125,10 @@ Json ControlConnection::request(const std::string& cmd, cJSON* arguments, std::s
         if (!cJSON_IsNumber(re) || static_cast<long>(re->valuedouble) != id) continue;
         if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(reply.get(), "ok"))) {
             const cJSON* message_text = cJSON_GetObjectItemCaseSensitive(reply.get(), "error");
-            error = cmd + ": " + (cJSON_IsString(message_text) ? message_text->valuestring : "refused");
-            return nullptr;
+            return Result<Json>::failure(cmd + ": " +
+                                         (cJSON_IsString(message_text) ? message_text->valuestring : "refused"));
         }
-        return reply;
+        return Result<Json>::success(std::move(reply));
     }
 }
 

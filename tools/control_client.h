@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/result.h"
 #include "consent/cjson_handle.h"
 
 #include <memory>
@@ -19,22 +20,22 @@ using Json = consent::JsonPtr;
 // $XDG_RUNTIME_DIR/askfirst, or /tmp/askfirst-runtime-UID when unset (askfirstd uses the same).
 std::string control_runtime_dir();
 
-// The socket of --name, or of the only askfirstd running. On failure,
-// `error` says what to do (e.g. "several are running: pass --name").
-std::optional<std::string> find_control_socket(const std::string& name, std::string& error);
+// The socket of --name, or of the only askfirstd running. A failure says
+// what to do (e.g. "several are running: pass --name").
+Result<std::string> find_control_socket(const std::string& name);
 
 class ControlConnection {
 public:
-    // Connects and says hello; on failure returns nullptr and fills `error`.
-    static std::unique_ptr<ControlConnection> open(const std::string& socket_path, std::string& error);
+    // Connects and says hello; a failure says why it could not.
+    static Result<std::unique_ptr<ControlConnection>> open(const std::string& socket_path);
     ~ControlConnection();
     ControlConnection(const ControlConnection&) = delete;
     ControlConnection& operator=(const ControlConnection&) = delete;
 
     // Sends {"id":N,"cmd":..., members of `arguments`} and waits for its reply.
     // Events that arrive meanwhile are queued for next_event(). Returns the
-    // reply, or nullptr with `error` set (including the daemon's error text).
-    Json request(const std::string& cmd, cJSON* arguments, std::string& error);
+    // reply, or a failure (including the daemon's error text).
+    Result<Json> request(const std::string& cmd, cJSON* arguments);
 
     // The next event: a queued one, or one read within timeout_ms (-1: wait
     // forever). nullptr on timeout; `closed` is set when the daemon went away.

@@ -148,7 +148,7 @@ int wait_for_keeper(pid_t keeper, pid_t& daemon) {
 
 }  // namespace
 
-std::string locate(const std::string& explicit_path, std::string& error) {
+Result<std::string> locate(const std::string& explicit_path) {
     std::vector<std::string> candidates;
     if (!explicit_path.empty()) {
         candidates.push_back(explicit_path);
@@ -159,11 +159,10 @@ std::string locate(const std::string& explicit_path, std::string& error) {
         candidates = {here + "/askfirstd", here + "/src/askfirstd"};
     }
     for (const auto& candidate : candidates)
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    error = "no executable askfirstd at " + candidates.front() +
-            (candidates.size() > 1 ? " or " + candidates.back() : "") +
-            "; build it (ninja -C BUILD) or name it with --askfirstd PATH or ASKFIRSTD=PATH";
-    return "";
+        if (access(candidate.c_str(), X_OK) == 0) return Result<std::string>::success(candidate);
+    return Result<std::string>::failure("no executable askfirstd at " + candidates.front() +
+                                        (candidates.size() > 1 ? " or " + candidates.back() : "") +
+                                        "; build it (ninja -C BUILD) or name it with --askfirstd PATH or ASKFIRSTD=PATH");
 }
 
 int supervise(const std::string& profile_path, const std::string& name, bool verbose,

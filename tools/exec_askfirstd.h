@@ -8,12 +8,14 @@
 #include <functional>
 #include <string>
 
+#include "base/result.h"
+
 namespace askfirst::exec_askfirstd {
 
 // --askfirstd PATH, else $ASKFIRSTD, else next to this program (the build
 // dir's askfirst sits beside src/askfirstd; an installed one beside askfirstd).
-// Returns "" and sets `error` when none is executable.
-std::string locate(const std::string& explicit_path, std::string& error);
+// A failure, saying how to name one, when none is executable.
+Result<std::string> locate(const std::string& explicit_path);
 
 // Forks the sandbox keeper (`run_keeper(channel, exec_pid)` never returns),
 // receives the TAP fd from it, starts askfirstd on it, waits until askfirstd

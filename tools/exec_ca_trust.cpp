@@ -44,17 +44,12 @@ bool write_all(int fd, const std::string& text) {
 
 }  // namespace
 
-std::string write_combined_bundle(std::string& error) {
+Result<std::string> write_combined_bundle() {
+    using Written = Result<std::string>;
     auto location = tls::CaLocation::from_environment();
-    if (!location) {
-        error = "cannot locate askfirst's CA: " + location.error();
-        return "";
-    }
+    if (!location) return Written::failure("cannot locate askfirst's CA: " + location.error());
     auto ca = tls::CertificateAuthority::load_or_create(location.value());
-    if (!ca) {
-        error = "cannot load askfirst's CA for the sandbox's trust store: " + ca.error();
-        return "";
-    }
+    if (!ca) return Written::failure("cannot load askfirst's CA for the sandbox's trust store: " + ca.error());
     std::string bundle = host_bundle_text();
     if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
     bundle += "# askfirst CA (" + location.value().certificate_file + "), added by askfirst exec\n";
@@ -63,21 +58,18 @@ std::string write_combined_bundle(std::string& error) {
 
     char path[] = "/tmp/askfirst-exec-ca-XXXXXX";
     const int fd = mkstemp(path);
-    if (fd < 0) {
-        error = std::string("cannot write the sandbox's CA bundle in /tmp: ") + std::strerror(errno);
-        return "";
-    }
+    if (fd < 0) return Written::failure(std::string("cannot write the sandbox's CA bundle in /tmp: ") + std::strerror(errno));
     const bool written = write_all(fd, bundle) && fchmod(fd, 0644) == 0;
     close(fd);
     if (!written) {
-        error = std::string("cannot write the sandbox's CA bundle ") + path + ": " + std::strerror(errno);
+        const std::string why = std::string("cannot write the sandbox's CA bundle ") + path + ": " + std::strerror(errno);
         unlink(path);
-        return "";
+        return Written::failure(why);
     }
-    return path;
+    return Written::success(path);
 }
 
-std::string bind_over_system_bundles(const std::string& bundle_path) {
+Status bind_over_system_bundles(const std::string& bundle_path) {
     std::set<std::string> covered;
     for (std::string_view path : kSystemBundlePaths) {
         char target[PATH_MAX];
@@ -87,10 +79,10 @@ std::string bind_over_system_bundles(const std::string& bundle_path) {
         if (stat(target, &status) != 0 || !S_ISREG(status.st_mode)) continue;
         if (!covered.insert(target).second) continue;
         if (mount(bundle_path.c_str(), target, nullptr, MS_BIND, nullptr) < 0)
-            return std::string("bind-mounting askfirst's CA bundle over ") + target + ": " + std::strerror(errno) +
-                   " (clients that read the CA variables still trust askfirst's CA)";
+            return Status::failure(std::string("bind-mounting askfirst's CA bundle over ") + target + ": " +
+                                   std::strerror(errno) + " (clients that read the CA variables still trust askfirst's CA)");
     }
-    return "";
+    return ok_status();
 }
 
 void export_ca_variables(const std::string& bundle_path) {

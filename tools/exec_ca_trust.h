@@ -22,6 +22,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace askfirst::exec_ca_trust {
 
 // The system bundle files, by distribution; those that exist are covered.
@@ -42,13 +44,12 @@ inline constexpr std::string_view kCaVariables[] = {
 // Loads (or makes, on first use, as askfirstd would) askfirst's CA from
 // $XDG_DATA_HOME/askfirst/ca and writes the host's first existing system
 // bundle plus that CA to a fresh 0644 file under /tmp. Returns its path, or
-// "" with `error` saying what failed and what to do.
-std::string write_combined_bundle(std::string& error);
+// a failure saying what failed and what to do.
+Result<std::string> write_combined_bundle();
 
 // In the sandbox's (private) mount namespace: bind-mounts `bundle_path` over
 // each system bundle that exists (symlinks resolved, each target once).
-// Returns "" or an error text.
-std::string bind_over_system_bundles(const std::string& bundle_path);
+Status bind_over_system_bundles(const std::string& bundle_path);
 
 // setenv() of each kCaVariables name to `bundle_path`.
 void export_ca_variables(const std::string& bundle_path);

@@ -5,14 +5,24 @@
 
 namespace askfirst::cli {
 
+namespace {
+
+// askfirstd's `status` reply for session `name`.
+Result<Json> listener_status(const std::string& name) {
+    const auto socket = find_control_socket(name);
+    if (!socket) return Result<Json>::failure(socket.error());
+    auto connection = ControlConnection::open(*socket);
+    if (!connection) return Result<Json>::failure(connection.error());
+    return connection.value()->request("status", nullptr);
+}
+
+}  // namespace
+
 std::string consent_listener_notice(const std::string& name, unsigned listener_grace_s) {
-    std::string error;
-    const auto socket = find_control_socket(name, error);
-    std::unique_ptr<ControlConnection> connection = socket ? ControlConnection::open(*socket, error) : nullptr;
-    Json status = connection ? connection->request("status", nullptr, error) : nullptr;
-    const cJSON* listeners = status ? cJSON_GetObjectItemCaseSensitive(status.get(), "listeners") : nullptr;
+    const auto status = listener_status(name);
+    const cJSON* listeners = status ? cJSON_GetObjectItemCaseSensitive(status->get(), "listeners") : nullptr;
     if (!cJSON_IsNumber(listeners))
-        return "askfirst exec: cannot tell whether a consent client is listening (" + error +
+        return "askfirst exec: cannot tell whether a consent client is listening (" + status.error() +
                "); questions are answered by askfirst-tray or `askfirst prompts --name " + name + "`";
     if (listeners->valuedouble >= 1)
         return "askfirst exec: a consent client is listening: questions for session '" + name + "' go to it";

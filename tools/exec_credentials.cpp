@@ -66,41 +66,39 @@ std::string sandbox_ca_bundle() {
 // its credentials must not be readable inside).
 std::string kubeconfig_file(const std::string& real_path, const std::string& real_text,
                             const std::vector<std::string_view>& listed, const std::vector<StubEntry>& entries) {
-    std::string error;
-    std::string stub = stub_kubeconfig(real_text, kube_stubs(entries), SandboxCa{sandbox_ca_bundle(), ""}, error, listed);
-    if (stub.empty()) {
-        std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
-                     error.c_str());
-        stub = "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
-    }
-    return stub;
+    auto made = stub_kubeconfig(real_text, kube_stubs(entries), SandboxCa{sandbox_ca_bundle(), ""}, listed);
+    if (made) return made.take();
+    std::fprintf(stderr, "askfirst exec: %s %s; the sandbox sees an empty kubeconfig there\n", real_path.c_str(),
+                 made.error().c_str());
+    return "{\"apiVersion\": \"v1\", \"kind\": \"Config\"}\n";
 }
 
 // Binds a file holding `contents` over `target` (which must exist); the
 // source file is removed at once: the mount keeps it for the sandbox only.
-std::string bind_stub_over(const std::string& stub_dir, const std::string& target, const std::string& contents,
-                           int& counter) {
+Status bind_stub_over(const std::string& stub_dir, const std::string& target, const std::string& contents,
+                      int& counter) {
     struct stat info {};
-    if (target.empty() || stat(target.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return "";
+    if (target.empty() || stat(target.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) return ok_status();
     const std::string source = stub_dir + "/" + std::to_string(counter++);
     {
         std::ofstream out(source, std::ios::binary);
         out << contents;
-        if (!out) return "cannot write a stub file in " + stub_dir;
+        if (!out) return Status::failure("cannot write a stub file in " + stub_dir);
     }
     chmod(source.c_str(), 0600);
     if (mount(source.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
-        const std::string error = "cannot bind a stub over " + target + ": " + std::strerror(errno);
+        const std::string why = std::strerror(errno);
         unlink(source.c_str());
-        return error;
+        return Status::failure("cannot bind a stub over " + target + ": " + why);
     }
     unlink(source.c_str());
-    return "";
+    return ok_status();
 }
 
-std::string bind_stub_files(const std::vector<StubEntry>& entries, const std::vector<std::string>& command) {
+Status bind_stub_files(const std::vector<StubEntry>& entries, const std::vector<std::string>& command) {
     char dir_template[] = "/tmp/askfirst-exec-stubs-XXXXXX";
-    if (mkdtemp(dir_template) == nullptr) return std::string("cannot create a stub directory in /tmp: ") + std::strerror(errno);
+    if (mkdtemp(dir_template) == nullptr)
+        return Status::failure(std::string("cannot create a stub directory in /tmp: ") + std::strerror(errno));
     const std::string dir = dir_template;
     int counter = 0;
     const std::string home = home_folder();
@@ -131,13 +129,13 @@ std::string bind_stub_files(const std::vector<StubEntry>& entries, const std::ve
         binds.emplace_back(path, kubeconfig_file(path, text, i < listed_count ? listed : std::vector<std::string_view>{}, entries));
     }
     for (auto& [path, text] : kubeconfigs) OPENSSL_cleanse(text.data(), text.size());
-    std::string error;
+    Status bound = ok_status();
     for (const auto& [target, contents] : binds) {
-        error = bind_stub_over(dir, target, contents, counter);
-        if (!error.empty()) break;
+        bound = bind_stub_over(dir, target, contents, counter);
+        if (!bound) break;
     }
     rmdir(dir.c_str());
-    return error;
+    return bound;
 }
 
 }  // namespace
@@ -171,17 +169,19 @@ std::string stubs_file_for_keeper(const std::string& stubs_json) {
     return written ? path : "/nonexistent/askfirst-exec-stubs";
 }
 
-std::string install_stubs(const std::string& stubs_path, const std::vector<std::string>& command) {
-    if (stubs_path.empty()) return "";
+Status install_stubs(const std::string& stubs_path, const std::vector<std::string>& command) {
+    if (stubs_path.empty()) return ok_status();
     std::ifstream file(stubs_path, std::ios::binary);
     std::stringstream text;
     text << file.rdbuf();
     unlink(stubs_path.c_str());
-    std::vector<StubEntry> entries;
-    if (!file || !sandbox_stubs::parse_stub_entries(text.str(), entries))
-        return "cannot read the credential stubs askfirstd gave (" + stubs_path + "); not starting the command";
-    set_environment(entries);
-    return bind_stub_files(entries, command);
+    auto entries = file ? sandbox_stubs::parse_stub_entries(text.str())
+                        : Result<std::vector<StubEntry>>::failure("cannot open it");
+    if (!entries)
+        return Status::failure("cannot read the credential stubs askfirstd gave (" + stubs_path +
+                               "); not starting the command");
+    set_environment(*entries);
+    return bind_stub_files(*entries, command);
 }
 
 }  // namespace askfirst::exec_credentials

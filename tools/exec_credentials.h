@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst::exec_credentials {
 
 // After askfirstd's ready byte: the rest of its message, until EOF.
@@ -40,7 +42,7 @@ std::string stubs_file_for_keeper(const std::string& stubs_json);
 // In the keeper (sandbox mount namespace, before CMD): reads and deletes
 // `stubs_path`, sets the environment, binds the stub files (`command`, CMD
 // and its arguments: the kubeconfigs it names with --kubeconfig get a stub
-// too). "" on success, else what failed.
-std::string install_stubs(const std::string& stubs_path, const std::vector<std::string>& command);
+// too); a failure says what failed.
+Status install_stubs(const std::string& stubs_path, const std::vector<std::string>& command);
 
 }  // namespace askfirst::exec_credentials

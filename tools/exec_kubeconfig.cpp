@@ -260,33 +260,29 @@ std::vector<KubeStub> kube_stubs(const std::vector<sandbox_stubs::StubEntry>& en
     return stubs;
 }
 
-std::string stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
-                            std::string& error, const std::vector<std::string_view>& merged_with) {
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
+                                    const std::vector<std::string_view>& merged_with) {
     Json real = parsed_kubeconfig(real_yaml);
-    if (!real) {
-        error = kNotAKubeconfig;
-        return "";
-    }
-    if (merged_with.empty()) return stub_of(real.get(), real.get(), stubs, ca);
+    if (!real) return Result<std::string>::failure(kNotAKubeconfig);
+    if (merged_with.empty()) return Result<std::string>::success(stub_of(real.get(), real.get(), stubs, ca));
     std::vector<Json> documents;
     for (const std::string_view text : merged_with)
         if (Json document = parsed_kubeconfig(text)) documents.push_back(std::move(document));
     const Json merged = merged_kubeconfig(documents);
-    return stub_of(real.get(), merged.get(), stubs, ca);
+    return Result<std::string>::success(stub_of(real.get(), merged.get(), stubs, ca));
 }
 
-std::string merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls, const std::vector<KubeStub>& stubs,
-                                   const SandboxCa& ca, std::string& error) {
+Result<std::string> merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls,
+                                           const std::vector<KubeStub>& stubs, const SandboxCa& ca) {
     std::vector<Json> documents;
     for (const std::string_view text : real_yamls) {
         documents.push_back(parsed_kubeconfig(text));
-        if (!documents.back()) {
-            error = "file " + std::to_string(documents.size()) + " of the list " + kNotAKubeconfig;
-            return "";
-        }
+        if (!documents.back())
+            return Result<std::string>::failure("file " + std::to_string(documents.size()) + " of the list " +
+                                                kNotAKubeconfig);
     }
     const Json merged = merged_kubeconfig(documents);
-    return stub_of(merged.get(), merged.get(), stubs, ca);
+    return Result<std::string>::success(stub_of(merged.get(), merged.get(), stubs, ca));
 }
 
 std::vector<std::string> kubeconfig_paths(const char* kubeconfig_variable, const std::string& home) {

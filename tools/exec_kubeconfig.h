@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "tools/sandbox_stub_files.h"
 
 namespace askfirst::exec_credentials {
@@ -48,20 +49,21 @@ struct SandboxCa {
     std::string pem;   // the CA itself, written as certificate-authority-data (a VM guest, whose paths differ)
 };
 
-// The stub for `real_yaml`; "" with `error` when it does not parse as a kubeconfig.
+// The stub for `real_yaml`; a failure when it does not parse as a kubeconfig
+// (the sentence follows the file's path: "is not a kubeconfig ...").
 // `merged_with`: every file of the same $KUBECONFIG list (this one included),
 // which kubectl merges: a user defined here may be used by a context or a
 // cluster defined in another file, and that decides its stub. Files of the
 // list that do not parse are left out of that view.
-std::string stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
-                            std::string& error, const std::vector<std::string_view>& merged_with = {});
+Result<std::string> stub_kubeconfig(std::string_view real_yaml, const std::vector<KubeStub>& stubs, const SandboxCa& ca,
+                                    const std::vector<std::string_view>& merged_with = {});
 
 // One stub kubeconfig for the whole list, merged as kubectl merges it (the
 // first file to name a cluster, user or context, or to set current-context,
-// wins): what a VM guest gets as ~/.kube/config. "" with `error` when a file
-// does not parse (naming its position in the list).
-std::string merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls, const std::vector<KubeStub>& stubs,
-                                   const SandboxCa& ca, std::string& error);
+// wins): what a VM guest gets as ~/.kube/config. A failure when a file does
+// not parse (naming its position in the list).
+Result<std::string> merged_stub_kubeconfig(const std::vector<std::string_view>& real_yamls,
+                                           const std::vector<KubeStub>& stubs, const SandboxCa& ca);
 
 // The kubeconfig files kubectl would read: the list in `kubeconfig_variable`
 // (colon-separated; null or empty: none), else HOME/.kube/config.

@@ -38,7 +38,7 @@ struct In6Ifreq {
     int interface_index;
 };
 
-std::string failed(const std::string& what) { return what + ": " + std::strerror(errno); }
+Status failed(const std::string& what) { return Status::failure(what + ": " + std::strerror(errno)); }
 
 class Fd {
 public:
@@ -50,6 +50,10 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
     int release() { return std::exchange(fd_, -1); }
+    void reset(int fd) {
+        if (fd_ >= 0) close(fd_);
+        fd_ = fd;
+    }
 
 private:
     int fd_;
@@ -68,24 +72,24 @@ ifreq interface_request(const char* name) {
     return request;
 }
 
-std::string bring_up(int control, const char* name) {
+Status bring_up(int control, const char* name) {
     ifreq request = interface_request(name);
     if (ioctl(control, SIOCGIFFLAGS, &request) < 0) return failed(std::string("reading flags of ") + name);
     request.ifr_flags |= IFF_UP | IFF_RUNNING;
     if (ioctl(control, SIOCSIFFLAGS, &request) < 0) return failed(std::string("bringing up ") + name);
-    return "";
+    return ok_status();
 }
 
-std::string set_ipv4(int control, unsigned long request_code, const char* address, const char* what) {
+Status set_ipv4(int control, unsigned long request_code, const char* address, const char* what) {
     ifreq request = interface_request(kTapName);
     auto* v4 = reinterpret_cast<sockaddr_in*>(&request.ifr_addr);
     v4->sin_family = AF_INET;
     inet_pton(AF_INET, address, &v4->sin_addr);
     if (ioctl(control, request_code, &request) < 0) return failed(std::string("setting the ") + what + " of tap0");
-    return "";
+    return ok_status();
 }
 
-std::string set_mac_and_mtu(int control) {
+Status set_mac_and_mtu(int control) {
     ifreq request = interface_request(kTapName);
     request.ifr_hwaddr.sa_family = ARPHRD_ETHER;
     unsigned bytes[6];
@@ -95,10 +99,10 @@ std::string set_mac_and_mtu(int control) {
     request = interface_request(kTapName);
     request.ifr_mtu = kTapMtu;
     if (ioctl(control, SIOCSIFMTU, &request) < 0) return failed("setting the MTU of tap0");
-    return "";
+    return ok_status();
 }
 
-std::string add_default_route4(int control) {
+Status add_default_route4(int control) {
     rtentry route{};
     auto* gateway = reinterpret_cast<sockaddr_in*>(&route.rt_gateway);
     gateway->sin_family = AF_INET;
@@ -107,10 +111,10 @@ std::string add_default_route4(int control) {
     reinterpret_cast<sockaddr_in*>(&route.rt_genmask)->sin_family = AF_INET;
     route.rt_flags = RTF_UP | RTF_GATEWAY;
     if (ioctl(control, SIOCADDRT, &route) < 0) return failed("adding the IPv4 default route via 10.0.2.2");
-    return "";
+    return ok_status();
 }
 
-std::string configure_ipv6(int interface_index) {
+Status configure_ipv6(int interface_index) {
     Fd control6(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (control6.get() < 0) return failed("opening an IPv6 control socket (is IPv6 disabled on this host?)");
     In6Ifreq address{};
@@ -124,11 +128,12 @@ std::string configure_ipv6(int interface_index) {
     route.rtmsg_metric = 1;
     route.rtmsg_ifindex = interface_index;
     if (ioctl(control6.get(), SIOCADDRT, &route) < 0) return failed("adding the IPv6 default route via fec0::2");
-    return "";
+    return ok_status();
 }
 
-std::string create_tap(int& tap_fd) {
-    Fd tap(open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+// Opens tap0 into `tap` (the caller's owner, so a later failure closes it).
+Status create_tap(Fd& tap) {
+    tap.reset(open("/dev/net/tun", O_RDWR | O_CLOEXEC));
     if (tap.get() < 0 && errno == EACCES)
         return failed("opening /dev/net/tun as uid " + std::to_string(getuid()) +
                       " (this host restricts it; Debian ships it with mode 0666: as root, `chmod 0666 /dev/net/tun`, or run as root)");
@@ -138,13 +143,12 @@ std::string create_tap(int& tap_fd) {
     // the namespace's stack does not sum every segment again (netstack/virtio_net_header.h).
     request.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     if (ioctl(tap.get(), TUNSETIFF, &request) < 0) return failed("creating the TAP device tap0");
-    tap_fd = tap.release();
-    return "";
+    return ok_status();
 }
 
 }  // namespace
 
-std::string map_user_to_itself(unsigned outer_uid, unsigned outer_gid) {
+Status map_user_to_itself(unsigned outer_uid, unsigned outer_gid) {
     // setgroups must be denied before an unprivileged process may write gid_map.
     if (!write_file("/proc/self/setgroups", "deny"))
         return failed("writing /proc/self/setgroups");
@@ -152,31 +156,36 @@ std::string map_user_to_itself(unsigned outer_uid, unsigned outer_gid) {
         return failed("writing /proc/self/uid_map");
     if (!write_file("/proc/self/gid_map", std::to_string(outer_gid) + " " + std::to_string(outer_gid) + " 1\n"))
         return failed("writing /proc/self/gid_map");
-    return "";
+    return ok_status();
 }
 
-std::string configure_network(int& tap_fd) {
+Result<int> configure_network() {
+    using Configured = Result<int>;
     Fd control(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (control.get() < 0) return failed("opening a control socket");
-    if (auto error = bring_up(control.get(), "lo"); !error.empty()) return error;
-    if (auto error = create_tap(tap_fd); !error.empty()) return error;
+    if (control.get() < 0) return Configured::failure(failed("opening a control socket").error());
+    Fd tap(-1);
+    Status step = bring_up(control.get(), "lo");
+    if (step) step = create_tap(tap);
+    if (!step) return Configured::failure(step.error());
     // Before the link comes up, so the static IPv6 address is not held back
     // by duplicate address detection and no SLAAC address is added.
     write_file(std::string("/proc/sys/net/ipv6/conf/") + kTapName + "/accept_dad", "0");
     write_file(std::string("/proc/sys/net/ipv6/conf/") + kTapName + "/accept_ra", "0");
     const int c = control.get();
-    std::string error = set_mac_and_mtu(c);
-    if (error.empty()) error = set_ipv4(c, SIOCSIFADDR, kGuestAddress4, "IPv4 address");
-    if (error.empty()) error = set_ipv4(c, SIOCSIFNETMASK, kGuestNetmask4, "IPv4 netmask");
-    if (error.empty()) error = bring_up(c, kTapName);
-    if (error.empty()) error = add_default_route4(c);
-    if (!error.empty()) return error;
-    const unsigned index = if_nametoindex(kTapName);
-    if (index == 0) return failed("looking up tap0's interface index");
-    return configure_ipv6(static_cast<int>(index));
+    step = set_mac_and_mtu(c);
+    if (step) step = set_ipv4(c, SIOCSIFADDR, kGuestAddress4, "IPv4 address");
+    if (step) step = set_ipv4(c, SIOCSIFNETMASK, kGuestNetmask4, "IPv4 netmask");
+    if (step) step = bring_up(c, kTapName);
+    if (step) step = add_default_route4(c);
+    if (step) {
+        const unsigned index = if_nametoindex(kTapName);
+        step = index == 0 ? failed("looking up tap0's interface index") : configure_ipv6(static_cast<int>(index));
+    }
+    if (!step) return Configured::failure(step.error());
+    return Configured::success(tap.release());
 }
 
-std::string isolate_mounts_and_bind_resolv_conf(const std::string& resolv_conf_path) {
+Status isolate_mounts_and_bind_resolv_conf(const std::string& resolv_conf_path) {
     if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) < 0)
         return failed("making the sandbox's mounts private");
     // /etc/resolv.conf may be a symlink (systemd-resolved): bind over its target.
@@ -185,13 +194,13 @@ std::string isolate_mounts_and_bind_resolv_conf(const std::string& resolv_conf_p
         return failed("resolving /etc/resolv.conf (create the file, even empty, so it can be covered)");
     if (mount(resolv_conf_path.c_str(), target, nullptr, MS_BIND, nullptr) < 0)
         return failed(std::string("bind-mounting the sandbox's resolv.conf over ") + target);
-    return "";
+    return ok_status();
 }
 
-std::string mount_proc() {
+Status mount_proc() {
     if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) < 0)
         return failed("mounting /proc for the sandbox's PID namespace");
-    return "";
+    return ok_status();
 }
 
 }  // namespace askfirst::exec_sandbox

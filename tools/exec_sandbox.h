@@ -1,10 +1,12 @@
 // tools/exec_sandbox.h — the inside of `askfirst exec`'s sandbox: the steps
 // run in the fresh namespaces before CMD starts (see tools/askfirst_exec.cpp
-// for the process layout). Each step returns an error text ("" on success)
-// that says what failed and what to do.
+// for the process layout). Each step returns a Status whose failure says
+// what failed and what to do.
 #pragma once
 
 #include <string>
+
+#include "base/result.h"
 
 namespace askfirst::exec_sandbox {
 
@@ -25,18 +27,18 @@ inline constexpr int kTapMtu = 65520;
 
 // After unshare(CLONE_NEWUSER): map our uid/gid to themselves so CMD runs as
 // the user, while this process keeps the namespace's capabilities until exec.
-std::string map_user_to_itself(unsigned outer_uid, unsigned outer_gid);
+Status map_user_to_itself(unsigned outer_uid, unsigned outer_gid);
 
 // In the new network namespace: brings lo up, creates tap0 and configures it
 // (addresses, routes; IPv6 DAD and router advertisements off, so the static
-// address is usable at once). Returns the TAP's fd in `tap_fd`.
-std::string configure_network(int& tap_fd);
+// address is usable at once). Returns the TAP's fd.
+Result<int> configure_network();
 
 // In the new mount namespace: stops mounts propagating back to the host and
 // bind-mounts `resolv_conf_path` over /etc/resolv.conf.
-std::string isolate_mounts_and_bind_resolv_conf(const std::string& resolv_conf_path);
+Status isolate_mounts_and_bind_resolv_conf(const std::string& resolv_conf_path);
 
 // In the new PID namespace's first process: a /proc that shows its processes.
-std::string mount_proc();
+Status mount_proc();
 
 }  // namespace askfirst::exec_sandbox

@@ -100,10 +100,12 @@ std::string netrc_file(const std::vector<StubEntry>& entries) {
 
 }  // namespace
 
-bool parse_stub_entries(const std::string& json, std::vector<StubEntry>& out) {
+Result<std::vector<StubEntry>> parse_stub_entries(const std::string& json) {
     Json root(cJSON_Parse(json.c_str()));
     const cJSON* list = root ? cJSON_GetObjectItemCaseSensitive(root.get(), "credentials") : nullptr;
-    if (!cJSON_IsArray(list)) return false;
+    if (!cJSON_IsArray(list))
+        return Result<std::vector<StubEntry>>::failure("not askfirstd's stubs JSON ({\"credentials\": [...]})");
+    std::vector<StubEntry> out;
     for (const cJSON* item = list->child; item != nullptr; item = item->next) {
         StubEntry entry;
         entry.name = text_of(item, "name");
@@ -121,7 +123,7 @@ bool parse_stub_entries(const std::string& json, std::vector<StubEntry>& out) {
         entry.guest_env = list_of(item, "guest_env");
         out.push_back(std::move(entry));
     }
-    return true;
+    return Result<std::vector<StubEntry>>::success(std::move(out));
 }
 
 StubVariables stub_variables(const std::vector<StubEntry>& entries) {

@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/result.h"
+
 namespace askfirst::sandbox_stubs {
 
 struct StubEntry {
@@ -27,8 +29,8 @@ struct StubEntry {
     std::vector<std::string> hosts, guest_env;
 };
 
-// Parses askfirstd's stubs JSON ({"credentials": [...]}); false when it is not that.
-bool parse_stub_entries(const std::string& json, std::vector<StubEntry>& out);
+// Parses askfirstd's stubs JSON ({"credentials": [...]}); a failure when it is not that.
+Result<std::vector<StubEntry>> parse_stub_entries(const std::string& json);
 
 // Applied unset first, then set in order (a later one wins): a name in both
 // ends up holding its stub.

@@ -103,7 +103,7 @@ std::vector<std::string> split_signed_headers(std::string_view list) {
 }
 
 // Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...
-bool read_authorization(std::string_view value, SigV4Signature& out, std::string& error) {
+Status read_authorization(std::string_view value, SigV4Signature& out) {
     value.remove_prefix(kAlgorithm.size());
     std::map<std::string, std::string, std::less<>> fields;
     std::size_t at = 0;
@@ -120,13 +120,11 @@ bool read_authorization(std::string_view value, SigV4Signature& out, std::string
     const auto signed_headers = fields.find("SignedHeaders");
     const auto signature = fields.find("Signature");
     if (credential == fields.end() || signed_headers == fields.end() || signature == fields.end() ||
-        !read_credential(credential->second, out)) {
-        error = "the AWS Authorization header is not a well-formed SigV4 signature";
-        return false;
-    }
+        !read_credential(credential->second, out))
+        return Status::failure("the AWS Authorization header is not a well-formed SigV4 signature");
     out.signed_headers = split_signed_headers(signed_headers->second);
     out.signature = lower(signature->second);
-    return true;
+    return ok_status();
 }
 
 struct QueryPair {
@@ -157,7 +155,7 @@ const QueryPair* find_pair(const std::vector<QueryPair>& pairs, std::string_view
 
 std::string decoded(std::string_view raw) { return classifiers::percent_decode(raw, false); }
 
-bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string& error) {
+Status read_presigned(const HttpRequest& request, SigV4Signature& out) {
     const auto pairs = split_query(request.query);
     const QueryPair* algorithm = find_pair(pairs, "X-Amz-Algorithm");
     const QueryPair* credential = find_pair(pairs, "X-Amz-Credential");
@@ -166,10 +164,8 @@ bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string
     const QueryPair* date = find_pair(pairs, "X-Amz-Date");
     if (algorithm == nullptr || decoded(algorithm->value) != kAlgorithm || credential == nullptr ||
         signed_headers == nullptr || signature == nullptr || date == nullptr ||
-        !read_credential(decoded(credential->value), out)) {
-        error = "the presigned AWS URL is not a well-formed SigV4 signature";
-        return false;
-    }
+        !read_credential(decoded(credential->value), out))
+        return Status::failure("the presigned AWS URL is not a well-formed SigV4 signature");
     out.placement = SigV4Signature::Placement::query;
     out.signed_headers = split_signed_headers(decoded(signed_headers->value));
     out.signature = lower(decoded(signature->value));
@@ -178,7 +174,7 @@ bool read_presigned(const HttpRequest& request, SigV4Signature& out, std::string
         out.has_security_token = true;
         out.security_token = decoded(token->value);
     }
-    return true;
+    return ok_status();
 }
 
 // ---- the canonical request ----
@@ -272,27 +268,25 @@ std::string joined(const std::vector<std::string>& names) {
     return out;
 }
 
-struct PayloadHash {
-    std::string value;
-    std::string error;
-};
-
-PayloadHash payload_hash(const HttpRequest& request, const SigV4Signature& signature) {
+// The payload hash the signature covers; a failure when askfirst cannot re-sign it.
+Result<std::string> payload_hash(const HttpRequest& request, const SigV4Signature& signature) {
+    using Hashed = Result<std::string>;
     if (signature.placement == SigV4Signature::Placement::query) {
-        if (const auto given = classifiers::query_param(request.query, "X-Amz-Content-Sha256")) return {*given, ""};
-        return {std::string(kUnsignedPayload), ""};
+        if (const auto given = classifiers::query_param(request.query, "X-Amz-Content-Sha256"))
+            return Hashed::success(*given);
+        return Hashed::success(std::string(kUnsignedPayload));
     }
     if (request.has_header("x-amz-content-sha256")) {
         std::string given(request.header("x-amz-content-sha256"));
         if (given.starts_with(kStreamingPrefix) && given != "STREAMING-UNSIGNED-PAYLOAD-TRAILER" &&
             given != kStreamingSigned && given != kStreamingSignedTrailer)
-            return {"", "askfirst cannot re-sign aws-chunked uploads of the form " + given + " yet"};
-        return {given, ""};
+            return Hashed::failure("askfirst cannot re-sign aws-chunked uploads of the form " + given + " yet");
+        return Hashed::success(std::move(given));
     }
     if (!request.body_complete)
-        return {"", "the request's signature covers a body larger than http.max_inspect_bytes, so askfirst "
-                    "cannot re-sign it with the real key"};
-    return {sha256_hex(request.body), ""};
+        return Hashed::failure("the request's signature covers a body larger than http.max_inspect_bytes, so askfirst "
+                               "cannot re-sign it with the real key");
+    return Hashed::success(sha256_hex(request.body));
 }
 
 std::string string_to_sign(const HttpRequest& request, const SigV4Signature& signature, const SigningInputs& inputs,
@@ -384,45 +378,38 @@ std::string sigv4_signature(std::string_view secret, std::string_view scope_date
     return SigningKey(secret, scope_date, region, service).sign(to_sign);
 }
 
-std::optional<SigV4Signature> read_sigv4(const HttpRequest& request, std::string& error) {
+Result<std::optional<SigV4Signature>> read_sigv4(const HttpRequest& request) {
+    using Read = Result<std::optional<SigV4Signature>>;
     SigV4Signature signature;
     const std::string_view authorization = request.header("authorization");
     if (authorization.starts_with(kAlgorithm)) {
-        if (!read_authorization(authorization, signature, error)) return std::nullopt;
+        if (Status read = read_authorization(authorization, signature); !read) return Read::failure(read.error());
         signature.amz_date = std::string(request.header("x-amz-date"));
-        if (signature.amz_date.empty()) {
-            error = "the AWS signature has no X-Amz-Date header (askfirst re-signs only that form)";
-            return std::nullopt;
-        }
+        if (signature.amz_date.empty())
+            return Read::failure("the AWS signature has no X-Amz-Date header (askfirst re-signs only that form)");
         if (request.has_header("x-amz-security-token")) {
             signature.has_security_token = true;
             signature.security_token = std::string(request.header("x-amz-security-token"));
         }
-        return signature;
+        return Read::success(std::move(signature));
     }
     if (request.query.find("X-Amz-Signature=") != std::string::npos) {
-        if (!read_presigned(request, signature, error)) return std::nullopt;
-        return signature;
+        if (Status read = read_presigned(request, signature); !read) return Read::failure(read.error());
+        return Read::success(std::move(signature));
     }
-    return std::nullopt;
+    return Read::success(std::nullopt);
 }
 
-ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature& signature, const AwsKeys& stub,
-                               const AwsKeys& real) {
-    ResignResult result;
-    if (signature.access_key_id != stub.access_key_id) {
-        result.error = "the AWS signature is not made with the access key askfirst issued to the sandbox";
-        return result;
-    }
-    if (signature.has_security_token && signature.security_token != stub.session_token) {
-        result.error = "the AWS request carries a session token askfirst did not issue";
-        return result;
-    }
-    const PayloadHash hashed = payload_hash(request, signature);
-    if (!hashed.error.empty()) {
-        result.error = hashed.error;
-        return result;
-    }
+Result<Resigned> verify_and_resign(const HttpRequest& request, const SigV4Signature& signature, const AwsKeys& stub,
+                                   const AwsKeys& real) {
+    using Refused = Result<Resigned>;
+    if (signature.access_key_id != stub.access_key_id)
+        return Refused::failure("the AWS signature is not made with the access key askfirst issued to the sandbox");
+    if (signature.has_security_token && signature.security_token != stub.session_token)
+        return Refused::failure("the AWS request carries a session token askfirst did not issue");
+    const Result<std::string> payload = payload_hash(request, signature);
+    if (!payload) return Refused::failure(payload.error());
+    const std::string& hashed_payload = payload.value();
     const std::string amz_date = amz_date_of(request, signature);
 
     SigningInputs guest_inputs{std::string(stub.access_key_id), std::string(stub.session_token),
@@ -430,7 +417,7 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
     static constexpr CanonicalForm kForms[] = {{false, false}, {true, false}, {false, true}, {true, true}};
     const CanonicalForm* verified = nullptr;
     for (const auto& form : kForms) {
-        const std::string to_sign = string_to_sign(request, signature, guest_inputs, form, hashed.value, amz_date);
+        const std::string to_sign = string_to_sign(request, signature, guest_inputs, form, hashed_payload, amz_date);
         const std::string expected = sigv4_signature(stub.secret_access_key, signature.scope_date, signature.region,
                                                      signature.service, to_sign);
         if (constant_time_equal(expected, signature.signature)) {
@@ -438,11 +425,9 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
             break;
         }
     }
-    if (verified == nullptr) {
-        result.error = "the request's AWS signature does not verify with the key askfirst issued: it was altered "
-                       "after signing or not signed in the sandbox";
-        return result;
-    }
+    if (verified == nullptr)
+        return Refused::failure("the request's AWS signature does not verify with the key askfirst issued: it was "
+                                "altered after signing or not signed in the sandbox");
 
     // The same canonical request, with the real key id and session token.
     SigningInputs real_inputs{std::string(real.access_key_id), std::string(real.session_token),
@@ -457,12 +442,13 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
             real_inputs.add_token_query = true;
         }
     }
-    const std::string to_sign = string_to_sign(request, signature, real_inputs, *verified, hashed.value, amz_date);
+    const std::string to_sign = string_to_sign(request, signature, real_inputs, *verified, hashed_payload, amz_date);
     const std::string real_signature =
         sigv4_signature(real.secret_access_key, signature.scope_date, signature.region, signature.service, to_sign);
 
-    result.streaming = hashed.value == kStreamingSigned || hashed.value == kStreamingSignedTrailer;
-    result.signed_trailer = hashed.value == kStreamingSignedTrailer;
+    Resigned result;
+    result.streaming = hashed_payload == kStreamingSigned || hashed_payload == kStreamingSignedTrailer;
+    result.signed_trailer = hashed_payload == kStreamingSignedTrailer;
     result.guest_seed_signature = signature.signature;
     result.real_seed_signature = real_signature;
     using Kind = http::HeadEdit::Kind;
@@ -480,8 +466,7 @@ ResignResult verify_and_resign(const HttpRequest& request, const SigV4Signature&
         result.edits.emplace_back(Kind::replace_in_target, "", "?" + request.query,
                                   "?" + query_with_signature(request, real_inputs, signature, real_signature));
     }
-    result.ok = true;
-    return result;
+    return Result<Resigned>::success(std::move(result));
 }
 
 }  // namespace askfirst::credentials

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 #include "src/http/head_edits.h"
 
@@ -62,14 +63,14 @@ struct SigV4Signature {
     std::string security_token;  // decoded
 };
 
-// nullopt when the request carries no SigV4 signature. A signature that is
-// there but malformed sets `error` (and returns nullopt).
-std::optional<SigV4Signature> read_sigv4(const classifiers::HttpRequest& request, std::string& error);
+// nullopt when the request carries no SigV4 signature; a failure when a
+// signature is there but malformed.
+Result<std::optional<SigV4Signature>> read_sigv4(const classifiers::HttpRequest& request);
 
-struct ResignResult {
-    bool ok = false;
-    std::string error;        // why it was refused (never holds a secret)
-    http::HeadEdits edits;    // when ok
+// What verify_and_resign() changes; its failure says why the request was
+// refused (never holding a secret).
+struct Resigned {
+    http::HeadEdits edits;
     // aws-chunked (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD):
     // the body's chunk signatures chain from these (aws_chunked.h).
     bool streaming = false;
@@ -94,8 +95,8 @@ private:
 
 // Checks the request's signature with `stub`; when it verifies, returns the
 // edits that re-sign it with `real` for the same region and service.
-ResignResult verify_and_resign(const classifiers::HttpRequest& request, const SigV4Signature& signature,
-                               const AwsKeys& stub, const AwsKeys& real);
+Result<Resigned> verify_and_resign(const classifiers::HttpRequest& request, const SigV4Signature& signature,
+                                   const AwsKeys& stub, const AwsKeys& real);
 
 // The parts, for the unit tests and for checks without re-signing.
 std::string sha256_hex(std::string_view data);

@@ -75,9 +75,9 @@ bool CredentialBroker::host_matches(const std::vector<std::string>& patterns, st
                        [host](const std::string& pattern) { return host_pattern_matches(pattern, host); });
 }
 
-std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEntry> configs,
-                                                           std::optional<UnissuedAction> unissued,
-                                                           std::string& error) {
+Result<std::unique_ptr<CredentialBroker>> CredentialBroker::create(std::vector<BrokerEntry> configs,
+                                                                   std::optional<UnissuedAction> unissued) {
+    using Created = Result<std::unique_ptr<CredentialBroker>>;
     std::unique_ptr<CredentialBroker> broker(new CredentialBroker(unissued));
     for (auto& given : configs) {
         Entry entry;
@@ -95,10 +95,9 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
         } else if (config.kind == CredentialKind::basic) {
             const std::string_view user_password = real.value.view();
             const std::size_t colon = user_password.find(':');
-            if (colon == std::string_view::npos) {
-                error = "credentials \"" + config.name + "\": kind basic needs its source to give user:password";
-                return nullptr;
-            }
+            if (colon == std::string_view::npos)
+                return Created::failure("credentials \"" + config.name +
+                                        "\": kind basic needs its source to give user:password");
             if (!config.profile_stub.empty()) {
                 stub.value = config.profile_stub.find(':') == std::string::npos
                                  ? std::string(user_password.substr(0, colon + 1)) + config.profile_stub
@@ -111,24 +110,23 @@ std::unique_ptr<CredentialBroker> CredentialBroker::create(std::vector<BrokerEnt
         } else if (!real.client_key.empty()) {
             // A kube client certificate: the sandbox gets a stub pair; nothing
             // in a request stands for it (the real pair goes in the TLS handshake).
-            StubCertificatePair pair;
-            if (!mint_stub_client_certificate(config.name, pair, error)) return nullptr;
-            stub.client_certificate = std::move(pair.certificate_pem);
-            stub.client_key = std::move(pair.key_pem);
+            auto pair = mint_stub_client_certificate(config.name);
+            if (!pair) return Created::failure(pair.error());
+            stub.client_certificate = std::move(pair->certificate_pem);
+            stub.client_key = std::move(pair->key_pem);
         } else {
             stub.value = config.profile_stub.empty() ? stub_shaped_like(real.value.view()) : config.profile_stub;
         }
         for (const std::string_view marker : broker->stub_markers(entry)) {
             // 8 bytes, as the profile requires of a given stub: shorter would be found by chance.
-            if (marker.size() < 8) {
-                error = "credentials \"" + config.name + "\": the real value is too short (under 8 characters) "
-                        "for a stub that cannot be found by chance; give a `stub` of 8 or more";
-                return nullptr;
-            }
+            if (marker.size() < 8)
+                return Created::failure("credentials \"" + config.name +
+                                        "\": the real value is too short (under 8 characters) for a stub that cannot "
+                                        "be found by chance; give a `stub` of 8 or more");
         }
         broker->entries_.push_back(std::move(entry));
     }
-    return broker;
+    return Created::success(std::move(broker));
 }
 
 // The strings whose presence in a request means "this entry's stub is here".
@@ -197,41 +195,39 @@ CredentialFinding CredentialBroker::examine(const HttpRequest& request, std::str
 CredentialFinding CredentialBroker::check_sigv4(const HttpRequest& request) const {
     for (const Entry& entry : entries_) {
         if (entry.config.kind != CredentialKind::aws_sigv4 || !host_matches(entry.config.hosts, request.host)) continue;
-        std::string error;
-        const auto signature = read_sigv4(request, error);
+        const auto read = read_sigv4(request);
         CredentialFinding finding;
         finding.kind = CredentialFinding::Kind::refused;
         finding.entry = entry.config.name;
-        if (!signature) {
-            if (error.empty()) return {};
-            finding.reason = error;
+        if (!read) {
+            finding.reason = read.error();
             return finding;
         }
+        const std::optional<SigV4Signature>& signature = read.value();
+        if (!signature) return {};
         if (signature->access_key_id != entry.stub.access_key_id) continue;  // someone else's key: unissued
         const AwsKeys stub{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token};
         // Verified against itself: only the stub's verification matters here.
-        const ResignResult checked = verify_and_resign(request, *signature, stub, stub);
-        if (checked.ok) return {};
-        finding.reason = checked.error + " (askfirst credential \"" + entry.config.name + "\")";
+        const Result<Resigned> checked = verify_and_resign(request, *signature, stub, stub);
+        if (checked) return {};
+        finding.reason = checked.error() + " (askfirst credential \"" + entry.config.name + "\")";
         return finding;
     }
     return {};
 }
 
-bool CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point now, std::string& error) {
+Status CredentialBroker::refresh_if_expired(Entry& entry, SystemClock::time_point now) {
     const auto& expires_at = entry.config.real.expires_at;
-    if (!expires_at || now + kRefreshAhead < *expires_at) return true;
-    if (!entry.config.refresh) {
-        error = "askfirst credential \"" + entry.config.name + "\" has expired and its source cannot be read again";
-        return false;
-    }
-    RealCredential fresh;
-    if (!entry.config.refresh(fresh, error)) {
-        error = "askfirst credential \"" + entry.config.name + "\" expired and could not be refreshed: " + error;
-        return false;
-    }
-    entry.config.real = std::move(fresh);
-    return true;
+    if (!expires_at || now + kRefreshAhead < *expires_at) return ok_status();
+    if (!entry.config.refresh)
+        return Status::failure("askfirst credential \"" + entry.config.name +
+                               "\" has expired and its source cannot be read again");
+    auto fresh = entry.config.refresh();
+    if (!fresh)
+        return Status::failure("askfirst credential \"" + entry.config.name +
+                               "\" expired and could not be refreshed: " + fresh.error());
+    entry.config.real = fresh.take();
+    return ok_status();
 }
 
 // bearer, header, kube: the stub becomes the real token in the header of its
@@ -268,62 +264,52 @@ void CredentialBroker::inject_token(const Entry& entry, const HttpRequest& reque
     }
 }
 
-Injection CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
-    Injection injection = inject_edits(request, now);
-    if (injection.ok && !injection.edits.empty() && !server_proven) {
-        injection.ok = false;
-        injection.edits.clear();
-        injection.error = "askfirst puts a real credential only into requests over TLS to a server that proved it is " +
-                          request.host + "; this request is plain HTTP, so it was refused";
-    }
+Result<Injection> CredentialBroker::inject(const HttpRequest& request, SystemClock::time_point now, bool server_proven) {
+    Result<Injection> injection = inject_edits(request, now);
+    if (injection && !injection->edits.empty() && !server_proven)
+        return Result<Injection>::failure(
+            "askfirst puts a real credential only into requests over TLS to a server that proved it is " + request.host +
+            "; this request is plain HTTP, so it was refused");
     return injection;
 }
 
-Injection CredentialBroker::inject_edits(const HttpRequest& request, SystemClock::time_point now) {
+Result<Injection> CredentialBroker::inject_edits(const HttpRequest& request, SystemClock::time_point now) {
+    using Refused = Result<Injection>;
     Injection injection;
     for (Entry& entry : entries_) {
         if (!host_matches(entry.config.hosts, request.host)) continue;
-        if (!refresh_if_expired(entry, now, injection.error)) {
-            injection.ok = false;
-            return injection;
-        }
+        if (Status fresh = refresh_if_expired(entry, now); !fresh) return Refused::failure(fresh.error());
         if (entry.config.kind == CredentialKind::kube && entry.stub.value.empty()) continue;  // in the handshake
         if (entry.config.kind != CredentialKind::aws_sigv4) {
             inject_token(entry, request, injection.edits);
             continue;
         }
-        std::string error;
-        const auto signature = read_sigv4(request, error);
-        if (!signature || signature->access_key_id != entry.stub.access_key_id) continue;
+        const auto read = read_sigv4(request);
+        if (!read || !read.value() || read.value()->access_key_id != entry.stub.access_key_id) continue;
+        const SigV4Signature& signature = *read.value();
         const RealCredential& real = entry.config.real;
-        const ResignResult resigned =
-            verify_and_resign(request, *signature,
+        const Result<Resigned> verified =
+            verify_and_resign(request, signature,
                               AwsKeys{entry.stub.access_key_id, entry.stub.secret_access_key, entry.stub.session_token},
                               AwsKeys{real.access_key_id.view(), real.secret_access_key.view(), real.session_token.view()});
-        if (!resigned.ok) {
-            injection.ok = false;
-            injection.error = resigned.error + " (askfirst credential \"" + entry.config.name + "\")";
-            return injection;
-        }
+        if (!verified) return Refused::failure(verified.error() + " (askfirst credential \"" + entry.config.name + "\")");
+        const Resigned& resigned = verified.value();
         for (const auto& edit : resigned.edits) injection.edits.push_back(edit);
         if (resigned.streaming) {
-            if (request.has_header("transfer-encoding")) {
-                injection.ok = false;
-                injection.error = "askfirst re-signs aws-chunked uploads sent with a Content-Length only, not inside "
-                                  "chunked transfer encoding";
-                return injection;
-            }
-            const AwsChunkScope scope{signature->amz_date,
-                                      signature->scope_date + "/" + signature->region + "/" + signature->service +
+            if (request.has_header("transfer-encoding"))
+                return Refused::failure("askfirst re-signs aws-chunked uploads sent with a Content-Length only, not "
+                                        "inside chunked transfer encoding");
+            const AwsChunkScope scope{signature.amz_date,
+                                      signature.scope_date + "/" + signature.region + "/" + signature.service +
                                           "/aws4_request",
-                                      signature->scope_date, signature->region, signature->service};
+                                      signature.scope_date, signature.region, signature.service};
             injection.body = std::make_shared<AwsChunkedResigner>(scope, entry.stub.secret_access_key,
                                                                   real.secret_access_key.view(),
                                                                   resigned.guest_seed_signature,
                                                                   resigned.real_seed_signature, resigned.signed_trailer);
         }
     }
-    return injection;
+    return Refused::success(std::move(injection));
 }
 
 std::vector<CredentialBroker::EntryView> CredentialBroker::entries() const {

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 #include "src/credentials/secret_bytes.h"
 #include "src/http/head_edits.h"
@@ -61,8 +62,8 @@ struct StubCredential {
     std::string client_key;          // ... and its key (PEM): worthless, askfirstd never asks for it
 };
 
-// Re-reads an entry's source; false with `error` (naming no secret) when it cannot.
-using Resolver = std::function<bool(RealCredential& out, std::string& error)>;
+// Re-reads an entry's source; a failure (naming no secret) when it cannot.
+using Resolver = std::function<Result<RealCredential>()>;
 
 struct BrokerEntry {
     std::string name;
@@ -93,9 +94,9 @@ struct CredentialFinding {
     std::string reason;         // one sentence for the 403 and the audit line (no secret in it)
 };
 
+// What inject() puts in; its failure says why the real secret could not be
+// put in (refuse the request).
 struct Injection {
-    bool ok = true;
-    std::string error;          // why the real secret could not be put in (refuse the request)
     http::HeadEdits edits;
     std::shared_ptr<http::BodyRewriter> body;  // an aws-chunked upload's chunk signatures
 };
@@ -104,8 +105,8 @@ class CredentialBroker {
 public:
     // Generates the stubs the profile does not give. Fails (naming the entry)
     // when a profile stub is unusable for its kind.
-    static std::unique_ptr<CredentialBroker> create(std::vector<BrokerEntry> entries,
-                                                    std::optional<UnissuedAction> unissued, std::string& error);
+    static Result<std::unique_ptr<CredentialBroker>> create(std::vector<BrokerEntry> entries,
+                                                            std::optional<UnissuedAction> unissued);
 
     CredentialFinding examine(const classifiers::HttpRequest& request, std::string_view provider) const;
     // For a request that passed: the edits that put the real secrets in.
@@ -114,7 +115,7 @@ public:
     // equal). Without that (plain HTTP) the guest chose the address and the
     // Host header alike, so a real secret would go wherever it pointed: a
     // request that would get one is refused instead.
-    Injection inject(const classifiers::HttpRequest& request, SystemClock::time_point now, bool server_proven);
+    Result<Injection> inject(const classifiers::HttpRequest& request, SystemClock::time_point now, bool server_proven);
 
     struct EntryView {
         const std::string& name;
@@ -145,10 +146,10 @@ private:
     explicit CredentialBroker(std::optional<UnissuedAction> unissued) : unissued_(unissued) {}
     static bool host_matches(const std::vector<std::string>& patterns, std::string_view host);
     std::vector<std::string_view> stub_markers(const Entry& entry) const;
-    bool refresh_if_expired(Entry& entry, SystemClock::time_point now, std::string& error);
+    Status refresh_if_expired(Entry& entry, SystemClock::time_point now);
     void inject_token(const Entry& entry, const classifiers::HttpRequest& request, http::HeadEdits& edits) const;
     CredentialFinding check_sigv4(const classifiers::HttpRequest& request) const;
-    Injection inject_edits(const classifiers::HttpRequest& request, SystemClock::time_point now);
+    Result<Injection> inject_edits(const classifiers::HttpRequest& request, SystemClock::time_point now);
 
     std::vector<Entry> entries_;
     std::optional<UnissuedAction> unissued_;

@@ -46,25 +46,20 @@ bool read_env(const std::string& name, std::string& out) {
 
 // `secret`: refused if group or others can read it (a client certificate,
 // public by nature, is not).
-bool read_file(const CredentialSpec& spec, const std::string& given_path, bool secret, std::string& out,
-               std::string& error) {
+// The value is appended to `out` (the caller's buffer, which it wipes).
+Status read_file(const CredentialSpec& spec, const std::string& given_path, bool secret, std::string& out) {
     const std::string path = expand_home(given_path);
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        error = entry_label(spec) + ": cannot open " + path + " (" + std::strerror(errno) + ")";
-        return false;
-    }
+    if (fd < 0) return Status::failure(entry_label(spec) + ": cannot open " + path + " (" + std::strerror(errno) + ")");
     struct stat info {};
     if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         close(fd);
-        error = entry_label(spec) + ": " + path + " is not a regular file";
-        return false;
+        return Status::failure(entry_label(spec) + ": " + path + " is not a regular file");
     }
     if (secret && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
         close(fd);
-        error = entry_label(spec) + ": " + path + " can be read by group or others; askfirst refuses it (chmod 600 " +
-                path + ")";
-        return false;
+        return Status::failure(entry_label(spec) + ": " + path +
+                               " can be read by group or others; askfirst refuses it (chmod 600 " + path + ")");
     }
     char buffer[4096];
     for (;;) {
@@ -75,18 +70,17 @@ bool read_file(const CredentialSpec& spec, const std::string& given_path, bool s
     }
     OPENSSL_cleanse(buffer, sizeof buffer);
     close(fd);
-    return true;
+    return ok_status();
 }
 
 // Runs argv without a shell; its stdout is the value, its stderr goes to
-// askfirstd's (the operator sees why it failed).
-bool run_command(const CredentialSpec& spec, std::string& out, std::string& error) {
+// askfirstd's (the operator sees why it failed). The value is appended to
+// `out` (the caller's buffer, which it wipes, also when the command failed).
+Status run_command(const CredentialSpec& spec, std::string& out) {
     const auto& argv_words = *spec.source.command;
     int pipe_fds[2];
-    if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-        error = entry_label(spec) + ": cannot create a pipe for its command";
-        return false;
-    }
+    if (pipe2(pipe_fds, O_CLOEXEC) != 0)
+        return Status::failure(entry_label(spec) + ": cannot create a pipe for its command");
     std::vector<char*> argv;
     for (const auto& word : argv_words) argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
@@ -94,8 +88,7 @@ bool run_command(const CredentialSpec& spec, std::string& out, std::string& erro
     if (child < 0) {
         close(pipe_fds[0]);
         close(pipe_fds[1]);
-        error = entry_label(spec) + ": cannot start its command";
-        return false;
+        return Status::failure(entry_label(spec) + ": cannot start its command");
     }
     if (child == 0) {
         dup2(pipe_fds[1], STDOUT_FILENO);
@@ -128,18 +121,15 @@ bool run_command(const CredentialSpec& spec, std::string& out, std::string& erro
     }
     std::string shown;
     for (const auto& word : argv_words) shown += (shown.empty() ? "" : " ") + word;
-    if (timed_out) {
-        error = entry_label(spec) + ": its command (" + shown + ") did not finish in " +
-                std::to_string(kCommandTimeout.count()) + " s";
-        return false;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        error = entry_label(spec) + ": its command (" + shown + ") failed" +
-                (WIFEXITED(status) ? " with exit status " + std::to_string(WEXITSTATUS(status)) : " (killed)") +
-                (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (not found in PATH?)" : "");
-        return false;
-    }
-    return true;
+    if (timed_out)
+        return Status::failure(entry_label(spec) + ": its command (" + shown + ") did not finish in " +
+                               std::to_string(kCommandTimeout.count()) + " s");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return Status::failure(
+            entry_label(spec) + ": its command (" + shown + ") failed" +
+            (WIFEXITED(status) ? " with exit status " + std::to_string(WEXITSTATUS(status)) : " (killed)") +
+            (WIFEXITED(status) && WEXITSTATUS(status) == 127 ? " (not found in PATH?)" : ""));
+    return ok_status();
 }
 
 // "2024-01-01T00:00:00Z" or "...+00:00" (what `aws configure export-credentials` prints).
@@ -169,13 +159,11 @@ void wipe_json_strings(cJSON* node) {
     }
 }
 
-bool parse_aws_value(const CredentialSpec& spec, std::string& value, RealCredential& out, std::string& error) {
+Status parse_aws_value(const CredentialSpec& spec, std::string& value, RealCredential& out) {
     if (!value.empty() && value.front() == '{') {
         cJSON* root = cJSON_ParseWithLength(value.data(), value.size());
-        if (root == nullptr) {
-            error = entry_label(spec) + ": its source did not give AWS credential_process JSON";
-            return false;
-        }
+        if (root == nullptr)
+            return Status::failure(entry_label(spec) + ": its source did not give AWS credential_process JSON");
         auto text = [root](const char* key) -> std::string_view {
             const cJSON* item = cJSON_GetObjectItemCaseSensitive(root, key);
             return cJSON_IsString(item) && item->valuestring != nullptr ? item->valuestring : "";
@@ -194,31 +182,31 @@ bool parse_aws_value(const CredentialSpec& spec, std::string& value, RealCredent
         }
         wipe_json_strings(root);
         cJSON_Delete(root);
-        if (!ok) error = entry_label(spec) + ": its AWS credential_process JSON lacks Version 1, AccessKeyId or "
-                                             "SecretAccessKey, or has an Expiration that is not ISO 8601";
-        return ok;
+        if (!ok)
+            return Status::failure(entry_label(spec) + ": its AWS credential_process JSON lacks Version 1, AccessKeyId "
+                                                       "or SecretAccessKey, or has an Expiration that is not ISO 8601");
+        return ok_status();
     }
     const std::size_t first = value.find(':');
-    if (first == std::string::npos) {
-        error = entry_label(spec) + ": kind aws-sigv4 needs credential_process JSON or KEYID:SECRET[:TOKEN]";
-        return false;
-    }
+    if (first == std::string::npos)
+        return Status::failure(entry_label(spec) +
+                               ": kind aws-sigv4 needs credential_process JSON or KEYID:SECRET[:TOKEN]");
     const std::size_t second = value.find(':', first + 1);
     out.access_key_id = SecretBytes(std::string_view(value).substr(0, first));
     out.secret_access_key = SecretBytes(std::string_view(value).substr(first + 1, second - first - 1));
     if (second != std::string::npos) out.session_token = SecretBytes(std::string_view(value).substr(second + 1));
-    return true;
+    return ok_status();
 }
 
-bool read_source_value(const CredentialSpec& spec, std::string& value, std::string& error) {
+// The value goes into `value` (the caller's buffer, which it wipes).
+Status read_source_value(const CredentialSpec& spec, std::string& value) {
     if (spec.source.env) {
-        if (read_env(*spec.source.env, value)) return true;
-        error = entry_label(spec) + ": the environment variable " + *spec.source.env +
-                " is not set in askfirstd's environment";
-        return false;
+        if (read_env(*spec.source.env, value)) return ok_status();
+        return Status::failure(entry_label(spec) + ": the environment variable " + *spec.source.env +
+                               " is not set in askfirstd's environment");
     }
-    if (spec.source.file) return read_file(spec, *spec.source.file, true, value, error);
-    return run_command(spec, value, error);
+    if (spec.source.file) return read_file(spec, *spec.source.file, true, value);
+    return run_command(spec, value);
 }
 
 }  // namespace
@@ -234,80 +222,76 @@ namespace {
 // A kube client certificate: `file` the PEM certificate (chain), `key_file`
 // its PEM key. Only the shape is checked here; that they parse and belong
 // together is checked where the TLS client loads them (tls/upstream_tls_client.h).
-bool resolve_client_certificate(const CredentialSpec& spec, RealCredential& out, std::string& error) {
+Result<RealCredential> resolve_client_certificate(const CredentialSpec& spec) {
     std::string certificate, key;
-    if (!read_file(spec, *spec.source.file, false, certificate, error) ||
-        !read_file(spec, *spec.source.key_file, true, key, error)) {
+    Status read = read_file(spec, *spec.source.file, false, certificate);
+    if (read) read = read_file(spec, *spec.source.key_file, true, key);
+    if (!read) {
         wipe_string(key);
-        return false;
+        return Result<RealCredential>::failure(read.error());
     }
-    bool ok = true;
+    RealCredential out;
+    std::string error;
     if (certificate.size() > kMaxValueBytes || key.size() > kMaxValueBytes) {
         error = entry_label(spec) + ": its certificate or key file holds more than " + std::to_string(kMaxValueBytes) +
                 " bytes";
-        ok = false;
     } else if (certificate.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
         error = entry_label(spec) + ": " + expand_home(*spec.source.file) + " holds no PEM certificate";
-        ok = false;
     } else if (key.find("-----BEGIN ") == std::string::npos || key.find("PRIVATE KEY-----") == std::string::npos) {
         error = entry_label(spec) + ": " + expand_home(*spec.source.key_file) + " holds no PEM private key";
-        ok = false;
     } else {
         out.client_certificate = std::move(certificate);
         out.client_key = SecretBytes(key);
-        if (out.client_key.empty()) {
-            error = entry_label(spec) + ": cannot keep its key in protected memory (mmap failed)";
-            ok = false;
-        }
+        if (out.client_key.empty()) error = entry_label(spec) + ": cannot keep its key in protected memory (mmap failed)";
     }
     wipe_string(key);
-    return ok;
+    if (!error.empty()) return Result<RealCredential>::failure(std::move(error));
+    return Result<RealCredential>::success(std::move(out));
 }
 
 }  // namespace
 
-bool resolve_credential(const CredentialSpec& spec, RealCredential& out, std::string& error) {
-    if (spec.source.key_file) return resolve_client_certificate(spec, out, error);
+Result<RealCredential> resolve_credential(const CredentialSpec& spec) {
+    using Resolved = Result<RealCredential>;
+    if (spec.source.key_file) return resolve_client_certificate(spec);
     std::string value;
     const auto kind = parse_credential_kind(spec.kind);
     if (kind == CredentialKind::aws_sigv4 && spec.source.env == "AWS_ACCESS_KEY_ID") {
         std::string key_id, secret, token;
-        if (!read_env("AWS_ACCESS_KEY_ID", key_id) || !read_env("AWS_SECRET_ACCESS_KEY", secret)) {
-            error = entry_label(spec) + ": AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set in "
-                                        "askfirstd's environment";
-            return false;
-        }
+        if (!read_env("AWS_ACCESS_KEY_ID", key_id) || !read_env("AWS_SECRET_ACCESS_KEY", secret))
+            return Resolved::failure(entry_label(spec) + ": AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be "
+                                                         "set in askfirstd's environment");
         read_env("AWS_SESSION_TOKEN", token);
         value = key_id + ":" + secret + (token.empty() ? "" : ":" + token);
         wipe_string(key_id);
         wipe_string(secret);
         wipe_string(token);
-    } else if (!read_source_value(spec, value, error)) {
+    } else if (Status read = read_source_value(spec, value); !read) {
         wipe_string(value);
-        return false;
+        return Resolved::failure(read.error());
     }
     trim_trailing_newlines(value);
-    bool ok = true;
+    RealCredential out;
+    Status kept = ok_status();
     if (value.empty()) {
-        error = entry_label(spec) + ": its source gave an empty value";
-        ok = false;
+        kept = Status::failure(entry_label(spec) + ": its source gave an empty value");
     } else if (value.size() > kMaxValueBytes) {
-        error = entry_label(spec) + ": its source gave more than " + std::to_string(kMaxValueBytes) + " bytes";
-        ok = false;
+        kept = Status::failure(entry_label(spec) + ": its source gave more than " + std::to_string(kMaxValueBytes) +
+                               " bytes");
     } else if (kind == CredentialKind::aws_sigv4) {
-        ok = parse_aws_value(spec, value, out, error);
+        kept = parse_aws_value(spec, value, out);
     } else {
         out.value = SecretBytes(value);
     }
     wipe_string(value);
-    if (ok && out.value.empty() && out.access_key_id.empty()) {
-        error = entry_label(spec) + ": cannot keep its value in protected memory (mmap failed)";
-        ok = false;
-    }
-    return ok;
+    if (!kept) return Resolved::failure(kept.error());
+    if (out.value.empty() && out.access_key_id.empty())
+        return Resolved::failure(entry_label(spec) + ": cannot keep its value in protected memory (mmap failed)");
+    return Resolved::success(std::move(out));
 }
 
-bool broker_entries_from_profile(const Profile& profile, std::vector<BrokerEntry>& out, std::string& error) {
+Result<std::vector<BrokerEntry>> broker_entries_from_profile(const Profile& profile) {
+    std::vector<BrokerEntry> out;
     for (const CredentialSpec& spec : profile.credentials) {
         BrokerEntry entry;
         entry.name = spec.name;
@@ -315,23 +299,23 @@ bool broker_entries_from_profile(const Profile& profile, std::vector<BrokerEntry
         entry.header = spec.header;
         entry.hosts = spec.hosts;
         entry.profile_stub = spec.stub;
-        if (!resolve_credential(spec, entry.real, error)) return false;
-        entry.refresh = [spec](RealCredential& fresh, std::string& refresh_error) {
-            return resolve_credential(spec, fresh, refresh_error);
-        };
+        auto real = resolve_credential(spec);
+        if (!real) return Result<std::vector<BrokerEntry>>::failure(real.error());
+        entry.real = real.take();
+        entry.refresh = [spec] { return resolve_credential(spec); };
         out.push_back(std::move(entry));
     }
-    return true;
+    return Result<std::vector<BrokerEntry>>::success(std::move(out));
 }
 
-std::unique_ptr<CredentialBroker> broker_for_profile(const Profile& profile, std::string& error) {
-    std::vector<BrokerEntry> entries;
-    if (!broker_entries_from_profile(profile, entries, error)) return nullptr;
+Result<std::unique_ptr<CredentialBroker>> broker_for_profile(const Profile& profile) {
+    auto entries = broker_entries_from_profile(profile);
+    if (!entries) return Result<std::unique_ptr<CredentialBroker>>::failure(entries.error());
     std::optional<UnissuedAction> unissued;
     if (profile.unissued_credentials == "prompt") unissued = UnissuedAction::prompt;
     else if (profile.unissued_credentials == "block") unissued = UnissuedAction::block;
     else if (profile.unissued_credentials == "allow") unissued = UnissuedAction::allow;
-    return CredentialBroker::create(std::move(entries), unissued, error);
+    return CredentialBroker::create(entries.take(), unissued);
 }
 
 }  // namespace askfirst::credentials

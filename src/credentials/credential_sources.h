@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "src/credentials/credential_broker.h"
 #include "src/profile.h"
 
@@ -28,16 +29,16 @@ namespace askfirst::credentials {
 // or a vault CLI answers in seconds; a prompt waiting for a terminal never does.
 inline constexpr std::chrono::seconds kCommandTimeout{30};
 
-// Reads the value of one entry. `error` names the entry.
-bool resolve_credential(const CredentialSpec& spec, RealCredential& out, std::string& error);
+// Reads the value of one entry. A failure names the entry, never the value.
+Result<RealCredential> resolve_credential(const CredentialSpec& spec);
 
 // The broker's entries for the profile's `credentials`, every source read
 // now (a source that fails stops startup with the entry's name).
-bool broker_entries_from_profile(const Profile& profile, std::vector<BrokerEntry>& out, std::string& error);
+Result<std::vector<BrokerEntry>> broker_entries_from_profile(const Profile& profile);
 
-// The broker for a profile (nullptr + error when a source fails); a profile
+// The broker for a profile (a failure when a source fails); a profile
 // without credentials gives a broker without entries.
-std::unique_ptr<CredentialBroker> broker_for_profile(const Profile& profile, std::string& error);
+Result<std::unique_ptr<CredentialBroker>> broker_for_profile(const Profile& profile);
 
 // A `file` source's path with "~/" expanded to $HOME.
 std::string expand_home(const std::string& path);

@@ -52,11 +52,12 @@ bool set_random_serial(X509* certificate) {
 
 }  // namespace
 
-bool mint_stub_client_certificate(const std::string& entry_name, StubCertificatePair& out, std::string& error) {
-    error = "cannot mint a stub client certificate for credentials \"" + entry_name + "\" (libcrypto failed)";
+Result<StubCertificatePair> mint_stub_client_certificate(const std::string& entry_name) {
+    const auto failed = Result<StubCertificatePair>::failure(
+        "cannot mint a stub client certificate for credentials \"" + entry_name + "\" (libcrypto failed)");
     KeyHandle key(EVP_EC_gen("P-256"));
     CertificateHandle certificate(X509_new());
-    if (!key || !certificate) return false;
+    if (!key || !certificate) return failed;
     X509_NAME* name = X509_get_subject_name(certificate.get());
     const std::string common_name = "askfirst stub for " + entry_name.substr(0, 40);  // CN: at most 64
     if (X509_set_version(certificate.get(), 2) != 1 || !set_random_serial(certificate.get()) ||
@@ -68,16 +69,15 @@ bool mint_stub_client_certificate(const std::string& entry_name, StubCertificate
         X509_gmtime_adj(X509_getm_notBefore(certificate.get()), -kValidBeforeNowSeconds) == nullptr ||
         X509_gmtime_adj(X509_getm_notAfter(certificate.get()), kValidAfterNowSeconds) == nullptr ||
         X509_set_pubkey(certificate.get(), key.get()) != 1 || X509_sign(certificate.get(), key.get(), EVP_sha256()) <= 0)
-        return false;
+        return failed;
     BioHandle certificate_bio(BIO_new(BIO_s_mem()));
     BioHandle key_bio(BIO_new(BIO_s_mem()));
     if (!certificate_bio || !key_bio || PEM_write_bio_X509(certificate_bio.get(), certificate.get()) != 1 ||
         PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        return false;
-    out.certificate_pem = bio_text(certificate_bio.get());
-    out.key_pem = bio_text(key_bio.get());
-    error.clear();
-    return !out.certificate_pem.empty() && !out.key_pem.empty();
+        return failed;
+    StubCertificatePair pair{bio_text(certificate_bio.get()), bio_text(key_bio.get())};
+    if (pair.certificate_pem.empty() || pair.key_pem.empty()) return failed;
+    return Result<StubCertificatePair>::success(std::move(pair));
 }
 
 }  // namespace askfirst::credentials

@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "base/result.h"
+
 namespace askfirst::credentials {
 
 struct StubCertificatePair {
@@ -21,7 +23,7 @@ struct StubCertificatePair {
 };
 
 // The subject names the entry ("askfirst stub for <entry>"), valid for a
-// year from an hour ago. False with `error` when libcrypto fails.
-bool mint_stub_client_certificate(const std::string& entry_name, StubCertificatePair& out, std::string& error);
+// year from an hour ago. A failure names the entry when libcrypto fails.
+Result<StubCertificatePair> mint_stub_client_certificate(const std::string& entry_name);
 
 }  // namespace askfirst::credentials

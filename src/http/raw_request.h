@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
 #include "classifiers/classification.h"
 #include "src/http/http_session.h"
 
@@ -23,5 +24,11 @@ struct RawRequestResult {
 // Only the first request in `raw` is read. `sni` as the TLS layer would give it.
 RawRequestResult read_raw_request(std::string_view raw, std::string_view sni = {},
                                   std::size_t max_inspect_bytes = kDefaultMaxInspectBytes);
+
+// A request a person saved to a file, for `askfirst classify --raw`: the
+// head may end its lines with a bare LF (an editor's), which becomes CRLF;
+// everything else is read by read_raw_request. A failure says why, and
+// for a request askfirstd would refuse before judging it, with which status.
+Result<classifiers::HttpRequest> read_saved_request(std::string_view file_bytes);
 
 }  // namespace askfirst::http

@@ -76,10 +76,9 @@ bool load(const char* path, std::vector<Sample>& samples) {
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         if (line.empty()) continue;
-        std::string error;
-        auto record = askfirst::cli::parse_corpus_record(line, error);
+        auto record = askfirst::cli::parse_corpus_record(line);
         if (!record) {
-            std::fprintf(stderr, "classify_bench: %s:%d: %s\n", path, number, error.c_str());
+            std::fprintf(stderr, "classify_bench: %s:%d: %s\n", path, number, record.error().c_str());
             return false;
         }
         samples.push_back({record->provider, std::move(record->request)});

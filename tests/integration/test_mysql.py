@@ -130,3 +130,70 @@ def test_a_login_sent_blind_before_the_greeting_is_not_relayed_unread(mariadb_sa
     assert ("event=database_refused" in run.stderr or
             "drop table orders ff askfirst refused" in run.stdout), run.stdout + run.stderr
     assert mariadb.sql("show tables in shop") == "orders"
+
+
+# MariaDB statements that run a DROP inside another statement's words: the
+# classifier judged each by its first word. SET STATEMENT ... FOR runs its
+# statement (was judged a read: SET); a compound statement outside a stored
+# program (BEGIN NOT ATOMIC, IF, WHILE, CASE, a label) runs its body (a write:
+# an unknown statement); ANALYZE runs its DELETE (a write: ANALYZE TABLE);
+# a routine whose body is one statement, not a BEGIN block, stores its DROP
+# for a CALL (a write: CREATE, then CALL); dynamic SQL (EXECUTE IMMEDIATE of
+# a CONCAT, a routine that EXECUTEs what is prepared after it) was a write.
+# Each dropped or emptied the table under block-destructive.
+HIDDEN_DROPS = {
+    "set_statement_for": ["set statement max_statement_time=60 for drop table orders"],
+    "begin_not_atomic": ["begin not atomic drop table orders; end"],
+    "labelled_block": ["wipe: begin not atomic drop table orders; end wipe"],
+    "if_then": ["if 1 then drop table orders; end if"],
+    "while_do": ["while @wiped is null do drop table orders; set @wiped = 1; end while"],
+    "analyze_delete": ["analyze delete from orders"],
+    "analyze_format_json_delete": ["analyze format=json delete from orders"],
+    "single_statement_procedure": ["create procedure wipe() drop table orders", "call wipe()"],
+    # text made at run time, which askfirst cannot read, is judged the worst it
+    # could be (as an EXECUTE of a SQL PREPARE already was): these were writes
+    "execute_immediate_concat": ['execute immediate concat("dr", "op table orders")'],
+    "procedure_executes_a_statement_prepared_later": [
+        "create procedure wipe() execute s", 'set @q = concat("dr", "op table orders")', "prepare s from @q",
+        "call wipe()"],
+    # every row is copied into an engine that stores nothing: the table stays, empty
+    "alter_engine_blackhole": ["alter table orders engine=blackhole"],
+    "characteristics_then_truncate": ["create definer=current_user procedure wipe() sql security invoker "
+                                      "modifies sql data truncate table orders", "call wipe()"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN_DROPS))
+def test_a_drop_inside_another_statement_is_judged_destructive(mariadb_sandbox, mariadb, name):
+    if name == "alter_engine_blackhole" and "BLACKHOLE" not in mariadb.sql("show engines"):
+        mariadb.sql("install soname 'ha_blackhole'")  # a plugin Debian's MariaDB ships, not loaded by default
+    mariadb.sql("drop procedure if exists shop.wipe; drop table if exists shop.orders; "
+                "create table shop.orders (id int); insert into shop.orders values (1), (2)")
+    # the client sends each query whole (its own ';' splitting off), one COM_QUERY each
+    script = "delimiter //\\n" + "".join(f"{query}//\\n" for query in HIDDEN_DROPS[name])
+    run = mariadb_sandbox.run("block-destructive", f"printf '{script}' | {CLIENT} --force; echo status=$?")
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+    assert mariadb.sql("select count(*) from shop.orders") == "2", run.stdout + run.stderr
+
+
+MULTIBYTE_HIDDEN_DROPS = {
+    # 0xbf 0x5c: the backslash is the character's second byte, the quote after it closes the string
+    "gbk_backslash": ("gbk", "select \\047a\\\\\\047b\\047, \\047\\277\\\\\\047; drop table orders; -- \\047"),
+    # 0x81 0x60: the backtick is the character's second byte, so no quoted identifier opens
+    "sjis_backtick": ("sjis", "select 1 as \\201`; drop table orders; -- `"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MULTIBYTE_HIDDEN_DROPS))
+def test_a_quote_hidden_by_a_multibyte_client_charset_is_not_read_as_inside_a_string(mariadb_sandbox, mariadb, name):
+    """With a two-byte client charset (gbk, big5, sjis, cp932) a byte >= 0x81 and the ASCII byte
+    after it are one character. Read byte by byte (with backslash escapes, or without) each text
+    was one SELECT; MariaDB ran the DROP after the string or identifier."""
+    mariadb.sql("drop table if exists shop.orders; create table shop.orders (id int); "
+                "insert into shop.orders values (1), (2)")
+    charset, query = MULTIBYTE_HIDDEN_DROPS[name]
+    script = (f"printf 'delimiter //\\n{query}//\\n' | "
+              f"{CLIENT} --default-character-set={charset} --force 2>&1 | cat -v; echo status=$?")
+    run = mariadb_sandbox.run("block-destructive", script)
+    assert "askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert mariadb.sql("show tables in shop") == "orders", run.stdout + run.stderr

@@ -227,3 +227,31 @@ def test_an_orm_reads_and_its_drop_all_and_bulk_delete_are_refused(db_sandbox, p
     assert "delete refused: askfirst refused DELETE" in run.stdout, run.stdout + run.stderr
     assert "drop_all refused: askfirst refused DROP TABLE" in run.stdout, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("body", [
+    "begin execute ''dr'' || ''op table orders''; end",
+    "declare r record; begin for r in execute ''dr'' || ''op table orders'' loop end loop; end",
+])
+def test_a_do_block_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox, postgres, body):
+    """A DO block whose EXECUTE runs text built at run time, which askfirst cannot read: it was
+    judged a write (the DO block), and block-destructive passed the DROP it ran."""
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    run = db_sandbox.run("block-destructive", psql(f"do '{body}'") + "; echo status=$?")
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("encoding,lead", [("SJIS", "201"), ("BIG5", "244"), ("GBK", "201")])
+def test_a_quote_hidden_by_a_two_byte_client_encoding_is_not_read_as_inside_a_string(db_sandbox, postgres,
+                                                                                        encoding, lead):
+    """PostgreSQL converts a client-only encoding (SJIS, BIG5, GBK) to the server's before it
+    lexes: 0x81 0x5c is one character there, so E'<81>\\'' has no escaped quote and the text after
+    it runs. Read as bytes it was one SELECT of one string."""
+    postgres.sql("drop table if exists orders; create table orders (id int); insert into orders values (1), (2)")
+    query = f"printf \"select E'\\\\{lead}\\\\\\\\'; drop table orders; -- '\""
+    client = psql("X").replace(' -c "X"', "")
+    run = db_sandbox.run("block-destructive",
+                         f"PGCLIENTENCODING={encoding} {client} -c \"$({query})\" 2>&1 | cat -v; echo status=$?")
+    assert "askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

@@ -160,3 +160,29 @@ def test_an_absolute_expiry_in_the_past_is_a_deletion(redis_sandbox, redis_serve
     assert run.stdout.count("NOPERM askfirst refused") == 3, run.stdout + run.stderr
     assert redis_server.cli("get", "keep") == "1"
     assert int(redis_server.cli("ttl", "keep")) > 0  # the future expiry passed
+
+
+# Lua stored now and run later by a name askfirst cannot see into: a library
+# (FUNCTION LOAD, then FCALL) or a cached script (SCRIPT LOAD, then EVALSHA)
+# whose code calls FLUSHALL. The load was a write and the call a write, so
+# block-destructive passed both and FLUSHALL ran. A decimal escape in a Lua
+# literal ("\070LUSHALL" is "FLUSHALL") hid the name from EVAL's scan.
+STORED_FLUSHES = {
+    "function_load_then_fcall": (
+        "lib=$(mktemp); printf '#!lua name=wipe\\nredis.register_function(\"wipe\", "
+        "function() return redis.call(\"flushall\") end)\\n' > $lib; {cli} -x function load < $lib; "
+        "{cli} fcall wipe 0"),
+    "script_load_then_evalsha": (
+        "sha=$({cli} script load \"return redis.call('flushall')\"); echo \"$sha\"; {cli} evalsha \"$sha\" 0"),
+    "decimal_escape_in_eval": "{cli} eval 'return redis.call(\"\\070LUSHALL\")' 0",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STORED_FLUSHES))
+def test_lua_that_flushes_is_judged_destructive_when_it_is_stored_or_escaped(redis_sandbox, redis_server, name):
+    redis_server.cli("flushall")
+    redis_server.cli("function", "flush")
+    redis_server.cli("set", "keep", "1")
+    run = redis_sandbox.run("block-destructive", STORED_FLUSHES[name].format(cli=CLI))
+    assert "NOPERM askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1", run.stdout + run.stderr

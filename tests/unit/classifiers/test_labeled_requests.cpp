@@ -31,9 +31,8 @@ TEST_CASE("labeled requests of tests/classifiers/ agree with the classifiers") {
         std::string line;
         while (std::getline(input, line)) {
             if (line.empty()) continue;
-            std::string error;
-            const auto record = askfirst::cli::parse_corpus_record(line, error);
-            REQUIRE_MESSAGE(record.has_value(), error);
+            const auto record = askfirst::cli::parse_corpus_record(line);
+            REQUIRE_MESSAGE(record.ok(), record.error());
             INFO(line.substr(0, 240));
             const Classification got = classify(record->request);
             CHECK(got.provider == record->provider);

@@ -235,6 +235,120 @@ TEST_CASE("sql: destructive statements (§17 Destructive)") {
     });
 }
 
+// MariaDB statements that run another statement inside their own words: each
+// was judged by its first word (SET: read; ANALYZE, CREATE, an unknown IF or
+// label: write) and the DROP or DELETE inside ran under block-destructive.
+TEST_CASE("sql: MariaDB statements that run the statement inside them") {
+    check_cases({
+        {"SET STATEMENT ... FOR runs its statement", my, "SET STATEMENT max_statement_time=60 FOR DROP TABLE t",
+         Tier::destructive, "SET STATEMENT ... FOR DROP"},
+        {"SET STATEMENT with several variables", my, "SET STATEMENT a=1, b=(SELECT 2) FOR DELETE FROM t WHERE id=1",
+         Tier::destructive, ""},
+        {"SET STATEMENT ... FOR a read stays a read", my, "SET STATEMENT max_statement_time=1 FOR SELECT 1",
+         Tier::read, "SET STATEMENT ... FOR SELECT"},
+        {"SET STATEMENT ... FOR an update is a write", my, "SET STATEMENT a=1 FOR UPDATE t SET a=2 WHERE b=1",
+         Tier::write, ""},
+        {"ALTER TABLE ... ENGINE=BLACKHOLE empties the table", my, "ALTER TABLE t ENGINE=BLACKHOLE",
+         Tier::destructive, "ALTER ... ENGINE=BLACKHOLE discards every row"},
+        {"ENGINE BLACKHOLE quoted, without =", my, "ALTER TABLE t FORCE, ENGINE 'blackhole'", Tier::destructive, ""},
+        {"ALTER TABLE ... ENGINE=InnoDB stays a write", my, "ALTER TABLE t ENGINE=InnoDB", Tier::write, "ALTER"},
+        {"ANALYZE runs its DELETE", my, "ANALYZE DELETE FROM t", Tier::destructive, "ANALYZE executes: DELETE"},
+        {"ANALYZE FORMAT=JSON runs its DELETE", my, "ANALYZE FORMAT=JSON DELETE FROM t WHERE id < 9",
+         Tier::destructive, ""},
+        {"ANALYZE of a SELECT runs a read", my, "ANALYZE SELECT * FROM t", Tier::read, ""},
+        {"ANALYZE TABLE stays the write it is", my, "ANALYZE TABLE t", Tier::write, "ANALYZE"},
+        {"BEGIN NOT ATOMIC runs its body now", my, "BEGIN NOT ATOMIC DROP TABLE t; END", Tier::destructive, ""},
+        {"a labelled BEGIN NOT ATOMIC", my, "wipe: BEGIN NOT ATOMIC DROP TABLE t; END wipe", Tier::destructive, ""},
+        {"a label without a space before BEGIN", my, "wipe:BEGIN NOT ATOMIC DELETE FROM t; END wipe",
+         Tier::destructive, ""},
+        {"IF outside a stored program", my, "IF 1 THEN DROP TABLE t; END IF", Tier::destructive, ""},
+        {"WHILE ... DO", my, "WHILE @n IS NULL DO TRUNCATE t; SET @n = 1; END WHILE", Tier::destructive, ""},
+        {"REPEAT", my, "REPEAT DELETE FROM t; UNTIL 1 END REPEAT", Tier::destructive, ""},
+        {"CASE", my, "CASE WHEN 1 THEN DROP TABLE t; END CASE", Tier::destructive, ""},
+        {"a compound statement that reads stays a write", my, "IF 1 THEN SELECT 1; END IF", Tier::write, ""},
+        {"a routine whose body is one DROP", my, "CREATE PROCEDURE p() DROP TABLE t", Tier::destructive,
+         "CREATE PROCEDURE whose code runs DROP", "stored-code-deletes"},
+        {"a routine body after characteristics", my,
+         "CREATE DEFINER=CURRENT_USER PROCEDURE p(IN n INT) SQL SECURITY INVOKER MODIFIES SQL DATA "
+         "COMMENT 'cleanup' TRUNCATE TABLE t",
+         Tier::destructive, ""},
+        {"a function whose body is one ALTER ... DROP", my, "CREATE PROCEDURE p() ALTER TABLE t DROP COLUMN c",
+         Tier::destructive, ""},
+        {"a one-statement routine that reads stays a write", my,
+         "CREATE FUNCTION f(a INT) RETURNS VARCHAR(10) CHARSET utf8 DETERMINISTIC RETURN (SELECT 'x')",
+         Tier::write, "CREATE"},
+    });
+}
+
+// Text made at run time cannot be read: judged the worst it could be. Each of
+// these was a write, and the DROP it ran passed under block-destructive.
+TEST_CASE("sql: dynamic SQL askfirst cannot read is judged destructive") {
+    check_cases({
+        {"PL/pgSQL EXECUTE of a concatenation", pg, "DO $$ BEGIN EXECUTE 'DR' || 'OP TABLE t'; END $$",
+         Tier::destructive, "DO block runs dynamic SQL askfirst cannot read", "dynamic-sql"},
+        {"PL/pgSQL EXECUTE of a variable", pg,
+         "DO $$ DECLARE q text := 'x'; BEGIN EXECUTE q; END $$", Tier::destructive, ""},
+        {"PL/pgSQL FOR ... IN EXECUTE", pg,
+         "DO $$ DECLARE r record; BEGIN FOR r IN EXECUTE 'DR' || 'OP TABLE t' LOOP END LOOP; END $$",
+         Tier::destructive, ""},
+        {"a function whose body EXECUTEs made text", pg,
+         "CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || t; END $$",
+         Tier::destructive, ""},
+        {"PL/pgSQL EXECUTE of one literal is read as SQL", pg, "DO $$ BEGIN EXECUTE 'SELECT 1'; END $$", Tier::write,
+         "DO block executes arbitrary code"},
+        {"EXECUTE IMMEDIATE of a CONCAT", my, "EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t')", Tier::destructive,
+         "EXECUTE IMMEDIATE of text made at run time", "dynamic-sql"},
+        {"EXECUTE IMMEDIATE of a variable", my, "EXECUTE IMMEDIATE @q", Tier::destructive, ""},
+        {"EXECUTE IMMEDIATE of a literal with USING is read", my, "EXECUTE IMMEDIATE 'SELECT ?' USING 1", Tier::read,
+         ""},
+        {"PREPARE FROM a variable, then EXECUTE", my, "SET @q = CONCAT('DR', 'OP TABLE t'); PREPARE s FROM @q; EXECUTE s",
+         Tier::destructive, "batch: EXECUTE of text made at run time"},
+        {"a routine that EXECUTEs a statement prepared outside it", my, "CREATE PROCEDURE p() EXECUTE s",
+         Tier::destructive, ""},
+        {"a routine that EXECUTEs a CONCAT", my,
+         "CREATE PROCEDURE p() BEGIN EXECUTE IMMEDIATE CONCAT('DR', 'OP TABLE t'); END", Tier::destructive, ""},
+        {"a routine that prepares a literal and executes it reads it", my,
+         "CREATE PROCEDURE p() BEGIN PREPARE s FROM 'SELECT 1'; EXECUTE s; END", Tier::write, "CREATE"},
+    });
+}
+
+// A MySQL client picks its charset; under gbk, big5, sjis or cp932 a byte
+// >= 0x81 and the ASCII byte after it are one character. Both texts were one
+// SELECT to every byte-wise reading; MariaDB ran the DROP (red team 2).
+TEST_CASE("sql: two-byte client charsets (MySQL, PostgreSQL)") {
+    check_cases({
+        {"gbk: 0xbf 0x5c is no backslash, the quote after it closes the string", my,
+         "select 'a\\'b', '\xbf\\'; drop table orders; -- '", Tier::destructive, "", "ambiguous-literal-reading"},
+        {"sjis: 0x81 0x60 is no backtick, so no quoted identifier opens", my,
+         "select 1 as \x81`; drop table orders; -- `", Tier::destructive, ""},
+        {"big5: 0xa4 0x5c in a double-quoted string", my, "select \"\xa4\\\"; delete from t; -- \"", Tier::destructive,
+         ""},
+        {"UTF-8 text before an escape reads the same in every charset", my, "select 'caf\xc3\xa9\\n'", Tier::read,
+         ""},
+        {"UTF-8 text in an insert stays a write", my, "insert into t values ('\xe6\x97\xa5\xe6\x9c\xac')",
+         Tier::write, ""},
+        // PostgreSQL converts a client-only encoding before it lexes
+        {"PostgreSQL SJIS: 0x81 0x5c in an E'' string", pg, "select E'\x81\\'; drop table orders; -- '",
+         Tier::destructive, "", "ambiguous-literal-reading"},
+        {"PostgreSQL BIG5: 0xa4 0x5c in an E'' string", pg, "select E'\xa4\\'; delete from orders; -- '",
+         Tier::destructive, ""},
+        {"PostgreSQL UTF-8 text stays a read", pg, "select '\xe6\x97\xa5\xe6\x9c\xac'", Tier::read, ""},
+    });
+}
+
+// Nested statements inside statements: each rule looks inside once, so these
+// stay fast (trying every FOR or every word of a routine nested exponentially:
+// the first text took 485 s).
+TEST_CASE("sql: statements nested in statements stay linear") {
+    std::string procedures, set_statements, whiles;
+    for (int i = 0; i < 40; ++i) procedures += "CREATE PROCEDURE p() ";
+    for (int i = 0; i < 3000; ++i) set_statements += "SET STATEMENT a=1 FOR ";
+    for (int i = 0; i < 3000; ++i) whiles += "WHILE 1 DO ";
+    CHECK(classify_sql(procedures + "DROP TABLE t", my).tier == Tier::write);  // past the nesting bound: a write
+    CHECK(classify_sql(set_statements + "SELECT 1", my).tier == Tier::write);
+    CHECK(classify_sql("CREATE PROCEDURE p() " + whiles + "DROP TABLE t", my).tier == Tier::destructive);
+}
+
 TEST_CASE("sql: stored code that does not delete stays a write") {
     check_cases({
         {"CREATE FUNCTION that reads", pg, "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$",

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <csignal>
@@ -211,4 +212,63 @@ TEST_CASE("kill -9 of a writer in full flow leaves only whole records, and the n
     REQUIRE(after);
     CHECK(field(after->records.back(), "operation") == "after kill");
     CHECK(after->records.size() == lines->records.size() + 1);
+}
+
+TEST_CASE("append_all writes the lines of one loop turn's decisions with one write(), in order") {
+    TempDir tmp;
+    auto log = AuditLog::open(tmp.path / "audit", "vm");
+    REQUIRE_MESSAGE(log, log.error());
+    std::vector<AuditRecord> records;
+    for (int i = 0; i < 5; ++i) records.push_back(sample("op" + std::to_string(i)));
+    std::vector<const AuditRecord*> batch;
+    for (const auto& record : records) batch.push_back(&record);
+    const auto before = log->writes_made();
+    const auto appended = log->append_all(batch);
+    CHECK(appended.whole == 5);
+    CHECK(appended.status.ok());
+    CHECK(log->writes_made() - before == 1);
+    auto lines = read_audit_file(log->path());
+    REQUIRE(lines);
+    REQUIRE(lines->records.size() == 5);
+    for (std::size_t i = 0; i < 5; ++i) CHECK(field(lines->records[i], "operation") == "op" + std::to_string(i));
+}
+
+TEST_CASE("append_all counts only whole lines when the file cannot take them all (the rest are refused)") {
+    TempDir tmp;
+    auto log = AuditLog::open(tmp.path / "audit", "vm");
+    REQUIRE_MESSAGE(log, log.error());
+    std::vector<AuditRecord> records;
+    for (int i = 0; i < 3; ++i) records.push_back(sample("op" + std::to_string(i)));
+    std::vector<const AuditRecord*> batch;
+    for (const auto& record : records) batch.push_back(&record);
+    // The file may grow to one line and a half: write() takes a prefix, then fails with EFBIG.
+    const std::size_t line_bytes = audit_line(records[0]).size();
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+    auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved;
+    limited.rlim_cur = static_cast<rlim_t>(line_bytes + line_bytes / 2);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    const auto appended = log->append_all(batch);
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous);
+    CHECK(appended.whole == 1);
+    REQUIRE_FALSE(appended.status.ok());
+    CHECK(appended.status.error().find("cannot append to the audit log") != std::string::npos);
+    auto lines = read_audit_file(log->path());
+    REQUIRE(lines);
+    REQUIRE(lines->records.size() == 1);
+    CHECK(field(lines->records[0], "operation") == "op0");
+    CHECK(lines->torn == 1);
+}
+
+TEST_CASE("audit times: each second's date formatted once, each line's milliseconds its own") {
+    using std::chrono::milliseconds;
+    const std::chrono::system_clock::time_point epoch;
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834123)) == "2026-11-26T10:10:34.123Z");
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834007)) == "2026-11-26T10:10:34.007Z");  // same second
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687835000)) == "2026-11-26T10:10:35.000Z");  // the next one
+    CHECK(rfc3339_utc(epoch + milliseconds(1795687834999)) == "2026-11-26T10:10:34.999Z");  // and back
+    CHECK(rfc3339_utc(epoch + milliseconds(951782400050)) == "2000-02-29T00:00:00.050Z");
+    CHECK(rfc3339_utc(epoch) == "1970-01-01T00:00:00.000Z");
 }

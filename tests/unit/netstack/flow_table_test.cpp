@@ -51,11 +51,11 @@ struct FlowHarness {
         table = std::make_unique<FlowTable>(&loop, std::move(tables), limits,
                                             [](const FlowInfo&) { return std::make_unique<RelayPipeline>(); },
                                             [](const std::string&) {}, false);
-        std::string error;
-        stack = LwipStack::create([this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
-                                  [this](std::unique_ptr<LwipTcpConnection>& connection) { table->accept(connection); },
-                                  error);
-        REQUIRE_MESSAGE(stack != nullptr, error);
+        auto created = LwipStack::create(
+            [this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
+            [this](std::unique_ptr<LwipTcpConnection>& connection) { table->accept(connection); });
+        REQUIRE_MESSAGE(created.ok(), created.error());
+        stack = created.take();
         stack->set_guest_mac(kGuestMac);
     }
     ~FlowHarness() {

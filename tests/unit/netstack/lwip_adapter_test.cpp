@@ -40,15 +40,15 @@ struct StackHarness {
     std::unique_ptr<LwipStack> stack;
 
     StackHarness() {
-        std::string error;
-        stack = LwipStack::create([this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
-                                  [this](std::unique_ptr<LwipTcpConnection>& connection) {
-                                      if (refuse) return;
-                                      connection->set_events(&events);
-                                      accepted.push_back(std::move(connection));
-                                  },
-                                  error);
-        REQUIRE_MESSAGE(stack != nullptr, error);
+        auto created = LwipStack::create(
+            [this](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
+            [this](std::unique_ptr<LwipTcpConnection>& connection) {
+                if (refuse) return;
+                connection->set_events(&events);
+                accepted.push_back(std::move(connection));
+            });
+        REQUIRE_MESSAGE(created.ok(), created.error());
+        stack = created.take();
         stack->set_guest_mac(kGuestMac);
     }
     ~StackHarness() {
@@ -314,17 +314,16 @@ namespace askfirst::netstack::test {
 
 TEST_CASE("a connection reset from inside the accept handler is answered with RST, not used after free") {
     StackHarness harness;
-    std::string error;
     harness.stack.reset();
     std::vector<std::unique_ptr<LwipTcpConnection>> kept;
-    harness.stack = LwipStack::create(
+    auto created = LwipStack::create(
         [&](std::span<const std::uint8_t> frame) { harness.sent.emplace_back(frame.begin(), frame.end()); },
         [&](std::unique_ptr<LwipTcpConnection>& connection) {
             connection->abort();  // a pipeline that refuses in on_start
             kept.push_back(std::move(connection));
-        },
-        error);
-    REQUIRE(harness.stack != nullptr);
+        });
+    REQUIRE_MESSAGE(created.ok(), created.error());
+    harness.stack = created.take();
     harness.stack->set_guest_mac(kGuestMac);
     harness.handshake(endpoint("10.0.2.15:40009"), endpoint("198.51.100.7:8443"), 77);
     CHECK((harness.last().flags & kRst) != 0);

@@ -34,10 +34,11 @@ TEST_CASE("slirp answers the guest's ARP for the gateway with the gateway MAC") 
     uv_loop_init(&loop);
     std::vector<std::vector<std::uint8_t>> sent;
     {
-        std::string error;
-        auto slirp = SlirpAdapter::create(&loop, [&](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
-                                          [](const std::string&) {}, error);
-        REQUIRE_MESSAGE(slirp != nullptr, error);
+        auto created = SlirpAdapter::create(
+            &loop, [&](std::span<const std::uint8_t> frame) { sent.emplace_back(frame.begin(), frame.end()); },
+            [](const std::string&) {});
+        REQUIRE_MESSAGE(created.ok(), created.error());
+        auto slirp = created.take();
         slirp->input_frame(arp_who_has(kGatewayV4));
         uv_run(&loop, UV_RUN_NOWAIT);
     }

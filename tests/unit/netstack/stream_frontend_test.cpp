@@ -46,11 +46,11 @@ struct StreamHarness {
     StreamHarness() {
         uv_loop_init(&loop);
         path = "/tmp/askfirst-stream-test-" + std::to_string(::getpid()) + ".sock";
-        std::string error;
-        frontend = StreamFrontend::listen(
+        auto listening = StreamFrontend::listen(
             &loop, path, [this](std::span<const std::uint8_t> frame) { frames.emplace_back(frame.begin(), frame.end()); },
-            [this](const std::string& line) { log.push_back(line); }, error);
-        REQUIRE_MESSAGE(frontend != nullptr, error);
+            [this](const std::string& line) { log.push_back(line); });
+        REQUIRE_MESSAGE(listening.ok(), listening.error());
+        frontend = listening.take();
     }
     ~StreamHarness() {
         frontend.reset();

@@ -22,6 +22,12 @@ constexpr const char* kStubs = R"({"credentials": [
    "source_file": "/home/u/.config/anthropic/key", "stub": "sk-ant-STUB"}
 ]})";
 
+std::vector<StubEntry> parsed_entries(const std::string& json) {
+    auto parsed = parse_stub_entries(json);
+    REQUIRE_MESSAGE(parsed.ok(), parsed.error());
+    return parsed.take();
+}
+
 std::map<std::string, std::string> by_path(const std::vector<StubFile>& files) {
     std::map<std::string, std::string> out;
     for (const auto& file : files) out[file.path] = file.contents;
@@ -31,18 +37,16 @@ std::map<std::string, std::string> by_path(const std::vector<StubFile>& files) {
 }  // namespace
 
 TEST_CASE("the stubs JSON parses; anything else does not") {
-    std::vector<StubEntry> entries;
-    CHECK(parse_stub_entries(kStubs, entries));
-    CHECK(entries.size() == 4);
+    CHECK(parsed_entries(kStubs).size() == 4);
     for (const char* bad : {"", "[]", "{\"credentials\": 3}", "not json"}) {
-        std::vector<StubEntry> none;
-        CHECK_MESSAGE(!parse_stub_entries(bad, none), bad);
+        const auto refused = parse_stub_entries(bad);
+        CHECK_MESSAGE(!refused.ok(), bad);
+        CHECK(refused.error().find("stubs JSON") != std::string::npos);
     }
 }
 
 TEST_CASE("variables: sources cleared, guest_env and AWS_* hold stubs") {
-    std::vector<StubEntry> entries;
-    REQUIRE(parse_stub_entries(kStubs, entries));
+    const std::vector<StubEntry> entries = parsed_entries(kStubs);
     const auto variables = stub_variables(entries);
     CHECK(variables.unset == std::vector<std::string>{"REAL_GITHUB"});
     std::map<std::string, std::string> set(variables.set.begin(), variables.set.end());
@@ -53,8 +57,7 @@ TEST_CASE("variables: sources cleared, guest_env and AWS_* hold stubs") {
 }
 
 TEST_CASE("files: each credential file of the home, and the file source, holds its stub") {
-    std::vector<StubEntry> entries;
-    REQUIRE(parse_stub_entries(kStubs, entries));
+    const std::vector<StubEntry> entries = parsed_entries(kStubs);
     const auto files = by_path(stub_files(entries, "/home/agent",
                                           "[profile prod]\nregion = eu-west-1\ncredential_process = /bin/real\n"));
     struct Row {
@@ -87,9 +90,8 @@ TEST_CASE("files: each credential file of the home, and the file source, holds i
 }
 
 TEST_CASE("files: no aws entry, no ~/.aws files; no home, only file sources") {
-    std::vector<StubEntry> entries;
-    REQUIRE(parse_stub_entries(R"({"credentials": [{"name": "k", "kind": "header", "hosts": ["h.test"],
-        "source_file": "/etc/k", "stub": "s"}]})", entries));
+    const std::vector<StubEntry> entries = parsed_entries(R"({"credentials": [{"name": "k", "kind": "header", "hosts": ["h.test"],
+        "source_file": "/etc/k", "stub": "s"}]})");
     const auto with_home = by_path(stub_files(entries, "/root", ""));
     CHECK(with_home.count("/root/.aws/credentials") == 0);
     CHECK(with_home.at("/root/.config/gh/hosts.yml").empty());  // exec binds it empty over a real one
@@ -97,10 +99,9 @@ TEST_CASE("files: no aws entry, no ~/.aws files; no home, only file sources") {
 }
 
 TEST_CASE("files: a kube client certificate's stub pair goes over the certificate and key sources") {
-    std::vector<StubEntry> entries;
-    REQUIRE(parse_stub_entries(R"({"credentials": [{"name": "k8s", "kind": "kube", "hosts": ["k8s.test"],
+    const std::vector<StubEntry> entries = parsed_entries(R"({"credentials": [{"name": "k8s", "kind": "kube", "hosts": ["k8s.test"],
         "source_file": "/etc/kube/client.crt", "source_key_file": "/etc/kube/client.key",
-        "client_certificate": "STUB CERT", "client_key": "STUB KEY"}]})", entries));
+        "client_certificate": "STUB CERT", "client_key": "STUB KEY"}]})");
     CHECK(by_path(stub_files(entries, "", "")) ==
           std::map<std::string, std::string>{{"/etc/kube/client.crt", "STUB CERT"}, {"/etc/kube/client.key", "STUB KEY"}});
 }

@@ -171,12 +171,14 @@ TEST_CASE("a sealed record opens once with the peer's keys: a replay, a reorderi
                         {RecordAead::chacha20_poly1305, 32, 12}};
     for (const auto& row : rows) {
         CAPTURE(static_cast<int>(row.aead));
-        auto ours = RecordProtection::create(row.aead, secret(row.key_bytes, row.iv_bytes, 1, 7),
-                                             secret(row.key_bytes, row.iv_bytes, 2, 0));
-        auto peer = RecordProtection::create(row.aead, secret(row.key_bytes, row.iv_bytes, 2, 0),
-                                             secret(row.key_bytes, row.iv_bytes, 1, 7));
-        REQUIRE(ours);
-        REQUIRE(peer);
+        auto ours_created = RecordProtection::create(row.aead, secret(row.key_bytes, row.iv_bytes, 1, 7),
+                                                     secret(row.key_bytes, row.iv_bytes, 2, 0));
+        auto peer_created = RecordProtection::create(row.aead, secret(row.key_bytes, row.iv_bytes, 2, 0),
+                                                     secret(row.key_bytes, row.iv_bytes, 1, 7));
+        REQUIRE_MESSAGE(ours_created.ok(), ours_created.error());
+        REQUIRE_MESSAGE(peer_created.ok(), peer_created.error());
+        auto ours = ours_created.take();
+        auto peer = peer_created.take();
         const std::string text = "HTTP/1.1 200 OK\r\n\r\n";
         const std::span<const std::uint8_t> plain(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
         std::vector<std::uint8_t> first(ours->sealed_size(plain.size())), second(first.size());
@@ -197,6 +199,10 @@ TEST_CASE("a sealed record opens once with the peer's keys: a replay, a reorderi
 }
 
 TEST_CASE("a key of the wrong length for its AEAD is refused") {
-    CHECK(RecordProtection::create(RecordAead::aes_128_gcm, secret(32, 4, 1, 0), secret(16, 4, 2, 0)) == nullptr);
-    CHECK(RecordProtection::create(RecordAead::chacha20_poly1305, secret(32, 4, 1, 0), secret(32, 4, 2, 0)) == nullptr);
+    const auto mismatched = RecordProtection::create(RecordAead::aes_128_gcm, secret(32, 4, 1, 0), secret(16, 4, 2, 0));
+    CHECK_FALSE(mismatched.ok());
+    CHECK(mismatched.error().find("libcrypto refused a key") != std::string::npos);
+    const auto short_iv = RecordProtection::create(RecordAead::chacha20_poly1305, secret(32, 4, 1, 0), secret(32, 4, 2, 0));
+    CHECK_FALSE(short_iv.ok());
+    CHECK(short_iv.error().find("fixed IV") != std::string::npos);
 }

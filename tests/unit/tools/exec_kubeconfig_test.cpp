@@ -80,9 +80,9 @@ TEST_CASE("the stub kubeconfig keeps servers and contexts and gives each user it
         {{"*.example.com"}, "", "-----BEGIN CERTIFICATE-----\nSTUB\n", "-----BEGIN PRIVATE KEY-----\nSTUB\n"},
         {{"2001:db8::1"}, "stub-token-0123456789", "", ""},
     };
-    std::string error;
-    const std::string stub = stub_kubeconfig(kRealConfig, stubs, {kCa, ""}, error);
-    REQUIRE_MESSAGE(!stub.empty(), error);
+    const auto made = stub_kubeconfig(kRealConfig, stubs, {kCa, ""});
+    REQUIRE_MESSAGE(made.ok(), made.error());
+    const std::string& stub = made.value();
     struct Row {
         const char* user;
         const char* expected;
@@ -122,9 +122,9 @@ TEST_CASE("what is not a kubeconfig askfirst can read gives no stub, and an alia
     };
     for (const Row& row : rows) {
         CAPTURE(std::string(row.name));
-        std::string error;
-        CHECK(stub_kubeconfig(row.yaml, {}, {kCa, ""}, error).empty());
-        CHECK(error.find("not a kubeconfig") != std::string::npos);
+        const auto refused = stub_kubeconfig(row.yaml, {}, {kCa, ""});
+        CHECK_FALSE(refused.ok());
+        CHECK(refused.error().find("not a kubeconfig") != std::string::npos);
     }
 }
 
@@ -181,10 +181,10 @@ std::string cluster_of(const std::string& stub, const std::string& name) {
 
 TEST_CASE("a VM guest's kubeconfig: the host's list merged as kubectl merges it, users holding stubs, the CA inline") {
     const std::vector<KubeStub> stubs{{{"kube.example.com"}, "stub-token-0123456789", "", ""}};
-    std::string error;
-    const std::string stub =
-        merged_stub_kubeconfig({kUsersFile, kClustersFile}, stubs, {kCa, "-----BEGIN CERTIFICATE-----\nASKFIRST\n"}, error);
-    REQUIRE_MESSAGE(!stub.empty(), error);
+    const auto made =
+        merged_stub_kubeconfig({kUsersFile, kClustersFile}, stubs, {kCa, "-----BEGIN CERTIFICATE-----\nASKFIRST\n"});
+    REQUIRE_MESSAGE(made.ok(), made.error());
+    const std::string& stub = made.value();
     // Both users talk to kube.example.com through contexts of the second file: both hold the stub token.
     CHECK(user_of(stub, "ops") == R"({"token":"stub-token-0123456789"})");
     CHECK(user_of(stub, "shared") == R"({"token":"stub-token-0123456789"})");
@@ -197,18 +197,20 @@ TEST_CASE("a VM guest's kubeconfig: the host's list merged as kubectl merges it,
         CHECK_MESSAGE(stub.find(gone) == std::string::npos, gone);
 
     SUBCASE("a file of the list that does not parse: no kubeconfig, the error names it") {
-        CHECK(merged_stub_kubeconfig({kUsersFile, "users: [\n"}, stubs, {kCa, ""}, error).empty());
-        CHECK(error.find("file 2 of the list") != std::string::npos);
+        const auto refused = merged_stub_kubeconfig({kUsersFile, "users: [\n"}, stubs, {kCa, ""});
+        CHECK_FALSE(refused.ok());
+        CHECK(refused.error().find("file 2 of the list") != std::string::npos);
     }
 }
 
 TEST_CASE("exec stubs each file of a $KUBECONFIG list on its own, deciding its users' stubs from the whole list") {
     const std::vector<KubeStub> stubs{{{"kube.example.com"}, "stub-token-0123456789", "", ""}};
-    std::string error;
-    const std::string alone = stub_kubeconfig(kUsersFile, stubs, {kCa, ""}, error);
-    CHECK(user_of(alone, "ops") == "{}");  // no context in this file: nothing tells which cluster it talks to
-    const std::string listed = stub_kubeconfig(kUsersFile, stubs, {kCa, ""}, error, {kUsersFile, kClustersFile});
-    REQUIRE_MESSAGE(!listed.empty(), error);
+    const auto alone = stub_kubeconfig(kUsersFile, stubs, {kCa, ""});
+    REQUIRE_MESSAGE(alone.ok(), alone.error());
+    CHECK(user_of(alone.value(), "ops") == "{}");  // no context in this file: nothing tells which cluster it talks to
+    const auto made = stub_kubeconfig(kUsersFile, stubs, {kCa, ""}, {kUsersFile, kClustersFile});
+    REQUIRE_MESSAGE(made.ok(), made.error());
+    const std::string& listed = made.value();
     CHECK(user_of(listed, "ops") == R"({"token":"stub-token-0123456789"})");
     CHECK(listed.find("REAL-") == std::string::npos);
     CHECK(listed.find("clusters\":\t[]") != std::string::npos);  // this file's own clusters only: none

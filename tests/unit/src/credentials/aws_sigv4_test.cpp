@@ -68,12 +68,14 @@ TEST_CASE("botocore's stub-signed requests verify, and are re-signed exactly as 
     for (const Vector& v : kVectors) {
         CAPTURE(v.name);
         const HttpRequest request = request_of(v);
-        std::string error;
-        const auto signature = read_sigv4(request, error);
-        REQUIRE_MESSAGE(signature, error);
+        const auto read = read_sigv4(request);
+        REQUIRE_MESSAGE(read.ok(), read.error());
+        const auto& signature = read.value();
+        REQUIRE(signature);
         CHECK(signature->access_key_id == kStub.access_key_id);
-        const ResignResult resigned = verify_and_resign(request, *signature, kStub, kReal);
-        REQUIRE_MESSAGE(resigned.ok, resigned.error);
+        const auto verified = verify_and_resign(request, *signature, kStub, kReal);
+        REQUIRE_MESSAGE(verified.ok(), verified.error());
+        const Resigned& resigned = verified.value();
         const std::string head = askfirst::http::apply_head_edits(raw_head_of(request), resigned.edits);
         if (std::string(v.real_authorization).empty()) {
             const std::string line = head.substr(0, head.find("\r\n"));
@@ -92,55 +94,53 @@ TEST_CASE("a request altered after signing, or signed with another secret, does 
         HttpRequest altered = request_of(v);
         if (altered.query.empty()) altered.path += "x";
         else altered.query.insert(0, "extra=1&");
-        std::string error;
-        auto signature = read_sigv4(altered, error);
+        auto signature = read_sigv4(altered).value();
         REQUIRE(signature);
-        const ResignResult refused = verify_and_resign(altered, *signature, kStub, kReal);
-        CHECK_FALSE(refused.ok);
-        CHECK(refused.error.find("does not verify") != std::string::npos);
-        CHECK(refused.edits.empty());
+        const auto refused = verify_and_resign(altered, *signature, kStub, kReal);
+        CHECK_FALSE(refused.ok());
+        CHECK(refused.error().find("does not verify") != std::string::npos);
 
         const HttpRequest original = request_of(v);
-        signature = read_sigv4(original, error);
+        signature = read_sigv4(original).value();
+        REQUIRE(signature);
         const AwsKeys wrong_secret{kStub.access_key_id, "wrongSecretWrongSecretWrongSecretWrongSe", kStub.session_token};
-        CHECK_FALSE(verify_and_resign(original, *signature, wrong_secret, kReal).ok);
+        CHECK_FALSE(verify_and_resign(original, *signature, wrong_secret, kReal).ok());
     }
 }
 
 TEST_CASE("a session token askfirst did not issue, and SigV4a aws-chunked uploads, are refused with a reason") {
     HttpRequest request = request_of(kVectors[0]);
-    std::string error;
-    auto signature = read_sigv4(request, error);
+    auto signature = read_sigv4(request).value();
     REQUIRE(signature);
     const AwsKeys other_token{kStub.access_key_id, kStub.secret_access_key, "AnotherToken"};
-    CHECK(verify_and_resign(request, *signature, other_token, kReal).error.find("session token") != std::string::npos);
+    CHECK(verify_and_resign(request, *signature, other_token, kReal).error().find("session token") != std::string::npos);
 
     // SigV4a (ECDSA) chunk signatures: askfirst cannot re-sign them, and says so.
     request.headers.push_back({"x-amz-content-sha256", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER"});
-    signature = read_sigv4(request, error);
-    CHECK(verify_and_resign(request, *signature, kStub, kReal).error.find("aws-chunked") != std::string::npos);
+    signature = read_sigv4(request).value();
+    REQUIRE(signature);
+    CHECK(verify_and_resign(request, *signature, kStub, kReal).error().find("aws-chunked") != std::string::npos);
 }
 
 TEST_CASE("a body too large to inspect cannot be re-signed when its hash is signed") {
     HttpRequest request = request_of(kVectors[0]);
     request.body_complete = false;
-    std::string error;
-    const auto signature = read_sigv4(request, error);
+    const auto signature = read_sigv4(request).value();
     REQUIRE(signature);
-    CHECK(verify_and_resign(request, *signature, kStub, kReal).error.find("max_inspect_bytes") != std::string::npos);
+    CHECK(verify_and_resign(request, *signature, kStub, kReal).error().find("max_inspect_bytes") != std::string::npos);
 }
 
 TEST_CASE("malformed SigV4 is an error, an unsigned request is not SigV4") {
     HttpRequest request;
     request.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=00"});
-    std::string error;
-    CHECK_FALSE(read_sigv4(request, error));
-    CHECK(error.find("not a well-formed") != std::string::npos);
+    const auto malformed = read_sigv4(request);
+    CHECK_FALSE(malformed.ok());
+    CHECK(malformed.error().find("not a well-formed") != std::string::npos);
     HttpRequest plain;
     plain.headers.push_back({"Authorization", "Bearer x"});
-    error.clear();
-    CHECK_FALSE(read_sigv4(plain, error));
-    CHECK(error.empty());
+    const auto unsigned_request = read_sigv4(plain);
+    REQUIRE(unsigned_request.ok());
+    CHECK_FALSE(unsigned_request.value().has_value());
 }
 
 TEST_CASE("uri_encode keeps RFC 3986's unreserved set, and '/' only when asked") {

@@ -37,10 +37,9 @@ std::string_view password_of_stub(std::string_view pair) { return pair.substr(pa
 
 std::unique_ptr<CredentialBroker> broker_of(std::vector<BrokerEntry> entries,
                                             std::optional<UnissuedAction> unissued = std::nullopt) {
-    std::string error;
-    auto broker = CredentialBroker::create(std::move(entries), unissued, error);
-    REQUIRE_MESSAGE(broker, error);
-    return broker;
+    auto broker = CredentialBroker::create(std::move(entries), unissued);
+    REQUIRE_MESSAGE(broker.ok(), broker.error());
+    return broker.take();
 }
 
 std::unique_ptr<CredentialBroker> github_broker(std::optional<UnissuedAction> unissued = std::nullopt) {
@@ -235,9 +234,9 @@ TEST_CASE("a passed request gets the real secret in the header of its kind, and 
     };
     for (const Row& row : rows) {
         CAPTURE(row.name);
-        const Injection injection = broker->inject(row.request, SystemClock::now(), true);
-        REQUIRE(injection.ok);
-        CHECK(askfirst::http::apply_head_edits(row.head, injection.edits) == row.expected);
+        const auto injection = broker->inject(row.request, SystemClock::now(), true);
+        REQUIRE_MESSAGE(injection.ok(), injection.error());
+        CHECK(askfirst::http::apply_head_edits(row.head, injection->edits) == row.expected);
     }
 }
 
@@ -246,29 +245,27 @@ TEST_CASE("an expired credential is refreshed before it is used; a failed refres
     BrokerEntry entry = token_entry("github", CredentialKind::bearer, {"api.github.com"}, kRealToken, kStubToken);
     const auto now = SystemClock::now();
     entry.real.expires_at = now + std::chrono::minutes(2);  // inside the refresh window
-    entry.refresh = [&refreshes, now](RealCredential& fresh, std::string& error) {
-        if (++refreshes > 1) {
-            error = "the command failed";
-            return false;
-        }
+    entry.refresh = [&refreshes, now] {
+        if (++refreshes > 1) return askfirst::Result<RealCredential>::failure("the command failed");
+        RealCredential fresh;
         fresh.value = SecretBytes("ghp_Fr3shT0kenOnTheHostOnly0123456789abcd");
         fresh.expires_at = now + std::chrono::minutes(6);
-        return true;
+        return askfirst::Result<RealCredential>::success(std::move(fresh));
     };
     std::vector<BrokerEntry> entries;
     entries.push_back(std::move(entry));
     auto broker = broker_of(std::move(entries));
     const auto r = request("api.github.com", {{"Authorization", std::string("Bearer ") + kStubToken}});
-    const Injection first = broker->inject(r, now, true);
-    REQUIRE(first.ok);
+    const auto first = broker->inject(r, now, true);
+    REQUIRE_MESSAGE(first.ok(), first.error());
     CHECK(askfirst::http::apply_head_edits(std::string("GET / HTTP/1.1\r\nAuthorization: Bearer ") + kStubToken +
                                                "\r\n\r\n",
-                                           first.edits)
+                                           first->edits)
               .find("ghp_Fr3sh") != std::string::npos);
-    CHECK(broker->inject(r, now, true).ok);  // fresh for 6 more minutes: no second refresh
-    const Injection expired = broker->inject(r, now + std::chrono::minutes(2), true);
-    CHECK_FALSE(expired.ok);
-    CHECK(expired.error.find("\"github\"") != std::string::npos);
+    CHECK(broker->inject(r, now, true).ok());  // fresh for 6 more minutes: no second refresh
+    const auto expired = broker->inject(r, now + std::chrono::minutes(2), true);
+    CHECK_FALSE(expired.ok());
+    CHECK(expired.error().find("\"github\"") != std::string::npos);
     CHECK(refreshes == 2);
 }
 
@@ -291,10 +288,9 @@ TEST_CASE("base64 round trip, and its refusals") {
 TEST_CASE("no real secret goes into a plain-HTTP request: the guest chose its address and its Host alike") {
     auto broker = github_broker();
     const auto with_stub = request("api.github.com", {{"Authorization", std::string("Bearer ") + kStubToken}});
-    const Injection plain = broker->inject(with_stub, SystemClock::now(), false);
-    CHECK_FALSE(plain.ok);
-    CHECK(plain.edits.empty());
-    CHECK(plain.error.find("plain HTTP") != std::string::npos);
+    const auto plain = broker->inject(with_stub, SystemClock::now(), false);
+    CHECK_FALSE(plain.ok());
+    CHECK(plain.error().find("plain HTTP") != std::string::npos);
     const auto without_stub = request("api.github.com", {{"Authorization", "Bearer nothing-of-ours"}});
-    CHECK(broker->inject(without_stub, SystemClock::now(), false).ok);  // nothing to put in: nothing refused
+    CHECK(broker->inject(without_stub, SystemClock::now(), false).ok());  // nothing to put in: nothing refused
 }
