@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>  // rename
 #include <cstdlib>
@@ -78,8 +79,9 @@ Result<std::unique_ptr<ControlServer>> ControlServer::start(uv_loop_t* loop, con
     const std::string path = dir + "/" + name + ".sock";
     // Bound under a temporary name and renamed once listening: a client that
     // sees the path (the tray, `askfirst answer`) never finds it refusing.
-    const std::string binding_path = path + ".binding";
-    if (binding_path.size() >= sizeof(sockaddr_un{}.sun_path))
+    // The temporary name is short (".b" and our pid) so it fits wherever the path does.
+    const std::string binding_path = dir + "/.b" + std::to_string(getpid());
+    if (std::max(path.size(), binding_path.size()) >= sizeof(sockaddr_un{}.sun_path))
         return Started::failure("control socket path too long (" + path + "): use a shorter --name or XDG_RUNTIME_DIR");
     if (socket_is_live(path))
         return Started::failure("another askfirstd named '" + name + "' is running (" + path + "): pick another --name");
