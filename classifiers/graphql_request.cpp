@@ -169,6 +169,36 @@ void envelopes_from_url(std::string_view query_string, std::vector<Envelope>& ou
                 }
 }
 
+// A POST may carry GraphQL parameters in its URL as well as in its JSON
+// body. Servers differ on which wins (express-graphql takes the URL's
+// query/operationName over the body's; most take the body's), so a read
+// in the body must not hide a mutation in the URL: each body envelope is
+// also judged with the URL's parameters laid over it.
+void add_url_readings(std::string_view query_string, std::vector<Envelope>& envelopes) {
+    bool url_has_parameter = false;
+    for (std::string_view key : {"query", "operationName", "extensions"})
+        if (!query_params(query_string, key).empty()) url_has_parameter = true;
+    if (!url_has_parameter) return;
+    std::vector<Envelope> from_url;
+    envelopes_from_url(query_string, from_url);
+    std::vector<Envelope> overlaid;
+    for (const Envelope& url : from_url) {
+        if (!url.error.empty()) {
+            overlaid.push_back(url);
+            continue;
+        }
+        for (const Envelope& body : envelopes) {
+            Envelope reading = body;
+            if (url.query) reading.query = url.query;
+            if (url.operation_name) reading.operation_name = url.operation_name;
+            if (url.persisted_hash) reading.persisted_hash = url.persisted_hash;
+            reading.duplicated_keys = reading.duplicated_keys || url.duplicated_keys;
+            overlaid.push_back(std::move(reading));
+        }
+    }
+    for (auto& reading : overlaid) envelopes.push_back(std::move(reading));
+}
+
 bool content_type_is(const HttpRequest& request, std::string_view wanted) {
     std::string_view type = request.header("Content-Type");
     type = type.substr(0, type.find(';'));
@@ -208,6 +238,7 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
     } else {
         envelopes_from_json(tree.get(), envelopes);
     }
+    add_url_readings(request.query, envelopes);
     return envelopes;
 }
 
