@@ -209,6 +209,21 @@ bool content_type_is(const HttpRequest& request, std::string_view wanted) {
     return true;
 }
 
+// The `operations` part of a multipart/form-data body (GraphQL multipart
+// request spec), or nullopt when the body is not one or has none.
+std::optional<std::string_view> multipart_operations_part(const HttpRequest& request) {
+    std::string_view type = request.header("Content-Type");
+    if (type.size() < 19 || !equals_ignoring_ascii_case(type.substr(0, 19), "multipart/form-data")) return std::nullopt;
+    const std::string_view body = request.body;
+    constexpr std::string_view kName = "name=\"operations\"";
+    const std::size_t at = body.find(kName);
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::size_t start = body.find("\r\n\r\n", at);
+    if (start == std::string_view::npos) return std::nullopt;
+    const std::size_t end = body.find("\r\n--", start + 4);
+    return body.substr(start + 4, end == std::string_view::npos ? std::string_view::npos : end - start - 4);
+}
+
 std::vector<Envelope> envelopes_of(const HttpRequest& request) {
     std::vector<Envelope> envelopes;
     bool body_empty = request.body.find_first_not_of(" \t\r\n") == std::string::npos;
@@ -222,7 +237,17 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
             if (envelope.error.empty()) envelope.query = request.body;
         return envelopes;
     }
-    JsonTree tree = parse_json(request.body);
+    // express-graphql reads a url-encoded form body as it reads the URL.
+    if (content_type_is(request, "application/x-www-form-urlencoded")) {
+        envelopes_from_url(request.body, envelopes);
+        add_url_readings(request.query, envelopes);
+        return envelopes;
+    }
+    // The GraphQL multipart request spec (file uploads): the envelope is the
+    // JSON of the `operations` part.
+    std::string_view json_text = request.body;
+    if (auto operations = multipart_operations_part(request)) json_text = *operations;
+    JsonTree tree = parse_json(json_text);
     if (!tree) {
         Envelope envelope;
         envelope.error = "the body is neither JSON nor application/graphql";
