@@ -25,6 +25,8 @@ packages=(
   gh
   # HTTP/2 and gRPC clients and servers (tests/integration/test_http2.py)
   nghttp2-client python3-grpcio
+  # the raw HTTP/2 attacker of tests/integration/test_http2_attacks.py: frames and HPACK by hand
+  python3-hyperframe python3-hpack
   # real database servers and clients (tests/integration/test_postgres.py, test_redis.py):
   # PostgreSQL 15 with psql and pgbench, redis-server and redis-cli, MariaDB 10.11 (test_mysql.py)
   postgresql redis-server redis-tools mariadb-server mariadb-client

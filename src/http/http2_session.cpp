@@ -30,6 +30,30 @@ constexpr std::uint64_t kStreamResetRate = 33;     // per second
 // Guest bytes given to nghttp2 per call (one TLS record's worth).
 constexpr std::size_t kGuestSliceBytes = 16 * 1024;
 
+// Floods nghttp2 1.52 does not bound, bounded here (GOAWAY ENHANCE_YOUR_CALM):
+// - frames that make no progress, between two that do (a HEADERS, or DATA
+//   with payload): DATA frames with no payload and no END_STREAM
+//   (CVE-2019-9518), PRIORITY frames (CVE-2019-9513's dependency-tree
+//   churn). Each costs a frame's work and no flow-control window; measured,
+//   askfirstd read a 320 MiB flood of either to its end (3 s of CPU), where
+//   bulk DATA costs a quarter of that. Envoy allows 1 empty frame in a row
+//   and 100 PRIORITY frames per stream, nginx 4 PRIORITY frames per stream
+//   it allows: 100 leaves room for a browser's priority tree and a client
+//   that flushes an empty frame now and then. Other frames (WINDOW_UPDATE,
+//   PING, SETTINGS) neither count nor reset the count, so interleaving them
+//   does not hide a flood; they cost no more than bulk DATA (a 320 MiB
+//   WINDOW_UPDATE flood: 1.4 s), and PING/SETTINGS are bounded by their
+//   answers (nghttp2's kMaxOutboundAck, the shell's guest back-pressure).
+constexpr std::size_t kMaxFramesWithoutProgress = 100;
+// - streams we reset as malformed (PROTOCOL_ERROR), on one connection: each
+//   is a request the guest made us read, refuse and audit without counting
+//   toward nghttp2's rapid-reset limit (which counts the guest's resets):
+//   an oversized header block on stream after stream (an HPACK bomb), or a
+//   content-length that DATA contradicts ("MadeYouReset", CVE-2025-8671).
+//   No client that works sends a connection's worth of them (100 streams,
+//   kH2MaxConcurrentStreams).
+constexpr std::size_t kMaxMalformedStreams = kH2MaxConcurrentStreams;
+
 std::string_view verdict_name(Http2Session::Stream::Verdict verdict) {
     switch (verdict) {
         case Http2Session::Stream::Verdict::pending: return "not yet decided";
@@ -37,6 +61,15 @@ std::string_view verdict_name(Http2Session::Stream::Verdict verdict) {
         case Http2Session::Stream::Verdict::refuse: return "refused";
     }
     return "";
+}
+
+// The GOAWAY code for a guest's bytes nghttp2 refused: a flood nghttp2
+// bounded (more queued ACKs than kMaxOutboundAck, more CONTINUATION frames
+// than kMaxContinuations) is ENHANCE_YOUR_CALM (RFC 9113 §7: "excessive
+// load"), as nginx and Envoy answer them; anything else broke the protocol.
+std::uint32_t goaway_code_for(int lib_error) {
+    return lib_error == NGHTTP2_ERR_FLOODED || lib_error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS ? NGHTTP2_ENHANCE_YOUR_CALM
+                                                                                               : NGHTTP2_PROTOCOL_ERROR;
 }
 
 std::string stream_label(std::int32_t id) { return "HTTP/2 stream " + std::to_string(id); }
@@ -98,8 +131,27 @@ void Http2Session::on_guest_bytes(std::string_view bytes) {
         bytes.remove_prefix(slice.size());
         const ssize_t rv = nghttp2_session_mem_recv(guest_.get(), reinterpret_cast<const std::uint8_t*>(slice.data()),
                                                     slice.size());
-        if (rv < 0) connection_error(std::string("HTTP/2 from the guest refused: ") + nghttp2_strerror(static_cast<int>(rv)));
+        if (rv < 0)
+            connection_error(std::string("HTTP/2 from the guest refused: ") + nghttp2_strerror(static_cast<int>(rv)),
+                             goaway_code_for(static_cast<int>(rv)));
         flush();
+        end_if_flooding();
+    }
+}
+
+// Counted in the callbacks, acted on here: the GOAWAY cannot be sent from
+// inside nghttp2_session_mem_recv.
+void Http2Session::end_if_flooding() {
+    if (closed_) return;
+    if (frames_without_progress_ > kMaxFramesWithoutProgress) {
+        connection_error("HTTP/2 from the guest refused: more than " + std::to_string(kMaxFramesWithoutProgress) +
+                             " empty DATA or PRIORITY frames without a request or body between them (a flood, "
+                             "CVE-2019-9518, CVE-2019-9513)",
+                         NGHTTP2_ENHANCE_YOUR_CALM);
+    } else if (malformed_streams_ > kMaxMalformedStreams) {
+        connection_error("HTTP/2 from the guest refused: more than " + std::to_string(kMaxMalformedStreams) +
+                             " malformed streams on one connection",
+                         NGHTTP2_ENHANCE_YOUR_CALM);
     }
 }
 
@@ -125,20 +177,31 @@ int Http2Session::guest_begin_headers(const nghttp2_frame& frame) {
     return 0;
 }
 
+// A stream refused while its header block is being read says so to nghttp2
+// (NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE): nghttp2 then only decodes the rest
+// of the block for HPACK's sake, without checking or handing us its fields.
+// Returning 0 instead let it check every field of the block, each reference
+// to a large indexed field costing a scan of its value: one 16 KiB HEADERS
+// frame of 1-byte references to a 4 KB field cost 64 MB of scanning (an
+// HPACK bomb, measured 1 s of CPU per MiB the guest sent, and the one event
+// loop of askfirstd busy meanwhile). nghttp2 resets the stream for it with
+// INTERNAL_ERROR only if we did not reset it first: ours (PROTOCOL_ERROR)
+// was submitted by refuse_stream_protocol, so the guest sees that one.
 int Http2Session::guest_header(std::int32_t stream_id, std::string_view name, std::string_view value) {
     Stream* stream = find_stream(stream_id);
-    if (stream == nullptr || stream->header_refused) return 0;
+    if (stream == nullptr) return 0;
+    if (stream->header_refused) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     // RFC 9113 §6.5.2's accounting: name, value and 32 bytes per field.
     stream->header_bytes += name.size() + value.size() + 32;
     if (++stream->header_fields > kMaxHeaderCount || stream->header_bytes > kMaxRequestHeadBytes) {
         refuse_stream_protocol(*stream, "header block over " + std::to_string(kMaxRequestHeadBytes) + " bytes or " +
                                             std::to_string(kMaxHeaderCount) + " fields");
-        return 0;
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     }
     if (stream->in_trailers) {
         if (auto refused = refused_trailer_field(name)) {
             refuse_stream_protocol(*stream, *refused);
-            return 0;
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
     }
     (stream->in_trailers ? stream->request_trailers : stream->request_headers).emplace_back(name, value);
@@ -148,20 +211,33 @@ int Http2Session::guest_header(std::int32_t stream_id, std::string_view name, st
 // nghttp2 drops a field whose name or value breaks RFC 9113 §8.2.1 (an
 // uppercase or invalid name, a value with NUL/CR/LF or edge whitespace) and
 // goes on with the rest: we refuse the whole stream instead (the request
-// would otherwise be judged without a field the guest meant to send).
+// would otherwise be judged without a field the guest meant to send), and
+// nghttp2 reads the rest of the block unchecked (guest_header says why: the
+// invalid fields are not counted there, so without this a block of
+// references to a large invalid field was an HPACK bomb of its own).
 int Http2Session::guest_invalid_header(std::int32_t stream_id, std::string_view name) {
     Stream* stream = find_stream(stream_id);
-    if (stream == nullptr || stream->header_refused) return 0;
+    if (stream == nullptr) return 0;
+    if (stream->header_refused) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
     std::string shown;
     for (char c : name.substr(0, 64)) shown += (c >= 0x21 && c <= 0x7e && c != '"' && c != '\\') ? c : '?';
     refuse_stream_protocol(*stream, "header field '" + shown + "' is not valid HTTP/2 (RFC 9113 §8.2.1)");
-    return 0;
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 }
 
 int Http2Session::guest_frame_recv(const nghttp2_frame& frame) {
+    const bool end_stream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (frame.hd.type == NGHTTP2_HEADERS) {
+        frames_without_progress_ = 0;
+    } else if (frame.hd.type == NGHTTP2_DATA) {
+        const bool has_payload = frame.hd.length > frame.data.padlen;  // padlen counts the Pad Length field too
+        if (has_payload) frames_without_progress_ = 0;
+        else if (!end_stream) ++frames_without_progress_;
+    } else if (frame.hd.type == NGHTTP2_PRIORITY) {
+        ++frames_without_progress_;
+    }
     Stream* stream = find_stream(frame.hd.stream_id);
     if (stream == nullptr || stream->header_refused) return 0;
-    const bool end_stream = (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
     if (frame.hd.type == NGHTTP2_HEADERS && frame.headers.cat == NGHTTP2_HCAT_REQUEST) {
         on_request_headers(*stream, end_stream);
     } else if ((frame.hd.type == NGHTTP2_HEADERS || frame.hd.type == NGHTTP2_DATA) && end_stream) {
@@ -189,6 +265,10 @@ int Http2Session::guest_frame_sent(const nghttp2_frame& frame) {
     // nghttp2 resets some malformed streams without an invalid-frame callback
     // (content-length disagreeing with DATA): report those here.
     Stream* sent_on = find_stream(frame.hd.stream_id);
+    // Counted toward kMaxMalformedStreams, except a body cut short after our answer (below).
+    if (frame.hd.type == NGHTTP2_RST_STREAM && frame.rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR &&
+        !(sent_on != nullptr && sent_on->verdict == Stream::Verdict::refuse && sent_on->answered))
+        ++malformed_streams_;
     // No RST_STREAM NO_ERROR after our complete answer to a request still
     // sending its body (RFC 9113 §8.1 allows it): curl 7.88 then reports the
     // request failed. Its body is drained and dropped instead; curl may end
@@ -437,10 +517,10 @@ std::vector<SessionOutput> Http2Session::take_outputs() {
     return taken;
 }
 
-void Http2Session::connection_error(const std::string& reason) {
+void Http2Session::connection_error(const std::string& reason, std::uint32_t goaway_code) {
     if (closed_) return;
     last_connection_error_ = reason;
-    nghttp2_session_terminate_session(guest_.get(), NGHTTP2_PROTOCOL_ERROR);
+    nghttp2_session_terminate_session(guest_.get(), goaway_code);
     if (!goaway_reported_) {
         goaway_reported_ = true;
         emit(ProtocolRefusal{400, reason});

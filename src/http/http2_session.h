@@ -60,7 +60,11 @@
 // a request header block 64 KiB or 100 fields; inspected body
 // max_inspect_bytes per stream and 4x that per connection; nghttp2's
 // defaults for SETTINGS entries (32), queued ACKs (1000), CONTINUATION
-// frames (8) and the rapid-reset limit (1000 burst, 33/s).
+// frames (8) and the rapid-reset limit (1000 burst, 33/s); ours for empty
+// DATA and PRIORITY frames between two that make progress (100) and streams
+// reset as malformed (100 per connection), both ending it with GOAWAY
+// ENHANCE_YOUR_CALM. A header block
+// refused for its size is read on unchecked (HPACK's state only).
 //
 // An upstream that speaks only HTTP/1.1 (TLS, ALPN not h2) gets the passed
 // streams in turn over its one connection (no pipelining): a long response
@@ -189,7 +193,9 @@ private:
     bool h1_response_step(ParseStep step);
     bool start_upstream_session();
     void fail_upstream_streams(const std::string& reason);
-    void connection_error(const std::string& reason);
+    // GOAWAY with goaway_code (an RFC 9113 §7 code), reported, then the flow closes.
+    void connection_error(const std::string& reason, std::uint32_t goaway_code = NGHTTP2_PROTOCOL_ERROR);
+    void end_if_flooding();
     // Out of line: GCC 12 warns (maybe-uninitialized, a false positive)
     // when a temporary variant is pushed inline.
     [[gnu::noinline]] void emit(SessionOutput output);
@@ -217,6 +223,9 @@ private:
     bool h1_interim_ = false;          // a 1xx response is being skipped
     MessageParser h1_response_{MessageKind::response};
     std::string last_connection_error_;
+    // Flood counters (http2_session.cpp's kMaxFramesWithoutProgress, kMaxMalformedStreams).
+    std::size_t frames_without_progress_ = 0;
+    std::size_t malformed_streams_ = 0;
     bool goaway_reported_ = false;
     bool guest_eof_ = false;
     bool upstream_eof_ = false;

@@ -331,6 +331,98 @@ TEST_CASE("h2 floods: SETTINGS floods, rapid reset and CONTINUATION floods end t
     }
 }
 
+namespace {
+
+// The error code of the GOAWAY the session sent, or -1 (RFC 9113 §6.8: last stream id, then the code).
+std::int64_t goaway_code(const std::vector<http2_frames::FrameSeen>& frames) {
+    for (const auto& f : frames)
+        if (f.type == NGHTTP2_GOAWAY && f.payload.size() >= 8) {
+            std::uint32_t code = 0;
+            for (std::size_t i = 4; i < 8; ++i) code = (code << 8) | static_cast<std::uint8_t>(f.payload[i]);
+            return code;
+        }
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("h2 floods: each flood ends the connection with GOAWAY ENHANCE_YOUR_CALM") {
+    using namespace http2_frames;
+    struct Row { std::string name; std::string flood; };
+    std::string settings_flood, continuations, empty_data, empty_data_interleaved, priorities;
+    for (int i = 0; i < 3000; ++i) settings_flood += settings();
+    continuations = frame(NGHTTP2_HEADERS, 0, 1, hpack(request_fields("GET", "/")));
+    for (int i = 0; i < 100; ++i) continuations += frame(NGHTTP2_CONTINUATION, 0, 1, hpack({{"x-a", "b"}}));
+    // CVE-2019-9518: DATA frames without payload or END_STREAM, one after another
+    empty_data = headers(1, request_fields("POST", "/upload"), false);
+    for (int i = 0; i < 200; ++i) empty_data += data(1, "", false);
+    // ... hidden between frames that make no progress either (WINDOW_UPDATE of 1, PING)
+    empty_data_interleaved = headers(1, request_fields("POST", "/upload"), false);
+    const std::string window_update_of_1 = frame(NGHTTP2_WINDOW_UPDATE, 0, 0, std::string("\0\0\0\1", 4));
+    for (int i = 0; i < 200; ++i) empty_data_interleaved += data(1, "", false) + window_update_of_1 + ping(7);
+    // CVE-2019-9513: PRIORITY frames on ever new idle streams, each the exclusive parent of the last
+    for (int i = 0; i < 200; ++i) {
+        const std::uint32_t parent = (i == 0 ? 0u : static_cast<std::uint32_t>(2 * i - 1)) | 0x80000000u;
+        std::string payload;
+        for (int shift = 24; shift >= 0; shift -= 8) payload += static_cast<char>((parent >> shift) & 0xff);
+        payload += static_cast<char>(255);
+        priorities += frame(NGHTTP2_PRIORITY, 0, 1 + 2 * i, payload);
+    }
+    for (const Row& row : {Row{"SETTINGS flood", settings_flood}, Row{"CONTINUATION flood", continuations},
+                           Row{"empty DATA frames", empty_data},
+                           Row{"empty DATA frames between WINDOW_UPDATEs and PINGs", empty_data_interleaved},
+                           Row{"PRIORITY frames", priorities}}) {
+        CAPTURE(row.name);
+        H2Rig rig(tls_config());
+        const auto frames = parse(rig.raw_guest(std::string(kPreface) + settings() + row.flood));
+        CHECK(rig.closed);
+        CHECK(goaway_code(frames) == NGHTTP2_ENHANCE_YOUR_CALM);
+        CHECK(rig.bytes_to_upstream == 0);
+    }
+}
+
+TEST_CASE("h2 floods: streams reset as malformed, one after another, end the connection past 100") {
+    // An HPACK bomb on stream after stream, or MadeYouReset: each stream in
+    // its own read, as a guest that waits for each reset would send them.
+    using namespace http2_frames;
+    H2Rig rig(tls_config());
+    std::string out = rig.raw_guest(std::string(kPreface) + settings());
+    for (int i = 0; i < 150 && !rig.closed; ++i) {
+        Fields fields = request_fields("GET", "/");
+        fields.emplace_back("X-Upper", "1");
+        out += rig.raw_guest(headers(1 + 2 * i, fields, true));
+    }
+    const auto frames = parse(out);
+    CHECK(rig.closed);
+    CHECK(goaway_code(frames) == NGHTTP2_ENHANCE_YOUR_CALM);
+    CHECK(std::count_if(frames.begin(), frames.end(), [](const FrameSeen& f) { return f.type == NGHTTP2_RST_STREAM; }) == 101);
+    CHECK(rig.decisions.empty());
+}
+
+TEST_CASE("h2 floods: empty DATA frames count until a frame makes progress; a connection's worth of malformed streams is allowed") {
+    using namespace http2_frames;
+    std::string body = headers(1, request_fields("POST", "/upload"), false);
+    for (int round = 0; round < 5; ++round) {
+        for (int i = 0; i < 90; ++i) body += data(1, "", false);
+        body += data(1, "x", false);
+    }
+    body += data(1, "", true);
+    H2Rig rig(tls_config());
+    CHECK(goaway_code(parse(rig.raw_guest(std::string(kPreface) + settings() + body))) == -1);
+    CHECK_FALSE(rig.closed);
+
+    H2Rig second(tls_config());
+    std::string out = second.raw_guest(std::string(kPreface) + settings());
+    for (int i = 0; i < 100; ++i) {
+        Fields fields = request_fields("GET", "/");
+        fields.emplace_back("X-Upper", "1");
+        out += second.raw_guest(headers(1 + 2 * i, fields, true));
+    }
+    CHECK(goaway_code(parse(out)) == -1);
+    CHECK_FALSE(second.closed);
+    CHECK(second.refusals.size() == 100);
+}
+
 TEST_CASE("h2: a bad preface ends the connection and is reported") {
     H2Rig rig(tls_config());
     rig.raw_guest("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n");
