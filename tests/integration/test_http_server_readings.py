@@ -40,3 +40,19 @@ def test_destructive_requests_in_server_shapes_are_refused(sandbox):
         assert "deleteProject" in refusal["errors"][0]["message"], (name, refusal)
     assert run.received == [], run.received
     assert [(r["tier"], r["decision"]) for r in run.audit] == [("destructive", "block")] * len(CASES), run.audit
+
+
+# gRPC-Web and Connect name the method as gRPC does; a front end (Envoy, a
+# Connect server) runs it. Judged only as a generic POST, a DeleteTopic was
+# a write and passed block-destructive.
+RPC_TYPES = ["application/grpc-web+proto", "application/grpc-web-text", "application/connect+proto",
+             "application/proto"]
+
+
+def test_grpc_web_and_connect_calls_are_judged_by_their_method(sandbox):
+    script = "\n".join(f"curl -sS --http1.1 --max-time 30 -o /dev/null -w '%{{http_code}}\\n' -H 'Content-Type: {t}' "
+                       f"--data-binary x https://{API_HOST}/acme.pubsub.v1.Publisher/DeleteTopic" for t in RPC_TYPES)
+    run = sandbox.run("block-destructive", script)
+    assert run.returncode == 0, run.stderr
+    assert run.received == [], run.received
+    assert [(r["tier"], r["decision"]) for r in run.audit] == [("destructive", "block")] * len(RPC_TYPES), run.audit
