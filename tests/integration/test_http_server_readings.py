@@ -56,3 +56,23 @@ def test_grpc_web_and_connect_calls_are_judged_by_their_method(sandbox):
     assert run.returncode == 0, run.stderr
     assert run.received == [], run.received
     assert [(r["tier"], r["decision"]) for r in run.audit] == [("destructive", "block")] * len(RPC_TYPES), run.audit
+
+
+# A field the classifiers read as one value, sent twice: the first copy was
+# judged (a JSON-typed GraphQL read, a DescribeTable target) while a server
+# taking the last runs another operation. Refused before it is judged, on
+# HTTP/1.1 (400) and HTTP/2 (the stream reset).
+def test_repeated_single_value_fields_are_refused(sandbox):
+    doubled = [
+        ("-H 'Content-Type: application/graphql' -H 'Content-Type: application/json' "
+         f"--data '{MUTATION}' https://{API_HOST}/graphql"),
+        ("-H 'X-Amz-Target: DynamoDB_20120810.DescribeTable' -H 'X-Amz-Target: DynamoDB_20120810.DeleteTable' "
+         f"--data '{{}}' https://{API_HOST}/"),
+    ]
+    script = "\n".join(f"curl -sS {version} --max-time 30 -o /dev/null -w '%{{http_code}}\\n' {args}"
+                       for version in ("--http1.1", "--http2") for args in doubled)
+    run = sandbox.run("block-destructive", script)
+    statuses = run.lines()
+    assert statuses[:2] == ["400", "400"], run.stdout + run.stderr
+    assert all(status != "200" for status in statuses[2:]), run.stdout + run.stderr
+    assert run.received == [], run.received
