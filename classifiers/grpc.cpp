@@ -303,7 +303,10 @@ Classification grpc_classify(const HttpRequest& request) {
     Classification result;
     result.provider = family != nullptr ? std::string(family->provider) : "grpc";
     result.operation = "grpc:" + std::string(path);
-    result.tier = tier_with_overrides(kOverrides, path, method, NameOrder::verb_first);
+    // Both word orders, the worse: "GetOrDelete" and "ListAndDeleteThings"
+    // read as their first verb alone were reads.
+    result.tier = std::max(tier_with_overrides(kOverrides, path, method, NameOrder::verb_first),
+                           tier_with_overrides(kOverrides, path, method, NameOrder::noun_first));
     std::string shown_service = family != nullptr ? std::string(family->short_name) : std::string(service);
     result.detail = "gRPC " + shown_service + " " + std::string(method);
 
