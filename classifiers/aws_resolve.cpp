@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace askfirst::classifiers::aws {
 namespace {
@@ -164,8 +165,22 @@ ResolvedOperation resolve_action(std::string_view action, std::string_view versi
 
 std::vector<ResolvedOperation> resolve_operations(const HttpRequest& request, const Candidates& candidates,
                                                   const RequestParameters& parameters) {
-    if (const std::string_view target = request.header("X-Amz-Target"); !target.empty())
-        return {resolve_json(target, candidates)};
+    // A service that speaks both the query and the JSON protocol (SQS,
+    // CloudWatch) picks one by Content-Type, not by X-Amz-Target: an Action
+    // in the query or a form body beside the target is judged too, the
+    // worse of them (a ListQueues target over a DeleteQueue form body).
+    std::optional<RequestParameters> as_form;
+    if (const std::string_view target = request.header("X-Amz-Target"); !target.empty()) {
+        std::vector<ResolvedOperation> resolved{resolve_json(target, candidates)};
+        as_form.emplace(request, BodyFormat::form);
+        std::vector<std::string_view> seen;
+        for (const auto& [key, value] : as_form->form())
+            if (equals_ignoring_case(key, "Action") && std::find(seen.begin(), seen.end(), value) == seen.end()) {
+                seen.push_back(value);
+                resolved.push_back(resolve_action(value, {}, candidates));
+            }
+        return resolved;
+    }
     std::vector<std::string_view> actions;
     std::string_view version;
     for (const auto& [key, value] : parameters.form()) {

@@ -83,10 +83,32 @@ void add_flags(std::string_view operation_id, const HttpRequest& request, Classi
     }
 }
 
+// The path a front end may route an unknown one as: repeated slashes merged
+// (nginx's merge_slashes) and the letters lower-cased (route segments are
+// lower-case; owner and repository names match without case). Tried only
+// when the path as sent matches no route, so "//repos/o/r" or "/REPOS/o/r"
+// is judged as the route it may reach, not as an unknown write.
+std::string folded_path(std::string_view path) {
+    std::string folded;
+    for (char c : path) {
+        if (c == '/' && !folded.empty() && folded.back() == '/') continue;
+        folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    return folded;
+}
+
 Classification github_classify(const HttpRequest& request) {
     std::string_view path = api_path(request);
     Classification result{"github", "", Tier::write, "", {}};
     const GithubRoute* route = match_github_route(request.method, path);
+    std::string folded;
+    if (route == nullptr && (folded = folded_path(path)) != path) {
+        route = match_github_route(request.method, folded);
+        if (route != nullptr) {
+            path = folded;
+            result.flags.push_back("path-folded");
+        }
+    }
     if (route == nullptr) {
         result.operation = request.method + " " + std::string(path);
         result.detail = "GitHub REST " + result.operation + " (no known route)";
@@ -95,6 +117,7 @@ Classification github_classify(const HttpRequest& request) {
     }
     result.operation = std::string(route->operation_id);
     result.tier = github_rest_tier(request.method, route->operation_id);
+    if (!folded.empty() && result.tier < Tier::write) result.tier = Tier::write;  // an unknown route is a write
     result.detail = result.operation + " " + request.method + " " + std::string(path);
     add_flags(route->operation_id, request, result);
     return result;

@@ -31,11 +31,12 @@ bool last_segment_is_graphql(std::string_view path) {
     return last == "graphql" || last == "graphql.json";  // Shopify: /admin/api/<version>/graphql.json
 }
 
+// Any POST to a GraphQL endpoint is read as GraphQL, whatever its
+// Content-Type says: servers parse JSON sent as text/plain, without a type or
+// in another case, and take url-encoded and multipart (upload) bodies too.
 bool has_graphql_carrier(const HttpRequest& request) {
     if (request.method == "GET") return query_param(request.query, "query").has_value();
-    if (request.method != "POST") return false;
-    std::string_view type = request.header("Content-Type");
-    return type.starts_with("application/json") || type.starts_with("application/graphql");
+    return request.method == "POST";
 }
 
 bool graphql_generic_matches(const HttpRequest& request) {

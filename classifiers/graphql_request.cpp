@@ -169,6 +169,36 @@ void envelopes_from_url(std::string_view query_string, std::vector<Envelope>& ou
                 }
 }
 
+// A POST may carry GraphQL parameters in its URL as well as in its JSON
+// body. Servers differ on which wins (express-graphql takes the URL's
+// query/operationName over the body's; most take the body's), so a read
+// in the body must not hide a mutation in the URL: each body envelope is
+// also judged with the URL's parameters laid over it.
+void add_url_readings(std::string_view query_string, std::vector<Envelope>& envelopes) {
+    bool url_has_parameter = false;
+    for (std::string_view key : {"query", "operationName", "extensions"})
+        if (!query_params(query_string, key).empty()) url_has_parameter = true;
+    if (!url_has_parameter) return;
+    std::vector<Envelope> from_url;
+    envelopes_from_url(query_string, from_url);
+    std::vector<Envelope> overlaid;
+    for (const Envelope& url : from_url) {
+        if (!url.error.empty()) {
+            overlaid.push_back(url);
+            continue;
+        }
+        for (const Envelope& body : envelopes) {
+            Envelope reading = body;
+            if (url.query) reading.query = url.query;
+            if (url.operation_name) reading.operation_name = url.operation_name;
+            if (url.persisted_hash) reading.persisted_hash = url.persisted_hash;
+            reading.duplicated_keys = reading.duplicated_keys || url.duplicated_keys;
+            overlaid.push_back(std::move(reading));
+        }
+    }
+    for (auto& reading : overlaid) envelopes.push_back(std::move(reading));
+}
+
 bool content_type_is(const HttpRequest& request, std::string_view wanted) {
     std::string_view type = request.header("Content-Type");
     type = type.substr(0, type.find(';'));
@@ -177,6 +207,21 @@ bool content_type_is(const HttpRequest& request, std::string_view wanted) {
     for (std::size_t i = 0; i < type.size(); ++i)
         if (std::tolower(static_cast<unsigned char>(type[i])) != wanted[i]) return false;
     return true;
+}
+
+// The `operations` part of a multipart/form-data body (GraphQL multipart
+// request spec), or nullopt when the body is not one or has none.
+std::optional<std::string_view> multipart_operations_part(const HttpRequest& request) {
+    std::string_view type = request.header("Content-Type");
+    if (type.size() < 19 || !equals_ignoring_ascii_case(type.substr(0, 19), "multipart/form-data")) return std::nullopt;
+    const std::string_view body = request.body;
+    constexpr std::string_view kName = "name=\"operations\"";
+    const std::size_t at = body.find(kName);
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::size_t start = body.find("\r\n\r\n", at);
+    if (start == std::string_view::npos) return std::nullopt;
+    const std::size_t end = body.find("\r\n--", start + 4);
+    return body.substr(start + 4, end == std::string_view::npos ? std::string_view::npos : end - start - 4);
 }
 
 std::vector<Envelope> envelopes_of(const HttpRequest& request) {
@@ -192,7 +237,17 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
             if (envelope.error.empty()) envelope.query = request.body;
         return envelopes;
     }
-    JsonTree tree = parse_json(request.body);
+    // express-graphql reads a url-encoded form body as it reads the URL.
+    if (content_type_is(request, "application/x-www-form-urlencoded")) {
+        envelopes_from_url(request.body, envelopes);
+        add_url_readings(request.query, envelopes);
+        return envelopes;
+    }
+    // The GraphQL multipart request spec (file uploads): the envelope is the
+    // JSON of the `operations` part.
+    std::string_view json_text = request.body;
+    if (auto operations = multipart_operations_part(request)) json_text = *operations;
+    JsonTree tree = parse_json(json_text);
     if (!tree) {
         Envelope envelope;
         envelope.error = "the body is neither JSON nor application/graphql";
@@ -208,6 +263,7 @@ std::vector<Envelope> envelopes_of(const HttpRequest& request) {
     } else {
         envelopes_from_json(tree.get(), envelopes);
     }
+    add_url_readings(request.query, envelopes);
     return envelopes;
 }
 

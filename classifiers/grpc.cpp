@@ -21,6 +21,7 @@
 // Every other rule reads only the method. Streaming methods never wait for
 // their body (a client stream would hold the decision forever).
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -117,14 +118,40 @@ std::optional<std::string_view> method_path(const HttpRequest& request) {
     return path;
 }
 
+// The content types that carry a call to /package.Service/Method: gRPC
+// (PROTOCOL-HTTP2.md), gRPC-Web (PROTOCOL-WEB.md: application/grpc-web and
+// grpc-web-text, which a front end such as Envoy turns into gRPC), and the
+// Connect protocol (application/connect+proto|json for streams,
+// application/proto for unary calls). Media types compare without case
+// (RFC 9110 §8.3.1). Each names the same method as gRPC does, so each is
+// judged by the method: a DeleteTopic sent as grpc-web is destructive.
+bool is_rpc_content_type(std::string_view header) {
+    std::string type;
+    for (char c : header.substr(0, header.find(';'))) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+    auto is_or_has_suffix = [&](std::string_view base) {
+        return type == base || (starts_with(type, base) && type[base.size()] == '+');
+    };
+    return is_or_has_suffix("application/grpc") || is_or_has_suffix("application/grpc-web") ||
+           is_or_has_suffix("application/grpc-web-text") || starts_with(type, "application/connect+") ||
+           type == "application/proto";
+}
+
+// Only gRPC, binary gRPC-Web and Connect streams frame each message with
+// the 5-byte prefix first_message reads; grpc-web-text is base64 and a
+// Connect unary body is a bare protobuf, so their bodies are not read (an
+// unread SQL body is judged the worst).
+bool body_has_grpc_framing(const HttpRequest& request) {
+    std::string type;
+    for (char c : request.header("content-type")) type += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return !starts_with(type, "application/grpc-web-text") && !starts_with(type, "application/proto");
+}
+
 // gRPC calls are POSTs (gRPC over HTTP/2, PROTOCOL-HTTP2.md); any other
 // method is judged by the host's own provider.
 bool grpc_matches(const HttpRequest& request) {
     if (request.method != "POST") return false;
-    const std::string_view type = request.header("content-type");
-    const bool grpc_type = type == "application/grpc" || starts_with(type, "application/grpc+") ||
-                           starts_with(type, "application/grpc;");
-    return grpc_type && method_path(request).has_value();
+    return is_rpc_content_type(request.header("content-type")) && method_path(request).has_value();
 }
 
 const ServiceFamily* family_of(std::string_view service) {
@@ -276,13 +303,16 @@ Classification grpc_classify(const HttpRequest& request) {
     Classification result;
     result.provider = family != nullptr ? std::string(family->provider) : "grpc";
     result.operation = "grpc:" + std::string(path);
-    result.tier = tier_with_overrides(kOverrides, path, method, NameOrder::verb_first);
+    // Both word orders, the worse: "GetOrDelete" and "ListAndDeleteThings"
+    // read as their first verb alone were reads.
+    result.tier = std::max(tier_with_overrides(kOverrides, path, method, NameOrder::verb_first),
+                           tier_with_overrides(kOverrides, path, method, NameOrder::noun_first));
     std::string shown_service = family != nullptr ? std::string(family->short_name) : std::string(service);
     result.detail = "gRPC " + shown_service + " " + std::string(method);
 
     never_below_the_hosts_provider(request, family, result);
     if (const BodyRule* rule = body_rule(path)) {
-        const auto message = first_message(request.body);
+        const auto message = body_has_grpc_framing(request) ? first_message(request.body) : std::nullopt;
         if (rule->kind == BodyKind::sql_batch || rule->kind == BodyKind::mutations) {
             judge_batch(rule->kind, message, request.body_complete, result);
         } else if (rule->kind == BodyKind::sql) {

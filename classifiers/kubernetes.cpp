@@ -187,9 +187,14 @@ std::string rbac_resource(const RequestInfo& info) {
     return text;
 }
 
-// dryRun=All in the query, or in a DeleteOptions body (an Eviction carries
-// it under deleteOptions). A key repeated in the query or the body counts
-// only when every copy says All: servers differ on which copy wins.
+// dryRun=All where the apiserver reads it, and only there. A DELETE takes
+// its DeleteOptions from the body when one is sent and from the query only
+// when none is (apiserver handlers/delete.go), so `?dryRun=All` beside a
+// body without dryRun deletes for real. An eviction takes the query's
+// dryRun or its deleteOptions'. Every other verb takes the query's alone: a
+// "dryRun" key in a created or patched object is an unknown field the
+// server drops, and the write happens. A key repeated in the query or the
+// body counts only when every copy says All: servers differ on which wins.
 bool is_dry_run_list(const cJSON* list) {
     const cJSON* item = nullptr;
     cJSON_ArrayForEach(item, list)
@@ -197,11 +202,18 @@ bool is_dry_run_list(const cJSON* list) {
     return false;
 }
 
-bool is_dry_run(const HttpRequest& request, const cJSON* body) {
+bool query_says_dry_run(const HttpRequest& request) {
     std::vector<std::string> values = query_params(request.query, "dryRun");
-    if (!values.empty() && std::all_of(values.begin(), values.end(), [](const std::string& v) { return v == "All"; }))
-        return true;
-    if (json_every_member(body, "dryRun", is_dry_run_list)) return true;
+    return !values.empty() && std::all_of(values.begin(), values.end(), [](const std::string& v) { return v == "All"; });
+}
+
+bool is_dry_run(const HttpRequest& request, const RequestInfo& info, const cJSON* body) {
+    if (request.method == "DELETE") {
+        bool body_sent = !request.body.empty();
+        return body_sent ? json_every_member(body, "dryRun", is_dry_run_list) : query_says_dry_run(request);
+    }
+    if (query_says_dry_run(request)) return true;
+    if (info.subresource != "eviction") return false;
     std::vector<const cJSON*> options = json_members(body, "deleteOptions");
     return !options.empty() && std::all_of(options.begin(), options.end(), [](const cJSON* o) {
         return json_every_member(o, "dryRun", is_dry_run_list);
@@ -284,7 +296,7 @@ Classification kubernetes_classify(const HttpRequest& request) {
     }
     if (info.verb == "delete" || info.verb == "deletecollection" || info.subresource == "eviction")
         add_delete_flags(request, body.get(), info, result);
-    if (!streams && result.tier != Tier::read && is_dry_run(request, body.get())) {
+    if (!streams && result.tier != Tier::read && is_dry_run(request, info, body.get())) {
         result.tier = Tier::read;
         result.operation += " (dry-run)";
         result.flags.push_back("dryRun=All");

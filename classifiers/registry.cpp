@@ -203,9 +203,13 @@ std::vector<std::string> multipart_method_fields(std::string_view body) {
 // Where servers take a method to run instead of the request's: the override
 // headers (classifiers/method_override.h), Laravel's and Express's query
 // getter (_method), and a form body's `_method` field (Rails, Laravel).
-// Each value found is a method the server may run.
+// Each value found is a method the server may run. The request's own method
+// in another case ("delete", "Delete") is one too: RFC 9110 §9.1 makes
+// methods case-sensitive, but Django and Werkzeug (Flask) upper-case
+// REQUEST_METHOD and run the DELETE handler.
 std::vector<std::string> overriding_methods(const HttpRequest& request) {
     std::vector<std::string> methods;
+    methods.push_back(request.method);
     for (const auto& header : request.headers)
         if (is_method_override_header(header.name)) methods.push_back(header.value);
     for (std::string& value : query_params(request.query, "_method")) methods.push_back(std::move(value));

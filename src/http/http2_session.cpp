@@ -342,6 +342,10 @@ void Http2Session::on_request_headers(Stream& stream, bool end_stream) {
     request.query = question == std::string_view::npos ? "" : std::string(target.substr(question + 1));
     for (const auto& [name, value] : stream.request_headers)
         if (!name.starts_with(':')) request.headers.push_back({name, value});
+    if (auto repeated = repeated_single_value_field(request.headers)) {
+        refuse_stream_protocol(stream, "more than one " + *repeated + " header: servers differ on which one counts");
+        return;
+    }
     // The judged view carries the Host an HTTP/1.1 request would: :authority
     // (RFC 9113 §8.3.1), which is what a SigV4 signer signs as `host`.
     if (!authority.empty() && !has_header(stream.request_headers, "host"))

@@ -113,6 +113,9 @@ std::optional<HeadRefusal> check_protocol(const MessageParser& parser) {
                                "some servers read it as one");
         }
     }
+    if (auto repeated = repeated_single_value_field(parser.headers())) {
+        return bad_request("more than one " + *repeated + " header: servers differ on which one counts");
+    }
     bool http10 = parser.http_major() == 1 && parser.http_minor() == 0;
     if (http10 && parser.has_transfer_encoding()) {
         return bad_request("Transfer-Encoding in an HTTP/1.0 request: framing is ambiguous");
@@ -121,6 +124,18 @@ std::optional<HeadRefusal> check_protocol(const MessageParser& parser) {
 }
 
 }  // namespace
+
+std::optional<std::string> repeated_single_value_field(const std::vector<classifiers::Header>& headers) {
+    // (The method-override headers may repeat: every value is judged.)
+    static constexpr std::string_view kSingleValue[] = {"Content-Type", "X-Amz-Target"};
+    for (std::string_view name : kSingleValue) {
+        std::size_t seen = 0;
+        for (const auto& header : headers)
+            if (classifiers::equals_ignoring_ascii_case(header.name, name)) ++seen;
+        if (seen > 1) return std::string(name);
+    }
+    return std::nullopt;
+}
 
 std::optional<std::string> normalize_host(std::string_view value) {
     std::string_view host = value;

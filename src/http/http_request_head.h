@@ -37,6 +37,13 @@ struct RequestHeadResult {
 // `sni` is empty for plain HTTP. Call at Boundary::headers_complete.
 RequestHeadResult build_request_head(const MessageParser& parser, std::string_view sni);
 
+// A field a classifier reads as one value (Content-Type, X-Amz-Target)
+// sent more than once: servers differ on which
+// copy counts (the first, the last, or both joined), so the request could
+// run as another operation than the one judged. The field's name, or
+// nothing. Used by the HTTP/1.1 and HTTP/2 sessions alike.
+std::optional<std::string> repeated_single_value_field(const std::vector<classifiers::Header>& headers);
+
 // "Api.Example.COM:8443" -> "api.example.com"; "[::1]:80" -> "[::1]".
 // Nothing when the value is not a valid host[:port].
 std::optional<std::string> normalize_host(std::string_view host_header_value);

@@ -136,6 +136,22 @@ TEST_CASE("EC2: Name.N parameters, DryRun and content escalations") {
     });
 }
 
+// SQS and CloudWatch speak both the query and the JSON protocol and pick one
+// by Content-Type: an X-Amz-Target naming a read must not hide the Action
+// of a form body or the query beside it.
+TEST_CASE("an X-Amz-Target beside a query-protocol Action is judged as both, the worse") {
+    const std::string sqs = "sqs.us-east-1.amazonaws.com";
+    std::vector<Header> form_with_target = form_headers("sqs");
+    form_with_target.push_back({"X-Amz-Target", "AmazonSQS.ListQueues"});
+    check_cases({
+        {"form body Action under a read target", "POST", sqs, "/", "", form_with_target,
+         "Action=DeleteQueue&QueueUrl=https%3A%2F%2Fsqs.us-east-1.amazonaws.com%2F1%2Fq", "sqs:DeleteQueue",
+         Tier::destructive, "conflicting-actions"},
+        {"query Action under a read target", "POST", sqs, "/", "Action=DeleteQueue&QueueUrl=q",
+         json_headers("sqs", "AmazonSQS.ListQueues"), "{}", "sqs:DeleteQueue", Tier::destructive, "conflicting-actions"},
+    });
+}
+
 TEST_CASE("JSON protocol: X-Amz-Target, overrides and body escalations") {
     const std::string ddb = "dynamodb.us-east-1.amazonaws.com";
     check_cases({

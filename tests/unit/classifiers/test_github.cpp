@@ -86,6 +86,21 @@ TEST_CASE("github REST routes resolve to operationIds and labels") {
     }
 }
 
+// A path that matches no route as sent is judged as the route a front end
+// may route it to once slashes are merged and letters lower-cased: as an
+// unknown route it was a write, and a DELETE of the repository passed
+// block-destructive.
+TEST_CASE("github REST: merged slashes and upper-case letters reach the route they name") {
+    for (const char* path : {"//repos/o/r", "/REPOS/o/r", "/repos//o/r", "/Repos/O/R"}) {
+        CAPTURE(path);
+        const Classification result = classify(rest("DELETE", path));
+        CHECK(result.operation == "repos/delete");
+        CHECK(tier_name(result.tier) == tier_name(Tier::destructive));
+    }
+    CHECK(tier_name(classify(rest("GET", "/REPOS/o/r")).tier) == tier_name(Tier::write));  // folded: never a read
+    CHECK(tier_name(classify(rest("GET", "/repos/o/r")).tier) == tier_name(Tier::read));
+}
+
 TEST_CASE("github REST recognition") {
     CHECK_FALSE(kGithubProvider.matches(rest("GET", "/repos/acme/web", "", "gitlab.com")));
     CHECK_FALSE(kGithubProvider.matches(rest("GET", "/api/v4/projects", "", "gitlab.example.com")));

@@ -321,3 +321,36 @@ TEST_CASE("a GraphQL mutation is never read, whatever its field name, on every G
         }
     }
 }
+
+// A GraphQL server takes its request from more carriers than a JSON body:
+// the URL beside a POST body (express-graphql prefers the URL's query and
+// operationName), a url-encoded form, a multipart upload's `operations`
+// part, JSON sent as text/plain, without a type or with the type in
+// another case. Read only as a generic POST, a deleteProject was a write.
+TEST_CASE("GraphQL carriers beside and instead of a JSON body are judged") {
+    const std::string mutation = R"({"query":"mutation { deleteProject(id: 1) { id } }"})";
+    struct Row { const char* behaviour; std::string content_type; std::string query; std::string body; };
+    const Row rows[] = {
+        {"URL query over a read body", "application/json", "query=mutation%7BdeleteProject(id%3A1)%7Bid%7D%7D",
+         R"({"query":"{ projects { id } }"})"},
+        {"URL operationName over the body's", "application/json", "operationName=B",
+         R"({"query":"query A { projects { id } } mutation B { deleteProject(id: 1) { id } }","operationName":"A"})"},
+        {"url-encoded form", "application/x-www-form-urlencoded", "", "query=mutation%7BdeleteProject(id%3A1)%7Bid%7D%7D"},
+        {"multipart upload", "multipart/form-data; boundary=b", "",
+         "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n" + mutation + "\r\n--b--\r\n"},
+        {"text/plain JSON", "text/plain", "", mutation},
+        {"JSON type in another case", "Application/JSON", "", mutation},
+        {"no Content-Type", "", "", mutation},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        HttpRequest request = post_json(row.body);
+        request.host = "api.linear.app";
+        request.query = row.query;
+        request.headers.clear();
+        if (!row.content_type.empty()) request.headers.push_back({"Content-Type", row.content_type});
+        const Classification result = classify(request);
+        CHECK(result.provider == "graphql");
+        CHECK(tier_name(result.tier) == tier_name(Tier::destructive));
+    }
+}

@@ -95,6 +95,35 @@ TEST_CASE("grpc: only application/grpc with a /Service/Method path is gRPC") {
     CHECK(classify(plus).tier == Tier::destructive);
 }
 
+// gRPC-Web and Connect name the same method on the same path; judged only
+// by the generic provider they were a write, so a DeleteTopic passed
+// block-destructive. Media types compare without case.
+TEST_CASE("grpc: gRPC-Web, Connect and any-case gRPC content types are judged by the method") {
+    for (const char* type : {"application/grpc-web", "application/grpc-web+proto", "application/grpc-web-text",
+                             "application/grpc-web-text+proto", "application/connect+proto", "application/connect+json",
+                             "application/proto", "Application/GRPC", "APPLICATION/GRPC-WEB+PROTO; charset=x"}) {
+        INFO(type);
+        HttpRequest request = grpc_request("svc.internal", "/acme.Items/DeleteItem");
+        request.headers = {{"content-type", type}};
+        CHECK(classify(request).provider == "grpc");
+        CHECK(tier_name(classify(request).tier) == tier_name(Tier::destructive));
+    }
+    HttpRequest web_text = grpc_request("spanner.googleapis.com", "/google.spanner.v1.Spanner/ExecuteSql",
+                                        grpc_message(3, "SELECT 1"));
+    web_text.headers = {{"content-type", "application/grpc-web-text"}};
+    CHECK(tier_name(classify(web_text).tier) == tier_name(Tier::destructive));  // base64: the SQL is not read
+}
+
+// A method named by two verbs is judged by both word orders, the worse:
+// read by its first verb alone, GetOrDelete was a read.
+TEST_CASE("grpc: a method naming a destructive verb last is not a read") {
+    for (const char* path : {"/acme.Items/GetOrDelete", "/acme.Items/get_and_delete", "/acme.Items/GET_DELETE"}) {
+        INFO(path);
+        CHECK(tier_name(classify(grpc_request("svc.internal", path)).tier) == tier_name(Tier::destructive));
+    }
+    CHECK(tier_name(classify(grpc_request("svc.internal", "/acme.Items/GetItem")).tier) == tier_name(Tier::read));
+}
+
 TEST_CASE("grpc: the resource name of an admin call is in the detail") {
     const std::string path = "/google.spanner.admin.database.v1.DatabaseAdmin/DropDatabase";
     HttpRequest head = grpc_request("spanner.googleapis.com", path);

@@ -118,6 +118,15 @@ TEST_CASE("kubernetes dryRun=All in the query or the DeleteOptions body is a rea
         {"duplicated query dryRun must all say All", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "dryRun=All&dryRun=None"),
          Tier::destructive},
         {"duplicated dryRun that agree", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "dryRun=All&dryRun=All"), Tier::read},
+        // The apiserver reads a DELETE's options from its body when one is
+        // sent, from the query only when none is; other verbs read the query.
+        {"query dry run beside a DeleteOptions body without one", kube("DELETE", "/api/v1/namespaces/prod/pods", "dryRun=All",
+                                                                      R"({"kind":"DeleteOptions","apiVersion":"v1"})"), Tier::destructive},
+        {"dryRun key inside a created object", kube("POST", "/api/v1/namespaces/prod/pods", "", R"({"kind":"Pod","dryRun":["All"]})"),
+         Tier::write},
+        {"dryRun key inside a patch", kube("PATCH", "/api/v1/namespaces/prod/configmaps/c", "", R"({"data":{},"dryRun":["All"]})"), Tier::write},
+        {"eviction with a top-level dryRun", kube("POST", "/api/v1/namespaces/prod/pods/web-0/eviction", "",
+                                                  R"({"kind":"Eviction","dryRun":["All"]})"), Tier::destructive},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);

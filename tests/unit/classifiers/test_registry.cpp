@@ -132,6 +132,10 @@ TEST_CASE("a method override is judged as the method it names, the worse of the 
         {"an override to GET does not lower a POST", with(request_for("POST", "unknown.example.test", "/items"),
                                                           "X-HTTP-Method-Override", "GET"),
          Tier::write},
+        // Django and Werkzeug upper-case the request method: "delete" runs DELETE.
+        {"a lower-case delete", request_for("delete", "unknown.example.test", "/items/1"), Tier::destructive},
+        {"a mixed-case Delete on a provider route", request_for("Delete", "api.github.com", "/repos/o/r"),
+         Tier::destructive},
     };
     for (const Row& row : rows) {
         CAPTURE(row.name);
