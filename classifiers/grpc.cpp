@@ -293,6 +293,14 @@ void judge_batch(BodyKind kind, std::optional<std::string_view> message, bool co
     result.tier = worst;
 }
 
+// Whether any word of a method name is a destructive verb ("Delete" in
+// List|And|Delete|Things; "Deleted" in List|Deleted|Secrets is not one).
+bool names_a_destructive_verb(std::string_view method) {
+    for (const std::string_view word : split_name_words(method).view())
+        if (verb_word_tier(word) == Tier::destructive) return true;
+    return false;
+}
+
 Classification grpc_classify(const HttpRequest& request) {
     const std::string_view path = *method_path(request);
     const std::size_t slash = path.find('/');
@@ -303,10 +311,15 @@ Classification grpc_classify(const HttpRequest& request) {
     Classification result;
     result.provider = family != nullptr ? std::string(family->provider) : "grpc";
     result.operation = "grpc:" + std::string(path);
-    // Both word orders, the worse: "GetOrDelete" and "ListAndDeleteThings"
-    // read as their first verb alone were reads.
+    // Both word orders, the worse: "GetOrDelete" read as its first verb
+    // alone was a read. A destructive verb anywhere in a name no row
+    // overrides counts too ("ListAndDeleteThings" has it in the middle).
     result.tier = std::max(tier_with_overrides(kOverrides, path, method, NameOrder::verb_first),
                            tier_with_overrides(kOverrides, path, method, NameOrder::noun_first));
+    if (find_override(kOverrides, path) == nullptr && names_a_destructive_verb(method)) {
+        result.tier = Tier::destructive;
+        result.flags.push_back("destructive-verb-in-name");
+    }
     std::string shown_service = family != nullptr ? std::string(family->short_name) : std::string(service);
     result.detail = "gRPC " + shown_service + " " + std::string(method);
 

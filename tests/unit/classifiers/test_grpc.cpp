@@ -114,14 +114,19 @@ TEST_CASE("grpc: gRPC-Web, Connect and any-case gRPC content types are judged by
     CHECK(tier_name(classify(web_text).tier) == tier_name(Tier::destructive));  // base64: the SQL is not read
 }
 
-// A method named by two verbs is judged by both word orders, the worse:
-// read by its first verb alone, GetOrDelete was a read.
-TEST_CASE("grpc: a method naming a destructive verb last is not a read") {
-    for (const char* path : {"/acme.Items/GetOrDelete", "/acme.Items/get_and_delete", "/acme.Items/GET_DELETE"}) {
+// A method named by two verbs is judged by both word orders, the worse,
+// and by a destructive verb anywhere in it: read by its first verb alone,
+// GetOrDelete and ListAndDeleteThings were reads.
+TEST_CASE("grpc: a method naming a destructive verb anywhere is not a read") {
+    for (const char* path : {"/acme.Items/GetOrDelete", "/acme.Items/get_and_delete", "/acme.Items/GET_DELETE",
+                             "/acme.Items/ListAndDeleteThings", "/acme.Items/GetThenPurgeCache"}) {
         INFO(path);
         CHECK(tier_name(classify(grpc_request("svc.internal", path)).tier) == tier_name(Tier::destructive));
     }
-    CHECK(tier_name(classify(grpc_request("svc.internal", "/acme.Items/GetItem")).tier) == tier_name(Tier::read));
+    for (const char* path : {"/acme.Items/GetItem", "/acme.Vault/ListDeletedSecrets"}) {  // "Deleted" is no verb
+        INFO(path);
+        CHECK(tier_name(classify(grpc_request("svc.internal", path)).tier) == tier_name(Tier::read));
+    }
 }
 
 TEST_CASE("grpc: the resource name of an admin call is in the detail") {
