@@ -161,6 +161,30 @@ ResolvedOperation resolve_action(std::string_view action, std::string_view versi
     return resolved;
 }
 
+// Smithy RPC v2 CBOR (`smithy-protocol: rpc-v2-cbor`, CloudWatch in recent
+// SDKs): POST /service/{ServiceShape}/operation/{Operation}. The operation is
+// looked up in the host's services, whatever protocol their model names.
+std::optional<std::string_view> rpc_v2_operation(std::string_view path) {
+    constexpr std::string_view kService = "/service/";
+    constexpr std::string_view kOperation = "/operation/";
+    if (!equals_ignoring_case(path.substr(0, kService.size()), kService)) return std::nullopt;
+    const auto at = path.find(kOperation, kService.size());
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::string_view name = path.substr(at + kOperation.size());
+    if (name.empty() || name.find('/') != std::string_view::npos) return std::nullopt;
+    return name;
+}
+
+ResolvedOperation resolve_rpc_v2(std::string_view name, const Candidates& candidates) {
+    for (const Service* service : candidates)
+        if (const auto* operation = aws_model::find_operation(*service, name)) {
+            ResolvedOperation resolved = unresolved(service, service->protocol, std::string(name));
+            resolved.operation = operation;
+            return resolved;
+        }
+    return unresolved(candidates.empty() ? nullptr : candidates.front(), Protocol::json, std::string(name));
+}
+
 }  // namespace
 
 std::vector<ResolvedOperation> resolve_operations(const HttpRequest& request, const Candidates& candidates,
@@ -170,8 +194,12 @@ std::vector<ResolvedOperation> resolve_operations(const HttpRequest& request, co
     // in the query or a form body beside the target is judged too, the
     // worse of them (a ListQueues target over a DeleteQueue form body).
     std::optional<RequestParameters> as_form;
+    // An RPC v2 path beside a target or an Action: each is judged, the worse.
+    std::vector<ResolvedOperation> rpc_v2;
+    if (const auto name = rpc_v2_operation(request.path)) rpc_v2.push_back(resolve_rpc_v2(*name, candidates));
     if (const std::string_view target = request.header("X-Amz-Target"); !target.empty()) {
         std::vector<ResolvedOperation> resolved{resolve_json(target, candidates)};
+        resolved.insert(resolved.end(), rpc_v2.begin(), rpc_v2.end());
         as_form.emplace(request, BodyFormat::form);
         std::vector<std::string_view> seen;
         for (const auto& [key, value] : as_form->form())
@@ -194,10 +222,11 @@ std::vector<ResolvedOperation> resolve_operations(const HttpRequest& request, co
     const bool any_rest_service = std::any_of(candidates.begin(), candidates.end(),
                                               [](const Service* s) { return is_rest(s->protocol); });
     if (!actions.empty() && (any_query_service || !any_rest_service)) {
-        std::vector<ResolvedOperation> resolved;
+        std::vector<ResolvedOperation> resolved = rpc_v2;
         for (const std::string_view action : actions) resolved.push_back(resolve_action(action, version, candidates));
         return resolved;
     }
+    if (!rpc_v2.empty()) return rpc_v2;
     if (any_rest_service) return {resolve_rest(request, candidates)};
     const Service* service = candidates.empty() ? nullptr : candidates.front();
     return {unresolved(service, Protocol::query, std::string())};

@@ -152,6 +152,27 @@ TEST_CASE("an X-Amz-Target beside a query-protocol Action is judged as both, the
     });
 }
 
+// Smithy RPC v2 CBOR (CloudWatch in recent SDKs): the operation is in the
+// path, the body is CBOR. It was an unknown write: DeleteAlarms passed
+// block-destructive.
+TEST_CASE("RPC v2 CBOR: the operation named in the path") {
+    const std::string monitoring = "monitoring.us-east-1.amazonaws.com";
+    const std::vector<Header> cbor = {{"smithy-protocol", "rpc-v2-cbor"},
+                                      {"Content-Type", "application/cbor"},
+                                      {"Authorization", authorization("monitoring")}};
+    std::vector<Header> cbor_with_target = cbor;
+    cbor_with_target.push_back({"X-Amz-Target", "GraniteServiceVersion20100801.DescribeAlarms"});
+    check_cases({
+        {"DeleteAlarms", "POST", monitoring, "/service/GraniteServiceVersion20100801/operation/DeleteAlarms", "",
+         cbor, "\xa0", "monitoring:DeleteAlarms", Tier::destructive},
+        {"DescribeAlarms", "POST", monitoring, "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", "",
+         cbor, "\xa0", "monitoring:DescribeAlarms", Tier::read},
+        {"a read target beside it does not hide it", "POST", monitoring,
+         "/service/GraniteServiceVersion20100801/operation/DeleteAlarms", "", cbor_with_target, "\xa0",
+         "monitoring:DeleteAlarms", Tier::destructive, "conflicting-actions"},
+    });
+}
+
 TEST_CASE("JSON protocol: X-Amz-Target, overrides and body escalations") {
     const std::string ddb = "dynamodb.us-east-1.amazonaws.com";
     check_cases({
