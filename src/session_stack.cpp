@@ -574,6 +574,11 @@ void SessionStack::flush_to_guest() {
                 const std::size_t taken = io_.guest_send(pending);
                 guest_tls_->consume_ciphertext(taken);
                 if (taken < pending.size()) return;  // lwIP is full: wait for on_guest_send_space
+                // Sealing may have stopped at the session's bound on queued
+                // ciphertext with plaintext left; now there is room, so go
+                // round again, or that plaintext waits for the guest's ACK
+                // with upstream reading paused (a 64 KiB-per-round-trip download).
+                moved = true;
             }
         }
         if (!to_guest_.empty()) {

@@ -27,7 +27,8 @@
 # BENCH_RESUMPTION=1: nginx keeps its default session tickets (a server that
 # allows resumption), to compare; BENCH_PERF=FILE: `perf record --call-graph dwarf` on
 # askfirstd during a Connection: close run, written to FILE: the one with no
-# resumption (BENCH_PERF_RUN=full, the default) or wrk's (BENCH_PERF_RUN=wrk).
+# resumption (BENCH_PERF_RUN=full, the default), wrk's (BENCH_PERF_RUN=wrk) or
+# the first bulk transfer's (BENCH_PERF_RUN=bulk-down or bulk-up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export ASKFIRST_BUILD_DIR=${1:-${ASKFIRST_BUILD_DIR:-build}}
@@ -152,8 +153,8 @@ def transfer(mode, direction):
         else:  # nginx's WebDAV PUT stores it under root/upload (in RAM), removed after each run
             how = ["-T", os.path.join(root, "down.bin"), "-o", "/dev/null", "-w", "%{speed_upload} %{size_upload}",
                    f"{url}/upload/put-{mode}-{run}.bin"]
-        out, cpu = run_watching_cpu(prefix + pin(["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), *how],
-                                                 CLIENT_CPU), middlebox, env=home.env)
+        out, cpu = run_profiled(mode, pin(["curl", "-k", "-s", "--max-time", str(BULK_MAX_SECONDS), *how], CLIENT_CPU),
+                                PERF_WHAT == f"bulk-{direction}" and run == 0)
         shutil.rmtree(os.path.join(root, "upload"), ignore_errors=True)
         os.makedirs(os.path.join(root, "upload"))
         rate, size = (out.split() + ["0", "0"])[:2]

@@ -18,6 +18,7 @@
 #include "src/database/redis_session.h"  // kFailingCommand
 #include "src/intercepting_pipeline.h"
 #include "tests/unit/tls/client_hello_builder.h"
+#include "tests/unit/tls/tls_test_peers.h"
 
 namespace doctest {
 template <>
@@ -57,6 +58,7 @@ public:
         const std::size_t taken = std::min(bytes.size(), send_space);
         if (taken > 0) trace_.push_back("guest_send " + printable(bytes.first(taken)));
         to_guest += printable(bytes.first(taken));
+        to_guest_bytes.insert(to_guest_bytes.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(taken));
         return taken;
     }
     void guest_consumed(std::size_t bytes) override { consumed += bytes; }
@@ -74,7 +76,8 @@ public:
 
     std::size_t send_space = 1 << 20;
     std::size_t consumed = 0;
-    std::string to_guest;
+    std::string to_guest;                     // printable, for traces
+    std::vector<std::uint8_t> to_guest_bytes;  // as sent (ciphertext for a TLS guest)
 
 private:
     Trace& trace_;
@@ -745,6 +748,56 @@ TEST_CASE("session stack: a session opens TLS on the guest side mid-stream (Post
         REQUIRE(play.trace.size() == 1);
         CHECK(play.trace[0].rfind("reset the guest did not send a whole ClientHello", 0) == 0);
     }
+}
+
+TEST_CASE("session stack: a TLS guest that takes everything gets a large reply in one go, upstream reading never paused") {
+    // The guest TLS session seals at most kMaxBufferedCiphertextOut ahead of
+    // the shell. Once lwIP has taken that, the rest of the plaintext must be
+    // sealed in the same pump: left queued, it paused upstream reading until
+    // the guest's next ACK, one round trip per ~64 KiB (0.19 of direct on a
+    // bulk download, issue 17).
+    StackPlaybook play;
+    play.stack->on_guest_bytes(bytes_of("SSLREQ"));
+    tls::testing::TestClientOptions options;
+    options.server_name = "db.origin.test";
+    auto client = tls::testing::TestPeer::client(options);
+    REQUIRE(client);
+    std::size_t read_from_stack = 1;  // the plaintext "S"
+    const auto exchange = [&] {  // our ciphertext to the client, the client's to the stack
+        for (int round = 0; round < 20; ++round) {
+            const auto fresh = std::span(play.io.to_guest_bytes).subspan(read_from_stack);
+            read_from_stack += client->accept_ciphertext(fresh);
+            client->advance();
+            if (!client->wants_to_write()) break;
+            const auto out = client->pending_ciphertext();
+            const std::vector<std::uint8_t> copy(out.begin(), out.end());
+            client->consume_ciphertext(copy.size());
+            play.stack->on_guest_bytes(copy);
+        }
+    };
+    exchange();
+    REQUIRE(client->is_established());
+    play.trace.clear();
+
+    const std::string line(70 * 1024, 'x');  // echoed as "got " + line: over four records
+    std::vector<std::uint8_t> sealed;  // all of it, handed over in one read
+    for (std::size_t written = 0; written < line.size();) {
+        written += client->write_plaintext(bytes_of(line).subspan(written));
+        const auto out = client->pending_ciphertext();
+        sealed.insert(sealed.end(), out.begin(), out.end());
+        client->consume_ciphertext(out.size());
+    }
+    play.stack->on_guest_bytes(sealed);
+
+    for (const auto& step : play.trace) CHECK(step.rfind("guest_send ", 0) == 0);  // no upstream_pause
+    std::string echoed;
+    for (int round = 0; round < 100 && read_from_stack < play.io.to_guest_bytes.size(); ++round) {
+        read_from_stack += client->accept_ciphertext(std::span(play.io.to_guest_bytes).subspan(read_from_stack));
+        std::uint8_t chunk[16 * 1024];
+        while (const std::size_t got = client->read_plaintext(chunk)) echoed.append(reinterpret_cast<char*>(chunk), got);
+    }
+    CHECK(echoed.size() >= line.size());  // all of it, before any ACK from the guest
+    CHECK(echoed.find("got ") == 0);
 }
 
 }  // namespace askfirst
