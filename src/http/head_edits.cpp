@@ -1,8 +1,6 @@
 // src/http/head_edits.cpp — applying HeadEdits to a raw request head (see the header).
 #include "src/http/head_edits.h"
 
-#include <openssl/crypto.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -10,8 +8,16 @@
 
 namespace askfirst::http {
 
+// glibc's explicit_bzero is memset that the compiler may not drop, the same
+// promise as OPENSSL_cleanse; OpenSSL's is a word-at-a-time loop, and a
+// bulk upload wipes every body byte it relays (7 % of askfirstd's CPU on a
+// TLS PUT, measured; issue 17).
+void wipe_bytes(void* bytes, std::size_t count) {
+    if (count > 0) explicit_bzero(bytes, count);
+}
+
 void wipe_string(std::string& text) {
-    if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+    wipe_bytes(text.data(), text.size());
     text.clear();
 }
 
@@ -32,9 +38,9 @@ void append_wiping(std::string& out, std::string_view more) {
 void erase_front_wiping(std::string& text, std::size_t count) {
     count = std::min(count, text.size());
     const std::size_t rest = text.size() - count;
-    OPENSSL_cleanse(text.data(), count);
+    wipe_bytes(text.data(), count);
     std::memmove(text.data(), text.data() + count, rest);
-    OPENSSL_cleanse(text.data() + rest, count);  // the old tail, still inside the string
+    wipe_bytes(text.data() + rest, count);  // the old tail, still inside the string
     text.resize(rest);
 }
 

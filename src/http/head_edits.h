@@ -86,6 +86,8 @@ void apply_field_edits(HeaderFields& fields, const HeadEdits& edits);
 // needs the whole body, so the session inspects it as a classifier would.
 bool needs_body_to_resign(const classifiers::HttpRequest& head);
 
+// Overwrites bytes that may have held a secret, in a way the compiler keeps.
+void wipe_bytes(void* bytes, std::size_t count);
 // Overwrites a string's bytes before it is released (secrets in transit).
 void wipe_string(std::string& text);
 

@@ -3,7 +3,6 @@
 // submitted upstream or answered here. The upstream side (the nghttp2 client
 // session, responses relayed) is in http2_session_upstream.cpp, the C
 // trampolines in http2_callbacks.cpp. Interface and limits: http2_session.h.
-#include <openssl/crypto.h>
 
 #include "src/http/http2_session.h"
 
@@ -567,7 +566,7 @@ bool Http2Session::flush_upstream() {
         // A HEADERS frame may carry a real credential: nghttp2 never reads a
         // frame's bytes again once mem_send returned them (the next call
         // resets its frame buffer), so they are wiped where they lie.
-        OPENSSL_cleanse(const_cast<std::uint8_t*>(data), static_cast<std::size_t>(n));
+        wipe_bytes(const_cast<std::uint8_t*>(data), static_cast<std::size_t>(n));
     }
     if (out.empty()) return false;
     emit(SendToUpstream{std::move(out)});

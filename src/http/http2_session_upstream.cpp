@@ -5,7 +5,6 @@
 // trailers — gRPC's grpc-status lives there) relayed to the guest's stream.
 // Interface and limits: http2_session.h.
 #include <malloc.h>
-#include <openssl/crypto.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -44,7 +43,7 @@ void* wiping_malloc(std::size_t size, void*) { return std::malloc(size); }
 void* wiping_calloc(std::size_t count, std::size_t size, void*) { return std::calloc(count, size); }
 void wiping_free(void* block, void*) {
     if (block == nullptr) return;
-    OPENSSL_cleanse(block, malloc_usable_size(block));
+    wipe_bytes(block, malloc_usable_size(block));
     std::free(block);
 }
 void* wiping_realloc(void* block, std::size_t size, void*) {
