@@ -7,9 +7,12 @@
 // call destructive. Literals rather than `redis.call(` sites are scanned so
 // that `local c = 'FLUSHALL'; redis.call(c)` counts too; Lua's escapes are
 // decoded, literals joined by `..` are read joined, and EVAL's KEYS/ARGV
-// values count as literals. EVALSHA and FCALL name code we cannot see:
-// writes, flagged; that code is judged where it is stored (SCRIPT LOAD,
-// FUNCTION LOAD: destructive when it calls a destructive command).
+// values count as literals. Each call is then judged with its arguments
+// (redis_script_calls.h: EXPIRE k 0 deletes). EVALSHA and FCALL name code we
+// cannot see: writes, flagged; that code is judged where it is stored
+// (SCRIPT LOAD, FUNCTION LOAD, and EVAL, which caches it: destructive when it
+// may call a destructive command with the arguments a later caller gives).
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -164,6 +167,16 @@ RedisVerdict classify_script_command(const std::string& key, const std::vector<s
     if (args.size() < 2) return out;
     // KEYS and ARGV are the script's too: redis.call(ARGV[1]) calls what they name.
     scan_lua(args[1], std::vector<std::string>(args.begin() + 2, args.end()), eval_parameters(args), out);
+    // EVAL also caches its script: EVALSHA runs it later with other KEYS and
+    // ARGV, unseen. Code whose command comes from them is a gadget for any
+    // command (EVAL "redis.call(ARGV[1], KEYS[1])" 1 k get, then EVALSHA with
+    // del), so it is judged as the stored code it becomes.
+    RedisVerdict as_cached;
+    judge_script_calls(args[1], std::nullopt, as_cached);
+    if (std::count(as_cached.flags.begin(), as_cached.flags.end(), "script-command-not-visible") != 0) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("cached-script-runs-any-command");
+    }
     return out;
 }
 
