@@ -294,6 +294,15 @@ TEST_CASE("sql: dynamic SQL askfirst cannot read is judged destructive") {
         {"a function whose body EXECUTEs made text", pg,
          "CREATE FUNCTION f(t text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DROP TABLE ' || t; END $$",
          Tier::destructive, ""},
+        // Red team 4: dblink's SQL text made at run time (a loopback connection
+        // runs it on this server); each was a write and the DROP ran.
+        {"dblink_exec of a concatenation", pg, "SELECT dblink_exec('dbname=prod', 'DR' || 'OP TABLE t')",
+         Tier::destructive, "calls dblink_exec running SQL made at run time", "dynamic-sql"},
+        {"dblink of a format()", pg, "SELECT * FROM dblink('dbname=prod', format('%s TABLE t', 'DROP')) AS r(a text)",
+         Tier::destructive, ""},
+        {"dblink_send_query of a column", pg, "SELECT dblink_send_query('c', q) FROM queue", Tier::destructive, ""},
+        {"dblink_exec of two literals stays judged by its text", pg, "SELECT dblink_exec('dbname=prod', 'SELECT 1')",
+         Tier::write, "calls side-effecting function (dblink_exec)"},
         // Red team 4: the same in the other procedural languages, through their
         // SPI calls (plpy.execute, spi_exec_query, spi_exec, plv8.execute): each
         // was a write and the table was dropped.
