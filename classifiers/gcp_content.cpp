@@ -23,10 +23,12 @@ namespace {
 
 constexpr std::string_view kTruncate = "WRITE_TRUNCATE";
 
-// A dry run only when every `dryRun` member says so (duplicate keys).
+// A dry run only when every `dryRun` member says so (duplicate keys), and
+// the proto field's other JSON name, `dry_run`, does not say otherwise.
 bool is_dry_run(const cJSON* object) {
-    return json_is_true(object, "dryRun") &&
-           !any_member_named(object, "dryRun", [](const cJSON* member) { return !cJSON_IsTrue(member); });
+    auto not_true = [](const cJSON* member) { return !cJSON_IsTrue(member); };
+    return json_is_true(object, "dryRun") && !any_member_named(object, "dryRun", not_true) &&
+           !any_member_named(object, "dry_run", not_true);
 }
 
 // Repeated keys that decide the label make the body ambiguous.

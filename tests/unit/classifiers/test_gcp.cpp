@@ -76,6 +76,8 @@ TEST_CASE("gcp: BigQuery SQL, dispositions and dry runs") {
         {"WRITE_TRUNCATE replaces the table", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"query":{"query":"SELECT 1","writeDisposition":"WRITE_TRUNCATE"}}})", D},
         {"load job truncating destroys", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"load":{"writeDisposition":"WRITE_TRUNCATE"}}})", D},
         {"job dry run reads", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"dryRun":true,"query":{"query":"DROP TABLE ds.t"}}})", R},
+        {"a dry run needs the proto name dry_run true too", "/bigquery/v2/projects/p/queries",
+         R"({"query":"DROP TABLE ds.t","dryRun":true,"dry_run":false})", D},
         {"a dry run needs every dryRun copy true", "/bigquery/v2/projects/p/queries", R"({"query":"DROP TABLE ds.t","dryRun":true,"dryRun":false})", D},
         {"a repeated query key is ambiguous", "/bigquery/v2/projects/p/queries", R"({"query":"SELECT 1","query":"DROP TABLE ds.t"})", D},
         {"unreadable query body is the worst", "/bigquery/v2/projects/p/queries", "{", D},
