@@ -220,3 +220,14 @@ def test_a_rate_limiter_script_with_a_positive_window_passes(redis_sandbox, redi
     run = redis_sandbox.run("block-destructive", f"{CLI} eval \"{script}\" 1 hits 60")
     assert run.stdout.strip() == "1", run.stdout + run.stderr
     assert int(redis_server.cli("ttl", "hits")) > 0
+
+
+def test_xadd_with_a_trim_option_is_judged_as_xtrim(redis_sandbox, redis_server):
+    """Red team 4: XADD s MAXLEN 0 * f v discards every entry of the stream, as XTRIM does (destructive);
+    it was a write and the stream was emptied. XADD without a trim option passes."""
+    redis_server.cli("flushall")
+    for n in range(3):
+        redis_server.cli("xadd", "events", "*", "n", str(n))
+    run = redis_sandbox.run("block-destructive", f"{CLI} xadd events MAXLEN 0 '*' n 9; {CLI} xadd events '*' n 4")
+    assert "NOPERM askfirst refused XADD" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("xlen", "events") == "4", run.stdout + run.stderr
