@@ -4,6 +4,7 @@ own state (redis-cli on loopback, not through askfirst).
 """
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import time
@@ -231,3 +232,20 @@ def test_xadd_with_a_trim_option_is_judged_as_xtrim(redis_sandbox, redis_server)
     run = redis_sandbox.run("block-destructive", f"{CLI} xadd events MAXLEN 0 '*' n 9; {CLI} xadd events '*' n 4")
     assert "NOPERM askfirst refused XADD" in run.stdout, run.stdout + run.stderr
     assert redis_server.cli("xlen", "events") == "4", run.stdout + run.stderr
+
+
+def test_evalsha_of_a_script_evald_on_another_connection_is_judged_with_its_arguments(redis_sandbox, redis_server):
+    """Red team 4: EVAL caches its script; an EVALSHA of it (here from another redis-cli, so another
+    flow) runs it with new arguments. EVAL with a TTL of 60 s is a write; EVALSHA with 0 deletes the
+    key, and it was a write (the body was not visible)."""
+    redis_server.cli("flushall")
+    redis_server.cli("script", "flush")
+    redis_server.cli("set", "keep", "1")
+    script = "return redis.call('pexpire', KEYS[1], ARGV[1])"
+    sha = hashlib.sha1(script.encode()).hexdigest()  # what EVAL caches it under (SCRIPT LOAD is refused)
+    run = redis_sandbox.run("block-destructive",
+                            f"{CLI} eval \"{script}\" 1 other 60000; {CLI} evalsha {sha} 1 keep 0")
+    assert run.stdout.splitlines()[0] == "0", run.stdout + run.stderr  # the EVAL passed (no key "other")
+    assert "NOPERM askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1", run.stdout + run.stderr
+    assert int(redis_server.cli("ttl", "keep")) == -1
