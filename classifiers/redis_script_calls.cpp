@@ -40,6 +40,10 @@ namespace {
 // an absolute time (SET, GETEX, HGETEX, HSETEX).
 constexpr std::string_view kProbeValues[] = {"0", "PXAT"};
 constexpr std::size_t kMaxUnknownArguments = 8;
+// Classifications one script may cost in all (a script of many calls with
+// unknown arguments would otherwise cost 2^8 each on the loop); past it the
+// script is judged destructive.
+constexpr std::size_t kMaxProbesPerScript = 16384;
 constexpr int kMaxResolveDepth = 8;
 // An unread tail (`f(a, g())`, `...`) may add values: this many are tried
 // (an option and its value).
@@ -360,7 +364,10 @@ private:
         for (std::size_t i = 0; i < tokens_.size(); ++i) {
             if (tokens_[i].kind != TokenKind::name || is_field_name(i)) continue;
             if (kReachAnything.count(tokens_[i].raw) != 0) return true;
-            if (tokens_[i].raw == "redis" || tokens_[i].raw == "server") {
+            // Valkey names the object `server` too; a local of that name
+            // (`local server = ARGV[1]`) is no use of it.
+            const bool valkey_object = tokens_[i].raw == "server" && is_symbol(i + 1, ".");
+            if (tokens_[i].raw == "redis" || valkey_object) {
                 if (!is_symbol(i + 1, ".") || i + 2 >= tokens_.size() || tokens_[i + 2].kind != TokenKind::name)
                     return true;
                 if (is_redis_call_path(i) && !is_symbol(i + 3, "(") && !is_alias_value(i, 3)) return true;
@@ -378,7 +385,7 @@ private:
                is_redis_alias(tokens_[i - 2].raw, 0) && ends_statement(i + length);
     }
 
-    void judge_call(std::size_t open, RedisVerdict& out) const {
+    void judge_call(std::size_t open, RedisVerdict& out) {
         const auto ranges = argument_ranges(open);
         const bool redis_call = calls_redis(open);
         if (ranges.empty()) return;
@@ -404,20 +411,21 @@ private:
     }
 
     // Tries every choice of probe values for the unknown arguments.
-    static void judge_with_probes(const std::vector<std::optional<std::string>>& arguments, RedisVerdict& out) {
+    void judge_with_probes(const std::vector<std::optional<std::string>>& arguments, RedisVerdict& out) {
         const std::string lowered_name = lower(arguments.front().value_or(""));
         // Scripts cannot call scripts (Redis refuses EVAL & co. inside one).
         if (lowered_name.starts_with("eval") || lowered_name.starts_with("fcall")) return;
         std::vector<std::size_t> unknown;
         for (std::size_t k = 0; k < arguments.size(); ++k)
             if (!arguments[k]) unknown.push_back(k);
-        if (unknown.size() > kMaxUnknownArguments) {
+        const std::size_t choices = std::size_t{1} << std::min(unknown.size(), kMaxUnknownArguments + 1);
+        if (unknown.size() > kMaxUnknownArguments || choices > probes_left_) {
             escalate(out, "script-arguments-not-visible");
             return;
         }
+        probes_left_ -= choices;
         std::vector<std::string> call(arguments.size());
         for (std::size_t k = 0; k < arguments.size(); ++k) call[k] = arguments[k].value_or("");
-        const std::size_t choices = std::size_t{1} << unknown.size();
         for (std::size_t choice = 0; choice < choices; ++choice) {
             for (std::size_t u = 0; u < unknown.size(); ++u) call[unknown[u]] = kProbeValues[(choice >> u) & 1];
             const RedisVerdict inner = classify_redis_command(call);
@@ -444,6 +452,7 @@ private:
     std::vector<std::size_t> match_;  // the matching bracket's index (tokens_.size(): none)
     std::map<std::string_view, std::vector<std::size_t>> assigned_;
     std::set<std::string_view> poisoned_;
+    std::size_t probes_left_ = kMaxProbesPerScript;
 };
 
 }  // namespace

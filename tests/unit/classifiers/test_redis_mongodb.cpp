@@ -251,6 +251,9 @@ TEST_CASE("redis: scripts that expire keys now delete them") {
          {"EVAL", "local rcall = redis.call\nredis.log(redis.LOG_WARNING, 'x')\nreturn rcall('HSET', KEYS[1], 'f', ARGV[1])",
           "1", "k", "v"},
          Tier::write, "EVAL"},
+        {"a local named server is no use of the redis object",
+         {"EVAL", "local server = ARGV[1]\nreturn redis.call('HGET', KEYS[1], server)", "1", "k", "s1"}, Tier::write,
+         "EVAL"},
         {"a string compared with 'set' is no call",
          {"EVAL", "if redis.call('type', KEYS[1]).ok == 'set' then return 1 end", "1", "k"}, Tier::write, "EVAL"},
     };
