@@ -351,7 +351,7 @@ private:
 
     bool is_redis_alias(std::string_view name, int depth) const {
         const auto value_at = single_assignment(name);
-        if (!value_at || depth > kMaxResolveDepth) return false;
+        if (!value_at || *value_at >= tokens_.size() || depth > kMaxResolveDepth) return false;
         if (is_redis_call_path(*value_at)) return ends_statement(*value_at + 3);
         return tokens_[*value_at].kind == TokenKind::name && ends_statement(*value_at + 1) &&
                is_redis_alias(tokens_[*value_at].raw, depth + 1);
