@@ -14,9 +14,9 @@
 // cannot be read makes the script destructive, as does any use of `redis`
 // that could hide a call (redis.call passed as a value, _G, loadstring).
 //
-// Lua was parsed by hand because no Debian package gives a Lua 5.1 token
-// stream to C++ without running the code (liblua's parser executes nothing
-// only with luac internals, not a public API).
+// Lua is tokenized by hand: Debian's liblua5.1 compiles a chunk without
+// running it (luaL_loadbuffer), but gives back bytecode, not the call sites
+// and argument texts this needs, and would add a Lua runtime to askfirstd.
 //
 // Limits: a call with more than kMaxUnknownArguments unknown arguments is
 // judged destructive rather than tried 2^n times; locals resolve through at
