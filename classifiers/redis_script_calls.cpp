@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <utility>
 
 namespace askfirst::classifiers::redis {
 
@@ -144,7 +145,7 @@ bool is_plain_integer(const std::string& text) {
 class ScriptCalls {
 public:
     ScriptCalls(std::string_view code, const std::optional<ScriptParameters>& parameters)
-        : tokens_(tokenize(code)), parameters_(parameters) {
+        : tokens_(tokenize(code)), parameters_(&parameters) {
         match_brackets();
         find_assignments();
     }
@@ -156,6 +157,22 @@ public:
         }
         for (std::size_t i = 1; i < tokens_.size(); ++i)
             if (is_symbol(i, "(") && is_callee_end(i - 1)) judge_call(i, out);
+    }
+
+    // Would a redis.call's command be unreadable without the KEYS and ARGV given?
+    bool command_comes_from_caller() {
+        static const std::optional<ScriptParameters> kUnknown;
+        const std::optional<ScriptParameters>* given = std::exchange(parameters_, &kUnknown);
+        bool from_caller = false;
+        for (std::size_t i = 1; i < tokens_.size() && !from_caller; ++i) {
+            if (!is_symbol(i, "(") || !is_callee_end(i - 1) || !calls_redis(i)) continue;
+            const auto ranges = argument_ranges(i);
+            if (ranges.empty()) continue;
+            const Values name = read_argument(ranges[0].first, ranges[0].second);
+            from_caller = !name || name->empty() || !looks_like_redis_command(name->front());
+        }
+        parameters_ = given;
+        return from_caller;
     }
 
 private:
@@ -246,9 +263,9 @@ private:
     }
 
     const std::vector<std::string>* parameter_table(std::string_view name) const {
-        if (!parameters_ || poisoned_.count(name) != 0) return nullptr;
-        if (name == "KEYS") return &parameters_->keys;
-        if (name == "ARGV") return &parameters_->argv;
+        if (!*parameters_ || poisoned_.count(name) != 0) return nullptr;
+        if (name == "KEYS") return &(*parameters_)->keys;
+        if (name == "ARGV") return &(*parameters_)->argv;
         return nullptr;
     }
 
@@ -448,7 +465,7 @@ private:
     }
 
     std::vector<LuaToken> tokens_;
-    const std::optional<ScriptParameters>& parameters_;
+    const std::optional<ScriptParameters>* parameters_;  // what KEYS and ARGV resolve to
     std::vector<std::size_t> match_;  // the matching bracket's index (tokens_.size(): none)
     std::map<std::string_view, std::vector<std::size_t>> assigned_;
     std::set<std::string_view> poisoned_;
@@ -458,8 +475,10 @@ private:
 }  // namespace
 
 void judge_script_calls(std::string_view code, const std::optional<ScriptParameters>& parameters,
-                        RedisVerdict& out) {
-    ScriptCalls(code, parameters).judge(out);
+                        RedisVerdict& out, bool* command_from_caller) {
+    ScriptCalls calls(code, parameters);
+    calls.judge(out);
+    if (command_from_caller != nullptr) *command_from_caller = calls.command_comes_from_caller();
 }
 
 }  // namespace askfirst::classifiers::redis

@@ -33,8 +33,11 @@ struct ScriptParameters {
 // a call to redis.call/redis.pcall whose command cannot be read, or a use of
 // `redis` that hides its calls (redis.call passed around, _G, loadstring),
 // makes the script destructive (flag "script-command-not-visible").
+// With `command_from_caller`, also tells whether a redis.call's command
+// would be unreadable without these KEYS/ARGV (EVAL caches the script, and
+// EVALSHA reruns it with any): one reading of the script for both.
 void judge_script_calls(std::string_view code, const std::optional<ScriptParameters>& parameters,
-                        RedisVerdict& out);
+                        RedisVerdict& out, bool* command_from_caller = nullptr);
 
 // Lua 5.1 string literals, shared with redis_scripts.cpp's literal scan: a
 // long bracket `[[...]]`/`[==[...]==]` at `pos` (false when there is none),

@@ -123,7 +123,8 @@ std::vector<std::string> lua_string_literals(std::string_view script) {
 // script is given) names a destructive command, or when one of its calls
 // deletes with the arguments it passes (redis_script_calls.h).
 void scan_lua(std::string_view code, const std::vector<std::string>& extra,
-              const std::optional<ScriptParameters>& parameters, RedisVerdict& out) {
+              const std::optional<ScriptParameters>& parameters, RedisVerdict& out,
+              bool* command_from_caller = nullptr) {
     std::vector<std::string> literals = lua_string_literals(code);
     literals.insert(literals.end(), extra.begin(), extra.end());
     for (std::size_t i = 0; i < literals.size(); ++i) {
@@ -136,7 +137,7 @@ void scan_lua(std::string_view code, const std::vector<std::string>& extra,
             out.flags.push_back("script-calls:" + inner.operation);
         }
     }
-    judge_script_calls(code, parameters, out);
+    judge_script_calls(code, parameters, out, command_from_caller);
 }
 
 // EVAL script numkeys key... arg...: what KEYS and ARGV hold while it runs
@@ -166,14 +167,14 @@ RedisVerdict classify_script_command(const std::string& key, const std::vector<s
     }
     if (args.size() < 2) return out;
     // KEYS and ARGV are the script's too: redis.call(ARGV[1]) calls what they name.
-    scan_lua(args[1], std::vector<std::string>(args.begin() + 2, args.end()), eval_parameters(args), out);
     // EVAL also caches its script: EVALSHA runs it later with other KEYS and
     // ARGV, unseen. Code whose command comes from them is a gadget for any
     // command (EVAL "redis.call(ARGV[1], KEYS[1])" 1 k get, then EVALSHA with
     // del), so it is judged as the stored code it becomes.
-    RedisVerdict as_cached;
-    judge_script_calls(args[1], std::nullopt, as_cached);
-    if (std::count(as_cached.flags.begin(), as_cached.flags.end(), "script-command-not-visible") != 0) {
+    bool command_from_caller = false;
+    scan_lua(args[1], std::vector<std::string>(args.begin() + 2, args.end()), eval_parameters(args), out,
+             &command_from_caller);
+    if (command_from_caller) {
         out.tier = Tier::destructive;
         out.flags.push_back("cached-script-runs-any-command");
     }
