@@ -70,6 +70,14 @@ constexpr std::uint16_t kMaxLwipLength = 0xFFFF;  // tcp_write/tcp_recved take u
 // LWIP_WND_SCALE, so the accepted pcb gets a larger budget. Its compiled
 // TCP_SND_QUEUELEN (180 segments x 1460 B = ~256 KiB) caps it anyway.
 constexpr tcpwnd_size_t kGuestSendBufferBytes = 256 * 1024;
+// Bytes the guest may have in flight to us per flow. Debian's compiled
+// TCP_WND (65535) is one large-MSS segment (65480 bytes on a 65520-MTU TAP),
+// so an upload went one segment per round trip: send, wait for our window
+// update, send. lwIP keeps rcv_wnd in 32 bits under LWIP_WND_SCALE, but its
+// tcp_recved() clamps it to TCP_WND, so the adapter reopens the window itself
+// (grant_receive_window). The cap is the most our window field can say at
+// the compiled scale (TCP_RCV_SCALE 1): 0xFFFF << 1, two segments.
+constexpr tcpwnd_size_t kGuestReceiveWindowBytes = tcpwnd_size_t{0xFFFF} << TCP_RCV_SCALE;
 // Segment sizes. Debian's lwIP clamps the MSS to its compiled TCP_MSS (1460)
 // on both sides; a guest on a large-MTU TAP may take far bigger segments, so
 // the adapter sets the accepted pcb's mss from the guest's own SYN option and
@@ -193,6 +201,8 @@ LwipTcpConnection::LwipTcpConnection(tcp_pcb* pcb, IpEndpoint guest, IpEndpoint 
     tcp_nagle_disable(pcb_);  // a relay forwards what it has; the sender chose the sizes
     pcb_->snd_buf = kGuestSendBufferBytes;
     pcb_->ssthresh = kGuestSendBufferBytes;  // slow start up to the whole buffer
+    // The guest scales our window field only if both SYNs carried the option.
+    if ((pcb_->flags & TF_WND_SCALE) != 0) grant_receive_window(kGuestReceiveWindowBytes);
 }
 
 LwipTcpConnection::~LwipTcpConnection() { abort(); }
@@ -245,10 +255,24 @@ std::size_t LwipTcpConnection::send(std::span<const std::uint8_t> bytes) {
 void LwipTcpConnection::consumed(std::size_t bytes) {
     bytes = std::min(bytes, unconsumed_);
     unconsumed_ -= bytes;
-    while (pcb_ != nullptr && bytes > 0) {
+    if (pcb_ == nullptr || bytes == 0) return;
+    if ((pcb_->flags & TF_WND_SCALE) != 0) return grant_receive_window(bytes);
+    while (bytes > 0) {
         const std::size_t piece = std::min(bytes, std::size_t{kMaxLwipLength});
         tcp_recved(pcb_, static_cast<u16_t>(piece));
         bytes -= piece;
+    }
+}
+
+// tcp_recved() without its clamp to the compiled TCP_WND: the window grows
+// back by `bytes` up to kGuestReceiveWindowBytes, and an update worth sending
+// goes out now, as tcp_recved() does.
+void LwipTcpConnection::grant_receive_window(std::size_t bytes) {
+    const std::size_t wider = std::min<std::size_t>(std::size_t{pcb_->rcv_wnd} + bytes, kGuestReceiveWindowBytes);
+    pcb_->rcv_wnd = static_cast<tcpwnd_size_t>(wider);
+    if (tcp_update_rcv_ann_wnd(pcb_) >= TCP_WND_UPDATE_THRESHOLD) {
+        tcp_ack_now(pcb_);
+        tcp_output(pcb_);
     }
 }
 
@@ -267,6 +291,10 @@ void LwipTcpConnection::finish() {
 void LwipTcpConnection::close_if_done() {
     if (pcb_ == nullptr || !guest_finished_ || !we_finished_) return;
     consumed(unconsumed_);
+    // lwIP's tcp_close reads "rcv_wnd is not the compiled TCP_WND" as data
+    // the application never read and answers with RST; with everything
+    // consumed, the wider window (grant_receive_window) is said as that.
+    if (pcb_->rcv_wnd > TCP_WND_MAX(pcb_)) pcb_->rcv_wnd = TCP_WND_MAX(pcb_);
     tcp_pcb* pcb = pcb_;
     detach();
     if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);

@@ -17,10 +17,10 @@
 //    ACKs lwIP delays for guest data within kGuestAckDelayMs instead of at
 //    lwIP's next 250 ms tick (a guest that waits for that ACK, Nagle, would
 //    stall ~200 ms per request).
-// Limits: lwIP is a process-wide singleton, so one LwipStack per process; its
-// compiled TCP_WND and TCP_SND_BUF (64 KiB each) bound the bytes buffered per
-// flow in each direction; tcp_write/tcp_recved take 16-bit lengths, which
-// LwipTcpConnection hides.
+// Limits: lwIP is a process-wide singleton, so one LwipStack per process; the
+// adapter widens lwIP's compiled TCP_WND and TCP_SND_BUF (64 KiB each) per
+// accepted connection (128 KiB to receive, 256 KiB to send; see the .cpp);
+// tcp_write/tcp_recved take 16-bit lengths, which LwipTcpConnection hides.
 #pragma once
 
 #include <cstddef>
@@ -83,6 +83,7 @@ private:
     friend class LwipStack;
     void detach();
     void close_if_done();
+    void grant_receive_window(std::size_t bytes);
     static std::int8_t on_recv(void* arg, tcp_pcb* pcb, pbuf* p, std::int8_t err);
     static std::int8_t on_sent(void* arg, tcp_pcb* pcb, std::uint16_t len);
     static void on_error(void* arg, std::int8_t err);

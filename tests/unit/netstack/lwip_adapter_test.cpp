@@ -68,8 +68,11 @@ struct StackHarness {
         return *seen;
     }
     // SYN, SYN-ACK, ACK; returns the server's next sequence number.
-    std::uint32_t handshake(const IpEndpoint& guest, const IpEndpoint& destination, std::uint32_t guest_seq) {
-        feed({guest, destination, guest_seq, 0, kSyn});
+    std::uint32_t handshake(const IpEndpoint& guest, const IpEndpoint& destination, std::uint32_t guest_seq,
+                            std::vector<std::uint8_t> syn_options = {}) {
+        TcpSegmentSpec syn{guest, destination, guest_seq, 0, kSyn};
+        syn.options = std::move(syn_options);
+        feed(syn);
         const auto syn_ack = last();
         feed({guest, destination, guest_seq + 1, syn_ack.seq + 1, kAck});
         return syn_ack.seq + 1;
@@ -193,22 +196,63 @@ TEST_CASE("bytes the owner has not consumed keep lwIP's receive window closed") 
     CHECK(harness.events.received.size() == before + 1000);
 }
 
-TEST_CASE("a FIN from the guest is reported and finish() answers with a FIN") {
+TEST_CASE("a guest that scales windows may have two large segments in flight, and gets that window back once consumed") {
+    // Debian's compiled TCP_WND (65535) is one 65480-byte segment: an upload
+    // went one segment per round trip. The adapter widens it to 0xFFFF << 1.
     StackHarness harness;
-    const auto guest = endpoint("10.0.2.15:40005");
-    const auto destination = endpoint("198.51.100.7:22");
-    const auto server_seq = harness.handshake(guest, destination, 300);
+    const auto guest = endpoint("10.0.2.15:40014");
+    const auto destination = endpoint("198.51.100.7:80");
+    const std::vector<std::uint8_t> window_scale_7 = {1, 3, 3, 7};  // NOP, window scale 7
+    TcpSegmentSpec syn{guest, destination, 100, 0, kSyn};
+    syn.options = window_scale_7;
+    harness.feed(syn);
+    const auto syn_ack = harness.last();
+    const std::uint32_t server_seq = syn_ack.seq + 1;
+    harness.feed({guest, destination, 101, server_seq, kAck});
+    REQUIRE(harness.accepted.size() == 1);
     auto& connection = *harness.accepted.front();
-    harness.feed({guest, destination, 301, server_seq, kAck | kFin});
-    CHECK(harness.events.finished == 1);
-    // Half-close: the server side may still send after the guest's FIN.
-    const std::string reply = "still here";
-    CHECK(connection.send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}) == reply.size());
-    const auto data_segment = harness.last();
-    CHECK(std::string(data_segment.payload.begin(), data_segment.payload.end()) == reply);
-    connection.finish();
-    CHECK((harness.last().flags & kFin) != 0);
-    CHECK_FALSE(connection.attached());
+
+    std::vector<std::uint8_t> chunk(1000, 'x');
+    std::uint32_t seq = 101;
+    for (int i = 0; i < 200; ++i, seq += 1000) harness.feed({guest, destination, seq, server_seq, kAck, 0xffff, chunk});
+    CHECK(harness.events.received.size() > 130000);  // past the compiled 65535
+    CHECK(harness.events.received.size() <= 131070);
+    const std::size_t before = harness.events.received.size();
+    harness.sent.clear();
+    connection.consumed(before);
+    REQUIRE_FALSE(harness.sent.empty());  // the window update goes out at once
+    CHECK(harness.last().window == 0xFFFF);  // x2 at our scale: 131070 bytes open again
+    harness.feed({guest, destination, static_cast<std::uint32_t>(101 + before), server_seq, kAck, 0xffff, chunk});
+    CHECK(harness.events.received.size() == before + 1000);
+}
+
+TEST_CASE("a FIN from the guest is reported and finish() answers with a FIN") {
+    // With window scaling the adapter's receive window is wider than lwIP's
+    // compiled one, which tcp_close reads as unread data: it answered RST.
+    const std::vector<std::uint8_t> window_scale_7 = {1, 3, 3, 7};
+    std::uint16_t guest_port = 40005;  // a fresh 4-tuple each round: lwIP may still hold the last one
+    for (const auto& syn_options : {std::vector<std::uint8_t>{}, window_scale_7}) {
+        CAPTURE(syn_options.size());
+        StackHarness harness;
+        const auto guest = endpoint("10.0.2.15:" + std::to_string(guest_port++));
+        const auto destination = endpoint("198.51.100.7:22");
+        const auto server_seq = harness.handshake(guest, destination, 300, syn_options);
+        REQUIRE(harness.accepted.size() == 1);
+        auto& connection = *harness.accepted.front();
+        const std::vector<std::uint8_t> request(3000, 'q');
+        harness.feed({guest, destination, 301, server_seq, kAck | kFin, 0xffff, request});
+        CHECK(harness.events.finished == 1);
+        connection.consumed(request.size());
+        // Half-close: the server side may still send after the guest's FIN.
+        const std::string reply = "still here";
+        CHECK(connection.send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}) == reply.size());
+        const auto data_segment = harness.last();
+        CHECK(std::string(data_segment.payload.begin(), data_segment.payload.end()) == reply);
+        connection.finish();
+        CHECK((harness.last().flags & kFin) != 0);
+        CHECK((harness.last().flags & kRst) == 0);
+        CHECK_FALSE(connection.attached());
+    }
 }
 
 TEST_CASE("a refused connection is reset") {

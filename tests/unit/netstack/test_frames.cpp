@@ -53,7 +53,9 @@ std::vector<std::uint8_t> ip_frame(const IpAddress& source, const IpAddress& des
 }  // namespace
 
 std::vector<std::uint8_t> tcp_frame(const TcpSegmentSpec& spec) {
-    const std::size_t tcp_bytes = 20 + spec.payload.size();
+    const std::size_t options_bytes = (spec.options.size() + 3) / 4 * 4;  // NOP/EOL (0) padded
+    const std::size_t header_bytes = 20 + options_bytes;
+    const std::size_t tcp_bytes = header_bytes + spec.payload.size();
     std::size_t at = 0;
     auto frame = ip_frame(spec.source.address, spec.destination.address, kIpProtoTcp, tcp_bytes, at);
     std::uint8_t* tcp = frame.data() + at;
@@ -61,10 +63,11 @@ std::vector<std::uint8_t> tcp_frame(const TcpSegmentSpec& spec) {
     write_be16(tcp + 2, spec.destination.port);
     write_be32(tcp + 4, spec.seq);
     write_be32(tcp + 8, spec.ack);
-    tcp[12] = 5 << 4;
+    tcp[12] = static_cast<std::uint8_t>((header_bytes / 4) << 4);
     tcp[13] = spec.flags;
     write_be16(tcp + 14, spec.window);
-    if (!spec.payload.empty()) std::memcpy(tcp + 20, spec.payload.data(), spec.payload.size());
+    if (!spec.options.empty()) std::memcpy(tcp + 20, spec.options.data(), spec.options.size());
+    if (!spec.payload.empty()) std::memcpy(tcp + header_bytes, spec.payload.data(), spec.payload.size());
     const auto sum = pseudo_header_sum(spec.source.address, spec.destination.address, kIpProtoTcp, tcp_bytes);
     write_be16(tcp + 16, checksum_fold(checksum_add(sum, {tcp, tcp_bytes})));
     return frame;
@@ -108,6 +111,7 @@ std::optional<SeenSegment> read_tcp_frame(std::span<const std::uint8_t> frame) {
     seen.seq = read_be32(tcp + 4);
     seen.ack = read_be32(tcp + 8);
     seen.flags = tcp[13];
+    seen.window = static_cast<std::uint16_t>((tcp[14] << 8) | tcp[15]);
     const std::size_t header = static_cast<std::size_t>(tcp[12] >> 4) * 4;
     seen.payload.assign(tcp + header, tcp + tcp_bytes);
     const auto sum = pseudo_header_sum(seen.source.address, seen.destination.address, kIpProtoTcp, tcp_bytes);

@@ -30,6 +30,7 @@ struct TcpSegmentSpec {
     std::uint8_t flags = 0;
     std::uint16_t window = 0xffff;
     std::vector<std::uint8_t> payload;
+    std::vector<std::uint8_t> options;  // raw TCP options, padded here to 4-byte words
 };
 
 std::vector<std::uint8_t> tcp_frame(const TcpSegmentSpec& spec);
@@ -47,6 +48,7 @@ struct SeenSegment {
     std::uint32_t seq = 0;
     std::uint32_t ack = 0;
     std::uint8_t flags = 0;
+    std::uint16_t window = 0;  // the field as sent (unscaled)
     std::vector<std::uint8_t> payload;
     bool checksum_ok = false;
 };
