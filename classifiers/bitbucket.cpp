@@ -100,7 +100,7 @@ Classification classify_branch_delete(const HttpRequest& request, Classification
     result.operation = "delete branch";
     result.detail = "delete branch " + name + " in " + request.path + " on " + request.host;
     // Only when every copy of a repeated "dryRun" key says true.
-    if (json_every_member(body.get(), "dryRun", [](const cJSON* member) { return cJSON_IsTrue(member); })) {
+    if (json_flag_set_for_any_decoder(body.get(), "dryRun", [](const cJSON* member) { return cJSON_IsTrue(member); })) {
         result.tier = Tier::read;
         result.operation += " (dry-run)";
     }

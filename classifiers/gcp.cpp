@@ -138,12 +138,17 @@ Classification classify_rest(const HttpRequest& request, const RequestPath& path
     add_verb_flags(parsed.custom_verb.empty() ? parsed.path_verb : parsed.custom_verb, result);
     if (is_bigquery_query_or_job(request.method, path)) apply_content(judge_bigquery(request, path), result);
     if (is_document_commit(request.method, parsed.custom_verb)) apply_content(judge_document_commit(request), result);
+    if (is_bucket_lifecycle_update(request, path)) apply_content(judge_bucket_lifecycle(request, path), result);
     return result;
 }
 
 Classification gcp_classify(const HttpRequest& request) {
     const RequestPath path = split_request_path(request.path);
-    if (is_gcs_xml(request, path)) return classify_gcs_xml(request, path);
+    if (is_gcs_xml(request, path)) {
+        Classification result = classify_gcs_xml(request, path);
+        if (is_bucket_lifecycle_update(request, path)) apply_content(judge_bucket_lifecycle(request, path), result);
+        return result;
+    }
     if (is_batch(request.method, path)) return classify_batch(request);
     return classify_rest(request, path);
 }
@@ -162,7 +167,8 @@ Classification classify_batch(const HttpRequest& request) {
         const RequestPath inner_path = split_request_path(inner.path);
         const GcpPath parsed = parse_gcp_path(inner, inner_path);
         Tier tier = classify_rest(inner, inner_path).tier;
-        if (is_bigquery_query_or_job(method, inner_path) || is_document_commit(method, parsed.custom_verb)) {
+        if (is_bigquery_query_or_job(method, inner_path) || is_document_commit(method, parsed.custom_verb) ||
+            is_bucket_lifecycle_update(inner, inner_path)) {
             tier = Tier::destructive;
             add_flag(result, "batch-part-body-not-inspected");
         }
@@ -180,6 +186,7 @@ bool gcp_matches(const HttpRequest& request) { return host_matches_any(request.h
 bool gcp_needs_body(const HttpRequest& head) {
     const RequestPath path = split_request_path(head.path);
     if (is_batch(head.method, path) || is_bigquery_query_or_job(head.method, path)) return true;
+    if (is_bucket_lifecycle_update(head, path)) return true;
     return is_document_commit(head.method, parse_gcp_path(head, path).custom_verb);
 }
 

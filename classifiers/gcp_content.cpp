@@ -7,6 +7,9 @@
 //    (destructive); `dryRun: true` runs nothing (read).
 //  * Firestore `documents:commit` / `:batchWrite` and Datastore `:commit`:
 //    any write that is a `delete` makes the request destructive.
+//  * Cloud Storage bucket lifecycle (JSON PATCH/PUT b/{b}, XML ?lifecycle):
+//    a rule whose action deletes (anything but SetStorageClass or
+//    AbortIncompleteMultipartUpload) is destructive, as S3's Expiration.
 //  * Cloud Storage XML API: the S3 rules (DELETE destructive, except an
 //    upload abort `?uploadId=`, a write; `POST ?delete` destructive).
 #include "classifiers/gcp_content.h"
@@ -23,10 +26,12 @@ namespace {
 
 constexpr std::string_view kTruncate = "WRITE_TRUNCATE";
 
-// A dry run only when every `dryRun` member says so (duplicate keys).
+// A dry run only when every `dryRun` member says so (duplicate keys), and
+// the proto field's other JSON name, `dry_run`, does not say otherwise.
 bool is_dry_run(const cJSON* object) {
-    return json_is_true(object, "dryRun") &&
-           !any_member_named(object, "dryRun", [](const cJSON* member) { return !cJSON_IsTrue(member); });
+    auto not_true = [](const cJSON* member) { return !cJSON_IsTrue(member); };
+    return json_is_true(object, "dryRun") && !any_member_named(object, "dryRun", not_true) &&
+           !any_member_named(object, "dry_run", not_true);
 }
 
 // Repeated keys that decide the label make the body ambiguous.
@@ -138,6 +143,50 @@ GcpContentVerdict judge_document_commit(const HttpRequest& request) {
             verdict.tier = Tier::destructive;
             verdict.flags.emplace_back("commit-deletes-documents");
             return verdict;
+        }
+    }
+    return verdict;
+}
+
+bool is_bucket_lifecycle_update(const HttpRequest& head, const RequestPath& path) {
+    if (head.method != "PATCH" && head.method != "PUT") return false;
+    if (is_gcs_xml(head, path)) return query_param(head.query, "lifecycle").has_value();
+    return path.segments.size() == 4 && segment_is(path, 0, "storage") && segment_is(path, 2, "b");
+}
+
+GcpContentVerdict judge_bucket_lifecycle(const HttpRequest& request, const RequestPath& path) {
+    GcpContentVerdict verdict;
+    if (!request.body_complete) return verdict;  // the registry judges what was not seen
+    if (is_gcs_xml(request, path)) {
+        // XML lifecycle: <Rule><Action><Delete/></Action>...; unreadable text counts as one.
+        if (request.body.find("Delete") != std::string::npos) {
+            verdict.tier = Tier::destructive;
+            verdict.flags.emplace_back("expires-objects");
+        }
+        return verdict;
+    }
+    const JsonTree body = parse_json(request.body);
+    if (body == nullptr) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-unreadable");
+        return verdict;
+    }
+    const auto deletes = [](const cJSON* rules) {
+        for (const cJSON* rule = cJSON_IsArray(rules) ? rules->child : nullptr; rule != nullptr; rule = rule->next)
+            for (const cJSON* action : json_members(rule, "action"))
+                for (const cJSON* type : json_members(action, "type")) {
+                    const std::string_view name = cJSON_IsString(type) ? type->valuestring : "";
+                    if (name != "SetStorageClass" && name != "AbortIncompleteMultipartUpload") return true;
+                }
+        return false;
+    };
+    for (const cJSON* lifecycle : json_members(body.get(), "lifecycle")) {
+        for (const cJSON* rules : json_members(lifecycle, "rule")) {
+            if (deletes(rules)) {
+                verdict.tier = Tier::destructive;
+                verdict.flags.emplace_back("expires-objects");
+                return verdict;
+            }
         }
     }
     return verdict;

@@ -29,6 +29,12 @@ GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& 
 bool is_document_commit(std::string_view method, std::string_view custom_verb);
 GcpContentVerdict judge_document_commit(const HttpRequest& request);
 
+// Cloud Storage bucket updates that carry a lifecycle: JSON API PATCH/PUT
+// `/storage/v1/b/{bucket}`, XML API PUT `?lifecycle`. A rule whose action is
+// Delete deletes the objects it matches, as S3's Expiration (§1): destructive.
+bool is_bucket_lifecycle_update(const HttpRequest& head, const RequestPath& path);
+GcpContentVerdict judge_bucket_lifecycle(const HttpRequest& request, const RequestPath& path);
+
 // The Cloud Storage XML API on storage.googleapis.com (not /storage/v1).
 bool is_gcs_xml(const HttpRequest& request, const RequestPath& path);
 Classification classify_gcs_xml(const HttpRequest& request, const RequestPath& path);

@@ -82,4 +82,15 @@ bool json_every_member(const cJSON* object, const char* name, Test test) {
     return true;
 }
 
+// A flag that makes a request harmless (a dry run) holds only when the
+// server reads it set, whichever way its decoder matches keys: the key is
+// present in its exact case (case-sensitive decoders: the Kubernetes
+// apiserver's sigs.k8s.io/json, Jackson, protobuf JSON, drop "DryRun" as an
+// unknown field), and every member named so in any case satisfies `test`
+// (Go's encoding/json takes the last case-insensitive match).
+template <typename Test>
+bool json_flag_set_for_any_decoder(const cJSON* object, const char* name, Test test) {
+    return json_member(object, name) != nullptr && json_every_member(object, name, test);
+}
+
 }  // namespace askfirst::classifiers

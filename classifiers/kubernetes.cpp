@@ -194,7 +194,8 @@ std::string rbac_resource(const RequestInfo& info) {
 // dryRun or its deleteOptions'. Every other verb takes the query's alone: a
 // "dryRun" key in a created or patched object is an unknown field the
 // server drops, and the write happens. A key repeated in the query or the
-// body counts only when every copy says All: servers differ on which wins.
+// body counts only when every copy says All: servers differ on which wins;
+// and the apiserver matches body keys by case ("DryRun" is dropped).
 bool is_dry_run_list(const cJSON* list) {
     const cJSON* item = nullptr;
     cJSON_ArrayForEach(item, list)
@@ -210,13 +211,14 @@ bool query_says_dry_run(const HttpRequest& request) {
 bool is_dry_run(const HttpRequest& request, const RequestInfo& info, const cJSON* body) {
     if (request.method == "DELETE") {
         bool body_sent = !request.body.empty();
-        return body_sent ? json_every_member(body, "dryRun", is_dry_run_list) : query_says_dry_run(request);
+        return body_sent ? json_flag_set_for_any_decoder(body, "dryRun", is_dry_run_list) : query_says_dry_run(request);
     }
     if (query_says_dry_run(request)) return true;
     if (info.subresource != "eviction") return false;
+    if (json_member(body, "deleteOptions") == nullptr) return false;  // the apiserver matches keys by case
     std::vector<const cJSON*> options = json_members(body, "deleteOptions");
-    return !options.empty() && std::all_of(options.begin(), options.end(), [](const cJSON* o) {
-        return json_every_member(o, "dryRun", is_dry_run_list);
+    return std::all_of(options.begin(), options.end(), [](const cJSON* o) {
+        return json_flag_set_for_any_decoder(o, "dryRun", is_dry_run_list);
     });
 }
 

@@ -8,6 +8,9 @@
 #include "classifiers/mongodb_commands.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <optional>
 #include <set>
 
 #include "classifiers/json_body.h"
@@ -151,6 +154,62 @@ Tier bulk_write_tier(const cJSON* command) {
     return Tier::write;
 }
 
+// TTL indexes (createIndexes, collMod): mongod's TTL monitor deletes, about
+// once a minute, every document whose indexed date is older than
+// expireAfterSeconds. On a collection that already holds documents a TTL of
+// 0 deletes every dated one; a short one all but the newest. Under a day is
+// judged a deletion now; longer, a flagged write (it still deletes what is
+// older). https://www.mongodb.com/docs/manual/core/index-ttl/
+constexpr double kShortTtlSeconds = 24 * 60 * 60;
+
+// The TTL as mongod reads it: a number, or extended JSON's {"$numberInt" |
+// "$numberLong" | "$numberDouble" | "$numberDecimal": "..."}; nothing (NaN)
+// for what cannot be read. "off" (collMod of a clustered collection) is no TTL.
+std::optional<double> ttl_seconds(const cJSON* value) {
+    if (cJSON_IsNumber(value)) return value->valuedouble;
+    if (cJSON_IsString(value) && std::string_view(value->valuestring) == "off") return std::nullopt;
+    if (cJSON_IsObject(value) && value->child != nullptr && value->child->next == nullptr &&
+        cJSON_IsString(value->child)) {
+        const std::string_view type = value->child->string;
+        if (type == "$numberInt" || type == "$numberLong" || type == "$numberDouble" || type == "$numberDecimal") {
+            char* end = nullptr;
+            const double parsed = std::strtod(value->child->valuestring, &end);
+            if (end != value->child->valuestring && *end == '\0') return parsed;
+        }
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+}
+
+// Every TTL the command sets: each index of createIndexes, collMod's index
+// and its top-level TTL (clustered and time-series collections).
+std::vector<double> ttls_set(std::string_view name, const cJSON* command) {
+    std::vector<double> ttls;
+    auto note = [&](const cJSON* holder) {
+        const cJSON* value = json_member(holder, "expireAfterSeconds");
+        if (value == nullptr) return;
+        if (const auto seconds = ttl_seconds(value)) ttls.push_back(*seconds);
+    };
+    if (name == "createIndexes") {
+        const cJSON* indexes = json_member(command, "indexes");
+        for (const cJSON* index = indexes ? indexes->child : nullptr; index != nullptr; index = index->next) note(index);
+    } else if (name == "collMod") {
+        note(command);
+        note(json_member(command, "index"));
+    }
+    return ttls;
+}
+
+void judge_ttls(std::string_view name, const cJSON* command, MongoCommandVerdict& verdict) {
+    for (const double seconds : ttls_set(name, command)) {
+        if (!(seconds >= kShortTtlSeconds)) {  // NaN too
+            verdict.tier = Tier::destructive;
+            verdict.flags.push_back("ttl-expires-now");
+            return;
+        }
+        verdict.flags.push_back("ttl-deletes-older-documents");
+    }
+}
+
 MongoCommandVerdict from_tables(std::string_view name, const cJSON* command) {
     MongoCommandVerdict verdict;
     verdict.operation = std::string(name);
@@ -165,6 +224,7 @@ MongoCommandVerdict from_tables(std::string_view name, const cJSON* command) {
         verdict.flags.push_back("unlisted-command");
     }
     if (name == "renameCollection" && is_set(command, "dropTarget")) verdict.flags.push_back("drops-target");
+    judge_ttls(name, command, verdict);
     return verdict;
 }
 

@@ -11,7 +11,9 @@
 // the wire exactly as over HTTP. Commands that API does not have are judged
 // by a table here (drop, dropDatabase and the other deleting commands
 // destructive, introspection and cursor commands reads); a command the table
-// does not list is at least a write (invariant 6).
+// does not list is at least a write (invariant 6). A TTL index set by
+// createIndexes or collMod deletes the documents older than its TTL: one
+// under a day is destructive (flag ttl-expires-now), a longer one a flagged write.
 #pragma once
 
 #include <string>

@@ -176,6 +176,41 @@ bool absolute_expiry_is_past(const std::string& key, const std::vector<std::stri
     return false;
 }
 
+// RESTORE key ttl payload REPLACE ABSTTL with a time already past: Redis
+// finds the value expired, deletes the key it was to replace (propagated as
+// DEL) and restores nothing (cluster.c restoreCommand). Without REPLACE an
+// existing key is refused (BUSYKEY); a relative TTL is never past.
+bool restore_deletes_now(const std::string& key, const std::vector<std::string>& args) {
+    if ((key != "restore" && key != "restore-asking") || args.size() < 4) return false;
+    if (!has_word(args, 4, "REPLACE") || !has_word(args, 4, "ABSTTL")) return false;
+    using namespace std::chrono;
+    const auto now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    const auto ttl = redis_integer(args[2]);
+    return ttl && *ttl > 0 && *ttl <= now_ms;  // 0: no expiry
+}
+
+// XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED] [MAXLEN|MINID ...] id ...:
+// a trim option before the ID discards entries as XTRIM does.
+bool xadd_trims(const std::string& key, const std::vector<std::string>& args) {
+    if (key != "xadd") return false;
+    for (std::size_t i = 2; i < args.size(); ++i) {
+        const std::string word = upper(args[i]);
+        if (word == "MAXLEN" || word == "MINID") return true;
+        if (word != "NOMKSTREAM" && word != "KEEPREF" && word != "DELREF" && word != "ACKED") return false;
+    }
+    return false;
+}
+
+// DEBUG LOADAOF empties the dataset and loads the AOF (whatever it holds, if
+// AOF is off); DEBUG RELOAD NOSAVE empties it and loads the last RDB, losing
+// what was written since, unless MERGE or NOFLUSH keep it (debug.c).
+bool debug_replaces_dataset(const std::string& key, const std::vector<std::string>& args) {
+    if (key != "debug" || args.size() < 2) return false;
+    const std::string sub = upper(args[1]);
+    if (sub == "LOADAOF") return true;
+    return sub == "RELOAD" && has_word(args, 2, "NOSAVE") && !has_word(args, 2, "MERGE") && !has_word(args, 2, "NOFLUSH");
+}
+
 // Hash field expiration (Redis 7.4+, Upstash): a relative TTL of 0 or less
 // (HEXPIRE/HPEXPIRE, HGETEX/HSETEX EX/PX) or an absolute one at or before
 // now (HEXPIREAT/HPEXPIREAT, HGETEX/HSETEX EXAT/PXAT) deletes the fields at
@@ -221,6 +256,18 @@ void apply_argument_rules(const std::string& key, const std::vector<std::string>
     if (absolute_expiry_is_past(key, args)) {
         out.tier = Tier::destructive;
         out.flags.push_back("past-expiry-deletes-now");
+    }
+    if (restore_deletes_now(key, args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("past-expiry-deletes-now");
+    }
+    if (xadd_trims(key, args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("trims-stream");
+    }
+    if (debug_replaces_dataset(key, args)) {
+        out.tier = Tier::destructive;
+        out.flags.push_back("debug-reload-replaces-dataset");
     }
     if (hash_field_expiry_deletes_now(key, args)) {
         out.tier = Tier::destructive;

@@ -15,6 +15,7 @@
 #include "classifiers/search_engine_labels.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 
 #include "classifiers/json_body.h"
@@ -70,23 +71,89 @@ bool is_bulk_api(std::string_view api) { return action_of(api) == "bulk"; }
 
 bool runs_update_script(std::string_view api) {
     const std::string_view action = action_of(api);
-    // reindex scripts may set ctx.op = 'delete' too (deletes from the destination)
-    return action == "update" || action == "update_by_query" || action == "reindex";
+    // reindex scripts may set ctx.op = 'delete' too (deletes from the destination);
+    // a stored script (put_script) is run later by id by any of them.
+    return action == "update" || action == "update_by_query" || action == "reindex" || action == "put_script";
 }
 
-// Does an update script set `ctx.op = 'delete'` (which deletes the document)?
-// A plain text scan: the script is a string inside JSON, quotes may be escaped.
-bool script_deletes(std::string_view body) {
-    constexpr std::size_t kLookahead = 24;  // `ctx.op = \"delete\"` with spacing
-    for (std::size_t at = body.find("ctx.op"); at != std::string_view::npos;
-         at = body.find("ctx.op", at + 1)) {
-        const std::string_view after = body.substr(at + 6, kLookahead);
-        const auto equals = after.find('=');
-        if (equals != std::string_view::npos && after.substr(equals).find("delete") != std::string_view::npos &&
-            after.substr(equals, 2) != "==")
-            return true;
+// Values of ctx.op that keep the document (Painless update contexts).
+constexpr std::string_view kKeepingOps[] = {"index", "noop", "none", "create"};
+
+bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// Past the spaces at `pos`.
+std::size_t skip_spaces(std::string_view text, std::size_t pos) {
+    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+    return pos;
+}
+
+// The value given at `pos` is one literal that keeps the document, and
+// nothing is joined to it ('del' + 'ete' is no literal).
+bool gives_keeping_literal(std::string_view text, std::size_t pos) {
+    pos = skip_spaces(text, pos);
+    if (pos >= text.size() || (text[pos] != '\'' && text[pos] != '"')) return false;
+    const std::size_t close = text.find(text[pos], pos + 1);
+    if (close == std::string_view::npos) return false;
+    const std::string_view value = text.substr(pos + 1, close - pos - 1);
+    if (std::find(std::begin(kKeepingOps), std::end(kKeepingOps), value) == std::end(kKeepingOps)) return false;
+    const std::size_t next = skip_spaces(text, close + 1);
+    return next >= text.size() || std::string_view(";})\n").find(text[next]) != std::string_view::npos;
+}
+
+// Does Painless text (decoded) set a document's op to anything but a value
+// that keeps it? The op is reached as ctx.op, ctx['op'], ctx.put('op', v) or
+// through an alias of ctx (def c = ctx; c.op): every `.op` member and every
+// quoted 'op' key counts. Comparing it (==, !=) or reading it keeps the
+// document; a value that is not one literal (params.o, 'del' + 'ete') may
+// be 'delete' and is judged so.
+bool painless_may_delete(std::string_view text) {
+    for (std::size_t at = text.find("op"); at != std::string_view::npos; at = text.find("op", at + 1)) {
+        const char before = at > 0 ? text[at - 1] : ' ';
+        const bool quoted = before == '\'' || before == '"';
+        if ((before != '.' && !quoted) || (at + 2 < text.size() && is_identifier_char(text[at + 2]))) continue;
+        if (at > 1 && before == '.' && text[at - 2] == '.') continue;  // `..op` is no member
+        std::size_t pos = at + 2;
+        if (quoted) {
+            if (pos >= text.size() || text[pos] != before) continue;
+            pos = skip_spaces(text, pos + 1);
+            if (pos < text.size() && text[pos] == ']') ++pos;
+            else if (pos < text.size() && text[pos] == ',') {  // put('op', value)
+                if (!gives_keeping_literal(text, pos + 1)) return true;
+                continue;
+            }
+        }
+        pos = skip_spaces(text, pos);
+        if (pos >= text.size()) continue;
+        const bool compound = pos + 1 < text.size() && text[pos + 1] == '=' &&
+                              std::string_view("+-*/|&^").find(text[pos]) != std::string_view::npos;
+        if (compound) return true;
+        if (text[pos] != '=' || (pos + 1 < text.size() && text[pos + 1] == '=')) continue;  // read or compared
+        if (!gives_keeping_literal(text, pos + 1)) return true;
     }
     return false;
+}
+
+void collect_strings(const cJSON* json, std::vector<std::string_view>& out, int depth) {
+    if (json == nullptr || depth > 64) return;
+    if (cJSON_IsString(json) && json->valuestring != nullptr) out.emplace_back(json->valuestring);
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) collect_strings(child, out, depth + 1);
+}
+
+// Does an update, update_by_query, reindex or stored script set the op of a
+// document to delete it (or to a value askfirst cannot read)? Every string
+// of the JSON body is read decoded (a script is a JSON string: "\u006fp" is
+// "op"); a body that is not JSON is read as text, its escaped quotes undone.
+bool script_deletes(std::string_view body) {
+    const JsonTree json = parse_json(body);
+    if (json) {
+        std::vector<std::string_view> strings;
+        collect_strings(json.get(), strings, 0);
+        return std::any_of(strings.begin(), strings.end(), painless_may_delete);
+    }
+    std::string unescaped(body);
+    for (std::size_t at = unescaped.find('\\'); at != std::string::npos; at = unescaped.find('\\', at))
+        unescaped.erase(at, 1), ++at;
+    return painless_may_delete(unescaped);
 }
 
 // Rule 5 for `_bulk`: action lines alternate with source lines, except that

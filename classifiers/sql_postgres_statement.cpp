@@ -1,10 +1,12 @@
 // classifiers/sql_postgres_statement.cpp — statement kinds of PostgreSQL's
 // raw parse tree (node names as in src/include/nodes/parsenodes.h) mapped to
 // tiers by §17.
+#include <algorithm>
 #include <array>
 #include <cctype>
 
 #include "classifiers/sql_postgres.h"
+
 #include "classifiers/sql_postgres_internal.h"
 #include "classifiers/sql_rules_internal.h"
 
@@ -45,6 +47,7 @@ bool merge_deletes(const cJSON* merge) {
 struct Effects {
     Tier tier = Tier::read;
     std::string operation;
+    std::vector<std::string> flags;  // "dynamic-sql"
     void raise(Tier to, std::string why) {
         if (to <= tier) return;
         tier = to;
@@ -69,6 +72,23 @@ bool runs_sql_text(std::string_view name) {
     return name == "dblink_exec" || name == "dblink" || name == "dblink_send_query" || name == "dblink_open";
 }
 
+// An argument askfirst can read before it runs: a constant, or a cast of one.
+bool is_constant_argument(const cJSON* arg) {
+    if (arg == nullptr || arg->child == nullptr || arg->child->string == nullptr) return false;
+    const std::string_view node = arg->child->string;
+    if (node == "A_Const") return true;
+    return node == "TypeCast" && is_constant_argument(field(arg->child, "arg"));
+}
+
+// dblink text made at run time ('DR' || 'OP ...', format(), a column):
+// judged the worst it could be, as PL/pgSQL's EXECUTE of made text is.
+bool has_made_sql_text(const cJSON* func_call) {
+    const cJSON* args = field(func_call, "args");
+    for (const cJSON* arg = args ? args->child : nullptr; arg != nullptr; arg = arg->next)
+        if (!is_constant_argument(arg)) return true;
+    return false;
+}
+
 void walk_effects(const cJSON* json, Effects& effects, int depth) {
     if (json == nullptr) return;
     if (depth > kMaxJsonWalk) return effects.raise(Tier::write, "nested too deeply to read");
@@ -86,6 +106,10 @@ void walk_effects(const cJSON* json, Effects& effects, int depth) {
             for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             if (const auto tier = side_effect_function_tier(name))
                 effects.raise(*tier, "calls side-effecting function (" + name + ")");
+            if (runs_sql_text(name) && has_made_sql_text(child)) {
+                effects.raise(Tier::destructive, "calls " + name + " running SQL made at run time");
+                effects.flags.push_back("dynamic-sql");
+            }
             if (runs_sql_text(name)) {
                 std::vector<std::string> texts;
                 string_constants(field(child, "args"), texts, 0);
@@ -104,6 +128,8 @@ void walk_effects(const cJSON* json, Effects& effects, int depth) {
 }
 
 void apply(StatementVerdict& verdict, const Effects& effects, std::string_view lead) {
+    for (const std::string& flag : effects.flags)
+        if (std::find(verdict.flags.begin(), verdict.flags.end(), flag) == verdict.flags.end()) verdict.flags.push_back(flag);
     if (effects.tier <= verdict.tier) return;
     verdict.tier = effects.tier;
     const bool function = effects.operation.starts_with("calls");

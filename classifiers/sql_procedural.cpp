@@ -8,8 +8,11 @@
 // from pieces ('DR' || 'OP ...', CONCAT(...), a variable) cannot be read:
 // it is judged the worst it could be, destructive, flagged "dynamic-sql"
 // (it was a write, and `EXECUTE 'DR' || 'OP TABLE t'` dropped the table
-// under block-destructive).
+// under block-destructive). Bodies in other languages (PL/Python, PL/Perl,
+// PL/Tcl, PL/v8, ...) are read the same way through their SPI calls.
 #include <array>
+#include <cctype>
+#include <string>
 
 #include "classifiers/sql_rules_internal.h"
 
@@ -81,6 +84,57 @@ bool has_dynamic_execute(std::span<const Token> segment, const SessionState& bod
     return true;
 }
 
+// The calls through which a procedural language hands SQL to the server
+// (each language's SPI: PL/Python, PL/Perl, PL/Tcl, PL/v8, PL/R, PL/Lua
+// manuals). A plan they prepare runs what was prepared, so the text reaches
+// the server through the first argument of one of these.
+constexpr std::array<std::string_view, 13> kForeignSpiCalls = {
+    "plpy.execute", "plpy.prepare", "plpy.cursor", "spi_exec_query", "spi_query", "spi_prepare", "spi_exec",
+    "plv8.execute", "plv8.prepare", "pg.spi.exec", "pg.spi.prepare", "server.execute", "server.prepare"};
+
+bool is_identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.'; }
+
+// Past one plain quoted literal at `pos` (single, double or tripled quotes,
+// backslash escapes), or npos when there is none. A double-quoted literal
+// that interpolates (Perl and Tcl "$x", Tcl "[cmd]", Perl "@list") is no
+// plain literal.
+std::size_t plain_literal_end(std::string_view body, std::size_t pos) {
+    if (pos >= body.size() || (body[pos] != '\'' && body[pos] != '"')) return std::string_view::npos;
+    const std::size_t quote_size = body.substr(pos, 3) == std::string(3, body[pos]) ? 3 : 1;
+    const std::string_view quote = body.substr(pos, quote_size);
+    for (std::size_t i = pos + quote_size; i < body.size(); ++i) {
+        if (body[i] == '\\') {
+            ++i;
+        } else if (body.substr(i, quote_size) == quote) {
+            return i + quote_size;
+        } else if (body[pos] == '"' && (body[i] == '$' || body[i] == '[' || body[i] == '@')) {
+            return std::string_view::npos;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// An SPI call of a foreign body whose SQL is not one plain literal (a
+// concatenation, a formatted or interpolated string, a variable): what runs
+// is made at run time. The literal ones are read by the string scan.
+bool has_dynamic_spi_call(std::string_view body) {
+    for (std::string_view call : kForeignSpiCalls) {
+        for (std::size_t at = body.find(call); at != std::string_view::npos; at = body.find(call, at + 1)) {
+            if ((at > 0 && is_identifier_char(body[at - 1])) ||
+                (at + call.size() < body.size() && is_identifier_char(body[at + call.size()])))
+                continue;
+            std::size_t pos = body.find_first_not_of(" \t", at + call.size());
+            if (pos != std::string_view::npos && body[pos] == '(') pos = body.find_first_not_of(" \t\r\n", pos + 1);
+            const std::size_t end = plain_literal_end(body, pos == std::string_view::npos ? body.size() : pos);
+            if (end == std::string_view::npos) return true;
+            const std::size_t next = body.find_first_not_of(" \t", end);
+            if (next != std::string_view::npos && std::string_view(",);\r\n}").find(body[next]) == std::string_view::npos)
+                return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 StatementVerdict classify_procedural_tokens(std::span<const Token> tokens, SqlDialect dialect, int depth) {
@@ -134,6 +188,13 @@ StatementVerdict classify_procedural_body(std::string_view body, SqlDialect dial
     const LexResult lexed = lex_sql(body, options);
     StatementVerdict verdict = classify_procedural_tokens(lexed.tokens, body_dialect, depth);
     if (!lexed.complete) verdict.flags.push_back("unparsed-body");
+    if (language == BodyLanguage::foreign && has_dynamic_spi_call(body)) {
+        verdict.flags.push_back("dynamic-sql");
+        if (verdict.tier != Tier::destructive) {
+            verdict.tier = Tier::destructive;
+            verdict.operation = "DO block runs dynamic SQL askfirst cannot read";
+        }
+    }
     return verdict;
 }
 

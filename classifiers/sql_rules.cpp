@@ -288,6 +288,10 @@ StatementVerdict classify_by_leading_word(std::span<const Token> s, SqlDialect d
     if (first == "SET" || first == "RESET") return classify_set_or_reset(s);
     if (first == "COMMIT" || first == "ROLLBACK") return classify_transaction_end(s);
     if (first == "PRAGMA") return classify_pragma(s);
+    // MySQL PURGE BINARY|MASTER LOGS deletes binary logs, the point-in-time
+    // recovery history, as RESET MASTER deletes all of them (red team 4).
+    if (first == "PURGE" && s.size() > 2 && (is_word(s[1], "BINARY") || is_word(s[1], "MASTER")) && is_word(s[2], "LOGS"))
+        return make(Tier::destructive, "PURGE " + s[1].text + " LOGS");
     if (first == "SYSTEM" && s.size() > 1 && is_word(s[1], "UNFREEZE"))
         return make(Tier::destructive, "SYSTEM UNFREEZE");  // ClickHouse: deletes frozen backups
     if (first == "LOAD") {

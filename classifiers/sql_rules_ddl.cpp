@@ -52,6 +52,42 @@ bool drop_removes_data(std::span<const Token> s, std::size_t drop) {
     return true;
 }
 
+// ClickHouse TTL set by ALTER (MODIFY TTL; MODIFY COLUMN ... TTL): expired
+// rows are deleted, or folded by GROUP BY, and an expired column value is
+// reset to its default, at once (materialize_ttl_after_modify is on by
+// default) and at every merge after. A table TTL whose every rule moves
+// (TO DISK, TO VOLUME) or recompresses keeps the rows. REMOVE TTL and
+// MATERIALIZE TTL set none; a new column (ADD COLUMN) holds no data yet.
+// https://clickhouse.com/docs/en/engines/table-engines/mergetree-family/mergetree#table_engine-mergetree-ttl
+bool ttl_deletes(std::span<const Token> s, std::size_t ttl) {
+    if (ttl == 0 || is_word(s[ttl - 1], "REMOVE") || is_word(s[ttl - 1], "MATERIALIZE")) return false;
+    if (!is_word(s[ttl - 1], "MODIFY")) {  // a column's TTL: MODIFY COLUMN resets existing values
+        for (std::size_t i = ttl; i-- > 1;) {
+            if (is_word(s[i], "COLUMN")) return is_word(s[i - 1], "MODIFY");
+            if (is_punct(s[i], ',')) break;
+        }
+        return false;
+    }
+    // Each comma-separated rule must move or recompress: a rule with no
+    // action deletes (a clause after the TTL, `, DROP ...`, counts as one).
+    bool moves = false;
+    int depth = 0;
+    for (std::size_t i = ttl + 1; i <= s.size(); ++i) {
+        if (i == s.size() || (depth == 0 && is_punct(s[i], ','))) {
+            if (!moves) return true;
+            moves = false;
+            continue;
+        }
+        if (is_punct(s[i], '(')) ++depth;
+        if (is_punct(s[i], ')') && depth > 0) --depth;
+        if (is_word(s[i], "DELETE") || is_word(s[i], "GROUP")) return true;
+        if ((is_word(s[i], "TO") && i + 1 < s.size() && (is_word(s[i + 1], "DISK") || is_word(s[i + 1], "VOLUME"))) ||
+            is_word(s[i], "RECOMPRESS"))
+            moves = true;
+    }
+    return false;
+}
+
 // Clauses of one ALTER that delete: the first one names the operation.
 std::string destructive_alter_clause(std::span<const Token> s) {
     int depth = 0;
@@ -71,6 +107,7 @@ std::string destructive_alter_clause(std::span<const Token> s) {
         if (s[i].text == "REPLACE" && has_next && is_word(s[i + 1], "PARTITION"))
             return "ALTER ... REPLACE PARTITION";  // ClickHouse: the partition's old rows are discarded
         if (s[i].text == "UNFREEZE") return "ALTER ... UNFREEZE";  // ClickHouse: deletes frozen backups
+        if (s[i].text == "TTL" && ttl_deletes(s, i)) return "ALTER ... MODIFY TTL";  // ClickHouse
     }
     return {};
 }

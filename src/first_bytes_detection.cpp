@@ -54,7 +54,8 @@ tls::Fit fits_postgres_startup(std::span<const std::uint8_t> bytes) {
 }
 
 std::unique_ptr<FlowSession> make_redis_session(const SessionContext& context) {
-    return std::make_unique<database::RedisSession>(database::RedisSessionConfig{context.max_inspect_bytes});
+    return std::make_unique<database::RedisSession>(
+        database::RedisSessionConfig{context.max_inspect_bytes, context.redis_scripts});
 }
 
 // A RESP command array ("*<n>\r\n$"): what every Redis client sends first.

@@ -73,6 +73,10 @@
 #include "src/http/head_edits.h"
 #include "src/http/http_responses.h"
 
+namespace askfirst::database {
+class RedisScriptCache;
+}
+
 namespace askfirst {
 
 using RequestId = std::uint64_t;
@@ -157,6 +161,8 @@ struct SessionContext {
     // The guest's TLS handshake settles on ALPN h2 (tls::negotiates_h2):
     // the session inside is HTTP/2 (issue 16).
     bool guest_offers_h2 = false;
+    // askfirstd's Redis scripts by SHA1 (src/database/redis_script_cache.h), for Redis flows.
+    database::RedisScriptCache* redis_scripts = nullptr;
 };
 
 class FlowSession {

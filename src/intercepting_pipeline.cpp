@@ -53,7 +53,7 @@ void InterceptingPipeline::detect() {
         return;
     }
     if (detection.detector->make_session != nullptr) {
-        SessionContext context{sni_, services_.max_inspect_bytes};
+        SessionContext context{sni_, services_.max_inspect_bytes, false, services_.redis_scripts.get()};
         return start_session(context, detection.detector->make_session(context), nullptr);
     }
     const auto parsed = tls::parse_client_hello(guest_in_);
@@ -80,7 +80,7 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
     guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
     io_->guest_consumed(hello_bytes);
-    SessionContext context{sni_, services_.max_inspect_bytes, tls::negotiates_h2(hello)};
+    SessionContext context{sni_, services_.max_inspect_bytes, tls::negotiates_h2(hello), services_.redis_scripts.get()};
     start_session(context, session_inside_tls(context), session.take());
 }
 
@@ -257,7 +257,7 @@ void InterceptingPipeline::detect_server_first() {
     if (refused_as_unlisted(detection)) return;
     if (detection.outcome != Detection::Outcome::matched) return start_opaque("the upstream spoke first");
     upstream_ = UpstreamState::up;
-    SessionContext context{sni_, services_.max_inspect_bytes};
+    SessionContext context{sni_, services_.max_inspect_bytes, false, services_.redis_scripts.get()};
     start_session(context, detection.detector->make_session(context), nullptr);
 }
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <uv.h>
 
+#include "src/database/redis_script_cache.h"
 #include "src/flow_timer.h"
 #include "src/http/http_session.h"
 #include "src/operator_log.h"
@@ -30,6 +32,8 @@ struct InterceptionServices {
     std::string vm_name;
     std::size_t max_inspect_bytes = http::kDefaultMaxInspectBytes;
     std::vector<DatabaseEndpoint> databases;  // the profile's `databases`: endpoints read as their protocol
+    // Every Lua script the guest sent to a Redis, by SHA1: EVALSHA is judged with its body.
+    std::shared_ptr<database::RedisScriptCache> redis_scripts = std::make_shared<database::RedisScriptCache>();
 };
 
 }  // namespace askfirst

@@ -4,6 +4,8 @@
 #include "src/database/redis_session.h"
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <utility>
 
 namespace askfirst::database {
@@ -111,10 +113,34 @@ void RedisSession::on_command_read(bool whole) {
     if (!statement.complete)
         statement.why_incomplete = reader_.inline_quoted() ? "an inline command with quotes, split by the server's own rules"
                                                            : "a command longer than the inspection limit";
+    if (statement.complete) judge_with_script_body(statement);
     queued.id = next_id_++;
     if (whole) reader_.reset();  // else the reader keeps its place: the rest follows the verdict
     outputs_.push_back(DecideStatement{queued.id, std::move(statement)});
     queue_.push_back(std::move(queued));
+}
+
+// Remembers the script an EVAL or SCRIPT LOAD carries (before its verdict:
+// a SHA names one text, so a refused script's entry is only never used), and
+// hands an EVALSHA of a known script out as the EVAL of its body.
+void RedisSession::judge_with_script_body(DatabaseStatement& statement) const {
+    std::vector<std::string>& args = statement.texts;
+    if (config_.scripts == nullptr || args.size() < 2) return;
+    auto lowered = [](std::string text) {
+        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return text;
+    };
+    const std::string name = lowered(args[0]);
+    if (name == "eval" || name == "eval_ro") config_.scripts->remember(args[1]);
+    if (name == "script" && lowered(args[1]) == "load" && args.size() >= 3) config_.scripts->remember(args[2]);
+    if (name != "evalsha" && name != "evalsha_ro") return;
+    if (std::optional<std::string> body = config_.scripts->body_of(args[1])) {
+        args[0] = name == "evalsha" ? "EVAL" : "EVAL_RO";
+        args[1] = std::move(*body);
+    } else if (config_.scripts->overflowed()) {
+        statement.complete = false;
+        statement.why_incomplete = "an EVALSHA of a script askfirst could no longer keep";
+    }
 }
 
 void RedisSession::on_verdict(RequestId id, const Verdict& verdict) {

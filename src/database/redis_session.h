@@ -18,6 +18,9 @@
 //   while those before it have gone. The commands released together go in
 //   one write (redis-benchmark -P 16 through askfirst made 16 upstream
 //   writes and 16 loop turns per batch before).
+// - An EVALSHA of a script the guest sent before (EVAL, SCRIPT LOAD, on any
+//   flow: redis_script_cache.h) is decided as the EVAL of that script with
+//   its arguments, since the body alone tells what the call does.
 // - Each command (a RESP array, or an inline line) is decided on its
 //   arguments: DecideStatement with provider "redis" and `texts` = the
 //   arguments (classifiers/redis_commands.h judges them: EVAL/FCALL scripts
@@ -53,6 +56,7 @@
 #include <vector>
 
 #include "src/database/postgres_session.h"  // kDefaultMaxInspectBytes, kMaxHeldGuestBytes
+#include "src/database/redis_script_cache.h"
 #include "src/database/resp_framing.h"
 #include "src/flow_session.h"
 
@@ -67,6 +71,9 @@ inline constexpr std::size_t kMaxCommandsInFlight = 64;
 
 struct RedisSessionConfig {
     std::size_t max_inspect_bytes = kDefaultMaxInspectBytes;
+    // The scripts the guest sent on any flow (askfirstd's one cache); null:
+    // none kept, EVALSHA judged without its body.
+    RedisScriptCache* scripts = nullptr;
 };
 
 class RedisSession final : public FlowSession {
@@ -108,6 +115,7 @@ private:
     void release_decided();
     void cancel_pending();
     void note_uncountable_replies(const std::vector<std::string>& arguments);
+    void judge_with_script_body(DatabaseStatement& statement) const;
     void parse_upstream();
     void emit_to_guest(std::string_view bytes);
     void emit_to_upstream(std::string_view bytes);

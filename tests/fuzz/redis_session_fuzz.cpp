@@ -68,7 +68,8 @@ struct Checker : fuzz::SessionRecord {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
-    RedisSession session(RedisSessionConfig{data[0] % 2 == 0 ? std::size_t{24} : kDefaultMaxInspectBytes});
+    RedisScriptCache scripts;  // EVAL/SCRIPT LOAD remembered, EVALSHA rewritten to the EVAL of its body
+    RedisSession session(RedisSessionConfig{data[0] % 2 == 0 ? std::size_t{24} : kDefaultMaxInspectBytes, &scripts});
     Checker check;
     fuzz::drive_session_script(session, check, fuzz::session_script(data, size));
     return 0;

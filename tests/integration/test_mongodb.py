@@ -45,6 +45,12 @@ CLIENT = textwrap.dedent("""
                 print("dropped")
             elif step == "delete_many":
                 print("deleted", orders.delete_many({}).deleted_count)
+            elif step == "ttl_index_0":
+                orders.create_index("created", expireAfterSeconds=0)
+                print("indexed")
+            elif step == "ttl_index_30_days":
+                orders.create_index("created", expireAfterSeconds=30 * 24 * 3600)
+                print("indexed")
             elif step == "insert":
                 orders.insert_one({"sku": "C-3", "note": "rush order"})
                 print("inserted")
@@ -176,3 +182,16 @@ def test_a_client_that_offers_compression_is_read_uncompressed(mongo_sandbox, mo
     assert lines[1].startswith("refused drop 13 askfirst refused drop ("), run.stdout
     assert lines[2] == "all ['A-1', 'B-2']", run.stdout
     assert mongo_standin.compressed_seen == 0 and "drop" not in mongo_standin.commands()
+
+
+def test_a_ttl_index_that_expires_documents_now_is_refused_and_a_long_one_passes(mongo_sandbox, mongo_standin):
+    """Red team 4: createIndexes with expireAfterSeconds 0 makes mongod's TTL monitor delete every dated
+    document; it was an unlisted write that block-destructive passed. A 30-day TTL is a flagged write."""
+    mongo_standin.reset("shop", "orders", ORDERS)
+    run = mongo_sandbox.run("block-destructive", mongo_sandbox.client("ttl_index_0", "ttl_index_30_days"))
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("refused ttl_index_0 13 askfirst refused createIndexes ("), run.stdout + run.stderr
+    assert lines[1] == "indexed", run.stdout
+    assert mongo_standin.commands().count("createIndexes") == 1, mongo_standin.commands()
+    blocked = [r for r in run.audit if r["decision"] == "block"]
+    assert [(r["provider"], r["tier"]) for r in blocked] == [("mongodb", "destructive")], blocked

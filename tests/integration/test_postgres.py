@@ -255,3 +255,16 @@ def test_a_quote_hidden_by_a_two_byte_client_encoding_is_not_read_as_inside_a_st
                          f"PGCLIENTENCODING={encoding} {client} -c \"$({query})\" 2>&1 | cat -v; echo status=$?")
     assert "askfirst refused" in run.stdout, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+def test_dblink_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox, postgres):
+    """Red team 4: dblink_exec over a loopback connection runs its text on this server; text built at
+    run time ('dr' || 'op ...') cannot be read. It was a write (a side-effecting function), and
+    block-destructive passed the DROP it ran."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders; "
+                 "create table orders (id int); insert into orders values (1), (2)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    run = db_sandbox.run("block-destructive",
+                         psql(f"select dblink_exec('{loopback}', 'dr' || 'op table orders')") + "; echo status=$?")
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select count(*) from orders") == "2"

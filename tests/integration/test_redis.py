@@ -4,6 +4,7 @@ own state (redis-cli on loopback, not through askfirst).
 """
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import time
@@ -186,3 +187,65 @@ def test_lua_that_flushes_is_judged_destructive_when_it_is_stored_or_escaped(red
     run = redis_sandbox.run("block-destructive", STORED_FLUSHES[name].format(cli=CLI))
     assert "NOPERM askfirst refused" in run.stdout, run.stdout + run.stderr
     assert redis_server.cli("get", "keep") == "1", run.stdout + run.stderr
+
+
+# Red team 4: Lua that gives a key a TTL of 0 or an expiry in the past deletes
+# it, as the top-level commands do; each was a write that block-destructive
+# passed, and the key was gone.
+EXPIRING_SCRIPTS = {
+    "eval_expire_0": "{cli} eval \"return redis.call('expire', KEYS[1], 0)\" 1 keep",
+    "eval_ttl_in_argv": "{cli} eval \"return redis.call('pexpire', KEYS[1], tonumber(ARGV[1]))\" 1 keep 0",
+    "eval_set_pxat_past": "{cli} eval \"return redis.call('set', KEYS[1], 'v', 'PXAT', 1)\" 1 keep",
+    "script_load_then_evalsha": (
+        "sha=$({cli} script load \"return redis.call('pexpire', KEYS[1], ARGV[1])\"); echo \"$sha\"; "
+        "{cli} evalsha \"$sha\" 1 keep 0"),
+    "command_spelled_by_string_char": (
+        "{cli} eval \"return redis.call(string.char(68, 69, 76), KEYS[1])\" 1 keep"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPIRING_SCRIPTS))
+def test_lua_that_expires_a_key_now_is_judged_destructive(redis_sandbox, redis_server, name):
+    redis_server.cli("flushall")
+    redis_server.cli("script", "flush")
+    redis_server.cli("set", "keep", "1")
+    run = redis_sandbox.run("block-destructive", EXPIRING_SCRIPTS[name].format(cli=CLI))
+    assert "NOPERM askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1", run.stdout + run.stderr
+
+
+def test_a_rate_limiter_script_with_a_positive_window_passes(redis_sandbox, redis_server):
+    redis_server.cli("flushall")
+    script = ("local n = redis.call('incr', KEYS[1]) if n == 1 then "
+              "redis.call('expire', KEYS[1], tonumber(ARGV[1])) end return n")
+    run = redis_sandbox.run("block-destructive", f"{CLI} eval \"{script}\" 1 hits 60")
+    assert run.stdout.strip() == "1", run.stdout + run.stderr
+    assert int(redis_server.cli("ttl", "hits")) > 0
+
+
+def test_xadd_with_a_trim_option_is_judged_as_xtrim(redis_sandbox, redis_server):
+    """Red team 4: XADD s MAXLEN 0 * f v discards every entry of the stream, as XTRIM does (destructive);
+    it was a write and the stream was emptied. XADD without a trim option passes."""
+    redis_server.cli("flushall")
+    for n in range(3):
+        redis_server.cli("xadd", "events", "*", "n", str(n))
+    run = redis_sandbox.run("block-destructive", f"{CLI} xadd events MAXLEN 0 '*' n 9; {CLI} xadd events '*' n 4")
+    assert "NOPERM askfirst refused XADD" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("xlen", "events") == "4", run.stdout + run.stderr
+
+
+def test_evalsha_of_a_script_evald_on_another_connection_is_judged_with_its_arguments(redis_sandbox, redis_server):
+    """Red team 4: EVAL caches its script; an EVALSHA of it (here from another redis-cli, so another
+    flow) runs it with new arguments. EVAL with a TTL of 60 s is a write; EVALSHA with 0 deletes the
+    key, and it was a write (the body was not visible)."""
+    redis_server.cli("flushall")
+    redis_server.cli("script", "flush")
+    redis_server.cli("set", "keep", "1")
+    script = "return redis.call('pexpire', KEYS[1], ARGV[1])"
+    sha = hashlib.sha1(script.encode()).hexdigest()  # what EVAL caches it under (SCRIPT LOAD is refused)
+    run = redis_sandbox.run("block-destructive",
+                            f"{CLI} eval \"{script}\" 1 other 60000; {CLI} evalsha {sha} 1 keep 0")
+    assert run.stdout.splitlines()[0] == "0", run.stdout + run.stderr  # the EVAL passed (no key "other")
+    assert "NOPERM askfirst refused" in run.stdout, run.stdout + run.stderr
+    assert redis_server.cli("get", "keep") == "1", run.stdout + run.stderr
+    assert int(redis_server.cli("ttl", "keep")) == -1

@@ -133,6 +133,9 @@ TEST_CASE("bitbucket Cloud and Data Center") {
         {"DC branch delete with a duplicated dryRun stays destructive",
          make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches", "", R"({"name":"refs/heads/x","dryRun":true,"dryRun":false})"),
          Tier::destructive},
+        {"DC branch delete with dryRun in another case stays destructive (Jackson matches case)",
+         make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches", "", R"({"name":"refs/heads/x","DryRun":true})"),
+         Tier::destructive},
         {"DC branch delete without a body stays destructive",
          make("DELETE", dc, "/rest/branch-utils/1.0/projects/ACME/repos/web/branches"), Tier::destructive},
     };

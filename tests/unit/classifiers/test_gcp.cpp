@@ -76,6 +76,8 @@ TEST_CASE("gcp: BigQuery SQL, dispositions and dry runs") {
         {"WRITE_TRUNCATE replaces the table", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"query":{"query":"SELECT 1","writeDisposition":"WRITE_TRUNCATE"}}})", D},
         {"load job truncating destroys", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"load":{"writeDisposition":"WRITE_TRUNCATE"}}})", D},
         {"job dry run reads", "/bigquery/v2/projects/p/jobs", R"({"configuration":{"dryRun":true,"query":{"query":"DROP TABLE ds.t"}}})", R},
+        {"a dry run needs the proto name dry_run true too", "/bigquery/v2/projects/p/queries",
+         R"({"query":"DROP TABLE ds.t","dryRun":true,"dry_run":false})", D},
         {"a dry run needs every dryRun copy true", "/bigquery/v2/projects/p/queries", R"({"query":"DROP TABLE ds.t","dryRun":true,"dryRun":false})", D},
         {"a repeated query key is ambiguous", "/bigquery/v2/projects/p/queries", R"({"query":"SELECT 1","query":"DROP TABLE ds.t"})", D},
         {"unreadable query body is the worst", "/bigquery/v2/projects/p/queries", "{", D},
@@ -108,4 +110,29 @@ TEST_CASE("gcp: Firestore commits and batch envelopes") {
         "--b\r\nContent-Type: application/http\r\n\r\nGET /storage/v1/b/bk/o/a HTTP/1.1\r\n\r\n--b--\r\n";
     CHECK(classify(make_request("POST", "storage.googleapis.com", "/batch/storage/v1", reads_only)).tier == R);
     CHECK(classify(make_request("POST", "www.googleapis.com", "/batch/drive/v3", "garbage")).tier == W);
+}
+
+// Red team 4: a bucket lifecycle rule whose action is Delete deletes every
+// object its condition matches (age 0: all of them), as S3's Expiration does
+// (§1: destructive). Both were writes on Cloud Storage.
+TEST_CASE("gcp: a Cloud Storage lifecycle rule that deletes is destructive") {
+    struct Row { const char* behaviour; const char* method; const char* host; const char* target; const char* body; Tier tier; };
+    const Row rows[] = {
+        {"JSON API PATCH with a Delete rule", "PATCH", "storage.googleapis.com", "/storage/v1/b/backups",
+         R"({"lifecycle":{"rule":[{"action":{"type":"Delete"},"condition":{"age":0}}]}})", D},
+        {"JSON API PUT with a Delete rule among others", "PUT", "storage.googleapis.com", "/storage/v1/b/backups",
+         R"({"name":"backups","lifecycle":{"rule":[{"action":{"type":"SetStorageClass","storageClass":"COLDLINE"},"condition":{"age":30}},{"action":{"type":"Delete"},"condition":{"age":1}}]}})",
+         D},
+        {"XML API lifecycle with a Delete action", "PUT", "backups.storage.googleapis.com", "/?lifecycle",
+         "<LifecycleConfiguration><Rule><Action><Delete/></Action><Condition><Age>0</Age></Condition></Rule></LifecycleConfiguration>", D},
+        {"JSON API lifecycle that only changes the storage class", "PATCH", "storage.googleapis.com", "/storage/v1/b/backups",
+         R"({"lifecycle":{"rule":[{"action":{"type":"SetStorageClass","storageClass":"COLDLINE"},"condition":{"age":30}}]}})", W},
+        {"JSON API PATCH of labels", "PATCH", "storage.googleapis.com", "/storage/v1/b/backups", R"({"labels":{"team":"a"}})", W},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        const HttpRequest head = make_request(row.method, row.host, row.target);
+        CHECK(needs_body(head));
+        CHECK(classify(make_request(row.method, row.host, row.target, row.body)).tier == row.tier);
+    }
 }

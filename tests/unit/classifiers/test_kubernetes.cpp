@@ -127,6 +127,15 @@ TEST_CASE("kubernetes dryRun=All in the query or the DeleteOptions body is a rea
         {"dryRun key inside a patch", kube("PATCH", "/api/v1/namespaces/prod/configmaps/c", "", R"({"data":{},"dryRun":["All"]})"), Tier::write},
         {"eviction with a top-level dryRun", kube("POST", "/api/v1/namespaces/prod/pods/web-0/eviction", "",
                                                   R"({"kind":"Eviction","dryRun":["All"]})"), Tier::destructive},
+        // Red team 4: the apiserver decodes JSON case-sensitively (sigs.k8s.io/json):
+        // "DryRun" is an unknown field it drops, and the delete is real. Each was a read.
+        {"a DeleteOptions key in another case is no dry run", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "",
+                                                                   R"({"kind":"DeleteOptions","DryRun":["All"]})"), Tier::destructive},
+        {"an eviction's deleteOptions in another case is no dry run",
+         kube("POST", "/api/v1/namespaces/prod/pods/web-0/eviction", "", R"({"kind":"Eviction","DeleteOptions":{"dryRun":["All"]}})"),
+         Tier::destructive},
+        {"a second copy in another case must say All too", kube("DELETE", "/api/v1/namespaces/prod/pods/web-0", "",
+                                                                R"({"dryRun":["All"],"DRYRUN":[]})"), Tier::destructive},
     };
     for (const Row& row : rows) {
         CAPTURE(row.behaviour);

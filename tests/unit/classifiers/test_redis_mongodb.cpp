@@ -105,6 +105,27 @@ TEST_CASE("redis: §19 policy over the COMMAND metadata") {
          Tier::write, "HGETEX"},
         {"an EXAT value the server would refuse is not a past time", {"SET", "k", "v", "EXAT", "+1"}, Tier::write, "SET"},
         {"RENAME is a flagged write", {"RENAME", "a", "b"}, Tier::write, "RENAME", "rename-overwrites-destination"},
+        // Red team 4: each of these deleted data as a write.
+        {"RESTORE REPLACE with an absolute TTL in the past deletes the key",
+         {"RESTORE", "k", "1", "payload", "REPLACE", "ABSTTL"}, Tier::destructive, "RESTORE", "past-expiry-deletes-now"},
+        {"RESTORE-ASKING likewise", {"RESTORE-ASKING", "k", "1", "payload", "ABSTTL", "REPLACE"}, Tier::destructive,
+         "RESTORE-ASKING", "past-expiry-deletes-now"},
+        {"RESTORE REPLACE with a relative TTL is a write", {"RESTORE", "k", "1", "payload", "REPLACE"}, Tier::write,
+         "RESTORE", "replaces-existing-key"},
+        {"RESTORE ABSTTL past without REPLACE deletes nothing (BUSYKEY)", {"RESTORE", "k", "1", "payload", "ABSTTL"},
+         Tier::write, "RESTORE"},
+        {"XADD MAXLEN trims the stream as XTRIM does", {"XADD", "s", "MAXLEN", "0", "*", "f", "v"}, Tier::destructive,
+         "XADD", "trims-stream"},
+        {"XADD NOMKSTREAM MINID ~ trims", {"XADD", "s", "NOMKSTREAM", "MINID", "~", "9999999999999", "*", "f", "v"},
+         Tier::destructive, "XADD", "trims-stream"},
+        {"XADD without a trim option writes", {"XADD", "s", "*", "MAXLEN", "0"}, Tier::write, "XADD"},
+        {"DEBUG LOADAOF empties the dataset and loads the AOF", {"DEBUG", "LOADAOF"}, Tier::destructive, "DEBUG",
+         "debug-reload-replaces-dataset"},
+        {"DEBUG RELOAD NOSAVE loads the last RDB over the dataset", {"DEBUG", "RELOAD", "NOSAVE"}, Tier::destructive,
+         "DEBUG", "debug-reload-replaces-dataset"},
+        {"DEBUG RELOAD saves first", {"DEBUG", "RELOAD"}, Tier::write, "DEBUG"},
+        {"DEBUG RELOAD NOSAVE MERGE keeps the dataset", {"DEBUG", "RELOAD", "NOSAVE", "MERGE"}, Tier::write, "DEBUG"},
+
         {"admin commands write", {"CONFIG", "SET", "maxmemory", "1"}, Tier::write, "CONFIG SET", "admin-command"},
         {"introspection admin commands read", {"ACL", "USERS"}, Tier::read, "ACL USERS"},
         {"CONFIG GET reads", {"CONFIG", "GET", "*"}, Tier::read, "CONFIG GET"},
@@ -149,6 +170,99 @@ TEST_CASE("redis: §19 policy over the COMMAND metadata") {
         CHECK(tier_name(got.tier) == tier_name(c.tier));
         CHECK(got.operation == c.operation);
         if (!c.flag.empty()) CHECK(std::count(got.flags.begin(), got.flags.end(), c.flag) == 1);
+    }
+}
+
+// Red team 4: a script that gives a key a TTL of 0 (or an absolute expiry in
+// the past) deletes it, as the top-level EXPIRE k 0 does; each row below was
+// a write. The call's arguments are read (literals, Lua numbers, KEYS/ARGV
+// of the EVAL, tonumber/tostring, locals assigned once) and the call judged
+// by classify_redis_command; an argument that cannot be read counts as the
+// worst value it could take. Stored code (SCRIPT LOAD, FUNCTION LOAD) runs
+// later with arguments not seen now: its KEYS/ARGV can be anything.
+TEST_CASE("redis: scripts that expire keys now delete them") {
+    const std::string library_head = "#!lua name=lib\nredis.register_function('f', function(keys, args) ";
+    const std::vector<CommandCase> cases = {
+        {"EXPIRE 0 in EVAL", {"EVAL", "return redis.call('expire', KEYS[1], 0)", "1", "k"}, Tier::destructive, "EVAL",
+         "script-calls:EXPIRE"},
+        {"PEXPIRE 0 with redis.pcall", {"EVAL", "redis.pcall(\"PEXPIRE\", KEYS[1], 0)", "1", "k"}, Tier::destructive,
+         "EVAL"},
+        {"a negative TTL", {"EVAL", "redis.call('expire', KEYS[1], -1)", "1", "k"}, Tier::destructive, "EVAL"},
+        {"a Lua hex number 0", {"EVAL", "redis.call('expire', KEYS[1], 0x0)", "1", "k"}, Tier::destructive, "EVAL"},
+        {"the TTL in ARGV", {"EVAL", "redis.call('expire', KEYS[1], ARGV[1])", "1", "k", "0"}, Tier::destructive,
+         "EVAL"},
+        {"the TTL through tonumber and a local",
+         {"EVAL", "local ttl = tonumber(ARGV[1])\nredis.call('expire', KEYS[1], ttl)", "1", "k", "0"},
+         Tier::destructive, "EVAL"},
+        {"EXPIREAT in the past", {"EVAL", "redis.call('expireat', KEYS[1], 1)", "1", "k"}, Tier::destructive, "EVAL"},
+        {"PEXPIREAT in the past", {"EVAL", "redis.call('PEXPIREAT', KEYS[1], '1000')", "1", "k"}, Tier::destructive,
+         "EVAL"},
+        {"SET PXAT in the past", {"EVAL", "redis.call('set', KEYS[1], 'v', 'PXAT', 1)", "1", "k"}, Tier::destructive,
+         "EVAL"},
+        {"GETEX EXAT in the past", {"EVAL", "return redis.call('getex', KEYS[1], 'exat', ARGV[1])", "1", "k", "1"},
+         Tier::destructive, "EVAL"},
+        {"HEXPIRE 0 on hash fields", {"EVAL", "redis.call('hexpire', KEYS[1], 0, 'FIELDS', 1, 'f')", "1", "k"},
+         Tier::destructive, "EVAL"},
+        {"an alias of redis.call", {"EVAL", "local rcall = redis.call\nrcall('expire', KEYS[1], 0)", "1", "k"},
+         Tier::destructive, "EVAL"},
+        {"a computed TTL counts as the worst it could be",
+         {"EVAL", "redis.call('expire', KEYS[1], ARGV[1] - 60)", "1", "k", "60"}, Tier::destructive, "EVAL"},
+        {"a local assigned twice is not read as its first value",
+         {"EVAL", "local t = 60\nt = 0\nredis.call('expire', KEYS[1], t)", "1", "k"}, Tier::destructive, "EVAL"},
+        {"ARGV changed by the script is not read as sent",
+         {"EVAL", "ARGV[1] = 0\nredis.call('expire', KEYS[1], ARGV[1])", "1", "k", "60"}, Tier::destructive, "EVAL"},
+        {"options unpacked from ARGV", {"EVAL", "redis.call('set', KEYS[1], 'v', unpack(ARGV))", "1", "k", "PXAT", "1"},
+         Tier::destructive, "EVAL"},
+        {"SCRIPT LOAD with the TTL from the caller", {"SCRIPT", "LOAD", "redis.call('pexpire', KEYS[1], ARGV[1])"},
+         Tier::destructive, "SCRIPT LOAD", "stored-script-deletes"},
+        {"FUNCTION LOAD with an expiry time from the caller",
+         {"FUNCTION", "LOAD", library_head + "return redis.call('expireat', keys[1], args[1]) end)"},
+         Tier::destructive, "FUNCTION LOAD", "stored-script-deletes"},
+        // A command askfirst cannot name is the worst it could be (each was a write).
+        {"a command spelled by string.char", {"EVAL", "return redis.call(string.char(68, 69, 76), KEYS[1])", "1", "k"},
+         Tier::destructive, "EVAL", "script-command-not-visible"},
+        {"a command from a string method", {"EVAL", "redis.call(('EXPIRE'):lower(), KEYS[1], 0)", "1", "k"},
+         Tier::destructive, "EVAL", "script-command-not-visible"},
+        {"redis.call passed to pcall", {"EVAL", "pcall(redis.call, string.char(68, 69, 76), KEYS[1])", "1", "k"},
+         Tier::destructive, "EVAL", "script-command-not-visible"},
+        {"redis reached through _G", {"EVAL", "_G['re' .. 'dis'].call(string.char(68, 69, 76), KEYS[1])", "1", "k"},
+         Tier::destructive, "EVAL", "script-command-not-visible"},
+        {"SCRIPT LOAD whose command comes from the caller", {"SCRIPT", "LOAD", "return redis.call(ARGV[1], KEYS[1])"},
+         Tier::destructive, "SCRIPT LOAD", "stored-script-deletes"},
+        {"EVAL caches code whose command comes from ARGV: EVALSHA reruns it with any",
+         {"EVAL", "return redis.call(ARGV[1], KEYS[1])", "1", "k", "get"}, Tier::destructive, "EVAL",
+         "cached-script-runs-any-command"},
+        {"a parameter shadows a local of the same name",
+         {"EVAL", "local ttl = 60\nlocal function f(ttl) redis.call('expire', KEYS[1], ttl) end\nf(0)", "1", "k"},
+         Tier::destructive, "EVAL"},
+        // What stays a write: a TTL that is positive, an expiry in the future.
+        {"EXPIRE 60 is a write", {"EVAL", "return redis.call('expire', KEYS[1], 60)", "1", "k"}, Tier::write, "EVAL"},
+        {"a rate limiter with its window in ARGV",
+         {"EVAL",
+          "local n = redis.call('incr', KEYS[1])\nif n == 1 then redis.call('expire', KEYS[1], tonumber(ARGV[1])) end\n"
+          "return n",
+          "1", "k", "60"},
+         Tier::write, "EVAL"},
+        {"SET EX with a caller's TTL cannot delete", {"SCRIPT", "LOAD", "redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2])"},
+         Tier::write, "SCRIPT LOAD"},
+        {"SET PXAT in the future", {"EVAL", "redis.call('set', KEYS[1], 'v', 'PXAT', 99999999999999)", "1", "k"},
+         Tier::write, "EVAL"},
+        {"redis.log and an alias of redis.call that writes",
+         {"EVAL", "local rcall = redis.call\nredis.log(redis.LOG_WARNING, 'x')\nreturn rcall('HSET', KEYS[1], 'f', ARGV[1])",
+          "1", "k", "v"},
+         Tier::write, "EVAL"},
+        {"a local named server is no use of the redis object",
+         {"EVAL", "local server = ARGV[1]\nreturn redis.call('HGET', KEYS[1], server)", "1", "k", "s1"}, Tier::write,
+         "EVAL"},
+        {"a string compared with 'set' is no call",
+         {"EVAL", "if redis.call('type', KEYS[1]).ok == 'set' then return 1 end", "1", "k"}, Tier::write, "EVAL"},
+    };
+    for (const CommandCase& c : cases) {
+        INFO(std::string(c.behaviour));
+        const redis::RedisVerdict got = redis::classify_redis_command(c.args);
+        CHECK(tier_name(got.tier) == tier_name(c.tier));
+        CHECK(got.operation == c.operation);
+        if (!c.flag.empty()) CHECK(std::count(got.flags.begin(), got.flags.end(), c.flag) >= 1);
     }
 }
 

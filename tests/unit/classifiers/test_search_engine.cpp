@@ -194,6 +194,29 @@ TEST_CASE("search engines: bodies the label depends on") {
     const auto compare = make_request("POST", kLocal, "/logs/_update_by_query",
                                       R"({"script":{"source":"if (ctx.op == 'delete') {}"}})");
     CHECK(classify(compare).tier == W);
+
+    // Red team 4: an op set from something other than a literal, or written
+    // through another spelling, may be 'delete'; a stored script that sets it
+    // deletes when update_by_query runs it by id. Each was a write.
+    struct Row { const char* behaviour; const char* path; const char* body; Tier tier; };
+    const Row rows[] = {
+        {"op from params", "/logs/_update_by_query", R"({"script":{"source":"ctx.op = params.o","params":{"o":"delete"}}})", D},
+        {"op from a concatenation", "/logs/_update_by_query", R"({"script":{"source":"ctx.op = 'del' + 'ete'"}})", D},
+        {"op through brackets", "/logs/_update_by_query", R"({"script":{"source":"ctx['op'] = 'del' + 'ete'"}})", D},
+        {"op through put", "/logs/_update/1", R"j({"script":{"source":"ctx.put(\"op\", params.o)"}})j", D},
+        {"op through an alias of ctx", "/logs/_update_by_query", R"({"script":{"source":"def c = ctx; c.op = 'delete'"}})", D},
+        {"op spelled with a JSON escape", "/logs/_update_by_query", R"({"script":{"source":"ctx.\u006fp = '\u0064elete'"}})", D},
+        {"a stored script that deletes", "/_scripts/purge", R"({"script":{"lang":"painless","source":"ctx.op = 'delete'"}})", D},
+        {"op set to noop stays a write", "/logs/_update_by_query",
+         R"({"script":{"source":"if (ctx._source.x == null) { ctx.op = 'noop' }"}})", W},
+        {"a script that only sets a field stays a write", "/logs/_update_by_query",
+         R"({"script":{"source":"ctx._source.count += params.n","params":{"n":1}}})", W},
+        {"a stored script that sets a field stays a write", "/_scripts/bump", R"({"script":{"lang":"painless","source":"ctx._source.n++"}})", W},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        CHECK(classify(make_request("POST", kLocal, row.path, row.body)).tier == row.tier);
+    }
 }
 
 TEST_CASE("search engines: API-name lexicon order") {

@@ -3,11 +3,14 @@
 // server and the guest, in order, out.
 #include <doctest.h>
 
+#include <cctype>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "classifiers/redis_commands.h"
+#include "src/database/redis_script_cache.h"
 #include "src/database/redis_session.h"
 #include "src/database/resp_framing.h"
 
@@ -276,4 +279,54 @@ TEST_CASE("framing the server would refuse ends the flow, and nothing of it is r
     book.guest("*1\r\n:4\r\nPING\r\n");
     CHECK(book.events.back() == "close");
     CHECK(book.upstream_bytes.empty());
+}
+
+// Red team 4: EVAL caches its script, and EVALSHA reran it with other
+// arguments unseen: EVAL of `pexpire KEYS[1] ARGV[1]` with 60000 was a write,
+// its EVALSHA with 0 deleted the key as a write too. askfirstd keeps every
+// script the guest sent (on any flow) and hands an EVALSHA out as the EVAL of
+// its body, judged with the arguments it passes now.
+TEST_CASE("EVALSHA of a script sent on any flow is decided as the EVAL of its body") {
+    const std::string body = "return redis.call('pexpire', KEYS[1], ARGV[1])";
+    const std::string sha = RedisScriptCache::sha1_hex(body);
+    CHECK(RedisScriptCache::sha1_hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    RedisScriptCache scripts;
+    Book first(RedisSessionConfig{kDefaultMaxInspectBytes, &scripts});
+    first.guest(command({"EVAL", body, "1", "k", "60000"}));
+    REQUIRE(first.decisions.size() == 1);
+    CHECK(classifiers::redis::classify_redis_command(first.decisions[0].statement.texts).tier == classifiers::Tier::write);
+
+    Book second(RedisSessionConfig{kDefaultMaxInspectBytes, &scripts});  // another connection
+    std::string upper_sha = sha;
+    for (char& c : upper_sha) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    second.guest(command({"EVALSHA", upper_sha, "1", "k", "0"}));
+    REQUIRE(second.decisions.size() == 1);
+    const DatabaseStatement& judged = second.decisions[0].statement;
+    CHECK(judged.texts == std::vector<std::string>{"EVAL", body, "1", "k", "0"});
+    CHECK(classifiers::redis::classify_redis_command(judged.texts).tier == classifiers::Tier::destructive);
+    second.pass_last();
+    CHECK(second.take_upstream() == command({"EVALSHA", upper_sha, "1", "k", "0"}));  // the server gets what was sent
+
+    // SCRIPT LOAD is remembered too; an unknown SHA stays an EVALSHA.
+    Book third(RedisSessionConfig{kDefaultMaxInspectBytes, &scripts});
+    third.guest(command({"SCRIPT", "LOAD", "return redis.call('del', KEYS[1])"}));
+    third.guest(command({"EVALSHA", RedisScriptCache::sha1_hex("return redis.call('del', KEYS[1])"), "1", "k"}));
+    third.guest(command({"EVALSHA", std::string(40, '0'), "0"}));
+    REQUIRE(third.decisions.size() == 3);
+    CHECK(third.decisions[1].statement.texts.at(0) == "EVAL");
+    CHECK(third.decisions[2].statement.texts.at(0) == "EVALSHA");
+    CHECK(third.decisions[2].statement.complete);
+}
+
+TEST_CASE("EVALSHA of an unknown script once the script cache is full is judged the worst it could be") {
+    RedisScriptCache scripts;
+    for (std::size_t i = 0; i <= kMaxRememberedScripts; ++i) scripts.remember("return " + std::to_string(i));
+    CHECK(scripts.overflowed());
+    Book book(RedisSessionConfig{kDefaultMaxInspectBytes, &scripts});
+    book.guest(command({"EVALSHA", RedisScriptCache::sha1_hex("return 99999"), "0"}));
+    book.guest(command({"EVALSHA", RedisScriptCache::sha1_hex("return 1"), "0"}));
+    REQUIRE(book.decisions.size() == 2);
+    CHECK_FALSE(book.decisions[0].statement.complete);
+    CHECK(book.decisions[1].statement.complete);
+    CHECK(book.decisions[1].statement.texts.at(1) == "return 1");
 }
