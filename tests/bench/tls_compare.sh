@@ -25,7 +25,8 @@
 # BENCH_WARMUP (0): seconds of unmeasured wrk before the keep-alive one (why
 # one might want it: bench_lib.py; issue 17's targets hold without);
 # BENCH_RESUMPTION=1: nginx keeps its default session tickets (a server that
-# allows resumption), to compare; BENCH_PERF=FILE: `perf record --call-graph dwarf` on
+# allows resumption), to compare; BENCH_SQUID_REUSE=0: squid does not reuse its
+# upstream connections (see SQUID_CONF); BENCH_PERF=FILE: `perf record --call-graph dwarf` on
 # askfirstd during a Connection: close run, written to FILE: the one with no
 # resumption (BENCH_PERF_RUN=full, the default), wrk's (BENCH_PERF_RUN=wrk) or
 # the first bulk transfer's (BENCH_PERF_RUN=bulk-down or bulk-up).
@@ -108,6 +109,13 @@ max_filedescriptors 8192
 workers 1
 shutdown_lifetime 1 seconds
 """
+# squid keeps its TLS connections to the cache_peer open and reuses them, so
+# its upstream leg is not a full handshake per client connection as
+# askfirst's (one upstream flow per guest flow) is. BENCH_SQUID_REUSE=0 turns
+# that off, for a like-for-like "both legs full" row (it slows squid's
+# keep-alive rows too: each request then opens its own upstream connection).
+if os.environ.get("BENCH_SQUID_REUSE", "1") == "0":
+    SQUID_CONF += "server_persistent_connections off\n"
 
 def start_squid():
     listen = servers.free_port()
