@@ -98,6 +98,15 @@ class H2Nginx:
         log = self.dir / "access.log"
         return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
 
+    def requests_since(self, before: int, expected: int, timeout: float = 5.0) -> list[list[str]]:
+        """The log's lines after the first `before`, read once `expected` of them are there (or
+        after `timeout`): nginx writes a line when it finalizes a request, which over HTTP/2 can
+        come a moment after the client has read the whole response."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests()) - before < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.requests()[before:]
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
@@ -196,7 +205,7 @@ def test_curl_http2_over_tls_get_passes_as_h2_both_ways(h2):
                   {"default": "block-destructive"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /hello over HTTP/2.0", "2 200"], done.stdout + done.stderr
-    reached = h2.nginx.requests()[before:]
+    reached = h2.nginx.requests_since(before, 1)
     assert [r[2:6] for r in reached] == [["HTTP/2.0", "GET", "/hello", "200"]], reached
     assert [(r["method"], r["decision"], r.get("stream")) for r in done.audit] == [("GET", "pass", 1)], done.audit
 
@@ -215,7 +224,7 @@ def test_after_a_server_answered_h2_with_http1_the_next_guest_connection_to_it_s
     lines = done.stdout.splitlines()
     assert lines[:4] == ["2", "1.1", "2", "2"], done.stdout + done.stderr
     assert lines[4:] == ["1.1 403"], done.stdout  # judged and refused on the HTTP/1.1 guest leg too
-    reached = [r[2:5] for r in h2.nginx.requests()[before:]]
+    reached = [r[2:5] for r in h2.nginx.requests_since(before, 4)]
     assert reached == [["HTTP/1.1", "GET", "/first"], ["HTTP/1.1", "GET", "/second"],
                        ["HTTP/2.0", "GET", "/h2-first"], ["HTTP/2.0", "GET", "/h2-second"]], reached
     assert [(r["method"], r["path"], r["decision"]) for r in done.audit] == [
@@ -229,7 +238,7 @@ def test_curl_http2_prior_knowledge_on_plain_tcp_passes(h2):
                   {"default": "block-destructive"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /plain over HTTP/2.0", "2 200"], done.stdout + done.stderr
-    assert [r[2:6] for r in h2.nginx.requests()[before:]] == [["HTTP/2.0", "GET", "/plain", "200"]]
+    assert [r[2:6] for r in h2.nginx.requests_since(before, 1)] == [["HTTP/2.0", "GET", "/plain", "200"]]
 
 
 def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connection_completes(h2):
@@ -249,7 +258,7 @@ def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connecti
     assert len({r["guest"] for r in lines}) == 1, done.audit
     assert sorted(r["stream"] for r in lines) == [1, 3], done.audit
     # only the GET reached the server
-    assert [r[3:5] for r in h2.nginx.requests()[before:]] == [["GET", "/repos/acme/prod"]]
+    assert [r[3:5] for r in h2.nginx.requests_since(before, 1)] == [["GET", "/repos/acme/prod"]]
 
 
 def test_a_lower_case_method_is_refused_not_judged_an_unknown_write(h2):
@@ -357,7 +366,7 @@ def test_a_held_stream_waits_for_askfirst_answer_while_another_stream_streams_a_
         if process.poll() is None:
             process.kill()
     assert sorted(out.splitlines()) == ["DELETE 2 200", f"GET 2 200 {BIG_SIZE}"], out + err
-    assert [r[3:6] for r in h2.nginx.requests()[before:] if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]
+    assert [r[3:6] for r in h2.nginx.requests_since(before, 2) if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]
 
 
 # --- the credential broker over HTTP/2 (issue 13) -------------------------
