@@ -6,7 +6,7 @@
 // sockets), and the classifier needs only the command list, strictly.
 #include "classifiers/pktline.h"
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "classifiers/text_decoding.h"
 
 namespace askfirst::classifiers::pktline {

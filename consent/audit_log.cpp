@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "base/json_text.h"
+#include "src/base/json_text.h"
 #include "consent/query_redaction.h"
 
 namespace askfirst::consent {

@@ -31,7 +31,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::consent {
 

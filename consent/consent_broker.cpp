@@ -7,7 +7,7 @@
 #include <array>
 #include <utility>
 
-#include "base/enum_table.h"
+#include "src/base/enum_table.h"
 
 namespace askfirst::consent {
 

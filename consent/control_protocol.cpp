@@ -3,7 +3,7 @@
 // the shape of each command strictly and says what is wrong in the error.
 #include "consent/control_protocol.h"
 
-#include "base/enum_table.h"
+#include "src/base/enum_table.h"
 #include "consent/cjson_handle.h"
 
 #include <cjson/cJSON.h>

@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "base/enum_table.h"
+#include "src/base/enum_table.h"
 
 namespace askfirst::consent {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "classifiers/classification.h"
 
 namespace askfirst::consent {

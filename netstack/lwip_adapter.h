@@ -31,7 +31,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/ethernet_frame.h"
 #include "netstack/ip_endpoint.h"
 

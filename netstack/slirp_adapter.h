@@ -24,7 +24,7 @@
 
 #include <uv.h>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 

@@ -8,7 +8,7 @@
 
 #include <memory>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/frame_frontend.h"
 #include "netstack/uv_handles.h"
 

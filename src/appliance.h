@@ -10,7 +10,7 @@
 
 #include <uv.h>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/demux.h"
 #include "netstack/dns_responder.h"
 #include "netstack/flow_table.h"

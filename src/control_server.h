@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "consent/control_protocol.h"
 #include "src/operator_log.h"
 

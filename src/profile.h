@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "netstack/ip_endpoint.h"
 
 namespace askfirst {

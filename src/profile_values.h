@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "src/profile.h"
 
 struct cJSON;

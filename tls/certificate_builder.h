@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "tls/mbedtls_handles.h"
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::tls {
 

@@ -4,7 +4,7 @@
 #include "tls/client_hello.h"
 #include "tls/record_format.h"
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 #include <algorithm>
 #include <string_view>

@@ -35,7 +35,7 @@
 #include "tls/client_hello.h"
 #include "tls/leaf_cache.h"
 #include "tls/mbedtls_handles.h"
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tls/tls_session.h"
 
 namespace askfirst::tls {

@@ -24,7 +24,7 @@
 #include "tls/ca_store.h"
 #include "tls/certificate_builder.h"
 #include "tls/mbedtls_handles.h"
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::tls {
 

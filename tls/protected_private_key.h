@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tls/mbedtls_handles.h"
 
 namespace askfirst::tls {

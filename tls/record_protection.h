@@ -24,7 +24,7 @@
 #include <span>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tls/record_format.h"
 
 namespace askfirst::tls {

@@ -42,7 +42,7 @@
 #include "tls/client_hello.h"
 #include "tls/guest_tls_server.h"
 #include "tls/passthrough_hosts.h"
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tls/tls_session.h"
 #include "tls/upstream_alpn_memory.h"
 #include "tls/upstream_tls_client.h"

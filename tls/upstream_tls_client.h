@@ -30,7 +30,7 @@
 #include "tls/mbedtls_handles.h"
 #include "tls/passthrough_hosts.h"
 #include "tls/protected_private_key.h"
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tls/tls_session.h"
 
 namespace askfirst::tls {

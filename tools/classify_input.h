@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "classifiers/classification.h"
 
 namespace askfirst::cli {

@@ -5,7 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "consent/cjson_handle.h"
 
 #include <memory>

@@ -8,7 +8,7 @@
 #include <functional>
 #include <string>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::exec_askfirstd {
 

@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::exec_ca_trust {
 

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::exec_credentials {
 

@@ -28,7 +28,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "tools/sandbox_stub_files.h"
 
 namespace askfirst::exec_credentials {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::exec_sandbox {
 

@@ -71,21 +71,33 @@ pytest_suite() {
   ASKFIRST_BUILD_DIR=$ROOT/$dir $PYTHON -m pytest -p no:cacheprovider -rs -q --junitxml="$xml" ${PYTEST_ARGS:-} "$@"
   if [[ ! -f $xml ]]; then count_fail 1 "pytest ($dir) did not run"; return; fi
   local counts
+  # First line: the counts. Then one line per failed test: its name and the first line of
+  # what failed, so the run's last lines (all a CI log may keep) say which tests and why.
   counts=$($PYTHON - "$xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 p = f = s = 0
+failed = []
 for case in root.iter("testcase"):
     kinds = {child.tag for child in case}
-    if kinds & {"failure", "error"}: f += 1
+    if kinds & {"failure", "error"}:
+        f += 1
+        problem = next(child for child in case if child.tag in ("failure", "error"))
+        first_line = (problem.get("message") or problem.text or "").strip().splitlines()[:1]
+        failed.append(f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}: {first_line[0][:200] if first_line else '?'}")
     elif "skipped" in kinds: s += 1
     else: p += 1
 print(p, f, s)
+print("\n".join(failed))
 PY
 )
-  read -r p f s <<<"$counts"
+  local p f s
+  read -r p f s <<<"$(head -n1 <<<"$counts")"
   count_pass "$p"; skipped=$((skipped + s))
-  (( f > 0 )) && count_fail "$f" "pytest ($dir)"
+  if (( f > 0 )); then
+    count_fail "$f" "pytest ($dir)"
+    while IFS= read -r line; do [[ -n $line ]] && failures+=("  $line"); done < <(tail -n +2 <<<"$counts")
+  fi
   return 0
 }
 

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::sandbox_stubs {
 

@@ -36,7 +36,7 @@
 #include <string_view>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "classifiers/classification.h"
 #include "src/http/head_edits.h"
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "src/credentials/credential_broker.h"
 #include "src/profile.h"
 

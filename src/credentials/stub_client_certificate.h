@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "base/result.h"
+#include "src/base/result.h"
 
 namespace askfirst::credentials {
 

@@ -6,7 +6,7 @@
 // GraphQL-over-HTTP "errors" member.
 #include "src/http/http_responses.h"
 
-#include "base/json_text.h"
+#include "src/base/json_text.h"
 
 namespace askfirst::http {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "base/result.h"
+#include "src/base/result.h"
 #include "classifiers/classification.h"
 #include "src/http/http_session.h"
 

@@ -4,7 +4,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "base/json_text.h"
+#include "src/base/json_text.h"
 
 using namespace askfirst;
 

@@ -1,6 +1,6 @@
-// base/json_text.h — writing one flat JSON object as text: the audit log's
+// src/base/json_text.h — writing one flat JSON object as text: the audit log's
 // lines (consent/) and the bodies of the refusals askfirstd sends to the
-// guest (src/http/). In base/, below both, so neither layer includes the
+// guest (src/http/). In src/base/, below both, so neither layer includes the
 // other for it.
 //
 // Hand-written rather than cJSON because every string we write may carry

@@ -1,4 +1,4 @@
-// base/enum_table.h — a compile-time check that a table of rows keyed by an
+// src/base/enum_table.h — a compile-time check that a table of rows keyed by an
 // enum (its names, its policy row) has one row per value, in the enum's
 // order, so adding a value without its row fails the build instead of
 // reading past a table or falling back to a default name at run time.

@@ -1,5 +1,5 @@
-// base/json_text.cpp — JSON string escaping with UTF-8 validation.
-#include "base/json_text.h"
+// src/base/json_text.cpp — JSON string escaping with UTF-8 validation.
+#include "src/base/json_text.h"
 
 #include <cstdio>
 

@@ -1,4 +1,4 @@
-// base/result.h — the one Result type of askfirst, for every layer (GCC 12
+// src/base/result.h — the one Result type of askfirst, for every layer (GCC 12
 // has no std::expected): a value, or a sentence that says what failed and
 // what to do about it ("tls.extra_ca: /etc/x.pem: no such file; fix the path
 // or remove it from the profile"). Callers pass the sentence on, prefixed
