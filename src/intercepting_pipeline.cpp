@@ -4,6 +4,7 @@
 #include "src/intercepting_pipeline.h"
 
 #include <algorithm>
+#include <chrono>
 
 
 namespace askfirst {
@@ -74,13 +75,16 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
                      provider_claiming_destination(io_->info(), sni_));
         return;
     }
-    auto session = services_.tls->start_guest_session(hello, io_->info().original_destination.address.to_string());
+    upstream_alpn_key_ = tls::UpstreamAlpnMemory::key(host, io_->info().original_destination.to_string());
+    const bool offer_h2 = services_.tls->offer_h2_to_guest(hello, upstream_alpn_key_, std::chrono::steady_clock::now());
+    auto session = services_.tls->start_guest_session(hello, io_->info().original_destination.address.to_string(), offer_h2);
     if (!session) return reset_flow("cannot open TLS for " + host + ": " + session.error());
     // The session was given the ClientHello (reassembled as one record): those bytes are done.
     const std::size_t hello_bytes = std::min(hello.consumed_bytes, guest_in_.size());
     guest_in_.erase(guest_in_.begin(), guest_in_.begin() + static_cast<std::ptrdiff_t>(hello_bytes));
     io_->guest_consumed(hello_bytes);
-    SessionContext context{sni_, services_.max_inspect_bytes, tls::negotiates_h2(hello), services_.redis_scripts.get()};
+    SessionContext context{sni_, services_.max_inspect_bytes, offer_h2 && tls::negotiates_h2(hello),
+                           services_.redis_scripts.get()};
     start_session(context, session_inside_tls(context), session.take());
 }
 
@@ -93,6 +97,7 @@ void InterceptingPipeline::start_session(const SessionContext& context, std::uni
     start.session = std::move(session);
     start.guest_tls = std::move(guest_tls);
     start.sni = context.sni;
+    start.upstream_alpn_key = std::move(upstream_alpn_key_);
     start.guest_in = std::move(guest_in_);
     start.upstream_in = std::move(upstream_in_);
     start.guest_eof = guest_eof_;

@@ -35,6 +35,8 @@ const mbedtls_ecp_group_id kGuestCurves[] = {MBEDTLS_ECP_DP_CURVE25519, MBEDTLS_
 // Our order of preference (mbedTLS 2.28 picks the first of ours the guest offers):
 // HTTP/2 streams are each judged (src/http/http2_session.h), HTTP/1.1 otherwise.
 const char* kGuestAlpn[] = {"h2", "http/1.1", nullptr};
+// For an upstream known to answer h2 with HTTP/1.1 (UpstreamAlpnMemory).
+const char* kGuestAlpnHttp1[] = {"http/1.1", nullptr};
 
 constexpr std::uint16_t kTls12 = 0x0303;
 
@@ -83,15 +85,15 @@ namespace {
 
 class GuestSession final : public TlsSession {
 public:
-    GuestSession(std::shared_ptr<LeafCertificate> leaf, const ClientHello& hello)
-        : TlsSession(Role::guest_server), leaf_(std::move(leaf)),
+    GuestSession(std::shared_ptr<LeafCertificate> leaf, const ClientHello& hello, bool offer_h2)
+        : TlsSession(Role::guest_server), leaf_(std::move(leaf)), offer_h2_(offer_h2),
           alpn_without_http1_(!hello.alpn_protocols.empty() && !hello.offers_alpn("http/1.1") && !hello.offers_alpn("h2")),
           tls13_only_(!hello.supported_versions.empty() &&
                       std::find(hello.supported_versions.begin(), hello.supported_versions.end(), kTls12) ==
                           hello.supported_versions.end()) {
         for (const auto& protocol : hello.alpn_protocols) offered_alpn_ += (offered_alpn_.empty() ? "" : ",") + protocol;
     }
-    bool start() { return setup(leaf_->server_config->get()); }
+    bool start() { return setup((offer_h2_ ? leaf_->server_config : leaf_->server_config_http1)->get()); }
 
 private:
     void record_handshake_failure(int code, int alert) override {
@@ -125,6 +127,7 @@ private:
     }
 
     std::shared_ptr<LeafCertificate> leaf_;  // keeps the certificate and config alive
+    bool offer_h2_;
     bool alpn_without_http1_;
     bool tls13_only_;
     std::string offered_alpn_;
@@ -156,11 +159,17 @@ Result<std::unique_ptr<GuestTlsServer>> GuestTlsServer::create(CertificateAuthor
 
 Status GuestTlsServer::configure_for_leaf(LeafCertificate& leaf) {
     leaf.server_config = std::make_unique<SslConfig>();
-    mbedtls_ssl_config* config = leaf.server_config->get();
+    leaf.server_config_http1 = std::make_unique<SslConfig>();
+    if (auto both = configure_server(leaf, *leaf.server_config, kGuestAlpn); !both) return both;
+    return configure_server(leaf, *leaf.server_config_http1, kGuestAlpnHttp1);
+}
+
+Status GuestTlsServer::configure_server(LeafCertificate& leaf, SslConfig& server_config, const char** alpn) {
+    mbedtls_ssl_config* config = server_config.get();
     int rc = mbedtls_ssl_config_defaults(config, MBEDTLS_SSL_IS_SERVER, MBEDTLS_SSL_TRANSPORT_STREAM,
                                          MBEDTLS_SSL_PRESET_DEFAULT);
     if (rc == 0) rc = mbedtls_ssl_conf_own_cert(config, leaf.certificate.get(), leaf_key_->get());
-    if (rc == 0) rc = mbedtls_ssl_conf_alpn_protocols(config, kGuestAlpn);
+    if (rc == 0) rc = mbedtls_ssl_conf_alpn_protocols(config, alpn);
     if (rc != 0) return Status::failure("cannot configure the guest TLS server for " + leaf.name.text + ": " + mbedtls_error_text(rc));
     mbedtls_ssl_conf_rng(config, RandomSource::generate, RandomSource::process().context());
     mbedtls_ssl_conf_min_version(config, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
@@ -189,12 +198,13 @@ Result<std::shared_ptr<LeafCertificate>> GuestTlsServer::leaf_for(std::string_vi
     return leaf;
 }
 
-Result<std::unique_ptr<TlsSession>> GuestTlsServer::start_session(const ClientHello& hello, std::string_view destination_ip) {
+Result<std::unique_ptr<TlsSession>> GuestTlsServer::start_session(const ClientHello& hello, std::string_view destination_ip,
+                                                                  bool offer_h2) {
     using R = Result<std::unique_ptr<TlsSession>>;
     const std::string_view name = hello.server_name.empty() ? destination_ip : std::string_view(hello.server_name);
     auto leaf = leaf_for(name);
     if (!leaf) return R::failure(leaf.error());
-    auto session = std::make_unique<GuestSession>(leaf.take(), hello);
+    auto session = std::make_unique<GuestSession>(leaf.take(), hello, offer_h2);
     if (!session->start()) return R::failure("cannot allocate a TLS session for " + std::string(name) + " (out of memory)");
     const auto record = hello.as_single_record();
     if (session->accept_ciphertext(record) != record.size())

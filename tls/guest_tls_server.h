@@ -21,8 +21,9 @@
 // configs use its ticket keys and session cache).
 //
 // The guest gets TLS 1.2 only (mbedTLS 2.28), ECDHE over X25519 or P-256,
-// ECDSA P-256, AES-128/256-GCM or ChaCha20-Poly1305, ALPN "http/1.1" (a
-// client that offers only h2 fails cleanly with no_application_protocol),
+// ECDSA P-256, AES-128/256-GCM or ChaCha20-Poly1305, ALPN h2 or "http/1.1"
+// (http/1.1 only for an upstream that answered h2 with it; a client that
+// offers neither fails cleanly with no_application_protocol),
 // and cheap resumption by session ticket or session id.
 #pragma once
 
@@ -62,7 +63,10 @@ public:
                                                           std::size_t leaf_cache_capacity = kLeafCacheCapacity);
 
     // `destination_ip` names the leaf when the ClientHello carries no SNI.
-    Result<std::unique_ptr<TlsSession>> start_session(const ClientHello& hello, std::string_view destination_ip);
+    // `offer_h2` false: ALPN http/1.1 only (the upstream answered h2 with it,
+    // UpstreamAlpnMemory); then the session settles on h2 never.
+    Result<std::unique_ptr<TlsSession>> start_session(const ClientHello& hello, std::string_view destination_ip,
+                                                      bool offer_h2 = true);
 
     // The leaf for a name, from the cache or freshly minted (tests, `askfirst ca` diagnostics).
     Result<std::shared_ptr<LeafCertificate>> leaf_for(std::string_view name);
@@ -72,6 +76,7 @@ public:
 private:
     explicit GuestTlsServer(CertificateAuthority& ca, std::size_t leaf_cache_capacity);
     Status configure_for_leaf(LeafCertificate& leaf);
+    Status configure_server(LeafCertificate& leaf, SslConfig& server_config, const char** alpn);
 
     CertificateAuthority& ca_;
     std::unique_ptr<PrivateKey> leaf_key_;

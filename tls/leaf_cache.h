@@ -49,6 +49,8 @@ struct LeafCertificate {
     std::time_t not_after = 0;
     // The guest-side server config presenting this leaf (set by GuestTlsServer).
     std::unique_ptr<SslConfig> server_config;
+    // The same with ALPN http/1.1 only (an upstream that speaks no h2).
+    std::unique_ptr<SslConfig> server_config_http1;
 };
 
 class LeafMinter {

@@ -40,9 +40,20 @@ TlsPlan TlsInterceptor::plan_for(std::string_view sni, std::string_view resolved
     return listed ? TlsPlan::passthrough : TlsPlan::intercept;
 }
 
+bool TlsInterceptor::offer_h2_to_guest(const ClientHello& hello, const std::string& upstream,
+                                       UpstreamAlpnMemory::Clock::time_point now) const {
+    return !(hello.offers_alpn("http/1.1") && upstream_alpn_.speaks_only_http1(upstream, now));
+}
+
+void TlsInterceptor::remember_upstream_alpn(const std::string& upstream, std::string_view negotiated_alpn,
+                                            UpstreamAlpnMemory::Clock::time_point now) {
+    upstream_alpn_.remember(upstream, negotiated_alpn, now);
+}
+
 Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_guest_session(const ClientHello& hello,
-                                                                       std::string_view destination_ip) {
-    return guest_server_->start_session(hello, destination_ip);
+                                                                       std::string_view destination_ip,
+                                                                       bool offer_h2) {
+    return guest_server_->start_session(hello, destination_ip, offer_h2);
 }
 
 Result<std::unique_ptr<TlsSession>> TlsInterceptor::start_upstream_session(std::string_view sni,

@@ -44,6 +44,7 @@
 #include "tls/passthrough_hosts.h"
 #include "src/base/result.h"
 #include "tls/tls_session.h"
+#include "tls/upstream_alpn_memory.h"
 #include "tls/upstream_tls_client.h"
 
 namespace askfirst::tls {
@@ -76,7 +77,16 @@ public:
     // cloud API's address, hard-coded) would splice a request for that API
     // unread; such a flow is intercepted instead (the pinned client fails).
     TlsPlan plan_for(std::string_view sni, std::string_view resolved_name) const;
-    Result<std::unique_ptr<TlsSession>> start_guest_session(const ClientHello& hello, std::string_view destination_ip);
+    // Offer h2 to this guest? Not when it also offers http/1.1 and the
+    // upstream (UpstreamAlpnMemory::key) answered askfirstd's h2 offer with
+    // HTTP/1.1 lately: the guest then speaks what the server speaks.
+    bool offer_h2_to_guest(const ClientHello& hello, const std::string& upstream,
+                           UpstreamAlpnMemory::Clock::time_point now) const;
+    // What the upstream's TLS settled on, when askfirstd offered it h2.
+    void remember_upstream_alpn(const std::string& upstream, std::string_view negotiated_alpn,
+                                UpstreamAlpnMemory::Clock::time_point now);
+    Result<std::unique_ptr<TlsSession>> start_guest_session(const ClientHello& hello, std::string_view destination_ip,
+                                                            bool offer_h2 = true);
     Result<std::unique_ptr<TlsSession>> start_upstream_session(std::string_view sni, std::string_view destination_ip,
                                                                bool offer_h2 = false);
     // The guest refused our certificate for `host`; `claimed_by_provider`:
@@ -97,6 +107,7 @@ private:
     std::unique_ptr<GuestTlsServer> guest_server_;
     std::unique_ptr<UpstreamTlsClient> upstream_client_;
     PassthroughHosts passthrough_;
+    UpstreamAlpnMemory upstream_alpn_;
     bool learn_passthrough_ = false;
 };
 

@@ -547,17 +547,20 @@ def test_an_aws_chunked_upload_over_http2_is_re_signed_and_an_altered_chunk_neve
     (tmp_path / "chunked.py").write_text(CHUNKED_UPLOAD)
     source = tmp_path / "payload.bin"
     digest = make_random_file(source, (200 << 10) + 4321)
-    script = (f"/usr/bin/python3 {tmp_path}/chunked.py keep {source} h2; "
-              f"/usr/bin/python3 {tmp_path}/chunked.py alter {source} h2")
-    run, received = run_aws(sandbox, aws_origin, tmp_path, script)
-    kept, altered = run.lines()
-    assert kept == "200 2", run.stdout + run.stderr + str(received) + str(run.audit)
-    assert altered == "502 2", run.stdout + run.stderr
-    verified = [r for r in received if r["verified"]]
-    assert len(verified) == 1 and verified[0]["sha256"] == digest, received
-    assert all(not r["verified"] for r in received[1:])
-    assert "aws-chunked chunk signature does not verify" in run.stderr
-    assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
+    # One sandbox each: within one askfirstd, the second connection to this HTTP/1.1 origin would
+    # be offered HTTP/1.1 (tls/upstream_alpn_memory.h), and this test is about the h2 guest leg.
+    kept_run, kept_received = run_aws(sandbox, aws_origin, tmp_path,
+                                      f"/usr/bin/python3 {tmp_path}/chunked.py keep {source} h2")
+    altered_run, altered_received = run_aws(sandbox, aws_origin, tmp_path,
+                                            f"/usr/bin/python3 {tmp_path}/chunked.py alter {source} h2")
+    assert kept_run.lines() == ["200 2"], kept_run.stdout + kept_run.stderr + str(kept_received) + str(kept_run.audit)
+    assert altered_run.lines() == ["502 2"], altered_run.stdout + altered_run.stderr
+    verified = [r for r in kept_received if r["verified"]]
+    assert len(verified) == 1 and verified[0]["sha256"] == digest, kept_received
+    assert all(not r["verified"] for r in altered_received)  # the altered upload never completed upstream
+    assert "aws-chunked chunk signature does not verify" in altered_run.stderr
+    for run in (kept_run, altered_run):
+        assert_real_secret_nowhere(run, REAL_AWS.secret_access_key)
 
 
 def test_an_aws_chunked_upload_with_signed_trailers_is_re_signed_and_an_altered_trailer_never_arrives(

@@ -37,6 +37,7 @@ TLS_HOST, TLS_ADDRESS = "api.http.test", "198.51.100.40"
 GITHUB_HOST, GITHUB_ADDRESS = "api.github.com", "198.51.100.41"
 PLAIN_HOST, PLAIN_ADDRESS = "plain.h2.test", "198.51.100.42"
 ETCD_HOST, ETCD_ADDRESS = "etcd.h2.test", "198.51.100.43"
+HTTP1_HOST, HTTP1_ADDRESS = "git.http.test", "198.51.100.44"  # a TLS server without h2 (a name the origin certificate has)
 BIG_SIZE = 24 << 20  # streamed on one stream while another is held
 
 NGINX_CONF = """
@@ -65,6 +66,12 @@ http {{
         location / {{ return 200 "$request_method $uri over $server_protocol\\n"; }}
     }}
     server {{
+        listen 127.0.0.1:{http1_port} ssl;
+        ssl_certificate {ca}/origin.pem;
+        ssl_certificate_key {ca}/origin.key;
+        location / {{ return 200 "$request_method $uri over $server_protocol\\n"; }}
+    }}
+    server {{
         listen 127.0.0.1:{plain_port} http2;
         location / {{ return 200 "$request_method $uri over $server_protocol\\n"; }}
     }}
@@ -75,21 +82,30 @@ http {{
 class H2Nginx:
     def __init__(self, workdir: Path, ca: Path):
         self.dir = workdir
-        self.tls_port, self.plain_port = servers.free_port(), servers.free_port()
+        self.tls_port, self.plain_port, self.http1_port = servers.free_port(), servers.free_port(), servers.free_port()
         root = workdir / "root"
         root.mkdir()
         (root / "big.bin").write_bytes(os.urandom(BIG_SIZE))
         conf = workdir / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=workdir, ca=ca, tls_port=self.tls_port, plain_port=self.plain_port,
-                                          root=root))
+                                          http1_port=self.http1_port, root=root))
         self.process = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(workdir)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for port in (self.tls_port, self.plain_port):
+        for port in (self.tls_port, self.plain_port, self.http1_port):
             servers.wait_for_tcp("127.0.0.1", port)
 
     def requests(self) -> list[list[str]]:
         log = self.dir / "access.log"
         return [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+
+    def requests_since(self, before: int, expected: int, timeout: float = 5.0) -> list[list[str]]:
+        """The log's lines after the first `before`, read once `expected` of them are there (or
+        after `timeout`): nginx writes a line when it finalizes a request, which over HTTP/2 can
+        come a moment after the client has read the whole response."""
+        deadline = time.monotonic() + timeout
+        while len(self.requests()) - before < expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.requests()[before:]
 
     def stop(self):
         self.process.terminate()
@@ -151,10 +167,11 @@ class H2Sandbox:
         profile = {
             "name": name, "modes": modes,
             "dns": {"hosts": {TLS_HOST: TLS_ADDRESS, GITHUB_HOST: GITHUB_ADDRESS, PLAIN_HOST: PLAIN_ADDRESS,
-                              ETCD_HOST: ETCD_ADDRESS}},
+                              ETCD_HOST: ETCD_ADDRESS, HTTP1_HOST: HTTP1_ADDRESS}},
             "upstream": {"map": {f"{TLS_ADDRESS}:443": f"127.0.0.1:{self.nginx.tls_port}",
                                  f"{GITHUB_ADDRESS}:443": f"127.0.0.1:{self.nginx.tls_port}",
                                  f"{PLAIN_ADDRESS}:80": f"127.0.0.1:{self.nginx.plain_port}",
+                                 f"{HTTP1_ADDRESS}:443": f"127.0.0.1:{self.nginx.http1_port}",
                                  f"{ETCD_ADDRESS}:2379": f"127.0.0.1:{self.grpc_server.port}"}},
             "tls": {"extra_ca": [str(self.ca / "ca.pem")]},
             "consent": {"timeout_s": 30, "no_ui": "deny"},
@@ -188,9 +205,31 @@ def test_curl_http2_over_tls_get_passes_as_h2_both_ways(h2):
                   {"default": "block-destructive"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /hello over HTTP/2.0", "2 200"], done.stdout + done.stderr
-    reached = h2.nginx.requests()[before:]
+    reached = h2.nginx.requests_since(before, 1)
     assert [r[2:6] for r in reached] == [["HTTP/2.0", "GET", "/hello", "200"]], reached
     assert [(r["method"], r["decision"], r.get("stream")) for r in done.audit] == [("GET", "pass", 1)], done.audit
+
+
+def test_after_a_server_answered_h2_with_http1_the_next_guest_connection_to_it_speaks_http1(h2):
+    """tls/upstream_alpn_memory.h: the guest's ALPN is chosen before the server's is known,
+    so the first connection to an HTTP/1.1-only server is h2 on the guest leg (translated);
+    later ones get HTTP/1.1, as the guest would talk to the server directly. A server that
+    speaks h2 keeps getting h2. Every request is judged either way."""
+    before = len(h2.nginx.requests())
+    once = f"{CURL} --http2 -w '%{{http_version}}\\n' -o /dev/null"
+    script = "; ".join([f"{once} https://{HTTP1_HOST}/first", f"{once} https://{HTTP1_HOST}/second",
+                        f"{once} https://{TLS_HOST}/h2-first", f"{once} https://{TLS_HOST}/h2-second",
+                        f"{CURL} -X DELETE -o /dev/null -w '%{{http_version}} %{{http_code}}\\n' https://{HTTP1_HOST}/kept"])
+    done = h2.run(script, {"default": "block-writes"})
+    lines = done.stdout.splitlines()
+    assert lines[:4] == ["2", "1.1", "2", "2"], done.stdout + done.stderr
+    assert lines[4:] == ["1.1 403"], done.stdout  # judged and refused on the HTTP/1.1 guest leg too
+    reached = [r[2:5] for r in h2.nginx.requests_since(before, 4)]
+    assert reached == [["HTTP/1.1", "GET", "/first"], ["HTTP/1.1", "GET", "/second"],
+                       ["HTTP/2.0", "GET", "/h2-first"], ["HTTP/2.0", "GET", "/h2-second"]], reached
+    assert [(r["method"], r["path"], r["decision"]) for r in done.audit] == [
+        ("GET", "/first", "pass"), ("GET", "/second", "pass"), ("GET", "/h2-first", "pass"),
+        ("GET", "/h2-second", "pass"), ("DELETE", "/kept", "block")], done.audit
 
 
 def test_curl_http2_prior_knowledge_on_plain_tcp_passes(h2):
@@ -199,7 +238,7 @@ def test_curl_http2_prior_knowledge_on_plain_tcp_passes(h2):
                   {"default": "block-destructive"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["GET /plain over HTTP/2.0", "2 200"], done.stdout + done.stderr
-    assert [r[2:6] for r in h2.nginx.requests()[before:]] == [["HTTP/2.0", "GET", "/plain", "200"]]
+    assert [r[2:6] for r in h2.nginx.requests_since(before, 1)] == [["HTTP/2.0", "GET", "/plain", "200"]]
 
 
 def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connection_completes(h2):
@@ -219,7 +258,7 @@ def test_a_refused_delete_gets_its_403_while_a_parallel_get_on_the_same_connecti
     assert len({r["guest"] for r in lines}) == 1, done.audit
     assert sorted(r["stream"] for r in lines) == [1, 3], done.audit
     # only the GET reached the server
-    assert [r[3:5] for r in h2.nginx.requests()[before:]] == [["GET", "/repos/acme/prod"]]
+    assert [r[3:5] for r in h2.nginx.requests_since(before, 1)] == [["GET", "/repos/acme/prod"]]
 
 
 def test_a_lower_case_method_is_refused_not_judged_an_unknown_write(h2):
@@ -327,7 +366,7 @@ def test_a_held_stream_waits_for_askfirst_answer_while_another_stream_streams_a_
         if process.poll() is None:
             process.kill()
     assert sorted(out.splitlines()) == ["DELETE 2 200", f"GET 2 200 {BIG_SIZE}"], out + err
-    assert [r[3:6] for r in h2.nginx.requests()[before:] if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]
+    assert [r[3:6] for r in h2.nginx.requests_since(before, 2) if r[3] == "DELETE"] == [["DELETE", "/held", "200"]]
 
 
 # --- the credential broker over HTTP/2 (issue 13) -------------------------

@@ -27,13 +27,14 @@ struct GuestFixture {
     // The guest's first flight, parsed as the flow shell would, then given
     // to a new server session; `split` re-frames the ClientHello into
     // records of that many bytes first.
-    std::unique_ptr<TlsSession> accept(TestPeer& guest, const std::string& destination = "198.51.100.7", std::size_t split = 0) {
+    std::unique_ptr<TlsSession> accept(TestPeer& guest, const std::string& destination = "198.51.100.7", std::size_t split = 0,
+                                       bool offer_h2 = true) {
         guest.advance();
         Bytes first_flight = guest.take_ciphertext();
         if (split > 0) first_flight = as_records(parse_client_hello(first_flight).hello.handshake_message, split);
         const auto parse = parse_client_hello(first_flight);
         REQUIRE(parse.status == ClientHelloStatus::complete);
-        auto session = server->start_session(parse.hello, destination);
+        auto session = server->start_session(parse.hello, destination, offer_h2);
         REQUIRE(session.ok());
         return session.take();
     }
@@ -146,6 +147,25 @@ TEST_CASE("a guest offering only http/1.1 gets http/1.1") {
     pump(*guest, *session);
     REQUIRE(session->state() == TlsSessionState::established);
     CHECK(session->negotiated_alpn() == "http/1.1");
+}
+
+// An upstream that answered h2 with HTTP/1.1 (tls/upstream_alpn_memory.h):
+// the guest is offered http/1.1 only, from the same leaf, and the next
+// guest offered both still gets h2.
+TEST_CASE("offered http/1.1 only, a guest that prefers h2 gets http/1.1; the same leaf still gives h2 when offered") {
+    GuestFixture f;
+    auto first = guest_client(f, "api.example.com", {"h2", "http/1.1"});
+    auto session = f.accept(*first, "198.51.100.7", 0, /*offer_h2=*/false);
+    pump(*first, *session);
+    REQUIRE(session->state() == TlsSessionState::established);
+    CHECK(session->negotiated_alpn() == "http/1.1");
+    CHECK(first->negotiated_alpn() == "http/1.1");
+    auto second = guest_client(f, "api.example.com", {"h2", "http/1.1"});
+    auto h2_session = f.accept(*second);
+    pump(*second, *h2_session);
+    REQUIRE(h2_session->state() == TlsSessionState::established);
+    CHECK(h2_session->negotiated_alpn() == "h2");
+    CHECK(f.server->leaves_minted() == 1);
 }
 
 TEST_CASE("a guest offering neither h2 nor http/1.1 fails cleanly with no_common_alpn, without hanging") {

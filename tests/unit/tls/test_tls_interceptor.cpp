@@ -159,3 +159,30 @@ TEST_CASE("an idle intercepted flow holds at most 12 KiB in its two sessions onc
     CHECK(per_flow <= kBudgetBytes);
 }
 #endif
+
+// tls/upstream_alpn_memory.h through the interceptor: a guest is offered h2
+// unless its upstream answered h2 with HTTP/1.1 lately and the guest can
+// speak HTTP/1.1 (a client that offers only h2 keeps it).
+TEST_CASE("the guest is offered h2 unless its upstream answered h2 with HTTP/1.1 and the guest speaks HTTP/1.1") {
+    TemporaryDirectory directory;
+    TlsSettings settings;
+    settings.ca_directory = directory.path() + "/ca";
+    auto tls = TlsInterceptor::create(settings).take();
+    const auto now = UpstreamAlpnMemory::Clock::now();
+    const std::string plain = UpstreamAlpnMemory::key("plain.example.com", "192.0.2.10:443");
+    const std::string modern = UpstreamAlpnMemory::key("modern.example.com", "192.0.2.11:443");
+    tls->remember_upstream_alpn(plain, "http/1.1", now);
+    tls->remember_upstream_alpn(modern, "h2", now);
+    struct Row { const char* name; std::string upstream; std::vector<std::string> offered; bool offer_h2; };
+    for (const Row& row : {
+             Row{"HTTP/1.1 upstream, guest offers both", plain, {"h2", "http/1.1"}, false},
+             Row{"HTTP/1.1 upstream, guest offers only h2 (gRPC)", plain, {"h2"}, true},
+             Row{"h2 upstream", modern, {"h2", "http/1.1"}, true},
+             Row{"upstream never seen", UpstreamAlpnMemory::key("new.example.com", "192.0.2.12:443"), {"h2", "http/1.1"}, true},
+         }) {
+        CAPTURE(row.name);
+        ClientHello hello;
+        hello.alpn_protocols = row.offered;
+        CHECK(tls->offer_h2_to_guest(hello, row.upstream, now) == row.offer_h2);
+    }
+}
