@@ -136,6 +136,19 @@ void apply(StatementVerdict& verdict, const Effects& effects, std::string_view l
     verdict.operation = function ? effects.operation : std::string(lead) + " containing " + effects.operation;
 }
 
+// DDL carries expressions that run: now (ALTER ... TYPE ... USING and ADD
+// COLUMN ... DEFAULT over every existing row, ADD CONSTRAINT ... CHECK on
+// every row) or later, stored (a DEFAULT on each INSERT, a view's query on
+// each SELECT, a policy's USING on each read). A side-effecting function in
+// one (dblink_exec('...', 'DROP TABLE t'), lo_unlink(..)) is judged where it
+// is written, as a function body is.
+StatementVerdict with_expression_effects(StatementVerdict verdict, const cJSON* body, std::span<const Token> tokens) {
+    Effects effects;
+    walk_effects(body, effects, 0);
+    apply(verdict, effects, leading_operation(tokens));
+    return verdict;
+}
+
 // Statements that run a query now: base tier, then what the query does.
 StatementVerdict classify_dml(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
     const std::string lead = leading_operation(tokens);
@@ -293,7 +306,8 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
         kind == "MergeStmt")
         return classify_dml(kind, body, tokens);
     if (kind == "TruncateStmt" || kind.starts_with("Drop")) return make(Tier::destructive, leading_operation(tokens));
-    if (kind == "AlterTableStmt" || kind == "AlterDomainStmt") return classify_alter_node(kind, body, tokens);
+    if (kind == "AlterTableStmt" || kind == "AlterDomainStmt")
+        return with_expression_effects(classify_alter_node(kind, body, tokens), body, tokens);
     if (kind == "ExplainStmt") return classify_explain_node(body, tokens, session, depth);
     if (kind == "CopyStmt") return classify_copy_node(body);
     if (kind == "DoStmt") return classify_do_node(body, depth);
@@ -305,7 +319,7 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
     if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")
         return classify_executing_utility(kind, body, tokens);
     if (in(kReadKinds, kind)) return make(Tier::read, leading_operation(tokens));
-    return make(Tier::write, leading_operation(tokens));
+    return with_expression_effects(make(Tier::write, leading_operation(tokens)), body, tokens);
 }
 
 }  // namespace askfirst::classifiers::sql

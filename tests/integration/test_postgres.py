@@ -268,3 +268,25 @@ def test_dblink_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox, pos
                          psql(f"select dblink_exec('{loopback}', 'dr' || 'op table orders')") + "; echo status=$?")
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("ddl", [
+    # ADD COLUMN with a volatile DEFAULT rewrites the table, running it once per existing row.
+    "alter table holder add column x text default dblink_exec('{loopback}', 'drop table if exists orders')",
+    # A DEFAULT stored now runs on a later INSERT, which is only a write.
+    "create table later (a int, b text default dblink_exec('{loopback}', 'drop table if exists orders'))",
+])
+def test_a_side_effecting_function_in_ddl_expressions_is_judged_where_it_is_written(db_sandbox, postgres, ddl):
+    """Red team 5: DDL was judged by its leading word alone (a write), never its expressions; a
+    dblink_exec of a literal DROP in a DEFAULT ran the DROP over a loopback connection, under
+    block-destructive, when the table was rewritten (or at the INSERT that used the default)."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders, holder, later; "
+                 "create table orders (id int); insert into orders values (1), (2); "
+                 "create table holder (id int); insert into holder values (1)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    run = db_sandbox.run("block-destructive",
+                         psql(ddl.format(loopback=loopback)) + "; echo status=$?; " +
+                         psql("insert into later (a) values (1)") + "; echo status=$?")
+    assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+

@@ -415,6 +415,38 @@ TEST_CASE("sql: stored code that does not delete stays a write") {
     });
 }
 
+// Red team 5: DDL whose expressions run a side-effecting function, now (a
+// table rewrite evaluates USING, a volatile ADD COLUMN DEFAULT and a CHECK
+// on every row) or later (a DEFAULT on INSERT, a view on SELECT, a policy on
+// each read). Each was a write; over a loopback connection the DROP ran.
+TEST_CASE("sql: side-effecting functions in DDL expressions are judged where they are written") {
+    check_cases({
+        {"ADD COLUMN DEFAULT dblink_exec of a DROP runs it on every row", pg,
+         "ALTER TABLE t ADD COLUMN x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE orders')", Tier::destructive,
+         "calls dblink_exec running DROP"},
+        {"ALTER COLUMN TYPE USING dblink_exec of a DROP", pg,
+         "ALTER TABLE t ALTER COLUMN c TYPE text USING c || dblink_exec('dbname=prod', 'DROP TABLE orders')",
+         Tier::destructive, "calls dblink_exec running DROP"},
+        {"ADD CONSTRAINT CHECK calling lo_unlink", pg, "ALTER TABLE t ADD CONSTRAINT k CHECK (lo_unlink(c) = 1)",
+         Tier::destructive, "calls side-effecting function (lo_unlink)"},
+        {"CREATE TABLE whose DEFAULT runs a DROP on each INSERT", pg,
+         "CREATE TABLE t (a int, b text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE orders'))", Tier::destructive,
+         ""},
+        {"CREATE VIEW whose query runs a DROP on each SELECT", pg,
+         "CREATE VIEW v AS SELECT dblink_exec('dbname=prod', 'DROP TABLE orders')", Tier::destructive, ""},
+        {"CREATE POLICY whose USING runs a DROP on each read", pg,
+         "CREATE POLICY p ON t USING (dblink_exec('dbname=prod', 'DROP TABLE orders') IS NOT NULL)",
+         Tier::destructive, ""},
+        {"ALTER DOMAIN ADD CHECK made of dblink text built at run time", pg,
+         "ALTER DOMAIN d ADD CHECK (dblink_exec('dbname=prod', 'DR' || 'OP TABLE t') IS NOT NULL)", Tier::destructive,
+         "", "dynamic-sql"},
+        {"ADD COLUMN DEFAULT nextval stays a write", pg, "ALTER TABLE t ADD COLUMN x int DEFAULT nextval('s')",
+         Tier::write, ""},
+        {"CREATE TABLE with a plain DEFAULT stays a write", pg, "CREATE TABLE t (a int DEFAULT 0, b text CHECK (b <> ''))",
+         Tier::write, "CREATE"},
+    });
+}
+
 TEST_CASE("sql: comment and literal traps") {
     check_cases({
         {"DROP inside a string is data", pg, "SELECT 'DROP TABLE x'", Tier::read, "SELECT"},
