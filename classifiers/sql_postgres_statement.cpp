@@ -190,12 +190,55 @@ bool alter_table_drops(const cJSON* body) {
     return false;
 }
 
+// Does an expression read column `column` (a ColumnRef whose last field is it)?
+bool reads_column(const cJSON* json, std::string_view column, int depth) {
+    if (json == nullptr || depth > kMaxJsonWalk) return false;
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && std::string_view(child->string) == "ColumnRef") {
+            const cJSON* fields = field(child, "fields");
+            const cJSON* last = fields != nullptr ? cJSON_GetArrayItem(fields, cJSON_GetArraySize(fields) - 1) : nullptr;
+            if (string_of(field(field(last, "String"), "sval")) == column) return true;
+        }
+        if (reads_column(child, column, depth + 1)) return true;
+    }
+    return false;
+}
+
+// ALTER COLUMN c TYPE ... USING <expr>: the table is rewritten and every
+// row's c becomes <expr>. One that never reads c (USING NULL, USING 0,
+// USING now(), USING another column) replaces every stored value: the
+// column's data is gone as surely as by DROP COLUMN. The column it wipes,
+// or empty.
+std::string alter_type_wipes_column(const cJSON* body) {
+    const cJSON* commands = field(body, "cmds");
+    for (const cJSON* command = commands ? commands->child : nullptr; command != nullptr; command = command->next) {
+        const cJSON* cmd = field(command, "AlterTableCmd");
+        if (string_of(field(cmd, "subtype")) != "AT_AlterColumnType") continue;
+        const cJSON* using_expr = field(field(field(cmd, "def"), "ColumnDef"), "raw_default");
+        const std::string column = string_of(field(cmd, "name"));
+        if (using_expr != nullptr && !reads_column(using_expr, column, 0)) return column.empty() ? "?" : column;
+    }
+    return {};
+}
+
 StatementVerdict classify_alter_node(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
     const bool drops = (kind == "AlterTableStmt" && alter_table_drops(body)) ||
                        (kind == "AlterDomainStmt" && string_of(field(body, "subtype")) == "X");
-    if (!drops) return make(Tier::write, leading_operation(tokens));
-    std::string operation = alter_drop_operation(tokens);
-    return make(Tier::destructive, operation.empty() ? "ALTER ... DROP" : operation);
+    if (drops) {
+        std::string operation = alter_drop_operation(tokens);
+        return make(Tier::destructive, operation.empty() ? "ALTER ... DROP" : operation);
+    }
+    if (kind == "AlterTableStmt") {
+        const std::string wiped = alter_type_wipes_column(body);
+        if (!wiped.empty()) {
+            StatementVerdict verdict =
+                make(Tier::destructive, "ALTER ... TYPE ... USING an expression that does not read the column (" +
+                                            wiped + "): every stored value is replaced");
+            verdict.flags.push_back("column-values-replaced");
+            return verdict;
+        }
+    }
+    return make(Tier::write, leading_operation(tokens));
 }
 
 bool explain_analyzes(const cJSON* body) {

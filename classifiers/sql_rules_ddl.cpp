@@ -88,6 +88,54 @@ bool ttl_deletes(std::span<const Token> s, std::size_t ttl) {
     return false;
 }
 
+// Is `token` the column `column` (both read as the server folds names)?
+bool names_column(const Token& token, const Token& column) {
+    if (token.kind == TokenKind::word && column.kind == TokenKind::word) return token.text == column.text;
+    if (token.kind == TokenKind::quoted_identifier && column.kind == TokenKind::quoted_identifier)
+        return token.text == column.text;
+    const Token& word = token.kind == TokenKind::word ? token : column;
+    const Token& quoted = token.kind == TokenKind::word ? column : token;
+    if (word.kind != TokenKind::word || quoted.kind != TokenKind::quoted_identifier) return false;
+    std::string folded = word.text;
+    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return folded == quoted.text;
+}
+
+// PostgreSQL (and CockroachDB) ALTER [COLUMN] c [SET DATA] TYPE t USING e:
+// every row's c becomes e. An e that never names c replaces every stored
+// value (the tree path reads the same from the parse tree; this is the
+// reading for texts too deep for it). The column wiped, or null.
+const Token* type_change_wipes_column(std::span<const Token> s) {
+    int depth = 0;
+    for (std::size_t i = 2; i < s.size(); ++i) {  // past ALTER and its kind (ALTER TYPE is no column's)
+        if (is_punct(s[i], '(')) ++depth;
+        if (is_punct(s[i], ')') && depth > 0) --depth;
+        if (depth != 0 || !is_word(s[i], "TYPE")) continue;
+        std::size_t name = i - 1;
+        if (name >= 2 && is_word(s[name], "DATA") && is_word(s[name - 1], "SET")) name -= 2;
+        if (s[name].kind != TokenKind::word && s[name].kind != TokenKind::quoted_identifier) continue;
+        // The USING of this clause: before the next top-level comma.
+        std::size_t j = i + 1;
+        int inner = 0;
+        for (; j < s.size(); ++j) {
+            if (is_punct(s[j], '(')) ++inner;
+            if (is_punct(s[j], ')') && inner > 0) --inner;
+            if (inner == 0 && (is_punct(s[j], ',') || is_word(s[j], "USING"))) break;
+        }
+        if (j >= s.size() || !is_word(s[j], "USING")) continue;
+        bool reads = false;
+        inner = 0;
+        for (std::size_t k = j + 1; k < s.size(); ++k) {
+            if (is_punct(s[k], '(')) ++inner;
+            if (is_punct(s[k], ')') && inner > 0) --inner;
+            if (inner == 0 && is_punct(s[k], ',')) break;
+            if (names_column(s[k], s[name])) reads = true;
+        }
+        if (!reads) return &s[name];
+    }
+    return nullptr;
+}
+
 // Clauses of one ALTER that delete: the first one names the operation.
 std::string destructive_alter_clause(std::span<const Token> s) {
     int depth = 0;
@@ -165,6 +213,14 @@ StatementVerdict classify_alter(std::span<const Token> s) {
         return make(Tier::write, leading_operation(s));
     std::string clause = destructive_alter_clause(s);
     if (!clause.empty()) return make(Tier::destructive, std::move(clause));
+    if (const Token* wiped = type_change_wipes_column(s)) {
+        StatementVerdict verdict =
+            make(Tier::destructive, "ALTER ... TYPE ... USING an expression that does not read the column (" +
+                                        (wiped->kind == TokenKind::word ? lower_ascii(wiped->text) : wiped->text) +
+                                        "): every stored value is replaced");
+        verdict.flags.push_back("column-values-replaced");
+        return verdict;
+    }
     // MySQL/MariaDB ALTER TABLE ... ENGINE [=] BLACKHOLE copies every row into
     // an engine that stores nothing: the table stays, empty.
     for (std::size_t engine = find_top_level_word(s, "ENGINE"); engine != kNotFound;

@@ -290,3 +290,16 @@ def test_a_side_effecting_function_in_ddl_expressions_is_judged_where_it_is_writ
     assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
 
+
+def test_alter_column_type_using_an_expression_that_does_not_read_it_is_refused(db_sandbox, postgres):
+    """Red team 5: ALTER COLUMN ... TYPE ... USING NULL replaces every stored value of the column
+    (the table is rewritten with the expression); it was a write that block-destructive passed."""
+    postgres.sql("drop table if exists orders; create table orders (id int, note text); "
+                 "insert into orders values (1, 'a'), (2, 'b')")
+    run = db_sandbox.run("block-destructive",
+                         psql("alter table orders alter column note type text using null") + "; echo status=$?; " +
+                         psql("alter table orders alter column id type bigint using id") + "; echo status=$?")
+    assert postgres.sql("select count(note) from orders") == "2", run.stdout + run.stderr
+    assert "askfirst refused ALTER ... TYPE ... USING" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select data_type from information_schema.columns "
+                        "where table_name = 'orders' and column_name = 'id'") == "bigint"

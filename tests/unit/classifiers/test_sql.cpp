@@ -447,6 +447,44 @@ TEST_CASE("sql: side-effecting functions in DDL expressions are judged where the
     });
 }
 
+// Red team 5: ALTER COLUMN ... TYPE ... USING rewrites every row's value to
+// the expression; one that never reads the column wipes it (it was a write).
+TEST_CASE("sql: ALTER COLUMN TYPE USING an expression that does not read the column is destructive") {
+    // Nested past cJSON's depth limit, the PostgreSQL text is read by tokens.
+    std::string deep = "NULL";
+    for (int i = 0; i < 400; ++i) deep = "coalesce(" + deep + ", NULL)";
+    CHECK(classify_sql("ALTER TABLE t ALTER COLUMN c TYPE int USING " + deep, pg).tier == Tier::destructive);
+    const std::string wiped = "ALTER ... TYPE ... USING an expression that does not read the column (c): every stored value is replaced";
+    check_cases({
+        {"USING NULL", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING NULL", Tier::destructive, wiped,
+         "column-values-replaced"},
+        {"USING a constant, SET DATA TYPE spelling", pg, "ALTER TABLE t ALTER c SET DATA TYPE text USING ''",
+         Tier::destructive, wiped},
+        {"USING a function of no column", pg, "ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING now()",
+         Tier::destructive, wiped},
+        {"USING another column", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING d", Tier::destructive, wiped},
+        {"the second of two clauses wipes", pg,
+         "ALTER TABLE t ALTER COLUMN a TYPE bigint USING a, ALTER COLUMN c TYPE int USING 0", Tier::destructive, wiped},
+        {"a quoted column name is folded as the server folds it", pg,
+         "ALTER TABLE t ALTER COLUMN \"C\" TYPE int USING c", Tier::destructive, ""},
+        {"USING the column through a cast stays a write", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING c::int",
+         Tier::write, "ALTER"},
+        {"USING the qualified column in a function stays a write", pg,
+         "ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING to_timestamp(t.c)", Tier::write, "ALTER"},
+        // The token reading (other dialects; PostgreSQL texts too deep for the parse tree).
+        {"token path: USING NULL", gen, "ALTER TABLE t ALTER COLUMN c TYPE int USING NULL", Tier::destructive, wiped},
+        {"token path: the second clause wipes", gen,
+         "ALTER TABLE t ALTER COLUMN a TYPE bigint USING (a + 0), ALTER c SET DATA TYPE int USING coalesce(NULL, 0)",
+         Tier::destructive, wiped},
+        {"token path: USING the column stays a write", gen, "ALTER TABLE t ALTER COLUMN c TYPE int USING c::int",
+         Tier::write, "ALTER"},
+        {"token path: a MySQL index USING BTREE is no type change", my, "ALTER TABLE t ADD INDEX i (c) USING BTREE",
+         Tier::write, "ALTER"},
+        {"TYPE without USING (the implicit cast) stays a write", pg, "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+         Tier::write, "ALTER"},
+    });
+}
+
 TEST_CASE("sql: comment and literal traps") {
     check_cases({
         {"DROP inside a string is data", pg, "SELECT 'DROP TABLE x'", Tier::read, "SELECT"},
