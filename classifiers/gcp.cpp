@@ -139,6 +139,7 @@ Classification classify_rest(const HttpRequest& request, const RequestPath& path
     if (is_bigquery_query_or_job(request.method, path)) apply_content(judge_bigquery(request, path), result);
     if (is_document_commit(request.method, parsed.custom_verb)) apply_content(judge_document_commit(request), result);
     if (is_bucket_lifecycle_update(request, path)) apply_content(judge_bucket_lifecycle(request, path), result);
+    if (is_bigquery_table_update(request.method, path)) apply_content(judge_bigquery_table_update(request), result);
     return result;
 }
 
@@ -168,7 +169,7 @@ Classification classify_batch(const HttpRequest& request) {
         const GcpPath parsed = parse_gcp_path(inner, inner_path);
         Tier tier = classify_rest(inner, inner_path).tier;
         if (is_bigquery_query_or_job(method, inner_path) || is_document_commit(method, parsed.custom_verb) ||
-            is_bucket_lifecycle_update(inner, inner_path)) {
+            is_bucket_lifecycle_update(inner, inner_path) || is_bigquery_table_update(method, inner_path)) {
             tier = Tier::destructive;
             add_flag(result, "batch-part-body-not-inspected");
         }
@@ -186,7 +187,7 @@ bool gcp_matches(const HttpRequest& request) { return host_matches_any(request.h
 bool gcp_needs_body(const HttpRequest& head) {
     const RequestPath path = split_request_path(head.path);
     if (is_batch(head.method, path) || is_bigquery_query_or_job(head.method, path)) return true;
-    if (is_bucket_lifecycle_update(head, path)) return true;
+    if (is_bucket_lifecycle_update(head, path) || is_bigquery_table_update(head.method, path)) return true;
     return is_document_commit(head.method, parse_gcp_path(head, path).custom_verb);
 }
 

@@ -4,6 +4,9 @@
 // PREPARE/EXECUTE and cursors.
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <utility>
 
 #include "classifiers/sql_rules_internal.h"
@@ -160,6 +163,64 @@ std::string destructive_alter_clause(std::span<const Token> s) {
     return {};
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days
+// arithmetic: shift the year to start in March so that leap days come last).
+long long days_since_epoch(int year, int month, int day) {
+    const int y = month <= 2 ? year - 1 : year;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int year_of_era = y - era * 400;
+    const int day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return static_cast<long long>(era) * 146097 + day_of_era - 719468;
+}
+
+// The UTC day of a 'YYYY-MM-DD...' text, if it starts with one.
+std::optional<long long> leading_date_days(std::string_view text) {
+    if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    int parts[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
+    for (int p = 0; p < 3; ++p)
+        for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+            if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+            parts[p] = parts[p] * 10 + (text[i] - '0');
+        }
+    if (parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > 31) return std::nullopt;
+    return days_since_epoch(parts[0], parts[1], parts[2]);
+}
+
+// BigQuery ALTER ... SET OPTIONS (expiration_timestamp = ..., partition_expiration_days = ...):
+// a table that expires, or partitions that expire, under a day from now are
+// deleted at once, on MongoDB TTL's one-day line. An expiration askfirst
+// cannot read (CURRENT_TIMESTAMP(), TIMESTAMP_ADD(...)) counts as now; NULL
+// clears it. Returns the flag: ttl-expires-now, ttl-schedules-deletion or "".
+std::string bigquery_expiration_flag(std::span<const Token> s) {
+    using namespace std::chrono;
+    const long long today = duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24;
+    std::string flag;
+    for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+        const bool timestamp = is_word(s[i], "EXPIRATION_TIMESTAMP");
+        const bool partition_days = is_word(s[i], "PARTITION_EXPIRATION_DAYS");
+        if ((!timestamp && !partition_days) || s[i + 1].kind != TokenKind::op || s[i + 1].text != "=") continue;
+        std::size_t v = i + 2;
+        if (is_word(s[v], "NULL")) continue;
+        bool soon = true;
+        if (timestamp) {
+            if (is_word(s[v], "TIMESTAMP") && v + 1 < s.size()) ++v;
+            const bool text = s[v].kind == TokenKind::string || s[v].kind == TokenKind::quoted_identifier;
+            const std::optional<long long> day = text ? leading_date_days(s[v].text) : std::nullopt;
+            const bool alone = v + 1 >= s.size() || is_punct(s[v + 1], ',') || is_punct(s[v + 1], ')');
+            // Two whole days ahead is more than a day away in any time zone.
+            soon = !day || !alone || *day < today + 2;
+        } else if (s[v].kind == TokenKind::number) {
+            const bool alone = v + 1 >= s.size() || is_punct(s[v + 1], ',') || is_punct(s[v + 1], ')');
+            soon = !alone || std::strtod(s[v].text.c_str(), nullptr) < 1.0;
+        }
+        if (soon) return "ttl-expires-now";
+        flag = "ttl-schedules-deletion";
+    }
+    return flag;
+}
+
 bool starts_explained_statement(const Token& token) {
     static constexpr std::array<std::string_view, 13> kStarts = {
         "SELECT", "WITH", "INSERT", "UPDATE", "DELETE", "MERGE", "VALUES", "TABLE",
@@ -231,8 +292,15 @@ StatementVerdict classify_alter(std::span<const Token> s) {
                                  (s[value].kind != TokenKind::word && lower_ascii(s[value].text) == "blackhole")))
             return make(Tier::destructive, "ALTER ... ENGINE=BLACKHOLE discards every row");
     }
+    const std::string expiration = bigquery_expiration_flag(s);
+    if (expiration == "ttl-expires-now") {
+        StatementVerdict verdict = make(Tier::destructive, "ALTER ... SET OPTIONS (an expiration under a day away)");
+        verdict.flags.push_back(expiration);
+        return verdict;
+    }
     StatementVerdict verdict = make(Tier::write, "ALTER");
-    if (find_top_level_word(s, "TTL") != kNotFound) verdict.flags.push_back("ttl-schedules-deletion");
+    if (find_top_level_word(s, "TTL") != kNotFound || !expiration.empty())
+        verdict.flags.push_back("ttl-schedules-deletion");
     return verdict;
 }
 
