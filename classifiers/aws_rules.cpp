@@ -67,6 +67,13 @@ constexpr ParameterRule kParameterRules[] = {
     {"s3:PutBucketLifecycleConfiguration", "NoncurrentVersionExpiration", "", Effect::escalate, "expires-objects"},
     {"s3:PutBucketLifecycle", "Expiration", "", Effect::escalate, "expires-objects"},
     {"s3:PutBucketLifecycle", "NoncurrentVersionExpiration", "", Effect::escalate, "expires-objects"},
+    // Red team 5, beyond the rules' list, by the same reasoning: ECR's only
+    // lifecycle action is `expire` (every policy deletes the images its rules
+    // match, as S3's Expiration deletes objects), and Redshift deletes the
+    // automated snapshots outside a lowered retention (0: all of them), as
+    // RDS does with BackupRetentionPeriod=0.
+    {"ecr:PutLifecyclePolicy", "lifecyclePolicyText", "", Effect::escalate, "expires-images"},
+    {"redshift:ModifyCluster", "AutomatedSnapshotRetentionPeriod", "0", Effect::escalate, "deletes-backups"},
     // Destructive already; flags for the dialog ("Keep destructive, but show the flags").
     {"rds:DeleteDBInstance", "SkipFinalSnapshot", "true", Effect::flag, "skips-final-snapshot"},
     {"rds:DeleteDBInstance", "DeleteAutomatedBackups", "true", Effect::flag, "deletes-backups"},
