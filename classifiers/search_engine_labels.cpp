@@ -197,9 +197,31 @@ Tier bulk_tier(std::string_view body, std::vector<std::string>& flags) {
     return tier;
 }
 
+// A lifecycle policy (ILM put_lifecycle, ISM put_policy) deletes the
+// indices it manages when it has a delete phase or action: some member named
+// `delete` (ILM `phases.delete`, ISM `states[].actions[].delete`).
+bool names_delete(const cJSON* json, int depth) {
+    if (json == nullptr || depth > 64) return depth > 64;  // too deep to read: assume it does
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && std::string_view(child->string) == "delete") return true;
+        if (names_delete(child, depth + 1)) return true;
+    }
+    return false;
+}
+
+bool is_lifecycle_policy_put(std::string_view api) {
+    return api == "ilm.put_lifecycle" || api == "ism.put_policy" || api == "ism.put_policies";
+}
+
 Tier content_tier(std::string_view api, Tier base, std::string_view body, bool body_complete,
                   std::vector<std::string>& flags) {
     if (!body_complete) return base;  // the registry judges what was not seen
+    if (is_lifecycle_policy_put(api)) {
+        // §9: a write, with a risk flag when it has a delete phase (unreadable: flagged too).
+        const JsonTree tree = parse_json(body);
+        if (tree == nullptr || names_delete(tree.get(), 0)) flags.emplace_back("lifecycle-deletes-indices");
+        return base;
+    }
     if (is_bulk_api(api)) return max_tier(base, bulk_tier(body, flags));
     if (runs_update_script(api) && script_deletes(body)) {
         flags.emplace_back("update-script-deletes");
@@ -224,7 +246,9 @@ Tier search_api_name_tier(std::string_view api) {
     return tier_from_operation_name(action, NameOrder::noun_first);
 }
 
-bool search_api_needs_body(std::string_view api) { return is_bulk_api(api) || runs_update_script(api); }
+bool search_api_needs_body(std::string_view api) {
+    return is_bulk_api(api) || runs_update_script(api) || is_lifecycle_policy_put(api);
+}
 
 SearchLabel label_search_api(std::string_view method, std::string_view api, bool has_get_route,
                              std::string_view body, bool body_complete) {

@@ -219,6 +219,28 @@ TEST_CASE("search engines: bodies the label depends on") {
     }
 }
 
+// §9: a lifecycle policy PUT is a write, flagged when it has a delete phase
+// (ILM) or a delete action (OpenSearch ISM); the flag was never set (red team 5).
+TEST_CASE("search engines: a lifecycle policy with a delete phase is a flagged write") {
+    struct Row { const char* behaviour; const char* host; const char* path; const char* body; bool flagged; };
+    const Row rows[] = {
+        {"ILM delete phase", kLocal, "/_ilm/policy/logs",
+         R"({"policy":{"phases":{"hot":{"actions":{"rollover":{"max_age":"1d"}}},"delete":{"min_age":"0ms","actions":{"delete":{}}}}}})", true},
+        {"ISM delete action", kAws, "/_plugins/_ism/policies/logs",
+         R"({"policy":{"states":[{"name":"hot","actions":[{"delete":{}}],"transitions":[]}]}})", true},
+        {"an unreadable policy is flagged", kLocal, "/_ilm/policy/logs", "{", true},
+        {"ILM without a delete phase", kLocal, "/_ilm/policy/logs",
+         R"({"policy":{"phases":{"hot":{"actions":{"rollover":{"max_age":"1d"}}}}}})", false},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        CHECK(needs_body(make_request("PUT", row.host, row.path)));
+        const Classification result = classify(make_request("PUT", row.host, row.path, row.body));
+        CHECK(result.tier == W);
+        CHECK(has_flag(result, "lifecycle-deletes-indices") == row.flagged);
+    }
+}
+
 TEST_CASE("search engines: API-name lexicon order") {
     struct Row { const char* name; Tier tier; };
     const Row rows[] = {
