@@ -447,6 +447,30 @@ TEST_CASE("sql: side-effecting functions in DDL expressions are judged where the
     });
 }
 
+// Red team 5: a text nested too deeply for the parse tree is read by tokens,
+// which judged dblink's SQL text not at all and DDL expressions not at all:
+// SELECT or ALTER ... DEFAULT dblink_exec('...', 'DROP TABLE t') beside 400
+// nested calls (PostgreSQL runs it) was a write.
+TEST_CASE("sql: dblink and DDL expressions are judged on the token path too") {
+    std::string deep = "0";
+    for (int i = 0; i < 400; ++i) deep = "coalesce(" + deep + ", 0)";
+    const SqlDialect dialects[] = {pg, gen};
+    for (const SqlDialect dialect : dialects) {
+        CAPTURE(static_cast<int>(dialect));
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier == Tier::destructive);
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'DR' || 'OP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("ALTER TABLE h ADD COLUMN x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE t') || " + deep,
+                           dialect).tier == Tier::destructive);
+        CHECK(classify_sql("CREATE TABLE h (x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE t'), y int DEFAULT " +
+                               deep + ")",
+                           dialect).tier == Tier::destructive);
+        CHECK(classify_sql("ALTER TABLE h ADD CONSTRAINT k CHECK (lo_unlink(c) = " + deep + ")", dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'SELECT 1'), " + deep, dialect).tier == Tier::write);
+    }
+}
+
 // Red team 5: ALTER COLUMN ... TYPE ... USING rewrites every row's value to
 // the expression; one that never reads the column wipes it (it was a write).
 TEST_CASE("sql: ALTER COLUMN TYPE USING an expression that does not read the column is destructive") {
