@@ -404,6 +404,17 @@ StatementVerdict classify_create(std::span<const Token> s, SqlDialect dialect, i
     }
     const std::size_t kind = stored_code_kind(s);
     if (kind != kNotFound && depth <= kMaxSqlNesting) return stored_code_verdict(s, kind, dialect, depth);
+    // CREATE TABLE ... AS <query> runs its query now, data-modifying WITH
+    // included (PostgreSQL: CREATE TABLE t AS WITH d AS (DELETE ...) SELECT ...).
+    for (std::size_t as = find_top_level_word(s, "AS", 2); as != kNotFound && as + 1 < s.size();
+         as = find_top_level_word(s, "AS", as + 1)) {
+        if (!starts_explained_statement(s[as + 1]) || depth > kMaxSqlNesting) continue;
+        SessionState session;
+        StatementVerdict query = classify_statement_tokens(s.subspan(as + 1), dialect, session, depth + 1);
+        if (query.tier <= Tier::write) break;
+        query.operation = "CREATE ... AS " + query.operation;
+        return query;
+    }
     return make(Tier::write, "CREATE");
 }
 

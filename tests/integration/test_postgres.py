@@ -318,3 +318,18 @@ def test_dblink_in_a_text_too_deep_for_the_parse_tree_is_still_read(db_sandbox, 
                          psql(f"select dblink_exec('{loopback}', 'drop table orders'), {deep}") + "; echo status=$?")
     assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+
+
+def test_create_table_as_whose_query_deletes_is_judged_by_it_on_the_token_path(db_sandbox, postgres):
+    """Red team 5: CREATE TABLE ... AS WITH d AS (DELETE ... RETURNING ...) SELECT ... runs the DELETE;
+    the parse tree judged it so, but beside 400 nested calls the text is read by tokens, which
+    judged any CREATE TABLE a write, and block-destructive passed the DELETE."""
+    postgres.sql("drop table if exists orders, kept; create table orders (id int); insert into orders values (1), (2)")
+    deep = "0"
+    for _ in range(400):
+        deep = f"coalesce({deep}, 0)"
+    run = db_sandbox.run("block-destructive",
+                         psql(f"create table kept as with d as (delete from orders returning id) "
+                              f"select id, {deep} as z from d") + "; echo status=$?")
+    assert postgres.sql("select count(*) from orders") == "2", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
