@@ -376,11 +376,52 @@ void judge_sql_text_call(std::span<const Token> s, std::size_t open, std::string
     }
 }
 
+// PostgreSQL's U&"..." identifier with the default escape: \XXXX, \+XXXXXX
+// and \\ (a UESCAPE clause would stand between it and a call's '('). Code
+// points past ASCII are kept as '?': no function askfirst knows has one.
+std::string unicode_escaped_name(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out.push_back(text[i]);
+            continue;
+        }
+        if (i + 1 < text.size() && text[i + 1] == '\\') {
+            out.push_back('\\');
+            ++i;
+            continue;
+        }
+        const bool wide = i + 1 < text.size() && text[i + 1] == '+';
+        const std::size_t start = i + (wide ? 2 : 1), digits = wide ? 6 : 4;
+        unsigned long code = 0;
+        std::size_t k = start;
+        for (; k < text.size() && k < start + digits && std::isxdigit(static_cast<unsigned char>(text[k])); ++k)
+            code = code * 16 + static_cast<unsigned long>(std::isdigit(static_cast<unsigned char>(text[k]))
+                                                               ? text[k] - '0'
+                                                               : std::tolower(static_cast<unsigned char>(text[k])) - 'a' + 10);
+        if (k != start + digits) return "?";  // the server refuses it too
+        out.push_back(code < 0x80 ? static_cast<char>(code) : '?');
+        i = k - 1;
+    }
+    return out;
+}
+
+// The function a call's name token names: a word, a quoted identifier (the
+// same function when it is spelled in lower case; any case is read here) or
+// a U&"..." identifier. Empty when `i` is no name.
+std::string called_name(std::span<const Token> s, std::size_t i) {
+    if (s[i].kind == TokenKind::word) return lower(s[i].text);
+    if (s[i].kind != TokenKind::quoted_identifier) return {};
+    const bool unicode = i >= 2 && s[i - 1].text == "&" && is_word(s[i - 2], "U");
+    return lower(unicode ? unicode_escaped_name(s[i].text) : s[i].text);
+}
+
 // Calls of side-effecting functions anywhere in the statement.
 void escalate_for_functions(std::span<const Token> s, int depth, StatementVerdict& verdict) {
     for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-        if (s[i].kind != TokenKind::word || !is_punct(s[i + 1], '(')) continue;
-        const std::string name = lower(s[i].text);
+        if (!is_punct(s[i + 1], '(')) continue;
+        const std::string name = called_name(s, i);
+        if (name.empty()) continue;
         if (const std::optional<Tier> tier = side_effect_function_tier(name))
             raise(verdict, *tier, "calls side-effecting function (" + name + ")");
         if (name == "dblink_exec" || name == "dblink" || name == "dblink_send_query" || name == "dblink_open")

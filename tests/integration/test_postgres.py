@@ -305,7 +305,8 @@ def test_alter_column_type_using_an_expression_that_does_not_read_it_is_refused(
                         "where table_name = 'orders' and column_name = 'id'") == "bigint"
 
 
-def test_dblink_in_a_text_too_deep_for_the_parse_tree_is_still_read(db_sandbox, postgres):
+@pytest.mark.parametrize("call", ["dblink_exec", '"dblink_exec"', 'U&"\\0064blink_exec"'])
+def test_dblink_in_a_text_too_deep_for_the_parse_tree_is_still_read(db_sandbox, postgres, call):
     """Red team 5: beside 400 nested calls (which PostgreSQL runs) the text is read by tokens, which
     judged dblink_exec a write without reading its SQL text: the DROP it ran passed block-destructive."""
     postgres.sql("create extension if not exists dblink; drop table if exists orders; "
@@ -315,7 +316,7 @@ def test_dblink_in_a_text_too_deep_for_the_parse_tree_is_still_read(db_sandbox, 
     for _ in range(400):
         deep = f"coalesce({deep}, 0)"
     run = db_sandbox.run("block-destructive",
-                         psql(f"select dblink_exec('{loopback}', 'drop table orders'), {deep}") + "; echo status=$?")
+                         psql(f"select {call}('{loopback}', 'drop table orders'), {deep}") + "; echo status=$?")
     assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
 

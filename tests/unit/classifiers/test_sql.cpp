@@ -468,6 +468,12 @@ TEST_CASE("sql: dblink and DDL expressions are judged on the token path too") {
         CHECK(classify_sql("ALTER TABLE h ADD CONSTRAINT k CHECK (lo_unlink(c) = " + deep + ")", dialect).tier ==
               Tier::destructive);
         CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'SELECT 1'), " + deep, dialect).tier == Tier::write);
+        // A function named by a quoted identifier is the same function.
+        CHECK(classify_sql("SELECT \"dblink_exec\"('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("SELECT \"lo_unlink\"(" + deep + ")", dialect).tier == Tier::destructive);
+        CHECK(classify_sql("SELECT U&\"\\0064blink_exec\"('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
         // CREATE TABLE ... AS runs its query now: a DELETE in its WITH counts.
         CHECK(classify_sql("CREATE TABLE k AS WITH d AS (DELETE FROM t RETURNING id) SELECT id, " + deep + " FROM d",
                            dialect).tier == Tier::destructive);
