@@ -216,6 +216,41 @@ void apply_dry_run(const ResolvedOperation& resolved, const RequestParameters& p
     add_unique(judgement.shown_parameters, "DryRun=true");
 }
 
+// sqs:SetQueueAttributes MessageRetentionPeriod (seconds): SQS deletes the
+// messages older than the retention, so a queue's backlog past a shorter one
+// goes at once. Under a day (or unreadable) is a deletion now, on the
+// one-day line MongoDB TTL indexes use: destructive (expires-messages).
+// Read from the JSON protocol's Attributes map and the query protocol's
+// Attribute.N.Name / Attribute.N.Value pairs.
+constexpr std::string_view kRetention = "MessageRetentionPeriod";
+
+void apply_queue_retention(std::string_view operation, const RequestParameters& parameters, Judgement& judgement) {
+    if (operation != "sqs:SetQueueAttributes") return;
+    std::vector<std::string> values = parameters.values_anywhere(kRetention);
+    for (const auto& [key, value] : parameters.form()) {
+        if (!equals_ignoring_case(value, kRetention) || key.size() < 5 ||
+            !equals_ignoring_case(std::string_view(key).substr(key.size() - 5), ".Name"))
+            continue;
+        const std::string value_key = key.substr(0, key.size() - 5) + ".Value";
+        bool found = false;
+        for (const auto& [other_key, other_value] : parameters.form())
+            if (equals_ignoring_case(other_key, value_key)) {
+                values.push_back(other_value);
+                found = true;
+            }
+        if (!found) values.emplace_back();  // a name without its value: unreadable
+    }
+    for (const std::string& value : values) {
+        char* end = nullptr;
+        const double seconds = std::strtod(value.c_str(), &end);
+        if (!value.empty() && end != nullptr && *end == '\0' && seconds >= 86400) continue;
+        judgement.tier = Tier::destructive;
+        add_unique(judgement.flags, "expires-messages");
+        add_unique(judgement.shown_parameters, std::string(kRetention) + "=" + value);
+        return;
+    }
+}
+
 // Risk flags that depend on the operation's name rather than a parameter.
 void apply_name_flags(std::string_view operation, Tier tier, Judgement& judgement) {
     if (tier != Tier::read && operation.substr(0, 4) == "iam:" && operation.find("Policy") != std::string_view::npos)
@@ -231,6 +266,7 @@ Judgement judge_operation(const ResolvedOperation& resolved, std::string_view op
     judgement.tier = base_tier(resolved, operation, request, judgement);
     apply_parameter_rules(operation, parameters, judgement);
     apply_sql_carriers(operation, parameters, judgement);
+    apply_queue_retention(operation, parameters, judgement);
     apply_dry_run(resolved, parameters, judgement);
     apply_name_flags(operation, judgement.tier, judgement);
     return judgement;
@@ -242,7 +278,7 @@ bool body_can_change_tier(std::string_view operation, aws_model::Protocol protoc
         if (rule.effect == Effect::escalate && operation_matches(rule.operation, operation)) return true;
     for (const SqlCarrier& carrier : kSqlCarriers)
         if (carrier.operation == operation) return true;
-    return false;
+    return operation == "sqs:SetQueueAttributes";
 }
 
 }  // namespace askfirst::classifiers::aws
