@@ -180,3 +180,18 @@ TEST_CASE("gcp: a BigQuery expiration under a day deletes the table now") {
         if (row.flag[0] != '\0') CHECK(has_flag(result, row.flag));
     }
 }
+
+// A Firestore TTL policy deletes the documents whose time has passed: a
+// write flagged items-expire, as DynamoDB's UpdateTimeToLive (§1 risk flags).
+TEST_CASE("gcp: a Firestore TTL policy is a flagged write") {
+    constexpr const char* kField = "/v1/projects/p/databases/(default)/collectionGroups/sessions/fields/expireAt";
+    const std::string with_mask = std::string(kField) + "?updateMask=ttlConfig";
+    const Classification masked = classify(make_request("PATCH", "firestore.googleapis.com", with_mask, R"({"ttlConfig":{}})"));
+    CHECK(masked.tier == W);
+    CHECK(has_flag(masked, "items-expire"));
+    CHECK(needs_body(make_request("PATCH", "firestore.googleapis.com", kField)));
+    CHECK(has_flag(classify(make_request("PATCH", "firestore.googleapis.com", kField, R"({"ttlConfig":{}})")), "items-expire"));
+    const std::string index_mask = std::string(kField) + "?updateMask=indexConfig";
+    CHECK_FALSE(has_flag(classify(make_request("PATCH", "firestore.googleapis.com", index_mask, R"({"indexConfig":{}})")),
+                         "items-expire"));
+}
