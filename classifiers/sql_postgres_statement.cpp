@@ -17,6 +17,12 @@ constexpr std::array<std::string_view, 11> kReadKinds = {
     "VariableSetStmt", "VariableShowStmt", "DiscardStmt", "LockStmt", "ListenStmt", "UnlistenStmt",
     "FetchStmt", "ClosePortalStmt", "DeallocateStmt", "ConstraintsSetStmt", "SelectStmt"};
 
+// "CREATE" of "CREATE" or of "CREATE FUNCTION whose ...": the statement's first words.
+std::string leading_operation_text(const std::string& operation) {
+    const std::size_t cut = operation.find(" whose ");
+    return cut == std::string::npos ? operation : operation.substr(0, cut);
+}
+
 template <std::size_t N>
 bool in(const std::array<std::string_view, N>& table, std::string_view value) {
     for (std::string_view entry : table)
@@ -146,6 +152,54 @@ StatementVerdict with_expression_effects(StatementVerdict verdict, const cJSON* 
     Effects effects;
     walk_effects(body, effects, 0);
     apply(verdict, effects, leading_operation(tokens));
+    return verdict;
+}
+
+// Statements that name a function for later calls without calling it: an
+// operator, aggregate, cast, transform or operator class whose support
+// function it is, and a C or internal function that is another function's
+// code under a new name (AS 'dblink', 'dblink_exec'; AS 'be_lo_unlink'). A
+// call through the new name is an operator or an unknown function to the
+// classifier, so a side-effecting function named here is judged here: the
+// dblink functions the worst (their SQL text comes at run time), the others
+// by their own tier.
+StatementVerdict with_named_functions(StatementVerdict verdict, std::string_view kind, const cJSON* body) {
+    static constexpr std::array<std::string_view, 8> kNamingKinds = {
+        "DefineStmt", "CreateCastStmt", "AlterOperatorStmt", "CreateOpClassStmt",
+        "AlterOpFamilyStmt", "CreateTransformStmt", "CreateConversionStmt", "CreateFunctionStmt"};
+    if (!in(kNamingKinds, kind)) return verdict;
+    std::vector<std::string> names;
+    if (kind == "CreateFunctionStmt") {
+        std::string language;
+        const cJSON* options = field(body, "options");
+        for (const cJSON* option = options ? options->child : nullptr; option != nullptr; option = option->next) {
+            const cJSON* element = field(option, "DefElem");
+            if (string_of(field(element, "defname")) == "language")
+                language = string_of(field(field(field(element, "arg"), "String"), "sval"));
+            if (string_of(field(element, "defname")) == "as") string_constants(field(element, "arg"), names, 0);
+        }
+        for (char& c : language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (language != "c" && language != "internal") return verdict;
+    } else {
+        string_constants(body, names, 0);
+    }
+    for (std::string name : names) {
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name.starts_with("be_")) name.erase(0, 3);  // the backend's symbols for lo_unlink, lo_truncate, ...
+        if (name.find("dblink") != std::string::npos) {
+            verdict.tier = Tier::destructive;
+            verdict.operation = leading_operation_text(verdict.operation) + " naming " + name +
+                                " (it runs SQL text given at each call)";
+            if (std::find(verdict.flags.begin(), verdict.flags.end(), "dynamic-sql") == verdict.flags.end())
+                verdict.flags.push_back("dynamic-sql");
+            return verdict;
+        }
+        const std::optional<Tier> tier = side_effect_function_tier(name);
+        if (tier && *tier > verdict.tier) {
+            verdict.tier = *tier;
+            verdict.operation = leading_operation_text(verdict.operation) + " naming side-effecting function (" + name + ")";
+        }
+    }
     return verdict;
 }
 
@@ -356,13 +410,15 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
     if (kind == "DoStmt") return classify_do_node(body, depth);
     // Stored code (a function's body, a rule's actions) runs later, called by
     // a SELECT or fired by an INSERT: read as the token path reads it.
-    if (kind == "CreateFunctionStmt" || kind == "RuleStmt") return classify_create(tokens, SqlDialect::postgres, depth);
+    if (kind == "CreateFunctionStmt" || kind == "RuleStmt")
+        return with_named_functions(classify_create(tokens, SqlDialect::postgres, depth), kind, body);
     if (kind == "PrepareStmt" || kind == "ExecuteStmt") return classify_prepared_node(kind, body, tokens, session, depth);
     if (kind == "TransactionStmt") return classify_transaction_node(body, tokens);
     if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")
         return classify_executing_utility(kind, body, tokens);
     if (in(kReadKinds, kind)) return make(Tier::read, leading_operation(tokens));
-    return with_expression_effects(make(Tier::write, leading_operation(tokens)), body, tokens);
+    return with_named_functions(with_expression_effects(make(Tier::write, leading_operation(tokens)), body, tokens),
+                                kind, body);
 }
 
 }  // namespace askfirst::classifiers::sql

@@ -334,3 +334,24 @@ def test_create_table_as_whose_query_deletes_is_judged_by_it_on_the_token_path(d
                               f"select id, {deep} as z from d") + "; echo status=$?")
     assert postgres.sql("select count(*) from orders") == "2", run.stdout + run.stderr
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("define,call", [
+    # an operator whose function is dblink_exec: the operator runs it
+    ("create operator ~~~ (leftarg = text, rightarg = text, function = dblink_exec)",
+     "select '{loopback}' ~~~ 'drop table orders'"),
+    # a C function that is dblink_exec under another name
+    ("create function innocent(text, text) returns text language c strict as 'dblink', 'dblink_exec'",
+     "select innocent('{loopback}', 'drop table orders')"),
+])
+def test_a_side_effecting_function_aliased_by_name_is_judged_where_it_is_aliased(db_sandbox, postgres, define, call):
+    """Red team 5: CREATE OPERATOR ... FUNCTION = dblink_exec, or CREATE FUNCTION ... LANGUAGE c AS
+    'dblink', 'dblink_exec', names the function without calling it (a write); the call then
+    looks like an operator or an unknown function (a read), and the DROP ran under block-destructive."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders; drop operator if exists ~~~ (text, text); "
+                 "drop function if exists innocent(text, text); create table orders (id int); insert into orders values (1), (2)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    run = db_sandbox.run("block-destructive",
+                         psql(define) + "; echo status=$?; " + psql(call.format(loopback=loopback)) + "; echo status=$?")
+    assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr

@@ -447,6 +447,37 @@ TEST_CASE("sql: side-effecting functions in DDL expressions are judged where the
     });
 }
 
+// Red team 5: a function named for later calls without being called (an
+// operator's, aggregate's or cast's function; a C or internal function that
+// is another's code under a new name) was a write, and the call through the
+// new name looked like an operator or an unknown function: the DROP that
+// dblink_exec ran through `select 'conn' ~~~ 'drop table t'` passed.
+TEST_CASE("sql: a side-effecting function aliased by name is judged where it is aliased") {
+    check_cases({
+        {"an operator whose function is dblink_exec", pg,
+         "CREATE OPERATOR ~~~ (LEFTARG = text, RIGHTARG = text, FUNCTION = dblink_exec)", Tier::destructive, "",
+         "dynamic-sql"},
+        {"an operator whose procedure is public.dblink_exec", pg,
+         "CREATE OPERATOR public.~~~ (LEFTARG = text, RIGHTARG = text, PROCEDURE = public.dblink_exec)",
+         Tier::destructive, ""},
+        {"an aggregate whose state function is lo_unlink", pg,
+         "CREATE AGGREGATE a(oid) (SFUNC = lo_unlink, STYPE = int)", Tier::destructive, ""},
+        {"a cast through dblink_exec", pg, "CREATE CAST (text AS int) WITH FUNCTION dblink_exec(text)",
+         Tier::destructive, ""},
+        {"a C function that is dblink_exec", pg,
+         "CREATE FUNCTION innocent(text, text) RETURNS text LANGUAGE c AS 'dblink', 'dblink_exec'", Tier::destructive,
+         "", "dynamic-sql"},
+        {"an internal function that is lo_unlink", pg,
+         "CREATE FUNCTION innocent(oid) RETURNS int LANGUAGE internal AS 'be_lo_unlink'", Tier::destructive, ""},
+        {"an ordinary operator stays a write", pg,
+         "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)", Tier::write, "CREATE"},
+        {"an ordinary C function stays a write", pg,
+         "CREATE FUNCTION f(int) RETURNS int LANGUAGE c AS 'mylib', 'my_f'", Tier::write, ""},
+        {"a SQL function whose body says dblink_exec in a comment is judged by its body", pg,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 -- dblink_exec $$", Tier::write, ""},
+    });
+}
+
 // Red team 5: a text nested too deeply for the parse tree is read by tokens,
 // which judged dblink's SQL text not at all and DDL expressions not at all:
 // SELECT or ALTER ... DEFAULT dblink_exec('...', 'DROP TABLE t') beside 400
