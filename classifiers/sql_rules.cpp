@@ -429,6 +429,42 @@ void escalate_for_functions(std::span<const Token> s, int depth, StatementVerdic
     }
 }
 
+// The token reading of the parse-tree rule (sql_postgres_statement.cpp,
+// with_named_functions): CREATE/ALTER OPERATOR, AGGREGATE, CAST, TYPE,
+// TRANSFORM or CONVERSION, and a LANGUAGE c or internal function, name a
+// function for later calls; a side-effecting one is judged here.
+void escalate_for_named_functions(std::span<const Token> s, StatementVerdict& verdict) {
+    static constexpr std::array<std::string_view, 6> kNamingKinds = {"OPERATOR", "AGGREGATE", "CAST",
+                                                                     "TYPE", "TRANSFORM", "CONVERSION"};
+    bool names = false;
+    for (std::size_t i = 1; i < s.size() && i < 6; ++i) {
+        if (s[i].kind == TokenKind::word && in(kNamingKinds, s[i].text)) names = true;
+        if (is_word(s[i], "FUNCTION") || is_word(s[i], "PROCEDURE")) {
+            for (std::size_t k = i; k + 1 < s.size(); ++k) {
+                if (!is_word(s[k], "LANGUAGE")) continue;
+                const std::string language = lower(s[k + 1].text);
+                if (language == "c" || language == "internal") names = true;
+            }
+        }
+    }
+    if (!names) return;
+    for (const Token& token : s) {
+        if (token.kind != TokenKind::word && token.kind != TokenKind::quoted_identifier &&
+            token.kind != TokenKind::string)
+            continue;
+        std::string name = lower(token.text);
+        if (name.starts_with("be_")) name.erase(0, 3);
+        if (name.find("dblink") != std::string::npos) {
+            raise(verdict, Tier::destructive, s[0].text + " naming " + name + " (it runs SQL text given at each call)");
+            if (std::find(verdict.flags.begin(), verdict.flags.end(), "dynamic-sql") == verdict.flags.end())
+                verdict.flags.push_back("dynamic-sql");
+            return;
+        }
+        if (const std::optional<Tier> tier = side_effect_function_tier(name))
+            raise(verdict, *tier, s[0].text + " naming side-effecting function (" + name + ")");
+    }
+}
+
 void escalate_for_functions_and_nested(std::span<const Token> s, SqlDialect dialect, SessionState& session,
                                        int depth, StatementVerdict& verdict) {
     escalate_for_functions(s, depth, verdict);
@@ -469,7 +505,10 @@ StatementVerdict classify_statement_tokens(std::span<const Token> statement, Sql
     if (executes_expressions(s[0].text)) escalate_for_functions_and_nested(s, dialect, session, depth, verdict);
     // DDL expressions run now (a rewrite, a CHECK) or later (a DEFAULT, a
     // view): their function calls count where they are written.
-    else if (is_word(s[0], "ALTER") || is_word(s[0], "CREATE")) escalate_for_functions(s, depth, verdict);
+    else if (is_word(s[0], "ALTER") || is_word(s[0], "CREATE")) {
+        escalate_for_functions(s, depth, verdict);
+        escalate_for_named_functions(s, verdict);
+    }
     return verdict;
 }
 

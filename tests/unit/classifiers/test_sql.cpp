@@ -475,6 +475,19 @@ TEST_CASE("sql: a side-effecting function aliased by name is judged where it is 
          "CREATE FUNCTION f(int) RETURNS int LANGUAGE c AS 'mylib', 'my_f'", Tier::write, ""},
         {"a SQL function whose body says dblink_exec in a comment is judged by its body", pg,
          "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 -- dblink_exec $$", Tier::write, ""},
+        // The token reading (the generic dialect: rds-data on Aurora PostgreSQL).
+        {"token path: an operator whose function is dblink_exec", gen,
+         "CREATE OPERATOR ~~~ (LEFTARG = text, RIGHTARG = text, FUNCTION = dblink_exec)", Tier::destructive, "",
+         "dynamic-sql"},
+        {"token path: a C function that is dblink_exec", gen,
+         "CREATE FUNCTION innocent(text, text) RETURNS text LANGUAGE c AS 'dblink', 'dblink_exec'", Tier::destructive,
+         ""},
+        {"token path: an aggregate whose state function is lo_unlink", gen,
+         "CREATE AGGREGATE a(oid) (SFUNC = lo_unlink, STYPE = int)", Tier::destructive, ""},
+        {"token path: an ordinary operator stays a write", gen,
+         "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)", Tier::write, "CREATE"},
+        {"token path: a table named dblink_log stays a write", gen, "CREATE TABLE dblink_log (a int)", Tier::write,
+         "CREATE"},
     });
 }
 
