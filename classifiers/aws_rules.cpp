@@ -67,6 +67,13 @@ constexpr ParameterRule kParameterRules[] = {
     {"s3:PutBucketLifecycleConfiguration", "NoncurrentVersionExpiration", "", Effect::escalate, "expires-objects"},
     {"s3:PutBucketLifecycle", "Expiration", "", Effect::escalate, "expires-objects"},
     {"s3:PutBucketLifecycle", "NoncurrentVersionExpiration", "", Effect::escalate, "expires-objects"},
+    // Red team 5, beyond the rules' list, by the same reasoning: ECR's only
+    // lifecycle action is `expire` (every policy deletes the images its rules
+    // match, as S3's Expiration deletes objects), and Redshift deletes the
+    // automated snapshots outside a lowered retention (0: all of them), as
+    // RDS does with BackupRetentionPeriod=0.
+    {"ecr:PutLifecyclePolicy", "lifecyclePolicyText", "", Effect::escalate, "expires-images"},
+    {"redshift:ModifyCluster", "AutomatedSnapshotRetentionPeriod", "0", Effect::escalate, "deletes-backups"},
     // Destructive already; flags for the dialog ("Keep destructive, but show the flags").
     {"rds:DeleteDBInstance", "SkipFinalSnapshot", "true", Effect::flag, "skips-final-snapshot"},
     {"rds:DeleteDBInstance", "DeleteAutomatedBackups", "true", Effect::flag, "deletes-backups"},
@@ -209,6 +216,41 @@ void apply_dry_run(const ResolvedOperation& resolved, const RequestParameters& p
     add_unique(judgement.shown_parameters, "DryRun=true");
 }
 
+// sqs:SetQueueAttributes MessageRetentionPeriod (seconds): SQS deletes the
+// messages older than the retention, so a queue's backlog past a shorter one
+// goes at once. Under a day (or unreadable) is a deletion now, on the
+// one-day line MongoDB TTL indexes use: destructive (expires-messages).
+// Read from the JSON protocol's Attributes map and the query protocol's
+// Attribute.N.Name / Attribute.N.Value pairs.
+constexpr std::string_view kRetention = "MessageRetentionPeriod";
+
+void apply_queue_retention(std::string_view operation, const RequestParameters& parameters, Judgement& judgement) {
+    if (operation != "sqs:SetQueueAttributes") return;
+    std::vector<std::string> values = parameters.values_anywhere(kRetention);
+    for (const auto& [key, value] : parameters.form()) {
+        if (!equals_ignoring_case(value, kRetention) || key.size() < 5 ||
+            !equals_ignoring_case(std::string_view(key).substr(key.size() - 5), ".Name"))
+            continue;
+        const std::string value_key = key.substr(0, key.size() - 5) + ".Value";
+        bool found = false;
+        for (const auto& [other_key, other_value] : parameters.form())
+            if (equals_ignoring_case(other_key, value_key)) {
+                values.push_back(other_value);
+                found = true;
+            }
+        if (!found) values.emplace_back();  // a name without its value: unreadable
+    }
+    for (const std::string& value : values) {
+        char* end = nullptr;
+        const double seconds = std::strtod(value.c_str(), &end);
+        if (!value.empty() && end != nullptr && *end == '\0' && seconds >= 86400) continue;
+        judgement.tier = Tier::destructive;
+        add_unique(judgement.flags, "expires-messages");
+        add_unique(judgement.shown_parameters, std::string(kRetention) + "=" + value);
+        return;
+    }
+}
+
 // Risk flags that depend on the operation's name rather than a parameter.
 void apply_name_flags(std::string_view operation, Tier tier, Judgement& judgement) {
     if (tier != Tier::read && operation.substr(0, 4) == "iam:" && operation.find("Policy") != std::string_view::npos)
@@ -224,6 +266,7 @@ Judgement judge_operation(const ResolvedOperation& resolved, std::string_view op
     judgement.tier = base_tier(resolved, operation, request, judgement);
     apply_parameter_rules(operation, parameters, judgement);
     apply_sql_carriers(operation, parameters, judgement);
+    apply_queue_retention(operation, parameters, judgement);
     apply_dry_run(resolved, parameters, judgement);
     apply_name_flags(operation, judgement.tier, judgement);
     return judgement;
@@ -235,7 +278,7 @@ bool body_can_change_tier(std::string_view operation, aws_model::Protocol protoc
         if (rule.effect == Effect::escalate && operation_matches(rule.operation, operation)) return true;
     for (const SqlCarrier& carrier : kSqlCarriers)
         if (carrier.operation == operation) return true;
-    return false;
+    return operation == "sqs:SetQueueAttributes";
 }
 
 }  // namespace askfirst::classifiers::aws

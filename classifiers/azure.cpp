@@ -12,6 +12,7 @@
 // POSTs that read (flagged: they return secrets); start/stop/restart/
 // deallocate/regenerateKey write; `purge` destructive.
 // `POST /batch` carries `requests[]`: the most severe inner request wins.
+// A storage lifecycle management policy whose rules delete is destructive.
 // Data planes: Blob (DELETE destructive; `x-ms-delete-snapshots` flagged),
 // Key Vault (DELETE is a soft delete; `deletedsecrets` DELETE purges),
 // Cosmos DB (a POST with `x-ms-documentdb-isquery: true` is a query),
@@ -92,6 +93,36 @@ bool returns_secrets(std::string_view action) {
 Tier arm_request_tier(std::string_view method, const RequestPath& path, std::string& operation,
                       std::vector<std::string>& flags);
 
+// A storage account's lifecycle management policy (PUT|PATCH
+// …/Microsoft.Storage/storageAccounts/{a}/managementPolicies/default): a
+// rule whose actions delete (baseBlob/snapshot/version `delete`) deletes
+// every blob it matches (daysAfterModificationGreaterThan 0: all of them),
+// as S3's Expiration does (§1): destructive, expires-objects.
+bool is_management_policy_update(std::string_view method, const RequestPath& path) {
+    if (method != "PUT" && method != "PATCH") return false;
+    const ArmTarget target = arm_target(path, method);
+    return same_word(target.type, "Microsoft.Storage/storageAccounts/managementPolicies");
+}
+
+bool names_delete_action(const cJSON* json, int depth) {
+    if (json == nullptr) return false;
+    if (depth > 64) return true;  // too deep to read: assume it does
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && same_word(child->string, "delete")) return true;
+        if (names_delete_action(child, depth + 1)) return true;
+    }
+    return false;
+}
+
+// The policy's body (or a batch request's "content"): null is unreadable.
+Tier management_policy_tier(const cJSON* policy, std::vector<std::string>& flags) {
+    if (policy == nullptr || names_delete_action(policy, 0)) {
+        flags.emplace_back("expires-objects");
+        return Tier::destructive;
+    }
+    return Tier::write;
+}
+
 // POST /batch: {"requests": [{"httpMethod": "DELETE", "url": "…"}, …]}
 Tier arm_batch_tier(const HttpRequest& request, std::vector<std::string>& flags) {
     const JsonTree body = parse_json(request.body);
@@ -111,7 +142,10 @@ Tier arm_batch_tier(const HttpRequest& request, std::vector<std::string>& flags)
             inner_path = inner_path.substr(std::min(inner_path.find('/', scheme + 3), inner_path.size()));
         inner_path = inner_path.substr(0, inner_path.find('?'));
         std::string ignored;
-        tier = max_tier(tier, arm_request_tier(*method, split_request_path(inner_path), ignored, flags));
+        const RequestPath parsed = split_request_path(inner_path);
+        tier = max_tier(tier, arm_request_tier(*method, parsed, ignored, flags));
+        if (is_management_policy_update(*method, parsed))
+            tier = max_tier(tier, management_policy_tier(json_member(inner, "content"), flags));
     }
     return tier;
 }
@@ -141,6 +175,10 @@ Classification classify_arm(const HttpRequest& request) {
         return result;
     }
     result.tier = arm_request_tier(request.method, path, result.operation, result.flags);
+    if (is_management_policy_update(request.method, path) && request.body_complete) {
+        const JsonTree body = parse_json(request.body);
+        result.tier = max_tier(result.tier, management_policy_tier(body.get(), result.flags));
+    }
     return result;
 }
 
@@ -164,7 +202,9 @@ bool azure_matches(const HttpRequest& request) {
 }
 
 bool azure_needs_body(const HttpRequest& head) {
-    return host_matches_any(head.host, kArmHosts) && head.method == "POST" && head.path == "/batch";
+    if (!host_matches_any(head.host, kArmHosts)) return false;
+    return (head.method == "POST" && head.path == "/batch") ||
+           is_management_policy_update(head.method, split_request_path(head.path));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "classifiers/gcp_content.h"
 #include "classifiers/provider.h"
 #include "classifiers/rest_resource.h"
+#include "classifiers/url_query.h"
 #include "classifiers/verb_lexicon.h"
 
 namespace askfirst::classifiers {
@@ -130,6 +131,22 @@ void apply_content(const GcpContentVerdict& verdict, Classification& result) {
 
 Classification classify_batch(const HttpRequest& request);
 
+// Firestore's TTL policy: PATCH …/collectionGroups/{g}/fields/{f} that sets
+// ttlConfig makes the field a TTL: documents whose time in it has passed are
+// deleted, within about a day. A write with a risk flag, as DynamoDB's
+// UpdateTimeToLive is (§1 risk flags: items-expire).
+bool is_firestore_field_update(const HttpRequest& request, const RequestPath& path) {
+    if (request.method != "PATCH" || !host_matches_pattern(request.host, "firestore.googleapis.com")) return false;
+    const auto& s = path.segments;
+    return s.size() >= 4 && s[s.size() - 2] == "fields" && s[s.size() - 4] == "collectionGroups";
+}
+
+bool sets_ttl_policy(const HttpRequest& request) {
+    const std::optional<std::string> mask = query_param(request.query, "updateMask");
+    if (mask && mask->find("ttlConfig") != std::string::npos) return true;
+    return !mask && (!request.body_complete || request.body.find("ttlConfig") != std::string::npos);
+}
+
 Classification classify_rest(const HttpRequest& request, const RequestPath& path) {
     const GcpPath parsed = parse_gcp_path(request, path);
     std::string operation = parsed.service + " " + request.method + " " + parsed.shape;
@@ -139,6 +156,8 @@ Classification classify_rest(const HttpRequest& request, const RequestPath& path
     if (is_bigquery_query_or_job(request.method, path)) apply_content(judge_bigquery(request, path), result);
     if (is_document_commit(request.method, parsed.custom_verb)) apply_content(judge_document_commit(request), result);
     if (is_bucket_lifecycle_update(request, path)) apply_content(judge_bucket_lifecycle(request, path), result);
+    if (is_bigquery_table_update(request.method, path)) apply_content(judge_bigquery_table_update(request), result);
+    if (is_firestore_field_update(request, path) && sets_ttl_policy(request)) add_flag(result, "items-expire");
     return result;
 }
 
@@ -168,7 +187,7 @@ Classification classify_batch(const HttpRequest& request) {
         const GcpPath parsed = parse_gcp_path(inner, inner_path);
         Tier tier = classify_rest(inner, inner_path).tier;
         if (is_bigquery_query_or_job(method, inner_path) || is_document_commit(method, parsed.custom_verb) ||
-            is_bucket_lifecycle_update(inner, inner_path)) {
+            is_bucket_lifecycle_update(inner, inner_path) || is_bigquery_table_update(method, inner_path)) {
             tier = Tier::destructive;
             add_flag(result, "batch-part-body-not-inspected");
         }
@@ -186,7 +205,8 @@ bool gcp_matches(const HttpRequest& request) { return host_matches_any(request.h
 bool gcp_needs_body(const HttpRequest& head) {
     const RequestPath path = split_request_path(head.path);
     if (is_batch(head.method, path) || is_bigquery_query_or_job(head.method, path)) return true;
-    if (is_bucket_lifecycle_update(head, path)) return true;
+    if (is_bucket_lifecycle_update(head, path) || is_bigquery_table_update(head.method, path)) return true;
+    if (is_firestore_field_update(head, path) && !query_param(head.query, "updateMask")) return true;
     return is_document_commit(head.method, parse_gcp_path(head, path).custom_verb);
 }
 

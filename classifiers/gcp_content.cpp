@@ -10,9 +10,19 @@
 //  * Cloud Storage bucket lifecycle (JSON PATCH/PUT b/{b}, XML ?lifecycle):
 //    a rule whose action deletes (anything but SetStorageClass or
 //    AbortIncompleteMultipartUpload) is destructive, as S3's Expiration.
+//  * BigQuery table updates (PATCH/PUT tables/{t}) and copy jobs that set
+//    an `expirationTime` / `destinationExpirationTime` under a day away (or
+//    unreadable), or a partition expiration (`timePartitioning.expirationMs`)
+//    under a day: BigQuery deletes the table, or every older partition, at
+//    once; destructive (ttl-expires-now), as MongoDB's TTL under a day. A
+//    later one is a write flagged ttl-schedules-deletion.
 //  * Cloud Storage XML API: the S3 rules (DELETE destructive, except an
 //    upload abort `?uploadId=`, a write; `POST ?delete` destructive).
 #include "classifiers/gcp_content.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 
 #include "classifiers/json_body.h"
 #include "classifiers/json_members.h"
@@ -60,6 +70,40 @@ void judge_disposition(const cJSON* section, GcpContentVerdict& verdict) {
     }
 }
 
+// The one-day line of deferred deletion (as MongoDB TTL indexes): sooner
+// than this, the data is as good as deleted by the request that set it.
+constexpr long long kOneDayMs = 24LL * 60 * 60 * 1000;
+
+// An int64 JSON value (BigQuery sends them as decimal strings, or numbers).
+std::optional<long long> json_int64(const cJSON* value) {
+    if (cJSON_IsNumber(value)) {
+        if (!(value->valuedouble > -9e18 && value->valuedouble < 9e18)) return std::nullopt;  // NaN too
+        return static_cast<long long>(value->valuedouble);
+    }
+    if (!cJSON_IsString(value) || value->valuestring == nullptr || value->valuestring[0] == '\0') return std::nullopt;
+    char* end = nullptr;
+    const long long parsed = std::strtoll(value->valuestring, &end, 10);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    return parsed;
+}
+
+// Raises `verdict` for every member `name` of `object` that schedules the
+// deletion of stored data: `absolute` says the value is a time (ms since the
+// epoch), otherwise an age (ms). null clears it.
+void judge_expiration(const cJSON* object, const char* name, bool absolute, GcpContentVerdict& verdict) {
+    using namespace std::chrono;
+    const long long now_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    for (const cJSON* member : json_members(object, name)) {
+        if (cJSON_IsNull(member)) continue;
+        const std::optional<long long> value = json_int64(member);
+        const bool soon = !value || (absolute ? *value < now_ms + kOneDayMs : *value < kOneDayMs);
+        const char* flag = soon ? "ttl-expires-now" : "ttl-schedules-deletion";
+        if (soon) verdict.tier = Tier::destructive;
+        if (std::find(verdict.flags.begin(), verdict.flags.end(), flag) == verdict.flags.end())
+            verdict.flags.emplace_back(flag);
+    }
+}
+
 GcpContentVerdict judge_job(const cJSON* body) {
     GcpContentVerdict verdict;
     const cJSON* configuration = json_member(body, "configuration");
@@ -76,6 +120,9 @@ GcpContentVerdict judge_job(const cJSON* body) {
     const cJSON* query = json_member(configuration, "query");
     if (const std::optional<std::string> sql = json_string(query, "query")) judge_sql(*sql, verdict);
     for (const char* section : {"query", "load", "copy"}) judge_disposition(json_member(configuration, section), verdict);
+    // A copy job sets its destination table's expiration, an existing one's too.
+    for (const cJSON* copy : json_members(configuration, "copy"))
+        judge_expiration(copy, "destinationExpirationTime", true, verdict);
     return verdict;
 }
 
@@ -117,6 +164,27 @@ GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& 
     } else if (const std::optional<std::string> sql = json_string(body.get(), "query")) {
         judge_sql(*sql, verdict);
     }
+    return verdict;
+}
+
+bool is_bigquery_table_update(std::string_view method, const RequestPath& path) {
+    // /bigquery/v2/projects/{p}/datasets/{d}/tables/{t}
+    return (method == "PATCH" || method == "PUT") && path.segments.size() == 8 && segment_is(path, 0, "bigquery") &&
+           segment_is(path, 2, "projects") && segment_is(path, 4, "datasets") && segment_is(path, 6, "tables");
+}
+
+GcpContentVerdict judge_bigquery_table_update(const HttpRequest& request) {
+    GcpContentVerdict verdict;
+    if (!request.body_complete) return verdict;  // the registry judges what was not seen
+    const JsonTree body = parse_json(request.body);
+    if (body == nullptr) {
+        verdict.tier = Tier::destructive;
+        verdict.flags.emplace_back("body-unreadable");
+        return verdict;
+    }
+    judge_expiration(body.get(), "expirationTime", true, verdict);
+    for (const cJSON* partitioning : json_members(body.get(), "timePartitioning"))
+        judge_expiration(partitioning, "expirationMs", false, verdict);
     return verdict;
 }
 

@@ -25,6 +25,12 @@ struct GcpContentVerdict {
 bool is_bigquery_query_or_job(std::string_view method, const RequestPath& path);
 GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& path);
 
+// BigQuery `PATCH|PUT …/datasets/{d}/tables/{t}`: an `expirationTime` or a
+// `timePartitioning.expirationMs` under a day deletes the table, or its
+// older partitions, at once (destructive, ttl-expires-now).
+bool is_bigquery_table_update(std::string_view method, const RequestPath& path);
+GcpContentVerdict judge_bigquery_table_update(const HttpRequest& request);
+
 // Firestore `…/documents:commit|:batchWrite`, Datastore `…:commit`.
 bool is_document_commit(std::string_view method, std::string_view custom_verb);
 GcpContentVerdict judge_document_commit(const HttpRequest& request);

@@ -16,7 +16,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <iterator>
+#include <optional>
+#include <utility>
 
 #include "classifiers/json_body.h"
 #include "classifiers/verb_lexicon.h"
@@ -197,9 +200,91 @@ Tier bulk_tier(std::string_view body, std::vector<std::string>& flags) {
     return tier;
 }
 
+// A lifecycle policy (ILM put_lifecycle, ISM put_policy) deletes the
+// indices it manages when it has a delete phase or action: some member named
+// `delete` (ILM `phases.delete`, ISM `states[].actions[].delete`).
+bool names_delete(const cJSON* json, int depth) {
+    if (json == nullptr || depth > 64) return depth > 64;  // too deep to read: assume it does
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && std::string_view(child->string) == "delete") return true;
+        if (names_delete(child, depth + 1)) return true;
+    }
+    return false;
+}
+
+// An Elasticsearch time value ("7d", "12h", "30m", "1s", "500ms", "10micros",
+// "5nanos"; a bare number is milliseconds) in milliseconds; nullopt when it
+// cannot be read.
+std::optional<double> time_value_ms(const cJSON* value) {
+    if (cJSON_IsNumber(value)) return value->valuedouble;
+    if (!cJSON_IsString(value) || value->valuestring == nullptr) return std::nullopt;
+    const std::string_view text = value->valuestring;
+    std::size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+        ++digits;
+    if (digits == 0) return std::nullopt;
+    const double number = std::strtod(std::string(text.substr(0, digits)).c_str(), nullptr);
+    static constexpr std::pair<std::string_view, double> kUnits[] = {
+        {"d", 86400000.0}, {"h", 3600000.0}, {"m", 60000.0}, {"s", 1000.0}, {"ms", 1.0},
+        {"micros", 0.001}, {"nanos", 0.000001}, {"", 1.0}};
+    for (const auto& [unit, scale] : kUnits)
+        if (text.substr(digits) == unit) return number * scale;
+    return std::nullopt;
+}
+
+// Retention that deletes what is older than it: a data stream's lifecycle
+// (PUT _data_stream/{name}/_lifecycle {"data_retention"}) deletes backing
+// indices past it; a snapshot lifecycle policy (PUT _slm/policy/{id}
+// {"retention": {"expire_after"}}) deletes the policy's snapshots, backups,
+// past it. Under a day (or unreadable) it is a deletion now, on MongoDB TTL's
+// one-day line: destructive (ttl-expires-now); longer, a flagged write.
+Tier retention_tier(std::string_view api, const cJSON* body, std::vector<std::string>& flags) {
+    if (body == nullptr) {
+        flags.emplace_back("ttl-expires-now");
+        return Tier::destructive;
+    }
+    std::vector<const cJSON*> values;
+    if (api == "indices.put_data_lifecycle") {
+        if (cJSON_IsFalse(json_member(body, "enabled"))) return Tier::write;
+        values = json_members(body, "data_retention");
+    } else {
+        for (const cJSON* retention : json_members(body, "retention"))
+            for (const cJSON* value : json_members(retention, "expire_after")) values.push_back(value);
+    }
+    Tier tier = Tier::write;
+    for (const cJSON* value : values) {
+        if (cJSON_IsNull(value)) continue;
+        const std::optional<double> ms = time_value_ms(value);
+        if (!ms || !(*ms >= 86400000.0)) {
+            flags.emplace_back("ttl-expires-now");
+            return Tier::destructive;
+        }
+        tier = Tier::write;
+        if (std::find(flags.begin(), flags.end(), "ttl-schedules-deletion") == flags.end())
+            flags.emplace_back("ttl-schedules-deletion");
+    }
+    return tier;
+}
+
+bool sets_retention(std::string_view api) { return api == "indices.put_data_lifecycle" || api == "slm.put_lifecycle"; }
+
+bool is_lifecycle_policy_put(std::string_view api) {
+    return api == "ilm.put_lifecycle" || api == "ism.put_policy" || api == "ism.put_policies";
+}
+
 Tier content_tier(std::string_view api, Tier base, std::string_view body, bool body_complete,
                   std::vector<std::string>& flags) {
     if (!body_complete) return base;  // the registry judges what was not seen
+    if (sets_retention(api)) {
+        const JsonTree tree = parse_json(body);
+        return max_tier(base, retention_tier(api, tree.get(), flags));
+    }
+    if (is_lifecycle_policy_put(api)) {
+        // §9: a write, with a risk flag when it has a delete phase (unreadable: flagged too).
+        const JsonTree tree = parse_json(body);
+        if (tree == nullptr || names_delete(tree.get(), 0)) flags.emplace_back("lifecycle-deletes-indices");
+        return base;
+    }
     if (is_bulk_api(api)) return max_tier(base, bulk_tier(body, flags));
     if (runs_update_script(api) && script_deletes(body)) {
         flags.emplace_back("update-script-deletes");
@@ -224,7 +309,9 @@ Tier search_api_name_tier(std::string_view api) {
     return tier_from_operation_name(action, NameOrder::noun_first);
 }
 
-bool search_api_needs_body(std::string_view api) { return is_bulk_api(api) || runs_update_script(api); }
+bool search_api_needs_body(std::string_view api) {
+    return is_bulk_api(api) || runs_update_script(api) || is_lifecycle_policy_put(api) || sets_retention(api);
+}
 
 SearchLabel label_search_api(std::string_view method, std::string_view api, bool has_get_route,
                              std::string_view body, bool body_complete) {

@@ -17,6 +17,12 @@ constexpr std::array<std::string_view, 11> kReadKinds = {
     "VariableSetStmt", "VariableShowStmt", "DiscardStmt", "LockStmt", "ListenStmt", "UnlistenStmt",
     "FetchStmt", "ClosePortalStmt", "DeallocateStmt", "ConstraintsSetStmt", "SelectStmt"};
 
+// "CREATE" of "CREATE" or of "CREATE FUNCTION whose ...": the statement's first words.
+std::string leading_operation_text(const std::string& operation) {
+    const std::size_t cut = operation.find(" whose ");
+    return cut == std::string::npos ? operation : operation.substr(0, cut);
+}
+
 template <std::size_t N>
 bool in(const std::array<std::string_view, N>& table, std::string_view value) {
     for (std::string_view entry : table)
@@ -136,6 +142,67 @@ void apply(StatementVerdict& verdict, const Effects& effects, std::string_view l
     verdict.operation = function ? effects.operation : std::string(lead) + " containing " + effects.operation;
 }
 
+// DDL carries expressions that run: now (ALTER ... TYPE ... USING and ADD
+// COLUMN ... DEFAULT over every existing row, ADD CONSTRAINT ... CHECK on
+// every row) or later, stored (a DEFAULT on each INSERT, a view's query on
+// each SELECT, a policy's USING on each read). A side-effecting function in
+// one (dblink_exec('...', 'DROP TABLE t'), lo_unlink(..)) is judged where it
+// is written, as a function body is.
+StatementVerdict with_expression_effects(StatementVerdict verdict, const cJSON* body, std::span<const Token> tokens) {
+    Effects effects;
+    walk_effects(body, effects, 0);
+    apply(verdict, effects, leading_operation(tokens));
+    return verdict;
+}
+
+// Statements that name a function for later calls without calling it: an
+// operator, aggregate, cast, transform or operator class whose support
+// function it is, and a C or internal function that is another function's
+// code under a new name (AS 'dblink', 'dblink_exec'; AS 'be_lo_unlink'). A
+// call through the new name is an operator or an unknown function to the
+// classifier, so a side-effecting function named here is judged here: the
+// dblink functions the worst (their SQL text comes at run time), the others
+// by their own tier.
+StatementVerdict with_named_functions(StatementVerdict verdict, std::string_view kind, const cJSON* body) {
+    static constexpr std::array<std::string_view, 8> kNamingKinds = {
+        "DefineStmt", "CreateCastStmt", "AlterOperatorStmt", "CreateOpClassStmt",
+        "AlterOpFamilyStmt", "CreateTransformStmt", "CreateConversionStmt", "CreateFunctionStmt"};
+    if (!in(kNamingKinds, kind)) return verdict;
+    std::vector<std::string> names;
+    if (kind == "CreateFunctionStmt") {
+        std::string language;
+        const cJSON* options = field(body, "options");
+        for (const cJSON* option = options ? options->child : nullptr; option != nullptr; option = option->next) {
+            const cJSON* element = field(option, "DefElem");
+            if (string_of(field(element, "defname")) == "language")
+                language = string_of(field(field(field(element, "arg"), "String"), "sval"));
+            if (string_of(field(element, "defname")) == "as") string_constants(field(element, "arg"), names, 0);
+        }
+        for (char& c : language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (language != "c" && language != "internal") return verdict;
+    } else {
+        string_constants(body, names, 0);
+    }
+    for (std::string name : names) {
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name.starts_with("be_")) name.erase(0, 3);  // the backend's symbols for lo_unlink, lo_truncate, ...
+        if (name.find("dblink") != std::string::npos) {
+            verdict.tier = Tier::destructive;
+            verdict.operation = leading_operation_text(verdict.operation) + " naming " + name +
+                                " (it runs SQL text given at each call)";
+            if (std::find(verdict.flags.begin(), verdict.flags.end(), "dynamic-sql") == verdict.flags.end())
+                verdict.flags.push_back("dynamic-sql");
+            return verdict;
+        }
+        const std::optional<Tier> tier = side_effect_function_tier(name);
+        if (tier && *tier > verdict.tier) {
+            verdict.tier = *tier;
+            verdict.operation = leading_operation_text(verdict.operation) + " naming side-effecting function (" + name + ")";
+        }
+    }
+    return verdict;
+}
+
 // Statements that run a query now: base tier, then what the query does.
 StatementVerdict classify_dml(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
     const std::string lead = leading_operation(tokens);
@@ -177,12 +244,55 @@ bool alter_table_drops(const cJSON* body) {
     return false;
 }
 
+// Does an expression read column `column` (a ColumnRef whose last field is it)?
+bool reads_column(const cJSON* json, std::string_view column, int depth) {
+    if (json == nullptr || depth > kMaxJsonWalk) return false;
+    for (const cJSON* child = json->child; child != nullptr; child = child->next) {
+        if (child->string != nullptr && std::string_view(child->string) == "ColumnRef") {
+            const cJSON* fields = field(child, "fields");
+            const cJSON* last = fields != nullptr ? cJSON_GetArrayItem(fields, cJSON_GetArraySize(fields) - 1) : nullptr;
+            if (string_of(field(field(last, "String"), "sval")) == column) return true;
+        }
+        if (reads_column(child, column, depth + 1)) return true;
+    }
+    return false;
+}
+
+// ALTER COLUMN c TYPE ... USING <expr>: the table is rewritten and every
+// row's c becomes <expr>. One that never reads c (USING NULL, USING 0,
+// USING now(), USING another column) replaces every stored value: the
+// column's data is gone as surely as by DROP COLUMN. The column it wipes,
+// or empty.
+std::string alter_type_wipes_column(const cJSON* body) {
+    const cJSON* commands = field(body, "cmds");
+    for (const cJSON* command = commands ? commands->child : nullptr; command != nullptr; command = command->next) {
+        const cJSON* cmd = field(command, "AlterTableCmd");
+        if (string_of(field(cmd, "subtype")) != "AT_AlterColumnType") continue;
+        const cJSON* using_expr = field(field(field(cmd, "def"), "ColumnDef"), "raw_default");
+        const std::string column = string_of(field(cmd, "name"));
+        if (using_expr != nullptr && !reads_column(using_expr, column, 0)) return column.empty() ? "?" : column;
+    }
+    return {};
+}
+
 StatementVerdict classify_alter_node(std::string_view kind, const cJSON* body, std::span<const Token> tokens) {
     const bool drops = (kind == "AlterTableStmt" && alter_table_drops(body)) ||
                        (kind == "AlterDomainStmt" && string_of(field(body, "subtype")) == "X");
-    if (!drops) return make(Tier::write, leading_operation(tokens));
-    std::string operation = alter_drop_operation(tokens);
-    return make(Tier::destructive, operation.empty() ? "ALTER ... DROP" : operation);
+    if (drops) {
+        std::string operation = alter_drop_operation(tokens);
+        return make(Tier::destructive, operation.empty() ? "ALTER ... DROP" : operation);
+    }
+    if (kind == "AlterTableStmt") {
+        const std::string wiped = alter_type_wipes_column(body);
+        if (!wiped.empty()) {
+            StatementVerdict verdict =
+                make(Tier::destructive, "ALTER ... TYPE ... USING an expression that does not read the column (" +
+                                            wiped + "): every stored value is replaced");
+            verdict.flags.push_back("column-values-replaced");
+            return verdict;
+        }
+    }
+    return make(Tier::write, leading_operation(tokens));
 }
 
 bool explain_analyzes(const cJSON* body) {
@@ -293,19 +403,22 @@ StatementVerdict classify_pg_statement(const cJSON* node, std::span<const Token>
         kind == "MergeStmt")
         return classify_dml(kind, body, tokens);
     if (kind == "TruncateStmt" || kind.starts_with("Drop")) return make(Tier::destructive, leading_operation(tokens));
-    if (kind == "AlterTableStmt" || kind == "AlterDomainStmt") return classify_alter_node(kind, body, tokens);
+    if (kind == "AlterTableStmt" || kind == "AlterDomainStmt")
+        return with_expression_effects(classify_alter_node(kind, body, tokens), body, tokens);
     if (kind == "ExplainStmt") return classify_explain_node(body, tokens, session, depth);
     if (kind == "CopyStmt") return classify_copy_node(body);
     if (kind == "DoStmt") return classify_do_node(body, depth);
     // Stored code (a function's body, a rule's actions) runs later, called by
     // a SELECT or fired by an INSERT: read as the token path reads it.
-    if (kind == "CreateFunctionStmt" || kind == "RuleStmt") return classify_create(tokens, SqlDialect::postgres, depth);
+    if (kind == "CreateFunctionStmt" || kind == "RuleStmt")
+        return with_named_functions(classify_create(tokens, SqlDialect::postgres, depth), kind, body);
     if (kind == "PrepareStmt" || kind == "ExecuteStmt") return classify_prepared_node(kind, body, tokens, session, depth);
     if (kind == "TransactionStmt") return classify_transaction_node(body, tokens);
     if (kind == "DeclareCursorStmt" || kind == "CreateTableAsStmt" || kind == "CallStmt")
         return classify_executing_utility(kind, body, tokens);
     if (in(kReadKinds, kind)) return make(Tier::read, leading_operation(tokens));
-    return make(Tier::write, leading_operation(tokens));
+    return with_named_functions(with_expression_effects(make(Tier::write, leading_operation(tokens)), body, tokens),
+                                kind, body);
 }
 
 }  // namespace askfirst::classifiers::sql

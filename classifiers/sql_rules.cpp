@@ -9,6 +9,7 @@
 // The ALTER, CREATE, EXPLAIN, COPY and DO rules live in sql_rules_ddl.cpp.
 #include "classifiers/sql_rules.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <utility>
@@ -332,16 +333,141 @@ bool executes_expressions(std::string_view first) {
     return in(kExecuting, first);
 }
 
-void escalate_for_functions_and_nested(std::span<const Token> s, SqlDialect dialect, SessionState& session,
-                                       int depth, StatementVerdict& verdict) {
+void raise(StatementVerdict& verdict, Tier tier, std::string operation) {
+    if (tier <= verdict.tier) return;
+    verdict.tier = tier;
+    verdict.operation = std::move(operation);
+}
+
+// dblink's functions run their SQL text (on another server, or this one
+// over a loopback connection). The token reading of the parse-tree rule
+// (sql_postgres_statement.cpp): each argument that is one literal (or a cast
+// of one) is judged as the SQL it is; any other argument is text made at run
+// time, judged the worst it could be. `open` is the call's '('.
+void judge_sql_text_call(std::span<const Token> s, std::size_t open, std::string_view name, int depth,
+                         StatementVerdict& verdict) {
+    std::size_t at = open + 1;
+    int nesting = 0;
+    while (at < s.size()) {
+        // One argument: [at, end) up to a comma or the closing ')' at this level.
+        std::size_t end = at;
+        for (; end < s.size(); ++end) {
+            if (is_punct(s[end], '(')) ++nesting;
+            if (is_punct(s[end], ')') && nesting-- == 0) break;
+            if (nesting == 0 && is_punct(s[end], ',')) break;
+        }
+        bool literal = end > at && s[at].kind == TokenKind::string;
+        for (std::size_t k = at + 1; literal && k < end; ++k)  // a cast: ::text, ::varchar
+            literal = (s[k].kind == TokenKind::op && s[k].text == "::") || s[k].kind == TokenKind::word;
+        if (!literal) {
+            raise(verdict, Tier::destructive, "calls " + std::string(name) + " running SQL made at run time");
+            if (std::find(verdict.flags.begin(), verdict.flags.end(), "dynamic-sql") == verdict.flags.end())
+                verdict.flags.push_back("dynamic-sql");
+        } else {
+            const StatementVerdict inner = classify_procedural_body(s[at].text, SqlDialect::postgres, depth + 1);
+            if (inner.tier == Tier::destructive) {
+                std::string_view what = inner.operation;
+                if (what.starts_with("DO block runs ")) what.remove_prefix(14);
+                raise(verdict, Tier::destructive, "calls " + std::string(name) + " running " + std::string(what));
+            }
+        }
+        if (end >= s.size() || is_punct(s[end], ')')) return;
+        at = end + 1;
+    }
+}
+
+// PostgreSQL's U&"..." identifier with the default escape: \XXXX, \+XXXXXX
+// and \\ (a UESCAPE clause would stand between it and a call's '('). Code
+// points past ASCII are kept as '?': no function askfirst knows has one.
+std::string unicode_escaped_name(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\') {
+            out.push_back(text[i]);
+            continue;
+        }
+        if (i + 1 < text.size() && text[i + 1] == '\\') {
+            out.push_back('\\');
+            ++i;
+            continue;
+        }
+        const bool wide = i + 1 < text.size() && text[i + 1] == '+';
+        const std::size_t start = i + (wide ? 2 : 1), digits = wide ? 6 : 4;
+        unsigned long code = 0;
+        std::size_t k = start;
+        for (; k < text.size() && k < start + digits && std::isxdigit(static_cast<unsigned char>(text[k])); ++k)
+            code = code * 16 + static_cast<unsigned long>(std::isdigit(static_cast<unsigned char>(text[k]))
+                                                               ? text[k] - '0'
+                                                               : std::tolower(static_cast<unsigned char>(text[k])) - 'a' + 10);
+        if (k != start + digits) return "?";  // the server refuses it too
+        out.push_back(code < 0x80 ? static_cast<char>(code) : '?');
+        i = k - 1;
+    }
+    return out;
+}
+
+// The function a call's name token names: a word, a quoted identifier (the
+// same function when it is spelled in lower case; any case is read here) or
+// a U&"..." identifier. Empty when `i` is no name.
+std::string called_name(std::span<const Token> s, std::size_t i) {
+    if (s[i].kind == TokenKind::word) return lower(s[i].text);
+    if (s[i].kind != TokenKind::quoted_identifier) return {};
+    const bool unicode = i >= 2 && s[i - 1].text == "&" && is_word(s[i - 2], "U");
+    return lower(unicode ? unicode_escaped_name(s[i].text) : s[i].text);
+}
+
+// Calls of side-effecting functions anywhere in the statement.
+void escalate_for_functions(std::span<const Token> s, int depth, StatementVerdict& verdict) {
     for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-        if (s[i].kind != TokenKind::word || !is_punct(s[i + 1], '(')) continue;
-        const std::optional<Tier> tier = side_effect_function_tier(lower(s[i].text));
-        if (tier && *tier > verdict.tier) {
-            verdict.tier = *tier;
-            verdict.operation = "calls side-effecting function (" + lower(s[i].text) + ")";
+        if (!is_punct(s[i + 1], '(')) continue;
+        const std::string name = called_name(s, i);
+        if (name.empty()) continue;
+        if (const std::optional<Tier> tier = side_effect_function_tier(name))
+            raise(verdict, *tier, "calls side-effecting function (" + name + ")");
+        if (name == "dblink_exec" || name == "dblink" || name == "dblink_send_query" || name == "dblink_open")
+            judge_sql_text_call(s, i + 1, name, depth, verdict);
+    }
+}
+
+// The token reading of the parse-tree rule (sql_postgres_statement.cpp,
+// with_named_functions): CREATE/ALTER OPERATOR, AGGREGATE, CAST, TYPE,
+// TRANSFORM or CONVERSION, and a LANGUAGE c or internal function, name a
+// function for later calls; a side-effecting one is judged here.
+void escalate_for_named_functions(std::span<const Token> s, StatementVerdict& verdict) {
+    static constexpr std::array<std::string_view, 6> kNamingKinds = {"OPERATOR", "AGGREGATE", "CAST",
+                                                                     "TYPE", "TRANSFORM", "CONVERSION"};
+    bool names = false;
+    for (std::size_t i = 1; i < s.size() && i < 6; ++i) {
+        if (s[i].kind == TokenKind::word && in(kNamingKinds, s[i].text)) names = true;
+        if (is_word(s[i], "FUNCTION") || is_word(s[i], "PROCEDURE")) {
+            for (std::size_t k = i; k + 1 < s.size(); ++k) {
+                if (!is_word(s[k], "LANGUAGE")) continue;
+                const std::string language = lower(s[k + 1].text);
+                if (language == "c" || language == "internal") names = true;
+            }
         }
     }
+    if (!names) return;
+    for (const Token& token : s) {
+        if (token.kind != TokenKind::word && token.kind != TokenKind::quoted_identifier &&
+            token.kind != TokenKind::string)
+            continue;
+        std::string name = lower(token.text);
+        if (name.starts_with("be_")) name.erase(0, 3);
+        if (name.find("dblink") != std::string::npos) {
+            raise(verdict, Tier::destructive, s[0].text + " naming " + name + " (it runs SQL text given at each call)");
+            if (std::find(verdict.flags.begin(), verdict.flags.end(), "dynamic-sql") == verdict.flags.end())
+                verdict.flags.push_back("dynamic-sql");
+            return;
+        }
+        if (const std::optional<Tier> tier = side_effect_function_tier(name))
+            raise(verdict, *tier, s[0].text + " naming side-effecting function (" + name + ")");
+    }
+}
+
+void escalate_for_functions_and_nested(std::span<const Token> s, SqlDialect dialect, SessionState& session,
+                                       int depth, StatementVerdict& verdict) {
+    escalate_for_functions(s, depth, verdict);
     if (is_word(s[0], "WITH")) return;  // classify_with already looked inside
     for (std::span<const Token> group : statement_groups(s)) {
         if (!is_data_modifying(group)) continue;
@@ -377,6 +503,12 @@ StatementVerdict classify_statement_tokens(std::span<const Token> statement, Sql
     }
     StatementVerdict verdict = classify_by_leading_word(s, dialect, session, depth);
     if (executes_expressions(s[0].text)) escalate_for_functions_and_nested(s, dialect, session, depth, verdict);
+    // DDL expressions run now (a rewrite, a CHECK) or later (a DEFAULT, a
+    // view): their function calls count where they are written.
+    else if (is_word(s[0], "ALTER") || is_word(s[0], "CREATE")) {
+        escalate_for_functions(s, depth, verdict);
+        escalate_for_named_functions(s, verdict);
+    }
     return verdict;
 }
 

@@ -4,6 +4,9 @@
 // PREPARE/EXECUTE and cursors.
 #include <array>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <utility>
 
 #include "classifiers/sql_rules_internal.h"
@@ -88,6 +91,54 @@ bool ttl_deletes(std::span<const Token> s, std::size_t ttl) {
     return false;
 }
 
+// Is `token` the column `column` (both read as the server folds names)?
+bool names_column(const Token& token, const Token& column) {
+    if (token.kind == TokenKind::word && column.kind == TokenKind::word) return token.text == column.text;
+    if (token.kind == TokenKind::quoted_identifier && column.kind == TokenKind::quoted_identifier)
+        return token.text == column.text;
+    const Token& word = token.kind == TokenKind::word ? token : column;
+    const Token& quoted = token.kind == TokenKind::word ? column : token;
+    if (word.kind != TokenKind::word || quoted.kind != TokenKind::quoted_identifier) return false;
+    std::string folded = word.text;
+    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return folded == quoted.text;
+}
+
+// PostgreSQL (and CockroachDB) ALTER [COLUMN] c [SET DATA] TYPE t USING e:
+// every row's c becomes e. An e that never names c replaces every stored
+// value (the tree path reads the same from the parse tree; this is the
+// reading for texts too deep for it). The column wiped, or null.
+const Token* type_change_wipes_column(std::span<const Token> s) {
+    int depth = 0;
+    for (std::size_t i = 2; i < s.size(); ++i) {  // past ALTER and its kind (ALTER TYPE is no column's)
+        if (is_punct(s[i], '(')) ++depth;
+        if (is_punct(s[i], ')') && depth > 0) --depth;
+        if (depth != 0 || !is_word(s[i], "TYPE")) continue;
+        std::size_t name = i - 1;
+        if (name >= 2 && is_word(s[name], "DATA") && is_word(s[name - 1], "SET")) name -= 2;
+        if (s[name].kind != TokenKind::word && s[name].kind != TokenKind::quoted_identifier) continue;
+        // The USING of this clause: before the next top-level comma.
+        std::size_t j = i + 1;
+        int inner = 0;
+        for (; j < s.size(); ++j) {
+            if (is_punct(s[j], '(')) ++inner;
+            if (is_punct(s[j], ')') && inner > 0) --inner;
+            if (inner == 0 && (is_punct(s[j], ',') || is_word(s[j], "USING"))) break;
+        }
+        if (j >= s.size() || !is_word(s[j], "USING")) continue;
+        bool reads = false;
+        inner = 0;
+        for (std::size_t k = j + 1; k < s.size(); ++k) {
+            if (is_punct(s[k], '(')) ++inner;
+            if (is_punct(s[k], ')') && inner > 0) --inner;
+            if (inner == 0 && is_punct(s[k], ',')) break;
+            if (names_column(s[k], s[name])) reads = true;
+        }
+        if (!reads) return &s[name];
+    }
+    return nullptr;
+}
+
 // Clauses of one ALTER that delete: the first one names the operation.
 std::string destructive_alter_clause(std::span<const Token> s) {
     int depth = 0;
@@ -110,6 +161,64 @@ std::string destructive_alter_clause(std::span<const Token> s) {
         if (s[i].text == "TTL" && ttl_deletes(s, i)) return "ALTER ... MODIFY TTL";  // ClickHouse
     }
     return {};
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days
+// arithmetic: shift the year to start in March so that leap days come last).
+long long days_since_epoch(int year, int month, int day) {
+    const int y = month <= 2 ? year - 1 : year;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int year_of_era = y - era * 400;
+    const int day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const int day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return static_cast<long long>(era) * 146097 + day_of_era - 719468;
+}
+
+// The UTC day of a 'YYYY-MM-DD...' text, if it starts with one.
+std::optional<long long> leading_date_days(std::string_view text) {
+    if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+    int parts[3] = {0, 0, 0};
+    const std::size_t starts[3] = {0, 5, 8}, lengths[3] = {4, 2, 2};
+    for (int p = 0; p < 3; ++p)
+        for (std::size_t i = starts[p]; i < starts[p] + lengths[p]; ++i) {
+            if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+            parts[p] = parts[p] * 10 + (text[i] - '0');
+        }
+    if (parts[1] < 1 || parts[1] > 12 || parts[2] < 1 || parts[2] > 31) return std::nullopt;
+    return days_since_epoch(parts[0], parts[1], parts[2]);
+}
+
+// BigQuery ALTER ... SET OPTIONS (expiration_timestamp = ..., partition_expiration_days = ...):
+// a table that expires, or partitions that expire, under a day from now are
+// deleted at once, on MongoDB TTL's one-day line. An expiration askfirst
+// cannot read (CURRENT_TIMESTAMP(), TIMESTAMP_ADD(...)) counts as now; NULL
+// clears it. Returns the flag: ttl-expires-now, ttl-schedules-deletion or "".
+std::string bigquery_expiration_flag(std::span<const Token> s) {
+    using namespace std::chrono;
+    const long long today = duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24;
+    std::string flag;
+    for (std::size_t i = 0; i + 2 < s.size(); ++i) {
+        const bool timestamp = is_word(s[i], "EXPIRATION_TIMESTAMP");
+        const bool partition_days = is_word(s[i], "PARTITION_EXPIRATION_DAYS");
+        if ((!timestamp && !partition_days) || s[i + 1].kind != TokenKind::op || s[i + 1].text != "=") continue;
+        std::size_t v = i + 2;
+        if (is_word(s[v], "NULL")) continue;
+        bool soon = true;
+        if (timestamp) {
+            if (is_word(s[v], "TIMESTAMP") && v + 1 < s.size()) ++v;
+            const bool text = s[v].kind == TokenKind::string || s[v].kind == TokenKind::quoted_identifier;
+            const std::optional<long long> day = text ? leading_date_days(s[v].text) : std::nullopt;
+            const bool alone = v + 1 >= s.size() || is_punct(s[v + 1], ',') || is_punct(s[v + 1], ')');
+            // Two whole days ahead is more than a day away in any time zone.
+            soon = !day || !alone || *day < today + 2;
+        } else if (s[v].kind == TokenKind::number) {
+            const bool alone = v + 1 >= s.size() || is_punct(s[v + 1], ',') || is_punct(s[v + 1], ')');
+            soon = !alone || std::strtod(s[v].text.c_str(), nullptr) < 1.0;
+        }
+        if (soon) return "ttl-expires-now";
+        flag = "ttl-schedules-deletion";
+    }
+    return flag;
 }
 
 bool starts_explained_statement(const Token& token) {
@@ -165,6 +274,14 @@ StatementVerdict classify_alter(std::span<const Token> s) {
         return make(Tier::write, leading_operation(s));
     std::string clause = destructive_alter_clause(s);
     if (!clause.empty()) return make(Tier::destructive, std::move(clause));
+    if (const Token* wiped = type_change_wipes_column(s)) {
+        StatementVerdict verdict =
+            make(Tier::destructive, "ALTER ... TYPE ... USING an expression that does not read the column (" +
+                                        (wiped->kind == TokenKind::word ? lower_ascii(wiped->text) : wiped->text) +
+                                        "): every stored value is replaced");
+        verdict.flags.push_back("column-values-replaced");
+        return verdict;
+    }
     // MySQL/MariaDB ALTER TABLE ... ENGINE [=] BLACKHOLE copies every row into
     // an engine that stores nothing: the table stays, empty.
     for (std::size_t engine = find_top_level_word(s, "ENGINE"); engine != kNotFound;
@@ -175,8 +292,15 @@ StatementVerdict classify_alter(std::span<const Token> s) {
                                  (s[value].kind != TokenKind::word && lower_ascii(s[value].text) == "blackhole")))
             return make(Tier::destructive, "ALTER ... ENGINE=BLACKHOLE discards every row");
     }
+    const std::string expiration = bigquery_expiration_flag(s);
+    if (expiration == "ttl-expires-now") {
+        StatementVerdict verdict = make(Tier::destructive, "ALTER ... SET OPTIONS (an expiration under a day away)");
+        verdict.flags.push_back(expiration);
+        return verdict;
+    }
     StatementVerdict verdict = make(Tier::write, "ALTER");
-    if (find_top_level_word(s, "TTL") != kNotFound) verdict.flags.push_back("ttl-schedules-deletion");
+    if (find_top_level_word(s, "TTL") != kNotFound || !expiration.empty())
+        verdict.flags.push_back("ttl-schedules-deletion");
     return verdict;
 }
 
@@ -280,6 +404,17 @@ StatementVerdict classify_create(std::span<const Token> s, SqlDialect dialect, i
     }
     const std::size_t kind = stored_code_kind(s);
     if (kind != kNotFound && depth <= kMaxSqlNesting) return stored_code_verdict(s, kind, dialect, depth);
+    // CREATE TABLE ... AS <query> runs its query now, data-modifying WITH
+    // included (PostgreSQL: CREATE TABLE t AS WITH d AS (DELETE ...) SELECT ...).
+    for (std::size_t as = find_top_level_word(s, "AS", 2); as != kNotFound && as + 1 < s.size();
+         as = find_top_level_word(s, "AS", as + 1)) {
+        if (!starts_explained_statement(s[as + 1]) || depth > kMaxSqlNesting) continue;
+        SessionState session;
+        StatementVerdict query = classify_statement_tokens(s.subspan(as + 1), dialect, session, depth + 1);
+        if (query.tier <= Tier::write) break;
+        query.operation = "CREATE ... AS " + query.operation;
+        return query;
+    }
     return make(Tier::write, "CREATE");
 }
 

@@ -268,3 +268,90 @@ def test_dblink_running_sql_made_at_run_time_is_judged_the_worst(db_sandbox, pos
                          psql(f"select dblink_exec('{loopback}', 'dr' || 'op table orders')") + "; echo status=$?")
     assert "askfirst refused" in run.stderr, run.stdout + run.stderr
     assert postgres.sql("select count(*) from orders") == "2"
+
+
+@pytest.mark.parametrize("ddl", [
+    # ADD COLUMN with a volatile DEFAULT rewrites the table, running it once per existing row.
+    "alter table holder add column x text default dblink_exec('{loopback}', 'drop table if exists orders')",
+    # A DEFAULT stored now runs on a later INSERT, which is only a write.
+    "create table later (a int, b text default dblink_exec('{loopback}', 'drop table if exists orders'))",
+])
+def test_a_side_effecting_function_in_ddl_expressions_is_judged_where_it_is_written(db_sandbox, postgres, ddl):
+    """Red team 5: DDL was judged by its leading word alone (a write), never its expressions; a
+    dblink_exec of a literal DROP in a DEFAULT ran the DROP over a loopback connection, under
+    block-destructive, when the table was rewritten (or at the INSERT that used the default)."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders, holder, later; "
+                 "create table orders (id int); insert into orders values (1), (2); "
+                 "create table holder (id int); insert into holder values (1)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    run = db_sandbox.run("block-destructive",
+                         psql(ddl.format(loopback=loopback)) + "; echo status=$?; " +
+                         psql("insert into later (a) values (1)") + "; echo status=$?")
+    assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+
+
+def test_alter_column_type_using_an_expression_that_does_not_read_it_is_refused(db_sandbox, postgres):
+    """Red team 5: ALTER COLUMN ... TYPE ... USING NULL replaces every stored value of the column
+    (the table is rewritten with the expression); it was a write that block-destructive passed."""
+    postgres.sql("drop table if exists orders; create table orders (id int, note text); "
+                 "insert into orders values (1, 'a'), (2, 'b')")
+    run = db_sandbox.run("block-destructive",
+                         psql("alter table orders alter column note type text using null") + "; echo status=$?; " +
+                         psql("alter table orders alter column id type bigint using id") + "; echo status=$?")
+    assert postgres.sql("select count(note) from orders") == "2", run.stdout + run.stderr
+    assert "askfirst refused ALTER ... TYPE ... USING" in run.stderr, run.stdout + run.stderr
+    assert postgres.sql("select data_type from information_schema.columns "
+                        "where table_name = 'orders' and column_name = 'id'") == "bigint"
+
+
+@pytest.mark.parametrize("call", ["dblink_exec", '"dblink_exec"', 'U&"\\0064blink_exec"'])
+def test_dblink_in_a_text_too_deep_for_the_parse_tree_is_still_read(db_sandbox, postgres, call):
+    """Red team 5: beside 400 nested calls (which PostgreSQL runs) the text is read by tokens, which
+    judged dblink_exec a write without reading its SQL text: the DROP it ran passed block-destructive."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders; "
+                 "create table orders (id int); insert into orders values (1), (2)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    deep = "0"
+    for _ in range(400):
+        deep = f"coalesce({deep}, 0)"
+    run = db_sandbox.run("block-destructive",
+                         psql(f"select {call}('{loopback}', 'drop table orders'), {deep}") + "; echo status=$?")
+    assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+
+
+def test_create_table_as_whose_query_deletes_is_judged_by_it_on_the_token_path(db_sandbox, postgres):
+    """Red team 5: CREATE TABLE ... AS WITH d AS (DELETE ... RETURNING ...) SELECT ... runs the DELETE;
+    the parse tree judged it so, but beside 400 nested calls the text is read by tokens, which
+    judged any CREATE TABLE a write, and block-destructive passed the DELETE."""
+    postgres.sql("drop table if exists orders, kept; create table orders (id int); insert into orders values (1), (2)")
+    deep = "0"
+    for _ in range(400):
+        deep = f"coalesce({deep}, 0)"
+    run = db_sandbox.run("block-destructive",
+                         psql(f"create table kept as with d as (delete from orders returning id) "
+                              f"select id, {deep} as z from d") + "; echo status=$?")
+    assert postgres.sql("select count(*) from orders") == "2", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("define,call", [
+    # an operator whose function is dblink_exec: the operator runs it
+    ("create operator ~~~ (leftarg = text, rightarg = text, function = dblink_exec)",
+     "select '{loopback}' ~~~ 'drop table orders'"),
+    # a C function that is dblink_exec under another name
+    ("create function innocent(text, text) returns text language c strict as 'dblink', 'dblink_exec'",
+     "select innocent('{loopback}', 'drop table orders')"),
+])
+def test_a_side_effecting_function_aliased_by_name_is_judged_where_it_is_aliased(db_sandbox, postgres, define, call):
+    """Red team 5: CREATE OPERATOR ... FUNCTION = dblink_exec, or CREATE FUNCTION ... LANGUAGE c AS
+    'dblink', 'dblink_exec', names the function without calling it (a write); the call then
+    looks like an operator or an unknown function (a read), and the DROP ran under block-destructive."""
+    postgres.sql("create extension if not exists dblink; drop table if exists orders; drop operator if exists ~~~ (text, text); "
+                 "drop function if exists innocent(text, text); create table orders (id int); insert into orders values (1), (2)")
+    loopback = f"host={postgres.dir} port={postgres.port} user=postgres dbname=postgres"
+    run = db_sandbox.run("block-destructive",
+                         psql(define) + "; echo status=$?; " + psql(call.format(loopback=loopback)) + "; echo status=$?")
+    assert postgres.sql("select count(*) from pg_tables where tablename = 'orders'") == "1", run.stdout + run.stderr
+    assert "askfirst refused" in run.stderr, run.stdout + run.stderr

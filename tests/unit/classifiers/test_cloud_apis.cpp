@@ -85,6 +85,30 @@ TEST_CASE("azure: ARM verbs, actions that read, and batches") {
           "Microsoft.Storage/storageAccounts/listKeys/action");
 }
 
+// Red team 5: a storage lifecycle management policy whose rules delete
+// deletes every blob they match, as S3's Expiration (§1); it was a write.
+TEST_CASE("azure: a storage lifecycle policy that deletes is destructive") {
+    constexpr const char* kPolicy =
+        "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/managementPolicies/default?api-version=2023-01-01";
+    const Row rows[] = {
+        {"baseBlob delete after 0 days", "PUT", kArm, kPolicy,
+         R"({"properties":{"policy":{"rules":[{"enabled":true,"name":"r","type":"Lifecycle","definition":{"actions":{"baseBlob":{"delete":{"daysAfterModificationGreaterThan":0}}},"filters":{"blobTypes":["blockBlob"]}}}]}}})",
+         "azure", D, "expires-objects"},
+        {"snapshot delete, PATCH", "PATCH", kArm, kPolicy,
+         R"({"properties":{"policy":{"rules":[{"definition":{"actions":{"snapshot":{"Delete":{"daysAfterCreationGreaterThan":1}}}}}]}}})",
+         "azure", D, "expires-objects"},
+        {"an unreadable policy is the worst", "PUT", kArm, kPolicy, "{", "azure", D, "expires-objects"},
+        {"in a batch", "POST", kArm, "/batch?api-version=2020-06-01",
+         R"({"requests":[{"httpMethod":"PUT","url":"/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct/managementPolicies/default?api-version=2023-01-01","content":{"properties":{"policy":{"rules":[{"definition":{"actions":{"version":{"delete":{"daysAfterCreationGreaterThan":0}}}}}]}}}}]})",
+         "azure", D, "expires-objects"},
+        {"tiering only stays a write", "PUT", kArm, kPolicy,
+         R"({"properties":{"policy":{"rules":[{"definition":{"actions":{"baseBlob":{"tierToCool":{"daysAfterModificationGreaterThan":30}}}}}]}}})",
+         "azure", W, ""},
+    };
+    check_rows(rows);
+    CHECK(needs_body(make_request("PUT", kArm, kPolicy)));
+}
+
 TEST_CASE("cloudflare: DELETEs, POSTs that delete, caches and GraphQL") {
     const Row rows[] = {
         {"GET zones reads", "GET", kCf, "/client/v4/zones", "", "cloudflare", R, ""},

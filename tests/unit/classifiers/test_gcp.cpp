@@ -136,3 +136,62 @@ TEST_CASE("gcp: a Cloud Storage lifecycle rule that deletes is destructive") {
         CHECK(classify(make_request(row.method, row.host, row.target, row.body)).tier == row.tier);
     }
 }
+
+// Red team 5: a BigQuery table's expiration under a day away (or in the past)
+// deletes the table at once, and a partition expiration under a day deletes
+// every older partition: destructive (ttl-expires-now), on MongoDB TTL's
+// one-day line. Each was a write. A later expiration is a flagged write.
+TEST_CASE("gcp: a BigQuery expiration under a day deletes the table now") {
+    constexpr const char* kBq = "bigquery.googleapis.com";
+    constexpr const char* kTable = "/bigquery/v2/projects/p/datasets/d/tables/t";
+    struct Row { const char* behaviour; const char* method; const char* target; const char* body; Tier tier; const char* flag; };
+    const Row rows[] = {
+        {"PATCH expirationTime in the past", "PATCH", kTable, R"({"expirationTime":"1000"})", D, "ttl-expires-now"},
+        {"PUT expirationTime as a number, now", "PUT", kTable, R"({"tableReference":{"tableId":"t"},"expirationTime":1})", D, "ttl-expires-now"},
+        {"an unreadable expirationTime is the worst", "PATCH", kTable, R"({"expirationTime":"tomorrow"})", D, "ttl-expires-now"},
+        {"a repeated expirationTime: the soonest counts", "PATCH", kTable, R"({"expirationTime":"99999999999999","expirationTime":"0"})", D, ""},
+        {"partition expiration of a minute", "PATCH", kTable, R"({"timePartitioning":{"type":"DAY","expirationMs":"60000"}})", D, "ttl-expires-now"},
+        {"copy job setting its destination's expiration now", "POST", "/bigquery/v2/projects/p/jobs",
+         R"({"configuration":{"copy":{"sourceTable":{"tableId":"a"},"destinationTable":{"tableId":"t"},"destinationExpirationTime":"5"}}})", D, "ttl-expires-now"},
+        {"an unreadable table update body is the worst", "PATCH", kTable, "{", D, "body-unreadable"},
+        {"an expiration far ahead is a flagged write", "PATCH", kTable, R"({"expirationTime":"99999999999999"})", W, "ttl-schedules-deletion"},
+        {"a partition expiration of 30 days is a flagged write", "PATCH", kTable, R"({"timePartitioning":{"expirationMs":"2592000000"}})", W, "ttl-schedules-deletion"},
+        {"clearing the expiration is a write", "PATCH", kTable, R"({"expirationTime":null})", W, ""},
+        {"a description update is a write", "PATCH", kTable, R"({"description":"x"})", W, ""},
+        // The same through SQL DDL (ALTER TABLE|SCHEMA ... SET OPTIONS).
+        {"SQL expiration_timestamp of CURRENT_TIMESTAMP()", "POST", "/bigquery/v2/projects/p/queries",
+         R"j({"query":"ALTER TABLE d.t SET OPTIONS (expiration_timestamp = CURRENT_TIMESTAMP())"})j", D, "ttl-expires-now"},
+        {"SQL expiration_timestamp of a past TIMESTAMP literal", "POST", "/bigquery/v2/projects/p/queries",
+         R"j({"query":"ALTER TABLE d.t SET OPTIONS (description = 'x', expiration_timestamp = TIMESTAMP '2020-01-01 00:00:00 UTC')"})j", D, "ttl-expires-now"},
+        {"SQL partition_expiration_days under one", "POST", "/bigquery/v2/projects/p/jobs",
+         R"j({"configuration":{"query":{"query":"ALTER TABLE d.t SET OPTIONS (partition_expiration_days = 0.01)"}}})j", D, "ttl-expires-now"},
+        {"SQL expiration_timestamp far ahead is a flagged write", "POST", "/bigquery/v2/projects/p/queries",
+         R"j({"query":"ALTER TABLE d.t SET OPTIONS (expiration_timestamp = TIMESTAMP \"2999-01-01\")"})j", W, "ttl-schedules-deletion"},
+        {"SQL partition_expiration_days of 30 is a flagged write", "POST", "/bigquery/v2/projects/p/queries",
+         R"j({"query":"ALTER TABLE d.t SET OPTIONS (partition_expiration_days = 30)"})j", W, "ttl-schedules-deletion"},
+        {"SQL expiration_timestamp = NULL clears it: a write", "POST", "/bigquery/v2/projects/p/queries",
+         R"j({"query":"ALTER TABLE d.t SET OPTIONS (expiration_timestamp = NULL)"})j", W, ""},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        CHECK(needs_body(make_request(row.method, kBq, row.target)));
+        const Classification result = classify(make_request(row.method, kBq, row.target, row.body));
+        CHECK(result.tier == row.tier);
+        if (row.flag[0] != '\0') CHECK(has_flag(result, row.flag));
+    }
+}
+
+// A Firestore TTL policy deletes the documents whose time has passed: a
+// write flagged items-expire, as DynamoDB's UpdateTimeToLive (§1 risk flags).
+TEST_CASE("gcp: a Firestore TTL policy is a flagged write") {
+    constexpr const char* kField = "/v1/projects/p/databases/(default)/collectionGroups/sessions/fields/expireAt";
+    const std::string with_mask = std::string(kField) + "?updateMask=ttlConfig";
+    const Classification masked = classify(make_request("PATCH", "firestore.googleapis.com", with_mask, R"({"ttlConfig":{}})"));
+    CHECK(masked.tier == W);
+    CHECK(has_flag(masked, "items-expire"));
+    CHECK(needs_body(make_request("PATCH", "firestore.googleapis.com", kField)));
+    CHECK(has_flag(classify(make_request("PATCH", "firestore.googleapis.com", kField, R"({"ttlConfig":{}})")), "items-expire"));
+    const std::string index_mask = std::string(kField) + "?updateMask=indexConfig";
+    CHECK_FALSE(has_flag(classify(make_request("PATCH", "firestore.googleapis.com", index_mask, R"({"indexConfig":{}})")),
+                         "items-expire"));
+}

@@ -219,6 +219,56 @@ TEST_CASE("search engines: bodies the label depends on") {
     }
 }
 
+// §9: a lifecycle policy PUT is a write, flagged when it has a delete phase
+// (ILM) or a delete action (OpenSearch ISM); the flag was never set (red team 5).
+TEST_CASE("search engines: a lifecycle policy with a delete phase is a flagged write") {
+    struct Row { const char* behaviour; const char* host; const char* path; const char* body; bool flagged; };
+    const Row rows[] = {
+        {"ILM delete phase", kLocal, "/_ilm/policy/logs",
+         R"({"policy":{"phases":{"hot":{"actions":{"rollover":{"max_age":"1d"}}},"delete":{"min_age":"0ms","actions":{"delete":{}}}}}})", true},
+        {"ISM delete action", kAws, "/_plugins/_ism/policies/logs",
+         R"({"policy":{"states":[{"name":"hot","actions":[{"delete":{}}],"transitions":[]}]}})", true},
+        {"an unreadable policy is flagged", kLocal, "/_ilm/policy/logs", "{", true},
+        {"ILM without a delete phase", kLocal, "/_ilm/policy/logs",
+         R"({"policy":{"phases":{"hot":{"actions":{"rollover":{"max_age":"1d"}}}}}})", false},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(row.behaviour);
+        CHECK(needs_body(make_request("PUT", row.host, row.path)));
+        const Classification result = classify(make_request("PUT", row.host, row.path, row.body));
+        CHECK(result.tier == W);
+        CHECK(has_flag(result, "lifecycle-deletes-indices") == row.flagged);
+    }
+}
+
+// Red team 5: a data stream lifecycle's data_retention deletes the backing
+// indices older than it, and a snapshot lifecycle policy's expire_after the
+// policy's snapshots (backups) older than it: under a day (or unreadable) is
+// a deletion now, on MongoDB TTL's one-day line. Each was a write.
+TEST_CASE("search engines: a retention under a day deletes now") {
+    struct Row { const char* behaviour; const char* path; const char* body; Tier tier; const char* flag; };
+    const Row rows[] = {
+        {"data stream retention of one second", "/_data_stream/logs-app/_lifecycle", R"({"data_retention":"1s"})", D, "ttl-expires-now"},
+        {"data stream retention of 90 minutes", "/_data_stream/logs-*/_lifecycle", R"({"data_retention":"90m"})", D, "ttl-expires-now"},
+        {"unreadable retention is the worst", "/_data_stream/logs-app/_lifecycle", R"({"data_retention":"soon"})", D, "ttl-expires-now"},
+        {"unreadable body is the worst", "/_data_stream/logs-app/_lifecycle", "{", D, "ttl-expires-now"},
+        {"SLM expire_after of 1m deletes the policy's snapshots", "/_slm/policy/nightly",
+         R"({"schedule":"0 30 1 * * ?","name":"<s-{now/d}>","repository":"r","retention":{"expire_after":"1m","min_count":0}})", D, "ttl-expires-now"},
+        {"data stream retention of 7 days is a flagged write", "/_data_stream/logs-app/_lifecycle", R"({"data_retention":"7d"})", W, "ttl-schedules-deletion"},
+        {"a lifecycle without retention keeps everything", "/_data_stream/logs-app/_lifecycle", R"({})", W, ""},
+        {"a disabled lifecycle deletes nothing", "/_data_stream/logs-app/_lifecycle", R"({"data_retention":"1s","enabled":false})", W, ""},
+        {"SLM expire_after of 30d is a flagged write", "/_slm/policy/nightly",
+         R"({"schedule":"0 30 1 * * ?","repository":"r","retention":{"expire_after":"30d"}})", W, "ttl-schedules-deletion"},
+    };
+    for (const Row& row : rows) {
+        CAPTURE(std::string(row.behaviour));
+        CHECK(needs_body(make_request("PUT", kLocal, row.path)));
+        const Classification result = classify(make_request("PUT", kLocal, row.path, row.body));
+        CHECK(result.tier == row.tier);
+        if (*row.flag) CHECK(has_flag(result, row.flag));
+    }
+}
+
 TEST_CASE("search engines: API-name lexicon order") {
     struct Row { const char* name; Tier tier; };
     const Row rows[] = {

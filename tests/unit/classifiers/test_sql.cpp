@@ -415,6 +415,155 @@ TEST_CASE("sql: stored code that does not delete stays a write") {
     });
 }
 
+// Red team 5: DDL whose expressions run a side-effecting function, now (a
+// table rewrite evaluates USING, a volatile ADD COLUMN DEFAULT and a CHECK
+// on every row) or later (a DEFAULT on INSERT, a view on SELECT, a policy on
+// each read). Each was a write; over a loopback connection the DROP ran.
+TEST_CASE("sql: side-effecting functions in DDL expressions are judged where they are written") {
+    check_cases({
+        {"ADD COLUMN DEFAULT dblink_exec of a DROP runs it on every row", pg,
+         "ALTER TABLE t ADD COLUMN x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE orders')", Tier::destructive,
+         "calls dblink_exec running DROP"},
+        {"ALTER COLUMN TYPE USING dblink_exec of a DROP", pg,
+         "ALTER TABLE t ALTER COLUMN c TYPE text USING c || dblink_exec('dbname=prod', 'DROP TABLE orders')",
+         Tier::destructive, "calls dblink_exec running DROP"},
+        {"ADD CONSTRAINT CHECK calling lo_unlink", pg, "ALTER TABLE t ADD CONSTRAINT k CHECK (lo_unlink(c) = 1)",
+         Tier::destructive, "calls side-effecting function (lo_unlink)"},
+        {"CREATE TABLE whose DEFAULT runs a DROP on each INSERT", pg,
+         "CREATE TABLE t (a int, b text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE orders'))", Tier::destructive,
+         ""},
+        {"CREATE VIEW whose query runs a DROP on each SELECT", pg,
+         "CREATE VIEW v AS SELECT dblink_exec('dbname=prod', 'DROP TABLE orders')", Tier::destructive, ""},
+        {"CREATE POLICY whose USING runs a DROP on each read", pg,
+         "CREATE POLICY p ON t USING (dblink_exec('dbname=prod', 'DROP TABLE orders') IS NOT NULL)",
+         Tier::destructive, ""},
+        {"ALTER DOMAIN ADD CHECK made of dblink text built at run time", pg,
+         "ALTER DOMAIN d ADD CHECK (dblink_exec('dbname=prod', 'DR' || 'OP TABLE t') IS NOT NULL)", Tier::destructive,
+         "", "dynamic-sql"},
+        {"ADD COLUMN DEFAULT nextval stays a write", pg, "ALTER TABLE t ADD COLUMN x int DEFAULT nextval('s')",
+         Tier::write, ""},
+        {"CREATE TABLE with a plain DEFAULT stays a write", pg, "CREATE TABLE t (a int DEFAULT 0, b text CHECK (b <> ''))",
+         Tier::write, "CREATE"},
+    });
+}
+
+// Red team 5: a function named for later calls without being called (an
+// operator's, aggregate's or cast's function; a C or internal function that
+// is another's code under a new name) was a write, and the call through the
+// new name looked like an operator or an unknown function: the DROP that
+// dblink_exec ran through `select 'conn' ~~~ 'drop table t'` passed.
+TEST_CASE("sql: a side-effecting function aliased by name is judged where it is aliased") {
+    check_cases({
+        {"an operator whose function is dblink_exec", pg,
+         "CREATE OPERATOR ~~~ (LEFTARG = text, RIGHTARG = text, FUNCTION = dblink_exec)", Tier::destructive, "",
+         "dynamic-sql"},
+        {"an operator whose procedure is public.dblink_exec", pg,
+         "CREATE OPERATOR public.~~~ (LEFTARG = text, RIGHTARG = text, PROCEDURE = public.dblink_exec)",
+         Tier::destructive, ""},
+        {"an aggregate whose state function is lo_unlink", pg,
+         "CREATE AGGREGATE a(oid) (SFUNC = lo_unlink, STYPE = int)", Tier::destructive, ""},
+        {"a cast through dblink_exec", pg, "CREATE CAST (text AS int) WITH FUNCTION dblink_exec(text)",
+         Tier::destructive, ""},
+        {"a C function that is dblink_exec", pg,
+         "CREATE FUNCTION innocent(text, text) RETURNS text LANGUAGE c AS 'dblink', 'dblink_exec'", Tier::destructive,
+         "", "dynamic-sql"},
+        {"an internal function that is lo_unlink", pg,
+         "CREATE FUNCTION innocent(oid) RETURNS int LANGUAGE internal AS 'be_lo_unlink'", Tier::destructive, ""},
+        {"an ordinary operator stays a write", pg,
+         "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)", Tier::write, "CREATE"},
+        {"an ordinary C function stays a write", pg,
+         "CREATE FUNCTION f(int) RETURNS int LANGUAGE c AS 'mylib', 'my_f'", Tier::write, ""},
+        {"a SQL function whose body says dblink_exec in a comment is judged by its body", pg,
+         "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 -- dblink_exec $$", Tier::write, ""},
+        // The token reading (the generic dialect: rds-data on Aurora PostgreSQL).
+        {"token path: an operator whose function is dblink_exec", gen,
+         "CREATE OPERATOR ~~~ (LEFTARG = text, RIGHTARG = text, FUNCTION = dblink_exec)", Tier::destructive, "",
+         "dynamic-sql"},
+        {"token path: a C function that is dblink_exec", gen,
+         "CREATE FUNCTION innocent(text, text) RETURNS text LANGUAGE c AS 'dblink', 'dblink_exec'", Tier::destructive,
+         ""},
+        {"token path: an aggregate whose state function is lo_unlink", gen,
+         "CREATE AGGREGATE a(oid) (SFUNC = lo_unlink, STYPE = int)", Tier::destructive, ""},
+        {"token path: an ordinary operator stays a write", gen,
+         "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = int4eq)", Tier::write, "CREATE"},
+        {"token path: a table named dblink_log stays a write", gen, "CREATE TABLE dblink_log (a int)", Tier::write,
+         "CREATE"},
+    });
+}
+
+// Red team 5: a text nested too deeply for the parse tree is read by tokens,
+// which judged dblink's SQL text not at all and DDL expressions not at all:
+// SELECT or ALTER ... DEFAULT dblink_exec('...', 'DROP TABLE t') beside 400
+// nested calls (PostgreSQL runs it) was a write.
+TEST_CASE("sql: dblink and DDL expressions are judged on the token path too") {
+    std::string deep = "0";
+    for (int i = 0; i < 400; ++i) deep = "coalesce(" + deep + ", 0)";
+    const SqlDialect dialects[] = {pg, gen};
+    for (const SqlDialect dialect : dialects) {
+        CAPTURE(static_cast<int>(dialect));
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier == Tier::destructive);
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'DR' || 'OP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("ALTER TABLE h ADD COLUMN x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE t') || " + deep,
+                           dialect).tier == Tier::destructive);
+        CHECK(classify_sql("CREATE TABLE h (x text DEFAULT dblink_exec('dbname=prod', 'DROP TABLE t'), y int DEFAULT " +
+                               deep + ")",
+                           dialect).tier == Tier::destructive);
+        CHECK(classify_sql("ALTER TABLE h ADD CONSTRAINT k CHECK (lo_unlink(c) = " + deep + ")", dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("SELECT dblink_exec('dbname=prod', 'SELECT 1'), " + deep, dialect).tier == Tier::write);
+        // A function named by a quoted identifier is the same function.
+        CHECK(classify_sql("SELECT \"dblink_exec\"('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
+        CHECK(classify_sql("SELECT \"lo_unlink\"(" + deep + ")", dialect).tier == Tier::destructive);
+        CHECK(classify_sql("SELECT U&\"\\0064blink_exec\"('dbname=prod', 'DROP TABLE t'), " + deep, dialect).tier ==
+              Tier::destructive);
+        // CREATE TABLE ... AS runs its query now: a DELETE in its WITH counts.
+        CHECK(classify_sql("CREATE TABLE k AS WITH d AS (DELETE FROM t RETURNING id) SELECT id, " + deep + " FROM d",
+                           dialect).tier == Tier::destructive);
+        CHECK(classify_sql("CREATE TABLE k (a) AS SELECT " + deep, dialect).tier == Tier::write);
+        CHECK(classify_sql("CREATE TYPE p AS (a int, b text)", dialect).tier == Tier::write);
+    }
+}
+
+// Red team 5: ALTER COLUMN ... TYPE ... USING rewrites every row's value to
+// the expression; one that never reads the column wipes it (it was a write).
+TEST_CASE("sql: ALTER COLUMN TYPE USING an expression that does not read the column is destructive") {
+    // Nested past cJSON's depth limit, the PostgreSQL text is read by tokens.
+    std::string deep = "NULL";
+    for (int i = 0; i < 400; ++i) deep = "coalesce(" + deep + ", NULL)";
+    CHECK(classify_sql("ALTER TABLE t ALTER COLUMN c TYPE int USING " + deep, pg).tier == Tier::destructive);
+    const std::string wiped = "ALTER ... TYPE ... USING an expression that does not read the column (c): every stored value is replaced";
+    check_cases({
+        {"USING NULL", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING NULL", Tier::destructive, wiped,
+         "column-values-replaced"},
+        {"USING a constant, SET DATA TYPE spelling", pg, "ALTER TABLE t ALTER c SET DATA TYPE text USING ''",
+         Tier::destructive, wiped},
+        {"USING a function of no column", pg, "ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING now()",
+         Tier::destructive, wiped},
+        {"USING another column", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING d", Tier::destructive, wiped},
+        {"the second of two clauses wipes", pg,
+         "ALTER TABLE t ALTER COLUMN a TYPE bigint USING a, ALTER COLUMN c TYPE int USING 0", Tier::destructive, wiped},
+        {"a quoted column name is folded as the server folds it", pg,
+         "ALTER TABLE t ALTER COLUMN \"C\" TYPE int USING c", Tier::destructive, ""},
+        {"USING the column through a cast stays a write", pg, "ALTER TABLE t ALTER COLUMN c TYPE int USING c::int",
+         Tier::write, "ALTER"},
+        {"USING the qualified column in a function stays a write", pg,
+         "ALTER TABLE t ALTER COLUMN c TYPE timestamptz USING to_timestamp(t.c)", Tier::write, "ALTER"},
+        // The token reading (other dialects; PostgreSQL texts too deep for the parse tree).
+        {"token path: USING NULL", gen, "ALTER TABLE t ALTER COLUMN c TYPE int USING NULL", Tier::destructive, wiped},
+        {"token path: the second clause wipes", gen,
+         "ALTER TABLE t ALTER COLUMN a TYPE bigint USING (a + 0), ALTER c SET DATA TYPE int USING coalesce(NULL, 0)",
+         Tier::destructive, wiped},
+        {"token path: USING the column stays a write", gen, "ALTER TABLE t ALTER COLUMN c TYPE int USING c::int",
+         Tier::write, "ALTER"},
+        {"token path: a MySQL index USING BTREE is no type change", my, "ALTER TABLE t ADD INDEX i (c) USING BTREE",
+         Tier::write, "ALTER"},
+        {"TYPE without USING (the implicit cast) stays a write", pg, "ALTER TABLE t ALTER COLUMN c TYPE bigint",
+         Tier::write, "ALTER"},
+    });
+}
+
 TEST_CASE("sql: comment and literal traps") {
     check_cases({
         {"DROP inside a string is data", pg, "SELECT 'DROP TABLE x'", Tier::read, "SELECT"},
