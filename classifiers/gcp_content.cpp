@@ -34,6 +34,14 @@
 namespace askfirst::classifiers {
 namespace {
 
+// The verdict made destructive for `flag`, to return at once (also for a
+// body that is not JSON: what cannot be read counts as the worst).
+GcpContentVerdict mark_destructive(GcpContentVerdict& verdict, const char* flag) {
+    verdict.tier = Tier::destructive;
+    verdict.flags.emplace_back(flag);
+    return verdict;
+}
+
 constexpr std::string_view kTruncate = "WRITE_TRUNCATE";
 
 // A dry run only when every `dryRun` member says so (duplicate keys), and
@@ -108,9 +116,7 @@ GcpContentVerdict judge_job(const cJSON* body) {
     GcpContentVerdict verdict;
     const cJSON* configuration = json_member(body, "configuration");
     if (has_repeated(body, {"configuration"}) || has_repeated(configuration, {"query", "load", "copy"})) {
-        verdict.tier = Tier::destructive;
-        verdict.flags.emplace_back("body-ambiguous");
-        return verdict;
+        return mark_destructive(verdict, "body-ambiguous");
     }
     if (is_dry_run(configuration)) {
         verdict.tier = Tier::read;
@@ -147,16 +153,10 @@ GcpContentVerdict judge_bigquery(const HttpRequest& request, const RequestPath& 
         return verdict;
     }
     const JsonTree body = parse_json(request.body);
-    if (body == nullptr) {
-        verdict.tier = Tier::destructive;  // the SQL could not be read
-        verdict.flags.emplace_back("body-unreadable");
-        return verdict;
-    }
+    if (body == nullptr) return mark_destructive(verdict, "body-unreadable");
     if (segment_is(path, 4, "jobs")) return judge_job(body.get());
     if (has_repeated(body.get(), {"query"})) {
-        verdict.tier = Tier::destructive;
-        verdict.flags.emplace_back("body-ambiguous");
-        return verdict;
+        return mark_destructive(verdict, "body-ambiguous");
     }
     if (is_dry_run(body.get())) {
         verdict.tier = Tier::read;
@@ -177,11 +177,7 @@ GcpContentVerdict judge_bigquery_table_update(const HttpRequest& request) {
     GcpContentVerdict verdict;
     if (!request.body_complete) return verdict;  // the registry judges what was not seen
     const JsonTree body = parse_json(request.body);
-    if (body == nullptr) {
-        verdict.tier = Tier::destructive;
-        verdict.flags.emplace_back("body-unreadable");
-        return verdict;
-    }
+    if (body == nullptr) return mark_destructive(verdict, "body-unreadable");
     judge_expiration(body.get(), "expirationTime", true, verdict);
     for (const cJSON* partitioning : json_members(body.get(), "timePartitioning"))
         judge_expiration(partitioning, "expirationMs", false, verdict);
@@ -196,11 +192,7 @@ GcpContentVerdict judge_document_commit(const HttpRequest& request) {
     GcpContentVerdict verdict;
     if (!request.body_complete) return verdict;
     const JsonTree body = parse_json(request.body);
-    if (body == nullptr) {
-        verdict.tier = Tier::destructive;
-        verdict.flags.emplace_back("body-unreadable");
-        return verdict;
-    }
+    if (body == nullptr) return mark_destructive(verdict, "body-unreadable");
     const auto deletes = [](const cJSON* items) {
         for (const cJSON* item = cJSON_IsArray(items) ? items->child : nullptr; item; item = item->next)
             if (json_member(item, "delete") != nullptr) return true;
@@ -208,9 +200,7 @@ GcpContentVerdict judge_document_commit(const HttpRequest& request) {
     };
     for (const char* list : {"writes", "mutations"}) {  // Firestore, Datastore
         if (any_member_named(body.get(), list, deletes)) {
-            verdict.tier = Tier::destructive;
-            verdict.flags.emplace_back("commit-deletes-documents");
-            return verdict;
+            return mark_destructive(verdict, "commit-deletes-documents");
         }
     }
     return verdict;
@@ -234,11 +224,7 @@ GcpContentVerdict judge_bucket_lifecycle(const HttpRequest& request, const Reque
         return verdict;
     }
     const JsonTree body = parse_json(request.body);
-    if (body == nullptr) {
-        verdict.tier = Tier::destructive;
-        verdict.flags.emplace_back("body-unreadable");
-        return verdict;
-    }
+    if (body == nullptr) return mark_destructive(verdict, "body-unreadable");
     const auto deletes = [](const cJSON* rules) {
         for (const cJSON* rule = cJSON_IsArray(rules) ? rules->child : nullptr; rule != nullptr; rule = rule->next)
             for (const cJSON* action : json_members(rule, "action"))
@@ -251,9 +237,7 @@ GcpContentVerdict judge_bucket_lifecycle(const HttpRequest& request, const Reque
     for (const cJSON* lifecycle : json_members(body.get(), "lifecycle")) {
         for (const cJSON* rules : json_members(lifecycle, "rule")) {
             if (deletes(rules)) {
-                verdict.tier = Tier::destructive;
-                verdict.flags.emplace_back("expires-objects");
-                return verdict;
+                return mark_destructive(verdict, "expires-objects");
             }
         }
     }

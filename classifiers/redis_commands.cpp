@@ -239,48 +239,50 @@ bool hash_field_expiry_deletes_now(const std::string& key, const std::vector<std
     return false;
 }
 
-// Content rules on top of the name: REPLICAOF NO ONE keeps the data,
-// FUNCTION RESTORE ... FLUSH deletes, EXPIRE/RENAME are flagged writes.
+// EXPIRE key 0 (or a negative TTL) deletes the key at once.
+bool ttl_is_not_positive(const std::string& key, const std::vector<std::string>& args) {
+    if ((key != "expire" && key != "pexpire") || args.size() < 3 || args[2].empty()) return false;
+    const std::string& ttl = args[2];
+    return ttl == "0" || (ttl[0] == '-' && ttl.size() > 1 && std::isdigit(static_cast<unsigned char>(ttl[1])));
+}
+
+// MIGRATE moves its keys to another server and deletes them here, unless COPY.
+bool migrate_removes_keys(const std::string& key, const std::vector<std::string>& args) {
+    return key == "migrate" && !migrate_copies(args);
+}
+
+bool function_restore_flushes(const std::string& key, const std::vector<std::string>& args) {
+    return key == "function|restore" && has_word(args, 3, "FLUSH");
+}
+
+// Arguments that make a command destructive, each with the flag that says why.
+struct DeletingArguments {
+    bool (*deletes)(const std::string& key, const std::vector<std::string>& args);
+    const char* flag;
+};
+constexpr DeletingArguments kDeletingArguments[] = {
+    {ttl_is_not_positive, "non-positive-ttl-deletes-now"},
+    {absolute_expiry_is_past, "past-expiry-deletes-now"},
+    {restore_deletes_now, "past-expiry-deletes-now"},
+    {xadd_trims, "trims-stream"},
+    {debug_replaces_dataset, "debug-reload-replaces-dataset"},
+    {hash_field_expiry_deletes_now, "field-expiry-deletes-now"},
+    {migrate_removes_keys, "migrate-removes-keys-here"},
+    {function_restore_flushes, "flush-policy-deletes-libraries"},
+};
+
+// Content rules on top of the name: REPLICAOF NO ONE keeps the data, the
+// rows above delete, EXPIRE/RENAME are flagged writes.
 void apply_argument_rules(const std::string& key, const std::vector<std::string>& args, RedisVerdict& out) {
     if ((key == "replicaof" || key == "slaveof") && args.size() >= 3 && upper(args[1]) == "NO" &&
         upper(args[2]) == "ONE") {
         out.tier = Tier::write;
         out.flags.push_back("promotes-replica-to-master");
     }
-    // EXPIRE key 0 (or a negative TTL) deletes the key at once.
-    if ((key == "expire" || key == "pexpire") && args.size() >= 3 && !args[2].empty() &&
-        (args[2] == "0" || (args[2][0] == '-' && args[2].size() > 1 && std::isdigit(static_cast<unsigned char>(args[2][1]))))) {
+    for (const DeletingArguments& rule : kDeletingArguments) {
+        if (!rule.deletes(key, args)) continue;
         out.tier = Tier::destructive;
-        out.flags.push_back("non-positive-ttl-deletes-now");
-    }
-    if (absolute_expiry_is_past(key, args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("past-expiry-deletes-now");
-    }
-    if (restore_deletes_now(key, args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("past-expiry-deletes-now");
-    }
-    if (xadd_trims(key, args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("trims-stream");
-    }
-    if (debug_replaces_dataset(key, args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("debug-reload-replaces-dataset");
-    }
-    if (hash_field_expiry_deletes_now(key, args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("field-expiry-deletes-now");
-    }
-    // MIGRATE moves its keys to another server and deletes them here, unless COPY.
-    if (key == "migrate" && !migrate_copies(args)) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("migrate-removes-keys-here");
-    }
-    if (key == "function|restore" && has_word(args, 3, "FLUSH")) {
-        out.tier = Tier::destructive;
-        out.flags.push_back("flush-policy-deletes-libraries");
+        out.flags.push_back(rule.flag);
     }
     if (key == "acl|log" && has_word(args, 2, "RESET")) out.tier = Tier::write;
     if (key.find("expire") != std::string::npos && out.tier == Tier::write) out.flags.push_back("expire-schedules-deletion");
