@@ -2,6 +2,7 @@
 #include "src/flow_destination.h"
 
 #include "classifiers/host_claims.h"
+#include "tls/upstream_alpn_memory.h"
 
 namespace askfirst {
 
@@ -12,6 +13,11 @@ std::string destination_host(const netstack::FlowInfo& info, std::string_view sn
 
 std::string destination_host_port(const netstack::FlowInfo& info, std::string_view sni) {
     return destination_host(info, sni) + ":" + std::to_string(info.original_destination.port);
+}
+
+std::string upstream_alpn_key(const netstack::FlowInfo& info, std::string_view sni) {
+    const std::string host = sni.empty() ? info.original_destination.address.to_string() : std::string(sni);
+    return tls::UpstreamAlpnMemory::key(host, info.original_destination.to_string());
 }
 
 std::string provider_claiming_destination(const netstack::FlowInfo& info, std::string_view sni) {

@@ -18,6 +18,9 @@ namespace askfirst {
 
 std::string destination_host(const netstack::FlowInfo& info, std::string_view sni);
 std::string destination_host_port(const netstack::FlowInfo& info, std::string_view sni);
+// Where this flow's upstream is remembered by tls::UpstreamAlpnMemory: the
+// SNI (or, without one, the address dialed) and the endpoint dialed.
+std::string upstream_alpn_key(const netstack::FlowInfo& info, std::string_view sni);
 // The provider that claims the SNI or, failing that, the name the guest
 // resolved for this address (a guest may send any SNI to a provider's
 // address); empty when none does (classifiers/host_claims.h).

@@ -75,8 +75,8 @@ void InterceptingPipeline::start_tls(const tls::ClientHello& hello) {
                      provider_claiming_destination(io_->info(), sni_));
         return;
     }
-    upstream_alpn_key_ = tls::UpstreamAlpnMemory::key(host, io_->info().original_destination.to_string());
-    const bool offer_h2 = services_.tls->offer_h2_to_guest(hello, upstream_alpn_key_, std::chrono::steady_clock::now());
+    const bool offer_h2 = services_.tls->offer_h2_to_guest(hello, upstream_alpn_key(io_->info(), sni_),
+                                                           std::chrono::steady_clock::now());
     auto session = services_.tls->start_guest_session(hello, io_->info().original_destination.address.to_string(), offer_h2);
     if (!session) return reset_flow("cannot open TLS for " + host + ": " + session.error());
     // The session was given the ClientHello (reassembled as one record): those bytes are done.
@@ -97,7 +97,6 @@ void InterceptingPipeline::start_session(const SessionContext& context, std::uni
     start.session = std::move(session);
     start.guest_tls = std::move(guest_tls);
     start.sni = context.sni;
-    start.upstream_alpn_key = std::move(upstream_alpn_key_);
     start.guest_in = std::move(guest_in_);
     start.upstream_in = std::move(upstream_in_);
     start.guest_eof = guest_eof_;

@@ -119,7 +119,6 @@ private:
     bool upstream_paused_ = false;
     UpstreamState upstream_ = UpstreamState::not_dialed;  // not_dialed, or the probe's
     std::string sni_;
-    std::string upstream_alpn_key_;  // tls::UpstreamAlpnMemory::key, set when TLS starts
     ExpectedDatabase expected_database_;  // the protocol this destination must speak, or none
     FlowDecisions::Ticket decision_ticket_ = 0;
 

@@ -47,8 +47,7 @@ const char* upstream_state_name(UpstreamState state) {
 
 SessionStack::SessionStack(InterceptionServices& services, netstack::FlowIo& io, SessionStackStart start)
     : services_(services), io_(io), session_(std::move(start.session)), guest_tls_(std::move(start.guest_tls)),
-      sni_(std::move(start.sni)), upstream_alpn_key_(std::move(start.upstream_alpn_key)),
-      guest_in_(std::move(start.guest_in)), upstream_in_(std::move(start.upstream_in)),
+      sni_(std::move(start.sni)), guest_in_(std::move(start.guest_in)), upstream_in_(std::move(start.upstream_in)),
       upstream_(start.upstream), guest_tls_state_(guest_tls_ ? GuestTls::open : GuestTls::none),
       upstream_encrypted_(guest_tls_ != nullptr), guest_eof_(start.guest_eof), upstream_eof_(start.upstream_eof),
       upstream_paused_(start.upstream_reading_paused) {}
@@ -203,8 +202,9 @@ void SessionStack::feed_upstream_side() {
     if (!upstream_alpn_told_ && upstream_tls_->is_established()) {  // before its first plaintext
         upstream_alpn_told_ = true;
         const std::string alpn = upstream_tls_->negotiated_alpn();
-        if (session_->offers_h2_upstream() && !upstream_alpn_key_.empty())
-            services_.tls->remember_upstream_alpn(upstream_alpn_key_, alpn, std::chrono::steady_clock::now());
+        if (session_->offers_h2_upstream())
+            services_.tls->remember_upstream_alpn(upstream_alpn_key(io_.info(), sni_), alpn,
+                                                  std::chrono::steady_clock::now());
         session_->on_upstream_alpn(alpn);
     }
     std::uint8_t chunk[kPlaintextChunk];

@@ -69,7 +69,6 @@ struct SessionStackStart {
     std::unique_ptr<FlowSession> session;
     std::unique_ptr<tls::TlsSession> guest_tls;  // nullptr: a plaintext flow
     std::string sni;
-    std::string upstream_alpn_key;               // tls::UpstreamAlpnMemory::key of a TLS flow's upstream
     std::vector<std::uint8_t> guest_in;          // received from lwIP, not yet consumed
     std::vector<std::uint8_t> upstream_in;       // held from a probed upstream
     bool guest_eof = false;
@@ -143,7 +142,6 @@ private:
     std::unique_ptr<tls::TlsSession> guest_tls_;
     std::unique_ptr<tls::TlsSession> upstream_tls_;
     std::string sni_;
-    std::string upstream_alpn_key_;  // where the upstream's answer to an h2 offer is remembered
     // The flow's facts as every request's decision and audit line name them,
     // formatted once (addresses to text) and again only if sni_ changed.
     std::optional<http::FlowFacts> request_flow_facts_;
