@@ -178,13 +178,13 @@ StatementVerdict with_named_functions(StatementVerdict verdict, std::string_view
                 language = string_of(field(field(field(element, "arg"), "String"), "sval"));
             if (string_of(field(element, "defname")) == "as") string_constants(field(element, "arg"), names, 0);
         }
-        for (char& c : language) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        language = lower_ascii(std::move(language));
         if (language != "c" && language != "internal") return verdict;
     } else {
         string_constants(body, names, 0);
     }
-    for (std::string name : names) {
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const std::string& as_given : names) {
+        std::string name = lower_ascii(as_given);
         if (name.starts_with("be_")) name.erase(0, 3);  // the backend's symbols for lo_unlink, lo_truncate, ...
         if (name.find("dblink") != std::string::npos) {
             verdict.tier = Tier::destructive;

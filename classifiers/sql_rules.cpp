@@ -90,12 +90,6 @@ bool in(const std::array<std::string_view, N>& table, std::string_view word) {
     return false;
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 StatementVerdict make(Tier tier, std::string operation) {
     StatementVerdict verdict;
     verdict.tier = tier;
@@ -215,7 +209,7 @@ StatementVerdict classify_set_or_reset(std::span<const Token> s) {
                                                                     "PASSWORD", "DEFAULT"};
     if (s.size() > 1 && s[1].kind == TokenKind::word && in(kPersistent, s[1].text))
         return make(Tier::write, s[0].text + " " + s[1].text);
-    if (s.size() > 1 && s[1].kind == TokenKind::parameter && lower(s[1].text).starts_with("@@global"))
+    if (s.size() > 1 && s[1].kind == TokenKind::parameter && lower_ascii(s[1].text).starts_with("@@global"))
         return make(Tier::write, s[0].text + " GLOBAL");
     if (is_word(s[0], "RESET") && s.size() > 1) {
         // MySQL RESET MASTER / RESET BINARY LOGS deletes every binary log (the
@@ -410,10 +404,10 @@ std::string unicode_escaped_name(std::string_view text) {
 // same function when it is spelled in lower case; any case is read here) or
 // a U&"..." identifier. Empty when `i` is no name.
 std::string called_name(std::span<const Token> s, std::size_t i) {
-    if (s[i].kind == TokenKind::word) return lower(s[i].text);
+    if (s[i].kind == TokenKind::word) return lower_ascii(s[i].text);
     if (s[i].kind != TokenKind::quoted_identifier) return {};
     const bool unicode = i >= 2 && s[i - 1].text == "&" && is_word(s[i - 2], "U");
-    return lower(unicode ? unicode_escaped_name(s[i].text) : s[i].text);
+    return lower_ascii(unicode ? unicode_escaped_name(s[i].text) : s[i].text);
 }
 
 // Calls of side-effecting functions anywhere in the statement.
@@ -442,7 +436,7 @@ void escalate_for_named_functions(std::span<const Token> s, StatementVerdict& ve
         if (is_word(s[i], "FUNCTION") || is_word(s[i], "PROCEDURE")) {
             for (std::size_t k = i; k + 1 < s.size(); ++k) {
                 if (!is_word(s[k], "LANGUAGE")) continue;
-                const std::string language = lower(s[k + 1].text);
+                const std::string language = lower_ascii(s[k + 1].text);
                 if (language == "c" || language == "internal") names = true;
             }
         }
@@ -452,7 +446,7 @@ void escalate_for_named_functions(std::span<const Token> s, StatementVerdict& ve
         if (token.kind != TokenKind::word && token.kind != TokenKind::quoted_identifier &&
             token.kind != TokenKind::string)
             continue;
-        std::string name = lower(token.text);
+        std::string name = lower_ascii(token.text);
         if (name.starts_with("be_")) name.erase(0, 3);
         if (name.find("dblink") != std::string::npos) {
             raise(verdict, Tier::destructive, s[0].text + " naming " + name + " (it runs SQL text given at each call)");

@@ -99,9 +99,7 @@ bool names_column(const Token& token, const Token& column) {
     const Token& word = token.kind == TokenKind::word ? token : column;
     const Token& quoted = token.kind == TokenKind::word ? column : token;
     if (word.kind != TokenKind::word || quoted.kind != TokenKind::quoted_identifier) return false;
-    std::string folded = word.text;
-    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return folded == quoted.text;
+    return lower_ascii(word.text) == quoted.text;
 }
 
 // PostgreSQL (and CockroachDB) ALTER [COLUMN] c [SET DATA] TYPE t USING e:
@@ -262,12 +260,10 @@ std::string alter_drop_operation(std::span<const Token> statement) {
     return verdict.tier == Tier::destructive ? verdict.operation : std::string();
 }
 
-namespace {
 std::string lower_ascii(std::string text) {
     for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
 }
-}  // namespace
 
 StatementVerdict classify_alter(std::span<const Token> s) {
     if (s.size() > 1 && (word_in(s[1], kMembershipAlters) || word_in(s[1], kNonDataAlters)))

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,9 @@ bool is_data_modifying(std::span<const Token> group);
 // The statement EXPLAIN/DESCRIBE looks at (empty for `DESCRIBE table`), and
 // whether ANALYZE makes it run.
 std::span<const Token> explained_statement(std::span<const Token> s, bool& analyze);
+
+// ASCII lower case (SQL keywords and names as the server folds them; sql_rules_ddl.cpp).
+std::string lower_ascii(std::string text);
 
 // Statement families (sql_rules_ddl.cpp).
 StatementVerdict classify_alter(std::span<const Token> s);
